@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { resolveBackupRef } from '../lib/catalog.js';
+import { AcodeError, toAcodeError } from '../lib/errors.js';
+import { parseBackupName } from '../lib/naming.js';
+import { deleteBackupFiles } from '../lib/rotation.js';
+import { createContext, type Runtime } from './context.js';
+
+export function registerBackupDelete(backup: Command, runtime: Runtime): void {
+  backup
+    .command('delete')
+    .description('delete a backup and its manifest')
+    .argument('<file>', 'backup name (in the backup folder) or path')
+    .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz]) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
+    .action(async (file: string, _flags: object, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const found = await resolveBackupRef(file, ctx.config.backup.path);
+      if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(ctx.config.database.path)) {
+        throw new AcodeError('ACODE-BAK-012', `${file} is not named like an acode backup; refusing to delete it`, { context: { file: found } });
+      }
+      try {
+        await deleteBackupFiles(found);
+      } catch (err) {
+        throw toAcodeError(err, 'ACODE-BAK-001', `deleting ${found}`, { file: found });
+      }
+      ctx.out.result(`Deleted ${path.basename(found)} and its manifest.`);
+      ctx.out.emitJson({ ok: true, deleted: found });
+    });
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { listBackups, type BackupStatus } from '../lib/list.js';
+import { createContext, type Context, type Runtime } from './context.js';
+import { formatBytes, formatDate, plural } from './format.js';
+
+const STATUS: Record<BackupStatus, string> = {
+  valid: '✓ valid',
+  mismatch: '✗ mismatch',
+  'no-manifest': '? no manifest',
+  'bad-manifest': '? unreadable manifest',
+  unchecked: '- not checked (size matches)',
+};
+
+const KIND: Record<string, string> = { manual: '', pre_migration: ' (before migration)', pre_restore: ' (before restore)' };
+
+export function registerBackupList(backup: Command, runtime: Runtime): void {
+  backup
+    .command('list')
+    .description('list backups, newest first, with the state of each checksum')
+    .option('-d, --dir <dir>', 'backup folder to list, instead of backup.path')
+    .option('--no-checksums', 'compare sizes only, do not hash every backup')
+    .addHelpText('after', '\nExamples:\n  $ acode db backup list\n  $ acode db backup list --json')
+    .action(async (flags: ListFlags, cmd: Command) => showBackupList(await createContext(cmd, runtime), flags));
+}
+
+interface ListFlags {
+  readonly dir?: string;
+  readonly checksums?: boolean;
+}
+
+export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promise<void> {
+    const { out } = ctx;
+    const result = await listBackups({ config: ctx.config, dir: flags.dir, checksums: flags.checksums, signal: ctx.signal, onProgress: out.liveProgress });
+    out.emitJson({
+      dir: result.dir,
+      backups: result.backups.map((b) => ({ ...b, createdAt: b.createdAt.toISOString() })),
+      strays: result.strays,
+      total: { count: result.backups.length, bytes: result.totalBytes },
+    });
+    if (out.json) return;
+    if (result.backups.length === 0 && result.strays.length === 0) {
+      out.data(`No backups in ${out.shortPath(result.dir)}. Create one with: acode db backup`);
+      return;
+    }
+    out.data('Available Backups');
+    out.data('═══════════════════════════════════');
+    result.backups.forEach((b, i) => {
+      out.data(`  ${i + 1}. ${b.name}${KIND[b.kind] ?? ''}`);
+      out.data(`       Size: ${formatBytes(b.size)}`);
+      out.data(`       Created: ${formatDate(b.createdAt)}`);
+      if (b.tag) out.data(`       Tag: ${b.tag}`);
+      out.data(`       Checksum: ${STATUS[b.status]}${b.problem && b.status !== 'no-manifest' ? ` (${b.problem})` : ''}`);
+      out.data();
+    });
+    for (const s of result.strays) {
+      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
+      out.data(`  ! ${s.name}`);
+      out.data(`       ${what} (${formatBytes(s.size)})`);
+      out.data();
+    }
+    out.data(`Total: ${plural(result.backups.length, 'backup')} (${formatBytes(result.totalBytes)})`);
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { AcodeError } from '../lib/errors.js';
+import { verifyBackup } from '../lib/verify.js';
+import { createContext, type Context, type Runtime } from './context.js';
+
+export function registerBackupVerify(backup: Command, runtime: Runtime): void {
+  backup
+    .command('verify')
+    .description('check a backup: checksum, structure, tables and record counts')
+    .argument('<file>', 'backup name (in the backup folder) or path')
+    .option('--full', 'run integrity_check instead of quick_check')
+    .option('--test-restore', 'also restore into an isolated temporary database and check it there')
+    .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')
+    .action(async (file: string, flags: VerifyFlags, cmd: Command) => showVerify(await createContext(cmd, runtime), file, flags));
+}
+
+interface VerifyFlags {
+  readonly full?: boolean;
+  readonly testRestore?: boolean;
+}
+
+/** Verifies and prints the spec's report; an invalid backup throws ACODE-BAK-003 (exit 2). */
+export async function showVerify(ctx: Context, file: string, flags: VerifyFlags = {}): Promise<void> {
+    const { out } = ctx;
+    out.info('Verifying backup...');
+    out.info(`  File: ${out.shortPath(file)}`);
+    out.info();
+    const result = await verifyBackup({
+      config: ctx.config,
+      file,
+      full: flags.full,
+      testRestore: flags.testRestore,
+      signal: ctx.signal,
+      onProgress: out.liveProgress,
+    });
+    for (const check of result.checks) {
+      out.result(`  ${check.ok ? '✓' : '✗'} ${check.label}${check.problem ? `: ${check.problem}` : ''}`);
+    }
+    out.result();
+    out.result(result.valid ? 'Backup is valid.' : 'Backup is INVALID.');
+    out.emitJson({ ok: result.valid, valid: result.valid, path: result.path, checks: result.checks, tables: result.tables, records: result.records });
+    if (!result.valid) {
+      const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
+      throw new AcodeError('ACODE-BAK-003', `${result.name} failed: ${failed.join(', ')}`, { context: { file: result.path } });
+    }
+}

@@ -1,0 +1,75 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createBackup, plannedBackupPath, type BackupResult } from '../lib/backup.js';
+import { createContext, type Context, type Runtime } from './context.js';
+import { formatBytes, formatCount } from './format.js';
+
+export interface BackupFlags {
+  readonly outputDir?: string;
+  readonly compress?: boolean;
+  readonly tag?: string;
+  readonly full?: boolean;
+  readonly verify?: boolean;
+}
+
+export function registerBackup(db: Command, runtime: Runtime): Command {
+  return db
+    .command('backup')
+    .description('create a backup of the workspace database (online, consistent, checked, with a manifest)')
+    .option('-o, --output-dir <dir>', 'backup folder for this backup, instead of backup.path')
+    .option('-z, --compress', 'gzip the backup (default backup.compress)')
+    .option('--no-compress', 'do not gzip, whatever backup.compress says')
+    .option('-t, --tag <tag>', 'a label stored in the manifest')
+    .option('--full', 'run integrity_check instead of quick_check on the copy')
+    .option('--no-verify', 'skip the check of the copy (not recommended)')
+    .addHelpText('after', '\nExamples:\n  $ acode db backup\n  $ acode db backup --compress --tag before-upgrade\n  $ acode db backup --output-dir /mnt/usb/acode')
+    .action(async (flags: BackupFlags, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const result = await runBackup(ctx, flags);
+      printBackupResult(ctx, result);
+    });
+}
+
+export async function runBackup(ctx: Context, flags: BackupFlags): Promise<BackupResult> {
+  const { config, out } = ctx;
+  const planned = plannedBackupPath({ config, outputDir: flags.outputDir, compress: flags.compress, now: ctx.now });
+  const size = await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '');
+  out.info('Creating backup...');
+  out.info(`  Source: ${out.shortPath(config.database.path)}${size}`);
+  out.info(`  Target: ${out.shortPath(planned)}`);
+  out.info();
+  const result = await createBackup({
+    config,
+    outputDir: flags.outputDir,
+    compress: flags.compress,
+    tag: flags.tag,
+    full: flags.full,
+    verify: flags.verify,
+    signal: ctx.signal,
+    onProgress: out.progress,
+    now: ctx.now,
+  });
+  if (result.rotationError) out.warn(`backup kept, but rotation failed: ${result.rotationError.toLine()}`);
+  return result;
+}
+
+export function printBackupResult(ctx: Context, result: BackupResult): void {
+  const { out } = ctx;
+  const m = result.manifest;
+  const records = m.tables.reduce((n, t) => n + t.rows, 0);
+  out.info();
+  out.result(`Backup complete: ${result.name}`);
+  out.result(`  Location: ${out.shortPath(path.dirname(result.path))}`);
+  out.result(`  Size: ${formatBytes(m.file.size)}${m.uncompressed ? ` (${formatBytes(m.uncompressed.size)} uncompressed)` : ''}`);
+  out.result(`  Checksum: sha256:${m.file.sha256}`);
+  out.result(`  Tables: ${m.tables.length}, records: ${formatCount(records)}`);
+  for (const removed of result.rotation?.removed ?? []) out.result(`  Rotated out: ${removed.name}`);
+  out.emitJson({
+    ok: true,
+    backup: { name: result.name, path: result.path, manifest: result.manifestPath },
+    manifest: m,
+    rotated: (result.rotation?.removed ?? []).map((b) => b.name),
+    rotationError: result.rotationError?.toJSON() ?? null,
+  });
+}

@@ -1,0 +1,52 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig, type AcodeConfig } from '../lib/config.js';
+import { Output } from './output.js';
+
+/** What the process gives a command: streams, environment, clock and the abort signal. */
+export interface Runtime {
+  readonly signal: AbortSignal;
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** The clock; `ACODE_NOW` pins it for reproducible runs (golden output, same-second backups). */
+  readonly now: () => Date;
+}
+
+export interface GlobalOptions {
+  readonly workspace?: string;
+  readonly config?: string;
+  readonly database?: string;
+  readonly quiet?: boolean;
+  readonly json?: boolean;
+}
+
+export interface Context {
+  readonly config: AcodeConfig;
+  readonly out: Output;
+  readonly runtime: Runtime;
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+}
+
+/** Output only, for when the config cannot be read yet (errors, help). */
+export function outputFor(cmd: Command | null, runtime: Runtime): Output {
+  const opts = (cmd?.optsWithGlobals() ?? {}) as GlobalOptions;
+  return new Output({ quiet: Boolean(opts.quiet), json: Boolean(opts.json), stdout: runtime.stdout, stderr: runtime.stderr, cwd: runtime.cwd });
+}
+
+export async function createContext(cmd: Command, runtime: Runtime): Promise<Context> {
+  const opts = cmd.optsWithGlobals() as GlobalOptions;
+  const out = outputFor(cmd, runtime);
+  const config = await loadConfig({ workspace: opts.workspace ?? runtime.cwd, file: opts.config, env: runtime.env, databasePath: opts.database });
+  return { config, out, runtime, signal: runtime.signal, now: runtime.now };
+}
+
+/** Parses a whole number of at least `min` for an option; commander turns the throw into a usage error. */
+export function intOption(min: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}, got '${value}'`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { seedWorkspace } from '../lib/demo-data.js';
+import { exists } from '../lib/fs-atomic.js';
+import { migrate } from '../lib/migrate.js';
+import { openSqlite } from '../lib/sqlite/open.js';
+import { printBackupResult, runBackup } from './backup.js';
+import { showBackupList } from './backup-list.js';
+import { showVerify } from './backup-verify.js';
+import { createContext, type Runtime } from './context.js';
+import { formatCount } from './format.js';
+
+export function registerDemo(program: Command, runtime: Runtime): void {
+  program
+    .command('demo')
+    .description('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify and list')
+    .addHelpText('after', '\nAn existing database is used as it is: the demo never overwrites data.\n\nExample:\n  $ npx acode demo')
+    .action(async (_flags: object, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const { out, config } = ctx;
+      const file = config.database.path;
+      if (await exists(file)) {
+        out.info(`Using the existing database ${out.shortPath(file)} (the demo never overwrites data).`);
+      } else {
+        out.info(`Creating a demo workspace database at ${out.shortPath(file)}...`);
+        await migrate({ config, backup: false, signal: ctx.signal, onProgress: out.progress, now: ctx.now });
+        const db = openSqlite(file);
+        try {
+          const seeded = seedWorkspace(db, { chats: 25, messageChars: [120, 1200] });
+          const summary = Object.entries(seeded.rows).map(([t, n]) => `${t} ${formatCount(n)}`).join(', ');
+          out.info(`  ✓ Filled with fake data: ${summary}`);
+          out.info(`  ✓ Planted ${formatCount(seeded.secretsPlanted)} fake secrets (generated now, never real) for the redaction demo`);
+        } finally {
+          db.close();
+        }
+      }
+      out.info();
+      const made = await runBackup(ctx, {});
+      printBackupResult(ctx, made);
+      out.result();
+      await showVerify(ctx, made.path);
+      out.result();
+      await showBackupList(ctx);
+    });
+}
+

@@ -1,0 +1,18 @@
+import { CommanderError } from 'commander';
+import { AcodeError, describeCause, EXIT } from '../lib/errors.js';
+import type { Output } from './output.js';
+
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync']);
+
+/** The one place errors become output and an exit code. */
+export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): number {
+  if (err instanceof CommanderError) {
+    if (QUIET_EXITS.has(err.code)) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return reportError(new AcodeError('ACODE-USE-001', err.message.replace(/^error:\s*/i, ''), { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);
+  }
+  const coded = err instanceof AcodeError ? err : new AcodeError('ACODE-INT-001', describeCause(err), { cause: err });
+  out.error(coded.toLine());
+  out.emitJson({ ok: false, error: coded.toJSON() });
+  if (env['ACODE_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return coded.exitCode;
+}

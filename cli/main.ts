@@ -1,0 +1,59 @@
+import { createProgram } from './program.js';
+import { outputFor, type Runtime } from './context.js';
+import { reportError } from './errors.js';
+
+export interface MainOptions {
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/**
+ * Runs the CLI and returns the exit code. One AbortController for the whole run: the first
+ * Ctrl-C (or SIGTERM) aborts it so every stage is destroyed and temporary files are removed in
+ * `finally` blocks; a second Ctrl-C leaves at once.
+ */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const controller = new AbortController();
+  const env = options.env ?? process.env;
+  const fixed = env['ACODE_NOW'] ? new Date(env['ACODE_NOW']) : null;
+  const runtime: Runtime = {
+    signal: controller.signal,
+    stdin: options.stdin ?? process.stdin,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    now: fixed && !Number.isNaN(fixed.getTime()) ? () => new Date(fixed) : () => new Date(),
+  };
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++interrupts > 1) process.exit(130);
+    controller.abort(Object.assign(new Error(`interrupted by ${signal}`), { name: 'AbortError' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const program = createProgram(runtime);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    const leaf = findLeaf(program, argv);
+    return reportError(err, outputFor(leaf, runtime), env);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The command the user ran, so error output honours its --json and --quiet. */
+function findLeaf(program: ReturnType<typeof createProgram>, argv: readonly string[]) {
+  let cmd = program;
+  for (const arg of argv) {
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (sub) cmd = sub;
+  }
+  return cmd;
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { migrate } from '../lib/migrate.js';
+import { createContext, type Runtime } from './context.js';
+import { plural } from './format.js';
+
+export function registerMigrate(db: Command, runtime: Runtime): void {
+  db.command('migrate')
+    .description('apply pending workspace schema migrations (backs up first when backup.pre_migration)')
+    .option('--no-backup', 'skip the pre-migration backup')
+    .addHelpText('after', '\nExamples:\n  $ acode db migrate\n  $ acode db migrate --no-backup')
+    .action(async (flags: { backup: boolean }, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const { out } = ctx;
+      out.info(`Migrating ${out.shortPath(ctx.config.database.path)}...`);
+      const result = await migrate({
+        config: ctx.config,
+        backup: flags.backup === false ? false : undefined,
+        signal: ctx.signal,
+        onProgress: out.progress,
+        now: ctx.now,
+      });
+      if (result.applied.length === 0) {
+        out.result(`Database is up to date (schema version ${result.to}).`);
+      } else {
+        out.result(`${result.created ? 'Created the database; s' : 'S'}chema version ${result.from} → ${result.to} (${plural(result.applied.length, 'migration')} applied).`);
+        if (result.backup) out.result(`Backup taken before migrating: ${result.backup.name}`);
+      }
+      out.emitJson({ ok: true, ...result, backup: result.backup?.path ?? null });
+    });
+}

@@ -1,0 +1,140 @@
+import path from 'node:path';
+import type { ProgressEvent } from '../lib/progress.js';
+import { formatBytes, formatCount } from './format.js';
+
+export interface OutputOptions {
+  readonly quiet: boolean;
+  readonly json: boolean;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  readonly cwd?: string;
+}
+
+const REDRAW_MS = 100;
+
+/**
+ * Where everything a command prints goes: progress and messages to stderr (a live line per stage
+ * on a terminal, plain lines otherwise, nothing with --quiet or --json), results to stdout.
+ */
+export class Output {
+  readonly quiet: boolean;
+  readonly json: boolean;
+  readonly #out: NodeJS.WriteStream;
+  readonly #err: NodeJS.WriteStream;
+  readonly #tty: boolean;
+  readonly #cwd: string;
+  #live: string | null = null;
+  #lastDraw = 0;
+  #indent = '  ';
+
+  constructor(options: OutputOptions) {
+    this.quiet = options.quiet;
+    this.json = options.json;
+    this.#out = options.stdout ?? process.stdout;
+    this.#err = options.stderr ?? process.stderr;
+    this.#tty = Boolean(this.#err.isTTY);
+    this.#cwd = options.cwd ?? process.cwd();
+  }
+
+  get chatty(): boolean {
+    return !this.quiet && !this.json;
+  }
+
+  /** A message about the work (headers, notes): stderr, not with --quiet or --json. */
+  info(line = ''): void {
+    if (!this.chatty) return;
+    this.#clearLive();
+    this.#err.write(`${line}\n`);
+  }
+
+  /** A warning the user must see even with --quiet (but not mixed into --json output). */
+  warn(line: string): void {
+    this.#clearLive();
+    this.#err.write(`⚠ ${line}\n`);
+  }
+
+  /** The human result of a command: stdout, not with --quiet or --json. */
+  result(line = ''): void {
+    if (!this.chatty) return;
+    this.#clearLive();
+    this.#out.write(`${line}\n`);
+  }
+
+  /** Output that is the point of the command (a listing): stdout even with --quiet. */
+  data(line = ''): void {
+    if (this.json) return;
+    this.#out.write(`${line}\n`);
+  }
+
+  /** The machine-readable result with --json. */
+  emitJson(value: unknown): void {
+    if (!this.json) return;
+    this.#out.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** The one error line, always on stderr. */
+  error(line: string): void {
+    this.#clearLive();
+    this.#err.write(`✗ ${line}\n`);
+  }
+
+  /** A path as the user would type it: relative to where they are, when inside it. */
+  shortPath(file: string): string {
+    const rel = path.relative(this.#cwd, file);
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  }
+
+  withIndent<T>(indent: string, fn: () => T): T {
+    const before = this.#indent;
+    this.#indent = indent;
+    try {
+      return fn();
+    } finally {
+      this.#indent = before;
+    }
+  }
+
+  /** Draws live lines only; for commands that print their own result per stage. */
+  readonly liveProgress = (event: ProgressEvent): void => {
+    if (event.phase !== 'end') this.progress(event);
+    else this.#clearLive();
+  };
+
+  readonly progress = (event: ProgressEvent): void => {
+    if (!this.chatty) return;
+    if (event.phase === 'end') {
+      this.#clearLive();
+      this.#err.write(`${this.#indent}✓ ${event.label}${event.detail ? ` (${event.detail})` : ''}\n`);
+      return;
+    }
+    if (!this.#tty) return;
+    const now = Date.now();
+    if (event.phase === 'update' && now - this.#lastDraw < REDRAW_MS) return;
+    this.#lastDraw = now;
+    this.#live = `${this.#indent}… ${event.label}${describeAmount(event)}`;
+    this.#err.write(`\r\x1b[K${this.#live}`);
+  };
+
+  #clearLive(): void {
+    if (this.#live !== null) {
+      this.#err.write('\r\x1b[K');
+      this.#live = null;
+    }
+  }
+}
+
+function describeAmount(event: ProgressEvent): string {
+  const parts: string[] = [];
+  if (event.table) parts.push(event.table);
+  const pct = (done: number, total: number): string => (total > 0 ? ` ${Math.floor((done / total) * 100)}%` : '');
+  if (event.totalPages !== undefined && event.pages !== undefined) {
+    parts.push(`${formatCount(event.pages)}/${formatCount(event.totalPages)} pages${pct(event.pages, event.totalPages)}`);
+  } else if (event.totalBytes !== undefined && event.bytes !== undefined) {
+    parts.push(`${formatBytes(event.bytes)}/${formatBytes(event.totalBytes)}${pct(event.bytes, event.totalBytes)}`);
+  } else if (event.rows !== undefined) {
+    parts.push(`${formatCount(event.rows)}${event.totalRows !== undefined ? `/${formatCount(event.totalRows)}` : ''} rows${event.totalRows ? pct(event.rows, event.totalRows) : ''}`);
+  } else if (event.bytes !== undefined) {
+    parts.push(formatBytes(event.bytes));
+  }
+  return parts.length ? `: ${parts.join(' ')}` : '';
+}

@@ -1,0 +1,87 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { AcodeError } from '../lib/errors.js';
+import type { ProgressEvent } from '../lib/progress.js';
+import { restoreBackup, type RestorePlan } from '../lib/restore.js';
+import { createContext, intOption, type Context, type Runtime } from './context.js';
+import { formatCount } from './format.js';
+
+interface RestoreFlags {
+  readonly yes?: boolean;
+  readonly wait: number;
+}
+
+export function registerRestore(db: Command, runtime: Runtime): void {
+  db.command('restore')
+    .description('restore the workspace database from a backup (checksum first, safety backup of the current one)')
+    .argument('<file>', 'backup name (in the backup folder) or path')
+    .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
+    .option('--wait <seconds>', 'how long to wait for other processes to release the database', intOption(0), 5)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 restored, 3 restore failed (database unchanged), 4 invalid backup, 64 confirmation needed.\n\nExamples:\n  $ acode db restore acode_backup_20240119_100000.db\n  $ acode db restore /mnt/usb/acode_backup_20240119_100000.db.gz --yes',
+    )
+    .action(async (file: string, flags: RestoreFlags, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const { out } = ctx;
+      const interactive = Boolean(runtime.stdin.isTTY && runtime.stderr.isTTY);
+      if (!flags.yes && !interactive) {
+        throw new AcodeError('ACODE-BAK-011', 'restore replaces the live database and this is not a terminal to ask on; nothing was changed');
+      }
+      out.info('Restoring from backup...');
+      out.info(`  Source: ${file}`);
+      out.info(`  Target: ${out.shortPath(ctx.config.database.path)}`);
+      out.info();
+      const result = await restoreBackup({
+        config: ctx.config,
+        file,
+        busyTimeoutMs: flags.wait * 1000,
+        confirm: flags.yes ? undefined : (plan) => ask(ctx, plan),
+        signal: ctx.signal,
+        now: ctx.now,
+        onProgress: sectioned(ctx),
+      });
+      const records = result.after.tables.reduce((n, t) => n + t.rows, 0);
+      out.info();
+      out.result('Restore complete.');
+      out.result(`  Restored: ${result.backup.name} (${result.after.tables.length} tables, ${formatCount(records)} records)`);
+      out.result(result.safetyBackup ? `Previous database saved as: ${result.safetyBackup.name}` : 'There was no database before; nothing to save.');
+      out.emitJson({
+        ok: true,
+        restored: result.backup.path,
+        target: result.target,
+        safetyBackup: result.safetyBackup?.path ?? null,
+        tables: result.after.tables,
+      });
+    });
+}
+
+/** Prints the spec's section headers as the restore reaches each part. */
+function sectioned(ctx: Context): (event: ProgressEvent) => void {
+  const { out } = ctx;
+  let restoring = false;
+  return (event) => {
+    if (event.phase === 'start' && event.stage === 'checksum') out.info('  Verifying source backup...');
+    if (event.phase === 'start' && event.stage === 'safety-backup') out.info('  Creating safety backup of current...');
+    // The safety backup runs inside the restore stage, once the database is locked.
+    const restoreWork = (event.stage === 'restore' && event.phase !== 'start') || (event.stage === 'safety-backup' && event.phase === 'end');
+    out.withIndent('    ', () => out.progress(event));
+    if (restoreWork && !restoring) {
+      restoring = true;
+      out.info('  Restoring...');
+    }
+  };
+}
+
+async function ask(ctx: Context, plan: RestorePlan): Promise<boolean> {
+  const { out, runtime } = ctx;
+  if (!plan.replacesExisting) return true;
+  out.warn(`Current database will be replaced: ${out.shortPath(plan.target)}`);
+  const rl = createInterface({ input: runtime.stdin, output: runtime.stderr });
+  try {
+    const answer = await rl.question(`  Replace it with ${plan.backup.name}? [y/N] `, { signal: ctx.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

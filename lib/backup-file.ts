@@ -1,0 +1,104 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { createHashTap } from '../transforms/hash.js';
+import { resolveBackupRef } from './catalog.js';
+import { sha256File } from './checksum.js';
+import { AcodeError, describeCause } from './errors.js';
+import { PRIVATE_FILE_MODE } from './fs-atomic.js';
+import { readBackupManifest, type BackupManifest } from './manifest.js';
+import type { RunOptions } from './progress.js';
+
+/** A backup file found, with its manifest read and checked for shape. */
+export interface OpenedBackup {
+  readonly path: string;
+  readonly name: string;
+  readonly manifest: BackupManifest;
+}
+
+/** Resolves a backup by name or path and reads its manifest: no manifest, no trust (ACODE-BAK-007). */
+export async function openBackup(ref: string, backupDir: string): Promise<OpenedBackup> {
+  const file = await resolveBackupRef(ref, backupDir);
+  const manifest = await readBackupManifest(file);
+  if (!manifest) {
+    throw new AcodeError('ACODE-BAK-007', `${path.basename(file)} has no ${path.basename(file)}.manifest.json beside it`, { context: { file } });
+  }
+  return { path: file, name: path.basename(file), manifest };
+}
+
+export interface ChecksumOutcome {
+  readonly ok: boolean;
+  readonly expected: string;
+  readonly actual: string;
+  readonly size: number;
+}
+
+/** Hashes the stored file and compares it with the manifest. */
+export async function checkStoredChecksum(backup: OpenedBackup, options: RunOptions, onBytes?: (bytes: number, total: number) => void): Promise<ChecksumOutcome> {
+  const digest = await sha256File(backup.path, { signal: options.signal, onBytes });
+  const expected = backup.manifest.file.sha256;
+  return { ok: digest.sha256 === expected && digest.size === backup.manifest.file.size, expected, actual: digest.sha256, size: digest.size };
+}
+
+/** A private scratch folder under the system temp folder, removed by `dispose`. */
+export interface Scratch {
+  readonly dir: string;
+  dispose(): Promise<void>;
+}
+
+export async function createScratch(): Promise<Scratch> {
+  // mkdtemp makes the folder 0700: only its owner can see what is unpacked there.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-'));
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The database file inside a backup: the file itself, or for a gzip backup a private scratch
+ * copy whose uncompressed checksum has been compared with the manifest.
+ */
+export async function databaseFileOf(backup: OpenedBackup, scratch: Scratch, options: RunOptions): Promise<string> {
+  if (backup.manifest.compression !== 'gzip') return backup.path;
+  const out = path.join(scratch.dir, backup.name.replace(/\.gz$/, ''));
+  const tap = createHashTap();
+  try {
+    await pipeline(createReadStream(backup.path), createGunzip(), tap, createWriteStream(out, { flags: 'wx', mode: PRIVATE_FILE_MODE }), {
+      signal: options.signal,
+    });
+  } catch (err) {
+    if ((err as { name?: string }).name === 'AbortError') throw err;
+    throw new AcodeError('ACODE-BAK-006', `${backup.name} does not decompress: ${describeCause(err)}`, { cause: err, context: { file: backup.path } });
+  }
+  const expected = backup.manifest.uncompressed;
+  const got = tap.digest();
+  if (!expected || got.sha256 !== expected.sha256 || got.bytes !== expected.size) {
+    throw new AcodeError('ACODE-BAK-004', `the database inside ${backup.name} does not match the manifest's uncompressed checksum`, { context: { file: backup.path } });
+  }
+  return out;
+}
+
+/** Compares tables and row counts with the manifest; returns the differences in words. */
+export function compareTables(
+  manifest: BackupManifest,
+  tables: readonly { readonly name: string; readonly rows: number }[],
+): { readonly tablesOk: boolean; readonly recordsOk: boolean; readonly problems: string[]; readonly records: number } {
+  const expected = new Map(manifest.tables.map((t) => [t.name, t.rows]));
+  const actual = new Map(tables.map((t) => [t.name, t.rows]));
+  const problems: string[] = [];
+  const missing = [...expected.keys()].filter((n) => !actual.has(n));
+  const extra = [...actual.keys()].filter((n) => !expected.has(n));
+  if (missing.length) problems.push(`missing tables: ${missing.join(', ')}`);
+  if (extra.length) problems.push(`tables not in the manifest: ${extra.join(', ')}`);
+  let recordsOk = true;
+  for (const [name, rows] of expected) {
+    const got = actual.get(name);
+    if (got !== undefined && got !== rows) {
+      recordsOk = false;
+      problems.push(`${name} has ${got} rows, manifest says ${rows}`);
+    }
+  }
+  const records = tables.reduce((n, t) => n + t.rows, 0);
+  return { tablesOk: missing.length === 0 && extra.length === 0, recordsOk, problems, records };
+}

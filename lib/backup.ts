@@ -1,0 +1,202 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlib, createGzip } from 'node:zlib';
+import { createHashTap } from '../transforms/hash.js';
+import { sha256File } from './checksum.js';
+import type { AcodeConfig } from './config.js';
+import { backupProviderFor, type BackupProvider, type SourceInfo } from './engine.js';
+import { AcodeError, toAcodeError } from './errors.js';
+import { createPrivateFile, ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { BACKUP_MANIFEST_FORMAT, BACKUP_MANIFEST_VERSION, serializeManifest, type BackupManifest } from './manifest.js';
+import { backupFileName, manifestPathFor, type BackupKind } from './naming.js';
+import { stage, type RunOptions } from './progress.js';
+import { pruneBackups, type PruneResult } from './rotation.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface BackupOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** Folder for this backup instead of `backup.path`. */
+  readonly outputDir?: string;
+  /** Gzip the backup (streamed); default `backup.compress`. */
+  readonly compress?: boolean;
+  readonly tag?: string;
+  readonly kind?: BackupKind;
+  /** Run `integrity_check` instead of `quick_check` on the copy. */
+  readonly full?: boolean;
+  /** Check the copy before keeping it; default `backup.verify`. */
+  readonly verify?: boolean;
+  /** Apply `backup.max_backups`/`keep_days` afterwards; default true except for pre-restore backups. */
+  readonly rotate?: boolean;
+  readonly now?: () => Date;
+  readonly provider?: BackupProvider;
+}
+
+export interface BackupResult {
+  readonly path: string;
+  readonly name: string;
+  readonly manifestPath: string;
+  readonly manifest: BackupManifest;
+  readonly source: SourceInfo;
+  readonly rotation: PruneResult | null;
+  /** Rotation runs after the backup is safe; its failure is reported, not fatal. */
+  readonly rotationError: AcodeError | null;
+}
+
+const GZIP_LEVEL = 6;
+const MAX_TAG_LENGTH = 64;
+
+/** The planned first name of a backup, for telling the user where it goes before it exists. */
+export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outputDir' | 'compress' | 'kind' | 'now'>): string {
+  const dir = path.resolve(options.outputDir ?? options.config.backup.path);
+  const compressed = options.compress ?? options.config.backup.compress;
+  return path.join(dir, backupFileName((options.now ?? (() => new Date()))(), { kind: options.kind, compressed }));
+}
+
+/**
+ * Creates a backup: copy under a temporary name, check, hash, rename into place, write the
+ * manifest, then rotate. Any failure (or abort) removes what was written; nothing sits at a final
+ * name unless it is complete, and the live database is only ever read.
+ */
+export async function createBackup(options: BackupOptions): Promise<BackupResult> {
+  const { config } = options;
+  const kind = options.kind ?? 'manual';
+  const compress = options.compress ?? config.backup.compress;
+  const verify = options.verify ?? config.backup.verify;
+  const dir = path.resolve(options.outputDir ?? config.backup.path);
+  const now = options.now ?? (() => new Date());
+  if (options.tag !== undefined && (options.tag.length > MAX_TAG_LENGTH || !/^[\w.:@+-]+$/.test(options.tag))) {
+    throw new AcodeError('ACODE-USE-001', `tag must be 1–${MAX_TAG_LENGTH} letters, digits or . _ : @ + -, got ${JSON.stringify(options.tag)}`);
+  }
+  const provider = options.provider ?? (await backupProviderFor(config));
+  const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource());
+
+  const startedAt = now();
+  const baseName = (seq: number): string => backupFileName(startedAt, { seq, kind, compressed: compress });
+  try {
+    await ensureDir(dir);
+  } catch (err) {
+    throw toAcodeError(err, 'ACODE-BAK-008', `cannot create backup folder ${dir}`, { file: dir });
+  }
+  const rawTmp = tempPathFor(path.join(dir, baseName(0).replace(/\.gz$/, '')));
+  const gzTmp = compress ? tempPathFor(path.join(dir, baseName(0))) : null;
+  let published: string | null = null;
+  try {
+    try {
+      await createPrivateFile(rawTmp);
+    } catch (err) {
+      throw toAcodeError(err, 'ACODE-BAK-008', `cannot write in ${dir}`, { file: dir });
+    }
+    const snap = await stage(options, { stage: 'copy', label: 'Copying data' }, () => provider.snapshot(rawTmp, options), (r) => `${r.pages.toLocaleString('en-US')} pages`);
+    const facts = await stage(
+      options,
+      { stage: 'check', label: verify ? 'Integrity checked' : 'Copy sealed (check skipped)' },
+      () => provider.seal(rawTmp, verify ? (options.full ? 'full' : 'quick') : 'none'),
+      (r) => r.integrity?.check,
+    );
+    await fsyncFile(rawTmp);
+    options.signal?.throwIfAborted();
+
+    let stored: { sha256: string; size: number };
+    let uncompressed: { sha256: string; size: number } | null = null;
+    if (gzTmp) {
+      const digests = await stage(options, { stage: 'compress', label: 'Compressed' }, (update) => gzipFile(rawTmp, gzTmp, options, update));
+      await removeQuietly(rawTmp);
+      stored = digests.stored;
+      uncompressed = digests.raw;
+    } else {
+      stored = await stage(options, { stage: 'checksum', label: 'Checksum computed' }, (update) =>
+        sha256File(rawTmp, { signal: options.signal, onBytes: (bytes, totalBytes) => update({ bytes, totalBytes }) }),
+      );
+    }
+    const finalTmp = gzTmp ?? rawTmp;
+    const name = await publishUnique(finalTmp, dir, baseName, (candidate) => exists(path.join(dir, candidate.endsWith('.gz') ? candidate.slice(0, -3) : `${candidate}.gz`)));
+    published = path.join(dir, name);
+
+    const manifest: BackupManifest = {
+      format: BACKUP_MANIFEST_FORMAT,
+      formatVersion: BACKUP_MANIFEST_VERSION,
+      toolVersion: TOOL_VERSION,
+      createdAt: startedAt.toISOString(),
+      kind,
+      tag: options.tag ?? null,
+      database: {
+        type: source.type,
+        source: source.location,
+        engineVersion: facts.engineVersion,
+        schemaVersion: facts.schemaVersion,
+        pageSize: facts.pageSize,
+        pageCount: facts.pageCount || snap.pages,
+      },
+      file: { name, size: stored.size, sha256: stored.sha256 },
+      compression: compress ? 'gzip' : 'none',
+      uncompressed,
+      check: facts.integrity?.check ?? null,
+      tables: facts.tables.map((t) => ({ name: t.name, rows: t.rows })),
+    };
+    const manifestPath = manifestPathFor(published);
+    await stage(options, { stage: 'manifest', label: 'Manifest created' }, () => writeFileAtomic(manifestPath, serializeManifest(manifest)));
+
+    let rotation: PruneResult | null = null;
+    let rotationError: AcodeError | null = null;
+    if (options.rotate ?? kind !== 'pre_restore') {
+      try {
+        rotation = await stage(
+          options,
+          { stage: 'rotate', label: 'Old backups rotated' },
+          () =>
+            pruneBackups({
+              dir,
+              policy: { keep: config.backup.maxBackups, keepDays: config.backup.keepDays, now: now(), protect: name },
+            }),
+          (r) => `${r.removed.length} removed, ${r.kept.length} kept`,
+        );
+      } catch (err) {
+        rotationError = toAcodeError(err, 'ACODE-BAK-001', 'rotating old backups');
+      }
+    }
+    return { path: published, name, manifestPath, manifest, source, rotation, rotationError };
+  } catch (err) {
+    if (published) await removeQuietly(published, manifestPathFor(published));
+    throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${source.location}`, { file: source.location });
+  } finally {
+    await removeQuietly(rawTmp, gzTmp);
+  }
+}
+
+interface GzipDigests {
+  readonly raw: { sha256: string; size: number };
+  readonly stored: { sha256: string; size: number };
+}
+
+/** Streams a file through gzip into another, hashing the bytes on both sides as they pass. */
+async function gzipFile(
+  from: string,
+  to: string,
+  options: RunOptions,
+  update: (event: { bytes: number; totalBytes: number }) => void,
+): Promise<GzipDigests> {
+  const totalBytes = (await stat(from)).size;
+  const rawTap = createHashTap();
+  const storedTap = createHashTap();
+  const output = createWriteStream(to, { flags: 'wx', mode: 0o600 });
+  const timer = setInterval(() => update({ bytes: rawTap.bytes, totalBytes }), 200);
+  try {
+    await pipeline(
+      createReadStream(from, { highWaterMark: 1 << 20 }),
+      rawTap,
+      createGzip({ level: GZIP_LEVEL, chunkSize: 1 << 16, flush: zlib.Z_NO_FLUSH }),
+      storedTap,
+      output,
+      { signal: options.signal },
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  update({ bytes: totalBytes, totalBytes });
+  await fsyncFile(to);
+  const raw = rawTap.digest();
+  const stored = storedTap.digest();
+  return { raw: { sha256: raw.sha256, size: raw.bytes }, stored: { sha256: stored.sha256, size: stored.bytes } };
+}

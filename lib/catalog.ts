@@ -1,0 +1,96 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AcodeError, systemCode } from './errors.js';
+import { isProcessAlive, parseTempName } from './fs-atomic.js';
+import { readBackupManifest, type BackupManifest } from './manifest.js';
+import { compareNewestFirst, MANIFEST_SUFFIX, parseBackupName, type ParsedBackupName } from './naming.js';
+
+/** One backup file in the backup folder, with what its manifest says (if it has one). */
+export interface CatalogEntry extends ParsedBackupName {
+  readonly path: string;
+  readonly size: number;
+  /** From the manifest when there is one, else the second in the name. */
+  readonly createdAt: Date;
+  readonly manifest: BackupManifest | null;
+  /** Why the manifest could not be read, when it is there but broken. */
+  readonly manifestError: string | null;
+}
+
+/** Anything in the backup folder that is not a complete backup. */
+export interface StrayFile {
+  readonly name: string;
+  readonly path: string;
+  readonly size: number;
+  /** `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone. */
+  readonly kind: 'temporary' | 'orphan-manifest';
+  /** For a temporary file: whether the process writing it still runs. */
+  readonly inProgress: boolean;
+}
+
+export interface Catalog {
+  readonly dir: string;
+  /** Newest first. */
+  readonly backups: readonly CatalogEntry[];
+  readonly strays: readonly StrayFile[];
+}
+
+export async function scanBackupDir(dir: string): Promise<Catalog> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return { dir, backups: [], strays: [] };
+    throw err;
+  }
+  const present = new Set(names);
+  const backups: CatalogEntry[] = [];
+  const strays: StrayFile[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const parsed = parseBackupName(name);
+    if (parsed) {
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile()) continue;
+      let manifest: BackupManifest | null = null;
+      let manifestError: string | null = null;
+      try {
+        manifest = await readBackupManifest(file);
+      } catch (err) {
+        manifestError = err instanceof AcodeError ? err.detail : String(err);
+      }
+      const created = manifest ? new Date(manifest.createdAt) : parsed.stamp;
+      backups.push({ ...parsed, path: file, size: info.size, createdAt: created, manifest, manifestError });
+      continue;
+    }
+    const temp = parseTempName(name);
+    const orphan = name.endsWith(MANIFEST_SUFFIX) && parseBackupName(name.slice(0, -MANIFEST_SUFFIX.length)) && !present.has(name.slice(0, -MANIFEST_SUFFIX.length));
+    if (temp?.finalName.startsWith('acode_backup_') || orphan) {
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile()) continue;
+      strays.push({
+        name,
+        path: file,
+        size: info.size,
+        kind: temp ? 'temporary' : 'orphan-manifest',
+        inProgress: temp ? isProcessAlive(temp.pid) && temp.pid !== process.pid : false,
+      });
+    }
+  }
+  backups.sort(compareNewestFirst);
+  strays.sort((a, b) => a.name.localeCompare(b.name));
+  return { dir, backups, strays };
+}
+
+/**
+ * Finds the backup a user means: a bare name is looked up in the backup folder first, anything
+ * with a folder in it (or not found there) as a path. Missing everywhere is ACODE-BAK-005.
+ */
+export async function resolveBackupRef(ref: string, backupDir: string): Promise<string> {
+  const candidates = ref.includes('/') || ref.includes(path.sep) ? [path.resolve(ref)] : [path.join(backupDir, ref), path.resolve(ref)];
+  for (const candidate of candidates) {
+    const info = await stat(candidate).catch(() => null);
+    if (info?.isFile()) return candidate;
+    if (info?.isDirectory()) throw new AcodeError('ACODE-BAK-006', `${ref} is a folder, not a backup file`, { context: { file: candidate } });
+  }
+  throw new AcodeError('ACODE-BAK-005', `${ref} (looked in ${candidates.map((c) => path.dirname(c)).join(' and ')})`, { context: { file: ref } });
+}

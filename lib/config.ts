@@ -1,0 +1,320 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { AcodeError, systemCode, type ErrorCode } from './errors.js';
+
+export type DatabaseType = 'sqlite' | 'postgres';
+export type ExportFormat = 'json' | 'ndjson' | 'csv' | 'sqlite';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'ndjson', 'csv', 'sqlite'];
+
+export interface DatabaseConfig {
+  readonly type: DatabaseType;
+  /** Absolute path of the SQLite file. */
+  readonly path: string;
+  /** PostgreSQL connection URL (config or ACODE_DATABASE_URL). */
+  readonly url: string | null;
+}
+
+export interface BackupConfig {
+  /** Absolute path of the backup folder. */
+  readonly path: string;
+  readonly maxBackups: number;
+  readonly keepDays: number | null;
+  readonly preMigration: boolean;
+  readonly verify: boolean;
+  readonly compress: boolean;
+}
+
+export interface ExportConfig {
+  /** Absolute path of the folder exports go to when no --output is given on a terminal. */
+  readonly path: string;
+  readonly defaultFormat: ExportFormat;
+  readonly redactByDefault: boolean;
+  /** Raw rule entries; lib/redaction validates them and reports by position. */
+  readonly redactionPatterns: readonly unknown[];
+  readonly defaultRules: boolean;
+  readonly redactPaths: boolean;
+  readonly redactEmails: boolean;
+  readonly placeholder: 'plain' | 'typed';
+  readonly pseudonymize: boolean;
+  readonly allowScanHits: readonly string[];
+  /** Timestamp column per table for --since/--until; `created_at` when not named. */
+  readonly dateColumns: Readonly<Record<string, string>>;
+}
+
+export interface AcodeConfig {
+  /** Absolute path of the workspace folder. */
+  readonly workspace: string;
+  /** The config file read, or null when none exists (defaults only). */
+  readonly file: string | null;
+  readonly database: DatabaseConfig;
+  readonly backup: BackupConfig;
+  readonly export: ExportConfig;
+  /** Line and column of a config key, for messages that point into the file. */
+  readonly locate: (keyPath: readonly (string | number)[]) => string;
+}
+
+type Rule =
+  | { readonly type: 'string' }
+  | { readonly type: 'integer'; readonly min: number; readonly nullable?: boolean }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'list' }
+  | { readonly type: 'string-list' }
+  | { readonly type: 'string-map' }
+  | { readonly type: 'section'; readonly fields: Readonly<Record<string, Rule>> };
+
+const SCHEMA: Readonly<Record<string, Rule>> = {
+  database: {
+    type: 'section',
+    fields: {
+      type: { type: 'enum', values: ['sqlite', 'postgres'] },
+      path: { type: 'string' },
+      url: { type: 'string' },
+    },
+  },
+  backup: {
+    type: 'section',
+    fields: {
+      path: { type: 'string' },
+      max_backups: { type: 'integer', min: 1 },
+      keep_days: { type: 'integer', min: 1, nullable: true },
+      pre_migration: { type: 'boolean' },
+      verify: { type: 'boolean' },
+      compress: { type: 'boolean' },
+    },
+  },
+  export: {
+    type: 'section',
+    fields: {
+      path: { type: 'string' },
+      default_format: { type: 'enum', values: EXPORT_FORMATS },
+      redact_by_default: { type: 'boolean' },
+      redaction_patterns: { type: 'list' },
+      default_rules: { type: 'boolean' },
+      redact_paths: { type: 'boolean' },
+      redact_emails: { type: 'boolean' },
+      placeholder: { type: 'enum', values: ['plain', 'typed'] },
+      pseudonymize: { type: 'boolean' },
+      allow_scan_hits: { type: 'string-list' },
+      date_columns: { type: 'string-map' },
+    },
+  },
+};
+
+export const CONFIG_FILE = path.join('.agent', 'config.yml');
+
+export interface LoadConfigOptions {
+  /** Workspace folder; default the current one. */
+  readonly workspace?: string;
+  /** Config file; default `<workspace>/.agent/config.yml`. A named file must exist. */
+  readonly file?: string;
+  /** Environment to read ACODE_DATABASE_URL from; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Overrides applied after the file, e.g. from command-line flags. */
+  readonly databasePath?: string;
+}
+
+/** Reads `.agent/config.yml` (a missing file means defaults) and checks every key and type. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<AcodeConfig> {
+  const workspace = path.resolve(options.workspace ?? '.');
+  const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
+  let text: string | null = null;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const missing = systemCode(err) === 'ENOENT';
+    if (!missing || options.file) {
+      throw new AcodeError('ACODE-CFG-004', `${file}: ${missing ? 'no such file' : (err as Error).message}`, { cause: err, context: { file } });
+    }
+  }
+  return parseConfig(text ?? '', { ...options, workspace, file: text === null ? null : file });
+}
+
+export interface ParseConfigOptions extends Omit<LoadConfigOptions, 'file'> {
+  readonly workspace: string;
+  readonly file: string | null;
+}
+
+/** Validates config text; exported for tests and for programs that hold config in memory. */
+export function parseConfig(text: string, options: ParseConfigOptions): AcodeConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const shown = options.file ? path.relative(options.workspace, options.file) || options.file : '<config>';
+  const at = (offset: number | undefined): string => {
+    if (offset === undefined) return shown;
+    const { line, col } = lines.linePos(offset);
+    return `${shown}:${line}:${col}`;
+  };
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const [start] = firstError.linePos ?? [];
+    const where = start ? `${shown}:${start.line}:${start.col}` : shown;
+    throw new AcodeError('ACODE-CFG-001', `${where}: ${firstError.message.split('\n')[0]}`, { context: { file: options.file ?? undefined } });
+  }
+  const raw: Record<string, unknown> = {};
+  if (doc.contents !== null && !(isScalar(doc.contents) && doc.contents.value === null)) {
+    Object.assign(raw, checkSection(doc.contents, SCHEMA, [], at));
+  }
+  const locate = (keyPath: readonly (string | number)[]): string => {
+    const node = doc.getIn(keyPath, true) as YamlNode | undefined;
+    return at(node?.range?.[0]);
+  };
+  return buildConfig(raw, options, locate);
+}
+
+type At = (offset: number | undefined) => string;
+
+function checkSection(node: unknown, fields: Readonly<Record<string, Rule>>, keyPath: string[], at: At): Record<string, unknown> {
+  const name = keyPath.join('.') || 'the top level';
+  if (!isMap(node)) {
+    throw new AcodeError('ACODE-CFG-003', `${at(nodeStart(node))}: ${name} must be a mapping of keys, got ${describe(node)}`, { context: { key: name } });
+  }
+  const out: Record<string, unknown> = {};
+  for (const pair of node.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const full = [...keyPath, key];
+    const rule = fields[key];
+    if (!rule) {
+      const near = closest(key, Object.keys(fields));
+      const suggestion = near ? `did you mean '${[...keyPath, near].join('.')}'?` : `valid keys: ${Object.keys(fields).join(', ')}`;
+      throw new AcodeError('ACODE-CFG-002', `${at(nodeStart(pair.key))}: unknown key '${full.join('.')}' — ${suggestion}`, { context: { key: full.join('.') } });
+    }
+    out[key] = checkValue(pair.value, rule, full, at);
+  }
+  return out;
+}
+
+function checkValue(node: unknown, rule: Rule, keyPath: string[], at: At): unknown {
+  const key = keyPath.join('.');
+  const where = at(nodeStart(node));
+  const wrongType = (expected: string): AcodeError =>
+    new AcodeError('ACODE-CFG-003', `${where}: ${key} must be ${expected}, got ${describe(node)}`, { context: { key } });
+  const value = isScalar(node) ? node.value : undefined;
+  switch (rule.type) {
+    case 'section':
+      return checkSection(node, rule.fields, keyPath, at);
+    case 'string':
+      if (typeof value !== 'string' || value === '') throw wrongType('a non-empty string');
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrongType('true or false');
+      return value;
+    case 'integer':
+      if (rule.nullable && isScalar(node) && value === null) return null;
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw wrongType(`an integer${rule.nullable ? ' (or empty)' : ''}`);
+      if (value < rule.min) {
+        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be at least ${rule.min}, got ${value}`, { context: { key } });
+      }
+      return value;
+    case 'enum':
+      if (typeof value !== 'string') throw wrongType(`one of ${rule.values.join(', ')}`);
+      if (!rule.values.includes(value)) {
+        const near = closest(value, rule.values);
+        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be one of ${rule.values.join(', ')}, got '${value}'${near ? ` — did you mean '${near}'?` : ''}`, { context: { key } });
+      }
+      return value;
+    case 'list':
+      if (!isSeq(node)) throw wrongType('a list');
+      return node.toJSON() as unknown[];
+    case 'string-list':
+      if (!isSeq(node)) throw wrongType('a list of strings');
+      return node.items.map((item, i) => checkValue(item, { type: 'string' }, [...keyPath, String(i)], at));
+    case 'string-map': {
+      if (!isMap(node)) throw wrongType('a mapping of names to strings');
+      const out: Record<string, string> = {};
+      for (const pair of node.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        out[name] = checkValue(pair.value, { type: 'string' }, [...keyPath, name], at) as string;
+      }
+      return out;
+    }
+  }
+}
+
+function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, locate: AcodeConfig['locate']): AcodeConfig {
+  const section = (name: string): Record<string, unknown> => (raw[name] as Record<string, unknown> | undefined) ?? {};
+  const db = section('database');
+  const bak = section('backup');
+  const exp = section('export');
+  const resolve = (p: unknown, fallback: string): string => path.resolve(options.workspace, (p as string | undefined) ?? fallback);
+  const env = options.env ?? process.env;
+  const url = (db['url'] as string | undefined) ?? env['ACODE_DATABASE_URL'] ?? null;
+  return {
+    workspace: options.workspace,
+    file: options.file,
+    locate,
+    database: {
+      type: (db['type'] as DatabaseType | undefined) ?? 'sqlite',
+      path: options.databasePath ? path.resolve(options.databasePath) : resolve(db['path'], path.join('.agent', 'acode.db')),
+      url: url === '' ? null : url,
+    },
+    backup: {
+      path: resolve(bak['path'], path.join('.agent', 'backups')),
+      maxBackups: (bak['max_backups'] as number | undefined) ?? 7,
+      keepDays: (bak['keep_days'] as number | null | undefined) ?? null,
+      preMigration: (bak['pre_migration'] as boolean | undefined) ?? true,
+      verify: (bak['verify'] as boolean | undefined) ?? true,
+      compress: (bak['compress'] as boolean | undefined) ?? false,
+    },
+    export: {
+      path: resolve(exp['path'], path.join('.agent', 'exports')),
+      defaultFormat: (exp['default_format'] as ExportFormat | undefined) ?? 'json',
+      redactByDefault: (exp['redact_by_default'] as boolean | undefined) ?? true,
+      redactionPatterns: (exp['redaction_patterns'] as unknown[] | undefined) ?? [],
+      defaultRules: (exp['default_rules'] as boolean | undefined) ?? true,
+      redactPaths: (exp['redact_paths'] as boolean | undefined) ?? true,
+      redactEmails: (exp['redact_emails'] as boolean | undefined) ?? true,
+      placeholder: (exp['placeholder'] as 'plain' | 'typed' | undefined) ?? 'plain',
+      pseudonymize: (exp['pseudonymize'] as boolean | undefined) ?? false,
+      allowScanHits: (exp['allow_scan_hits'] as string[] | undefined) ?? [],
+      dateColumns: (exp['date_columns'] as Record<string, string> | undefined) ?? {},
+    },
+  };
+}
+
+function nodeStart(node: unknown): number | undefined {
+  return (node as YamlNode | null)?.range?.[0];
+}
+
+function describe(node: unknown): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'nothing (null)';
+    return `${typeof v === 'string' ? 'the string' : `the ${typeof v}`} ${JSON.stringify(v)}`;
+  }
+  return 'an unsupported value';
+}
+
+/** The candidate nearest to a misspelled word, when it is near enough to be what was meant. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(norm(word), norm(candidate));
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The code a config problem reports under, for callers that validate parts of the config themselves. */
+export type ConfigErrorCode = Extract<ErrorCode, `ACODE-CFG-${string}`>;

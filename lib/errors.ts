@@ -1,0 +1,141 @@
+/** Exit codes from the spec, plus the BSD usage code. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  verifyFailed: 2,
+  restoreFailed: 3,
+  invalidBackup: 4,
+  usage: 64,
+} as const;
+
+interface ErrorSpec {
+  readonly title: string;
+  readonly exit: number;
+  readonly hint: string;
+}
+
+/** Every code the tool can fail with: title, exit code and what the user should do next. */
+export const ERRORS = {
+  'ACODE-BAK-001': { title: 'Backup failed', exit: EXIT.failed, hint: 'check disk space and write permissions of the backup folder, then run the backup again' },
+  'ACODE-BAK-002': { title: 'Restore failed', exit: EXIT.restoreFailed, hint: 'the live database was left as it was; run `acode db backup verify <file>` on the backup first' },
+  'ACODE-BAK-003': { title: 'Verification failed', exit: EXIT.verifyFailed, hint: 'do not rely on this backup; create a new one with `acode db backup`' },
+  'ACODE-BAK-004': { title: 'Checksum mismatch', exit: EXIT.invalidBackup, hint: 'the backup changed after it was written; use another backup (`acode db backup list`)' },
+  'ACODE-BAK-005': { title: 'Backup not found', exit: EXIT.invalidBackup, hint: 'run `acode db backup list` to see the backups there are' },
+  'ACODE-BAK-006': { title: 'Not a valid backup', exit: EXIT.invalidBackup, hint: 'the file is not an intact acode backup; use another one (`acode db backup list`)' },
+  'ACODE-BAK-007': { title: 'Backup manifest missing or unreadable', exit: EXIT.invalidBackup, hint: 'a backup is only trusted with its <name>.manifest.json beside it; use another backup' },
+  'ACODE-BAK-008': { title: 'Backup folder not writable', exit: EXIT.failed, hint: 'fix the folder\'s permissions or choose another with --output-dir or backup.path' },
+  'ACODE-BAK-009': { title: 'Not enough disk space', exit: EXIT.failed, hint: 'free some space or choose another folder with --output-dir' },
+  'ACODE-BAK-010': { title: 'Database is busy', exit: EXIT.restoreFailed, hint: 'another process holds a lock on the database; stop it (or wait) and run the restore again' },
+  'ACODE-BAK-011': { title: 'Confirmation required', exit: EXIT.usage, hint: 'run it again with --yes to confirm' },
+  'ACODE-BAK-012': { title: 'Not an acode backup file', exit: EXIT.usage, hint: 'only files named acode_backup_*.db[.gz] in the backup folder can be deleted this way' },
+  'ACODE-BAK-013': { title: 'Restore cancelled', exit: EXIT.restoreFailed, hint: 'nothing was changed' },
+  'ACODE-DB-001': { title: 'Database not found', exit: EXIT.failed, hint: 'check database.path in .agent/config.yml or --workspace, or create it with `acode db migrate`' },
+  'ACODE-DB-002': { title: 'Database path is not a file', exit: EXIT.failed, hint: 'database.path must name a SQLite file, not a folder' },
+  'ACODE-DB-003': { title: 'Not a SQLite database', exit: EXIT.failed, hint: 'database.path must name a SQLite database file' },
+  'ACODE-DB-004': { title: 'Database integrity check failed', exit: EXIT.failed, hint: 'the source database is damaged; restore a known good backup with `acode db restore`' },
+  'ACODE-CFG-001': { title: 'Config file is not valid YAML', exit: EXIT.failed, hint: 'fix the YAML at the line and column given' },
+  'ACODE-CFG-002': { title: 'Unknown config key', exit: EXIT.failed, hint: 'fix the key\'s spelling; see the README for every key' },
+  'ACODE-CFG-003': { title: 'Config value has the wrong type', exit: EXIT.failed, hint: 'set the value to the type named' },
+  'ACODE-CFG-004': { title: 'Config file unreadable', exit: EXIT.failed, hint: 'check the file exists and can be read' },
+  'ACODE-CFG-005': { title: 'Invalid config value', exit: EXIT.failed, hint: 'set one of the values named' },
+  'ACODE-MIG-001': { title: 'Migration failed', exit: EXIT.failed, hint: 'the failed migration was rolled back; restore the named backup with `acode db restore` if you need the state before the run' },
+  'ACODE-MIG-002': { title: 'Pre-migration backup failed', exit: EXIT.failed, hint: 'nothing was migrated; fix the backup problem or run with --no-backup' },
+  'ACODE-USE-001': { title: 'Invalid usage', exit: EXIT.usage, hint: 'see `acode --help`' },
+  'ACODE-EXP-001': { title: 'Export failed', exit: EXIT.failed, hint: 'no output was kept; fix the cause and run the export again' },
+  'ACODE-EXP-002': { title: 'Redaction failed', exit: EXIT.failed, hint: 'no output was kept; fix the rule or value named and run the export again' },
+  'ACODE-INT-001': { title: 'Internal error', exit: EXIT.failed, hint: 'this is a bug in acode; please report it with the command you ran' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Where an error happened, for messages and for programs that handle it. */
+export interface ErrorContext {
+  readonly file?: string;
+  readonly table?: string;
+  readonly column?: string;
+  readonly key?: string;
+  readonly [name: string]: unknown;
+}
+
+export interface AcodeErrorOptions {
+  readonly cause?: unknown;
+  readonly hint?: string;
+  readonly context?: ErrorContext;
+}
+
+export class AcodeError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string;
+  readonly detail: string;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, detail: string, options: AcodeErrorOptions = {}) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(`${spec.title}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AcodeError';
+    this.code = code;
+    this.exitCode = spec.exit;
+    this.hint = options.hint ?? spec.hint;
+    this.detail = detail;
+    this.context = options.context ?? {};
+  }
+
+  /** The one line a user sees: code, what happened, what to do. */
+  toLine(): string {
+    return `${this.code} ${this.message} — ${this.hint}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, hint: this.hint, exitCode: this.exitCode, context: this.context };
+  }
+}
+
+export function isAcodeError(err: unknown, code?: ErrorCode): err is AcodeError {
+  return err instanceof AcodeError && (code === undefined || err.code === code);
+}
+
+/** The system error code of a Node or SQLite failure, if it has one. */
+export function systemCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when an error (or its cause chain) is an abort from an AbortSignal. */
+export function isAbort(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { name?: unknown }).name === 'AbortError' || systemCode(e) === 'ABORT_ERR') return true;
+  }
+  return false;
+}
+
+const FILE_CODES: Record<string, ErrorCode> = {
+  ENOSPC: 'ACODE-BAK-009',
+  EDQUOT: 'ACODE-BAK-009',
+  SQLITE_FULL: 'ACODE-BAK-009',
+  EACCES: 'ACODE-BAK-008',
+  EPERM: 'ACODE-BAK-008',
+  EROFS: 'ACODE-BAK-008',
+  SQLITE_READONLY: 'ACODE-BAK-008',
+  SQLITE_CANTOPEN: 'ACODE-BAK-008',
+};
+
+/**
+ * Turns any failure while writing into an AcodeError: disk-full and permission problems get
+ * their own codes, everything else the operation's code. Already-coded errors pass through.
+ */
+export function toAcodeError(err: unknown, fallback: ErrorCode, what: string, context: ErrorContext = {}): AcodeError {
+  if (err instanceof AcodeError) return err;
+  if (isAbort(err)) return new AcodeError(fallback, `${what}: interrupted`, { cause: err, context, hint: 'nothing was kept; run the command again when you are ready' });
+  const sys = systemCode(err) ?? '';
+  const base = Object.keys(FILE_CODES).find((c) => sys === c || sys.startsWith(`${c}_`));
+  const reason = describeCause(err);
+  if (base) return new AcodeError(FILE_CODES[base]!, `${what}: ${reason}`, { cause: err, context });
+  return new AcodeError(fallback, `${what}: ${reason}`, { cause: err, context });
+}
+
+/** A short reason from a cause, without stack or multi-line detail. */
+export function describeCause(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!.trim();
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { systemCode } from './errors.js';
+
+/** Files holding database content are readable by their owner only. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+const TEMP_MARK = '.acode-tmp-';
+
+/**
+ * A temporary name beside `finalPath`: `.<final name>.acode-tmp-<pid>-<random>`. Same folder, so
+ * the final rename never crosses a file system; the pid lets `prune` tell abandoned files apart.
+ */
+export function tempPathFor(finalPath: string): string {
+  const dir = path.dirname(finalPath);
+  return path.join(dir, `.${path.basename(finalPath)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+export interface TempNameInfo {
+  /** The name the file was going to get. */
+  readonly finalName: string;
+  readonly pid: number;
+}
+
+/** Recognises a temporary file of ours, including SQLite's `-journal`/`-wal` companions of one. */
+export function parseTempName(name: string): TempNameInfo | null {
+  const at = name.indexOf(TEMP_MARK);
+  if (!name.startsWith('.') || at < 0) return null;
+  const pid = Number.parseInt(name.slice(at + TEMP_MARK.length), 10);
+  return Number.isFinite(pid) ? { finalName: name.slice(1, at), pid } : null;
+}
+
+/** True while the process that made a temporary file still runs. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return systemCode(err) === 'EPERM';
+  }
+}
+
+/** Creates an empty file that must not exist yet, readable by the owner only. */
+export async function createPrivateFile(file: string): Promise<void> {
+  const handle = await open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, PRIVATE_FILE_MODE);
+  await handle.close();
+}
+
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a rename in `dir` durable. Some file systems refuse to sync a folder; that is not an error. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes(systemCode(err) ?? '')) throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Creates a folder (and its parents) for private files when it is missing. */
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const info = await stat(dir);
+  if (!info.isDirectory()) {
+    throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
+  }
+}
+
+/**
+ * Moves a finished temporary file to the first free name `nameFor(0)`, `nameFor(1)`, … in `dir`,
+ * never replacing a file that is there: a hard link fails atomically when the name is taken.
+ * `taken` can veto names that are free on disk but clash otherwise. Returns the name used.
+ */
+export async function publishUnique(
+  tmp: string,
+  dir: string,
+  nameFor: (seq: number) => string,
+  taken: (name: string) => Promise<boolean> = async () => false,
+): Promise<string> {
+  for (let seq = 0; seq < 1000; seq++) {
+    const name = nameFor(seq);
+    if (await taken(name)) continue;
+    try {
+      await link(tmp, path.join(dir, name));
+    } catch (err) {
+      if (systemCode(err) === 'EEXIST') continue;
+      if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(systemCode(err) ?? '')) {
+        // No hard links here (some network and FAT file systems): check, then rename.
+        if (await exists(path.join(dir, name))) continue;
+        await rename(tmp, path.join(dir, name));
+        await fsyncDir(dir);
+        return name;
+      }
+      throw err;
+    }
+    await unlink(tmp);
+    await fsyncDir(dir);
+    return name;
+  }
+  throw new Error(`no free file name in ${dir}`);
+}
+
+/** Writes a whole small file (a manifest) under a temporary name, syncs it and renames it into place. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const tmp = tempPathFor(file);
+  try {
+    const handle = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    await fsyncDir(path.dirname(file));
+  } catch (err) {
+    await removeQuietly(tmp);
+    throw err;
+  }
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT' || systemCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+}
+
+/** Removes files (and SQLite's companions of them) whose content must not survive a failure. */
+export async function removeQuietly(...files: (string | undefined | null)[]): Promise<void> {
+  for (const file of files) {
+    if (!file) continue;
+    for (const suffix of ['', '-journal', '-wal', '-shm']) {
+      await rm(file + suffix, { force: true }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,17 @@
+export { createBackup, plannedBackupPath, type BackupOptions, type BackupResult } from './backup.js';
+export { scanBackupDir, resolveBackupRef, type Catalog, type CatalogEntry, type StrayFile } from './catalog.js';
+export { sha256File, type FileDigest } from './checksum.js';
+export { loadConfig, parseConfig, type AcodeConfig, type LoadConfigOptions } from './config.js';
+export { seedWorkspace, fakeSecret, createRandom, type SeedOptions, type SeedResult } from './demo-data.js';
+export { backupProviderFor, type BackupProvider, type BackupInspection, type SourceInfo } from './engine.js';
+export { AcodeError, ERRORS, EXIT, isAcodeError, type ErrorCode } from './errors.js';
+export { listBackups, type ListOptions, type ListResult, type ListedBackup, type BackupStatus } from './list.js';
+export { readBackupManifest, parseBackupManifest, type BackupManifest } from './manifest.js';
+export { migrate, pendingMigrations, currentVersion, type MigrateOptions, type MigrateResult } from './migrate.js';
+export { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
+export { backupFileName, parseBackupName, type BackupKind } from './naming.js';
+export type { ProgressEvent, ProgressListener, ProgressStage, RunOptions } from './progress.js';
+export { restoreBackup, type RestoreOptions, type RestorePlan, type RestoreResult } from './restore.js';
+export { planRotation, pruneBackups, deleteBackupFiles, type RetentionPolicy, type PruneOptions, type PruneResult } from './rotation.js';
+export { verifyBackup, type VerifyOptions, type VerifyResult, type VerifyCheck } from './verify.js';
+export { TOOL_VERSION } from './version.js';

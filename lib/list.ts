@@ -1,0 +1,77 @@
+import { checkStoredChecksum } from './backup-file.js';
+import { scanBackupDir, type StrayFile } from './catalog.js';
+import type { AcodeConfig } from './config.js';
+import type { BackupKind } from './naming.js';
+import type { RunOptions } from './progress.js';
+
+/** ✓ valid, ✗ mismatch, ? no manifest (or a manifest that cannot be read). */
+export type BackupStatus = 'valid' | 'mismatch' | 'no-manifest' | 'bad-manifest' | 'unchecked';
+
+export interface ListedBackup {
+  readonly name: string;
+  readonly path: string;
+  readonly size: number;
+  readonly createdAt: Date;
+  readonly kind: BackupKind;
+  readonly tag: string | null;
+  readonly compressed: boolean;
+  readonly status: BackupStatus;
+  readonly problem: string | null;
+}
+
+export interface ListOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** Folder to list instead of `backup.path`. */
+  readonly dir?: string;
+  /** Hash every backup against its manifest (default); false only compares sizes. */
+  readonly checksums?: boolean;
+}
+
+export interface ListResult {
+  readonly dir: string;
+  /** Newest first. */
+  readonly backups: readonly ListedBackup[];
+  readonly strays: readonly StrayFile[];
+  readonly totalBytes: number;
+}
+
+export async function listBackups(options: ListOptions): Promise<ListResult> {
+  const catalog = await scanBackupDir(options.dir ?? options.config.backup.path);
+  const backups: ListedBackup[] = [];
+  const total = catalog.backups.length;
+  let done = 0;
+  if (total) options.onProgress?.({ stage: 'checksum', phase: 'start', label: 'Checking backups', totalRows: total });
+  for (const entry of catalog.backups) {
+    options.signal?.throwIfAborted();
+    let status: BackupStatus;
+    let problem: string | null = null;
+    if (entry.manifestError) {
+      status = 'bad-manifest';
+      problem = entry.manifestError;
+    } else if (!entry.manifest) {
+      status = 'no-manifest';
+      problem = 'no manifest beside it; not trusted as a backup';
+    } else if (options.checksums === false) {
+      status = entry.size === entry.manifest.file.size ? 'unchecked' : 'mismatch';
+    } else {
+      const outcome = await checkStoredChecksum({ path: entry.path, name: entry.name, manifest: entry.manifest }, options);
+      status = outcome.ok ? 'valid' : 'mismatch';
+      if (!outcome.ok) problem = `sha256 is ${outcome.actual.slice(0, 16)}…, manifest says ${outcome.expected.slice(0, 16)}…`;
+    }
+    backups.push({
+      name: entry.name,
+      path: entry.path,
+      size: entry.size,
+      createdAt: entry.createdAt,
+      kind: entry.kind,
+      tag: entry.manifest?.tag ?? null,
+      compressed: entry.compressed,
+      status,
+      problem,
+    });
+    options.onProgress?.({ stage: 'checksum', phase: 'update', label: 'Checking backups', rows: ++done, totalRows: total });
+  }
+  if (total) options.onProgress?.({ stage: 'checksum', phase: 'end', label: 'Checking backups' });
+  const totalBytes = backups.reduce((n, b) => n + b.size, 0);
+  return { dir: catalog.dir, backups, strays: catalog.strays, totalBytes };
+}

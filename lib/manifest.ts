@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DatabaseType } from './config.js';
+import { AcodeError, describeCause, systemCode } from './errors.js';
+import { manifestPathFor, type BackupKind } from './naming.js';
+
+export const BACKUP_MANIFEST_FORMAT = 'acode-backup-manifest';
+export const BACKUP_MANIFEST_VERSION = 1;
+
+/** Written last, beside the backup, as `<backup name>.manifest.json`. */
+export interface BackupManifest {
+  readonly format: typeof BACKUP_MANIFEST_FORMAT;
+  readonly formatVersion: number;
+  readonly toolVersion: string;
+  /** ISO 8601, UTC. */
+  readonly createdAt: string;
+  readonly kind: BackupKind;
+  readonly tag: string | null;
+  readonly database: {
+    readonly type: DatabaseType;
+    readonly source: string;
+    readonly engineVersion: string;
+    readonly schemaVersion: number | null;
+    readonly pageSize: number;
+    readonly pageCount: number;
+  };
+  /** The file as stored (compressed when compression is gzip). */
+  readonly file: { readonly name: string; readonly size: number; readonly sha256: string };
+  readonly compression: 'none' | 'gzip';
+  /** The database inside a compressed backup; null when not compressed. */
+  readonly uncompressed: { readonly size: number; readonly sha256: string } | null;
+  /** The check the copy passed before it was kept; null when `backup.verify` is off. */
+  readonly check: 'quick_check' | 'integrity_check' | null;
+  readonly tables: readonly { readonly name: string; readonly rows: number }[];
+}
+
+export function serializeManifest(manifest: BackupManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Reads the manifest beside a backup; null when there is none. Anything unreadable is ACODE-BAK-007. */
+export async function readBackupManifest(backupPath: string): Promise<BackupManifest | null> {
+  const file = manifestPathFor(backupPath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return null;
+    throw new AcodeError('ACODE-BAK-007', `${path.basename(file)}: ${describeCause(err)}`, { cause: err, context: { file } });
+  }
+  return parseBackupManifest(text, file);
+}
+
+export function parseBackupManifest(text: string, file: string): BackupManifest {
+  const fail = (why: string): AcodeError =>
+    new AcodeError('ACODE-BAK-007', `${path.basename(file)}: ${why}`, { context: { file } });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not valid JSON (${describeCause(err)})`);
+  }
+  const m = value as Partial<BackupManifest> | null;
+  if (typeof m !== 'object' || m === null || m.format !== BACKUP_MANIFEST_FORMAT) throw fail('not an acode backup manifest');
+  if (typeof m.formatVersion !== 'number' || m.formatVersion > BACKUP_MANIFEST_VERSION) {
+    throw fail(`manifest format version ${String(m.formatVersion)} is newer than this tool understands (${BACKUP_MANIFEST_VERSION})`);
+  }
+  const sha = /^[0-9a-f]{64}$/;
+  const f = m.file;
+  if (!f || typeof f.name !== 'string' || !Number.isSafeInteger(f.size) || !sha.test(String(f.sha256))) throw fail('file name, size or sha256 missing or malformed');
+  if (m.compression !== 'none' && m.compression !== 'gzip') throw fail(`unknown compression ${JSON.stringify(m.compression)}`);
+  if (m.compression === 'gzip' && (!m.uncompressed || !sha.test(String(m.uncompressed.sha256)) || !Number.isSafeInteger(m.uncompressed.size))) {
+    throw fail('a compressed backup needs the uncompressed size and sha256');
+  }
+  if (!Array.isArray(m.tables) || !m.tables.every((t) => typeof t?.name === 'string' && Number.isSafeInteger(t?.rows))) {
+    throw fail('tables must be a list of names with row counts');
+  }
+  if (!m.database || typeof m.database.type !== 'string') throw fail('database section missing');
+  if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) throw fail('createdAt missing or not a date');
+  return m as BackupManifest;
+}

@@ -1,0 +1,52 @@
+/** What made a backup; rotation only ever deletes the first two. */
+export type BackupKind = 'manual' | 'pre_migration' | 'pre_restore';
+
+export const BACKUP_PREFIX = 'acode_backup_';
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+export interface ParsedBackupName {
+  readonly name: string;
+  /** The UTC second in the name. */
+  readonly stamp: Date;
+  /** 0 for the first backup of a second, 1 for `_2`, and so on. */
+  readonly seq: number;
+  readonly kind: BackupKind;
+  readonly compressed: boolean;
+}
+
+const NAME = /^acode_backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_(\d+))?(?:_(pre_migration|pre_restore))?\.db(\.gz)?$/;
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** `acode_backup_YYYYMMDD_HHMMSS[_N][_kind].db[.gz]`, in UTC so names sort the way time runs. */
+export function backupFileName(stamp: Date, options: { seq?: number; kind?: BackupKind; compressed?: boolean } = {}): string {
+  const date = `${stamp.getUTCFullYear()}${two(stamp.getUTCMonth() + 1)}${two(stamp.getUTCDate())}`;
+  const time = `${two(stamp.getUTCHours())}${two(stamp.getUTCMinutes())}${two(stamp.getUTCSeconds())}`;
+  const seq = options.seq ? `_${options.seq + 1}` : '';
+  const kind = options.kind && options.kind !== 'manual' ? `_${options.kind}` : '';
+  return `${BACKUP_PREFIX}${date}_${time}${seq}${kind}.db${options.compressed ? '.gz' : ''}`;
+}
+
+export function parseBackupName(name: string): ParsedBackupName | null {
+  const m = NAME.exec(name);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, seq, kind, gz] = m;
+  const stamp = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
+  if (Number.isNaN(stamp.getTime()) || stamp.getUTCDate() !== +d!) return null;
+  return {
+    name,
+    stamp,
+    seq: seq ? Number(seq) - 1 : 0,
+    kind: (kind as BackupKind | undefined) ?? 'manual',
+    compressed: gz !== undefined,
+  };
+}
+
+/** Newest first: by the second in the name, then by sequence within that second. */
+export function compareNewestFirst(a: ParsedBackupName, b: ParsedBackupName): number {
+  return b.stamp.getTime() - a.stamp.getTime() || b.seq - a.seq || a.name.localeCompare(b.name);
+}
+
+export function manifestPathFor(backupPath: string): string {
+  return `${backupPath}${MANIFEST_SUFFIX}`;
+}

@@ -1,0 +1,54 @@
+/**
+ * The records that flow through an export pipeline (object mode), from the row source through
+ * redaction to a serializer, and out of an import parser into the loader. Rows travel in batches:
+ * one stream object per batch keeps per-object overhead off the hot path.
+ */
+
+/** A SQLite value as read with safe integers: every INTEGER is a bigint, every REAL a number. */
+export type SqlValue = null | bigint | number | string | Uint8Array;
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** The declared type as written in the DDL ("TEXT", "INTEGER", "" when none). */
+  readonly type: string;
+  readonly notNull: boolean;
+  /** 1-based position in the primary key, 0 when not part of it. */
+  readonly primaryKey: number;
+}
+
+export interface TableSchema {
+  readonly name: string;
+  /** The CREATE TABLE statement, when the source has one (SQLite); null otherwise. */
+  readonly sql: string | null;
+  readonly columns: readonly ColumnInfo[];
+  /** CREATE INDEX statements for the table's explicit indexes. */
+  readonly indexes: readonly string[];
+}
+
+/** Everything known before the first row: written first by formats that carry metadata. */
+export interface ExportHeader {
+  readonly format: 'acode-export';
+  readonly formatVersion: number;
+  readonly createdAt: string;
+  readonly toolVersion: string;
+  readonly schemaVersion: number | null;
+  readonly source: { readonly type: string; readonly location: string };
+  readonly exportFormat: string;
+  readonly filters: Readonly<Record<string, unknown>>;
+  readonly snapshot: Readonly<Record<string, unknown>>;
+  readonly redaction: { readonly enabled: boolean; readonly rules: readonly { readonly name: string; readonly kind: string }[] };
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null }[];
+}
+
+/** Known only at the end: written last by formats that can (JSON, NDJSON). */
+export interface ExportSummary {
+  readonly rows: number;
+  readonly redaction: unknown;
+}
+
+export type ExportRecord =
+  | { readonly kind: 'header'; readonly header: ExportHeader }
+  | { readonly kind: 'table'; readonly table: TableSchema; readonly rows: number }
+  | { readonly kind: 'rows'; readonly table: string; readonly rows: SqlValue[][] }
+  | { readonly kind: 'table-end'; readonly table: string; readonly rows: number }
+  | { readonly kind: 'summary'; readonly summary: ExportSummary };

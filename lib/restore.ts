@@ -1,0 +1,122 @@
+import { createBackup, type BackupResult } from './backup.js';
+import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
+import type { AcodeConfig } from './config.js';
+import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
+import { AcodeError, toAcodeError } from './errors.js';
+import { stage, type RunOptions } from './progress.js';
+
+export interface RestorePlan {
+  readonly backup: OpenedBackup;
+  /** Where the database lives that will be replaced. */
+  readonly target: string;
+  /** False when there is no live database yet: the restore creates it. */
+  readonly replacesExisting: boolean;
+}
+
+export interface RestoreOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** A backup's name (looked up in the backup folder) or path. */
+  readonly file: string;
+  /**
+   * Asked once the backup has proved sound and before anything changes; resolve false to cancel.
+   * Without it the restore goes ahead: confirming is the caller's duty.
+   */
+  readonly confirm?: (plan: RestorePlan) => Promise<boolean>;
+  /** How long to wait for another process's lock on the live database, in ms. */
+  readonly busyTimeoutMs?: number;
+  readonly now?: () => Date;
+  readonly provider?: BackupProvider;
+}
+
+export interface RestoreResult {
+  readonly backup: OpenedBackup;
+  readonly target: string;
+  /** The copy of the database as it was before the restore; null when there was none. */
+  readonly safetyBackup: BackupResult | null;
+  readonly after: BackupInspection;
+}
+
+/**
+ * Restores a backup over the live database: checksum first (a mismatch refuses, exit 4), then
+ * structure, confirmation, a lock on the live database, a safety backup of it taken under that
+ * lock, and the replacement in one transaction. Any failure leaves the live database as it was.
+ */
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const { config } = options;
+  const backup = await openBackup(options.file, config.backup.path);
+  const checksum = await stage(options, { stage: 'checksum', label: 'Checksum valid' }, (update) =>
+    checkStoredChecksum(backup, options, (bytes, totalBytes) => update({ bytes, totalBytes })),
+  );
+  if (!checksum.ok) {
+    throw new AcodeError('ACODE-BAK-004', `${backup.name}: sha256 is ${checksum.actual.slice(0, 16)}…, manifest says ${checksum.expected.slice(0, 16)}…; nothing was restored`, {
+      context: { file: backup.path },
+    });
+  }
+  const provider = options.provider ?? (await backupProviderFor(config));
+  const scratch = await createScratch();
+  try {
+    const dbFile = await databaseFileOf(backup, scratch, options);
+    await stage(options, { stage: 'check', label: 'Structure valid' }, async () => {
+      const inspection = await provider.inspect(dbFile, { full: false });
+      const cmp = compareTables(backup.manifest, inspection.tables);
+      if (!inspection.integrity?.ok || !cmp.tablesOk || !cmp.recordsOk) {
+        const why = inspection.integrity?.ok ? cmp.problems.join('; ') : inspection.integrity?.problems.join('; ');
+        throw new AcodeError('ACODE-BAK-006', `${backup.name} fails its structure check: ${why}; nothing was restored`, { context: { file: backup.path } });
+      }
+    });
+    const target = config.database.path;
+    const replacesExisting = await provider.liveExists();
+    if (options.confirm && !(await options.confirm({ backup, target, replacesExisting }))) {
+      throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled; nothing was changed`);
+    }
+    let safetyBackup: BackupResult | null = null;
+    try {
+      await stage(options, { stage: 'restore', label: 'Database replaced' }, () =>
+        provider.restore(dbFile, {
+          signal: options.signal,
+          onProgress: options.onProgress,
+          busyTimeoutMs: options.busyTimeoutMs,
+          beforeReplace: replacesExisting
+            ? async () => {
+                safetyBackup = await takeSafetyBackup(options);
+              }
+            : undefined,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) throw err;
+      const kept = safetyBackup ? ` (safety backup kept: ${(safetyBackup as BackupResult).name})` : '';
+      throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${kept}`, { file: target });
+    }
+    const after = await stage(options, { stage: 'check', label: 'Integrity verified' }, async () => {
+      const inspection = await provider.inspect(target, { full: false });
+      const cmp = compareTables(backup.manifest, inspection.tables);
+      if (!inspection.integrity?.ok || !cmp.tablesOk || !cmp.recordsOk) {
+        const saved = safetyBackup ? `; the previous database is in ${(safetyBackup as BackupResult).name}` : '';
+        throw new AcodeError('ACODE-BAK-002', `the restored database does not match ${backup.name}: ${cmp.problems.join('; ') || inspection.integrity?.problems.join('; ')}${saved}`);
+      }
+      return inspection;
+    });
+    return { backup, target, safetyBackup, after };
+  } finally {
+    await scratch.dispose();
+  }
+}
+
+/** The current database, saved before it is replaced; its failure stops the restore. */
+async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> {
+  try {
+    return await stage(
+      options,
+      { stage: 'safety-backup', label: 'Safety backup of current database' },
+      () => createBackup({ config: options.config, kind: 'pre_restore', rotate: false, signal: options.signal, now: options.now }),
+      (r) => r.name,
+    );
+  } catch (err) {
+    const inner = toAcodeError(err, 'ACODE-BAK-001', 'safety backup');
+    throw new AcodeError('ACODE-BAK-002', `the safety backup of the current database failed, so nothing was restored: ${inner.message}`, {
+      cause: inner,
+      hint: inner.hint,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { rm } from 'node:fs/promises';
+import { scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
+import { AcodeError, toAcodeError } from './errors.js';
+import { manifestPathFor } from './naming.js';
+
+export interface RetentionPolicy {
+  /** Keep at most this many backups (at least 1). */
+  readonly keep: number;
+  /** Also remove backups older than this many days; null for no age limit. */
+  readonly keepDays: number | null;
+  readonly now: Date;
+  /** A backup name never removed: the one just made. */
+  readonly protect?: string;
+}
+
+export interface RotationPlan {
+  readonly keep: readonly CatalogEntry[];
+  readonly remove: readonly CatalogEntry[];
+  /** Pre-restore safety backups and backups without a readable manifest: rotation leaves them alone. */
+  readonly untouched: readonly CatalogEntry[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Decides which backups go, oldest first. Only regular and pre-migration backups with a manifest
+ * take part; the newest of them and the protected one always stay.
+ */
+export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy): RotationPlan {
+  if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new AcodeError('ACODE-USE-001', `keep must be a whole number of at least 1, got ${policy.keep}`);
+  const eligible = [...backups]
+    .filter((b) => b.kind !== 'pre_restore' && b.manifest !== null)
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.stamp.getTime() - a.stamp.getTime() || b.seq - a.seq);
+  const untouched = backups.filter((b) => !eligible.includes(b));
+  const cutoff = policy.keepDays === null ? null : policy.now.getTime() - policy.keepDays * DAY_MS;
+  const keep: CatalogEntry[] = [];
+  const remove: CatalogEntry[] = [];
+  eligible.forEach((backup, index) => {
+    const tooMany = index >= policy.keep;
+    const tooOld = cutoff !== null && backup.createdAt.getTime() < cutoff;
+    const protectedOne = index === 0 || backup.name === policy.protect;
+    (protectedOne || !(tooMany || tooOld) ? keep : remove).push(backup);
+  });
+  remove.reverse();
+  return { keep, remove, untouched };
+}
+
+/** Deletes a backup and then its manifest (a manifest left alone is harmless; a lone backup is not trusted). */
+export async function deleteBackupFiles(backupPath: string): Promise<void> {
+  await rm(backupPath);
+  await rm(manifestPathFor(backupPath), { force: true });
+}
+
+export interface PruneOptions {
+  readonly dir: string;
+  readonly policy: RetentionPolicy;
+  readonly dryRun?: boolean;
+  /** Also remove temporary files of backups that died and manifests whose backup is gone. */
+  readonly removeStrays?: boolean;
+}
+
+export interface PruneResult {
+  readonly removed: readonly CatalogEntry[];
+  readonly kept: readonly CatalogEntry[];
+  readonly untouched: readonly CatalogEntry[];
+  readonly straysRemoved: readonly StrayFile[];
+  readonly dryRun: boolean;
+}
+
+export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
+  const catalog = await scanBackupDir(options.dir);
+  const plan = planRotation(catalog.backups, options.policy);
+  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
+  if (!options.dryRun) {
+    try {
+      for (const backup of plan.remove) await deleteBackupFiles(backup.path);
+      for (const stray of strays) await rm(stray.path, { force: true });
+    } catch (err) {
+      throw toAcodeError(err, 'ACODE-BAK-001', `removing old backups in ${options.dir}`);
+    }
+  }
+  return { removed: plan.remove, kept: plan.keep, untouched: plan.untouched, straysRemoved: strays, dryRun: Boolean(options.dryRun) };
+}

@@ -1,0 +1,174 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { RestoreRunOptions } from '../engine.js';
+import { AcodeError, describeCause, systemCode } from '../errors.js';
+import type { RunOptions } from '../progress.js';
+import { quoteIdent, type SqliteDb } from './open.js';
+
+const SOURCE = 'acode_restore_src';
+const ROWS_PER_STEP = 20_000;
+
+interface SchemaObject {
+  readonly type: 'table' | 'index' | 'view' | 'trigger';
+  readonly name: string;
+  readonly sql: string | null;
+}
+
+interface TableShape {
+  readonly name: string;
+  readonly withoutRowid: boolean;
+  readonly isVirtual: boolean;
+  readonly isShadow: boolean;
+}
+
+/**
+ * Replaces everything in `db`'s main schema with the content of the SQLite file `sourceFile`, in
+ * one write transaction: tables, rows (rowids kept), indexes, views, triggers, AUTOINCREMENT
+ * counters, user_version and application_id. Rows move in steps that yield to the event loop, so
+ * an abort lands between steps and everything rolls back.
+ *
+ * This is a logical copy through a connection to the live database rather than a swap of files:
+ * other processes that have it open see the old content until commit and the new one after, and
+ * SQLite's locks keep them consistent. Replacing the file under them could corrupt it.
+ */
+export async function replaceContent(db: SqliteDb, sourceFile: string, options: RestoreRunOptions = {}): Promise<void> {
+  // Foreign keys are checked per statement; tables arrive one at a time, so they wait until the end.
+  const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
+  db.pragma('foreign_keys = OFF');
+  db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourceFile);
+  try {
+    beginImmediate(db);
+    try {
+      await options.beforeReplace?.();
+      await copyEverything(db, options);
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+  } finally {
+    db.exec(`DETACH DATABASE ${SOURCE}`);
+    db.pragma(`foreign_keys = ${foreignKeys}`);
+  }
+}
+
+/** Takes the write lock, turning "busy" into a coded error: another process is writing. */
+function beginImmediate(db: SqliteDb): void {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    if (systemCode(err)?.startsWith('SQLITE_BUSY') || systemCode(err)?.startsWith('SQLITE_LOCKED')) {
+      throw new AcodeError('ACODE-BAK-010', `could not lock ${db.name} for writing: ${describeCause(err)}`, { cause: err, context: { file: db.name } });
+    }
+    throw err;
+  }
+}
+
+async function copyEverything(db: SqliteDb, options: RunOptions): Promise<void> {
+  dropEverything(db);
+  const source = schemaObjects(db, SOURCE);
+  const shapes = tableShapes(db, SOURCE);
+  // Tables first (a virtual table creates its own shadow tables), rows next, then indexes
+  // (built once over all rows), views, and triggers last so copying rows fires none.
+  for (const obj of source.filter((o) => o.type === 'table')) {
+    if (obj.sql && !shapes.get(obj.name)?.isShadow) db.exec(obj.sql);
+  }
+  const dataTables = [...shapes.values()].filter((t) => !t.isVirtual && !t.name.startsWith('sqlite_'));
+  const totalRows = dataTables.reduce((n, t) => n + rowCount(db, SOURCE, t.name), 0);
+  let copied = 0;
+  for (const table of dataTables) {
+    copied = await copyRows(db, table, copied, totalRows, options);
+  }
+  copySequences(db);
+  for (const type of ['index', 'view', 'trigger'] as const) {
+    for (const obj of source.filter((o) => o.type === type && o.sql)) db.exec(obj.sql!);
+  }
+  for (const pragma of ['user_version', 'application_id']) {
+    const value = Number(db.pragma(`${SOURCE}.${pragma}`, { simple: true }));
+    db.pragma(`main.${pragma} = ${value}`);
+  }
+}
+
+function schemaObjects(db: SqliteDb, schema: string): SchemaObject[] {
+  return db
+    .prepare(`SELECT type, name, sql FROM ${quoteIdent(schema)}.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid`)
+    .all() as SchemaObject[];
+}
+
+function tableShapes(db: SqliteDb, schema: string): Map<string, TableShape> {
+  const rows = db.prepare(`PRAGMA ${quoteIdent(schema)}.table_list`).all() as { name: string; type: string; wr: number }[];
+  const shapes = new Map<string, TableShape>();
+  for (const r of rows) {
+    if (r.type !== 'table' && r.type !== 'shadow' && r.type !== 'virtual') continue;
+    if (r.name === 'sqlite_schema' || r.name === 'sqlite_temp_schema') continue;
+    shapes.set(r.name, { name: r.name, withoutRowid: r.wr === 1, isVirtual: r.type === 'virtual', isShadow: r.type === 'shadow' });
+  }
+  return shapes;
+}
+
+function dropEverything(db: SqliteDb): void {
+  const objects = schemaObjects(db, 'main');
+  const shapes = tableShapes(db, 'main');
+  for (const type of ['trigger', 'view'] as const) {
+    for (const obj of objects.filter((o) => o.type === type)) db.exec(`DROP ${type.toUpperCase()} IF EXISTS main.${quoteIdent(obj.name)}`);
+  }
+  // Dropping a virtual table drops its shadow tables, so virtual tables go before the rest.
+  const tables = [...shapes.values()].sort((a, b) => Number(b.isVirtual) - Number(a.isVirtual));
+  for (const table of tables) {
+    if (table.name.startsWith('sqlite_')) continue;
+    db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(table.name)}`);
+  }
+  for (const internal of ['sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4']) {
+    if (shapes.has(internal)) db.exec(`DELETE FROM main.${internal}`);
+  }
+}
+
+function rowCount(db: SqliteDb, schema: string, table: string): number {
+  return Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(schema)}.${quoteIdent(table)}`).pluck().get());
+}
+
+/** A name for the rowid that no column of the table shadows. */
+function rowidAlias(columns: readonly string[]): string | null {
+  const lower = new Set(columns.map((c) => c.toLowerCase()));
+  return ['rowid', '_rowid_', 'oid'].find((alias) => !lower.has(alias)) ?? null;
+}
+
+async function copyRows(db: SqliteDb, table: TableShape, copiedBefore: number, totalRows: number, options: RunOptions): Promise<number> {
+  const info = db.prepare(`PRAGMA ${SOURCE}.table_xinfo(${quoteIdent(table.name)})`).all() as { name: string; hidden: number }[];
+  // hidden 2 and 3 are generated columns: SQLite computes them, they cannot be inserted.
+  const columns = info.filter((c) => c.hidden === 0).map((c) => c.name);
+  const target = `main.${quoteIdent(table.name)}`;
+  const from = `${SOURCE}.${quoteIdent(table.name)}`;
+  const list = columns.map(quoteIdent).join(', ');
+  const alias = table.withoutRowid ? null : rowidAlias(columns);
+  let copied = copiedBefore;
+  const report = (): void =>
+    options.onProgress?.({ stage: 'restore', phase: 'update', label: 'Restoring', table: table.name, rows: copied, totalRows });
+  if (!alias) {
+    copied += db.prepare(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${from}`).run().changes;
+    report();
+    return copied;
+  }
+  const select = `INSERT INTO ${target} (${alias}, ${list}) SELECT ${alias}, ${list} FROM ${from}`;
+  const first = db.prepare(`${select} ORDER BY ${alias} LIMIT ${ROWS_PER_STEP}`);
+  const next = db.prepare(`${select} WHERE ${alias} > ? ORDER BY ${alias} LIMIT ${ROWS_PER_STEP}`);
+  const lastCopied = db.prepare(`SELECT max(${alias}) FROM ${target}`).pluck().safeIntegers(true);
+  let last: bigint | null = null;
+  for (;;) {
+    const { changes } = last === null ? first.run() : next.run(last);
+    copied += changes;
+    report();
+    if (changes < ROWS_PER_STEP) break;
+    last = lastCopied.get() as bigint;
+    await yieldToEventLoop();
+    options.signal?.throwIfAborted();
+  }
+  return copied;
+}
+
+function copySequences(db: SqliteDb): void {
+  const has = (schema: string): boolean =>
+    Boolean(db.prepare(`SELECT 1 FROM ${quoteIdent(schema)}.sqlite_schema WHERE name = 'sqlite_sequence'`).pluck().get());
+  if (has(SOURCE) && has('main')) {
+    db.exec(`DELETE FROM main.sqlite_sequence; INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${SOURCE}.sqlite_sequence`);
+  }
+}

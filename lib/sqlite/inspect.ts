@@ -1,0 +1,72 @@
+import { quoteIdent, type SqliteDb } from './open.js';
+
+export interface TableCount {
+  readonly name: string;
+  readonly rows: number;
+}
+
+export type IntegrityCheckKind = 'quick_check' | 'integrity_check';
+
+export interface IntegrityResult {
+  readonly check: IntegrityCheckKind;
+  readonly ok: boolean;
+  /** SQLite's own words for the first problems found; empty when ok. */
+  readonly problems: readonly string[];
+}
+
+export interface DatabaseFacts {
+  readonly sqliteVersion: string;
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly journalMode: string;
+  readonly schemaVersion: number | null;
+  readonly tables: readonly TableCount[];
+}
+
+/** Ordinary tables holding data (FTS shadow tables included, SQLite's own and virtual ones not). */
+export function dataTables(db: SqliteDb, schema = 'main'): string[] {
+  const rows = db.prepare(`PRAGMA ${quoteIdent(schema)}.table_list`).all() as { name: string; type: string }[];
+  return rows
+    .filter((r) => (r.type === 'table' || r.type === 'shadow') && !r.name.startsWith('sqlite_'))
+    .map((r) => r.name)
+    .sort();
+}
+
+export function countRows(db: SqliteDb, tables: readonly string[], schema = 'main'): TableCount[] {
+  return tables.map((name) => ({
+    name,
+    rows: Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(schema)}.${quoteIdent(name)}`).pluck().get()),
+  }));
+}
+
+export function integrityCheck(db: SqliteDb, full: boolean): IntegrityResult {
+  const check: IntegrityCheckKind = full ? 'integrity_check' : 'quick_check';
+  const rows = db.prepare(`PRAGMA ${check}(20)`).pluck().all() as string[];
+  const ok = rows.length === 1 && rows[0] === 'ok';
+  return { check, ok, problems: ok ? [] : rows };
+}
+
+/** The workspace schema version: the migrations table when there is one, else user_version. */
+export function schemaVersion(db: SqliteDb, schema = 'main'): number | null {
+  const hasTable = db
+    .prepare(`SELECT 1 FROM ${quoteIdent(schema)}.sqlite_schema WHERE type = 'table' AND name = 'schema_version'`)
+    .pluck()
+    .get();
+  if (hasTable) {
+    const v = db.prepare(`SELECT max(version) FROM ${quoteIdent(schema)}.schema_version`).pluck().get();
+    if (typeof v === 'number') return v;
+  }
+  const user = Number(db.pragma(`${schema}.user_version`, { simple: true }));
+  return user > 0 ? user : null;
+}
+
+export function databaseFacts(db: SqliteDb): DatabaseFacts {
+  return {
+    sqliteVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
+    pageSize: Number(db.pragma('page_size', { simple: true })),
+    pageCount: Number(db.pragma('page_count', { simple: true })),
+    journalMode: String(db.pragma('journal_mode', { simple: true })),
+    schemaVersion: schemaVersion(db),
+    tables: countRows(db, dataTables(db)),
+  };
+}

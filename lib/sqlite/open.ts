@@ -1,0 +1,59 @@
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { AcodeError, describeCause, systemCode, type ErrorCode } from '../errors.js';
+
+export type SqliteDb = Database.Database;
+
+export interface OpenSqliteOptions {
+  readonly readonly?: boolean;
+  /** Create the file when missing (import into a new workspace, migrate). */
+  readonly create?: boolean;
+  /** How long to wait for another connection's lock, in ms. */
+  readonly busyTimeoutMs?: number;
+  /** Codes for "missing" and "not a database", which differ between a live database and a backup. */
+  readonly missingCode?: ErrorCode;
+  readonly notDatabaseCode?: ErrorCode;
+  /** What the file is, for messages ("database", "backup"). */
+  readonly role?: string;
+}
+
+/**
+ * Opens a SQLite file and proves it is one: a missing file, a folder, or a file that is not a
+ * database each get their own code instead of SQLite's generic "unable to open".
+ */
+export function openSqlite(file: string, options: OpenSqliteOptions = {}): SqliteDb {
+  const role = options.role ?? 'database';
+  const missing = options.missingCode ?? 'ACODE-DB-001';
+  const notDb = options.notDatabaseCode ?? 'ACODE-DB-003';
+  let isFile = false;
+  try {
+    const info = statSync(file);
+    if (info.isDirectory()) throw new AcodeError('ACODE-DB-002', `${role} path ${file} is a folder`, { context: { file } });
+    isFile = info.isFile();
+  } catch (err) {
+    if (err instanceof AcodeError) throw err;
+    if (systemCode(err) !== 'ENOENT' || !options.create) {
+      throw new AcodeError(missing, `no ${role} at ${file}`, { cause: err, context: { file } });
+    }
+  }
+  if (!isFile && !options.create) throw new AcodeError('ACODE-DB-002', `${role} path ${file} is not a regular file`, { context: { file } });
+  let db: SqliteDb | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: !options.create, timeout: options.busyTimeoutMs ?? 5000 });
+    // Reading the schema makes SQLite parse the header: this is where a non-database fails.
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return db;
+  } catch (err) {
+    db?.close();
+    const code = systemCode(err);
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new AcodeError(notDb, `${file} is not a SQLite ${role} (${describeCause(err)})`, { cause: err, context: { file } });
+    }
+    throw new AcodeError(notDb, `cannot open ${role} ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
+  }
+}
+
+/** Double-quotes an identifier for SQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,162 @@
+import { copyFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BackupInspection, BackupProvider, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
+import { AcodeError, describeCause } from '../errors.js';
+import { exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from '../fs-atomic.js';
+import type { RunOptions } from '../progress.js';
+import { replaceContent } from './copy-content.js';
+import { databaseFacts, integrityCheck } from './inspect.js';
+import { openSqlite, type SqliteDb } from './open.js';
+
+/** Pages per backup step: small enough for live progress, large enough to cost nothing. */
+const PAGES_PER_STEP = 4096;
+/** Largest step SQLite takes: the rest of the database at once. */
+const ALL_PAGES = 0x7fffffff;
+const BUSY_RETRIES = 3;
+
+export function createSqliteBackupProvider(livePath: string): BackupProvider {
+  return {
+    type: 'sqlite',
+    describeSource: () => describeSource(livePath),
+    snapshot: (target, options) => snapshot(livePath, target, options),
+    seal,
+    inspect,
+    restore: (file, options) => restore(livePath, file, options),
+    restoreIsolated,
+    liveExists: () => exists(livePath),
+  };
+}
+
+async function describeSource(livePath: string): Promise<SourceInfo> {
+  openSqlite(livePath, { readonly: true }).close();
+  const info = await stat(livePath);
+  return { type: 'sqlite', location: livePath, size: info.size };
+}
+
+/**
+ * Online backup through SQLite's backup API, in steps for progress. A write by another
+ * connection between steps makes SQLite start over; after the first restart the rest is copied
+ * in one step, which holds a read lock for its whole length, so the copy always ends: at most
+ * one restart, then one full pass. In WAL mode that read lock does not stop writers.
+ */
+async function snapshot(livePath: string, target: string, options: RunOptions): Promise<SnapshotResult> {
+  const db = openSqlite(livePath);
+  try {
+    const expectedPages = Number(db.pragma('page_count', { simple: true }));
+    for (let attempt = 0; ; attempt++) {
+      let restarts = 0;
+      let lastRemaining = Infinity;
+      let sawPages = 0;
+      const done = await db.backup(target, {
+        progress: ({ totalPages, remainingPages }) => {
+          options.signal?.throwIfAborted();
+          if (remainingPages > lastRemaining) restarts++;
+          lastRemaining = remainingPages;
+          sawPages = totalPages;
+          options.onProgress?.({ stage: 'copy', phase: 'update', label: 'Copying data', pages: totalPages - remainingPages, totalPages });
+          return restarts > 0 ? ALL_PAGES : PAGES_PER_STEP;
+        },
+      });
+      const pages = Math.max(done.totalPages, sawPages);
+      // better-sqlite3 reports a step that found the source locked as "0 pages left": a busy
+      // source looks finished with nothing copied. Nothing copied from a non-empty source is that.
+      if (pages > 0 || expectedPages === 0) return { pages, restarts };
+      if (attempt >= BUSY_RETRIES) {
+        throw new AcodeError('ACODE-BAK-001', `${livePath} stayed locked by another process`, {
+          hint: 'wait for the other process to finish writing, then run the backup again',
+        });
+      }
+      await sleep(200 * (attempt + 1), undefined, { signal: options.signal });
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Switches a fresh copy out of WAL mode so it never needs a -wal file, then checks and counts it. */
+async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<BackupInspection> {
+  const db = openSqlite(file, { role: 'backup copy', notDatabaseCode: 'ACODE-BAK-001' });
+  try {
+    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') db.pragma('journal_mode = DELETE');
+    const result = inspectOpen(db, check);
+    if (result.integrity && !result.integrity.ok) {
+      throw new AcodeError('ACODE-DB-004', `the copy of the database fails ${result.integrity.check}: ${result.integrity.problems[0]}`);
+    }
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+async function inspect(file: string, options: { readonly full: boolean }): Promise<BackupInspection> {
+  const db = openSqlite(file, { readonly: true, role: 'backup', missingCode: 'ACODE-BAK-005', notDatabaseCode: 'ACODE-BAK-006' });
+  try {
+    return inspectOpen(db, options.full ? 'full' : 'quick');
+  } catch (err) {
+    throw asInvalidBackup(err, file);
+  } finally {
+    db.close();
+  }
+}
+
+function inspectOpen(db: SqliteDb, check: 'none' | 'quick' | 'full'): BackupInspection {
+  const integrity = check === 'none' ? null : integrityCheck(db, check === 'full');
+  if (integrity && !integrity.ok) {
+    return { engineVersion: '', schemaVersion: null, pageSize: 0, pageCount: 0, tables: [], integrity };
+  }
+  const facts = databaseFacts(db);
+  return {
+    engineVersion: facts.sqliteVersion,
+    schemaVersion: facts.schemaVersion,
+    pageSize: facts.pageSize,
+    pageCount: facts.pageCount,
+    tables: facts.tables,
+    integrity,
+  };
+}
+
+/** A damaged file fails inside SQLite with "malformed"/"not a database": that is an invalid backup. */
+function asInvalidBackup(err: unknown, file: string): unknown {
+  if (err instanceof AcodeError) return err;
+  return new AcodeError('ACODE-BAK-006', `${path.basename(file)} cannot be read as a database: ${describeCause(err)}`, { cause: err, context: { file } });
+}
+
+async function restore(livePath: string, file: string, options: RestoreRunOptions): Promise<void> {
+  if (!(await exists(livePath))) {
+    await restoreAsNewFile(file, livePath, options);
+    return;
+  }
+  const db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
+  try {
+    await replaceContent(db, file, options);
+  } finally {
+    db.close();
+  }
+}
+
+/** With no live database there is nobody to disturb: copy beside it, sync, and link into place. */
+async function restoreAsNewFile(file: string, livePath: string, options: RunOptions): Promise<void> {
+  const tmp = tempPathFor(livePath);
+  try {
+    await copyFile(file, tmp);
+    options.signal?.throwIfAborted();
+    await fsyncFile(tmp);
+    await publishUnique(tmp, path.dirname(livePath), (seq) => {
+      if (seq > 0) throw new AcodeError('ACODE-BAK-002', `${livePath} appeared while restoring; nothing was replaced`);
+      return path.basename(livePath);
+    });
+  } finally {
+    await removeQuietly(tmp);
+  }
+}
+
+async function restoreIsolated(file: string, target: string, options: RunOptions): Promise<BackupInspection> {
+  const db = openSqlite(target, { create: true, role: 'test-restore database' });
+  try {
+    await replaceContent(db, file, options);
+    return inspectOpen(db, 'full');
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup } from './backup-file.js';
+import type { AcodeConfig } from './config.js';
+import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
+import { AcodeError, describeCause } from './errors.js';
+import type { BackupManifest } from './manifest.js';
+import { stage, type RunOptions } from './progress.js';
+
+export interface VerifyOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** A backup's name (looked up in the backup folder) or path. */
+  readonly file: string;
+  /** `integrity_check` instead of `quick_check`. */
+  readonly full?: boolean;
+  /** Also restore into an isolated temporary database and check it there. */
+  readonly testRestore?: boolean;
+  readonly provider?: BackupProvider;
+}
+
+export type VerifyCheckName = 'exists' | 'checksum' | 'structure' | 'tables' | 'records' | 'test-restore';
+
+export interface VerifyCheck {
+  readonly name: VerifyCheckName;
+  readonly ok: boolean;
+  /** What was checked, for people: "Checksum matches manifest", "Tables present: 12". */
+  readonly label: string;
+  /** Why it failed. */
+  readonly problem?: string;
+}
+
+export interface VerifyResult {
+  readonly path: string;
+  readonly name: string;
+  readonly valid: boolean;
+  readonly checks: readonly VerifyCheck[];
+  readonly manifest: BackupManifest;
+  readonly tables: number;
+  readonly records: number;
+}
+
+/**
+ * Checks a backup: its manifest can be read (else ACODE-BAK-005/007, an invalid backup), then
+ * checksum, structure, tables and row counts, and optionally a test restore. Failed checks are
+ * reported in the result, not thrown: every check runs, so the report says all that is wrong.
+ */
+export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
+  const backup = await openBackup(options.file, options.config.backup.path);
+  const { manifest } = backup;
+  const checks: VerifyCheck[] = [{ name: 'exists', ok: true, label: 'File exists' }];
+  const checksum = await stage(options, { stage: 'checksum', label: 'Checksum computed' }, (update) =>
+    checkStoredChecksum(backup, options, (bytes, totalBytes) => update({ bytes, totalBytes })),
+  );
+  checks.push({
+    name: 'checksum',
+    ok: checksum.ok,
+    label: checksum.ok ? 'Checksum matches manifest' : 'Checksum does not match manifest',
+    problem: checksum.ok ? undefined : `sha256 is ${checksum.actual.slice(0, 16)}…, manifest says ${checksum.expected.slice(0, 16)}… (${checksum.size} of ${manifest.file.size} bytes)`,
+  });
+
+  const provider = options.provider ?? (await backupProviderFor(options.config));
+  const scratch = await createScratch();
+  let inspection: BackupInspection | null = null;
+  let tables = 0;
+  let records = 0;
+  try {
+    let dbFile: string | null = null;
+    try {
+      dbFile = await databaseFileOf(backup, scratch, options);
+      inspection = await stage(options, { stage: 'check', label: 'Structure checked' }, () => provider.inspect(dbFile!, { full: Boolean(options.full) }));
+      const integrity = inspection.integrity!;
+      checks.push({
+        name: 'structure',
+        ok: integrity.ok,
+        label: integrity.ok ? 'SQLite structure valid' : 'SQLite structure invalid',
+        problem: integrity.ok ? undefined : `${integrity.check}: ${integrity.problems.slice(0, 3).join('; ')}`,
+      });
+    } catch (err) {
+      if (!(err instanceof AcodeError) || err.code === 'ACODE-BAK-005') throw err;
+      checks.push({ name: 'structure', ok: false, label: 'SQLite structure invalid', problem: err.detail });
+    }
+    if (inspection?.integrity?.ok) {
+      const cmp = compareTables(manifest, inspection.tables);
+      tables = inspection.tables.length;
+      records = cmp.records;
+      checks.push({ name: 'tables', ok: cmp.tablesOk, label: `Tables present: ${tables}`, problem: cmp.tablesOk ? undefined : cmp.problems.join('; ') });
+      checks.push({ name: 'records', ok: cmp.recordsOk, label: `Records: ${records.toLocaleString('en-US')}`, problem: cmp.recordsOk ? undefined : cmp.problems.join('; ') });
+    }
+    if (options.testRestore && dbFile && inspection?.integrity?.ok) {
+      const target = path.join(scratch.dir, 'test-restore.db');
+      try {
+        const restored = await stage(options, { stage: 'restore', label: 'Test restore' }, () => provider.restoreIsolated(dbFile!, target, options));
+        const cmp = compareTables(manifest, restored.tables);
+        const ok = Boolean(restored.integrity?.ok) && cmp.tablesOk && cmp.recordsOk;
+        checks.push({
+          name: 'test-restore',
+          ok,
+          label: ok ? `Test restore into an isolated database: ${cmp.records.toLocaleString('en-US')} records` : 'Test restore failed',
+          problem: ok ? undefined : [...(restored.integrity?.problems ?? []), ...cmp.problems].join('; '),
+        });
+      } catch (err) {
+        if ((err as { name?: string }).name === 'AbortError') throw err;
+        checks.push({ name: 'test-restore', ok: false, label: 'Test restore failed', problem: describeCause(err) });
+      }
+    }
+  } finally {
+    await scratch.dispose();
+  }
+  return { path: backup.path, name: backup.name, valid: checks.every((c) => c.ok), checks, manifest, tables, records };
+}
