@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -51,7 +51,14 @@ const MAX_TAG_LENGTH = 64;
 export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outputDir' | 'compress' | 'kind' | 'now'>): string {
   const dir = path.resolve(options.outputDir ?? options.config.backup.path);
   const compressed = options.compress ?? options.config.backup.compress;
-  return path.join(dir, backupFileName((options.now ?? (() => new Date()))(), { kind: options.kind, compressed }));
+  const stamp = (options.now ?? (() => new Date()))();
+  // The same free-name rule as publishing: a name is taken when it or its .gz twin exists.
+  for (let seq = 0; seq < 1000; seq++) {
+    const name = backupFileName(stamp, { seq, kind: options.kind, compressed });
+    const twin = compressed ? name.slice(0, -3) : `${name}.gz`;
+    if (!existsSync(path.join(dir, name)) && !existsSync(path.join(dir, twin))) return path.join(dir, name);
+  }
+  return path.join(dir, backupFileName(stamp, { kind: options.kind, compressed }));
 }
 
 /**
@@ -70,7 +77,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     throw new AcodeError('ACODE-USE-001', `tag must be 1–${MAX_TAG_LENGTH} letters, digits or . _ : @ + -, got ${JSON.stringify(options.tag)}`);
   }
   const provider = options.provider ?? (await backupProviderFor(config));
-  const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource());
+  const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource()).catch((err: unknown) => {
+    throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${config.database.path}`, { file: config.database.path });
+  });
 
   const startedAt = now();
   const baseName = (seq: number): string => backupFileName(startedAt, { seq, kind, compressed: compress });

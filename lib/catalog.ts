@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AcodeError, systemCode } from './errors.js';
+import { AcodeError, systemCode, toAcodeError } from './errors.js';
 import { isProcessAlive, parseTempName } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import { compareNewestFirst, MANIFEST_SUFFIX, parseBackupName, type ParsedBackupName } from './naming.js';
@@ -40,7 +40,8 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
     names = await readdir(dir);
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return { dir, backups: [], strays: [] };
-    throw err;
+    // A file where the folder should be, or one that may not be read: a coded error, not a crash.
+    throw toAcodeError(err, 'ACODE-BAK-008', `cannot read the backup folder ${dir}`, { file: dir });
   }
   const present = new Set(names);
   const backups: CatalogEntry[] = [];

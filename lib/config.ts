@@ -148,8 +148,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): AcodeCon
   };
   const firstError = doc.errors[0];
   if (firstError) {
-    const [start] = firstError.linePos ?? [];
-    const where = start ? `${shown}:${start.line}:${start.col}` : shown;
+    // linePos is only filled in with prettyErrors; pos (offsets) always is.
+    const where = at(firstError.pos?.[0]);
     throw new AcodeError('ACODE-CFG-001', `${where}: ${firstError.message.split('\n')[0]}`, { context: { file: options.file ?? undefined } });
   }
   const raw: Record<string, unknown> = {};

@@ -71,7 +71,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         );
       } catch (err) {
         const inner = toAcodeError(err, 'ACODE-BAK-001', 'pre-migration backup');
-        throw new AcodeError('ACODE-MIG-002', `${inner.message}; nothing was migrated`, { cause: inner });
+        throw new AcodeError('ACODE-MIG-002', inner.message, { cause: inner });
       }
       db = openSqlite(file);
     }
@@ -98,6 +98,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       applied.push({ version: migration.version, name: migration.name });
     }
     return { database: file, created: !existed, from, to: currentVersion(db), applied, backup };
+  } catch (err) {
+    if (err instanceof AcodeError) throw err;
+    // A Ctrl-C between migrations lands here as an AbortError; the applied ones stay applied.
+    const at = db.open ? `; the database is at version ${currentVersion(db)}` : '';
+    throw toAcodeError(err, 'ACODE-MIG-001', `migrating ${file}${at}`, { file });
   } finally {
     if (db.open) db.close();
   }

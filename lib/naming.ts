@@ -32,7 +32,10 @@ export function parseBackupName(name: string): ParsedBackupName | null {
   if (!m) return null;
   const [, y, mo, d, h, mi, s, seq, kind, gz] = m;
   const stamp = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
-  if (Number.isNaN(stamp.getTime()) || stamp.getUTCDate() !== +d!) return null;
+  // Date.UTC rolls month 13 or minute 60 over into a real time: such a name is no name of ours.
+  if (backupFileName(stamp) !== `${BACKUP_PREFIX}${y}${mo}${d}_${h}${mi}${s}.db`) return null;
+  // The first backup of a second has no number and the second one is _2: _0 and _1 are not made.
+  if (seq !== undefined && Number(seq) < 2) return null;
   return {
     name,
     stamp,

@@ -2,7 +2,7 @@ import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
-import { AcodeError, toAcodeError } from './errors.js';
+import { AcodeError, isAbort, toAcodeError } from './errors.js';
 import { stage, type RunOptions } from './progress.js';
 
 export interface RestorePlan {
@@ -42,6 +42,21 @@ export interface RestoreResult {
  * lock, and the replacement in one transaction. Any failure leaves the live database as it was.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  try {
+    return await restoreChecked(options);
+  } catch (err) {
+    // Coded errors pass through; a Ctrl-C before the live database was touched lands here too.
+    const coded = toAcodeError(err, 'ACODE-BAK-002', `restoring ${options.file}`, { file: options.file });
+    if (!isAbort(err)) throw coded;
+    throw new AcodeError(coded.code, coded.detail, {
+      cause: err,
+      context: coded.context,
+      hint: 'the live database was left as it was; run the restore again when you are ready',
+    });
+  }
+}
+
+async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   const { config } = options;
   const backup = await openBackup(options.file, config.backup.path);
   const checksum = await stage(options, { stage: 'checksum', label: 'Checksum valid' }, (update) =>
@@ -88,7 +103,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       const kept = safetyBackup ? ` (safety backup kept: ${(safetyBackup as BackupResult).name})` : '';
       throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${kept}`, { file: target });
     }
-    const after = await stage(options, { stage: 'check', label: 'Integrity verified' }, async () => {
+    // The restore is committed: an interrupt from here on must not report it as failed.
+    const after = await stage({ onProgress: options.onProgress }, { stage: 'check', label: 'Integrity verified' }, async () => {
       const inspection = await provider.inspect(target, { full: false });
       const cmp = compareTables(backup.manifest, inspection.tables);
       if (!inspection.integrity?.ok || !cmp.tablesOk || !cmp.recordsOk) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
-import { AcodeError, describeCause } from './errors.js';
+import { AcodeError, describeCause, toAcodeError } from './errors.js';
 import type { BackupManifest } from './manifest.js';
 import { stage, type RunOptions } from './progress.js';
 
@@ -44,6 +44,15 @@ export interface VerifyResult {
  * reported in the result, not thrown: every check runs, so the report says all that is wrong.
  */
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
+  try {
+    return await verifyChecked(options);
+  } catch (err) {
+    // Coded errors pass through; a Ctrl-C (an AbortError from any stage) gets a code too.
+    throw toAcodeError(err, 'ACODE-BAK-003', `verifying ${options.file}`, { file: options.file });
+  }
+}
+
+async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
   const backup = await openBackup(options.file, options.config.backup.path);
   const { manifest } = backup;
   const checks: VerifyCheck[] = [{ name: 'exists', ok: true, label: 'File exists' }];

@@ -40,10 +40,14 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     try {
       await options.beforeReplace?.();
       await copyEverything(db, options);
+      // A Ctrl-C that came during the last synchronous step is only seen once the event loop runs:
+      // give it that chance before the point of no return.
+      await yieldToEventLoop();
+      options.signal?.throwIfAborted();
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
-      throw err;
+      throw asBusy(err, db);
     }
   } finally {
     db.exec(`DETACH DATABASE ${SOURCE}`);
@@ -56,11 +60,20 @@ function beginImmediate(db: SqliteDb): void {
   try {
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {
-    if (systemCode(err)?.startsWith('SQLITE_BUSY') || systemCode(err)?.startsWith('SQLITE_LOCKED')) {
-      throw new AcodeError('ACODE-BAK-010', `could not lock ${db.name} for writing: ${describeCause(err)}`, { cause: err, context: { file: db.name } });
-    }
-    throw err;
+    throw asBusy(err, db);
   }
+}
+
+/**
+ * "Busy" at any point is another process's lock: at BEGIN a writer; later (a rollback-journal
+ * database, spilling its cache or committing) a reader that will not let go. Either way the
+ * transaction was rolled back and nothing changed.
+ */
+function asBusy(err: unknown, db: SqliteDb): unknown {
+  if (systemCode(err)?.startsWith('SQLITE_BUSY') || systemCode(err)?.startsWith('SQLITE_LOCKED')) {
+    return new AcodeError('ACODE-BAK-010', `could not lock ${db.name} for writing: ${describeCause(err)}`, { cause: err, context: { file: db.name } });
+  }
+  return err;
 }
 
 async function copyEverything(db: SqliteDb, options: RunOptions): Promise<void> {
@@ -77,6 +90,8 @@ async function copyEverything(db: SqliteDb, options: RunOptions): Promise<void> 
   let copied = 0;
   for (const table of dataTables) {
     copied = await copyRows(db, table, copied, totalRows, options);
+    await yieldToEventLoop();
+    options.signal?.throwIfAborted();
   }
   copySequences(db);
   for (const type of ['index', 'view', 'trigger'] as const) {

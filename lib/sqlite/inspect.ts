@@ -41,7 +41,15 @@ export function countRows(db: SqliteDb, tables: readonly string[], schema = 'mai
 
 export function integrityCheck(db: SqliteDb, full: boolean): IntegrityResult {
   const check: IntegrityCheckKind = full ? 'integrity_check' : 'quick_check';
-  const rows = db.prepare(`PRAGMA ${check}(20)`).pluck().all() as string[];
+  let rows: string[];
+  try {
+    rows = db.prepare(`PRAGMA ${check}(20)`).pluck().all() as string[];
+  } catch (err) {
+    // Damage bad enough makes the check itself fail instead of listing problems: that is a failed check.
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && !String(code).startsWith('SQLITE_CORRUPT_')) throw err;
+    return { check, ok: false, problems: [(err as Error).message] };
+  }
   const ok = rows.length === 1 && rows[0] === 'ok';
   return { check, ok, problems: ok ? [] : rows };
 }

@@ -1,9 +1,9 @@
-import { copyFile, stat } from 'node:fs/promises';
+import { copyFile, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause } from '../errors.js';
-import { exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -29,7 +29,9 @@ export function createSqliteBackupProvider(livePath: string): BackupProvider {
 }
 
 async function describeSource(livePath: string): Promise<SourceInfo> {
-  openSqlite(livePath, { readonly: true }).close();
+  // Not read-only: in WAL mode a read-only connection creates -wal and -shm but cannot remove
+  // them when it closes, which would leave them beside the live database if the backup stops here.
+  openSqlite(livePath).close();
   const info = await stat(livePath);
   return { type: 'sqlite', location: livePath, size: info.size };
 }
@@ -59,6 +61,8 @@ async function snapshot(livePath: string, target: string, options: RunOptions): 
         },
       });
       const pages = Math.max(done.totalPages, sawPages);
+      // The last step's progress never reaches the callback (it resolves instead): report the end.
+      options.onProgress?.({ stage: 'copy', phase: 'update', label: 'Copying data', pages, totalPages: pages });
       // better-sqlite3 reports a step that found the source locked as "0 pages left": a busy
       // source looks finished with nothing copied. Nothing copied from a non-empty source is that.
       if (pages > 0 || expectedPages === 0) return { pages, restarts };
@@ -76,6 +80,7 @@ async function snapshot(livePath: string, target: string, options: RunOptions): 
 
 /** Switches a fresh copy out of WAL mode so it never needs a -wal file, then checks and counts it. */
 async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<BackupInspection> {
+  await clearWalMark(file);
   const db = openSqlite(file, { role: 'backup copy', notDatabaseCode: 'ACODE-BAK-001' });
   try {
     if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') db.pragma('journal_mode = DELETE');
@@ -86,6 +91,26 @@ async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<Bac
     return result;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * A copy of a WAL database carries the WAL mark (header bytes 18 and 19 = 2), though every page
+ * is in the file itself. Opening it so would create -wal and -shm files first, which fails with a
+ * vague I/O error when the disk has room for the copy but not for them. Writing the legacy mark
+ * (1) before SQLite sees the file is what `journal_mode = DELETE` ends up doing, without the detour.
+ */
+async function clearWalMark(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const header = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(header, 0, 2, 18);
+    if (bytesRead === 2 && header[0] === 2 && header[1] === 2) {
+      await handle.write(Buffer.from([1, 1]), 0, 2, 18);
+      await handle.sync();
+    }
+  } finally {
+    await handle.close();
   }
 }
 
@@ -139,6 +164,7 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
 async function restoreAsNewFile(file: string, livePath: string, options: RunOptions): Promise<void> {
   const tmp = tempPathFor(livePath);
   try {
+    await ensureDir(path.dirname(livePath));
     await copyFile(file, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);

@@ -1,0 +1,409 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { formatBytes } from '../../cli/format.js';
+import { lines, runCli, type CliResult } from '../support/cli.js';
+import { editManifest, flipByte, sha256Of } from '../support/tamper.js';
+import { leftovers, listDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const at = (iso: string): Record<string, string> => ({ ACODE_NOW: iso });
+const T1 = '2024-01-20T14:30:45Z';
+
+function expectOk(r: CliResult): void {
+  expect(r.code, `exit code; stderr:\n${r.stderr}`).to.equal(0);
+}
+
+describe('e2e: acode db backup', function () {
+  let ws: SeededWorkspace;
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, { workspace: ws.dir, env });
+
+  beforeEach(async () => {
+    ws = await createWorkspace({ database: 'demo' });
+  });
+  afterEach(() => removeTempDir(ws.dir));
+
+  describe('User Verification Step 1: create a backup', () => {
+    it('writes the file and its manifest and prints the spec report', async () => {
+      const dbSize = (await stat(ws.db)).size;
+      const r = await cli(['db', 'backup'], at(T1));
+      expectOk(r);
+      const name = 'acode_backup_20240120_143045.db';
+      const file = path.join(ws.backups, name);
+      expect(await listDir(ws.backups)).to.deep.equal([name, `${name}.manifest.json`]);
+      const manifest = JSON.parse(await readFile(`${file}.manifest.json`, 'utf8')) as { file: { sha256: string; size: number }; tables: { rows: number }[] };
+      const sha = await sha256Of(file);
+      expect(manifest.file.sha256).to.equal(sha);
+      const records = manifest.tables.reduce((n, t) => n + t.rows, 0);
+      expect(lines(r.stdout)).to.deep.equal([
+        `Backup complete: ${name}`,
+        '  Location: .agent/backups',
+        `  Size: ${formatBytes(manifest.file.size)}`,
+        `  Checksum: sha256:${sha}`,
+        `  Tables: 8, records: ${records.toLocaleString('en-US')}`,
+      ]);
+      expect(lines(r.stderr)).to.deep.equal([
+        'Creating backup...',
+        `  Source: .agent/acode.db (${formatBytes(dbSize)})`,
+        `  Target: .agent/backups/${name}`,
+        '',
+        '  ✓ Database opened',
+        `  ✓ Copying data (${(manifest.file.size / 4096).toLocaleString('en-US')} pages)`,
+        '  ✓ Integrity checked (quick_check)',
+        '  ✓ Checksum computed',
+        '  ✓ Manifest created',
+        '  ✓ Old backups rotated (0 removed, 1 kept)',
+        '',
+      ]);
+    });
+
+    it('--quiet prints nothing; --json prints one parseable result', async () => {
+      const quiet = await cli(['--quiet', 'db', 'backup'], at(T1));
+      expectOk(quiet);
+      expect(quiet.stdout).to.equal('');
+      expect(quiet.stderr).to.equal('');
+      const json = await cli(['--json', 'db', 'backup', '--compress', '--tag', 'nightly'], at('2024-01-21T00:00:00Z'));
+      expectOk(json);
+      expect(json.stderr).to.equal('');
+      const parsed = JSON.parse(json.stdout) as { ok: boolean; backup: { name: string; path: string }; manifest: { tag: string; compression: string }; rotated: string[] };
+      expect(parsed.ok).to.equal(true);
+      expect(parsed.backup.name).to.equal('acode_backup_20240121_000000.db.gz');
+      expect(parsed.backup.path).to.equal(path.join(ws.backups, 'acode_backup_20240121_000000.db.gz'));
+      expect(parsed.manifest).to.include({ tag: 'nightly', compression: 'gzip' });
+      expect(parsed.rotated).to.deep.equal([]);
+    });
+
+    it('two backups in the same second do not collide: _HHMMSS.db and _HHMMSS_2.db', async () => {
+      const first = await cli(['db', 'backup'], at(T1));
+      const second = await cli(['db', 'backup'], at(T1));
+      expectOk(first);
+      expectOk(second);
+      expect(lines(first.stdout)[0]).to.equal('Backup complete: acode_backup_20240120_143045.db');
+      expect(lines(second.stdout)[0]).to.equal('Backup complete: acode_backup_20240120_143045_2.db');
+      expect(lines(second.stderr)[2]).to.equal('  Target: .agent/backups/acode_backup_20240120_143045_2.db');
+      expect(await listDir(ws.backups)).to.deep.equal([
+        'acode_backup_20240120_143045.db',
+        'acode_backup_20240120_143045.db.manifest.json',
+        'acode_backup_20240120_143045_2.db',
+        'acode_backup_20240120_143045_2.db.manifest.json',
+      ]);
+    });
+  });
+
+  describe('User Verification Step 2: list backups', () => {
+    async function threeBackups(): Promise<string[]> {
+      const names: string[] = [];
+      for (const t of ['2024-01-18T10:00:00Z', '2024-01-19T10:00:00Z', T1]) {
+        expectOk(await cli(['db', 'backup'], at(t)));
+      }
+      names.push('acode_backup_20240120_143045.db', 'acode_backup_20240119_100000.db', 'acode_backup_20240118_100000.db');
+      return names;
+    }
+
+    it('lists every backup, newest first, with a total', async () => {
+      const names = await threeBackups();
+      const sizes = await Promise.all(names.map(async (n) => (await stat(path.join(ws.backups, n))).size));
+      const r = await cli(['db', 'backup', 'list']);
+      expectOk(r);
+      expect(r.stderr).to.equal('');
+      expect(lines(r.stdout)).to.deep.equal([
+        'Available Backups',
+        '═══════════════════════════════════',
+        '  1. acode_backup_20240120_143045.db',
+        `       Size: ${formatBytes(sizes[0]!)}`,
+        '       Created: 2024-01-20 14:30:45 UTC',
+        '       Checksum: ✓ valid',
+        '',
+        '  2. acode_backup_20240119_100000.db',
+        `       Size: ${formatBytes(sizes[1]!)}`,
+        '       Created: 2024-01-19 10:00:00 UTC',
+        '       Checksum: ✓ valid',
+        '',
+        '  3. acode_backup_20240118_100000.db',
+        `       Size: ${formatBytes(sizes[2]!)}`,
+        '       Created: 2024-01-18 10:00:00 UTC',
+        '       Checksum: ✓ valid',
+        '',
+        `Total: 3 backups (${formatBytes(sizes[0]! + sizes[1]! + sizes[2]!)})`,
+      ]);
+    });
+
+    it('shows a tampered backup as ✗ mismatch, a copy without manifest as ? no manifest, a stray temp file as incomplete', async () => {
+      await threeBackups();
+      await flipByte(path.join(ws.backups, 'acode_backup_20240119_100000.db'), 5000);
+      await copyFile(path.join(ws.backups, 'acode_backup_20240118_100000.db'), path.join(ws.backups, 'acode_backup_20240101_000000.db'));
+      const ended = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const stray = `.acode_backup_20240120_150000.db.acode-tmp-${ended}-0badc0de`;
+      await writeFile(path.join(ws.backups, stray), Buffer.alloc(4096));
+
+      const r = await cli(['db', 'backup', 'list']);
+      expectOk(r);
+      const out = lines(r.stdout);
+      const statusOf = (name: string): string => out[out.findIndex((l) => l.endsWith(`. ${name}`)) + 3]!;
+      expect(statusOf('acode_backup_20240120_143045.db')).to.equal('       Checksum: ✓ valid');
+      expect(statusOf('acode_backup_20240119_100000.db')).to.match(/^ {7}Checksum: ✗ mismatch \(sha256 is [0-9a-f]{16}…, manifest says [0-9a-f]{16}…\)$/);
+      expect(statusOf('acode_backup_20240101_000000.db')).to.equal('       Checksum: ? no manifest');
+      expect(out.filter((l) => l.includes(stray))).to.deep.equal([`  ! ${stray}`]);
+      expect(out[out.indexOf(`  ! ${stray}`) + 1]).to.equal('       incomplete: left by a backup that did not finish; `acode db backup prune` removes it (4.1 kB)');
+      expect(out.filter((l) => /^ {2}\d+\. /.test(l)).map((l) => l.trim())).to.deep.equal([
+        '1. acode_backup_20240120_143045.db',
+        '2. acode_backup_20240119_100000.db',
+        '3. acode_backup_20240118_100000.db',
+        '4. acode_backup_20240101_000000.db',
+      ]);
+      expect(out.at(-1)).to.match(/^Total: 4 backups \(/);
+
+      const json = await cli(['--json', 'db', 'backup', 'list']);
+      expectOk(json);
+      const parsed = JSON.parse(json.stdout) as { backups: { name: string; status: string }[]; strays: { name: string; kind: string; inProgress: boolean }[]; total: { count: number } };
+      expect(parsed.backups.map((b) => [b.name, b.status])).to.deep.equal([
+        ['acode_backup_20240120_143045.db', 'valid'],
+        ['acode_backup_20240119_100000.db', 'mismatch'],
+        ['acode_backup_20240118_100000.db', 'valid'],
+        ['acode_backup_20240101_000000.db', 'no-manifest'],
+      ]);
+      expect(parsed.strays.map((s) => [s.name, s.kind, s.inProgress])).to.deep.equal([[stray, 'temporary', false]]);
+      expect(parsed.total.count).to.equal(4);
+    });
+
+    it('an empty backup folder says how to make one', async () => {
+      const r = await cli(['db', 'backup', 'list']);
+      expectOk(r);
+      expect(r.stdout).to.equal('No backups in .agent/backups. Create one with: acode db backup\n');
+    });
+  });
+
+  describe('verify', () => {
+    it('a sound backup: the spec report and "Backup is valid."', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      const r = await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db']);
+      expectOk(r);
+      const counts = ws.seeded!.rows;
+      const records = Object.values(counts).reduce((a, b) => a + b, 0) + 3; // + schema_version rows
+      expect(lines(r.stdout)).to.deep.equal([
+        '  ✓ File exists',
+        '  ✓ Checksum matches manifest',
+        '  ✓ SQLite structure valid',
+        '  ✓ Tables present: 8',
+        `  ✓ Records: ${records.toLocaleString('en-US')}`,
+        '',
+        'Backup is valid.',
+      ]);
+      expect(lines(r.stderr)).to.deep.equal(['Verifying backup...', '  File: acode_backup_20240120_143045.db', '']);
+    });
+
+    it('a corrupted backup: exit 2, the failed checks named', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      await flipByte(path.join(ws.backups, 'acode_backup_20240120_143045.db'), 0);
+      const r = await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db']);
+      expect(r.code).to.equal(2);
+      expect(lines(r.stdout).at(-1)).to.equal('Backup is INVALID.');
+      expect(lines(r.stdout)[1]).to.match(/^ {2}✗ Checksum does not match manifest: sha256 is /);
+      expect(lines(r.stderr).at(-1)).to.equal(
+        '✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045.db failed: checksum, structure — do not rely on this backup; create a new one with `acode db backup`',
+      );
+    });
+
+    it('a truncated gzip backup by path: exit 2; --test-restore on a sound one: exit 0', async () => {
+      expectOk(await cli(['db', 'backup', '--compress'], at(T1)));
+      const gz = path.join(ws.backups, 'acode_backup_20240120_143045.db.gz');
+      const sound = await cli(['db', 'backup', 'verify', gz, '--test-restore']);
+      expectOk(sound);
+      expect(lines(sound.stdout).slice(-3)).to.deep.equal([
+        `  ✓ Test restore into an isolated database: ${lines(sound.stdout)[4]!.replace('  ✓ Records: ', '')} records`,
+        '',
+        'Backup is valid.',
+      ]);
+      const size = (await stat(gz)).size;
+      await writeFile(gz, (await readFile(gz)).subarray(0, Math.floor(size / 2)));
+      const r = await cli(['db', 'backup', 'verify', gz]);
+      expect(r.code).to.equal(2);
+      expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045\.db\.gz failed: checksum, structure — /);
+    });
+
+    it('a manifest edited into bad JSON: exit 4, ACODE-BAK-007', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      await writeFile(path.join(ws.backups, 'acode_backup_20240120_143045.db.manifest.json'), '{ "format": ');
+      const r = await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db']);
+      expect(r.code).to.equal(4);
+      expect(r.stdout).to.equal('');
+      expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-007 Backup manifest missing or unreadable: acode_backup_20240120_143045\.db\.manifest\.json: not valid JSON \(.+\) — a backup is only trusted/);
+    });
+
+    it('a backup that does not exist: exit 4, ACODE-BAK-005', async () => {
+      const r = await cli(['db', 'backup', 'verify', 'acode_backup_19990101_000000.db']);
+      expect(r.code).to.equal(4);
+      expect(lines(r.stderr).at(-1)).to.equal(
+        `✗ ACODE-BAK-005 Backup not found: acode_backup_19990101_000000.db (looked in ${ws.backups} and ${ws.dir}) — run \`acode db backup list\` to see the backups there are`,
+      );
+    });
+  });
+
+  describe('rotation, prune and delete', () => {
+    it('with max_backups 3, five backups keep the three newest', async () => {
+      await writeFile(ws.configFile, 'backup:\n  max_backups: 3\n');
+      const outs: CliResult[] = [];
+      for (let day = 1; day <= 5; day++) outs.push(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
+      for (const r of outs) expectOk(r);
+      expect(lines(outs[3]!.stdout).at(-1)).to.equal('  Rotated out: acode_backup_20240101_120000.db');
+      expect(lines(outs[4]!.stdout).at(-1)).to.equal('  Rotated out: acode_backup_20240102_120000.db');
+      expect(await listDir(ws.backups)).to.deep.equal([
+        'acode_backup_20240103_120000.db',
+        'acode_backup_20240103_120000.db.manifest.json',
+        'acode_backup_20240104_120000.db',
+        'acode_backup_20240104_120000.db.manifest.json',
+        'acode_backup_20240105_120000.db',
+        'acode_backup_20240105_120000.db.manifest.json',
+      ]);
+    });
+
+    it('prune --dry-run lists what would go and deletes nothing; prune then deletes it', async () => {
+      for (let day = 1; day <= 4; day++) expectOk(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
+      const before = await listDir(ws.backups);
+      const size = formatBytes((await stat(path.join(ws.backups, 'acode_backup_20240101_120000.db'))).size);
+      const dry = await cli(['db', 'backup', 'prune', '--keep', '2', '--dry-run']);
+      expectOk(dry);
+      expect(await listDir(ws.backups)).to.deep.equal(before);
+      expect(lines(dry.stdout)).to.deep.equal([
+        `  Would remove: acode_backup_20240101_120000.db (${size})`,
+        `  Would remove: acode_backup_20240102_120000.db (${size})`,
+        `Would remove 2 backups (${formatBytes(2 * (await stat(path.join(ws.backups, 'acode_backup_20240101_120000.db'))).size)}); kept 2 backups.`,
+      ]);
+      const real = await cli(['db', 'backup', 'prune', '--keep', '2']);
+      expectOk(real);
+      expect(lines(real.stdout)[0]).to.equal(`  Removed: acode_backup_20240101_120000.db (${size})`);
+      expect(await listDir(ws.backups)).to.deep.equal(before.slice(4));
+    });
+
+    it('delete removes a backup and its manifest', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      expectOk(await cli(['db', 'backup'], at('2024-01-21T00:00:00Z')));
+      const r = await cli(['db', 'backup', 'delete', 'acode_backup_20240120_143045.db']);
+      expectOk(r);
+      expect(r.stdout).to.equal('Deleted acode_backup_20240120_143045.db and its manifest.\n');
+      expect(await listDir(ws.backups)).to.deep.equal(['acode_backup_20240121_000000.db', 'acode_backup_20240121_000000.db.manifest.json']);
+    });
+
+    it('delete refuses the live database and other files not named like backups (ACODE-BAK-012, exit 64)', async () => {
+      const digest = await sha256Of(ws.db);
+      const r = await cli(['db', 'backup', 'delete', ws.db]);
+      expect(r.code).to.equal(64);
+      expect(lines(r.stderr)).to.deep.equal([
+        `✗ ACODE-BAK-012 Not an acode backup file: ${ws.db} is not named like an acode backup; refusing to delete it — only files named acode_backup_*.db[.gz] in the backup folder can be deleted this way`,
+      ]);
+      expect(await sha256Of(ws.db)).to.equal(digest);
+      await mkdir(ws.backups, { recursive: true });
+      await writeFile(path.join(ws.backups, 'notes.txt'), 'keep me');
+      const other = await cli(['db', 'backup', 'delete', 'notes.txt']);
+      expect(other.code).to.equal(64);
+      expect(other.stderr).to.match(/^✗ ACODE-BAK-012 /);
+      expect(await readFile(path.join(ws.backups, 'notes.txt'), 'utf8')).to.equal('keep me');
+    });
+  });
+
+  describe('bad input', () => {
+    it('usage errors are ACODE-USE-001, exit 64', async () => {
+      const cases: [string[], string][] = [
+        [['db', 'backup', '--frob'], "unknown option '--frob'"],
+        [['db', 'frob'], "unknown command 'frob'"],
+        [['db', 'backup', 'verify'], "missing required argument 'file'"],
+        [['db', 'backup', 'prune', '--keep', '0'], "option '-k, --keep <n>' argument '0' is invalid. expected a whole number of at least 1, got '0'"],
+      ];
+      for (const [args, why] of cases) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).to.equal(64);
+        expect(r.stdout, args.join(' ')).to.equal('');
+        expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — see \`acode --help\` or \`acode <command> --help\`\n`);
+      }
+    });
+
+    it('a missing database: ACODE-DB-001, exit 1, no backup folder made', async () => {
+      const r = await runCli(['--database', path.join(ws.dir, 'nope.db'), 'db', 'backup'], { workspace: ws.dir });
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.equal('');
+      expect(lines(r.stderr).at(-1)).to.equal(
+        `✗ ACODE-DB-001 Database not found: no database at ${path.join(ws.dir, 'nope.db')} — check database.path in .agent/config.yml or --workspace, or create it with \`acode db migrate\``,
+      );
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+    });
+
+    it('a database path that is a folder: ACODE-DB-002, exit 1', async () => {
+      const r = await runCli(['--database', ws.backups.replace('backups', ''), 'db', 'backup'], { workspace: ws.dir });
+      expect(r.code).to.equal(1);
+      expect(lines(r.stderr).at(-1)).to.equal(
+        `✗ ACODE-DB-002 Database path is not a file: database path ${path.join(ws.dir, '.agent')} is a folder — database.path must name a SQLite file, not a folder`,
+      );
+    });
+
+    it('a malformed config: ACODE-CFG-001 with line and column, exit 1', async () => {
+      await writeFile(ws.configFile, 'backup:\n  path: a\n   bad: x\n');
+      const r = await cli(['db', 'backup']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal('✗ ACODE-CFG-001 Config file is not valid YAML: .agent/config.yml:2:9: Nested mappings are not allowed in compact mappings — fix the YAML at the line and column given\n');
+    });
+
+    it('a backup.path that is a file: list and prune give ACODE-BAK-008, exit 1', async () => {
+      await writeFile(ws.configFile, 'backup:\n  path: .agent/acode.db\n');
+      for (const args of [['db', 'backup', 'list'], ['db', 'backup', 'prune']]) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).to.equal(1);
+        expect(r.stderr, args.join(' ')).to.equal(
+          `✗ ACODE-BAK-008 Backup folder not writable: cannot read the backup folder ${ws.db}: ENOTDIR: not a directory, scandir '${ws.db}' — fix the folder's permissions or choose another with --output-dir or backup.path\n`,
+        );
+      }
+    });
+
+    it('a manifest whose sha256 was edited: verify exits 2 naming the checksum check', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      await editManifest(path.join(ws.backups, 'acode_backup_20240120_143045.db'), (m) => (m['file']['sha256'] = '1'.repeat(64)));
+      const r = await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db']);
+      expect(r.code).to.equal(2);
+      expect(lines(r.stdout).slice(2)).to.deep.equal(['  ✓ SQLite structure valid', lines(r.stdout)[3], lines(r.stdout)[4], '', 'Backup is INVALID.']);
+      expect(lines(r.stdout)[1]).to.match(/^ {2}✗ Checksum does not match manifest: sha256 is [0-9a-f]{16}…, manifest says 1{16}… \(\d+ of \d+ bytes\)$/);
+      expect(lines(r.stderr).at(-1)).to.equal(
+        '✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045.db failed: checksum — do not rely on this backup; create a new one with `acode db backup`',
+      );
+    });
+
+    it('a backup folder under a regular file: ACODE-BAK-008, exit 1', async () => {
+      const r = await cli(['db', 'backup', '--output-dir', path.join(ws.db, 'backups')]);
+      expect(r.code).to.equal(1);
+      expect(lines(r.stderr).at(-1)).to.match(
+        new RegExp(`^✗ ACODE-BAK-008 Backup folder not writable: cannot create backup folder ${path.join(ws.db, 'backups').replaceAll('.', '\\.')}: ENOTDIR: .* — fix the folder's permissions or choose another with --output-dir or backup\\.path$`),
+      );
+      expect(r.stdout).to.equal('');
+    });
+
+    it('a backup folder the user may not write: ACODE-BAK-008, exit 1, nothing left', async function () {
+      if (process.getuid?.() !== 0) {
+        // Not root: a 0500 folder is enough to be refused.
+        await mkdir(ws.backups, { mode: 0o500 });
+        const r = await cli(['db', 'backup']);
+        expect(r.code).to.equal(1);
+        expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-008 Backup folder not writable: cannot write in /);
+        return;
+      }
+      // Root ignores permissions: run the CLI as nobody, on a workspace nobody can use but whose
+      // backup folder belongs to root and is closed to others.
+      const nobody = { uid: 65534, gid: 65534 };
+      await chmod(ws.dir, 0o777);
+      await chmod(path.dirname(ws.db), 0o777);
+      await chmod(ws.db, 0o666);
+      await mkdir(ws.backups, { mode: 0o755 });
+      const r = await runCli(['db', 'backup'], { workspace: ws.dir, ...nobody });
+      expect(r.code, r.stderr).to.equal(1);
+      const last = lines(r.stderr).at(-1)!;
+      expect(last.startsWith(`✗ ACODE-BAK-008 Backup folder not writable: cannot write in ${ws.backups}: EACCES: permission denied, open '${ws.backups}/.acode_backup_`), last).to.equal(true);
+      expect(last.endsWith(" — fix the folder's permissions or choose another with --output-dir or backup.path"), last).to.equal(true);
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+    });
+  });
+
+  it('leaves no temporary file behind after any of its work', async () => {
+    expectOk(await cli(['db', 'backup', '--compress'], at(T1)));
+    expectOk(await cli(['db', 'backup'], at(T1)));
+    expect(await leftovers(ws.backups)).to.deep.equal([]);
+    expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+  });
+});

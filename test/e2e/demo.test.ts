@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { lines, runCli } from '../support/cli.js';
+import { tableCounts } from '../support/sqlite.js';
+import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+
+describe('e2e: acode demo', function () {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir('demo');
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it('in an empty folder: creates .agent/acode.db, backs it up, verifies and lists it', async () => {
+    const r = await runCli(['demo'], { cwd: dir, env: { ACODE_NOW: '2024-01-20T14:30:45Z' } });
+    expect(r.code, r.stderr).to.equal(0);
+    const counts = tableCounts(path.join(dir, '.agent', 'acode.db'));
+    expect(counts).to.include({ conv_chats: 25, settings: 5, credentials: 3, schema_version: 3 });
+    const name = 'acode_backup_20240120_143045.db';
+    expect(await listDir(path.join(dir, '.agent', 'backups'))).to.deep.equal([name, `${name}.manifest.json`]);
+    const out = lines(r.stdout);
+    expect(out[0]).to.equal(`Backup complete: ${name}`);
+    expect(out).to.include('Backup is valid.');
+    expect(out).to.include('  ✓ Checksum matches manifest');
+    expect(out).to.include(`  1. ${name}`);
+    expect(out.at(-1)).to.match(/^Total: 1 backup \(\d+\.\d (kB|MB)\)$/);
+    expect(lines(r.stderr)[0]).to.equal('Creating a demo workspace database at .agent/acode.db...');
+
+    const again = await runCli(['demo'], { cwd: dir, env: { ACODE_NOW: '2024-01-20T14:31:00Z' } });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(lines(again.stderr)[0]).to.equal('Using the existing database .agent/acode.db (the demo never overwrites data).');
+    expect(lines(again.stdout).at(-1)).to.match(/^Total: 2 backups \(/);
+    expect(tableCounts(path.join(dir, '.agent', 'acode.db'))).to.deep.equal(counts);
+  });
+});

@@ -1,0 +1,104 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { lines, runCli, type CliResult } from '../support/cli.js';
+import { contentDigest, openDb, openToRead } from '../support/sqlite.js';
+import { listDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const NOW = { ACODE_NOW: '2024-01-20T14:30:45Z' };
+const PRE = 'acode_backup_20240120_143045_pre_migration.db';
+
+function versionAndTables(file: string): { version: number; tables: string[] } {
+  const db = openToRead(file);
+  try {
+    return {
+      version: Number(db.prepare('SELECT max(version) FROM schema_version').pluck().get()),
+      tables: db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[],
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('e2e: acode db migrate', function () {
+  let ws: SeededWorkspace;
+  const cli = (args: string[]): Promise<CliResult> => runCli(args, { workspace: ws.dir, env: NOW });
+  afterEach(() => removeTempDir(ws.dir));
+
+  describe('on a database at schema version 1', () => {
+    beforeEach(async () => {
+      ws = await createWorkspace({ database: 'schema', schemaVersion: 1 });
+    });
+
+    it('takes a pre-migration backup, then applies and prints each migration', async () => {
+      const before = contentDigest(ws.db);
+      const r = await cli(['db', 'migrate']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lines(r.stdout)).to.deep.equal(['Schema version 1 → 3 (2 migrations applied).', `Backup taken before migrating: ${PRE}`]);
+      expect(lines(r.stderr)).to.deep.equal([
+        'Migrating .agent/acode.db...',
+        `  ✓ Pre-migration backup (${PRE})`,
+        '  ✓ 002_sessions_approvals',
+        '  ✓ 003_settings_credentials',
+      ]);
+      expect(versionAndTables(ws.db)).to.deep.equal({
+        version: 3,
+        tables: ['appr_approvals', 'conv_chats', 'conv_messages', 'conv_runs', 'credentials', 'schema_version', 'sess_sessions', 'settings'],
+      });
+      expect(await listDir(ws.backups)).to.deep.equal([PRE, `${PRE}.manifest.json`]);
+      expect(contentDigest(path.join(ws.backups, PRE))).to.equal(before);
+      const again = await cli(['db', 'migrate']);
+      expect(again.stdout).to.equal('Database is up to date (schema version 3).\n');
+      expect(await listDir(ws.backups)).to.have.lengthOf(2);
+    });
+
+    it('--no-backup skips the backup', async () => {
+      const r = await cli(['db', 'migrate', '--no-backup']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal('Schema version 1 → 3 (2 migrations applied).\n');
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+    });
+
+    it('a failing migration: ACODE-MIG-001, exit 1, names the backup; the database stays at version 1 with its table intact', async () => {
+      const db = openDb(ws.db);
+      db.exec("CREATE TABLE sess_sessions (id INTEGER PRIMARY KEY, note TEXT NOT NULL); INSERT INTO sess_sessions (note) VALUES ('mine')");
+      db.close();
+      const before = contentDigest(ws.db);
+      const r = await cli(['db', 'migrate']);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.equal('');
+      expect(lines(r.stderr).at(-1)).to.equal(
+        `✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; it was rolled back and the database is at version 1; to return to the state before this run: acode db restore ${PRE} — the failed migration was rolled back; restore the named backup with \`acode db restore\` if you need the state before the run`,
+      );
+      expect(contentDigest(ws.db)).to.equal(before);
+      expect(versionAndTables(ws.db).version).to.equal(1);
+      const check = openToRead(ws.db);
+      expect(check.prepare('SELECT id, note FROM sess_sessions').all()).to.deep.equal([{ id: 1, note: 'mine' }]);
+      check.close();
+      expect(await listDir(ws.backups)).to.deep.equal([PRE, `${PRE}.manifest.json`]);
+    });
+
+    it('a pre-migration backup that fails: ACODE-MIG-002, nothing migrated', async () => {
+      await writeFile(ws.configFile, 'backup:\n  path: .agent/acode.db/backups\n');
+      const before = contentDigest(ws.db);
+      const r = await cli(['db', 'migrate']);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.equal('');
+      const last = lines(r.stderr).at(-1)!;
+      expect(last.startsWith(`✗ ACODE-MIG-002 Pre-migration backup failed: Backup folder not writable: cannot create backup folder ${path.join(ws.db, 'backups')}: ENOTDIR`), last).to.equal(true);
+      expect(last.endsWith(" — nothing was migrated; fix the backup problem or run with --no-backup"), last).to.equal(true);
+      expect(contentDigest(ws.db)).to.equal(before);
+      expect(versionAndTables(ws.db).version).to.equal(1);
+    });
+  });
+
+  it('creates a new database at the latest version without a backup', async () => {
+    ws = await createWorkspace({ database: 'none' });
+    const r = await cli(['db', 'migrate']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('Created the database; schema version 0 → 3 (3 migrations applied).\n');
+    expect(versionAndTables(ws.db).version).to.equal(3);
+    expect(await listDir(ws.backups)).to.deep.equal([]);
+  });
+});

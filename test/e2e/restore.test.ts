@@ -1,0 +1,215 @@
+import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { serializeManifest } from '../../lib/manifest.js';
+import { DbChild } from '../support/children.js';
+import { lines, runCli, spawnCli, type CliResult } from '../support/cli.js';
+import { sampleManifest } from '../support/manifests.js';
+import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
+import { editManifest, sha256Of } from '../support/tamper.js';
+import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const BACKUP = 'acode_backup_20240120_143045.db';
+const at = (iso: string): Record<string, string> => ({ ACODE_NOW: iso });
+
+function expectOk(r: CliResult): void {
+  expect(r.code, `exit code; stderr:\n${r.stderr}`).to.equal(0);
+}
+
+/** "Make changes": a chat deleted, a setting changed, a credential added. */
+function makeChanges(file: string): void {
+  const db = openDb(file);
+  db.exec(`
+    DELETE FROM conv_messages WHERE run_id IN (SELECT id FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats));
+    DELETE FROM appr_approvals WHERE run_id IN (SELECT id FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats));
+    DELETE FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats);
+    DELETE FROM conv_chats WHERE id = (SELECT min(id) FROM conv_chats);
+    UPDATE settings SET value = 'light' WHERE key = 'theme';
+    INSERT INTO credentials (provider, api_key, created_at) VALUES ('mistral', 'not-a-real-key', '2024-01-20T15:00:00Z');
+  `);
+  db.close();
+}
+
+describe('e2e: acode db restore', function () {
+  let ws: SeededWorkspace;
+  let original: string;
+  let elsewhere: string | undefined;
+  const children: DbChild[] = [];
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, { workspace: ws.dir, env });
+
+  beforeEach(async () => {
+    ws = await createWorkspace({ database: 'demo' });
+    original = contentDigest(ws.db);
+    expectOk(await cli(['db', 'backup'], at('2024-01-20T14:30:45Z')));
+    makeChanges(ws.db);
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) await c.stop().catch(() => c.kill());
+    await removeTempDir(ws.dir);
+    await removeTempDir(elsewhere);
+    elsewhere = undefined;
+  });
+
+  it('User Verification Step 3: backup, change, restore --yes → changes reverted, previous database saved', async () => {
+    const changed = contentDigest(ws.db);
+    const r = await cli(['db', 'restore', BACKUP, '--yes'], at('2024-01-20T15:00:00Z'));
+    expectOk(r);
+    expect(contentDigest(ws.db)).to.equal(original);
+    const safety = 'acode_backup_20240120_150000_pre_restore.db';
+    expect(contentDigest(path.join(ws.backups, safety))).to.equal(changed);
+    const counts = tableCounts(ws.db);
+    const records = Object.values(counts).reduce((a, b) => a + b, 0);
+    expect(lines(r.stdout)).to.deep.equal([
+      'Restore complete.',
+      `  Restored: ${BACKUP} (8 tables, ${records.toLocaleString('en-US')} records)`,
+      `Previous database saved as: ${safety}`,
+    ]);
+    expect(lines(r.stderr)).to.deep.equal([
+      'Restoring from backup...',
+      `  Source: ${BACKUP}`,
+      '  Target: .agent/acode.db',
+      '',
+      '  Verifying source backup...',
+      '    ✓ Checksum valid',
+      '    ✓ Structure valid',
+      '  Creating safety backup of current...',
+      `    ✓ Safety backup of current database (${safety})`,
+      '  Restoring...',
+      '    ✓ Database replaced',
+      '    ✓ Integrity verified',
+      '',
+    ]);
+    // The safety backup is listed, marked, and kept by rotation.
+    const list = await cli(['db', 'backup', 'list']);
+    expect(lines(list.stdout)).to.include(`  1. ${safety} (before restore)`);
+  });
+
+  it('a backup given by path outside the backup folder, gzip too', async () => {
+    expectOk(await cli(['db', 'backup', '--compress'], at('2024-01-20T14:40:00Z')));
+    elsewhere = await makeTempDir('usb');
+    const gz = path.join(elsewhere, 'acode_backup_20240120_144000.db.gz');
+    await copyFile(path.join(ws.backups, path.basename(gz)), gz);
+    await copyFile(path.join(ws.backups, `${path.basename(gz)}.manifest.json`), `${gz}.manifest.json`);
+    await rm(path.join(ws.backups, path.basename(gz)));
+    const r = await cli(['db', 'restore', gz, '--yes'], at('2024-01-20T15:00:00Z'));
+    expectOk(r);
+    expect(lines(r.stderr)[1]).to.equal(`  Source: ${gz}`);
+    expect(contentDigest(ws.db)).to.not.equal(original);
+    expect(tableCounts(ws.db)).to.deep.equal(tableCounts(path.join(ws.backups, 'acode_backup_20240120_150000_pre_restore.db')));
+  });
+
+  it('without --yes and no terminal: ACODE-BAK-011, exit 64, nothing changed', async () => {
+    const before = contentDigest(ws.db);
+    const files = await listDir(ws.backups);
+    const r = await cli(['db', 'restore', BACKUP]);
+    expect(r.code).to.equal(64);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.equal(
+      '✗ ACODE-BAK-011 Confirmation required: restore replaces the live database and this is not a terminal to ask on; nothing was changed — run it again with --yes to confirm\n',
+    );
+    expect(contentDigest(ws.db)).to.equal(before);
+    expect(await listDir(ws.backups)).to.deep.equal(files);
+  });
+
+  it('a manifest whose sha256 was edited: ACODE-BAK-004, exit 4, nothing changed', async () => {
+    const before = contentDigest(ws.db);
+    await editManifest(path.join(ws.backups, BACKUP), (m) => (m['file']['sha256'] = '0'.repeat(64)));
+    const r = await cli(['db', 'restore', BACKUP, '--yes']);
+    expect(r.code).to.equal(4);
+    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-004 Checksum mismatch: acode_backup_20240120_143045\.db: sha256 is [0-9a-f]{16}…, manifest says 0{16}…; nothing was restored — /);
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('a file that is not SQLite, with a manifest: ACODE-BAK-006, exit 4, nothing changed', async () => {
+    const before = contentDigest(ws.db);
+    const fake = path.join(ws.backups, 'acode_backup_20240101_000000.db');
+    await writeFile(fake, 'plain text, not a database\n'.repeat(500));
+    const size = (await stat(fake)).size;
+    await writeFile(`${fake}.manifest.json`, serializeManifest(sampleManifest(path.basename(fake), { file: { name: path.basename(fake), size, sha256: await sha256Of(fake) } })));
+    const r = await cli(['db', 'restore', path.basename(fake), '--yes']);
+    expect(r.code).to.equal(4);
+    expect(lines(r.stderr).at(-1)).to.equal(
+      `✗ ACODE-BAK-006 Not a valid backup: ${fake} is not a SQLite backup (file is not a database) — the file is not an intact acode backup; use another one (\`acode db backup list\`)`,
+    );
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('while another process holds a write transaction: ACODE-BAK-010, exit 3 with --wait 1, nothing changed', async () => {
+    const before = contentDigest(ws.db);
+    const { child } = await DbChild.start('write-lock', ws.db);
+    children.push(child);
+    const r = await cli(['db', 'restore', BACKUP, '--yes', '--wait', '1']);
+    expect(r.code).to.equal(3);
+    expect(lines(r.stderr).at(-1)).to.equal(
+      `✗ ACODE-BAK-010 Database is busy: could not lock ${ws.db} for writing: database is locked — another process holds a lock on the database; stop it (or wait) and run the restore again`,
+    );
+    await child.ask('rollback', 'rolledBack');
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('while another process reads the WAL database: restored, and that process sees the restored rows', async () => {
+    const { child } = await DbChild.start('reader', ws.db);
+    children.push(child);
+    expectOk(await cli(['db', 'restore', BACKUP, '--yes'], at('2024-01-20T15:00:00Z')));
+    expect((await child.ask('digest', 'digest'))['digest']).to.equal(original);
+    expect((await child.ask('counts', 'counts'))['integrity']).to.equal('ok');
+  });
+
+  it('with no live database: creates it, nothing to save', async () => {
+    for (const f of ['', '-wal', '-shm']) await rm(`${ws.db}${f}`, { force: true });
+    const r = await cli(['db', 'restore', BACKUP, '--yes']);
+    expectOk(r);
+    expect(lines(r.stdout).at(-1)).to.equal('There was no database before; nothing to save.');
+    expect(contentDigest(ws.db)).to.equal(original);
+    expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+  });
+
+  it('a backup that is not there: ACODE-BAK-005, exit 4', async () => {
+    const r = await cli(['db', 'restore', 'acode_backup_19990101_000000.db', '--yes']);
+    expect(r.code).to.equal(4);
+    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-005 Backup not found: acode_backup_19990101_000000\.db \(looked in /);
+  });
+});
+
+describe('e2e: Ctrl-C during a restore', function () {
+  let ws: SeededWorkspace;
+  let changedDigest: string;
+  let changedCounts: Record<string, number>;
+
+  before(async () => {
+    ws = await createWorkspace({ database: 'demo', seed: { targetBytes: 40_000_000, messageChars: [200, 4000] } });
+    expectOk(await runCli(['db', 'backup'], { workspace: ws.dir, env: at('2024-01-20T14:30:45Z') }));
+    makeChanges(ws.db);
+    changedDigest = contentDigest(ws.db);
+    changedCounts = tableCounts(ws.db);
+  });
+  after(() => removeTempDir(ws.dir));
+
+  for (const [what, when, message] of [
+    ['while verifying the backup', '  Verifying source backup...', `Restore failed: restoring ${BACKUP}: interrupted`],
+    [
+      'while replacing the data',
+      '  Restoring...',
+      `Restore failed: restoring ${BACKUP} into /WS/.agent/acode.db (safety backup kept: acode_backup_20240120_150000_pre_restore.db): interrupted`,
+    ],
+  ] as const) {
+    it(`${what}: exit 3, ACODE-BAK-002 interrupted, live data unchanged`, async () => {
+      const run = spawnCli(['db', 'restore', BACKUP, '--yes'], { workspace: ws.dir, env: at('2024-01-20T15:00:00Z') });
+      await run.waitForStderr(when);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code, r.stderr).to.equal(3);
+      expect(r.stdout).to.equal('');
+      expect(lines(r.stderr).at(-1)).to.equal(
+        `✗ ACODE-BAK-002 ${message.replace('/WS', ws.dir)} — the live database was left as it was; run the restore again when you are ready`,
+      );
+      expect(tableCounts(ws.db)).to.deep.equal(changedCounts);
+      expect(contentDigest(ws.db)).to.equal(changedDigest);
+      expect(await leftovers(ws.backups)).to.deep.equal([]);
+      expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+      await rm(path.join(ws.backups, 'acode_backup_20240120_150000_pre_restore.db'), { force: true });
+      await rm(path.join(ws.backups, 'acode_backup_20240120_150000_pre_restore.db.manifest.json'), { force: true });
+    });
+  }
+});

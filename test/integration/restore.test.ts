@@ -1,0 +1,215 @@
+import { rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { createBackup, type BackupResult } from '../../lib/backup.js';
+import { AcodeError } from '../../lib/errors.js';
+import { restoreBackup, type RestorePlan } from '../../lib/restore.js';
+import { DbChild } from '../support/children.js';
+import { contentDigest, openDb, openToRead, tableCounts } from '../support/sqlite.js';
+import { editManifest, sha256Of } from '../support/tamper.js';
+import { leftovers, listDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const NOW = new Date('2024-01-20T14:30:45Z');
+const LATER = new Date('2024-01-20T15:00:00Z');
+
+async function failure(work: Promise<unknown>): Promise<AcodeError> {
+  const err = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err, 'expected a failure').to.be.instanceOf(AcodeError);
+  return err as AcodeError;
+}
+
+/** Changes the demo workspace: a chat gone, a setting changed, a new approval. */
+function changeDemoData(file: string): void {
+  const db = openDb(file);
+  db.exec(`
+    DELETE FROM conv_messages WHERE run_id IN (SELECT id FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats));
+    DELETE FROM appr_approvals WHERE run_id IN (SELECT id FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats));
+    DELETE FROM conv_runs WHERE chat_id = (SELECT min(id) FROM conv_chats);
+    DELETE FROM conv_chats WHERE id = (SELECT min(id) FROM conv_chats);
+    UPDATE settings SET value = 'light' WHERE key = 'theme';
+    INSERT INTO appr_approvals (run_id, action, command, decision, created_at) VALUES ((SELECT min(id) FROM conv_runs), 'run_command', 'ls', 'approved', '2024-01-20T15:00:00Z');
+  `);
+  db.close();
+}
+
+describe('integration: restore', function () {
+  let ws: SeededWorkspace;
+  let backup: BackupResult;
+  let original: string;
+  const children: DbChild[] = [];
+
+  beforeEach(async () => {
+    ws = await createWorkspace({ database: 'demo' });
+    original = contentDigest(ws.db);
+    backup = await createBackup({ config: await ws.config(), now: () => NOW });
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      await c.stop().catch(() => c.kill());
+    }
+    await removeTempDir(ws.dir);
+  });
+
+  it('reverts changes, keeps AUTOINCREMENT counters and saves the previous database first', async () => {
+    const reader = openToRead(ws.db);
+    const seqBefore = reader.prepare('SELECT name, seq FROM sqlite_sequence ORDER BY name').all();
+    reader.close();
+    changeDemoData(ws.db);
+    const changed = contentDigest(ws.db);
+    expect(changed).to.not.equal(original);
+
+    const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    expect(contentDigest(ws.db)).to.equal(original);
+    const live = openToRead(ws.db);
+    expect(live.prepare('SELECT name, seq FROM sqlite_sequence ORDER BY name').all()).to.deep.equal(seqBefore);
+    expect(live.pragma('journal_mode', { simple: true })).to.equal('wal');
+    expect(live.pragma('integrity_check', { simple: true })).to.equal('ok');
+    live.close();
+
+    expect(result.safetyBackup?.name).to.equal('acode_backup_20240120_150000_pre_restore.db');
+    expect(contentDigest(result.safetyBackup!.path)).to.equal(changed);
+    expect(result.after.tables).to.deep.equal(backup.manifest.tables);
+  });
+
+  it('restores into a WAL database another process has open, and that process then sees the restored rows', async () => {
+    changeDemoData(ws.db);
+    const { child: reader, ready } = await DbChild.start('reader', ws.db);
+    children.push(reader);
+    const changedCounts = tableCounts(ws.db);
+    expect((ready['counts'] as Record<string, number>)['conv_chats']).to.equal(changedCounts['conv_chats']);
+
+    await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+
+    const seen = await reader.ask('counts', 'counts');
+    expect(seen['integrity']).to.equal('ok');
+    expect(seen['counts']).to.deep.equal(Object.fromEntries(backup.manifest.tables.map((t) => [t.name, t.rows])));
+    expect((await reader.ask('digest', 'digest'))['digest']).to.equal(original);
+  });
+
+  it('refuses with ACODE-BAK-010 (exit 3) while another process holds a write transaction, changing nothing', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    const { child: writer } = await DbChild.start('write-lock', ws.db);
+    children.push(writer);
+
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, busyTimeoutMs: 1000, now: () => LATER }));
+    expect(err).to.include({ code: 'ACODE-BAK-010', exitCode: 3 });
+    expect(err.message).to.equal(`Database is busy: could not lock ${ws.db} for writing: database is locked`);
+
+    await writer.ask('rollback', 'rolledBack');
+    expect(contentDigest(ws.db)).to.equal(before);
+    expect(await listDir(ws.backups)).to.deep.equal([backup.name, `${backup.name}.manifest.json`]);
+  });
+
+  it('refuses with ACODE-BAK-010 when a reader keeps a rollback-journal database from being written', async () => {
+    const db = openDb(ws.db);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    changeDemoData(ws.db);
+    const before = await sha256Of(ws.db);
+    const { child: reader } = await DbChild.start('read-tx', ws.db);
+    children.push(reader);
+
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, busyTimeoutMs: 500, now: () => LATER }));
+    expect(err).to.include({ code: 'ACODE-BAK-010', exitCode: 3 });
+    expect(await sha256Of(ws.db)).to.equal(before);
+    expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+  });
+
+  it('creates the live database when there is none (and its folder), with no safety backup', async () => {
+    await rm(ws.db);
+    await rm(`${ws.db}-wal`, { force: true });
+    await rm(`${ws.db}-shm`, { force: true });
+    await writeFile(ws.configFile, 'database:\n  path: data/new/acode.db\nbackup:\n  path: .agent/backups\n');
+    const config = await ws.config();
+    const result = await restoreBackup({ config, file: backup.name });
+    expect(result.safetyBackup).to.equal(null);
+    expect(result.target).to.equal(path.join(ws.dir, 'data', 'new', 'acode.db'));
+    expect(contentDigest(result.target)).to.equal(original);
+    expect((await stat(result.target)).mode & 0o777).to.equal(0o600);
+    expect(await leftovers(path.dirname(result.target))).to.deep.equal([]);
+  });
+
+  it('a backup whose checksum does not match is refused with ACODE-BAK-004 (exit 4), nothing changed', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    await editManifest(backup.path, (m) => (m['file']['sha256'] = 'e'.repeat(64)));
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path }));
+    expect(err).to.include({ code: 'ACODE-BAK-004', exitCode: 4 });
+    expect(err.message).to.equal(`Checksum mismatch: ${backup.name}: sha256 is ${backup.manifest.file.sha256.slice(0, 16)}…, manifest says eeeeeeeeeeeeeeee…; nothing was restored`);
+    expect(contentDigest(ws.db)).to.equal(before);
+    expect(await listDir(ws.backups)).to.have.lengthOf(2);
+  });
+
+  it('a backup that fails its structure check is refused with ACODE-BAK-006, nothing changed', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    await editManifest(backup.path, (m) => (m['tables'][0]['rows'] += 5));
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name }));
+    expect(err).to.include({ code: 'ACODE-BAK-006', exitCode: 4 });
+    expect(err.message).to.match(/^Not a valid backup: acode_backup_20240120_143045\.db fails its structure check: \w+ has \d+ rows, manifest says \d+; nothing was restored$/);
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('a declined confirmation is ACODE-BAK-013 and changes nothing', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    const asked: RestorePlan[] = [];
+    const err = await failure(
+      restoreBackup({
+        config: await ws.config(),
+        file: backup.name,
+        confirm: async (plan) => {
+          asked.push(plan);
+          return false;
+        },
+      }),
+    );
+    expect(err).to.include({ code: 'ACODE-BAK-013', message: `Restore cancelled: restore of ${backup.name} cancelled; nothing was changed`, exitCode: 3 });
+    expect(asked.map((p) => [p.target, p.replacesExisting, p.backup.name])).to.deep.equal([[ws.db, true, backup.name]]);
+    expect(contentDigest(ws.db)).to.equal(before);
+    expect(await listDir(ws.backups)).to.have.lengthOf(2);
+  });
+
+  it('when the safety backup cannot be made nothing is restored (ACODE-BAK-002, exit 3)', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    await writeFile(ws.configFile, 'backup:\n  path: .agent/acode.db/backups\n');
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path }));
+    expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
+    expect(err.message).to.match(/^Restore failed: the safety backup of the current database failed, so nothing was restored: Backup folder not writable: /);
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('an aborted restore rolls back: ACODE-BAK-002 "interrupted", live data unchanged', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    const controller = new AbortController();
+    const err = await failure(
+      restoreBackup({
+        config: await ws.config(),
+        file: backup.name,
+        now: () => LATER,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.stage === 'restore' && e.phase === 'update') controller.abort(Object.assign(new Error('stop'), { name: 'AbortError' }));
+        },
+      }),
+    );
+    expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
+    expect(err.message).to.equal(`Restore failed: restoring ${backup.name} into ${ws.db} (safety backup kept: acode_backup_20240120_150000_pre_restore.db): interrupted`);
+    expect(err.hint).to.equal('the live database was left as it was; run the restore again when you are ready');
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('an abort before anything is locked is ACODE-BAK-002 too, never an internal error', async () => {
+    const controller = new AbortController();
+    controller.abort(Object.assign(new Error('stop'), { name: 'AbortError' }));
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, signal: controller.signal }));
+    expect(err).to.include({ code: 'ACODE-BAK-002', message: `Restore failed: restoring ${backup.name}: interrupted`, exitCode: 3 });
+  });
+});

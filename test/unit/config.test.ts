@@ -1,0 +1,166 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { closest, loadConfig, parseConfig } from '../../lib/config.js';
+import { AcodeError } from '../../lib/errors.js';
+import { makeTempDir, removeTempDir } from '../support/temp.js';
+
+const WS = '/ws';
+const FILE = '/ws/.agent/config.yml';
+
+function parse(text: string, env: NodeJS.ProcessEnv = {}) {
+  return parseConfig(text, { workspace: WS, file: FILE, env });
+}
+
+function failure(text: string): AcodeError {
+  try {
+    parse(text);
+  } catch (err) {
+    expect(err).to.be.instanceOf(AcodeError);
+    return err as AcodeError;
+  }
+  throw new Error(`config was accepted:\n${text}`);
+}
+
+describe('config', () => {
+  describe('defaults', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await makeTempDir('config');
+    });
+    afterEach(() => removeTempDir(dir));
+
+    it('uses the spec defaults when there is no .agent/config.yml', async () => {
+      const config = await loadConfig({ workspace: dir, env: {} });
+      expect(config.file).to.equal(null);
+      expect(config.workspace).to.equal(dir);
+      expect(config.database).to.deep.equal({ type: 'sqlite', path: path.join(dir, '.agent', 'acode.db'), url: null });
+      expect(config.backup).to.deep.equal({
+        path: path.join(dir, '.agent', 'backups'),
+        maxBackups: 7,
+        keepDays: null,
+        preMigration: true,
+        verify: true,
+        compress: false,
+      });
+    });
+
+    it('reads .agent/config.yml from the workspace and resolves paths against it', async () => {
+      await mkdir(path.join(dir, '.agent'));
+      await writeFile(path.join(dir, '.agent', 'config.yml'), 'database:\n  path: data/work.db\nbackup:\n  path: /srv/backups\n  max_backups: 3\n  keep_days: 30\n  pre_migration: false\n  verify: false\n  compress: true\n');
+      const config = await loadConfig({ workspace: dir, env: {} });
+      expect(config.file).to.equal(path.join(dir, '.agent', 'config.yml'));
+      expect(config.database.path).to.equal(path.join(dir, 'data', 'work.db'));
+      expect(config.backup).to.deep.equal({ path: '/srv/backups', maxBackups: 3, keepDays: 30, preMigration: false, verify: false, compress: true });
+    });
+
+    it('an empty file and an empty keep_days mean defaults', () => {
+      expect(parse('').backup.maxBackups).to.equal(7);
+      expect(parse('# nothing here\n').backup.keepDays).to.equal(null);
+      expect(parse('backup:\n  keep_days:\n').backup.keepDays).to.equal(null);
+    });
+
+    it('a --config file that does not exist is ACODE-CFG-004', async () => {
+      const missing = path.join(dir, 'nope.yml');
+      const err = await loadConfig({ workspace: dir, file: missing, env: {} }).then(
+        () => null,
+        (e: unknown) => e as AcodeError,
+      );
+      expect(err).to.include({ code: 'ACODE-CFG-004', message: `Config file unreadable: ${missing}: no such file` });
+    });
+  });
+
+  describe('ACODE_DATABASE_URL', () => {
+    it('gives database.url when the file names none', () => {
+      const config = parse('database:\n  type: postgres\n', { ACODE_DATABASE_URL: 'postgres://u@h/db' });
+      expect(config.database).to.include({ type: 'postgres', url: 'postgres://u@h/db' });
+    });
+
+    it('is null when neither the file nor the environment gives one', () => {
+      expect(parse('database:\n  type: postgres\n').database.url).to.equal(null);
+    });
+  });
+
+  describe('bad input', () => {
+    it('malformed YAML is ACODE-CFG-001 with file, line and column', () => {
+      const err = failure('backup:\n  path: a\n   bad: x\n');
+      expect(err).to.include({
+        code: 'ACODE-CFG-001',
+        message: 'Config file is not valid YAML: .agent/config.yml:2:9: Nested mappings are not allowed in compact mappings',
+        exitCode: 1,
+      });
+    });
+
+    it('an unclosed flow sequence is ACODE-CFG-001 pointing past it', () => {
+      const err = failure('backup:\n  max_backups: [1, 2\n');
+      expect(err.code).to.equal('ACODE-CFG-001');
+      expect(err.message).to.match(/^Config file is not valid YAML: \.agent\/config\.yml:\d+:\d+: /);
+    });
+
+    it('a key given twice is ACODE-CFG-001 at the second one', () => {
+      expect(failure('backup:\n  path: a\nbackup:\n  path: b\n')).to.include({
+        code: 'ACODE-CFG-001',
+        message: 'Config file is not valid YAML: .agent/config.yml:3:1: Map keys must be unique',
+      });
+    });
+
+    it('a misspelled key is ACODE-CFG-002 naming it and the valid key', () => {
+      const err = failure('backup:\n  max_backup: 3\n');
+      expect(err).to.include({
+        code: 'ACODE-CFG-002',
+        message: "Unknown config key: .agent/config.yml:2:3: unknown key 'backup.max_backup' — did you mean 'backup.max_backups'?",
+      });
+      expect(err.context).to.deep.equal({ key: 'backup.max_backup' });
+    });
+
+    it('a misspelled section is ACODE-CFG-002 too', () => {
+      expect(failure('bakup:\n  path: x\n')).to.include({
+        code: 'ACODE-CFG-002',
+        message: "Unknown config key: .agent/config.yml:1:1: unknown key 'bakup' — did you mean 'backup'?",
+      });
+    });
+
+    it('an unknown key with nothing near lists the valid keys', () => {
+      expect(failure('backup:\n  colour: blue\n').message).to.equal(
+        "Unknown config key: .agent/config.yml:2:3: unknown key 'backup.colour' — valid keys: path, max_backups, keep_days, pre_migration, verify, compress",
+      );
+    });
+
+    it('a wrong type is ACODE-CFG-003 naming key, expected type and the value got', () => {
+      expect(failure('backup:\n  max_backups: seven\n')).to.include({
+        code: 'ACODE-CFG-003',
+        message: 'Config value has the wrong type: .agent/config.yml:2:16: backup.max_backups must be an integer, got the string "seven"',
+      });
+      expect(failure('backup:\n  verify: yes\n')).to.include({
+        code: 'ACODE-CFG-003',
+        message: 'Config value has the wrong type: .agent/config.yml:2:11: backup.verify must be true or false, got the string "yes"',
+      });
+      expect(failure('backup: 3\n')).to.include({
+        code: 'ACODE-CFG-003',
+        message: 'Config value has the wrong type: .agent/config.yml:1:9: backup must be a mapping of keys, got the number 3',
+      });
+      expect(failure('backup:\n  path: [a, b]\n').message).to.equal(
+        'Config value has the wrong type: .agent/config.yml:2:9: backup.path must be a non-empty string, got a list',
+      );
+    });
+
+    it('a value out of range or not among the choices is ACODE-CFG-005', () => {
+      expect(failure('backup:\n  max_backups: 0\n')).to.include({
+        code: 'ACODE-CFG-005',
+        message: 'Invalid config value: .agent/config.yml:2:16: backup.max_backups must be at least 1, got 0',
+      });
+      expect(failure('database:\n  type: sqlit\n')).to.include({
+        code: 'ACODE-CFG-005',
+        message: "Invalid config value: .agent/config.yml:2:9: database.type must be one of sqlite, postgres, got 'sqlit' — did you mean 'sqlite'?",
+      });
+    });
+  });
+
+  describe('closest', () => {
+    it('suggests near keys and nothing for far ones', () => {
+      expect(closest('max_backup', ['path', 'max_backups', 'keep_days'])).to.equal('max_backups');
+      expect(closest('keepdays', ['path', 'max_backups', 'keep_days'])).to.equal('keep_days');
+      expect(closest('colour', ['path', 'max_backups', 'keep_days'])).to.equal(undefined);
+    });
+  });
+});

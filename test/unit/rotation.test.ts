@@ -1,0 +1,155 @@
+import { readFile, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { AcodeError } from '../../lib/errors.js';
+import { serializeManifest } from '../../lib/manifest.js';
+import { planRotation, pruneBackups } from '../../lib/rotation.js';
+import { entry, sampleManifest } from '../support/manifests.js';
+import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+
+const NOW = new Date('2024-01-31T12:00:00Z');
+const names = (list: readonly { name: string }[]): string[] => list.map((e) => e.name);
+
+/** Backups one a day from Jan 1 (oldest) to Jan `n`, shuffled so order comes from the plan. */
+function daily(n: number): ReturnType<typeof entry>[] {
+  const list = Array.from({ length: n }, (_, i) => entry(`acode_backup_202401${String(i + 1).padStart(2, '0')}_100000.db`));
+  return [list[2], list[0], ...list.slice(3).reverse(), list[1]].filter((e): e is ReturnType<typeof entry> => Boolean(e));
+}
+
+describe('rotation', () => {
+  describe('planRotation', () => {
+    it('keeps the newest N and removes the rest, oldest first', () => {
+      const plan = planRotation(daily(6), { keep: 3, keepDays: null, now: NOW });
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240106_100000.db', 'acode_backup_20240105_100000.db', 'acode_backup_20240104_100000.db']);
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db', 'acode_backup_20240103_100000.db']);
+      expect(plan.untouched).to.deep.equal([]);
+    });
+
+    it('removes nothing when there are N or fewer', () => {
+      expect(names(planRotation(daily(3), { keep: 3, keepDays: null, now: NOW }).remove)).to.deep.equal([]);
+      expect(names(planRotation([], { keep: 7, keepDays: null, now: NOW }).keep)).to.deep.equal([]);
+    });
+
+    it('orders backups of the same second by their sequence', () => {
+      const list = [
+        entry('acode_backup_20240120_143045_2.db'),
+        entry('acode_backup_20240120_143045.db'),
+        entry('acode_backup_20240120_143045_3.db'),
+      ];
+      const plan = planRotation(list, { keep: 2, keepDays: null, now: NOW });
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240120_143045_3.db', 'acode_backup_20240120_143045_2.db']);
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240120_143045.db']);
+    });
+
+    it('keep_days removes backups older than the cutoff even under the count', () => {
+      const plan = planRotation(daily(6), { keep: 10, keepDays: 27, now: NOW });
+      // Cutoff: Jan 4 12:00. Jan 1–4 at 10:00 are older.
+      expect(names(plan.remove)).to.deep.equal([
+        'acode_backup_20240101_100000.db',
+        'acode_backup_20240102_100000.db',
+        'acode_backup_20240103_100000.db',
+        'acode_backup_20240104_100000.db',
+      ]);
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240106_100000.db', 'acode_backup_20240105_100000.db']);
+    });
+
+    it('always keeps the newest backup, however old', () => {
+      const plan = planRotation(daily(2), { keep: 5, keepDays: 1, now: NOW });
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240102_100000.db']);
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db']);
+    });
+
+    it('never removes the protected backup (the one just made), even when others look newer', () => {
+      // The clock went back: the backup just made is stamped before two older ones.
+      const list = [...daily(4), entry('acode_backup_20231201_000000.db')];
+      const plan = planRotation(list, { keep: 2, keepDays: null, now: NOW, protect: 'acode_backup_20231201_000000.db' });
+      expect(names(plan.keep)).to.include('acode_backup_20231201_000000.db');
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+    });
+
+    it('never removes pre-restore safety backups or backups without a manifest', () => {
+      const list = [
+        ...daily(3),
+        entry('acode_backup_20231201_000000_pre_restore.db'),
+        entry('acode_backup_20231202_000000.db', { manifest: null }),
+        entry('acode_backup_20231203_000000_pre_migration.db'),
+      ];
+      const plan = planRotation(list, { keep: 1, keepDays: 1, now: NOW });
+      expect(names(plan.untouched)).to.deep.equal(['acode_backup_20231201_000000_pre_restore.db', 'acode_backup_20231202_000000.db']);
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240103_100000.db']);
+      // Pre-migration backups take part like regular ones.
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20231203_000000_pre_migration.db', 'acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+    });
+
+    it('refuses to keep fewer than one backup (ACODE-USE-001)', () => {
+      for (const keep of [0, -1, 1.5]) {
+        const err = (() => {
+          try {
+            planRotation(daily(2), { keep, keepDays: null, now: NOW });
+          } catch (e) {
+            return e as AcodeError;
+          }
+          return null;
+        })();
+        expect(err).to.be.instanceOf(AcodeError);
+        expect(err).to.include({ code: 'ACODE-USE-001', message: `Invalid usage: keep must be a whole number of at least 1, got ${keep}` });
+      }
+    });
+  });
+
+  describe('pruneBackups (real folder)', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await makeTempDir('prune');
+    });
+    afterEach(() => removeTempDir(dir));
+
+    async function put(name: string, options: { manifest?: boolean } = {}): Promise<void> {
+      await writeFile(path.join(dir, name), `backup ${name}`);
+      if (options.manifest !== false) await writeFile(path.join(dir, `${name}.manifest.json`), serializeManifest(sampleManifest(name)));
+    }
+
+    it('--dry-run lists what would go and deletes nothing', async () => {
+      for (const e of daily(4)) await put(e.name);
+      const before = await listDir(dir);
+      const result = await pruneBackups({ dir, policy: { keep: 2, keepDays: null, now: NOW }, dryRun: true });
+      expect(result.dryRun).to.equal(true);
+      expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+      expect(await listDir(dir)).to.deep.equal(before);
+    });
+
+    it('deletes each removed backup with its manifest and leaves the rest byte for byte', async () => {
+      for (const e of daily(4)) await put(e.name);
+      await put('acode_backup_20231201_000000_pre_restore.db');
+      await put('acode_backup_20231202_000000.db', { manifest: false });
+      const result = await pruneBackups({ dir, policy: { keep: 2, keepDays: null, now: NOW } });
+      expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+      expect(await listDir(dir)).to.deep.equal([
+        'acode_backup_20231201_000000_pre_restore.db',
+        'acode_backup_20231201_000000_pre_restore.db.manifest.json',
+        'acode_backup_20231202_000000.db',
+        'acode_backup_20240103_100000.db',
+        'acode_backup_20240103_100000.db.manifest.json',
+        'acode_backup_20240104_100000.db',
+        'acode_backup_20240104_100000.db.manifest.json',
+      ]);
+      expect(await readFile(path.join(dir, 'acode_backup_20240104_100000.db'), 'utf8')).to.equal('backup acode_backup_20240104_100000.db');
+    });
+
+    it('removes leftovers of dead backups and orphan manifests only when asked', async () => {
+      await put('acode_backup_20240101_100000.db');
+      const dead = '.acode_backup_20240102_100000.db.acode-tmp-999999999-0123abcd';
+      await writeFile(path.join(dir, dead), 'partial');
+      await writeFile(path.join(dir, 'acode_backup_20231201_000000.db.manifest.json'), '{}');
+      await utimes(path.join(dir, dead), NOW, NOW);
+
+      const kept = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW } });
+      expect(kept.straysRemoved).to.deep.equal([]);
+      expect(await listDir(dir)).to.have.lengthOf(4);
+
+      const cleaned = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, removeStrays: true });
+      expect(names(cleaned.straysRemoved)).to.deep.equal([dead, 'acode_backup_20231201_000000.db.manifest.json']);
+      expect(await listDir(dir)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240101_100000.db.manifest.json']);
+    });
+  });
+});
