@@ -39,7 +39,7 @@ export const ERRORS = {
   'ACODE-CFG-004': { title: 'Config file unreadable', exit: EXIT.failed, hint: 'check the file exists and can be read' },
   'ACODE-CFG-005': { title: 'Invalid config value', exit: EXIT.failed, hint: 'set one of the values named' },
   'ACODE-CFG-006': { title: 'Invalid redaction rule', exit: EXIT.failed, hint: 'fix the rule named in export.redaction_patterns' },
-  'ACODE-MIG-001': { title: 'Migration failed', exit: EXIT.failed, hint: 'the failed migration was rolled back; restore the named backup with `acode db restore` if you need the state before the run' },
+  'ACODE-MIG-001': { title: 'Migration failed', exit: EXIT.failed, hint: 'the failed migration was rolled back; fix its cause and run `acode db migrate` again' },
   'ACODE-MIG-002': { title: 'Pre-migration backup failed', exit: EXIT.failed, hint: 'nothing was migrated; fix the backup problem or run with --no-backup' },
   'ACODE-USE-001': { title: 'Invalid usage', exit: EXIT.usage, hint: 'see `acode --help`' },
   'ACODE-EXP-001': { title: 'Export failed', exit: EXIT.failed, hint: 'no output was kept; fix the cause and run the export again' },

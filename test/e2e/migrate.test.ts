@@ -69,7 +69,7 @@ describe('e2e: acode db migrate', function () {
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
       expect(lines(r.stderr).at(-1)).to.equal(
-        `✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; it was rolled back and the database is at version 1; to return to the state before this run: acode db restore ${PRE} — the failed migration was rolled back; restore the named backup with \`acode db restore\` if you need the state before the run`,
+        `✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; it was rolled back and the database is at version 1; to return to the state before this run: acode db restore ${PRE} — the failed migration was rolled back; fix its cause and run \`acode db migrate\` again`,
       );
       expect(contentDigest(ws.db)).to.equal(before);
       expect(versionAndTables(ws.db).version).to.equal(1);
