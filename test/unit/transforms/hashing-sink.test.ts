@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHashingPassThrough } from '../../../transforms/hashing-pass-through.js';
+import { createHashingSink } from '../../../transforms/hashing-sink.js';
+import { rejection, tempDir } from './helpers.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const chunksOf = (n: number, size: number): Buffer[] => Array.from({ length: n }, (_, i) => Buffer.alloc(size, i % 251));
+
+describe('hashing sink', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  afterEach(async () => {
+    await tmp.dispose();
+  });
+
+  it('writes a private temporary file, hashes every byte, and publishes it only on commit', async () => {
+    const file = path.join(tmp.dir, 'out.json');
+    const data = chunksOf(50, 1000);
+    const sink = createHashingSink({ file });
+    await pipeline(Readable.from(data), sink);
+    const content = Buffer.concat(data);
+    expect(sink.digest).to.deep.equal({ sha256: sha256(content), bytes: 50_000 });
+    const names = await readdir(tmp.dir);
+    expect(names).to.have.length(1);
+    expect(names[0]).to.match(new RegExp(`^\\.out\\.json\\.acode-tmp-${process.pid}-[0-9a-f]{8}$`));
+    expect((await stat(sink.tempPath)).mode & 0o777).to.equal(0o600);
+    expect(await sink.commit()).to.deep.equal(sink.digest);
+    expect(await readdir(tmp.dir)).to.deep.equal(['out.json']);
+    expect(await readFile(file)).to.deep.equal(content);
+  });
+
+  it('refuses to replace an existing file (ACODE-EXP-007) and removes its temporary file', async () => {
+    const file = path.join(tmp.dir, 'out.csv');
+    await writeFile(file, 'keep me');
+    const sink = createHashingSink({ file });
+    await pipeline(Readable.from([Buffer.from('new')]), sink);
+    const err = await rejection(sink.commit());
+    expect(err).to.include({ code: 'ACODE-EXP-007', message: `Output already exists: ${file}` });
+    expect(await readdir(tmp.dir)).to.deep.equal(['out.csv']);
+    expect(await readFile(file, 'utf8')).to.equal('keep me');
+  });
+
+  it('replaces an existing file with force', async () => {
+    const file = path.join(tmp.dir, 'out.csv');
+    await writeFile(file, 'old');
+    const sink = createHashingSink({ file, force: true });
+    await pipeline(Readable.from([Buffer.from('new')]), sink);
+    await sink.commit();
+    expect(await readdir(tmp.dir)).to.deep.equal(['out.csv']);
+    expect(await readFile(file, 'utf8')).to.equal('new');
+  });
+
+  it('leaves no file behind when destroyed early', async () => {
+    const sink = createHashingSink({ file: path.join(tmp.dir, 'out.json') });
+    await new Promise((resolve) => sink.write(Buffer.alloc(1000, 1), resolve));
+    expect(await readdir(tmp.dir)).to.have.length(1);
+    sink.destroy();
+    await new Promise((resolve) => sink.once('close', resolve));
+    expect(await readdir(tmp.dir)).to.deep.equal([]);
+    expect(sink.digest).to.equal(null);
+  });
+
+  it('leaves no file behind when another stage of the pipeline fails', async () => {
+    const sink = createHashingSink({ file: path.join(tmp.dir, 'out.json') });
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from('partial');
+      throw new Error('upstream failed');
+    }
+    const err = await rejection(pipeline(Readable.from(source()), sink));
+    expect(err.message).to.equal('upstream failed');
+    expect(await readdir(tmp.dir)).to.deep.equal([]);
+  });
+
+  it('discard() removes a finished but uncommitted file', async () => {
+    const sink = createHashingSink({ file: path.join(tmp.dir, 'out.json') });
+    await pipeline(Readable.from([Buffer.from('done')]), sink);
+    expect(await readdir(tmp.dir)).to.have.length(1);
+    await sink.discard();
+    expect(await readdir(tmp.dir)).to.deep.equal([]);
+    const late = await rejection(sink.commit());
+    expect(late).to.include({ code: 'ACODE-INT-001', message: "Internal error: commit() of out.json in state 'discarded', before the stream finished" });
+  });
+
+  it('throws ACODE-EXP-008 at creation when the folder does not exist', async () => {
+    const file = path.join(tmp.dir, 'missing', 'out.json');
+    let err: Error & { code?: string } = new Error('not thrown');
+    try {
+      createHashingSink({ file });
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err.code).to.equal('ACODE-EXP-008');
+    expect(err.message).to.match(new RegExp(`^Output location not writable: cannot create a file in ${path.join(tmp.dir, 'missing').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+  });
+});
+
+describe('hashing pass-through', () => {
+  it('forwards and hashes every byte, waiting for a slow destination (bounded buffering)', async () => {
+    const data = chunksOf(300, 4096);
+    const received: Buffer[] = [];
+    let maxQueued = 0;
+    const destination = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _e, cb) {
+        received.push(chunk);
+        setImmediate(cb);
+      },
+    });
+    const tap = createHashingPassThrough(destination);
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        maxQueued = Math.max(maxQueued, produced - received.length);
+        this.push(produced < data.length ? data[produced++] : null);
+      },
+    });
+    await pipeline(source, tap);
+    const content = Buffer.concat(data);
+    expect(Buffer.concat(received)).to.deep.equal(content);
+    expect(tap.digest).to.deep.equal({ sha256: sha256(content), bytes: content.length });
+    expect(await tap.commit()).to.deep.equal(tap.digest);
+    // 16 KB in the source, 16 KB in the tap, one chunk at the destination: 9 chunks of 4 KB at most.
+    expect(maxQueued).to.be.at.most(10);
+    expect(destination.writableEnded).to.equal(false);
+  });
+
+  it('surfaces a destination EPIPE with code EPIPE', async () => {
+    const destination = new Writable({
+      write(_chunk, _e, cb) {
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const err = await rejection(pipeline(Readable.from(chunksOf(10, 100)), createHashingPassThrough(destination)));
+    expect(err).to.include({ code: 'EPIPE', message: 'write EPIPE' });
+  });
+
+  it('ends with EPIPE when the reading process of a real pipe exits early (| head)', async () => {
+    const head = spawn('head', ['-c', '10'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const exited = new Promise((resolve) => head.once('exit', resolve));
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(65536, 0x61));
+      },
+    });
+    const err = await rejection(pipeline(endless, createHashingPassThrough(head.stdin!)));
+    expect(err.code).to.equal('EPIPE');
+    expect(await exited).to.equal(0);
+  });
+});

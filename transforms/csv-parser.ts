@@ -1,0 +1,139 @@
+import type { Transform, TransformCallback } from 'node:stream';
+import { Parser, type CastingContext, type Info } from 'csv-parse';
+import { AcodeError, describeCause } from '../lib/errors.js';
+import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
+import { decodeCsvField, isBlobColumn, preview } from './value-codec.js';
+
+export interface CsvParserOptions {
+  /** The table the CSV holds: its columns give the header to expect and which fields are base64. */
+  readonly table: TableSchema;
+  /** The row count the manifest promises; when given, a different count is ACODE-IMP-002. */
+  readonly rows?: number;
+  /** Rows per 'rows' record (default 500). */
+  readonly batchSize?: number;
+  /**
+   * Refuse input whose last record has no line break after it (default true): every CSV we write
+   * ends with one, so a missing one means the file was cut inside its last row.
+   */
+  readonly requireFinalNewline?: boolean;
+}
+
+/**
+ * One table's CSV (as the CSV serializer writes it) back into export records: 'table', 'rows'
+ * batches, 'table-end'. csv-parse does the RFC 4180 work (quotes, CR/LF either way, a UTF-8 BOM);
+ * its `cast` hook sees whether a field was quoted, which is how NULL (unquoted empty) and ''
+ * (`""`) differ. The header row must name the table's columns in order. A ragged row, an
+ * unclosed quote or bad base64 is ACODE-IMP-002 naming the table and the data row.
+ *
+ * This subclasses csv-parse's own stream: its engine hands each record to `push`, which we
+ * gather into batches, so rows do not cross a second object-mode stream one by one.
+ */
+class CsvTableParser extends Parser {
+  readonly #table: TableSchema;
+  readonly #expected: number | undefined;
+  readonly #batchSize: number;
+  readonly #requireFinalNewline: boolean;
+  #started = false;
+  #ended = false;
+  #batch: SqlValue[][] = [];
+  #count = 0;
+  #lastByte = -1;
+
+  constructor(options: CsvParserOptions) {
+    const table = options.table;
+    const blob = table.columns.map((c) => isBlobColumn(c.type));
+    const names = table.columns.map((c) => c.name);
+    super({
+      // Passed on to the Transform (csv-parse's typings omit it): four batches of rows waiting
+      // is plenty; the default of 16 holds 8,000 rows.
+      ...({ readableHighWaterMark: 4 } as object),
+      bom: true,
+      cast: (value: string, ctx: CastingContext) =>
+        ctx.records === 0 ? value : decodeCsvField(value, ctx.quoting, blob[ctx.index] === true, `${table.name}.${names[ctx.index] ?? ctx.index} in data row ${ctx.records}`),
+      // csv-parse types the record as strings; after `cast` it holds our values.
+      on_record: ((record: SqlValue[], info: Info) => {
+        if (info.records === 1) checkHeader(table, record as string[]);
+        return record;
+      }) as unknown as (record: string[]) => string[],
+    });
+    this.#table = table;
+    this.#expected = options.rows;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#requireFinalNewline = options.requireFinalNewline ?? true;
+  }
+
+  override push(record: SqlValue[] | ExportRecord | null): boolean {
+    if (record === null) {
+      if (this.#ended) return false;
+      this.#ended = true;
+      this.#flush();
+      super.push({ kind: 'table-end', table: this.#table.name, rows: this.#count } satisfies ExportRecord);
+      return super.push(null);
+    }
+    if (!this.#started) {
+      this.#started = true;
+      return super.push({ kind: 'table', table: this.#table, rows: this.#expected ?? 0 } satisfies ExportRecord);
+    }
+    this.#batch.push(record as SqlValue[]);
+    return this.#batch.length >= this.#batchSize ? this.#flush() : true;
+  }
+
+  #flush(): boolean {
+    if (this.#batch.length === 0) return true;
+    const rows = this.#batch;
+    this.#batch = [];
+    this.#count += rows.length;
+    return super.push({ kind: 'rows', table: this.#table.name, rows } satisfies ExportRecord);
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    if (chunk.length > 0) this.#lastByte = chunk[chunk.length - 1]!;
+    super._transform(chunk, encoding, (err?: Error | null) => callback(err ? this.#wrap(err) : null));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    super._flush((err?: Error | null) => {
+      if (err) return callback(this.#wrap(err));
+      const name = this.#table.name;
+      if (!this.#started) return callback(invalid(name, 'the CSV is empty: no header row'));
+      if (this.#requireFinalNewline && this.#lastByte !== 0x0a && this.#lastByte !== 0x0d) {
+        return callback(invalid(name, 'the CSV ends inside its last row, without a line break (truncated?)'));
+      }
+      const rows = this.#count + this.#batch.length;
+      if (this.#expected !== undefined && rows !== this.#expected) {
+        return callback(invalid(name, `the CSV has ${rows} rows, the manifest says ${this.#expected} (truncated?)`));
+      }
+      callback();
+    });
+  }
+
+  #wrap(err: Error): AcodeError {
+    if (err instanceof AcodeError) return err;
+    const e = err as Error & { code?: string; records?: number; lines?: number; record?: unknown[] };
+    const name = this.#table.name;
+    const where = `data row ${e.records ?? '?'} (near line ${e.lines ?? '?'})`;
+    switch (e.code) {
+      case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+        return invalid(name, `${where} has ${e.record?.length ?? '?'} fields, the table has ${this.#table.columns.length} columns`, err);
+      case 'CSV_QUOTE_NOT_CLOSED':
+        return invalid(name, `a quoted field is never closed (truncated?) at ${where}`, err);
+      default:
+        return invalid(name, `not valid CSV at ${where}: ${describeCause(err)}`, err);
+    }
+  }
+}
+
+function invalid(table: string, detail: string, cause?: unknown): AcodeError {
+  return new AcodeError('ACODE-IMP-002', `table ${table}: ${detail}`, { cause, context: { table } });
+}
+
+function checkHeader(table: TableSchema, header: readonly string[]): void {
+  const names = table.columns.map((c) => c.name);
+  if (header.length === names.length && header.every((h, i) => h === names[i])) return;
+  throw invalid(table.name, `the header row ${preview(header.join(','))} does not name the columns ${preview(names.join(','))}`);
+}
+
+/** One table's CSV bytes in, export records out. */
+export function createCsvParser(options: CsvParserOptions): Transform {
+  return new CsvTableParser(options);
+}

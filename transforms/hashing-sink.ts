@@ -1,0 +1,198 @@
+import { createHash, type Hash } from 'node:crypto';
+import { close, constants, fsync, openSync, rmSync, writev } from 'node:fs';
+import { link, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { AcodeError, describeCause, systemCode, toAcodeError } from '../lib/errors.js';
+import { fsyncDir, PRIVATE_FILE_MODE, tempPathFor } from '../lib/fs-atomic.js';
+import type { Digest } from './hash.js';
+
+export interface HashingSinkOptions {
+  /** Where the output ends up once `commit()` is called. */
+  readonly file: string;
+  /** Replace an existing `file` on commit (default false: ACODE-EXP-007). */
+  readonly force?: boolean;
+}
+
+type Callback = (error?: Error | null) => void;
+
+const writevAsync = promisify(writev);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+/**
+ * What both hashing sinks offer, so callers can hold either: the digest once the stream has
+ * finished, and commit/discard (which only the file sink has real work for).
+ */
+export interface HashingSink extends Writable {
+  /** sha256 and size of every byte written; null until the stream has finished. */
+  readonly digest: Digest | null;
+  /** Bytes written so far, for progress. */
+  readonly bytes: number;
+  /** Publishes the output; returns its digest. */
+  commit(): Promise<Digest>;
+  /** Gives the output up after a failure elsewhere; removes what can be removed. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The last stage of a file export: writes to `.<name>.acode-tmp-<pid>-<random>` beside `file`
+ * (created exclusively, mode 0600), hashing and counting every byte on the way. `_final` flushes,
+ * fsyncs and closes, then `digest` is set; the file is still temporary. `commit()` moves it to
+ * `file` and syncs the folder; any error or destroy before that, or `discard()`, removes it.
+ */
+export class FileHashingSink extends Writable implements HashingSink {
+  readonly file: string;
+  readonly tempPath: string;
+  readonly #force: boolean;
+  readonly #hash: Hash = createHash('sha256');
+  #fd: number | null;
+  #bytes = 0;
+  #digest: Digest | null = null;
+  #state: 'writing' | 'closed' | 'committed' | 'discarded' = 'writing';
+
+  constructor(options: HashingSinkOptions) {
+    super({ decodeStrings: true });
+    this.file = path.resolve(options.file);
+    this.tempPath = tempPathFor(this.file);
+    this.#force = options.force ?? false;
+    // Opened at once rather than in _construct: the file exists from the start, so a destroy,
+    // whenever it comes, can unlink it before anyone sees the pipeline fail.
+    try {
+      this.#fd = openSync(this.tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, PRIVATE_FILE_MODE);
+    } catch (err) {
+      throw new AcodeError('ACODE-EXP-008', `cannot create a file in ${path.dirname(this.file)}: ${describeCause(err)}`, { cause: err, context: { file: this.file } });
+    }
+  }
+
+  /** The checksum and size of everything written; null until the stream has finished. */
+  get digest(): Digest | null {
+    return this.#digest;
+  }
+
+  /** Bytes written so far, for progress. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
+    this.#writeAll([chunk]).then(() => callback(), (err: unknown) => callback(this.#coded(err)));
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: Callback): void {
+    this.#writeAll(chunks.map((c) => c.chunk)).then(() => callback(), (err: unknown) => callback(this.#coded(err)));
+  }
+
+  #coded(err: unknown): AcodeError {
+    return toAcodeError(err, 'ACODE-EXP-001', `writing ${this.file}`, { file: this.file });
+  }
+
+  async #writeAll(buffers: Buffer[]): Promise<void> {
+    for (const b of buffers) {
+      this.#hash.update(b);
+      this.#bytes += b.length;
+    }
+    let pending = buffers;
+    // writev may write less than asked (a signal, a full pipe): write the rest again.
+    while (pending.length > 0) {
+      const { bytesWritten } = await writevAsync(this.#fd!, pending);
+      pending = skipBytes(pending, bytesWritten);
+    }
+  }
+
+  override _final(callback: Callback): void {
+    const fd = this.#fd!;
+    fsyncAsync(fd)
+      .then(() => {
+        this.#fd = null;
+        return closeAsync(fd);
+      })
+      .then(() => {
+        this.#state = 'closed';
+        this.#digest = { sha256: this.#hash.digest('hex'), bytes: this.#bytes };
+        callback();
+      }, (err: unknown) => callback(this.#coded(err)));
+  }
+
+  override _destroy(error: Error | null, callback: Callback): void {
+    // autoDestroy runs this after a clean finish too: the finished file waits for commit().
+    if ((error === null && this.#state !== 'writing') || this.#state === 'committed') return callback(error);
+    const fd = this.#fd;
+    this.#fd = null;
+    this.#state = 'discarded';
+    // Unlinked at once (an open file can be on POSIX): pipeline() may settle before this
+    // stream's 'close', and the caller must find no partial file when it does.
+    try {
+      rmSync(this.tempPath, { force: true });
+    } catch {
+      // Removed again below, once closed (Windows cannot unlink an open file).
+    }
+    Promise.resolve(fd === null ? undefined : closeAsync(fd))
+      .catch(() => {})
+      .then(() => rm(this.tempPath, { force: true }))
+      .then(() => callback(error), () => callback(error));
+  }
+
+  /**
+   * Moves the finished file into place. Without `force` an existing file is never replaced: a
+   * hard link fails atomically when the name is taken (ACODE-EXP-007). Publishes or removes the
+   * temporary file, whichever way it ends.
+   */
+  async commit(): Promise<Digest> {
+    if (this.#state !== 'closed' || !this.#digest) {
+      throw new AcodeError('ACODE-INT-001', `commit() of ${path.basename(this.file)} in state '${this.#state}', before the stream finished`);
+    }
+    try {
+      if (this.#force) await rename(this.tempPath, this.file);
+      else await linkNoClobber(this.tempPath, this.file);
+      this.#state = 'committed';
+      await fsyncDir(path.dirname(this.file));
+    } catch (err) {
+      if (this.#state !== 'committed') await this.discard();
+      if (systemCode(err) === 'EEXIST') {
+        throw new AcodeError('ACODE-EXP-007', this.file, { cause: err, context: { file: this.file } });
+      }
+      throw toAcodeError(err, 'ACODE-EXP-001', `moving the finished output to ${this.file}`, { file: this.file });
+    }
+    return this.#digest;
+  }
+
+  /** Removes the temporary file (after a failure elsewhere in the pipeline); a no-op once committed. */
+  async discard(): Promise<void> {
+    if (this.#state === 'committed') return;
+    if (!this.closed) {
+      const closed = new Promise<void>((resolve) => this.once('close', () => resolve()));
+      this.destroy();
+      await closed;
+    }
+    this.#state = 'discarded';
+    await rm(this.tempPath, { force: true });
+  }
+}
+
+async function linkNoClobber(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(systemCode(err) ?? '')) throw err;
+    // No hard links on this file system (some network and FAT ones): check, then rename.
+    const taken = await stat(to).then(() => true, () => false);
+    if (taken) throw Object.assign(new Error(`${to} exists`), { code: 'EEXIST' });
+    await rename(from, to);
+    return;
+  }
+  await unlink(from);
+}
+
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length;
+  if (i === buffers.length) return [];
+  return [buffers[i]!.subarray(n), ...buffers.slice(i + 1)];
+}
+
+/** Throws ACODE-EXP-008 at once when the temporary file cannot be created there. */
+export function createHashingSink(options: HashingSinkOptions): FileHashingSink {
+  return new FileHashingSink(options);
+}

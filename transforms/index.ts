@@ -1,0 +1,28 @@
+export { createCsvParser, type CsvParserOptions } from './csv-parser.js';
+export { createCsvSerializer, CsvWriter } from './csv-serializer.js';
+export { createHashTap, HashTap, type Digest } from './hash.js';
+export { createHashingPassThrough, HashingPassThrough } from './hashing-pass-through.js';
+export { createHashingSink, FileHashingSink, type HashingSink, type HashingSinkOptions } from './hashing-sink.js';
+export { createJsonParser, JsonDocumentReader, type ParserOptions } from './json-parser.js';
+export { createJsonSerializer, JsonDocumentWriter } from './json-serializer.js';
+export { createNdjsonParser, NdjsonReader } from './ndjson-parser.js';
+export { createNdjsonSerializer, NdjsonWriter } from './ndjson-serializer.js';
+export { createProgressTap, ProgressCounter, type ProgressTapOptions } from './progress.js';
+export { RecordTextTransform, type TextWriter } from './record-text.js';
+export { csvHeader, csvRows, CSV_EOL, jsonKeyPrefixes, jsonRow, jsonRows } from './row-encoders.js';
+export { createTableSplitter, TableSplitter, type TableSplitterOptions } from './table-splitter.js';
+export { safeEntryName } from './tar-names.js';
+export { createTarExtractor, createTarPacker, readTar, TarExtractor, type TarEntryHandler, type TarPacker, type TarPackerOptions } from './tar.js';
+export {
+  affinity,
+  csvText,
+  csvValue,
+  decodeBase64,
+  decodeCsvField,
+  decodeJsonNumber,
+  decodeJsonSpecial,
+  encodeReal,
+  isBlobColumn,
+  jsonValue,
+  type Affinity,
+} from './value-codec.js';

@@ -1,0 +1,67 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { AcodeError } from '../lib/errors.js';
+import type { ExportRecord } from '../lib/records.js';
+
+/** A text format's pure engine: the text for each record, then the closing text. */
+export interface TextWriter {
+  write(record: ExportRecord): string;
+  end(): string;
+}
+
+/** Where a writer is in the record sequence of lib/records.ts. */
+export type WriterState = 'start' | 'tables' | 'rows';
+
+/** What a writer in `state` expects next, for error messages. */
+export function expectedIn(state: WriterState, table: string | undefined): string {
+  if (state === 'start') return 'a header record first';
+  if (state === 'rows') return `the end of table ${table}`;
+  return "a 'table' or 'summary' record";
+}
+
+export function outOfOrder(got: string, expected: string): AcodeError {
+  return new AcodeError('ACODE-INT-001', `export records out of order: got ${got}, expected ${expected}`);
+}
+
+/** JSON.stringify for metadata, which must be plain JSON (a bigint there is a bug upstream). */
+export function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (err) {
+    throw new AcodeError('ACODE-INT-001', `export metadata is not plain JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Any text-format writer as a Transform: object-mode records in, UTF-8 bytes out, one chunk per
+ * record, so the Transform's own backpressure holds (the next record waits for the reader).
+ */
+export class RecordTextTransform extends Transform {
+  readonly #writer: TextWriter;
+
+  constructor(writer: TextWriter) {
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 4 });
+    this.#writer = writer;
+  }
+
+  override _transform(record: ExportRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let text: string;
+    try {
+      text = this.#writer.write(record);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback(null, text === '' ? undefined : Buffer.from(text, 'utf8'));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    let text: string;
+    try {
+      text = this.#writer.end();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback(null, text === '' ? undefined : Buffer.from(text, 'utf8'));
+  }
+}
