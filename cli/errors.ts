@@ -6,6 +6,8 @@ const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'comma
 
 /** The one place errors become output and an exit code. */
 export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): number {
+  // The reader went away (`| head`): what it wanted it has; end quietly, as Unix tools do.
+  if (isBrokenPipe(err)) return EXIT.ok;
   if (err instanceof CommanderError) {
     if (QUIET_EXITS.has(err.code)) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return reportError(new AcodeError('ACODE-USE-001', err.message.replace(/^error:\s*/i, ''), { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);
@@ -15,4 +17,11 @@ export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): 
   out.emitJson({ ok: false, error: coded.toJSON() });
   if (env['ACODE_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return coded.exitCode;
+}
+
+function isBrokenPipe(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 'EPIPE') return true;
+  }
+  return false;
 }

@@ -7,6 +7,8 @@ import { registerBackupVerify } from './backup-verify.js';
 import { registerBackup } from './backup.js';
 import type { Runtime } from './context.js';
 import { registerDemo } from './demo.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 import { registerMigrate } from './migrate.js';
 import { registerRestore } from './restore.js';
 
@@ -37,5 +39,7 @@ export function createProgram(runtime: Runtime): Command {
   registerBackupPrune(backup, runtime);
   registerRestore(db, runtime);
   registerMigrate(db, runtime);
+  registerExport(db, runtime);
+  registerImport(db, runtime);
   return program;
 }

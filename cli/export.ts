@@ -1,0 +1,170 @@
+import { Option, type Command } from 'commander';
+import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
+import { openExport, planExport, type ExportOptions, type ExportPlan, type ExportResult } from '../lib/export.js';
+import { createContext, type Context, type Runtime } from './context.js';
+import { formatBytes, formatCount, plural } from './format.js';
+import { summaryLines } from '../lib/redaction/index.js';
+
+interface ExportFlags {
+  readonly format?: ExportFormat;
+  readonly tables?: string[];
+  readonly excludeTables?: string[];
+  readonly since?: string;
+  readonly until?: string;
+  readonly schemaOnly?: boolean;
+  readonly dryRun?: boolean;
+  readonly plan?: boolean;
+  readonly output?: string;
+  readonly gzip?: boolean;
+  readonly archive?: 'tar';
+  readonly redact?: boolean;
+  readonly force?: boolean;
+  readonly manifest?: string;
+  readonly allowScanHit?: string[];
+}
+
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export function registerExport(db: Command, runtime: Runtime): Command {
+  return db
+    .command('export')
+    .description('export tables as JSON, NDJSON, CSV or SQLite — redacted by default — to a file, folder or stdout')
+    .addOption(new Option('-f, --format <format>', 'output format (default export.default_format)').choices([...EXPORT_FORMATS]))
+    .option('-t, --tables <names>', 'only these tables (comma-separated, repeatable)', list)
+    .option('-x, --exclude-tables <names>', 'leave these tables out (comma-separated, repeatable)', list)
+    .option('--since <date>', 'rows at or after this ISO 8601 date/date-time (by created_at or export.date_columns)')
+    .option('--until <date>', 'rows before this date-time; a date means through the end of that day')
+    .option('--schema-only', 'table definitions only, no rows')
+    .option('-n, --dry-run', 'print tables, row counts, output paths and the redaction plan; write nothing')
+    .option('--plan', 'same as --dry-run')
+    .option('-o, --output <path>', "file or folder to write; '-' for stdout (the default when stdout is not a terminal)")
+    .option('-z, --gzip', 'gzip the output (implied by a .gz name)')
+    .addOption(new Option('--archive <kind>', 'bundle one file per table plus manifest.json (implied by .tar, .tar.gz, .tgz)').choices(['tar']))
+    .option('--redact', 'redact secrets, paths and e-mail addresses (default when export.redact_by_default)')
+    .option('--no-redact', 'export everything as it is: the output will hold secrets')
+    .option('--force', 'replace an existing output')
+    .option('--manifest <file>', 'write the manifest here (for a stream to stdout)')
+    .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ acode db export --format json --output export.json
+  $ acode db export --format csv --tables conv_chats,conv_runs --output chats.csv
+  $ acode db export --format csv --tables conv_chats | gzip > chats.csv.gz
+  $ acode db export --format csv | gzip > all.tar.gz        # several tables: a tar stream, one CSV each
+  $ acode db export --since 2024-01-01 --until 2024-01-31 --output january.ndjson.gz
+  $ acode db export --plan`,
+    )
+    .action(async (flags: ExportFlags, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const options = toOptions(ctx, flags);
+      if (flags.dryRun || flags.plan) {
+        printPlan(ctx, await planExport(options));
+        return;
+      }
+      if (options.redact === false) ctx.out.warn('redaction is OFF (--no-redact): the output holds secrets as they are in the database; do not share it');
+      const job = await openExport({ ...options, onProgress: ctx.out.progress });
+      printHeader(ctx, job.plan);
+      printResult(ctx, await job.run());
+    });
+}
+
+function toOptions(ctx: Context, flags: ExportFlags): ExportOptions {
+  return {
+    config: ctx.config,
+    format: flags.format,
+    tables: flags.tables,
+    excludeTables: flags.excludeTables,
+    since: flags.since,
+    until: flags.until,
+    schemaOnly: flags.schemaOnly,
+    output: flags.output,
+    stdout: ctx.runtime.stdout,
+    gzip: flags.gzip,
+    archive: flags.archive,
+    redact: flags.redact,
+    force: flags.force,
+    manifestFile: flags.manifest,
+    allowScanHits: flags.allowScanHit,
+    signal: ctx.signal,
+    now: ctx.now,
+  };
+}
+
+function where(ctx: Context, plan: Pick<ExportPlan, 'layout'>): string {
+  const { layout } = plan;
+  if (layout.kind === 'stdout') return 'standard output';
+  return ctx.out.shortPath(layout.path!) + (layout.kind === 'folder' ? '/' : '');
+}
+
+function printPlan(ctx: Context, plan: ExportPlan): void {
+  const { out } = ctx;
+  const { layout } = plan;
+  const lines: string[] = [];
+  lines.push('Export plan (dry run: nothing is written)');
+  lines.push(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' in a tar bundle' : ''}${layout.gzip ? ', gzip' : ''}`);
+  lines.push(`  Output: ${where(ctx, plan)}`);
+  lines.push(`  Redaction: ${plan.header.redaction.enabled ? `enabled (${plural(plan.header.redaction.rules.length, 'rule')})` : 'DISABLED — the output would hold secrets'}`);
+  for (const note of layout.notes) lines.push(`  Note: ${note}`);
+  lines.push('');
+  for (const table of plan.tables) {
+    const filter = plan.header.filters['since'] || plan.header.filters['until'] ? (table.dateColumn ? ` (filtered on ${table.dateColumn})` : ' (no date column: exported whole)') : '';
+    lines.push(`  ${table.name}: ${plural(table.rows, 'record')}${filter}${layout.kind === 'folder' || layout.archive ? ` → ${table.name}.${layout.format}` : ''}`);
+    for (const c of table.columns) {
+      const what = c.action === 'redact' ? `redacted by column rule ${c.rule}` : c.action === 'scan' ? 'scanned by content rules' : 'kept';
+      lines.push(`      ${c.column}: ${what}`);
+    }
+  }
+  for (const skipped of plan.skippedTables) lines.push(`  ${skipped}: skipped (virtual table)`);
+  for (const rule of plan.unmatchedRules) lines.push(`  ⚠ column rule ${rule} matches no column of the exported tables`);
+  if (out.json) out.emitJson({ ok: true, dryRun: true, ...plan });
+  else for (const line of lines) out.data(line);
+}
+
+function printHeader(ctx: Context, plan: ExportPlan): void {
+  const { out } = ctx;
+  const { layout } = plan;
+  for (const note of layout.notes) out.info(`Note: ${note}`);
+  out.info('Exporting database...');
+  out.info(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
+  out.info(`  Redaction: ${plan.header.redaction.enabled ? 'enabled' : 'DISABLED'}`);
+  out.info(`  Output: ${where(ctx, plan)}`);
+  out.info();
+  out.info('  Processing tables...');
+}
+
+function printResult(ctx: Context, result: ExportResult): void {
+  const { out } = ctx;
+  const { layout, manifest } = result;
+  const redaction = result.redaction ? summaryLines(result.redaction) : [];
+  if (manifest.redaction.enabled) {
+    out.info();
+    out.info('  Applying redaction...');
+    for (const line of redaction) out.info(`    ✓ ${line}`);
+    if (redaction.length === 0) out.info('    ✓ nothing needed redacting');
+  }
+  const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
+  out.info();
+  out.info('  Writing output...');
+  for (const f of manifest.files) out.info(`    ✓ ${f.name} (${formatBytes(f.bytes)})`);
+  out.info();
+  if (layout.kind === 'stdout') {
+    out.info(`Export complete: ${formatBytes(total)} to standard output${result.manifestPath ? `; manifest in ${out.shortPath(result.manifestPath)}` : ''}.`);
+  } else {
+    out.result(`Export complete: ${where(ctx, result)} (${formatBytes(total)}${manifest.files.length > 1 ? `, ${plural(manifest.files.length, 'file')}` : ''})`);
+    if (result.manifestPath) out.result(`  Manifest: ${out.shortPath(result.manifestPath)}`);
+    if (manifest.redaction.enabled) {
+      out.result('Redaction summary:');
+      for (const line of redaction) out.result(`  - ${line}`);
+      if (redaction.length === 0) out.result('  - nothing needed redacting');
+    }
+  }
+  out.emitJson({ ok: true, output: layout.path, manifest: result.manifestPath, files: manifest.files, tables: manifest.tables, redaction: manifest.redaction });
+}

@@ -1,0 +1,40 @@
+import { Option, type Command } from 'commander';
+import { importExport } from '../lib/import.js';
+import { createContext, type Runtime } from './context.js';
+import { formatCount, plural } from './format.js';
+
+interface ImportFlags {
+  readonly tables?: string[];
+  readonly mode: 'append' | 'replace';
+  readonly verify: boolean;
+}
+
+export function registerImport(db: Command, runtime: Runtime): void {
+  db.command('import')
+    .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database, all or nothing')
+    .argument('<export>', 'export file or folder')
+    .option('-t, --tables <names>', 'only these tables (comma-separated)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])
+    .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
+    .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
+    .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')
+    .action(async (source: string, flags: ImportFlags, cmd: Command) => {
+      const ctx = await createContext(cmd, runtime);
+      const { out } = ctx;
+      out.info(`Importing ${source} into ${out.shortPath(ctx.config.database.path)}...`);
+      if (!flags.verify) out.warn('checksums are not checked (--no-verify)');
+      const result = await importExport({
+        config: ctx.config,
+        source,
+        tables: flags.tables,
+        mode: flags.mode,
+        verify: flags.verify,
+        signal: ctx.signal,
+        onProgress: out.progress,
+      });
+      if (result.redacted) out.warn('this export was redacted: its placeholders ([REDACTED] and the like) are now data in the database');
+      for (const t of result.tables) out.result(`  ${t.name}: ${plural(t.rows, 'record')}${t.created ? ' (table created)' : ''}`);
+      const rows = result.tables.reduce((n, t) => n + t.rows, 0);
+      out.result(`Import complete: ${plural(result.tables.length, 'table')}, ${formatCount(rows)} records${result.created ? ' (new database created)' : ''}.`);
+      out.emitJson({ ok: true, ...result });
+    });
+}

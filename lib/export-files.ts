@@ -1,0 +1,131 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { sha256File } from './checksum.js';
+import type { ExportFormat } from './config.js';
+import { AcodeError, describeCause } from './errors.js';
+import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
+import { stage, type RunOptions } from './progress.js';
+
+export type ExportKind = 'json' | 'ndjson' | 'csv-folder' | 'tar' | 'sqlite';
+
+/** What an export on disk is, and the manifest that vouches for it (a tar's own comes later). */
+export interface LocatedExport {
+  readonly path: string;
+  readonly kind: ExportKind;
+  readonly gzip: boolean;
+  readonly manifest: ExportManifest | null;
+}
+
+const GZIP_MAGIC = 0x1f8b;
+
+/** Works out what an export is from its manifest, its name and its first bytes. */
+export async function locateExport(source: string): Promise<LocatedExport> {
+  const info = await stat(source).catch((err: unknown) => {
+    throw new AcodeError('ACODE-IMP-002', `${source}: ${describeCause(err)}`, { cause: err, context: { file: source } });
+  });
+  if (info.isDirectory()) {
+    const manifest = await readExportManifest(path.join(source, BUNDLE_MANIFEST_NAME));
+    if (!manifest) throw new AcodeError('ACODE-IMP-002', `${source} is a folder without ${BUNDLE_MANIFEST_NAME}: not an acode export folder`, { context: { file: source } });
+    return { path: source, kind: 'csv-folder', gzip: false, manifest };
+  }
+  const manifest = await readExportManifest(`${source}.manifest.json`);
+  const head = await firstBytes(source, 512);
+  const gzip = head.length >= 2 && head.readUInt16BE(0) === GZIP_MAGIC;
+  const inner = gzip ? await gunzippedHead(source) : head;
+  if (inner.length >= 262 && inner.subarray(257, 262).toString('latin1') === 'ustar') return { path: source, kind: 'tar', gzip, manifest };
+  if (inner.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') {
+    if (gzip) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: a gzipped SQLite export; gunzip it first`);
+    return { path: source, kind: 'sqlite', gzip, manifest };
+  }
+  const format = manifest?.header.exportFormat as ExportFormat | undefined;
+  if (inner.toString('utf8').trimStart().startsWith('{')) {
+    if (format === 'json' || format === 'ndjson') return { path: source, kind: format, gzip, manifest };
+    if (/\.(ndjson|jsonl)(\.gz)?$/i.test(source)) return { path: source, kind: 'ndjson', gzip, manifest };
+    if (/\.json(\.gz)?$/i.test(source)) return { path: source, kind: 'json', gzip, manifest };
+    // Both start with {"metadata":…}; only NDJSON's first line is a whole object by itself.
+    return { path: source, kind: (await firstLineIsObject(source, gzip)) ? 'ndjson' : 'json', gzip, manifest };
+  }
+  throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is not an acode export (JSON, NDJSON, CSV folder, tar bundle or SQLite)`, { context: { file: source } });
+}
+
+async function firstLineIsObject(file: string, gzip: boolean): Promise<boolean> {
+  let line = '';
+  const input = createReadStream(file);
+  const text = gzip ? input.pipe(createGunzip()) : input;
+  try {
+    for await (const chunk of text as AsyncIterable<Buffer>) {
+      line += chunk.toString('utf8');
+      const nl = line.indexOf('\n');
+      if (nl >= 0 || line.length > 1 << 20) {
+        line = nl >= 0 ? line.slice(0, nl) : line;
+        break;
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    input.destroy();
+  }
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function firstBytes(file: string, n: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(buffer, 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function gunzippedHead(file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const input = createReadStream(file, { start: 0, end: 64 * 1024 });
+  const gunzip = createGunzip();
+  try {
+    for await (const chunk of input.pipe(gunzip) as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= 512) break;
+    }
+  } catch {
+    // A short read of a gzip stream ends with an error; what was read is all we need.
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Compares every file the manifest lists with its checksum; a mismatch refuses the import. */
+export async function checkExportChecksums(source: string, located: LocatedExport, options: RunOptions): Promise<void> {
+  const { manifest } = located;
+  if (!manifest) {
+    throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} has no manifest to check it against (${path.basename(source)}.manifest.json)`, {
+      hint: 'import only exports with their manifest, or pass --no-verify to import it unchecked',
+      context: { file: source },
+    });
+  }
+  await stage(options, { stage: 'checksum', label: 'Checksums match the manifest' }, async () => {
+    for (const entry of manifest.files) {
+      const file = located.kind === 'csv-folder' ? path.join(source, entry.name) : source;
+      const digest = await sha256File(file, { signal: options.signal }).catch((err: unknown) => {
+        throw new AcodeError('ACODE-IMP-002', `${entry.name}: ${describeCause(err)}`, { cause: err, context: { file } });
+      });
+      if (digest.sha256 !== entry.sha256 || digest.size !== entry.bytes) {
+        throw new AcodeError('ACODE-IMP-003', `${entry.name}: sha256 is ${digest.sha256.slice(0, 16)}…, manifest says ${entry.sha256.slice(0, 16)}…; nothing was imported`, { context: { file } });
+      }
+    }
+  });
+}
+

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { ExportFormat } from './config.js';
+import { AcodeError } from './errors.js';
+
+/** Where and how an export is written; decided before anything is read. */
+export interface OutputLayout {
+  /** `file`: one document or bundle; `folder`: one file per table plus manifest.json; `stdout`: a stream. */
+  readonly kind: 'file' | 'folder' | 'stdout';
+  /** The final path (file or folder); null for stdout. */
+  readonly path: string | null;
+  readonly format: ExportFormat;
+  readonly gzip: boolean;
+  readonly archive: 'tar' | null;
+  /** What the user should know about a choice made for them (printed on stderr). */
+  readonly notes: readonly string[];
+}
+
+export interface LayoutInput {
+  readonly format: ExportFormat;
+  /** --output as given: a path, '-' for stdout, or undefined. */
+  readonly output?: string;
+  readonly gzip?: boolean;
+  readonly archive?: 'tar';
+  readonly tableCount: number;
+  readonly stdoutIsTTY: boolean;
+  /** Folder for exports when no --output is given on a terminal (export.path). */
+  readonly defaultDir: string;
+  readonly stamp: Date;
+}
+
+const EXTENSION: Record<ExportFormat, string> = { json: '.json', ndjson: '.ndjson', csv: '.csv', sqlite: '.db' };
+
+export function resolveLayout(input: LayoutInput): OutputLayout {
+  const notes: string[] = [];
+  const toStdout = input.output === '-' || (input.output === undefined && !input.stdoutIsTTY);
+  const named = input.output && input.output !== '-' ? input.output : null;
+  let archive: 'tar' | null = input.archive ?? null;
+  let gzip = Boolean(input.gzip);
+  if (named) {
+    if (/\.(tar\.gz|tgz)$/i.test(named)) {
+      archive = 'tar';
+      gzip = true;
+    } else if (/\.tar$/i.test(named)) {
+      archive = 'tar';
+    } else if (/\.gz$/i.test(named)) {
+      gzip = true;
+    }
+  }
+  if (archive && input.format === 'sqlite') {
+    throw new AcodeError('ACODE-EXP-006', 'the sqlite format is a single database file; --archive tar applies to json, ndjson and csv');
+  }
+  const perTable = input.format === 'csv' && input.tableCount > 1;
+  if (perTable && !archive && (toStdout || gzip)) {
+    archive = 'tar';
+    notes.push(toStdout
+      ? `several tables in CSV: writing a tar stream with one <table>.csv per table and manifest.json (use --tables for one plain CSV)`
+      : 'several tables in CSV with --gzip: writing a .tar.gz bundle with one <table>.csv per table');
+  }
+  const binary = gzip || archive !== null || input.format === 'sqlite';
+  if (toStdout) {
+    if (input.stdoutIsTTY && (binary || perTable)) {
+      throw new AcodeError('ACODE-EXP-006', `refusing to write ${archive ? 'a tar stream' : gzip ? 'gzip data' : input.format === 'sqlite' ? 'a SQLite file' : 'several CSV tables'} to a terminal`, {
+        hint: 'give --output FILE, or pipe the output into a file or program',
+      });
+    }
+    return { kind: 'stdout', path: null, format: input.format, gzip, archive, notes };
+  }
+  let target = named ? path.resolve(named) : path.join(input.defaultDir, defaultName(input, archive, gzip, perTable));
+  if (perTable && !archive) {
+    if (/\.csv$/i.test(target)) {
+      target = target.slice(0, -4);
+      notes.push(`several tables in CSV: writing the folder ${path.basename(target)}/ with one <table>.csv per table and manifest.json`);
+    }
+    return { kind: 'folder', path: target, format: input.format, gzip: false, archive: null, notes };
+  }
+  return { kind: 'file', path: target, format: input.format, gzip, archive, notes };
+}
+
+function defaultName(input: LayoutInput, archive: 'tar' | null, gzip: boolean, perTable: boolean): string {
+  const s = input.stamp.toISOString();
+  const stamp = `${s.slice(0, 4)}${s.slice(5, 7)}${s.slice(8, 10)}_${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}`;
+  const base = `acode_export_${stamp}`;
+  if (archive) return `${base}${archive ? `_${input.format}` : ''}.tar${gzip ? '.gz' : ''}`;
+  if (perTable) return `${base}_csv`;
+  return `${base}${EXTENSION[input.format]}${gzip ? '.gz' : ''}`;
+}

@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AcodeError, describeCause, systemCode } from './errors.js';
+import type { ExportHeader, TableSchema } from './records.js';
+
+export const EXPORT_MANIFEST_FORMAT = 'acode-export-manifest';
+export const EXPORT_MANIFEST_VERSION = 1;
+/** The manifest's name inside a CSV folder or a tar bundle. */
+export const BUNDLE_MANIFEST_NAME = 'manifest.json';
+
+export interface ExportFileEntry {
+  /** Name relative to the export (a file in the folder or bundle), or the export file itself. */
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The table the file holds, for per-table files. */
+  readonly table?: string;
+}
+
+/**
+ * Beside a single-file export (`<file>.manifest.json`), inside a CSV folder or tar bundle
+ * (`manifest.json`), or wherever --manifest says for a stream to stdout.
+ */
+export interface ExportManifest {
+  readonly format: typeof EXPORT_MANIFEST_FORMAT;
+  readonly formatVersion: number;
+  readonly header: ExportHeader;
+  readonly layout: {
+    /** `file`: one document; `folder`: one file per table; `tar`: a bundle of them. */
+    readonly kind: 'file' | 'folder' | 'tar';
+    readonly compression: 'none' | 'gzip';
+  };
+  /** The definitions of exported tables, so a CSV import can create them. */
+  readonly schemas: readonly TableSchema[];
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly file?: string }[];
+  readonly skippedTables: readonly string[];
+  readonly redaction: {
+    readonly enabled: boolean;
+    readonly rules: readonly { readonly name: string; readonly kind: string }[];
+    /** Counts per rule, table and column; never a value. */
+    readonly summary: unknown;
+  };
+  /** Checksums of what was written, computed as the bytes streamed past. */
+  readonly files: readonly ExportFileEntry[];
+}
+
+export function serializeExportManifest(manifest: ExportManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+export function parseExportManifest(text: string, file: string): ExportManifest {
+  const fail = (why: string): AcodeError => new AcodeError('ACODE-IMP-002', `${path.basename(file)}: ${why}`, { context: { file } });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw fail(`manifest is not valid JSON (${describeCause(err)})`);
+  }
+  const m = value as Partial<ExportManifest> | null;
+  if (!m || typeof m !== 'object' || m.format !== EXPORT_MANIFEST_FORMAT) throw fail('not an acode export manifest');
+  if (typeof m.formatVersion !== 'number' || m.formatVersion > EXPORT_MANIFEST_VERSION) throw fail(`manifest version ${String(m.formatVersion)} is newer than this tool`);
+  if (!Array.isArray(m.files) || !m.files.every((f) => typeof f?.name === 'string' && /^[0-9a-f]{64}$/.test(String(f?.sha256)) && Number.isSafeInteger(f?.bytes))) {
+    throw fail('files must list name, bytes and sha256');
+  }
+  if (!Array.isArray(m.schemas) || !Array.isArray(m.tables) || !m.header || !m.layout) throw fail('header, layout, schemas or tables missing');
+  return m as ExportManifest;
+}
+
+/** Reads a manifest file; null when it does not exist. */
+export async function readExportManifest(file: string): Promise<ExportManifest | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return null;
+    throw new AcodeError('ACODE-IMP-002', `${file}: ${describeCause(err)}`, { cause: err, context: { file } });
+  }
+  return parseExportManifest(text, file);
+}

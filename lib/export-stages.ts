@@ -1,0 +1,162 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { CsvWriter, JsonDocumentWriter, NdjsonWriter, RecordTextTransform, type TextWriter } from '../transforms/index.js';
+import type { ExportFormat } from './config.js';
+import { AcodeError } from './errors.js';
+import type { Snapshot } from './export-source.js';
+import type { ProgressListener } from './progress.js';
+import type { ExportRecord, TableSchema } from './records.js';
+import type { LeakDetector } from './redaction/index.js';
+
+/**
+ * Which table each byte of a serialised stream belongs to, so a leak-scan hit can be named by
+ * table and column without keeping any value: the serializer marks where each table starts.
+ */
+export class TableOffsets {
+  readonly #format: ExportFormat;
+  readonly #starts: { offset: number; table: TableSchema }[] = [];
+  #bytes = 0;
+
+  constructor(format: ExportFormat) {
+    this.#format = format;
+  }
+
+  mark(record: ExportRecord, bytes: number): void {
+    if (record.kind === 'table') this.#starts.push({ offset: this.#bytes, table: record.table });
+    this.#bytes += bytes;
+  }
+
+  tableAt(offset: number): TableSchema | undefined {
+    let found: TableSchema | undefined;
+    for (const start of this.#starts) {
+      if (start.offset > offset) break;
+      found = start.table;
+    }
+    return found;
+  }
+
+  /** Table and column of a hit, from where it is and the text of its line before it. */
+  locate(offset: number, lineBefore: string, fixedTable?: string): { table?: string; column?: string } {
+    const table = this.tableAt(offset);
+    const name = fixedTable ?? table?.name;
+    if (this.#format === 'csv') {
+      const index = csvFieldIndex(lineBefore);
+      return { table: name, column: table?.columns[index]?.name };
+    }
+    const keys = [...lineBefore.matchAll(/"((?:[^"\\]|\\.)*)":/g)];
+    const last = keys.at(-1)?.[1];
+    return { table: name, column: last === 'row' ? undefined : last };
+  }
+}
+
+/** How many field separators precede the end of a CSV line fragment, quotes respected. */
+function csvFieldIndex(lineBefore: string): number {
+  let index = 0;
+  let quoted = false;
+  for (const ch of lineBefore) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) index++;
+  }
+  return index;
+}
+
+const WRITERS: Record<Exclude<ExportFormat, 'sqlite'>, () => TextWriter> = {
+  json: () => new JsonDocumentWriter(),
+  ndjson: () => new NdjsonWriter(),
+  csv: () => new CsvWriter(),
+};
+
+/** The text serializer of a format, marking table starts for the leak scan's locator. */
+class MarkedTextTransform extends RecordTextTransform {
+  readonly #offsets: TableOffsets;
+
+  constructor(writer: TextWriter, offsets: TableOffsets) {
+    super(writer);
+    this.#offsets = offsets;
+  }
+
+  override _transform(record: ExportRecord, encoding: BufferEncoding, callback: TransformCallback): void {
+    super._transform(record, encoding, (err, chunk?: Buffer) => {
+      if (!err) this.#offsets.mark(record, chunk?.length ?? 0);
+      callback(err, chunk);
+    });
+  }
+}
+
+export function createSerializer(format: ExportFormat, offsets: TableOffsets): Transform {
+  if (format === 'sqlite') throw new AcodeError('ACODE-INT-001', 'the sqlite format has no text serializer');
+  return new MarkedTextTransform(WRITERS[format](), offsets);
+}
+
+const PROGRESS_EVERY_MS = 100;
+
+/** Counts rows per table as they pass and reports them: live updates, and a line per finished table. */
+export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressListener): Transform {
+  const totals = new Map(snapshot.tables.map((t) => [t.schema.name, t.rows]));
+  let rows = 0;
+  let last = 0;
+  return new Transform({
+    objectMode: true,
+    highWaterMark: 4,
+    transform(record: ExportRecord, _encoding, callback) {
+      if (onProgress) {
+        if (record.kind === 'table') {
+          rows = 0;
+          onProgress({ stage: 'export', phase: 'start', label: record.table.name, table: record.table.name, rows: 0, totalRows: totals.get(record.table.name) });
+        } else if (record.kind === 'rows') {
+          rows += record.rows.length;
+          const now = Date.now();
+          if (now - last >= PROGRESS_EVERY_MS) {
+            last = now;
+            onProgress({ stage: 'export', phase: 'update', label: record.table, table: record.table, rows, totalRows: totals.get(record.table) });
+          }
+        } else if (record.kind === 'table-end') {
+          onProgress({ stage: 'export', phase: 'end', label: record.table, table: record.table, rows: record.rows, detail: `${record.rows.toLocaleString('en-US')} records` });
+        }
+      }
+      callback(null, record);
+    },
+  });
+}
+
+/**
+ * The leak scan for the sqlite format, whose output is a database file rather than text: every
+ * text value (and BLOB holding UTF-8) is scanned as the rows go into the file.
+ */
+export function createRowLeakScan(detector: LeakDetector): Transform {
+  let table: TableSchema | null = null;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  return new Transform({
+    objectMode: true,
+    highWaterMark: 4,
+    transform(record: ExportRecord, _encoding, callback) {
+      if (record.kind === 'table') table = record.table;
+      if (record.kind === 'rows' && table) {
+        for (const row of record.rows) {
+          for (let i = 0; i < row.length; i++) {
+            const value = row[i];
+            let text: string | null = null;
+            if (typeof value === 'string') text = value;
+            else if (value instanceof Uint8Array) {
+              try {
+                text = decoder.decode(value);
+              } catch {
+                text = null;
+              }
+            }
+            const hit = text === null ? undefined : detector.scan(text)[0];
+            if (hit) {
+              callback(leakError(hit.detector, hit.fingerprint, table.name, table.columns[i]?.name));
+              return;
+            }
+          }
+        }
+      }
+      callback(null, record);
+    },
+  });
+}
+
+export function leakError(detector: string, fingerprint: string, table?: string, column?: string): AcodeError {
+  const where = table ? ` in ${table}${column ? `.${column}` : ''}` : '';
+  return new AcodeError('ACODE-EXP-003', `detector ${detector} matched${where} (fingerprint ${fingerprint})`, { context: { table, column, detector, fingerprint } });
+}

@@ -1,0 +1,295 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { createHashingPassThrough, createHashingSink, createTarPacker, type HashingSink } from '../transforms/index.js';
+import { createLeakScanTransform } from '../transforms/leak-scan.js';
+import { createRedactTransform } from '../transforms/redact.js';
+import { createScratch } from './backup-file.js';
+import { sha256File } from './checksum.js';
+import type { ExportFormat } from './config.js';
+import { AcodeError } from './errors.js';
+import type { OutputLayout } from './export-layout.js';
+import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
+import type { Snapshot } from './export-source.js';
+import { createRowLeakScan, createSerializer, createTableProgress, TableOffsets } from './export-stages.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { runPipeline } from './pipeline.js';
+import type { ProgressListener } from './progress.js';
+import type { ExportHeader, ExportRecord, TableSchema } from './records.js';
+import { createLeakDetector, type RedactionPolicy, type Redactor } from './redaction/index.js';
+import { createSqliteExportWriter } from './sqlite/export-writer.js';
+
+export interface WriteOutputArgs {
+  readonly layout: OutputLayout;
+  readonly header: ExportHeader;
+  readonly snapshot: Snapshot;
+  /** A fresh stream of every record of the export, header first. */
+  readonly records: () => Readable;
+  readonly redact: { readonly policy: RedactionPolicy; readonly redactor: Redactor } | null;
+  readonly allowScanHits: readonly string[];
+  readonly force: boolean;
+  readonly stdout: NodeJS.WritableStream;
+  readonly manifestFile: string | null;
+  readonly buildManifest: (files: readonly ExportFileEntry[]) => ExportManifest;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+export interface WrittenOutput {
+  readonly manifest: ExportManifest;
+  readonly manifestPath: string | null;
+}
+
+const EXTENSION: Record<ExportFormat, string> = { json: 'json', ndjson: 'ndjson', csv: 'csv', sqlite: 'db' };
+
+/** Writes an export in its layout: one stream, a SQLite file, a folder of tables, or a tar bundle. */
+export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput> {
+  const { layout } = args;
+  if (layout.format === 'sqlite') return writeSqlite(args);
+  if (layout.archive === 'tar') return writeTar(args);
+  if (layout.kind === 'folder') return writeFolder(args);
+  return writeStream(args);
+}
+
+/** Row source → redaction → per-table progress: the object-mode head every layout shares. */
+function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
+  const stages: (Readable | Transform)[] = [args.records()];
+  if (args.redact) stages.push(createRedactTransform(args.redact));
+  stages.push(createTableProgress(args.snapshot, args.onProgress));
+  return stages;
+}
+
+/** The leak scan of serialised bytes, when redaction is on; `table` fixes the table for per-table files. */
+function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string): Transform[] {
+  if (!args.redact) return [];
+  const detector = createLeakDetector({ allow: args.allowScanHits });
+  return [createLeakScanTransform({ detector, locate: (offset, lineText) => offsets.locate(offset, lineText, table) })];
+}
+
+/** A sink for the final bytes: a file under a temporary name, or stdout; both hash as bytes pass. */
+function finalSink(args: WriteOutputArgs): HashingSink {
+  return args.layout.kind === 'stdout' ? createHashingPassThrough(args.stdout) : createHashingSink({ file: args.layout.path!, force: args.force });
+}
+
+async function writeStream(args: WriteOutputArgs): Promise<WrittenOutput> {
+  const { layout } = args;
+  const offsets = new TableOffsets(layout.format);
+  const sink = finalSink(args);
+  await runPipeline([...headStages(args), createSerializer(layout.format, offsets), ...leakStage(args, offsets), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
+  return publishSingle(args, sink);
+}
+
+/** Renames a finished single output into place, then writes its manifest beside it (or to --manifest). */
+async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<WrittenOutput> {
+  const { layout } = args;
+  const digest = sink.digest!;
+  const files: ExportFileEntry[] = [{ name: layout.path ? path.basename(layout.path) : '-', bytes: digest.bytes, sha256: digest.sha256 }];
+  const manifest = args.buildManifest(files);
+  if (layout.kind === 'stdout') {
+    if (args.manifestFile) await writeFileAtomic(args.manifestFile, serializeExportManifest(manifest));
+    return { manifest, manifestPath: args.manifestFile };
+  }
+  await sink.commit();
+  const manifestPath = `${layout.path}.manifest.json`;
+  try {
+    await writeFileAtomic(manifestPath, serializeExportManifest(manifest));
+  } catch (err) {
+    await removeQuietly(layout.path);
+    throw err;
+  }
+  return { manifest, manifestPath };
+}
+
+async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
+  const { layout } = args;
+  const scratch = await createScratch();
+  const tmp = layout.kind === 'file' && !layout.gzip ? tempPathFor(layout.path!) : path.join(scratch.dir, 'export.db');
+  try {
+    const scan = args.redact ? [createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }))] : [];
+    await runPipeline([...headStages(args), ...scan, createSqliteExportWriter(tmp)], args.signal);
+    if (layout.kind === 'file' && !layout.gzip) {
+      const digest = await sha256File(tmp, { signal: args.signal });
+      if (args.force && (await exists(layout.path!))) await rename(tmp, layout.path!);
+      else await publishUnique(tmp, path.dirname(layout.path!), () => path.basename(layout.path!), async () => false).catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'EEXIST' || String(err).includes('no free file name') ? outputExists(layout.path!) : err;
+      });
+      const files = [{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }];
+      const manifest = args.buildManifest(files);
+      const manifestPath = `${layout.path}.manifest.json`;
+      await writeFileAtomic(manifestPath, serializeExportManifest(manifest));
+      return { manifest, manifestPath };
+    }
+    const sink = finalSink(args);
+    await runPipeline([createReadStream(tmp, { highWaterMark: 1 << 20 }), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
+    return await publishSingle(args, sink);
+  } finally {
+    await removeQuietly(tmp);
+    await scratch.dispose();
+  }
+}
+
+function outputExists(file: string): AcodeError {
+  return new AcodeError('ACODE-EXP-007', `${file} exists`, { context: { file } });
+}
+
+/** A file name for a table: its name where that is safe on every file system, else a cleaned one. */
+function tableFileName(table: string, ext: string, taken: Set<string>): string {
+  let base = table.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'table';
+  while (taken.has(`${base}.${ext}`.toLowerCase())) base = `${base}_`;
+  taken.add(`${base}.${ext}`.toLowerCase());
+  return `${base}.${ext}`;
+}
+
+type OpenTable = (table: TableSchema) => { readonly input: Writable; readonly done: Promise<void> };
+
+/**
+ * Sends each table's records into its own output, one table at a time, honouring backpressure:
+ * the records of the next table wait until the last one's output has finished.
+ */
+async function routeTables(args: WriteOutputArgs, openTable: OpenTable): Promise<void> {
+  await runPipeline([
+    ...headStages(args),
+    async function route(source: AsyncIterable<ExportRecord>): Promise<void> {
+      let current: { input: Writable; done: Promise<void> } | null = null;
+      try {
+        for await (const record of source) {
+          if (record.kind === 'table') current = openTable(record.table);
+          if (!current || record.kind === 'header' || record.kind === 'summary') continue;
+          if (!current.input.write(record)) await Promise.race([new Promise((resolve) => current!.input.once('drain', resolve)), current.done]);
+          if (record.kind === 'table-end') {
+            current.input.end();
+            await current.done;
+            current = null;
+          }
+        }
+      } finally {
+        if (current) {
+          current.input.destroy(new AcodeError('ACODE-EXP-001', 'export stopped'));
+          await current.done.catch(() => {});
+        }
+      }
+    },
+  ], args.signal);
+}
+
+/** Per-table serialization: a JSON or NDJSON table file is a whole document with the export's header. */
+function perTableInput(args: WriteOutputArgs, table: TableSchema): { input: PassThrough; head: ExportRecord[] } {
+  const input = new PassThrough({ objectMode: true, highWaterMark: 4 });
+  const head: ExportRecord[] = args.layout.format === 'csv' ? [] : [{ kind: 'header', header: args.header }];
+  void table;
+  return { input, head };
+}
+
+function tableStages(args: WriteOutputArgs, table: TableSchema, sink: HashingSink): { input: Writable; done: Promise<void> } {
+  const offsets = new TableOffsets(args.layout.format);
+  const { input, head } = perTableInput(args, table);
+  for (const record of head) input.write(record);
+  const tail = args.layout.format === 'csv' ? [] : [closingSummary()];
+  const source = tail.length ? withTail(input, tail) : input;
+  const done = runPipeline([source, createSerializer(args.layout.format, offsets), ...leakStage(args, offsets, table.name), sink], args.signal);
+  return { input, done };
+}
+
+/** Per-table JSON/NDJSON documents end with a summary; the export-wide one is in manifest.json. */
+function closingSummary(): ExportRecord {
+  return { kind: 'summary', summary: { rows: 0, redaction: 'see manifest.json' } };
+}
+
+function withTail(input: Readable, tail: ExportRecord[]): Readable {
+  return Readable.from(
+    (async function* () {
+      yield* input as AsyncIterable<ExportRecord>;
+      yield* tail;
+    })(),
+    { objectMode: true, highWaterMark: 4 },
+  );
+}
+
+async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
+  const { layout } = args;
+  const final = layout.path!;
+  if ((await exists(final)) && !args.force) throw outputExists(final);
+  await mkdir(path.dirname(final), { recursive: true });
+  const tmpDir = tempPathFor(final);
+  await mkdir(tmpDir, { mode: PRIVATE_DIR_MODE });
+  const files: ExportFileEntry[] = [];
+  const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
+  try {
+    await routeTables(args, (table) => {
+      const name = tableFileName(table.name, EXTENSION[layout.format], taken);
+      const sink = createHashingSink({ file: path.join(tmpDir, name) });
+      const { input, done } = tableStages(args, table, sink);
+      return {
+        input,
+        done: done.then(async () => {
+          await sink.commit();
+          files.push({ name, bytes: sink.digest!.bytes, sha256: sink.digest!.sha256, table: table.name });
+        }),
+      };
+    });
+    const manifest = args.buildManifest(files);
+    await writeFileAtomic(path.join(tmpDir, BUNDLE_MANIFEST_NAME), serializeExportManifest(manifest));
+    await fsyncDir(tmpDir);
+    if (await exists(final)) {
+      const old = tempPathFor(final);
+      await rename(final, old);
+      await rename(tmpDir, final);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmpDir, final);
+    }
+    await fsyncDir(path.dirname(final));
+    return { manifest, manifestPath: path.join(final, BUNDLE_MANIFEST_NAME) };
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A tar bundle: each table is serialized (and leak-scanned) into a spool file first, because a
+ * tar header needs the entry's size; then manifest.json goes first in the bundle, so an import
+ * knows every table's definition and checksum before it reads one.
+ */
+async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
+  const { layout } = args;
+  const scratch = await createScratch();
+  try {
+    const entries: (ExportFileEntry & { path: string })[] = [];
+    const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
+    await routeTables(args, (table) => {
+      const name = tableFileName(table.name, EXTENSION[layout.format], taken);
+      const file = path.join(scratch.dir, name);
+      const sink = createHashingSink({ file });
+      const { input, done } = tableStages(args, table, sink);
+      return {
+        input,
+        done: done.then(async () => {
+          await sink.commit();
+          entries.push({ name, bytes: sink.digest!.bytes, sha256: sink.digest!.sha256, table: table.name, path: file });
+        }),
+      };
+    });
+    const inner = args.buildManifest(entries.map(({ path: _p, ...entry }) => entry));
+    const innerPath = path.join(scratch.dir, BUNDLE_MANIFEST_NAME);
+    await writeFileAtomic(innerPath, serializeExportManifest(inner));
+    const packer = createTarPacker({ mtime: new Date(args.header.createdAt) });
+    const sink = finalSink(args);
+    const written = runPipeline([packer.readable, ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
+    try {
+      await packer.addFile(BUNDLE_MANIFEST_NAME, innerPath);
+      for (const entry of entries) await packer.addFile(entry.name, entry.path);
+      packer.finalize();
+    } catch (err) {
+      packer.destroy(err as Error);
+    }
+    await written;
+    const outer = await publishSingle({ ...args, buildManifest: (files) => ({ ...inner, files }) }, sink);
+    return outer;
+  } finally {
+    await scratch.dispose();
+  }
+}
+
+export type { TransformCallback };

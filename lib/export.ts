@@ -1,0 +1,263 @@
+import path from 'node:path';
+import { Readable, type Transform, type Writable } from 'node:stream';
+import type { AcodeConfig, ExportFormat } from './config.js';
+import { EXPORT_FORMATS } from './config.js';
+import { AcodeError, toAcodeError } from './errors.js';
+import { resolveLayout, type OutputLayout } from './export-layout.js';
+import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
+import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
+import { writeOutput } from './export-writers.js';
+import type { RunOptions } from './progress.js';
+import type { ExportHeader, ExportRecord, ExportSummary } from './records.js';
+import { compileRedaction, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface ExportOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** Default `export.default_format`. */
+  readonly format?: ExportFormat;
+  readonly tables?: readonly string[];
+  readonly excludeTables?: readonly string[];
+  /** ISO 8601 date or date-time; rows at or after it (by each table's date column). */
+  readonly since?: string;
+  /** ISO 8601 date or date-time; rows before it (a date means through the end of that day). */
+  readonly until?: string;
+  /** Table definitions only, no rows. */
+  readonly schemaOnly?: boolean;
+  /** A path, '-' for `stdout`, or nothing: stdout when it is not a terminal, else a file in export.path. */
+  readonly output?: string;
+  /** Where '-' goes; default process.stdout. */
+  readonly stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly gzip?: boolean;
+  readonly archive?: 'tar';
+  /** Default `export.redact_by_default`. */
+  readonly redact?: boolean;
+  /** Fingerprints of reviewed leak-scan false positives, on top of `export.allow_scan_hits`. */
+  readonly allowScanHits?: readonly string[];
+  /** Replace an existing output. */
+  readonly force?: boolean;
+  /** Where to write the manifest of a stream to stdout. */
+  readonly manifestFile?: string;
+  readonly now?: () => Date;
+}
+
+export interface PlannedColumn {
+  readonly column: string;
+  readonly action: 'redact' | 'scan' | 'keep';
+  readonly rule?: string;
+  readonly reason: string;
+}
+
+export interface ExportPlan {
+  readonly layout: OutputLayout;
+  readonly header: ExportHeader;
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly columns: readonly PlannedColumn[] }[];
+  readonly skippedTables: readonly string[];
+  /** Column rules that matched no column of the exported tables. */
+  readonly unmatchedRules: readonly string[];
+}
+
+export interface ExportResult {
+  readonly layout: OutputLayout;
+  readonly manifest: ExportManifest;
+  /** Where the manifest was written; null for stdout without --manifest. */
+  readonly manifestPath: string | null;
+  readonly files: readonly ExportFileEntry[];
+  readonly redaction: RedactionSummary | null;
+}
+
+interface Prepared {
+  readonly options: ExportOptions;
+  readonly format: ExportFormat;
+  readonly snapshot: Snapshot;
+  readonly layout: OutputLayout;
+  readonly policy: RedactionPolicy | null;
+  readonly header: ExportHeader;
+  readonly plans: ReadonlyMap<string, TablePlan>;
+}
+
+/** An export with its snapshot open and its layout decided: look at `plan`, then `run()` or `close()`. */
+export interface ExportJob {
+  readonly plan: ExportPlan;
+  run(): Promise<ExportResult>;
+  close(): void;
+}
+
+/** Reads the plan of an export without writing anything: tables, counts, paths and what redaction does per column. */
+export async function planExport(options: ExportOptions): Promise<ExportPlan> {
+  const job = await openExport(options);
+  job.close();
+  return job.plan;
+}
+
+/** Exports the database: `openExport(options)` then `run()`. */
+export async function exportDatabase(options: ExportOptions): Promise<ExportResult> {
+  return (await openExport(options)).run();
+}
+
+/**
+ * Opens the snapshot and decides the layout. `run()` then exports as one stream pipeline: row
+ * source (the snapshot) → redaction → format serializer → leak scan → optional gzip/tar →
+ * hashing sink, and writes the manifest last. Nothing is at a final name until it is complete; a
+ * failure or abort removes everything written. The snapshot is released when `run()` settles.
+ */
+export async function openExport(options: ExportOptions): Promise<ExportJob> {
+  const prepared = await prepare(options);
+  const plan = toPlan(prepared);
+  let closed = false;
+  const close = (): void => {
+    if (!closed) prepared.snapshot.close();
+    closed = true;
+  };
+  return {
+    plan,
+    close,
+    run: async () => {
+      if (closed) throw new Error('export job already closed');
+      try {
+        return await run(prepared);
+      } finally {
+        close();
+      }
+    },
+  };
+}
+
+async function run(prepared: Prepared): Promise<ExportResult> {
+  const { options, snapshot, layout, policy, header } = prepared;
+  const redactor = policy?.createRedactor() ?? null;
+  const totalRows = snapshot.tables.reduce((n, t) => n + t.rows, 0);
+  const summary: ExportSummary = {
+    rows: totalRows,
+    // Read when the summary is written: by then every row has been through the redactor.
+    get redaction() {
+      return redactor?.summary() ?? null;
+    },
+  };
+  try {
+    const written = await writeOutput({
+      layout,
+      header,
+      snapshot,
+      records: () => Readable.from(allRecords(header, snapshot, summary), { objectMode: true, highWaterMark: 4 }),
+      redact: redactor && policy ? { policy, redactor } : null,
+      allowScanHits: [...options.config.export.allowScanHits, ...(options.allowScanHits ?? [])],
+      force: Boolean(options.force),
+      stdout: options.stdout ?? process.stdout,
+      manifestFile: options.manifestFile ? path.resolve(options.manifestFile) : null,
+      buildManifest: (files) => buildManifest(prepared, files, redactor),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    return { layout, manifest: written.manifest, manifestPath: written.manifestPath, files: written.manifest.files, redaction: redactor?.summary() ?? null };
+  } catch (err) {
+    throw toAcodeError(err, 'ACODE-EXP-001', `export to ${layout.path ?? 'standard output'}`, { file: layout.path ?? undefined });
+  }
+}
+
+async function prepare(options: ExportOptions): Promise<Prepared> {
+  const { config } = options;
+  const format = options.format ?? config.export.defaultFormat;
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new AcodeError('ACODE-EXP-006', `unknown format '${String(format)}'; formats: ${EXPORT_FORMATS.join(', ')}`);
+  }
+  const selection = createSelection({ ...options, dateColumns: config.export.dateColumns });
+  const redact = options.redact ?? config.export.redactByDefault;
+  const policy = redact
+    ? compileRedaction({
+        patterns: config.export.redactionPatterns,
+        defaultRules: config.export.defaultRules,
+        redactPaths: config.export.redactPaths,
+        redactEmails: config.export.redactEmails,
+        placeholder: config.export.placeholder,
+        pseudonymize: config.export.pseudonymize,
+        locate: config.locate,
+      })
+    : null;
+  const snapshot = await openSnapshot(config, selection);
+  try {
+    const now = (options.now ?? (() => new Date()))();
+    const stdout = options.stdout ?? process.stdout;
+    const layout = resolveLayout({
+      format,
+      output: options.output,
+      gzip: options.gzip,
+      archive: options.archive,
+      tableCount: snapshot.tables.length,
+      stdoutIsTTY: Boolean(stdout.isTTY),
+      defaultDir: config.export.path,
+      stamp: now,
+    });
+    const plans = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? policy.plan(t.schema) : keepAll(t.schema.columns.map((c) => c.name))]));
+    const header: ExportHeader = {
+      format: 'acode-export',
+      formatVersion: EXPORT_MANIFEST_VERSION,
+      createdAt: now.toISOString(),
+      toolVersion: TOOL_VERSION,
+      schemaVersion: snapshot.schemaVersion,
+      source: { type: config.database.type, location: config.database.path },
+      exportFormat: format,
+      filters: {
+        tables: selection.tables,
+        excludeTables: selection.excludeTables,
+        since: selection.since?.toISOString() ?? null,
+        until: selection.until?.toISOString() ?? null,
+        schemaOnly: selection.schemaOnly,
+      },
+      snapshot: snapshot.info,
+      redaction: { enabled: policy !== null, rules: (policy?.rules ?? []).map((r) => ({ name: r.name, kind: r.kind })) },
+      tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn })),
+    };
+    return { options, format, snapshot, layout, policy, header, plans };
+  } catch (err) {
+    snapshot.close();
+    throw err;
+  }
+}
+
+function keepAll(columns: readonly string[]): TablePlan {
+  return columns.map((column) => ({ column, action: 'keep', reason: 'redaction off' })) as unknown as TablePlan;
+}
+
+function toPlan(prepared: Prepared): ExportPlan {
+  const { snapshot, layout, header, policy, plans } = prepared;
+  return {
+    layout,
+    header,
+    tables: snapshot.tables.map((t) => ({
+      name: t.schema.name,
+      rows: t.rows,
+      dateColumn: t.dateColumn,
+      columns: plannedColumns(plans.get(t.schema.name)!),
+    })),
+    skippedTables: snapshot.skipped,
+    unmatchedRules: policy ? policy.unmatchedColumnRules(snapshot.tables.map((t) => t.schema)) : [],
+  };
+}
+
+function plannedColumns(plan: TablePlan): PlannedColumn[] {
+  return (plan as unknown as { columns?: PlannedColumn[] }).columns ?? (plan as unknown as PlannedColumn[]);
+}
+
+async function* allRecords(header: ExportHeader, snapshot: Snapshot, summary: ExportSummary): AsyncGenerator<ExportRecord> {
+  yield { kind: 'header', header };
+  yield* snapshot.records();
+  yield { kind: 'summary', summary };
+}
+
+function buildManifest(prepared: Prepared, files: readonly ExportFileEntry[], redactor: Redactor | null): ExportManifest {
+  const { header, layout, snapshot, policy } = prepared;
+  return {
+    format: EXPORT_MANIFEST_FORMAT,
+    formatVersion: EXPORT_MANIFEST_VERSION,
+    header,
+    layout: { kind: layout.archive ? 'tar' : layout.kind === 'folder' ? 'folder' : 'file', compression: layout.gzip ? 'gzip' : 'none' },
+    schemas: snapshot.tables.map((t) => t.schema),
+    tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn, file: files.find((f) => f.table === t.schema.name)?.name })),
+    skippedTables: snapshot.skipped,
+    redaction: { enabled: policy !== null, rules: header.redaction.rules, summary: redactor?.summary() ?? null },
+    files,
+  };
+}
+
+export type { Transform, Writable };

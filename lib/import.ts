@@ -1,0 +1,215 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
+import { sha256File } from './checksum.js';
+import type { AcodeConfig, ExportFormat } from './config.js';
+import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
+import { checkExportChecksums, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
+import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { createSelection } from './export-source.js';
+import { ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from './fs-atomic.js';
+import { stage, type RunOptions } from './progress.js';
+import type { ExportRecord } from './records.js';
+import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
+import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
+import { openSqlite, type SqliteDb } from './sqlite/open.js';
+import { openSqliteSnapshot } from './sqlite/snapshot.js';
+
+export interface ImportOptions extends RunOptions {
+  readonly config: AcodeConfig;
+  /** An export: JSON or NDJSON file (maybe .gz), CSV folder, tar/tar.gz bundle, or SQLite export. */
+  readonly source: string;
+  readonly tables?: readonly string[];
+  /** append (default): add rows, a key clash fails; replace: empty each imported table first. */
+  readonly mode?: ImportMode;
+  /** Check the manifest's checksums first (default). Without a manifest the import is refused unless false. */
+  readonly verify?: boolean;
+}
+
+
+export interface ImportResult {
+  readonly source: string;
+  readonly kind: ExportKind;
+  readonly database: string;
+  /** True when the database did not exist and the import created it. */
+  readonly created: boolean;
+  readonly tables: readonly LoadedTable[];
+  /** True when the export was redacted: its placeholders are now data. */
+  readonly redacted: boolean;
+  readonly verified: boolean;
+}
+
+
+/**
+ * Imports an export into the workspace database in one transaction: checksums first, then
+ * tables created from their exported definitions and rows loaded in batches. Any failure rolls
+ * everything back; a database that did not exist is built beside its final name and only moved
+ * there once complete.
+ */
+export async function importExport(options: ImportOptions): Promise<ImportResult> {
+  const source = path.resolve(options.source);
+  const located = await locateExport(source);
+  const verify = options.verify ?? true;
+  if (verify && located.kind !== 'tar') await checkExportChecksums(source, located, options);
+  const target = options.config.database.path;
+  const created = !(await exists(target));
+  const file = created ? tempPathFor(target) : target;
+  if (created) await ensureDir(path.dirname(target));
+  let db: SqliteDb | null = null;
+  try {
+    db = openSqlite(file, { create: created, role: 'workspace database' });
+    if (created) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = OFF');
+    db.exec('BEGIN IMMEDIATE');
+    const tables = options.tables?.length ? [...options.tables] : null;
+    const loader = new ImportLoader(db, { mode: options.mode ?? 'append', tables, onProgress: options.onProgress });
+    const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, () => load(source, located, loader, verify, options), () => `${loader.loaded.length} tables`);
+    if (tables) {
+      const missing = tables.filter((t) => !seen.tables.includes(t));
+      if (missing.length) {
+        throw new AcodeError('ACODE-EXP-004', `${missing.join(', ')} not in the export; tables: ${seen.tables.join(', ')}`, { context: { table: missing[0] } });
+      }
+    }
+    db.exec('COMMIT');
+    db.pragma('foreign_keys = ON');
+    db.close();
+    db = null;
+    if (created) {
+      await fsyncFile(file);
+      await publishUnique(file, path.dirname(target), (seq) => {
+        if (seq > 0) throw new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`);
+        return path.basename(target);
+      });
+    }
+    const redacted = Boolean(seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
+    return { source, kind: located.kind, database: target, created, tables: loader.loaded, redacted, verified: verify };
+  } catch (err) {
+    if (db?.open) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.close();
+    }
+    if (isAbort(err)) throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
+    throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}: ${describeCause(err)}`);
+  } finally {
+    if (created) await removeQuietly(file);
+  }
+}
+
+interface Loaded {
+  readonly tables: readonly string[];
+  readonly manifest: ExportManifest | null;
+}
+
+async function load(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, options: RunOptions): Promise<Loaded> {
+  const tables: string[] = [];
+  const note = (record: ExportRecord): void => {
+    if (record.kind === 'table') tables.push(record.table.name);
+  };
+  const signal = options.signal;
+  switch (located.kind) {
+    case 'json':
+    case 'ndjson': {
+      const parser = located.kind === 'json' ? createJsonParser() : createNdjsonParser();
+      await pipeline([createReadStream(source), ...(located.gzip ? [createGunzip()] : []), parser, tap(note), loader], { signal });
+      return { tables, manifest: located.manifest };
+    }
+    case 'csv-folder': {
+      const manifest = located.manifest!;
+      await pipeline(Readable.from(csvFolderRecords(source, manifest), { objectMode: true }), tap(note), loader, { signal });
+      return { tables, manifest };
+    }
+    case 'sqlite': {
+      const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
+      try {
+        await pipeline(Readable.from(snapshot.records(), { objectMode: true }), tap(note), loader, { signal });
+      } finally {
+        snapshot.close();
+      }
+      return { tables, manifest: located.manifest };
+    }
+    case 'tar':
+      return loadTar(source, located, loader, verify, note, options);
+  }
+}
+
+async function* csvFolderRecords(folder: string, manifest: ExportManifest): AsyncGenerator<ExportRecord> {
+  for (const entry of manifest.tables) {
+    const schema = manifest.schemas.find((s) => s.name === entry.name);
+    if (!entry.file || !schema) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} without its file or definition`, { context: { table: entry.name } });
+    const parser = createCsvParser({ table: schema, rows: entry.rows });
+    createReadStream(path.join(folder, entry.file)).on('error', (err) => parser.destroy(err)).pipe(parser);
+    yield* parser as AsyncIterable<ExportRecord>;
+  }
+}
+
+/**
+ * A tar bundle: manifest.json comes first and gives every table's definition and checksum;
+ * each entry is hashed as it streams into the loader, and the transaction only commits after
+ * every entry matched.
+ */
+async function loadTar(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, note: (r: ExportRecord) => void, options: RunOptions): Promise<Loaded> {
+  if (verify && located.manifest) await checkExportChecksums(source, located, options);
+  let manifest: ExportManifest | null = null;
+  const tables: string[] = [];
+  const records = new PassThrough({ objectMode: true, highWaterMark: 4 });
+  const loading = pipeline(records, tap((r) => {
+    note(r);
+    if (r.kind === 'table') tables.push(r.table.name);
+  }), loader, { signal: options.signal });
+  loading.catch(() => {});
+  try {
+    await readTar(located.gzip ? createReadStream(source).pipe(createGunzip()) : createReadStream(source), async (name, entry) => {
+      if (name === BUNDLE_MANIFEST_NAME) {
+        let text = '';
+        for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+        manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
+        return;
+      }
+      if (!manifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: ${BUNDLE_MANIFEST_NAME} must be the first entry`);
+      const m: ExportManifest = manifest;
+      const file = m.files.find((f) => f.name === name);
+      if (!file) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: entry ${name} is not in the manifest`);
+      const schema = m.schemas.find((s) => s.name === file.table);
+      const hash = createHashTap();
+      const parser: Transform =
+        m.header.exportFormat === 'csv' ? createCsvParser({ table: schema!, rows: m.tables.find((t) => t.name === file.table)?.rows }) : m.header.exportFormat === 'ndjson' ? createNdjsonParser() : createJsonParser();
+      await pipeline(entry, hash, parser, async function (parsed: AsyncIterable<ExportRecord>) {
+        for await (const record of parsed) {
+          if (record.kind === 'header' || record.kind === 'summary') continue;
+          if (!records.write(record)) await new Promise((resolve) => records.once('drain', resolve));
+        }
+      }, { signal: options.signal });
+      const digest = hash.digest();
+      if (verify && (digest.sha256 !== file.sha256 || digest.bytes !== file.bytes)) {
+        throw new AcodeError('ACODE-IMP-003', `${name} in ${path.basename(source)} does not match its checksum in ${BUNDLE_MANIFEST_NAME}; nothing was imported`);
+      }
+    });
+    const finalManifest = manifest as ExportManifest | null;
+    const missing = finalManifest?.files.filter((f) => !tables.includes(f.table ?? '')) ?? [];
+    if (!finalManifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} holds no ${BUNDLE_MANIFEST_NAME}`);
+    if (missing.length) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is missing ${missing.map((f) => f.name).join(', ')}: truncated`);
+    records.end();
+    await loading;
+    return { tables, manifest: finalManifest };
+  } catch (err) {
+    records.destroy(err as Error);
+    await loading.catch(() => {});
+    throw err;
+  }
+}
+
+/** Lets records through, telling `fn` about each. */
+function tap(fn: (record: ExportRecord) => void): Transform {
+  return new Transform({
+    objectMode: true,
+    highWaterMark: 4,
+    transform(record: ExportRecord, _encoding, callback) {
+      fn(record);
+      callback(null, record);
+    },
+  });
+}

@@ -1,0 +1,107 @@
+import { Writable } from 'node:stream';
+import type Database from 'better-sqlite3';
+import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
+import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
+
+/** Where a SQLite export keeps its metadata: one row per key, JSON values. */
+export const EXPORT_META_TABLE = '_acode_export';
+
+/** CREATE TABLE for a table known only by its columns (a source without DDL). */
+export function createTableSql(table: TableSchema): string {
+  if (table.sql) return table.sql;
+  const pk = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
+  const cols = table.columns.map((c) => `${quoteIdent(c.name)}${c.type ? ` ${c.type}` : ''}${c.notNull ? ' NOT NULL' : ''}`);
+  if (pk.length) cols.push(`PRIMARY KEY (${pk.map((c) => quoteIdent(c.name)).join(', ')})`);
+  return `CREATE TABLE ${quoteIdent(table.name)} (${cols.join(', ')})`;
+}
+
+/** better-sqlite3 binds Buffers as BLOBs; a plain Uint8Array must become one first. */
+export function bindable(value: SqlValue): SqlValue {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+}
+
+/**
+ * The `sqlite` export format: a new, self-contained database with the exported tables' own
+ * definitions, their rows, their indexes, and the export's metadata in `_acode_export`. Written
+ * to a fresh temporary file with journaling off (a failure discards the file anyway) in one
+ * transaction, then switched to a normal journal so the result needs nothing beside it.
+ */
+export class SqliteExportWriter extends Writable {
+  readonly #db: SqliteDb;
+  #insert: Database.Statement | null = null;
+  #table: TableSchema | null = null;
+
+  constructor(file: string) {
+    super({ objectMode: true, highWaterMark: 4 });
+    this.#db = openSqlite(file, { create: true, role: 'export' });
+    this.#db.pragma('journal_mode = OFF');
+    this.#db.pragma('synchronous = OFF');
+    this.#db.pragma('foreign_keys = OFF');
+    this.#db.exec(`BEGIN; CREATE TABLE ${EXPORT_META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+  }
+
+  override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.#apply(record);
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  #apply(record: ExportRecord): void {
+    const db = this.#db;
+    switch (record.kind) {
+      case 'header':
+        this.#meta('metadata', record.header);
+        break;
+      case 'table': {
+        this.#table = record.table;
+        db.exec(createTableSql(record.table));
+        const cols = record.table.columns.map((c) => quoteIdent(c.name));
+        this.#insert = db.prepare(`INSERT INTO ${quoteIdent(record.table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+        break;
+      }
+      case 'rows': {
+        const insert = this.#insert!;
+        for (const row of record.rows) insert.run(row.map(bindable));
+        break;
+      }
+      case 'table-end':
+        for (const sql of this.#table?.indexes ?? []) db.exec(sql);
+        this.#table = null;
+        this.#insert = null;
+        break;
+      case 'summary':
+        this.#meta('summary', record.summary);
+        break;
+    }
+  }
+
+  #meta(key: string, value: unknown): void {
+    this.#db.prepare(`INSERT INTO ${EXPORT_META_TABLE} (key, value) VALUES (?, ?)`).run(key, JSON.stringify(value));
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.#db.exec('COMMIT');
+      this.#db.pragma('journal_mode = DELETE');
+      this.#db.close();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.#db.open) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#db.close();
+    }
+    callback(error);
+  }
+}
+
+export function createSqliteExportWriter(file: string): SqliteExportWriter {
+  return new SqliteExportWriter(file);
+}

@@ -1,0 +1,153 @@
+import { Writable } from 'node:stream';
+import type Database from 'better-sqlite3';
+import { AcodeError, describeCause, systemCode } from '../errors.js';
+import type { ProgressListener } from '../progress.js';
+import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
+import { bindable, createTableSql } from './export-writer.js';
+import { quoteIdent, type SqliteDb } from './open.js';
+
+export type ImportMode = 'append' | 'replace';
+
+export interface ImportLoaderOptions {
+  readonly mode: ImportMode;
+  /** Only these tables; null for all in the export. */
+  readonly tables: readonly string[] | null;
+  readonly onProgress?: ProgressListener;
+}
+
+export interface LoadedTable {
+  readonly name: string;
+  readonly rows: number;
+  readonly created: boolean;
+}
+
+/**
+ * Loads export records into a database inside the caller's open write transaction: creates
+ * missing tables from their exported definitions, empties them first in replace mode, inserts
+ * rows, then builds the indexes of tables it created. A primary-key clash in append mode is
+ * ACODE-IMP-004 naming table and key; the caller rolls everything back on any error.
+ */
+export class ImportLoader extends Writable {
+  readonly #db: SqliteDb;
+  readonly #options: ImportLoaderOptions;
+  readonly #loaded: LoadedTable[] = [];
+  #table: TableSchema | null = null;
+  #expected = 0;
+  #count = 0;
+  #created = false;
+  #insert: Database.Statement | null = null;
+
+  constructor(db: SqliteDb, options: ImportLoaderOptions) {
+    super({ objectMode: true, highWaterMark: 4 });
+    this.#db = db;
+    this.#options = options;
+  }
+
+  get loaded(): readonly LoadedTable[] {
+    return this.#loaded;
+  }
+
+  override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.#apply(record);
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  #apply(record: ExportRecord): void {
+    switch (record.kind) {
+      case 'table':
+        this.#begin(record.table, record.rows);
+        break;
+      case 'rows':
+        if (this.#insert) this.#insertRows(record.rows);
+        break;
+      case 'table-end':
+        this.#end();
+        break;
+      default:
+        break;
+    }
+  }
+
+  #begin(table: TableSchema, expectedRows: number): void {
+    const wanted = this.#options.tables === null || this.#options.tables.includes(table.name);
+    this.#table = table;
+    this.#expected = expectedRows;
+    this.#count = 0;
+    this.#insert = null;
+    if (!wanted) return;
+    const db = this.#db;
+    const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table.name);
+    this.#created = !exists;
+    if (!exists) {
+      db.exec(createTableSql(table));
+    } else {
+      const have = new Set((db.prepare(`PRAGMA main.table_xinfo(${quoteIdent(table.name)})`).all() as { name: string }[]).map((c) => c.name));
+      const missing = table.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+      if (missing.length) {
+        throw new AcodeError('ACODE-IMP-001', `table ${table.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: table.name } });
+      }
+      if (this.#options.mode === 'replace') db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
+    }
+    const cols = table.columns.map((c) => quoteIdent(c.name));
+    this.#insert = db.prepare(`INSERT INTO main.${quoteIdent(table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  }
+
+  #insertRows(rows: SqlValue[][]): void {
+    const table = this.#table!;
+    const insert = this.#insert!;
+    for (const row of rows) {
+      if (row.length !== table.columns.length) {
+        throw new AcodeError('ACODE-IMP-002', `${table.name} row ${this.#count + 1} has ${row.length} values for ${table.columns.length} columns`, { context: { table: table.name } });
+      }
+      try {
+        insert.run(row.map(bindable));
+      } catch (err) {
+        throw this.#insertError(err, row);
+      }
+      this.#count++;
+    }
+    this.#options.onProgress?.({ stage: 'import', phase: 'update', label: 'Importing', table: table.name, rows: this.#count, totalRows: this.#expected });
+  }
+
+  #insertError(err: unknown, row: SqlValue[]): AcodeError {
+    const table = this.#table!;
+    const code = systemCode(err) ?? '';
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_ROWID') {
+      const keyCols = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
+      const key = keyCols.length
+        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null)}`).join(', ')
+        : describeCause(err);
+      return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)}); nothing was imported`, {
+        cause: err,
+        context: { table: table.name, key },
+      });
+    }
+    return new AcodeError('ACODE-IMP-001', `${table.name} row ${this.#count + 1}: ${describeCause(err)}; nothing was imported`, { cause: err, context: { table: table.name } });
+  }
+
+  #end(): void {
+    const table = this.#table;
+    if (!table) return;
+    if (this.#insert) {
+      if (this.#count !== this.#expected) {
+        throw new AcodeError('ACODE-IMP-002', `${table.name} has ${this.#count} rows, its metadata says ${this.#expected}: the export is truncated or altered`, { context: { table: table.name } });
+      }
+      if (this.#created) for (const sql of table.indexes) this.#db.exec(sql);
+      this.#loaded.push({ name: table.name, rows: this.#count, created: this.#created });
+    }
+    this.#table = null;
+    this.#insert = null;
+  }
+}
+
+/** A key value as shown in an error: ids are fine to show, long text is cut. */
+function showKey(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;
+  return String(value);
+}
