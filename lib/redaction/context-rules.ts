@@ -1,0 +1,127 @@
+/**
+ * Secrets known by where they stand rather than by their own shape: the value of a secret-named
+ * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
+ * password inside a connection URL.
+ */
+import { parseAssignment } from './assignment.js';
+import { classifyName, nameWords } from './names.js';
+import {
+  ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsWithIgnoreCase, type ContentRule,
+} from './rule.js';
+
+
+/** Keywords one of which sits inside every secret-ish name the column classifier accepts. */
+export const NAME_KEYWORDS = ['pass', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
+
+export function secretAssignment(): ContentRule {
+  return builtInRule(
+    'secret_assignment', 'secrets',
+    'values assigned to secret-named keys in env, shell, YAML, JSON, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…)',
+    NAME_KEYWORDS,
+    (self) => (text, at, out) => {
+      // Header values keep their scheme word: authorization_header takes those.
+      const a = parseAssignment(text, at, (name) => classifyName(name) !== null && !/^(?:proxy-)?authorization$/i.test(name));
+      if (typeof a === 'number') return a;
+      out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
+      return Math.max(a.nameEnd, a.valueEnd);
+    },
+  );
+}
+
+const AWS_SECRET = charTable('A-Za-z0-9/+');
+
+export function awsSecretKey(): ContentRule {
+  return builtInRule(
+    'aws_secret_access_key', 'secrets', 'AWS secret access keys (40 characters) after a name like aws_secret_access_key or SecretAccessKey',
+    ['secret'],
+    (self) => (text, at, out) => {
+      const a = parseAssignment(text, at, (name) => /secret ?access ?key|aws ?secret ?key/.test(nameWords(name).join(' ')));
+      if (typeof a === 'number') return a;
+      const end = runEnd(text, a.valueStart, AWS_SECRET);
+      if (end - a.valueStart !== 40 || end !== a.valueEnd) return a.valueEnd;
+      out.push({ start: a.valueStart, end, rule: self });
+      return end;
+    },
+  );
+}
+
+const TOKEN68 = charTable('A-Za-z0-9._~+/=-');
+const SCHEME_WORD = charTable('A-Za-z-');
+const SPACE = charTable(' ');
+const SCHEMES = new Set(['bearer', 'basic', 'token', 'bot', 'negotiate', 'ntlm', 'apikey', 'sso-key', 'key']);
+
+export function authorizationHeader(): ContentRule {
+  return builtInRule(
+    'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest) and bare "Bearer <token>"',
+    ['auth', 'bearer'],
+    (self) => (text, at, out) => {
+      if (at > 0 && inTable(ALNUM, text.charCodeAt(at - 1))) return at + 1;
+      if (startsWithIgnoreCase(text, 'authorization', at)) {
+        let i = at + 13;
+        if (text.startsWith('\\"', i)) i += 2;
+        else if (text[i] === '"' || text[i] === "'") i++;
+        while (text[i] === ' ' || text[i] === '\t') i++;
+        if (text[i] !== ':' && text[i] !== '=') return at + 13;
+        i++;
+        while (text[i] === ' ' || text[i] === '\t') i++;
+        if (text.startsWith('\\"', i)) i += 2;
+        else if (text[i] === '"' || text[i] === "'") i++;
+        const schemeEnd = runEnd(text, i, SCHEME_WORD, i + 16);
+        const scheme = text.slice(i, schemeEnd).toLowerCase();
+        if (scheme === 'digest' && text[schemeEnd] === ' ') {
+          let end = schemeEnd + 1;
+          while (end < text.length && end - schemeEnd < 4096 && !'\n"\''.includes(text[end]!)) end++;
+          if (end > schemeEnd + 1) out.push({ start: schemeEnd + 1, end, rule: self });
+          return end;
+        }
+        if (SCHEMES.has(scheme) && text[schemeEnd] === ' ') {
+          const from = runEnd(text, schemeEnd, SPACE, schemeEnd + 4);
+          const end = runEnd(text, from, TOKEN68);
+          if (end - from >= 4) out.push({ start: from, end, rule: self });
+          return end;
+        }
+        const end = runEnd(text, i, TOKEN68);
+        if (end - i >= 16 && looksRandom(text.slice(i, end))) out.push({ start: i, end, rule: self });
+        return end;
+      }
+      if (startsWithIgnoreCase(text, 'bearer', at) && text[at + 6] === ' ') {
+        const from = runEnd(text, at + 6, SPACE, at + 9);
+        const end = runEnd(text, from, TOKEN68);
+        if (end - from >= 16 && looksRandom(text.slice(from, end))) out.push({ start: from, end, rule: self });
+        return end;
+      }
+      return at + 1;
+    },
+  );
+}
+
+const SCHEME = charTable('A-Za-z0-9+.-');
+// Not '?' or '#': a password may hold them unencoded; the user part is checked for them instead.
+const AUTHORITY_STOP = charTable('/\\ \t\r\n"\'<>`');
+const MAX_AUTHORITY = 2048;
+
+export function urlPassword(): ContentRule {
+  return builtInRule(
+    'url_password', 'passwords', 'passwords in URLs (scheme://user:PASSWORD@host): scheme, user and host are kept',
+    ['://'],
+    (self) => (text, at, out) => {
+      const schemeStart = runStart(text, at, SCHEME, 32);
+      if (schemeStart === at || !/[A-Za-z]/.test(text[schemeStart]!)) return at + 1;
+      const from = at + 3;
+      let end = from;
+      const limit = Math.min(text.length, from + MAX_AUTHORITY);
+      while (end < limit && !inTable(AUTHORITY_STOP, text.charCodeAt(end))) end++;
+      // Bounded searches: an unbounded lastIndexOf/indexOf per '://' would be quadratic on a crafted value.
+      let atSign = end - 1;
+      while (atSign >= from && text.charCodeAt(atSign) !== 64) atSign--;
+      if (atSign < from) return end;
+      let colon = from;
+      while (colon < atSign && text.charCodeAt(colon) !== 58) colon++;
+      if (colon >= atSign || /[?#]/.test(text.slice(from, colon))) return end;
+      const password = text.slice(colon + 1, atSign);
+      if (password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) return end;
+      out.push({ start: colon + 1, end: atSign, rule: self });
+      return end;
+    },
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * The rules that apply unless `export.default_rules: false`: the column rules of FR-041…044 and
+ * the content rules of FR-045, in priority order (a more specific rule names an overlap).
+ */
+import { authorizationHeader, awsSecretKey, secretAssignment, urlPassword } from './context-rules.js';
+import type { DefaultColumnRule } from './names.js';
+import type { Category, ContentRule, RuleInfo } from './rule.js';
+import { emailAddress, homePath, pemPrivateKey } from './structure-rules.js';
+import { createTokenRules } from './token-rules.js';
+
+export const DEFAULT_COLUMN_RULES: Readonly<Record<DefaultColumnRule, RuleInfo>> = {
+  api_key: columnInfo('api_key', 'API keys', 'columns and keys named like api_key, apiKey, access_key, signing_key, x-api-key'),
+  password: columnInfo('password', 'passwords', 'columns and keys named like password, passwd, passphrase, db_password'),
+  token: columnInfo('token', 'tokens', 'columns and keys named like token, access_token, refresh_token, auth_token, jwt, authorization, cookie (not token counts like input_tokens)'),
+  secret: columnInfo('secret', 'secrets', 'columns and keys named like secret, client_secret, secret_key'),
+  private_key: columnInfo('private_key', 'private keys', 'columns and keys named like private_key, privateKey'),
+  credentials: columnInfo('credentials', 'secrets', 'columns and keys named credential, credentials, creds'),
+};
+
+function columnInfo(name: string, category: Category, description: string): RuleInfo {
+  return { name, kind: 'column', category, description: `${description}; names ending in _at, _id, _type, _count… describe a secret and are kept`, source: 'default' };
+}
+
+export interface DefaultContentOptions {
+  readonly secrets: boolean;
+  readonly emails: boolean;
+  readonly paths: boolean;
+}
+
+/** Fresh rule objects (they carry per-policy priorities), most specific first. */
+export function createDefaultContentRules(options: DefaultContentOptions): ContentRule[] {
+  const rules: ContentRule[] = [];
+  if (options.secrets) {
+    rules.push(pemPrivateKey(), ...createTokenRules(), awsSecretKey(), urlPassword(), authorizationHeader(), secretAssignment());
+  }
+  if (options.emails) rules.push(emailAddress());
+  if (options.paths) rules.push(homePath());
+  return rules;
+}

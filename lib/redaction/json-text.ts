@@ -1,0 +1,144 @@
+/**
+ * Redaction of text that holds JSON. The text is validated with JSON.parse, then walked token by
+ * token: a value under a secret-named key is replaced whole, every other string goes through the
+ * content rules, and only changed tokens are rewritten. Formatting, key order and number
+ * precision (JSON.parse would round 64-bit ids) survive untouched.
+ */
+
+export interface JsonHooks<R> {
+  /** The rule a key names (the column rules applied to keys), or null. */
+  keyRule(key: string): R | null;
+  /**
+   * A string through the content rules; the same string back when nothing matched. `start` and
+   * `end` bound its characters in the JSON text, and `escaped` says whether it held escapes
+   * (when not, those characters are the string itself).
+   */
+  text(value: string, start: number, end: number, escaped: boolean): string;
+  /** The placeholder for a value a key rule takes whole (`secret`: the string, or the JSON of anything else); null keeps it. */
+  whole(rule: R, secret: string): string | null;
+}
+
+const OBJECT = 1;
+const ARRAY = 2;
+
+/** First and last non-blank characters are `{…}` or `[…]`: worth a JSON.parse. */
+export function looksLikeJson(text: string): boolean {
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
+  const first = text.charCodeAt(i);
+  if (first !== 123 && first !== 91) return false;
+  let j = text.length - 1;
+  while (j > i && text.charCodeAt(j) <= 32) j--;
+  return text.charCodeAt(j) === (first === 123 ? 125 : 93);
+}
+
+/** The redacted JSON text, or null when `text` is not valid JSON. */
+export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null {
+  try {
+    JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const stack: number[] = [];
+  let out = '';
+  let copied = 0;
+  let expectKey = false;
+  let pending: R | null = null;
+  const replace = (start: number, end: number, json: string): void => {
+    out += text.slice(copied, start) + json;
+    copied = end;
+  };
+  const takeWhole = (rule: R, start: number, end: number, secret: string): void => {
+    const placeholder = hooks.whole(rule, secret);
+    if (placeholder !== null) replace(start, end, JSON.stringify(placeholder));
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 123 || c === 91) {
+      if (pending !== null) {
+        const end = skipContainer(text, i);
+        takeWhole(pending, i, end, text.slice(i, end));
+        pending = null;
+        i = end;
+        continue;
+      }
+      stack.push(c === 123 ? OBJECT : ARRAY);
+      expectKey = c === 123;
+      i++;
+    } else if (c === 125 || c === 93) {
+      stack.pop();
+      expectKey = false;
+      i++;
+    } else if (c === 44) {
+      expectKey = stack[stack.length - 1] === OBJECT;
+      i++;
+    } else if (c === 34) {
+      const end = stringEnd(text, i);
+      const value = decode(text, i, end);
+      const escaped = value.length !== end - i - 2;
+      if (expectKey) {
+        expectKey = false;
+        pending = hooks.keyRule(value);
+        const key = hooks.text(value, i + 1, end - 1, escaped);
+        if (key !== value) replace(i, end, JSON.stringify(key));
+      } else if (pending !== null) {
+        takeWhole(pending, i, end, value);
+        pending = null;
+      } else {
+        const redacted = hooks.text(value, i + 1, end - 1, escaped);
+        if (redacted !== value) replace(i, end, JSON.stringify(redacted));
+      }
+      i = end;
+    } else if (c === 58 || c <= 32) {
+      i++;
+    } else {
+      let end = i;
+      while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
+      // A secret-named key over a number takes it (a PIN); over true/false/null there is nothing to hide.
+      if (pending !== null && c !== 116 && c !== 102 && c !== 110) takeWhole(pending, i, end, text.slice(i, end));
+      pending = null;
+      i = end;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function isDelimiter(c: number): boolean {
+  return c === 44 || c === 93 || c === 125 || c <= 32;
+}
+
+function stringEnd(text: string, start: number): number {
+  let from = start + 1;
+  for (;;) {
+    const q = text.indexOf('"', from);
+    let slashes = 0;
+    while (text.charCodeAt(q - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+function decode(text: string, start: number, end: number): string {
+  const inner = text.slice(start + 1, end - 1);
+  return inner.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : inner;
+}
+
+function skipContainer(text: string, start: number): number {
+  let depth = 0;
+  let i = start;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return i;
+}

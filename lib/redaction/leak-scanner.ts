@@ -1,0 +1,83 @@
+/**
+ * The leak detector over a byte stream cut into arbitrary chunks. Bytes are read as latin1 (one
+ * character per byte, so positions are byte offsets and ASCII secrets read the same in UTF-8 and
+ * in SQLite pages). The last `reach` characters are carried into the next chunk, and a hit that
+ * touches the end of what has arrived waits for more: a secret split across chunks is found
+ * whole, with the same fingerprint however the stream was cut.
+ */
+import type { LeakDetector, LeakHit } from './leak-detector.js';
+
+export interface LeakFinding extends LeakHit {
+  /** The line around the hit (latin1), for telling which table and column it is in. It holds the secret: never print it. */
+  readonly line: string;
+  /** Where the hit starts within `line`. */
+  readonly lineOffset: number;
+}
+
+export interface LeakScanner {
+  /** Scans one more chunk; returns the hits now certain. */
+  write(chunk: Uint8Array): LeakFinding[];
+  /** The stream has ended: returns the hits still waiting. */
+  end(): LeakFinding[];
+  /** Bytes scanned so far. */
+  readonly bytes: number;
+  /** Bytes before this offset can hold no hit not yet returned: safe to pass on. */
+  readonly settled: number;
+}
+
+const MAX_LINE = 4096;
+
+export function createLeakScanner(detector: LeakDetector): LeakScanner {
+  let carry = '';
+  let base = 0;
+  let bytes = 0;
+  let ended = false;
+  const reported = new Set<string>();
+
+  const take = (text: string, final: boolean): LeakFinding[] => {
+    const found: LeakFinding[] = [];
+    for (const h of detector.scan(text)) {
+      if (!final && h.end >= text.length) continue;
+      const start = base + h.start;
+      const key = `${start}:${h.detector}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      found.push({ ...h, start, end: base + h.end, ...lineAround(text, h.start, h.end) });
+    }
+    return found;
+  };
+
+  return {
+    get bytes() {
+      return bytes;
+    },
+    get settled() {
+      return ended ? bytes : base;
+    },
+    write(chunk) {
+      bytes += chunk.length;
+      const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+      const found = take(text, false);
+      const keep = Math.min(text.length, detector.reach);
+      carry = text.slice(text.length - keep);
+      base += text.length - keep;
+      for (const key of reported) {
+        if (Number(key.slice(0, key.indexOf(':'))) < base) reported.delete(key);
+      }
+      return found;
+    },
+    end() {
+      const found = take(carry, true);
+      carry = '';
+      ended = true;
+      return found;
+    },
+  };
+}
+
+function lineAround(text: string, start: number, end: number): { line: string; lineOffset: number } {
+  const from = Math.max(text.lastIndexOf('\n', start) + 1, start - MAX_LINE);
+  const nl = text.indexOf('\n', end);
+  const to = Math.min(nl < 0 ? text.length : nl, end + MAX_LINE);
+  return { line: text.slice(from, to), lineOffset: start - from };
+}

@@ -1,0 +1,152 @@
+/**
+ * A redaction policy: the default and configured rules, checked once, and the per-table plans
+ * that say for every column whether it is redacted whole, scanned by content rules, or kept.
+ */
+import type { TableSchema } from '../records.js';
+import { compileConfigRules, type ConfigRules } from './config-rules.js';
+import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
+import { classifyName, squash } from './names.js';
+import type { ContentRule, RuleInfo } from './rule.js';
+import { RuleSet } from './scanner.js';
+
+export interface RedactionOptions {
+  /** `export.redaction_patterns`, raw: every entry is checked here. */
+  readonly patterns: readonly unknown[];
+  readonly defaultRules: boolean;
+  readonly redactPaths: boolean;
+  readonly redactEmails: boolean;
+  readonly placeholder: 'plain' | 'typed';
+  readonly pseudonymize: boolean;
+  /** "file:line:col" of a config key, for messages (AcodeConfig.locate). */
+  readonly locate?: (keyPath: readonly (string | number)[]) => string;
+}
+
+export type ColumnAction = 'redact' | 'scan' | 'keep';
+
+export interface ColumnPlan {
+  readonly column: string;
+  readonly action: ColumnAction;
+  /** The column rule that redacts it (action 'redact'). */
+  readonly rule?: string;
+  readonly reason: string;
+}
+
+export interface TablePlan {
+  readonly table: string;
+  readonly columns: readonly ColumnPlan[];
+}
+
+/** A rule that takes whole values: a column rule, applied to columns and to JSON keys. */
+export interface WholeValueRule {
+  readonly info: RuleInfo;
+  readonly allow: ((value: string) => boolean) | null;
+  readonly replacement: string | null;
+}
+
+export type CompiledColumn =
+  | { readonly action: 'redact'; readonly rule: WholeValueRule }
+  | { readonly action: 'scan'; readonly rules: RuleSet; readonly pairKey: number }
+  | { readonly action: 'keep' };
+
+/** What a redactor needs from its policy; not part of the public surface. */
+export interface PolicyCore {
+  readonly placeholder: 'plain' | 'typed';
+  readonly pseudonymize: boolean;
+  readonly allow: ((secret: string) => boolean) | null;
+  compiled(plan: TablePlan): readonly CompiledColumn[];
+  keyRule(name: string): WholeValueRule | null;
+}
+
+const PAIR_KEYS = new Set(['key', 'name', 'setting', 'settingkey', 'variable', 'var', 'envvar']);
+const PAIR_VALUES = new Set(['value', 'val', 'settingvalue']);
+
+export class Policy implements PolicyCore {
+  readonly rules: readonly RuleInfo[];
+  readonly placeholder: 'plain' | 'typed';
+  readonly pseudonymize: boolean;
+  readonly allow: ((secret: string) => boolean) | null;
+  readonly #config: ConfigRules;
+  readonly #defaults: boolean;
+  readonly #global: readonly ContentRule[];
+  readonly #defaultColumns: ReadonlyMap<string, WholeValueRule>;
+  readonly #sets = new Map<string, RuleSet>();
+  readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
+
+  constructor(options: RedactionOptions) {
+    const defaults = createDefaultContentRules({ secrets: options.defaultRules, emails: options.redactEmails, paths: options.redactPaths });
+    const reserved = new Set([...createDefaultContentRules({ secrets: true, emails: true, paths: true }).map((r) => r.info.name), ...Object.keys(DEFAULT_COLUMN_RULES)]);
+    this.#config = compileConfigRules(options.patterns, { locate: options.locate, reserved });
+    this.#defaults = options.defaultRules;
+    this.placeholder = options.placeholder;
+    this.pseudonymize = options.pseudonymize;
+    this.allow = this.#config.allow;
+    // Config rules come first: a user's rule names what it matches even where a default also would.
+    const content = [...this.#config.content.map((c) => c.rule), ...defaults];
+    content.forEach((rule, i) => {
+      rule.priority = i;
+    });
+    this.#global = [...this.#config.content.filter((c) => c.matches === null).map((c) => c.rule), ...defaults];
+    this.#defaultColumns = new Map(Object.entries(DEFAULT_COLUMN_RULES).map(([name, info]) => [name, { info, allow: null, replacement: null }]));
+    const columnInfos = options.defaultRules ? Object.values(DEFAULT_COLUMN_RULES) : [];
+    this.rules = [...this.#config.infos, ...columnInfos, ...defaults.map((r) => r.info)];
+  }
+
+  keyRule(name: string): WholeValueRule | null {
+    for (const rule of this.#config.columns) if (rule.matches(name)) return rule;
+    if (!this.#defaults) return null;
+    const builtIn = classifyName(name);
+    return builtIn === null ? null : this.#defaultColumns.get(builtIn)!;
+  }
+
+  plan(table: TableSchema): TablePlan {
+    const compiled: CompiledColumn[] = [];
+    const columns: ColumnPlan[] = [];
+    const pairKey = table.columns.findIndex((c) => PAIR_KEYS.has(squash(c.name)));
+    for (const column of table.columns) {
+      const whole = this.keyRule(column.name);
+      if (whole) {
+        compiled.push({ action: 'redact', rule: whole });
+        const how = whole.info.source === 'default' ? 'default column rule' : 'column rule';
+        columns.push({ column: column.name, action: 'redact', rule: whole.info.name, reason: `${how} '${whole.info.name}': every non-null value is replaced` });
+        continue;
+      }
+      const scoped = this.#config.content.filter((c) => c.matches?.(column.name));
+      const rules = [...scoped.map((c) => c.rule), ...this.#global];
+      if (rules.length === 0) {
+        compiled.push({ action: 'keep' });
+        columns.push({ column: column.name, action: 'keep', reason: 'no content rule is enabled' });
+        continue;
+      }
+      const pair = pairKey >= 0 && PAIR_VALUES.has(squash(column.name)) ? pairKey : -1;
+      compiled.push({ action: 'scan', rules: this.#ruleSet(rules), pairKey: pair });
+      const names = scoped.length > 0 ? `; also ${scoped.map((c) => `'${c.rule.info.name}'`).join(', ')}` : '';
+      const pairNote = pair >= 0 ? `; taken whole when the row's ${table.columns[pair]!.name} names a secret` : '';
+      columns.push({ column: column.name, action: 'scan', reason: `scanned by ${rules.length} content rules (text and UTF-8 BLOBs; JSON text by key and value)${names}${pairNote}` });
+    }
+    const plan: TablePlan = { table: table.name, columns };
+    this.#plans.set(plan, compiled);
+    return plan;
+  }
+
+  compiled(plan: TablePlan): readonly CompiledColumn[] {
+    const compiled = this.#plans.get(plan);
+    if (!compiled) throw new TypeError(`redaction plan for ${plan.table} was not made by this policy`);
+    return compiled;
+  }
+
+  unmatchedColumnRules(tables: readonly TableSchema[]): string[] {
+    const names = tables.flatMap((t) => t.columns.map((c) => c.name));
+    const rules = [...this.#config.columns.map((c) => ({ name: c.info.name, globs: c.globs, matches: c.matches })), ...this.#config.content.filter((c) => c.globs).map((c) => ({ name: c.rule.info.name, globs: c.globs!, matches: c.matches! }))];
+    return rules.filter((r) => !names.some(r.matches)).map((r) => `rule '${r.name}' (column ${r.globs.map((g) => JSON.stringify(g)).join(', ')}) matched no column of the exported tables`);
+  }
+
+  #ruleSet(rules: readonly ContentRule[]): RuleSet {
+    const key = rules.map((r) => r.priority).join(',');
+    let set = this.#sets.get(key);
+    if (!set) {
+      set = new RuleSet(rules, this.allow);
+      this.#sets.set(key, set);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The per-export redactor: rewrites rows in place following a table plan, renders placeholders
+ * (plain, typed, or HMAC pseudonyms under a key that lives only in this object), and counts what
+ * it replaced — counts only, never a value or a fragment of one.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { AcodeError } from '../errors.js';
+import type { SqlValue } from '../records.js';
+import { looksLikeJson, redactJson } from './json-text.js';
+import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
+import type { Category, RuleInfo, Span } from './rule.js';
+import { activeRule, applySpans, type RuleSet } from './scanner.js';
+
+/** Values longer than this (characters of text, bytes of BLOB) are refused rather than half-scanned. */
+export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
+/** JSON inside a JSON string inside…: deeper levels get the content rules only. */
+const MAX_JSON_DEPTH = 4;
+
+export interface RuleCount {
+  readonly count: number;
+  readonly category: Category;
+}
+
+export interface RedactionSummary {
+  readonly total: number;
+  readonly byRule: Readonly<Record<string, RuleCount>>;
+  /** table → column → rule → replacements. */
+  readonly byTable: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>>;
+  /** Matches kept because an `allow` entry names them as reviewed false positives. */
+  readonly exempted: number;
+}
+
+export interface Redactor {
+  /** Redacts a batch in place. On error the batch is half-done and must be dropped with the export. */
+  redactRows(table: string, plan: TablePlan, rows: SqlValue[][]): void;
+  summary(): RedactionSummary;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class RowRedactor implements Redactor {
+  readonly #policy: PolicyCore;
+  readonly #key: Buffer | null;
+  readonly #plain = new Map<string, string>();
+  readonly #byRule = new Map<string, { count: number; category: Category }>();
+  readonly #byTable = new Map<string, Map<string, Map<string, number>>>();
+  #total = 0;
+  #exempted = 0;
+  #counts: Map<string, number> | null = null;
+  #table = '';
+  #column = '';
+
+  constructor(policy: PolicyCore) {
+    this.#policy = policy;
+    // Made here, used for HMACs, never written anywhere: without it no pseudonym can be traced back.
+    this.#key = policy.pseudonymize ? randomBytes(32) : null;
+  }
+
+  redactRows(table: string, plan: TablePlan, rows: SqlValue[][]): void {
+    const columns = this.#policy.compiled(plan);
+    this.#table = table;
+    let c = 0;
+    try {
+      for (c = 0; c < columns.length; c++) {
+        const column = columns[c]!;
+        if (column.action === 'keep') continue;
+        this.#column = plan.columns[c]!.column;
+        this.#counts = null;
+        for (const row of rows) {
+          const value = row[c];
+          if (value === null || value === undefined) continue;
+          if (column.action === 'redact') row[c] = this.#whole(column.rule, value);
+          else row[c] = this.#scanValue(column, value, row);
+        }
+      }
+    } catch (err) {
+      if (err instanceof AcodeError) throw err;
+      const rule = activeRule?.info.name;
+      throw new AcodeError('ACODE-EXP-002', `table ${table}, column ${plan.columns[c]?.column ?? '?'}${rule ? `, rule '${rule}'` : ''}: ${err instanceof Error ? err.name : 'Error'} while redacting (the value is not shown)`, {
+        cause: err,
+        context: { table, column: plan.columns[c]?.column, rule },
+      });
+    }
+  }
+
+  summary(): RedactionSummary {
+    const byRule: Record<string, RuleCount> = {};
+    for (const [name, v] of this.#byRule) byRule[name] = { count: v.count, category: v.category };
+    const byTable: Record<string, Record<string, Record<string, number>>> = {};
+    for (const [table, columns] of this.#byTable) {
+      byTable[table] = {};
+      for (const [column, rules] of columns) byTable[table]![column] = Object.fromEntries(rules);
+    }
+    return { total: this.#total, byRule, byTable, exempted: this.#exempted };
+  }
+
+  #scanValue(column: Extract<CompiledColumn, { action: 'scan' }>, value: SqlValue, row: SqlValue[]): SqlValue {
+    if (column.pairKey >= 0) {
+      const key = row[column.pairKey];
+      const rule = typeof key === 'string' ? this.#policy.keyRule(key) : null;
+      if (rule) return this.#whole(rule, value);
+    }
+    if (typeof value === 'string') return this.#text(value, column.rules, 0);
+    if (value instanceof Uint8Array) return this.#blob(value, column.rules);
+    return value;
+  }
+
+  #tooLarge(length: number, unit: string): AcodeError {
+    return new AcodeError('ACODE-EXP-002', `table ${this.#table}, column ${this.#column}: a value of ${length} ${unit} is larger than the ${MAX_SCAN_LENGTH / 1024 / 1024} MiB that redaction scans; it cannot be exported redacted`, {
+      context: { table: this.#table, column: this.#column },
+      hint: 'no output was kept; exclude the column or table from the export, or shorten the value',
+    });
+  }
+
+  #text(value: string, rules: RuleSet, depth: number): string {
+    if (value.length > MAX_SCAN_LENGTH) throw this.#tooLarge(value.length, 'characters');
+    const spans = rules.find(value);
+    this.#exempted += rules.exempted;
+    if (depth < MAX_JSON_DEPTH && looksLikeJson(value)) {
+      const json = this.#json(value, spans, rules, depth);
+      if (json !== null) return json;
+    }
+    if (spans === null) return value;
+    return applySpans(value, spans, (span, secret) => this.#render(span, secret));
+  }
+
+  /**
+   * JSON text: key rules by name at any depth, and the content rules' findings on the whole text
+   * applied to the strings they fall in. A string with escapes reads differently decoded, so it is
+   * decoded and scanned on its own (which also reaches JSON nested inside it).
+   */
+  #json(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
+    let next = 0;
+    return redactJson<WholeValueRule>(value, {
+      keyRule: (key) => this.#policy.keyRule(key),
+      text: (s, start, end, escaped) => {
+        if (escaped) return this.#text(s, rules, depth + 1);
+        if (spans === null) return s;
+        while (next < spans.length && spans[next]!.end <= start) next++;
+        const inside: Span[] = [];
+        for (let k = next; k < spans.length && spans[k]!.start < end; k++) {
+          const sp = spans[k]!;
+          inside.push({ start: Math.max(sp.start, start) - start, end: Math.min(sp.end, end) - start, rule: sp.rule, replacement: sp.replacement });
+        }
+        return inside.length === 0 ? s : applySpans(s, inside, (span, secret) => this.#render(span, secret));
+      },
+      whole: (rule, secret) => {
+        const out = this.#whole(rule, secret);
+        return out === secret ? null : (out as string);
+      },
+    });
+  }
+
+  /** A BLOB of UTF-8 text is redacted as text; any other BLOB is read byte for byte (latin1) so ASCII secrets inside binary data are still found. Either way it stays a BLOB. */
+  #blob(value: Uint8Array, rules: RuleSet): Uint8Array {
+    if (value.length > MAX_SCAN_LENGTH) throw this.#tooLarge(value.length, 'bytes');
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    let text: string;
+    try {
+      text = utf8.decode(value);
+    } catch {
+      const latin1 = bytes.toString('latin1');
+      const spans = rules.find(latin1);
+      this.#exempted += rules.exempted;
+      return spans === null ? value : Buffer.from(applySpans(latin1, spans, (span, secret) => this.#render(span, secret)), 'latin1');
+    }
+    const redacted = this.#text(text, rules, 0);
+    return redacted === text ? value : Buffer.from(redacted, 'utf8');
+  }
+
+  #render(span: Span, secret: string): string {
+    if (span.replacement !== undefined) {
+      this.#count(span.rule.info);
+      return span.replacement;
+    }
+    return this.#placeholder(span.rule.info, span.rule.replacement, secret);
+  }
+
+  /** A whole value under a column rule: text becomes the placeholder, a BLOB its UTF-8 bytes, a number the placeholder text. */
+  #whole(rule: WholeValueRule, value: SqlValue): SqlValue {
+    const blob = value instanceof Uint8Array;
+    const secret = blob ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1') : String(value);
+    if (secret === '') return value;
+    if ((rule.allow?.(secret) ?? false) || (this.#policy.allow?.(secret) ?? false)) {
+      this.#exempted++;
+      return value;
+    }
+    const placeholder = this.#placeholder(rule.info, rule.replacement, secret);
+    return blob ? Buffer.from(placeholder, 'utf8') : placeholder;
+  }
+
+  #placeholder(info: RuleInfo, replacement: string | null, secret: string): string {
+    this.#count(info);
+    if (replacement !== null) return replacement;
+    const typed = this.#policy.placeholder === 'typed';
+    if (this.#key) {
+      const tag = createHmac('sha256', this.#key).update(secret).digest('hex').slice(0, 12);
+      return typed ? `[REDACTED:${info.name}:${tag}]` : `[REDACTED:${tag}]`;
+    }
+    if (!typed) return '[REDACTED]';
+    let text = this.#plain.get(info.name);
+    if (text === undefined) {
+      text = `[REDACTED:${info.name}]`;
+      this.#plain.set(info.name, text);
+    }
+    return text;
+  }
+
+  #count(info: RuleInfo): void {
+    this.#total++;
+    const r = this.#byRule.get(info.name);
+    if (r) r.count++;
+    else this.#byRule.set(info.name, { count: 1, category: info.category });
+    let counts = this.#counts;
+    if (!counts) {
+      let columns = this.#byTable.get(this.#table);
+      if (!columns) this.#byTable.set(this.#table, (columns = new Map()));
+      counts = columns.get(this.#column) ?? null;
+      if (!counts) columns.set(this.#column, (counts = new Map()));
+      this.#counts = counts;
+    }
+    counts.set(info.name, (counts.get(info.name) ?? 0) + 1);
+  }
+}

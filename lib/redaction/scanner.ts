@@ -1,0 +1,188 @@
+/**
+ * The content scan of one value. A cheap pre-filter finds every anchor in one pass — `indexOf`
+ * for the few punctuation-led anchors (`@`, `://`, `/home/`, `-----BEGIN `) and a single
+ * case-insensitive alternation for the letter-led ones — and only the rules whose anchor occurs
+ * run their matcher, at that spot. Most values have no anchor at all and cost the two passes.
+ */
+import type { ContentRule, Span } from './rule.js';
+
+/** The rule whose matcher ran last: what a failure is reported against. */
+export let activeRule: ContentRule | null = null;
+
+interface Anchor {
+  readonly text: string;
+  readonly rules: ContentRule[];
+}
+
+/** ASCII anchors led by a word character go to the case-insensitive gate; the rest are found with indexOf, case and all. */
+function isWordLed(anchor: string): boolean {
+  return /^[A-Za-z0-9_][\x20-\x7e]*$/.test(anchor);
+}
+
+/**
+ * Groups rules by anchor. When one anchor starts with another, the longer one's rules move to the
+ * shorter: every matcher re-checks its own full prefix, and the pre-filter stays small.
+ */
+function groupAnchors(rules: readonly ContentRule[], wordLed: boolean): Anchor[] {
+  const pairs: { text: string; rule: ContentRule }[] = [];
+  for (const rule of rules) {
+    for (const a of rule.anchors) {
+      if (isWordLed(a) === wordLed) pairs.push({ text: wordLed ? a.toLowerCase() : a, rule });
+    }
+  }
+  pairs.sort((a, b) => a.text.length - b.text.length);
+  const anchors: Anchor[] = [];
+  for (const { text, rule } of pairs) {
+    const home = anchors.find((a) => text.startsWith(a.text));
+    if (!home) anchors.push({ text, rules: [rule] });
+    else if (!home.rules.includes(rule)) home.rules.push(rule);
+  }
+  return anchors;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/** The anchors as one alternation factored by common prefixes (`g(?:h[pousr]_|l…)`), which the regex engine scans faster than a flat list. */
+function trie(words: readonly string[]): string {
+  interface Node {
+    end: boolean;
+    next: Map<string, Node>;
+  }
+  const root: Node = { end: false, next: new Map() };
+  for (const w of words) {
+    let node = root;
+    for (const c of w) {
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { end: false, next: new Map() }));
+      node = child;
+    }
+    node.end = true;
+  }
+  const emit = (node: Node): string => {
+    if (node.end) return '';
+    const alts = [...node.next].map(([c, child]) => escapeRegex(c) + emit(child));
+    return alts.length === 1 ? alts[0]! : `(?:${alts.join('|')})`;
+  };
+  return emit(root);
+}
+
+export class RuleSet {
+  readonly rules: readonly ContentRule[];
+  readonly #literal: readonly Anchor[];
+  readonly #gate: RegExp | null;
+  readonly #byAnchor: ReadonlyMap<string, ContentRule[]>;
+  readonly #unanchored: readonly ContentRule[];
+  readonly #allow: ((secret: string) => boolean) | null;
+  readonly #anyAllow: boolean;
+  // Per-rule resume windows, valid for the value whose generation they carry.
+  readonly #lo: Int32Array;
+  readonly #hi: Int32Array;
+  readonly #gen: Uint32Array;
+  #generation = 0;
+  #text = '';
+  #spans: Span[] | null = null;
+  /** Matches an allow entry dropped in the last find(). */
+  exempted = 0;
+
+  constructor(rules: readonly ContentRule[], globalAllow: ((secret: string) => boolean) | null) {
+    this.rules = rules;
+    this.#literal = groupAnchors(rules, false);
+    const gated = groupAnchors(rules, true);
+    this.#byAnchor = new Map(gated.map((a) => [a.text, a.rules]));
+    this.#gate = gated.length > 0 ? new RegExp(trie(gated.map((a) => a.text)), 'gi') : null;
+    this.#unanchored = rules.filter((r) => r.anchors.length === 0);
+    this.#allow = globalAllow;
+    this.#anyAllow = globalAllow !== null || rules.some((r) => r.allow !== null);
+    const size = rules.reduce((m, r) => Math.max(m, r.priority + 1), 0);
+    this.#lo = new Int32Array(size);
+    this.#hi = new Int32Array(size);
+    this.#gen = new Uint32Array(size);
+  }
+
+  /** The stretches of `text` to replace, sorted, overlaps merged; null when there are none. */
+  find(text: string): Span[] | null {
+    this.exempted = 0;
+    this.#text = text;
+    this.#spans = null;
+    this.#generation = (this.#generation + 1) >>> 0 || 1;
+    for (const anchor of this.#literal) {
+      for (let i = text.indexOf(anchor.text); i >= 0; i = text.indexOf(anchor.text, i + 1)) {
+        for (const rule of anchor.rules) this.#run(rule, i);
+      }
+    }
+    const gate = this.#gate;
+    if (gate) {
+      gate.lastIndex = 0;
+      for (let m = gate.exec(text); m; m = gate.exec(text)) {
+        // Anchors may overlap ("keyeyJ…"): resume one past this hit, not past its end.
+        gate.lastIndex = m.index + 1;
+        for (const rule of this.#byAnchor.get(m[0].toLowerCase())!) this.#run(rule, m.index);
+      }
+    }
+    for (const rule of this.#unanchored) this.#run(rule, 0);
+    activeRule = null;
+    const spans = this.#spans as Span[] | null;
+    this.#text = '';
+    this.#spans = null;
+    if (spans === null || spans.length === 0) return null;
+    const found = this.#anyAllow ? spans.filter((s) => !this.#allowed(text, s)) : spans;
+    return found.length === 0 ? null : merge(found);
+  }
+
+  #run(rule: ContentRule, at: number): void {
+    const k = rule.priority;
+    if (this.#gen[k] === this.#generation && at >= this.#lo[k]! && at < this.#hi[k]!) return;
+    activeRule = rule;
+    this.#spans ??= [];
+    this.#hi[k] = rule.find(this.#text, at, this.#spans);
+    this.#lo[k] = at;
+    this.#gen[k] = this.#generation;
+  }
+
+  #allowed(text: string, span: Span): boolean {
+    const secret = text.slice(span.start, span.end);
+    if ((span.rule.allow?.(secret) ?? false) || (this.#allow?.(secret) ?? false)) {
+      this.exempted++;
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Overlapping claims become one replacement so that no fragment of either survives; it is
+ * counted once, for the most specific rule, and a placeholder beats a path normalisation.
+ */
+function merge(spans: Span[]): Span[] {
+  spans.sort((a, b) => a.start - b.start || a.rule.priority - b.rule.priority || b.end - a.end);
+  const out: Span[] = [spans[0]!];
+  for (let i = 1; i < spans.length; i++) {
+    const s = spans[i]!;
+    const cur = out[out.length - 1]!;
+    if (s.start >= cur.end) {
+      out.push(s);
+      continue;
+    }
+    cur.end = Math.max(cur.end, s.end);
+    if (cur.replacement !== undefined && s.replacement === undefined) {
+      cur.rule = s.rule;
+      cur.replacement = undefined;
+    } else if ((cur.replacement === undefined) === (s.replacement === undefined) && s.rule.priority < cur.rule.priority) {
+      cur.rule = s.rule;
+    }
+  }
+  return out;
+}
+
+/** Rebuilds `text` with each span replaced by what `render` gives for it. */
+export function applySpans(text: string, spans: readonly Span[], render: (span: Span, secret: string) => string): string {
+  let out = '';
+  let from = 0;
+  for (const s of spans) {
+    out += text.slice(from, s.start) + render(s, text.slice(s.start, s.end));
+    from = s.end;
+  }
+  return out + text.slice(from);
+}

@@ -1,0 +1,95 @@
+/**
+ * Multi-line PEM private keys, e-mail addresses and home-folder paths: found from a literal
+ * anchor (`-----BEGIN`, `@`, `/home/`…) by scanning outward with bounded reads.
+ */
+import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, type ContentRule } from './rule.js';
+
+
+const LABEL = charTable('A-Z0-9 ');
+const PEM_BODY = charTable('A-Za-z0-9+/= \t\r\n\\:,.-');
+/** Farther than this from its BEGIN line, an END line belongs to something else. */
+const MAX_PEM = 64 * 1024;
+
+export function pemPrivateKey(): ContentRule {
+  // One value can hold many BEGIN lines; remembering where the next END is keeps the search linear.
+  let memo: { text: string; from: number; end: number } | null = null;
+  const nextEnd = (text: string, from: number): number => {
+    if (memo && memo.text === text && memo.from <= from && (memo.end < 0 || memo.end >= from)) return memo.end;
+    const end = text.indexOf('-----END', from);
+    memo = { text, from, end };
+    return end;
+  };
+  return builtInRule(
+    'pem_private_key', 'private keys', 'PEM private-key blocks, whole, from BEGIN to END (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP); a block cut short loses its header and body',
+    ['-----BEGIN '],
+    (self) => (text, at, out) => {
+      const labelStart = at + 11;
+      const labelEnd = runEnd(text, labelStart, LABEL, labelStart + 48);
+      const label = text.slice(labelStart, labelEnd);
+      if (!/PRIVATE KEY(?: BLOCK)?$/.test(label) || !text.startsWith('-----', labelEnd)) return labelEnd;
+      const headerEnd = labelEnd + 5;
+      const endLine = nextEnd(text, headerEnd);
+      let end: number;
+      if (endLine >= 0 && endLine - headerEnd <= MAX_PEM) {
+        const close = text.slice(endLine + 8, endLine + 80).indexOf('-----');
+        end = close >= 0 ? endLine + 8 + close + 5 : runEnd(text, endLine + 8, LABEL);
+      } else {
+        end = runEnd(text, headerEnd, PEM_BODY, headerEnd + MAX_PEM);
+      }
+      out.push({ start: at, end, rule: self });
+      return end;
+    },
+  );
+}
+
+const LOCAL_PART = charTable('A-Za-z0-9._%+-');
+const DOMAIN = charTable('A-Za-z0-9.-');
+
+export function emailAddress(): ContentRule {
+  return builtInRule(
+    'email', 'e-mail addresses', 'e-mail addresses (user@example.com); git@host SSH remotes and @2x image names are kept',
+    ['@'],
+    (self) => (text, at, out) => {
+      let start = runStart(text, at, LOCAL_PART, 64);
+      while (start < at && text.charCodeAt(start) === 46) start++;
+      if (start === at) return at + 1;
+      const before = text[start - 1];
+      if (before === '/' || before === ':') return at + 1;
+      let end = runEnd(text, at + 1, DOMAIN, at + 256);
+      while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
+      const domain = text.slice(at + 1, end);
+      const dot = domain.lastIndexOf('.');
+      if (dot <= 0 || domain.includes('..') || !/^[A-Za-z]{2,24}$/.test(domain.slice(dot + 1))) return end;
+      if (/^\d+(?:\.\d+)?x\./.test(domain) || text.slice(start, at) === 'git') return end;
+      out.push({ start, end, rule: self });
+      return end;
+    },
+  );
+}
+
+const PATH_CHAR = charTable('A-Za-z0-9._~-');
+const USER_STOP = charTable('/\\ \t\r\n"\'<>:|*?`,;)]}');
+
+export function homePath(): ContentRule {
+  return builtInRule(
+    'home_path', 'file paths', 'home folders normalised to ~: /home/<user>, /Users/<user>, C:\\Users\\<user>',
+    ['/home/', '/Users/', '\\Users\\', '\\users\\', '\\\\Users\\\\', '\\\\users\\\\'],
+    (self) => (text, at, out) => {
+      const escaped = text.startsWith('\\\\', at);
+      const width = text.startsWith('/home/', at) ? 6 : escaped ? 9 : 7;
+      let start = at;
+      const drive = at >= 2 && text[at - 1] === ':' && /[A-Za-z]/.test(text[at - 2]!);
+      if (drive) start = at - 2;
+      else if (text[at] === '\\') return at + 1;
+      if (start > 0 && inTable(PATH_CHAR, text.charCodeAt(start - 1))) return at + 1;
+      const userStart = at + width;
+      let userEnd = userStart;
+      const limit = Math.min(text.length, userStart + 64);
+      while (userEnd < limit && !inTable(USER_STOP, text.charCodeAt(userEnd))) userEnd++;
+      if (userEnd === userStart || (userEnd === limit && limit < text.length && !inTable(USER_STOP, text.charCodeAt(limit)))) return userEnd;
+      if (!inTable(ALNUM, text.charCodeAt(userStart)) && text.charCodeAt(userStart) < 128) return userEnd;
+      out.push({ start, end: userEnd, rule: self, replacement: '~' });
+      return userEnd;
+    },
+  );
+}

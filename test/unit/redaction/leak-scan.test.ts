@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AcodeError } from '../../../lib/errors.js';
+import { createLeakDetector, createLeakScanner, type LeakHit } from '../../../lib/redaction/index.js';
+import type { SqlValue } from '../../../lib/records.js';
+import { createLeakScanTransform, type LeakLocation } from '../../../transforms/leak-scan.js';
+import { FAKE, body, ALNUM, fakePassword, fakePem, fragments, hex, seeded, table, uuid } from './fakes.js';
+import { policyWith } from './helpers.js';
+
+const rand = seeded(51);
+
+describe('leak detector (independent of the redaction rules)', () => {
+  const detector = createLeakDetector();
+  const detectorsOf = (text: string): string[] => detector.scan(text).map((h) => h.detector);
+
+  it('finds every vendor token shape the redaction rules know, by its own means', () => {
+    for (const [name, make] of Object.entries(FAKE)) {
+      const token = make(rand);
+      expect(detectorsOf(`{"content":"see ${token} here"}`), name).to.deep.equal(['vendor_token']);
+    }
+  });
+
+  it('finds PEM private-key headers, random values after secret names, and URL passwords', () => {
+    expect(detectorsOf(JSON.stringify({ k: fakePem(rand, 'OPENSSH') }))).to.deep.equal(['private_key_block']);
+    expect(detectorsOf(`DB_PASSWORD=${body(rand, ALNUM, 24)}`)).to.deep.equal(['secret_assignment']);
+    expect(detectorsOf(`{"client_secret": "${body(rand, ALNUM, 32)}"}`)).to.deep.equal(['secret_assignment']);
+    expect(detectorsOf(`mysql://root:${fakePassword(rand)}@db/x`)).to.deep.equal(['url_password']);
+  });
+
+  it('stays quiet on redacted output and on near misses', () => {
+    const quiet = [
+      '{"api_key":"[REDACTED]","content":"token [REDACTED:github_token] and [REDACTED:openai_api_key:1a2b3c4d5e6f]"}',
+      'password=[REDACTED] postgres://app:[REDACTED]@db:5432/app https://hooks.slack.com/services/[REDACTED]',
+      `commit ${hex(rand, 40)} id ${uuid(rand)} sha256:${hex(rand, 64)}`,
+      '"input_tokens": 1834, "token_type": "bearer", "password": "hunter2"',
+      'sk-learn skeleton task-runner ghp_short process.env.API_KEY https://example.com/a?b=c',
+      `data:image/png;base64,${Buffer.from(Array.from({ length: 2000 }, () => Math.floor(rand() * 256))).toString('base64')}`,
+    ];
+    for (const text of quiet) expect(detector.scan(text), text.slice(0, 40)).to.deep.equal([]);
+  });
+
+  it('fingerprints are stable 16-hex hashes, and an allowed fingerprint is not reported', () => {
+    const token = FAKE['github_token']!(rand);
+    const [hit] = detector.scan(`x ${token} y`);
+    expect(hit!.fingerprint).to.match(/^[0-9a-f]{16}$/);
+    expect(createLeakDetector().scan(`other text ${token}`)[0]!.fingerprint).to.equal(hit!.fingerprint);
+    expect(createLeakDetector({ allow: [hit!.fingerprint.toUpperCase()] }).scan(`x ${token} y`)).to.deep.equal([]);
+  });
+
+  it('cannot be slowed down by crafted output: 1 MiB of repeated anchors finishes', () => {
+    for (const unit of ['PRIVATE KEY', '-----BEGIN PRIVATE KEY-----', 'x://a:b', '_aaaaaaaaaaaa', 'password=', 'eyJaaaaaaaaaaaa.', 'AKIA']) {
+      const text = unit.repeat(Math.ceil((1024 * 1024) / unit.length));
+      expect(detector.scan(text).length).to.be.at.least(0);
+    }
+  });
+});
+
+/** A minimal NDJSON serialisation that records where each table and column starts, as a real serializer's locator would. */
+function serialize(tables: { name: string; columns: string[]; rows: SqlValue[][] }[]): { bytes: Buffer; locate: (offset: number) => LeakLocation } {
+  const marks: { offset: number; table: string; column: string }[] = [];
+  let text = '';
+  for (const t of tables) {
+    for (const row of t.rows) {
+      text += '{';
+      t.columns.forEach((c, i) => {
+        text += `${i ? ',' : ''}${JSON.stringify(c)}:`;
+        marks.push({ offset: Buffer.byteLength(text), table: t.name, column: c });
+        text += JSON.stringify(typeof row[i] === 'bigint' ? Number(row[i]) : row[i]);
+      });
+      text += '}\n';
+    }
+  }
+  const locate = (offset: number): LeakLocation => {
+    const m = [...marks].reverse().find((x) => x.offset <= offset);
+    return m ? { table: m.table, column: m.column } : {};
+  };
+  return { bytes: Buffer.from(text), locate };
+}
+
+async function run(chunks: Buffer[], options: { allow?: string[]; parallel?: boolean; locate?: (o: number) => LeakLocation } = {}): Promise<{ passed: Buffer; error: AcodeError | null }> {
+  const passed: Buffer[] = [];
+  let error: AcodeError | null = null;
+  try {
+    await pipeline(
+      Readable.from(chunks, { objectMode: false }),
+      createLeakScanTransform({ detector: createLeakDetector({ allow: options.allow ?? [] }), parallel: options.parallel ?? false, locate: options.locate }),
+      new Writable({ write(chunk: Buffer, _e, cb) { passed.push(chunk); cb(); } }),
+    );
+  } catch (err) {
+    error = err as AcodeError;
+  }
+  return { passed: Buffer.concat(passed), error };
+}
+
+describe('leak scan transform', () => {
+  // The secret a user would lose if their config switched the defaults off: redaction leaves it, the scan must not.
+  const secret = FAKE['slack_token']!(rand);
+  const policy = policyWith({ defaultRules: false, redactEmails: false, redactPaths: false });
+  const schema = table('conv_messages', ['id', 'role', 'content']);
+  const rows: SqlValue[][] = [[1n, 'user', 'hello'], [2n, 'tool', `$ cat .env\nSLACK_BOT=${secret}\n`], [3n, 'assistant', 'done']];
+  policy.createRedactor().redactRows('conv_messages', policy.plan(schema), rows);
+  const { bytes, locate } = serialize([{ name: 'conv_messages', columns: ['id', 'role', 'content'], rows }]);
+  let fingerprint = '';
+
+  it('catches a secret planted past a disabled rule, wherever the byte stream is cut, naming detector, table and column', async () => {
+    expect(bytes.toString()).to.include(secret);
+    for (let at = 1; at < bytes.length; at++) {
+      const { error, passed } = await run([bytes.subarray(0, at), bytes.subarray(at)], { locate });
+      expect(error, `cut at ${at}`).to.be.instanceOf(AcodeError);
+      expect(error!.code).to.equal('ACODE-EXP-003');
+      expect(error!.context).to.include({ detector: 'vendor_token', table: 'conv_messages', column: 'content' });
+      fingerprint ||= error!.context['fingerprint'] as string;
+      expect(error!.context['fingerprint'], `cut at ${at}`).to.equal(fingerprint);
+      expect(error!.message).to.equal(`Leak scan found a secret in the output: a token with a known vendor prefix (detector vendor_token) at byte ${bytes.indexOf(secret)} in table conv_messages, column content; fingerprint ${fingerprint}`);
+      expect(passed.length, 'nothing passes before it is scanned').to.equal(0);
+    }
+  });
+
+  it('one byte at a time, and on a worker thread, gives the same hit', async () => {
+    const single = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    expect((await run(single, { locate })).error!.context['fingerprint']).to.equal(fingerprint);
+    const threaded = await run([bytes.subarray(0, 100), bytes.subarray(100)], { locate, parallel: true });
+    expect(threaded.error!.code).to.equal('ACODE-EXP-003');
+    expect(threaded.error!.context).to.include({ fingerprint, table: 'conv_messages', column: 'content' });
+  });
+
+  it('without a locator the column is taken from the nearest JSON key', async () => {
+    const { error } = await run([bytes]);
+    expect(error!.context).to.include({ column: 'content', detector: 'vendor_token' });
+  });
+
+  it('--allow-scan-hit: a reviewed fingerprint lets the bytes through unchanged, in both modes', async () => {
+    for (const parallel of [false, true]) {
+      const { error, passed } = await run([bytes.subarray(0, 37), bytes.subarray(37)], { allow: [fingerprint], parallel });
+      expect(error).to.equal(null);
+      expect(passed.equals(bytes)).to.equal(true);
+    }
+  });
+
+  it('a clean stream passes byte for byte; a leak deep in a large stream lets no fragment of it out', async () => {
+    const clean = Buffer.from(Array.from({ length: 5000 }, (_, i) => `{"id":${i},"content":"line ${i} of ordinary text, paths ~/src and [REDACTED]"}\n`).join(''));
+    const chunks = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / 65536) }, (_, i) => b.subarray(i * 65536, (i + 1) * 65536));
+    for (const parallel of [false, true]) {
+      const ok = await run(chunks(clean), { parallel });
+      expect(ok.error).to.equal(null);
+      expect(ok.passed.equals(clean)).to.equal(true);
+      const leaky = Buffer.concat([clean, Buffer.from(`{"id":-1,"content":"${secret}"}\n`), clean]);
+      const bad = await run(chunks(leaky), { parallel });
+      expect(bad.error!.code).to.equal('ACODE-EXP-003');
+      const out = bad.passed.toString('latin1');
+      for (const f of fragments(secret, 8)) expect(out.includes(f)).to.equal(false);
+    }
+  });
+
+  it('the streaming scanner reports each hit once, with absolute offsets', () => {
+    const token = FAKE['npm_token']!(rand);
+    const text = Buffer.from(`${'x'.repeat(10000)} ${token} ${'y'.repeat(10000)} ${token}`);
+    const scanner = createLeakScanner(createLeakDetector());
+    const hits: LeakHit[] = [];
+    for (let o = 0; o < text.length; o += 777) hits.push(...scanner.write(text.subarray(o, o + 777)));
+    hits.push(...scanner.end());
+    expect(hits.map((h) => h.start)).to.deep.equal([10001, 20003 + token.length]);
+    expect(scanner.settled).to.equal(text.length);
+  });
+});

@@ -1,0 +1,174 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { AcodeError, describeCause } from '../lib/errors.js';
+import { createLeakScanner, type LeakDetector, type LeakFinding, type LeakScanner } from '../lib/redaction/index.js';
+import type { LeakScanReply } from '../lib/redaction/leak-scan-worker.js';
+
+export interface LeakLocation {
+  readonly table?: string;
+  readonly column?: string;
+}
+
+export interface LeakScanTransformOptions {
+  readonly detector: LeakDetector;
+  /**
+   * Which table and column a byte offset of the output belongs to; `lineText` is the output line
+   * around the hit (latin1; it holds the secret, so keep it in memory only). Without it the
+   * column is guessed from the nearest JSON key on the line.
+   */
+  readonly locate?: (offset: number, lineText: string, lineOffset: number) => LeakLocation;
+  /** Scan on a worker thread, overlapping the rest of the export (default true). */
+  readonly parallel?: boolean;
+}
+
+const WHAT: Readonly<Record<string, string>> = {
+  vendor_token: 'a token with a known vendor prefix',
+  private_key_block: 'a PEM private key',
+  secret_assignment: 'a random-looking value assigned to a secret-named key',
+  url_password: 'a password in a URL',
+};
+
+/** How far input may run ahead of the scan before the writer waits. */
+const MAX_AHEAD = 16 * 1024 * 1024;
+
+/**
+ * A byte pass-through that runs the leak detector over the serialised export, just before the
+ * hashing sink. Bytes pass on only once scanned — the last few KiB of each chunk wait for the
+ * next, where a secret cut in two is found whole — so not even a stdout export lets part of a
+ * secret through. The first hit fails the stream with ACODE-EXP-003 naming the detector, the
+ * fingerprint for --allow-scan-hit after review, and where it is: never the value.
+ */
+export class LeakScanTransform extends Transform {
+  readonly #detector: LeakDetector;
+  readonly #locate: LeakScanTransformOptions['locate'];
+  readonly #parallel: boolean;
+  #scanner: LeakScanner | null = null;
+  #worker: Worker | null = null;
+  readonly #held: Buffer[] = [];
+  #heldStart = 0;
+  #received = 0;
+  #settled = 0;
+  #waiting: TransformCallback | null = null;
+  #flushed: TransformCallback | null = null;
+  #failure: AcodeError | null = null;
+
+  constructor(options: LeakScanTransformOptions) {
+    super();
+    this.#detector = options.detector;
+    this.#locate = options.locate;
+    this.#parallel = options.parallel ?? true;
+  }
+
+  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#failure) return callback(this.#failure);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    this.#held.push(bytes);
+    this.#received += bytes.length;
+    if (!this.#parallel) {
+      this.#scanner ??= createLeakScanner(this.#detector);
+      const found = this.#scanner.write(bytes);
+      if (found.length > 0) return callback(this.#error(found[0]!));
+      this.#release(this.#scanner.settled);
+      return callback();
+    }
+    const copy = new Uint8Array(bytes);
+    this.#startWorker().postMessage(copy.buffer, [copy.buffer]);
+    if (this.#received - this.#settled > MAX_AHEAD) this.#waiting = callback;
+    else callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#failure) return callback(this.#failure);
+    if (!this.#parallel) {
+      this.#scanner ??= createLeakScanner(this.#detector);
+      const found = this.#scanner.end();
+      if (found.length > 0) return callback(this.#error(found[0]!));
+      this.#release(this.#scanner.settled);
+      return callback();
+    }
+    this.#flushed = callback;
+    this.#startWorker().postMessage('end');
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    void this.#worker?.terminate();
+    this.#worker = null;
+    callback(err);
+  }
+
+  #startWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL('../lib/redaction/leak-scan-worker.js', import.meta.url), { workerData: this.#detector.options });
+    worker.on('message', (reply: LeakScanReply) => this.#onReply(reply));
+    worker.on('error', (err) => this.#fail(new AcodeError('ACODE-EXP-001', `leak scan failed: ${describeCause(err)}`, { cause: err })));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #onReply(reply: LeakScanReply): void {
+    if (this.#failure) return;
+    if (reply.found.length > 0) return this.#fail(this.#error(reply.found[0]!));
+    this.#settled = reply.settled;
+    this.#release(this.#settled);
+    if (this.#waiting && this.#received - this.#settled <= MAX_AHEAD) {
+      const resume = this.#waiting;
+      this.#waiting = null;
+      resume();
+    }
+    if (reply.done) {
+      void this.#worker?.terminate();
+      this.#worker = null;
+      const done = this.#flushed;
+      this.#flushed = null;
+      done?.();
+    }
+  }
+
+  #fail(err: AcodeError): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    void this.#worker?.terminate();
+    this.#worker = null;
+    const pending = this.#waiting ?? this.#flushed;
+    this.#waiting = null;
+    this.#flushed = null;
+    if (pending) pending(err);
+    else this.destroy(err);
+  }
+
+  /** Passes on the held bytes before `settled`. */
+  #release(settled: number): void {
+    while (this.#held.length > 0 && this.#heldStart < settled) {
+      const head = this.#held[0]!;
+      const n = Math.min(head.length, settled - this.#heldStart);
+      if (n === head.length) {
+        this.#held.shift();
+        this.push(head);
+      } else {
+        this.push(head.subarray(0, n));
+        this.#held[0] = head.subarray(n);
+      }
+      this.#heldStart += n;
+    }
+  }
+
+  #error(f: LeakFinding): AcodeError {
+    const where = this.#locate?.(f.start, f.line, f.lineOffset) ?? { column: nearestJsonKey(f.line, f.lineOffset) };
+    const place = [where.table && `table ${where.table}`, where.column && `column ${where.column}`].filter(Boolean).join(', ');
+    return new AcodeError('ACODE-EXP-003', `${WHAT[f.detector] ?? f.detector} (detector ${f.detector}) at byte ${f.start}${place ? ` in ${place}` : ''}; fingerprint ${f.fingerprint}`, {
+      context: { table: where.table, column: where.column, detector: f.detector, fingerprint: f.fingerprint, offset: f.start },
+    });
+  }
+}
+
+/** The last unescaped `"key":` before the hit on its line: the column, in JSON and NDJSON output. */
+function nearestJsonKey(line: string, offset: number): string | undefined {
+  const keys = /(?<!\\)"([^"\\]{1,64})"\s*:/g;
+  let last: string | undefined;
+  for (let m = keys.exec(line); m && m.index < offset; m = keys.exec(line)) last = m[1];
+  return last;
+}
+
+export function createLeakScanTransform(options: LeakScanTransformOptions): LeakScanTransform {
+  return new LeakScanTransform(options);
+}

@@ -1,0 +1,64 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { AcodeError, toAcodeError } from '../lib/errors.js';
+import type { RedactionPolicy, Redactor, TablePlan } from '../lib/redaction/index.js';
+import type { ExportRecord } from '../lib/records.js';
+
+export interface RedactTransformOptions {
+  readonly policy: RedactionPolicy;
+  /** One per export: its counts end up in the summary record. */
+  readonly redactor: Redactor;
+}
+
+/**
+ * The pipeline's redaction stage (object mode, ExportRecord in and out). A table record makes
+ * the table's plan; row batches are redacted in place; a summary record with no redaction
+ * counts yet gets the redactor's. Any failure fails the export with ACODE-EXP-002.
+ */
+export class RedactTransform extends Transform {
+  readonly #policy: RedactionPolicy;
+  readonly #redactor: Redactor;
+  readonly #plans = new Map<string, TablePlan>();
+
+  constructor(options: RedactTransformOptions) {
+    super({ objectMode: true });
+    this.#policy = options.policy;
+    this.#redactor = options.redactor;
+  }
+
+  override _transform(record: ExportRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let out: ExportRecord = record;
+    try {
+      switch (record.kind) {
+        case 'table':
+          this.#plans.set(record.table.name, this.#policy.plan(record.table));
+          break;
+        case 'rows': {
+          const plan = this.#plans.get(record.table);
+          if (!plan) {
+            callback(new AcodeError('ACODE-EXP-002', `rows of table ${record.table} arrived before its table record; they were not passed on unredacted`, { context: { table: record.table } }));
+            return;
+          }
+          this.#redactor.redactRows(record.table, plan, record.rows);
+          break;
+        }
+        case 'table-end':
+          this.#plans.delete(record.table);
+          break;
+        case 'summary':
+          if (record.summary.redaction === null || record.summary.redaction === undefined) {
+            out = { kind: 'summary', summary: { ...record.summary, redaction: this.#redactor.summary() } };
+          }
+          break;
+        default:
+      }
+    } catch (err) {
+      callback(toAcodeError(err, 'ACODE-EXP-002', 'redaction'));
+      return;
+    }
+    callback(null, out);
+  }
+}
+
+export function createRedactTransform(options: RedactTransformOptions): RedactTransform {
+  return new RedactTransform(options);
+}
