@@ -34,8 +34,9 @@ export class TableOffsets {
     return found;
   }
 
-  /** Table and column of a hit, from where it is and the text of its line before it. */
-  locate(offset: number, lineBefore: string, fixedTable?: string): { table?: string; column?: string } {
+  /** Table and column of a hit, from its offset and the text of its line (the hit at `lineOffset`). */
+  locate(offset: number, line: string, lineOffset: number, fixedTable?: string): { table?: string; column?: string } {
+    const lineBefore = line.slice(0, lineOffset);
     const table = this.tableAt(offset);
     const name = fixedTable ?? table?.name;
     if (this.#format === 'csv') {

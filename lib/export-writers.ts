@@ -65,7 +65,7 @@ function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
 function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string): Transform[] {
   if (!args.redact) return [];
   const detector = createLeakDetector({ allow: args.allowScanHits });
-  return [createLeakScanTransform({ detector, locate: (offset, lineText) => offsets.locate(offset, lineText, table) })];
+  return [createLeakScanTransform({ detector, locate: (offset, line, lineOffset) => offsets.locate(offset, line, lineOffset, table) })];
 }
 
 /** A sink for the final bytes: a file under a temporary name, or stdout; both hash as bytes pass. */

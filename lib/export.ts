@@ -9,7 +9,7 @@ import { createSelection, openSnapshot, type Snapshot } from './export-source.js
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
 import type { ExportHeader, ExportRecord, ExportSummary } from './records.js';
-import { compileRedaction, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
+import { compileRedaction, type ColumnPlan, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface ExportOptions extends RunOptions {
@@ -41,17 +41,10 @@ export interface ExportOptions extends RunOptions {
   readonly now?: () => Date;
 }
 
-export interface PlannedColumn {
-  readonly column: string;
-  readonly action: 'redact' | 'scan' | 'keep';
-  readonly rule?: string;
-  readonly reason: string;
-}
-
 export interface ExportPlan {
   readonly layout: OutputLayout;
   readonly header: ExportHeader;
-  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly columns: readonly PlannedColumn[] }[];
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly columns: readonly ColumnPlan[] }[];
   readonly skippedTables: readonly string[];
   /** Column rules that matched no column of the exported tables. */
   readonly unmatchedRules: readonly string[];
@@ -188,7 +181,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       defaultDir: config.export.path,
       stamp: now,
     });
-    const plans = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? policy.plan(t.schema) : keepAll(t.schema.columns.map((c) => c.name))]));
+    const plans = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? policy.plan(t.schema) : keepAll(t.schema.name, t.schema.columns.map((c) => c.name))]));
     const header: ExportHeader = {
       format: 'acode-export',
       formatVersion: EXPORT_MANIFEST_VERSION,
@@ -215,8 +208,8 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
   }
 }
 
-function keepAll(columns: readonly string[]): TablePlan {
-  return columns.map((column) => ({ column, action: 'keep', reason: 'redaction off' })) as unknown as TablePlan;
+function keepAll(table: string, columns: readonly string[]): TablePlan {
+  return { table, columns: columns.map((column) => ({ column, action: 'keep', reason: 'redaction off' })) };
 }
 
 function toPlan(prepared: Prepared): ExportPlan {
@@ -228,15 +221,11 @@ function toPlan(prepared: Prepared): ExportPlan {
       name: t.schema.name,
       rows: t.rows,
       dateColumn: t.dateColumn,
-      columns: plannedColumns(plans.get(t.schema.name)!),
+      columns: plans.get(t.schema.name)!.columns,
     })),
     skippedTables: snapshot.skipped,
     unmatchedRules: policy ? policy.unmatchedColumnRules(snapshot.tables.map((t) => t.schema)) : [],
   };
-}
-
-function plannedColumns(plan: TablePlan): PlannedColumn[] {
-  return (plan as unknown as { columns?: PlannedColumn[] }).columns ?? (plan as unknown as PlannedColumn[]);
 }
 
 async function* allRecords(header: ExportHeader, snapshot: Snapshot, summary: ExportSummary): AsyncGenerator<ExportRecord> {
