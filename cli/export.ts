@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
 import { openExport, planExport, type ExportOptions, type ExportPlan, type ExportResult } from '../lib/export.js';
 import { createContext, type Context, type Runtime } from './context.js';
+import { registerExportVerify } from './export-verify.js';
 import { formatBytes, formatCount, plural } from './format.js';
 import { summaryLines } from '../lib/redaction/index.js';
 
@@ -32,7 +33,7 @@ const list = (value: string, previous: string[] = []): string[] => [
 ];
 
 export function registerExport(db: Command, runtime: Runtime): Command {
-  return db
+  const command = db
     .command('export')
     .description('export tables as JSON, NDJSON, CSV or SQLite — redacted by default — to a file, folder or stdout')
     .addOption(new Option('-f, --format <format>', 'output format (default export.default_format)').choices([...EXPORT_FORMATS]))
@@ -70,10 +71,12 @@ Examples:
         return;
       }
       if (options.redact === false) ctx.out.warn('redaction is OFF (--no-redact): the output holds secrets as they are in the database; do not share it');
-      const job = await openExport({ ...options, onProgress: ctx.out.progress });
+      const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
       printHeader(ctx, job.plan);
       printResult(ctx, await job.run());
     });
+  registerExportVerify(command, runtime);
+  return command;
 }
 
 function toOptions(ctx: Context, flags: ExportFlags): ExportOptions {
@@ -153,7 +156,7 @@ function printResult(ctx: Context, result: ExportResult): void {
   const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
   out.info();
   out.info('  Writing output...');
-  for (const f of manifest.files) out.info(`    ✓ ${f.name} (${formatBytes(f.bytes)})`);
+  for (const f of manifest.files) out.info(`    ✓ ${f.name === '-' ? 'standard output' : f.name} (${formatBytes(f.bytes)})`);
   out.info();
   if (layout.kind === 'stdout') {
     out.info(`Export complete: ${formatBytes(total)} to standard output${result.manifestPath ? `; manifest in ${out.shortPath(result.manifestPath)}` : ''}.`);

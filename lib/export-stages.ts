@@ -45,7 +45,9 @@ export class TableOffsets {
     }
     const keys = [...lineBefore.matchAll(/"((?:[^"\\]|\\.)*)":/g)];
     const last = keys.at(-1)?.[1];
-    return { table: name, column: last === 'row' ? undefined : last };
+    // An NDJSON row line names its table first: {"table":"t","row":{…}}.
+    const ndjsonTable = /^\{"table":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+    return { table: name ?? ndjsonTable, column: last === 'row' || last === 'table' ? undefined : last };
   }
 }
 

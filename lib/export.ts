@@ -188,7 +188,8 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       createdAt: now.toISOString(),
       toolVersion: TOOL_VERSION,
       schemaVersion: snapshot.schemaVersion,
-      source: { type: config.database.type, location: config.database.path },
+      // A redacted export says where it came from without naming the user's home folder.
+      source: { type: config.database.type, location: policy ? homeless(config.database.path) : config.database.path },
       exportFormat: format,
       filters: {
         tables: selection.tables,
@@ -206,6 +207,10 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
     snapshot.close();
     throw err;
   }
+}
+
+function homeless(file: string): string {
+  return file.replace(/^(\/home\/[^/]+|\/Users\/[^/]+|[A-Za-z]:\\Users\\[^\\]+)(?=[/\\]|$)/, '~');
 }
 
 function keepAll(table: string, columns: readonly string[]): TablePlan {
