@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import path from 'node:path';
 import { seedWorkspace } from '../lib/demo-data.js';
+import { defaultExportName } from '../lib/export-layout.js';
 import { exists } from '../lib/fs-atomic.js';
 import { migrate } from '../lib/migrate.js';
 import { openSqlite } from '../lib/sqlite/open.js';
@@ -7,12 +9,14 @@ import { printBackupResult, runBackup } from './backup.js';
 import { showBackupList } from './backup-list.js';
 import { showVerify } from './backup-verify.js';
 import { createContext, type Runtime } from './context.js';
+import { runExport } from './export.js';
+import { showExportVerify } from './export-verify.js';
 import { formatCount } from './format.js';
 
 export function registerDemo(program: Command, runtime: Runtime): void {
   program
     .command('demo')
-    .description('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify and list')
+    .description('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify, list, and export it redacted')
     .addHelpText('after', '\nAn existing database is used as it is: the demo never overwrites data.\n\nExample:\n  $ npx acode demo')
     .action(async (_flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
@@ -40,6 +44,12 @@ export function registerDemo(program: Command, runtime: Runtime): void {
       await showVerify(ctx, made.path);
       out.result();
       await showBackupList(ctx);
+      out.result();
+      const exported = await runExport(ctx, { format: 'json', output: path.join(config.export.path, defaultExportName('json', ctx.now())) });
+      if (exported?.layout.path) {
+        out.result();
+        await showExportVerify(ctx, out.shortPath(exported.layout.path));
+      }
     });
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import { verifyExport } from '../lib/export-verify.js';
-import { createContext, type Runtime } from './context.js';
+import { createContext, type Context, type Runtime } from './context.js';
 
 export function registerExportVerify(exportCommand: Command, runtime: Runtime): void {
   exportCommand
@@ -10,24 +10,26 @@ export function registerExportVerify(exportCommand: Command, runtime: Runtime): 
     .argument('<path>', 'export file, CSV folder or tar bundle')
     .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', '\nExit codes: 0 safe to share as far as the checks go, 2 a check failed.\n\nExample:\n  $ acode db export verify export.json')
-    .action(async (target: string, flags: { allowScanHit?: string[] }, cmd: Command) => {
-      const ctx = await createContext(cmd, runtime);
-      const { out } = ctx;
-      out.info('Verifying export...');
-      out.info(`  Path: ${target}`);
-      out.info();
-      const result = await verifyExport({
-        path: target,
-        allowScanHits: [...ctx.config.export.allowScanHits, ...(flags.allowScanHit ?? [])],
-        signal: ctx.signal,
-        onProgress: out.liveProgress,
-      });
-      for (const check of result.checks) out.result(`  ${check.ok ? '✓' : '✗'} ${check.label}${check.problem ? `: ${check.problem}` : ''}`);
-      out.result();
-      out.result(result.valid ? 'Export is valid and the leak scan found nothing.' : 'Export FAILED verification: do not share it.');
-      out.emitJson({ ok: result.valid, ...result });
-      if (!result.valid) {
-        throw new AcodeError('ACODE-EXP-005', `${target}: ${result.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')} failed`, { context: { file: result.path } });
-      }
-    });
+    .action(async (target: string, flags: { allowScanHit?: string[] }, cmd: Command) => showExportVerify(await createContext(cmd, runtime), target, flags));
+}
+
+/** Verifies an export and prints the report; a failed check throws ACODE-EXP-005 (exit 2). */
+export async function showExportVerify(ctx: Context, target: string, flags: { allowScanHit?: string[] } = {}): Promise<void> {
+  const { out } = ctx;
+  out.info('Verifying export...');
+  out.info(`  Path: ${target}`);
+  out.info();
+  const result = await verifyExport({
+    path: target,
+    allowScanHits: [...ctx.config.export.allowScanHits, ...(flags.allowScanHit ?? [])],
+    signal: ctx.signal,
+    onProgress: out.liveProgress,
+  });
+  for (const check of result.checks) out.result(`  ${check.ok ? '✓' : '✗'} ${check.label}${check.problem ? `: ${check.problem}` : ''}`);
+  out.result();
+  out.result(result.valid ? 'Export is valid and the leak scan found nothing.' : 'Export FAILED verification: do not share it.');
+  out.emitJson({ ok: result.valid, ...result });
+  if (!result.valid) {
+    throw new AcodeError('ACODE-EXP-005', `${target}: ${result.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')} failed`, { context: { file: result.path } });
+  }
 }

@@ -6,7 +6,7 @@ import { registerExportVerify } from './export-verify.js';
 import { formatBytes, formatCount, plural } from './format.js';
 import { summaryLines } from '../lib/redaction/index.js';
 
-interface ExportFlags {
+export interface ExportFlags {
   readonly format?: ExportFormat;
   readonly tables?: string[];
   readonly excludeTables?: string[];
@@ -64,19 +64,25 @@ Examples:
   $ acode db export --plan`,
     )
     .action(async (flags: ExportFlags, cmd: Command) => {
-      const ctx = await createContext(cmd, runtime);
-      const options = toOptions(ctx, flags);
-      if (flags.dryRun || flags.plan) {
-        printPlan(ctx, await planExport(options));
-        return;
-      }
-      if (options.redact === false) ctx.out.warn('redaction is OFF (--no-redact): the output holds secrets as they are in the database; do not share it');
-      const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
-      printHeader(ctx, job.plan);
-      printResult(ctx, await job.run());
+      await runExport(await createContext(cmd, runtime), flags);
     });
   registerExportVerify(command, runtime);
   return command;
+}
+
+/** The export command's work, also used by `acode demo`. */
+export async function runExport(ctx: Context, flags: ExportFlags): Promise<ExportResult | null> {
+  const options = toOptions(ctx, flags);
+  if (flags.dryRun || flags.plan) {
+    printPlan(ctx, await planExport(options));
+    return null;
+  }
+  if (options.redact === false) ctx.out.warn('redaction is OFF (--no-redact): the output holds secrets as they are in the database; do not share it');
+  const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
+  printHeader(ctx, job.plan);
+  const result = await job.run();
+  printResult(ctx, result);
+  return result;
 }
 
 function toOptions(ctx: Context, flags: ExportFlags): ExportOptions {

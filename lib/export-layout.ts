@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
+import { utcStamp } from './naming.js';
 
 /** Where and how an export is written; decided before anything is read. */
 export interface OutputLayout {
@@ -65,7 +66,7 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
     }
     return { kind: 'stdout', path: null, format: input.format, gzip, archive, notes };
   }
-  let target = named ? path.resolve(named) : path.join(input.defaultDir, defaultName(input, archive, gzip, perTable));
+  let target = named ? path.resolve(named) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable }));
   if (perTable && !archive) {
     if (/\.csv$/i.test(target)) {
       target = target.slice(0, -4);
@@ -76,11 +77,10 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
   return { kind: 'file', path: target, format: input.format, gzip, archive, notes };
 }
 
-function defaultName(input: LayoutInput, archive: 'tar' | null, gzip: boolean, perTable: boolean): string {
-  const s = input.stamp.toISOString();
-  const stamp = `${s.slice(0, 4)}${s.slice(5, 7)}${s.slice(8, 10)}_${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}`;
-  const base = `acode_export_${stamp}`;
-  if (archive) return `${base}${archive ? `_${input.format}` : ''}.tar${gzip ? '.gz' : ''}`;
-  if (perTable) return `${base}_csv`;
-  return `${base}${EXTENSION[input.format]}${gzip ? '.gz' : ''}`;
+/** The name an export gets when no --output names it: `acode_export_YYYYMMDD_HHMMSS.<ext>`. */
+export function defaultExportName(format: ExportFormat, stamp: Date, options: { archive?: 'tar' | null; gzip?: boolean; perTable?: boolean } = {}): string {
+  const base = `acode_export_${utcStamp(stamp)}`;
+  if (options.archive) return `${base}_${format}.tar${options.gzip ? '.gz' : ''}`;
+  if (options.perTable) return `${base}_csv`;
+  return `${base}${EXTENSION[format]}${options.gzip ? '.gz' : ''}`;
 }

@@ -3,6 +3,7 @@ import { Readable, type Transform, type Writable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
 import { EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
+import { ensureDir } from './fs-atomic.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
@@ -128,6 +129,8 @@ async function run(prepared: Prepared): Promise<ExportResult> {
     },
   };
   try {
+    // The export folder of the config is ours to create; any other folder must already exist.
+    if (layout.path && path.dirname(layout.path) === path.resolve(options.config.export.path)) await ensureDir(path.dirname(layout.path));
     const written = await writeOutput({
       layout,
       header,

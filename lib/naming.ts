@@ -19,12 +19,15 @@ const NAME = /^acode_backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_(\d+)
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** `acode_backup_YYYYMMDD_HHMMSS[_N][_kind].db[.gz]`, in UTC so names sort the way time runs. */
+/** `YYYYMMDD_HHMMSS` in UTC, the stamp in backup and export file names. */
+export function utcStamp(date: Date): string {
+  return `${date.getUTCFullYear()}${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}_${two(date.getUTCHours())}${two(date.getUTCMinutes())}${two(date.getUTCSeconds())}`;
+}
+
 export function backupFileName(stamp: Date, options: { seq?: number; kind?: BackupKind; compressed?: boolean } = {}): string {
-  const date = `${stamp.getUTCFullYear()}${two(stamp.getUTCMonth() + 1)}${two(stamp.getUTCDate())}`;
-  const time = `${two(stamp.getUTCHours())}${two(stamp.getUTCMinutes())}${two(stamp.getUTCSeconds())}`;
   const seq = options.seq ? `_${options.seq + 1}` : '';
   const kind = options.kind && options.kind !== 'manual' ? `_${options.kind}` : '';
-  return `${BACKUP_PREFIX}${date}_${time}${seq}${kind}.db${options.compressed ? '.gz' : ''}`;
+  return `${BACKUP_PREFIX}${utcStamp(stamp)}${seq}${kind}.db${options.compressed ? '.gz' : ''}`;
 }
 
 export function parseBackupName(name: string): ParsedBackupName | null {

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode, type ErrorCode } from '../errors.js';
 
@@ -37,6 +37,8 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Sqlit
     }
   }
   if (!isFile && !options.create) throw new AcodeError('ACODE-DB-002', `${role} path ${file} is not a regular file`, { context: { file } });
+  // A database we create holds the agent's secrets: readable by its owner only, like our backups.
+  if (!isFile) closeSync(openSync(file, 'wx', 0o600));
   let db: SqliteDb | undefined;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: !options.create, timeout: options.busyTimeoutMs ?? 5000 });

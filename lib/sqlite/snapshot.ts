@@ -16,11 +16,17 @@ const BATCHES_PER_YIELD = 8;
  * while other processes go on writing (in WAL mode they are not even slowed).
  */
 export function openSqliteSnapshot(file: string, selection: ExportSelection): Snapshot {
-  const db = openSqlite(file, { readonly: true });
+  // Read-write but query-only: a read-only connection to a WAL database cannot remove the -wal
+  // and -shm files it creates, and would leave them beside the user's database.
+  const db = openSqlite(file);
   try {
+    db.pragma('query_only = ON');
     const listing = listTables(db);
     const names = selection.resolveTables(listing.tables);
     db.exec('BEGIN');
+    // Statements still iterating when the export is destroyed (Ctrl-C, a write error): the
+    // generator's own finally may run only after close(), and SQLite cannot COMMIT meanwhile.
+    const reading = new Set<IterableIterator<SqlValue[]>>();
     // The first read fixes the snapshot; everything below sees the database as it is now.
     const takenAt = new Date().toISOString();
     const version = schemaVersion(db);
@@ -37,8 +43,10 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
       schemaVersion: version,
       engineVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
       info: { method: 'sqlite-read-transaction', takenAt, journalMode: String(db.pragma('journal_mode', { simple: true })) },
-      records: () => readRecords(db, tables, selection),
+      records: () => readRecords(db, tables, selection, reading),
       close: () => {
+        for (const iterator of reading) iterator.return?.();
+        reading.clear();
         if (db.inTransaction) db.exec('COMMIT');
         db.close();
       },
@@ -65,7 +73,7 @@ function whereClause(dateColumn: string | null, selection: ExportSelection): { s
   return { sql: ` WHERE ${parts.join(' AND ')}`, params };
 }
 
-async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], selection: ExportSelection): AsyncGenerator<ExportRecord> {
+async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], selection: ExportSelection, reading: Set<IterableIterator<SqlValue[]>>): AsyncGenerator<ExportRecord> {
   for (const table of tables) {
     yield { kind: 'table', table: table.schema, rows: table.rows };
     let count = 0;
@@ -74,6 +82,7 @@ async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], sele
       const where = whereClause(table.dateColumn, selection);
       const stmt = db.prepare(`SELECT ${columns} FROM main.${quoteIdent(table.schema.name)}${where.sql}`).raw(true).safeIntegers(true);
       const iterator = stmt.iterate(...where.params) as IterableIterator<SqlValue[]>;
+      reading.add(iterator);
       try {
         let batch: SqlValue[][] = [];
         let batches = 0;
@@ -92,6 +101,7 @@ async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], sele
         }
       } finally {
         // An export destroyed mid-table lands here: the statement must be released before close.
+        reading.delete(iterator);
         iterator.return?.();
       }
     }
