@@ -1,0 +1,136 @@
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dataset } from './dataset.js';
+import { sq, type CommandSpec } from './measure.js';
+import { sedArgs } from './sed-redact.js';
+
+export interface OpContext {
+  readonly data: Dataset;
+  /** The compiled CLI under test and the node that runs it. */
+  readonly cli: string;
+  readonly node: string;
+  /** A backup made once by `acode db backup`, for verify and restore; null until made. */
+  backupFile: string | null;
+}
+
+export interface Side {
+  /** What it does, for the notes under the table. */
+  readonly does: string;
+  /** Untimed set-up in the run's fresh folder (e.g. the live database a restore overwrites). */
+  readonly prepare?: (run: string) => Promise<void>;
+  readonly command: (run: string) => CommandSpec;
+}
+
+export interface Operation {
+  readonly name: string;
+  readonly ours: Side;
+  readonly peer: Side;
+  /** Target for median(ours) / median(peer), or null when the issue sets none. */
+  readonly ratioTarget: number | null;
+  /** Rows the operation handles, for rows/s; null when not meaningful. */
+  readonly rows: number | null;
+  /** Files read by both sides, read once before each run so the page cache is warm for both. */
+  readonly inputs: (ctx: OpContext) => string[];
+  readonly needsBackup?: boolean;
+}
+
+export const OPERATION_NAMES = [
+  'backup', 'verify', 'restore',
+  'export-json', 'export-ndjson', 'export-csv', 'export-sqlite',
+  'export-json-redacted', 'export-csv-gzip-stdout',
+] as const;
+export const PG_OPERATION_NAMES = ['pg-backup', 'pg-export-csv'] as const;
+
+/** Memory ceiling for every operation (issue 5). */
+export const MEMORY_TARGET_BYTES = 150e6;
+/** Peak memory at the larger size over the smaller one (issue 5: within 10%). */
+export const SCALING_TARGET = 1.1;
+
+/** bash rather than sh only for pipefail: a failing first stage must not pass as gzip's success. */
+const sh = (cwd: string, script: string): CommandSpec => ({ file: '/bin/bash', args: ['-o', 'pipefail', '-c', script], cwd });
+
+export function createOperations(ctx: OpContext): Operation[] {
+  const { data } = ctx;
+  const db = data.file;
+  const acode = (run: string, args: readonly string[], database: string | null = db): CommandSpec => ({
+    file: ctx.node, args: [ctx.cli, ...args, ...(database ? ['--database', database] : []), '--quiet'], cwd: run,
+  });
+  const acodeLine = (args: readonly string[]): string => [ctx.node, ctx.cli, ...args, '--database', db, '--quiet'].map(sq).join(' ');
+  const sqlite = (run: string, args: readonly string[], stdoutTo?: string): CommandSpec => ({ file: 'sqlite3', args: [...args], cwd: run, stdoutTo });
+  const selects = data.tables.map((t) => `SELECT * FROM "${t.replaceAll('"', '""')}"`);
+  const allRows = data.totalRows;
+  const onlyDb = (): string[] => [db];
+  const backup = (): string => {
+    if (!ctx.backupFile) throw new Error('the shared backup was not made');
+    return ctx.backupFile;
+  };
+  const exportOp = (name: string, format: string, output: string, ratioTarget: number | null, peer: Side): Operation => ({
+    name, ratioTarget, rows: allRows, inputs: onlyDb, peer,
+    ours: {
+      does: `acode export ${format}, no redaction`,
+      command: (run) => acode(run, ['db', 'export', '--format', format, '--no-redact', '--output', path.join(run, output)]),
+    },
+  });
+  const sqliteJson: Side = {
+    does: 'sqlite3 -json, every table into one file',
+    command: (run) => sqlite(run, ['-json', db, ...selects], path.join(run, 'export.json')),
+  };
+
+  return [
+    {
+      name: 'backup', ratioTarget: 1.5, rows: allRows, inputs: onlyDb,
+      ours: { does: 'online copy to a temporary file, sha256, quick_check, row counts, manifest, rename', command: (run) => acode(run, ['db', 'backup', '--output-dir', path.join(run, 'backups')]) },
+      peer: { does: 'sqlite3 .backup, sha256sum, sqlite3 PRAGMA quick_check', command: (run) => sh(run, `sqlite3 ${sq(db)} ".backup x.db" && sha256sum x.db && sqlite3 x.db "PRAGMA quick_check"`) },
+    },
+    {
+      name: 'verify', ratioTarget: 1.5, rows: allRows, needsBackup: true, inputs: () => [backup()],
+      ours: { does: 'manifest, sha256, quick_check, tables and row counts against the manifest', command: (run) => acode(run, ['db', 'backup', 'verify', backup()], null) },
+      peer: { does: 'sha256sum, sqlite3 PRAGMA quick_check', command: (run) => sh(run, `sha256sum ${sq(backup())} && sqlite3 ${sq(backup())} "PRAGMA quick_check"`) },
+    },
+    {
+      name: 'restore', ratioTarget: null, rows: allRows, needsBackup: true, inputs: () => [backup()],
+      ours: {
+        does: 'checksum and quick_check of the backup, safety backup of the live database, copy of every table into it in one transaction, check afterwards',
+        prepare: (run) => copyFile(db, path.join(run, 'live.db')),
+        command: (run) => acode(run, ['db', 'restore', backup(), '--yes'], path.join(run, 'live.db')),
+      },
+      peer: {
+        does: 'sqlite3 .restore over the live database (no checksum, no safety copy, no check)',
+        prepare: (run) => copyFile(db, path.join(run, 'live.db')),
+        command: (run) => sqlite(run, [path.join(run, 'live.db'), `.restore ${sq(backup())}`]),
+      },
+    },
+    exportOp('export-json', 'json', 'export.json', 1.5, sqliteJson),
+    exportOp('export-ndjson', 'ndjson', 'export.ndjson', null, { ...sqliteJson, does: 'sqlite3 -json, every table into one file (sqlite3 has no NDJSON mode; -json is the nearest)' }),
+    exportOp('export-csv', 'csv', 'export', 1.5, {
+      does: 'sqlite3 -csv -header, one file per table (.output), one process',
+      command: (run) => sqlite(run, ['-csv', '-header', db, ...data.tables.flatMap((t, i) => [`.output ${sq(path.join(run, `${t}.csv`))}`, selects[i]!])]),
+    }),
+    exportOp('export-sqlite', 'sqlite', 'export.db', null, {
+      does: "sqlite3 VACUUM INTO (a fresh compact copy of every table; the nearest to a SQLite export)",
+      command: (run) => sqlite(run, [db, `VACUUM INTO '${path.join(run, 'export.db').replaceAll("'", "''")}'`]),
+    }),
+    {
+      name: 'export-json-redacted', ratioTarget: 1.25, rows: allRows, inputs: onlyDb,
+      ours: {
+        does: 'acode export json with the default redaction (rules, column rules, leak scan)',
+        command: (run) => acode(run, ['db', 'export', '--format', 'json', '--output', path.join(run, 'export.json')]),
+      },
+      peer: {
+        does: 'sqlite3 -json | sed -E with 13 token patterns (bench/sed-redact.ts)',
+        command: (run) => sh(run, `sqlite3 -json ${sq(db)} ${selects.map(sq).join(' ')} | sed ${sedArgs().map(sq).join(' ')} > export.json`),
+      },
+    },
+    {
+      name: 'export-csv-gzip-stdout', ratioTarget: null, rows: data.rows['conv_messages'] ?? null, inputs: onlyDb,
+      ours: {
+        does: 'acode export csv of conv_messages to stdout, no redaction, | gzip',
+        command: (run) => sh(run, `${acodeLine(['db', 'export', '--format', 'csv', '--tables', 'conv_messages', '--no-redact'])} | gzip > out.csv.gz`),
+      },
+      peer: {
+        does: 'sqlite3 -csv -header of conv_messages | gzip',
+        command: (run) => sh(run, `sqlite3 -csv -header ${sq(db)} "SELECT * FROM conv_messages" | gzip > out.csv.gz`),
+      },
+    },
+  ];
+}
