@@ -28,8 +28,9 @@ const WHAT: Readonly<Record<string, string>> = {
   url_password: 'a password in a URL',
 };
 
-/** How far input may run ahead of the scan before the writer waits. */
-const MAX_AHEAD = 16 * 1024 * 1024;
+/** Bytes accepted but not yet taken by the reader (still being scanned, or scanned and buffered) before the writer waits. */
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
+const READABLE_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * A byte pass-through that runs the leak detector over the serialised export, just before the
@@ -53,7 +54,7 @@ export class LeakScanTransform extends Transform {
   #failure: AcodeError | null = null;
 
   constructor(options: LeakScanTransformOptions) {
-    super();
+    super({ readableHighWaterMark: READABLE_HIGH_WATER_MARK });
     this.#detector = options.detector;
     this.#locate = options.locate;
     this.#parallel = options.parallel ?? true;
@@ -73,8 +74,31 @@ export class LeakScanTransform extends Transform {
     }
     const copy = new Uint8Array(bytes);
     this.#startWorker().postMessage(copy.buffer, [copy.buffer]);
-    if (this.#received - this.#settled > MAX_AHEAD) this.#waiting = callback;
+    if (this.#mustWait()) this.#waiting = callback;
     else callback();
+  }
+
+  /**
+   * Scanned bytes are pushed when the worker answers, after `_transform` has returned, so the
+   * Transform's own backpressure does not see them: the writer waits while too many bytes are
+   * in flight — accepted but not yet scanned, or scanned but not yet taken by the reader.
+   */
+  #mustWait(): boolean {
+    return this.#received - this.#settled + this.readableLength > MAX_IN_FLIGHT;
+  }
+
+  #resume(): void {
+    const resume = this.#waiting;
+    this.#waiting = null;
+    resume?.();
+  }
+
+  override _read(size: number): void {
+    // The reader wants more: only the scan's lag can hold the writer now (waiting on the buffer
+    // here would never end: no push is pending to wake us). Resume first: Transform may park the
+    // resumed callback until the buffer drains, and super._read is what releases it.
+    if (this.#waiting && this.#received - this.#settled <= MAX_IN_FLIGHT) this.#resume();
+    super._read(size);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -110,11 +134,7 @@ export class LeakScanTransform extends Transform {
     if (reply.found.length > 0) return this.#fail(this.#error(reply.found[0]!));
     this.#settled = reply.settled;
     this.#release(this.#settled);
-    if (this.#waiting && this.#received - this.#settled <= MAX_AHEAD) {
-      const resume = this.#waiting;
-      this.#waiting = null;
-      resume();
-    }
+    if (this.#waiting && !this.#mustWait()) this.#resume();
     if (reply.done) {
       void this.#worker?.terminate();
       this.#worker = null;
