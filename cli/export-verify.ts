@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { verifyExport } from '../lib/export-verify.js';
 import { createContext, type Context, type Runtime } from './context.js';
 
 export function registerExportVerify(exportCommand: Command, runtime: Runtime): void {
@@ -19,6 +18,7 @@ export async function showExportVerify(ctx: Context, target: string, flags: { al
   out.info('Verifying export...');
   out.info(`  Path: ${target}`);
   out.info();
+  const { verifyExport } = await import('../lib/export-verify.js');
   const result = await verifyExport({
     path: target,
     allowScanHits: [...ctx.config.export.allowScanHits, ...(flags.allowScanHit ?? [])],

@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
-import { openExport, planExport, type ExportOptions, type ExportPlan, type ExportResult } from '../lib/export.js';
+import type { ExportOptions, ExportPlan, ExportResult } from '../lib/export.js';
 import { createContext, type Context, type Runtime } from './context.js';
 import { registerExportVerify } from './export-verify.js';
 import { formatBytes, formatCount, plural } from './format.js';
-import { summaryLines } from '../lib/redaction/index.js';
 
 export interface ExportFlags {
   readonly format?: ExportFormat;
@@ -72,6 +71,10 @@ Examples:
 
 /** The export command's work, also used by `acode demo`. */
 export async function runExport(ctx: Context, flags: ExportFlags): Promise<ExportResult | null> {
+  // Loaded here, not at start-up: the export stack (tar, CSV and JSON parsers, redaction) is
+  // the largest part of the tool and no other command needs it.
+  const { openExport, planExport } = await import('../lib/export.js');
+  const { summaryLines } = await import('../lib/redaction/index.js');
   const options = toOptions(ctx, flags);
   if (flags.dryRun || flags.plan) {
     printPlan(ctx, await planExport(options));
@@ -81,7 +84,7 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
   const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
   printHeader(ctx, job.plan);
   const result = await job.run();
-  printResult(ctx, result);
+  printResult(ctx, result, result.redaction ? summaryLines(result.redaction) : []);
   return result;
 }
 
@@ -149,10 +152,10 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   out.info('  Processing tables...');
 }
 
-function printResult(ctx: Context, result: ExportResult): void {
+/** `redaction`: the summary's lines ("15 API keys replaced with [REDACTED]"). */
+function printResult(ctx: Context, result: ExportResult, redaction: readonly string[]): void {
   const { out } = ctx;
   const { layout, manifest } = result;
-  const redaction = result.redaction ? summaryLines(result.redaction) : [];
   if (manifest.redaction.enabled) {
     out.info();
     out.info('  Applying redaction...');

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { importExport } from '../lib/import.js';
 import { createContext, type Runtime } from './context.js';
 import { formatCount, plural } from './format.js';
 
@@ -22,6 +21,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
       const { out } = ctx;
       out.info(`Importing ${source} into ${out.shortPath(ctx.config.database.path)}...`);
       if (!flags.verify) out.warn('checksums are not checked (--no-verify)');
+      const { importExport } = await import('../lib/import.js');
       const result = await importExport({
         config: ctx.config,
         source,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
 import { AcodeError, systemCode, type ErrorCode } from './errors.js';
 
 export type DatabaseType = 'sqlite' | 'postgres';
@@ -53,6 +54,15 @@ export interface AcodeConfig {
   /** Line and column of a config key, for messages that point into the file. */
   readonly locate: (keyPath: readonly (string | number)[]) => string;
 }
+
+// The YAML parser costs a fifth of the CLI's start-up; most workspaces have no config file, so it
+// is loaded on the first parse only.
+type Yaml = typeof import('yaml');
+let yamlModule: Yaml | null = null;
+const yaml = (): Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as Yaml);
+const isMap = (node: unknown): node is import('yaml').YAMLMap => yaml().isMap(node);
+const isSeq = (node: unknown): node is import('yaml').YAMLSeq => yaml().isSeq(node);
+const isScalar = (node: unknown): node is import('yaml').Scalar => yaml().isScalar(node);
 
 type Rule =
   | { readonly type: 'string' }
@@ -138,6 +148,8 @@ export interface ParseConfigOptions extends Omit<LoadConfigOptions, 'file'> {
 
 /** Validates config text; exported for tests and for programs that hold config in memory. */
 export function parseConfig(text: string, options: ParseConfigOptions): AcodeConfig {
+  if (text.trim() === '') return buildConfig({}, options, () => options.file ?? '<config>');
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const shown = options.file ? path.relative(options.workspace, options.file) || options.file : '<config>';
