@@ -4,7 +4,7 @@ import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
 import type { Snapshot } from './export-source.js';
 import type { ProgressListener } from './progress.js';
-import type { ExportRecord, TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
 import type { LeakDetector } from './redaction/index.js';
 
 /**
@@ -99,7 +99,7 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
   let last = 0;
   return new Transform({
     objectMode: true,
-    highWaterMark: 4,
+    highWaterMark: RECORD_HIGH_WATER_MARK,
     transform(record: ExportRecord, _encoding, callback) {
       if (onProgress) {
         if (record.kind === 'table') {
@@ -130,7 +130,7 @@ export function createRowLeakScan(detector: LeakDetector): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return new Transform({
     objectMode: true,
-    highWaterMark: 4,
+    highWaterMark: RECORD_HIGH_WATER_MARK,
     transform(record: ExportRecord, _encoding, callback) {
       if (record.kind === 'table') table = record.table;
       if (record.kind === 'rows' && table) {

@@ -17,7 +17,7 @@ import { createRowLeakScan, createSerializer, createTableProgress, TableOffsets 
 import { exists, fsyncDir, PRIVATE_DIR_MODE, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
-import type { ExportHeader, ExportRecord, TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import { createLeakDetector, type RedactionPolicy, type Redactor } from './redaction/index.js';
 import { createSqliteExportWriter } from './sqlite/export-writer.js';
 
@@ -176,7 +176,7 @@ async function routeTables(args: WriteOutputArgs, openTable: OpenTable): Promise
 
 /** Per-table serialization: a JSON or NDJSON table file is a whole document with the export's header. */
 function perTableInput(args: WriteOutputArgs, table: TableSchema): { input: PassThrough; head: ExportRecord[] } {
-  const input = new PassThrough({ objectMode: true, highWaterMark: 4 });
+  const input = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
   const head: ExportRecord[] = args.layout.format === 'csv' ? [] : [{ kind: 'header', header: args.header }];
   void table;
   return { input, head };
@@ -203,7 +203,7 @@ function withTail(input: Readable, tail: ExportRecord[]): Readable {
       yield* input as AsyncIterable<ExportRecord>;
       yield* tail;
     })(),
-    { objectMode: true, highWaterMark: 4 },
+    { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK },
   );
 }
 

@@ -9,7 +9,7 @@ import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, 
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
-import type { ExportHeader, ExportRecord, ExportSummary } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary } from './records.js';
 import { compileRedaction, type ColumnPlan, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -135,7 +135,7 @@ async function run(prepared: Prepared): Promise<ExportResult> {
       layout,
       header,
       snapshot,
-      records: () => Readable.from(allRecords(header, snapshot, summary), { objectMode: true, highWaterMark: 4 }),
+      records: () => Readable.from(allRecords(header, snapshot, summary), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
       redact: redactor && policy ? { policy, redactor } : null,
       allowScanHits: [...options.config.export.allowScanHits, ...(options.allowScanHits ?? [])],
       force: Boolean(options.force),

@@ -13,7 +13,7 @@ import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from '
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
-import type { ExportRecord } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
 import { openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -155,7 +155,7 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
   if (verify && located.manifest) await checkExportChecksums(source, located, options);
   let manifest: ExportManifest | null = null;
   const tables: string[] = [];
-  const records = new PassThrough({ objectMode: true, highWaterMark: 4 });
+  const records = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
   const loading = pipeline(records, tap((r) => {
     note(r);
     if (r.kind === 'table') tables.push(r.table.name);
@@ -206,7 +206,7 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
 function tap(fn: (record: ExportRecord) => void): Transform {
   return new Transform({
     objectMode: true,
-    highWaterMark: 4,
+    highWaterMark: RECORD_HIGH_WATER_MARK,
     transform(record: ExportRecord, _encoding, callback) {
       fn(record);
       callback(null, record);

@@ -52,3 +52,6 @@ export type ExportRecord =
   | { readonly kind: 'rows'; readonly table: string; readonly rows: SqlValue[][] }
   | { readonly kind: 'table-end'; readonly table: string; readonly rows: number }
   | { readonly kind: 'summary'; readonly summary: ExportSummary };
+
+/** Batches an object-mode stage holds before it pushes back: enough to overlap stages, no more. */
+export const RECORD_HIGH_WATER_MARK = 2;

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ExportRecord } from '../lib/records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
 import type { ProgressEvent, ProgressListener, ProgressStage } from '../lib/progress.js';
 
 export interface ProgressTapOptions {
@@ -63,7 +63,7 @@ class RowProgressTap extends Transform {
   #table: { name: string; rows: number; totalRows: number } | null = null;
 
   constructor(options: ProgressTapOptions) {
-    super({ objectMode: true, highWaterMark: 4 });
+    super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
     this.#counter = new ProgressCounter(options);
   }
 

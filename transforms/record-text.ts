@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
-import type { ExportRecord } from '../lib/records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
 
 /** A text format's pure engine: the text for each record, then the closing text. */
 export interface TextWriter {
@@ -39,7 +39,7 @@ export class RecordTextTransform extends Transform {
   readonly #writer: TextWriter;
 
   constructor(writer: TextWriter) {
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 4 });
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: RECORD_HIGH_WATER_MARK });
     this.#writer = writer;
   }
 

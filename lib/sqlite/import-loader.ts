@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ProgressListener } from '../progress.js';
-import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import { bindable, createTableSql } from './export-writer.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 
@@ -38,7 +38,7 @@ export class ImportLoader extends Writable {
   #insert: Database.Statement | null = null;
 
   constructor(db: SqliteDb, options: ImportLoaderOptions) {
-    super({ objectMode: true, highWaterMark: 4 });
+    super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
     this.#db = db;
     this.#options = options;
   }
@@ -119,7 +119,7 @@ export class ImportLoader extends Writable {
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_ROWID') {
       const keyCols = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
       const key = keyCols.length
-        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null)}`).join(', ')
+        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type)}`).join(', ')
         : describeCause(err);
       return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)}); nothing was imported`, {
         cause: err,
@@ -145,8 +145,10 @@ export class ImportLoader extends Writable {
 }
 
 /** A key value as shown in an error: ids are fine to show, long text is cut. */
-function showKey(value: SqlValue): string {
+function showKey(value: SqlValue, declaredType: string): string {
   if (value === null) return 'NULL';
+  // CSV hands every value over as text; an INTEGER key is shown as the number SQLite stored.
+  if (typeof value === 'string' && /INT/i.test(declaredType) && /^-?\d+$/.test(value)) return value;
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;
   return String(value);

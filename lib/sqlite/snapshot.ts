@@ -5,8 +5,13 @@ import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 import { listTables, readTableSchema } from './schema-reader.js';
 
-/** Rows per batch: big enough that stream overhead vanishes, small enough to stay far from memory limits. */
+/**
+ * A batch ends at this many rows or this much text, whichever comes first: big enough that
+ * per-record stream overhead vanishes, small enough that its serialised string stays out of V8's
+ * large-object space (freed only by full collections, which made memory grow with the database).
+ */
 const BATCH_ROWS = 512;
+const BATCH_CHARS = 48 * 1024;
 /** Batches between yields to the event loop, so Ctrl-C and I/O get their turn. */
 const BATCHES_PER_YIELD = 8;
 
@@ -85,13 +90,19 @@ async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], sele
       reading.add(iterator);
       try {
         let batch: SqlValue[][] = [];
+        let chars = 0;
         let batches = 0;
         for (const row of iterator) {
           batch.push(row);
-          if (batch.length === BATCH_ROWS) {
+          for (const value of row) {
+            if (typeof value === 'string') chars += value.length;
+            else if (value instanceof Uint8Array) chars += value.length * 2;
+          }
+          if (batch.length === BATCH_ROWS || chars >= BATCH_CHARS) {
             count += batch.length;
             yield { kind: 'rows', table: table.schema.name, rows: batch };
             batch = [];
+            chars = 0;
             if (++batches % BATCHES_PER_YIELD === 0) await yieldToEventLoop();
           }
         }
