@@ -1,0 +1,110 @@
+/**
+ * Places agents leave secrets that are easy to miss: each probe is one chat message holding one
+ * generated secret in a shape taken from a real tool's file or command line. One default-redacted
+ * JSON export; each probe checks that no 12-character fragment of its secret survives anywhere.
+ */
+import path from 'node:path';
+import { expect } from 'chai';
+import { ALNUM, body, chars, fakePassword, hex, seeded } from '../unit/redaction/fakes.js';
+import type { CliResult } from '../support/cli.js';
+import { cliIn, plantWorkspace, type Fixture, type PlantedWorkspace, type RowSpec } from '../support/redaction-fixture.js';
+import { expectOk } from '../support/redaction-expect.js';
+import { findFragments, readExport, type ExportContents } from '../support/redaction-read.js';
+import { removeTempDir } from '../support/temp.js';
+
+const rand = seeded(2718);
+
+interface Probe {
+  readonly label: string;
+  readonly secret: string;
+  readonly text: string;
+  /** Why it leaks today and what would fix it: the test is skipped as a BUG. */
+  readonly bug?: string;
+  /** The exact redacted text, where it is certain. */
+  readonly expected?: string;
+}
+
+const pw = (): string => fakePassword(rand);
+
+function probes(): Probe[] {
+  const list: Probe[] = [];
+  const add = (label: string, make: (secret: string) => string, secret: string, extra: Partial<Probe> = {}): void => {
+    list.push({ label, secret, text: make(secret), ...extra });
+  };
+  // Shapes the rules already cover, proven through the whole CLI.
+  add('PGPASSWORD=… before a command', (s) => `PGPASSWORD=${s} psql -h db -U app`, pw());
+  add('export DB_PASSWORD="…" in a shell profile', (s) => `export DB_PASSWORD="${s}"`, pw());
+  add('Cookie: header', (s) => `Cookie: session=${s}; theme=dark`, body(rand, ALNUM, 32));
+  add('X-Api-Key: header in curl', (s) => `curl -H 'X-Api-Key: ${s}' https://api.example.com`, body(rand, ALNUM, 32));
+  add('npm _authToken (a UUID token) in .npmrc', (s) => `//registry.npmjs.org/:_authToken=${s}`, `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-a${hex(rand, 3)}-${hex(rand, 12)}`);
+  add('kubeconfig client-key-data', (s) => `users:\n- name: admin\n  user:\n    client-key-data: ${s}\n`, `LS0tLS1CRUdJTi${body(rand, ALNUM, 80)}`);
+  add('redis://:password@ (no user)', (s) => `REDIS_URL=redis://:${s}@cache:6379/0`, pw());
+  add('mongodb+srv URL with options', (s) => `mongodb+srv://app:${s}@cluster0.example.net/?retryWrites=true`, pw());
+  add('--password flag', (s) => `pg_dump --password ${s} app`, pw());
+  add('PowerShell $env:API_KEY', (s) => `$env:API_KEY = "${s}"`, body(rand, ALNUM, 32));
+  add('a password in JSON nested ten levels deep', (s) => `{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"password":"${s}"}}}}}}}}}}`, pw());
+  add('a password in JSON inside a JSON string inside a JSON string', (s) => JSON.stringify({ out: JSON.stringify({ inner: JSON.stringify({ password: s }) }) }), pw());
+  add('GitLab PRIVATE-TOKEN header', (s) => `curl --header "PRIVATE-TOKEN: ${s}" https://gitlab.example.com/api/v4/projects`, body(rand, ALNUM, 20));
+  add('Basic auth header', (s) => `Authorization: Basic ${s}`, Buffer.from(`bob:${pw()}`).toString('base64'));
+  // Shapes that leak today.
+  add('.env DB_PASS=… (PASS, not PASSWORD)', (s) => `DB_HOST=db\nDB_USER=app\nDB_PASS=${s}\n`, pw(), {
+    bug: 'names.ts classifyWords knows password/passwd/passphrase but not pass/pwd as a word; the leak detector (SECRET_NAME_END) neither. Add `pass` (and `pwd` when followed by = or :) as password words.',
+  });
+  add('.netrc "password <value>"', (s) => `machine api.github.com\n  login bob\n  password ${s}\n`, pw(), {
+    bug: 'assignment.ts only reads `=`, `:` and `--flag value`; a .netrc `password VALUE` (space-separated, after login/machine) is not an assignment. Add a netrc form: `password`/`passwd` word followed by whitespace and a value on a line that has `machine` or `login` nearby.',
+  });
+  add('Docker config.json "auth" (base64 of user:password)', (s) => `{"auths":{"https://index.docker.io/v1/":{"auth":"${s}"}}}`, Buffer.from(`bob:${pw()}`).toString('base64'), {
+    bug: 'the key "auth" is not a secret name (classifyWords); add `auth` (alone, or as the last word) to the token names, as docker, npm and composer use it for credentials.',
+  });
+  add('curl -u user:password', (s) => `curl -u bob:${s} https://api.example.com/v1/me`, pw(), {
+    bug: 'no rule reads `-u/--user user:password`; add a flag form for curl/wget/http (`-u`, `--user`, `--http-user`) taking the part after the first colon.',
+  });
+  add('YAML block scalar password: >-', (s) => `db:\n  password: >-\n    ${s}\n  host: db\n`, pw(), {
+    bug: 'assignment.ts NOT_A_VALUE treats `|`/`>` as "no value"; for a secret-named key it must take the indented lines that follow instead.',
+  });
+  add('mailto: link', (s) => `Write to [support](mailto:${s}) or call.`, `gina.${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 8)}@example.com`, {
+    bug: 'structure-rules.ts emailAddress() skips an address preceded by ":" (meant for git@host remotes), which drops every mailto: link; check for the `mailto:` scheme before giving up.',
+  });
+  add("PHP/Ruby hash 'api_key' => '…'", (s) => `$config = ['api_key' => '${s}', 'region' => 'eu'];`, body(rand, ALNUM, 32), {
+    bug: "assignment.ts returns at `=>` (`next === 62`): in PHP and Ruby `'api_key' => 'value'` is the assignment; read the value after `=>` when the name is quoted or a symbol.",
+  });
+  add('mysql -p<password>', (s) => `mysql -u root -p${s} app < dump.sql`, pw(), {
+    bug: 'no rule reads mysql/mysqldump `-p<password>` (glued to the flag); add it as a flag form for those commands.',
+  });
+  add('git remote with a legacy 40-hex token as the user', (s) => `git clone https://${s}:x-oauth-basic@github.com/acme/app.git`, hex(rand, 40), {
+    bug: 'url_password takes only the part after ":"; with the documented `TOKEN:x-oauth-basic@` form the token is the user part. Treat a user part of 20+ random characters (or a password of x-oauth-basic) as the secret.',
+  });
+  add('a home folder with a space in the user name', (s) => `Opened /Users/${s}/Documents/report.md`, `John ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 7)}`, {
+    bug: 'structure-rules.ts homePath() ends the user name at a space, leaving "~ <surname>/Documents"; for /Users/ and C:\\Users\\ read up to the next path separator.',
+    expected: 'Opened ~/Documents/report.md',
+  });
+  return list;
+}
+
+describe('e2e: leak hunt — secrets in the shapes agents paste, through a default-redacted export', function () {
+  const list = probes();
+  let ws: PlantedWorkspace;
+  let contents: ExportContents;
+  let run: CliResult;
+
+  before(async () => {
+    const rows: RowSpec[] = list.map((p, i) => ({ table: 'probes', key: 'id', values: { id: i + 1, label: p.label, body: p.text } }));
+    const fixture: Fixture = { rows: [], secrets: Object.fromEntries(list.map((p) => [p.label, p.secret])), nearMisses: [], homes: [] };
+    ws = await plantWorkspace({ fixture, rows, extraSql: ['CREATE TABLE probes (id INTEGER PRIMARY KEY, label TEXT NOT NULL, body TEXT NOT NULL)'] });
+    // Exit 0 also says the leak scan let every probe through: what the rules miss here, it misses too.
+    run = await cliIn(ws.dir, ['db', 'export', '--format', 'json', '--tables', 'probes', '--output', 'probes.json']);
+    expectOk(run);
+    contents = await readExport(path.join(ws.dir, 'probes.json'));
+  });
+  after(() => removeTempDir(ws?.dir));
+
+  for (const [i, p] of list.entries()) {
+    (p.bug ? it.skip : it)(`${p.bug ? 'BUG: LEAK: ' : ''}${p.label}${p.bug ? ` — ${p.bug}` : ''}`, () => {
+      const row = contents.tables['probes']!.find((x) => x['id'] === i + 1)!;
+      const texts = [{ where: 'the probe row', text: String(row['body']) }, ...contents.texts.map((text, k) => ({ where: `export text #${k}`, text })), { where: 'stdout', text: run.stdout }, { where: 'stderr', text: run.stderr }];
+      expect(findFragments(texts, { [p.label]: p.secret }).map((l) => `${l.fragment} in ${l.where}`)).to.deep.equal([]);
+      if (p.expected) expect(row['body']).to.equal(p.expected);
+      else expect(String(row['body'])).to.match(/\[REDACTED\]/);
+    });
+  }
+});
