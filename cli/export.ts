@@ -80,8 +80,12 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
     printPlan(ctx, await planExport(options));
     return null;
   }
-  if (options.redact === false) ctx.out.warn('redaction is OFF (--no-redact): the output holds secrets as they are in the database; do not share it');
   const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
+  if (!job.plan.header.redaction.enabled) {
+    const why = options.redact === false ? '--no-redact' : 'export.redact_by_default: false';
+    ctx.out.warn(`redaction is OFF (${why}): the output holds secrets as they are in the database; do not share it`);
+  }
+  for (const rule of job.plan.unmatchedRules) ctx.out.warn(unmatched(rule));
   printHeader(ctx, job.plan);
   const result = await job.run();
   printResult(ctx, result, result.redaction ? summaryLines(result.redaction) : []);
@@ -110,6 +114,10 @@ function toOptions(ctx: Context, flags: ExportFlags): ExportOptions {
   };
 }
 
+function unmatched(rule: string): string {
+  return `column ${rule} matches no column of the exported tables`;
+}
+
 function where(ctx: Context, plan: Pick<ExportPlan, 'layout'>): string {
   const { layout } = plan;
   if (layout.kind === 'stdout') return 'standard output';
@@ -135,7 +143,7 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
     }
   }
   for (const skipped of plan.skippedTables) lines.push(`  ${skipped}: skipped (virtual table)`);
-  for (const rule of plan.unmatchedRules) lines.push(`  ⚠ column rule ${rule} matches no column of the exported tables`);
+  for (const rule of plan.unmatchedRules) lines.push(`  ⚠ ${unmatched(rule)}`);
   if (out.json) out.emitJson({ ok: true, dryRun: true, ...plan });
   else for (const line of lines) out.data(line);
 }

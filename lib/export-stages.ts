@@ -121,32 +121,53 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
   });
 }
 
+/** Column names an independent scan treats as holding secrets (not the redaction rules' list). */
+const SECRET_NAMED = /pass|pwd|secret|token|key|auth|cred|private|session|cookie/i;
+
+export interface RowLeakScanOptions {
+  /**
+   * Scan every text value (the sqlite format, whose output is a database file rather than text).
+   * Otherwise only what the byte-level scan cannot see: BLOBs (written as base64) and values of
+   * secret-named columns (in CSV the name is only in the header line).
+   */
+  readonly allStrings: boolean;
+}
+
 /**
- * The leak scan for the sqlite format, whose output is a database file rather than text: every
- * text value (and BLOB holding UTF-8) is scanned as the rows go into the file.
+ * The leak scan on rows, as they go to the serializer: BLOBs are read as text (UTF-8, else byte
+ * for byte), and a value of a secret-named column is scanned as `name=value` so a random-looking
+ * password is caught even where the output has no name beside it.
  */
-export function createRowLeakScan(detector: LeakDetector): Transform {
+export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOptions): Transform {
   let table: TableSchema | null = null;
+  let named: boolean[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const asText = (value: Uint8Array): string => {
+    try {
+      return decoder.decode(value);
+    } catch {
+      return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+    }
+  };
+  const scan = (value: unknown, column: number): ReturnType<LeakDetector['scan']>[number] | undefined => {
+    const isText = typeof value === 'string';
+    if (!isText && !(value instanceof Uint8Array)) return undefined;
+    if (isText && !options.allStrings && !named[column]) return undefined;
+    const text = isText ? value : asText(value);
+    return detector.scan(text)[0] ?? (named[column] ? detector.scan(`${table!.columns[column]!.name}=${text}`)[0] : undefined);
+  };
   return new Transform({
     objectMode: true,
     highWaterMark: RECORD_HIGH_WATER_MARK,
     transform(record: ExportRecord, _encoding, callback) {
-      if (record.kind === 'table') table = record.table;
+      if (record.kind === 'table') {
+        table = record.table;
+        named = record.table.columns.map((c) => SECRET_NAMED.test(c.name));
+      }
       if (record.kind === 'rows' && table) {
         for (const row of record.rows) {
           for (let i = 0; i < row.length; i++) {
-            const value = row[i];
-            let text: string | null = null;
-            if (typeof value === 'string') text = value;
-            else if (value instanceof Uint8Array) {
-              try {
-                text = decoder.decode(value);
-              } catch {
-                text = null;
-              }
-            }
-            const hit = text === null ? undefined : detector.scan(text)[0];
+            const hit = scan(row[i], i);
             if (hit) {
               callback(leakError(hit.detector, hit.fingerprint, table.name, table.columns[i]?.name));
               return;
@@ -160,6 +181,6 @@ export function createRowLeakScan(detector: LeakDetector): Transform {
 }
 
 export function leakError(detector: string, fingerprint: string, table?: string, column?: string): AcodeError {
-  const where = table ? ` in ${table}${column ? `.${column}` : ''}` : '';
+  const where = table ? ` in ${table.startsWith('the ') ? table : `table ${table}`}${column ? `, column ${column}` : ''}` : '';
   return new AcodeError('ACODE-EXP-003', `detector ${detector} matched${where} (fingerprint ${fingerprint})`, { context: { table, column, detector, fingerprint } });
 }

@@ -1,14 +1,15 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { createHashTap, readTar } from '../transforms/index.js';
+import { readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME } from './export-manifest.js';
 import { createSelection } from './export-source.js';
-import { createRowLeakScan, TableOffsets } from './export-stages.js';
+import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
 import { runPipeline, type PipelineStage } from './pipeline.js';
 import { stage, type RunOptions } from './progress.js';
 import { createLeakDetector, type LeakDetector } from './redaction/index.js';
@@ -55,7 +56,7 @@ export async function verifyExport(options: ExportVerifyOptions): Promise<Export
     return finish(null);
   }
   try {
-    if (located.manifest) await checkExportChecksums(source, located, options);
+    if (located.manifest) await checkExportChecksums(source, located, options, false);
     checks.push({ name: 'checksum', ok: true, label: 'Checksums match the manifest' });
   } catch (err) {
     if (!(err instanceof AcodeError)) throw err;
@@ -81,7 +82,15 @@ function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signa
   return runPipeline(stages, signal);
 }
 
+/** A manifest repeats table definitions and metadata: it is scanned like the data. */
+async function scanManifestFile(file: string, detector: LeakDetector): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  const hit = text === null ? undefined : detector.scan(text)[0];
+  if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
+}
+
 async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions): Promise<void> {
+  await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : `${source}.manifest.json`, detector);
   switch (kind) {
     case 'json':
     case 'ndjson':
@@ -96,7 +105,7 @@ async function scanExport(source: string, kind: ExportKind, gzip: boolean, detec
         createReadStream(source),
         async (name, entry) => {
           if (name === BUNDLE_MANIFEST_NAME) {
-            await runPipeline([entry, createHashTap(), discard()], options.signal);
+            await scanBytes(entry, false, detector, options.signal, `the manifest ${name}`);
             return;
           }
           await scanBytes(entry, false, detector, options.signal, name.replace(/\.[a-z]+$/, ''));
@@ -107,7 +116,11 @@ async function scanExport(source: string, kind: ExportKind, gzip: boolean, detec
     case 'sqlite': {
       const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
       try {
-        await runPipeline([Readable.from(snapshot.records(), { objectMode: true }), createRowLeakScan(detector), discard(true)], options.signal);
+        for (const table of snapshot.tables) {
+          const hit = detector.scan([table.schema.sql ?? '', ...table.schema.indexes].join('\n'))[0];
+          if (hit) throw leakError(hit.detector, hit.fingerprint, `the definition of ${table.schema.name}`);
+        }
+        await runPipeline([Readable.from(snapshot.records(), { objectMode: true }), createRowLeakScan(detector, { allStrings: true }), discard(true)], options.signal);
       } finally {
         snapshot.close();
       }

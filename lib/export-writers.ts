@@ -13,8 +13,8 @@ import { AcodeError } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
-import { createRowLeakScan, createSerializer, createTableProgress, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { createRowLeakScan, createSerializer, createTableProgress, leakError, TableOffsets } from './export-stages.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
@@ -44,6 +44,19 @@ export interface WrittenOutput {
 
 const EXTENSION: Record<ExportFormat, string> = { json: 'json', ndjson: 'ndjson', csv: 'csv', sqlite: 'db' };
 
+/**
+ * Writes a manifest, leak-scanned first when redacting: it repeats table definitions and
+ * metadata, and must not carry what the data itself may not.
+ */
+async function writeManifest(args: WriteOutputArgs, file: string, manifest: ExportManifest): Promise<void> {
+  const text = serializeExportManifest(manifest);
+  if (args.redact) {
+    const hit = createLeakDetector({ allow: args.allowScanHits }).scan(text)[0];
+    if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
+  }
+  await writeFileAtomic(file, text);
+}
+
 /** Writes an export in its layout: one stream, a SQLite file, a folder of tables, or a tar bundle. */
 export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
@@ -53,10 +66,17 @@ export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput>
   return writeStream(args);
 }
 
-/** Row source → redaction → per-table progress: the object-mode head every layout shares. */
+/**
+ * Row source → redaction → row-level leak scan → per-table progress: the object-mode head every
+ * layout shares. The row scan reads what the byte scan after the serializer cannot (BLOBs as
+ * text, bare values of secret-named columns) — or, for the sqlite format, everything.
+ */
 function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
   const stages: (Readable | Transform)[] = [args.records()];
-  if (args.redact) stages.push(createRedactTransform(args.redact));
+  if (args.redact) {
+    stages.push(createRedactTransform(args.redact));
+    stages.push(createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }), { allStrings: args.layout.format === 'sqlite' }));
+  }
   stages.push(createTableProgress(args.snapshot, args.onProgress));
   return stages;
 }
@@ -88,13 +108,13 @@ async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<
   const files: ExportFileEntry[] = [{ name: layout.path ? path.basename(layout.path) : '-', bytes: digest.bytes, sha256: digest.sha256 }];
   const manifest = args.buildManifest(files);
   if (layout.kind === 'stdout') {
-    if (args.manifestFile) await writeFileAtomic(args.manifestFile, serializeExportManifest(manifest));
+    if (args.manifestFile) await writeManifest(args, args.manifestFile, manifest);
     return { manifest, manifestPath: args.manifestFile };
   }
   await sink.commit();
   const manifestPath = `${layout.path}.manifest.json`;
   try {
-    await writeFileAtomic(manifestPath, serializeExportManifest(manifest));
+    await writeManifest(args, manifestPath, manifest);
   } catch (err) {
     await removeQuietly(layout.path);
     throw err;
@@ -107,18 +127,20 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
   const scratch = await createScratch();
   const tmp = layout.kind === 'file' && !layout.gzip ? tempPathFor(layout.path!) : path.join(scratch.dir, 'export.db');
   try {
-    const scan = args.redact ? [createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }))] : [];
-    await runPipeline([...headStages(args), ...scan, createSqliteExportWriter(tmp)], args.signal);
+    await runPipeline([...headStages(args), createSqliteExportWriter(tmp)], args.signal);
     if (layout.kind === 'file' && !layout.gzip) {
       const digest = await sha256File(tmp, { signal: args.signal });
-      if (args.force && (await exists(layout.path!))) await rename(tmp, layout.path!);
-      else await publishUnique(tmp, path.dirname(layout.path!), () => path.basename(layout.path!), async () => false).catch((err: unknown) => {
-        throw (err as { code?: string }).code === 'EEXIST' || String(err).includes('no free file name') ? outputExists(layout.path!) : err;
-      });
-      const files = [{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }];
-      const manifest = args.buildManifest(files);
+      const manifest = args.buildManifest([{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }]);
       const manifestPath = `${layout.path}.manifest.json`;
-      await writeFileAtomic(manifestPath, serializeExportManifest(manifest));
+      await publishFile(tmp, layout.path!, args.force).catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'EEXIST' ? outputExists(layout.path!) : err;
+      });
+      try {
+        await writeManifest(args, manifestPath, manifest);
+      } catch (err) {
+        await removeQuietly(layout.path);
+        throw err;
+      }
       return { manifest, manifestPath };
     }
     const sink = finalSink(args);
@@ -149,29 +171,39 @@ type OpenTable = (table: TableSchema) => { readonly input: Writable; readonly do
  * the records of the next table wait until the last one's output has finished.
  */
 async function routeTables(args: WriteOutputArgs, openTable: OpenTable): Promise<void> {
-  await runPipeline([
-    ...headStages(args),
-    async function route(source: AsyncIterable<ExportRecord>): Promise<void> {
-      let current: { input: Writable; done: Promise<void> } | null = null;
-      try {
-        for await (const record of source) {
-          if (record.kind === 'table') current = openTable(record.table);
-          if (!current || record.kind === 'header' || record.kind === 'summary') continue;
-          if (!current.input.write(record)) await Promise.race([new Promise((resolve) => current!.input.once('drain', resolve)), current.done]);
-          if (record.kind === 'table-end') {
-            current.input.end();
-            await current.done;
-            current = null;
+  // Leaving `for await` early destroys the source with an AbortError, which pipeline() reports
+  // first; the table's own failure (a leak-scan hit, a full disk) is the one the user needs.
+  let failure: unknown = null;
+  try {
+    await runPipeline([
+      ...headStages(args),
+      async function route(source: AsyncIterable<ExportRecord>): Promise<void> {
+        let current: { input: Writable; done: Promise<void> } | null = null;
+        try {
+          for await (const record of source) {
+            if (record.kind === 'table') current = openTable(record.table);
+            if (!current || record.kind === 'header' || record.kind === 'summary') continue;
+            if (!current.input.write(record)) await Promise.race([new Promise((resolve) => current!.input.once('drain', resolve)), current.done]);
+            if (record.kind === 'table-end') {
+              current.input.end();
+              await current.done;
+              current = null;
+            }
+          }
+        } catch (err) {
+          failure = err;
+          throw err;
+        } finally {
+          if (current) {
+            current.input.destroy(new AcodeError('ACODE-EXP-001', 'export stopped'));
+            await current.done.catch(() => {});
           }
         }
-      } finally {
-        if (current) {
-          current.input.destroy(new AcodeError('ACODE-EXP-001', 'export stopped'));
-          await current.done.catch(() => {});
-        }
-      }
-    },
-  ], args.signal);
+      },
+    ], args.signal);
+  } catch (err) {
+    throw failure ?? err;
+  }
 }
 
 /** Per-table serialization: a JSON or NDJSON table file is a whole document with the export's header. */
@@ -230,7 +262,7 @@ async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
       };
     });
     const manifest = args.buildManifest(files);
-    await writeFileAtomic(path.join(tmpDir, BUNDLE_MANIFEST_NAME), serializeExportManifest(manifest));
+    await writeManifest(args, path.join(tmpDir, BUNDLE_MANIFEST_NAME), manifest);
     await fsyncDir(tmpDir);
     if (await exists(final)) {
       const old = tempPathFor(final);
@@ -273,7 +305,7 @@ async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
     });
     const inner = args.buildManifest(entries.map(({ path: _p, ...entry }) => entry));
     const innerPath = path.join(scratch.dir, BUNDLE_MANIFEST_NAME);
-    await writeFileAtomic(innerPath, serializeExportManifest(inner));
+    await writeManifest(args, innerPath, inner);
     const packer = createTarPacker({ mtime: new Date(args.header.createdAt) });
     const sink = finalSink(args);
     const written = runPipeline([packer.readable, ...(layout.gzip ? [createGzip()] : []), sink], args.signal);

@@ -3,13 +3,13 @@ import { Readable, type Transform, type Writable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
 import { EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
-import { ensureDir } from './fs-atomic.js';
+import { ensureDir, exists } from './fs-atomic.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary, type TableSchema } from './records.js';
 import { compileRedaction, type ColumnPlan, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -68,6 +68,8 @@ interface Prepared {
   readonly policy: RedactionPolicy | null;
   readonly header: ExportHeader;
   readonly plans: ReadonlyMap<string, TablePlan>;
+  /** Table definitions as they go out: through the content rules when redacting (a DEFAULT can hold a key). */
+  readonly schemas: ReadonlyMap<string, TableSchema>;
 }
 
 /** An export with its snapshot open and its layout decided: look at `plan`, then `run()` or `close()`. */
@@ -129,13 +131,17 @@ async function run(prepared: Prepared): Promise<ExportResult> {
     },
   };
   try {
+    // Refuse before the work, not after it: the sinks refuse again at the rename, atomically.
+    if (layout.path && !options.force && (await exists(layout.path))) {
+      throw new AcodeError('ACODE-EXP-007', `${layout.path} exists`, { context: { file: layout.path } });
+    }
     // The export folder of the config is ours to create; any other folder must already exist.
     if (layout.path && path.dirname(layout.path) === path.resolve(options.config.export.path)) await ensureDir(path.dirname(layout.path));
     const written = await writeOutput({
       layout,
       header,
       snapshot,
-      records: () => Readable.from(allRecords(header, snapshot, summary), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
+      records: () => Readable.from(allRecords(header, snapshot, prepared.schemas, summary), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
       redact: redactor && policy ? { policy, redactor } : null,
       allowScanHits: [...options.config.export.allowScanHits, ...(options.allowScanHits ?? [])],
       force: Boolean(options.force),
@@ -205,7 +211,8 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       redaction: { enabled: policy !== null, rules: (policy?.rules ?? []).map((r) => ({ name: r.name, kind: r.kind })) },
       tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn })),
     };
-    return { options, format, snapshot, layout, policy, header, plans };
+    const schemas = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? redactSchema(policy, t.schema) : t.schema]));
+    return { options, format, snapshot, layout, policy, header, plans, schemas };
   } catch (err) {
     snapshot.close();
     throw err;
@@ -214,6 +221,19 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
 
 function homeless(file: string): string {
   return file.replace(/^(\/home\/[^/]+|\/Users\/[^/]+|[A-Za-z]:\\Users\\[^\\]+)(?=[/\\]|$)/, '~');
+}
+
+/**
+ * A table definition through the content rules: a DEFAULT or CHECK clause can hold a key as
+ * surely as a row can. Counted apart from the rows (its own redactor): the summary counts data.
+ */
+function redactSchema(policy: RedactionPolicy, schema: TableSchema): TableSchema {
+  const texts = [schema.sql, ...schema.indexes];
+  const rows = texts.map((text) => [text]);
+  const definitions: TableSchema = { name: schema.name, sql: null, columns: [{ name: 'definition', type: 'TEXT', notNull: false, primaryKey: 0 }], indexes: [] };
+  policy.createRedactor().redactRows(schema.name, policy.plan(definitions), rows);
+  const [sql, ...indexes] = rows.map((row) => row[0] as string | null);
+  return { ...schema, sql: sql ?? null, indexes: indexes as string[] };
 }
 
 function keepAll(table: string, columns: readonly string[]): TablePlan {
@@ -236,9 +256,11 @@ function toPlan(prepared: Prepared): ExportPlan {
   };
 }
 
-async function* allRecords(header: ExportHeader, snapshot: Snapshot, summary: ExportSummary): AsyncGenerator<ExportRecord> {
+async function* allRecords(header: ExportHeader, snapshot: Snapshot, schemas: ReadonlyMap<string, TableSchema>, summary: ExportSummary): AsyncGenerator<ExportRecord> {
   yield { kind: 'header', header };
-  yield* snapshot.records();
+  for await (const record of snapshot.records()) {
+    yield record.kind === 'table' ? { ...record, table: schemas.get(record.table.name) ?? record.table } : record;
+  }
   yield { kind: 'summary', summary };
 }
 
@@ -249,7 +271,7 @@ function buildManifest(prepared: Prepared, files: readonly ExportFileEntry[], re
     formatVersion: EXPORT_MANIFEST_VERSION,
     header,
     layout: { kind: layout.archive ? 'tar' : layout.kind === 'folder' ? 'folder' : 'file', compression: layout.gzip ? 'gzip' : 'none' },
-    schemas: snapshot.tables.map((t) => t.schema),
+    schemas: snapshot.tables.map((t) => prepared.schemas.get(t.schema.name) ?? t.schema),
     tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn, file: files.find((f) => f.table === t.schema.name)?.name })),
     skippedTables: snapshot.skipped,
     redaction: { enabled: policy !== null, rules: header.redaction.rules, summary: redactor?.summary() ?? null },

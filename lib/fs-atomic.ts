@@ -114,6 +114,26 @@ export async function publishUnique(
   throw new Error(`no free file name in ${dir}`);
 }
 
+/**
+ * Moves a finished temporary file to `final`. Without `replace` an existing file is never
+ * overwritten (a hard link fails atomically; the error keeps code EEXIST); with it, rename does.
+ */
+export async function publishFile(tmp: string, final: string, replace: boolean): Promise<void> {
+  if (replace) {
+    await rename(tmp, final);
+  } else {
+    try {
+      await link(tmp, final);
+      await unlink(tmp);
+    } catch (err) {
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(systemCode(err) ?? '')) throw err;
+      if (await exists(final)) throw Object.assign(new Error(`${final} exists`), { code: 'EEXIST' });
+      await rename(tmp, final);
+    }
+  }
+  await fsyncDir(path.dirname(final));
+}
+
 /** Writes a whole small file (a manifest) under a temporary name, syncs it and renames it into place. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
   const tmp = tempPathFor(file);

@@ -7,11 +7,11 @@ import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import { sha256File } from './checksum.js';
 import type { AcodeConfig, ExportFormat } from './config.js';
-import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
-import { ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from './fs-atomic.js';
+import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
@@ -80,9 +80,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     db = null;
     if (created) {
       await fsyncFile(file);
-      await publishUnique(file, path.dirname(target), (seq) => {
-        if (seq > 0) throw new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`);
-        return path.basename(target);
+      await publishFile(file, target, false).catch((err: unknown) => {
+        throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`) : err;
       });
     }
     const redacted = Boolean(seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);

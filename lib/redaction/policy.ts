@@ -137,7 +137,7 @@ export class Policy implements PolicyCore {
   unmatchedColumnRules(tables: readonly TableSchema[]): string[] {
     const names = tables.flatMap((t) => t.columns.map((c) => c.name));
     const rules = [...this.#config.columns.map((c) => ({ name: c.info.name, globs: c.globs, matches: c.matches })), ...this.#config.content.filter((c) => c.globs).map((c) => ({ name: c.rule.info.name, globs: c.globs!, matches: c.matches! }))];
-    return rules.filter((r) => !names.some(r.matches)).map((r) => `rule '${r.name}' (column ${r.globs.map((g) => JSON.stringify(g)).join(', ')}) matched no column of the exported tables`);
+    return rules.filter((r) => !names.some(r.matches)).map((r) => `rule '${r.name}' (column ${r.globs.map((g) => JSON.stringify(g)).join(', ')})`);
   }
 
   #ruleSet(rules: readonly ContentRule[]): RuleSet {

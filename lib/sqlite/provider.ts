@@ -2,8 +2,8 @@ import { copyFile, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
-import { AcodeError, describeCause } from '../errors.js';
-import { ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor } from '../fs-atomic.js';
+import { AcodeError, describeCause, systemCode } from '../errors.js';
+import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -168,9 +168,8 @@ async function restoreAsNewFile(file: string, livePath: string, options: RunOpti
     await copyFile(file, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
-    await publishUnique(tmp, path.dirname(livePath), (seq) => {
-      if (seq > 0) throw new AcodeError('ACODE-BAK-002', `${livePath} appeared while restoring; nothing was replaced`);
-      return path.basename(livePath);
+    await publishFile(tmp, livePath, false).catch((err: unknown) => {
+      throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-BAK-002', `${livePath} appeared while restoring; nothing was replaced`) : err;
     });
   } finally {
     await removeQuietly(tmp);

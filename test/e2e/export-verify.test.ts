@@ -106,8 +106,7 @@ describe('e2e: acode db export verify <path>', function () {
     expectFailed(r, 'lonely.json', 'manifest');
   });
 
-  // BUG: the checksum problem is worded for import ("…; nothing was imported") in a verify report.
-  it.skip('BUG: the checksum problem in a verify report does not talk about an import', async () => {
+  it('the checksum problem in a verify report does not talk about an import', async () => {
     for (const suffix of ['', '.manifest.json']) await writeFile(path.join(ws.dir, `edited.json${suffix}`), await readFile(path.join(ws.dir, `clean.json${suffix}`)));
     await flipTitleCase(path.join(ws.dir, 'edited.json'));
     const r = await cliIn(ws.dir, ['db', 'export', 'verify', 'edited.json']);

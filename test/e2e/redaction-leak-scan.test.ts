@@ -71,10 +71,7 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
         expect(await walkFiles(tmp)).to.deep.equal([]);
       });
 
-      // BUG: with one file per table (routeTables), the table pipeline's ACODE-EXP-003 is replaced by the
-      // abort of the outer pipeline: "ACODE-EXP-001 Export failed: … interrupted", with no fingerprint to allow.
-      const multiFile = f.label === 'CSV folder' || f.label === 'CSV tar.gz';
-      (multiFile ? it.skip : it)(`${multiFile ? 'BUG: ' : ''}${f.label}: the error is ACODE-EXP-003 naming detector, table, column and fingerprint`, async () => {
+      it(`${f.label}: the error is ACODE-EXP-003 naming detector, table, column and fingerprint`, async () => {
         const r = await cliIn(ws.dir, ['db', 'export', ...f.args]);
         expectLeakFailure(r, ws, { detector: 'vendor_token', table: 'notes_t', column: 'body' });
         expect(r.stderr).to.match(/fingerprint [0-9a-f]{16}/);
@@ -184,13 +181,11 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
       expectLeakFailure(r, ws, { detector: 'secret_assignment', table: 'db_logins', column: 'password' });
     });
 
-    // BUG: the SQLite row scan looks at each value alone and a CSV row has its column names only in
-    // the header line, so a random password under a `password` column passes both unseen.
     for (const f of [
       { label: 'CSV', args: ['--format', 'csv', '--tables', 'db_logins', '--output', 'out/x.csv'] },
       { label: 'SQLite', args: ['--format', 'sqlite', '--output', 'out/x.db'] },
     ]) {
-      it.skip(`BUG: ${f.label}: the scan must catch it too (it names the column, as JSON does)`, async () => {
+      it(`${f.label}: the scan must catch it too (it names the column, as JSON does)`, async () => {
         const r = await cliIn(ws.dir, ['db', 'export', ...f.args]);
         expectLeakFailure(r, ws, { detector: 'secret_assignment', table: 'db_logins', column: 'password' });
       });
@@ -213,19 +208,17 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
       expectLeakFailure(r, ws, { detector: 'vendor_token', table: 'files', column: 'data' });
     });
 
-    // BUG: JSON, NDJSON and CSV write BLOBs as base64, and the byte-level scan never decodes them.
     for (const f of [
       { label: 'JSON', args: ['--format', 'json', '--output', 'out/x.json'] },
       { label: 'CSV', args: ['--format', 'csv', '--tables', 'files', '--output', 'out/x.csv'] },
     ]) {
-      it.skip(`BUG: ${f.label}: a BLOB holding UTF-8 text with a token fails the export (the scan must read the BLOB, not its base64)`, async () => {
+      it(`${f.label}: a BLOB holding UTF-8 text with a token fails the export (the scan must read the BLOB, not its base64)`, async () => {
         const r = await cliIn(ws.dir, ['db', 'export', ...f.args]);
         expectLeakFailure(r, ws, { detector: 'vendor_token', table: 'files', column: 'data' });
       });
     }
 
-    // BUG: createRowLeakScan skips BLOBs that are not valid UTF-8, where the redactor reads them as latin1.
-    it.skip('BUG: SQLite: a binary BLOB with an ASCII AWS key inside fails the export', async () => {
+    it('SQLite: a binary BLOB with an ASCII AWS key inside fails the export', async () => {
       const bin = await isolated(RULES_OFF, ['CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB)'], [
         { table: 'files', key: 'id', values: { id: 1, data: { blob: 'latin1', prefix: Buffer.from([0xff, 0x00]), parts: [` ${akia} `] } } },
       ], { akia });
@@ -255,13 +248,12 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
       else expect(r.stderr).to.include('ACODE-EXP-003');
     });
 
-    // BUG: table definitions (sql) go to manifest.json and into the SQLite export unredacted and unscanned.
     for (const f of [
       { label: 'CSV folder (manifest.json)', args: ['--format', 'csv', '--output', 'out/s.csv'], target: 'out/s' },
       { label: 'CSV single table (its .manifest.json)', args: ['--format', 'csv', '--tables', 'billing', '--output', 'out/b.csv'], target: 'out/b.csv' },
       { label: 'SQLite (CREATE TABLE in the file)', args: ['--format', 'sqlite', '--output', 'out/s.db'], target: 'out/s.db' },
     ]) {
-      it.skip(`BUG: LEAK: ${f.label}: the key in the DEFAULT clause survives a default-redacted export`, async () => {
+      it(`${f.label}: the key in the DEFAULT clause survives a default-redacted export`, async () => {
         const r = await cliIn(ws.dir, ['db', 'export', ...f.args]);
         if (r.code !== 0) {
           expect(r.stderr).to.include('ACODE-EXP-003');
@@ -272,8 +264,7 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
       });
     }
 
-    // BUG: verifyExport hashes manifest.json (and reads the SQLite schema) but leak-scans only table data.
-    it.skip('BUG: LEAK: export verify fails a CSV folder whose only secret is the key in manifest.json', async () => {
+    it('export verify fails a CSV folder whose only secret is the key in manifest.json', async () => {
       expectOk(await cliIn(ws.dir, ['db', 'export', '--no-redact', '--format', 'csv', '--output', 'out/v.csv']));
       const r = await cliIn(ws.dir, ['db', 'export', 'verify', 'out/v']);
       expect(r.code, r.stdout).to.equal(2);
