@@ -116,6 +116,9 @@ class Packer implements TarPacker {
           entry = this.#pack.entry(header, (err) => (err ? fail(err) : ok()));
         });
         entryDone.catch(() => {});
+        // A destroyed pack destroys its open entry with the same error; the entry's callback
+        // (entryDone) already reports it, and an 'error' nobody listens to would crash the process.
+        entry.on('error', () => {});
         // Only `size` bytes: a file that grows meanwhile still matches the size in the header.
         if (size > 0) {
           for await (const chunk of file.createReadStream({ start: 0, end: size - 1, autoClose: false })) {

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
+import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 
@@ -33,7 +35,7 @@ export class SqliteExportWriter extends Writable {
 
   constructor(file: string) {
     super({ objectMode: true, highWaterMark: 4 });
-    this.#db = openSqlite(file, { create: true, role: 'export' });
+    this.#db = openExportFile(file);
     this.#db.pragma('journal_mode = OFF');
     this.#db.pragma('synchronous = OFF');
     this.#db.pragma('foreign_keys = OFF');
@@ -99,6 +101,23 @@ export class SqliteExportWriter extends Writable {
       this.#db.close();
     }
     callback(error);
+  }
+}
+
+/**
+ * The fresh file of a SQLite export. A folder that is missing or not writable is the same
+ * ACODE-EXP-008 the other formats' file sinks give, not a "database" or "backup folder" error.
+ */
+function openExportFile(file: string): SqliteDb {
+  try {
+    return openSqlite(file, { create: true, role: 'export' });
+  } catch (err) {
+    const cause = err instanceof AcodeError && err.cause !== undefined ? err.cause : err;
+    const code = systemCode(cause) ?? '';
+    if (['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR'].includes(code) || code.startsWith('SQLITE_CANTOPEN')) {
+      throw new AcodeError('ACODE-EXP-008', `cannot create a file in ${path.dirname(file)}: ${describeCause(cause)}`, { cause, context: { file } });
+    }
+    throw err;
   }
 }
 

@@ -121,7 +121,7 @@ export class ImportLoader extends Writable {
       const key = keyCols.length
         ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type)}`).join(', ')
         : describeCause(err);
-      return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)}); nothing was imported`, {
+      return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)})`, {
         cause: err,
         context: { table: table.name, key },
       });

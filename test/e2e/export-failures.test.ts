@@ -1,0 +1,297 @@
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { AcodeError } from '../../lib/errors.js';
+import { exportDatabase } from '../../lib/export.js';
+import type { ExportManifest } from '../../lib/export-manifest.js';
+import { lines, runCli, spawnCli, type CliResult } from '../support/cli.js';
+import { digestOfFile, FakeTerminal, runShell, treeOf } from '../support/export-files.js';
+import { contentDigest } from '../support/sqlite.js';
+import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+import { mountTmpfs, unmount } from '../support/tmpfs.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const AT = { ACODE_NOW: '2024-01-20T14:30:45Z' };
+const TABLES = 'appr_approvals, conv_chats, conv_messages, conv_runs, credentials, schema_version, sess_sessions, settings';
+const OPTIONS_HINT = ' — see `acode db export --help`';
+const NOT_DATE = "is not an ISO 8601 date (2024-01-20) or date-time (2024-01-20T14:30:00Z)";
+const NOT_WRITABLE_HINT = ' — check the folder exists and can be written, or choose another --output';
+const INTERRUPTED = ': interrupted — nothing was kept; run the command again when you are ready';
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/** The one line a failure ends with. */
+function lastLine(r: CliResult): string {
+  return lines(r.stderr).at(-1) ?? '';
+}
+
+describe('e2e: export failures leave nothing half-written', function () {
+  let ws: SeededWorkspace;
+  let dbDigest: string;
+  let before: Record<string, string>;
+
+  beforeEach(async () => {
+    ws = await createWorkspace({ database: 'demo' });
+    dbDigest = contentDigest(ws.db);
+    before = await treeOf(ws.dir);
+  });
+  afterEach(() => removeTempDir(ws.dir));
+
+  const cli = (args: readonly string[], env: Record<string, string> = {}) => runCli(['db', 'export', ...args], { workspace: ws.dir, env: { ...AT, ...env } });
+
+  async function expectNothingWritten(): Promise<void> {
+    expect(await treeOf(ws.dir), 'the workspace folder is unchanged').to.deep.equal(before);
+    expect(contentDigest(ws.db)).to.equal(dbDigest);
+  }
+
+  describe('bad options: exit 64, one line naming the problem, nothing written', () => {
+    for (const [label, args, line] of [
+      ['an unknown table', ['--tables', 'nope,conv_chats'], `✗ ACODE-EXP-004 Unknown table: 'nope' not in the database; tables: ${TABLES} — use one of the tables listed`],
+      ['an unknown excluded table', ['--exclude-tables', 'ghost'], `✗ ACODE-EXP-004 Unknown table: 'ghost' not in the database; tables: ${TABLES} — use one of the tables listed`],
+      ['an unknown format', ['--format', 'xml'], "✗ ACODE-USE-001 Invalid usage: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are json, ndjson, csv, sqlite. — see `acode --help` or `acode <command> --help`"],
+      ['--since after --until', ['--since', '2024-02-01', '--until', '2024-01-01'], `✗ ACODE-EXP-006 Invalid export options: --since 2024-02-01 is not before --until 2024-01-01${OPTIONS_HINT}`],
+      ['--since equal to a date-time --until', ['--since', '2024-01-01T10:00:00Z', '--until', '2024-01-01T10:00:00Z'], `✗ ACODE-EXP-006 Invalid export options: --since 2024-01-01T10:00:00Z is not before --until 2024-01-01T10:00:00Z${OPTIONS_HINT}`],
+      ['a word for a date', ['--since', 'yesterday'], `✗ ACODE-EXP-006 Invalid export options: --since 'yesterday' ${NOT_DATE}${OPTIONS_HINT}`],
+      ['a day that does not exist', ['--until', '2024-02-30'], `✗ ACODE-EXP-006 Invalid export options: --until '2024-02-30' ${NOT_DATE}${OPTIONS_HINT}`],
+      ['month 13', ['--since', '2024-13-01'], `✗ ACODE-EXP-006 Invalid export options: --since '2024-13-01' ${NOT_DATE}${OPTIONS_HINT}`],
+      ['a date without dashes', ['--since', '20240101'], `✗ ACODE-EXP-006 Invalid export options: --since '20240101' ${NOT_DATE}${OPTIONS_HINT}`],
+      ['sqlite in a tar bundle', ['--format', 'sqlite', '--output', 'x.tar'], `✗ ACODE-EXP-006 Invalid export options: the sqlite format is a single database file; --archive tar applies to json, ndjson and csv${OPTIONS_HINT}`],
+      ['every table excluded', ['--tables', 'settings', '--exclude-tables', 'settings'], `✗ ACODE-EXP-006 Invalid export options: no table left to export after --tables/--exclude-tables${OPTIONS_HINT}`],
+    ] as const) {
+      it(label, async () => {
+        // --output first: a case's own --output (x.tar) comes later and wins.
+        const r = await cli(['--output', 'out.json', ...args]);
+        expect(r.code, r.stderr).to.equal(64);
+        expect(r.stdout).to.equal('');
+        expect(lastLine(r)).to.equal(line);
+        await expectNothingWritten();
+      });
+    }
+  });
+
+  describe('several CSV tables to a terminal: refused, exit 64, nothing written to it', () => {
+    it('the library, given a stdout that is a terminal: ACODE-EXP-006, no byte written', async () => {
+      const stdout = new FakeTerminal();
+      const err = await exportDatabase({ config: await ws.config(), format: 'csv', output: '-', stdout, redact: false }).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(AcodeError);
+      expect((err as AcodeError).code).to.equal('ACODE-EXP-006');
+      expect((err as AcodeError).message).to.equal('Invalid export options: refusing to write a tar stream to a terminal');
+      expect((err as AcodeError).hint).to.equal('give --output FILE, or pipe the output into a file or program');
+      expect(stdout.chunks).to.deep.equal([]);
+      await expectNothingWritten();
+    });
+
+    it('one CSV table may go to a terminal: the plain CSV, nothing else', async () => {
+      const stdout = new FakeTerminal();
+      await exportDatabase({ config: await ws.config(), format: 'csv', tables: ['settings'], output: '-', stdout, redact: false });
+      const text = Buffer.concat(stdout.chunks).toString('utf8');
+      expect(text.split('\r\n')[0]).to.equal('key,value,updated_at');
+      expect(text.split('\r\n')).to.have.length(5 + 2);
+    });
+
+    it('the CLI in a real terminal (script): exit 64 and the one line', async function () {
+      if ((await runShell('command -v script', { cwd: ws.dir })).code !== 0) {
+        this.test!.title += ' (pending: no `script` to give the CLI a terminal)';
+        this.skip();
+      }
+      const r = await runShell('script -qec "$ACODE db export --format csv --no-redact --output -" /dev/null', { cwd: ws.dir, env: AT });
+      expect(r.code).to.equal(64);
+      expect(lines(r.stdout.replaceAll('\r\n', '\n')).at(-1)).to.equal('✗ ACODE-EXP-006 Invalid export options: refusing to write a tar stream to a terminal — give --output FILE, or pipe the output into a file or program');
+      await expectNothingWritten();
+    });
+  });
+
+  describe('the output folder is missing', () => {
+    for (const [format, output] of [
+      ['json', 'missing/e.json'],
+      ['csv', 'missing/e.tar'],
+      ['sqlite', 'missing/e.db'],
+    ] as const) {
+      it(`${format} to ${output}: ACODE-EXP-008 exit 1, nothing created`, async () => {
+        const r = await cli(['--format', format, '--no-redact', '--output', output]);
+        expect(r.code, r.stderr).to.equal(1);
+        const line = lastLine(r);
+        const folder = path.join(ws.dir, 'missing');
+        expect(line.startsWith(`✗ ACODE-EXP-008 Output location not writable: cannot create a file in ${folder}: ENOENT: no such file or directory, open '${folder}/.${path.basename(output)}.acode-tmp-`), line).to.equal(true);
+        expect(line.endsWith(NOT_WRITABLE_HINT), line).to.equal(true);
+        await expectNothingWritten();
+      });
+    }
+
+    it.skip('BUG: a CSV folder in a missing folder is created (parents and all) instead of ACODE-EXP-008', async () => {
+      const r = await cli(['--format', 'csv', '--no-redact', '--output', 'missing/deeper/all.csv']);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.match(/^✗ ACODE-EXP-008 Output location not writable: /);
+      await expectNothingWritten();
+    });
+  });
+
+  describe('the output folder is read-only (run as nobody when root)', () => {
+    let ro: string;
+    let as: { uid?: number; gid?: number } = {};
+    beforeEach(async () => {
+      ro = path.join(ws.dir, 'ro');
+      if (process.getuid?.() === 0) {
+        // Root ignores permissions: the CLI runs as nobody, on a workspace nobody may use, with
+        // an output folder that belongs to root and is closed to others.
+        as = NOBODY;
+        await chmod(ws.dir, 0o777);
+        await chmod(path.dirname(ws.db), 0o777);
+        await chmod(ws.db, 0o666);
+        await mkdir(ro, { mode: 0o755 });
+      } else {
+        await mkdir(ro, { mode: 0o555 });
+      }
+      before = await treeOf(ws.dir);
+    });
+
+    for (const [format, output] of [
+      ['json', 'e.json'],
+      ['ndjson', 'e.ndjson.gz'],
+      ['csv', 'e.tar.gz'],
+      ['sqlite', 'e.db'],
+    ] as const) {
+      it(`${format} to ro/${output}: ACODE-EXP-008 exit 1, the folder stays empty`, async () => {
+        const r = await runCli(['db', 'export', '--format', format, '--no-redact', '--output', path.join(ro, output)], { workspace: ws.dir, env: AT, ...as });
+        expect(r.code, r.stderr).to.equal(1);
+        const line = lastLine(r);
+        expect(line.startsWith(`✗ ACODE-EXP-008 Output location not writable: cannot create a file in ${ro}: EACCES: permission denied, open '${ro}/.${output}.acode-tmp-`), line).to.equal(true);
+        expect(line.endsWith(NOT_WRITABLE_HINT), line).to.equal(true);
+        expect(await listDir(ro)).to.deep.equal([]);
+        await expectNothingWritten();
+      });
+    }
+
+    it.skip('BUG: a CSV folder in a read-only folder is ACODE-BAK-008 "Backup folder not writable" with the backup hint, not ACODE-EXP-008', async () => {
+      const r = await runCli(['db', 'export', '--format', 'csv', '--no-redact', '--output', path.join(ro, 'all.csv')], { workspace: ws.dir, env: AT, ...as });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.match(/^✗ ACODE-EXP-008 Output location not writable: .* — check the folder exists and can be written, or choose another --output$/);
+      expect(await listDir(ro)).to.deep.equal([]);
+    });
+  });
+
+  describe('the output exists', () => {
+    for (const [format, output, made] of [
+      ['json', 'e.json', 'e.json'],
+      ['csv', 'e.tar.gz', 'e.tar.gz'],
+      ['sqlite', 'e.db', 'e.db'],
+      ['csv', 'all.csv', 'all'],
+    ] as const) {
+      it(`${format} to ${output}: ACODE-EXP-007 exit 1 and the old output untouched; --force replaces it and its manifest`, async () => {
+        const first = await cli(['--format', format, '--tables', 'settings,credentials', '--no-redact', '--output', output]);
+        expect(first.code, first.stderr).to.equal(0);
+        const target = path.join(ws.dir, made);
+        const written = await treeOf(ws.dir);
+        before = written;
+        const again = await cli(['--format', format, '--no-redact', '--output', output]);
+        expect(again.code, again.stderr).to.equal(1);
+        expect(lastLine(again)).to.equal(`✗ ACODE-EXP-007 Output already exists: ${target} exists — choose another --output or add --force to replace it`);
+        await expectNothingWritten();
+        expect(await leftovers(ws.dir)).to.deep.equal([]);
+
+        const forced = await cli(['--format', format, '--no-redact', '--force', '--output', output]);
+        expect(forced.code, forced.stderr).to.equal(0);
+        const manifestFile = made === 'all' ? path.join(target, 'manifest.json') : `${target}.manifest.json`;
+        const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as ExportManifest;
+        expect(manifest.tables.map((t) => t.name)).to.have.length(8);
+        for (const f of manifest.files) expect(f, f.name).to.deep.include(await digestOfFile(made === 'all' ? path.join(target, f.name) : target));
+        expect(await leftovers(ws.dir)).to.deep.equal([]);
+        expect(await leftovers(target).catch(() => [])).to.deep.equal([]);
+      });
+    }
+  });
+
+  describe('a full disk (tmpfs)', () => {
+    let disk: string;
+    let mounted = false;
+    beforeEach(async function () {
+      disk = path.join(ws.dir, 'small-disk');
+      const why = await mountTmpfs(disk, 8 * 1024);
+      if (why) {
+        this.currentTest!.title += ` (pending: ${why})`;
+        this.skip();
+      }
+      mounted = true;
+      before = await treeOf(ws.dir);
+    });
+    afterEach(() => {
+      if (mounted) unmount(disk);
+      mounted = false;
+    });
+
+    for (const [format, output] of [
+      ['json', 'e.json'],
+      ['ndjson', 'e.ndjson.gz'],
+      ['csv', 'all.csv'],
+      ['sqlite', 'e.db'],
+    ] as const) {
+      it(`${format} to ${output}: ACODE-BAK-009 exit 1, nothing left on the disk`, async () => {
+        const r = await cli(['--format', format, '--no-redact', '--output', path.join(disk, output)]);
+        expect(r.code, r.stderr).to.equal(1);
+        expect(lastLine(r)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: .*(ENOSPC: no space left on device|database or disk is full)/);
+        expect(await listDir(disk)).to.deep.equal([]);
+        await expectNothingWritten();
+      });
+    }
+
+    // BUG: lib/export-writers.ts writeTar() awaits packer.addFile() while the pipeline promise
+    // `written` has no handler yet: ENOSPC rejects it first and Node dies of an unhandled rejection.
+    it.skip('BUG: csv to all.tar on a full disk: ACODE-BAK-009 exit 1 (today a stack trace from an unhandled rejection, no ACODE line)', async () => {
+      const r = await cli(['--format', 'csv', '--no-redact', '--output', path.join(disk, 'all.tar')]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: .*ENOSPC: no space left on device/);
+      expect(r.stderr).to.not.match(/^\s+at /m);
+      expect(await listDir(disk)).to.deep.equal([]);
+    });
+
+    it.skip('BUG: the disk-full hint of an export names --output (it says "choose another folder with --output-dir", a backup flag)', async () => {
+      const r = await cli(['--format', 'json', '--no-redact', '--output', path.join(disk, 'e.json')]);
+      expect(lastLine(r)).to.match(/ — .*--output\b(?!-dir)/);
+    });
+  });
+});
+
+describe('e2e: Ctrl-C during an export', function () {
+  let ws: SeededWorkspace;
+  let out: string;
+  let scratch: string;
+
+  before(async () => {
+    // ~30 MB of realistic workspace content, redacted as by default: seconds of writing to interrupt.
+    ws = await createWorkspace({ database: 'demo', seed: { targetBytes: 30_000_000, messageChars: [200, 4000] } });
+  });
+  after(() => removeTempDir(ws.dir));
+  beforeEach(async () => {
+    out = await makeTempDir('sigint-out');
+    scratch = await makeTempDir('sigint-tmp');
+  });
+  afterEach(async () => {
+    await removeTempDir(out);
+    await removeTempDir(scratch);
+  });
+
+  for (const [label, args, made] of [
+    ['a JSON file', ['--format', 'json', '--output', 'e.json'], 'e.json'],
+    ['a CSV folder', ['--format', 'csv', '--output', 'all.csv'], 'all'],
+    ['a tar.gz bundle', ['--format', 'ndjson', '--output', 'e.tar.gz'], 'e.tar.gz'],
+    ['a SQLite file', ['--format', 'sqlite', '--output', 'e.db'], 'e.db'],
+  ] as const) {
+    it(`${label}: exit 1, ACODE-EXP-001 interrupted, no output, no temporary file, no scratch folder`, async () => {
+      const dbDigest = contentDigest(ws.db);
+      // TMPDIR: the tar bundle spools its tables in a scratch folder; it must go too.
+      const run = spawnCli(['db', 'export', ...args], { workspace: ws.dir, cwd: out, env: { ...AT, TMPDIR: scratch } });
+      // The small tables are done: conv_messages, nearly all of the data, is being written.
+      await run.waitForStderr('✓ conv_chats (');
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.equal('');
+      expect(lastLine(r)).to.equal(`✗ ACODE-EXP-001 Export failed: export to ${path.join(out, made)}${INTERRUPTED}`);
+      expect(r.stderr).to.not.match(/^\s+at |Error:/m);
+      expect(await listDir(out)).to.deep.equal([]);
+      expect(await listDir(scratch)).to.deep.equal([]);
+      expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+      expect(contentDigest(ws.db)).to.equal(dbDigest);
+    });
+  }
+});
+
