@@ -3,7 +3,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
 import type { ExportOptions, ExportPlan, ExportResult } from '../lib/export.js';
 import { createContext, type Context, type Runtime } from './context.js';
 import { registerExportVerify } from './export-verify.js';
-import { formatBytes, formatCount, plural } from './format.js';
+import { formatBytes, plural } from './format.js';
 
 export interface ExportFlags {
   readonly format?: ExportFormat;

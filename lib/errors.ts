@@ -50,6 +50,7 @@ export const ERRORS = {
   'ACODE-EXP-006': { title: 'Invalid export options', exit: EXIT.usage, hint: 'see `acode db export --help`' },
   'ACODE-EXP-007': { title: 'Output already exists', exit: EXIT.failed, hint: 'choose another --output or add --force to replace it' },
   'ACODE-EXP-008': { title: 'Output location not writable', exit: EXIT.failed, hint: 'check the folder exists and can be written, or choose another --output' },
+  'ACODE-EXP-009': { title: 'Not enough disk space for the export', exit: EXIT.failed, hint: 'no output was kept; free some space or choose another --output' },
   'ACODE-IMP-001': { title: 'Import failed', exit: EXIT.failed, hint: 'the database was left unchanged; fix the cause and import again' },
   'ACODE-IMP-002': { title: 'Not a valid export', exit: EXIT.invalidBackup, hint: 'the file is truncated, damaged or not an acode export; export it again' },
   'ACODE-IMP-003': { title: 'Export checksum mismatch', exit: EXIT.invalidBackup, hint: 'the export changed after it was written; get an intact copy' },
@@ -121,29 +122,41 @@ export function isAbort(err: unknown): boolean {
   return false;
 }
 
-const FILE_CODES: Record<string, ErrorCode> = {
-  ENOSPC: 'ACODE-BAK-009',
-  EDQUOT: 'ACODE-BAK-009',
-  SQLITE_FULL: 'ACODE-BAK-009',
-  EACCES: 'ACODE-BAK-008',
-  EPERM: 'ACODE-BAK-008',
-  EROFS: 'ACODE-BAK-008',
-  SQLITE_READONLY: 'ACODE-BAK-008',
-  SQLITE_CANTOPEN: 'ACODE-BAK-008',
+/** Disk-full and permission failures get their own codes, per family of the operation that failed. */
+const FILE_CODES: Readonly<Record<string, Readonly<Record<string, ErrorCode>>>> = {
+  BAK: {
+    ENOSPC: 'ACODE-BAK-009',
+    EDQUOT: 'ACODE-BAK-009',
+    SQLITE_FULL: 'ACODE-BAK-009',
+    EACCES: 'ACODE-BAK-008',
+    EPERM: 'ACODE-BAK-008',
+    EROFS: 'ACODE-BAK-008',
+    SQLITE_READONLY: 'ACODE-BAK-008',
+    SQLITE_CANTOPEN: 'ACODE-BAK-008',
+  },
+  EXP: {
+    ENOSPC: 'ACODE-EXP-009',
+    EDQUOT: 'ACODE-EXP-009',
+    SQLITE_FULL: 'ACODE-EXP-009',
+    EACCES: 'ACODE-EXP-008',
+    EPERM: 'ACODE-EXP-008',
+    EROFS: 'ACODE-EXP-008',
+    SQLITE_READONLY: 'ACODE-EXP-008',
+    SQLITE_CANTOPEN: 'ACODE-EXP-008',
+  },
 };
 
 /**
- * Turns any failure while writing into an AcodeError: disk-full and permission problems get
- * their own codes, everything else the operation's code. Already-coded errors pass through.
+ * Turns any failure into an AcodeError: disk-full and permission problems get their own codes
+ * (for backups and exports), everything else the operation's code. Coded errors pass through.
  */
 export function toAcodeError(err: unknown, fallback: ErrorCode, what: string, context: ErrorContext = {}): AcodeError {
   if (err instanceof AcodeError) return err;
   if (isAbort(err)) return new AcodeError(fallback, `${what}: interrupted`, { cause: err, context, hint: 'nothing was kept; run the command again when you are ready' });
   const sys = systemCode(err) ?? '';
-  const base = Object.keys(FILE_CODES).find((c) => sys === c || sys.startsWith(`${c}_`));
-  const reason = describeCause(err);
-  if (base) return new AcodeError(FILE_CODES[base]!, `${what}: ${reason}`, { cause: err, context });
-  return new AcodeError(fallback, `${what}: ${reason}`, { cause: err, context });
+  const codes = FILE_CODES[fallback.split('-')[1]!] ?? {};
+  const base = Object.keys(codes).find((c) => sys === c || sys.startsWith(`${c}_`));
+  return new AcodeError(base ? codes[base]! : fallback, `${what}: ${describeCause(err)}`, { cause: err, context });
 }
 
 /** A short reason from a cause, without stack or multi-line detail. */

@@ -8,7 +8,7 @@ import { AcodeError, describeCause } from './errors.js';
 import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
 import { stage, type RunOptions } from './progress.js';
 
-export type ExportKind = 'json' | 'ndjson' | 'csv-folder' | 'tar' | 'sqlite';
+export type ExportKind = 'json' | 'ndjson' | 'csv-file' | 'csv-folder' | 'tar' | 'sqlite';
 
 /** What an export on disk is, and the manifest that vouches for it (a tar's own comes later). */
 export interface LocatedExport {
@@ -40,6 +40,8 @@ export async function locateExport(source: string): Promise<LocatedExport> {
     return { path: source, kind: 'sqlite', gzip, manifest };
   }
   const format = manifest?.header.exportFormat as ExportFormat | undefined;
+  // One table as CSV: only its manifest says which table and which column types.
+  if (format === 'csv' && manifest?.layout.kind === 'file') return { path: source, kind: 'csv-file', gzip, manifest };
   if (inner.toString('utf8').trimStart().startsWith('{')) {
     if (format === 'json' || format === 'ndjson') return { path: source, kind: format, gzip, manifest };
     if (/\.(ndjson|jsonl)(\.gz)?$/i.test(source)) return { path: source, kind: 'ndjson', gzip, manifest };
@@ -47,7 +49,8 @@ export async function locateExport(source: string): Promise<LocatedExport> {
     // Both start with {"metadata":…}; only NDJSON's first line is a whole object by itself.
     return { path: source, kind: (await firstLineIsObject(source, gzip)) ? 'ndjson' : 'json', gzip, manifest };
   }
-  throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is not an acode export (JSON, NDJSON, CSV folder, tar bundle or SQLite)`, { context: { file: source } });
+  const csvHint = /\.csv(\.gz)?$/i.test(source) ? `; a CSV file imports only with its ${path.basename(source)}.manifest.json` : '';
+  throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)${csvHint}`, { context: { file: source } });
 }
 
 async function firstLineIsObject(file: string, gzip: boolean): Promise<boolean> {

@@ -99,6 +99,8 @@ export interface SnapshotTable {
   /** Rows the export will hold (after date filters), counted inside the snapshot. */
   readonly rows: number;
   readonly dateColumn: string | null;
+  /** The AUTOINCREMENT counter, for tables that have one. */
+  readonly sequence?: number;
 }
 
 /** A consistent read of the source, open until `close()`: the engine boundary for exports. */

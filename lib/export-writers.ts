@@ -9,7 +9,7 @@ import { createRedactTransform } from '../transforms/redact.js';
 import { createScratch } from './backup-file.js';
 import { sha256File } from './checksum.js';
 import type { ExportFormat } from './config.js';
-import { AcodeError } from './errors.js';
+import { AcodeError, describeCause } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
@@ -206,46 +206,39 @@ async function routeTables(args: WriteOutputArgs, openTable: OpenTable): Promise
   }
 }
 
-/** Per-table serialization: a JSON or NDJSON table file is a whole document with the export's header. */
-function perTableInput(args: WriteOutputArgs, table: TableSchema): { input: PassThrough; head: ExportRecord[] } {
-  const input = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
-  const head: ExportRecord[] = args.layout.format === 'csv' ? [] : [{ kind: 'header', header: args.header }];
-  void table;
-  return { input, head };
-}
-
+/**
+ * One table's file: CSV as it comes; JSON and NDJSON as a whole document of their own — the
+ * export's header, the table, and a summary with the table's row count (the export-wide summary
+ * is in manifest.json).
+ */
 function tableStages(args: WriteOutputArgs, table: TableSchema, sink: HashingSink): { input: Writable; done: Promise<void> } {
   const offsets = new TableOffsets(args.layout.format);
-  const { input, head } = perTableInput(args, table);
-  for (const record of head) input.write(record);
-  const tail = args.layout.format === 'csv' ? [] : [closingSummary()];
-  const source = tail.length ? withTail(input, tail) : input;
+  const input = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
+  const source = args.layout.format === 'csv' ? input : Readable.from(asDocument(args.header, input), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
   const done = runPipeline([source, createSerializer(args.layout.format, offsets), ...leakStage(args, offsets, table.name), sink], args.signal);
   return { input, done };
 }
 
-/** Per-table JSON/NDJSON documents end with a summary; the export-wide one is in manifest.json. */
-function closingSummary(): ExportRecord {
-  return { kind: 'summary', summary: { rows: 0, redaction: 'see manifest.json' } };
-}
-
-function withTail(input: Readable, tail: ExportRecord[]): Readable {
-  return Readable.from(
-    (async function* () {
-      yield* input as AsyncIterable<ExportRecord>;
-      yield* tail;
-    })(),
-    { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK },
-  );
+async function* asDocument(header: ExportHeader, records: AsyncIterable<ExportRecord>): AsyncGenerator<ExportRecord> {
+  yield { kind: 'header', header };
+  let rows = 0;
+  for await (const record of records) {
+    if (record.kind === 'table-end') rows = record.rows;
+    yield record;
+  }
+  yield { kind: 'summary', summary: { rows, redaction: 'see manifest.json' } };
 }
 
 async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
   const final = layout.path!;
   if ((await exists(final)) && !args.force) throw outputExists(final);
-  await mkdir(path.dirname(final), { recursive: true });
   const tmpDir = tempPathFor(final);
-  await mkdir(tmpDir, { mode: PRIVATE_DIR_MODE });
+  try {
+    await mkdir(tmpDir, { mode: PRIVATE_DIR_MODE });
+  } catch (err) {
+    throw new AcodeError('ACODE-EXP-008', `cannot create a folder in ${path.dirname(final)}: ${describeCause(err)}`, { cause: err, context: { file: final } });
+  }
   const files: ExportFileEntry[] = [];
   const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
   try {
@@ -309,6 +302,9 @@ async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
     const packer = createTarPacker({ mtime: new Date(args.header.createdAt) });
     const sink = finalSink(args);
     const written = runPipeline([packer.readable, ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
+    // A failing output (closed pipe, full disk) rejects `written` while entries are still being
+    // added; it is awaited below, but must have a handler from the start.
+    written.catch(() => {});
     try {
       await packer.addFile(BUNDLE_MANIFEST_NAME, innerPath);
       for (const entry of entries) await packer.addFile(entry.name, entry.path);

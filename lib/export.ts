@@ -209,7 +209,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       },
       snapshot: snapshot.info,
       redaction: { enabled: policy !== null, rules: (policy?.rules ?? []).map((r) => ({ name: r.name, kind: r.kind })) },
-      tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn })),
+      tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn, ...(t.sequence === undefined ? {} : { sequence: t.sequence }) })),
     };
     const schemas = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? redactSchema(policy, t.schema) : t.schema]));
     return { options, format, snapshot, layout, policy, header, plans, schemas };

@@ -1,19 +1,19 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { once } from 'node:events';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
-import { sha256File } from './checksum.js';
-import type { AcodeConfig, ExportFormat } from './config.js';
+import type { AcodeConfig } from './config.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportRecord } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
 import { openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -58,6 +58,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   const target = options.config.database.path;
   const created = !(await exists(target));
   const file = created ? tempPathFor(target) : target;
+  const folderExisted = await exists(path.dirname(target));
   if (created) await ensureDir(path.dirname(target));
   let db: SqliteDb | null = null;
   try {
@@ -84,17 +85,21 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
         throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`) : err;
       });
     }
-    const redacted = Boolean(seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
+    const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     return { source, kind: located.kind, database: target, created, tables: loader.loaded, redacted, verified: verify };
   } catch (err) {
     if (db?.open) {
       if (db.inTransaction) db.exec('ROLLBACK');
       db.close();
     }
-    if (isAbort(err)) throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
-    throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}: ${describeCause(err)}`);
+    // A gzip stream cut short or damaged: the export is what is wrong, not the import.
+    if (!isAbort(err) && systemCode(err)?.startsWith('Z_')) {
+      throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
+    }
+    throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
   } finally {
     if (created) await removeQuietly(file);
+    if (!folderExisted && created && !(await exists(target))) await rmdir(path.dirname(target)).catch(() => {});
   }
 }
 
@@ -105,44 +110,71 @@ interface Loaded {
 
 async function load(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, options: RunOptions): Promise<Loaded> {
   const tables: string[] = [];
-  const note = (record: ExportRecord): void => {
+  const note = tap((record) => {
     if (record.kind === 'table') tables.push(record.table.name);
-  };
+  });
   const signal = options.signal;
+  const { manifest } = located;
   switch (located.kind) {
     case 'json':
     case 'ndjson': {
       const parser = located.kind === 'json' ? createJsonParser() : createNdjsonParser();
-      await pipeline([createReadStream(source), ...(located.gzip ? [createGunzip()] : []), parser, tap(note), loader], { signal });
-      return { tables, manifest: located.manifest };
+      await pipeline([...readExportBytes(source, located.gzip), parser, note, loader], { signal });
+      return { tables, manifest };
     }
+    case 'csv-file':
     case 'csv-folder': {
-      const manifest = located.manifest!;
-      await pipeline(Readable.from(csvFolderRecords(source, manifest), { objectMode: true }), tap(note), loader, { signal });
+      const folder = located.kind === 'csv-folder' ? source : null;
+      await pipeline(Readable.from(csvRecords(source, folder, located.gzip, manifest!), { objectMode: true }), note, loader, { signal });
       return { tables, manifest };
     }
     case 'sqlite': {
       const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
       try {
-        await pipeline(Readable.from(snapshot.records(), { objectMode: true }), tap(note), loader, { signal });
+        await pipeline(Readable.from(sqliteRecords(source, snapshot), { objectMode: true }), note, loader, { signal });
       } finally {
         snapshot.close();
       }
-      return { tables, manifest: located.manifest };
+      return { tables, manifest };
     }
     case 'tar':
       return loadTar(source, located, loader, verify, note, options);
   }
 }
 
-async function* csvFolderRecords(folder: string, manifest: ExportManifest): AsyncGenerator<ExportRecord> {
+/** The bytes of an export file, gunzipped when it is a .gz. */
+function readExportBytes(source: string, gzip: boolean): (Readable | Transform)[] {
+  return [createReadStream(source), ...(gzip ? [createGunzip()] : [])];
+}
+
+/** A CSV parser fed from a file; the feeding pipeline's errors surface through the parser. */
+function parseCsvFile(file: string, gzip: boolean, schema: TableSchema, rows: number | undefined): AsyncIterable<ExportRecord> {
+  const parser = createCsvParser({ table: schema, rows });
+  pipeline([...readExportBytes(file, gzip), parser]).catch((err: unknown) => parser.destroy(err as Error));
+  return parser;
+}
+
+/** A CSV export's records, in the manifest's order, after its header (which carries AUTOINCREMENT counters). */
+async function* csvRecords(source: string, folder: string | null, gzip: boolean, manifest: ExportManifest): AsyncGenerator<ExportRecord> {
+  yield { kind: 'header', header: manifest.header };
   for (const entry of manifest.tables) {
     const schema = manifest.schemas.find((s) => s.name === entry.name);
-    if (!entry.file || !schema) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} without its file or definition`, { context: { table: entry.name } });
-    const parser = createCsvParser({ table: schema, rows: entry.rows });
-    createReadStream(path.join(folder, entry.file)).on('error', (err) => parser.destroy(err)).pipe(parser);
-    yield* parser as AsyncIterable<ExportRecord>;
+    const file = folder ? (entry.file ? path.join(folder, entry.file) : null) : source;
+    if (!file || !schema) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} without its file or definition`, { context: { table: entry.name } });
+    yield* parseCsvFile(file, gzip, schema, entry.rows);
   }
+}
+
+/** A SQLite export's records, after the header it keeps in its metadata table. */
+async function* sqliteRecords(source: string, snapshot: ReturnType<typeof openSqliteSnapshot>): AsyncGenerator<ExportRecord> {
+  const db = openSqlite(source, { readonly: true, role: 'export' });
+  try {
+    const meta = db.prepare(`SELECT value FROM ${EXPORT_META_TABLE} WHERE key = 'metadata'`).pluck().get() as string | undefined;
+    if (meta) yield { kind: 'header', header: JSON.parse(meta) as ExportHeader };
+  } finally {
+    db.close();
+  }
+  yield* snapshot.records();
 }
 
 /**
@@ -150,53 +182,63 @@ async function* csvFolderRecords(folder: string, manifest: ExportManifest): Asyn
  * each entry is hashed as it streams into the loader, and the transaction only commits after
  * every entry matched.
  */
-async function loadTar(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, note: (r: ExportRecord) => void, options: RunOptions): Promise<Loaded> {
+async function loadTar(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, note: Transform, options: RunOptions): Promise<Loaded> {
   if (verify && located.manifest) await checkExportChecksums(source, located, options);
   let manifest: ExportManifest | null = null;
   const tables: string[] = [];
   const records = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
-  const loading = pipeline(records, tap((r) => {
-    note(r);
+  const loading = pipeline(records, note, tap((r) => {
     if (r.kind === 'table') tables.push(r.table.name);
   }), loader, { signal: options.signal });
   loading.catch(() => {});
+  // A failed loader destroys `records`: waiting for its 'drain' alone would never end.
+  const send = async (record: ExportRecord): Promise<void> => {
+    if (!records.write(record)) await Promise.race([once(records, 'drain'), loading]);
+  };
   try {
-    await readTar(located.gzip ? createReadStream(source).pipe(createGunzip()) : createReadStream(source), async (name, entry) => {
-      if (name === BUNDLE_MANIFEST_NAME) {
-        let text = '';
-        for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
-        manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
-        return;
-      }
-      if (!manifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: ${BUNDLE_MANIFEST_NAME} must be the first entry`);
-      const m: ExportManifest = manifest;
-      const file = m.files.find((f) => f.name === name);
-      if (!file) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: entry ${name} is not in the manifest`);
-      const schema = m.schemas.find((s) => s.name === file.table);
-      const hash = createHashTap();
-      const parser: Transform =
-        m.header.exportFormat === 'csv' ? createCsvParser({ table: schema!, rows: m.tables.find((t) => t.name === file.table)?.rows }) : m.header.exportFormat === 'ndjson' ? createNdjsonParser() : createJsonParser();
-      await pipeline(entry, hash, parser, async function (parsed: AsyncIterable<ExportRecord>) {
-        for await (const record of parsed) {
-          if (record.kind === 'header' || record.kind === 'summary') continue;
-          if (!records.write(record)) await new Promise((resolve) => records.once('drain', resolve));
+    await readTar(
+      createReadStream(source),
+      async (name, entry) => {
+        if (name === BUNDLE_MANIFEST_NAME) {
+          let text = '';
+          for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+          manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
+          await send({ kind: 'header', header: manifest.header });
+          return;
         }
-      }, { signal: options.signal });
-      const digest = hash.digest();
-      if (verify && (digest.sha256 !== file.sha256 || digest.bytes !== file.bytes)) {
-        throw new AcodeError('ACODE-IMP-003', `${name} in ${path.basename(source)} does not match its checksum in ${BUNDLE_MANIFEST_NAME}; nothing was imported`);
-      }
-    });
+        if (!manifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: ${BUNDLE_MANIFEST_NAME} must be the first entry`);
+        const m: ExportManifest = manifest;
+        const file = m.files.find((f) => f.name === name);
+        if (!file) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: entry ${name} is not in the manifest`);
+        const schema = m.schemas.find((s) => s.name === file.table);
+        const hash = createHashTap();
+        const parser: Transform =
+          m.header.exportFormat === 'csv' ? createCsvParser({ table: schema!, rows: m.tables.find((t) => t.name === file.table)?.rows }) : m.header.exportFormat === 'ndjson' ? createNdjsonParser() : createJsonParser();
+        await pipeline(entry, hash, parser, async function (parsed: AsyncIterable<ExportRecord>) {
+          for await (const record of parsed) {
+            if (record.kind !== 'header' && record.kind !== 'summary') await send(record);
+          }
+        }, { signal: options.signal });
+        const digest = hash.digest();
+        if (verify && (digest.sha256 !== file.sha256 || digest.bytes !== file.bytes)) {
+          throw new AcodeError('ACODE-IMP-003', `${name} in ${path.basename(source)} does not match its checksum in ${BUNDLE_MANIFEST_NAME}; nothing was imported`);
+        }
+      },
+      { gzip: located.gzip, signal: options.signal },
+    );
     const finalManifest = manifest as ExportManifest | null;
-    const missing = finalManifest?.files.filter((f) => !tables.includes(f.table ?? '')) ?? [];
     if (!finalManifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} holds no ${BUNDLE_MANIFEST_NAME}`);
+    const missing = finalManifest.files.filter((f) => !tables.includes(f.table ?? ''));
     if (missing.length) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is missing ${missing.map((f) => f.name).join(', ')}: truncated`);
     records.end();
     await loading;
     return { tables, manifest: finalManifest };
   } catch (err) {
     records.destroy(err as Error);
-    await loading.catch(() => {});
+    // The loader's own failure (a key clash) is the one to report, not the destroy it caused.
+    await loading.catch((loadErr: unknown) => {
+      if (loadErr instanceof AcodeError && !(err instanceof AcodeError)) err = loadErr;
+    });
     throw err;
   }
 }

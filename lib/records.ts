@@ -37,7 +37,8 @@ export interface ExportHeader {
   readonly filters: Readonly<Record<string, unknown>>;
   readonly snapshot: Readonly<Record<string, unknown>>;
   readonly redaction: { readonly enabled: boolean; readonly rules: readonly { readonly name: string; readonly kind: string }[] };
-  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null }[];
+  /** `sequence`: an AUTOINCREMENT table's counter, so an import never reuses a deleted id. */
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly sequence?: number }[];
 }
 
 /** Known only at the end: written last by formats that can (JSON, NDJSON). */

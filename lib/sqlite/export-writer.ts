@@ -17,6 +17,20 @@ export function createTableSql(table: TableSchema): string {
   return `CREATE TABLE ${quoteIdent(table.name)} (${cols.join(', ')})`;
 }
 
+/**
+ * Redaction turns every secret in a key column into the same placeholder, so a table keyed by
+ * its secrets cannot hold two rows any more: say which column and what keeps keys apart.
+ */
+function keyCollision(err: unknown): AcodeError | null {
+  const code = systemCode(err) ?? '';
+  if (code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' && code !== 'SQLITE_CONSTRAINT_UNIQUE') return null;
+  const column = /failed: (.+)$/.exec(describeCause(err))?.[1] ?? 'a key column';
+  return new AcodeError('ACODE-EXP-002', `${column} is a key, and redaction made two of its values the same placeholder`, {
+    cause: err,
+    hint: 'set export.pseudonymize: true (distinct placeholders keep keys apart), or leave the table out with --exclude-tables',
+  });
+}
+
 /** better-sqlite3 binds Buffers as BLOBs; a plain Uint8Array must become one first. */
 export function bindable(value: SqlValue): SqlValue {
   return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
@@ -66,7 +80,13 @@ export class SqliteExportWriter extends Writable {
       }
       case 'rows': {
         const insert = this.#insert!;
-        for (const row of record.rows) insert.run(row.map(bindable));
+        for (const row of record.rows) {
+          try {
+            insert.run(row.map(bindable));
+          } catch (err) {
+            throw keyCollision(err) ?? err;
+          }
+        }
         break;
       }
       case 'table-end':

@@ -2,11 +2,14 @@ import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ProgressListener } from '../progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
+import { createLeakDetector } from '../redaction/index.js';
 import { bindable, createTableSql } from './export-writer.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 
 export type ImportMode = 'append' | 'replace';
+
+const SCHEMA_VERSION_TABLE = 'schema_version';
 
 export interface ImportLoaderOptions {
   readonly mode: ImportMode;
@@ -31,6 +34,8 @@ export class ImportLoader extends Writable {
   readonly #db: SqliteDb;
   readonly #options: ImportLoaderOptions;
   readonly #loaded: LoadedTable[] = [];
+  #sequences = new Map<string, number>();
+  #header: ExportHeader | null = null;
   #table: TableSchema | null = null;
   #expected = 0;
   #count = 0;
@@ -47,6 +52,12 @@ export class ImportLoader extends Writable {
     return this.#loaded;
   }
 
+  /** The export's metadata, once its header record has passed. */
+  get header(): ExportHeader | null {
+    return this.#header;
+  }
+
+
   override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
       this.#apply(record);
@@ -58,6 +69,10 @@ export class ImportLoader extends Writable {
 
   #apply(record: ExportRecord): void {
     switch (record.kind) {
+      case 'header':
+        this.#header = record.header;
+        this.#sequences = new Map(record.header.tables.flatMap((t) => (typeof t.sequence === 'number' ? [[t.name, t.sequence] as const] : [])));
+        break;
       case 'table':
         this.#begin(record.table, record.rows);
         break;
@@ -93,7 +108,10 @@ export class ImportLoader extends Writable {
       if (this.#options.mode === 'replace') db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
     }
     const cols = table.columns.map((c) => quoteIdent(c.name));
-    this.#insert = db.prepare(`INSERT INTO main.${quoteIdent(table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    // Migration records are the same rows in every workspace at that version: appending them
+    // keeps the ones the target has instead of clashing on version 1.
+    const verb = table.name === SCHEMA_VERSION_TABLE && this.#options.mode === 'append' ? 'INSERT OR IGNORE' : 'INSERT';
+    this.#insert = db.prepare(`${verb} INTO main.${quoteIdent(table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
   }
 
   #insertRows(rows: SqlValue[][]): void {
@@ -137,19 +155,37 @@ export class ImportLoader extends Writable {
         throw new AcodeError('ACODE-IMP-002', `${table.name} has ${this.#count} rows, its metadata says ${this.#expected}: the export is truncated or altered`, { context: { table: table.name } });
       }
       if (this.#created) for (const sql of table.indexes) this.#db.exec(sql);
+      this.#restoreSequence(table.name);
       this.#loaded.push({ name: table.name, rows: this.#count, created: this.#created });
     }
     this.#table = null;
     this.#insert = null;
   }
+
+  /** Puts an AUTOINCREMENT counter back, never lowering one the target already has. */
+  #restoreSequence(table: string): void {
+    const seq = this.#sequences.get(table);
+    if (seq === undefined) return;
+    const db = this.#db;
+    if (!db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'sqlite_sequence'").pluck().get()) return;
+    const updated = db.prepare('UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, table).changes;
+    if (updated === 0) db.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
+  }
 }
+
+const keyDetector = createLeakDetector();
 
 /** A key value as shown in an error: ids are fine to show, long text is cut. */
 function showKey(value: SqlValue, declaredType: string): string {
   if (value === null) return 'NULL';
   // CSV hands every value over as text; an INTEGER key is shown as the number SQLite stored.
   if (typeof value === 'string' && /INT/i.test(declaredType) && /^-?\d+$/.test(value)) return value;
-  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (typeof value === 'string') {
+    // A key can itself be a secret (a token table keyed by token): then only its fingerprint shows.
+    const hit = keyDetector.scan(value)[0];
+    if (hit || value.length > 64) return `<withheld: ${hit ? `looks like a secret (${hit.detector}), fingerprint ${hit.fingerprint}` : `${value.length} characters`}>`;
+    return `'${value}'`;
+  }
   if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;
   return String(value);
 }

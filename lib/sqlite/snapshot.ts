@@ -35,12 +35,14 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
     // The first read fixes the snapshot; everything below sees the database as it is now.
     const takenAt = new Date().toISOString();
     const version = schemaVersion(db);
+    const sequences = autoincrementCounters(db);
     const tables: SnapshotTable[] = names.map((name) => {
       const schema = readTableSchema(db, name);
       const dateColumn = selection.dateColumnFor(name, schema.columns.map((c) => c.name));
       const where = whereClause(dateColumn, selection);
       const rows = selection.schemaOnly ? 0 : Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)}${where.sql}`).pluck().get(...where.params));
-      return { schema, rows, dateColumn };
+      const sequence = sequences.get(name);
+      return { schema, rows, dateColumn, ...(sequence === undefined ? {} : { sequence }) };
     });
     return {
       tables,
@@ -60,6 +62,14 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
     db.close();
     throw err;
   }
+}
+
+/** AUTOINCREMENT counters by table (SQLite keeps them in sqlite_sequence, which exports leave out). */
+function autoincrementCounters(db: SqliteDb): Map<string, number> {
+  const has = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'sqlite_sequence'").pluck().get();
+  if (!has) return new Map();
+  const rows = db.prepare('SELECT name, seq FROM main.sqlite_sequence').all() as { name: string; seq: number }[];
+  return new Map(rows.map((r) => [r.name, Number(r.seq)]));
 }
 
 function whereClause(dateColumn: string | null, selection: ExportSelection): { sql: string; params: string[] } {

@@ -117,7 +117,7 @@ describe('e2e: export failures leave nothing half-written', function () {
       });
     }
 
-    it.skip('BUG: a CSV folder in a missing folder is created (parents and all) instead of ACODE-EXP-008', async () => {
+    it('a CSV folder in a missing folder is ACODE-EXP-008, not created parents and all', async () => {
       const r = await cli(['--format', 'csv', '--no-redact', '--output', 'missing/deeper/all.csv']);
       expect(r.code, r.stderr).to.equal(1);
       expect(lastLine(r)).to.match(/^✗ ACODE-EXP-008 Output location not writable: /);
@@ -161,7 +161,7 @@ describe('e2e: export failures leave nothing half-written', function () {
       });
     }
 
-    it.skip('BUG: a CSV folder in a read-only folder is ACODE-BAK-008 "Backup folder not writable" with the backup hint, not ACODE-EXP-008', async () => {
+    it('a CSV folder in a read-only folder is ACODE-EXP-008 with the export hint', async () => {
       const r = await runCli(['db', 'export', '--format', 'csv', '--no-redact', '--output', path.join(ro, 'all.csv')], { workspace: ws.dir, env: AT, ...as });
       expect(r.code, r.stderr).to.equal(1);
       expect(lastLine(r)).to.match(/^✗ ACODE-EXP-008 Output location not writable: .* — check the folder exists and can be written, or choose another --output$/);
@@ -224,26 +224,24 @@ describe('e2e: export failures leave nothing half-written', function () {
       ['csv', 'all.csv'],
       ['sqlite', 'e.db'],
     ] as const) {
-      it(`${format} to ${output}: ACODE-BAK-009 exit 1, nothing left on the disk`, async () => {
+      it(`${format} to ${output}: ACODE-EXP-009 exit 1, nothing left on the disk`, async () => {
         const r = await cli(['--format', format, '--no-redact', '--output', path.join(disk, output)]);
         expect(r.code, r.stderr).to.equal(1);
-        expect(lastLine(r)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: .*(ENOSPC: no space left on device|database or disk is full)/);
+        expect(lastLine(r)).to.match(/^✗ ACODE-EXP-009 Not enough disk space for the export: .*(ENOSPC: no space left on device|database or disk is full)/);
         expect(await listDir(disk)).to.deep.equal([]);
         await expectNothingWritten();
       });
     }
 
-    // BUG: lib/export-writers.ts writeTar() awaits packer.addFile() while the pipeline promise
-    // `written` has no handler yet: ENOSPC rejects it first and Node dies of an unhandled rejection.
-    it.skip('BUG: csv to all.tar on a full disk: ACODE-BAK-009 exit 1 (today a stack trace from an unhandled rejection, no ACODE line)', async () => {
+    it('csv to all.tar on a full disk: ACODE-EXP-009 exit 1, no stack trace', async () => {
       const r = await cli(['--format', 'csv', '--no-redact', '--output', path.join(disk, 'all.tar')]);
       expect(r.code, r.stderr).to.equal(1);
-      expect(lastLine(r)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: .*ENOSPC: no space left on device/);
+      expect(lastLine(r)).to.match(/^✗ ACODE-EXP-009 Not enough disk space for the export: .*ENOSPC: no space left on device/);
       expect(r.stderr).to.not.match(/^\s+at /m);
       expect(await listDir(disk)).to.deep.equal([]);
     });
 
-    it.skip('BUG: the disk-full hint of an export names --output (it says "choose another folder with --output-dir", a backup flag)', async () => {
+    it('the disk-full hint of an export names --output, not the backup flag --output-dir', async () => {
       const r = await cli(['--format', 'json', '--no-redact', '--output', path.join(disk, 'e.json')]);
       expect(lastLine(r)).to.match(/ — .*--output\b(?!-dir)/);
     });

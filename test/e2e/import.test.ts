@@ -127,7 +127,7 @@ describe('e2e: acode db import', function () {
       await writeFile(junk, 'just some notes\n');
       const r = await importInto(ws, [junk]);
       expect(r.code).to.equal(4);
-      expect(lastLine(r)).to.equal(`✗ ACODE-IMP-002 Not a valid export: notes.txt is not an acode export (JSON, NDJSON, CSV folder, tar bundle or SQLite)${INVALID_HINT}`);
+      expect(lastLine(r)).to.equal(`✗ ACODE-IMP-002 Not a valid export: notes.txt is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)${INVALID_HINT}`);
       await expectUnchanged();
     });
 

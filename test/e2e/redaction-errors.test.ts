@@ -43,9 +43,7 @@ describe('e2e: secrets never appear in error messages or progress', function () 
       expect(errorLine(r)).to.match(/^✗ ACODE-IMP-004 Primary key conflict: api_tokens: /);
     });
 
-    // BUG: LEAK: SqliteImportLoader#insertError prints up to 40 characters of the key (showKey), and a
-    // 40-character GitHub token is printed whole, in the message and in the --json error's context.key.
-    it.skip('BUG: LEAK: the primary-key conflict names the table and key column but not the key value (stderr and --json)', async () => {
+    it('the primary-key conflict names the table and key column but not the key value (stderr and --json)', async () => {
       await cliIn(ws.dir, ['db', 'export', '--no-redact', '--format', 'json', '--tables', 'api_tokens', '--output', 'out/raw2.json']);
       const r = await cliIn(ws.dir, ['db', 'import', 'out/raw2.json']);
       expect(errorLine(r)).to.include('api_tokens').and.include('token');
@@ -72,9 +70,7 @@ describe('e2e: secrets never appear in error messages or progress', function () 
       else expect(written).to.deep.equal([]);
     });
 
-    // BUG: every key becomes '[REDACTED]', so the second row breaks the table's PRIMARY KEY and the whole
-    // export fails with "ACODE-EXP-001 … UNIQUE constraint failed: api_tokens.token" (with pseudonymize: true it works).
-    it.skip('BUG: a redacted SQLite export of a table keyed by a secret column succeeds (or fails up front naming the column and the fix)', async () => {
+    it('a redacted SQLite export of a table keyed by a secret column succeeds (or fails up front naming the column and the fix)', async () => {
       const r = await cliIn(ws.dir, ['db', 'export', '--format', 'sqlite', '--output', 'out/keyed2.db']);
       if (r.code !== 0) {
         expect(errorLine(r)).to.include('api_tokens.token').and.include('pseudonymize');

@@ -101,7 +101,7 @@ describe('integration: export manifests, filters, plans and snapshots', function
 
   for (const output of ['all.tar', 'all.tar.gz']) {
     it(`a tar bundle (${output}): manifest.json is the first entry and vouches for every table entry; the sidecar for the whole archive`, async () => {
-      const result = await exportDatabase({ config: await ws.config(), format: 'csv', output: path.join(out, output), redact: false, now: () => NOW });
+      await exportDatabase({ config: await ws.config(), format: 'csv', output: path.join(out, output), redact: false, now: () => NOW });
       expect(await listDir(out)).to.deep.equal([output, `${output}.manifest.json`]);
       const sidecar = await readJson<ExportManifest>(path.join(out, `${output}.manifest.json`));
       expect(sidecar.files).to.deep.equal([{ name: output, ...(await digestOfFile(path.join(out, output))) }]);
