@@ -53,7 +53,8 @@ export class FileHashingSink extends Writable implements HashingSink {
   #state: 'writing' | 'closed' | 'committed' | 'discarded' = 'writing';
 
   constructor(options: HashingSinkOptions) {
-    super({ decodeStrings: true });
+    // A 1 MiB buffer lets chunks queue while one writev is in flight; _writev then takes them all.
+    super({ decodeStrings: true, highWaterMark: 1 << 20 });
     this.file = path.resolve(options.file);
     this.tempPath = tempPathFor(this.file);
     this.#force = options.force ?? false;
