@@ -1,14 +1,17 @@
 /**
  * `name = value` in all the ways an agent's workspace writes it: `.env` and shell (`export
- * API_TOKEN=…`), YAML (`password: …`), JSON and Python dicts (`"password": "…"`), query strings
- * (`?token=…`), command-line flags (`--password …`) and code (`const apiKey = "…"`). The scan
- * starts at a keyword anchor inside the name and reads a bounded stretch either side of it.
+ * API_TOKEN=…`), YAML (`password: …`, block scalars `password: >-` and the lines under them),
+ * JSON and Python dicts (`"password": "…"`), PHP and Ruby hashes (`'api_key' => '…'`,
+ * `:api_key => "…"`), `.netrc` (`login bob password …`), query strings (`?token=…`),
+ * command-line flags (`--password …`) and code (`const apiKey = "…"`). The scan starts at a
+ * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
 import { charTable, inTable, looksRandom, runEnd, runStart } from './rule.js';
 
 const NAME = charTable('A-Za-z0-9_.-');
 const MAX_NAME = 64;
-const MAX_VALUE = 4096;
+export const MAX_VALUE = 4096;
+const MAX_BLOCK = 64 * 1024;
 const UNQUOTED_STOP = charTable(' \t\r\n"\'`,;&)]}<>|');
 const FLOW_STOP = charTable(' \t\r\n"\'`,;&)]}<>|#');
 
@@ -21,17 +24,17 @@ export interface Assignment {
 
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
-const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED)/;
+export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED)/;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 /** `os.environ[…]`, `getenv(…)`, `Optional[str]`: code that fetches or types a secret. */
 const CODE_ACCESS = /^[A-Za-z_$][\w$.]*[([]/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
 
-function isSpace(code: number): boolean {
+export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-function skipSpaces(text: string, from: number, max = 8): number {
+export function skipSpaces(text: string, from: number, max = 8): number {
   let i = from;
   while (i < text.length && i - from < max && isSpace(text.charCodeAt(i))) i++;
   return i;
@@ -54,6 +57,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   if (!accept(name)) return right;
 
   const before = text.charCodeAt(left - 1);
+  // Ruby's `:api_key => "…"`: a symbol is as good as a quoted name.
+  const symbol = before === 58 && text.charCodeAt(left - 2) !== 58;
   let quote = '';
   if ((before === 34 || before === 39) && text.charCodeAt(right) === before) quote = text[right]!;
   else if (before === 34 && text.charCodeAt(left - 2) === 92 && text.startsWith('\\"', right)) quote = '\\"';
@@ -62,7 +67,13 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   let form: 'equals' | 'colon' | 'flag';
   if (sep === 61) {
     const next = text.charCodeAt(i + 1);
-    if (next === 61 || next === 62 || next === 126) return right;
+    if (next === 61 || next === 126) return right;
+    if (next === 62) {
+      // `'api_key' => '…'` (PHP, Ruby, Perl); a bare `name =>` is also a JavaScript arrow function, so it needs a quoted value.
+      const v = skipSpaces(text, i + 2);
+      if (!quote && !symbol && !isQuote(text.charCodeAt(v))) return right;
+      i++;
+    }
     form = 'equals';
     i++;
   } else if (sep === 58) {
@@ -72,6 +83,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
     i += next === 61 ? 2 : 1;
   } else if (dashes === 2 && i > right && !quote) {
     form = 'flag';
+  } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
+    return netrcValue(text, name, right, i);
   } else {
     return right;
   }
@@ -82,6 +95,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   if (form === 'flag' && text.charCodeAt(value[0]) === 45) return right;
   const [start, end, quoted] = value;
   const raw = text.slice(start, end);
+  if (!quoted && form === 'colon' && BLOCK_SCALAR.test(raw) && structuralContext(text, left) === 'line') {
+    const block = blockScalar(text, end, left - lineStart(text, left) - quote.length);
+    return block ? { name, nameEnd: right, valueStart: block[0], valueEnd: block[1] } : right;
+  }
   if (!quoted) {
     if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || DOTTED_IDENTIFIER.test(raw) || CODE_ACCESS.test(raw)) return right;
     const after = text.charCodeAt(end);
@@ -92,6 +109,90 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
     return right;
   }
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
+}
+
+/** A YAML block scalar's header: `|` or `>`, a chomping indicator, an indentation indicator. */
+const BLOCK_SCALAR = /^[|>](?:[-+]?[1-9]?|[1-9][-+])$/;
+
+export function isQuote(code: number): boolean {
+  return code === 34 || code === 39;
+}
+
+/** Start of the line holding `at`, looking back no further than 256 characters. */
+export function lineStart(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && at - i < MAX_NAME * 4 && text.charCodeAt(i - 1) !== 10) i--;
+  return i;
+}
+
+/**
+ * The lines of a YAML block scalar: from the end of its header line, every line indented deeper
+ * than its key (blank lines included), up to MAX_BLOCK characters (a PEM key fits). Returns the
+ * stretch from the first character of the first line to the last of the last, or null when no
+ * line follows.
+ */
+function blockScalar(text: string, headerEnd: number, keyIndent: number): [number, number] | null {
+  let i = headerEnd;
+  while (i < text.length && i - headerEnd < MAX_VALUE && text.charCodeAt(i) !== 10) i++;
+  if (text.charCodeAt(i) !== 10) return null;
+  i++;
+  const limit = Math.min(text.length, i + MAX_BLOCK);
+  let start = -1;
+  let end = -1;
+  while (i < limit) {
+    let p = i;
+    while (p < limit && isSpace(text.charCodeAt(p))) p++;
+    let eol = p;
+    while (eol < limit && text.charCodeAt(eol) !== 10) eol++;
+    let last = eol;
+    while (last > p && (isSpace(text.charCodeAt(last - 1)) || text.charCodeAt(last - 1) === 13)) last--;
+    if (last > p) {
+      if (p - i <= keyIndent) break;
+      if (start < 0) start = p;
+      end = last;
+    }
+    i = eol + 1;
+  }
+  return start < 0 ? null : [start, end];
+}
+
+/**
+ * `.netrc` (`machine host login bob password …`): `password` is a keyword followed by its value
+ * after whitespace, with no `=` or `:`. Prose says "password" too, so the token two before it must
+ * be one of netrc's keywords: `login bob`, `account x` or `machine host`.
+ */
+function afterNetrcToken(text: string, nameStart: number): boolean {
+  const value = tokenBefore(text, nameStart, 256);
+  const keyword = value < 0 ? -1 : tokenBefore(text, value, 8);
+  return keyword >= 0 && /^(?:login|account|machine)\s/.test(text.slice(keyword, keyword + 8));
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Start of the whitespace-delimited token that ends (after some whitespace) before `at`, or -1. */
+function tokenBefore(text: string, at: number, maxToken: number): number {
+  let end = at;
+  while (end > 0 && at - end < 64 && isWhitespace(text.charCodeAt(end - 1))) end--;
+  if (end === at) return -1;
+  let start = end;
+  while (start > 0 && end - start <= maxToken && !isWhitespace(text.charCodeAt(start - 1))) start--;
+  return start === end || end - start > maxToken || (start > 0 && !isWhitespace(text.charCodeAt(start - 1))) ? -1 : start;
+}
+
+/** The value after a netrc `password`: one whitespace-free token (or a quoted string) on the same line. */
+function netrcValue(text: string, name: string, nameEnd: number, at: number): Assignment | number {
+  if (isQuote(text.charCodeAt(at))) {
+    const q = quotedValue(text, at + 1, text[at]!);
+    return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd, valueStart: q[0], valueEnd: q[1] } : nameEnd;
+  }
+  let end = at;
+  const limit = Math.min(text.length, at + MAX_VALUE);
+  while (end < limit && !isWhitespace(text.charCodeAt(end))) end++;
+  const raw = text.slice(at, end);
+  if (end === at || REFERENCE.test(raw) || NOT_A_VALUE.test(raw)) return nameEnd;
+  return { name, nameEnd, valueStart: at, valueEnd: end };
 }
 
 type Context = 'line' | 'quoted' | 'flow' | 'prose';
@@ -132,9 +233,10 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     end = at + (close < 0 ? rest.length : close);
     while (end > at && isSpace(text.charCodeAt(end - 1))) end--;
   } else if (context === 'line') {
-    const line = text.slice(at, at + MAX_VALUE);
-    const nl = line.indexOf('\n');
-    end = at + (nl < 0 ? line.length : nl);
+    const window = text.slice(at, at + MAX_VALUE);
+    const nl = window.indexOf('\n');
+    const line = nl < 0 ? window : window.slice(0, nl);
+    end = at + line.length;
     const comment = line.indexOf(' #');
     if (comment >= 0 && at + comment < end) end = at + comment;
     while (end > at && (isSpace(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 13)) end--;
@@ -157,7 +259,7 @@ function quoteBefore(text: string, at: number): number {
   return -1;
 }
 
-function quotedValue(text: string, from: number, quote: string): [number, number, boolean] | null {
+export function quotedValue(text: string, from: number, quote: string): [number, number, boolean] | null {
   const limit = Math.min(text.length, from + MAX_VALUE);
   for (let i = from; i < limit; i++) {
     const c = text[i];

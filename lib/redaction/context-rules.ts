@@ -4,24 +4,34 @@
  * password inside a connection URL.
  */
 import { parseAssignment } from './assignment.js';
-import { classifyName, nameWords } from './names.js';
+import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
+import { classifyName, isAuthOnlyName, nameWords } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsWithIgnoreCase, type ContentRule,
 } from './rule.js';
 
 
 /** Keywords one of which sits inside every secret-ish name the column classifier accepts. */
-export const NAME_KEYWORDS = ['pass', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
+export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
 
 export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
-    'values assigned to secret-named keys in env, shell, YAML, JSON, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…)',
-    NAME_KEYWORDS,
+    'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …)',
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS],
     (self) => (text, at, out) => {
+      if (text.charCodeAt(at) === 45) {
+        const found = commandPassword(text, at);
+        // Nothing skipped: a keyword anchor may start right after the dash (`-password=…`, `--password …`).
+        if (found === null) return at + 1;
+        out.push({ start: found[0], end: found[1], rule: self });
+        return found[1];
+      }
       // Header values keep their scheme word: authorization_header takes those.
       const a = parseAssignment(text, at, (name) => classifyName(name) !== null && !/^(?:proxy-)?authorization$/i.test(name));
       if (typeof a === 'number') return a;
+      // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
+      if (isAuthOnlyName(a.name) && !(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
       out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
       return Math.max(a.nameEnd, a.valueEnd);
     },
@@ -100,9 +110,17 @@ const SCHEME = charTable('A-Za-z0-9+.-');
 const AUTHORITY_STOP = charTable('/\\ \t\r\n"\'<>`');
 const MAX_AUTHORITY = 2048;
 
+/** GitHub's documented "token as the user" forms: `https://TOKEN:x-oauth-basic@github.com`. */
+const TOKEN_USER_PASSWORDS = new Set(['x-oauth-basic', 'x-oauth-token']);
+
+/** A URL's user part that is a credential: 20+ letters and digits that look random (`https://<40 hex>@github.com`). */
+function tokenUser(user: string): boolean {
+  return user.length >= 20 && runEnd(user, 0, ALNUM) === user.length && looksRandom(user);
+}
+
 export function urlPassword(): ContentRule {
   return builtInRule(
-    'url_password', 'passwords', 'passwords in URLs (scheme://user:PASSWORD@host): scheme, user and host are kept',
+    'url_password', 'passwords', 'passwords in URLs (scheme://user:PASSWORD@host): scheme, user and host are kept; a token used as the user (https://TOKEN@host, TOKEN:x-oauth-basic@) goes too',
     ['://'],
     (self) => (text, at, out) => {
       const schemeStart = runStart(text, at, SCHEME, 32);
@@ -117,10 +135,19 @@ export function urlPassword(): ContentRule {
       if (atSign < from) return end;
       let colon = from;
       while (colon < atSign && text.charCodeAt(colon) !== 58) colon++;
-      if (colon >= atSign || /[?#]/.test(text.slice(from, colon))) return end;
+      if (/[?#]/.test(text.slice(from, colon))) return end;
+      const user = text.slice(from, colon);
       const password = text.slice(colon + 1, atSign);
-      if (password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) return end;
-      out.push({ start: colon + 1, end: atSign, rule: self });
+      if (colon < atSign && TOKEN_USER_PASSWORDS.has(password.toLowerCase())) {
+        if (user !== '' && !/^(?:\$|\{\{|<[^>]*>$|\[REDACTED)/.test(user)) out.push({ start: from, end: colon, rule: self });
+        return end;
+      }
+      const userIsToken = tokenUser(user);
+      if (colon >= atSign || password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) {
+        if (userIsToken) out.push({ start: from, end: colon, rule: self });
+        return end;
+      }
+      out.push({ start: userIsToken ? from : colon + 1, end: atSign, rule: self });
       return end;
     },
   );

@@ -14,6 +14,11 @@ export interface JsonHooks<R> {
    * (when not, those characters are the string itself).
    */
   text(value: string, start: number, end: number, escaped: boolean): string;
+  /**
+   * Whether a key rule takes this value (a string, a number's text, or an object's or array's JSON)
+   * whole; when not, a string goes through the content rules and an object or array is walked.
+   */
+  takes(rule: R, value: string, container: boolean): boolean;
   /** The placeholder for a value a key rule takes whole (`secret`: the string, or the JSON of anything else); null keeps it. */
   whole(rule: R, secret: string): string | null;
 }
@@ -58,11 +63,15 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
     if (c === 123 || c === 91) {
       if (pending !== null) {
         const end = skipContainer(text, i);
-        takeWhole(pending, i, end, text.slice(i, end));
-        pending = null;
-        i = end;
-        continue;
+        const json = text.slice(i, end);
+        if (hooks.takes(pending, json, true)) {
+          takeWhole(pending, i, end, json);
+          pending = null;
+          i = end;
+          continue;
+        }
       }
+      pending = null;
       stack.push(c === 123 ? OBJECT : ARRAY);
       expectKey = c === 123;
       i++;
@@ -82,10 +91,11 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
         pending = hooks.keyRule(value);
         const key = hooks.text(value, i + 1, end - 1, escaped);
         if (key !== value) replace(i, end, JSON.stringify(key));
-      } else if (pending !== null) {
+      } else if (pending !== null && hooks.takes(pending, value, false)) {
         takeWhole(pending, i, end, value);
         pending = null;
       } else {
+        pending = null;
         const redacted = hooks.text(value, i + 1, end - 1, escaped);
         if (redacted !== value) replace(i, end, JSON.stringify(redacted));
       }
@@ -96,7 +106,7 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
       let end = i;
       while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
       // A secret-named key over a number takes it (a PIN); over true/false/null there is nothing to hide.
-      if (pending !== null && c !== 116 && c !== 102 && c !== 110) takeWhole(pending, i, end, text.slice(i, end));
+      if (pending !== null && c !== 116 && c !== 102 && c !== 110 && hooks.takes(pending, text.slice(i, end), false)) takeWhole(pending, i, end, text.slice(i, end));
       pending = null;
       i = end;
     }

@@ -3,7 +3,9 @@
  * that still looks like a credential. It shares no code and no pattern with the redaction rules,
  * so a mistake in one is not repeated in the other. It looks for: vendor token prefixes followed
  * by a random-looking body, PEM private-key headers, random-looking values assigned to names
- * that end in a secret word, and passwords in URLs. Hits carry a fingerprint, never the value.
+ * that end in a secret word (`=`, `:`, `=>`, a YAML block's next line, a .netrc `password`),
+ * passwords and tokens in URLs, and passwords on curl, mysql and sshpass command lines. Hits
+ * carry a fingerprint, never the value.
  */
 import { createHash } from 'node:crypto';
 
@@ -64,7 +66,20 @@ function isTokenChar(code: number): boolean {
 }
 
 function isValueChar(code: number): boolean {
-  return isTokenChar(code) || code === 43 || code === 47 || code === 61 || code === 126;
+  // Besides base64 and URL-safe characters, the punctuation generated passwords use: ! # % ^ *
+  return isTokenChar(code) || code === 43 || code === 47 || code === 61 || code === 126 || code === 33 || code === 35 || code === 37 || code === 94 || code === 42;
+}
+
+/** End of the value starting at `from`: a run of value characters, at most MAX_RUN long. */
+function valueEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && end - from < MAX_RUN && isValueChar(text.charCodeAt(end))) end++;
+  return end;
+}
+
+/** Random enough to be a credential: long, mixed, and high in entropy. */
+function looksSecret(value: string, minLength = 16, minBits = 3.5): boolean {
+  return value.length >= minLength && classes(value) >= 2 && entropy(value) >= minBits;
 }
 
 function isAlnum(code: number): boolean {
@@ -132,20 +147,81 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
   }
 }
 
-const SECRET_NAME_END = /(?:passw(?:or)?d|passphrase|secret|token|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}\s{0,4}[:=]/gi;
+/**
+ * A secret word ending a name, then `=`, `:` or `=>`; or `password` and a space, as .netrc writes it.
+ * (One expression: each pass over the whole output costs as much as the rest of the scan.)
+ */
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}\s{0,4}(?:=>|[:=])/gi;
+/** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
+const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
+const NETRC_REACH = 160;
 
 function secretAssignments(text: string, hits: LeakHit[]): void {
   SECRET_NAME_END.lastIndex = 0;
   for (let m = SECRET_NAME_END.exec(text); m; m = SECRET_NAME_END.exec(text)) {
     const after = m.index + m[0].length;
+    const last = text.charCodeAt(after - 1);
+    const netrc = last === 32 || last === 9;
+    // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.
+    if (netrc) {
+      const before = text.slice(Math.max(0, m.index - NETRC_REACH), m.index);
+      if (!before.includes('login') && !before.includes('machine')) continue;
+    }
     let i = after;
     while (i < text.length && i - after < 8 && ' \t"\'\\'.includes(text[i]!)) i++;
-    let end = i;
-    while (end < text.length && end - i < MAX_RUN && isValueChar(text.charCodeAt(end))) end++;
+    if (!netrc && (text[i] === '|' || text[i] === '>')) {
+      const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
+      if (header) i += header[0].length;
+    }
+    const end = valueEnd(text, i);
     SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
     const value = text.slice(i, end);
-    if (value.length < 16 || classes(value) < 2 || entropy(value) < 3.5) continue;
-    hits.push(hit('secret_assignment', value, i, end));
+    if (!looksSecret(value)) continue;
+    hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
+  }
+}
+
+const COMMAND = /(?:^|[\s/;&|("'`])(?:curl|mysql|mariadb|sshpass)[\w.-]{0,16}\s/;
+const LINE_REACH = 256;
+
+/**
+ * curl's `-u user:PW` (`--user`), mysql's `-pPW` and sshpass's `-p PW`, found from the `-u` and
+ * `-p` (indexOf costs a fraction of a regex pass), judged by the value, then by the command
+ * earlier on the same line.
+ */
+function commandPasswords(text: string, hits: LeakHit[]): void {
+  for (const flag of ['-u', '-p']) {
+    for (let at = text.indexOf(flag); at >= 0; at = text.indexOf(flag, at + 2)) {
+      let from = at + 2;
+      let flagStart = at;
+      if (flag === '-u' && text.startsWith('--user', at - 1)) {
+        from = at + 5;
+        flagStart = at - 1;
+        if (text[from] !== '=' && text[from] !== ' ') continue;
+        from++;
+      } else if (flag === '-u' && text[from] === ' ') {
+        from++;
+      }
+      const before = text.charCodeAt(flagStart - 1);
+      if (before !== 32 && before !== 9) continue;
+      if (flag === '-p' && text[from] === ' ') {
+        while (text[from] === ' ') from++;
+        if (text[from] === '-') continue;
+      }
+      if (text[from] === '"' || text[from] === "'") from++;
+      if (flag === '-u') {
+        let colon = from;
+        while (colon < text.length && colon - from < 64 && isValueChar(text.charCodeAt(colon))) colon++;
+        if (text[colon] !== ':') continue;
+        from = colon + 1;
+      }
+      const end = valueEnd(text, from);
+      const value = text.slice(from, end);
+      if (!looksSecret(value, 10, 3)) continue;
+      let lineStart = flagStart;
+      while (lineStart > 0 && flagStart - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
+      if (COMMAND.test(text.slice(lineStart, flagStart))) hits.push(hit('command_password', value, from, end));
+    }
   }
 }
 
@@ -155,10 +231,20 @@ function urlPasswords(text: string, hits: LeakHit[]): void {
     while (end < text.length && end - i < MAX_RUN && !'/?#\\ \t\r\n"\'<>`'.includes(text[end]!)) end++;
     const auth = text.slice(i + 3, end);
     const at = auth.lastIndexOf('@');
-    const colon = auth.indexOf(':');
-    if (at < 0 || colon < 0 || colon > at) continue;
+    // A typed placeholder as the user (`[REDACTED:github_token]@host`) holds a colon of its own.
+    const placeholder = /^\[REDACTED[^\]]{0,64}\]/.exec(auth);
+    const colon = auth.indexOf(':', placeholder ? placeholder[0].length : 0);
+    if (at < 0) continue;
+    // A token as the user: `https://TOKEN@host`, `https://TOKEN:x-oauth-basic@host`.
+    const user = auth.slice(0, colon < 0 || colon > at ? at : colon);
+    if (/^[A-Za-z0-9]{20,}$/.test(user) && looksSecret(user, 20)) {
+      hits.push(hit('url_token', user, i + 3, end));
+      continue;
+    }
+    if (colon < 0 || colon > at) continue;
     const password = auth.slice(colon + 1, at);
-    if (password === '' || /^(?:\[REDACTED|\$|\{|<|\*+$|%s)/.test(password)) continue;
+    // x-oauth-basic stands where a password would when the token is the user: not a secret.
+    if (password === '' || /^(?:\[REDACTED|\$|\{|<|\*+$|%s|x-oauth-(?:basic|token)$)/i.test(password)) continue;
     // The hit runs to the end of the authority: until that end has arrived, a later '@' could change it.
     hits.push(hit('url_password', password, i + 4 + colon, end));
   }
@@ -178,6 +264,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       vendorTokens(text, hits);
       privateKeyHeaders(text, hits);
       secretAssignments(text, hits);
+      commandPasswords(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);
     },

@@ -30,20 +30,46 @@ const KEY_QUALIFIERS = new Set(['api', 'access', 'private', 'signing', 'encrypti
 /**
  * The default column rule a name falls under, or null. Word-based, so `input_tokens`,
  * `max_tokens`, `primary_key` and `token_type` stay while `access_token`, `apiKey`,
- * `DB_PASSWORD` and `clientSecret` are caught.
+ * `DB_PASSWORD`, `DB_PASS` and `clientSecret` are caught.
  */
 export function classifyName(name: string): DefaultColumnRule | null {
-  let rule = cache.get(name);
-  if (rule === undefined) {
+  return classified(name).rule;
+}
+
+/**
+ * True for names whose only secret word is a last `auth` (docker's and npm's `auth`, `_auth`):
+ * the same word also names a method (`auth: basic`) or a section (`"auth": {…}`), so their values
+ * count only when they look random, and an object under them is walked rather than taken whole.
+ */
+export function isAuthOnlyName(name: string): boolean {
+  return classified(name).authOnly;
+}
+
+interface Classification {
+  readonly rule: DefaultColumnRule | null;
+  readonly authOnly: boolean;
+}
+
+const NONE: Classification = { rule: null, authOnly: false };
+const AUTH_ONLY: Classification = { rule: 'token', authOnly: true };
+
+function classified(name: string): Classification {
+  let c = cache.get(name);
+  if (c === undefined) {
     if (cache.size >= 4096) cache.clear();
-    rule = classifyWords(nameWords(name));
-    cache.set(name, rule);
+    const words = nameWords(name);
+    const rule = classifyWords(words);
+    c = rule !== null ? { rule, authOnly: false } : words.length > 0 && words[words.length - 1] === 'auth' ? AUTH_ONLY : NONE;
+    cache.set(name, c);
   }
-  return rule;
+  return c;
 }
 
 // JSON keys and assignment names repeat row after row; classifying each once keeps the hot path cheap.
-const cache = new Map<string, DefaultColumnRule | null>();
+const cache = new Map<string, Classification>();
+
+/** Short forms that mean a password only as a name's last word: `DB_PASS`, `MYSQL_PWD`, not `pass_rate` or the shell's `PWD`. */
+const SHORT_PASSWORD = new Set(['pass', 'pwd']);
 
 function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   if (words.length === 0) return null;
@@ -61,6 +87,7 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     if ((w === 'token' || w.endsWith('token')) && w !== 'tokens') return 'token';
     if (w === 'jwt' || w === 'authorization' || w === 'cookie' || w === 'cookies' || w === 'bearer') return 'token';
   }
+  if (words.length > 1 && SHORT_PASSWORD.has(last)) return 'password';
   return null;
 }
 
@@ -73,25 +100,34 @@ export function squash(name: string): string {
 export const GLOB_SYNTAX = /^[A-Za-z0-9_\-. *?]+$/;
 
 /**
- * A column glob matched case- and separator-insensitively: `*_key` matches `api_key`, `apiKey`,
- * `API-KEY` and `apikey`. A `*` written next to a separator must match at least one character,
- * so `*_key` does not match `key` itself.
+ * A column glob matched on name words, ignoring case and separators: a `*` standing as a word of
+ * its own stands for one or more whole words, so `*_key` matches `api_key`, `apiKey`, `API-KEY`
+ * and `signing_key` (a name whose last word is `key`) but not `key`, `monkey` or `apikey`. A `*` or
+ * `?` inside a word works on characters: `api*` matches `api_key` and `apikey`, `*key` also `monkey`.
  */
 export function compileGlob(glob: string): (name: string) => boolean {
-  let source = '';
-  const chars = [...glob.trim()];
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
-    if (/[\s_\-.]/.test(c)) continue;
-    if (c === '*') {
-      const nearSeparator = /[\s_\-.]/.test(chars[i - 1] ?? '') || /[\s_\-.]/.test(chars[i + 1] ?? '');
-      source += nearSeparator ? '.+' : '.*';
-    } else if (c === '?') {
-      source += '.';
-    } else {
-      source += c.toLowerCase();
-    }
-  }
+  const words = glob
+    .trim()
+    .replace(/([a-z0-9*?])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9*?]+/)
+    .filter((w) => w !== '');
+  // Runs of '*' are one '*': `**` would only add ways for the regex to split a name.
+  const source = words.map((w) => (/^\*+$/.test(w) ? '.+' : w.replace(/\*+/g, '.*').replace(/\?/g, '[^ ]'))).join(' ');
   const re = new RegExp(`^${source}$`);
-  return (name) => re.test(squash(name));
+  return (name) => re.test(spacedWords(name));
+}
+
+const spaced = new Map<string, string>();
+
+/** `apiKey` → `api key`: what globs are matched against, cached as JSON keys repeat row after row. */
+function spacedWords(name: string): string {
+  let s = spaced.get(name);
+  if (s === undefined) {
+    if (spaced.size >= 4096) spaced.clear();
+    s = nameWords(name).join(' ');
+    spaced.set(name, s);
+  }
+  return s;
 }

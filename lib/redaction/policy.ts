@@ -5,7 +5,7 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, squash } from './names.js';
+import { classifyName, isAuthOnlyName, squash } from './names.js';
 import type { ContentRule, RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -41,6 +41,8 @@ export interface WholeValueRule {
   readonly info: RuleInfo;
   readonly allow: ((value: string) => boolean) | null;
   readonly replacement: string | null;
+  /** Inside JSON: takes only random-looking strings, and objects or arrays under it are walked (`"auth": {…}`). */
+  readonly randomOnly?: boolean;
 }
 
 export type CompiledColumn =
@@ -69,6 +71,7 @@ export class Policy implements PolicyCore {
   readonly #defaults: boolean;
   readonly #global: readonly ContentRule[];
   readonly #defaultColumns: ReadonlyMap<string, WholeValueRule>;
+  readonly #authOnly: WholeValueRule = { info: DEFAULT_COLUMN_RULES.token, allow: null, replacement: null, randomOnly: true };
   readonly #sets = new Map<string, RuleSet>();
   readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
 
@@ -95,7 +98,8 @@ export class Policy implements PolicyCore {
     for (const rule of this.#config.columns) if (rule.matches(name)) return rule;
     if (!this.#defaults) return null;
     const builtIn = classifyName(name);
-    return builtIn === null ? null : this.#defaultColumns.get(builtIn)!;
+    if (builtIn === null) return null;
+    return isAuthOnlyName(name) ? this.#authOnly : this.#defaultColumns.get(builtIn)!;
   }
 
   plan(table: TableSchema): TablePlan {

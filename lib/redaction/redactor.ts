@@ -8,7 +8,7 @@ import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
 import { looksLikeJson, redactJson } from './json-text.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
-import type { Category, RuleInfo, Span } from './rule.js';
+import { looksRandom, type Category, type RuleInfo, type Span } from './rule.js';
 import { activeRule, applySpans, type RuleSet } from './scanner.js';
 
 /** Values longer than this (characters of text, bytes of BLOB) are refused rather than half-scanned. */
@@ -144,6 +144,7 @@ export class RowRedactor implements Redactor {
         }
         return inside.length === 0 ? s : applySpans(s, inside, (span, secret) => this.#render(span, secret));
       },
+      takes: (rule, secret, container) => rule.randomOnly !== true || (!container && secret.length >= 8 && looksRandom(secret)),
       whole: (rule, secret) => {
         const out = this.#whole(rule, secret);
         return out === secret ? null : (out as string);

@@ -2,7 +2,7 @@
  * Multi-line PEM private keys, e-mail addresses and home-folder paths: found from a literal
  * anchor (`-----BEGIN`, `@`, `/home/`…) by scanning outward with bounded reads.
  */
-import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, type ContentRule } from './rule.js';
+import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, startsWithIgnoreCase, type ContentRule } from './rule.js';
 
 
 const LABEL = charTable('A-Z0-9 ');
@@ -47,14 +47,15 @@ const DOMAIN = charTable('A-Za-z0-9.-');
 
 export function emailAddress(): ContentRule {
   return builtInRule(
-    'email', 'e-mail addresses', 'e-mail addresses (user@example.com); git@host SSH remotes and @2x image names are kept',
+    'email', 'e-mail addresses', 'e-mail addresses (user@example.com, mailto: links); git@host SSH remotes and @2x image names are kept',
     ['@'],
     (self) => (text, at, out) => {
       let start = runStart(text, at, LOCAL_PART, 64);
       while (start < at && text.charCodeAt(start) === 46) start++;
       if (start === at) return at + 1;
       const before = text[start - 1];
-      if (before === '/' || before === ':') return at + 1;
+      // After '/' or ':' the '@' is a URL's user part (ssh://git@host), except in a mailto: link.
+      if (before === '/' || (before === ':' && !startsWithIgnoreCase(text, 'mailto:', start - 7))) return at + 1;
       let end = runEnd(text, at + 1, DOMAIN, at + 256);
       while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
       const domain = text.slice(at + 1, end);
@@ -69,6 +70,28 @@ export function emailAddress(): ContentRule {
 
 const PATH_CHAR = charTable('A-Za-z0-9._~-');
 const USER_STOP = charTable('/\\ \t\r\n"\'<>:|*?`,;)]}');
+/** Words that end a path in prose ("/Users/bob and src/x"), so they never join a user name. */
+const PROSE_WORDS = new Set(['and', 'or', 'in', 'to', 'the', 'then', 'of', 'for', 'with', 'on', 'at', 'from', 'into', 'is', 'was', 'as', 'but', 'not', 'see', 'via', 'under', 'by', 'if', 'so', 'also', 'an', 'vs']);
+const MAX_USER = 64;
+
+/**
+ * macOS and Windows user folders may hold spaces (`/Users/John Smith/…`, `C:\Users\Jane Q Doe\…`).
+ * From the space after the first word, up to two more words join the user name when the last is
+ * followed by the path's own separator (or the quote that opened the path), none is a prose word
+ * like "and", and the whole stays within MAX_USER. Returns the new end, or `end` unchanged.
+ */
+function spacedUserEnd(text: string, userStart: number, end: number, separator: string, quote: string): number {
+  let i = end;
+  for (let words = 0; words < 2 && text.charCodeAt(i) === 32; words++) {
+    const wordStart = i + 1;
+    let wordEnd = wordStart;
+    while (wordEnd < text.length && wordEnd - userStart < MAX_USER && !inTable(USER_STOP, text.charCodeAt(wordEnd))) wordEnd++;
+    if (wordEnd === wordStart || wordEnd - userStart >= MAX_USER || PROSE_WORDS.has(text.slice(wordStart, wordEnd).toLowerCase())) return end;
+    if (text.startsWith(separator, wordEnd) || (quote !== '' && text[wordEnd] === quote)) return wordEnd;
+    i = wordEnd;
+  }
+  return end;
+}
 
 export function homePath(): ContentRule {
   return builtInRule(
@@ -88,6 +111,12 @@ export function homePath(): ContentRule {
       while (userEnd < limit && !inTable(USER_STOP, text.charCodeAt(userEnd))) userEnd++;
       if (userEnd === userStart || (userEnd === limit && limit < text.length && !inTable(USER_STOP, text.charCodeAt(limit)))) return userEnd;
       if (!inTable(ALNUM, text.charCodeAt(userStart)) && text.charCodeAt(userStart) < 128) return userEnd;
+      // Linux user names hold no spaces; /Users/ and C:\Users\ folders may.
+      if (width !== 6 && text.charCodeAt(userEnd) === 32) {
+        const separator = escaped ? '\\\\' : text[at]!;
+        const quote = start > 0 && (text[start - 1] === '"' || text[start - 1] === "'") ? text[start - 1]! : '';
+        userEnd = spacedUserEnd(text, userStart, userEnd, separator, quote);
+      }
       out.push({ start, end: userEnd, rule: self, replacement: '~' });
       return userEnd;
     },

@@ -46,36 +46,17 @@ function probes(): Probe[] {
   add('a password in JSON inside a JSON string inside a JSON string', (s) => JSON.stringify({ out: JSON.stringify({ inner: JSON.stringify({ password: s }) }) }), pw());
   add('GitLab PRIVATE-TOKEN header', (s) => `curl --header "PRIVATE-TOKEN: ${s}" https://gitlab.example.com/api/v4/projects`, body(rand, ALNUM, 20));
   add('Basic auth header', (s) => `Authorization: Basic ${s}`, Buffer.from(`bob:${pw()}`).toString('base64'));
-  // Shapes that leak today.
-  add('.env DB_PASS=… (PASS, not PASSWORD)', (s) => `DB_HOST=db\nDB_USER=app\nDB_PASS=${s}\n`, pw(), {
-    bug: 'names.ts classifyWords knows password/passwd/passphrase but not pass/pwd as a word; the leak detector (SECRET_NAME_END) neither. Add `pass` (and `pwd` when followed by = or :) as password words.',
-  });
-  add('.netrc "password <value>"', (s) => `machine api.github.com\n  login bob\n  password ${s}\n`, pw(), {
-    bug: 'assignment.ts only reads `=`, `:` and `--flag value`; a .netrc `password VALUE` (space-separated, after login/machine) is not an assignment. Add a netrc form: `password`/`passwd` word followed by whitespace and a value on a line that has `machine` or `login` nearby.',
-  });
-  add('Docker config.json "auth" (base64 of user:password)', (s) => `{"auths":{"https://index.docker.io/v1/":{"auth":"${s}"}}}`, Buffer.from(`bob:${pw()}`).toString('base64'), {
-    bug: 'the key "auth" is not a secret name (classifyWords); add `auth` (alone, or as the last word) to the token names, as docker, npm and composer use it for credentials.',
-  });
-  add('curl -u user:password', (s) => `curl -u bob:${s} https://api.example.com/v1/me`, pw(), {
-    bug: 'no rule reads `-u/--user user:password`; add a flag form for curl/wget/http (`-u`, `--user`, `--http-user`) taking the part after the first colon.',
-  });
-  add('YAML block scalar password: >-', (s) => `db:\n  password: >-\n    ${s}\n  host: db\n`, pw(), {
-    bug: 'assignment.ts NOT_A_VALUE treats `|`/`>` as "no value"; for a secret-named key it must take the indented lines that follow instead.',
-  });
-  add('mailto: link', (s) => `Write to [support](mailto:${s}) or call.`, `gina.${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 8)}@example.com`, {
-    bug: 'structure-rules.ts emailAddress() skips an address preceded by ":" (meant for git@host remotes), which drops every mailto: link; check for the `mailto:` scheme before giving up.',
-  });
-  add("PHP/Ruby hash 'api_key' => '…'", (s) => `$config = ['api_key' => '${s}', 'region' => 'eu'];`, body(rand, ALNUM, 32), {
-    bug: "assignment.ts returns at `=>` (`next === 62`): in PHP and Ruby `'api_key' => 'value'` is the assignment; read the value after `=>` when the name is quoted or a symbol.",
-  });
-  add('mysql -p<password>', (s) => `mysql -u root -p${s} app < dump.sql`, pw(), {
-    bug: 'no rule reads mysql/mysqldump `-p<password>` (glued to the flag); add it as a flag form for those commands.',
-  });
-  add('git remote with a legacy 40-hex token as the user', (s) => `git clone https://${s}:x-oauth-basic@github.com/acme/app.git`, hex(rand, 40), {
-    bug: 'url_password takes only the part after ":"; with the documented `TOKEN:x-oauth-basic@` form the token is the user part. Treat a user part of 20+ random characters (or a password of x-oauth-basic) as the secret.',
-  });
+  // Shapes the leak hunt found past the rules and the leak scan, now covered by both (paths and e-mail by the rules).
+  add('.env DB_PASS=… (PASS, not PASSWORD)', (s) => `DB_HOST=db\nDB_USER=app\nDB_PASS=${s}\n`, pw());
+  add('.netrc "password <value>"', (s) => `machine api.github.com\n  login bob\n  password ${s}\n`, pw());
+  add('Docker config.json "auth" (base64 of user:password)', (s) => `{"auths":{"https://index.docker.io/v1/":{"auth":"${s}"}}}`, Buffer.from(`bob:${pw()}`).toString('base64'));
+  add('curl -u user:password', (s) => `curl -u bob:${s} https://api.example.com/v1/me`, pw());
+  add('YAML block scalar password: >-', (s) => `db:\n  password: >-\n    ${s}\n  host: db\n`, pw());
+  add('mailto: link', (s) => `Write to [support](mailto:${s}) or call.`, `gina.${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 8)}@example.com`);
+  add("PHP/Ruby hash 'api_key' => '…'", (s) => `$config = ['api_key' => '${s}', 'region' => 'eu'];`, body(rand, ALNUM, 32));
+  add('mysql -p<password>', (s) => `mysql -u root -p${s} app < dump.sql`, pw());
+  add('git remote with a legacy 40-hex token as the user', (s) => `git clone https://${s}:x-oauth-basic@github.com/acme/app.git`, hex(rand, 40));
   add('a home folder with a space in the user name', (s) => `Opened /Users/${s}/Documents/report.md`, `John ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 7)}`, {
-    bug: 'structure-rules.ts homePath() ends the user name at a space, leaving "~ <surname>/Documents"; for /Users/ and C:\\Users\\ read up to the next path separator.',
     expected: 'Opened ~/Documents/report.md',
   });
   return list;

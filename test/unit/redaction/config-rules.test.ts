@@ -39,8 +39,9 @@ describe('configured rules', () => {
     const policy = fromYaml(SPEC_EXAMPLE);
     const mine = policy.rules.filter((r) => r.source === 'config').map((r) => `${r.name}:${r.kind}`);
     expect(mine).to.deep.equal(['column_1:column', 'column_2:column', 'column_3:column', 'pattern_4:content', 'pattern_5:content']);
+    // `*_key` takes names whose last word is "key": `apikey` is one word, left to the default api_key rule.
     const plan = policy.plan(table('t', ['api_key', 'apiKey', 'API-KEY', 'apikey', 'key', 'client_secret', 'id_token', 'content']));
-    expect(plan.columns.map((c) => c.rule ?? c.action)).to.deep.equal(['column_1', 'column_1', 'column_1', 'column_1', 'scan', 'column_2', 'column_3', 'scan']);
+    expect(plan.columns.map((c) => c.rule ?? c.action)).to.deep.equal(['column_1', 'column_1', 'column_1', 'api_key', 'scan', 'column_2', 'column_3', 'scan']);
   });
 
   it('a pattern rule names what it matches, ahead of a default that also would', () => {
@@ -78,7 +79,7 @@ describe('configured rules', () => {
 
   it('lists column globs that matched no column, as warnings', () => {
     const policy = compileRedaction({ ...DEFAULTS, patterns: [{ name: 'legacy', column: ['old_*', 'ancient_*'] }, { column: '*_key' }] });
-    expect(policy.unmatchedColumnRules([table('t', ['api_key', 'content'])])).to.deep.equal([`rule 'legacy' (column "old_*", "ancient_*") matched no column of the exported tables`]);
+    expect(policy.unmatchedColumnRules([table('t', ['api_key', 'content'])])).to.deep.equal([`rule 'legacy' (column "old_*", "ancient_*")`]);
   });
 
   it('an invalid regex names the rule, its place in the file and the engine\'s message', () => {
