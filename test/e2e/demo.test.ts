@@ -11,7 +11,7 @@ describe('e2e: acode demo', function () {
   });
   afterEach(() => removeTempDir(dir));
 
-  it('in an empty folder: creates .agent/acode.db, backs it up, verifies and lists it', async () => {
+  it('in an empty folder: creates .agent/acode.db, backs it up, verifies and lists it, exports it redacted and verifies the export', async () => {
     const r = await runCli(['demo'], { cwd: dir, env: { ACODE_NOW: '2024-01-20T14:30:45Z' } });
     expect(r.code, r.stderr).to.equal(0);
     const counts = tableCounts(path.join(dir, '.agent', 'acode.db'));
@@ -23,13 +23,19 @@ describe('e2e: acode demo', function () {
     expect(out).to.include('Backup is valid.');
     expect(out).to.include('  ✓ Checksum matches manifest');
     expect(out).to.include(`  1. ${name}`);
-    expect(out.at(-1)).to.match(/^Total: 1 backup \(\d+\.\d (kB|MB)\)$/);
+    expect(out).to.satisfy((l: string[]) => l.some((x) => /^Total: 1 backup \(\d+\.\d (kB|MB)\)$/.test(x)));
+    const exported = 'acode_export_20240120_143045.json';
+    expect(await listDir(path.join(dir, '.agent', 'exports'))).to.deep.equal([exported, `${exported}.manifest.json`]);
+    expect(out).to.include(`Export complete: .agent/exports/${exported} (${out.find((l) => l.startsWith('Export complete'))!.split('(')[1]}`);
+    expect(out).to.include('  ✓ Leak scan found no secret');
+    expect(out.at(-1)).to.equal('Export is valid and the leak scan found nothing.');
     expect(lines(r.stderr)[0]).to.equal('Creating a demo workspace database at .agent/acode.db...');
 
     const again = await runCli(['demo'], { cwd: dir, env: { ACODE_NOW: '2024-01-20T14:31:00Z' } });
     expect(again.code, again.stderr).to.equal(0);
     expect(lines(again.stderr)[0]).to.equal('Using the existing database .agent/acode.db (the demo never overwrites data).');
-    expect(lines(again.stdout).at(-1)).to.match(/^Total: 2 backups \(/);
+    expect(lines(again.stdout)).to.satisfy((l: string[]) => l.some((x) => /^Total: 2 backups \(/.test(x)));
+    expect(lines(again.stdout).at(-1)).to.equal('Export is valid and the leak scan found nothing.');
     expect(tableCounts(path.join(dir, '.agent', 'acode.db'))).to.deep.equal(counts);
   });
 });
