@@ -4,7 +4,7 @@ import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
 import type { Snapshot } from './export-source.js';
 import type { ProgressListener } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import type { LeakDetector } from './redaction/index.js';
 
 /**
@@ -88,6 +88,40 @@ class MarkedTextTransform extends RecordTextTransform {
 export function createSerializer(format: ExportFormat, offsets: TableOffsets): Transform {
   if (format === 'sqlite') throw new AcodeError('ACODE-INT-001', 'the sqlite format has no text serializer');
   return new MarkedTextTransform(WRITERS[format](), offsets);
+}
+
+/**
+ * One table's own document, for exports with a file per table: CSV as it comes; JSON and NDJSON
+ * whole documents, opened with the export's header and closed with the table's row count (the
+ * export-wide summary is in manifest.json).
+ */
+class TableDocumentWriter implements TextWriter {
+  readonly #inner: TextWriter;
+  readonly #header: ExportHeader;
+  #started = false;
+
+  constructor(inner: TextWriter, header: ExportHeader) {
+    this.#inner = inner;
+    this.#header = header;
+  }
+
+  write(record: ExportRecord): string {
+    const head = this.#started ? '' : this.#inner.write({ kind: 'header', header: this.#header });
+    this.#started = true;
+    const text = this.#inner.write(record);
+    if (record.kind !== 'table-end') return head + text;
+    return head + text + this.#inner.write({ kind: 'summary', summary: { rows: record.rows, redaction: 'see manifest.json' } });
+  }
+
+  end(): string {
+    return this.#inner.end();
+  }
+}
+
+export function createTableSerializer(format: ExportFormat, header: ExportHeader, offsets: TableOffsets): Transform {
+  if (format === 'sqlite') throw new AcodeError('ACODE-INT-001', 'the sqlite format has no text serializer');
+  const writer = WRITERS[format]();
+  return new MarkedTextTransform(format === 'csv' ? writer : new TableDocumentWriter(writer, header), offsets);
 }
 
 const PROGRESS_EVERY_MS = 100;

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { createHashingPassThrough, createHashingSink, createTarPacker, type HashingSink } from '../transforms/index.js';
+import { createHashingPassThrough, createHashingSink, createTableSplitter, createTarPacker, type HashingSink } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { createRedactTransform } from '../transforms/redact.js';
 import { createScratch } from './backup-file.js';
@@ -13,11 +13,11 @@ import { AcodeError, describeCause } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
-import { createRowLeakScan, createSerializer, createTableProgress, leakError, TableOffsets } from './export-stages.js';
+import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
 import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
+import type { ExportHeader } from './records.js';
 import { createLeakDetector, type RedactionPolicy, type Redactor } from './redaction/index.js';
 import { createSqliteExportWriter } from './sqlite/export-writer.js';
 
@@ -164,70 +164,43 @@ function tableFileName(table: string, ext: string, taken: Set<string>): string {
   return `${base}.${ext}`;
 }
 
-type OpenTable = (table: TableSchema) => { readonly input: Writable; readonly done: Promise<void> };
+/** A finished table file: where it is and its checksum entry. */
+type TableFile = ExportFileEntry & { readonly path: string };
 
 /**
- * Sends each table's records into its own output, one table at a time, honouring backpressure:
- * the records of the next table wait until the last one's output has finished.
+ * Writes each table into its own file in `dir` — serializer, leak scan, hashing sink — one table
+ * after the other with backpressure (the table splitter), and returns the files in order.
  */
-async function routeTables(args: WriteOutputArgs, openTable: OpenTable): Promise<void> {
-  // Leaving `for await` early destroys the source with an AbortError, which pipeline() reports
-  // first; the table's own failure (a leak-scan hit, a full disk) is the one the user needs.
-  let failure: unknown = null;
-  try {
-    await runPipeline([
+async function writeTableFiles(args: WriteOutputArgs, dir: string): Promise<TableFile[]> {
+  const files: TableFile[] = [];
+  const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
+  const open = new Map<string, { name: string; sink: HashingSink; offsets: TableOffsets }>();
+  await runPipeline(
+    [
       ...headStages(args),
-      async function route(source: AsyncIterable<ExportRecord>): Promise<void> {
-        let current: { input: Writable; done: Promise<void> } | null = null;
-        try {
-          for await (const record of source) {
-            if (record.kind === 'table') current = openTable(record.table);
-            if (!current || record.kind === 'header' || record.kind === 'summary') continue;
-            if (!current.input.write(record)) await Promise.race([new Promise((resolve) => current!.input.once('drain', resolve)), current.done]);
-            if (record.kind === 'table-end') {
-              current.input.end();
-              await current.done;
-              current = null;
-            }
-          }
-        } catch (err) {
-          failure = err;
-          throw err;
-        } finally {
-          if (current) {
-            current.input.destroy(new AcodeError('ACODE-EXP-001', 'export stopped'));
-            await current.done.catch(() => {});
-          }
-        }
-      },
-    ], args.signal);
-  } catch (err) {
-    throw failure ?? err;
-  }
+      createTableSplitter({
+        open: async (table) => {
+          const name = tableFileName(table.name, EXTENSION[args.layout.format], taken);
+          const sink = createHashingSink({ file: path.join(dir, name) });
+          open.set(table.name, { name, sink, offsets: new TableOffsets(args.layout.format) });
+          return sink;
+        },
+        serializer: (table) => createTableSerializer(args.layout.format, args.header, open.get(table.name)!.offsets),
+        stages: (table) => leakStage(args, open.get(table.name)!.offsets, table.name),
+        onTableDone: async (table) => {
+          const { name, sink } = open.get(table.name)!;
+          open.delete(table.name);
+          const digest = await sink.commit();
+          files.push({ name, bytes: digest.bytes, sha256: digest.sha256, table: table.name, path: path.join(dir, name) });
+        },
+      }),
+    ],
+    args.signal,
+  );
+  return files;
 }
 
-/**
- * One table's file: CSV as it comes; JSON and NDJSON as a whole document of their own — the
- * export's header, the table, and a summary with the table's row count (the export-wide summary
- * is in manifest.json).
- */
-function tableStages(args: WriteOutputArgs, table: TableSchema, sink: HashingSink): { input: Writable; done: Promise<void> } {
-  const offsets = new TableOffsets(args.layout.format);
-  const input = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
-  const source = args.layout.format === 'csv' ? input : Readable.from(asDocument(args.header, input), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
-  const done = runPipeline([source, createSerializer(args.layout.format, offsets), ...leakStage(args, offsets, table.name), sink], args.signal);
-  return { input, done };
-}
-
-async function* asDocument(header: ExportHeader, records: AsyncIterable<ExportRecord>): AsyncGenerator<ExportRecord> {
-  yield { kind: 'header', header };
-  let rows = 0;
-  for await (const record of records) {
-    if (record.kind === 'table-end') rows = record.rows;
-    yield record;
-  }
-  yield { kind: 'summary', summary: { rows, redaction: 'see manifest.json' } };
-}
+const entry = ({ path: _path, ...file }: TableFile): ExportFileEntry => file;
 
 async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
@@ -239,21 +212,8 @@ async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
   } catch (err) {
     throw new AcodeError('ACODE-EXP-008', `cannot create a folder in ${path.dirname(final)}: ${describeCause(err)}`, { cause: err, context: { file: final } });
   }
-  const files: ExportFileEntry[] = [];
-  const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
   try {
-    await routeTables(args, (table) => {
-      const name = tableFileName(table.name, EXTENSION[layout.format], taken);
-      const sink = createHashingSink({ file: path.join(tmpDir, name) });
-      const { input, done } = tableStages(args, table, sink);
-      return {
-        input,
-        done: done.then(async () => {
-          await sink.commit();
-          files.push({ name, bytes: sink.digest!.bytes, sha256: sink.digest!.sha256, table: table.name });
-        }),
-      };
-    });
+    const files = (await writeTableFiles(args, tmpDir)).map(entry);
     const manifest = args.buildManifest(files);
     await writeManifest(args, path.join(tmpDir, BUNDLE_MANIFEST_NAME), manifest);
     await fsyncDir(tmpDir);
@@ -281,22 +241,8 @@ async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
   const scratch = await createScratch();
   try {
-    const entries: (ExportFileEntry & { path: string })[] = [];
-    const taken = new Set<string>([BUNDLE_MANIFEST_NAME]);
-    await routeTables(args, (table) => {
-      const name = tableFileName(table.name, EXTENSION[layout.format], taken);
-      const file = path.join(scratch.dir, name);
-      const sink = createHashingSink({ file });
-      const { input, done } = tableStages(args, table, sink);
-      return {
-        input,
-        done: done.then(async () => {
-          await sink.commit();
-          entries.push({ name, bytes: sink.digest!.bytes, sha256: sink.digest!.sha256, table: table.name, path: file });
-        }),
-      };
-    });
-    const inner = args.buildManifest(entries.map(({ path: _p, ...entry }) => entry));
+    const entries = await writeTableFiles(args, scratch.dir);
+    const inner = args.buildManifest(entries.map(entry));
     const innerPath = path.join(scratch.dir, BUNDLE_MANIFEST_NAME);
     await writeManifest(args, innerPath, inner);
     const packer = createTarPacker({ mtime: new Date(args.header.createdAt) });
@@ -320,4 +266,3 @@ async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
   }
 }
 
-export type { TransformCallback };

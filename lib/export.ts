@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Readable, type Transform, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
 import { EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
@@ -279,4 +279,3 @@ function buildManifest(prepared: Prepared, files: readonly ExportFileEntry[], re
   };
 }
 
-export type { Transform, Writable };

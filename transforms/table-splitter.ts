@@ -9,6 +9,8 @@ export interface TableSplitterOptions {
   readonly open: (table: TableSchema) => Promise<Writable>;
   /** Makes the serializer for one table's records, e.g. createCsvSerializer. */
   readonly serializer: (table: TableSchema) => Transform;
+  /** Byte stages between the serializer and the sink (a leak scan), made per table. */
+  readonly stages?: (table: TableSchema) => Transform[];
   /** Called once a table's sink has finished, before the next table is opened. */
   readonly onTableDone?: (table: TableSchema, rows: number) => void | Promise<void>;
 }
@@ -74,7 +76,7 @@ export class TableSplitter extends Writable {
           return;
         }
         const serializer = this.#options.serializer(table);
-        const done = pipeline(serializer, sink);
+        const done = pipeline([serializer, ...(this.#options.stages?.(table) ?? []), sink]);
         const failed = new Promise<never>((_, reject) => void done.catch(reject));
         failed.catch(() => {});
         this.#current = { table, serializer, sink, done, failed };

@@ -93,7 +93,7 @@ describe('table splitter', () => {
   it('fails with a coded error naming the table when its sink fails', async () => {
     const full = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     const err = await rejection(pipeline(Readable.from(records(DOC)), createTableSplitter({ open: async () => memorySink({ fail: full }), serializer: () => createCsvSerializer() })));
-    expect(err).to.include({ code: 'ACODE-BAK-009', message: 'Not enough disk space: writing table awkward: no space left on device' });
+    expect(err).to.include({ code: 'ACODE-EXP-009', message: 'Not enough disk space for the export: writing table awkward: no space left on device' });
     expect(err.context).to.deep.equal({ table: 'awkward' });
   });
 
