@@ -112,11 +112,16 @@ async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<
     return { manifest, manifestPath: args.manifestFile };
   }
   await sink.commit();
-  const manifestPath = `${layout.path}.manifest.json`;
+  return writeSidecar(args, manifest);
+}
+
+/** `<file>.manifest.json` beside a published single-file export; if it cannot be written, neither stays. */
+async function writeSidecar(args: WriteOutputArgs, manifest: ExportManifest): Promise<WrittenOutput> {
+  const manifestPath = `${args.layout.path}.manifest.json`;
   try {
     await writeManifest(args, manifestPath, manifest);
   } catch (err) {
-    await removeQuietly(layout.path);
+    await removeQuietly(args.layout.path);
     throw err;
   }
   return { manifest, manifestPath };
@@ -131,17 +136,10 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
     if (layout.kind === 'file' && !layout.gzip) {
       const digest = await sha256File(tmp, { signal: args.signal });
       const manifest = args.buildManifest([{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }]);
-      const manifestPath = `${layout.path}.manifest.json`;
       await publishFile(tmp, layout.path!, args.force).catch((err: unknown) => {
         throw (err as { code?: string }).code === 'EEXIST' ? outputExists(layout.path!) : err;
       });
-      try {
-        await writeManifest(args, manifestPath, manifest);
-      } catch (err) {
-        await removeQuietly(layout.path);
-        throw err;
-      }
-      return { manifest, manifestPath };
+      return await writeSidecar(args, manifest);
     }
     const sink = finalSink(args);
     await runPipeline([createReadStream(tmp, { highWaterMark: 1 << 20 }), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);

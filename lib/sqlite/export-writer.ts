@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
+import { RecordWriter } from './record-writer.js';
 
 /** Where a SQLite export keeps its metadata: one row per key, JSON values. */
 export const EXPORT_META_TABLE = '_acode_export';
@@ -42,13 +42,13 @@ export function bindable(value: SqlValue): SqlValue {
  * to a fresh temporary file with journaling off (a failure discards the file anyway) in one
  * transaction, then switched to a normal journal so the result needs nothing beside it.
  */
-export class SqliteExportWriter extends Writable {
+export class SqliteExportWriter extends RecordWriter {
   readonly #db: SqliteDb;
   #insert: Database.Statement | null = null;
   #table: TableSchema | null = null;
 
   constructor(file: string) {
-    super({ objectMode: true, highWaterMark: 4 });
+    super();
     this.#db = openExportFile(file);
     this.#db.pragma('journal_mode = OFF');
     this.#db.pragma('synchronous = OFF');
@@ -56,16 +56,8 @@ export class SqliteExportWriter extends Writable {
     this.#db.exec(`BEGIN; CREATE TABLE ${EXPORT_META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
   }
 
-  override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    try {
-      this.#apply(record);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
 
-  #apply(record: ExportRecord): void {
+  protected override apply(record: ExportRecord): void {
     const db = this.#db;
     switch (record.kind) {
       case 'header':

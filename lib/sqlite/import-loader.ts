@@ -1,11 +1,11 @@
-import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ProgressListener } from '../progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
+import type { ExportHeader, ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { createLeakDetector } from '../redaction/index.js';
 import { bindable, createTableSql } from './export-writer.js';
 import { quoteIdent, type SqliteDb } from './open.js';
+import { RecordWriter } from './record-writer.js';
 
 export type ImportMode = 'append' | 'replace';
 
@@ -30,7 +30,7 @@ export interface LoadedTable {
  * rows, then builds the indexes of tables it created. A primary-key clash in append mode is
  * ACODE-IMP-004 naming table and key; the caller rolls everything back on any error.
  */
-export class ImportLoader extends Writable {
+export class ImportLoader extends RecordWriter {
   readonly #db: SqliteDb;
   readonly #options: ImportLoaderOptions;
   readonly #loaded: LoadedTable[] = [];
@@ -43,7 +43,7 @@ export class ImportLoader extends Writable {
   #insert: Database.Statement | null = null;
 
   constructor(db: SqliteDb, options: ImportLoaderOptions) {
-    super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
+    super();
     this.#db = db;
     this.#options = options;
   }
@@ -58,16 +58,8 @@ export class ImportLoader extends Writable {
   }
 
 
-  override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    try {
-      this.#apply(record);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
 
-  #apply(record: ExportRecord): void {
+  protected override apply(record: ExportRecord): void {
     switch (record.kind) {
       case 'header':
         this.#header = record.header;
