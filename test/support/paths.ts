@@ -23,5 +23,15 @@ export const cliPath = fileURLToPath(new URL('../../cli/index.js', import.meta.u
 /** A child process that holds or writes a SQLite database (see db-child.ts). */
 export const dbChildPath = fileURLToPath(new URL('./db-child.js', import.meta.url));
 
-export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
+/**
+ * The shared fixtures: `../shared/fixtures` beside the checkout, as the project lays them out;
+ * ACODE_SHARED_DIR points elsewhere (a clone made outside the project folder, say).
+ */
+function findFixtures(): string {
+  const candidates = [process.env['ACODE_SHARED_DIR'], path.resolve(repoRoot, '..', 'shared'), '/work/shared'].filter((d): d is string => Boolean(d));
+  const found = candidates.find((dir) => existsSync(path.join(dir, 'fixtures', 'chinook')));
+  return path.join(found ?? candidates[0]!, 'fixtures');
+}
+
+export const fixturesDir = findFixtures();
 export const chinookPath = path.join(fixturesDir, 'chinook', 'Chinook_Sqlite.sqlite');
