@@ -1,5 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { CsvWriter, JsonDocumentWriter, NdjsonWriter, RecordTextTransform, type TextWriter } from '../transforms/index.js';
+import { CsvWriter } from '../transforms/csv-serializer.js';
+import { JsonDocumentWriter } from '../transforms/json-serializer.js';
+import { NdjsonWriter } from '../transforms/ndjson-serializer.js';
+import { RecordTextTransform, type TextWriter } from '../transforms/record-text.js';
 import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
 import type { Snapshot } from './export-source.js';

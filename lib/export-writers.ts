@@ -3,7 +3,11 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { createHashingPassThrough, createHashingSink, createTableSplitter, createTarPacker, type HashingSink } from '../transforms/index.js';
+// Specific modules, not the transforms barrel: an export must not load the import parsers, and
+// tar-stream is loaded only by the one layout that packs a tar.
+import { createHashingPassThrough } from '../transforms/hashing-pass-through.js';
+import { createHashingSink, type HashingSink } from '../transforms/hashing-sink.js';
+import { createTableSplitter } from '../transforms/table-splitter.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { createRedactTransform } from '../transforms/redact.js';
 import { createScratch } from './backup-file.js';
@@ -243,6 +247,7 @@ async function writeTar(args: WriteOutputArgs): Promise<WrittenOutput> {
     const inner = args.buildManifest(entries.map(entry));
     const innerPath = path.join(scratch.dir, BUNDLE_MANIFEST_NAME);
     await writeManifest(args, innerPath, inner);
+    const { createTarPacker } = await import('../transforms/tar.js');
     const packer = createTarPacker({ mtime: new Date(args.header.createdAt) });
     const sink = finalSink(args);
     const written = runPipeline([packer.readable, ...(layout.gzip ? [createGzip()] : []), sink], args.signal);

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { close, constants, fsync, openSync, rmSync, writev } from 'node:fs';
+import { close, constants, fdatasync, fsync, openSync, rmSync, writev } from 'node:fs';
 import { link, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,6 +19,14 @@ type Callback = (error?: Error | null) => void;
 
 const writevAsync = promisify(writev);
 const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * Written bytes are flushed to disk in the background every this many bytes, while the pipeline
+ * goes on producing: the fsync at the end then finds little left to write. Without it, that one
+ * fsync of a 100 MB export stalls the finish for about 0.2 s with nothing else to do.
+ */
+const EARLY_SYNC_BYTES = 16 << 20;
 const closeAsync = promisify(close);
 
 /**
@@ -50,6 +58,10 @@ export class FileHashingSink extends Writable implements HashingSink {
   #fd: number | null;
   #bytes = 0;
   #digest: Digest | null = null;
+  #unsynced = 0;
+  /** The background data sync in flight, if any; it never rejects (its error is kept instead). */
+  #syncing: Promise<void> | null = null;
+  #syncError: unknown = null;
   #state: 'writing' | 'closed' | 'committed' | 'discarded' = 'writing';
 
   constructor(options: HashingSinkOptions) {
@@ -99,12 +111,37 @@ export class FileHashingSink extends Writable implements HashingSink {
     while (pending.length > 0) {
       const { bytesWritten } = await writevAsync(this.#fd!, pending);
       pending = skipBytes(pending, bytesWritten);
+      this.#unsynced += bytesWritten;
     }
+    if (this.#syncError !== null) throw this.#syncError;
+    if (this.#unsynced >= EARLY_SYNC_BYTES && this.#syncing === null) this.#syncInBackground(this.#fd!);
+  }
+
+  #syncInBackground(fd: number): void {
+    this.#unsynced = 0;
+    this.#syncing = fdatasyncAsync(fd).then(
+      () => {
+        this.#syncing = null;
+      },
+      (err: unknown) => {
+        this.#syncing = null;
+        this.#syncError = err;
+      },
+    );
+  }
+
+  /** Waits for a background sync, so the descriptor is not closed under it. */
+  async #settled(): Promise<void> {
+    while (this.#syncing !== null) await this.#syncing;
   }
 
   override _final(callback: Callback): void {
     const fd = this.#fd!;
-    fsyncAsync(fd)
+    this.#settled()
+      .then(() => {
+        if (this.#syncError !== null) throw this.#syncError;
+        return fsyncAsync(fd);
+      })
       .then(() => {
         this.#fd = null;
         return closeAsync(fd);
@@ -129,7 +166,8 @@ export class FileHashingSink extends Writable implements HashingSink {
     } catch {
       // Removed again below, once closed (Windows cannot unlink an open file).
     }
-    Promise.resolve(fd === null ? undefined : closeAsync(fd))
+    this.#settled()
+      .then(() => (fd === null ? undefined : closeAsync(fd)))
       .catch(() => {})
       .then(() => rm(this.tempPath, { force: true }))
       .then(() => callback(error), () => callback(error));

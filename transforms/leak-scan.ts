@@ -31,6 +31,12 @@ const WHAT: Readonly<Record<string, string>> = {
 /** Bytes accepted but not yet taken by the reader (still being scanned, or scanned and buffered) before the writer waits. */
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 const READABLE_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * The scan worker's young generation, in MiB. The scanner makes short-lived strings at a high
+ * rate; unbounded, V8 grows this space with the export's length and the worker alone adds tens
+ * of MiB to a long export's peak memory. Small is as fast here: little survives a scavenge.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 /**
  * A byte pass-through that runs the leak detector over the serialised export, just before the
@@ -122,7 +128,10 @@ export class LeakScanTransform extends Transform {
 
   #startWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('../lib/redaction/leak-scan-worker.js', import.meta.url), { workerData: this.#detector.options });
+    const worker = new Worker(new URL('../lib/redaction/leak-scan-worker.js', import.meta.url), {
+      workerData: this.#detector.options,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     worker.on('message', (reply: LeakScanReply) => this.#onReply(reply));
     worker.on('error', (err) => this.#fail(new AcodeError('ACODE-EXP-001', `leak scan failed: ${describeCause(err)}`, { cause: err })));
     this.#worker = worker;
