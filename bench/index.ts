@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,12 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** The CLI compiled next to this file: `<out>/cli/index.js` for `<out>/bench/index.js`. */
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
+/** The flags after `node` on the CLI's shebang (`#!/usr/bin/env -S node --flag …`). */
+function shebangNodeFlags(firstLine: string): string[] {
+  const m = /^#!\S*env(?:\s+-S)?\s+node\b(.*)$/.exec(firstLine);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /** Where a PostgreSQL peer could run, for the n/a line; acode cannot be raced there yet. */
 function postgresNote(): string {
   if (process.env['ACODE_TEST_PG_URL']) return 'not implemented (acode has no PostgreSQL support yet; ACODE_TEST_PG_URL is set, so the peer could run)';
@@ -36,7 +42,8 @@ async function benchSize(bytes: number, only: readonly string[], runs: number, k
     log(src.kind === 'generated'
       ? `dataset ${data.label}: ${data.bytes} bytes, ${data.totalRows} rows, generated in ${src.seconds.toFixed(1)} s (+${src.calibrationSeconds.toFixed(1)} s calibration)`
       : `dataset ${data.label}: ${data.bytes} bytes, ${data.totalRows} rows, from the cache (checksum verified in ${src.checkSeconds.toFixed(2)} s)`);
-    const ctx: OpContext = { data, cli: CLI, node: process.execPath, backupFile: null };
+    const nodeFlags = shebangNodeFlags(readFileSync(CLI, 'utf8').split('\n', 1)[0]!);
+    const ctx: OpContext = { data, cli: CLI, node: process.execPath, nodeFlags, backupFile: null };
     const ops = createOperations(ctx).filter((o) => only.includes(o.name));
     let backupError: string | null = null;
     if (ops.some((o) => o.needsBackup)) {

@@ -9,6 +9,8 @@ export interface OpContext {
   /** The compiled CLI under test and the node that runs it. */
   readonly cli: string;
   readonly node: string;
+  /** The node flags of the CLI's shebang, so the bench runs it as `acode` runs for a user. */
+  readonly nodeFlags: readonly string[];
   /** A backup made once by `acode db backup`, for verify and restore; null until made. */
   backupFile: string | null;
 }
@@ -53,9 +55,9 @@ export function createOperations(ctx: OpContext): Operation[] {
   const { data } = ctx;
   const db = data.file;
   const acode = (run: string, args: readonly string[], database: string | null = db): CommandSpec => ({
-    file: ctx.node, args: [ctx.cli, ...args, ...(database ? ['--database', database] : []), '--quiet'], cwd: run,
+    file: ctx.node, args: [...ctx.nodeFlags, ctx.cli, ...args, ...(database ? ['--database', database] : []), '--quiet'], cwd: run,
   });
-  const acodeLine = (args: readonly string[]): string => [ctx.node, ctx.cli, ...args, '--database', db, '--quiet'].map(sq).join(' ');
+  const acodeLine = (args: readonly string[]): string => [ctx.node, ...ctx.nodeFlags, ctx.cli, ...args, '--database', db, '--quiet'].map(sq).join(' ');
   const sqlite = (run: string, args: readonly string[], stdoutTo?: string): CommandSpec => ({ file: 'sqlite3', args: [...args], cwd: run, stdoutTo });
   const selects = data.tables.map((t) => `SELECT * FROM "${t.replaceAll('"', '""')}"`);
   const allRows = data.totalRows;

@@ -67,7 +67,7 @@ export async function race(op: Operation, ctx: OpContext, runs: number, work: st
 /** The backup verify and restore work on, made once by `acode db backup`; null with the error when that fails. */
 export async function makeSharedBackup(ctx: OpContext, work: string): Promise<{ file: string | null; error: string | null }> {
   const dir = await freshFolder(work, 'shared-backup');
-  const s = await measure({ file: ctx.node, args: [ctx.cli, 'db', 'backup', '--output-dir', dir, '--database', ctx.data.file, '--quiet'], cwd: dir }, work);
+  const s = await measure({ file: ctx.node, args: [...ctx.nodeFlags, ctx.cli, 'db', 'backup', '--output-dir', dir, '--database', ctx.data.file, '--quiet'], cwd: dir }, work);
   if (s.exitCode !== 0) return { file: null, error: s.errorLine };
   const made = (await readdir(dir)).filter((f) => /\.db(\.gz)?$/.test(f));
   return made.length === 1 ? { file: path.join(dir, made[0]!), error: null } : { file: null, error: `expected one backup in ${dir}, found ${made.length}` };

@@ -20,6 +20,7 @@ type Callback = (error?: Error | null) => void;
 const writevAsync = promisify(writev);
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(close);
 
 /**
  * Written bytes are flushed to disk in the background every this many bytes, while the pipeline
@@ -27,7 +28,6 @@ const fdatasyncAsync = promisify(fdatasync);
  * fsync of a 100 MB export stalls the finish for about 0.2 s with nothing else to do.
  */
 const EARLY_SYNC_BYTES = 16 << 20;
-const closeAsync = promisify(close);
 
 /**
  * What both hashing sinks offer, so callers can hold either: the digest once the stream has

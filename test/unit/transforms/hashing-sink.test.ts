@@ -37,6 +37,32 @@ describe('hashing sink', () => {
     expect(await readFile(file)).to.deep.equal(content);
   });
 
+  it('writes and hashes a file past the background-sync threshold (40 MiB) byte for byte', async () => {
+    const file = path.join(tmp.dir, 'big.ndjson');
+    const data = chunksOf(40, 1 << 20);
+    const sink = createHashingSink({ file });
+    await pipeline(Readable.from(data), sink);
+    const content = Buffer.concat(data);
+    expect(sink.digest).to.deep.equal({ sha256: sha256(content), bytes: 40 << 20 });
+    await sink.commit();
+    expect(sha256(await readFile(file))).to.equal(sha256(content));
+  });
+
+  it('leaves no file behind when destroyed while a background sync may be running', async () => {
+    const file = path.join(tmp.dir, 'big.json');
+    let sent = 0;
+    const source = new Readable({
+      read() {
+        sent++;
+        if (sent === 20) this.destroy(new Error('source failed after 20 MiB'));
+        else this.push(Buffer.alloc(1 << 20, sent));
+      },
+    });
+    const err = await rejection(pipeline(source, createHashingSink({ file })));
+    expect(err.message).to.equal('source failed after 20 MiB');
+    expect(await readdir(tmp.dir)).to.deep.equal([]);
+  });
+
   it('refuses to replace an existing file (ACODE-EXP-007) and removes its temporary file', async () => {
     const file = path.join(tmp.dir, 'out.csv');
     await writeFile(file, 'keep me');
