@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { close, constants, fdatasync, fsync, openSync, rmSync, writev } from 'node:fs';
+import { close, constants, fdatasync, fsync, openSync, rmSync, write } from 'node:fs';
 import { link, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,7 +17,7 @@ export interface HashingSinkOptions {
 
 type Callback = (error?: Error | null) => void;
 
-const writevAsync = promisify(writev);
+const writeAsync = promisify(write);
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
@@ -28,6 +28,14 @@ const closeAsync = promisify(close);
  * fsync of a 100 MB export stalls the finish for about 0.2 s with nothing else to do.
  */
 const EARLY_SYNC_BYTES = 16 << 20;
+
+/**
+ * Incoming chunks are copied into one of two blocks of this size, and a full block is written
+ * while the other fills. The chunks themselves are then free at once: chunks that stay queued
+ * across two scavenges are promoted, and their off-heap bytes pile up (tens of MiB on a long
+ * redacted export) until V8's external-memory limit forces a full collection.
+ */
+const BLOCK_BYTES = 1 << 20;
 
 /**
  * What both hashing sinks offer, so callers can hold either: the digest once the stream has
@@ -59,14 +67,20 @@ export class FileHashingSink extends Writable implements HashingSink {
   #bytes = 0;
   #digest: Digest | null = null;
   #unsynced = 0;
+  readonly #blocks = [Buffer.allocUnsafeSlow(BLOCK_BYTES), Buffer.allocUnsafeSlow(BLOCK_BYTES)];
+  /** The block being filled, and how far. */
+  #block = 0;
+  #fill = 0;
+  /** The write of the other block in flight, if any; it never rejects (its error is kept instead). */
+  #writing: Promise<void> | null = null;
+  #writeError: unknown = null;
   /** The background data sync in flight, if any; it never rejects (its error is kept instead). */
   #syncing: Promise<void> | null = null;
   #syncError: unknown = null;
   #state: 'writing' | 'closed' | 'committed' | 'discarded' = 'writing';
 
   constructor(options: HashingSinkOptions) {
-    // A 1 MiB buffer lets chunks queue while one writev is in flight; _writev then takes them all.
-    super({ decodeStrings: true, highWaterMark: 1 << 20 });
+    super({ decodeStrings: true, highWaterMark: BLOCK_BYTES });
     this.file = path.resolve(options.file);
     this.tempPath = tempPathFor(this.file);
     this.#force = options.force ?? false;
@@ -90,31 +104,55 @@ export class FileHashingSink extends Writable implements HashingSink {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
-    this.#writeAll([chunk]).then(() => callback(), (err: unknown) => callback(this.#coded(err)));
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: Callback): void {
-    this.#writeAll(chunks.map((c) => c.chunk)).then(() => callback(), (err: unknown) => callback(this.#coded(err)));
+    this.#hash.update(chunk);
+    this.#bytes += chunk.length;
+    let offset = 0;
+    const copy = (): void => {
+      if (this.#writeError !== null) return callback(this.#coded(this.#writeError));
+      while (offset < chunk.length) {
+        const block = this.#blocks[this.#block]!;
+        const n = chunk.copy(block, this.#fill, offset);
+        offset += n;
+        this.#fill += n;
+        if (this.#fill < BLOCK_BYTES) break;
+        // The other block is still being written: wait for it before filling it.
+        if (this.#writing !== null) return void this.#writing.then(copy);
+        this.#writeBlock();
+      }
+      callback();
+    };
+    copy();
   }
 
   #coded(err: unknown): AcodeError {
     return toAcodeError(err, 'ACODE-EXP-001', `writing ${this.file}`, { file: this.file });
   }
 
-  async #writeAll(buffers: Buffer[]): Promise<void> {
-    for (const b of buffers) {
-      this.#hash.update(b);
-      this.#bytes += b.length;
+  /** Starts writing the block being filled, and fills the other one from now on. */
+  #writeBlock(): void {
+    const bytes = this.#blocks[this.#block]!.subarray(0, this.#fill);
+    this.#block ^= 1;
+    this.#fill = 0;
+    this.#writing = this.#writeFully(this.#fd!, bytes).then(
+      () => {
+        this.#writing = null;
+      },
+      (err: unknown) => {
+        this.#writing = null;
+        this.#writeError = err;
+      },
+    );
+  }
+
+  async #writeFully(fd: number, bytes: Buffer): Promise<void> {
+    // write may write less than asked (a signal, a full disk's last blocks): write the rest again.
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesWritten } = await writeAsync(fd, bytes, done, bytes.length - done);
+      done += bytesWritten;
     }
-    let pending = buffers;
-    // writev may write less than asked (a signal, a full pipe): write the rest again.
-    while (pending.length > 0) {
-      const { bytesWritten } = await writevAsync(this.#fd!, pending);
-      pending = skipBytes(pending, bytesWritten);
-      this.#unsynced += bytesWritten;
-    }
+    this.#unsynced += bytes.length;
     if (this.#syncError !== null) throw this.#syncError;
-    if (this.#unsynced >= EARLY_SYNC_BYTES && this.#syncing === null) this.#syncInBackground(this.#fd!);
+    if (this.#unsynced >= EARLY_SYNC_BYTES && this.#syncing === null) this.#syncInBackground(fd);
   }
 
   #syncInBackground(fd: number): void {
@@ -130,15 +168,20 @@ export class FileHashingSink extends Writable implements HashingSink {
     );
   }
 
-  /** Waits for a background sync, so the descriptor is not closed under it. */
+  /** Waits for the block write and the background sync in flight, so the descriptor is not closed under them. */
   async #settled(): Promise<void> {
-    while (this.#syncing !== null) await this.#syncing;
+    while (this.#writing !== null || this.#syncing !== null) await (this.#writing ?? this.#syncing);
   }
 
   override _final(callback: Callback): void {
     const fd = this.#fd!;
     this.#settled()
       .then(() => {
+        if (this.#fill > 0) this.#writeBlock();
+        return this.#settled();
+      })
+      .then(() => {
+        if (this.#writeError !== null) throw this.#writeError;
         if (this.#syncError !== null) throw this.#syncError;
         return fsyncAsync(fd);
       })
@@ -222,13 +265,6 @@ async function linkNoClobber(from: string, to: string): Promise<void> {
     return;
   }
   await unlink(from);
-}
-
-function skipBytes(buffers: Buffer[], n: number): Buffer[] {
-  let i = 0;
-  while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length;
-  if (i === buffers.length) return [];
-  return [buffers[i]!.subarray(n), ...buffers.slice(i + 1)];
 }
 
 /** Throws ACODE-EXP-008 at once when the temporary file cannot be created there. */

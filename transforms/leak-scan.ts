@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import { createLeakScanner, type LeakDetector, type LeakFinding, type LeakScanner } from '../lib/redaction/index.js';
-import type { LeakScanReply } from '../lib/redaction/leak-scan-worker.js';
+import type { LeakScanMessage, LeakScanReply } from '../lib/redaction/leak-scan-worker.js';
 
 export interface LeakLocation {
   readonly table?: string;
@@ -52,7 +52,7 @@ export class LeakScanTransform extends Transform {
   readonly #parallel: boolean;
   #scanner: LeakScanner | null = null;
   #worker: Worker | null = null;
-  readonly #held: Buffer[] = [];
+  readonly #held: string[] = [];
   #heldStart = 0;
   #received = 0;
   #settled = 0;
@@ -69,18 +69,21 @@ export class LeakScanTransform extends Transform {
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#failure) return callback(this.#failure);
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    this.#held.push(bytes);
-    this.#received += bytes.length;
+    // Held as a latin1 string (one character per byte), not as the Buffer that came in: it may
+    // wait a while for the worker, and Buffers that outlive a scavenge pile up outside the heap
+    // until V8's external-memory limit (64 MiB) forces a full collection. Strings stay on the
+    // heap, where the collector sees them.
+    const text = (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk).toString('latin1');
+    this.#held.push(text);
+    this.#received += text.length;
     if (!this.#parallel) {
       this.#scanner ??= createLeakScanner(this.#detector);
-      const found = this.#scanner.write(bytes);
+      const found = this.#scanner.writeLatin1(text);
       if (found.length > 0) return callback(this.#error(found[0]!));
       this.#release(this.#scanner.settled);
       return callback();
     }
-    const copy = new Uint8Array(bytes);
-    this.#startWorker().postMessage(copy.buffer, [copy.buffer]);
+    this.#post(text);
     if (this.#mustWait()) this.#waiting = callback;
     else callback();
   }
@@ -118,13 +121,17 @@ export class LeakScanTransform extends Transform {
       return callback();
     }
     this.#flushed = callback;
-    this.#startWorker().postMessage('end');
+    this.#post(null);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     void this.#worker?.terminate();
     this.#worker = null;
     callback(err);
+  }
+
+  #post(message: LeakScanMessage): void {
+    this.#startWorker().postMessage(message);
   }
 
   #startWorker(): Worker {
@@ -173,10 +180,10 @@ export class LeakScanTransform extends Transform {
       const n = Math.min(head.length, settled - this.#heldStart);
       if (n === head.length) {
         this.#held.shift();
-        this.push(head);
+        this.push(Buffer.from(head, 'latin1'));
       } else {
-        this.push(head.subarray(0, n));
-        this.#held[0] = head.subarray(n);
+        this.push(Buffer.from(head.slice(0, n), 'latin1'));
+        this.#held[0] = head.slice(n);
       }
       this.#heldStart += n;
     }

@@ -1,11 +1,14 @@
 /**
  * Runs the leak scan on a worker thread so that it overlaps the export's own work. Takes chunks
- * (transferred ArrayBuffers) and 'end'; answers each with the hits found and how far the stream
- * is settled.
+ * as latin1 strings (one character per byte) and then null for the end; answers each with the
+ * hits found and how far the stream is settled.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import { createLeakScanner, type LeakFinding } from './leak-scanner.js';
+
+/** A chunk of the stream read as latin1, or null: the stream has ended. */
+export type LeakScanMessage = string | null;
 
 export interface LeakScanReply {
   readonly found: readonly LeakFinding[];
@@ -15,9 +18,9 @@ export interface LeakScanReply {
 
 const scanner = createLeakScanner(createLeakDetector(workerData as LeakDetectorOptions));
 const port = parentPort!;
-port.on('message', (message: ArrayBuffer | 'end') => {
-  const done = message === 'end';
-  const found = done ? scanner.end() : scanner.write(new Uint8Array(message));
+port.on('message', (message: LeakScanMessage) => {
+  const done = message === null;
+  const found = done ? scanner.end() : scanner.writeLatin1(message);
   const reply: LeakScanReply = { found, settled: scanner.settled, done };
   port.postMessage(reply);
 });

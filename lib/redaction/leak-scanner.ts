@@ -17,6 +17,8 @@ export interface LeakFinding extends LeakHit {
 export interface LeakScanner {
   /** Scans one more chunk; returns the hits now certain. */
   write(chunk: Uint8Array): LeakFinding[];
+  /** The same, for a chunk already read as latin1 (one character per byte). */
+  writeLatin1(text: string): LeakFinding[];
   /** The stream has ended: returns the hits still waiting. */
   end(): LeakFinding[];
   /** Bytes scanned so far. */
@@ -47,6 +49,19 @@ export function createLeakScanner(detector: LeakDetector): LeakScanner {
     return found;
   };
 
+  const writeLatin1 = (chunk: string): LeakFinding[] => {
+    bytes += chunk.length;
+    const text = carry + chunk;
+    const found = take(text, false);
+    const keep = Math.min(text.length, detector.reach);
+    carry = text.slice(text.length - keep);
+    base += text.length - keep;
+    for (const key of reported) {
+      if (Number(key.slice(0, key.indexOf(':'))) < base) reported.delete(key);
+    }
+    return found;
+  };
+
   return {
     get bytes() {
       return bytes;
@@ -54,18 +69,8 @@ export function createLeakScanner(detector: LeakDetector): LeakScanner {
     get settled() {
       return ended ? bytes : base;
     },
-    write(chunk) {
-      bytes += chunk.length;
-      const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-      const found = take(text, false);
-      const keep = Math.min(text.length, detector.reach);
-      carry = text.slice(text.length - keep);
-      base += text.length - keep;
-      for (const key of reported) {
-        if (Number(key.slice(0, key.indexOf(':'))) < base) reported.delete(key);
-      }
-      return found;
-    },
+    write: (chunk) => writeLatin1(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1')),
+    writeLatin1,
     end() {
       const found = take(carry, true);
       carry = '';
