@@ -1,6 +1,6 @@
 import type { AcodeConfig } from './config.js';
 import { AcodeError } from './errors.js';
-import type { ExportRecord, TableSchema } from './records.js';
+import type { ExportRecord, RowTextFormat, TableSchema } from './records.js';
 
 /** Which tables and rows an export takes. */
 export interface ExportSelection {
@@ -112,8 +112,12 @@ export interface Snapshot {
   readonly engineVersion: string;
   /** How the snapshot was taken, for the manifest. */
   readonly info: Readonly<Record<string, unknown>>;
-  /** `table`, `rows` and `table-end` records of every table, in order, read lazily. */
-  records(): AsyncGenerator<ExportRecord>;
+  /**
+   * `table`, `rows` and `table-end` records of every table, in order, read lazily. With
+   * `rowText`, rows may come as 'text-rows' already encoded for that format, where the engine
+   * can encode them exactly; never ask for it when a stage must see the values.
+   */
+  records(options?: { readonly rowText?: RowTextFormat }): AsyncGenerator<ExportRecord>;
   close(): void;
 }
 

@@ -7,7 +7,7 @@ import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
 import type { Snapshot } from './export-source.js';
 import type { ProgressListener } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, rowCount, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import type { LeakDetector } from './redaction/index.js';
 
 /**
@@ -142,8 +142,8 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
         if (record.kind === 'table') {
           rows = 0;
           onProgress({ stage: 'export', phase: 'start', label: record.table.name, table: record.table.name, rows: 0, totalRows: totals.get(record.table.name) });
-        } else if (record.kind === 'rows') {
-          rows += record.rows.length;
+        } else if (record.kind === 'rows' || record.kind === 'text-rows') {
+          rows += rowCount(record);
           const now = Date.now();
           if (now - last >= PROGRESS_EVERY_MS) {
             last = now;
@@ -200,6 +200,10 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
       if (record.kind === 'table') {
         table = record.table;
         named = record.table.columns.map((c) => SECRET_NAMED.test(c.name));
+      }
+      if (record.kind === 'text-rows') {
+        callback(new AcodeError('ACODE-INT-001', `rows of ${record.table} arrived already encoded: the row leak scan needs their values`, { context: { table: record.table } }));
+        return;
       }
       if (record.kind === 'rows' && table) {
         for (const row of record.rows) {

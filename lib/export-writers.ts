@@ -21,7 +21,7 @@ import { createRowLeakScan, createSerializer, createTableProgress, createTableSe
 import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
-import type { ExportHeader } from './records.js';
+import type { ExportHeader, RowTextFormat } from './records.js';
 import { createLeakDetector, type RedactionPolicy, type Redactor } from './redaction/index.js';
 import { createSqliteExportWriter } from './sqlite/export-writer.js';
 
@@ -29,8 +29,11 @@ export interface WriteOutputArgs {
   readonly layout: OutputLayout;
   readonly header: ExportHeader;
   readonly snapshot: Snapshot;
-  /** A fresh stream of every record of the export, header first. */
-  readonly records: () => Readable;
+  /**
+   * A fresh stream of every record of the export, header first; with `rowText`, rows may come
+   * already encoded for that format ('text-rows').
+   */
+  readonly records: (rowText?: RowTextFormat) => Readable;
   readonly redact: { readonly policy: RedactionPolicy; readonly redactor: Redactor } | null;
   readonly allowScanHits: readonly string[];
   readonly force: boolean;
@@ -76,7 +79,10 @@ export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput>
  * text, bare values of secret-named columns) — or, for the sqlite format, everything.
  */
 function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
-  const stages: (Readable | Transform)[] = [args.records()];
+  // Unredacted JSON and NDJSON exports take their rows encoded by the database: nothing looks at the values.
+  const format = args.layout.format;
+  const rowText = !args.redact && (format === 'json' || format === 'ndjson') ? format : undefined;
+  const stages: (Readable | Transform)[] = [args.records(rowText)];
   if (args.redact) {
     stages.push(createRedactTransform(args.redact));
     stages.push(createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }), { allStrings: args.layout.format === 'sqlite' }));

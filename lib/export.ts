@@ -9,7 +9,7 @@ import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, 
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary, type TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary, type RowTextFormat, type TableSchema } from './records.js';
 import { compileRedaction, type ColumnPlan, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -141,7 +141,7 @@ async function run(prepared: Prepared): Promise<ExportResult> {
       layout,
       header,
       snapshot,
-      records: () => Readable.from(allRecords(header, snapshot, prepared.schemas, summary), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
+      records: (rowText) => Readable.from(allRecords(header, snapshot, prepared.schemas, summary, rowText), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
       redact: redactor && policy ? { policy, redactor } : null,
       allowScanHits: [...options.config.export.allowScanHits, ...(options.allowScanHits ?? [])],
       force: Boolean(options.force),
@@ -256,9 +256,15 @@ function toPlan(prepared: Prepared): ExportPlan {
   };
 }
 
-async function* allRecords(header: ExportHeader, snapshot: Snapshot, schemas: ReadonlyMap<string, TableSchema>, summary: ExportSummary): AsyncGenerator<ExportRecord> {
+async function* allRecords(
+  header: ExportHeader,
+  snapshot: Snapshot,
+  schemas: ReadonlyMap<string, TableSchema>,
+  summary: ExportSummary,
+  rowText: RowTextFormat | undefined,
+): AsyncGenerator<ExportRecord> {
   yield { kind: 'header', header };
-  for await (const record of snapshot.records()) {
+  for await (const record of snapshot.records({ rowText })) {
     yield record.kind === 'table' ? { ...record, table: schemas.get(record.table.name) ?? record.table } : record;
   }
   yield { kind: 'summary', summary };

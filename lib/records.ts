@@ -47,12 +47,28 @@ export interface ExportSummary {
   readonly redaction: unknown;
 }
 
+/** Text formats whose rows a row source may hand over already encoded (see 'text-rows'). */
+export type RowTextFormat = 'json' | 'ndjson';
+
+/**
+ * 'text-rows' is a batch already encoded by the row source, byte for byte what the format's
+ * writer would make of the same rows (transforms/row-encoders.ts), for plain exports only: a
+ * stage that must see values (redaction, the row leak scan) refuses it. JSON rows are joined by
+ * ",\n" (the writer adds what comes before the batch); NDJSON lines are whole.
+ */
 export type ExportRecord =
   | { readonly kind: 'header'; readonly header: ExportHeader }
   | { readonly kind: 'table'; readonly table: TableSchema; readonly rows: number }
   | { readonly kind: 'rows'; readonly table: string; readonly rows: SqlValue[][] }
+  | { readonly kind: 'text-rows'; readonly table: string; readonly format: RowTextFormat; readonly count: number; readonly bytes: Buffer }
   | { readonly kind: 'table-end'; readonly table: string; readonly rows: number }
   | { readonly kind: 'summary'; readonly summary: ExportSummary };
+
+/** How many rows a 'rows' or 'text-rows' record carries (0 for any other). */
+export function rowCount(record: ExportRecord): number {
+  if (record.kind === 'rows') return record.rows.length;
+  return record.kind === 'text-rows' ? record.count : 0;
+}
 
 /** Batches an object-mode stage holds before it pushes back: enough to overlap stages, no more. */
 export const RECORD_HIGH_WATER_MARK = 2;

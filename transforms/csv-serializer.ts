@@ -24,6 +24,9 @@ export class CsvWriter implements TextWriter {
       case 'rows':
         this.#expectOpen(record.kind, record.table);
         return csvRows(record.table, this.#table!.columns.length, record.rows);
+      case 'text-rows':
+        // Only JSON and NDJSON rows come encoded.
+        throw outOfOrder(`rows of ${record.table} encoded as ${record.format}`, 'rows as values');
       case 'table-end':
         this.#expectOpen(record.kind, record.table);
         this.#open = false;

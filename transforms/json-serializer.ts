@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import type { ExportRecord, ExportSummary, TableSchema } from '../lib/records.js';
-import { expectedIn, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
-import { jsonKeyPrefixes, jsonRows } from './row-encoders.js';
+import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
+import { JSON_ROW_SEPARATOR, jsonKeyPrefixes, jsonRows } from './row-encoders.js';
 
 /**
  * The JSON document, one piece per record, never the whole in memory:
@@ -45,9 +45,17 @@ export class JsonDocumentWriter implements TextWriter {
       case 'rows': {
         this.#expectTable(record.kind, record.table);
         if (record.rows.length === 0) return '';
-        const s = jsonRows(record.table, this.#keys, record.rows, this.#rows === 0 ? '\n' : ',\n', ',\n', '');
+        const s = jsonRows(record.table, this.#keys, record.rows, this.#batchPrefix(), JSON_ROW_SEPARATOR, '');
         this.#rows += record.rows.length;
         return s;
+      }
+      case 'text-rows': {
+        this.#expectTable(record.kind, record.table);
+        expectRowText(record, 'json');
+        if (record.count === 0) return '';
+        const prefix = this.#batchPrefix();
+        this.#rows += record.count;
+        return prefix;
       }
       case 'table-end':
         this.#expectTable(record.kind, record.table);
@@ -65,6 +73,11 @@ export class JsonDocumentWriter implements TextWriter {
   end(): string {
     if (this.#state !== 'tables') throw outOfOrder('end of input', expectedIn(this.#state, this.#table?.name));
     return `\n],"summary":${stringify(this.#summary)}}\n`;
+  }
+
+  /** Before a batch of rows: the first row of a table starts a line, the others follow a comma. */
+  #batchPrefix(): string {
+    return this.#rows === 0 ? '\n' : JSON_ROW_SEPARATOR;
   }
 
   #expect(state: WriterState, got: string): void {

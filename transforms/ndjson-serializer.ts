@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import type { ExportSummary, ExportRecord, TableSchema } from '../lib/records.js';
-import { expectedIn, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
-import { jsonKeyPrefixes, jsonRows } from './row-encoders.js';
+import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
+import { jsonKeyPrefixes, jsonRows, NDJSON_ROW_SUFFIX, ndjsonRowPrefix } from './row-encoders.js';
 
 /**
  * NDJSON, one object per line:
@@ -34,12 +34,16 @@ export class NdjsonWriter implements TextWriter {
         this.#table = t;
         this.#keys = jsonKeyPrefixes(t);
         const name = JSON.stringify(t.name);
-        this.#prefix = `{"table":${name},"row":`;
+        this.#prefix = ndjsonRowPrefix(t.name);
         return `{"table":${name},"schema":{"columns":${stringify(t.columns)},"sql":${JSON.stringify(t.sql)},"indexes":${stringify(t.indexes)}}}\n`;
       }
       case 'rows':
         this.#expectTable(record.kind, record.table);
-        return jsonRows(record.table, this.#keys, record.rows, this.#prefix, this.#prefix, '}\n');
+        return jsonRows(record.table, this.#keys, record.rows, this.#prefix, this.#prefix, NDJSON_ROW_SUFFIX);
+      case 'text-rows':
+        this.#expectTable(record.kind, record.table);
+        expectRowText(record, 'ndjson');
+        return '';
       case 'table-end':
         this.#expectTable(record.kind, record.table);
         this.#state = 'tables';

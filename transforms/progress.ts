@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
+import { RECORD_HIGH_WATER_MARK, rowCount, type ExportRecord } from '../lib/records.js';
 import type { ProgressEvent, ProgressListener, ProgressStage } from '../lib/progress.js';
 
 export interface ProgressTapOptions {
@@ -73,8 +73,8 @@ class RowProgressTap extends Transform {
       if (record.kind === 'table') {
         this.#table = { name: record.table.name, rows: 0, totalRows: record.rows };
         this.#counter.start({ table: record.table.name, rows: 0, totalRows: record.rows });
-      } else if (record.kind === 'rows' && t) {
-        t.rows += record.rows.length;
+      } else if ((record.kind === 'rows' || record.kind === 'text-rows') && t) {
+        t.rows += rowCount(record);
         this.#counter.update({ table: t.name, rows: t.rows, totalRows: t.totalRows });
       } else if (record.kind === 'table-end' && t) {
         this.#counter.end({ table: t.name, rows: t.rows, totalRows: t.totalRows }, `${t.rows} rows`);

@@ -1,8 +1,12 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
-import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord, type RowTextFormat } from '../lib/records.js';
 
-/** A text format's pure engine: the text for each record, then the closing text. */
+/**
+ * A text format's pure engine: the text for each record, then the closing text. For a
+ * 'text-rows' record it returns the text that goes before the record's bytes, which follow as
+ * they are.
+ */
 export interface TextWriter {
   write(record: ExportRecord): string;
   end(): string;
@@ -22,6 +26,11 @@ export function outOfOrder(got: string, expected: string): AcodeError {
   return new AcodeError('ACODE-INT-001', `export records out of order: got ${got}, expected ${expected}`);
 }
 
+/** Refuses rows encoded for another format than the writer's (ACODE-INT-001). */
+export function expectRowText(record: Extract<ExportRecord, { kind: 'text-rows' }>, format: RowTextFormat): void {
+  if (record.format !== format) throw outOfOrder(`rows of ${record.table} encoded as ${record.format}`, `rows for ${format}`);
+}
+
 /** JSON.stringify for metadata, which must be plain JSON (a bigint there is a bug upstream). */
 export function stringify(value: unknown): string {
   try {
@@ -33,7 +42,8 @@ export function stringify(value: unknown): string {
 
 /**
  * Any text-format writer as a Transform: object-mode records in, UTF-8 bytes out, one chunk per
- * record, so the Transform's own backpressure holds (the next record waits for the reader).
+ * record (a 'text-rows' record's bytes pass on as they are), so the Transform's own backpressure
+ * holds (the next record waits for the reader).
  */
 export class RecordTextTransform extends Transform {
   readonly #writer: TextWriter;
@@ -49,6 +59,11 @@ export class RecordTextTransform extends Transform {
       text = this.#writer.write(record);
     } catch (err) {
       callback(err as Error);
+      return;
+    }
+    if (record.kind === 'text-rows') {
+      if (text !== '') this.push(Buffer.from(text, 'utf8'));
+      callback(null, record.bytes.length === 0 ? undefined : record.bytes);
       return;
     }
     callback(null, text === '' ? undefined : Buffer.from(text, 'utf8'));

@@ -41,6 +41,10 @@ export class RedactTransform extends Transform {
           this.#redactor.redactRows(record.table, plan, record.rows);
           break;
         }
+        case 'text-rows':
+          // Already encoded: there is nothing here to redact, so it must never pass.
+          callback(new AcodeError('ACODE-EXP-002', `rows of table ${record.table} arrived already encoded; redaction needs their values, so they were not passed on`, { context: { table: record.table } }));
+          return;
         case 'table-end':
           this.#plans.delete(record.table);
           break;

@@ -59,6 +59,15 @@ export function jsonRows(
   return s;
 }
 
+/** Between two rows of a table in the JSON document (the first row of a table follows "\n"). */
+export const JSON_ROW_SEPARATOR = ',\n';
+
+/** Around each row object of an NDJSON export: `{"table":"t","row":{…}}` and a line end. */
+export function ndjsonRowPrefix(table: string): string {
+  return `{"table":${JSON.stringify(table)},"row":`;
+}
+export const NDJSON_ROW_SUFFIX = '}\n';
+
 /** CSV records end in CRLF, as RFC 4180 and `sqlite3 -csv` write them. */
 export const CSV_EOL = '\r\n';
 

@@ -83,6 +83,7 @@ export class TableSplitter extends Writable {
         return this.#forward(record);
       }
       case 'rows':
+      case 'text-rows':
         return this.#forward(record);
       case 'table-end': {
         await this.#forward(record);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { AcodeError } from '../errors.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../records.js';
 
 /**
@@ -14,6 +15,8 @@ export abstract class RecordWriter extends Writable {
 
   override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
+      // Encoded rows are for text formats; a database needs the values.
+      if (record.kind === 'text-rows') throw new AcodeError('ACODE-INT-001', `rows of ${record.table} arrived encoded as ${record.format}, not as values`);
       this.apply(record);
       callback();
     } catch (err) {

@@ -1,8 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
-import type { ExportRecord, SqlValue } from '../records.js';
+import { rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
 import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
+import { registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
 import { listTables, readTableSchema } from './schema-reader.js';
 
 /**
@@ -26,6 +27,7 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
   const db = openSqlite(file);
   try {
     db.pragma('query_only = ON');
+    registerRowTextFunctions(db);
     const listing = listTables(db);
     const names = selection.resolveTables(listing.tables);
     db.exec('BEGIN');
@@ -50,7 +52,7 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
       schemaVersion: version,
       engineVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
       info: { method: 'sqlite-read-transaction', takenAt, journalMode: String(db.pragma('journal_mode', { simple: true })) },
-      records: () => readRecords(db, tables, selection, reading),
+      records: (options) => readRecords(db, tables, selection, reading, options?.rowText),
       close: () => {
         for (const iterator of reading) iterator.return?.();
         reading.clear();
@@ -73,9 +75,15 @@ function autoincrementCounters(db: SqliteDb): Map<string, number> {
 }
 
 function whereClause(dateColumn: string | null, selection: ExportSelection): { sql: string; params: string[] } {
-  if (!dateColumn || (!selection.since && !selection.until)) return { sql: '', params: [] };
+  const { sql, params } = dateConditions(dateColumn, selection);
+  return { sql: sql.length > 0 ? ` WHERE ${sql.join(' AND ')}` : '', params };
+}
+
+/** The --since/--until filters on a table's date column, as SQL conditions and their parameters. */
+function dateConditions(dateColumn: string | null, selection: ExportSelection): { sql: string[]; params: string[] } {
   const parts: string[] = [];
   const params: string[] = [];
+  if (!dateColumn) return { sql: parts, params };
   // julianday() reads both '2024-01-20T14:30:45Z' and '2024-01-20 14:30:45'; text comparison would not.
   if (selection.since) {
     parts.push(`julianday(${quoteIdent(dateColumn)}) >= julianday(?)`);
@@ -85,14 +93,26 @@ function whereClause(dateColumn: string | null, selection: ExportSelection): { s
     parts.push(`julianday(${quoteIdent(dateColumn)}) < julianday(?)`);
     params.push(selection.until.toISOString());
   }
-  return { sql: ` WHERE ${parts.join(' AND ')}`, params };
+  return { sql: parts, params };
 }
 
-async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], selection: ExportSelection, reading: Set<IterableIterator<SqlValue[]>>): AsyncGenerator<ExportRecord> {
+async function* readRecords(
+  db: SqliteDb,
+  tables: readonly SnapshotTable[],
+  selection: ExportSelection,
+  reading: Set<IterableIterator<SqlValue[]>>,
+  rowText: RowTextFormat | undefined,
+): AsyncGenerator<ExportRecord> {
   for (const table of tables) {
     yield { kind: 'table', table: table.schema, rows: table.rows };
     let count = 0;
-    if (!selection.schemaOnly) {
+    const encoded = rowText && !selection.schemaOnly ? rowTextReader(db, table.schema, rowText, dateConditions(table.dateColumn, selection)) : null;
+    if (encoded) {
+      for await (const record of readRowText(encoded, table.schema.name, rowText!)) {
+        count += rowCount(record);
+        yield record;
+      }
+    } else if (!selection.schemaOnly) {
       const columns = table.schema.columns.map((c) => quoteIdent(c.name)).join(', ');
       const where = whereClause(table.dateColumn, selection);
       const stmt = db.prepare(`SELECT ${columns} FROM main.${quoteIdent(table.schema.name)}${where.sql}`).raw(true).safeIntegers(true);
@@ -127,5 +147,26 @@ async function* readRecords(db: SqliteDb, tables: readonly SnapshotTable[], sele
       }
     }
     yield { kind: 'table-end', table: table.schema.name, rows: count };
+  }
+}
+
+/** Target size of one encoded batch: the row limit adapts to the table's row size to keep near it. */
+const TEXT_BATCH_BYTES = 256 * 1024;
+
+/** A table's rows as encoded batches, and as values for a batch SQLite could not encode exactly. */
+async function* readRowText(reader: RowTextReader, table: string, format: RowTextFormat): AsyncGenerator<ExportRecord> {
+  let after: bigint | null = null;
+  let limit = 64;
+  let batches = 0;
+  for (let batch = reader.next(after, limit); batch; batch = reader.next(after, limit)) {
+    if (batch.bytes) {
+      yield { kind: 'text-rows', table, format, count: batch.count, bytes: batch.bytes };
+      limit = Math.max(1, Math.min(BATCH_ROWS, Math.floor((limit * TEXT_BATCH_BYTES) / Math.max(batch.bytes.length, 1))));
+    } else {
+      const rows = reader.values(after, batch.last);
+      for (let i = 0; i < rows.length; i += BATCH_ROWS) yield { kind: 'rows', table, rows: rows.slice(i, i + BATCH_ROWS) };
+    }
+    after = batch.last;
+    if (++batches % BATCHES_PER_YIELD === 0) await yieldToEventLoop();
   }
 }

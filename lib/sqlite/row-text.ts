@@ -1,0 +1,103 @@
+import { isUtf8 } from 'node:buffer';
+import type { RowTextFormat, SqlValue, TableSchema } from '../records.js';
+import { JSON_ROW_SEPARATOR, jsonKeyPrefixes, NDJSON_ROW_SUFFIX, ndjsonRowPrefix } from '../../transforms/row-encoders.js';
+import { jsonValue } from '../../transforms/value-codec.js';
+import { quoteIdent, type SqliteDb } from './open.js';
+
+/**
+ * Rows encoded by SQLite itself, for plain JSON and NDJSON exports: one query per batch returns
+ * the batch's bytes as a BLOB, so no value becomes a JavaScript string and back (JSON.stringify
+ * of long text was a third of a JSON export's time). The SQL gives exactly what
+ * transforms/row-encoders.ts gives for the same rows (tests compare the two byte for byte):
+ * json_quote() escapes text as JSON.stringify does; REALs and BLOBs, whose text SQLite writes
+ * differently, call back into jsonValue() through a SQL function. Text that is not valid UTF-8
+ * reaches JavaScript as U+FFFD but would leave SQLite as the raw bytes: a batch whose bytes are
+ * not valid UTF-8 is read again as values. (CSV stays in JavaScript: SQLite's instr() and
+ * replace() made quoting slower than the regex there.)
+ */
+
+const JSON_VALUE_FN = 'acode_json_value';
+/** SQLite's limit on a function's arguments is 127 in older builds: wider rows are joined with ||. */
+const MAX_CONCAT_ARGS = 120;
+
+export interface RowTextReader {
+  /**
+   * The next batch after rowid `after`: its bytes, rows and last rowid; null when the table has
+   * no more rows. `bytes` is null when the batch could not be encoded exactly (invalid UTF-8):
+   * read those rows with `values` instead.
+   */
+  next(after: bigint | null, limit: number): { bytes: Buffer | null; count: number; last: bigint } | null;
+  /** The rows in (after, last], as values, in rowid order. */
+  values(after: bigint | null, last: bigint): SqlValue[][];
+}
+
+/** Registers the SQL function the encodings call for REAL and BLOB values. */
+export function registerRowTextFunctions(db: SqliteDb): void {
+  db.function(JSON_VALUE_FN, { deterministic: true }, (v: unknown) => jsonValue(v as SqlValue));
+}
+
+/**
+ * A reader of `table`'s rows as encoded `format` text, or null when SQLite cannot do it exactly
+ * for this table (WITHOUT ROWID and virtual tables; a table whose columns hide every rowid name).
+ * `where` holds the export's filters, as SQL conditions on the table with their parameters.
+ */
+export function rowTextReader(db: SqliteDb, table: TableSchema, format: RowTextFormat, where: { sql: string[]; params: unknown[] }): RowTextReader | null {
+  const rowid = rowidName(db, table);
+  if (!rowid) return null;
+  const from = `FROM main.${quoteIdent(table.name)} WHERE ${[`${rowid} > ?`, ...where.sql].join(' AND ')}`;
+  const first = `FROM main.${quoteIdent(table.name)}${where.sql.length > 0 ? ` WHERE ${where.sql.join(' AND ')}` : ''}`;
+  const line = lineSql(table, format);
+  const separator = format === 'json' ? JSON_ROW_SEPARATOR : '';
+  // The aggregate takes the subquery's rows in the order it yields them: rowid order, read
+  // straight off the table's b-tree. (An ORDER BY inside group_concat would sort every batch
+  // again and cost more than all the encoding.)
+  const batch = (clause: string): string =>
+    `SELECT CAST(group_concat(line, ${literal(separator)}) AS BLOB), count(*), max(rid) FROM (SELECT ${rowid} AS rid, ${line} AS line ${clause} ORDER BY ${rowid} LIMIT ?)`;
+  const nextFrom = db.prepare(batch(from)).raw(true).safeIntegers(true);
+  const nextFirst = db.prepare(batch(first)).raw(true).safeIntegers(true);
+  const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const upTo = `${rowid} <= ?`;
+  const valuesFrom = db.prepare(`SELECT ${columns} ${from} AND ${upTo} ORDER BY ${rowid}`).raw(true).safeIntegers(true);
+  const valuesFirst = db.prepare(`SELECT ${columns} ${first}${where.sql.length > 0 ? ' AND' : ' WHERE'} ${upTo} ORDER BY ${rowid}`).raw(true).safeIntegers(true);
+  return {
+    next(after, limit) {
+      const [bytes, count, last] = (after === null ? nextFirst.get(...where.params, limit) : nextFrom.get(after, ...where.params, limit)) as [Buffer | null, bigint, bigint | null];
+      if (count === 0n || last === null) return null;
+      const text = bytes ?? Buffer.alloc(0);
+      return { bytes: isUtf8(text) ? text : null, count: Number(count), last };
+    },
+    values(after, last) {
+      return (after === null ? valuesFirst.all(...where.params, last) : valuesFrom.all(after, ...where.params, last)) as SqlValue[][];
+    },
+  };
+}
+
+/** A name that reaches the rowid of `table`, or null when it has none (or every name is a column). */
+function rowidName(db: SqliteDb, table: TableSchema): string | null {
+  const info = db.prepare('SELECT type, wr FROM pragma_table_list WHERE schema = ? AND name = ?').get('main', table.name) as { type: string; wr: number } | undefined;
+  if (!info || info.type !== 'table' || info.wr !== 0) return null;
+  const taken = new Set(table.columns.map((c) => c.name.toLowerCase()));
+  return ['rowid', '_rowid_', 'oid'].find((n) => !taken.has(n)) ?? null;
+}
+
+/** SQL for one row's text: a JSON object (NDJSON: wrapped in its line). */
+function lineSql(table: TableSchema, format: RowTextFormat): string {
+  const parts: string[] = [];
+  if (format === 'ndjson') parts.push(literal(ndjsonRowPrefix(table.name)));
+  jsonKeyPrefixes(table).forEach((key, i) => {
+    parts.push(literal(key), jsonSql(quoteIdent(table.columns[i]!.name)));
+  });
+  parts.push(literal('}'));
+  if (format === 'ndjson') parts.push(literal(NDJSON_ROW_SUFFIX));
+  return parts.length <= MAX_CONCAT_ARGS ? `concat(${parts.join(', ')})` : `(${parts.join(' || ')})`;
+}
+
+/** A value as JSON text: jsonValue() of value-codec.ts. */
+function jsonSql(c: string): string {
+  return `CASE typeof(${c}) WHEN 'text' THEN json_quote(${c}) WHEN 'integer' THEN ${c} WHEN 'null' THEN 'null' ELSE ${JSON_VALUE_FN}(${c}) END`;
+}
+
+/** A SQL string literal. */
+function literal(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}

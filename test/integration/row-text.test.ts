@@ -1,0 +1,126 @@
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createSelection, type SelectionOptions } from '../../lib/export-source.js';
+import type { ExportHeader, ExportRecord, RowTextFormat } from '../../lib/records.js';
+import { openSqliteSnapshot } from '../../lib/sqlite/snapshot.js';
+import { createJsonSerializer } from '../../transforms/json-serializer.js';
+import { createNdjsonSerializer } from '../../transforms/ndjson-serializer.js';
+import { createAwkwardDatabase } from '../support/export-data.js';
+import { makeTempDir, removeTempDir } from '../support/temp.js';
+
+/**
+ * Plain JSON and NDJSON exports take their rows encoded by SQLite (lib/sqlite/row-text.ts).
+ * These tests hold that path to the JavaScript encoders byte for byte, on the awkward database
+ * and on tables made to trip the SQL: invalid UTF-8 text, negative rowids, a column named rowid,
+ * columns taking every rowid name, names with quotes, and rows wider than concat() takes.
+ */
+
+const WIDE_COLUMNS = 70;
+const HEADER = { format: 'acode-export', formatVersion: 1, createdAt: '2026-01-01T00:00:00.000Z' } as unknown as ExportHeader;
+
+function addTrickyTables(file: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(`
+      CREATE TABLE bad_utf8 (id INTEGER PRIMARY KEY, t TEXT, created_at TEXT);
+      CREATE TABLE neg (a TEXT, "it's ""q""" TEXT, "ünï 😀" REAL);
+      CREATE TABLE has_rowid (rowid TEXT, v TEXT);
+      CREATE TABLE all_rowids (rowid TEXT, _rowid_ TEXT, oid TEXT);
+      CREATE TABLE wide (${Array.from({ length: WIDE_COLUMNS }, (_, i) => `c${i}`).join(', ')});
+    `);
+    const bad = db.prepare("INSERT INTO bad_utf8 (id, t, created_at) VALUES (?, CAST(? AS TEXT), '2024-02-01')");
+    for (let i = 1; i <= 300; i++) bad.run(i, i === 150 ? Buffer.from([0x61, 0xff, 0x62, 0xc3]) : Buffer.from(`row ${i} \u2028 "x"\t\u0001`));
+    const neg = db.prepare('INSERT INTO neg (rowid, a, "it\'s ""q""", "ünï 😀") VALUES (?, ?, ?, ?)');
+    neg.run(-5, 'minus five', "it's", 1.0);
+    neg.run(-1, null, '', -0.0);
+    neg.run(3, 'three', 'q"', 1e21);
+    db.prepare('INSERT INTO has_rowid (rowid, v) VALUES (?, ?)').run('not the rowid', 'v1');
+    db.prepare('INSERT INTO has_rowid (rowid, v) VALUES (?, ?)').run('also not', 'v2');
+    db.prepare('INSERT INTO all_rowids VALUES (?, ?, ?)').run('a', 'b', 'c');
+    const wide = db.prepare(`INSERT INTO wide VALUES (${Array.from({ length: WIDE_COLUMNS }, () => '?').join(', ')})`);
+    for (let r = 0; r < 5; r++) wide.run(...Array.from({ length: WIDE_COLUMNS }, (_, i) => (i % 3 === 0 ? i * r : i % 3 === 1 ? `v${i}` : i / 7)));
+  } finally {
+    db.close();
+  }
+}
+
+interface Rendered {
+  readonly bytes: Buffer;
+  /** Tables whose rows came encoded ('text-rows'), and tables with rows as values. */
+  readonly encoded: Set<string>;
+  readonly values: Set<string>;
+}
+
+async function render(file: string, format: RowTextFormat, selection: SelectionOptions, rowText: boolean): Promise<Rendered> {
+  const snapshot = openSqliteSnapshot(file, createSelection(selection));
+  const encoded = new Set<string>();
+  const values = new Set<string>();
+  const chunks: Buffer[] = [];
+  try {
+    async function* records(): AsyncGenerator<ExportRecord> {
+      yield { kind: 'header', header: HEADER };
+      for await (const r of snapshot.records(rowText ? { rowText: format } : undefined)) {
+        if (r.kind === 'text-rows') encoded.add(r.table);
+        if (r.kind === 'rows') values.add(r.table);
+        yield r;
+      }
+      yield { kind: 'summary', summary: { rows: 0, redaction: null } };
+    }
+    await pipeline(
+      Readable.from(records(), { objectMode: true }),
+      format === 'json' ? createJsonSerializer() : createNdjsonSerializer(),
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      }),
+    );
+  } finally {
+    snapshot.close();
+  }
+  return { bytes: Buffer.concat(chunks), encoded, values };
+}
+
+describe('rows encoded by SQLite for plain JSON and NDJSON exports', () => {
+  let dir: string;
+  let file: string;
+  before(async () => {
+    dir = await makeTempDir('row-text');
+    file = path.join(dir, 'awkward.db');
+    createAwkwardDatabase(file);
+    addTrickyTables(file);
+  });
+  after(() => removeTempDir(dir));
+
+  for (const format of ['json', 'ndjson'] as const) {
+    for (const [label, selection] of [
+      ['every table', {}],
+      ['--since/--until on created_at', { since: '2024-01-10', until: '2024-03-01' }],
+    ] as const) {
+      it(`${format}, ${label}: the same bytes as the JavaScript encoders`, async () => {
+        const js = await render(file, format, selection, false);
+        const sql = await render(file, format, selection, true);
+        expect(js.encoded.size).to.equal(0);
+        expect(sql.bytes.toString('utf8')).to.equal(js.bytes.toString('utf8'));
+        expect(sql.bytes.equals(js.bytes)).to.equal(true);
+      });
+    }
+
+    it(`${format}: SQLite encodes what it can, and rows it cannot go as values`, async () => {
+      const sql = await render(file, format, {}, true);
+      for (const t of ['vals', 'auto', 'loose', 'neg', 'has_rowid', 'wide', 'bad_utf8']) expect([...sql.encoded], t).to.include(t);
+      // WITHOUT ROWID, and a table whose columns hide every name of the rowid: values only.
+      for (const t of ['kv', 'all_rowids']) {
+        expect([...sql.encoded], t).to.not.include(t);
+        expect([...sql.values], t).to.include(t);
+      }
+      // The batch holding the text that is not UTF-8 was read again as values (U+FFFD, as JavaScript reads it).
+      expect([...sql.values]).to.include('bad_utf8');
+      expect(sql.bytes.toString('utf8')).to.include('a\ufffdb\ufffd');
+    });
+  }
+});
