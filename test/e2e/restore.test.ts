@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -5,6 +6,7 @@ import { serializeManifest } from '../../lib/manifest.js';
 import { DbChild } from '../support/children.js';
 import { lines, runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { sampleManifest } from '../support/manifests.js';
+import { cliPath } from '../support/paths.js';
 import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
 import { editManifest, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
@@ -12,6 +14,38 @@ import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const BACKUP = 'acode_backup_20240120_143045.db';
 const at = (iso: string): Record<string, string> => ({ ACODE_NOW: iso });
+
+/**
+ * Runs the CLI on a real pseudo-terminal (util-linux `script`), so stdin and stderr are TTYs as
+ * for a user at a shell; types `answer` once the question is on screen. Output is the terminal's:
+ * stdout and stderr together.
+ */
+function inTerminal(args: readonly string[], answer: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cliPath, ...args].map(quote).join(' ');
+  const childEnv: NodeJS.ProcessEnv = { TERM: 'dumb' };
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ACODE_')) childEnv[k] = v;
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...childEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let answered = false;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+    if (!answered && output.includes('[y/N]')) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, output: output.replace(/\r\n/g, '\n') });
+    });
+  });
+}
 
 function expectOk(r: CliResult): void {
   expect(r.code, `exit code; stderr:\n${r.stderr}`).to.equal(0);
@@ -111,6 +145,28 @@ describe('e2e: acode db restore', function () {
     expect(contentDigest(ws.db)).to.equal(before);
     expect(await listDir(ws.backups)).to.deep.equal(files);
   });
+
+  for (const [answer, restored] of [['y', true], ['n', false]] as const) {
+    it(`on a terminal without --yes: asks, and '${answer}' ${restored ? 'restores' : 'cancels (ACODE-BAK-013, exit 3, nothing changed)'}`, async () => {
+      const before = contentDigest(ws.db);
+      const files = await listDir(ws.backups);
+      const r = await inTerminal(['--workspace', ws.dir, 'db', 'restore', BACKUP], answer, at('2024-01-20T15:00:00Z'));
+      expect(r.output).to.include('Current database will be replaced');
+      expect(r.output).to.include(`Replace it with ${BACKUP}? [y/N]`);
+      if (restored) {
+        expect(r.code, r.output).to.equal(0);
+        expect(r.output).to.include('Restore complete.');
+        expect(contentDigest(ws.db)).to.equal(original);
+        expect(contentDigest(path.join(ws.backups, 'acode_backup_20240120_150000_pre_restore.db'))).to.equal(before);
+      } else {
+        expect(r.code, r.output).to.equal(3);
+        expect(r.output).to.include('ACODE-BAK-013');
+        expect(r.output).to.include(`restore of ${BACKUP} cancelled; nothing was changed`);
+        expect(contentDigest(ws.db)).to.equal(before);
+        expect(await listDir(ws.backups)).to.deep.equal(files);
+      }
+    });
+  }
 
   it('a manifest whose sha256 was edited: ACODE-BAK-004, exit 4, nothing changed', async () => {
     const before = contentDigest(ws.db);

@@ -153,6 +153,25 @@ describe('leak scan transform', () => {
     }
   });
 
+  it('chunks larger than the 4 MiB it lets in flight pass byte for byte, and a secret across the 4 MiB mark is found at its offset', async () => {
+    const line = (i: number): string => `{"id":${i},"content":"ordinary text number ${i}, nothing to see"}\n`;
+    const clean = Buffer.from(Array.from({ length: 200_000 }, (_, i) => line(i)).join(''));
+    expect(clean.length).to.be.above(2 * 4 * 1024 * 1024);
+    const wrap = 4 * 1024 * 1024 - 10;
+    const leaky = Buffer.concat([clean.subarray(0, wrap), Buffer.from(` ${secret} `), clean.subarray(wrap)]);
+    for (const parallel of [false, true]) {
+      for (const cut of [[clean], [clean.subarray(0, 100), clean.subarray(100, 5_000_000), clean.subarray(5_000_000)]]) {
+        const ok = await run(cut, { parallel });
+        expect(ok.error).to.equal(null);
+        expect(ok.passed.equals(clean), `parallel ${parallel}, ${cut.length} chunks`).to.equal(true);
+      }
+      const bad = await run([leaky], { parallel });
+      expect(bad.error!.code).to.equal('ACODE-EXP-003');
+      expect(bad.error!.context).to.include({ offset: wrap + 1, detector: 'vendor_token' });
+      expect(bad.passed.length).to.be.at.most(wrap);
+    }
+  });
+
   it('the streaming scanner reports each hit once, with absolute offsets', () => {
     const token = FAKE['npm_token']!(rand);
     const text = Buffer.from(`${'x'.repeat(10000)} ${token} ${'y'.repeat(10000)} ${token}`);
