@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveBackupRef } from '../lib/catalog.js';
 import { AcodeError, toAcodeError } from '../lib/errors.js';
-import { parseBackupName } from '../lib/naming.js';
-import { deleteBackupFiles } from '../lib/rotation.js';
 import { createContext, type Runtime } from './context.js';
 
 export function registerBackupDelete(backup: Command, runtime: Runtime): void {
@@ -14,6 +11,7 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
     .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz]) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
     .action(async (file: string, _flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
+      const [{ resolveBackupRef }, { parseBackupName }, { deleteBackupFiles }] = await Promise.all([import('../lib/catalog.js'), import('../lib/naming.js'), import('../lib/rotation.js')]);
       const found = await resolveBackupRef(file, ctx.config.backup.path);
       if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(ctx.config.database.path)) {
         throw new AcodeError('ACODE-BAK-012', `${file} is not named like an acode backup; refusing to delete it`, { context: { file: found } });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listBackups, type BackupStatus } from '../lib/list.js';
+import type { BackupStatus } from '../lib/list.js';
 import { createContext, type Context, type Runtime } from './context.js';
 import { formatBytes, formatDate, plural } from './format.js';
 
@@ -30,6 +30,7 @@ interface ListFlags {
 
 export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promise<void> {
     const { out } = ctx;
+    const { listBackups } = await import('../lib/list.js');
     const result = await listBackups({ config: ctx.config, dir: flags.dir, checksums: flags.checksums, signal: ctx.signal, onProgress: out.liveProgress });
     out.emitJson({
       dir: result.dir,

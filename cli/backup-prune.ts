@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pruneBackups } from '../lib/rotation.js';
 import { createContext, intOption, type Runtime } from './context.js';
 import { formatBytes, plural } from './format.js';
 
@@ -14,6 +13,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
     .action(async (flags: { keep?: number; keepDays?: number; dryRun?: boolean }, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out, config } = ctx;
+      const { pruneBackups } = await import('../lib/rotation.js');
       const result = await pruneBackups({
         dir: config.backup.path,
         policy: { keep: flags.keep ?? config.backup.maxBackups, keepDays: flags.keepDays ?? config.backup.keepDays, now: ctx.now() },

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { verifyBackup } from '../lib/verify.js';
 import { createContext, type Context, type Runtime } from './context.js';
 
 export function registerBackupVerify(backup: Command, runtime: Runtime): void {
@@ -25,6 +24,7 @@ export async function showVerify(ctx: Context, file: string, flags: VerifyFlags 
     out.info('Verifying backup...');
     out.info(`  File: ${out.shortPath(file)}`);
     out.info();
+    const { verifyBackup } = await import('../lib/verify.js');
     const result = await verifyBackup({
       config: ctx.config,
       file,

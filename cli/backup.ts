@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createBackup, plannedBackupPath, type BackupResult } from '../lib/backup.js';
+import type { BackupResult } from '../lib/backup.js';
 import { createContext, type Context, type Runtime } from './context.js';
 import { formatBytes, formatCount } from './format.js';
 
@@ -33,6 +33,7 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
 
 export async function runBackup(ctx: Context, flags: BackupFlags): Promise<BackupResult> {
   const { config, out } = ctx;
+  const { createBackup, plannedBackupPath } = await import('../lib/backup.js');
   const planned = plannedBackupPath({ config, outputDir: flags.outputDir, compress: flags.compress, now: ctx.now });
   const size = await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '');
   out.info('Creating backup...');

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { seedWorkspace } from '../lib/demo-data.js';
-import { defaultExportName } from '../lib/export-layout.js';
-import { exists } from '../lib/fs-atomic.js';
-import { migrate } from '../lib/migrate.js';
-import { openSqlite } from '../lib/sqlite/open.js';
 import { printBackupResult, runBackup } from './backup.js';
 import { showBackupList } from './backup-list.js';
 import { showVerify } from './backup-verify.js';
@@ -22,10 +17,12 @@ export function registerDemo(program: Command, runtime: Runtime): void {
       const ctx = await createContext(cmd, runtime);
       const { out, config } = ctx;
       const file = config.database.path;
+      const { exists } = await import('../lib/fs-atomic.js');
       if (await exists(file)) {
         out.info(`Using the existing database ${out.shortPath(file)} (the demo never overwrites data).`);
       } else {
         out.info(`Creating a demo workspace database at ${out.shortPath(file)}...`);
+        const [{ migrate }, { openSqlite }, { seedWorkspace }] = await Promise.all([import('../lib/migrate.js'), import('../lib/sqlite/open.js'), import('../lib/demo-data.js')]);
         await migrate({ config, backup: false, signal: ctx.signal, onProgress: out.progress, now: ctx.now });
         const db = openSqlite(file);
         try {
@@ -45,6 +42,7 @@ export function registerDemo(program: Command, runtime: Runtime): void {
       out.result();
       await showBackupList(ctx);
       out.result();
+      const { defaultExportName } = await import('../lib/export-layout.js');
       const exported = await runExport(ctx, { format: 'json', output: path.join(config.export.path, defaultExportName('json', ctx.now())) });
       if (exported?.layout.path) {
         out.result();

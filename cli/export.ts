@@ -74,7 +74,6 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
   // Loaded here, not at start-up: the export stack (tar, CSV and JSON parsers, redaction) is
   // the largest part of the tool and no other command needs it.
   const { openExport, planExport } = await import('../lib/export.js');
-  const { summaryLines } = await import('../lib/redaction/index.js');
   const options = toOptions(ctx, flags);
   if (flags.dryRun || flags.plan) {
     printPlan(ctx, await planExport(options));
@@ -88,7 +87,7 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
   for (const rule of job.plan.unmatchedRules) ctx.out.warn(unmatched(rule));
   printHeader(ctx, job.plan);
   const result = await job.run();
-  printResult(ctx, result, result.redaction ? summaryLines(result.redaction) : []);
+  printResult(ctx, result, result.redaction ? (await import('../lib/redaction/index.js')).summaryLines(result.redaction) : []);
   return result;
 }
 

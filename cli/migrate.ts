@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { migrate } from '../lib/migrate.js';
 import { createContext, type Runtime } from './context.js';
 import { plural } from './format.js';
 
@@ -12,6 +11,7 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
       out.info(`Migrating ${out.shortPath(ctx.config.database.path)}...`);
+      const { migrate } = await import('../lib/migrate.js');
       const result = await migrate({
         config: ctx.config,
         backup: flags.backup === false ? false : undefined,

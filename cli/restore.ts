@@ -1,8 +1,7 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import type { ProgressEvent } from '../lib/progress.js';
-import { restoreBackup, type RestorePlan } from '../lib/restore.js';
+import type { RestorePlan } from '../lib/restore.js';
 import { createContext, intOption, type Context, type Runtime } from './context.js';
 import { formatCount } from './format.js';
 
@@ -32,6 +31,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       out.info(`  Source: ${file}`);
       out.info(`  Target: ${out.shortPath(ctx.config.database.path)}`);
       out.info();
+      const { restoreBackup } = await import('../lib/restore.js');
       const result = await restoreBackup({
         config: ctx.config,
         file,
@@ -77,6 +77,7 @@ async function ask(ctx: Context, plan: RestorePlan): Promise<boolean> {
   const { out, runtime } = ctx;
   if (!plan.replacesExisting) return true;
   out.warn(`Current database will be replaced: ${out.shortPath(plan.target)}`);
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: runtime.stdin, output: runtime.stderr });
   try {
     const answer = await rl.question(`  Replace it with ${plan.backup.name}? [y/N] `, { signal: ctx.signal });

@@ -8,8 +8,6 @@ import { createGzip } from 'node:zlib';
 import { createHashingPassThrough } from '../transforms/hashing-pass-through.js';
 import { createHashingSink, type HashingSink } from '../transforms/hashing-sink.js';
 import { createTableSplitter } from '../transforms/table-splitter.js';
-import { createLeakScanTransform } from '../transforms/leak-scan.js';
-import { createRedactTransform } from '../transforms/redact.js';
 import { createScratch } from './backup-file.js';
 import { sha256File } from './checksum.js';
 import type { ExportFormat } from './config.js';
@@ -22,7 +20,8 @@ import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, tempPat
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import type { ExportHeader, RowTextFormat } from './records.js';
-import { createLeakDetector, type RedactionPolicy, type Redactor } from './redaction/index.js';
+import type { RedactionPolicy, Redactor } from './redaction/index.js';
+import { createLeakDetector } from './redaction/leak-detector.js';
 import { createSqliteExportWriter } from './sqlite/export-writer.js';
 
 export interface WriteOutputArgs {
@@ -64,9 +63,31 @@ async function writeManifest(args: WriteOutputArgs, file: string, manifest: Expo
   await writeFileAtomic(file, text);
 }
 
+/**
+ * The stages only a redacted export runs, loaded when one does: a plain export does not pay for
+ * the rules' compilation or the scan's worker thread at start-up.
+ */
+interface RedactionStages {
+  readonly createRedactTransform: typeof import('../transforms/redact.js').createRedactTransform;
+  readonly createLeakScanTransform: typeof import('../transforms/leak-scan.js').createLeakScanTransform;
+}
+let redactionStages: RedactionStages | null = null;
+
+async function loadRedactionStages(): Promise<void> {
+  if (redactionStages) return;
+  const [{ createRedactTransform }, { createLeakScanTransform }] = await Promise.all([import('../transforms/redact.js'), import('../transforms/leak-scan.js')]);
+  redactionStages = { createRedactTransform, createLeakScanTransform };
+}
+
+function loadedRedactionStages(): RedactionStages {
+  if (!redactionStages) throw new AcodeError('ACODE-INT-001', 'redaction stages used before they were loaded');
+  return redactionStages;
+}
+
 /** Writes an export in its layout: one stream, a SQLite file, a folder of tables, or a tar bundle. */
 export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
+  if (args.redact) await loadRedactionStages();
   if (layout.format === 'sqlite') return writeSqlite(args);
   if (layout.archive === 'tar') return writeTar(args);
   if (layout.kind === 'folder') return writeFolder(args);
@@ -84,7 +105,7 @@ function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
   const rowText = !args.redact && (format === 'json' || format === 'ndjson') ? format : undefined;
   const stages: (Readable | Transform)[] = [args.records(rowText)];
   if (args.redact) {
-    stages.push(createRedactTransform(args.redact));
+    stages.push(loadedRedactionStages().createRedactTransform(args.redact));
     stages.push(createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }), { allStrings: args.layout.format === 'sqlite' }));
   }
   stages.push(createTableProgress(args.snapshot, args.onProgress));
@@ -95,7 +116,7 @@ function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
 function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string): Transform[] {
   if (!args.redact) return [];
   const detector = createLeakDetector({ allow: args.allowScanHits });
-  return [createLeakScanTransform({ detector, locate: (offset, line, lineOffset) => offsets.locate(offset, line, lineOffset, table) })];
+  return [loadedRedactionStages().createLeakScanTransform({ detector, locate: (offset, line, lineOffset) => offsets.locate(offset, line, lineOffset, table) })];
 }
 
 /** A sink for the final bytes: a file under a temporary name, or stdout; both hash as bytes pass. */

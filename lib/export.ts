@@ -10,7 +10,7 @@ import { createSelection, openSnapshot, type Snapshot } from './export-source.js
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary, type RowTextFormat, type TableSchema } from './records.js';
-import { compileRedaction, type ColumnPlan, type RedactionPolicy, type Redactor, type RedactionSummary, type TablePlan } from './redaction/index.js';
+import type { ColumnPlan, RedactionPolicy, Redactor, RedactionSummary, TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface ExportOptions extends RunOptions {
@@ -165,8 +165,9 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
   }
   const selection = createSelection({ ...options, dateColumns: config.export.dateColumns });
   const redact = options.redact ?? config.export.redactByDefault;
+  // The rules are compiled only for a redacted export: a plain one does not load them.
   const policy = redact
-    ? compileRedaction({
+    ? (await import('./redaction/index.js')).compileRedaction({
         patterns: config.export.redactionPatterns,
         defaultRules: config.export.defaultRules,
         redactPaths: config.export.redactPaths,

@@ -1,7 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AcodeError, describeCause } from '../lib/errors.js';
-import { createLeakScanner, type LeakDetector, type LeakFinding, type LeakScanner } from '../lib/redaction/index.js';
+import type { LeakDetector } from '../lib/redaction/leak-detector.js';
+import { createLeakScanner, type LeakFinding, type LeakScanner } from '../lib/redaction/leak-scanner.js';
 import type { LeakScanMessage, LeakScanReply } from '../lib/redaction/leak-scan-worker.js';
 
 export interface LeakLocation {
