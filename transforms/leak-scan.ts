@@ -74,7 +74,8 @@ export class LeakScanTransform extends Transform {
     // wait a while for the worker, and Buffers that outlive a scavenge pile up outside the heap
     // until V8's external-memory limit (64 MiB) forces a full collection. Strings stay on the
     // heap, where the collector sees them.
-    const text = (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk).toString('latin1');
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    const text = bytes.toString('latin1');
     this.#held.push(text);
     this.#received += text.length;
     if (!this.#parallel) {
@@ -84,7 +85,10 @@ export class LeakScanTransform extends Transform {
       this.#release(this.#scanner.settled);
       return callback();
     }
-    this.#post(text);
+    // The worker gets its own copy of the bytes, moved (not cloned: cloning a string costs more
+    // than the scan it feeds); it reads them as latin1 and drops them young.
+    const copy = new Uint8Array(bytes);
+    this.#startWorker().postMessage(copy, [copy.buffer]);
     if (this.#mustWait()) this.#waiting = callback;
     else callback();
   }
@@ -122,17 +126,13 @@ export class LeakScanTransform extends Transform {
       return callback();
     }
     this.#flushed = callback;
-    this.#post(null);
+    this.#startWorker().postMessage(null satisfies LeakScanMessage);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     void this.#worker?.terminate();
     this.#worker = null;
     callback(err);
-  }
-
-  #post(message: LeakScanMessage): void {
-    this.#startWorker().postMessage(message);
   }
 
   #startWorker(): Worker {

@@ -1,14 +1,14 @@
 /**
  * Runs the leak scan on a worker thread so that it overlaps the export's own work. Takes chunks
- * as latin1 strings (one character per byte) and then null for the end; answers each with the
- * hits found and how far the stream is settled.
+ * (bytes moved to it) and then null for the end; answers each with the hits found and how far
+ * the stream is settled.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import { createLeakScanner, type LeakFinding } from './leak-scanner.js';
 
-/** A chunk of the stream read as latin1, or null: the stream has ended. */
-export type LeakScanMessage = string | null;
+/** The next chunk of the stream, or null: the stream has ended. */
+export type LeakScanMessage = Uint8Array | null;
 
 export interface LeakScanReply {
   readonly found: readonly LeakFinding[];
@@ -20,7 +20,7 @@ const scanner = createLeakScanner(createLeakDetector(workerData as LeakDetectorO
 const port = parentPort!;
 port.on('message', (message: LeakScanMessage) => {
   const done = message === null;
-  const found = done ? scanner.end() : scanner.writeLatin1(message);
+  const found = done ? scanner.end() : scanner.write(message);
   const reply: LeakScanReply = { found, settled: scanner.settled, done };
   port.postMessage(reply);
 });
