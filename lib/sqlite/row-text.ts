@@ -20,15 +20,19 @@ const JSON_VALUE_FN = 'acode_json_value';
 /** SQLite's limit on a function's arguments is 127 in older builds: wider rows are joined with ||. */
 const MAX_CONCAT_ARGS = 120;
 
+/** The smallest and largest rowids SQLite allows. */
+export const FIRST_ROWID = -(2n ** 63n);
+export const LAST_ROWID = 2n ** 63n - 1n;
+
 export interface RowTextReader {
   /**
-   * The next batch after rowid `after`: its bytes, rows and last rowid; null when the table has
-   * no more rows. `bytes` is null when the batch could not be encoded exactly (invalid UTF-8):
-   * read those rows with `values` instead.
+   * The next batch of at most `limit` rows from rowid `from` on: its bytes, rows and last rowid;
+   * null when there are none. `bytes` is null when the batch could not be encoded exactly
+   * (invalid UTF-8): read those rows with `values` instead.
    */
-  next(after: bigint | null, limit: number): { bytes: Buffer | null; count: number; last: bigint } | null;
-  /** The rows in (after, last], as values, in rowid order. */
-  values(after: bigint | null, last: bigint): SqlValue[][];
+  next(from: bigint, limit: number): { bytes: Buffer | null; count: number; last: bigint } | null;
+  /** The rows with rowids in [from, last], as values, in rowid order. */
+  values(from: bigint, last: bigint): SqlValue[][];
 }
 
 /** Registers the SQL function the encodings call for REAL and BLOB values. */
@@ -44,30 +48,27 @@ export function registerRowTextFunctions(db: SqliteDb): void {
 export function rowTextReader(db: SqliteDb, table: TableSchema, format: RowTextFormat, where: { sql: string[]; params: unknown[] }): RowTextReader | null {
   const rowid = rowidName(db, table);
   if (!rowid) return null;
-  const from = `FROM main.${quoteIdent(table.name)} WHERE ${[`${rowid} > ?`, ...where.sql].join(' AND ')}`;
-  const first = `FROM main.${quoteIdent(table.name)}${where.sql.length > 0 ? ` WHERE ${where.sql.join(' AND ')}` : ''}`;
+  const from = `FROM main.${quoteIdent(table.name)} WHERE ${[`${rowid} >= ?`, ...where.sql].join(' AND ')}`;
   const line = lineSql(table, format);
   const separator = format === 'json' ? JSON_ROW_SEPARATOR : '';
   // The aggregate takes the subquery's rows in the order it yields them: rowid order, read
   // straight off the table's b-tree. (An ORDER BY inside group_concat would sort every batch
   // again and cost more than all the encoding.)
-  const batch = (clause: string): string =>
-    `SELECT CAST(group_concat(line, ${literal(separator)}) AS BLOB), count(*), max(rid) FROM (SELECT ${rowid} AS rid, ${line} AS line ${clause} ORDER BY ${rowid} LIMIT ?)`;
-  const nextFrom = db.prepare(batch(from)).raw(true).safeIntegers(true);
-  const nextFirst = db.prepare(batch(first)).raw(true).safeIntegers(true);
+  const batch = db
+    .prepare(`SELECT CAST(group_concat(line, ${literal(separator)}) AS BLOB), count(*), max(rid) FROM (SELECT ${rowid} AS rid, ${line} AS line ${from} ORDER BY ${rowid} LIMIT ?)`)
+    .raw(true)
+    .safeIntegers(true);
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-  const upTo = `${rowid} <= ?`;
-  const valuesFrom = db.prepare(`SELECT ${columns} ${from} AND ${upTo} ORDER BY ${rowid}`).raw(true).safeIntegers(true);
-  const valuesFirst = db.prepare(`SELECT ${columns} ${first}${where.sql.length > 0 ? ' AND' : ' WHERE'} ${upTo} ORDER BY ${rowid}`).raw(true).safeIntegers(true);
+  const values = db.prepare(`SELECT ${columns} ${from} AND ${rowid} <= ? ORDER BY ${rowid}`).raw(true).safeIntegers(true);
   return {
-    next(after, limit) {
-      const [bytes, count, last] = (after === null ? nextFirst.get(...where.params, limit) : nextFrom.get(after, ...where.params, limit)) as [Buffer | null, bigint, bigint | null];
+    next(start, limit) {
+      const [bytes, count, last] = batch.get(start, ...where.params, limit) as [Buffer | null, bigint, bigint | null];
       if (count === 0n || last === null) return null;
       const text = bytes ?? Buffer.alloc(0);
       return { bytes: isUtf8(text) ? text : null, count: Number(count), last };
     },
-    values(after, last) {
-      return (after === null ? valuesFirst.all(...where.params, last) : valuesFrom.all(after, ...where.params, last)) as SqlValue[][];
+    values(start, last) {
+      return values.all(start, ...where.params, last) as SqlValue[][];
     },
   };
 }

@@ -3,7 +3,7 @@ import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.
 import { rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
 import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
-import { registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
+import { FIRST_ROWID, LAST_ROWID, registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
 import { listTables, readTableSchema } from './schema-reader.js';
 
 /**
@@ -155,18 +155,21 @@ const TEXT_BATCH_BYTES = 256 * 1024;
 
 /** A table's rows as encoded batches, and as values for a batch SQLite could not encode exactly. */
 async function* readRowText(reader: RowTextReader, table: string, format: RowTextFormat): AsyncGenerator<ExportRecord> {
-  let after: bigint | null = null;
+  let from = FIRST_ROWID;
   let limit = 64;
-  let batches = 0;
-  for (let batch = reader.next(after, limit); batch; batch = reader.next(after, limit)) {
+  for (let batches = 1; ; batches++) {
+    const batch = reader.next(from, limit);
+    if (!batch) return;
     if (batch.bytes) {
       yield { kind: 'text-rows', table, format, count: batch.count, bytes: batch.bytes };
       limit = Math.max(1, Math.min(BATCH_ROWS, Math.floor((limit * TEXT_BATCH_BYTES) / Math.max(batch.bytes.length, 1))));
     } else {
-      const rows = reader.values(after, batch.last);
+      const rows = reader.values(from, batch.last);
       for (let i = 0; i < rows.length; i += BATCH_ROWS) yield { kind: 'rows', table, rows: rows.slice(i, i + BATCH_ROWS) };
     }
-    after = batch.last;
-    if (++batches % BATCHES_PER_YIELD === 0) await yieldToEventLoop();
+    // The largest rowid ends the table: nothing can follow it.
+    if (batch.last === LAST_ROWID) return;
+    from = batch.last + 1n;
+    if (batches % BATCHES_PER_YIELD === 0) await yieldToEventLoop();
   }
 }

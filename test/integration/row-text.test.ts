@@ -37,6 +37,9 @@ function addTrickyTables(file: string): void {
     neg.run(-5, 'minus five', "it's", 1.0);
     neg.run(-1, null, '', -0.0);
     neg.run(3, 'three', 'q"', 1e21);
+    // The ends of the rowid range: batches start at the smallest and stop after the largest.
+    neg.run(-(2n ** 63n), 'first rowid', 'min', 0.5);
+    neg.run(2n ** 63n - 1n, 'last rowid', 'max', 2.5);
     db.prepare('INSERT INTO has_rowid (rowid, v) VALUES (?, ?)').run('not the rowid', 'v1');
     db.prepare('INSERT INTO has_rowid (rowid, v) VALUES (?, ?)').run('also not', 'v2');
     db.prepare('INSERT INTO all_rowids VALUES (?, ?, ?)').run('a', 'b', 'c');
@@ -121,6 +124,10 @@ describe('rows encoded by SQLite for plain JSON and NDJSON exports', () => {
       // The batch holding the text that is not UTF-8 was read again as values (U+FFFD, as JavaScript reads it).
       expect([...sql.values]).to.include('bad_utf8');
       expect(sql.bytes.toString('utf8')).to.include('a\ufffdb\ufffd');
+      // Rows at both ends of the rowid range are there, the last one last.
+      const text = sql.bytes.toString('utf8');
+      expect(text.indexOf('"first rowid"')).to.be.within(0, text.indexOf('"minus five"'));
+      expect(text.indexOf('"last rowid"')).to.be.above(text.indexOf('"three"'));
     });
   }
 });
