@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { parseBenchArgs, UsageError, USAGE } from './args.js';
 import { ensureDataset } from './dataset.js';
 import { sq } from './measure.js';
-import { createOperations, OPERATION_NAMES, PG_OPERATION_NAMES, type OpContext } from './operations.js';
+import { createOperations, OPERATION_NAMES, PG_OPERATION_NAMES, shebangNodeFlags, type OpContext } from './operations.js';
 import { makeSharedBackup, race } from './race.js';
 import { machineInfo, notApplicable, scalingRows, summarise, toMarkdown, type BenchReport, type OperationResult, type SizeResult } from './report.js';
 
@@ -17,12 +17,6 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** The CLI compiled next to this file: `<out>/cli/index.js` for `<out>/bench/index.js`. */
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
-
-/** The flags after `node` on the CLI's shebang (`#!/usr/bin/env -S node --flag …`). */
-function shebangNodeFlags(firstLine: string): string[] {
-  const m = /^#!\S*env(?:\s+-S)?\s+node\b(.*)$/.exec(firstLine);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
-}
 
 /** Where a PostgreSQL peer could run, for the n/a line; acode cannot be raced there yet. */
 function postgresNote(): string {

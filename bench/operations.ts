@@ -43,6 +43,12 @@ export const OPERATION_NAMES = [
 ] as const;
 export const PG_OPERATION_NAMES = ['pg-backup', 'pg-export-csv'] as const;
 
+/** The flags after `node` on the CLI's shebang (`#!/usr/bin/env -S node --flag …`): the bench runs the CLI with them, as `acode` runs. */
+export function shebangNodeFlags(firstLine: string): string[] {
+  const m = /^#!\S*env(?:\s+-S)?\s+node\b(.*)$/.exec(firstLine);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /** Memory ceiling for every operation (issue 5). */
 export const MEMORY_TARGET_BYTES = 150e6;
 /** Peak memory at the larger size over the smaller one (issue 5: within 10%). */

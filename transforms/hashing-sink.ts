@@ -38,6 +38,18 @@ const EARLY_SYNC_BYTES = 16 << 20;
 const BLOCK_BYTES = 1 << 20;
 
 /**
+ * Every this many blocks the sink asks V8 for a scavenge, when the process exposes `gc` (the CLI
+ * runs with --expose-gc). The chunks copied since are garbage, but their bytes live outside V8's
+ * heap: an export that allocates little on the heap (rows encoded by SQLite) scavenges rarely,
+ * and tens of MiB of dead chunks waited for one — more the longer the export. With this and the
+ * CLI's flags a plain NDJSON export peaked at 94 MB on a 100 MB database and 97 MB on 1 GB (121
+ * and 126 MB before). Every 2 MiB was worse: chunks still in flight survived two scavenges and
+ * were promoted, out of a scavenge's reach.
+ */
+const BLOCKS_PER_SCAVENGE = 4;
+const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+
+/**
  * What both hashing sinks offer, so callers can hold either: the digest once the stream has
  * finished, and commit/discard (which only the file sink has real work for).
  */
@@ -71,6 +83,7 @@ export class FileHashingSink extends Writable implements HashingSink {
   /** The block being filled, and how far. */
   #block = 0;
   #fill = 0;
+  #blocksWritten = 0;
   /** The write of the other block in flight, if any; it never rejects (its error is kept instead). */
   #writing: Promise<void> | null = null;
   #writeError: unknown = null;
@@ -130,6 +143,7 @@ export class FileHashingSink extends Writable implements HashingSink {
 
   /** Starts writing the block being filled, and fills the other one from now on. */
   #writeBlock(): void {
+    if (++this.#blocksWritten % BLOCKS_PER_SCAVENGE === 0) gc?.({ type: 'minor' });
     const bytes = this.#blocks[this.#block]!.subarray(0, this.#fill);
     this.#block ^= 1;
     this.#fill = 0;

@@ -18,6 +18,8 @@ export interface CliOptions {
   readonly input?: string;
   readonly uid?: number;
   readonly gid?: number;
+  /** Node flags before the CLI's path (the shebang's, to run it as `acode` runs). */
+  readonly nodeFlags?: readonly string[];
   /** A safety net against a hung child, not an assertion: the child is killed after it. */
   readonly killAfterMs?: number;
 }
@@ -39,7 +41,7 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], options: CliOptions = {}): CliProcess {
-  const argv = [cliPath, ...(options.workspace ? ['--workspace', options.workspace] : []), ...args];
+  const argv = [...(options.nodeFlags ?? []), cliPath, ...(options.workspace ? ['--workspace', options.workspace] : []), ...args];
   const child = spawn(process.execPath, argv, {
     cwd: options.cwd ?? options.workspace ?? process.cwd(),
     env: cliEnv(options.env),

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { shebangNodeFlags } from '../../bench/operations.js';
+import { runCli } from '../support/cli.js';
+import { digestOfFile } from '../support/export-files.js';
+import { cliPath, repoRoot } from '../support/paths.js';
+import { makeTempDir, removeTempDir } from '../support/temp.js';
+
+/**
+ * The CLI as a user starts it: through its shebang, whose V8 flags keep peak memory flat. Every
+ * other e2e test runs `node cli` without them, so a flag this Node does not accept (it refuses to
+ * start) or a sink that trips over `gc` would pass unnoticed there.
+ */
+describe('e2e: the CLI started with its shebang flags', function () {
+  const shebang = readFileSync(cliPath, 'utf8').split('\n', 1)[0]!;
+  const flags = shebangNodeFlags(shebang);
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir('launch');
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it('has an env -S node shebang with flags that this Node accepts', async () => {
+    expect(shebang).to.match(/^#!\/usr\/bin\/env -S node(?: --[a-z-]+(?:=\d+)?)+$/);
+    expect(flags).to.include('--expose-gc');
+    const version = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const r = await runCli(['--version'], { nodeFlags: flags, cwd: dir });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(`${version}\n`);
+  });
+
+  it('exports 12 MiB of rows with them: the file sink asks for scavenges on the way and the output is whole', async () => {
+    const db = path.join(dir, 'big.db');
+    const conn = new Database(db);
+    conn.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    const insert = conn.prepare('INSERT INTO notes (body) VALUES (?)');
+    const body = (i: number): string => `note ${i} `.padEnd(4096, String.fromCharCode(97 + (i % 26)));
+    conn.transaction(() => {
+      for (let i = 0; i < 3072; i++) insert.run(body(i));
+    })();
+    conn.close();
+    const out = path.join(dir, 'notes.ndjson');
+    const r = await runCli(['db', 'export', '--format', 'ndjson', '--no-redact', '--output', out, '--database', db, '--quiet'], { nodeFlags: flags, cwd: dir });
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    const rows = lines.map((l) => JSON.parse(l) as { table?: string; row?: { id: number; body: string } }).filter((o) => o.table === 'notes' && o.row);
+    expect(rows).to.have.length(3072);
+    expect(rows.every((o, i) => o.row!.id === i + 1 && o.row!.body === body(i))).to.equal(true);
+    const manifest = JSON.parse(await readFile(`${out}.manifest.json`, 'utf8')) as { files: { sha256: string; bytes: number }[] };
+    const digest = await digestOfFile(out);
+    expect(manifest.files[0]).to.include({ sha256: digest.sha256, bytes: digest.bytes });
+    expect(digest.bytes).to.be.greaterThan(12 * 1024 * 1024);
+  });
+});
