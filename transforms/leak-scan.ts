@@ -35,8 +35,8 @@ const READABLE_HIGH_WATER_MARK = 1024 * 1024;
 /**
  * The scan worker's young generation, in MiB. The scanner makes short-lived strings at a high
  * rate and little survives a scavenge, so a small young generation costs no speed; left
- * unbounded, V8 grows it with the export's length. (A redacted 1 GB export still peaks higher
- * than a 100 MB one: see the README's performance section.)
+ * unbounded, V8 grows it with the export's length. A process-wide --max-semi-space-size (the
+ * CLI's shebang sets 4) takes precedence over this limit; it holds for library callers.
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
