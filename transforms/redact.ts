@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AcodeError, toAcodeError } from '../lib/errors.js';
 import type { RedactionPolicy, Redactor, TablePlan } from '../lib/redaction/index.js';
-import type { ExportRecord } from '../lib/records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
 
 export interface RedactTransformOptions {
   readonly policy: RedactionPolicy;
@@ -20,7 +20,8 @@ export class RedactTransform extends Transform {
   readonly #plans = new Map<string, TablePlan>();
 
   constructor(options: RedactTransformOptions) {
-    super({ objectMode: true });
+    // As few batches as the other record stages hold: a batch can be one value of many MiB.
+    super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
     this.#policy = options.policy;
     this.#redactor = options.redactor;
   }

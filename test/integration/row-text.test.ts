@@ -55,18 +55,24 @@ interface Rendered {
   /** Tables whose rows came encoded ('text-rows'), and tables with rows as values. */
   readonly encoded: Set<string>;
   readonly values: Set<string>;
+  /** Every encoded batch: its table, rows and bytes. */
+  readonly batches: { table: string; count: number; bytes: number }[];
 }
 
 async function render(file: string, format: RowTextFormat, selection: SelectionOptions, rowText: boolean): Promise<Rendered> {
   const snapshot = openSqliteSnapshot(file, createSelection(selection));
   const encoded = new Set<string>();
   const values = new Set<string>();
+  const batches: Rendered['batches'] = [];
   const chunks: Buffer[] = [];
   try {
     async function* records(): AsyncGenerator<ExportRecord> {
       yield { kind: 'header', header: HEADER };
       for await (const r of snapshot.records(rowText ? { rowText: format } : undefined)) {
-        if (r.kind === 'text-rows') encoded.add(r.table);
+        if (r.kind === 'text-rows') {
+          encoded.add(r.table);
+          batches.push({ table: r.table, count: r.count, bytes: r.bytes.length });
+        }
         if (r.kind === 'rows') values.add(r.table);
         yield r;
       }
@@ -85,7 +91,7 @@ async function render(file: string, format: RowTextFormat, selection: SelectionO
   } finally {
     snapshot.close();
   }
-  return { bytes: Buffer.concat(chunks), encoded, values };
+  return { bytes: Buffer.concat(chunks), encoded, values, batches };
 }
 
 describe('rows encoded by SQLite for plain JSON and NDJSON exports', () => {
@@ -130,4 +136,22 @@ describe('rows encoded by SQLite for plain JSON and NDJSON exports', () => {
       expect(text.indexOf('"last rowid"')).to.be.above(text.indexOf('"three"'));
     });
   }
+
+  it('batches stay near 256 KiB of stored values when rows turn large: a 1 MiB row is a batch of its own', async () => {
+    const big = path.join(dir, 'big-rows.db');
+    const db = new Database(big);
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
+    const sizes = [...Array<number>(300).fill(100), ...Array<number>(6).fill(1 << 20), ...Array<number>(300).fill(100)];
+    sizes.forEach((n, i) => insert.run(`${i}:`.padEnd(n, 'x')));
+    db.close();
+    const js = await render(big, 'ndjson', {}, false);
+    const sql = await render(big, 'ndjson', {}, true);
+    expect(sql.bytes.equals(js.bytes)).to.equal(true);
+    expect(sql.batches.reduce((n, b) => n + b.count, 0)).to.equal(sizes.length);
+    const large = sql.batches.filter((b) => b.bytes > 512 * 1024);
+    // Before, the first batch took 64 rows and the next as many as the small rows had fitted: 6 MiB in one.
+    expect(large).to.have.length(6);
+    expect(large.every((b) => b.count === 1 && b.bytes < (1 << 20) + 1024)).to.equal(true);
+  });
 });
