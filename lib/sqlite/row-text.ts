@@ -26,13 +26,11 @@ export const LAST_ROWID = 2n ** 63n - 1n;
 
 export interface RowTextReader {
   /**
-   * The next batch from rowid `from` on: of the next `probe` rows, as many as fit in `maxBytes`
-   * of stored values (at least one), so that a stretch of large rows cannot make a batch large;
-   * its bytes, rows and last rowid, and whether it stopped at `maxBytes`; null when there are no
-   * rows left. `bytes` is null when the batch could not be encoded exactly (invalid UTF-8): read
-   * those rows with `values` instead.
+   * The next batch of at most `limit` rows from rowid `from` on: its bytes, rows and last rowid;
+   * null when there are none. `bytes` is null when the batch could not be encoded exactly
+   * (invalid UTF-8): read those rows with `values` instead.
    */
-  next(from: bigint, probe: number, maxBytes: number): { bytes: Buffer | null; count: number; last: bigint; full: boolean } | null;
+  next(from: bigint, limit: number): { bytes: Buffer | null; count: number; last: bigint } | null;
   /** The rows with rowids in [from, last], as values, in rowid order. */
   values(from: bigint, last: bigint): SqlValue[][];
 }
@@ -56,34 +54,18 @@ export function rowTextReader(db: SqliteDb, table: TableSchema, format: RowTextF
   // The aggregate takes the subquery's rows in the order it yields them: rowid order, read
   // straight off the table's b-tree. (An ORDER BY inside group_concat would sort every batch
   // again and cost more than all the encoding.)
-  // octet_length() of a column is read from the record header, without loading the value: the
-  // probe costs a pass over the rows' b-tree pages, which the batch then finds in SQLite's cache.
-  const sizes = db.prepare(`SELECT ${rowid}, ${sizeSql(table)} ${from} ORDER BY ${rowid} LIMIT ?`).raw(true).safeIntegers(true);
   const batch = db
-    .prepare(`SELECT CAST(group_concat(line, ${literal(separator)}) AS BLOB), count(*), max(rid) FROM (SELECT ${rowid} AS rid, ${line} AS line ${from} AND ${rowid} <= ? ORDER BY ${rowid})`)
+    .prepare(`SELECT CAST(group_concat(line, ${literal(separator)}) AS BLOB), count(*), max(rid) FROM (SELECT ${rowid} AS rid, ${line} AS line ${from} ORDER BY ${rowid} LIMIT ?)`)
     .raw(true)
     .safeIntegers(true);
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   const values = db.prepare(`SELECT ${columns} ${from} AND ${rowid} <= ? ORDER BY ${rowid}`).raw(true).safeIntegers(true);
   return {
-    next(start, probe, maxBytes) {
-      const rows = sizes.all(start, ...where.params, probe) as [bigint, bigint][];
-      if (rows.length === 0) return null;
-      let total = 0;
-      let through = rows[0]![0];
-      let full = false;
-      for (const [rid, size] of rows) {
-        if (total > 0 && total + Number(size) > maxBytes) {
-          full = true;
-          break;
-        }
-        total += Number(size);
-        through = rid;
-      }
-      const [bytes, count, last] = batch.get(start, ...where.params, through) as [Buffer | null, bigint, bigint | null];
+    next(start, limit) {
+      const [bytes, count, last] = batch.get(start, ...where.params, limit) as [Buffer | null, bigint, bigint | null];
       if (count === 0n || last === null) return null;
       const text = bytes ?? Buffer.alloc(0);
-      return { bytes: isUtf8(text) ? text : null, count: Number(count), last, full };
+      return { bytes: isUtf8(text) ? text : null, count: Number(count), last };
     },
     values(start, last) {
       return values.all(start, ...where.params, last) as SqlValue[][];
@@ -109,16 +91,6 @@ function lineSql(table: TableSchema, format: RowTextFormat): string {
   parts.push(literal('}'));
   if (format === 'ndjson') parts.push(literal(NDJSON_ROW_SUFFIX));
   return parts.length <= MAX_CONCAT_ARGS ? `concat(${parts.join(', ')})` : `(${parts.join(' || ')})`;
-}
-
-/**
- * A row's stored size: the sum of its values' octet_length(), as a balanced sum so that a wide
- * table stays within SQLite's expression depth.
- */
-function sizeSql(table: TableSchema): string {
-  const terms = table.columns.map((c) => `coalesce(octet_length(${quoteIdent(c.name)}), 0)`);
-  const sum = (from: number, to: number): string => (to - from === 1 ? terms[from]! : `(${sum(from, (from + to) >> 1)} + ${sum((from + to) >> 1, to)})`);
-  return terms.length === 0 ? '0' : sum(0, terms.length);
 }
 
 /** A value as JSON text: jsonValue() of value-codec.ts. */

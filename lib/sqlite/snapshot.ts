@@ -151,22 +151,23 @@ async function* readRecords(
 }
 
 /**
- * Stored bytes of one encoded batch (a single larger row is a batch of its own). The rows probed
- * for their sizes follow the batches: a quarter more than the last one took, so that most
- * batches end at this size, and twice as many after a batch that used up its probe.
+ * Target size of one encoded batch: the row limit adapts to the table's row size to keep near it.
+ * It starts at one row and at most doubles from one batch to the next, so a table of large rows
+ * never sees a large limit (forty 8 MB rows came as one batch of 320 MB when it started at 64).
+ * A limit grown on small rows still meets a sudden run of large ones whole: the README says so.
  */
 const TEXT_BATCH_BYTES = 256 * 1024;
 
 /** A table's rows as encoded batches, and as values for a batch SQLite could not encode exactly. */
 async function* readRowText(reader: RowTextReader, table: string, format: RowTextFormat): AsyncGenerator<ExportRecord> {
   let from = FIRST_ROWID;
-  let probe = 64;
+  let limit = 1;
   for (let batches = 1; ; batches++) {
-    const batch = reader.next(from, probe, TEXT_BATCH_BYTES);
+    const batch = reader.next(from, limit);
     if (!batch) return;
-    probe = Math.min(BATCH_ROWS, batch.full ? Math.ceil(batch.count * 1.25) + 1 : probe * 2);
     if (batch.bytes) {
       yield { kind: 'text-rows', table, format, count: batch.count, bytes: batch.bytes };
+      limit = Math.max(1, Math.min(BATCH_ROWS, limit * 2, Math.floor((limit * TEXT_BATCH_BYTES) / Math.max(batch.bytes.length, 1))));
     } else {
       const rows = reader.values(from, batch.last);
       for (let i = 0; i < rows.length; i += BATCH_ROWS) yield { kind: 'rows', table, rows: rows.slice(i, i + BATCH_ROWS) };
