@@ -1,0 +1,293 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { fixturesDir } from './paths.js';
+
+/** The Chinook script: it creates and connects to its own `chinook` database unless filtered (see loadChinook). */
+export const chinookSqlPath = path.join(fixturesDir, 'chinook', 'Chinook_PostgreSql.sql');
+
+export interface PgServer {
+  /** A TCP URL with the password in it, for `pg` and the libpq tools. */
+  url(database?: string): string;
+  readonly password: string;
+  /** pgBinDir(): psql, pg_dump and pg_restore sit there beside initdb. null without one (an external server). */
+  readonly bin: string | null;
+  /** Makes a database named `<prefix>_<random hex>` and returns the name. */
+  createDatabase(prefix: string): Promise<string>;
+  dropDatabase(name: string): Promise<void>;
+  query(sql: string, database?: string): Promise<Record<string, unknown>[]>;
+  psqlFile(file: string, database: string): Promise<void>;
+  loadChinook(database: string): Promise<void>;
+}
+
+/** The newest /usr/lib/postgresql/<version>/bin with initdb (Debian keeps it off PATH), else initdb's folder on PATH. */
+export function pgBinDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => isExecutable(path.join(root, v, 'bin', 'initdb'))) : [];
+  versions.sort((a, b) => Number(b) - Number(a));
+  if (versions[0]) return path.join(root, versions[0], 'bin');
+  const onPath = (process.env['PATH'] ?? '').split(path.delimiter).map((d) => path.join(d, 'initdb')).find(isExecutable);
+  return onPath ? path.dirname(realpathSync(onPath)) : null;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let shared: Promise<PgServer | null> | undefined;
+let cluster: Cluster | undefined;
+
+/**
+ * One server per mocha process: ACODE_TEST_PG_URL when set, else a throwaway cluster started on first
+ * call. null when there is neither (an Error under CI=true, which must never skip these tests).
+ */
+export function sharedPostgres(): Promise<PgServer | null> {
+  shared ??= openServer();
+  return shared;
+}
+
+/** The PostgreSQL server, or skips the calling test or hook when there is none. */
+export async function requirePostgres(ctx: Mocha.Context): Promise<PgServer> {
+  const server = await sharedPostgres();
+  if (!server) ctx.skip();
+  return server;
+}
+
+/** Stops the cluster sharedPostgres started, if any (the root hook in pg-hooks.ts calls this). */
+export async function stopSharedPostgres(): Promise<void> {
+  const c = cluster;
+  // Parallel mode runs root hooks once per file, so a later call must start a fresh cluster.
+  cluster = undefined;
+  shared = undefined;
+  await c?.stop();
+}
+
+async function openServer(): Promise<PgServer | null> {
+  const bin = pgBinDir();
+  const given = process.env['ACODE_TEST_PG_URL'];
+  if (given) return makeServer(new URL(given), bin);
+  if (!bin) {
+    if (process.env['CI'] === 'true') {
+      throw new Error('PostgreSQL is missing: no initdb under /usr/lib/postgresql/*/bin or on PATH and no ACODE_TEST_PG_URL; CI must not skip the PostgreSQL tests');
+    }
+    return null;
+  }
+  cluster = await Cluster.start(bin);
+  return makeServer(new URL(`postgresql://postgres:${encodeURIComponent(cluster.password)}@127.0.0.1:${cluster.port}/postgres`), bin);
+}
+
+function makeServer(base: URL, bin: string | null): PgServer {
+  const url = (database = 'postgres', withPassword = true): string => {
+    const u = new URL(base);
+    u.pathname = `/${encodeURIComponent(database)}`;
+    if (!withPassword) u.password = '';
+    return u.href;
+  };
+  const password = decodeURIComponent(base.password);
+  const psql = (database: string, args: string[], input?: string): Promise<void> =>
+    run(bin ? path.join(bin, 'psql') : 'psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', ...args, '-d', url(database, false)], {
+      env: { ...cleanEnv(), PGPASSWORD: password, PGCLIENTENCODING: 'UTF8', PGOPTIONS: '-c client_min_messages=warning' },
+      input,
+    });
+  const server: PgServer = {
+    url: (database) => url(database),
+    password,
+    bin,
+    async query(sql, database) {
+      const client = new pg.Client({ connectionString: url(database) });
+      await client.connect();
+      try {
+        const result: pg.QueryResult | pg.QueryResult[] = await client.query(sql);
+        // A multi-statement string answers with one result per statement; the last one's rows are wanted.
+        return (Array.isArray(result) ? result.at(-1)?.rows ?? [] : result.rows) as Record<string, unknown>[];
+      } finally {
+        await client.end();
+      }
+    },
+    async createDatabase(prefix) {
+      const name = `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 50)}_${randomBytes(4).toString('hex')}`;
+      await server.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      return name;
+    },
+    async dropDatabase(name) {
+      // FORCE: a test that failed half-way may still hold a connection.
+      await server.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+    psqlFile: (file, database) => psql(database, ['-f', file]),
+    async loadChinook(database) {
+      // Blank out the script's own DROP/CREATE DATABASE and `\c chinook` rather than delete them,
+      // so psql's error line numbers still match the file.
+      const sql = (await readFile(chinookSqlPath, 'utf8')).replace(/^(DROP DATABASE|CREATE DATABASE|\\c)\b.*$/gim, '');
+      await psql(database, ['-f', '-'], sql);
+    },
+  };
+  return server;
+}
+
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** The environment without PG* variables, which would otherwise steer libpq and the server tools. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+}
+
+function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { env: options.env ?? cleanEnv(), cwd: options.cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trim(), { cause: err }));
+      else resolve();
+    });
+    child.stdin?.end(options.input);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A cluster in a temp folder, run as the `postgres` user when we are root (initdb and postgres refuse root). */
+class Cluster {
+  readonly #asRoot = process.getuid?.() === 0;
+  readonly #watchdog: ChildProcess;
+  #stopped = false;
+  port = 0;
+
+  private constructor(
+    readonly bin: string,
+    readonly dir: string,
+    readonly password: string,
+  ) {
+    // A detached helper that stops the cluster when our end of its stdin closes, which the kernel
+    // does however this process dies; SIGINT and SIGKILL skip 'exit' handlers.
+    this.#watchdog = spawn(process.execPath, ['-e', WATCHDOG, dir, ...this.#stopCommand()], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: cleanEnv(),
+    });
+    this.#watchdog.unref();
+    (this.#watchdog.stdin as net.Socket).unref();
+    process.on('exit', this.#stopSync);
+  }
+
+  static async start(bin: string): Promise<Cluster> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-pg-'));
+    const c = new Cluster(bin, dir, randomBytes(18).toString('base64url'));
+    try {
+      await c.#init();
+      for (let attempt = 1; ; attempt++) {
+        c.port = await freePort();
+        try {
+          await c.#runAsOwner(c.#tool('pg_ctl'), ['start', '-w', '-D', c.#data, '-l', c.#log, '-o', `-p ${c.port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off`]);
+          return c;
+        } catch (err) {
+          const log = await readFile(c.#log, 'utf8').catch(() => '');
+          // Another process may take the port between the probe closing it and postgres binding it.
+          if (attempt < 3 && log.includes('Address already in use')) continue;
+          throw new Error(`${(err as Error).message}\nserver log:\n${log}`, { cause: err });
+        }
+      }
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+  }
+
+  get #data(): string {
+    return path.join(this.dir, 'data');
+  }
+
+  get #log(): string {
+    return path.join(this.dir, 'server.log');
+  }
+
+  async #init(): Promise<void> {
+    const pwfile = path.join(this.dir, 'pwfile');
+    await writeFile(pwfile, `${this.password}\n`, { mode: 0o600 });
+    if (this.#asRoot) {
+      const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
+      await chown(this.dir, uid!, gid!);
+      await chown(pwfile, uid!, gid!);
+      // mkdtemp's folder is 0700 and now theirs, but every folder above it must let them through too.
+      await this.#runAsOwner('test', ['-w', this.dir]).catch((err: unknown) => {
+        throw new Error(`the postgres user cannot reach ${this.dir}; point TMPDIR at a folder it can`, { cause: err });
+      });
+    }
+    await this.#runAsOwner(this.#tool('initdb'), ['-D', this.#data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '--encoding=UTF8', '--locale=C']);
+    await rm(pwfile);
+  }
+
+  #tool(name: string): string {
+    return path.join(this.bin, name);
+  }
+
+  /** argv that runs `file` as the cluster's owner: through runuser when we are root. */
+  #argv(file: string, args: string[]): [string, ...string[]] {
+    return this.#asRoot ? ['runuser', '-u', 'postgres', '--', file, ...args] : [file, ...args];
+  }
+
+  #stopCommand(): [string, ...string[]] {
+    return this.#argv(this.#tool('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', this.#data]);
+  }
+
+  #runAsOwner(file: string, args: string[]): Promise<void> {
+    const [cmd, ...rest] = this.#argv(file, args);
+    // cwd: the postgres user may not be allowed into ours.
+    return run(cmd, rest, { cwd: this.dir });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    process.off('exit', this.#stopSync);
+    try {
+      if (existsSync(path.join(this.#data, 'postmaster.pid'))) {
+        const [cmd, ...args] = this.#stopCommand();
+        await run(cmd, args, { cwd: this.dir });
+      }
+    } finally {
+      await rm(this.dir, { recursive: true, force: true });
+      this.#watchdog.stdin?.end();
+    }
+  }
+
+  readonly #stopSync = (): void => {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const [cmd, ...args] = this.#stopCommand();
+    try {
+      execFileSync(cmd, args, { cwd: this.dir, env: cleanEnv(), stdio: 'ignore' });
+    } catch {
+      // Not running (start failed half-way); the folder still goes.
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  };
+}
+
+// CommonJS, run by `node -e`: argv is [node, dir, ...stop command].
+const WATCHDOG = `
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const [, dir, cmd, ...args] = process.argv;
+process.stdin.on('data', () => {}).on('close', () => {
+  if (!fs.existsSync(dir)) return;
+  try { execFileSync(cmd, args, { cwd: dir, stdio: 'ignore' }); } catch {}
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+`;
