@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { MEMORY_METHODS, median, type MemoryMethod, type Sample } from './measure.js';
 import { MEMORY_TARGET_BYTES, SCALING_TARGET } from './operations.js';
+import { formatCount } from '../lib/numbers.js';
 
 export interface TimedSample extends Sample {
   /** Bytes left in the run's folder afterwards (output, plus prepared inputs for restore). */
@@ -135,7 +136,7 @@ export function scalingRows(small: SizeResult, large: SizeResult): ScalingRow[] 
 
 const fmt = (n: number | null, digits: number): string => (n === null ? '–' : n.toFixed(digits));
 const mb = (bytes: number | null): string => (bytes === null ? '–' : (bytes / 1e6).toFixed(0));
-const count = (n: number | null): string => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
+const count = (n: number | null): string => (n === null ? '–' : formatCount(Math.round(n)));
 
 function targetText(o: OperationResult): string {
   if (o.status === 'n/a') return '–';

@@ -1,3 +1,5 @@
+import { formatCount } from '../lib/numbers.js';
+
 /** Sizes in decimal units, as the spec prints them: 45.2 MB. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -11,9 +13,7 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export { formatCount } from '../lib/numbers.js';
 
 /** `2024-01-20 14:30:45 UTC`: backup names are in UTC, so their listing is too. */
 export function formatDate(date: Date): string {

@@ -9,6 +9,7 @@ import type { Snapshot } from './export-source.js';
 import type { ProgressListener } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, rowCount, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import type { LeakDetector } from './redaction/index.js';
+import { formatCount } from './numbers.js';
 
 /**
  * Which table each byte of a serialised stream belongs to, so a leak-scan hit can be named by
@@ -150,7 +151,7 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
             onProgress({ stage: 'export', phase: 'update', label: record.table, table: record.table, rows, totalRows: totals.get(record.table) });
           }
         } else if (record.kind === 'table-end') {
-          onProgress({ stage: 'export', phase: 'end', label: record.table, table: record.table, rows: record.rows, detail: `${record.rows.toLocaleString('en-US')} records` });
+          onProgress({ stage: 'export', phase: 'end', label: record.table, table: record.table, rows: record.rows, detail: `${formatCount(record.rows)} records` });
         }
       }
       callback(null, record);
