@@ -8,7 +8,7 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
     .command('delete')
     .description('delete a backup and its manifest')
     .argument('<file>', 'backup name (in the backup folder) or path')
-    .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz]) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
+    .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz], acode_backup_*.dump) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
     .action(async (file: string, _flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const [{ resolveBackupRef }, { parseBackupName }, { deleteBackupFiles }] = await Promise.all([import('../lib/catalog.js'), import('../lib/naming.js'), import('../lib/rotation.js')]);

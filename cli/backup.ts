@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackupResult } from '../lib/backup.js';
-import { createContext, type Context, type Runtime } from './context.js';
+import { createContext, liveDatabaseLabel, type Context, type Runtime } from './context.js';
 import { formatBytes, formatCount } from './format.js';
 
 export interface BackupFlags {
@@ -35,9 +35,10 @@ export async function runBackup(ctx: Context, flags: BackupFlags): Promise<Backu
   const { config, out } = ctx;
   const { createBackup, plannedBackupPath } = await import('../lib/backup.js');
   const planned = plannedBackupPath({ config, outputDir: flags.outputDir, compress: flags.compress, now: ctx.now });
-  const size = await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '');
+  const sqlite = config.database.type === 'sqlite';
+  const size = sqlite ? await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '') : '';
   out.info('Creating backup...');
-  out.info(`  Source: ${out.shortPath(config.database.path)}${size}`);
+  out.info(`  Source: ${liveDatabaseLabel(ctx)}${size}`);
   out.info(`  Target: ${out.shortPath(planned)}`);
   out.info();
   const result = await createBackup({

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, type AcodeConfig } from '../lib/config.js';
+import { databaseLabel, loadConfig, type AcodeConfig } from '../lib/config.js';
 import { Output } from './output.js';
 
 /** What the process gives a command: streams, environment, clock and the abort signal. */
@@ -49,4 +49,10 @@ export function intOption(min: number): (value: string) => number {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}, got '${value}'`);
     return Number(value);
   };
+}
+
+/** The live database as the user should read it: a short path, or a URL without its password. */
+export function liveDatabaseLabel(ctx: Context): string {
+  const { database } = ctx.config;
+  return database.type === 'sqlite' ? ctx.out.shortPath(database.path) : databaseLabel(database);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import type { ProgressEvent } from '../lib/progress.js';
 import type { RestorePlan } from '../lib/restore.js';
-import { createContext, intOption, type Context, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, type Context, type Runtime } from './context.js';
 import { formatCount } from './format.js';
 
 interface RestoreFlags {
@@ -29,7 +29,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       }
       out.info('Restoring from backup...');
       out.info(`  Source: ${file}`);
-      out.info(`  Target: ${out.shortPath(ctx.config.database.path)}`);
+      out.info(`  Target: ${liveDatabaseLabel(ctx)}`);
       out.info();
       const { restoreBackup } = await import('../lib/restore.js');
       const result = await restoreBackup({
@@ -76,7 +76,7 @@ function sectioned(ctx: Context): (event: ProgressEvent) => void {
 async function ask(ctx: Context, plan: RestorePlan): Promise<boolean> {
   const { out, runtime } = ctx;
   if (!plan.replacesExisting) return true;
-  out.warn(`Current database will be replaced: ${out.shortPath(plan.target)}`);
+  out.warn(`Current database will be replaced: ${liveDatabaseLabel(ctx)}`);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: runtime.stdin, output: runtime.stderr });
   try {

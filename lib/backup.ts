@@ -6,7 +6,7 @@ import { constants as zlib, createGzip } from 'node:zlib';
 import { createHashTap } from '../transforms/hash.js';
 import { sha256File } from './checksum.js';
 import type { AcodeConfig } from './config.js';
-import { backupProviderFor, type BackupProvider, type SourceInfo } from './engine.js';
+import { backupFileKind, backupProviderFor, type BackupProvider, type SourceInfo } from './engine.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { createPrivateFile, ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { BACKUP_MANIFEST_FORMAT, BACKUP_MANIFEST_VERSION, serializeManifest, type BackupManifest } from './manifest.js';
@@ -14,6 +14,7 @@ import { backupFileName, manifestPathFor, type BackupKind } from './naming.js';
 import { stage, type RunOptions } from './progress.js';
 import { pruneBackups, type PruneResult } from './rotation.js';
 import { TOOL_VERSION } from './version.js';
+import { formatCount } from './numbers.js';
 
 export interface BackupOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -50,15 +51,16 @@ const MAX_TAG_LENGTH = 64;
 /** The planned first name of a backup, for telling the user where it goes before it exists. */
 export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outputDir' | 'compress' | 'kind' | 'now'>): string {
   const dir = path.resolve(options.outputDir ?? options.config.backup.path);
-  const compressed = options.compress ?? options.config.backup.compress;
+  const { ext, gzipAllowed } = backupFileKind(options.config.database.type);
+  const compressed = gzipAllowed && (options.compress ?? options.config.backup.compress);
   const stamp = (options.now ?? (() => new Date()))();
   // The same free-name rule as publishing: a name is taken when it or its .gz twin exists.
   for (let seq = 0; seq < 1000; seq++) {
-    const name = backupFileName(stamp, { seq, kind: options.kind, compressed });
+    const name = backupFileName(stamp, { seq, kind: options.kind, compressed, ext });
     const twin = compressed ? name.slice(0, -3) : `${name}.gz`;
     if (!existsSync(path.join(dir, name)) && !existsSync(path.join(dir, twin))) return path.join(dir, name);
   }
-  return path.join(dir, backupFileName(stamp, { kind: options.kind, compressed }));
+  return path.join(dir, backupFileName(stamp, { kind: options.kind, compressed, ext }));
 }
 
 /**
@@ -69,7 +71,9 @@ export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outpu
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const { config } = options;
   const kind = options.kind ?? 'manual';
-  const compress = options.compress ?? config.backup.compress;
+  const { ext, gzipAllowed } = backupFileKind(config.database.type);
+  const wantsCompression = options.compress ?? config.backup.compress;
+  const compress = gzipAllowed && wantsCompression;
   const verify = options.verify ?? config.backup.verify;
   const dir = path.resolve(options.outputDir ?? config.backup.path);
   const now = options.now ?? (() => new Date());
@@ -78,11 +82,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   }
   const provider = options.provider ?? (await backupProviderFor(config));
   const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource()).catch((err: unknown) => {
-    throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${config.database.path}`, { file: config.database.path });
+    throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${provider.target}`, { file: provider.target });
   });
 
   const startedAt = now();
-  const baseName = (seq: number): string => backupFileName(startedAt, { seq, kind, compressed: compress });
+  const baseName = (seq: number): string => backupFileName(startedAt, { seq, kind, compressed: compress, ext });
   try {
     await ensureDir(dir);
   } catch (err) {
@@ -97,7 +101,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     } catch (err) {
       throw toAcodeError(err, 'ACODE-BAK-008', `cannot write in ${dir}`, { file: dir });
     }
-    const snap = await stage(options, { stage: 'copy', label: 'Copying data' }, () => provider.snapshot(rawTmp, options), (r) => `${r.pages.toLocaleString('en-US')} pages`);
+    const snap = await stage(options, { stage: 'copy', label: 'Copying data' }, () => provider.snapshot(rawTmp, { ...options, compress: wantsCompression }), (r) => r.detail ?? `${formatCount(r.pages)} pages`);
     const facts = await stage(
       options,
       { stage: 'check', label: verify ? 'Integrity checked' : 'Copy sealed (check skipped)' },
@@ -139,7 +143,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         pageCount: facts.pageCount || snap.pages,
       },
       file: { name, size: stored.size, sha256: stored.sha256 },
-      compression: compress ? 'gzip' : 'none',
+      compression: compress ? 'gzip' : gzipAllowed ? 'none' : 'pg_dump',
       uncompressed,
       check: facts.integrity?.check ?? null,
       tables: facts.tables.map((t) => ({ name: t.name, rows: t.rows })),

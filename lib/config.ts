@@ -112,6 +112,19 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
   },
 };
 
+/** The live database in words safe to print: the SQLite path, or the URL without its password. */
+export function databaseLabel(database: DatabaseConfig): string {
+  if (database.type === 'sqlite') return database.path;
+  if (!database.url) return '(no database.url)';
+  try {
+    const url = new URL(database.url);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '(unparseable database.url)';
+  }
+}
+
 export const CONFIG_FILE = path.join('.agent', 'config.yml');
 
 export interface LoadConfigOptions {

@@ -1,5 +1,6 @@
 import type { AcodeConfig, DatabaseType } from './config.js';
 import { AcodeError } from './errors.js';
+import type { BackupExtension } from './naming.js';
 import type { RunOptions } from './progress.js';
 import type { IntegrityResult, TableCount } from './sqlite/inspect.js';
 
@@ -14,6 +15,13 @@ export interface SnapshotResult {
   readonly pages: number;
   /** How often a concurrent writer made the copy start over before the single-step fallback. */
   readonly restarts: number;
+  /** What was copied, in words, when pages do not say it (a pg_dump: "12 tables"). */
+  readonly detail?: string;
+}
+
+export interface SnapshotOptions extends RunOptions {
+  /** Spend CPU on a smaller file (`--compress`): for an engine that compresses its own format. */
+  readonly compress?: boolean;
 }
 
 /** What a backup file holds, read from the file itself. */
@@ -43,13 +51,17 @@ export interface RestoreRunOptions extends RunOptions {
  */
 export interface BackupProvider {
   readonly type: DatabaseType;
+  /** The live database in words safe to print: a path, or a URL without its password. */
+  readonly target: string;
   describeSource(): Promise<SourceInfo>;
   /** Copies one consistent snapshot of the live database into `target`, an empty private file. */
-  snapshot(target: string, options: RunOptions): Promise<SnapshotResult>;
+  snapshot(target: string, options: SnapshotOptions): Promise<SnapshotResult>;
   /** Makes a finished snapshot self-contained (no journal beside it needed) and inspects it. */
   seal(file: string, check: 'none' | 'quick' | 'full'): Promise<BackupInspection>;
   /** Inspects a backup file read-only; never changes a byte of it. */
   inspect(file: string, options: { readonly full: boolean }): Promise<BackupInspection>;
+  /** Inspects the live database (row counts of the tables named in `only`, or of all). */
+  inspectLive(only?: readonly string[]): Promise<BackupInspection>;
   /** Replaces the live database's content with a backup's, all or nothing. */
   restore(file: string, options: RestoreRunOptions): Promise<void>;
   /** Restores a backup into a new, separate database (the test restore) and inspects that. */
@@ -58,12 +70,33 @@ export interface BackupProvider {
   liveExists(): Promise<boolean>;
 }
 
+/**
+ * What a backup of each engine is on disk: a SQLite copy (`.db`, gzipped when asked), or pg_dump's
+ * custom format (`.dump`), which compresses itself (fast by default, harder with `--compress`), so
+ * gzip never wraps it.
+ */
+export function backupFileKind(type: DatabaseType): { readonly ext: BackupExtension; readonly gzipAllowed: boolean } {
+  return type === 'postgres' ? { ext: 'dump', gzipAllowed: false } : { ext: 'db', gzipAllowed: true };
+}
+
+/** Export, import and migrate read and write SQLite only so far: refuse, rather than use database.path. */
+export function requireSqlite(config: AcodeConfig, command: string): void {
+  if (config.database.type === 'sqlite') return;
+  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify and restore do)`, {
+    hint: 'export or import with a SQLite workspace database (database.type: sqlite)',
+  });
+}
+
 export async function backupProviderFor(config: AcodeConfig): Promise<BackupProvider> {
   if (config.database.type === 'sqlite') {
     const { createSqliteBackupProvider } = await import('./sqlite/provider.js');
     return createSqliteBackupProvider(config.database.path);
   }
-  throw new AcodeError('ACODE-USE-001', 'database.type postgres is not supported by this version yet', {
-    hint: 'use database.type: sqlite',
-  });
+  if (!config.database.url) {
+    throw new AcodeError('ACODE-CFG-005', 'database.type is postgres but no database.url (or ACODE_DATABASE_URL) is set', {
+      hint: 'set database.url: postgresql://user:password@host:5432/database',
+    });
+  }
+  const { createPostgresBackupProvider } = await import('./postgres/provider.js');
+  return createPostgresBackupProvider(config.database.url);
 }

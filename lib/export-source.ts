@@ -1,4 +1,5 @@
 import type { AcodeConfig } from './config.js';
+import { requireSqlite } from './engine.js';
 import { AcodeError } from './errors.js';
 import type { ExportRecord, RowTextFormat, TableSchema } from './records.js';
 
@@ -122,9 +123,7 @@ export interface Snapshot {
 }
 
 export async function openSnapshot(config: AcodeConfig, selection: ExportSelection): Promise<Snapshot> {
-  if (config.database.type === 'sqlite') {
-    const { openSqliteSnapshot } = await import('./sqlite/snapshot.js');
-    return openSqliteSnapshot(config.database.path, selection);
-  }
-  throw new AcodeError('ACODE-USE-001', 'database.type postgres is not supported by this version yet', { hint: 'use database.type: sqlite' });
+  requireSqlite(config, 'acode db export');
+  const { openSqliteSnapshot } = await import('./sqlite/snapshot.js');
+  return openSqliteSnapshot(config.database.path, selection);
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import type { AcodeConfig } from './config.js';
+import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
@@ -51,6 +52,7 @@ export interface ImportResult {
  * there once complete.
  */
 export async function importExport(options: ImportOptions): Promise<ImportResult> {
+  requireSqlite(options.config, 'acode db import');
   const source = path.resolve(options.source);
   const located = await locateExport(source);
   const verify = options.verify ?? true;

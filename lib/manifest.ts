@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatabaseType } from './config.js';
+import type { IntegrityCheckKind } from './sqlite/inspect.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
 import { manifestPathFor, type BackupKind } from './naming.js';
 
@@ -24,13 +25,13 @@ export interface BackupManifest {
     readonly pageSize: number;
     readonly pageCount: number;
   };
-  /** The file as stored (compressed when compression is gzip). */
+  /** The file as stored (compressed when compression is gzip; a pg_dump archive compresses itself). */
   readonly file: { readonly name: string; readonly size: number; readonly sha256: string };
-  readonly compression: 'none' | 'gzip';
+  readonly compression: 'none' | 'gzip' | 'pg_dump';
   /** The database inside a compressed backup; null when not compressed. */
   readonly uncompressed: { readonly size: number; readonly sha256: string } | null;
   /** The check the copy passed before it was kept; null when `backup.verify` is off. */
-  readonly check: 'quick_check' | 'integrity_check' | null;
+  readonly check: IntegrityCheckKind | null;
   readonly tables: readonly { readonly name: string; readonly rows: number }[];
 }
 
@@ -68,7 +69,7 @@ export function parseBackupManifest(text: string, file: string): BackupManifest 
   const sha = /^[0-9a-f]{64}$/;
   const f = m.file;
   if (!f || typeof f.name !== 'string' || !Number.isSafeInteger(f.size) || !sha.test(String(f.sha256))) throw fail('file name, size or sha256 missing or malformed');
-  if (m.compression !== 'none' && m.compression !== 'gzip') throw fail(`unknown compression ${JSON.stringify(m.compression)}`);
+  if (m.compression !== 'none' && m.compression !== 'gzip' && m.compression !== 'pg_dump') throw fail(`unknown compression ${JSON.stringify(m.compression)}`);
   if (m.compression === 'gzip' && (!m.uncompressed || !sha.test(String(m.uncompressed.sha256)) || !Number.isSafeInteger(m.uncompressed.size))) {
     throw fail('a compressed backup needs the uncompressed size and sha256');
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createBackup, type BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
+import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
@@ -50,6 +51,7 @@ export function pendingMigrations(db: SqliteDb, migrations: readonly Migration[]
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
+  requireSqlite(config, 'acode db migrate');
   const file = config.database.path;
   const migrations = options.migrations ?? WORKSPACE_MIGRATIONS;
   const existed = await exists(file);

@@ -79,7 +79,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
         throw new AcodeError('ACODE-BAK-006', `${backup.name} fails its structure check: ${why}; nothing was restored`, { context: { file: backup.path } });
       }
     });
-    const target = config.database.path;
+    const target = provider.target;
     const replacesExisting = await provider.liveExists();
     if (options.confirm && !(await options.confirm({ backup, target, replacesExisting }))) {
       throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled; nothing was changed`);
@@ -105,7 +105,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     }
     // The restore is committed: an interrupt from here on must not report it as failed.
     const after = await stage({ onProgress: options.onProgress }, { stage: 'check', label: 'Integrity verified' }, async () => {
-      const inspection = await provider.inspect(target, { full: false });
+      const inspection = await provider.inspectLive(backup.manifest.tables.map((t) => t.name));
       const cmp = compareTables(backup.manifest, inspection.tables);
       if (!inspection.integrity?.ok || !cmp.tablesOk || !cmp.recordsOk) {
         const saved = safetyBackup ? `; the previous database is in ${(safetyBackup as BackupResult).name}` : '';

@@ -5,6 +5,7 @@ import { backupProviderFor, type BackupInspection, type BackupProvider } from '.
 import { AcodeError, describeCause, toAcodeError } from './errors.js';
 import type { BackupManifest } from './manifest.js';
 import { stage, type RunOptions } from './progress.js';
+import { formatCount } from './numbers.js';
 
 export interface VerifyOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -80,19 +81,19 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
       checks.push({
         name: 'structure',
         ok: integrity.ok,
-        label: integrity.ok ? 'SQLite structure valid' : 'SQLite structure invalid',
+        label: `${structureOf(provider)} ${integrity.ok ? 'valid' : 'invalid'}`,
         problem: integrity.ok ? undefined : `${integrity.check}: ${integrity.problems.slice(0, 3).join('; ')}`,
       });
     } catch (err) {
       if (!(err instanceof AcodeError) || err.code === 'ACODE-BAK-005') throw err;
-      checks.push({ name: 'structure', ok: false, label: 'SQLite structure invalid', problem: err.detail });
+      checks.push({ name: 'structure', ok: false, label: `${structureOf(provider)} invalid`, problem: err.detail });
     }
     if (inspection?.integrity?.ok) {
       const cmp = compareTables(manifest, inspection.tables);
       tables = inspection.tables.length;
       records = cmp.records;
       checks.push({ name: 'tables', ok: cmp.tablesOk, label: `Tables present: ${tables}`, problem: cmp.tablesOk ? undefined : cmp.problems.join('; ') });
-      checks.push({ name: 'records', ok: cmp.recordsOk, label: `Records: ${records.toLocaleString('en-US')}`, problem: cmp.recordsOk ? undefined : cmp.problems.join('; ') });
+      checks.push({ name: 'records', ok: cmp.recordsOk, label: `Records: ${formatCount(records)}`, problem: cmp.recordsOk ? undefined : cmp.problems.join('; ') });
     }
     if (options.testRestore && dbFile && inspection?.integrity?.ok) {
       const target = path.join(scratch.dir, 'test-restore.db');
@@ -103,7 +104,7 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
         checks.push({
           name: 'test-restore',
           ok,
-          label: ok ? `Test restore into an isolated database: ${cmp.records.toLocaleString('en-US')} records` : 'Test restore failed',
+          label: ok ? `Test restore into an isolated database: ${formatCount(cmp.records)} records` : 'Test restore failed',
           problem: ok ? undefined : [...(restored.integrity?.problems ?? []), ...cmp.problems].join('; '),
         });
       } catch (err) {
@@ -116,3 +117,5 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
   }
   return { path: backup.path, name: backup.name, valid: checks.every((c) => c.ok), checks, manifest, tables, records };
 }
+
+const structureOf = (provider: BackupProvider): string => (provider.type === 'sqlite' ? 'SQLite structure' : 'pg_dump archive');

@@ -5,7 +5,11 @@ export interface TableCount {
   readonly rows: number;
 }
 
-export type IntegrityCheckKind = 'quick_check' | 'integrity_check';
+/**
+ * SQLite's two checks; for a pg_dump archive, its table of contents read back (`archive_toc`) or
+ * every row read back (`archive_rows`); `live_count` for rows counted in a live PostgreSQL database.
+ */
+export type IntegrityCheckKind = 'quick_check' | 'integrity_check' | 'archive_toc' | 'archive_rows' | 'live_count';
 
 export interface IntegrityResult {
   readonly check: IntegrityCheckKind;

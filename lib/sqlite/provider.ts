@@ -18,10 +18,15 @@ const BUSY_RETRIES = 3;
 export function createSqliteBackupProvider(livePath: string): BackupProvider {
   return {
     type: 'sqlite',
+    target: livePath,
     describeSource: () => describeSource(livePath),
     snapshot: (target, options) => snapshot(livePath, target, options),
     seal,
     inspect,
+    inspectLive: async (only) => {
+      const inspection = await inspect(livePath, { full: false });
+      return only ? { ...inspection, tables: inspection.tables.filter((t) => only.includes(t.name)) } : inspection;
+    },
     restore: (file, options) => restore(livePath, file, options),
     restoreIsolated,
     liveExists: () => exists(livePath),

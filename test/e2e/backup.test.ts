@@ -291,7 +291,7 @@ describe('e2e: acode db backup', function () {
       const r = await cli(['db', 'backup', 'delete', ws.db]);
       expect(r.code).to.equal(64);
       expect(lines(r.stderr)).to.deep.equal([
-        `✗ ACODE-BAK-012 Not an acode backup file: ${ws.db} is not named like an acode backup; refusing to delete it — only files named acode_backup_*.db[.gz] in the backup folder can be deleted this way`,
+        `✗ ACODE-BAK-012 Not an acode backup file: ${ws.db} is not named like an acode backup; refusing to delete it — only files named acode_backup_*.db[.gz] or acode_backup_*.dump in the backup folder can be deleted this way`,
       ]);
       expect(await sha256Of(ws.db)).to.equal(digest);
       await mkdir(ws.backups, { recursive: true });

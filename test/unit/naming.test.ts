@@ -20,6 +20,7 @@ describe('naming', () => {
       expect(backupFileName(stamp, { kind: 'pre_restore' })).to.equal('acode_backup_20240120_143045_pre_restore.db');
       expect(backupFileName(stamp, { kind: 'pre_migration', compressed: true })).to.equal('acode_backup_20240120_143045_pre_migration.db.gz');
       expect(backupFileName(stamp, { seq: 2, kind: 'pre_migration', compressed: true })).to.equal('acode_backup_20240120_143045_3_pre_migration.db.gz');
+      expect(backupFileName(stamp, { seq: 1, kind: 'pre_restore', ext: 'dump' })).to.equal('acode_backup_20240120_143045_2_pre_restore.dump');
     });
   });
 
@@ -30,8 +31,10 @@ describe('naming', () => {
         for (const kind of ['manual', 'pre_migration', 'pre_restore'] as BackupKind[]) {
           for (const compressed of [false, true]) {
             const name = backupFileName(stamp, { seq, kind, compressed });
-            expect(parseBackupName(name), name).to.deep.equal({ name, stamp, seq, kind, compressed });
+            expect(parseBackupName(name), name).to.deep.equal({ name, stamp, seq, kind, compressed, ext: 'db' });
           }
+          const dump = backupFileName(stamp, { seq, kind, ext: 'dump' });
+          expect(parseBackupName(dump), dump).to.deep.equal({ name: dump, stamp, seq, kind, compressed: false, ext: 'dump' });
         }
       }
     });
@@ -47,6 +50,8 @@ describe('naming', () => {
         'acode_backup_20240120_143045_pre_export.db',
         'xacode_backup_20240120_143045.db',
         'acode_backup_20240120_143045.db.gz.gz',
+        'acode_backup_20240120_143045.dump.gz',
+        'acode_backup_20240120_143045.dump.manifest.json',
       ]) {
         expect(parseBackupName(name), name).to.equal(null);
       }

@@ -1,0 +1,132 @@
+import type { TableCount } from '../sqlite/inspect.js';
+import { pgTableName, runPgTool } from './connection.js';
+
+/** What `pg_restore --list` says about a custom-format archive. */
+export interface ArchiveToc {
+  readonly serverVersion: string;
+  /** `TABLE DATA` entries, as `<schema> <name> <owner>` text (the list does not quote names). */
+  readonly dataEntries: readonly string[];
+}
+
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
+const NEWLINE = 0x0a;
+
+/** Reads an archive's table of contents: cheap (no data is read), and fails on a damaged header. */
+export async function readToc(file: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ArchiveToc> {
+  let text = '';
+  await runPgTool('pg_restore', {
+    args: ['--list', file],
+    env,
+    signal,
+    onStdout: async (stdout) => {
+      stdout.setEncoding('utf8');
+      for await (const chunk of stdout) text += chunk as string;
+    },
+  });
+  const version = /^;\s+Dumped from database version: (.+)$/m.exec(text)?.[1]?.trim() ?? '';
+  const dataEntries = text
+    .split('\n')
+    .map((line) => /^\d+; \d+ \d+ TABLE DATA (.+)$/.exec(line)?.[1])
+    .filter((entry): entry is string => entry !== undefined);
+  return { serverVersion: version, dataEntries };
+}
+
+/** True when the list names a data entry for the table (names are unquoted there, so this compares text). */
+export function tocHasData(toc: ArchiveToc, schema: string, table: string): boolean {
+  return toc.dataEntries.some((entry) => entry.startsWith(`${schema} ${table} `));
+}
+
+/**
+ * Reads every row back out of an archive (`pg_restore --data-only` to a pipe, which decompresses
+ * every data block) and counts them per table. COPY text holds one row per line: a newline inside
+ * a value is written as `\n`, so counting lines up to the `\.` terminator counts rows.
+ */
+export async function countArchiveRows(file: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<TableCount[]> {
+  const counter = new CopyRowCounter();
+  await runPgTool('pg_restore', {
+    args: ['--data-only', '--file=-', file],
+    env,
+    signal,
+    onStdout: async (stdout) => {
+      for await (const chunk of stdout) counter.push(chunk as Buffer);
+    },
+  });
+  return counter.finish();
+}
+
+/** Counts COPY rows in a plain-SQL data stream, chunk by chunk, holding one partial line at most. */
+export class CopyRowCounter {
+  readonly #counts = new Map<string, number>();
+  #table: string | null = null;
+  #rows = 0;
+  #carry: Buffer | null = null;
+
+  push(chunk: Buffer): void {
+    const data = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
+    this.#carry = null;
+    let start = 0;
+    for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
+      this.#line(data, start, nl);
+      start = nl + 1;
+    }
+    if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
+  }
+
+  finish(): TableCount[] {
+    if (this.#carry) this.#line(this.#carry, 0, this.#carry.length);
+    if (this.#table !== null) throw new Error(`the data of ${this.#table} ends without its terminator: the archive is truncated`);
+    return [...this.#counts].map(([name, rows]) => ({ name, rows })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  #line(data: Buffer, start: number, end: number): void {
+    if (this.#table !== null) {
+      if (end - start === 2 && data[start] === BACKSLASH && data[start + 1] === DOT) {
+        this.#counts.set(this.#table, (this.#counts.get(this.#table) ?? 0) + this.#rows);
+        this.#table = null;
+      } else {
+        this.#rows++;
+      }
+      return;
+    }
+    // "COPY " then the table; only such lines matter outside a data block.
+    if (end - start > 5 && data[start] === 0x43 && data.toString('latin1', start, start + 5) === 'COPY ') {
+      const line = data.toString('utf8', start, end);
+      if (line.endsWith(' FROM stdin;')) {
+        this.#table = parseCopyTarget(line.slice(5));
+        this.#rows = 0;
+      }
+    }
+  }
+}
+
+/** `public."Odd ""Name"""  (a, b) FROM stdin;` → `Odd "Name"`; `s2.z …` → `s2.z`. */
+export function parseCopyTarget(text: string): string {
+  const parts: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text[i] === '"') {
+      let name = '';
+      i++;
+      while (i < text.length) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          name += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else {
+          name += text[i++];
+        }
+      }
+      parts.push(name);
+    } else {
+      const m = /^[^".\s(]+/.exec(text.slice(i));
+      parts.push(m?.[0] ?? '');
+      i += m?.[0].length ?? 0;
+    }
+    if (text[i] !== '.') break;
+    i++;
+  }
+  return parts.length === 2 ? pgTableName(parts[0]!, parts[1]!) : parts.join('.');
+}

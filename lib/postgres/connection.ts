@@ -1,0 +1,258 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { Client, ClientConfig } from 'pg';
+import { databaseLabel } from '../config.js';
+import { AcodeError, describeCause } from '../errors.js';
+
+/**
+ * A PostgreSQL connection URL split into what may be shown and what may not. The password goes
+ * to child processes in PGPASSWORD and to the client library in memory, never onto a command
+ * line (where `ps` shows it) or into a message.
+ */
+export interface PgTarget {
+  /** The URL without its password: safe for manifests, logs and errors. */
+  readonly display: string;
+  readonly database: string;
+  /** The same server, another database (a test restore, or the maintenance database). */
+  withDatabase(database: string): PgTarget;
+  clientConfig(): ClientConfig;
+  /** `--dbname` for pg_dump/pg_restore: the URL without its password. */
+  readonly dbnameArg: string;
+  /** Environment for pg_dump/pg_restore: PGPASSWORD when the URL has a password. */
+  childEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+}
+
+export function parsePgUrl(url: string): PgTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AcodeError('ACODE-CFG-005', 'database.url is not a URL; write it as postgresql://user:password@host:5432/database');
+  }
+  if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
+    throw new AcodeError('ACODE-CFG-005', `database.url must start with postgresql://, not ${parsed.protocol}//`);
+  }
+  const password = decodeURIComponent(parsed.password);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const safe = databaseLabel({ type: 'postgres', path: '', url });
+  if (!database) throw new AcodeError('ACODE-CFG-005', `database.url names no database: ${safe}`);
+  return {
+    display: safe,
+    database,
+    dbnameArg: safe,
+    withDatabase(name) {
+      const next = new URL(url);
+      next.pathname = `/${encodeURIComponent(name)}`;
+      return parsePgUrl(next.toString());
+    },
+    clientConfig: () => ({ connectionString: url }),
+    childEnv: (extra = {}) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      // A PGPASSWORD already set applies only when the URL has no password of its own.
+      if (password) env['PGPASSWORD'] = password;
+      return env;
+    },
+  };
+}
+
+
+/** Opens a client; a failure to connect is ACODE-DB-005 with the server's reason, never the password. */
+export async function connectPg(target: PgTarget): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client(target.clientConfig());
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw connectionError(err, target);
+  }
+  return client;
+}
+
+export function connectionError(err: unknown, target: PgTarget): AcodeError {
+  const code = (err as { code?: unknown }).code;
+  const why = code === '3D000' ? `database "${target.database}" does not exist` : describeCause(err);
+  return new AcodeError('ACODE-DB-005', `cannot connect to ${target.display}: ${why}`, { cause: err });
+}
+
+/** True when the server says the database does not exist (as opposed to any other failure). */
+export function isMissingDatabase(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '3D000') return true;
+  }
+  return false;
+}
+
+export type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
+
+/**
+ * Where pg_dump and pg_restore are: ACODE_PG_BIN, then PATH, then the newest Debian-style
+ * /usr/lib/postgresql/<version>/bin (where the server package puts them without a PATH entry).
+ * Debian's /usr/bin/pg_dump is pg_wrapper, a Perl script that picks the newest of those same
+ * folders: it costs ~50 ms per call, so it is used only when nothing else is there.
+ */
+export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = [
+    ...(env['ACODE_PG_BIN'] ? [env['ACODE_PG_BIN']] : []),
+    ...(env['PATH'] ?? '').split(path.delimiter).filter(Boolean),
+    ...debianBinDirs(),
+  ];
+  let wrapper: string | null = null;
+  for (const dir of dirs) {
+    const file = path.join(dir, tool);
+    try {
+      accessSync(file, fsConstants.X_OK);
+    } catch {
+      continue;
+    }
+    if (!realpathSync(file).endsWith('/pg_wrapper')) return file;
+    wrapper ??= file;
+  }
+  if (wrapper) return wrapper;
+  throw new AcodeError('ACODE-DB-006', `${tool} not found (looked in ACODE_PG_BIN, PATH and /usr/lib/postgresql/*/bin)`);
+}
+
+function debianBinDirs(): string[] {
+  try {
+    return readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => `/usr/lib/postgresql/${v}/bin`);
+  } catch {
+    return [];
+  }
+}
+
+export interface ToolRun {
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+  /** Receives stdout; without it stdout is ignored. */
+  readonly onStdout?: (stdout: Readable) => Promise<void>;
+  /** Called with each stderr line (pg_dump -v reports tables there). */
+  readonly onStderrLine?: (line: string) => void;
+  /** Receives stdin, which is then open (otherwise it is closed). */
+  readonly onStdin?: (stdin: Writable) => void;
+}
+
+/**
+ * Runs pg_dump or pg_restore to the end. A non-zero exit rejects with the tool's last error lines
+ * (its own words: which table, which lock, which version), which never hold the password.
+ */
+export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
+  const file = pgToolPath(tool, run.env);
+  const child = spawn(file, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'], signal: run.signal });
+  // A write to a tool that has died fails here; the tool's own exit reports why.
+  child.stdin.on('error', () => undefined);
+  if (run.onStdin) run.onStdin(child.stdin);
+  else child.stdin.end();
+  const errors: string[] = [];
+  let pending = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) take(line);
+  });
+  const take = (line: string): void => {
+    run.onStderrLine?.(line);
+    // "pg_dump: error: …", "pg_restore: error: …" and the server's "ERROR:"/"DETAIL:" lines, not
+    // verbose lines that merely name a table called error_log.
+    if (/(?:^|: )(?:error|fatal|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
+  };
+  const reading = run.onStdout ? run.onStdout(child.stdout) : (child.stdout.resume(), Promise.resolve());
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const [result] = await Promise.all([exit, reading]);
+  if (pending) take(pending);
+  run.signal?.throwIfAborted();
+  if (result.code !== 0) {
+    const why = errors.slice(-2).join('; ') || `exit ${result.code ?? result.signal}`;
+    throw new PgToolError(tool, why);
+  }
+}
+
+export class PgToolError extends Error {
+  constructor(
+    readonly tool: PgTool,
+    readonly reason: string,
+  ) {
+    super(`${tool} failed: ${reason}`);
+    this.name = 'PgToolError';
+  }
+}
+
+/** Quotes an identifier for SQL. */
+export function quotePgIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** How acode names a PostgreSQL table: bare in `public`, `schema.table` elsewhere. */
+export function pgTableName(schema: string, table: string): string {
+  return schema === 'public' ? table : `${schema}.${table}`;
+}
+
+
+/** A psql session fed SQL on stdin; its output is unaligned, tuples only, each field ended by a NUL. */
+export interface PsqlSession {
+  send(sql: string): void;
+  /** The next `count` fields of output; rejects with psql's error when it ends first. */
+  fields(count: number): Promise<string[]>;
+  /** Sends the last SQL, closes stdin and waits for psql to end. */
+  close(sql?: string): Promise<void>;
+}
+
+/**
+ * Starts psql on the target. psql starts in ~15 ms where loading the `pg` client takes ~90 ms,
+ * which counts in a backup of about a second. No value holds a NUL, so NUL-ended fields are exact.
+ */
+export function openPsql(target: PgTarget, signal?: AbortSignal): PsqlSession {
+  let stdin: Writable | null = null;
+  let buffer = '';
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const done = runPgTool('psql', {
+    args: ['-X', '-q', '-A', '-t', '-z', '-0', '-v', 'ON_ERROR_STOP=1', `--dbname=${target.dbnameArg}`],
+    env: target.childEnv(),
+    signal,
+    onStdin: (s) => (stdin = s),
+    onStdout: async (stdout) => {
+      stdout.setEncoding('utf8');
+      for await (const text of stdout) {
+        buffer += text as string;
+        wake?.();
+      }
+    },
+  }).finally(() => {
+    ended = true;
+    wake?.();
+  });
+  // Observed by fields() and close(); an unobserved failure must not crash the process meanwhile.
+  done.catch(() => undefined);
+  return {
+    send: (sql) => void stdin!.write(sql),
+    async fields(count) {
+      for (;;) {
+        const parts = buffer.split('\0');
+        if (parts.length > count) {
+          buffer = parts.slice(count).join('\0');
+          return parts.slice(0, count);
+        }
+        if (ended) {
+          await done;
+          throw new PgToolError('psql', 'ended before it answered');
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    },
+    async close(sql = '') {
+      stdin!.end(sql);
+      await done;
+    },
+  };
+}

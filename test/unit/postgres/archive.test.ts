@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { CopyRowCounter, parseCopyTarget } from '../../../lib/postgres/archive.js';
+import { parsePgUrl } from '../../../lib/postgres/connection.js';
+
+/** pg_restore --data-only output for three tables, one with a value holding an escaped newline. */
+const SCRIPT = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  "SET client_encoding = 'UTF8';",
+  '',
+  'COPY public.messages (id, content) FROM stdin;',
+  '1\tfirst line\\nsecond line',
+  '2\t\\N',
+  '3\tCOPY public.fake FROM stdin;',
+  '\\.',
+  '',
+  'COPY public."Odd ""Name"" x" (id) FROM stdin;',
+  '\\.',
+  '',
+  'COPY s2.z (a) FROM stdin;',
+  '\\\\x00ff',
+  '\\.',
+  '',
+  '-- PostgreSQL database dump complete',
+  '',
+].join('\n');
+
+const EXPECTED = [
+  { name: 'Odd "Name" x', rows: 0 },
+  { name: 'messages', rows: 3 },
+  { name: 's2.z', rows: 1 },
+];
+
+describe('pg_dump archive reading', () => {
+  it('counts COPY rows per table whatever the chunk boundaries', () => {
+    const bytes = Buffer.from(SCRIPT);
+    for (let size = 1; size <= bytes.length; size++) {
+      const counter = new CopyRowCounter();
+      for (let i = 0; i < bytes.length; i += size) counter.push(bytes.subarray(i, i + size));
+      expect(counter.finish(), `chunks of ${size}`).to.deep.equal(EXPECTED);
+    }
+  });
+
+  it('calls a data block without its terminator a truncated archive', () => {
+    const counter = new CopyRowCounter();
+    counter.push(Buffer.from('COPY public.t (a) FROM stdin;\n1\n2\n'));
+    expect(() => counter.finish()).to.throw('the data of t ends without its terminator: the archive is truncated');
+  });
+
+  it('reads quoted and schema-qualified COPY targets the way acode names tables', () => {
+    expect(parseCopyTarget('public.messages (id) FROM stdin;')).to.equal('messages');
+    expect(parseCopyTarget('public."Odd ""Name"" x" (id) FROM stdin;')).to.equal('Odd "Name" x');
+    expect(parseCopyTarget('"my.schema"."t" FROM stdin;')).to.equal('my.schema.t');
+    expect(parseCopyTarget('s2.z (a) FROM stdin;')).to.equal('s2.z');
+  });
+});
+
+describe('PostgreSQL URLs', () => {
+  const url = 'postgresql://agent:p%40ss%20w0rd@db.example:6543/workspace?sslmode=require';
+
+  it('shows the URL without its password and hands the password to children in PGPASSWORD only', () => {
+    const target = parsePgUrl(url);
+    expect(target.display).to.equal('postgresql://agent@db.example:6543/workspace?sslmode=require');
+    expect(target.dbnameArg).to.equal(target.display);
+    expect(target.database).to.equal('workspace');
+    expect(target.childEnv()['PGPASSWORD']).to.equal('p@ss w0rd');
+    expect(target.withDatabase('postgres').display).to.equal('postgresql://agent@db.example:6543/postgres?sslmode=require');
+  });
+
+  it('refuses what is not a PostgreSQL URL naming a database, without echoing a password', () => {
+    expect(() => parsePgUrl('mysql://u:secret@h/db')).to.throw(/must start with postgresql:\/\//);
+    expect(() => parsePgUrl('postgresql://u:secret@h/')).to.throw('database.url names no database: postgresql://u@h/');
+    expect(() => parsePgUrl('not a url')).to.throw(/not a URL/);
+  });
+});
