@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { CopyRowCounter, parseCopyTarget } from '../../../lib/postgres/archive.js';
-import { parsePgUrl } from '../../../lib/postgres/connection.js';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parsePgUrl, pgToolPath } from '../../../lib/postgres/connection.js';
+import { makeTempDir, removeTempDir } from '../../support/temp.js';
 
 /** pg_restore --data-only output for three tables, one with a value holding an escaped newline. */
 const SCRIPT = [
@@ -72,5 +75,30 @@ describe('PostgreSQL URLs', () => {
     expect(() => parsePgUrl('mysql://u:secret@h/db')).to.throw(/must start with postgresql:\/\//);
     expect(() => parsePgUrl('postgresql://u:secret@h/')).to.throw('database.url names no database: postgresql://u@h/');
     expect(() => parsePgUrl('not a url')).to.throw(/not a URL/);
+  });
+});
+
+describe('finding pg_dump', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir('pg-bin');
+    // wrapped/pg_dump is Debian's kind: a link to a Perl script named pg_wrapper.
+    for (const sub of ['common', 'wrapped', 'real']) await mkdir(path.join(dir, sub));
+    await writeFile(path.join(dir, 'common', 'pg_wrapper'), '#!/bin/sh\n');
+    await writeFile(path.join(dir, 'real', 'pg_dump'), '#!/bin/sh\n');
+    await chmod(path.join(dir, 'common', 'pg_wrapper'), 0o755);
+    await chmod(path.join(dir, 'real', 'pg_dump'), 0o755);
+    await symlink(path.join(dir, 'common', 'pg_wrapper'), path.join(dir, 'wrapped', 'pg_dump'));
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it('passes over pg_wrapper on PATH for a real pg_dump further on', () => {
+    const env = { PATH: [path.join(dir, 'wrapped'), path.join(dir, 'real')].join(path.delimiter) };
+    expect(pgToolPath('pg_dump', env)).to.equal(path.join(dir, 'real', 'pg_dump'));
+  });
+
+  it('takes ACODE_PG_BIN first', () => {
+    const env = { ACODE_PG_BIN: path.join(dir, 'real'), PATH: '/usr/bin' };
+    expect(pgToolPath('pg_dump', env)).to.equal(path.join(dir, 'real', 'pg_dump'));
   });
 });
