@@ -8,6 +8,7 @@ import { parseBenchArgs, UsageError, USAGE } from './args.js';
 import { ensureDataset } from './dataset.js';
 import { sq } from './measure.js';
 import { createOperations, OPERATION_NAMES, PG_OPERATION_NAMES, shebangNodeFlags, type OpContext } from './operations.js';
+import { loadIntoPostgres } from './postgres.js';
 import { makeSharedBackup, race } from './race.js';
 import { machineInfo, notApplicable, scalingRows, summarise, toMarkdown, type BenchReport, type OperationResult, type SizeResult } from './report.js';
 
@@ -18,26 +19,23 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** The CLI compiled next to this file: `<out>/cli/index.js` for `<out>/bench/index.js`. */
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
-/** Where a PostgreSQL peer could run, for the n/a line; acode cannot be raced there yet. */
-function postgresNote(): string {
-  if (process.env['ACODE_TEST_PG_URL']) return 'not implemented (acode has no PostgreSQL support yet; ACODE_TEST_PG_URL is set, so the peer could run)';
-  const bin = ['17', '16', '15', '14'].map((v) => `/usr/lib/postgresql/${v}/bin`).find((dir) => existsSync(path.join(dir, 'pg_dump')));
-  return bin
-    ? `not implemented (acode has no PostgreSQL support yet; the peer is available in ${bin})`
-    : 'not implemented (acode has no PostgreSQL support yet; no PostgreSQL found either)';
-}
-
-const PG_PEERS: Readonly<Record<string, string>> = { 'pg-backup': 'pg_dump -Fc', 'pg-export-csv': 'psql \\copy … to stdout csv' };
+/** Why a PostgreSQL row could not be raced. */
+const PG_NOT_RACED: Readonly<Record<string, string>> = {
+  'pg-backup': 'no PostgreSQL server (neither ACODE_TEST_PG_URL nor initdb under /usr/lib/postgresql/*/bin); peer pg_dump -Fc',
+  'pg-export-csv': 'not implemented: acode db export reads SQLite workspaces only so far; peer psql \\copy … to stdout csv',
+};
 
 async function benchSize(bytes: number, only: readonly string[], runs: number, keep: boolean, work: string): Promise<SizeResult> {
   const data = await ensureDataset(bytes, keep, log);
+  let ctx: OpContext | null = null;
   try {
     const src = data.source;
     log(src.kind === 'generated'
       ? `dataset ${data.label}: ${data.bytes} bytes, ${data.totalRows} rows, generated in ${src.seconds.toFixed(1)} s (+${src.calibrationSeconds.toFixed(1)} s calibration)`
       : `dataset ${data.label}: ${data.bytes} bytes, ${data.totalRows} rows, from the cache (checksum verified in ${src.checkSeconds.toFixed(2)} s)`);
     const nodeFlags = shebangNodeFlags(readFileSync(CLI, 'utf8').split('\n', 1)[0]!);
-    const ctx: OpContext = { data, cli: CLI, node: process.execPath, nodeFlags, backupFile: null };
+    ctx = { data, cli: CLI, node: process.execPath, nodeFlags, backupFile: null, pg: null };
+    if (only.includes('pg-backup')) ctx.pg = await loadIntoPostgres(data, log);
     const ops = createOperations(ctx).filter((o) => only.includes(o.name));
     let backupError: string | null = null;
     if (ops.some((o) => o.needsBackup)) {
@@ -56,11 +54,12 @@ async function benchSize(bytes: number, only: readonly string[], runs: number, k
       results.push(await race(op, ctx, runs, work, log));
     }
     for (const name of PG_OPERATION_NAMES) {
-      if (only.includes(name)) results.push(notApplicable(name, `${postgresNote()}; peer ${PG_PEERS[name]}`));
+      if (only.includes(name) && !ops.some((o) => o.name === name)) results.push(notApplicable(name, PG_NOT_RACED[name]!));
     }
     const { file, label, requestedBytes, sha256, rows, totalRows, source } = data;
     return { dataset: { file, label, requestedBytes, bytes: data.bytes, sha256, rows, totalRows, source }, operations: results };
   } finally {
+    await ctx?.pg?.stop();
     await data.cleanup();
   }
 }

@@ -10,6 +10,8 @@ export interface CommandSpec {
   /** Send stdout into this file (no shell needed); otherwise it is discarded. */
   readonly stdoutTo?: string;
   readonly cwd: string;
+  /** Added to the environment (and never shown: it may hold a password). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export type MemoryMethod = 'time-%M' | 'proc-tree-sum';
@@ -91,7 +93,11 @@ export async function measure(spec: CommandSpec, scratch: string): Promise<Sampl
   let stderr = '';
   let sampledPeak = 0;
   const started = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, spec.file, ...spec.args], { cwd: spec.cwd, stdio: ['ignore', out, 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, spec.file, ...spec.args], {
+    cwd: spec.cwd,
+    env: spec.env ? { ...process.env, ...spec.env } : undefined,
+    stdio: ['ignore', out, 'pipe'],
+  });
   const timer = tree && child.pid ? setInterval(() => (sampledPeak = Math.max(sampledPeak, treeRss(child.pid!))), SAMPLE_MS) : null;
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
   const exitCode = await new Promise<number>((resolve, reject) => {

@@ -1,7 +1,8 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset } from './dataset.js';
 import { sq, type CommandSpec } from './measure.js';
+import type { PgDataset } from './postgres.js';
 import { sedArgs } from './sed-redact.js';
 
 export interface OpContext {
@@ -13,6 +14,8 @@ export interface OpContext {
   readonly nodeFlags: readonly string[];
   /** A backup made once by `acode db backup`, for verify and restore; null until made. */
   backupFile: string | null;
+  /** The dataset copied into PostgreSQL, for the pg-* operations; null without a server. */
+  pg: PgDataset | null;
 }
 
 export interface Side {
@@ -129,6 +132,7 @@ export function createOperations(ctx: OpContext): Operation[] {
         command: (run) => sh(run, `sqlite3 -json ${sq(db)} ${selects.map(sq).join(' ')} | sed ${sedArgs().map(sq).join(' ')} > export.json`),
       },
     },
+    ...(ctx.pg ? [pgBackup(ctx, ctx.pg)] : []),
     {
       name: 'export-csv-gzip-stdout', ratioTarget: null, rows: data.rows['conv_messages'] ?? null, inputs: onlyDb,
       ours: {
@@ -141,4 +145,26 @@ export function createOperations(ctx: OpContext): Operation[] {
       },
     },
   ];
+}
+
+/** acode's PostgreSQL backup against bare pg_dump -Fc into a file, both on the same server. */
+function pgBackup(ctx: OpContext, pg: PgDataset): Operation {
+  return {
+    name: 'pg-backup', ratioTarget: 1.1, rows: ctx.data.totalRows, inputs: () => [],
+    ours: {
+      does: 'pg_dump -Fc in an exported snapshot with row counts taken in it, sha256, pg_restore --list check, manifest, rename',
+      prepare: async (run) => {
+        await mkdir(path.join(run, '.agent'));
+        await writeFile(path.join(run, '.agent', 'config.yml'), 'database:\n  type: postgres\n');
+      },
+      command: (run) => ({
+        file: ctx.node, args: [...ctx.nodeFlags, ctx.cli, 'db', 'backup', '--output-dir', path.join(run, 'backups'), '--quiet'], cwd: run,
+        env: { ACODE_DATABASE_URL: pg.url },
+      }),
+    },
+    peer: {
+      does: 'pg_dump -Fc into a file (no checksum, no check, no manifest)',
+      command: (run) => ({ file: pg.pgDump, args: ['-Fc', '-f', path.join(run, 'x.dump'), `--dbname=${pg.shownUrl}`], cwd: run, env: { PGPASSWORD: pg.password } }),
+    },
+  };
 }
