@@ -79,11 +79,19 @@ export function backupFileKind(type: DatabaseType): { readonly ext: BackupExtens
   return type === 'postgres' ? { ext: 'dump', gzipAllowed: false } : { ext: 'db', gzipAllowed: true };
 }
 
-/** Export, import and migrate read and write SQLite only so far: refuse, rather than use database.path. */
+/** A PostgreSQL workspace is reached through database.url (or ACODE_DATABASE_URL): none set is a config error. */
+export function postgresUrl(config: AcodeConfig): string {
+  if (config.database.url) return config.database.url;
+  throw new AcodeError('ACODE-CFG-005', 'database.type is postgres but no database.url (or ACODE_DATABASE_URL) is set', {
+    hint: 'set database.url: postgresql://user:password@host:5432/database',
+  });
+}
+
+/** Import and migrate write SQLite only so far: refuse, rather than use database.path. */
 export function requireSqlite(config: AcodeConfig, command: string): void {
   if (config.database.type === 'sqlite') return;
-  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify and restore do)`, {
-    hint: 'export or import with a SQLite workspace database (database.type: sqlite)',
+  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify, restore and export do)`, {
+    hint: 'import into or migrate a SQLite workspace database (database.type: sqlite)',
   });
 }
 
@@ -92,11 +100,6 @@ export async function backupProviderFor(config: AcodeConfig): Promise<BackupProv
     const { createSqliteBackupProvider } = await import('./sqlite/provider.js');
     return createSqliteBackupProvider(config.database.path);
   }
-  if (!config.database.url) {
-    throw new AcodeError('ACODE-CFG-005', 'database.type is postgres but no database.url (or ACODE_DATABASE_URL) is set', {
-      hint: 'set database.url: postgresql://user:password@host:5432/database',
-    });
-  }
   const { createPostgresBackupProvider } = await import('./postgres/provider.js');
-  return createPostgresBackupProvider(config.database.url);
+  return createPostgresBackupProvider(postgresUrl(config));
 }

@@ -1,5 +1,5 @@
 import type { AcodeConfig } from './config.js';
-import { requireSqlite } from './engine.js';
+import { postgresUrl } from './engine.js';
 import { AcodeError } from './errors.js';
 import type { ExportRecord, RowTextFormat, TableSchema } from './records.js';
 
@@ -123,7 +123,10 @@ export interface Snapshot {
 }
 
 export async function openSnapshot(config: AcodeConfig, selection: ExportSelection): Promise<Snapshot> {
-  requireSqlite(config, 'acode db export');
+  if (config.database.type === 'postgres') {
+    const { openPostgresSnapshot } = await import('./postgres/snapshot.js');
+    return openPostgresSnapshot(postgresUrl(config), selection);
+  }
   const { openSqliteSnapshot } = await import('./sqlite/snapshot.js');
   return openSqliteSnapshot(config.database.path, selection);
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
-import { EXPORT_FORMATS } from './config.js';
+import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
@@ -199,7 +199,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       toolVersion: TOOL_VERSION,
       schemaVersion: snapshot.schemaVersion,
       // A redacted export says where it came from without naming the user's home folder.
-      source: { type: config.database.type, location: policy ? homeless(config.database.path) : config.database.path },
+      source: { type: config.database.type, location: policy ? homeless(databaseLabel(config.database)) : databaseLabel(config.database) },
       exportFormat: format,
       filters: {
         tables: selection.tables,

@@ -4,7 +4,8 @@ import { AcodeError, describeCause, isAbort } from '../errors.js';
 import type { RunOptions } from '../progress.js';
 import type { IntegrityResult, TableCount } from '../sqlite/inspect.js';
 import { countArchiveRows, readToc, tocHasData } from './archive.js';
-import { connectPg, isMissingDatabase, openPsql, parsePgUrl, pgTableName, PgToolError, quotePgIdent, runPgTool, type PgTarget } from './connection.js';
+import { FACTS_SQL, parseFacts, readFacts, type SnapshotFacts } from './facts.js';
+import { connectPg, isMissingDatabase, openPsql, parsePgUrl, PgToolError, quotePgIdent, runPgTool, type PgTarget } from './connection.js';
 
 /**
  * PostgreSQL through its own tools: pg_dump's custom format (compressed by pg_dump) is the
@@ -38,11 +39,6 @@ export function createPostgresBackupProvider(url: string): BackupProvider {
   };
 }
 
-interface SnapshotFacts {
-  readonly serverVersion: string;
-  readonly schemaVersion: number | null;
-  readonly tables: readonly (TableCount & { readonly schema: string; readonly table: string })[];
-}
 
 async function describeSource(live: PgTarget): Promise<SourceInfo> {
   const psql = openPsql(live);
@@ -110,28 +106,6 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
   return facts;
 }
 
-/**
- * One statement for everything the manifest says about the database, so every count comes from
- * the statement's snapshot: the server version, acode's schema version (its migrations table, when
- * the workspace has one), and every ordinary user table with its exact row count, as JSON.
- * Partitions are ordinary tables (their parents hold no rows); extension-owned tables are not ours.
- */
-const FACTS_SQL = `SELECT current_setting('server_version') AS server_version,
-  CASE WHEN to_regclass('public.schema_version') IS NULL THEN NULL ELSE
-    (xpath('/row/v/text()', query_to_xml('SELECT max(version) AS v FROM public.schema_version', false, true, '')))[1]::text END AS schema_version,
-  coalesce((SELECT json_agg(json_build_array(n.nspname, c.relname,
-      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint))
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')), '[]') AS tables`;
-
-/** The three fields of FACTS_SQL, as psql or the client library return them (text). */
-function parseFacts([serverVersion, schemaVersion, tablesJson]: readonly (string | null | undefined)[]): SnapshotFacts {
-  const tables = (JSON.parse(tablesJson ?? '[]') as [string, string, number][])
-    .map(([schema, table, rows]) => ({ name: pgTableName(schema, table), schema, table, rows }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { serverVersion: serverVersion ?? '', schemaVersion: schemaVersion ? Number(schemaVersion) : null, tables };
-}
 
 
 
@@ -181,10 +155,7 @@ async function inspectArchive(live: PgTarget, file: string): Promise<BackupInspe
 async function inspectLive(target: PgTarget, only?: readonly string[]): Promise<BackupInspection> {
   const client = await connectPg(target);
   try {
-    const { rows } = await client.query<{ server_version: string; schema_version: string | null; tables: unknown }>(FACTS_SQL);
-    const row = rows[0]!;
-    // The client library parses json columns itself; psql hands the text.
-    const facts = parseFacts([row.server_version, row.schema_version, JSON.stringify(row.tables)]);
+    const facts = await readFacts(client);
     const tables = facts.tables.filter((t) => !only || only.includes(t.name)).map(({ name, rows: count }) => ({ name, rows: count }));
     return { engineVersion: facts.serverVersion, schemaVersion: facts.schemaVersion, pageSize: 0, pageCount: 0, tables, integrity: { check: 'live_count', ok: true, problems: [] } };
   } finally {

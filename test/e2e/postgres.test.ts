@@ -73,27 +73,42 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     expect(await pg.query('SELECT count(*)::int AS n FROM playlist_track', database)).to.deep.equal([{ n: 8715 }]);
   });
 
-  it('never prints or writes the password', async () => {
-    const manifests = await Promise.all((await listDir(ws.backups)).filter((n) => n.endsWith('.manifest.json')).map((n) => readFile(`${ws.backups}/${n}`, 'utf8')));
-    expect(manifests.length).to.be.greaterThan(0);
-    for (const text of [...outputs.flatMap((r) => [r.stdout, r.stderr]), ...manifests]) {
-      expect(text).not.to.include(pg.password);
-      expect(text).not.to.include(encodeURIComponent(pg.password));
-    }
-  });
-
   it('asks for a URL when database.type is postgres and none is set (exit 1, ACODE-CFG-005)', async () => {
     const r = await cli(['db', 'backup']);
     expect(r.code).to.equal(1);
     expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-CFG-005 .*database\.type is postgres but no database\.url \(or ACODE_DATABASE_URL\) is set/);
   });
 
-  it('refuses export, import and migrate on PostgreSQL (exit 64) instead of touching a SQLite file', async () => {
-    for (const args of [['db', 'export', '--output', 'out.json'], ['db', 'import', 'nothing.json'], ['db', 'migrate']]) {
+  it('exports a table as CSV to stdout, and a redacted JSON file that export verify passes', async () => {
+    const env = { ACODE_DATABASE_URL: url };
+    const csv = await cli(['db', 'export', '--format', 'csv', '--tables', 'genre', '--no-redact', '--output', '-'], env);
+    expect(csv.code, csv.stderr).to.equal(0);
+    expect(lines(csv.stdout)).to.have.length(26);
+    expect(lines(csv.stdout).slice(0, 2)).to.deep.equal(['genre_id,name\r', '1,Rock\r']);
+    const json = await cli(['db', 'export', '--format', 'json', '--output', 'chinook.json'], env);
+    expect(json.code, json.stderr).to.equal(0);
+    expect(json.stdout).to.match(/e-mail addresses masked/);
+    const verify = await cli(['db', 'export', 'verify', 'chinook.json'], env);
+    expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
+  });
+
+  it('refuses import and migrate on PostgreSQL (exit 64) instead of touching a SQLite file', async () => {
+    for (const args of [['db', 'import', 'nothing.json'], ['db', 'migrate']]) {
       const r = await cli(args, { ACODE_DATABASE_URL: url });
       expect(r.code, args.join(' ')).to.equal(64);
       expect(lines(r.stderr).at(-1), args.join(' ')).to.match(new RegExp(`^✗ ACODE-USE-001 .*acode db ${args[1]} does not support database\\.type postgres yet`));
     }
     expect(await listDir(`${ws.dir}/.agent`)).to.deep.equal(['backups', 'config.yml']);
+    expect((await listDir(ws.dir)).filter((n) => n.endsWith('.db'))).to.deep.equal([]);
+  });
+
+  // Last: it reads what every test before it printed.
+  it('never prints or writes the password, in any command above', async () => {
+    const manifests = await Promise.all((await listDir(ws.backups)).filter((n) => n.endsWith('.manifest.json')).map((n) => readFile(`${ws.backups}/${n}`, 'utf8')));
+    expect(manifests.length).to.be.greaterThan(0);
+    for (const text of [...outputs.flatMap((r) => [r.stdout, r.stderr]), ...manifests]) {
+      expect(text).not.to.include(pg.password);
+      expect(text).not.to.include(encodeURIComponent(pg.password));
+    }
   });
 });

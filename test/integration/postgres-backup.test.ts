@@ -4,27 +4,14 @@ import { createBackup, type BackupResult } from '../../lib/backup.js';
 import { AcodeError } from '../../lib/errors.js';
 import { restoreBackup } from '../../lib/restore.js';
 import { verifyBackup } from '../../lib/verify.js';
-import { requirePostgres, type PgServer } from '../support/postgres.js';
+import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.js';
 import { listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 
-/** Chinook's tables and row counts, as the PostgreSQL script creates them. */
-const CHINOOK: Record<string, number> = {
-  album: 347,
-  artist: 275,
-  customer: 59,
-  employee: 8,
-  genre: 25,
-  invoice: 412,
-  invoice_line: 2240,
-  media_type: 5,
-  playlist: 18,
-  playlist_track: 8715,
-  track: 3503,
-};
+const CHINOOK = CHINOOK_COUNTS;
 
 async function failure(work: Promise<unknown>): Promise<AcodeError> {
   const err = await work.then(

@@ -11,6 +11,21 @@ import { fixturesDir } from './paths.js';
 /** The Chinook script: it creates and connects to its own `chinook` database unless filtered (see loadChinook). */
 export const chinookSqlPath = path.join(fixturesDir, 'chinook', 'Chinook_PostgreSql.sql');
 
+/** Chinook's tables and row counts, as the PostgreSQL script creates them. */
+export const CHINOOK_COUNTS: Readonly<Record<string, number>> = {
+  album: 347,
+  artist: 275,
+  customer: 59,
+  employee: 8,
+  genre: 25,
+  invoice: 412,
+  invoice_line: 2240,
+  media_type: 5,
+  playlist: 18,
+  playlist_track: 8715,
+  track: 3503,
+};
+
 export interface PgServer {
   /** A TCP URL with the password in it, for `pg` and the libpq tools. */
   url(database?: string): string;
