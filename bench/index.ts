@@ -19,10 +19,11 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** The CLI compiled next to this file: `<out>/cli/index.js` for `<out>/bench/index.js`. */
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
-/** Why a PostgreSQL row could not be raced. */
+/** Why a PostgreSQL row could not be raced, with its peer. */
+const NO_SERVER = 'no PostgreSQL server (neither ACODE_TEST_PG_URL nor initdb under /usr/lib/postgresql/*/bin)';
 const PG_NOT_RACED: Readonly<Record<string, string>> = {
-  'pg-backup': 'no PostgreSQL server (neither ACODE_TEST_PG_URL nor initdb under /usr/lib/postgresql/*/bin); peer pg_dump -Fc',
-  'pg-export-csv': 'not implemented: acode db export reads SQLite workspaces only so far; peer psql \\copy … to stdout csv',
+  'pg-backup': `${NO_SERVER}; peer pg_dump -Fc`,
+  'pg-export-csv': `${NO_SERVER}; peer psql \\copy … to stdout csv`,
 };
 
 async function benchSize(bytes: number, only: readonly string[], runs: number, keep: boolean, work: string): Promise<SizeResult> {
@@ -35,7 +36,7 @@ async function benchSize(bytes: number, only: readonly string[], runs: number, k
       : `dataset ${data.label}: ${data.bytes} bytes, ${data.totalRows} rows, from the cache (checksum verified in ${src.checkSeconds.toFixed(2)} s)`);
     const nodeFlags = shebangNodeFlags(readFileSync(CLI, 'utf8').split('\n', 1)[0]!);
     ctx = { data, cli: CLI, node: process.execPath, nodeFlags, backupFile: null, pg: null };
-    if (only.includes('pg-backup')) ctx.pg = await loadIntoPostgres(data, log);
+    if (only.some((name) => name.startsWith('pg-'))) ctx.pg = await loadIntoPostgres(data, log);
     const ops = createOperations(ctx).filter((o) => only.includes(o.name));
     let backupError: string | null = null;
     if (ops.some((o) => o.needsBackup)) {

@@ -78,7 +78,7 @@ export async function loadIntoPostgres(data: Dataset, log: (line: string) => voi
       password: server.password,
       shownUrl: shown.href,
       pgDump: pgToolPath('pg_dump'),
-      psql: pgToolPath('pg_dump').replace(/pg_dump$/, 'psql'),
+      psql: pgToolPath('psql'),
       bytes: Number(size.rows[0]!.n),
       seconds,
       stop: async () => {
