@@ -119,6 +119,8 @@ export function databaseLabel(database: DatabaseConfig): string {
   try {
     const url = new URL(database.url);
     url.password = '';
+    // libpq also reads a password from the query string.
+    for (const key of ['password', 'sslpassword']) url.searchParams.delete(key);
     return url.toString();
   } catch {
     return '(unparseable database.url)';

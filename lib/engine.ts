@@ -95,11 +95,13 @@ export function requireSqlite(config: AcodeConfig, command: string): void {
   });
 }
 
-export async function backupProviderFor(config: AcodeConfig): Promise<BackupProvider> {
-  if (config.database.type === 'sqlite') {
+/** The provider for the workspace's database, or for a backup of `type` (verify reads a backup by its own kind). */
+export async function backupProviderFor(config: AcodeConfig, type: DatabaseType = config.database.type): Promise<BackupProvider> {
+  if (type === 'sqlite') {
     const { createSqliteBackupProvider } = await import('./sqlite/provider.js');
     return createSqliteBackupProvider(config.database.path);
   }
   const { createPostgresBackupProvider } = await import('./postgres/provider.js');
-  return createPostgresBackupProvider(postgresUrl(config));
+  // A PostgreSQL workspace must have its URL; verifying a pg_dump backup from elsewhere need not.
+  return createPostgresBackupProvider(config.database.type === 'postgres' ? postgresUrl(config) : config.database.url);
 }

@@ -59,6 +59,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   const { config } = options;
   const backup = await openBackup(options.file, config.backup.path);
+  if (backup.manifest.database.type !== config.database.type) {
+    throw new AcodeError('ACODE-BAK-006', `${backup.name} is a ${backup.manifest.database.type} backup and this workspace's database is ${config.database.type}; nothing was restored`, {
+      hint: 'restore it into a workspace of its own kind (database.type), or use a backup of this database',
+    });
+  }
   const checksum = await stage(options, { stage: 'checksum', label: 'Checksum valid' }, (update) =>
     checkStoredChecksum(backup, options, (bytes, totalBytes) => update({ bytes, totalBytes })),
   );

@@ -34,7 +34,9 @@ export async function readToc(file: string, env: NodeJS.ProcessEnv, signal?: Abo
 
 /** True when the list names a data entry for the table (names are unquoted there, so this compares text). */
 export function tocHasData(toc: ArchiveToc, schema: string, table: string): boolean {
-  return toc.dataEntries.some((entry) => entry.startsWith(`${schema} ${table} `));
+  // `<schema> <table> <owner>`: the owner is what follows, one word (so `foo` is not `foo bar`).
+  const prefix = `${schema} ${table} `;
+  return toc.dataEntries.some((entry) => entry.startsWith(prefix) && !entry.slice(prefix.length).includes(' '));
 }
 
 /**
@@ -70,7 +72,12 @@ export class CopyRowCounter {
       this.#line(data, start, nl);
       start = nl + 1;
     }
-    if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
+    if (start < data.length) {
+      // Inside a data block only a line's first bytes matter (is it the 2-byte `\.`?): a row of
+      // any length is carried as its first 3 bytes, so a long value costs no repeated copying.
+      const keep = this.#table !== null ? Math.min(data.length - start, 3) : data.length - start;
+      this.#carry = Buffer.from(data.subarray(start, start + keep));
+    }
   }
 
   finish(): TableCount[] {

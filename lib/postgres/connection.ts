@@ -20,6 +20,8 @@ export interface PgTarget {
   clientConfig(): ClientConfig;
   /** `--dbname` for pg_dump/pg_restore: the URL without its password. */
   readonly dbnameArg: string;
+  /** The same, naming the session (the URL's own application_name would beat PGAPPNAME). */
+  dbnameWithApplication(name: string): string;
   /** Environment for pg_dump/pg_restore: PGPASSWORD when the URL has a password. */
   childEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 }
@@ -34,14 +36,26 @@ export function parsePgUrl(url: string): PgTarget {
   if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
     throw new AcodeError('ACODE-CFG-005', `database.url must start with postgresql://, not ${parsed.protocol}//`);
   }
-  const password = decodeURIComponent(parsed.password);
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const safe = databaseLabel({ type: 'postgres', path: '', url });
+  let password: string;
+  let database: string;
+  try {
+    // A password in the query string counts as one (libpq reads it there too).
+    password = decodeURIComponent(parsed.password) || (parsed.searchParams.get('password') ?? '');
+    database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  } catch {
+    throw new AcodeError('ACODE-CFG-005', `database.url has a malformed %-escape: ${safe}`);
+  }
   if (!database) throw new AcodeError('ACODE-CFG-005', `database.url names no database: ${safe}`);
   return {
     display: safe,
     database,
     dbnameArg: safe,
+    dbnameWithApplication(name) {
+      const named = new URL(safe);
+      named.searchParams.set('application_name', name);
+      return named.toString();
+    },
     withDatabase(name) {
       const next = new URL(url);
       next.pathname = `/${encodeURIComponent(name)}`;
@@ -62,6 +76,9 @@ export function parsePgUrl(url: string): PgTarget {
 export async function connectPg(target: PgTarget): Promise<Client> {
   const { default: pg } = await import('pg');
   const client = new pg.Client(target.clientConfig());
+  // A connection lost while idle (server restart, idle timeout) is emitted, not thrown: without a
+  // listener it would crash the process; the next query on the client fails with it instead.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (err) {
@@ -111,7 +128,7 @@ export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
     wrapper ??= file;
   }
   if (wrapper) return wrapper;
-  throw new AcodeError('ACODE-DB-006', `${tool} not found (looked in ACODE_PG_BIN, PATH and /usr/lib/postgresql/*/bin)`);
+  throw new AcodeError('ACODE-DB-006', `${tool} not found (looked in ACODE_PG_BIN, PATH and /usr/lib/postgresql/*/bin); acode needs pg_dump, pg_restore and psql`);
 }
 
 function debianBinDirs(): string[] {
@@ -160,7 +177,7 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
     run.onStderrLine?.(line);
     // "pg_dump: error: …", "pg_restore: error: …" and the server's "ERROR:"/"DETAIL:" lines, not
     // verbose lines that merely name a table called error_log.
-    if (/(?:^|: )(?:error|fatal|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
+    if (/(?:^|: )(?:error|fatal|detail|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
   };
   const reading = run.onStdout ? run.onStdout(child.stdout) : (child.stdout.resume(), Promise.resolve());
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -211,6 +228,8 @@ export interface PsqlSession {
  * which counts in a backup of about a second. No value holds a NUL, so NUL-ended fields are exact.
  */
 export function openPsql(target: PgTarget, signal?: AbortSignal): PsqlSession {
+  // Thrown here, not inside the run: no psql must be ACODE-DB-006, not a write to a missing stdin.
+  pgToolPath('psql', target.childEnv());
   let stdin: Writable | null = null;
   let buffer = '';
   let ended = false;

@@ -15,9 +15,14 @@ export interface SnapshotFacts {
  * the workspace has one), and every ordinary user table with its exact row count, as JSON.
  * Partitions are ordinary tables (their parents hold no rows); extension-owned tables are not ours.
  */
-export const FACTS_SQL = `SELECT current_setting('server_version') AS server_version,
+const VERSIONS = `current_setting('server_version') AS server_version,
   CASE WHEN to_regclass('public.schema_version') IS NULL THEN NULL ELSE
-    (xpath('/row/v/text()', query_to_xml('SELECT max(version) AS v FROM public.schema_version', false, true, '')))[1]::text END AS schema_version,
+    (xpath('/row/v/text()', query_to_xml('SELECT max(version) AS v FROM public.schema_version', false, true, '')))[1]::text END AS schema_version`;
+
+/** The server's and the workspace's versions only, for an export (which counts its own tables, filtered). */
+export const VERSIONS_SQL = `SELECT ${VERSIONS}`;
+
+export const FACTS_SQL = `SELECT ${VERSIONS},
   coalesce((SELECT json_agg(json_build_array(n.nspname, c.relname,
       (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint))
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
 import type { ColumnInfo, ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { connectPg, parsePgUrl, pgTableName, quotePgIdent } from './connection.js';
-import { readFacts } from './facts.js';
+import { VERSIONS_SQL } from './facts.js';
 
 /** The same batch bounds as the SQLite source: rows or text, whichever comes first. */
 const BATCH_ROWS = 512;
@@ -91,7 +91,9 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
   const client = await connectPg(target);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const facts = await readFacts(client);
+    // COPY writes values as the session's settings say: fix the ones that change the text.
+    await client.query("SET LOCAL bytea_output = 'hex'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1");
+    const versions = (await client.query<{ server_version: string; schema_version: string | null }>(VERSIONS_SQL)).rows[0]!;
     const info = await readTables(client);
     const names = selection.resolveTables([...info.keys()].sort());
     const takenAt = new Date().toISOString();
@@ -111,8 +113,8 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     return {
       tables,
       skipped: [],
-      schemaVersion: facts.schemaVersion,
-      engineVersion: facts.serverVersion,
+      schemaVersion: versions.schema_version ? Number(versions.schema_version) : null,
+      engineVersion: versions.server_version,
       info: { method: 'postgres-repeatable-read', takenAt, snapshot: snapshotId },
       records: () =>
         readRecords(client, tables, sources, selection, (stream) => {
@@ -196,7 +198,7 @@ function unescapeCopy(field: string): string {
 export class CopyTextParser {
   readonly #decoders: readonly Decode[];
   readonly #text = new StringDecoder('utf8');
-  #carry = '';
+  #pieces: string[] = [];
   #batch: SqlValue[][] = [];
   #chars = 0;
 
@@ -206,29 +208,42 @@ export class CopyTextParser {
 
   /** Full batches completed by this chunk. */
   push(chunk: Buffer): SqlValue[][][] {
-    const text = this.#carry + this.#text.write(chunk);
-    const done: SqlValue[][][] = [];
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.#row(text.slice(start, nl));
-      start = nl + 1;
-      if (this.#batch.length === BATCH_ROWS || this.#chars >= BATCH_CHARS) {
-        done.push(this.#batch);
-        this.#batch = [];
-        this.#chars = 0;
-      }
+    const text = this.#text.write(chunk);
+    const first = text.indexOf('\n');
+    if (first === -1) {
+      // Part of a long row: kept in pieces and joined once, not concatenated chunk by chunk.
+      this.#pieces.push(text);
+      return [];
     }
-    this.#carry = text.slice(start);
+    const done: SqlValue[][][] = [];
+    this.#pieces.push(text.slice(0, first));
+    this.#add(this.#pieces.join(''), done);
+    this.#pieces = [];
+    let start = first + 1;
+    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+      this.#add(text.slice(start, nl), done);
+      start = nl + 1;
+    }
+    if (start < text.length) this.#pieces.push(text.slice(start));
     return done;
   }
 
   /** The last batch; a row without its newline is a truncated stream. */
   end(): SqlValue[][] {
-    const tail = this.#carry + this.#text.end();
+    const tail = this.#pieces.join('') + this.#text.end();
     if (tail) throw new Error('COPY output ended inside a row');
     const last = this.#batch;
     this.#batch = [];
     return last;
+  }
+
+  #add(line: string, done: SqlValue[][][]): void {
+    this.#row(line);
+    if (this.#batch.length === BATCH_ROWS || this.#chars >= BATCH_CHARS) {
+      done.push(this.#batch);
+      this.#batch = [];
+      this.#chars = 0;
+    }
   }
 
   #row(line: string): void {

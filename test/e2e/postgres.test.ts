@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { lines, runCli, type CliResult } from '../support/cli.js';
 import { requirePostgres, type PgServer } from '../support/postgres.js';
@@ -71,6 +71,25 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     expect(restore.stdout).to.include(`Restored: ${BACKUP} (11 tables, 15,607 records)`);
     expect(restore.stdout).to.include('Previous database saved as: acode_backup_20240120_150000_pre_restore.dump');
     expect(await pg.query('SELECT count(*)::int AS n FROM playlist_track', database)).to.deep.equal([{ n: 8715 }]);
+  });
+
+  it('verifies a pg_dump backup where no PostgreSQL is configured, and refuses to restore it over a SQLite database (exit 4)', async () => {
+    const other = await createWorkspace({ database: 'demo' });
+    try {
+      const copy = `${other.dir}/${BACKUP}`;
+      await copyFile(`${ws.backups}/${BACKUP}`, copy);
+      await copyFile(`${ws.backups}/${BACKUP}.manifest.json`, `${copy}.manifest.json`);
+      const verify = await runCli(['db', 'backup', 'verify', copy], { workspace: other.dir });
+      expect(verify.code, verify.stderr).to.equal(0);
+      expect(lines(verify.stdout).slice(0, 5)).to.deep.equal(['  ✓ File exists', '  ✓ Checksum matches manifest', '  ✓ pg_dump archive valid', '  ✓ Tables present: 11', '  ✓ Records: 15,607']);
+      const before = await readFile(other.db);
+      const restore = await runCli(['db', 'restore', copy, '--yes'], { workspace: other.dir });
+      expect(restore.code).to.equal(4);
+      expect(lines(restore.stderr).at(-1)).to.match(new RegExp(`^✗ ACODE-BAK-006 .*${BACKUP} is a postgres backup and this workspace's database is sqlite; nothing was restored`));
+      expect((await readFile(other.db)).equals(before)).to.equal(true);
+    } finally {
+      await removeTempDir(other.dir);
+    }
   });
 
   it('asks for a URL when database.type is postgres and none is set (exit 1, ACODE-CFG-005)', async () => {

@@ -1,21 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { requirePostgres, type PgServer } from '../support/postgres.js';
+import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 
-// Counts as in the SQLite fixture (../shared/fixtures/chinook/README.md: Track has 3,503 rows).
-const CHINOOK_COUNTS = {
-  album: 347,
-  artist: 275,
-  customer: 59,
-  employee: 8,
-  genre: 25,
-  invoice: 412,
-  invoice_line: 2240,
-  media_type: 5,
-  playlist: 18,
-  playlist_track: 8715,
-  track: 3503,
-};
 
 describe('integration: PostgreSQL test cluster', () => {
   let server: PgServer;

@@ -77,6 +77,32 @@ describe('integration: PostgreSQL backup, verify and restore (pg_dump / pg_resto
     expect(Object.fromEntries(full.manifest.tables.map((t) => [t.name, t.rows]))).to.deep.equal(CHINOOK);
   });
 
+  it('dumps the very snapshot it counted in, though another session commits rows in between', async () => {
+    const { default: pgLib } = await import('pg');
+    const holder = new pgLib.Client({ connectionString: pg.url(database) });
+    await holder.connect();
+    try {
+      // The backup's first statement takes its snapshot, then waits for this lock to count genre.
+      await holder.query('BEGIN; LOCK TABLE genre IN ACCESS EXCLUSIVE MODE');
+      const running = createBackup({ config: await ws.config(), full: true, now: () => new Date('2024-01-20T14:33:00Z') });
+      for (let waited = 0; ; waited += 50) {
+        const rows = await pg.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_export_snapshot%'", database);
+        if (rows.length > 0) break;
+        if (waited > 20_000) throw new Error('the backup never waited for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await pg.query("INSERT INTO artist (artist_id, name) VALUES (9001, 'after the snapshot')", database);
+      await holder.query('COMMIT');
+      const late = await running;
+      // The counts and every row read back from the archive (--full) agree: 275 artists, not 276.
+      expect(late.manifest.check).to.equal('archive_rows');
+      expect(late.manifest.tables.find((t) => t.name === 'artist')?.rows).to.equal(275);
+      expect((await pg.query('SELECT count(*)::int AS n FROM artist', database))[0]).to.deep.equal({ n: 276 });
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('compresses fast by default and harder with --compress (pg_dump\'s own levels, never gzip on top)', async () => {
     const hard = await createBackup({ config: await ws.config(), compress: true, now: () => new Date('2024-01-20T14:32:00Z') });
     expect(hard.name).to.equal('acode_backup_20240120_143200.dump');

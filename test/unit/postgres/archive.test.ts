@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CopyRowCounter, parseCopyTarget } from '../../../lib/postgres/archive.js';
+import { CopyRowCounter, parseCopyTarget, tocHasData } from '../../../lib/postgres/archive.js';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePgUrl, pgToolPath } from '../../../lib/postgres/connection.js';
@@ -51,6 +51,13 @@ describe('pg_dump archive reading', () => {
     expect(() => counter.finish()).to.throw('the data of t ends without its terminator: the archive is truncated');
   });
 
+  it('finds a table\'s data entry in the table of contents by its whole name, not a prefix of another', () => {
+    const toc = { serverVersion: '15', dataEntries: ['public foo bar postgres', 's2 z agent'] };
+    expect(tocHasData(toc, 'public', 'foo bar')).to.equal(true);
+    expect(tocHasData(toc, 'public', 'foo')).to.equal(false);
+    expect(tocHasData(toc, 's2', 'z')).to.equal(true);
+  });
+
   it('reads quoted and schema-qualified COPY targets the way acode names tables', () => {
     expect(parseCopyTarget('public.messages (id) FROM stdin;')).to.equal('messages');
     expect(parseCopyTarget('public."Odd ""Name"" x" (id) FROM stdin;')).to.equal('Odd "Name" x');
@@ -71,10 +78,18 @@ describe('PostgreSQL URLs', () => {
     expect(target.withDatabase('postgres').display).to.equal('postgresql://agent@db.example:6543/postgres?sslmode=require');
   });
 
+  it('treats a password in the query string as one: never shown, never on a command line, given in PGPASSWORD', () => {
+    const target = parsePgUrl('postgresql://agent@db.example/workspace?password=s3cret&sslmode=require&sslpassword=k3y');
+    expect(target.display).to.equal('postgresql://agent@db.example/workspace?sslmode=require');
+    expect(target.dbnameWithApplication('acode-restore-1')).to.equal('postgresql://agent@db.example/workspace?sslmode=require&application_name=acode-restore-1');
+    expect(target.childEnv()['PGPASSWORD']).to.equal('s3cret');
+  });
+
   it('refuses what is not a PostgreSQL URL naming a database, without echoing a password', () => {
     expect(() => parsePgUrl('mysql://u:secret@h/db')).to.throw(/must start with postgresql:\/\//);
     expect(() => parsePgUrl('postgresql://u:secret@h/')).to.throw('database.url names no database: postgresql://u@h/');
     expect(() => parsePgUrl('not a url')).to.throw(/not a URL/);
+    expect(() => parsePgUrl('postgresql://u:%E0%A4%A@h/db')).to.throw('database.url has a malformed %-escape: postgresql://u@h/db');
   });
 });
 
