@@ -182,12 +182,12 @@ function pgBackup(ctx: OpContext, pg: PgDataset): Operation {
   return {
     name: 'pg-backup', ratioTarget: 1.1, rows: ctx.data.totalRows, inputs: () => [],
     ours: {
-      does: 'pg_dump -Fc in an exported snapshot with row counts taken in it, sha256, pg_restore --list check, manifest, rename',
+      does: 'pg_dump -Fc -Z1 (acode\'s default level) in an exported snapshot with row counts taken in it, sha256, pg_restore --list check, manifest, rename',
       prepare: postgresWorkspace,
       command: (run) => acodeOnPg(ctx, pg, run, ['db', 'backup', '--output-dir', path.join(run, 'backups')]),
     },
     peer: {
-      does: 'pg_dump -Fc into a file (no checksum, no check, no manifest)',
+      does: 'pg_dump -Fc into a file at its default compression level 6 (no checksum, no check, no manifest)',
       command: (run) => ({ file: pg.pgDump, args: ['-Fc', '-f', path.join(run, 'x.dump'), `--dbname=${pg.shownUrl}`], cwd: run, env: { PGPASSWORD: pg.password } }),
     },
   };
