@@ -13,8 +13,6 @@ export interface PgDataset {
   readonly shownUrl: string;
   readonly pgDump: string;
   readonly psql: string;
-  readonly bytes: number;
-  readonly seconds: number;
   stop(): Promise<void>;
 }
 
@@ -79,8 +77,6 @@ export async function loadIntoPostgres(data: Dataset, log: (line: string) => voi
       shownUrl: shown.href,
       pgDump: pgToolPath('pg_dump'),
       psql: pgToolPath('psql'),
-      bytes: Number(size.rows[0]!.n),
-      seconds,
       stop: async () => {
         await server.dropDatabase(name).catch(() => undefined);
         await stopSharedPostgres();

@@ -18,10 +18,10 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
     .command('backup')
     .description('create a backup of the workspace database (online, consistent, checked, with a manifest)')
     .option('-o, --output-dir <dir>', 'backup folder for this backup, instead of backup.path')
-    .option('-z, --compress', 'gzip the backup (default backup.compress)')
-    .option('--no-compress', 'do not gzip, whatever backup.compress says')
+    .option('-z, --compress', 'gzip the backup; PostgreSQL: pg_dump -Z6 instead of -Z1 (default backup.compress)')
+    .option('--no-compress', 'do not gzip (PostgreSQL: -Z1), whatever backup.compress says')
     .option('-t, --tag <tag>', 'a label stored in the manifest')
-    .option('--full', 'run integrity_check instead of quick_check on the copy')
+    .option('--full', 'run integrity_check instead of quick_check on the copy (PostgreSQL: read every row of the archive back)')
     .option('--no-verify', 'skip the check of the copy (not recommended)')
     .addHelpText('after', '\nExamples:\n  $ acode db backup\n  $ acode db backup --compress --tag before-upgrade\n  $ acode db backup --output-dir /mnt/usb/acode')
     .action(async (flags: BackupFlags, cmd: Command) => {

@@ -88,7 +88,7 @@ export async function connectPg(target: PgTarget): Promise<Client> {
   return client;
 }
 
-export function connectionError(err: unknown, target: PgTarget): AcodeError {
+function connectionError(err: unknown, target: PgTarget): AcodeError {
   const code = (err as { code?: unknown }).code;
   const why = code === '3D000' ? `database "${target.database}" does not exist` : describeCause(err);
   return new AcodeError('ACODE-DB-005', `cannot connect to ${target.display}: ${why}`, { cause: err });

@@ -93,16 +93,12 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
     await psql.close().catch(() => undefined);
     throw psqlFailure(err, live);
   }
-  let tablesDumped = 0;
   try {
     await runPgTool('pg_dump', {
       args: ['--format=custom', `--compress=${options.compress ? HARD_COMPRESSION : FAST_COMPRESSION}`, `--snapshot=${id}`, '--verbose', `--file=${target}`, `--dbname=${live.dbnameArg}`],
       env: live.childEnv(),
       signal: options.signal,
-      onStderrLine: (line) => {
-        const m = /dumping contents of table "(.+)"$/.exec(line);
-        if (m) options.onProgress?.({ stage: 'copy', phase: 'update', label: 'Copying data', table: m[1], pages: ++tablesDumped });
-      },
+      onStderrLine: tableProgress(/dumping contents of table "(.+)"$/, options, 'copy', 'Copying data'),
     });
   } catch (err) {
     throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err }) : err;
@@ -194,16 +190,12 @@ async function restore(live: PgTarget, file: string, options: RestoreRunOptions)
 async function pgRestore(target: PgTarget, file: string, options: RunOptions & { readonly busyTimeoutMs?: number }, extra: readonly string[]): Promise<void> {
   const appName = `acode-restore-${randomBytes(6).toString('hex')}`;
   const watchdog = await watchLockWaits(target, appName, options.busyTimeoutMs ?? 5000);
-  let tables = 0;
   try {
     await runPgTool('pg_restore', {
       args: ['--single-transaction', '--exit-on-error', '--no-owner', '--no-acl', '--verbose', ...extra, `--dbname=${target.dbnameWithApplication(appName)}`, file],
       env: target.childEnv(),
       signal: options.signal,
-      onStderrLine: (line) => {
-        const m = /processing data for table "(.+)"$/.exec(line);
-        if (m) options.onProgress?.({ stage: 'restore', phase: 'update', label: 'Restoring data', table: m[1], pages: ++tables });
-      },
+      onStderrLine: tableProgress(/processing data for table "(.+)"$/, options, 'restore', 'Restoring data'),
     });
   } catch (err) {
     if (err instanceof PgToolError && watchdog.cancelled()) {
@@ -254,6 +246,15 @@ async function watchLockWaits(target: PgTarget, appName: string, timeoutMs: numb
       await polling;
       await client.end().catch(() => undefined);
     },
+  };
+}
+
+/** A progress update per table that pg_dump or pg_restore reports on stderr (with --verbose). */
+function tableProgress(pattern: RegExp, options: RunOptions, stage: 'copy' | 'restore', label: string): (line: string) => void {
+  let tables = 0;
+  return (line) => {
+    const m = pattern.exec(line);
+    if (m) options.onProgress?.({ stage, phase: 'update', label, table: m[1], pages: ++tables });
   };
 }
 

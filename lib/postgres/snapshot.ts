@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Client } from 'pg';
@@ -109,7 +110,8 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       tables.push({ schema, rows, dateColumn });
       sources.set(name, { from, oids: t.oids });
     }
-    let reading: import('node:stream').Readable | null = null;
+    // The COPY being read, destroyed by close() when an export stops mid-table.
+    const reading: { stream: Readable | null } = { stream: null };
     return {
       tables,
       skipped: [],
@@ -118,10 +120,10 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       info: { method: 'postgres-repeatable-read', takenAt, snapshot: snapshotId },
       records: () =>
         readRecords(client, tables, sources, selection, (stream) => {
-          reading = stream;
+          reading.stream = stream;
         }),
       close: () => {
-        (reading as import('node:stream').Readable | null)?.destroy();
+        reading.stream?.destroy();
         // Read-only: ending the session ends the transaction; nothing waits on it.
         void client.end().catch(() => undefined);
       },
@@ -137,7 +139,7 @@ async function* readRecords(
   tables: readonly SnapshotTable[],
   sources: ReadonlyMap<string, { from: string; oids: number[] }>,
   selection: ExportSelection,
-  track: (stream: import('node:stream').Readable | null) => void,
+  track: (stream: Readable | null) => void,
 ): AsyncGenerator<ExportRecord> {
   const { to: copyTo } = await import('pg-copy-streams');
   for (const table of tables) {

@@ -5,7 +5,6 @@ import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
-import { AcodeError } from '../../lib/errors.js';
 import { parseBackupManifest } from '../../lib/manifest.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { restoreBackup } from '../../lib/restore.js';
@@ -13,20 +12,12 @@ import { repoRoot } from '../support/paths.js';
 import { contentDigest, headerVersions, makeWalDatabase, openDb, openToRead, tableCounts, type Db } from '../support/sqlite.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 const mode = async (file: string): Promise<number> => (await stat(file)).mode & 0o777;
 const NOW = new Date('2024-01-20T14:30:45.123Z');
 const toolVersion = async (): Promise<string> => (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-
-async function failure(work: Promise<unknown>): Promise<AcodeError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a failure').to.be.instanceOf(AcodeError);
-  return err as AcodeError;
-}
 
 describe('integration: backup', function () {
   let ws: SeededWorkspace | undefined;

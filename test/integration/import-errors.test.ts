@@ -2,7 +2,6 @@ import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { AcodeError } from '../../lib/errors.js';
 import { exportDatabase } from '../../lib/export.js';
 import { importExport, type ImportOptions } from '../../lib/import.js';
 import { dumpDatabase, expectSameDatabase } from '../support/export-data.js';
@@ -11,17 +10,9 @@ import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
 import { flipByte, truncateTo } from '../support/tamper.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const NOW = new Date('2024-01-20T14:30:45.000Z');
-
-async function failure(work: Promise<unknown>): Promise<AcodeError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected the import to fail').to.be.instanceOf(AcodeError);
-  return err as AcodeError;
-}
 
 /** Offsets to cut a file at: its first bytes, tar block edges, its middle and its last bytes. */
 function cuts(size: number): number[] {

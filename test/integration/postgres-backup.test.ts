@@ -1,26 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
-import { AcodeError } from '../../lib/errors.js';
 import { restoreBackup } from '../../lib/restore.js';
 import { verifyBackup } from '../../lib/verify.js';
 import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.js';
 import { listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 
 const CHINOOK = CHINOOK_COUNTS;
-
-async function failure(work: Promise<unknown>): Promise<AcodeError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a failure').to.be.instanceOf(AcodeError);
-  return err as AcodeError;
-}
 
 async function counts(pg: PgServer, database: string): Promise<Record<string, number>> {
   const rows = await pg.query(

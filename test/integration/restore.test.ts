@@ -2,25 +2,16 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
-import { AcodeError } from '../../lib/errors.js';
 import { restoreBackup, type RestorePlan } from '../../lib/restore.js';
 import { DbChild } from '../support/children.js';
 import { contentDigest, openDb, openToRead, tableCounts } from '../support/sqlite.js';
 import { editManifest, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 const LATER = new Date('2024-01-20T15:00:00Z');
-
-async function failure(work: Promise<unknown>): Promise<AcodeError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a failure').to.be.instanceOf(AcodeError);
-  return err as AcodeError;
-}
 
 /** Changes the demo workspace: a chat gone, a setting changed, a new approval. */
 function changeDemoData(file: string): void {

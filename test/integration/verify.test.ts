@@ -2,7 +2,6 @@ import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
-import { AcodeError } from '../../lib/errors.js';
 import { serializeManifest } from '../../lib/manifest.js';
 import { verifyBackup, type VerifyResult } from '../../lib/verify.js';
 import { sampleManifest } from '../support/manifests.js';
@@ -10,18 +9,10 @@ import { tableCounts } from '../support/sqlite.js';
 import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 const summary = (r: VerifyResult): string[] => r.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`);
-
-async function failure(work: Promise<unknown>): Promise<AcodeError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a failure').to.be.instanceOf(AcodeError);
-  return err as AcodeError;
-}
 
 describe('integration: verify', () => {
   let ws: SeededWorkspace;
