@@ -47,16 +47,12 @@ export function createPostgresBackupProvider(url: string | null): BackupProvider
 }
 
 
-async function describeSource(live: PgTarget): Promise<SourceInfo> {
-  const psql = openPsql(live);
-  try {
-    psql.send('SELECT pg_database_size(current_database());\n');
-    const [size] = await psql.fields(1);
-    await psql.close();
-    return { type: 'postgres', location: live.display, size: Number(size) };
-  } catch (err) {
-    throw psqlFailure(err, live);
-  }
+/**
+ * Names the source without a round trip: the connection is made by snapshot() (its failures are
+ * ACODE-DB-005 there, before anything is kept), and a PostgreSQL backup has no use for the size.
+ */
+function describeSource(live: PgTarget): SourceInfo {
+  return { type: 'postgres', location: live.display, size: null };
 }
 
 /** psql's own words for a failed connection ("password authentication failed for user …") as ACODE-DB-005. */
@@ -77,28 +73,35 @@ const HARD_COMPRESSION = 6;
 
 /**
  * pg_dump in a snapshot acode exported: the row counts taken in that same snapshot are exactly the
- * rows the dump holds, whatever other sessions write meanwhile. The counts come in the same
- * statement as the snapshot's id (one round trip, ~15 ms on the bench workspace), before pg_dump starts.
+ * rows the dump holds, whatever other sessions write meanwhile. pg_dump starts as soon as the
+ * snapshot has its id; the counts are taken in the same transaction while it runs (counting every
+ * table is ~15 ms on the bench workspace and grows with the database).
  */
 async function snapshot(live: PgTarget, target: string, options: SnapshotOptions): Promise<SnapshotFacts> {
   const psql = openPsql(live, options.signal);
-  let facts: SnapshotFacts;
+  let counted: Promise<SnapshotFacts>;
   let id: string;
   try {
-    psql.send(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot(), facts.* FROM (${FACTS_SQL}) AS facts;\n`);
-    const fields = await psql.fields(4);
-    id = fields[0]!;
-    facts = parseFacts(fields.slice(1));
+    psql.send('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n');
+    [id] = (await psql.fields(1)) as [string];
+    psql.send(`SELECT facts.* FROM (${FACTS_SQL}) AS facts;\n`);
+    counted = psql.fields(3).then(parseFacts);
+    // Awaited once pg_dump is done; a failure meanwhile must not go unobserved.
+    counted.catch(() => undefined);
   } catch (err) {
     await psql.close().catch(() => undefined);
     throw psqlFailure(err, live);
   }
+  let facts: SnapshotFacts;
   try {
     await runPgTool('pg_dump', {
       args: ['--format=custom', `--compress=${options.compress ? HARD_COMPRESSION : FAST_COMPRESSION}`, `--snapshot=${id}`, '--verbose', `--file=${target}`, `--dbname=${live.dbnameArg}`],
       env: live.childEnv(),
       signal: options.signal,
       onStderrLine: tableProgress(/dumping contents of table "(.+)"$/, options, 'copy', 'Copying data'),
+    });
+    facts = await counted.catch((err: unknown) => {
+      throw psqlFailure(err, live);
     });
   } catch (err) {
     throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err }) : err;

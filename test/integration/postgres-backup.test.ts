@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
 import { restoreBackup } from '../../lib/restore.js';
 import { verifyBackup } from '../../lib/verify.js';
+import { exists } from '../../lib/fs-atomic.js';
+import { pgToolPath } from '../../lib/postgres/connection.js';
 import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.js';
-import { listDir, removeTempDir } from '../support/temp.js';
+import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 import { failure } from '../support/failure.js';
 
@@ -68,29 +71,35 @@ describe('integration: PostgreSQL backup, verify and restore (pg_dump / pg_resto
     expect(Object.fromEntries(full.manifest.tables.map((t) => [t.name, t.rows]))).to.deep.equal(CHINOOK);
   });
 
-  it('dumps the very snapshot it counted in, though another session commits rows in between', async () => {
-    const { default: pgLib } = await import('pg');
-    const holder = new pgLib.Client({ connectionString: pg.url(database) });
-    await holder.connect();
+  it('dumps the very snapshot it counted in, though another session commits rows before pg_dump starts', async () => {
+    // pg_dump held at its start (a shim in ACODE_PG_BIN waits for a go file, then runs the real
+    // one): a row committed meanwhile is newer than the exported snapshot, so the dump must not
+    // hold it. Without --snapshot, pg_dump would take its own, later snapshot and dump 276 artists.
+    const bin = await makeTempDir('acode-pgbin-');
+    const saved = process.env['ACODE_PG_BIN'];
     try {
-      // The backup's first statement takes its snapshot, then waits for this lock to count genre.
-      await holder.query('BEGIN; LOCK TABLE genre IN ACCESS EXCLUSIVE MODE');
+      for (const tool of ['psql', 'pg_restore'] as const) await symlink(pgToolPath(tool), path.join(bin, tool));
+      const started = path.join(bin, 'started');
+      const go = path.join(bin, 'go');
+      await writeFile(path.join(bin, 'pg_dump'), `#!/bin/sh\ntouch '${started}'\nwhile [ ! -e '${go}' ]; do sleep 0.02; done\nexec '${pgToolPath('pg_dump')}' "$@"\n`, { mode: 0o755 });
+      process.env['ACODE_PG_BIN'] = bin;
       const running = createBackup({ config: await ws.config(), full: true, now: () => new Date('2024-01-20T14:33:00Z') });
-      for (let waited = 0; ; waited += 50) {
-        const rows = await pg.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_export_snapshot%'", database);
-        if (rows.length > 0) break;
-        if (waited > 20_000) throw new Error('the backup never waited for the lock');
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      running.catch(() => undefined);
+      for (let waited = 0; !(await exists(started)); waited += 20) {
+        if (waited > 20_000) throw new Error('pg_dump never started');
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await pg.query("INSERT INTO artist (artist_id, name) VALUES (9001, 'after the snapshot')", database);
-      await holder.query('COMMIT');
+      await writeFile(go, '');
       const late = await running;
       // The counts and every row read back from the archive (--full) agree: 275 artists, not 276.
       expect(late.manifest.check).to.equal('archive_rows');
       expect(late.manifest.tables.find((t) => t.name === 'artist')?.rows).to.equal(275);
       expect((await pg.query('SELECT count(*)::int AS n FROM artist', database))[0]).to.deep.equal({ n: 276 });
     } finally {
-      await holder.end();
+      if (saved === undefined) delete process.env['ACODE_PG_BIN'];
+      else process.env['ACODE_PG_BIN'] = saved;
+      await removeTempDir(bin);
     }
   });
 
