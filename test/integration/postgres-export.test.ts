@@ -36,11 +36,14 @@ describe('integration: exports from PostgreSQL (COPY in one repeatable-read snap
   afterEach(() => removeTempDir(out));
 
   it('exports Chinook to JSON, NDJSON and CSV; the JSON imports into an empty SQLite workspace with every row', async () => {
+    const hadNavigator = 'navigator' in globalThis;
     for (const [format, output] of [['json', 'c.json'], ['ndjson', 'c.ndjson'], ['csv', 'csv']] as const) {
       const result = await exportDatabase({ config: await ws.config(), format, output: path.join(out, output), redact: false, now: () => NOW });
       expect(Object.fromEntries(result.manifest.tables.map((t) => [t.name, t.rows])), format).to.deep.equal(CHINOOK_COUNTS);
       expect(result.manifest.header.source).to.deep.equal({ type: 'postgres', location: pg.url(database).replace(`:${encodeURIComponent(pg.password)}@`, '@') });
     }
+    // The navigator lent to pg while it loads (lib/postgres/connection.ts) is not left behind.
+    expect('navigator' in globalThis).to.equal(hadNavigator);
     const target = await createWorkspace({ database: 'none' });
     try {
       await importExport({ config: await target.config(), source: path.join(out, 'c.json') });
