@@ -43,6 +43,16 @@ export async function createContext(cmd: Command, runtime: Runtime): Promise<Con
   return { config, out, runtime, signal: runtime.signal, now: runtime.now };
 }
 
+/** Table names for --tables / --exclude-tables, comma-separated and repeatable; one naming none is a usage error. */
+export function tableList(value: string, previous: string[] = []): string[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`expected table names separated by commas, got '${value}'`);
+  return [...previous, ...names];
+}
+
 /** Parses a whole number of at least `min` for an option; commander turns the throw into a usage error. */
 export function intOption(min: number): (value: string) => number {
   return (value: string) => {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
 import type { ExportOptions, ExportPlan, ExportResult } from '../lib/export.js';
-import { createContext, type Context, type Runtime } from './context.js';
+import { createContext, tableList, type Context, type Runtime } from './context.js';
 import { registerExportVerify } from './export-verify.js';
 import { formatBytes, plural } from './format.js';
 
@@ -23,21 +23,13 @@ export interface ExportFlags {
   readonly allowScanHit?: string[];
 }
 
-const list = (value: string, previous: string[] = []): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
-
 export function registerExport(db: Command, runtime: Runtime): Command {
   const command = db
     .command('export')
     .description('export tables as JSON, NDJSON, CSV or SQLite — redacted by default — to a file, folder or stdout')
     .addOption(new Option('-f, --format <format>', 'output format (default export.default_format)').choices([...EXPORT_FORMATS]))
-    .option('-t, --tables <names>', 'only these tables (comma-separated, repeatable)', list)
-    .option('-x, --exclude-tables <names>', 'leave these tables out (comma-separated, repeatable)', list)
+    .option('-t, --tables <names>', 'only these tables (comma-separated, repeatable)', tableList)
+    .option('-x, --exclude-tables <names>', 'leave these tables out (comma-separated, repeatable)', tableList)
     .option('--since <date>', 'rows at or after this ISO 8601 date/date-time (by created_at or export.date_columns)')
     .option('--until <date>', 'rows before this date-time; a date means through the end of that day')
     .option('--schema-only', 'table definitions only, no rows')
@@ -130,6 +122,7 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
   lines.push('Export plan (dry run: nothing is written)');
   lines.push(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' in a tar bundle' : ''}${layout.gzip ? ', gzip' : ''}`);
   lines.push(`  Output: ${where(ctx, plan)}`);
+  if (plan.manifest) lines.push(`  Manifest: ${ctx.out.shortPath(plan.manifest)}`);
   lines.push(`  Redaction: ${plan.header.redaction.enabled ? `enabled (${plural(plan.header.redaction.rules.length, 'rule')})` : 'DISABLED — the output would hold secrets'}`);
   for (const note of layout.notes) lines.push(`  Note: ${note}`);
   lines.push('');

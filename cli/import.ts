@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createContext, type Runtime } from './context.js';
+import { createContext, tableList, type Runtime } from './context.js';
 import { formatCount, plural } from './format.js';
 
 interface ImportFlags {
@@ -12,7 +12,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
   db.command('import')
     .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database, all or nothing')
     .argument('<export>', 'export file or folder')
-    .option('-t, --tables <names>', 'only these tables (comma-separated)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])
+    .option('-t, --tables <names>', 'only these tables (comma-separated)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
     .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')

@@ -35,6 +35,7 @@ export const ERRORS = {
   'ACODE-DB-004': { title: 'Database integrity check failed', exit: EXIT.failed, hint: 'the source database is damaged; restore a known good backup with `acode db restore`' },
   'ACODE-DB-005': { title: 'Cannot connect to PostgreSQL', exit: EXIT.failed, hint: 'check database.url (or ACODE_DATABASE_URL): host, port, user, password and database name' },
   'ACODE-DB-006': { title: 'PostgreSQL client tools not found', exit: EXIT.failed, hint: 'install pg_dump, pg_restore and psql (Debian: apt-get install postgresql-client) or point ACODE_PG_BIN at their folder' },
+  'ACODE-DB-007': { title: 'Database not accessible', exit: EXIT.failed, hint: 'acode needs read and write access to the database file and its folder (a WAL database writes its -shm file even to be read)' },
   'ACODE-CFG-001': { title: 'Config file is not valid YAML', exit: EXIT.failed, hint: 'fix the YAML at the line and column given' },
   'ACODE-CFG-002': { title: 'Unknown config key', exit: EXIT.failed, hint: 'fix the key\'s spelling; see the README for every key' },
   'ACODE-CFG-003': { title: 'Config value has the wrong type', exit: EXIT.failed, hint: 'set the value to the type named' },

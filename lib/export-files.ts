@@ -6,6 +6,8 @@ import { sha256File } from './checksum.js';
 import type { ExportFormat } from './config.js';
 import { AcodeError, describeCause } from './errors.js';
 import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
+import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
+import { openSqlite, type SqliteDb } from './sqlite/open.js';
 import { stage, type RunOptions } from './progress.js';
 
 export type ExportKind = 'json' | 'ndjson' | 'csv-file' | 'csv-folder' | 'tar' | 'sqlite';
@@ -19,6 +21,24 @@ export interface LocatedExport {
 }
 
 const GZIP_MAGIC = 0x1f8b;
+
+/**
+ * A SQLite file must hold the metadata table every SQLite export has: a workspace database or a
+ * backup is not an export (ACODE-IMP-002). Checked after its checksum, which fails first when cut.
+ */
+export function checkSqliteExport(file: string): void {
+  let db: SqliteDb | null = null;
+  try {
+    db = openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
+    if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(EXPORT_META_TABLE) === undefined) {
+      throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} is a SQLite database but not an acode export (it has no ${EXPORT_META_TABLE} table); a backup is restored with \`acode db restore\``, {
+        context: { file },
+      });
+    }
+  } finally {
+    db?.close();
+  }
+}
 
 /** Works out what an export is from its manifest, its name and its first bytes. */
 export async function locateExport(source: string): Promise<LocatedExport> {

@@ -3,9 +3,10 @@ import { Readable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
 import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
-import { ensureDir, exists } from './fs-atomic.js';
+import { ensureDir } from './fs-atomic.js';
+import { checkTargets } from './export-targets.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
-import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
@@ -47,6 +48,8 @@ export interface ExportPlan {
   readonly header: ExportHeader;
   readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly columns: readonly ColumnPlan[] }[];
   readonly skippedTables: readonly string[];
+  /** Where the manifest goes: `<file>.manifest.json`, the --manifest file, manifest.json in the folder; null for stdout without --manifest. */
+  readonly manifest: string | null;
   /** Column rules that matched no column of the exported tables. */
   readonly unmatchedRules: readonly string[];
 }
@@ -81,9 +84,9 @@ export interface ExportJob {
 
 /** Reads the plan of an export without writing anything: tables, counts, paths and what redaction does per column. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
-  const job = await openExport(options);
-  job.close();
-  return job.plan;
+  const prepared = await prepare(options);
+  prepared.snapshot.close();
+  return toPlan(prepared);
 }
 
 /** Exports the database: `openExport(options)` then `run()`. */
@@ -99,6 +102,12 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
  */
 export async function openExport(options: ExportOptions): Promise<ExportJob> {
   const prepared = await prepare(options);
+  try {
+    await claimTargets(prepared);
+  } catch (err) {
+    prepared.snapshot.close();
+    throw err;
+  }
   const plan = toPlan(prepared);
   let closed = false;
   const close = (): void => {
@@ -122,6 +131,7 @@ export async function openExport(options: ExportOptions): Promise<ExportJob> {
 async function run(prepared: Prepared): Promise<ExportResult> {
   const { options, snapshot, layout, policy, header } = prepared;
   const redactor = policy?.createRedactor() ?? null;
+  const reading: { table: string | null } = { table: null };
   const totalRows = snapshot.tables.reduce((n, t) => n + t.rows, 0);
   const summary: ExportSummary = {
     rows: totalRows,
@@ -131,17 +141,11 @@ async function run(prepared: Prepared): Promise<ExportResult> {
     },
   };
   try {
-    // Refuse before the work, not after it: the sinks refuse again at the rename, atomically.
-    if (layout.path && !options.force && (await exists(layout.path))) {
-      throw new AcodeError('ACODE-EXP-007', `${layout.path} exists`, { context: { file: layout.path } });
-    }
-    // The export folder of the config is ours to create; any other folder must already exist.
-    if (layout.path && path.dirname(layout.path) === path.resolve(options.config.export.path)) await ensureDir(path.dirname(layout.path));
     const written = await writeOutput({
       layout,
       header,
       snapshot,
-      records: (rowText) => Readable.from(allRecords(header, snapshot, prepared.schemas, summary, rowText), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
+      records: (rowText) => Readable.from(allRecords(header, snapshot, prepared.schemas, summary, rowText, reading), { objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK }),
       redact: redactor && policy ? { policy, redactor } : null,
       allowScanHits: [...options.config.export.allowScanHits, ...(options.allowScanHits ?? [])],
       force: Boolean(options.force),
@@ -153,8 +157,26 @@ async function run(prepared: Prepared): Promise<ExportResult> {
     });
     return { layout, manifest: written.manifest, manifestPath: written.manifestPath, files: written.manifest.files, redaction: redactor?.summary() ?? null };
   } catch (err) {
-    throw toAcodeError(err, 'ACODE-EXP-001', `export to ${layout.path ?? 'standard output'}`, { file: layout.path ?? undefined });
+    // A table being exported when it failed (read a few batches ahead of the bytes written) is named.
+    const table = reading.table ?? undefined;
+    throw toAcodeError(err, 'ACODE-EXP-001', `export to ${layout.path ?? 'standard output'}${table ? `, table ${table}` : ''}`, { file: layout.path ?? undefined, ...(table ? { table } : {}) });
   }
+}
+
+/**
+ * Before any work (and before the CLI prints a line of it): the configured export folder is made
+ * when it is the one written to; every path the export writes is checked (lib/export-targets.ts).
+ * The sinks refuse an existing file again at the rename, atomically.
+ */
+async function claimTargets({ options, layout }: Prepared): Promise<void> {
+  // The export folder of the config is ours to create; any other folder must already exist.
+  if (layout.path && path.dirname(layout.path) === path.resolve(options.config.export.path)) await ensureDir(path.dirname(layout.path));
+  await checkTargets({
+    layout,
+    force: Boolean(options.force),
+    manifestFile: options.manifestFile ? path.resolve(options.manifestFile) : null,
+    source: options.config.database.type === 'sqlite' ? options.config.database.path : null,
+  });
 }
 
 async function prepare(options: ExportOptions): Promise<Prepared> {
@@ -241,6 +263,12 @@ function keepAll(table: string, columns: readonly string[]): TablePlan {
   return { table, columns: columns.map((column) => ({ column, action: 'keep', reason: 'redaction off' })) };
 }
 
+function manifestPath(layout: OutputLayout, manifestFile: string | undefined): string | null {
+  if (layout.kind === 'folder') return path.join(layout.path!, BUNDLE_MANIFEST_NAME);
+  if (layout.kind === 'file') return `${layout.path!}.manifest.json`;
+  return manifestFile ? path.resolve(manifestFile) : null;
+}
+
 function toPlan(prepared: Prepared): ExportPlan {
   const { snapshot, layout, header, policy, plans } = prepared;
   return {
@@ -253,6 +281,7 @@ function toPlan(prepared: Prepared): ExportPlan {
       columns: plans.get(t.schema.name)!.columns,
     })),
     skippedTables: snapshot.skipped,
+    manifest: manifestPath(layout, prepared.options.manifestFile),
     unmatchedRules: policy ? policy.unmatchedColumnRules(snapshot.tables.map((t) => t.schema)) : [],
   };
 }
@@ -263,9 +292,11 @@ async function* allRecords(
   schemas: ReadonlyMap<string, TableSchema>,
   summary: ExportSummary,
   rowText: RowTextFormat | undefined,
+  reading: { table: string | null },
 ): AsyncGenerator<ExportRecord> {
   yield { kind: 'header', header };
   for await (const record of snapshot.records({ rowText })) {
+    if (record.kind === 'table') reading.table = record.table.name;
     yield record.kind === 'table' ? { ...record, table: schemas.get(record.table.name) ?? record.table } : record;
   }
   yield { kind: 'summary', summary };

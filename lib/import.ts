@@ -9,7 +9,7 @@ import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, r
 import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
-import { checkExportChecksums, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
+import { checkExportChecksums, checkSqliteExport, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
@@ -56,6 +56,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   const source = path.resolve(options.source);
   const located = await locateExport(source);
   const verify = options.verify ?? true;
+  if (options.tables?.length && located.manifest) checkTableNames(options.tables, located.manifest.tables.map((t) => t.name));
   if (verify && located.kind !== 'tar') await checkExportChecksums(source, located, options);
   const target = options.config.database.path;
   const created = !(await exists(target));
@@ -70,13 +71,12 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     db.exec('BEGIN IMMEDIATE');
     const tables = options.tables?.length ? [...options.tables] : null;
     const loader = new ImportLoader(db, { mode: options.mode ?? 'append', tables, onProgress: options.onProgress });
-    const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, () => load(source, located, loader, verify, options), () => `${loader.loaded.length} tables`);
-    if (tables) {
-      const missing = tables.filter((t) => !seen.tables.includes(t));
-      if (missing.length) {
-        throw new AcodeError('ACODE-EXP-004', `${missing.join(', ')} not in the export; tables: ${seen.tables.join(', ')}`, { context: { table: missing[0] } });
-      }
-    }
+    const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, async () => {
+      const loaded = await load(source, located, loader, verify, options);
+      // Without a manifest the export's tables are known only now; nothing is committed yet.
+      if (tables) checkTableNames(tables, loaded.tables);
+      return loaded;
+    }, () => `${loader.loaded.length} tables`);
     db.exec('COMMIT');
     db.pragma('foreign_keys = ON');
     db.close();
@@ -131,6 +131,7 @@ async function load(source: string, located: LocatedExport, loader: ImportLoader
       return { tables, manifest };
     }
     case 'sqlite': {
+      checkSqliteExport(source);
       const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
       try {
         await pipeline(Readable.from(sqliteRecords(source, snapshot), { objectMode: true }), note, loader, { signal });
@@ -255,4 +256,12 @@ function tap(fn: (record: ExportRecord) => void): Transform {
       callback(null, record);
     },
   });
+}
+
+/** --tables names only tables the export holds (ACODE-EXP-004, exit 64, listing them). */
+function checkTableNames(wanted: readonly string[], held: readonly string[]): void {
+  const missing = wanted.filter((t) => !held.includes(t));
+  if (missing.length) {
+    throw new AcodeError('ACODE-EXP-004', `${missing.map((t) => `'${t}'`).join(', ')} not in the export; tables: ${held.join(', ')}`, { context: { table: missing[0] } });
+  }
 }

@@ -5,6 +5,10 @@ export { loadConfig, parseConfig, type AcodeConfig, type LoadConfigOptions } fro
 export { seedWorkspace, fakeSecret, createRandom, type SeedOptions, type SeedResult } from './demo-data.js';
 export { backupProviderFor, type BackupProvider, type BackupInspection, type SourceInfo } from './engine.js';
 export { AcodeError, ERRORS, EXIT, isAcodeError, type ErrorCode } from './errors.js';
+export { exportDatabase, openExport, planExport, type ExportOptions, type ExportResult, type ExportPlan, type ExportJob } from './export.js';
+export type { ExportManifest, ExportFileEntry } from './export-manifest.js';
+export { verifyExport, type ExportVerifyOptions, type ExportVerifyResult, type ExportCheck } from './export-verify.js';
+export { importExport, type ImportOptions, type ImportResult } from './import.js';
 export { listBackups, type ListOptions, type ListResult, type ListedBackup, type BackupStatus } from './list.js';
 export { readBackupManifest, parseBackupManifest, type BackupManifest } from './manifest.js';
 export { migrate, pendingMigrations, currentVersion, type MigrateOptions, type MigrateResult } from './migrate.js';

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
@@ -9,7 +9,7 @@ import { digestOfFile, FakeTerminal, runShell, treeOf } from '../support/export-
 import { contentDigest } from '../support/sqlite.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { mountTmpfs, unmount } from '../support/tmpfs.js';
-import { makeUnwritableFolder, type UnwritableFolder } from '../support/unwritable.js';
+import { makeUnwritableFolder, NOBODY, nobodyCanRunCli, type UnwritableFolder } from '../support/unwritable.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const AT = { ACODE_NOW: '2024-01-20T14:30:45Z' };
@@ -46,6 +46,7 @@ describe('e2e: export failures leave nothing half-written', function () {
   describe('bad options: exit 64, one line naming the problem, nothing written', () => {
     for (const [label, args, line] of [
       ['an unknown table', ['--tables', 'nope,conv_chats'], `✗ ACODE-EXP-004 Unknown table: 'nope' not in the database; tables: ${TABLES} — use one of the tables listed`],
+      ['--tables naming no table', ['--tables', ' , '], "✗ ACODE-USE-001 Invalid usage: option '-t, --tables <names>' argument ' , ' is invalid. expected table names separated by commas, got ' , ' — see `acode --help` or `acode <command> --help`"],
       ['an unknown excluded table', ['--exclude-tables', 'ghost'], `✗ ACODE-EXP-004 Unknown table: 'ghost' not in the database; tables: ${TABLES} — use one of the tables listed`],
       ['an unknown format', ['--format', 'xml'], "✗ ACODE-USE-001 Invalid usage: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are json, ndjson, csv, sqlite. — see `acode --help` or `acode <command> --help`"],
       ['--since after --until', ['--since', '2024-02-01', '--until', '2024-01-01'], `✗ ACODE-EXP-006 Invalid export options: --since 2024-02-01 is not before --until 2024-01-01${OPTIONS_HINT}`],
@@ -111,8 +112,9 @@ describe('e2e: export failures leave nothing half-written', function () {
         expect(r.code, r.stderr).to.equal(1);
         const line = lastLine(r);
         const folder = path.join(ws.dir, 'missing');
-        expect(line.startsWith(`✗ ACODE-EXP-008 Output location not writable: cannot create a file in ${folder}: ENOENT: no such file or directory, open '${folder}/.${path.basename(output)}.acode-tmp-`), line).to.equal(true);
-        expect(line.endsWith(NOT_WRITABLE_HINT), line).to.equal(true);
+        expect(line).to.equal(`✗ ACODE-EXP-008 Output location not writable: no folder ${folder} to write into${NOT_WRITABLE_HINT}`);
+        // Refused before the work: not one line of it was printed.
+        expect(r.stderr).to.not.include('Exporting');
         await expectNothingWritten();
       });
     }
@@ -201,6 +203,88 @@ describe('e2e: export failures leave nothing half-written', function () {
     }
   });
 
+  it('a WAL database it may read but not write (it needs its -shm file): ACODE-DB-007 saying so, exit 1', async function () {
+    const root = process.getuid?.() === 0;
+    if (root && !nobodyCanRunCli()) return this.skip();
+    const folder = path.dirname(ws.db);
+    // As root the CLI runs as nobody, who may enter and read but not write; otherwise the modes say it.
+    await chmod(ws.dir, 0o755);
+    await chmod(folder, root ? 0o755 : 0o555);
+    await chmod(ws.db, root ? 0o644 : 0o444);
+    try {
+      const r = await runCli(['db', 'export', '--tables', 'settings', '--no-redact', '--output', '-'], { workspace: ws.dir, env: AT, ...(root ? NOBODY : {}) });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.equal('');
+      expect(lastLine(r)).to.match(new RegExp(`^✗ ACODE-DB-007 Database not accessible: cannot open database ${ws.db}: .+ — acode needs read and write access to the database file and its folder \\(a WAL database writes its -shm file even to be read\\)$`));
+    } finally {
+      await chmod(folder, 0o755);
+      await chmod(ws.db, 0o644);
+    }
+    await expectNothingWritten();
+  });
+
+  describe('--force replaces an earlier export, and nothing else', () => {
+    const refused = (target: string, why: string): string => `✗ ACODE-EXP-007 Output already exists: ${target} ${why}; --force replaces only an earlier export — choose another --output`;
+
+    it('not the workspace folder that holds the database: exit 1, every file still there', async () => {
+      const r = await cli(['--format', 'csv', '--tables', 'settings,credentials', '--no-redact', '--force', '--output', ws.dir]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.equal(refused(ws.dir, 'holds the database being exported'));
+      await expectNothingWritten();
+    });
+
+    it('not the database being exported, nor its WAL: exit 1, the database unchanged', async () => {
+      for (const target of [ws.db, `${ws.db}-wal`]) {
+        const r = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--force', '--output', target]);
+        expect(r.code, r.stderr).to.equal(1);
+        expect(lastLine(r)).to.equal(refused(target, 'is the database being exported'));
+      }
+      await expectNothingWritten();
+    });
+
+    it('not a folder of other files, nor an export folder someone added a file to', async () => {
+      const folder = path.join(ws.dir, 'mine');
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'precious.txt'), 'keep me');
+      const r = await cli(['--format', 'csv', '--no-redact', '--force', '--output', folder]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.equal(refused(folder, 'is not an export folder (no acode manifest.json in it)'));
+      expect(await readFile(path.join(folder, 'precious.txt'), 'utf8')).to.equal('keep me');
+
+      const exported = path.join(ws.dir, 'all');
+      expect((await cli(['--format', 'csv', '--tables', 'settings,credentials', '--no-redact', '--output', 'all.csv'])).code).to.equal(0);
+      await writeFile(path.join(exported, 'notes.txt'), 'mine');
+      const again = await cli(['--format', 'csv', '--tables', 'settings,credentials', '--no-redact', '--force', '--output', 'all.csv']);
+      expect(again.code, again.stderr).to.equal(1);
+      expect(lastLine(again)).to.equal(refused(exported, 'holds files that are not part of its export (notes.txt)'));
+      expect(await listDir(exported)).to.deep.equal(['credentials.csv', 'manifest.json', 'notes.txt', 'settings.csv']);
+    });
+
+    it('a manifest beside the output or named by --manifest is not replaced without --force; --manifest needs stdout and an existing folder', async () => {
+      await writeFile(path.join(ws.dir, 'e.json.manifest.json'), 'an older manifest');
+      const side = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--output', 'e.json']);
+      expect(side.code, side.stderr).to.equal(1);
+      expect(lastLine(side)).to.equal(`✗ ACODE-EXP-007 Output already exists: ${path.join(ws.dir, 'e.json.manifest.json')} exists — choose another --output or add --force to replace it`);
+      expect(await readFile(path.join(ws.dir, 'e.json.manifest.json'), 'utf8')).to.equal('an older manifest');
+      expect(await listDir(ws.dir)).to.not.include('e.json');
+
+      await writeFile(path.join(ws.dir, 'm.json'), 'mine');
+      const named = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--output', '-', '--manifest', 'm.json']);
+      expect(named.code, named.stderr).to.equal(1);
+      expect(named.stdout, 'no byte reaches stdout').to.equal('');
+      expect(lastLine(named)).to.equal(`✗ ACODE-EXP-007 Output already exists: ${path.join(ws.dir, 'm.json')} exists — choose another --output or add --force to replace it`);
+
+      const missing = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--output', '-', '--manifest', 'nowhere/m.json']);
+      expect(missing.code, missing.stderr).to.equal(1);
+      expect(missing.stdout).to.equal('');
+      expect(lastLine(missing)).to.equal(`✗ ACODE-EXP-008 Output location not writable: no folder ${path.join(ws.dir, 'nowhere')} to write into${NOT_WRITABLE_HINT}`);
+
+      const toFile = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--output', 'f.json', '--manifest', 'm2.json']);
+      expect(toFile.code, toFile.stderr).to.equal(64);
+      expect(lastLine(toFile)).to.equal(`✗ ACODE-EXP-006 Invalid export options: --manifest is for an export to standard output; this one writes its manifest beside it, as f.json.manifest.json${OPTIONS_HINT}`);
+    });
+  });
+
   describe('a full disk (tmpfs)', () => {
     let disk: string;
     let mounted = false;
@@ -284,7 +368,8 @@ describe('e2e: Ctrl-C during an export', function () {
       const r = await run.done;
       expect(r.code, r.stderr).to.equal(1);
       expect(r.stdout).to.equal('');
-      expect(lastLine(r)).to.equal(`✗ ACODE-EXP-001 Export failed: export to ${path.join(out, made)}${INTERRUPTED}`);
+      // The table being read when it stopped is named: the small ones before it are done.
+      expect(lastLine(r)).to.equal(`✗ ACODE-EXP-001 Export failed: export to ${path.join(out, made)}, table conv_messages${INTERRUPTED}`);
       expect(r.stderr).to.not.match(/^\s+at |Error:/m);
       expect(await listDir(out)).to.deep.equal([]);
       expect(await listDir(scratch)).to.deep.equal([]);

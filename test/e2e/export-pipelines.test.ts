@@ -216,8 +216,8 @@ describe('e2e: export through real shell pipelines', function () {
       expect(r.stderr).to.equal('');
       const counts = tableCounts(ws.db);
       const out = lines(r.stdout);
-      expect(out.slice(0, 4)).to.deep.equal(['Export plan (dry run: nothing is written)', '  Format: CSV', '  Output: out/', out[3]!]);
-      expect(out[3]).to.match(/^ {2}Redaction: enabled \(\d+ rules\)$/);
+      expect(out.slice(0, 5)).to.deep.equal(['Export plan (dry run: nothing is written)', '  Format: CSV', '  Output: out/', '  Manifest: out/manifest.json', out[4]!]);
+      expect(out[4]).to.match(/^ {2}Redaction: enabled \(\d+ rules\)$/);
       expect(out).to.include('  Note: several tables in CSV: writing the folder out/ with one <table>.csv per table and manifest.json');
       expect(out).to.include(`  credentials: ${counts['credentials']} records → credentials.csv`);
       expect(out).to.include(`  settings: ${counts['settings']} records → settings.csv`);

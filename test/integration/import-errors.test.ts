@@ -11,6 +11,7 @@ import { flipByte, truncateTo } from '../support/tamper.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 import { failure } from '../support/failure.js';
+import { chinookPath } from '../support/paths.js';
 
 const NOW = new Date('2024-01-20T14:30:45.000Z');
 
@@ -246,6 +247,16 @@ describe('integration: import refuses bad exports and leaves the database as it 
       });
     }
 
+    it('a SQLite database that is not an export (Chinook, a workspace, a backup): ACODE-IMP-002 exit 4 saying so', async () => {
+      const x = path.join(work, 'Chinook_Sqlite.sqlite');
+      await copyFile(chinookPath, x);
+      const err = await failure(run(x, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.exitCode).to.equal(4);
+      expect(err.message).to.equal('Not a valid export: Chinook_Sqlite.sqlite is a SQLite database but not an acode export (it has no _acode_export table); a backup is restored with `acode db restore`');
+      await expectUnchanged();
+    });
+
     it('an NDJSON export renamed .json, with the manifest of a JSON export: the checksum refuses it', async () => {
       const x = path.join(work, 'x.json');
       await copyFile(file('e.ndjson'), x);
@@ -382,7 +393,7 @@ describe('integration: import refuses bad exports and leaves the database as it 
     it('--tables naming a table the export does not hold: ACODE-EXP-004 listing the ones it does; nothing imported', async () => {
       const err = await failure(importExport({ config: await target.config(), source: file('e.json'), tables: ['settings', 'nope'] }));
       expect(err.code).to.equal('ACODE-EXP-004');
-      expect(err.message).to.equal('Unknown table: nope not in the export; tables: appr_approvals, conv_chats, conv_messages, conv_runs, credentials, schema_version, sess_sessions, settings');
+      expect(err.message).to.equal("Unknown table: 'nope' not in the export; tables: appr_approvals, conv_chats, conv_messages, conv_runs, credentials, schema_version, sess_sessions, settings");
       await expectUnchanged();
     });
   });

@@ -3,7 +3,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { cliPath } from './paths.js';
 
-const NOBODY = { uid: 65534, gid: 65534 };
+export const NOBODY = { uid: 65534, gid: 65534 };
 
 export interface UnwritableFolder {
   /** Spawn options the CLI must run with (a uid and gid, or nothing). */
@@ -16,7 +16,7 @@ export interface UnwritableFolder {
 let nobodyRuns: boolean | undefined;
 
 /** Whether user nobody can start the built CLI (not when the checkout sits under a private folder). */
-function nobodyCanRunCli(): boolean {
+export function nobodyCanRunCli(): boolean {
   nobodyRuns ??= spawnSync(process.execPath, [cliPath, '--version'], { ...NOBODY, encoding: 'utf8' }).status === 0;
   return nobodyRuns;
 }

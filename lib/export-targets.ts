@@ -1,0 +1,91 @@
+/**
+ * What an export may write over, decided before any work: every path it will write (the output,
+ * its `<file>.manifest.json`, a `--manifest` file) is refused when it exists, unless `--force`;
+ * and even with `--force` only an earlier export is replaced — never the database being
+ * exported (or its journal), never a folder that holds anything but an export.
+ */
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AcodeError, systemCode } from './errors.js';
+import type { OutputLayout } from './export-layout.js';
+import { BUNDLE_MANIFEST_NAME, EXPORT_MANIFEST_FORMAT } from './export-manifest.js';
+
+export interface ExportTargets {
+  readonly layout: OutputLayout;
+  readonly force: boolean;
+  /** --manifest, resolved; null when not given. */
+  readonly manifestFile: string | null;
+  /** The SQLite database being exported; null for PostgreSQL. */
+  readonly source: string | null;
+}
+
+/** The paths an export writes: the output, then its manifest when that is a file of its own. */
+export function targetPaths(layout: OutputLayout, manifestFile: string | null): string[] {
+  if (layout.kind === 'stdout') return manifestFile ? [manifestFile] : [];
+  return layout.kind === 'file' ? [layout.path!, `${layout.path!}.manifest.json`] : [layout.path!];
+}
+
+export async function checkTargets(targets: ExportTargets): Promise<void> {
+  const { layout, force, manifestFile } = targets;
+  if (manifestFile && layout.kind !== 'stdout') {
+    throw new AcodeError('ACODE-EXP-006', `--manifest is for an export to standard output; this one writes its manifest ${layout.kind === 'file' ? `beside it, as ${path.basename(layout.path!)}.manifest.json` : `into ${layout.path}`}`);
+  }
+  const source = targets.source ? await sourceFiles(targets.source) : new Set<string>();
+  for (const target of targetPaths(layout, manifestFile)) {
+    const info = await lstat(target).catch((err: unknown) => {
+      if (systemCode(err) === 'ENOENT') return null;
+      throw err;
+    });
+    if (!info) {
+      await checkFolder(path.dirname(target));
+      continue;
+    }
+    if (!force) throw new AcodeError('ACODE-EXP-007', `${target} exists`, { context: { file: target } });
+    const real = await realpath(target);
+    if ([...source].some((s) => s === real || s.startsWith(`${real}${path.sep}`))) {
+      throw refuse(target, `${info.isDirectory() ? 'holds' : 'is'} the database being exported`);
+    }
+    const folder = layout.kind === 'folder' && target === layout.path;
+    if (folder && !info.isDirectory()) throw refuse(target, 'is not a folder');
+    if (!folder && !info.isFile()) throw refuse(target, info.isDirectory() ? 'is a folder' : 'is not a regular file');
+    if (folder) await checkExportFolder(target);
+  }
+}
+
+function refuse(target: string, why: string): AcodeError {
+  return new AcodeError('ACODE-EXP-007', `${target} ${why}; --force replaces only an earlier export`, {
+    context: { file: target },
+    hint: 'choose another --output',
+  });
+}
+
+/** The database file and the journal files beside it, resolved (a missing one is left out). */
+async function sourceFiles(database: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    files.add(await realpath(database + suffix).catch(() => path.resolve(database + suffix)));
+  }
+  return files;
+}
+
+/** A folder to be replaced must be an export folder: its manifest.json and the files it lists, nothing else. */
+async function checkExportFolder(folder: string): Promise<void> {
+  let listed: Set<string>;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(folder, BUNDLE_MANIFEST_NAME), 'utf8')) as { format?: unknown; files?: { name?: unknown }[] };
+    if (manifest.format !== EXPORT_MANIFEST_FORMAT || !Array.isArray(manifest.files)) throw new Error('not an export manifest');
+    listed = new Set([BUNDLE_MANIFEST_NAME, ...manifest.files.map((f) => String(f.name))]);
+  } catch {
+    throw refuse(folder, 'is not an export folder (no acode manifest.json in it)');
+  }
+  const others = (await readdir(folder)).filter((name) => !listed.has(name));
+  if (others.length > 0) throw refuse(folder, `holds files that are not part of its export (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})`);
+}
+
+/** The folder a new file goes into must exist (the export does not create folders it was not asked to). */
+async function checkFolder(folder: string): Promise<void> {
+  const info = await stat(folder).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new AcodeError('ACODE-EXP-008', `no folder ${folder} to write into`, { context: { file: folder } });
+  }
+}
