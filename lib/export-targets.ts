@@ -25,11 +25,16 @@ export function targetPaths(layout: OutputLayout, manifestFile: string | null): 
   return layout.kind === 'file' ? [layout.path!, `${layout.path!}.manifest.json`] : [layout.path!];
 }
 
-export async function checkTargets(targets: ExportTargets): Promise<void> {
-  const { layout, force, manifestFile } = targets;
+/** --manifest names where a stream's manifest goes: a file or folder export writes its own (ACODE-EXP-006). */
+export function checkManifestOption(layout: OutputLayout, manifestFile: string | null | undefined): void {
   if (manifestFile && layout.kind !== 'stdout') {
     throw new AcodeError('ACODE-EXP-006', `--manifest is for an export to standard output; this one writes its manifest ${layout.kind === 'file' ? `beside it, as ${path.basename(layout.path!)}.manifest.json` : `into ${layout.path}`}`);
   }
+}
+
+export async function checkTargets(targets: ExportTargets): Promise<void> {
+  const { layout, force, manifestFile } = targets;
+  checkManifestOption(layout, manifestFile);
   const source = targets.source ? await sourceFiles(targets.source) : new Set<string>();
   for (const target of targetPaths(layout, manifestFile)) {
     const info = await lstat(target).catch((err: unknown) => {
@@ -49,7 +54,23 @@ export async function checkTargets(targets: ExportTargets): Promise<void> {
     if (folder && !info.isDirectory()) throw refuse(target, 'is not a folder');
     if (!folder && !info.isFile()) throw refuse(target, info.isDirectory() ? 'is a folder' : 'is not a regular file');
     if (folder) await checkExportFolder(target);
+    else if (target.endsWith('.manifest.json') || target === manifestFile) await checkExportManifest(target, null);
+    else await checkExportManifest(`${target}.manifest.json`, path.basename(target));
   }
+}
+
+/**
+ * A file is an earlier export when its manifest says so: `manifest` parses as an acode export
+ * manifest and, for the export file itself (`name`), lists that file. A backup's manifest, a
+ * config file or any other file is not replaced.
+ */
+async function checkExportManifest(manifest: string, name: string | null): Promise<void> {
+  const target = name === null ? manifest : path.join(path.dirname(manifest), name);
+  const parsed = await readFile(manifest, 'utf8')
+    .then((text) => JSON.parse(text) as { format?: unknown; files?: { name?: unknown }[] })
+    .catch(() => null);
+  const listed = parsed?.format === EXPORT_MANIFEST_FORMAT && Array.isArray(parsed.files) && (name === null || parsed.files.some((f) => f.name === name));
+  if (!listed) throw refuse(target, name === null ? 'is not an export manifest' : `is not an earlier export (no export manifest ${path.basename(manifest)} lists it)`);
 }
 
 function refuse(target: string, why: string): AcodeError {
@@ -70,6 +91,8 @@ async function sourceFiles(database: string): Promise<Set<string>> {
 
 /** A folder to be replaced must be an export folder: its manifest.json and the files it lists, nothing else. */
 async function checkExportFolder(folder: string): Promise<void> {
+  // An empty folder holds nothing to lose (one made for the export).
+  if ((await readdir(folder)).length === 0) return;
   let listed: Set<string>;
   try {
     const manifest = JSON.parse(await readFile(path.join(folder, BUNDLE_MANIFEST_NAME), 'utf8')) as { format?: unknown; files?: { name?: unknown }[] };

@@ -4,7 +4,7 @@ import type { AcodeConfig, ExportFormat } from './config.js';
 import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
-import { checkTargets } from './export-targets.js';
+import { checkManifestOption, checkTargets } from './export-targets.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
@@ -86,6 +86,7 @@ export interface ExportJob {
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   const prepared = await prepare(options);
   prepared.snapshot.close();
+  checkManifestOption(prepared.layout, prepared.options.manifestFile);
   return toPlan(prepared);
 }
 
@@ -297,6 +298,7 @@ async function* allRecords(
   yield { kind: 'header', header };
   for await (const record of snapshot.records({ rowText })) {
     if (record.kind === 'table') reading.table = record.table.name;
+    else if (record.kind === 'table-end') reading.table = null;
     yield record.kind === 'table' ? { ...record, table: schemas.get(record.table.name) ?? record.table } : record;
   }
   yield { kind: 'summary', summary };

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, readdirSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Client, ClientConfig } from 'pg';
@@ -73,7 +74,7 @@ export function parsePgUrl(url: string): PgTarget {
 
 
 type PgModule = typeof import('pg');
-let pgModule: Promise<PgModule> | null = null;
+let pgModule: PgModule | null = null;
 
 /**
  * The `pg` module. When it loads, pg asks whether it runs on Cloudflare Workers: with no
@@ -81,21 +82,22 @@ let pgModule: Promise<PgModule> | null = null;
  * use of the fetch API loads all of undici, ~80 ms. A `navigator` that exists only while pg's
  * modules evaluate answers the question the cheap way; the global is gone again afterwards.
  */
-function loadPg(): Promise<PgModule> {
-  return (pgModule ??= (async () => {
-    const borrowed = !('navigator' in globalThis);
-    if (borrowed) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true });
-    try {
-      return (await import('pg')).default as unknown as PgModule;
-    } finally {
-      if (borrowed) delete (globalThis as { navigator?: unknown }).navigator;
-    }
-  })());
+function loadPg(): PgModule {
+  if (pgModule) return pgModule;
+  const borrowed = !('navigator' in globalThis);
+  if (borrowed) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true });
+  try {
+    // Loaded synchronously (pg is CommonJS): no other code runs while the navigator is lent.
+    pgModule = createRequire(import.meta.url)('pg') as PgModule;
+    return pgModule;
+  } finally {
+    if (borrowed) delete (globalThis as { navigator?: unknown }).navigator;
+  }
 }
 
 /** Opens a client; a failure to connect is ACODE-DB-005 with the server's reason, never the password. */
 export async function connectPg(target: PgTarget): Promise<Client> {
-  const pg = await loadPg();
+  const pg = loadPg();
   const client = new pg.Client(target.clientConfig());
   // A connection lost while idle (server restart, idle timeout) is emitted, not thrown: without a
   // listener it would crash the process; the next query on the client fails with it instead.

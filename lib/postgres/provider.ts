@@ -80,14 +80,18 @@ const HARD_COMPRESSION = 6;
 async function snapshot(live: PgTarget, target: string, options: SnapshotOptions): Promise<SnapshotFacts> {
   const psql = openPsql(live, options.signal);
   let counted: Promise<SnapshotFacts>;
+  let countFailure: unknown = null;
   let id: string;
   try {
     psql.send('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n');
     [id] = (await psql.fields(1)) as [string];
     psql.send(`SELECT facts.* FROM (${FACTS_SQL}) AS facts;\n`);
     counted = psql.fields(3).then(parseFacts);
-    // Awaited once pg_dump is done; a failure meanwhile must not go unobserved.
-    counted.catch(() => undefined);
+    // Awaited once pg_dump is done; a failure meanwhile must not go unobserved, and is the cause
+    // to report if pg_dump fails too (psql gone, the exported snapshot went with it).
+    counted.catch((err: unknown) => {
+      countFailure ??= err;
+    });
   } catch (err) {
     await psql.close().catch(() => undefined);
     throw psqlFailure(err, live);
@@ -104,6 +108,7 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
       throw psqlFailure(err, live);
     });
   } catch (err) {
+    if (countFailure !== null && err instanceof PgToolError) throw psqlFailure(countFailure, live);
     throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err }) : err;
   } finally {
     // The exported snapshot lives as long as this transaction: it ends only once pg_dump has.

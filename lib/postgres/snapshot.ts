@@ -17,9 +17,13 @@ const BATCHES_PER_YIELD = 8;
  */
 export type Decode = (bytes: Buffer, start: number, end: number) => SqlValue;
 
-/** A column as COPY sends it: in its own binary form, or cast to text; and how that becomes a value. */
+/**
+ * A column as COPY sends it: `binary`, its own binary form; `output`, the text of its type's output
+ * function (what COPY's text format prints; a plain `::text` cast differs for inet, char(n) and
+ * xml); and how that becomes a value.
+ */
 export interface ColumnReader {
-  readonly cast: 'binary' | 'text';
+  readonly send: 'binary' | 'output';
   readonly decode: Decode;
 }
 
@@ -33,30 +37,36 @@ function fixed(width: number, type: string, read: Decode): Decode {
 const asText: Decode = (bytes, start, end) => bytes.toString('utf8', start, end);
 
 /**
- * By type OID: integers exact (bigint), float8 as a number, bytea as bytes, booleans 1/0, all in
- * their binary form (no text to parse or unescape); float4 and everything else as its text
- * (`::text`, under the session's pinned settings), numeric exact, float4 as its shortest decimal.
+ * By type OID: integers exact (bigint), float8 as a number, bytea as bytes, booleans 1/0, and the
+ * text types, all in their binary form (no text to parse or unescape); float4 and everything else
+ * as its output text (under the session's pinned settings): numeric exact, float4 as its shortest
+ * decimal.
  */
 export function readerFor(oid: number): ColumnReader {
   switch (oid) {
+    case 25: // text
+    case 1043: // varchar
+    case 1042: // char(n): sent with its padding, as it prints
+    case 19: // name
+      return { send: 'binary', decode: asText };
     case 20: // int8
-      return { cast: 'binary', decode: fixed(8, 'int8', (b, s) => b.readBigInt64BE(s)) };
+      return { send: 'binary', decode: fixed(8, 'int8', (b, s) => b.readBigInt64BE(s)) };
     case 21: // int2
-      return { cast: 'binary', decode: fixed(2, 'int2', (b, s) => BigInt(b.readInt16BE(s))) };
+      return { send: 'binary', decode: fixed(2, 'int2', (b, s) => BigInt(b.readInt16BE(s))) };
     case 23: // int4
-      return { cast: 'binary', decode: fixed(4, 'int4', (b, s) => BigInt(b.readInt32BE(s))) };
+      return { send: 'binary', decode: fixed(4, 'int4', (b, s) => BigInt(b.readInt32BE(s))) };
     case 26: // oid
-      return { cast: 'binary', decode: fixed(4, 'oid', (b, s) => BigInt(b.readUInt32BE(s))) };
+      return { send: 'binary', decode: fixed(4, 'oid', (b, s) => BigInt(b.readUInt32BE(s))) };
     case 701: // float8
-      return { cast: 'binary', decode: fixed(8, 'float8', (b, s) => b.readDoubleBE(s)) };
+      return { send: 'binary', decode: fixed(8, 'float8', (b, s) => b.readDoubleBE(s)) };
     case 16: // bool
-      return { cast: 'binary', decode: fixed(1, 'bool', (b, s) => (b[s] !== 0 ? 1n : 0n)) };
+      return { send: 'binary', decode: fixed(1, 'bool', (b, s) => (b[s] !== 0 ? 1n : 0n)) };
     case 17: // bytea: a copy, so that the chunk it came in can go
-      return { cast: 'binary', decode: (b, s, e) => Buffer.from(b.subarray(s, e)) };
+      return { send: 'binary', decode: (b, s, e) => Buffer.from(b.subarray(s, e)) };
     case 700: // float4: its text is the shortest decimal that reads back as the same float4
-      return { cast: 'text', decode: (b, s, e) => Number(asText(b, s, e)) };
+      return { send: 'output', decode: (b, s, e) => Number(asText(b, s, e)) };
     default:
-      return { cast: 'text', decode: asText };
+      return { send: 'output', decode: asText };
   }
 }
 
@@ -168,7 +178,7 @@ async function* readRecords(
     if (!selection.schemaOnly) {
       const { from, oids } = sources.get(name)!;
       const readers = oids.map(readerFor);
-      const columns = table.schema.columns.map((c, i) => `${quotePgIdent(c.name)}${readers[i]!.cast === 'text' ? '::text' : ''}`).join(', ');
+      const columns = table.schema.columns.map((c, i) => selectItem(quotePgIdent(c.name), readers[i]!)).join(', ');
       const stream = client.query(copyTo(`COPY (SELECT ${columns} FROM ${from}) TO STDOUT (FORMAT binary)`));
       track(stream);
       const parser = new CopyBinaryParser(readers.map((r) => r.decode));
@@ -195,6 +205,11 @@ async function* readRecords(
   }
 }
 
+/** A column in the COPY's SELECT: as it is, or its output text (concat() calls the output function; NULL stays NULL). */
+function selectItem(column: string, reader: ColumnReader): string {
+  return reader.send === 'binary' ? column : `CASE WHEN ${column} IS NULL THEN NULL ELSE concat(${column}) END`;
+}
+
 /** The 11-byte signature that opens COPY's binary format. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
@@ -202,17 +217,21 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * Rows of COPY's binary format into batches of values: a header (signature, flags, extension),
  * then per row a 16-bit field count and per field a 32-bit length (−1 for NULL) and its bytes, then
  * a count of −1. Nothing is escaped, so a text field is one UTF-8 decode. A row cut by a chunk
- * boundary waits for the bytes it still needs; the pieces are joined once they are all there (a
- * value of many MiB is not copied again with every chunk).
+ * boundary keeps the fields it has and resumes at the one that was cut; that field's pieces are
+ * joined once they are all there (a value of many MiB is not copied again with every chunk).
  */
 export class CopyBinaryParser {
   readonly #decoders: readonly Decode[];
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** Bytes the row being read needs at least before parsing is tried again. */
+  /** Bytes the pending input needs at least before parsing is tried again. */
   #need = 0;
   #header = true;
   #ended = false;
+  /** The row being read, and its next field, across chunks. */
+  #row: SqlValue[] | null = null;
+  #field = 0;
+  #rowChars = 0;
   #batch: SqlValue[][] = [];
   #chars = 0;
 
@@ -246,55 +265,63 @@ export class CopyBinaryParser {
     return last;
   }
 
-  /** Parses whole rows from the start of `bytes`; returns how many bytes they took. */
+  /** Parses from the start of `bytes` as far as it goes; returns how many bytes it took. */
   #parse(bytes: Buffer, done: SqlValue[][][]): number {
     let at = 0;
     if (this.#header) {
       const fixedPart = SIGNATURE.length + 8;
       if (bytes.length < fixedPart) return this.#wait(0, fixedPart);
       if (!bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY output is not in the binary format');
-      const headerEnd = fixedPart + bytes.readInt32BE(SIGNATURE.length + 4);
-      if (bytes.length < headerEnd) return this.#wait(0, headerEnd);
-      at = headerEnd;
+      const extension = bytes.readInt32BE(SIGNATURE.length + 4);
+      if (extension < 0) throw new Error(`COPY header has an extension of ${extension} bytes`);
+      if (bytes.length < fixedPart + extension) return this.#wait(0, fixedPart + extension);
+      at = fixedPart + extension;
       this.#header = false;
     }
     const width = this.#decoders.length;
-    while (at + 2 <= bytes.length) {
-      const start = at;
-      const count = bytes.readInt16BE(at);
-      if (count === -1) {
-        this.#ended = true;
-        if (at + 2 !== bytes.length) throw new Error('COPY sent data after its end marker');
-        this.#need = 0;
-        return at + 2;
+    for (;;) {
+      let row = this.#row;
+      if (!row) {
+        if (at + 2 > bytes.length) return this.#wait(at, at + 2);
+        const count = bytes.readInt16BE(at);
+        if (count === -1) {
+          this.#ended = true;
+          if (at + 2 !== bytes.length) throw new Error('COPY sent data after its end marker');
+          this.#need = 0;
+          return at + 2;
+        }
+        if (count !== width) throw new Error(`COPY row has ${count} fields, expected ${width}`);
+        at += 2;
+        row = this.#row = new Array(width);
+        this.#field = 0;
+        this.#rowChars = 0;
       }
-      if (count !== width) throw new Error(`COPY row has ${count} fields, expected ${width}`);
-      at += 2;
-      const row: SqlValue[] = new Array(width);
-      for (let i = 0; i < width; i++) {
-        if (at + 4 > bytes.length) return this.#wait(start, at + 4);
+      for (; this.#field < width; this.#field++) {
+        if (at + 4 > bytes.length) return this.#wait(at, at + 4);
         const length = bytes.readInt32BE(at);
-        at += 4;
         if (length === -1) {
-          row[i] = null;
+          row[this.#field] = null;
+          at += 4;
           continue;
         }
-        if (at + length > bytes.length) return this.#wait(start, at + length);
-        row[i] = this.#decoders[i]!(bytes, at, at + length);
-        this.#chars += length;
-        at += length;
+        if (length < 0) throw new Error(`COPY sent a field of ${length} bytes`);
+        if (at + 4 + length > bytes.length) return this.#wait(at, at + 4 + length);
+        row[this.#field] = this.#decoders[this.#field]!(bytes, at + 4, at + 4 + length);
+        this.#rowChars += length;
+        at += 4 + length;
       }
+      this.#row = null;
       this.#batch.push(row);
+      this.#chars += this.#rowChars;
       if (this.#batch.length === BATCH_ROWS || this.#chars >= BATCH_CHARS) {
         done.push(this.#batch);
         this.#batch = [];
         this.#chars = 0;
       }
     }
-    return this.#wait(at, at + 2);
   }
 
-  /** The row starting at `start` needs bytes up to `end`: keep it, and wait until they are there. */
+  /** What is left starts at `start` and needs bytes up to `end` before it can go on: keep it. */
   #wait(start: number, end: number): number {
     this.#need = end - start;
     return start;

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
@@ -258,6 +258,25 @@ describe('e2e: export failures leave nothing half-written', function () {
       expect(again.code, again.stderr).to.equal(1);
       expect(lastLine(again)).to.equal(refused(exported, 'holds files that are not part of its export (notes.txt)'));
       expect(await listDir(exported)).to.deep.equal(['credentials.csv', 'manifest.json', 'notes.txt', 'settings.csv']);
+    });
+
+    it('not a file that is no earlier export (a backup and its manifest, a config file), nor a --manifest file that is no export manifest', async () => {
+      const backup = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--output', 'first.json']);
+      expect(backup.code, backup.stderr).to.equal(0);
+      await rm(path.join(ws.dir, 'first.json.manifest.json'));
+      await writeFile(path.join(ws.dir, 'notes.yml'), 'mine: true\n');
+      before = await treeOf(ws.dir);
+      const orphan = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--force', '--output', 'first.json']);
+      expect(orphan.code, orphan.stderr).to.equal(1);
+      expect(lastLine(orphan)).to.equal(refused(path.join(ws.dir, 'first.json'), 'is not an earlier export (no export manifest first.json.manifest.json lists it)'));
+      const config = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--force', '--output', 'notes.yml']);
+      expect(config.code, config.stderr).to.equal(1);
+      expect(lastLine(config)).to.equal(refused(path.join(ws.dir, 'notes.yml'), 'is not an earlier export (no export manifest notes.yml.manifest.json lists it)'));
+      const named = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--force', '--output', '-', '--manifest', 'notes.yml']);
+      expect(named.code, named.stderr).to.equal(1);
+      expect(named.stdout).to.equal('');
+      expect(lastLine(named)).to.equal(refused(path.join(ws.dir, 'notes.yml'), 'is not an export manifest'));
+      await expectNothingWritten();
     });
 
     it('a manifest beside the output or named by --manifest is not replaced without --force; --manifest needs stdout and an existing folder', async () => {

@@ -73,10 +73,11 @@ describe('COPY binary parser (PostgreSQL exports)', () => {
     }
   });
 
-  it('reads only int8, int2, int4, oid, float8, bool and bytea in binary; float4 and every other type as text', () => {
-    const binary = [20, 21, 23, 26, 701, 16, 17].map((oid) => readerFor(oid).cast);
-    expect(binary).to.deep.equal(Array(7).fill('binary'));
-    expect([700, 25, 1043, 1700, 1184, 3802, 1114, 2950].map((oid) => readerFor(oid).cast)).to.deep.equal(Array(8).fill('text'));
+  it('reads integers, float8, bool, bytea and the text types in binary; float4 and every other type as its output text', () => {
+    const binary = [20, 21, 23, 26, 701, 16, 17, 25, 1043, 1042, 19].map((oid) => readerFor(oid).send);
+    expect(binary).to.deep.equal(Array(11).fill('binary'));
+    // numeric, timestamptz, jsonb, timestamp, uuid, inet, xml: as their output function prints them.
+    expect([700, 1700, 1184, 3802, 1114, 2950, 869, 142].map((oid) => readerFor(oid).send)).to.deep.equal(Array(8).fill('output'));
     const oid = readerFor(26).decode(Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4);
     expect(oid).to.equal(4294967295n);
   });
@@ -88,6 +89,23 @@ describe('COPY binary parser (PostgreSQL exports)', () => {
     expect(rows.map((r) => r[0])).to.deep.equal([1n, 2n]);
     expect(rows[0]![1]).to.equal(big.toString());
     expect(rows[1]![1]).to.equal('after');
+  });
+
+  it('resumes a wide row cut by chunk boundaries at the field that was cut: each field decoded once', () => {
+    const fields = Array.from({ length: 300 }, (_, i) => text(`field ${i} `.repeat(50)));
+    const all = copyStream([fields, fields]);
+    let calls = 0;
+    const counting = (b: Buffer, s: number, e: number): string => {
+      calls++;
+      return b.toString('utf8', s, e);
+    };
+    const parser = new CopyBinaryParser(Array(300).fill(counting));
+    const rows: unknown[][] = [];
+    for (let i = 0; i < all.length; i += 1000) for (const batch of parser.push(all.subarray(i, i + 1000))) rows.push(...batch);
+    rows.push(...parser.end());
+    expect(rows).to.have.length(2);
+    expect(rows[1]![299]).to.equal('field 299 '.repeat(50));
+    expect(calls).to.equal(600);
   });
 
   it('batches at 512 rows', () => {
@@ -108,5 +126,8 @@ describe('COPY binary parser (PostgreSQL exports)', () => {
     expect(() => new CopyBinaryParser(decoders([20])).push(all)).to.throw('COPY row has 2 fields, expected 1');
     expect(() => new CopyBinaryParser(decoders([23, 25])).push(all)).to.throw('COPY sent 8 bytes for a int4 field, expected 4');
     expect(() => new CopyBinaryParser(decoders([25])).push(Buffer.from('1\tone\n'.repeat(4)))).to.throw('COPY output is not in the binary format');
+    const negative = copyStream([[text('x')]]);
+    negative.writeInt32BE(-6, 19 + 2);
+    expect(() => new CopyBinaryParser(decoders([25])).push(negative)).to.throw('COPY sent a field of -6 bytes');
   });
 });
