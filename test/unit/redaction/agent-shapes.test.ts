@@ -253,29 +253,30 @@ describe('leak detector: the same shapes, by its own means', () => {
   });
 });
 
+// No clock here (speed is the bench's job): a matcher that backtracked catastrophically on these
+// inputs would not finish, and mocha's timeout would fail the test.
 describe('the new matchers stay bounded', () => {
   const MIB = 1024 * 1024;
-  it('1 MiB of each new anchor, repeated, redacts in well under a second or two', () => {
+  it('1 MiB of each new anchor, repeated, is redacted, growing it by at most 1 MiB', () => {
     const units = [' -u', ' -p', '--user', 'curl -u a:', 'curl -u ', 'mysql -p', 'sshpass -p ', 'password ', 'login x password ', 'password: |\n', '  password: >\n   x\n', "'api_key' => ", ':api_key => ', 'mailto:a@b.co ', '/Users/a b', '/Users/a b/', '://aaaaaaaaaaaaaaaaaaaaaaaa1@', 'DB_PASS=', 'pwd ', '"auth":{'];
     for (const unit of units) {
       const value = unit.repeat(Math.ceil(MIB / unit.length));
-      const t = process.hrtime.bigint();
       const { out } = redactText(value);
-      const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      expect(out.length, unit).to.be.at.most(value.length + MIB);
-      expect(ms, unit).to.be.below(5000);
+      expect(out.length, unit).to.be.above(0).and.at.most(value.length + MIB);
     }
   });
 
-  it('1 MiB of each new detector anchor, repeated, scans in well under a second or two', () => {
+  it('1 MiB of each new detector anchor, repeated, is scanned to the end: every hit lies inside the text, in order', () => {
     const units = ['curl ', 'curl -u a:', 'mysql -p', 'curlcurl', 'password ', 'login password ', '_pass=', 'auth:', "'api_key' => ", 'password: |\\n  ', 'https://aaaaaaaaaaaaaaaaaaaaaaaa1@'];
     for (const unit of units) {
       const text = unit.repeat(Math.ceil(MIB / unit.length));
-      const t = process.hrtime.bigint();
       const hits = detector.scan(text);
-      const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      expect(hits.length, unit).to.be.at.least(0);
-      expect(ms, unit).to.be.below(5000);
+      for (let i = 0; i < hits.length; i++) {
+        const hit = hits[i]!;
+        expect(hit.start, unit).to.be.at.least(i === 0 ? 0 : hits[i - 1]!.start);
+        expect(hit.end, unit).to.be.above(hit.start).and.at.most(text.length);
+        expect(hit.fingerprint, unit).to.match(/^[0-9a-f]{16}$/);
+      }
     }
   });
 });
