@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../lib/config.js';
 import { seedWorkspace } from '../lib/demo-data.js';
 import { migrate } from '../lib/migrate.js';
-import { openSqlite, quoteIdent } from '../lib/sqlite/open.js';
+import { openSqlite, quoteIdent, type SqliteDb } from '../lib/sqlite/open.js';
 import { sizeLabel } from './args.js';
 import { sha256File } from './files.js';
 
@@ -22,6 +22,8 @@ export interface Dataset {
   readonly bytes: number;
   readonly sha256: string;
   readonly rows: Readonly<Record<string, number>>;
+  /** Bytes of each table's own pages (dbstat), for the MB/s of one-table operations. */
+  readonly tableBytes: Readonly<Record<string, number>>;
   readonly totalRows: number;
   /** Tables in schema order, without sqlite_* ones. */
   readonly tables: readonly string[];
@@ -37,6 +39,8 @@ interface Sidecar {
   readonly bytes: number;
   readonly sha256: string;
   readonly rows: Record<string, number>;
+  /** Absent in sidecars written before it existed: computed then. */
+  readonly tableBytes?: Record<string, number>;
   readonly tables: string[];
 }
 
@@ -60,7 +64,8 @@ const seconds = (since: bigint): number => Number(process.hrtime.bigint() - sinc
 async function build(file: string, targetContentBytes: number): Promise<void> {
   await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(file + suffix, { force: true })));
   const config = parseConfig('', { workspace: path.dirname(file), file: null, databasePath: file, env: {} });
-  await migrate({ config, backup: false });
+  // A fixed clock: the same generator makes the same bytes, applied_at included.
+  await migrate({ config, backup: false, now: () => new Date('2026-01-01T00:00:00Z') });
   const db = openSqlite(file);
   try {
     db.pragma('journal_mode = OFF');
@@ -82,16 +87,23 @@ async function calibrate(dir: string): Promise<number> {
   return size / CALIBRATION_BYTES;
 }
 
-function describe(file: string): Pick<Sidecar, 'rows' | 'tables'> {
+function describe(file: string): Required<Pick<Sidecar, 'rows' | 'tables' | 'tableBytes'>> {
   const db = openSqlite(file, { readonly: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid").pluck().all() as string[];
     const rows: Record<string, number> = {};
     for (const t of tables) rows[t] = Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(t)}`).pluck().get());
-    return { rows, tables };
+    return { rows, tables, tableBytes: tableBytes(db, tables) };
   } finally {
     db.close();
   }
+}
+
+/** Each table's pages (its b-tree with overflow pages; indexes not counted), from SQLite's dbstat. */
+function tableBytes(db: SqliteDb, tables: readonly string[]): Record<string, number> {
+  const bytes: Record<string, number> = {};
+  for (const t of tables) bytes[t] = Number(db.prepare("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = FALSE").pluck().get(t));
+  return bytes;
 }
 
 async function readSidecar(file: string): Promise<Sidecar | null> {
@@ -104,9 +116,9 @@ async function readSidecar(file: string): Promise<Sidecar | null> {
 
 /**
  * The database for a size: the cached one when its generator and checksum still match (the
- * check also reads it into the page cache), else a new one. With `keep` a new one is written to
- * the cache (under a temporary name, renamed when complete, sidecar last); without, to a temporary
- * folder removed by `cleanup()`.
+ * check also reads it into the page cache), else a new one. With `keep` (the default) a new one is
+ * written to the cache (under a temporary name, renamed when complete, sidecar last); with
+ * --no-cache, to a temporary folder removed by `cleanup()`.
  */
 export async function ensureDataset(requestedBytes: number, keep: boolean, log: (line: string) => void): Promise<Dataset> {
   const label = sizeLabel(requestedBytes);
@@ -123,7 +135,8 @@ export async function ensureDataset(requestedBytes: number, keep: boolean, log: 
       const sum = await sha256File(cached);
       if (sum === sidecar.sha256) {
         const total = Object.values(sidecar.rows).reduce((a, b) => a + b, 0);
-        return { file: cached, label, requestedBytes, bytes: size, sha256: sum, rows: sidecar.rows, totalRows: total, tables: sidecar.tables, source: { kind: 'cached', checkSeconds: seconds(started) }, cleanup: noop };
+        const perTable = sidecar.tableBytes ?? describe(cached).tableBytes;
+        return { file: cached, label, requestedBytes, bytes: size, sha256: sum, rows: sidecar.rows, tableBytes: perTable, totalRows: total, tables: sidecar.tables, source: { kind: 'cached', checkSeconds: seconds(started) }, cleanup: noop };
       }
       log(`cache ${cached}: checksum differs from its sidecar; rebuilding`);
     }
@@ -136,7 +149,7 @@ export async function ensureDataset(requestedBytes: number, keep: boolean, log: 
   const final = keep ? cached : path.join(dir, `${label}.db`);
   const building = path.join(dir, `${label}.db.building`);
   if (keep) await rm(sidecarFile, { force: true });
-  log(`generating a ${label} workspace database (${keep ? 'cached in ' + CACHE_DIR : 'temporary; --keep caches it'})...`);
+  log(`generating a ${label} workspace database (${keep ? 'cached in ' + CACHE_DIR : 'temporary (--no-cache)'})...`);
   const calStarted = process.hrtime.bigint();
   const ratio = await calibrate(dir);
   const calibrationSeconds = seconds(calStarted);
@@ -147,14 +160,14 @@ export async function ensureDataset(requestedBytes: number, keep: boolean, log: 
   await rename(building, final);
   const bytes = (await stat(final)).size;
   const sha256 = await sha256File(final);
-  const { rows, tables } = describe(final);
+  const { rows, tables, tableBytes: perTable } = describe(final);
   if (keep) {
-    const out: Sidecar = { recipe: RECIPE, generator, requestedBytes, bytes, sha256, rows, tables };
+    const out: Sidecar = { recipe: RECIPE, generator, requestedBytes, bytes, sha256, rows, tableBytes: perTable, tables };
     await writeFile(sidecarFile, `${JSON.stringify(out, null, 2)}\n`);
   }
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   return {
-    file: final, label, requestedBytes, bytes, sha256, rows, totalRows: total, tables,
+    file: final, label, requestedBytes, bytes, sha256, rows, tableBytes: perTable, totalRows: total, tables,
     source: { kind: 'generated', seconds: genSeconds, calibrationSeconds, targetContentBytes, kept: keep },
     cleanup: keep ? noop : () => rm(dir, { recursive: true, force: true }),
   };

@@ -13,7 +13,7 @@ import { makeSharedBackup, race } from './race.js';
 import { machineInfo, notApplicable, scalingRows, summarise, toMarkdown, type BenchReport, type OperationResult, type SizeResult } from './report.js';
 
 const KNOWN: readonly string[] = [...OPERATION_NAMES, ...PG_OPERATION_NAMES];
-const SCALING_DEFAULT = ['backup', 'export-json', 'export-ndjson', 'export-csv', 'export-json-redacted'];
+const SCALING_DEFAULT = ['backup', 'export-json', 'export-ndjson', 'export-csv', 'export-sqlite', 'export-json-redacted', 'export-csv-gzip-stdout'];
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** The CLI compiled next to this file: `<out>/cli/index.js` for `<out>/bench/index.js`. */

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-/** One command to time. A `sh -c` script runs as a process tree; anything else as one process. */
+/** One command to time: a process and whatever it starts (a shell's pipeline, acode's pg_dump). */
 export interface CommandSpec {
   readonly file: string;
   readonly args: readonly string[];
@@ -82,14 +82,14 @@ function treeRss(root: number): number {
 
 /**
  * Runs a command under GNU time (`%M`, the exact peak RSS of the largest process; `%U %S`, CPU
- * time including every waited-for descendant) and, for a
- * process tree, also samples the summed RSS of the tree: pipeline stages run at the same time,
- * so their memory adds up. Wall time is measured around the spawn with hrtime.
+ * time including every waited-for descendant) and samples the summed RSS of its process tree:
+ * pipeline stages, and acode with the pg_dump it starts, run at the same time, so their memory
+ * adds up. Wall time is measured around the spawn with hrtime.
  */
 export async function measure(spec: CommandSpec, scratch: string): Promise<Sample> {
   const timeFile = path.join(scratch, `.time-${process.pid}-${Date.now()}.txt`);
   const out = spec.stdoutTo ? openSync(spec.stdoutTo, 'w') : 'ignore';
-  const tree = isShell(spec);
+  // Every command is measured as a tree: acode starts pg_dump and psql, a shell a pipeline.
   let stderr = '';
   let sampledPeak = 0;
   const started = process.hrtime.bigint();
@@ -98,7 +98,7 @@ export async function measure(spec: CommandSpec, scratch: string): Promise<Sampl
     env: spec.env ? { ...process.env, ...spec.env } : undefined,
     stdio: ['ignore', out, 'pipe'],
   });
-  const timer = tree && child.pid ? setInterval(() => (sampledPeak = Math.max(sampledPeak, treeRss(child.pid!))), SAMPLE_MS) : null;
+  const timer = child.pid ? setInterval(() => (sampledPeak = Math.max(sampledPeak, treeRss(child.pid!))), SAMPLE_MS) : null;
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
   const exitCode = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
@@ -117,7 +117,7 @@ export async function measure(spec: CommandSpec, scratch: string): Promise<Sampl
     seconds,
     cpuSeconds: Number(figures?.[2] ?? NaN) + Number(figures?.[3] ?? NaN),
     peakBytes: Math.max(maxKiB * 1024, sampledPeak),
-    method: tree ? 'proc-tree-sum' : 'time-%M',
+    method: 'proc-tree-sum',
     exitCode,
     errorLine: exitCode === 0 ? null : (lines[lines.length - 1] ?? `exit code ${exitCode}`),
   };

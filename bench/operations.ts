@@ -34,6 +34,8 @@ export interface Operation {
   readonly ratioTarget: number | null;
   /** Rows the operation handles, for rows/s; null when not meaningful. */
   readonly rows: number | null;
+  /** Bytes it reads, for MB/s: the database file unless given (a one-table operation: that table's pages). */
+  readonly bytes?: number;
   /** Files read by both sides, read once before each run so the page cache is warm for both. */
   readonly inputs: (ctx: OpContext) => string[];
   readonly needsBackup?: boolean;
@@ -42,7 +44,7 @@ export interface Operation {
 export const OPERATION_NAMES = [
   'backup', 'verify', 'restore',
   'export-json', 'export-ndjson', 'export-csv', 'export-sqlite',
-  'export-json-redacted', 'export-csv-gzip-stdout',
+  'export-json-redacted', 'export-ndjson-redacted', 'export-csv-redacted', 'export-sqlite-redacted', 'export-csv-gzip-stdout',
 ] as const;
 export const PG_OPERATION_NAMES = ['pg-backup', 'pg-export-csv'] as const;
 
@@ -80,6 +82,13 @@ export function createOperations(ctx: OpContext): Operation[] {
     ours: {
       does: `acode export ${format}, no redaction`,
       command: (run) => acode(run, ['db', 'export', '--format', format, '--no-redact', '--output', path.join(run, output)]),
+    },
+  });
+  const redactedOp = (name: string, format: string, output: string, ratioTarget: number | null, peer: Side): Operation => ({
+    name, ratioTarget, rows: allRows, inputs: onlyDb, peer,
+    ours: {
+      does: `acode export ${format} with the default redaction (rules, column rules, leak scan)`,
+      command: (run) => acode(run, ['db', 'export', '--format', format, '--output', path.join(run, output)]),
     },
   });
   const sqliteJson: Side = {
@@ -132,9 +141,21 @@ export function createOperations(ctx: OpContext): Operation[] {
         command: (run) => sh(run, `sqlite3 -json ${sq(db)} ${selects.map(sq).join(' ')} | sed ${sedArgs().map(sq).join(' ')} > export.json`),
       },
     },
+    redactedOp('export-ndjson-redacted', 'ndjson', 'export.ndjson', null, {
+      does: 'sqlite3 -json | sed -E with 13 token patterns (sqlite3 has no NDJSON mode; the same pipeline as for JSON)',
+      command: (run) => sh(run, `sqlite3 -json ${sq(db)} ${selects.map(sq).join(' ')} | sed ${sedArgs().map(sq).join(' ')} > export.ndjson`),
+    }),
+    redactedOp('export-csv-redacted', 'csv', 'export', 1.25, {
+      does: 'sqlite3 -csv -header | sed -E with 13 token patterns, one file per table',
+      command: (run) => sh(run, data.tables.map((t, i) => `sqlite3 -csv -header ${sq(db)} ${sq(selects[i]!)} | sed ${sedArgs().map(sq).join(' ')} > ${sq(`${t}.csv`)}`).join(' && ')),
+    }),
+    redactedOp('export-sqlite-redacted', 'sqlite', 'export.db', null, {
+      does: 'sqlite3 VACUUM INTO (a copy, not redacted: there is no sed for a database file)',
+      command: (run) => sqlite(run, [db, `VACUUM INTO '${path.join(run, 'export.db').replaceAll("'", "''")}'`]),
+    }),
     ...(ctx.pg ? [pgBackup(ctx, ctx.pg), pgExportCsv(ctx, ctx.pg)] : []),
     {
-      name: 'export-csv-gzip-stdout', ratioTarget: null, rows: data.rows['conv_messages'] ?? null, inputs: onlyDb,
+      name: 'export-csv-gzip-stdout', ratioTarget: null, rows: data.rows['conv_messages'] ?? null, bytes: data.tableBytes['conv_messages'], inputs: onlyDb,
       ours: {
         does: 'acode export csv of conv_messages to stdout, no redaction, | gzip',
         command: (run) => sh(run, `${acodeLine(['db', 'export', '--format', 'csv', '--tables', 'conv_messages', '--no-redact'])} | gzip > out.csv.gz`),
@@ -161,7 +182,7 @@ const acodeOnPg = (ctx: OpContext, pg: PgDataset, run: string, args: readonly st
 function pgExportCsv(ctx: OpContext, pg: PgDataset): Operation {
   const table = 'conv_messages';
   return {
-    name: 'pg-export-csv', ratioTarget: 2, rows: ctx.data.rows[table] ?? null, inputs: () => [],
+    name: 'pg-export-csv', ratioTarget: 2, rows: ctx.data.rows[table] ?? null, bytes: ctx.data.tableBytes[table], inputs: () => [],
     ours: {
       does: `acode export csv of ${table} with the default redaction and leak scan, into a file`,
       prepare: postgresWorkspace,

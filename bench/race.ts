@@ -59,7 +59,7 @@ export async function race(op: Operation, ctx: OpContext, runs: number, work: st
     op.name,
     summarise(op.ours.does, show(op.ours), samples.ours, errors.ours),
     summarise(op.peer.does, show(op.peer), samples.peer, errors.peer),
-    ctx.data.bytes, op.rows, op.ratioTarget,
+    op.bytes ?? ctx.data.bytes, op.rows, op.ratioTarget,
   );
   return { ...result, load: [loadStart, os.loadavg()[0]!] };
 }

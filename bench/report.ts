@@ -160,7 +160,7 @@ function sizeTable(size: SizeResult): string[] {
 function sideNotes(size: SizeResult): string[] {
   const lines = [
     '',
-    'Seconds are medians of the timed runs (wall clock; CPU = user + system of the whole process tree); ratio = ours / peer on the wall medians; MB/s and rows/s are ours, over the database file size and the rows handled; peak memory is the highest over the runs; load is the 1-minute load average at the start and end of the race.',
+    'Seconds are medians of the timed runs (wall clock; CPU = user + system of the whole process tree); ratio = ours / peer on the wall medians; MB/s and rows/s are ours, over the bytes read (the database file; a one-table operation: the pages of that table, from dbstat) and the rows handled; peak memory is the highest over the runs; load is the 1-minute load average at the start and end of the race.',
     '',
     'What each side does (pipelines run under `bash -o pipefail -c` so a failing first stage is not hidden by gzip or sed):',
     '',

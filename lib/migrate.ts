@@ -86,7 +86,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         try {
           db.transaction(() => {
             db.exec(migration.sql);
-            record.run(migration.version, migration.name, new Date().toISOString());
+            record.run(migration.version, migration.name, (options.now?.() ?? new Date()).toISOString());
           })();
         } catch (err) {
           const restoreFrom = backup ? `; to return to the state before this run: acode db restore ${backup.name}` : '';
