@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
@@ -205,7 +206,25 @@ describe('e2e: export failures leave nothing half-written', function () {
 
   it('a WAL database it may read but not write (it needs its -shm file): ACODE-DB-007 saying so, exit 1', async function () {
     const root = process.getuid?.() === 0;
-    if (root && !nobodyCanRunCli()) return this.skip();
+    if (root && !nobodyCanRunCli()) {
+      // Root, and nobody cannot reach the CLI (a private checkout): a copy on a read-only mount.
+      const mount = path.join(ws.dir, 'ro-db');
+      await mkdir(mount);
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mount]).status !== 0) return this.skip();
+      try {
+        const copy = path.join(mount, 'acode.db');
+        await copyFile(ws.db, copy);
+        expect(spawnSync('mount', ['-o', 'remount,ro', mount]).status).to.equal(0);
+        const r = await runCli(['db', 'export', '--tables', 'settings', '--no-redact', '--output', '-', '--database', copy], { workspace: ws.dir, env: AT });
+        expect(r.code, r.stderr).to.equal(1);
+        expect(r.stdout).to.equal('');
+        expect(lastLine(r)).to.match(new RegExp(`^✗ ACODE-DB-007 Database not accessible: cannot open database ${copy}: .+ — acode needs read and write access to the database file and its folder \\(a WAL database writes its -shm file even to be read\\)$`));
+      } finally {
+        spawnSync('umount', [mount]);
+        await rm(mount, { recursive: true, force: true });
+      }
+      return;
+    }
     const folder = path.dirname(ws.db);
     // As root the CLI runs as nobody, who may enter and read but not write; otherwise the modes say it.
     await chmod(ws.dir, 0o755);
