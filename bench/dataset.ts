@@ -11,7 +11,8 @@ import { sizeLabel } from './args.js';
 import { sha256File } from './files.js';
 
 /** Bumped when the way this file builds a database changes; the generator's own code is hashed too. */
-const RECIPE = 'bench-dataset-1 seed=42 messages=200-4000 calibrate=8MB';
+// -2: migrations applied at a fixed time (the same generator now makes the same bytes).
+const RECIPE = 'bench-dataset-2 seed=42 messages=200-4000 calibrate=8MB applied_at=2026-01-01';
 const CALIBRATION_BYTES = 8e6;
 
 export interface Dataset {
@@ -135,7 +136,12 @@ export async function ensureDataset(requestedBytes: number, keep: boolean, log: 
       const sum = await sha256File(cached);
       if (sum === sidecar.sha256) {
         const total = Object.values(sidecar.rows).reduce((a, b) => a + b, 0);
-        const perTable = sidecar.tableBytes ?? describe(cached).tableBytes;
+        let perTable = sidecar.tableBytes;
+        if (!perTable) {
+          // A sidecar from before tableBytes existed: measured once and written back.
+          perTable = describe(cached).tableBytes;
+          await writeFile(sidecarFile, `${JSON.stringify({ ...sidecar, tableBytes: perTable }, null, 2)}\n`);
+        }
         return { file: cached, label, requestedBytes, bytes: size, sha256: sum, rows: sidecar.rows, tableBytes: perTable, totalRows: total, tables: sidecar.tables, source: { kind: 'cached', checkSeconds: seconds(started) }, cleanup: noop };
       }
       log(`cache ${cached}: checksum differs from its sidecar; rebuilding`);

@@ -13,6 +13,8 @@ export interface PgDataset {
   readonly shownUrl: string;
   readonly pgDump: string;
   readonly psql: string;
+  /** Each table's size on the server (pg_table_size: heap and TOAST), for MB/s. */
+  readonly tableBytes: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,11 @@ export async function loadIntoPostgres(data: Dataset, log: (line: string) => voi
     }
     await client.query('VACUUM ANALYZE');
     const size = await client.query<{ n: string }>('SELECT pg_database_size(current_database())::text AS n');
+    const tableBytes: Record<string, number> = {};
+    for (const table of data.tables) {
+      const r = await client.query<{ n: string }>('SELECT pg_table_size(quote_ident($1)::regclass)::text AS n', [table]);
+      tableBytes[table] = Number(r.rows[0]!.n);
+    }
     const shown = new URL(url);
     shown.password = '';
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -77,6 +84,7 @@ export async function loadIntoPostgres(data: Dataset, log: (line: string) => voi
       shownUrl: shown.href,
       pgDump: pgToolPath('pg_dump'),
       psql: pgToolPath('psql'),
+      tableBytes,
       stop: async () => {
         await server.dropDatabase(name).catch(() => undefined);
         await stopSharedPostgres();

@@ -54,23 +54,30 @@ export async function checkTargets(targets: ExportTargets): Promise<void> {
     if (folder && !info.isDirectory()) throw refuse(target, 'is not a folder');
     if (!folder && !info.isFile()) throw refuse(target, info.isDirectory() ? 'is a folder' : 'is not a regular file');
     if (folder) await checkExportFolder(target);
-    else if (target.endsWith('.manifest.json') || target === manifestFile) await checkExportManifest(target, null);
-    else await checkExportManifest(`${target}.manifest.json`, path.basename(target));
+    else if (target === manifestFile) await checkManifestOf(target, '-', null);
+    else if (layout.kind === 'file' && target !== layout.path) await checkManifestOf(target, path.basename(layout.path!), null);
+    else await checkManifestOf(`${target}.manifest.json`, path.basename(target), info.size);
   }
 }
 
 /**
- * A file is an earlier export when its manifest says so: `manifest` parses as an acode export
- * manifest and, for the export file itself (`name`), lists that file. A backup's manifest, a
- * config file or any other file is not replaced.
+ * A file is an earlier export when its manifest says so. `manifest` must parse as an acode export
+ * manifest listing `name` (the export file it sits beside, or '-' for a stream's manifest given
+ * with --manifest); for the export file itself, with the size it was written with (a file edited
+ * since is no longer the export). A backup's manifest, a config file or any other file is refused.
  */
-async function checkExportManifest(manifest: string, name: string | null): Promise<void> {
-  const target = name === null ? manifest : path.join(path.dirname(manifest), name);
+async function checkManifestOf(manifest: string, name: string, size: number | null): Promise<void> {
   const parsed = await readFile(manifest, 'utf8')
-    .then((text) => JSON.parse(text) as { format?: unknown; files?: { name?: unknown }[] })
+    .then((text) => JSON.parse(text) as { format?: unknown; files?: { name?: unknown; bytes?: unknown }[] })
     .catch(() => null);
-  const listed = parsed?.format === EXPORT_MANIFEST_FORMAT && Array.isArray(parsed.files) && (name === null || parsed.files.some((f) => f.name === name));
-  if (!listed) throw refuse(target, name === null ? 'is not an export manifest' : `is not an earlier export (no export manifest ${path.basename(manifest)} lists it)`);
+  const entry = parsed?.format === EXPORT_MANIFEST_FORMAT && Array.isArray(parsed.files) ? parsed.files.find((f) => f.name === name) : undefined;
+  if (size === null) {
+    if (!entry) throw refuse(manifest, name === '-' ? 'is not the manifest of an export to standard output' : `is not the export manifest of ${name}`);
+    return;
+  }
+  const target = path.join(path.dirname(manifest), name);
+  if (!entry) throw refuse(target, `is not an earlier export (no export manifest ${path.basename(manifest)} lists it)`);
+  if (entry.bytes !== size) throw refuse(target, `is not the earlier export ${path.basename(manifest)} lists (${size} bytes, not ${String(entry.bytes)})`);
 }
 
 function refuse(target: string, why: string): AcodeError {

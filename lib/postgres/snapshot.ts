@@ -79,10 +79,11 @@ interface PgTableInfo {
 }
 
 const COLUMNS_SQL = `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
-       a.atttypid::int AS oid, a.attnotnull AS not_null,
+       (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END)::int AS oid, a.attnotnull AS not_null,
        coalesce((SELECT k.n::int FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0) AS pk
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_type ty ON ty.oid = a.atttypid
   LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
  ORDER BY n.nspname, c.relname, a.attnum`;
@@ -207,7 +208,8 @@ async function* readRecords(
 
 /** A column in the COPY's SELECT: as it is, or its output text (concat() calls the output function; NULL stays NULL). */
 function selectItem(column: string, reader: ColumnReader): string {
-  return reader.send === 'binary' ? column : `CASE WHEN ${column} IS NULL THEN NULL ELSE concat(${column}) END`;
+  // num_nulls, not IS NULL: a composite whose fields are all NULL IS NULL, yet prints as (,).
+  return reader.send === 'binary' ? column : `CASE WHEN num_nulls(${column}) = 0 THEN concat(${column}) END`;
 }
 
 /** The 11-byte signature that opens COPY's binary format. */

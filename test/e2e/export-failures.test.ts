@@ -294,8 +294,33 @@ describe('e2e: export failures leave nothing half-written', function () {
       const named = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--force', '--output', '-', '--manifest', 'notes.yml']);
       expect(named.code, named.stderr).to.equal(1);
       expect(named.stdout).to.equal('');
-      expect(lastLine(named)).to.equal(refused(path.join(ws.dir, 'notes.yml'), 'is not an export manifest'));
+      expect(lastLine(named)).to.equal(refused(path.join(ws.dir, 'notes.yml'), 'is not the manifest of an export to standard output'));
       await expectNothingWritten();
+    });
+
+    it('not an export edited since, nor another export\'s manifest given as --manifest; a stream\'s own manifest and an empty folder are replaced', async () => {
+      expect((await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--output', 'o.json'])).code).to.equal(0);
+      await writeFile(path.join(ws.dir, 'o.json'), 'my notes\n', { flag: 'a' });
+      const size = (await readFile(path.join(ws.dir, 'o.json'))).length;
+      const edited = await cli(['--format', 'json', '--tables', 'settings', '--no-redact', '--force', '--output', 'o.json']);
+      expect(edited.code, edited.stderr).to.equal(1);
+      const listed = (JSON.parse(await readFile(path.join(ws.dir, 'o.json.manifest.json'), 'utf8')) as ExportManifest).files[0]!.bytes;
+      expect(lastLine(edited)).to.equal(refused(path.join(ws.dir, 'o.json'), `is not the earlier export o.json.manifest.json lists (${size} bytes, not ${listed})`));
+      expect((await readFile(path.join(ws.dir, 'o.json'), 'utf8')).endsWith('my notes\n')).to.equal(true);
+
+      const sidecar = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--force', '--output', '-', '--manifest', 'o.json.manifest.json']);
+      expect(sidecar.code, sidecar.stderr).to.equal(1);
+      expect(sidecar.stdout).to.equal('');
+      expect(lastLine(sidecar)).to.equal(refused(path.join(ws.dir, 'o.json.manifest.json'), 'is not the manifest of an export to standard output'));
+
+      for (let i = 0; i < 2; i++) {
+        const stream = await cli(['--format', 'ndjson', '--tables', 'settings', '--no-redact', '--force', '--output', '-', '--manifest', 's.json']);
+        expect(stream.code, stream.stderr).to.equal(0);
+      }
+      await mkdir(path.join(ws.dir, 'empty'));
+      const intoEmpty = await cli(['--format', 'csv', '--tables', 'settings,credentials', '--no-redact', '--force', '--output', 'empty']);
+      expect(intoEmpty.code, intoEmpty.stderr).to.equal(0);
+      expect(await listDir(path.join(ws.dir, 'empty'))).to.deep.equal(['credentials.csv', 'manifest.json', 'settings.csv']);
     });
 
     it('a manifest beside the output or named by --manifest is not replaced without --force; --manifest needs stdout and an existing folder', async () => {

@@ -65,11 +65,12 @@ describe('integration: exports from PostgreSQL (COPY in one repeatable-read snap
 
   it('keeps awkward values exact: int8 beyond 2^53, floats, booleans, bytea, NULL against empty, escapes, numeric, timestamps, jsonb', async () => {
     await pg.query(
-      `CREATE TABLE awk (id int8 PRIMARY KEY, f float8, b boolean, bin bytea, t text, n numeric, ts timestamptz, j jsonb, r real, ip inet, c char(4), x xml);
+      `CREATE TYPE pair AS (a int, b text); CREATE DOMAIN qty AS int8;
+       CREATE TABLE awk (id int8 PRIMARY KEY, f float8, b boolean, bin bytea, t text, n numeric, ts timestamptz, j jsonb, r real, ip inet, c char(4), x xml, p pair, q qty);
        INSERT INTO awk VALUES
-         (9223372036854775807, 0.1, true, '\\x00ff0a', E'tab\\there\\nline \\\\ back', 12345678901234567890.123, '2024-01-20T14:30:45Z', '{"a": [1, "x"]}', 0.1, '10.0.0.1', 'x', '<?xml version="1.0" encoding="UTF-8"?><a/>'),
-         (-9007199254740993, 'Infinity', false, '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-         (3, NULL, NULL, NULL, NULL, 0, NULL, 'null', -0.5, '::1/128', '', '<b>t</b>')`,
+         (9223372036854775807, 0.1, true, '\\x00ff0a', E'tab\\there\\nline \\\\ back', 12345678901234567890.123, '2024-01-20T14:30:45Z', '{"a": [1, "x"]}', 0.1, '10.0.0.1', 'x', '<?xml version="1.0" encoding="UTF-8"?><a/>', ROW(NULL, NULL), 42),
+         (-9007199254740993, 'Infinity', false, '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+         (3, NULL, NULL, NULL, NULL, 0, NULL, 'null', -0.5, '::1/128', '', '<b>t</b>', ROW(1, 'x'), -7)`,
       database,
     );
     try {
@@ -77,13 +78,14 @@ describe('integration: exports from PostgreSQL (COPY in one repeatable-read snap
       const lines = (await readFile(path.join(out, 'a.ndjson'), 'utf8')).trimEnd().split('\n');
       const rows = lines.filter((l) => l.startsWith('{"table":"awk","row"'));
       expect(rows).to.deep.equal([
-        // As COPY's text format prints them: inet without /32, char(n) padded, xml without its declaration.
-        '{"table":"awk","row":{"id":9223372036854775807,"f":0.1,"b":1,"bin":{"$blob":"AP8K"},"t":"tab\\there\\nline \\\\ back","n":"12345678901234567890.123","ts":"2024-01-20 14:30:45+00","j":"{\\"a\\": [1, \\"x\\"]}","r":0.1,"ip":"10.0.0.1","c":"x   ","x":"<a/>"}}',
-        '{"table":"awk","row":{"id":-9007199254740993,"f":{"$real":"Infinity"},"b":0,"bin":{"$blob":""},"t":"","n":null,"ts":null,"j":null,"r":null,"ip":null,"c":null,"x":null}}',
-        '{"table":"awk","row":{"id":3,"f":null,"b":null,"bin":null,"t":null,"n":"0","ts":null,"j":"null","r":-0.5,"ip":"::1","c":"    ","x":"<b>t</b>"}}',
+        // As COPY's text format prints them: inet without /32, char(n) padded, xml without its
+        // declaration, a composite of NULLs as (,); a domain over int8 as its integer.
+        '{"table":"awk","row":{"id":9223372036854775807,"f":0.1,"b":1,"bin":{"$blob":"AP8K"},"t":"tab\\there\\nline \\\\ back","n":"12345678901234567890.123","ts":"2024-01-20 14:30:45+00","j":"{\\"a\\": [1, \\"x\\"]}","r":0.1,"ip":"10.0.0.1","c":"x   ","x":"<a/>","p":"(,)","q":42}}',
+        '{"table":"awk","row":{"id":-9007199254740993,"f":{"$real":"Infinity"},"b":0,"bin":{"$blob":""},"t":"","n":null,"ts":null,"j":null,"r":null,"ip":null,"c":null,"x":null,"p":null,"q":null}}',
+        '{"table":"awk","row":{"id":3,"f":null,"b":null,"bin":null,"t":null,"n":"0","ts":null,"j":"null","r":-0.5,"ip":"::1","c":"    ","x":"<b>t</b>","p":"(1,x)","q":-7}}',
       ]);
     } finally {
-      await pg.query('DROP TABLE awk', database);
+      await pg.query('DROP TABLE awk; DROP TYPE pair; DROP DOMAIN qty', database);
     }
   });
 
