@@ -14,10 +14,9 @@ export interface CommandSpec {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export type MemoryMethod = 'time-%M' | 'proc-tree-sum';
+export type MemoryMethod = 'proc-tree-sum';
 
 export const MEMORY_METHODS: Readonly<Record<MemoryMethod, string>> = {
-  'time-%M': 'GNU time %M: exact maximum RSS of the process (ru_maxrss)',
   'proc-tree-sum': 'sum of VmRSS over every process of the tree, sampled from /proc every 20 ms; at least the largest single process (GNU time %M)',
 };
 

@@ -4,11 +4,11 @@
  * and even with `--force` only an earlier export is replaced — never the database being
  * exported (or its journal), never a folder that holds anything but an export.
  */
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AcodeError, systemCode } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
-import { BUNDLE_MANIFEST_NAME, EXPORT_MANIFEST_FORMAT } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
 
 export interface ExportTargets {
   readonly layout: OutputLayout;
@@ -19,10 +19,18 @@ export interface ExportTargets {
   readonly source: string | null;
 }
 
+/** Where an export's manifest goes: `<file>.manifest.json`, manifest.json in the folder, or --manifest (null: none, for stdout). */
+export function manifestPathFor(layout: OutputLayout, manifestFile: string | null): string | null {
+  if (layout.kind === 'folder') return path.join(layout.path!, BUNDLE_MANIFEST_NAME);
+  if (layout.kind === 'file') return `${layout.path!}.manifest.json`;
+  return manifestFile;
+}
+
 /** The paths an export writes: the output, then its manifest when that is a file of its own. */
-export function targetPaths(layout: OutputLayout, manifestFile: string | null): string[] {
-  if (layout.kind === 'stdout') return manifestFile ? [manifestFile] : [];
-  return layout.kind === 'file' ? [layout.path!, `${layout.path!}.manifest.json`] : [layout.path!];
+function targetPaths(layout: OutputLayout, manifestFile: string | null): string[] {
+  if (layout.kind === 'folder') return [layout.path!];
+  const manifest = manifestPathFor(layout, manifestFile);
+  return [...(layout.path ? [layout.path] : []), ...(manifest ? [manifest] : [])];
 }
 
 /** --manifest names where a stream's manifest goes: a file or folder export writes its own (ACODE-EXP-006). */
@@ -67,17 +75,19 @@ export async function checkTargets(targets: ExportTargets): Promise<void> {
  * since is no longer the export). A backup's manifest, a config file or any other file is refused.
  */
 async function checkManifestOf(manifest: string, name: string, size: number | null): Promise<void> {
-  const parsed = await readFile(manifest, 'utf8')
-    .then((text) => JSON.parse(text) as { format?: unknown; files?: { name?: unknown; bytes?: unknown }[] })
-    .catch(() => null);
-  const entry = parsed?.format === EXPORT_MANIFEST_FORMAT && Array.isArray(parsed.files) ? parsed.files.find((f) => f.name === name) : undefined;
+  const entry = (await exportManifestAt(manifest))?.files.find((f) => f.name === name);
   if (size === null) {
     if (!entry) throw refuse(manifest, name === '-' ? 'is not the manifest of an export to standard output' : `is not the export manifest of ${name}`);
     return;
   }
   const target = path.join(path.dirname(manifest), name);
   if (!entry) throw refuse(target, `is not an earlier export (no export manifest ${path.basename(manifest)} lists it)`);
-  if (entry.bytes !== size) throw refuse(target, `is not the earlier export ${path.basename(manifest)} lists (${size} bytes, not ${String(entry.bytes)})`);
+  if (entry.bytes !== size) throw refuse(target, `is not the earlier export ${path.basename(manifest)} lists (${size} bytes, not ${entry.bytes})`);
+}
+
+/** The export manifest at `file`, or null when there is none or it is not one (unreadable, not JSON, another format). */
+function exportManifestAt(file: string): Promise<ExportManifest | null> {
+  return readExportManifest(file).catch(() => null);
 }
 
 function refuse(target: string, why: string): AcodeError {
@@ -87,7 +97,7 @@ function refuse(target: string, why: string): AcodeError {
   });
 }
 
-/** The database file and the journal files beside it, resolved (a missing one is left out). */
+/** The database file and the journal files beside it, symlinks resolved (a missing one by its absolute path). */
 async function sourceFiles(database: string): Promise<Set<string>> {
   const files = new Set<string>();
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
@@ -98,17 +108,13 @@ async function sourceFiles(database: string): Promise<Set<string>> {
 
 /** A folder to be replaced must be an export folder: its manifest.json and the files it lists, nothing else. */
 async function checkExportFolder(folder: string): Promise<void> {
+  const names = await readdir(folder);
   // An empty folder holds nothing to lose (one made for the export).
-  if ((await readdir(folder)).length === 0) return;
-  let listed: Set<string>;
-  try {
-    const manifest = JSON.parse(await readFile(path.join(folder, BUNDLE_MANIFEST_NAME), 'utf8')) as { format?: unknown; files?: { name?: unknown }[] };
-    if (manifest.format !== EXPORT_MANIFEST_FORMAT || !Array.isArray(manifest.files)) throw new Error('not an export manifest');
-    listed = new Set([BUNDLE_MANIFEST_NAME, ...manifest.files.map((f) => String(f.name))]);
-  } catch {
-    throw refuse(folder, 'is not an export folder (no acode manifest.json in it)');
-  }
-  const others = (await readdir(folder)).filter((name) => !listed.has(name));
+  if (names.length === 0) return;
+  const manifest = await exportManifestAt(path.join(folder, BUNDLE_MANIFEST_NAME));
+  if (!manifest) throw refuse(folder, 'is not an export folder (no acode manifest.json in it)');
+  const listed = new Set([BUNDLE_MANIFEST_NAME, ...manifest.files.map((f) => f.name)]);
+  const others = names.filter((name) => !listed.has(name));
   if (others.length > 0) throw refuse(folder, `holds files that are not part of its export (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})`);
 }
 

@@ -4,9 +4,9 @@ import type { AcodeConfig, ExportFormat } from './config.js';
 import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
-import { checkManifestOption, checkTargets } from './export-targets.js';
+import { checkManifestOption, checkTargets, manifestPathFor } from './export-targets.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
-import { BUNDLE_MANIFEST_NAME, EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
+import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
 import type { RunOptions } from './progress.js';
@@ -264,12 +264,6 @@ function keepAll(table: string, columns: readonly string[]): TablePlan {
   return { table, columns: columns.map((column) => ({ column, action: 'keep', reason: 'redaction off' })) };
 }
 
-function manifestPath(layout: OutputLayout, manifestFile: string | undefined): string | null {
-  if (layout.kind === 'folder') return path.join(layout.path!, BUNDLE_MANIFEST_NAME);
-  if (layout.kind === 'file') return `${layout.path!}.manifest.json`;
-  return manifestFile ? path.resolve(manifestFile) : null;
-}
-
 function toPlan(prepared: Prepared): ExportPlan {
   const { snapshot, layout, header, policy, plans } = prepared;
   return {
@@ -282,7 +276,7 @@ function toPlan(prepared: Prepared): ExportPlan {
       columns: plans.get(t.schema.name)!.columns,
     })),
     skippedTables: snapshot.skipped,
-    manifest: manifestPath(layout, prepared.options.manifestFile),
+    manifest: manifestPathFor(layout, prepared.options.manifestFile ? path.resolve(prepared.options.manifestFile) : null),
     unmatchedRules: policy ? policy.unmatchedColumnRules(snapshot.tables.map((t) => t.schema)) : [],
   };
 }

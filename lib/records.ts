@@ -70,5 +70,15 @@ export function rowCount(record: ExportRecord): number {
   return record.kind === 'text-rows' ? record.count : 0;
 }
 
+/**
+ * A row source's batch ends at this many rows or this much text, whichever comes first: big enough
+ * that per-record stream overhead vanishes, small enough that its serialised string stays out of
+ * V8's large-object space (freed only by full collections, which made memory grow with the database).
+ */
+export const BATCH_ROWS = 512;
+export const BATCH_CHARS = 48 * 1024;
+/** Batches a row source reads between yields to the event loop, so Ctrl-C and I/O get their turn. */
+export const BATCHES_PER_YIELD = 8;
+
 /** Batches an object-mode stage holds before it pushes back: enough to overlap stages, no more. */
 export const RECORD_HIGH_WATER_MARK = 2;

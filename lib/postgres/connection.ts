@@ -72,7 +72,6 @@ export function parsePgUrl(url: string): PgTarget {
   };
 }
 
-
 type PgModule = typeof import('pg');
 let pgModule: PgModule | null = null;
 
@@ -235,7 +234,6 @@ export function quotePgIdent(name: string): string {
 export function pgTableName(schema: string, table: string): string {
   return schema === 'public' ? table : `${schema}.${table}`;
 }
-
 
 /** A psql session fed SQL on stdin; its output is unaligned, tuples only, each field ended by a NUL. */
 export interface PsqlSession {

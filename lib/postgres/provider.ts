@@ -46,7 +46,6 @@ export function createPostgresBackupProvider(url: string | null): BackupProvider
   };
 }
 
-
 /**
  * Names the source without a round trip: the connection is made by snapshot() (its failures are
  * ACODE-DB-005 there, before anything is kept), and a PostgreSQL backup has no use for the size.
@@ -116,9 +115,6 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
   }
   return facts;
 }
-
-
-
 
 /**
  * Checks the finished archive. quick: pg_restore reads its table of contents and every counted

@@ -2,14 +2,9 @@ import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
-import type { ColumnInfo, ExportRecord, SqlValue, TableSchema } from '../records.js';
+import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, type ColumnInfo, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import { connectPg, parsePgUrl, pgTableName, quotePgIdent } from './connection.js';
 import { VERSIONS_SQL } from './facts.js';
-
-/** The same batch bounds as the SQLite source: rows or text, whichever comes first. */
-const BATCH_ROWS = 512;
-const BATCH_CHARS = 48 * 1024;
-const BATCHES_PER_YIELD = 8;
 
 /**
  * How a column's field in COPY's binary format becomes a value: the SQLite-shaped values every
@@ -79,7 +74,7 @@ interface PgTableInfo {
 }
 
 const COLUMNS_SQL = `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
-       (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END)::int AS oid, a.attnotnull AS not_null,
+       (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END)::int AS oid, a.attnotnull AS not_null, -- a domain is read as its base type
        coalesce((SELECT k.n::int FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0) AS pk
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

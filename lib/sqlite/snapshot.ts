@@ -1,20 +1,10 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
-import { rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
+import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
 import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 import { FIRST_ROWID, LAST_ROWID, registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
 import { listTables, readTableSchema } from './schema-reader.js';
-
-/**
- * A batch ends at this many rows or this much text, whichever comes first: big enough that
- * per-record stream overhead vanishes, small enough that its serialised string stays out of V8's
- * large-object space (freed only by full collections, which made memory grow with the database).
- */
-const BATCH_ROWS = 512;
-const BATCH_CHARS = 48 * 1024;
-/** Batches between yields to the event loop, so Ctrl-C and I/O get their turn. */
-const BATCHES_PER_YIELD = 8;
 
 /**
  * One consistent snapshot of a SQLite database for an export: a single read transaction holds

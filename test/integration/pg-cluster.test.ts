@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 
-
 describe('integration: PostgreSQL test cluster', () => {
   let server: PgServer;
   let db: string;
