@@ -90,7 +90,7 @@ export class ImportLoader extends RecordWriter {
     const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table.name);
     this.#created = !exists;
     if (!exists) {
-      db.exec(createTableSql(table));
+      runDefinition(db, createTableSql(table), 'table', table.name);
     } else {
       const have = new Set((db.prepare(`PRAGMA main.table_xinfo(${quoteIdent(table.name)})`).all() as { name: string }[]).map((c) => c.name));
       const missing = table.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
@@ -146,7 +146,7 @@ export class ImportLoader extends RecordWriter {
       if (this.#count !== this.#expected) {
         throw new AcodeError('ACODE-IMP-002', `${table.name} has ${this.#count} rows, its metadata says ${this.#expected}: the export is truncated or altered`, { context: { table: table.name } });
       }
-      if (this.#created) for (const sql of table.indexes) this.#db.exec(sql);
+      if (this.#created) for (const sql of table.indexes) runDefinition(this.#db, sql, 'index', table.name);
       this.#restoreSequence(table.name);
       this.#loaded.push({ name: table.name, rows: this.#count, created: this.#created });
     }
@@ -180,4 +180,49 @@ function showKey(value: SqlValue, declaredType: string): string {
   }
   if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;
   return String(value);
+}
+
+/**
+ * Runs a table or index definition taken from an export, and only that: an export is shared
+ * data, and its definitions are SQL. One statement (better-sqlite3 refuses more), and what it
+ * changed in the schema must be exactly the table `table` (with its automatic indexes), or one
+ * index on it, as written: anything else (a DROP, a trigger, a view, a table made from a SELECT
+ * over the workspace's own data, a TEMP object) is refused, and the import rolls back.
+ */
+export function runDefinition(db: SqliteDb, sql: string, kind: 'table' | 'index', table: string): void {
+  const refuse = (why: string): AcodeError =>
+    new AcodeError('ACODE-IMP-002', `the export's ${kind === 'table' ? 'definition of table' : 'index definition for table'} ${table} ${why}; nothing was imported`, { context: { table } });
+  const schema = (): Map<string, { type: string; name: string; tbl: string; sql: string | null }> =>
+    new Map(
+      (db.prepare("SELECT 'main' AS db, type, name, tbl_name AS tbl, sql FROM main.sqlite_schema UNION ALL SELECT 'temp', type, name, tbl_name, sql FROM temp.sqlite_schema").all() as { db: string; type: string; name: string; tbl: string; sql: string | null }[]).map(
+        (o) => [`${o.db}|${o.type}|${o.name}|${o.sql ?? ''}`, o],
+      ),
+    );
+  if (!new RegExp(`^\\s*CREATE\\s+(?:UNIQUE\\s+)?${kind === 'table' ? 'TABLE' : 'INDEX'}\\b`, 'i').test(sql)) throw refuse(`is not a CREATE ${kind.toUpperCase()} statement`);
+  let statement: { run(): unknown };
+  try {
+    statement = db.prepare(sql);
+  } catch (err) {
+    throw refuse(`is not one valid statement (${describeCause(err)})`);
+  }
+  const before = schema();
+  statement.run();
+  const after = schema();
+  const added = [...after].filter(([key]) => !before.has(key)).map(([key, o]) => ({ ...o, temp: key.startsWith('temp|') }));
+  const removed = [...before.keys()].filter((key) => !after.has(key));
+  // A table's own: itself, its automatic indexes, and sqlite_sequence for the first AUTOINCREMENT table.
+  const own = (o: { type: string; name: string; tbl: string; temp: boolean }): boolean =>
+    !o.temp &&
+    (kind === 'table'
+      ? (o.tbl === table && ((o.type === 'table' && o.name === table) || (o.type === 'index' && o.name.startsWith('sqlite_autoindex_')))) || (o.type === 'table' && o.name === 'sqlite_sequence')
+      : o.tbl === table && o.type === 'index');
+  const main = added.filter((o) => !o.temp && o.type === kind && (kind === 'index' || o.name === table));
+  if (removed.length > 0 || !added.every(own) || main.length !== 1) throw refuse('changes more than that one ' + kind);
+  // A table made by CREATE TABLE … AS SELECT is stored with a definition SQLite wrote itself.
+  if (kind === 'table' && normalised(main[0]!.sql ?? '') !== normalised(sql)) throw refuse('is not a plain CREATE TABLE (a table made from a query is refused)');
+}
+
+/** Definition text as SQLite stores it, near enough to compare: no leading blanks, no trailing semicolon, single spaces. */
+function normalised(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '').replace(/\s+/g, ' ').replace(/^CREATE (?:TEMP |TEMPORARY )?TABLE (?:"?main"?\.)?/i, 'CREATE TABLE ').toLowerCase();
 }

@@ -397,4 +397,68 @@ describe('integration: import refuses bad exports and leaves the database as it 
       await expectUnchanged();
     });
   });
+
+  describe('an export whose table definitions were rewritten (they are SQL, and exports are shared)', () => {
+    // Each variant keeps the manifest's checksums right: a checksum proves nothing about who wrote the file.
+    const variants: readonly [string, string, string][] = [
+      ['an index that is a DROP TABLE', '"indexes":["CREATE INDEX settings_value ON settings(value)"]', '"indexes":["DROP TABLE conv_messages"]'],
+      ['an index on another table', '"indexes":["CREATE INDEX settings_value ON settings(value)"]', '"indexes":["CREATE INDEX spy ON conv_messages(content)"]'],
+      ['an index that is a trigger', '"indexes":["CREATE INDEX settings_value ON settings(value)"]', '"indexes":["CREATE TRIGGER spy AFTER INSERT ON conv_messages BEGIN DELETE FROM conv_messages; END"]'],
+      ['a table definition followed by a DROP', '"sql":"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)"', '"sql":"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT); DROP TABLE conv_messages"'],
+      ['a table made from the workspace\'s own data', '"sql":"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)"', '"sql":"CREATE TABLE settings AS SELECT content AS key, run_id AS value FROM conv_messages"'],
+      ['a TEMP trigger in a table definition', '"sql":"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)"', '"sql":"CREATE TEMP TRIGGER spy AFTER INSERT ON main.conv_messages BEGIN SELECT 1; END"'],
+    ];
+    let dir: string;
+    let exported: string;
+    let victim: SeededWorkspace;
+    before(async () => {
+      dir = await makeTempDir('imp-ddl');
+      const src = await createWorkspace({ database: 'none', parent: dir });
+      const db = openDb(src.db);
+      db.exec("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT); CREATE INDEX settings_value ON settings(value); INSERT INTO settings VALUES ('theme', 'dark')");
+      db.close();
+      exported = path.join(dir, 'settings.json');
+      await exportDatabase({ config: await src.config(), format: 'json', output: exported, redact: false, now: () => NOW });
+    });
+    after(() => removeTempDir(dir));
+    beforeEach(async () => {
+      const parent = path.join(work, 'victim');
+      await mkdir(parent);
+      victim = await createWorkspace({ database: 'none', parent });
+      const db = openDb(victim.db);
+      db.exec("CREATE TABLE conv_messages (id INTEGER PRIMARY KEY, run_id TEXT, content TEXT); INSERT INTO conv_messages VALUES (1, 'r', 'precious')");
+      db.close();
+    });
+
+    it('the untouched export imports, index and all: the baseline', async () => {
+      await importExport({ config: await victim.config(), source: exported });
+      const db = openDb(victim.db);
+      expect(db.prepare('SELECT type, name FROM sqlite_schema ORDER BY name').all()).to.deep.equal([
+        { type: 'table', name: 'conv_messages' },
+        { type: 'table', name: 'settings' },
+        { type: 'index', name: 'settings_value' },
+        { type: 'index', name: 'sqlite_autoindex_settings_1' },
+      ]);
+      db.close();
+    });
+
+    for (const [label, from, to] of variants) {
+      it(`${label}: ACODE-IMP-002, and the workspace's tables and rows are as they were`, async () => {
+        const before = contentDigest(victim.db);
+        const copy = path.join(work, 'settings.json');
+        const text = await readFile(exported, 'utf8');
+        expect(text, 'the export holds the text the variant rewrites').to.include(from);
+        await writeFile(copy, text.replace(from, to));
+        await copyFile(`${exported}.manifest.json`, `${copy}.manifest.json`);
+        await refreshManifestEntry(`${copy}.manifest.json`, 'settings.json', copy);
+        const err = await failure(importExport({ config: await victim.config(), source: copy }));
+        expect(err.code).to.equal('ACODE-IMP-002');
+        expect(err.message).to.match(/definition of table settings|index definition for table settings/);
+        expect(contentDigest(victim.db)).to.equal(before);
+        const db = openDb(victim.db);
+        expect(db.prepare("SELECT name FROM sqlite_schema WHERE name <> 'conv_messages'").all()).to.deep.equal([]);
+        db.close();
+      });
+    }
+  });
 });
