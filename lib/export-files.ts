@@ -132,6 +132,11 @@ async function gunzippedHead(file: string): Promise<Buffer> {
 
 /** Compares every file the manifest lists with its checksum; a mismatch refuses the import. */
 /** `forImport`: the message says the import did not happen; a verify report says nothing of imports. */
+/** A name that stays in its folder: no separator, not `.` or `..`, not empty. */
+export function isPlainFileName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
 export async function checkExportChecksums(source: string, located: LocatedExport, options: RunOptions, forImport = true): Promise<void> {
   const { manifest } = located;
   if (!manifest) {
@@ -142,6 +147,9 @@ export async function checkExportChecksums(source: string, located: LocatedExpor
   }
   await stage(options, { stage: 'checksum', label: 'Checksums match the manifest' }, async () => {
     for (const entry of manifest.files) {
+      if (located.kind === 'csv-folder' && !isPlainFileName(entry.name)) {
+        throw new AcodeError('ACODE-IMP-002', `manifest lists ${JSON.stringify(entry.name)}, which is not a file of the export folder`, { context: { file: source } });
+      }
       const file = located.kind === 'csv-folder' ? path.join(source, entry.name) : source;
       const digest = await sha256File(file, { signal: options.signal }).catch((err: unknown) => {
         throw new AcodeError('ACODE-IMP-002', `${entry.name}: ${describeCause(err)}`, { cause: err, context: { file } });

@@ -9,7 +9,7 @@ import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, r
 import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
-import { checkExportChecksums, checkSqliteExport, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
+import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
@@ -160,8 +160,13 @@ function parseCsvFile(file: string, gzip: boolean, schema: TableSchema, rows: nu
 /** A CSV export's records, in the manifest's order, after its header (which carries AUTOINCREMENT counters). */
 async function* csvRecords(source: string, folder: string | null, gzip: boolean, manifest: ExportManifest): AsyncGenerator<ExportRecord> {
   yield { kind: 'header', header: manifest.header };
+  const listed = new Set(manifest.files.map((f) => f.name));
   for (const entry of manifest.tables) {
     const schema = manifest.schemas.find((s) => s.name === entry.name);
+    // A folder's table files are its own files, each with a checksum in the manifest.
+    if (folder && entry.file && (!isPlainFileName(entry.file) || !listed.has(entry.file))) {
+      throw new AcodeError('ACODE-IMP-002', `manifest gives table ${entry.name} the file ${JSON.stringify(entry.file)}, which is not one of the folder's checksummed files`, { context: { table: entry.name } });
+    }
     const file = folder ? (entry.file ? path.join(folder, entry.file) : null) : source;
     if (!file || !schema) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} without its file or definition`, { context: { table: entry.name } });
     yield* parseCsvFile(file, gzip, schema, entry.rows);

@@ -398,6 +398,39 @@ describe('integration: import refuses bad exports and leaves the database as it 
     });
   });
 
+  describe('a CSV folder whose manifest names files outside it', () => {
+    const rewrite = async (edit: (m: { tables: { name: string; file?: string }[]; files: { name: string }[] }) => void): Promise<string> => {
+      const copy = await copyOf('folder');
+      const manifestFile = path.join(copy, 'manifest.json');
+      const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { tables: { name: string; file?: string }[]; files: { name: string }[] };
+      edit(manifest);
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      // A file beside the folder, in CSV the settings table would take: what a hostile manifest points at.
+      await writeFile(path.join(work, 'outside.csv'), 'key,value\r\nDB_PASSWORD,hunter2\r\n');
+      return copy;
+    };
+    for (const verify of [true, false]) {
+      it(`a table file ../outside.csv${verify ? '' : ' (--no-verify)'}: ACODE-IMP-002, nothing read from outside, nothing imported`, async () => {
+        const copy = await rewrite((m) => {
+          m.tables.find((t) => t.name === 'settings')!.file = '../outside.csv';
+        });
+        const err = await failure(run(copy, { verify }));
+        expect(err.code).to.equal('ACODE-IMP-002');
+        expect(err.message).to.include('"../outside.csv", which is not one of the folder\'s checksummed files');
+        await expectUnchanged();
+      });
+    }
+    it('a checksummed file ../outside.csv: ACODE-IMP-002 before anything is hashed or read', async () => {
+      const copy = await rewrite((m) => {
+        m.files[0]!.name = '../outside.csv';
+      });
+      const err = await failure(run(copy));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('"../outside.csv", which is not a file of the export folder');
+      await expectUnchanged();
+    });
+  });
+
   describe('an export whose table definitions were rewritten (they are SQL, and exports are shared)', () => {
     // Each variant keeps the manifest's checksums right: a checksum proves nothing about who wrote the file.
     const variants: readonly [string, string, string][] = [
