@@ -46,11 +46,13 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       out.result('Restore complete.');
       out.result(`  Restored: ${result.backup.name} (${result.after.tables.length} tables, ${formatCount(records)} records)`);
       out.result(result.safetyBackup ? `Previous database saved as: ${result.safetyBackup.name}` : 'There was no database before; nothing to save.');
+      for (const file of result.setAside) out.warn(`A file left by an earlier database was moved aside, not applied: ${file}`);
       out.emitJson({
         ok: true,
         restored: result.backup.path,
         target: result.target,
         safetyBackup: result.safetyBackup?.path ?? null,
+        setAside: result.setAside,
         tables: result.after.tables,
       });
     });

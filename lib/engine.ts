@@ -43,6 +43,20 @@ export interface RestoreRunOptions extends RunOptions {
    * safety backup, so no write can slip in between it and the restore.
    */
   readonly beforeReplace?: () => Promise<void>;
+  /**
+   * The tables and row counts the backup holds. An engine that can checks them before the restore
+   * commits (SQLite, inside its write lock), so a mismatch rolls back and other processes' writes
+   * after the commit never count against it.
+   */
+  readonly expectTables?: readonly { readonly name: string; readonly rows: number }[];
+}
+
+/** What a restore did beyond replacing the content. */
+export interface RestoreOutcome {
+  /** True when expectTables was checked before the commit. */
+  readonly countsChecked: boolean;
+  /** Files left beside the database by an earlier one (a WAL, a journal), moved aside so they cannot be applied to the restored one. */
+  readonly setAside: readonly string[];
 }
 
 /**
@@ -63,7 +77,7 @@ export interface BackupProvider {
   /** Inspects the live database (row counts of the tables named in `only`, or of all). */
   inspectLive(only?: readonly string[]): Promise<BackupInspection>;
   /** Replaces the live database's content with a backup's, all or nothing. */
-  restore(file: string, options: RestoreRunOptions): Promise<void>;
+  restore(file: string, options: RestoreRunOptions): Promise<RestoreOutcome>;
   /** Restores a backup into a new, separate database (the test restore) and inspects that. */
   restoreIsolated(file: string, target: string, options: RunOptions): Promise<BackupInspection>;
   /** True when the live database exists (a restore into nothing creates it). */

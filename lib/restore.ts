@@ -1,7 +1,7 @@
 import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
-import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
+import { backupProviderFor, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
 import { AcodeError, isAbort, toAcodeError } from './errors.js';
 import { stage, type RunOptions } from './progress.js';
 
@@ -34,6 +34,8 @@ export interface RestoreResult {
   /** The copy of the database as it was before the restore; null when there was none. */
   readonly safetyBackup: BackupResult | null;
   readonly after: BackupInspection;
+  /** Files an earlier database left beside the live path (a WAL, a journal), moved aside so they were not applied to the restored one. */
+  readonly setAside: readonly string[];
 }
 
 /**
@@ -90,12 +92,14 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled; nothing was changed`);
     }
     let safetyBackup: BackupResult | null = null;
+    let outcome: RestoreOutcome;
     try {
-      await stage(options, { stage: 'restore', label: 'Database replaced' }, () =>
+      outcome = await stage(options, { stage: 'restore', label: 'Database replaced' }, () =>
         provider.restore(dbFile, {
           signal: options.signal,
           onProgress: options.onProgress,
           busyTimeoutMs: options.busyTimeoutMs,
+          expectTables: backup.manifest.tables,
           beforeReplace: replacesExisting
             ? async () => {
                 safetyBackup = await takeSafetyBackup(options);
@@ -108,20 +112,30 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       const kept = safetyBackup ? ` (safety backup kept: ${(safetyBackup as BackupResult).name})` : '';
       throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${kept}`, { file: target });
     }
-    // The restore is committed: an interrupt from here on must not report it as failed.
+    // The restore is committed: an interrupt from here on must not report it as failed, and no
+    // failure from here on may say the database was left as it was. Row counts checked before
+    // the commit are not compared again: other processes may write as soon as it is done.
     const after = await stage({ onProgress: options.onProgress }, { stage: 'check', label: 'Integrity verified' }, async () => {
       const inspection = await provider.inspectLive(backup.manifest.tables.map((t) => t.name));
       const cmp = compareTables(backup.manifest, inspection.tables);
-      if (!inspection.integrity?.ok || !cmp.tablesOk || !cmp.recordsOk) {
-        const saved = safetyBackup ? `; the previous database is in ${(safetyBackup as BackupResult).name}` : '';
-        throw new AcodeError('ACODE-BAK-002', `the restored database does not match ${backup.name}: ${cmp.problems.join('; ') || inspection.integrity?.problems.join('; ')}${saved}`);
+      if (!inspection.integrity?.ok || !cmp.tablesOk || (!outcome.countsChecked && !cmp.recordsOk)) {
+        const saved = safetyBackup ? `the previous database is in ${(safetyBackup as BackupResult).name}` : 'there was no database before';
+        throw new AcodeError('ACODE-BAK-002', `the restore of ${backup.name} was committed, but the database now fails its check: ${firstLine(inspection.integrity?.ok === false ? inspection.integrity.problems.join('; ') : cmp.problems.join('; '))}`, {
+          hint: `the restore was committed (the database was replaced); ${saved}: run \`acode db backup verify\` on ${backup.name}`,
+        });
       }
       return inspection;
     });
-    return { backup, target, safetyBackup, after };
+    return { backup, target, safetyBackup, after, setAside: outcome.setAside };
   } finally {
     await scratch.dispose();
   }
+}
+
+/** A message's first line, with a count of the others (SQLite's checks print one line per problem). */
+function firstLine(text: string): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return lines.length <= 1 ? text.trim() : `${lines[0]} (and ${lines.length - 1} more)`;
 }
 
 /** The current database, saved before it is replaced; its failure stops the restore. */

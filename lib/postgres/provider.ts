@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BackupInspection, BackupProvider, RestoreRunOptions, SnapshotOptions, SnapshotResult, SourceInfo } from '../engine.js';
+import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause, isAbort } from '../errors.js';
 import type { RunOptions } from '../progress.js';
 import type { IntegrityResult, TableCount } from '../sqlite/inspect.js';
@@ -175,7 +175,7 @@ async function inspectLive(target: PgTarget, only?: readonly string[]): Promise<
  * backup does not hold are left alone. Locks held by other sessions make it wait at most
  * `busyTimeoutMs`, then fail as busy.
  */
-async function restore(live: PgTarget, file: string, options: RestoreRunOptions): Promise<void> {
+async function restore(live: PgTarget, file: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
   let created = false;
   if (!(await liveExists(live))) {
     await createDatabase(live);
@@ -189,6 +189,7 @@ async function restore(live: PgTarget, file: string, options: RestoreRunOptions)
     if (created) await dropDatabase(live).catch(() => undefined);
     throw err;
   }
+  return { countsChecked: false, setAside: [] };
 }
 
 async function pgRestore(target: PgTarget, file: string, options: RunOptions & { readonly busyTimeoutMs?: number }, extra: readonly string[]): Promise<void> {

@@ -34,12 +34,16 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
   // Foreign keys are checked per statement; tables arrive one at a time, so they wait until the end.
   const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
+  // better-sqlite3 opens in SQLite's defensive mode, which forbids writing the shadow tables of
+  // a virtual table (an FTS5 index): their rows are copied as they are, like any table's.
+  db.unsafeMode(true);
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourceFile);
   try {
     beginImmediate(db);
     try {
       await options.beforeReplace?.();
       await copyEverything(db, options);
+      if (options.expectTables) checkCounts(db, options.expectTables);
       // A Ctrl-C that came during the last synchronous step is only seen once the event loop runs:
       // give it that chance before the point of no return.
       await yieldToEventLoop();
@@ -51,7 +55,24 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     }
   } finally {
     db.exec(`DETACH DATABASE ${SOURCE}`);
+    db.unsafeMode(false);
     db.pragma(`foreign_keys = ${foreignKeys}`);
+  }
+}
+
+/**
+ * The restored tables against the backup's manifest, inside the write lock and before the
+ * commit: nothing else can have written yet, and a mismatch rolls everything back.
+ */
+function checkCounts(db: SqliteDb, expected: readonly { readonly name: string; readonly rows: number }[]): void {
+  const problems: string[] = [];
+  for (const { name, rows } of expected) {
+    const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(name);
+    const got = exists ? rowCount(db, 'main', name) : null;
+    if (got !== rows) problems.push(got === null ? `table ${name} is missing` : `${name} has ${got} rows, manifest says ${rows}`);
+  }
+  if (problems.length > 0) {
+    throw new AcodeError('ACODE-BAK-002', `the restored content does not match the backup's manifest (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''}); it was rolled back`);
   }
 }
 
@@ -89,6 +110,8 @@ async function copyEverything(db: SqliteDb, options: RunOptions): Promise<void> 
   const totalRows = dataTables.reduce((n, t) => n + rowCount(db, SOURCE, t.name), 0);
   let copied = 0;
   for (const table of dataTables) {
+    // A virtual table fills its shadow tables when created (FTS5's config row): the backup's rows replace them.
+    if (table.isShadow) db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
     copied = await copyRows(db, table, copied, totalRows, options);
     await yieldToEventLoop();
     options.signal?.throwIfAborted();
@@ -97,6 +120,7 @@ async function copyEverything(db: SqliteDb, options: RunOptions): Promise<void> 
   for (const type of ['index', 'view', 'trigger'] as const) {
     for (const obj of source.filter((o) => o.type === type && o.sql)) db.exec(obj.sql!);
   }
+  copyStatistics(db);
   for (const pragma of ['user_version', 'application_id']) {
     const value = Number(db.pragma(`${SOURCE}.${pragma}`, { simple: true }));
     db.pragma(`main.${pragma} = ${value}`);
@@ -178,6 +202,14 @@ async function copyRows(db: SqliteDb, table: TableShape, copiedBefore: number, t
     options.signal?.throwIfAborted();
   }
   return copied;
+}
+
+/** ANALYZE's statistics, when both databases have the table to hold them (only ANALYZE can create it). */
+function copyStatistics(db: SqliteDb): void {
+  for (const table of ['sqlite_stat1', 'sqlite_stat4']) {
+    const has = (schema: string): boolean => Boolean(db.prepare(`SELECT 1 FROM ${quoteIdent(schema)}.sqlite_schema WHERE name = ?`).pluck().get(table));
+    if (has(SOURCE) && has('main')) db.exec(`INSERT INTO main.${table} SELECT * FROM ${SOURCE}.${table}`);
+  }
 }
 
 function copySequences(db: SqliteDb): void {

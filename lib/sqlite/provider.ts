@@ -1,9 +1,9 @@
-import { copyFile, open, stat } from 'node:fs/promises';
+import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackupInspection, BackupProvider, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
+import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
-import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fsyncDir, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -152,10 +152,10 @@ function asInvalidBackup(err: unknown, file: string): unknown {
   return new AcodeError('ACODE-BAK-006', `${path.basename(file)} cannot be read as a database: ${describeCause(err)}`, { cause: err, context: { file } });
 }
 
-async function restore(livePath: string, file: string, options: RestoreRunOptions): Promise<void> {
+async function restore(livePath: string, file: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
   if (!(await exists(livePath))) {
-    await restoreAsNewFile(file, livePath, options);
-    return;
+    // The backup file itself, checked against its manifest: its counts are the backup's.
+    return { countsChecked: true, setAside: await restoreAsNewFile(file, livePath, options) };
   }
   const db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
   try {
@@ -163,22 +163,45 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
   } finally {
     db.close();
   }
+  return { countsChecked: options.expectTables !== undefined, setAside: [] };
 }
 
-/** With no live database there is nobody to disturb: copy beside it, sync, and link into place. */
-async function restoreAsNewFile(file: string, livePath: string, options: RunOptions): Promise<void> {
+/**
+ * With no live database there is nobody to disturb: copy beside it, sync, and link into place.
+ * A WAL or rollback journal left by a database that was there before (crashed, then moved away)
+ * would be replayed onto the restored file by the next connection: they are moved aside first.
+ */
+async function restoreAsNewFile(file: string, livePath: string, options: RunOptions): Promise<string[]> {
   const tmp = tempPathFor(livePath);
   try {
     await ensureDir(path.dirname(livePath));
     await copyFile(file, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
+    const setAside = await setAsideOrphans(livePath);
     await publishFile(tmp, livePath, false).catch((err: unknown) => {
       throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-BAK-002', `${livePath} appeared while restoring; nothing was replaced`) : err;
     });
+    return setAside;
   } finally {
     await removeQuietly(tmp);
   }
+}
+
+/** `<db>-wal` and `<db>-journal` renamed to `….orphaned-<time>` (kept: they hold that database's last writes); `<db>-shm` removed (an index, rebuilt). */
+async function setAsideOrphans(livePath: string): Promise<string[]> {
+  const moved: string[] = [];
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (const suffix of ['-wal', '-journal']) {
+    const orphan = `${livePath}${suffix}`;
+    if (!(await exists(orphan))) continue;
+    const to = `${orphan}.orphaned-${stamp}`;
+    await rename(orphan, to);
+    moved.push(to);
+  }
+  await rm(`${livePath}-shm`, { force: true });
+  if (moved.length > 0) await fsyncDir(path.dirname(livePath));
+  return moved;
 }
 
 async function restoreIsolated(file: string, target: string, options: RunOptions): Promise<BackupInspection> {

@@ -1,4 +1,4 @@
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
@@ -123,6 +123,67 @@ describe('integration: restore', function () {
     expect(contentDigest(result.target)).to.equal(original);
     expect((await stat(result.target)).mode & 0o777).to.equal(0o600);
     expect(await leftovers(path.dirname(result.target))).to.deep.equal([]);
+  });
+
+  it('with no database but the WAL of one that was there (crashed, moved away): the WAL is moved aside, never replayed onto the restored file', async () => {
+    const db = openDb(ws.db);
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec("UPDATE conv_chats SET title = 'changed after the backup'");
+    const wal = await readFile(`${ws.db}-wal`);
+    db.close();
+    await rm(ws.db);
+    await rm(`${ws.db}-shm`, { force: true });
+    await writeFile(`${ws.db}-wal`, wal);
+
+    const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    expect(contentDigest(ws.db)).to.equal(original);
+    expect(result.setAside).to.have.length(1);
+    expect(path.dirname(result.setAside[0]!)).to.equal(path.dirname(ws.db));
+    expect(path.basename(result.setAside[0]!)).to.match(/^acode\.db-wal\.orphaned-\d{8}T\d{6}Z$/);
+    expect(await readFile(result.setAside[0]!), 'kept as it was').to.deep.equal(wal);
+  });
+
+  it('a database with an FTS5 table: its index (shadow tables) comes back as it was, and the test restore passes too', async () => {
+    const db = openDb(ws.db);
+    db.exec("CREATE VIRTUAL TABLE msg_search USING fts5(content); INSERT INTO msg_search SELECT content FROM conv_messages");
+    const matches = db.prepare("SELECT count(*) FROM msg_search WHERE msg_search MATCH 'the'").pluck().get() as number;
+    db.close();
+    expect(matches).to.be.greaterThan(0);
+    const withIndex = await createBackup({ config: await ws.config(), now: () => LATER });
+    const digest = contentDigest(ws.db);
+    const change = openDb(ws.db);
+    change.exec("DELETE FROM msg_search; UPDATE settings SET value = 'light'");
+    change.close();
+
+    await restoreBackup({ config: await ws.config(), file: withIndex.name, now: () => new Date('2024-01-20T16:00:00Z') });
+    expect(contentDigest(ws.db)).to.equal(digest);
+    const live = openDb(ws.db);
+    expect(live.prepare("SELECT count(*) FROM msg_search WHERE msg_search MATCH 'the'").pluck().get()).to.equal(matches);
+    live.exec("INSERT INTO msg_search(msg_search) VALUES ('integrity-check')");
+    live.close();
+  });
+
+  it('rows another process writes right after the commit do not make a finished restore fail (counts are checked before the commit)', async () => {
+    changeDemoData(ws.db);
+    let wrote = false;
+    const result = await restoreBackup({
+      config: await ws.config(),
+      file: backup.name,
+      now: () => LATER,
+      onProgress: (event) => {
+        // The restore stage ends once the commit is done and the restore's connection closed.
+        if (event.stage === 'restore' && event.phase === 'end' && !wrote) {
+          const other = openDb(ws.db);
+          other.prepare("INSERT INTO conv_chats (id, title, created_at, updated_at) VALUES ('chat_new', 'written after', 'x', 'x')").run();
+          other.close();
+          wrote = true;
+        }
+      },
+    });
+    expect(wrote).to.equal(true);
+    const chats = backup.manifest.tables.find((t) => t.name === 'conv_chats')!.rows;
+    expect(tableCounts(ws.db)['conv_chats']).to.equal(chats + 1);
+    expect(result.after.integrity?.ok).to.equal(true);
   });
 
   it('a backup whose checksum does not match is refused with ACODE-BAK-004 (exit 4), nothing changed', async () => {
