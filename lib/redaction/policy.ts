@@ -59,7 +59,8 @@ export interface PolicyCore {
   keyRule(name: string): WholeValueRule | null;
 }
 
-const PAIR_KEYS = new Set(['key', 'name', 'setting', 'settingkey', 'variable', 'var', 'envvar']);
+/** Columns that name a key/value row's key, most telling first: `(id, name, key, value)` is keyed by key. */
+const PAIR_KEYS = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name'];
 const PAIR_VALUES = new Set(['value', 'val', 'settingvalue']);
 
 export class Policy implements PolicyCore {
@@ -105,7 +106,8 @@ export class Policy implements PolicyCore {
   plan(table: TableSchema): TablePlan {
     const compiled: CompiledColumn[] = [];
     const columns: ColumnPlan[] = [];
-    const pairKey = table.columns.findIndex((c) => PAIR_KEYS.has(squash(c.name)));
+    const squashed = table.columns.map((c) => squash(c.name));
+    const pairKey = PAIR_KEYS.map((k) => squashed.indexOf(k)).find((i) => i >= 0) ?? -1;
     for (const column of table.columns) {
       const whole = this.keyRule(column.name);
       if (whole) {

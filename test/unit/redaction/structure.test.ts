@@ -144,6 +144,17 @@ describe('column plans', () => {
     expect(rows.map((r) => r[1])).to.deep.equal(['dark', '[REDACTED]', '4096']);
   });
 
+  it('key/value tables with a name column too: the key column is the key, `(id, name, key, value)` as `(key, value)`', () => {
+    const policy = policyWith();
+    const plan = policy.plan(table('prefs', ['id', 'name', 'key', 'value']));
+    expect(plan.columns[3]!.reason).to.include("the row's key names a secret");
+    const redactor = policy.createRedactor();
+    const pw = fakePassword(rand);
+    const rows: SqlValue[][] = [[1n, 'Postgres', 'db_password', pw], [2n, 'Theme', 'theme', 'dark']];
+    redactor.redactRows('prefs', plan, rows);
+    expect(rows.map((r) => r[3])).to.deep.equal(['[REDACTED]', 'dark']);
+  });
+
   it('with default_rules off and no content rules, columns are kept', () => {
     const plan = policyWith({ defaultRules: false, redactEmails: false, redactPaths: false }).plan(table('t', ['api_key', 'content']));
     expect(plan.columns.map((c) => c.action)).to.deep.equal(['keep', 'keep']);
