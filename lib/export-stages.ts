@@ -9,6 +9,7 @@ import type { Snapshot } from './export-source.js';
 import type { ProgressListener } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, rowCount, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import type { LeakDetector } from './redaction/index.js';
+import { decodeUtf16 } from './redaction/utf16.js';
 import { formatCount } from './numbers.js';
 
 /**
@@ -181,6 +182,8 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
   let named: boolean[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const asText = (value: Uint8Array): string => {
+    const wide = decodeUtf16(value);
+    if (wide) return wide.text;
     try {
       return decoder.decode(value);
     } catch {

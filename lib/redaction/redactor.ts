@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
 import { looksLikeJson, redactJson } from './json-text.js';
+import { decodeUtf16 } from './utf16.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
 import { looksRandom, type Category, type RuleInfo, type Span } from './rule.js';
 import { activeRule, applySpans, type RuleSet } from './scanner.js';
@@ -152,10 +153,16 @@ export class RowRedactor implements Redactor {
     });
   }
 
-  /** A BLOB of UTF-8 text is redacted as text; any other BLOB is read byte for byte (latin1) so ASCII secrets inside binary data are still found. Either way it stays a BLOB. */
+  /** A BLOB of UTF-8 or UTF-16 text is redacted as text (and written back in its encoding); any other BLOB is read byte for byte (latin1) so ASCII secrets inside binary data are still found. Either way it stays a BLOB. */
   #blob(value: Uint8Array, rules: RuleSet): Uint8Array {
     if (value.length > MAX_SCAN_LENGTH) throw this.#tooLarge(value.length, 'bytes');
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    // UTF-16 first: its ASCII range is valid UTF-8 too, with a NUL after every letter.
+    const wide = decodeUtf16(value);
+    if (wide) {
+      const redacted = this.#text(wide.text, rules, 0);
+      return redacted === wide.text ? value : wide.encode(redacted);
+    }
     let text: string;
     try {
       text = utf8.decode(value);

@@ -155,6 +155,27 @@ describe('column plans', () => {
     expect(rows.map((r) => r[3])).to.deep.equal(['[REDACTED]', 'dark']);
   });
 
+  it('BLOBs of UTF-16 text (with and without a byte order mark, either byte order) are redacted as text and stay UTF-16', () => {
+    const policy = policyWith();
+    const plan = policy.plan(table('tool_output', ['id', column('stdout', 'BLOB')]));
+    const key = FAKE['anthropic_api_key']!(rand);
+    const text = `$env:ANTHROPIC_API_KEY = "${key}"\r\ncd /home/alice/src\r\n`;
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const binary = Buffer.from(Array.from({ length: 1024 }, (_, i) => i % 256));
+    const inputs = [Buffer.concat([Buffer.from([0xff, 0xfe]), le]), Buffer.concat([Buffer.from([0xfe, 0xff]), be]), le, binary];
+    const rows: SqlValue[][] = inputs.map((b, i) => [BigInt(i), b]);
+    policy.createRedactor().redactRows('tool_output', plan, rows);
+    const want = '$env:ANTHROPIC_API_KEY = "[REDACTED]"\r\ncd ~/src\r\n';
+    const out = rows.map((r) => r[1] as Buffer);
+    expect(out[0]!.subarray(0, 2)).to.deep.equal(Buffer.from([0xff, 0xfe]));
+    expect(out[0]!.subarray(2).toString('utf16le')).to.equal(want);
+    expect(out[1]!.subarray(0, 2)).to.deep.equal(Buffer.from([0xfe, 0xff]));
+    expect(Buffer.from(out[1]!.subarray(2)).swap16().toString('utf16le')).to.equal(want);
+    expect(out[2]!.toString('utf16le')).to.equal(want);
+    expect(out[3], 'binary data is left as it was').to.equal(binary);
+  });
+
   it('with default_rules off and no content rules, columns are kept', () => {
     const plan = policyWith({ defaultRules: false, redactEmails: false, redactPaths: false }).plan(table('t', ['api_key', 'content']));
     expect(plan.columns.map((c) => c.action)).to.deep.equal(['keep', 'keep']);
