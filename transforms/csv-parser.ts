@@ -118,7 +118,8 @@ class CsvTableParser extends Parser {
       case 'CSV_QUOTE_NOT_CLOSED':
         return invalid(name, `a quoted field is never closed (truncated?) at ${where}`, err);
       default:
-        return invalid(name, `not valid CSV at ${where}: ${describeCause(err)}`, err);
+        // csv-parse quotes the field it stopped at: a field can hold a secret, so the quotes are emptied.
+        return invalid(name, `not valid CSV at ${where}: ${describeCause(err).replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`, err);
     }
   }
 }

@@ -53,7 +53,8 @@ export class LeakScanTransform extends Transform {
   readonly #parallel: boolean;
   #scanner: LeakScanner | null = null;
   #worker: Worker | null = null;
-  readonly #held: string[] = [];
+  /** Scanned bytes not yet passed on, from stream offset #heldStart on. */
+  readonly #held: Buffer[] = [];
   #heldStart = 0;
   #received = 0;
   #settled = 0;
@@ -70,23 +71,21 @@ export class LeakScanTransform extends Transform {
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#failure) return callback(this.#failure);
-    // Held as a latin1 string (one character per byte), not as the Buffer that came in: it may
-    // wait a while for the worker, and Buffers that outlive a scavenge pile up outside the heap
-    // until V8's external-memory limit (64 MiB) forces a full collection. Strings stay on the
-    // heap, where the collector sees them.
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    const text = bytes.toString('latin1');
-    this.#held.push(text);
-    this.#received += text.length;
+    this.#received += bytes.length;
     if (!this.#parallel) {
+      // Held until scanned past: the next chunk at the latest.
+      this.#held.push(bytes);
       this.#scanner ??= createLeakScanner(this.#detector);
-      const found = this.#scanner.writeLatin1(text);
+      const found = this.#scanner.write(bytes);
       if (found.length > 0) return callback(this.#error(found[0]!));
       this.#release(this.#scanner.settled);
       return callback();
     }
-    // The worker gets its own copy of the bytes, moved (not cloned: cloning a string costs more
-    // than the scan it feeds); it reads them as latin1 and drops them young.
+    // The worker gets a copy of its own (moving the chunk itself would empty a pooled Buffer's
+    // whole pool), moved to it and moved back once scanned, then passed on: nothing is held here
+    // meanwhile (Buffers that wait out a scavenge pile up outside the heap until V8's
+    // external-memory limit forces a full collection).
     const copy = new Uint8Array(bytes);
     this.#startWorker().postMessage(copy, [copy.buffer]);
     if (this.#mustWait()) this.#waiting = callback;
@@ -150,6 +149,7 @@ export class LeakScanTransform extends Transform {
   #onReply(reply: LeakScanReply): void {
     if (this.#failure) return;
     if (reply.found.length > 0) return this.#fail(this.#error(reply.found[0]!));
+    if (reply.chunk) this.#held.push(Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength));
     this.#settled = reply.settled;
     this.#release(this.#settled);
     if (this.#waiting && !this.#mustWait()) this.#resume();
@@ -181,10 +181,10 @@ export class LeakScanTransform extends Transform {
       const n = Math.min(head.length, settled - this.#heldStart);
       if (n === head.length) {
         this.#held.shift();
-        this.push(Buffer.from(head, 'latin1'));
+        this.push(head);
       } else {
-        this.push(Buffer.from(head.slice(0, n), 'latin1'));
-        this.#held[0] = head.slice(n);
+        this.push(head.subarray(0, n));
+        this.#held[0] = head.subarray(n);
       }
       this.#heldStart += n;
     }

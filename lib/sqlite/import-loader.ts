@@ -3,6 +3,7 @@ import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ProgressListener } from '../progress.js';
 import type { ExportHeader, ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { createLeakDetector } from '../redaction/index.js';
+import { classifyName } from '../redaction/names.js';
 import { bindable, createTableSql } from './export-writer.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
@@ -129,7 +130,7 @@ export class ImportLoader extends RecordWriter {
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_ROWID') {
       const keyCols = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
       const key = keyCols.length
-        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type)}`).join(', ')
+        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type, c.name)}`).join(', ')
         : describeCause(err);
       return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)})`, {
         cause: err,
@@ -168,14 +169,16 @@ export class ImportLoader extends RecordWriter {
 const keyDetector = createLeakDetector();
 
 /** A key value as shown in an error: ids are fine to show, long text is cut. */
-function showKey(value: SqlValue, declaredType: string): string {
+function showKey(value: SqlValue, declaredType: string, column: string): string {
   if (value === null) return 'NULL';
   // CSV hands every value over as text; an INTEGER key is shown as the number SQLite stored.
   if (typeof value === 'string' && /INT/i.test(declaredType) && /^-?\d+$/.test(value)) return value;
   if (typeof value === 'string') {
-    // A key can itself be a secret (a token table keyed by token): then only its fingerprint shows.
-    const hit = keyDetector.scan(value)[0];
-    if (hit || value.length > 64) return `<withheld: ${hit ? `looks like a secret (${hit.detector}), fingerprint ${hit.fingerprint}` : `${value.length} characters`}>`;
+    // A key can itself be a secret (a token table keyed by token): then only its fingerprint
+    // shows. A column the redaction rules would take whole (api_key) never shows its value.
+    const hit = keyDetector.scan(value)[0] ?? keyDetector.scan(`${column}=${value}`)[0];
+    if (hit) return `<withheld: looks like a secret (${hit.detector}), fingerprint ${hit.fingerprint}>`;
+    if (classifyName(column) !== null || value.length > 64) return `<withheld: ${value.length} characters>`;
     return `'${value}'`;
   }
   if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;

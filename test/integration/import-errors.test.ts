@@ -431,6 +431,26 @@ describe('integration: import refuses bad exports and leaves the database as it 
     });
   });
 
+  it('a key clash on a secret-named key column withholds the value from the message and its context', async () => {
+    const dir = await makeTempDir('imp-keys');
+    try {
+      const src = await createWorkspace({ database: 'none', parent: dir });
+      const secret = 'b3f1c9d27a6e48f0a1d5c7e9b2f4a6c8d0e2f4a6';
+      const db = openDb(src.db);
+      db.exec(`CREATE TABLE service_keys (api_key TEXT PRIMARY KEY, svc TEXT); INSERT INTO service_keys VALUES ('${secret}', 'billing')`);
+      db.close();
+      const out = path.join(dir, 'keys.json');
+      await exportDatabase({ config: await src.config(), format: 'json', output: out, redact: false, now: () => NOW });
+      // The source already holds the row: importing the export into it clashes on the key.
+      const err = await failure(importExport({ config: await src.config(), source: out }));
+      expect(err.code).to.equal('ACODE-IMP-004');
+      expect(err.message, err.message).to.match(/api_key=<withheld: (40 characters|looks like a secret \(\w+\), fingerprint [0-9a-f]+)>/);
+      expect(JSON.stringify({ message: err.message, hint: err.hint, context: err.context })).to.not.include(secret.slice(-8));
+    } finally {
+      await removeTempDir(dir);
+    }
+  });
+
   describe('an export whose table definitions were rewritten (they are SQL, and exports are shared)', () => {
     // Each variant keeps the manifest's checksums right: a checksum proves nothing about who wrote the file.
     const variants: readonly [string, string, string][] = [
