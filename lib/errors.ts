@@ -36,6 +36,7 @@ export const ERRORS = {
   'ACODE-DB-005': { title: 'Cannot connect to PostgreSQL', exit: EXIT.failed, hint: 'check database.url (or ACODE_DATABASE_URL): host, port, user, password and database name' },
   'ACODE-DB-006': { title: 'PostgreSQL client tools not found', exit: EXIT.failed, hint: 'install pg_dump, pg_restore and psql (Debian: apt-get install postgresql-client) or point ACODE_PG_BIN at their folder' },
   'ACODE-DB-007': { title: 'Database not accessible', exit: EXIT.failed, hint: 'acode needs read and write access to the database file and its folder (a WAL database writes its -shm file even to be read)' },
+  'ACODE-DB-008': { title: 'Database is busy', exit: EXIT.failed, hint: 'another process holds a lock on the database; wait for it to finish (or stop it) and run the command again' },
   'ACODE-CFG-001': { title: 'Config file is not valid YAML', exit: EXIT.failed, hint: 'fix the YAML at the line and column given' },
   'ACODE-CFG-002': { title: 'Unknown config key', exit: EXIT.failed, hint: 'fix the key\'s spelling; see the README for every key' },
   'ACODE-CFG-003': { title: 'Config value has the wrong type', exit: EXIT.failed, hint: 'set the value to the type named' },
@@ -77,6 +78,8 @@ export interface AcodeErrorOptions {
   readonly cause?: unknown;
   readonly hint?: string;
   readonly context?: ErrorContext;
+  /** The command's own exit code for this failure, where the spec gives the command one (a restore that fails for lack of space exits 3, not 1). */
+  readonly exitCode?: number;
 }
 
 export class AcodeError extends Error {
@@ -91,7 +94,7 @@ export class AcodeError extends Error {
     super(`${spec.title}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AcodeError';
     this.code = code;
-    this.exitCode = spec.exit;
+    this.exitCode = options.exitCode ?? spec.exit;
     this.hint = options.hint ?? spec.hint;
     this.detail = detail;
     this.context = options.context ?? {};

@@ -2,7 +2,7 @@ import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
-import { AcodeError, isAbort, toAcodeError } from './errors.js';
+import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
 import { stage, type RunOptions } from './progress.js';
 
 export interface RestorePlan {
@@ -48,7 +48,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     return await restoreChecked(options);
   } catch (err) {
     // Coded errors pass through; a Ctrl-C before the live database was touched lands here too.
-    const coded = toAcodeError(err, 'ACODE-BAK-002', `restoring ${options.file}`, { file: options.file });
+    const coded = asRestoreFailure(toAcodeError(err, 'ACODE-BAK-002', `restoring ${options.file}`, { file: options.file }));
     if (!isAbort(err)) throw coded;
     throw new AcodeError(coded.code, coded.detail, {
       cause: err,
@@ -130,6 +130,17 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   } finally {
     await scratch.dispose();
   }
+}
+
+/**
+ * A restore that fails for a reason that would make another command exit 1 (no space, no
+ * access, a database that will not open) exits 3 as the spec says a failed restore does, under
+ * its own code; its hint speaks of the restore.
+ */
+function asRestoreFailure(err: AcodeError): AcodeError {
+  if (err.exitCode !== EXIT.failed) return err;
+  const hint = err.code === 'ACODE-BAK-009' ? "free space on the database's disk (the safety backup and the restore both need room), then run the restore again" : err.hint;
+  return new AcodeError(err.code, err.detail, { cause: err.cause ?? err, context: err.context, hint, exitCode: EXIT.restoreFailed });
 }
 
 /** A message's first line, with a count of the others (SQLite's checks print one line per problem). */

@@ -51,6 +51,9 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Sqlit
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       throw new AcodeError(notDb, `${file} is not a SQLite ${role} (${describeCause(err)})`, { cause: err, context: { file } });
     }
+    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
+      throw new AcodeError('ACODE-DB-008', `${file} is locked by another process: ${describeCause(err)}`, { cause: err, context: { file } });
+    }
     // The live database only: a backup or an export keeps its own code (BAK-006, IMP-002).
     if (options.notDatabaseCode === undefined && code !== undefined && /^(SQLITE_(READONLY|CANTOPEN|PERM|AUTH)|EACCES|EPERM)/.test(code)) {
       throw new AcodeError('ACODE-DB-007', `cannot open ${role} ${file}: ${describeCause(err)}`, { cause: err, context: { file } });

@@ -157,7 +157,13 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
     // The backup file itself, checked against its manifest: its counts are the backup's.
     return { countsChecked: true, setAside: await restoreAsNewFile(file, livePath, options) };
   }
-  const db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
+  let db: SqliteDb;
+  try {
+    db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
+  } catch (err) {
+    if (err instanceof AcodeError && err.code === 'ACODE-DB-008') throw new AcodeError('ACODE-BAK-010', `could not open ${livePath}: ${err.detail}`, { cause: err, context: { file: livePath } });
+    throw err;
+  }
   try {
     await replaceContent(db, file, options);
   } finally {

@@ -111,6 +111,23 @@ describe('integration: restore', function () {
     expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
   });
 
+  it('a rollback-journal database another connection holds EXCLUSIVE: backup is ACODE-DB-008 (busy, not "not a database"), restore ACODE-BAK-010 exit 3', async () => {
+    const db = openDb(ws.db);
+    db.pragma('journal_mode = DELETE');
+    db.exec("BEGIN EXCLUSIVE; UPDATE settings SET value = value");
+    try {
+      const busy = await failure(createBackup({ config: await ws.config(), now: () => LATER }));
+      expect(busy).to.include({ code: 'ACODE-DB-008', exitCode: 1 });
+      expect(busy.message).to.equal(`Database is busy: ${ws.db} is locked by another process: database is locked`);
+      const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, busyTimeoutMs: 200, now: () => LATER }));
+      expect(err).to.include({ code: 'ACODE-BAK-010', exitCode: 3 });
+    } finally {
+      db.exec('ROLLBACK');
+      db.close();
+    }
+    expect(contentDigest(ws.db)).to.equal(original);
+  });
+
   it('creates the live database when there is none (and its folder), with no safety backup', async () => {
     await rm(ws.db);
     await rm(`${ws.db}-wal`, { force: true });
