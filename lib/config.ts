@@ -272,7 +272,8 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
     file: options.file,
     locate,
     database: {
-      type: (db['type'] as DatabaseType | undefined) ?? 'sqlite',
+      // --database names a SQLite file: it is the database whatever database.type says.
+      type: options.databasePath ? 'sqlite' : ((db['type'] as DatabaseType | undefined) ?? 'sqlite'),
       path: options.databasePath ? path.resolve(options.databasePath) : resolve(db['path'], path.join('.agent', 'acode.db')),
       url: url === '' ? null : url,
     },

@@ -66,14 +66,15 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       hint: 'restore it into a workspace of its own kind (database.type), or use a backup of this database',
     });
   }
-  const checksum = await stage(options, { stage: 'checksum', label: 'Checksum valid' }, (update) =>
-    checkStoredChecksum(backup, options, (bytes, totalBytes) => update({ bytes, totalBytes })),
-  );
-  if (!checksum.ok) {
-    throw new AcodeError('ACODE-BAK-004', `${backup.name}: sha256 is ${checksum.actual.slice(0, 16)}…, manifest says ${checksum.expected.slice(0, 16)}…; nothing was restored`, {
-      context: { file: backup.path },
-    });
-  }
+  // Compared inside the stage: its ✓ line means the checksum matched, not that it was computed.
+  await stage(options, { stage: 'checksum', label: 'Checksum valid' }, async (update) => {
+    const checksum = await checkStoredChecksum(backup, options, (bytes, totalBytes) => update({ bytes, totalBytes }));
+    if (!checksum.ok) {
+      throw new AcodeError('ACODE-BAK-004', `${backup.name}: sha256 is ${checksum.actual.slice(0, 16)}…, manifest says ${checksum.expected.slice(0, 16)}…; nothing was restored`, {
+        context: { file: backup.path },
+      });
+    }
+  });
   const provider = options.provider ?? (await backupProviderFor(config));
   const scratch = await createScratch();
   try {
@@ -89,7 +90,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     const target = provider.target;
     const replacesExisting = await provider.liveExists();
     if (options.confirm && !(await options.confirm({ backup, target, replacesExisting }))) {
-      throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled; nothing was changed`);
+      throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled`);
     }
     let safetyBackup: BackupResult | null = null;
     let outcome: RestoreOutcome;

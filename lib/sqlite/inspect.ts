@@ -55,7 +55,8 @@ export function integrityCheck(db: SqliteDb, full: boolean): IntegrityResult {
     return { check, ok: false, problems: [(err as Error).message] };
   }
   const ok = rows.length === 1 && rows[0] === 'ok';
-  return { check, ok, problems: ok ? [] : rows };
+  // SQLite may put several problems, one per line, in one row: one line each here.
+  return { check, ok, problems: ok ? [] : rows.flatMap((r) => r.split('\n')).filter((l) => l.trim() !== '') };
 }
 
 /** The workspace schema version: the migrations table when there is one, else user_version. */

@@ -91,7 +91,8 @@ async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<Bac
     if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') db.pragma('journal_mode = DELETE');
     const result = inspectOpen(db, check);
     if (result.integrity && !result.integrity.ok) {
-      throw new AcodeError('ACODE-DB-004', `the copy of the database fails ${result.integrity.check}: ${result.integrity.problems[0]}`);
+      const more = result.integrity.problems.length - 1;
+      throw new AcodeError('ACODE-DB-004', `the copy of the database fails ${result.integrity.check}: ${result.integrity.problems[0]}${more > 0 ? ` (and ${more} more)` : ''}`);
     }
     return result;
   } finally {

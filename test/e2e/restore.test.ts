@@ -161,7 +161,7 @@ describe('e2e: acode db restore', function () {
       } else {
         expect(r.code, r.output).to.equal(3);
         expect(r.output).to.include('ACODE-BAK-013');
-        expect(r.output).to.include(`restore of ${BACKUP} cancelled; nothing was changed`);
+        expect(r.output).to.include(`restore of ${BACKUP} cancelled — nothing was changed`);
         expect(contentDigest(ws.db)).to.equal(before);
         expect(await listDir(ws.backups)).to.deep.equal(files);
       }
@@ -174,6 +174,7 @@ describe('e2e: acode db restore', function () {
     const r = await cli(['db', 'restore', BACKUP, '--yes']);
     expect(r.code).to.equal(4);
     expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-004 Checksum mismatch: acode_backup_20240120_143045\.db: sha256 is [0-9a-f]{16}…, manifest says 0{16}…; nothing was restored — /);
+    expect(r.stderr, 'no ✓ for a checksum that did not match').to.not.include('Checksum valid');
     expect(contentDigest(ws.db)).to.equal(before);
   });
 

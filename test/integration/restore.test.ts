@@ -238,7 +238,7 @@ describe('integration: restore', function () {
         },
       }),
     );
-    expect(err).to.include({ code: 'ACODE-BAK-013', message: `Restore cancelled: restore of ${backup.name} cancelled; nothing was changed`, exitCode: 3 });
+    expect(err).to.include({ code: 'ACODE-BAK-013', message: `Restore cancelled: restore of ${backup.name} cancelled`, exitCode: 3 });
     expect(asked.map((p) => [p.target, p.replacesExisting, p.backup.name])).to.deep.equal([[ws.db, true, backup.name]]);
     expect(contentDigest(ws.db)).to.equal(before);
     expect(await listDir(ws.backups)).to.have.lengthOf(2);

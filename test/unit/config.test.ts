@@ -54,6 +54,15 @@ describe('config', () => {
       expect(config.backup).to.deep.equal({ path: '/srv/backups', maxBackups: 3, keepDays: 30, preMigration: false, verify: false, compress: true });
     });
 
+    it('--database names a SQLite file even where database.type is postgres (it is not silently ignored)', async () => {
+      await mkdir(path.join(dir, '.agent'));
+      await writeFile(path.join(dir, '.agent', 'config.yml'), 'database:\n  type: postgres\n  url: postgresql://agent@127.0.0.1:1/workspace\n');
+      expect((await loadConfig({ workspace: dir, env: {} })).database.type).to.equal('postgres');
+      const config = await loadConfig({ workspace: dir, env: {}, databasePath: 'mine.db' });
+      expect(config.database.type).to.equal('sqlite');
+      expect(config.database.path).to.equal(path.resolve('mine.db'));
+    });
+
     it('an empty file and an empty keep_days mean defaults', () => {
       expect(parse('').backup.maxBackups).to.equal(7);
       expect(parse('# nothing here\n').backup.keepDays).to.equal(null);
