@@ -219,6 +219,9 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
         const file = m.files.find((f) => f.name === name);
         if (!file) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: entry ${name} is not in the manifest`);
         const schema = m.schemas.find((s) => s.name === file.table);
+        if (m.header.exportFormat === 'csv' && !schema) {
+          throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: entry ${name} is table ${String(file.table)}, whose definition ${BUNDLE_MANIFEST_NAME} does not give`);
+        }
         const hash = createHashTap();
         const parser: Transform =
           m.header.exportFormat === 'csv' ? createCsvParser({ table: schema!, rows: m.tables.find((t) => t.name === file.table)?.rows }) : m.header.exportFormat === 'ndjson' ? createNdjsonParser() : createJsonParser();

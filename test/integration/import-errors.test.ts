@@ -297,6 +297,17 @@ describe('integration: import refuses bad exports and leaves the database as it 
       });
     }
 
+    it('a manifest.json without the definition of a table it bundles: ACODE-IMP-002 naming the entry, not an internal error', async () => {
+      const manifest = JSON.parse(manifestJson.toString('utf8')) as { schemas: unknown[] };
+      manifest.schemas = [];
+      const bad = path.join(work, 'noschema.tar');
+      await writeFile(bad, await buildTar([{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) }, { name: 'conv_chats.csv', data: chatsCsv }]));
+      const err = await failure(run(bad, { verify: false }));
+      expect(err.code, err.message).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('entry conv_chats.csv is table conv_chats, whose definition manifest.json does not give');
+      await expectUnchanged();
+    });
+
     it('an unsafe name as the first entry is refused before anything else is read', async () => {
       const evil = path.join(work, 'first.tar');
       await writeFile(evil, await buildTar([{ name: '../manifest.json', data: manifestJson }]));
