@@ -9,6 +9,7 @@ const STATUS: Record<BackupStatus, string> = {
   'no-manifest': '? no manifest',
   'bad-manifest': '? unreadable manifest',
   unchecked: '- not checked (size matches)',
+  unreadable: '✗ unreadable',
 };
 
 const KIND: Record<string, string> = { manual: '', pre_migration: ' (before migration)', pre_restore: ' (before restore)' };

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { createHashTap } from '../transforms/hash.js';
 import { resolveBackupRef } from './catalog.js';
 import { sha256File } from './checksum.js';
-import { AcodeError, describeCause } from './errors.js';
+import { AcodeError, describeCause, systemCode } from './errors.js';
 import { PRIVATE_FILE_MODE } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import type { RunOptions } from './progress.js';
@@ -38,7 +38,13 @@ export interface ChecksumOutcome {
 
 /** Hashes the stored file and compares it with the manifest. */
 export async function checkStoredChecksum(backup: OpenedBackup, options: RunOptions, onBytes?: (bytes: number, total: number) => void): Promise<ChecksumOutcome> {
-  const digest = await sha256File(backup.path, { signal: options.signal, onBytes });
+  const digest = await sha256File(backup.path, { signal: options.signal, onBytes }).catch((err: unknown) => {
+    const code = systemCode(err);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EIO') {
+      throw new AcodeError('ACODE-BAK-014', `cannot read ${backup.name}: ${describeCause(err)}`, { cause: err, context: { file: backup.path } });
+    }
+    throw err;
+  });
   const expected = backup.manifest.file.sha256;
   return { ok: digest.sha256 === expected && digest.size === backup.manifest.file.size, expected, actual: digest.sha256, size: digest.size };
 }

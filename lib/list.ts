@@ -1,11 +1,12 @@
 import { checkStoredChecksum } from './backup-file.js';
+import { AcodeError, isAcodeError } from './errors.js';
 import { scanBackupDir, type StrayFile } from './catalog.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupKind } from './naming.js';
 import type { RunOptions } from './progress.js';
 
 /** ✓ valid, ✗ mismatch, ? no manifest (or a manifest that cannot be read). */
-export type BackupStatus = 'valid' | 'mismatch' | 'no-manifest' | 'bad-manifest' | 'unchecked';
+export type BackupStatus = 'valid' | 'mismatch' | 'no-manifest' | 'bad-manifest' | 'unchecked' | 'unreadable';
 
 export interface ListedBackup {
   readonly name: string;
@@ -54,9 +55,18 @@ export async function listBackups(options: ListOptions): Promise<ListResult> {
     } else if (options.checksums === false) {
       status = entry.size === entry.manifest.file.size ? 'unchecked' : 'mismatch';
     } else {
-      const outcome = await checkStoredChecksum({ path: entry.path, name: entry.name, manifest: entry.manifest }, options);
-      status = outcome.ok ? 'valid' : 'mismatch';
-      if (!outcome.ok) problem = `sha256 is ${outcome.actual.slice(0, 16)}…, manifest says ${outcome.expected.slice(0, 16)}…`;
+      // One file acode may not read is one entry marked so, never the end of the listing.
+      const outcome = await checkStoredChecksum({ path: entry.path, name: entry.name, manifest: entry.manifest }, options).catch((err: unknown) => {
+        if (isAcodeError(err, 'ACODE-BAK-014')) return err;
+        throw err;
+      });
+      if (outcome instanceof AcodeError) {
+        status = 'unreadable';
+        problem = outcome.detail;
+      } else {
+        status = outcome.ok ? 'valid' : 'mismatch';
+        if (!outcome.ok) problem = `sha256 is ${outcome.actual.slice(0, 16)}…, manifest says ${outcome.expected.slice(0, 16)}…`;
+      }
     }
     backups.push({
       name: entry.name,
