@@ -40,6 +40,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
         signal: ctx.signal,
         now: ctx.now,
         onProgress: sectioned(ctx),
+        onNotice: (text) => out.warn(text),
       });
       const records = result.after.tables.reduce((n, t) => n + t.rows, 0);
       out.info();

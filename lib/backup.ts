@@ -161,7 +161,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
           () =>
             pruneBackups({
               dir,
-              policy: { keep: config.backup.maxBackups, keepDays: config.backup.keepDays, now: now(), protect: name },
+              policy: { keep: config.backup.maxBackups, keepDays: config.backup.keepDays, now: now(), protect: name, source: { type: manifest.database.type, location: manifest.database.source } },
             }),
           (r) => `${r.removed.length} removed, ${r.kept.length} kept`,
         );

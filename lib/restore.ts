@@ -1,7 +1,7 @@
 import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
-import { backupProviderFor, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
+import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
 import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
 import { stage, type RunOptions } from './progress.js';
 
@@ -26,6 +26,8 @@ export interface RestoreOptions extends RunOptions {
   readonly busyTimeoutMs?: number;
   readonly now?: () => Date;
   readonly provider?: BackupProvider;
+  /** Told, before the confirmation, when the backup was made of another database than the one it replaces. */
+  readonly onNotice?: (text: string) => void;
 }
 
 export interface RestoreResult {
@@ -89,6 +91,10 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     });
     const target = provider.target;
     const replacesExisting = await provider.liveExists();
+    const live = await liveSource(config);
+    if (backup.manifest.database.source !== live.location) {
+      options.onNotice?.(`${backup.name} is a backup of ${backup.manifest.database.source}, not of ${live.location}`);
+    }
     if (options.confirm && !(await options.confirm({ backup, target, replacesExisting }))) {
       throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled`);
     }

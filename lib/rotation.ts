@@ -11,6 +11,11 @@ export interface RetentionPolicy {
   readonly now: Date;
   /** A backup name never removed: the one just made. */
   readonly protect?: string;
+  /**
+   * The database whose backups rotate (its type and the location its manifests name): backups of
+   * other databases in the same folder are left alone. Without it, every backup counts.
+   */
+  readonly source?: { readonly type: string; readonly location: string };
 }
 
 export interface RotationPlan {
@@ -28,8 +33,10 @@ const DAY_MS = 86_400_000;
  */
 export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy): RotationPlan {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new AcodeError('ACODE-USE-001', `keep must be a whole number of at least 1, got ${policy.keep}`);
+  const source = policy.source;
   const eligible = [...backups]
     .filter((b) => b.kind !== 'pre_restore' && b.manifest !== null)
+    .filter((b) => !source || (b.manifest!.database.type === source.type && b.manifest!.database.source === source.location))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.stamp.getTime() - a.stamp.getTime() || b.seq - a.seq);
   const untouched = backups.filter((b) => !eligible.includes(b));
   const cutoff = policy.keepDays === null ? null : policy.now.getTime() - policy.keepDays * DAY_MS;

@@ -25,6 +25,21 @@ describe('rotation', () => {
       expect(plan.untouched).to.deep.equal([]);
     });
 
+    it('with a source, only that database\'s backups rotate: another database\'s in the same folder are left alone', () => {
+      const mine = daily(4);
+      const other = ['acode_backup_20240110_100000.db', 'acode_backup_20240111_100000.db'].map((name) => {
+        const e = entry(name);
+        return { ...e, manifest: { ...e.manifest!, database: { ...e.manifest!.database, source: '/elsewhere/other.db' } } };
+      });
+      const source = { type: mine[0]!.manifest!.database.type, location: mine[0]!.manifest!.database.source };
+      const plan = planRotation([...mine, ...other], { keep: 2, keepDays: null, now: NOW, source });
+      expect(names(plan.keep)).to.deep.equal(['acode_backup_20240104_100000.db', 'acode_backup_20240103_100000.db']);
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+      expect(names(plan.untouched).sort()).to.deep.equal(['acode_backup_20240110_100000.db', 'acode_backup_20240111_100000.db']);
+      // Without a source, the other database's newer backups push this one's out.
+      expect(names(planRotation([...mine, ...other], { keep: 2, keepDays: null, now: NOW }).keep)).to.deep.equal(['acode_backup_20240111_100000.db', 'acode_backup_20240110_100000.db']);
+    });
+
     it('removes nothing when there are N or fewer', () => {
       expect(names(planRotation(daily(3), { keep: 3, keepDays: null, now: NOW }).remove)).to.deep.equal([]);
       expect(names(planRotation([], { keep: 7, keepDays: null, now: NOW }).keep)).to.deep.equal([]);
