@@ -222,7 +222,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       toolVersion: TOOL_VERSION,
       schemaVersion: snapshot.schemaVersion,
       // A redacted export says where it came from without naming the user's home folder.
-      source: { type: config.database.type, location: policy ? homeless(databaseLabel(config.database)) : databaseLabel(config.database) },
+      source: { type: config.database.type, location: policy ? redactTexts(policy, 'source', [homeless(databaseLabel(config.database))])[0]! : databaseLabel(config.database) },
       exportFormat: format,
       filters: {
         tables: selection.tables,
@@ -252,12 +252,20 @@ function homeless(file: string): string {
  * surely as a row can. Counted apart from the rows (its own redactor): the summary counts data.
  */
 function redactSchema(policy: RedactionPolicy, schema: TableSchema): TableSchema {
-  const texts = [schema.sql, ...schema.indexes];
-  const rows = texts.map((text) => [text]);
-  const definitions: TableSchema = { name: schema.name, sql: null, columns: [{ name: 'definition', type: 'TEXT', notNull: false, primaryKey: 0 }], indexes: [] };
-  policy.createRedactor().redactRows(schema.name, policy.plan(definitions), rows);
-  const [sql, ...indexes] = rows.map((row) => row[0] as string | null);
+  const [sql, ...indexes] = redactTexts(policy, schema.name, [schema.sql, ...schema.indexes]);
   return { ...schema, sql: sql ?? null, indexes: indexes as string[] };
+}
+
+/**
+ * Texts that are not rows through the content rules, with a redactor of their own (the summary
+ * counts data): table definitions, and where the export came from (a folder named after an
+ * e-mail address, a WSL home).
+ */
+function redactTexts(policy: RedactionPolicy, name: string, texts: readonly (string | null)[]): (string | null)[] {
+  const rows = texts.map((text) => [text]);
+  const definitions: TableSchema = { name, sql: null, columns: [{ name: 'definition', type: 'TEXT', notNull: false, primaryKey: 0 }], indexes: [] };
+  policy.createRedactor().redactRows(name, policy.plan(definitions), rows);
+  return rows.map((row) => row[0] as string | null);
 }
 
 function keepAll(table: string, columns: readonly string[]): TablePlan {

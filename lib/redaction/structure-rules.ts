@@ -54,8 +54,9 @@ export function emailAddress(): ContentRule {
       while (start < at && text.charCodeAt(start) === 46) start++;
       if (start === at) return at + 1;
       const before = text[start - 1];
-      // After '/' or ':' the '@' is a URL's user part (ssh://git@host), except in a mailto: link.
-      if (before === '/' || (before === ':' && !startsWithIgnoreCase(text, 'mailto:', start - 7))) return at + 1;
+      // After '//' or ':' the '@' is a URL's user part (ssh://git@host), except in a mailto: link;
+      // after a single '/' it is a folder named after an address (GoogleDrive-jane@example.com/).
+      if ((before === '/' && text[start - 2] === '/') || (before === ':' && !startsWithIgnoreCase(text, 'mailto:', start - 7))) return at + 1;
       let end = runEnd(text, at + 1, DOMAIN, at + 256);
       while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
       const domain = text.slice(at + 1, end);
@@ -102,8 +103,11 @@ export function homePath(): ContentRule {
       const width = text.startsWith('/home/', at) ? 6 : escaped ? 9 : 7;
       let start = at;
       const drive = at >= 2 && text[at - 1] === ':' && /[A-Za-z]/.test(text[at - 2]!);
+      // The same home folders seen from WSL (/mnt/c/Users/<user>) and on Fedora Atomic (/var/home/<user>).
+      const mounted = /\/mnt\/[A-Za-z]$|\/var$/.exec(text.slice(Math.max(0, at - 6), at));
       if (drive) start = at - 2;
       else if (text[at] === '\\') return at + 1;
+      else if (mounted && (width === 7 ? mounted[0].startsWith('/mnt') : mounted[0] === '/var')) start = at - mounted[0].length;
       if (start > 0 && inTable(PATH_CHAR, text.charCodeAt(start - 1))) return at + 1;
       const userStart = at + width;
       let userEnd = userStart;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -74,6 +74,21 @@ describe('integration: export manifests, filters, plans and snapshots', function
       expectHeader(manifest, format);
     });
   }
+
+  it('a redacted export names its source without the e-mail address a folder on the way is named after', async () => {
+    const parent = await makeTempDir('exp-src');
+    try {
+      const dir = path.join(parent, 'GoogleDrive-jane.doe@example.com', 'My Drive');
+      await mkdir(dir, { recursive: true });
+      const there = await createWorkspace({ database: 'demo', parent: dir });
+      await exportDatabase({ config: await there.config(), format: 'json', output: path.join(out, 'r.json'), now: () => NOW });
+      const manifest = JSON.parse(await readFile(path.join(out, 'r.json.manifest.json'), 'utf8')) as ExportManifest;
+      expect(manifest.header.source).to.deep.equal({ type: 'sqlite', location: path.join(parent, '[REDACTED]', 'My Drive', 'ws', '.agent', 'acode.db') });
+      expect(await readFile(path.join(out, 'r.json'), 'utf8')).to.not.include('jane.doe@example.com');
+    } finally {
+      await removeTempDir(parent);
+    }
+  });
 
   it('a JSON file carries its metadata inside: the same header as its manifest, and a summary of all rows', async () => {
     const result = await exportDatabase({ config: await ws.config(), format: 'json', output: path.join(out, 'e.json'), redact: false, now: () => NOW });

@@ -137,12 +137,20 @@ describe('default content rules: generated positives', () => {
       ['C:\\Users\\Carol\\AppData\\Local', '~\\AppData\\Local'],
       ['"C:\\\\Users\\\\dave\\\\repo"', '"~\\\\repo"'],
       ['open /home/erin', 'open ~'],
+      ['cd /mnt/c/Users/jdoe/src', 'cd ~/src'],
+      ['from WSL: /mnt/D/Users/Jane/notes.txt', 'from WSL: ~/notes.txt'],
+      ['silverblue: /var/home/frank/.bashrc', 'silverblue: ~/.bashrc'],
     ];
     for (const [text, expected] of cases) {
       const { out, summary } = redactText(text);
       expect(out, text).to.equal(expected);
       expect(summary.byRule['home_path']).to.deep.equal({ count: 1, category: 'file paths' });
     }
+  });
+
+  it('email: a folder named after an address is masked; a URL\'s user part is not an address', () => {
+    expect(redactText('/Users/x/Library/CloudStorage/GoogleDrive-jane.doe@example.com/My Drive', { redactPaths: false }).out).to.equal('/Users/x/Library/CloudStorage/[REDACTED]/My Drive');
+    expect(redactText('ssh://git@example.com/acme/api.git and https://deploy@example.com/x').out).to.equal('ssh://git@example.com/acme/api.git and https://deploy@example.com/x');
   });
 
   it('email: addresses masked and counted; git@ remotes and @2x images kept', () => {
