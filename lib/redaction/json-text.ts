@@ -4,6 +4,7 @@
  * content rules, and only changed tokens are rewritten. Formatting, key order and number
  * precision (JSON.parse would round 64-bit ids) survive untouched.
  */
+import { PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
 
 export interface JsonHooks<R> {
   /** The rule a key names (the column rules applied to keys), or null. */
@@ -45,6 +46,8 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
     return null;
   }
   const stack: number[] = [];
+  // Per open object: the rule its key/value pair names (`{"name": "DB_PASSWORD", "value": …}`).
+  const pairs: (R | null)[] = [];
   let out = '';
   let copied = 0;
   let expectKey = false;
@@ -73,10 +76,12 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
       }
       pending = null;
       stack.push(c === 123 ? OBJECT : ARRAY);
+      pairs.push(c === 123 ? pairRule(text, i, hooks) : null);
       expectKey = c === 123;
       i++;
     } else if (c === 125 || c === 93) {
       stack.pop();
+      pairs.pop();
       expectKey = false;
       i++;
     } else if (c === 44) {
@@ -88,7 +93,7 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
       const escaped = value.length !== end - i - 2;
       if (expectKey) {
         expectKey = false;
-        pending = hooks.keyRule(value);
+        pending = hooks.keyRule(value) ?? (PAIR_VALUES.has(squash(value)) ? (pairs[pairs.length - 1] ?? null) : null);
         const key = hooks.text(value, i + 1, end - 1, escaped);
         if (key !== value) replace(i, end, JSON.stringify(key));
       } else if (pending !== null && hooks.takes(pending, value, false)) {
@@ -112,6 +117,46 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
     }
   }
   return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Objects longer than this are not looked at for a key/value pair: an env entry is small. */
+const MAX_PAIR_OBJECT = 64 * 1024;
+
+/**
+ * The rule an object's key/value pair names: a member named like a pair key (`name`, `key`,
+ * `variable`…) whose string value the key rules take (`DB_PASSWORD`), when the object also has a
+ * value member. Its value member is then taken as a value under that name would be.
+ */
+function pairRule<R>(text: string, start: number, hooks: JsonHooks<R>): R | null {
+  let named: R | null = null;
+  let hasValue = false;
+  let i = start + 1;
+  const limit = Math.min(text.length, start + MAX_PAIR_OBJECT);
+  while (i < limit) {
+    while (i < limit && text.charCodeAt(i) <= 32) i++;
+    if (text.charCodeAt(i) !== 34) break;
+    const keyEnd = stringEnd(text, i);
+    const key = squash(decode(text, i, keyEnd));
+    i = keyEnd;
+    while (i < limit && (text.charCodeAt(i) <= 32 || text.charCodeAt(i) === 58)) i++;
+    const c = text.charCodeAt(i);
+    let end: number;
+    if (c === 34) {
+      end = stringEnd(text, i);
+      if (PAIR_KEYS.includes(key) && named === null) named = hooks.keyRule(decode(text, i, end));
+    } else if (c === 123 || c === 91) {
+      end = skipContainer(text, i);
+    } else {
+      end = i;
+      while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
+    }
+    if (PAIR_VALUES.has(key)) hasValue = true;
+    i = end;
+    while (i < limit && text.charCodeAt(i) <= 32) i++;
+    if (text.charCodeAt(i) !== 44) break;
+    i++;
+  }
+  return hasValue ? named : null;
 }
 
 function isDelimiter(c: number): boolean {

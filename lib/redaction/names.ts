@@ -91,6 +91,14 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   return null;
 }
 
+/**
+ * Names (squashed) that make a key/value pair: a table's key and value columns, or a JSON object's
+ * members (`{"name": "DB_PASSWORD", "value": "…"}` in Kubernetes and ECS env lists). Keys most
+ * telling first: `(id, name, key, value)` is keyed by key.
+ */
+export const PAIR_KEYS: readonly string[] = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name'];
+export const PAIR_VALUES: ReadonlySet<string> = new Set(['value', 'val', 'settingvalue']);
+
 /** Lowercase with separators removed: how globs and names are compared. */
 export function squash(name: string): string {
   return name.toLowerCase().replace(/[\s_\-.]+/g, '');

@@ -5,7 +5,7 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, squash } from './names.js';
+import { classifyName, isAuthOnlyName, PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
 import type { ContentRule, RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -59,9 +59,6 @@ export interface PolicyCore {
   keyRule(name: string): WholeValueRule | null;
 }
 
-/** Columns that name a key/value row's key, most telling first: `(id, name, key, value)` is keyed by key. */
-const PAIR_KEYS = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name'];
-const PAIR_VALUES = new Set(['value', 'val', 'settingvalue']);
 
 export class Policy implements PolicyCore {
   readonly rules: readonly RuleInfo[];

@@ -176,6 +176,18 @@ describe('column plans', () => {
     expect(out[3], 'binary data is left as it was').to.equal(binary);
   });
 
+  it('JSON name/value pairs (Kubernetes and ECS env lists): the value of a pair whose name names a secret is taken whole', () => {
+    const pw = fakePassword(rand);
+    const spec = `{"env":[{"name":"DB_PASSWORD","value":"${pw}"},{"name":"LOG_LEVEL","value":"debug"},{"value":"${pw}x","name":"apiKey"}],"key":"api_key","val":"${pw}y","other":{"key":"theme","value":"dark"}}`;
+    const { out } = redactText(spec);
+    expect(JSON.parse(out)).to.deep.equal({
+      env: [{ name: 'DB_PASSWORD', value: '[REDACTED]' }, { name: 'LOG_LEVEL', value: 'debug' }, { value: '[REDACTED]', name: 'apiKey' }],
+      key: 'api_key',
+      val: '[REDACTED]',
+      other: { key: 'theme', value: 'dark' },
+    });
+  });
+
   it('with default_rules off and no content rules, columns are kept', () => {
     const plan = policyWith({ defaultRules: false, redactEmails: false, redactPaths: false }).plan(table('t', ['api_key', 'content']));
     expect(plan.columns.map((c) => c.action)).to.deep.equal(['keep', 'keep']);
