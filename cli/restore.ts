@@ -46,7 +46,8 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       out.info();
       out.result('Restore complete.');
       out.result(`  Restored: ${result.backup.name} (${result.after.tables.length} tables, ${formatCount(records)} records)`);
-      out.result(result.safetyBackup ? `Previous database saved as: ${result.safetyBackup.name}` : 'There was no database before; nothing to save.');
+      if (result.damagedCopy) out.result(`The previous database was damaged; it is kept as it was: ${result.damagedCopy}`);
+      else out.result(result.safetyBackup ? `Previous database saved as: ${result.safetyBackup.name}` : 'There was no database before; nothing to save.');
       for (const file of result.setAside) out.warn(`A file left by an earlier database was moved aside, not applied: ${file}`);
       out.emitJson({
         ok: true,
@@ -54,6 +55,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
         target: result.target,
         safetyBackup: result.safetyBackup?.path ?? null,
         setAside: result.setAside,
+        damagedCopy: result.damagedCopy,
         tables: result.after.tables,
       });
     });

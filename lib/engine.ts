@@ -57,6 +57,8 @@ export interface RestoreOutcome {
   readonly countsChecked: boolean;
   /** Files left beside the database by an earlier one (a WAL, a journal), moved aside so they cannot be applied to the restored one. */
   readonly setAside: readonly string[];
+  /** The live database was damaged (no safety backup could be made of it): where it was kept as it was, byte for byte; null when it was not. */
+  readonly damagedCopy?: string | null;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface RestoreResult {
   readonly after: BackupInspection;
   /** Files an earlier database left beside the live path (a WAL, a journal), moved aside so they were not applied to the restored one. */
   readonly setAside: readonly string[];
+  /** The live database was damaged: where it was kept as it was (no safety backup could be made of it); null when it was not. */
+  readonly damagedCopy: string | null;
 }
 
 /**
@@ -133,7 +135,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       }
       return inspection;
     });
-    return { backup, target, safetyBackup, after, setAside: outcome.setAside };
+    return { backup, target, safetyBackup, after, setAside: outcome.setAside, damagedCopy: outcome.damagedCopy ?? null };
   } finally {
     await scratch.dispose();
   }

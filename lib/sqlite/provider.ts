@@ -163,14 +163,60 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
     db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
   } catch (err) {
     if (err instanceof AcodeError && err.code === 'ACODE-DB-008') throw new AcodeError('ACODE-BAK-010', `could not open ${livePath}: ${err.detail}`, { cause: err, context: { file: livePath } });
+    if (isDamage(err)) return restoreOverDamaged(file, livePath, options);
     throw err;
   }
   try {
     await replaceContent(db, file, options);
-  } finally {
+  } catch (err) {
+    // A damaged database fails its safety backup's check, or SQLite's reads while it is replaced.
+    if (!isDamage(err)) throw err;
     db.close();
+    return restoreOverDamaged(file, livePath, options);
+  } finally {
+    if (db.open) db.close();
   }
   return { countsChecked: options.expectTables !== undefined, setAside: [] };
+}
+
+/** True when an error, or one it was caused by, says the database file is damaged. */
+function isDamage(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof AcodeError && e.code === 'ACODE-DB-004') return true;
+    const code = systemCode(e) ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return true;
+  }
+  return false;
+}
+
+/**
+ * Disaster recovery: the live database is damaged, so no logical copy can be made of it or into
+ * it. It is kept byte for byte beside itself (`<db>.damaged-<time>`, with its WAL), then the
+ * backup takes its place as a new file. Processes that still have the damaged file open keep
+ * reading it until they reopen the database.
+ */
+async function restoreOverDamaged(file: string, livePath: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const kept = `${livePath}.damaged-${stamp}`;
+  const tmp = tempPathFor(livePath);
+  try {
+    await copyFile(livePath, kept);
+    if (await exists(`${livePath}-wal`)) await copyFile(`${livePath}-wal`, `${kept}-wal`);
+    await copyFile(file, tmp);
+    options.signal?.throwIfAborted();
+    await fsyncFile(tmp);
+    for (const companion of ['-wal', '-shm', '-journal']) await rm(`${livePath}${companion}`, { force: true });
+    await publishFile(tmp, livePath, true);
+    await fsyncDir(path.dirname(livePath));
+  } catch (err) {
+    throw new AcodeError('ACODE-BAK-002', `the live database is damaged and could not be replaced: ${describeCause(err)}`, {
+      cause: err,
+      hint: `the damaged database is kept as ${path.basename(kept)} if it could be copied; free space or fix permissions and run the restore again`,
+    });
+  } finally {
+    await removeQuietly(tmp);
+  }
+  return { countsChecked: true, setAside: [], damagedCopy: kept };
 }
 
 /**

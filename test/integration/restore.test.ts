@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
@@ -202,6 +202,29 @@ describe('integration: restore', function () {
     expect(tableCounts(ws.db)['conv_chats']).to.equal(chats + 1);
     expect(result.after.integrity?.ok).to.equal(true);
   });
+
+  for (const [label, damage] of [
+    ['pages overwritten', async (file: string) => {
+      const handle = await open(file, 'r+');
+      await handle.write(Buffer.alloc(100 * 4096, 0xa5), 0, 100 * 4096, 20 * 4096);
+      await handle.close();
+    }],
+    ['its header overwritten', (file: string) => writeFile(file, Buffer.alloc(4096, 0x5a))],
+  ] as const) {
+    it(`over a damaged database (${label}): the damaged file is kept byte for byte beside it and the backup takes its place`, async () => {
+      const db = openDb(ws.db);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      await damage(ws.db);
+      const damaged = await readFile(ws.db);
+      const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+      expect(contentDigest(ws.db)).to.equal(original);
+      expect(result.safetyBackup).to.equal(null);
+      expect(path.basename(result.damagedCopy ?? '')).to.match(/^acode\.db\.damaged-\d{8}T\d{6}Z$/);
+      expect(await readFile(result.damagedCopy!)).to.deep.equal(damaged);
+      expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+    });
+  }
 
   it('a backup whose checksum does not match is refused with ACODE-BAK-004 (exit 4), nothing changed', async () => {
     changeDemoData(ws.db);
