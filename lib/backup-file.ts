@@ -57,8 +57,30 @@ export interface Scratch {
 
 export async function createScratch(): Promise<Scratch> {
   // mkdtemp makes the folder 0700: only its owner can see what is unpacked there.
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-')).catch((err: unknown) => {
+    throw scratchError(err, 'a scratch folder') ?? err;
+  });
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A failure of the machine rather than of the backup — the temporary folder missing, full or not
+ * writable — as its own error (exit 1), so a check never calls a sound backup invalid for it.
+ * Null for any other failure.
+ */
+export function scratchError(err: unknown, what: string): AcodeError | null {
+  const code = systemCode(err) ?? '';
+  const where = os.tmpdir();
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code.startsWith('SQLITE_FULL')) {
+    return new AcodeError('ACODE-BAK-009', `no space in the temporary folder ${where} for ${what}: ${describeCause(err)}`, {
+      cause: err,
+      hint: 'free space there, or set TMPDIR to a folder with room for an uncompressed copy of the backup',
+    });
+  }
+  if (['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR'].includes(code)) {
+    return new AcodeError('ACODE-BAK-015', `cannot use the temporary folder ${where} for ${what}: ${describeCause(err)}`, { cause: err });
+  }
+  return null;
 }
 
 /**
@@ -75,6 +97,10 @@ export async function databaseFileOf(backup: OpenedBackup, scratch: Scratch, opt
     });
   } catch (err) {
     if ((err as { name?: string }).name === 'AbortError') throw err;
+    // Writing the scratch copy can fail for want of space or access: that says nothing of the backup.
+    const failedPath = (err as { path?: unknown }).path;
+    const machine = failedPath === backup.path ? null : scratchError(err, `the uncompressed copy of ${backup.name}`);
+    if (machine) throw machine;
     throw new AcodeError('ACODE-BAK-006', `${backup.name} does not decompress: ${describeCause(err)}`, { cause: err, context: { file: backup.path } });
   }
   const expected = backup.manifest.uncompressed;

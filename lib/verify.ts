@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup } from './backup-file.js';
+import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, scratchError } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
 import { AcodeError, describeCause, toAcodeError } from './errors.js';
@@ -85,7 +85,7 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
         problem: integrity.ok ? undefined : `${integrity.check}: ${integrity.problems.slice(0, 3).join('; ')}`,
       });
     } catch (err) {
-      if (!(err instanceof AcodeError) || err.code === 'ACODE-BAK-005') throw err;
+      if (!(err instanceof AcodeError) || ['ACODE-BAK-005', 'ACODE-BAK-009', 'ACODE-BAK-015'].includes(err.code)) throw err;
       checks.push({ name: 'structure', ok: false, label: `${structureOf(provider)} invalid`, problem: err.detail });
     }
     if (inspection?.integrity?.ok) {
@@ -109,6 +109,10 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
         });
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') throw err;
+        // No room or access for the scratch database, no server to restore into: the machine's
+        // failure, not the backup's.
+        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && ['ACODE-DB-005', 'ACODE-DB-006', 'ACODE-CFG-005'].includes(err.code) ? err : null);
+        if (machine) throw machine;
         checks.push({ name: 'test-restore', ok: false, label: 'Test restore failed', problem: describeCause(err) });
       }
     }

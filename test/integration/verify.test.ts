@@ -10,6 +10,7 @@ import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 import { failure } from '../support/failure.js';
+import { mountTmpfs, unmount } from '../support/tmpfs.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 const summary = (r: VerifyResult): string[] => r.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`);
@@ -33,6 +34,39 @@ describe('integration: verify', () => {
 
   const verify = async (file: string, extra: { testRestore?: boolean; full?: boolean } = {}): Promise<VerifyResult> =>
     verifyBackup({ config: await ws.config(), file, ...extra });
+
+  describe('the temporary folder missing or full: the machine\'s failure (exit 1), never an invalid backup', () => {
+    const saved = process.env['TMPDIR'];
+    afterEach(() => {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    });
+
+    it('a missing TMPDIR: ACODE-BAK-015, exit 1 (was "verification failed, do not rely on this backup")', async () => {
+      process.env['TMPDIR'] = path.join(ws.dir, 'no-such-folder');
+      const err = await failure(verify(made.name));
+      expect(err).to.include({ code: 'ACODE-BAK-015', exitCode: 1 });
+      expect(err.message).to.match(/^Temporary folder not usable: cannot use the temporary folder .*no-such-folder for a scratch folder: ENOENT/);
+    });
+
+    it('a TMPDIR too small for a compressed backup\'s copy or a test restore: ACODE-BAK-009, exit 1', async function () {
+      const small = path.join(ws.dir, 'small-tmp');
+      const why = await mountTmpfs(small, 300 * 1024);
+      if (why) this.skip();
+      try {
+        const gz = await createBackup({ config: await ws.config(), compress: true, now: () => new Date('2024-01-20T15:00:00Z') });
+        process.env['TMPDIR'] = small;
+        const unpack = await failure(verify(gz.name));
+        expect(unpack).to.include({ code: 'ACODE-BAK-009', exitCode: 1 });
+        expect(unpack.message).to.include(`no space in the temporary folder ${small} for the uncompressed copy of ${gz.name}`);
+        const restore = await failure(verify(made.name, { testRestore: true }));
+        expect(restore).to.include({ code: 'ACODE-BAK-009', exitCode: 1 });
+        expect(restore.message).to.include(`no space in the temporary folder ${small} for the test restore`);
+      } finally {
+        unmount(small);
+      }
+    });
+  });
 
   it('a sound backup passes every check, found by bare name', async () => {
     const r = await verify(made.name);
