@@ -14,7 +14,7 @@ export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): 
   }
   const coded = err instanceof AcodeError ? err : new AcodeError('ACODE-INT-001', describeCause(err), { cause: err });
   out.error(coded.toLine());
-  out.emitJson({ ok: false, error: coded.toJSON() });
+  out.emitJsonError(coded.toJSON());
   if (env['ACODE_DEBUG']) {
     for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
   }

@@ -1,6 +1,7 @@
 import { createProgram } from './program.js';
 import { outputFor, type Runtime } from './context.js';
 import { reportError } from './errors.js';
+import { flushJson } from './output.js';
 
 export interface MainOptions {
   readonly stdin?: NodeJS.ReadStream;
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const program = createProgram(runtime);
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    flushJson(runtime.stdout);
     return 0;
   } catch (err) {
     const leaf = findLeaf(program, argv);

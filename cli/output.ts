@@ -13,6 +13,25 @@ export interface OutputOptions {
 const REDRAW_MS = 100;
 
 /**
+ * --json results waiting to be written, per stdout: a run writes exactly one JSON document, at
+ * its end (flushJson), and a failure after a result joins it (a verify that found the backup
+ * invalid, a demo's later step) instead of following it as a second document.
+ */
+const pendingJson = new WeakMap<NodeJS.WritableStream, unknown[]>();
+
+/** Writes the run's one JSON document: the result, or the results of each step ({ ok, results }), with `error` when it failed. */
+export function flushJson(stdout: NodeJS.WritableStream, error?: Record<string, unknown>): void {
+  const pending = pendingJson.get(stdout) ?? [];
+  pendingJson.delete(stdout);
+  if (pending.length === 0 && !error) return;
+  const ok = !error && pending.every((p) => (p as { ok?: unknown }).ok !== false);
+  const doc: Record<string, unknown> =
+    pending.length === 1 ? { ...(pending[0] as Record<string, unknown>), ok } : pending.length === 0 ? { ok } : { ok, results: pending };
+  if (error) doc['error'] = error;
+  stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/**
  * Where everything a command prints goes: progress and messages to stderr (a live line per stage
  * on a terminal, plain lines otherwise, nothing with --quiet or --json), results to stdout.
  */
@@ -66,10 +85,17 @@ export class Output {
     this.#out.write(`${line}\n`);
   }
 
-  /** The machine-readable result with --json. */
+  /** The machine-readable result with --json, written when the run ends (flushJson). */
   emitJson(value: unknown): void {
     if (!this.json) return;
-    this.#out.write(`${JSON.stringify(value, null, 2)}\n`);
+    const pending = pendingJson.get(this.#out) ?? [];
+    pending.push(value);
+    pendingJson.set(this.#out, pending);
+  }
+
+  /** The run's failure with --json: one document, joined to any result already given. */
+  emitJsonError(error: Record<string, unknown>): void {
+    if (this.json) flushJson(this.#out, error);
   }
 
   /** The one error line, always on stderr. */

@@ -204,6 +204,13 @@ describe('e2e: acode db backup', function () {
       expect(lines(r.stderr).at(-1)).to.equal(
         '✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045.db failed: checksum, structure — do not rely on this backup; create a new one with `acode db backup`',
       );
+      // With --json: one document, the checks and the error together (it was two documents).
+      const json = await cli(['--json', 'db', 'backup', 'verify', 'acode_backup_20240120_143045.db']);
+      expect(json.code).to.equal(2);
+      const doc = JSON.parse(json.stdout) as { ok: boolean; valid: boolean; checks: { name: string; ok: boolean }[]; error: { code: string } };
+      expect(doc).to.include({ ok: false, valid: false });
+      expect(doc.error.code).to.equal('ACODE-BAK-003');
+      expect(doc.checks.filter((c) => !c.ok).map((c) => c.name)).to.deep.equal(['checksum', 'structure']);
     });
 
     it('a truncated gzip backup by path: exit 2; --test-restore on a sound one: exit 0', async () => {
