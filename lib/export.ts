@@ -235,6 +235,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       redaction: { enabled: policy !== null, rules: (policy?.rules ?? []).map((r) => ({ name: r.name, kind: r.kind })) },
       tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn, ...(t.sequence === undefined ? {} : { sequence: t.sequence }) })),
     };
+    if (policy) checkNames(policy, snapshot.tables.map((t) => t.schema));
     const schemas = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? redactSchema(policy, t.schema) : t.schema]));
     return { options, format, snapshot, layout, policy, header, plans, schemas };
   } catch (err) {
@@ -254,6 +255,25 @@ function homeless(file: string): string {
 function redactSchema(policy: RedactionPolicy, schema: TableSchema): TableSchema {
   const [sql, ...indexes] = redactTexts(policy, schema.name, [schema.sql, ...schema.indexes]);
   return { ...schema, sql: sql ?? null, indexes: indexes as string[] };
+}
+
+/**
+ * Table and column names are the export's structure (keys, file names, definitions): redaction
+ * cannot replace them without breaking it. A name the content rules would change (an e-mail
+ * address, a home path, a token) fails a redacted export before anything is written, without
+ * the name in the message.
+ */
+function checkNames(policy: RedactionPolicy, tables: readonly TableSchema[]): void {
+  tables.forEach((table, t) => {
+    const names = [table.name, ...table.columns.map((c) => c.name)];
+    const redacted = redactTexts(policy, 'names', names);
+    const at = redacted.findIndex((r, i) => r !== names[i]);
+    if (at < 0) return;
+    const what = at === 0 ? `the name of table #${t + 1}` : `the name of column #${at} of ${redacted[0] === names[0] ? `table ${table.name}` : `table #${t + 1}`}`;
+    throw new AcodeError('ACODE-EXP-002', `${what} (in the order --plan lists them) holds what the redaction rules replace; a name cannot be redacted without breaking the export`, {
+      hint: 'leave that table out with --exclude-tables, or rename it; the name is not shown here',
+    });
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { digestOfBytes, digestOfFile, readTarEntries, treeOf } from '../support/
 import { openDb, openToRead, tableCounts } from '../support/sqlite.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { failure } from '../support/failure.js';
 
 const NOW = new Date('2024-01-20T14:30:45.000Z');
 
@@ -87,6 +88,28 @@ describe('integration: export manifests, filters, plans and snapshots', function
       expect(await readFile(path.join(out, 'r.json'), 'utf8')).to.not.include('jane.doe@example.com');
     } finally {
       await removeTempDir(parent);
+    }
+  });
+
+  it('a redacted export of a table or column named after an e-mail address or a home path fails before writing, without the name', async () => {
+    for (const [ddl, what] of [
+      ['CREATE TABLE "inbox_jane.doe@example.com" (id INTEGER PRIMARY KEY, subject TEXT)', 'the name of table #1'],
+      ['CREATE TABLE notes (id INTEGER PRIMARY KEY, "/home/jane/notes" TEXT)', 'the name of column #2 of table notes'],
+    ] as const) {
+      const parent = await makeTempDir('exp-names');
+      try {
+        const there = await createWorkspace({ database: 'none', parent });
+        const db = openDb(there.db);
+        db.exec(ddl);
+        db.close();
+        const err = await failure(exportDatabase({ config: await there.config(), format: 'json', output: path.join(out, 'n.json'), now: () => NOW }));
+        expect(err.code).to.equal('ACODE-EXP-002');
+        expect(err.message).to.equal(`Redaction failed: ${what} (in the order --plan lists them) holds what the redaction rules replace; a name cannot be redacted without breaking the export`);
+        expect(err.message).to.not.match(/jane/);
+        expect(await listDir(out)).to.deep.equal([]);
+      } finally {
+        await removeTempDir(parent);
+      }
     }
   });
 
