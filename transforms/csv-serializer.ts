@@ -1,5 +1,7 @@
 import type { Transform } from 'node:stream';
-import type { ExportRecord, TableSchema } from '../lib/records.js';
+import { AcodeError } from '../lib/errors.js';
+import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
+import { isBlobColumn } from './value-codec.js';
 import { outOfOrder, RecordTextTransform, type TextWriter } from './record-text.js';
 import { csvHeader, csvRows } from './row-encoders.js';
 
@@ -13,6 +15,8 @@ import { csvHeader, csvRows } from './row-encoders.js';
 export class CsvWriter implements TextWriter {
   #table: TableSchema | null = null;
   #open = false;
+  /** Columns declared BLOB: their CSV text is base64, which an import decodes. */
+  #blobColumns: number[] = [];
 
   write(record: ExportRecord): string {
     switch (record.kind) {
@@ -20,9 +24,11 @@ export class CsvWriter implements TextWriter {
         if (this.#table) throw outOfOrder(`table ${record.table.name}`, `only table ${this.#table.name} in one CSV stream`);
         this.#table = record.table;
         this.#open = true;
+        this.#blobColumns = record.table.columns.flatMap((c, i) => (isBlobColumn(c.type) ? [i] : []));
         return csvHeader(record.table);
       case 'rows':
         this.#expectOpen(record.kind, record.table);
+        if (this.#blobColumns.length > 0) this.#checkBlobColumns(record.rows);
         return csvRows(record.table, this.#table!.columns.length, record.rows);
       case 'text-rows':
         // Only JSON and NDJSON rows come encoded.
@@ -39,6 +45,25 @@ export class CsvWriter implements TextWriter {
   end(): string {
     if (this.#open) throw outOfOrder('end of input', `the end of table ${this.#table!.name}`);
     return '';
+  }
+
+  /**
+   * A BLOB column's CSV field is read back as base64, so a text or number in one (SQLite lets any
+   * column hold any type) would come back as other bytes or not at all: refused rather than
+   * changed. JSON, NDJSON and SQLite keep every value's type.
+   */
+  #checkBlobColumns(rows: readonly (readonly SqlValue[])[]): void {
+    for (const row of rows) {
+      for (const i of this.#blobColumns) {
+        const v = row[i];
+        if (v === null || v === undefined || v instanceof Uint8Array) continue;
+        const table = this.#table!;
+        throw new AcodeError('ACODE-EXP-001', `table ${table.name}, column ${table.columns[i]!.name} is declared BLOB but holds a ${typeof v === 'string' ? 'text' : 'number'} value, which CSV cannot tell from base64`, {
+          hint: 'export this table as json, ndjson or sqlite, which keep every value\'s type',
+          context: { table: table.name, column: table.columns[i]!.name },
+        });
+      }
+    }
   }
 
   #expectOpen(got: string, table: string): void {

@@ -66,6 +66,15 @@ describe('serializers', () => {
     expect(bytes.toString()).to.equal('"odd, name","quo""te",created_at\r\n');
   });
 
+  it('CSV: refuses a text or number in a column declared BLOB (it would come back as other bytes), naming table and column', async () => {
+    for (const value of ['abcd', 42n, 1.5]) {
+      const row = [1n, 1n, 1.5, 't', value];
+      const err = await rejection(serialize(createCsvSerializer, records([{ table: AWKWARD, rows: [row] }])));
+      expect(err).to.include({ code: 'ACODE-EXP-001' });
+      expect(err.message).to.equal(`Export failed: table awkward, column b is declared BLOB but holds a ${typeof value === 'string' ? 'text' : 'number'} value, which CSV cannot tell from base64`);
+    }
+  });
+
   it('CSV: refuses a second table rather than concatenating two', async () => {
     const err = await rejection(serialize(createCsvSerializer, records(DOC)));
     expect(err).to.include({ code: 'ACODE-INT-001', message: 'Internal error: export records out of order: got table empty, expected only table awkward in one CSV stream' });
