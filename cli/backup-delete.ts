@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { AcodeError, toAcodeError } from '../lib/errors.js';
+import { exists } from '../lib/fs-atomic.js';
+import { manifestPathFor } from '../lib/naming.js';
 import { createContext, type Runtime } from './context.js';
 
 export function registerBackupDelete(backup: Command, runtime: Runtime): void {
@@ -16,12 +18,17 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
       if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(ctx.config.database.path)) {
         throw new AcodeError('ACODE-BAK-012', `${file} is not named like an acode backup; refusing to delete it`, { context: { file: found } });
       }
+      // Outside the backup folder a name proves nothing: only a backup with its manifest goes.
+      const manifest = await exists(manifestPathFor(found));
+      if (!manifest && path.dirname(path.resolve(found)) !== path.resolve(ctx.config.backup.path)) {
+        throw new AcodeError('ACODE-BAK-012', `${file} is outside the backup folder and has no manifest beside it; refusing to delete it`, { context: { file: found } });
+      }
       try {
         await deleteBackupFiles(found);
       } catch (err) {
         throw toAcodeError(err, 'ACODE-BAK-001', `deleting ${found}`, { file: found });
       }
-      ctx.out.result(`Deleted ${path.basename(found)} and its manifest.`);
+      ctx.out.result(`Deleted ${path.basename(found)}${manifest ? ' and its manifest' : ' (it had no manifest)'}.`);
       ctx.out.emitJson({ ok: true, deleted: found });
     });
 }

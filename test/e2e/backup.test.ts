@@ -307,6 +307,14 @@ describe('e2e: acode db backup', function () {
       expect(other.code).to.equal(64);
       expect(other.stderr).to.match(/^✗ ACODE-BAK-012 /);
       expect(await readFile(path.join(ws.backups, 'notes.txt'), 'utf8')).to.equal('keep me');
+      // Named like a backup but outside the backup folder, with no manifest: not ours to delete.
+      const outside = path.join(ws.dir, 'elsewhere', 'acode_backup_20200101_000000.db');
+      await mkdir(path.dirname(outside));
+      await writeFile(outside, 'not a backup');
+      const far = await cli(['db', 'backup', 'delete', outside]);
+      expect(far.code).to.equal(64);
+      expect(lines(far.stderr).at(-1)).to.match(/^✗ ACODE-BAK-012 Not an acode backup file: .* is outside the backup folder and has no manifest beside it; refusing to delete it — /);
+      expect(await readFile(outside, 'utf8')).to.equal('not a backup');
     });
   });
 
