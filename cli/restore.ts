@@ -84,8 +84,14 @@ async function ask(ctx: Context, plan: RestorePlan): Promise<boolean> {
   out.warn(`Current database will be replaced: ${liveDatabaseLabel(ctx)}`);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: runtime.stdin, output: runtime.stderr });
+  // Ctrl-D (the input closed without an answer) is a no, as an empty answer is.
+  let closed = false;
+  rl.once('close', () => (closed = true));
   try {
-    const answer = await rl.question(`  Replace it with ${plan.backup.name}? [y/N] `, { signal: ctx.signal });
+    const answer = await rl.question(`  Replace it with ${plan.backup.name}? [y/N] `, { signal: ctx.signal }).catch((err: unknown) => {
+      if (closed && !ctx.signal.aborted) return '';
+      throw err;
+    });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

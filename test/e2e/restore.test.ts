@@ -146,8 +146,9 @@ describe('e2e: acode db restore', function () {
     expect(await listDir(ws.backups)).to.deep.equal(files);
   });
 
-  for (const [answer, restored] of [['y', true], ['n', false]] as const) {
-    it(`on a terminal without --yes: asks, and '${answer}' ${restored ? 'restores' : 'cancels (ACODE-BAK-013, exit 3, nothing changed)'}`, async () => {
+  for (const [answer, restored] of [['y', true], ['n', false], ['\x04', false]] as const) {
+    const said = answer === '\x04' ? 'Ctrl-D' : `'${answer}'`;
+    it(`on a terminal without --yes: asks, and ${said} ${restored ? 'restores' : 'cancels (ACODE-BAK-013, exit 3, nothing changed)'}`, async () => {
       const before = contentDigest(ws.db);
       const files = await listDir(ws.backups);
       const r = await inTerminal(['--workspace', ws.dir, 'db', 'restore', BACKUP], answer, at('2024-01-20T15:00:00Z'));
