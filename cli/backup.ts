@@ -33,7 +33,8 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
 
 export async function runBackup(ctx: Context, flags: BackupFlags): Promise<BackupResult> {
   const { config, out } = ctx;
-  const { createBackup, plannedBackupPath } = await import('../lib/backup.js');
+  const { checkTag, createBackup, plannedBackupPath } = await import('../lib/backup.js');
+  checkTag(flags.tag);
   const planned = plannedBackupPath({ config, outputDir: flags.outputDir, compress: flags.compress, now: ctx.now });
   const sqlite = config.database.type === 'sqlite';
   const size = sqlite ? await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '') : '';

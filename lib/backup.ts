@@ -68,6 +68,13 @@ export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outpu
  * manifest, then rotate. Any failure (or abort) removes what was written; nothing sits at a final
  * name unless it is complete, and the live database is only ever read.
  */
+/** A tag goes into file listings and manifests: a short label, checked before any work (ACODE-USE-001). */
+export function checkTag(tag: string | undefined): void {
+  if (tag !== undefined && (tag.length > MAX_TAG_LENGTH || !/^[\w.:@+-]+$/.test(tag))) {
+    throw new AcodeError('ACODE-USE-001', `tag must be 1–${MAX_TAG_LENGTH} letters, digits or . _ : @ + -, got ${JSON.stringify(tag)}`);
+  }
+}
+
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const { config } = options;
   const kind = options.kind ?? 'manual';
@@ -77,9 +84,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const verify = options.verify ?? config.backup.verify;
   const dir = path.resolve(options.outputDir ?? config.backup.path);
   const now = options.now ?? (() => new Date());
-  if (options.tag !== undefined && (options.tag.length > MAX_TAG_LENGTH || !/^[\w.:@+-]+$/.test(options.tag))) {
-    throw new AcodeError('ACODE-USE-001', `tag must be 1–${MAX_TAG_LENGTH} letters, digits or . _ : @ + -, got ${JSON.stringify(options.tag)}`);
-  }
+  checkTag(options.tag);
   const provider = options.provider ?? (await backupProviderFor(config));
   const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource()).catch((err: unknown) => {
     throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${provider.target}`, { file: provider.target });

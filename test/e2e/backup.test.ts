@@ -332,6 +332,10 @@ describe('e2e: acode db backup', function () {
         expect(r.stdout, args.join(' ')).to.equal('');
         expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — see \`acode --help\` or \`acode <command> --help\`\n`);
       }
+      // A bad tag is refused before the backup starts: the error is all there is to read.
+      const tag = await cli(['db', 'backup', '--tag', 'a b']);
+      expect(tag.code).to.equal(64);
+      expect(tag.stderr).to.equal('✗ ACODE-USE-001 Invalid usage: tag must be 1–64 letters, digits or . _ : @ + -, got "a b" — see `acode --help`\n');
     });
 
     it('a missing database: ACODE-DB-001, exit 1, no backup folder made', async () => {
