@@ -57,8 +57,9 @@ function describeSource(live: PgTarget): SourceInfo {
 /** psql's own words for a failed connection ("password authentication failed for user …") as ACODE-DB-005. */
 function psqlFailure(err: unknown, live: PgTarget): unknown {
   if (!(err instanceof PgToolError)) return err;
-  const refused = /connection to server .*? failed: (?:FATAL: *)?(.*)$/.exec(err.reason);
-  if (refused) return new AcodeError('ACODE-DB-005', `cannot connect to ${live.display}: ${refused[1]}`, { cause: err });
+  // A refused or failed connection, a host that does not resolve, a connection option libpq rejects.
+  const refused = /connection to server .*? failed: (?:FATAL: *)?(.*)$|((?:could not translate host name|invalid (?:\w+ )?value|invalid connection option|invalid (?:URI|integer value)).*)$/.exec(err.reason);
+  if (refused) return new AcodeError('ACODE-DB-005', `cannot connect to ${live.display}: ${refused[1] ?? refused[2]}`, { cause: err });
   return new AcodeError('ACODE-BAK-001', `psql on ${live.display}: ${err.reason}`, { cause: err });
 }
 

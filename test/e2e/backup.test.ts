@@ -338,6 +338,16 @@ describe('e2e: acode db backup', function () {
       expect(tag.stderr).to.equal('✗ ACODE-USE-001 Invalid usage: tag must be 1–64 letters, digits or . _ : @ + -, got "a b" — see `acode --help`\n');
     });
 
+    it('a PostgreSQL URL libpq rejects is ACODE-DB-005 (cannot connect), not a backup failure with a disk-space hint; no password shown', async () => {
+      await writeFile(ws.configFile, 'database:\n  type: postgres\n  url: postgresql://agent:s3cretpw@127.0.0.1:5432/workspace?sslmode=bogus\n');
+      const r = await cli(['db', 'backup']);
+      expect(r.code).to.equal(1);
+      expect(lines(r.stderr).at(-1)).to.equal(
+        '✗ ACODE-DB-005 Cannot connect to PostgreSQL: cannot connect to postgresql://agent@127.0.0.1:5432/workspace?sslmode=bogus: invalid sslmode value: "bogus" — check database.url (or ACODE_DATABASE_URL): host, port, user, password and database name',
+      );
+      expect(r.stdout + r.stderr).to.not.include('s3cretpw');
+    });
+
     it('a missing database: ACODE-DB-001, exit 1, no backup folder made', async () => {
       const r = await runCli(['--database', path.join(ws.dir, 'nope.db'), 'db', 'backup'], { workspace: ws.dir });
       expect(r.code).to.equal(1);
