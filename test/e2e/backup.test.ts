@@ -284,6 +284,13 @@ describe('e2e: acode db backup', function () {
       expect(await listDir(ws.backups)).to.deep.equal(before.slice(4));
     });
 
+    it('prune --dir prunes a folder backups were made in with --output-dir', async () => {
+      const usb = path.join(ws.dir, 'usb');
+      for (const t of ['2024-01-01T12:00:00Z', '2024-01-02T12:00:00Z', '2024-01-03T12:00:00Z']) expectOk(await cli(['db', 'backup', '--output-dir', usb], at(t)));
+      expectOk(await cli(['db', 'backup', 'prune', '--dir', usb, '--keep', '1']));
+      expect(await listDir(usb)).to.deep.equal(['acode_backup_20240103_120000.db', 'acode_backup_20240103_120000.db.manifest.json']);
+    });
+
     it('delete removes a backup and its manifest', async () => {
       expectOk(await cli(['db', 'backup'], at(T1)));
       expectOk(await cli(['db', 'backup'], at('2024-01-21T00:00:00Z')));
