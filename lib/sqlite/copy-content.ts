@@ -1,4 +1,4 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { RestoreRunOptions } from '../engine.js';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { RunOptions } from '../progress.js';
@@ -39,7 +39,7 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
   db.unsafeMode(true);
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourceFile);
   try {
-    beginImmediate(db);
+    await beginImmediate(db, options);
     try {
       await options.beforeReplace?.();
       await copyEverything(db, options);
@@ -76,13 +76,36 @@ function checkCounts(db: SqliteDb, expected: readonly { readonly name: string; r
   }
 }
 
-/** Takes the write lock, turning "busy" into a coded error: another process is writing. */
-function beginImmediate(db: SqliteDb): void {
+/**
+ * Takes the write lock, waiting up to `busyTimeoutMs` for another process to let go: in short
+ * tries between which the event loop runs, so Ctrl-C stops the wait (SQLite's own busy wait
+ * blocks the thread). A lock still held then is a coded error: another process is writing.
+ */
+async function beginImmediate(db: SqliteDb, options: RestoreRunOptions): Promise<void> {
+  const timeout = options.busyTimeoutMs ?? 5000;
+  const deadline = Date.now() + timeout;
+  db.pragma('busy_timeout = 0');
   try {
-    db.exec('BEGIN IMMEDIATE');
-  } catch (err) {
-    throw asBusy(err, db);
+    for (;;) {
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if (!isBusyError(err) || Date.now() >= deadline) throw asBusy(err, db);
+      }
+      options.signal?.throwIfAborted();
+      await sleep(Math.min(BUSY_RETRY_MS, Math.max(1, deadline - Date.now())), undefined, { signal: options.signal });
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
   }
+}
+
+const BUSY_RETRY_MS = 50;
+
+export function isBusyError(err: unknown): boolean {
+  const code = systemCode(err) ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || (err instanceof AcodeError && err.code === 'ACODE-DB-008');
 }
 
 /**

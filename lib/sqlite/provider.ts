@@ -5,7 +5,7 @@ import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOption
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import { ensureDir, exists, fsyncDir, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
-import { replaceContent } from './copy-content.js';
+import { isBusyError, replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
 import { openSqlite, type SqliteDb } from './open.js';
 
@@ -160,7 +160,7 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
   }
   let db: SqliteDb;
   try {
-    db = openSqlite(livePath, { busyTimeoutMs: options.busyTimeoutMs });
+    db = await openWaiting(livePath, options);
   } catch (err) {
     if (err instanceof AcodeError && err.code === 'ACODE-DB-008') throw new AcodeError('ACODE-BAK-010', `could not open ${livePath}: ${err.detail}`, { cause: err, context: { file: livePath } });
     if (isDamage(err)) return restoreOverDamaged(file, livePath, options);
@@ -177,6 +177,20 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
     if (db.open) db.close();
   }
   return { countsChecked: options.expectTables !== undefined, setAside: [] };
+}
+
+/** Opens the live database, waiting for an exclusive lock in short tries (Ctrl-C stops the wait), as BEGIN IMMEDIATE does. */
+async function openWaiting(livePath: string, options: RestoreRunOptions): Promise<SqliteDb> {
+  const deadline = Date.now() + (options.busyTimeoutMs ?? 5000);
+  for (;;) {
+    try {
+      return openSqlite(livePath, { busyTimeoutMs: 0 });
+    } catch (err) {
+      if (!isBusyError(err) || Date.now() >= deadline) throw err;
+    }
+    options.signal?.throwIfAborted();
+    await sleep(50, undefined, { signal: options.signal });
+  }
 }
 
 /** True when an error, or one it was caused by, says the database file is damaged. */

@@ -96,6 +96,21 @@ describe('integration: restore', function () {
     expect(await listDir(ws.backups)).to.deep.equal([backup.name, `${backup.name}.manifest.json`]);
   });
 
+  it('Ctrl-C while it waits for another process\'s lock stops the wait: "interrupted", not busy when --wait runs out', async () => {
+    changeDemoData(ws.db);
+    const before = contentDigest(ws.db);
+    const { child: writer } = await DbChild.start('write-lock', ws.db);
+    children.push(writer);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(Object.assign(new Error('interrupted by SIGINT'), { name: 'AbortError' })), 300);
+    // With SQLite's own busy wait the thread slept through the abort until the 60 s ran out (BAK-010).
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, busyTimeoutMs: 60_000, signal: controller.signal, now: () => LATER }));
+    expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
+    expect(err.message).to.match(/: interrupted$/);
+    await writer.ask('rollback', 'rolledBack');
+    expect(contentDigest(ws.db)).to.equal(before);
+  });
+
   it('refuses with ACODE-BAK-010 when a reader keeps a rollback-journal database from being written', async () => {
     const db = openDb(ws.db);
     db.pragma('journal_mode = DELETE');
