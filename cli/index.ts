@@ -8,4 +8,18 @@
 // - --expose-gc lets the file sink ask for a scavenge every few MiB (see hashing-sink.ts).
 import { main } from './main.js';
 
+
+// A closed pipe (`| head`) means the reader has what it wanted: the export ends quietly. Should a
+// stream wait forever for a reader that is gone (seen under load with a tar stream to a closed
+// pipe), the event loop runs dry with the run unsettled: end with 0 rather than Node's 13 for an
+// unsettled await. Scratch folders still present are removed at exit (lib/backup-file.ts).
+let settled = false;
+let readerGone = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') readerGone = true;
+});
+process.on('beforeExit', () => {
+  if (!settled && readerGone) process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));
+settled = true;

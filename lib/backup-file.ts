@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,13 +55,31 @@ export interface Scratch {
   dispose(): Promise<void>;
 }
 
-export async function createScratch(): Promise<Scratch> {
+/** A scratch folder; `forBackup`: a failure to make one is ACODE-BAK-015/009 (exports map it to their own codes). */
+export async function createScratch(forBackup = false): Promise<Scratch> {
   // mkdtemp makes the folder 0700: only its owner can see what is unpacked there.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-')).catch((err: unknown) => {
-    throw scratchError(err, 'a scratch folder') ?? err;
+    throw (forBackup ? scratchError(err, 'a scratch folder') : null) ?? err;
   });
-  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+  if (liveScratch.size === 0 && !exitHook) {
+    exitHook = true;
+    // A scratch folder whose work never finished (a stream left waiting on a closed pipe) goes at exit too.
+    process.on('exit', () => {
+      for (const left of liveScratch) rmSync(left, { recursive: true, force: true });
+    });
+  }
+  liveScratch.add(dir);
+  return {
+    dir,
+    dispose: async () => {
+      await rm(dir, { recursive: true, force: true });
+      liveScratch.delete(dir);
+    },
+  };
 }
+
+const liveScratch = new Set<string>();
+let exitHook = false;
 
 /**
  * A failure of the machine rather than of the backup — the temporary folder missing, full or not

@@ -80,7 +80,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     }
   });
   const provider = options.provider ?? (await backupProviderFor(config));
-  const scratch = await createScratch();
+  const scratch = await createScratch(true);
   try {
     const dbFile = await databaseFileOf(backup, scratch, options);
     await stage(options, { stage: 'check', label: 'Structure valid' }, async () => {

@@ -68,7 +68,7 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
   });
 
   const provider = options.provider ?? (await backupProviderFor(options.config, manifest.database.type));
-  const scratch = await createScratch();
+  const scratch = await createScratch(true);
   let inspection: BackupInspection | null = null;
   let tables = 0;
   let records = 0;

@@ -25,7 +25,8 @@ describe('integration: a backup file acode may not read', function () {
     const b = await createBackup({ config, now: () => new Date('2024-01-20T11:00:00Z') });
     names = [a.name, b.name];
     if (root) {
-      for (const dir of [path.dirname(ws.dir), ws.dir, path.dirname(ws.db), ws.backups]) await chmod(dir, 0o755).catch(() => {});
+      // The workspace's own folders only: its parent is the system temp folder, never to be touched.
+      for (const dir of [ws.dir, path.dirname(ws.db), ws.backups]) await chmod(dir, 0o755);
       for (const f of await readdir(ws.backups)) await chmod(path.join(ws.backups, f), 0o644);
       await chmod(path.join(ws.backups, a.name), 0o600);
     } else {
