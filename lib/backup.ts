@@ -63,11 +63,6 @@ export function plannedBackupPath(options: Pick<BackupOptions, 'config' | 'outpu
   return path.join(dir, backupFileName(stamp, { kind: options.kind, compressed, ext }));
 }
 
-/**
- * Creates a backup: copy under a temporary name, check, hash, rename into place, write the
- * manifest, then rotate. Any failure (or abort) removes what was written; nothing sits at a final
- * name unless it is complete, and the live database is only ever read.
- */
 /** A tag goes into file listings and manifests: a short label, checked before any work (ACODE-USE-001). */
 export function checkTag(tag: string | undefined): void {
   if (tag !== undefined && (tag.length > MAX_TAG_LENGTH || !/^[\w.:@+-]+$/.test(tag))) {
@@ -75,6 +70,11 @@ export function checkTag(tag: string | undefined): void {
   }
 }
 
+/**
+ * Creates a backup: copy under a temporary name, check, hash, rename into place, write the
+ * manifest, then rotate. Any failure (or abort) removes what was written; nothing sits at a final
+ * name unless it is complete, and the live database is only ever read.
+ */
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const { config } = options;
   const kind = options.kind ?? 'manual';

@@ -95,7 +95,6 @@ export function backupFileKind(type: DatabaseType): { readonly ext: BackupExtens
   return type === 'postgres' ? { ext: 'dump', gzipAllowed: false } : { ext: 'db', gzipAllowed: true };
 }
 
-/** A PostgreSQL workspace is reached through database.url (or ACODE_DATABASE_URL): none set is a config error. */
 /** The live database as its backups' manifests name it (`database.type`, `database.source`), without opening it. */
 export async function liveSource(config: AcodeConfig): Promise<{ readonly type: DatabaseType; readonly location: string }> {
   if (config.database.type === 'sqlite') return { type: 'sqlite', location: config.database.path };
@@ -103,6 +102,7 @@ export async function liveSource(config: AcodeConfig): Promise<{ readonly type: 
   return { type: 'postgres', location: parsePgUrl(postgresUrl(config)).display };
 }
 
+/** A PostgreSQL workspace is reached through database.url (or ACODE_DATABASE_URL): none set is a config error. */
 export function postgresUrl(config: AcodeConfig): string {
   if (config.database.url) return config.database.url;
   throw new AcodeError('ACODE-CFG-005', 'database.type is postgres but no database.url (or ACODE_DATABASE_URL) is set', {

@@ -104,6 +104,8 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
 export async function openExport(options: ExportOptions): Promise<ExportJob> {
   const prepared = await prepare(options);
   try {
+    // Not for --plan: the plan is where the user finds the table the refusal points at.
+    if (prepared.policy) checkNames(prepared.policy, prepared.snapshot.tables.map((t) => t.schema));
     await claimTargets(prepared);
   } catch (err) {
     prepared.snapshot.close();
@@ -235,7 +237,6 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       redaction: { enabled: policy !== null, rules: (policy?.rules ?? []).map((r) => ({ name: r.name, kind: r.kind })) },
       tables: snapshot.tables.map((t) => ({ name: t.schema.name, rows: t.rows, dateColumn: t.dateColumn, ...(t.sequence === undefined ? {} : { sequence: t.sequence }) })),
     };
-    if (policy) checkNames(policy, snapshot.tables.map((t) => t.schema));
     const schemas = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? redactSchema(policy, t.schema) : t.schema]));
     return { options, format, snapshot, layout, policy, header, plans, schemas };
   } catch (err) {

@@ -127,11 +127,14 @@ const MAX_PAIR_OBJECT = 64 * 1024;
  * `variable`…) whose string value the key rules take (`DB_PASSWORD`), when the object also has a
  * value member. Its value member is then taken as a value under that name would be.
  */
-function pairRule<R>(text: string, start: number, hooks: JsonHooks<R>): R | null {
+function pairRule<R>(whole: string, at: number, hooks: JsonHooks<R>): R | null {
+  // Only the object's first 64 KiB is read, nested containers and long strings included: a pair
+  // beyond that is not found, and deep nesting cannot make every level read the whole text.
+  const text = whole.slice(at, at + MAX_PAIR_OBJECT);
+  const limit = text.length;
   let named: R | null = null;
   let hasValue = false;
-  let i = start + 1;
-  const limit = Math.min(text.length, start + MAX_PAIR_OBJECT);
+  let i = 1;
   while (i < limit) {
     while (i < limit && text.charCodeAt(i) <= 32) i++;
     if (text.charCodeAt(i) !== 34) break;
@@ -167,6 +170,8 @@ function stringEnd(text: string, start: number): number {
   let from = start + 1;
   for (;;) {
     const q = text.indexOf('"', from);
+    // Unterminated (only in a window cut from the text: the text itself is valid JSON).
+    if (q < 0) return text.length;
     let slashes = 0;
     while (text.charCodeAt(q - 1 - slashes) === 92) slashes++;
     if (slashes % 2 === 0) return q + 1;

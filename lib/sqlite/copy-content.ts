@@ -1,8 +1,8 @@
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RestoreRunOptions } from '../engine.js';
-import { AcodeError, describeCause, systemCode } from '../errors.js';
+import { AcodeError, describeCause } from '../errors.js';
 import type { RunOptions } from '../progress.js';
-import { quoteIdent, type SqliteDb } from './open.js';
+import { isBusyError, quoteIdent, whileBusy, type SqliteDb } from './open.js';
 
 const SOURCE = 'acode_restore_src';
 const ROWS_PER_STEP = 20_000;
@@ -83,29 +83,14 @@ function checkCounts(db: SqliteDb, expected: readonly { readonly name: string; r
  */
 async function beginImmediate(db: SqliteDb, options: RestoreRunOptions): Promise<void> {
   const timeout = options.busyTimeoutMs ?? 5000;
-  const deadline = Date.now() + timeout;
   db.pragma('busy_timeout = 0');
   try {
-    for (;;) {
-      try {
-        db.exec('BEGIN IMMEDIATE');
-        return;
-      } catch (err) {
-        if (!isBusyError(err) || Date.now() >= deadline) throw asBusy(err, db);
-      }
-      options.signal?.throwIfAborted();
-      await sleep(Math.min(BUSY_RETRY_MS, Math.max(1, deadline - Date.now())), undefined, { signal: options.signal });
-    }
+    await whileBusy(() => db.exec('BEGIN IMMEDIATE'), timeout, options.signal);
+  } catch (err) {
+    throw asBusy(err, db);
   } finally {
     db.pragma(`busy_timeout = ${timeout}`);
   }
-}
-
-const BUSY_RETRY_MS = 50;
-
-export function isBusyError(err: unknown): boolean {
-  const code = systemCode(err) ?? '';
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || (err instanceof AcodeError && err.code === 'ACODE-DB-008');
 }
 
 /**
@@ -114,7 +99,7 @@ export function isBusyError(err: unknown): boolean {
  * transaction was rolled back and nothing changed.
  */
 function asBusy(err: unknown, db: SqliteDb): unknown {
-  if (systemCode(err)?.startsWith('SQLITE_BUSY') || systemCode(err)?.startsWith('SQLITE_LOCKED')) {
+  if (isBusyError(err)) {
     return new AcodeError('ACODE-BAK-010', `could not lock ${db.name} for writing: ${describeCause(err)}`, { cause: err, context: { file: db.name } });
   }
   return err;

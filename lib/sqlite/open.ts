@@ -1,4 +1,5 @@
 import { closeSync, openSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode, type ErrorCode } from '../errors.js';
 
@@ -61,6 +62,33 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Sqlit
     throw new AcodeError(notDb, `cannot open ${role} ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
   }
 }
+
+/** True for another connection's lock: SQLite's BUSY or LOCKED, or openSqlite's ACODE-DB-008. */
+export function isBusyError(err: unknown): boolean {
+  const code = systemCode(err) ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || (err instanceof AcodeError && err.code === 'ACODE-DB-008');
+}
+
+/**
+ * Runs `attempt` (with SQLite's own busy wait off) until it no longer meets another process's
+ * lock or `timeoutMs` has passed, in short tries with the event loop running between them: Ctrl-C
+ * (`signal`) stops the wait, where SQLite's busy wait would block the thread to the end. The last
+ * busy error is thrown when time runs out.
+ */
+export async function whileBusy<T>(attempt: () => T, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return attempt();
+    } catch (err) {
+      if (!isBusyError(err) || Date.now() >= deadline) throw err;
+    }
+    signal?.throwIfAborted();
+    await sleep(Math.min(BUSY_RETRY_MS, Math.max(1, deadline - Date.now())), undefined, { signal });
+  }
+}
+
+const BUSY_RETRY_MS = 50;
 
 /** Double-quotes an identifier for SQL. */
 export function quoteIdent(name: string): string {

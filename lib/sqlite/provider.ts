@@ -5,9 +5,9 @@ import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOption
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import { ensureDir, exists, fsyncDir, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
-import { isBusyError, replaceContent } from './copy-content.js';
+import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
-import { openSqlite, type SqliteDb } from './open.js';
+import { openSqlite, whileBusy, type SqliteDb } from './open.js';
 
 /** Pages per backup step: small enough for live progress, large enough to cost nothing. */
 const PAGES_PER_STEP = 4096;
@@ -179,18 +179,14 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
   return { countsChecked: options.expectTables !== undefined, setAside: [] };
 }
 
-/** Opens the live database, waiting for an exclusive lock in short tries (Ctrl-C stops the wait), as BEGIN IMMEDIATE does. */
-async function openWaiting(livePath: string, options: RestoreRunOptions): Promise<SqliteDb> {
-  const deadline = Date.now() + (options.busyTimeoutMs ?? 5000);
-  for (;;) {
-    try {
-      return openSqlite(livePath, { busyTimeoutMs: 0 });
-    } catch (err) {
-      if (!isBusyError(err) || Date.now() >= deadline) throw err;
-    }
-    options.signal?.throwIfAborted();
-    await sleep(50, undefined, { signal: options.signal });
-  }
+/** Opens the live database, waiting for another process's exclusive lock as BEGIN IMMEDIATE does (Ctrl-C stops the wait). */
+function openWaiting(livePath: string, options: RestoreRunOptions): Promise<SqliteDb> {
+  return whileBusy(() => openSqlite(livePath, { busyTimeoutMs: 0 }), options.busyTimeoutMs ?? 5000, options.signal);
+}
+
+/** A time for a file name beside the database: 20261126T125551Z. */
+function fileStamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
 /** True when an error, or one it was caused by, says the database file is damaged. */
@@ -210,7 +206,7 @@ function isDamage(err: unknown): boolean {
  * reading it until they reopen the database.
  */
 async function restoreOverDamaged(file: string, livePath: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = fileStamp();
   const kept = `${livePath}.damaged-${stamp}`;
   const tmp = tempPathFor(livePath);
   try {
@@ -258,7 +254,7 @@ async function restoreAsNewFile(file: string, livePath: string, options: RunOpti
 /** `<db>-wal` and `<db>-journal` renamed to `….orphaned-<time>` (kept: they hold that database's last writes); `<db>-shm` removed (an index, rebuilt). */
 async function setAsideOrphans(livePath: string): Promise<string[]> {
   const moved: string[] = [];
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = fileStamp();
   for (const suffix of ['-wal', '-journal']) {
     const orphan = `${livePath}${suffix}`;
     if (!(await exists(orphan))) continue;
