@@ -1,10 +1,17 @@
 /**
- * The content scan of one value. A cheap pre-filter finds every anchor in one pass — `indexOf`
- * for the few punctuation-led anchors (`@`, `://`, `/home/`, `-----BEGIN `) and a single
- * case-insensitive alternation for the letter-led ones — and only the rules whose anchor occurs
- * run their matcher, at that spot. Most values have no anchor at all and cost the two passes.
+ * The content scan of one value. A cheap pre-filter finds every anchor in one pass over the
+ * value's bytes (`AnchorScreen`): the punctuation-led anchors (`@`, `://`, `/home/`,
+ * `-----BEGIN `) as written, the letter-led ones in either case; and only the rules whose anchor
+ * occurs run their matcher, at that spot. Most values have no anchor at all and cost that pass.
+ * Values too long for the screen, and rule sets with an anchor it cannot take (non-ASCII), are
+ * searched as before it: `indexOf` per punctuation-led anchor, one case-insensitive alternation
+ * for the rest, which finds the same anchors in the same order.
  */
+import { AnchorScreen } from './anchor-screen.js';
 import type { ContentRule, Span } from './rule.js';
+
+/** Longer values are searched with indexOf and the regex rather than copied into the screen. */
+export const SCREEN_MAX_LENGTH = 1024 * 1024;
 
 /** The rule whose matcher ran last: what a failure is reported against. */
 export let activeRule: ContentRule | null = null;
@@ -71,6 +78,8 @@ function trie(words: readonly string[]): string {
 export class RuleSet {
   readonly rules: readonly ContentRule[];
   readonly #literal: readonly Anchor[];
+  readonly #gated: readonly Anchor[];
+  readonly #screen: AnchorScreen | null;
   readonly #gate: RegExp | null;
   readonly #byAnchor: ReadonlyMap<string, ContentRule[]>;
   readonly #unanchored: readonly ContentRule[];
@@ -86,10 +95,14 @@ export class RuleSet {
   /** Matches an allow entry dropped in the last find(). */
   exempted = 0;
 
-  constructor(rules: readonly ContentRule[], globalAllow: ((secret: string) => boolean) | null) {
+  /** `screen: false` keeps to indexOf and the regex (tests compare the two). */
+  constructor(rules: readonly ContentRule[], globalAllow: ((secret: string) => boolean) | null, options: { screen?: boolean } = {}) {
     this.rules = rules;
     this.#literal = groupAnchors(rules, false);
     const gated = groupAnchors(rules, true);
+    this.#gated = gated;
+    const anchors = [...this.#literal.map((a) => ({ text: a.text, folded: false })), ...gated.map((a) => ({ text: a.text, folded: true }))];
+    this.#screen = options.screen === false ? null : AnchorScreen.create(anchors);
     this.#byAnchor = new Map(gated.map((a) => [a.text, a.rules]));
     this.#gate = gated.length > 0 ? new RegExp(trie(gated.map((a) => a.text)), 'gi') : null;
     this.#unanchored = rules.filter((r) => r.anchors.length === 0);
@@ -107,6 +120,35 @@ export class RuleSet {
     this.#text = text;
     this.#spans = null;
     this.#generation = (this.#generation + 1) >>> 0 || 1;
+    if (this.#screen !== null && text.length <= SCREEN_MAX_LENGTH) this.#screened(this.#screen, text);
+    else this.#searched(text);
+    for (const rule of this.#unanchored) this.#run(rule, 0);
+    activeRule = null;
+    const spans = this.#spans as Span[] | null;
+    this.#text = '';
+    this.#spans = null;
+    if (spans === null || spans.length === 0) return null;
+    const found = this.#anyAllow ? spans.filter((s) => !this.#allowed(text, s)) : spans;
+    return found.length === 0 ? null : merge(found);
+  }
+
+  /** The anchors from the screen, run in the order #searched finds them: each punctuation-led anchor's hits, then the letter-led hits. */
+  #screened(screen: AnchorScreen, text: string): void {
+    screen.find(text);
+    const literal = this.#literal.length;
+    if (screen.count === 0) return;
+    for (let a = 0; a < literal; a++) {
+      for (let h = 0; h < screen.count; h++) {
+        if (screen.anchor(h) === a) for (const rule of this.#literal[a]!.rules) this.#run(rule, screen.position(h));
+      }
+    }
+    for (let h = 0; h < screen.count; h++) {
+      const a = screen.anchor(h);
+      if (a >= literal) for (const rule of this.#gated[a - literal]!.rules) this.#run(rule, screen.position(h));
+    }
+  }
+
+  #searched(text: string): void {
     for (const anchor of this.#literal) {
       for (let i = text.indexOf(anchor.text); i >= 0; i = text.indexOf(anchor.text, i + 1)) {
         for (const rule of anchor.rules) this.#run(rule, i);
@@ -121,14 +163,6 @@ export class RuleSet {
         for (const rule of this.#byAnchor.get(m[0].toLowerCase())!) this.#run(rule, m.index);
       }
     }
-    for (const rule of this.#unanchored) this.#run(rule, 0);
-    activeRule = null;
-    const spans = this.#spans as Span[] | null;
-    this.#text = '';
-    this.#spans = null;
-    if (spans === null || spans.length === 0) return null;
-    const found = this.#anyAllow ? spans.filter((s) => !this.#allowed(text, s)) : spans;
-    return found.length === 0 ? null : merge(found);
   }
 
   #run(rule: ContentRule, at: number): void {

@@ -1,0 +1,213 @@
+/**
+ * Finds every anchor of a rule set in a value in one pass over its bytes, instead of one
+ * `indexOf` per punctuation-led anchor plus a case-insensitive regex for the word-led ones (the
+ * two together were a quarter of a redacted export's time). A 30-instruction WebAssembly loop
+ * walks the value's bytes and stops where the two bytes there, and the third, can start an anchor;
+ * each such spot is then checked against the string itself, so what comes out is exactly what
+ * the `indexOf` and regex scans find.
+ *
+ * The value is copied in as latin1: one byte per UTF-16 code unit, so byte positions are
+ * string positions. A character above U+00FF keeps only its low byte, which may look like an
+ * anchor's letter: that only makes a spot to check, never a hit, since the check reads the string.
+ */
+
+/** The parts of the WebAssembly global used here (Node has it; @types/node 20 does not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+const wasm = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+    Memory: new (size: { initial: number }) => WasmMemory;
+  };
+}).WebAssembly;
+
+/** One anchor: matched as written, or (`folded`, lower-case text) with ASCII letters in either case. */
+export interface ScreenAnchor {
+  readonly text: string;
+  readonly folded: boolean;
+}
+
+/** Layout of the screen's memory: two 64 KiB tables, then the value's bytes. */
+const SLOTS = 0;
+const THIRDS = 0x10000;
+const TEXT = 0x20000;
+const PAGE = 0x10000;
+/** The slot of pairs that start an anchor of at most two characters: any third byte will do. */
+const ANY_THIRD = 255;
+
+/**
+ * `scan(i, end)`: the first position p in [i, end) whose bytes p, p+1 have a slot and whose byte
+ * p+2 is marked in that slot's row of the second table; −1 when there is none. In text form:
+ *
+ *   x = text[i]
+ *   loop: if i >= end return -1
+ *         x = ((x << 8) | text[i + 1]) & 0xffff
+ *         k = slots[x]
+ *         if k and thirds[(k << 8) | text[i + 2]] return i
+ *         i = i + 1; continue
+ */
+function scanModule(): object {
+  const uleb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n !== 0) b |= 0x80;
+      out.push(b);
+    } while (n !== 0);
+    return out;
+  };
+  const section = (id: number, items: number[][]): number[] => {
+    const body = [...uleb(items.length), ...items.flat()];
+    return [id, ...uleb(body.length), ...body];
+  };
+  const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+  const op = { get: 0x20, set: 0x21, const: 0x41, load8u: 0x2d, shl: 0x74, or: 0x72, and: 0x71, add: 0x6a, geU: 0x4f, if: 0x04, end: 0x0b, return: 0x0f, loop: 0x03, br: 0x0c, void: 0x40, i32: 0x7f };
+  const load = (offset: number): number[] => [op.load8u, 0, ...uleb(offset)];
+  const [i, end, x, k] = [0, 1, 2, 3];
+  const minusOne = [op.const, 0x7f];
+  const code = [
+    1, 2, op.i32, // two i32 locals: x, k
+    op.get, i, ...load(TEXT), op.set, x,
+    op.loop, op.void,
+    op.get, i, op.get, end, op.geU, op.if, op.void, ...minusOne, op.return, op.end,
+    op.get, x, op.const, 8, op.shl, op.get, i, ...load(TEXT + 1), op.or, op.const, 0xff, 0xff, 0x03, op.and, op.set, x,
+    op.get, x, ...load(SLOTS), op.set, k,
+    op.get, k, op.if, op.void,
+    op.get, k, op.const, 8, op.shl, op.get, i, ...load(TEXT + 2), op.or, ...load(THIRDS), op.if, op.void, op.get, i, op.return, op.end,
+    op.end,
+    op.get, i, op.const, 1, op.add, op.set, i,
+    op.br, 0,
+    op.end,
+    ...minusOne, op.end,
+  ];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [[0x60, 2, op.i32, op.i32, 1, op.i32]]), // type: (i32, i32) -> i32
+    ...section(2, [[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]), // imported memory, at least 1 page
+    ...section(3, [[0]]),
+    ...section(7, [[...name('scan'), 0x00, 0]]),
+    ...section(10, [[...uleb(code.length), ...code]]),
+  ];
+  return new wasm.Module(Uint8Array.from(bytes));
+}
+
+let compiled: object | null = null;
+
+function variants(code: number, folded: boolean): number[] {
+  return folded && code >= 0x61 && code <= 0x7a ? [code, code - 0x20] : [code];
+}
+
+export class AnchorScreen {
+  readonly #anchors: readonly ScreenAnchor[];
+  /** Anchor indexes by their first two bytes (both cases when folded). */
+  readonly #byPair: (number[] | undefined)[] = new Array(0x10000);
+  readonly #memory: WasmMemory;
+  readonly #scan: (i: number, end: number) => number;
+  #bytes: Buffer;
+  #positions = new Int32Array(64);
+  #ids = new Int32Array(64);
+  /** Hits of the last `find()`: positions ascending, with the index of the anchor found there. */
+  count = 0;
+
+  /** A screen for these anchors, or null when some anchor is not plain ASCII (those stay with indexOf). */
+  static create(anchors: readonly ScreenAnchor[]): AnchorScreen | null {
+    if (anchors.length === 0 || anchors.some((a) => !/^[\x01-\x7f]+$/.test(a.text))) return null;
+    const slots = new Uint8Array(0x10000);
+    const thirds = new Uint8Array(0x10000);
+    thirds.fill(1, ANY_THIRD << 8);
+    let used = 0;
+    for (const a of anchors) {
+      const seconds = a.text.length > 1 ? variants(a.text.charCodeAt(1), a.folded) : Array.from({ length: 256 }, (_, b) => b);
+      for (const first of variants(a.text.charCodeAt(0), a.folded)) {
+        for (const second of seconds) {
+          const pair = (first << 8) | second;
+          if (a.text.length <= 2) {
+            slots[pair] = ANY_THIRD;
+            continue;
+          }
+          if (slots[pair] === 0) {
+            if (++used === ANY_THIRD) return null;
+            slots[pair] = used;
+          }
+          for (const third of variants(a.text.charCodeAt(2), a.folded)) thirds[(slots[pair]! << 8) | third] = 1;
+        }
+      }
+    }
+    return new AnchorScreen(anchors, slots, thirds);
+  }
+
+  private constructor(anchors: readonly ScreenAnchor[], slots: Uint8Array, thirds: Uint8Array) {
+    this.#anchors = anchors;
+    anchors.forEach((a, id) => {
+      const seconds = a.text.length > 1 ? variants(a.text.charCodeAt(1), a.folded) : Array.from({ length: 256 }, (_, b) => b);
+      for (const first of variants(a.text.charCodeAt(0), a.folded)) {
+        for (const second of seconds) (this.#byPair[(first << 8) | second] ??= []).push(id);
+      }
+    });
+    compiled ??= scanModule();
+    this.#memory = new wasm.Memory({ initial: TEXT / PAGE + 1 });
+    const instance = new wasm.Instance(compiled, { env: { memory: this.#memory } });
+    this.#scan = instance.exports['scan'] as (i: number, end: number) => number;
+    this.#bytes = Buffer.from(this.#memory.buffer);
+    this.#bytes.set(slots, SLOTS);
+    this.#bytes.set(thirds, THIRDS);
+  }
+
+  /** Finds the anchors in `text`; read them with `position(h)` and `anchor(h)` for h below `count`. */
+  find(text: string): void {
+    const n = text.length;
+    const need = TEXT + n + 2;
+    if (need > this.#bytes.length) {
+      this.#memory.grow(Math.ceil((need - this.#bytes.length) / PAGE));
+      this.#bytes = Buffer.from(this.#memory.buffer);
+    }
+    const bytes = this.#bytes;
+    bytes.write(text, TEXT, 'latin1');
+    // Two zero bytes after the value: no anchor holds a NUL, so nothing matches across its end.
+    bytes[TEXT + n] = 0;
+    bytes[TEXT + n + 1] = 0;
+    this.count = 0;
+    for (let i = this.#scan(0, n); i >= 0; i = this.#scan(i + 1, n)) {
+      for (const id of this.#byPair[(bytes[TEXT + i]! << 8) | bytes[TEXT + i + 1]!] ?? []) {
+        if (this.#matches(text, i, this.#anchors[id]!)) this.#push(i, id);
+      }
+    }
+  }
+
+  position(hit: number): number {
+    return this.#positions[hit]!;
+  }
+
+  anchor(hit: number): number {
+    return this.#ids[hit]!;
+  }
+
+  #matches(text: string, at: number, anchor: ScreenAnchor): boolean {
+    const word = anchor.text;
+    if (at + word.length > text.length) return false;
+    for (let j = 0; j < word.length; j++) {
+      let c = text.charCodeAt(at + j);
+      if (anchor.folded && c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== word.charCodeAt(j)) return false;
+    }
+    return true;
+  }
+
+  #push(position: number, id: number): void {
+    if (this.count === this.#positions.length) {
+      const positions = new Int32Array(this.count * 2);
+      const ids = new Int32Array(this.count * 2);
+      positions.set(this.#positions);
+      ids.set(this.#ids);
+      this.#positions = positions;
+      this.#ids = ids;
+    }
+    this.#positions[this.count] = position;
+    this.#ids[this.count] = id;
+    this.count++;
+  }
+}
