@@ -2,7 +2,8 @@
  * `name = value` in all the ways an agent's workspace writes it: `.env` and shell (`export
  * API_TOKEN=…`), YAML (`password: …`, block scalars `password: >-` and the lines under them),
  * JSON and Python dicts (`"password": "…"`), PHP and Ruby hashes (`'api_key' => '…'`,
- * `:api_key => "…"`), `.netrc` (`login bob password …`), query strings (`?token=…`),
+ * `:api_key => "…"`), `.netrc` (`login bob password …`), query strings (`?token=…`, and
+ * URL-encoded inside another URL: `token%3D…`), XML elements (`<password>…</password>`),
  * command-line flags (`--password …`) and code (`const apiKey = "…"`). The scan starts at a
  * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
@@ -50,6 +51,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   if (at - left > MAX_NAME || right - at > MAX_NAME) return right;
   let nameStart = left;
   while (nameStart < right && text.charCodeAt(nameStart) === 45) nameStart++;
+  // `%3Fapi_key%3D…`: the name starts after the escape's two hex digits.
+  if (text.charCodeAt(left - 1) === 37 && right - left > 2 && /^[0-9A-Fa-f]{2}$/.test(text.slice(left, left + 2))) nameStart = left + 2;
   const dashes = nameStart - left;
   // `scheme://user:password@host` is url_password's: the user part is not a name.
   if (nameStart === right || text.startsWith('://', left - 3)) return right;
@@ -62,10 +65,18 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   let quote = '';
   if ((before === 34 || before === 39) && text.charCodeAt(right) === before) quote = text[right]!;
   else if (before === 34 && text.charCodeAt(left - 2) === 92 && text.startsWith('\\"', right)) quote = '\\"';
+  if (before === 60 && text.charCodeAt(right) === 62 && left === nameStart) return xmlElement(text, name, right);
   let i = skipSpaces(text, right + quote.length);
   const sep = text.charCodeAt(i);
   let form: 'equals' | 'colon' | 'flag';
-  if (sep === 61) {
+  if (sep === 37 && !quote && /^%3d/i.test(text.slice(i, i + 3))) {
+    // A query string inside a URL-encoded one (`redirect_uri=…%3Faccess_token%3D…`): the value ends where an encoded separator starts.
+    const valueStart = i + 3;
+    const end = encodedValueEnd(text, valueStart);
+    const raw = text.slice(valueStart, end);
+    if (end === valueStart || NOT_A_VALUE.test(raw) || REFERENCE.test(raw)) return right;
+    return { name, nameEnd: right, valueStart, valueEnd: end };
+  } else if (sep === 61) {
     const next = text.charCodeAt(i + 1);
     if (next === 61 || next === 126) return right;
     if (next === 62) {
@@ -109,6 +120,32 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
     return right;
   }
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
+}
+
+/** `<password>…</password>`: an XML or HTML element named like a secret, its text on one line, up to the element's closing tag. */
+function xmlElement(text: string, name: string, nameEnd: number): Assignment | number {
+  const from = nameEnd + 1;
+  const window = text.slice(from, from + MAX_VALUE);
+  const close = window.indexOf(`</${name}>`);
+  if (close < 0 || window.lastIndexOf('\n', close) >= 0) return nameEnd;
+  let start = from;
+  let end = from + close;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  const raw = text.slice(start, end);
+  if (end === start || raw.includes('<') || NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return nameEnd;
+  return { name, nameEnd, valueStart: start, valueEnd: end };
+}
+
+/** Escapes that end a URL-encoded value: &, %, space, quotes, comma, semicolon, #, newlines, <, > and closing brackets. */
+const ENCODED_STOP = /%(?:26|25|20|22|27|2c|3b|23|0a|0d|3c|3e|5d|7d)/i;
+
+function encodedValueEnd(text: string, from: number): number {
+  let end = from;
+  const limit = Math.min(text.length, from + MAX_VALUE);
+  while (end < limit && !inTable(UNQUOTED_STOP, text.charCodeAt(end))) end++;
+  const stop = text.slice(from, end).search(ENCODED_STOP);
+  return stop < 0 ? end : from + stop;
 }
 
 /** A YAML block scalar's header: `|` or `>`, a chomping indicator, an indentation indicator. */

@@ -1,6 +1,7 @@
 /**
  * Passwords passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`,
- * mysql's and mariadb's `-pPASSWORD` and `sshpass -p PASSWORD`. Found from the literal anchors
+ * mysql's and mariadb's `-pPASSWORD`, `sshpass -p PASSWORD` and `docker login -p PASSWORD` (podman,
+ * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too). Found from the literal anchors
  * `-u` and `-p`, read with assignment.ts's value readers.
  */
 import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
@@ -10,7 +11,8 @@ import { charTable, inTable, type CharTable } from './rule.js';
 const SHELL_STOP = charTable(' \t\r\n;&|<>()`"\'');
 const CURL = /(?:^|[\s/;&|("'`])curl(?:\.exe)?\s/;
 const MYSQL = /(?:^|[\s/;&|("'`])(?:mysql|mariadb)[a-z-]*(?:\.exe)?\s/;
-const SSHPASS = /(?:^|[\s/;&|("'`])sshpass\s/;
+/** Where `-p PASSWORD` (spaced) is a password: sshpass, and the container registry logins. */
+const SPACED_P = /(?:^|[\s/;&|("'`])(?:sshpass|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane|helm\s+registry)(?:\.exe)?\s+login)\s/;
 
 /**
  * Literal anchors for `commandPassword`, found with indexOf (`--user` holds `-u`). Not ` -u`: an
@@ -21,7 +23,7 @@ export const COMMAND_ANCHORS = ['-u', '-p'];
 /**
  * A password passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`
  * (`-uuser:…`, `--user user:…`, `--user=user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
- * alone prompts) and `sshpass -p PASSWORD`. Only the password is returned; the user name stays.
+ * alone prompts), `sshpass -p PASSWORD` and `docker login … -p PASSWORD`. Only the password is returned; the user name stays.
  * The command must stand earlier on the same line: `docker -u 1000:1000` and `mkdir -p` are not it.
  * Null when there is none.
  */
@@ -42,7 +44,7 @@ export function commandPassword(text: string, at: number): [number, number] | nu
     [command, userPart, spaced] = [CURL, true, 'optional'];
   } else if (text.startsWith('-p', at)) {
     flagEnd = at + 2;
-    if (isSpace(text.charCodeAt(flagEnd))) [command, spaced] = [SSHPASS, 'required'];
+    if (isSpace(text.charCodeAt(flagEnd))) [command, spaced] = [SPACED_P, 'required'];
     else [command, spaced] = [MYSQL, 'no'];
   } else {
     return null;

@@ -4,7 +4,7 @@
  * so a mistake in one is not repeated in the other. It looks for: vendor token prefixes followed
  * by a random-looking body, PEM private-key headers, random-looking values assigned to names
  * that end in a secret word (`=`, `:`, `=>`, a YAML block's next line, a .netrc `password`),
- * passwords and tokens in URLs, and passwords on curl, mysql and sshpass command lines. Hits
+ * passwords and tokens in URLs, and passwords on curl, mysql, sshpass and registry-login command lines. Hits
  * carry a fingerprint, never the value.
  */
 import { createHash } from 'node:crypto';
@@ -86,25 +86,42 @@ function isAlnum(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/** Vendor prefixes and the shortest body that makes a token; longest prefix first. */
-const PREFIX_BODY: ReadonlyArray<readonly [string, number]> = [
+const PLAIN = /^[A-Za-z0-9]+$/;
+const HEX = /^[0-9a-f]+$/;
+
+/**
+ * Vendor prefixes, the shortest body that makes a token, and for the short prefixes met in code
+ * (`r8_`, `fw_`, `fc-`) the only characters their bodies hold; longest prefix first.
+ */
+const PREFIX_BODY: ReadonlyArray<readonly [string, number, RegExp?]> = [
   ['github_pat_', 30], ['sk-ant-', 30], ['sk_live_', 16], ['sk_test_', 16], ['rk_live_', 16], ['rk_test_', 16],
   ['pypi-Ag', 50], ['whsec_', 20], ['glpat-', 20], ['gldt-', 20], ['glrt-', 20], ['glptt-', 20],
   ['xoxb-', 12], ['xoxp-', 12], ['xoxa-', 12], ['xoxr-', 12], ['xoxs-', 12], ['xoxe-', 12], ['xapp-', 12],
   ['ghp_', 30], ['gho_', 30], ['ghu_', 30], ['ghs_', 30], ['ghr_', 30], ['npm_', 30], ['hf_', 30],
   ['sk-', 20], ['SG.', 40], ['AKIA', 16], ['ASIA', 16], ['AIza', 30], ['eyJ', 30],
+  ['AGE-SECRET-KEY-1', 50], ['sb_secret_', 20], ['lsv2_pt_', 30], ['lsv2_sk_', 30], ['lin_api_', 30], ['pat-na1-', 30], ['pat-eu1-', 30],
+  ['dop_v1_', 60], ['doo_v1_', 60], ['dor_v1_', 60], ['sq0atp-', 20], ['sq0csp-', 40], ['sntrys_', 50], ['sntryu_', 60], ['ops_eyJ', 50],
+  ['shpat_', 30], ['shpca_', 30], ['shppa_', 30], ['shpss_', 30], ['dp.pt.', 40], ['dp.st.', 40], ['dp.sa.', 40],
+  ['HRKU-', 40], ['PMAK-', 50], ['pplx-', 40], ['tvly-', 24], ['pcsk_', 40], ['glsa_', 30], ['figd_', 40], ['ya29.', 30], ['ATATT', 60],
+  ['gsk_', 40, PLAIN], ['xai-', 50, PLAIN], ['ntn_', 40, PLAIN], ['r8_', 30, PLAIN], ['fw_', 20, PLAIN], ['fc-', 32, HEX], ['sk_', 48, HEX],
+  ['pul-', 40, HEX], ['sbp_', 40, HEX], ['dapi', 32, HEX], ['glc_', 32], ['fo1_', 40], ['fm1a_', 50], ['fm1r_', 50], ['fm2_', 50], ['sk.eyJ', 50],
+  ['1//0', 30],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
- * (the body after `sk-`, `ghp_`, `SG.`…), an `A` opening an AWS or Google key, or the `yJ` of a
- * JWT. Letter-led vendor prefixes would make the engine stop at most letters of ordinary text.
+ * (the body after `sk-`, `ghp_`, `SG.`…), an `A` opening an AWS or Google key, the `yJ` of a
+ * JWT, Databricks' `dapi`, Google's `1//0` and the `:AA` inside a Telegram bot token. Letter-led vendor prefixes would make the engine stop at most letters of ordinary text.
  */
-const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza)|yJ/g;
+const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
 const RUN_BACK = 256;
 
 function vendorTokens(text: string, hits: LeakHit[]): void {
   CANDIDATE.lastIndex = 0;
   for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
+    if (m[0] === ':') {
+      telegramToken(text, m.index, hits);
+      continue;
+    }
     let from = m.index;
     while (from > 0 && m.index - from < RUN_BACK && isTokenChar(text.charCodeAt(from - 1))) from--;
     let end = m.index;
@@ -126,9 +143,20 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
   if (!entry) return null;
   const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');
-  if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3) return null;
+  if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2].test(body))) return null;
   if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return null;
   return hit('vendor_token', text.slice(start, start + entry[0].length + body.length), start, runEnd);
+}
+
+/** `<bot id>:AA<33 characters>`, found from its colon: 8 to 11 digits before it, nothing word-like before them. */
+function telegramToken(text: string, colon: number, hits: LeakHit[]): void {
+  let from = colon;
+  while (from > 0 && colon - from < 12 && text.charCodeAt(from - 1) >= 48 && text.charCodeAt(from - 1) <= 57) from--;
+  if (colon - from < 8 || colon - from > 11 || (from > 0 && isTokenChar(text.charCodeAt(from - 1)))) return;
+  let end = colon + 1;
+  while (end < text.length && end - colon < 64 && (isAlnum(text.charCodeAt(end)) || text.charCodeAt(end) === 95 || text.charCodeAt(end) === 45)) end++;
+  const body = text.slice(colon + 3, end);
+  if (body.length >= 33 && classes(body) >= 2 && entropy(body) >= 3) hits.push(hit('vendor_token', text.slice(from, end), from, end));
 }
 
 function privateKeyHeaders(text: string, hits: LeakHit[]): void {
@@ -181,11 +209,11 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
   }
 }
 
-const COMMAND = /(?:^|[\s/;&|("'`])(?:curl|mysql|mariadb|sshpass)[\w.-]{0,16}\s/;
+const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass)[\w.-]{0,16}\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane|helm\s+registry)(?:\.exe)?\s+login\s)/;
 const LINE_REACH = 256;
 
 /**
- * curl's `-u user:PW` (`--user`), mysql's `-pPW` and sshpass's `-p PW`, found from the `-u` and
+ * curl's `-u user:PW` (`--user`), mysql's `-pPW`, sshpass's and docker login's `-p PW`, found from the `-u` and
  * `-p` (indexOf costs a fraction of a regex pass), judged by the value, then by the command
  * earlier on the same line.
  */

@@ -32,6 +32,8 @@ export interface ContentRule {
   priority: number;
   /** Literals one of which starts (or, for context rules, sits inside) every match. Empty: scan whole values. */
   readonly anchors: readonly string[];
+  /** The anchors match as written (the matcher checks its prefix, case and all): the pre-filter need not look for them in other cases. */
+  readonly caseSensitive?: boolean;
   /** Pushes the spans found at anchor `at`; returns the index before which further hits of this rule add nothing. */
   find(text: string, at: number, out: Span[]): number;
   /** True when a reviewed false positive must be kept. */
@@ -41,8 +43,8 @@ export interface ContentRule {
 }
 
 /** A built-in content rule; `find` gets the rule itself, to name it in the spans it pushes. */
-export function builtInRule(name: string, category: Category, description: string, anchors: readonly string[], find: (self: ContentRule) => ContentRule['find']): ContentRule {
-  const rule: ContentRule = { info: { name, kind: 'content', category, description, source: 'default' }, priority: 0, anchors, find: () => 0, allow: null, replacement: null };
+export function builtInRule(name: string, category: Category, description: string, anchors: readonly string[], find: (self: ContentRule) => ContentRule['find'], caseSensitive = false): ContentRule {
+  const rule: ContentRule = { info: { name, kind: 'content', category, description, source: 'default' }, priority: 0, anchors, caseSensitive, find: () => 0, allow: null, replacement: null };
   rule.find = find(rule);
   return rule;
 }

@@ -30,11 +30,11 @@ function isWordLed(anchor: string): boolean {
  * Groups rules by anchor. When one anchor starts with another, the longer one's rules move to the
  * shorter: every matcher re-checks its own full prefix, and the pre-filter stays small.
  */
-function groupAnchors(rules: readonly ContentRule[], wordLed: boolean): Anchor[] {
+function groupAnchors(rules: readonly ContentRule[], wordLed: boolean, fold = wordLed): Anchor[] {
   const pairs: { text: string; rule: ContentRule }[] = [];
   for (const rule of rules) {
     for (const a of rule.anchors) {
-      if (isWordLed(a) === wordLed) pairs.push({ text: wordLed ? a.toLowerCase() : a, rule });
+      if (isWordLed(a) === wordLed) pairs.push({ text: fold ? a.toLowerCase() : a, rule });
     }
   }
   pairs.sort((a, b) => a.text.length - b.text.length);
@@ -78,7 +78,8 @@ function trie(words: readonly string[]): string {
 export class RuleSet {
   readonly rules: readonly ContentRule[];
   readonly #literal: readonly Anchor[];
-  readonly #gated: readonly Anchor[];
+  /** The screen's letter-led anchors: as written for case-sensitive rules, lower-cased for the rest. */
+  readonly #words: readonly Anchor[];
   readonly #screen: AnchorScreen | null;
   readonly #gate: RegExp | null;
   readonly #byAnchor: ReadonlyMap<string, ContentRule[]>;
@@ -100,8 +101,13 @@ export class RuleSet {
     this.rules = rules;
     this.#literal = groupAnchors(rules, false);
     const gated = groupAnchors(rules, true);
-    this.#gated = gated;
-    const anchors = [...this.#literal.map((a) => ({ text: a.text, folded: false })), ...gated.map((a) => ({ text: a.text, folded: true }))];
+    const exact = groupAnchors(rules.filter((r) => r.caseSensitive === true), true, false);
+    const folded = groupAnchors(rules.filter((r) => r.caseSensitive !== true), true);
+    this.#words = [...exact, ...folded];
+    const anchors = [
+      ...[...this.#literal, ...exact].map((a) => ({ text: a.text, folded: false })),
+      ...folded.map((a) => ({ text: a.text, folded: true })),
+    ];
     this.#screen = options.screen === false ? null : AnchorScreen.create(anchors);
     this.#byAnchor = new Map(gated.map((a) => [a.text, a.rules]));
     this.#gate = gated.length > 0 ? new RegExp(trie(gated.map((a) => a.text)), 'gi') : null;
@@ -132,7 +138,11 @@ export class RuleSet {
     return found.length === 0 ? null : merge(found);
   }
 
-  /** The anchors from the screen, run in the order #searched finds them: each punctuation-led anchor's hits, then the letter-led hits. */
+  /**
+   * The anchors from the screen, run in the order #searched finds them: each punctuation-led
+   * anchor's hits, then the letter-led hits by position. Case-sensitive rules are only run where
+   * their anchor stands as written; the regex finds other cases too, which their matchers refuse.
+   */
   #screened(screen: AnchorScreen, text: string): void {
     screen.find(text);
     const literal = this.#literal.length;
@@ -144,7 +154,7 @@ export class RuleSet {
     }
     for (let h = 0; h < screen.count; h++) {
       const a = screen.anchor(h);
-      if (a >= literal) for (const rule of this.#gated[a - literal]!.rules) this.#run(rule, screen.position(h));
+      if (a >= literal) for (const rule of this.#words[a - literal]!.rules) this.#run(rule, screen.position(h));
     }
   }
 

@@ -94,6 +94,13 @@ function spacedUserEnd(text: string, userStart: number, end: number, separator: 
   return end;
 }
 
+/**
+ * The scheme and host of a URL that names a file on a machine, right before its path
+ * (`vscode-remote://wsl+Ubuntu`, `sftp://jane@build-box:22`): its `/home/<user>` is a home folder
+ * on that machine, and becomes `/~`, the host kept. A web URL's /home/ is a page, not a folder.
+ */
+const REMOTE_AUTHORITY = /(?<![A-Za-z0-9+.-])(?:vscode-remote|vscode-vfs|ssh|sftp|scp|rsync|smb|nfs|fish|git\+ssh|ssh\+git):\/\/[^\s/"'<>\\]{1,253}$/i;
+
 export function homePath(): ContentRule {
   return builtInRule(
     'home_path', 'file paths', 'home folders normalised to ~: /home/<user>, /Users/<user>, C:\\Users\\<user>',
@@ -108,7 +115,8 @@ export function homePath(): ContentRule {
       if (drive) start = at - 2;
       else if (text[at] === '\\') return at + 1;
       else if (mounted && (width === 7 ? mounted[0].startsWith('/mnt') : mounted[0] === '/var')) start = at - mounted[0].length;
-      if (start > 0 && inTable(PATH_CHAR, text.charCodeAt(start - 1))) return at + 1;
+      else if (REMOTE_AUTHORITY.test(text.slice(Math.max(0, at - 260), at))) start = at + 1;
+      if (start > 0 && start <= at && inTable(PATH_CHAR, text.charCodeAt(start - 1))) return at + 1;
       const userStart = at + width;
       let userEnd = userStart;
       const limit = Math.min(text.length, userStart + 64);

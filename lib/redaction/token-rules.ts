@@ -4,7 +4,7 @@
  * the body with a table scan, and claims the whole run so that no fragment survives.
  */
 import {
-  ALNUM, BASE64, UPPER_DIGIT, URLSAFE, builtInRule, charTable, inTable, looksRandom, runEnd,
+  ALNUM, BASE64, HEX_LOWER, UPPER_DIGIT, URLSAFE, builtInRule, charTable, inTable, looksRandom, runEnd, runStart,
   type Category, type CharTable, type ContentRule, type Span,
 } from './rule.js';
 
@@ -43,9 +43,9 @@ function tokenRule(name: string, category: Category, description: string, shapes
   return rule;
 }
 
-/** The matchers below close over the rule they build, to name it in their spans. */
+/** The matchers below close over the rule they build, to name it in their spans; each checks its prefix as written. */
 function contentRule(name: string, category: Category, description: string, anchors: readonly string[], find: ContentRule['find']): ContentRule {
-  return builtInRule(name, category, description, anchors, () => find);
+  return builtInRule(name, category, description, anchors, () => find, true);
 }
 
 const GITLAB_BODY = charTable('A-Za-z0-9_.-');
@@ -53,6 +53,12 @@ const SLACK_BODY = charTable('A-Za-z0-9-');
 const WEBHOOK_PATH = charTable('A-Za-z0-9_/+-');
 
 const hasDigit = (body: string): boolean => /[0-9]/.test(body);
+const WORD = charTable('A-Za-z0-9_');
+const HEX = charTable('A-Fa-f0-9');
+const HEX_DASH = charTable('a-f0-9-');
+const DOTTED = charTable('A-Za-z0-9_.-');
+const BECH32_UPPER = charTable('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L');
+const ATLASSIAN = charTable('A-Za-z0-9_=-');
 
 export function createTokenRules(): ContentRule[] {
   return [
@@ -91,10 +97,72 @@ export function createTokenRules(): ContentRule[] {
     tokenRule('pypi_token', 'tokens', 'PyPI and TestPyPI upload tokens (pypi-AgEIcHlwaS5vcmc…)', [
       { prefixes: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'], body: URLSAFE, min: 40 },
     ]),
+    ...agentServiceTokens(),
     sendgrid(),
     jwt(),
     twilio(),
     slackWebhook(),
+    discordWebhook(),
+    telegramBotToken(),
+  ];
+}
+
+/** The other services an agent's workspace holds keys for: model providers, clouds, SaaS APIs. */
+function agentServiceTokens(): ContentRule[] {
+  const simple = (name: string, category: Category, description: string, prefixes: readonly string[], body: CharTable, min: number, max?: number, validate: ((b: string) => boolean) | null = looksRandom): ContentRule =>
+    tokenRule(name, category, description, [{ prefixes, body, min, ...(max === undefined ? {} : { max }), ...(validate ? { validate } : {}) }]);
+  return [
+    tokenRule('google_oauth_token', 'tokens', 'Google OAuth access tokens (ya29.…) and refresh tokens (1//0…), as gcloud and the Google client libraries store them', [
+      { prefixes: ['ya29.'], body: URLSAFE, min: 30, validate: looksRandom },
+      { prefixes: ['1//0'], body: URLSAFE, min: 30, validate: looksRandom, boundary: charTable('A-Za-z0-9_/-') },
+    ]),
+    simple('groq_api_key', 'API keys', 'Groq API keys (gsk_…)', ['gsk_'], ALNUM, 40),
+    simple('xai_api_key', 'API keys', 'xAI API keys (xai-…)', ['xai-'], ALNUM, 60),
+    simple('perplexity_api_key', 'API keys', 'Perplexity API keys (pplx-…)', ['pplx-'], ALNUM, 40),
+    simple('replicate_api_token', 'tokens', 'Replicate API tokens (r8_…)', ['r8_'], ALNUM, 30),
+    simple('langsmith_api_key', 'API keys', 'LangSmith personal and service keys (lsv2_pt_… lsv2_sk_…)', ['lsv2_pt_', 'lsv2_sk_'], WORD, 30),
+    simple('tavily_api_key', 'API keys', 'Tavily API keys (tvly-…)', ['tvly-'], URLSAFE, 24),
+    simple('pinecone_api_key', 'API keys', 'Pinecone API keys (pcsk_…)', ['pcsk_'], WORD, 40),
+    simple('fireworks_api_key', 'API keys', 'Fireworks AI API keys (fw_…)', ['fw_'], ALNUM, 20),
+    simple('firecrawl_api_key', 'API keys', 'Firecrawl API keys (fc- + 32 hex)', ['fc-'], HEX_LOWER, 32, 32, hasDigit),
+    tokenRule('elevenlabs_api_key', 'API keys', 'ElevenLabs API keys (sk_ + 48 hex)', [
+      { prefixes: ['sk_'], body: HEX_LOWER, min: 48, max: 48, validate: hasDigit, not: ['sk_live_', 'sk_test_'] },
+    ]),
+    simple('digitalocean_token', 'tokens', 'DigitalOcean personal, OAuth and refresh tokens (dop_v1_ doo_v1_ dor_v1_ + 64 hex)', ['dop_v1_', 'doo_v1_', 'dor_v1_'], HEX_LOWER, 64, 64, hasDigit),
+    tokenRule('grafana_token', 'tokens', 'Grafana Cloud access policy and service account tokens (glc_… glsa_…)', [
+      { prefixes: ['glc_'], body: BASE64, min: 32, validate: looksRandom },
+      { prefixes: ['glsa_'], body: WORD, min: 32, validate: looksRandom },
+    ]),
+    simple('shopify_token', 'tokens', 'Shopify access, custom-app, private-app and shared-secret tokens (shpat_ shpca_ shppa_ shpss_ + 32 hex)', ['shpat_', 'shpca_', 'shppa_', 'shpss_'], HEX, 32, 32, hasDigit),
+    tokenRule('square_token', 'tokens', 'Square access tokens and OAuth secrets (sq0atp-… sq0csp-…)', [
+      { prefixes: ['sq0atp-'], body: URLSAFE, min: 22, validate: looksRandom },
+      { prefixes: ['sq0csp-'], body: URLSAFE, min: 40, validate: looksRandom },
+    ]),
+    simple('heroku_api_key', 'API keys', 'Heroku platform API keys (HRKU-…)', ['HRKU-'], URLSAFE, 40),
+    simple('linear_api_key', 'API keys', 'Linear API keys (lin_api_…)', ['lin_api_'], ALNUM, 32),
+    simple('notion_token', 'tokens', 'Notion integration tokens (ntn_…)', ['ntn_'], ALNUM, 40),
+    simple('hubspot_token', 'tokens', 'HubSpot private-app tokens (pat-na1-… pat-eu1-…)', ['pat-na1-', 'pat-eu1-'], HEX_DASH, 36, 36, hasDigit),
+    simple('databricks_token', 'tokens', 'Databricks personal access tokens (dapi + 32 hex)', ['dapi'], HEX_LOWER, 32, 32, hasDigit),
+    simple('doppler_token', 'tokens', 'Doppler personal, service, service-account, CLI, SCIM and audit tokens (dp.pt.… dp.st.…)', ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'], ALNUM, 40),
+    simple('postman_api_key', 'API keys', 'Postman API keys (PMAK-<24 hex>-<34 hex>)', ['PMAK-'], HEX_DASH, 59, 59, hasDigit),
+    tokenRule('sentry_token', 'tokens', 'Sentry organisation and user auth tokens (sntrys_… sntryu_…)', [
+      { prefixes: ['sntrys_'], body: charTable('A-Za-z0-9+/=_'), min: 50, validate: looksRandom },
+      { prefixes: ['sntryu_'], body: HEX_LOWER, min: 64, max: 64, validate: hasDigit },
+    ]),
+    simple('pulumi_token', 'tokens', 'Pulumi access tokens (pul- + 40 hex)', ['pul-'], HEX_LOWER, 40, 40, hasDigit),
+    simple('onepassword_service_token', 'tokens', '1Password service account tokens (ops_eyJ…)', ['ops_eyJ'], DOTTED, 50),
+    tokenRule('supabase_token', 'tokens', 'Supabase access tokens and secret keys (sbp_… sb_secret_…)', [
+      { prefixes: ['sbp_'], body: HEX_LOWER, min: 40, validate: hasDigit },
+      { prefixes: ['sb_secret_'], body: URLSAFE, min: 20, validate: looksRandom },
+    ]),
+    simple('figma_token', 'tokens', 'Figma personal access tokens (figd_…)', ['figd_'], URLSAFE, 40),
+    tokenRule('flyio_token', 'tokens', 'Fly.io tokens (fo1_… and the fm1a_/fm1r_/fm2_ macaroons of FlyV1 tokens)', [
+      { prefixes: ['fo1_'], body: URLSAFE, min: 40, validate: looksRandom },
+      { prefixes: ['fm1a_', 'fm1r_', 'fm2_'], body: BASE64, min: 50, validate: looksRandom },
+    ]),
+    simple('atlassian_api_token', 'API keys', 'Atlassian API tokens (ATATT…)', ['ATATT'], ATLASSIAN, 100),
+    simple('mapbox_secret_token', 'tokens', 'Mapbox secret access tokens (sk.eyJ…; pk. public tokens stay)', ['sk.eyJ'], DOTTED, 60),
+    simple('age_secret_key', 'private keys', 'age encryption secret keys (what age-keygen writes: AGE-SECRET-… and 59 characters)', ['AGE-SECRET-KEY-1'], BECH32_UPPER, 58, 58, null),
   ];
 }
 
@@ -130,7 +198,8 @@ function jwt(): ContentRule {
 function twilio(): ContentRule {
   const sid = /(?<![A-Za-z0-9])(?:SK|AC)[0-9a-f]{32}(?![A-Za-z0-9])/g;
   const reach = 256;
-  const rule = contentRule('twilio_key', 'API keys', `Twilio API key and account SIDs (SK/AC + 32 hex) within ${reach} characters of "twilio"`, ['twilio'], (text, at, out) => {
+  // The word in any case ("Twilio", "TWILIO_AUTH"): not a case-sensitive anchor.
+  const rule = builtInRule('twilio_key', 'API keys', `Twilio API key and account SIDs (SK/AC + 32 hex) within ${reach} characters of "twilio"`, ['twilio'], () => (text, at, out) => {
     const from = Math.max(0, at - reach);
     const window = text.slice(from, Math.min(text.length, at + reach));
     sid.lastIndex = 0;
@@ -138,6 +207,37 @@ function twilio(): ContentRule {
       out.push({ start: from + m.index, end: from + m.index + m[0].length, rule });
     }
     return at + 6;
+  });
+  return rule;
+}
+
+/** Discord webhook URLs: the token after the webhook's id is replaced, the host and id kept. */
+function discordWebhook(): ContentRule {
+  const paths = ['discord.com/api/webhooks/', 'discordapp.com/api/webhooks/', 'canary.discord.com/api/webhooks/', 'ptb.discord.com/api/webhooks/'];
+  const rule = contentRule('discord_webhook', 'secrets', 'Discord webhook URLs (discord.com/api/webhooks/<id>/<token>): the token is replaced, the host and id kept', ['discord'], (text, at, out) => {
+    // The anchor sits inside the host for canary. and ptb.: read from the host's start.
+    const start = runStart(text, at, charTable('a-z.'), 8);
+    const path = paths.find((p) => text.startsWith(p, start));
+    if (!path) return at + 1;
+    const idEnd = runEnd(text, start + path.length, charTable('0-9'));
+    if (idEnd - start - path.length < 15 || text.charCodeAt(idEnd) !== 47) return idEnd;
+    const end = runEnd(text, idEnd + 1, URLSAFE);
+    if (end - idEnd - 1 >= 40) out.push({ start: idEnd + 1, end, rule });
+    return end;
+  });
+  return rule;
+}
+
+/** Telegram bot tokens: the bot's numeric id, a colon, then AA and 33 URL-safe characters. */
+function telegramBotToken(): ContentRule {
+  const rule = contentRule('telegram_bot_token', 'tokens', 'Telegram bot tokens (<bot id>:AA…)', [':AA'], (text, at, out) => {
+    if (!text.startsWith(':AA', at)) return at + 1;
+    const start = runStart(text, at, charTable('0-9'), 12);
+    if (at - start < 8 || at - start > 11 || (start > 0 && inTable(URLSAFE, text.charCodeAt(start - 1)))) return at + 1;
+    const end = runEnd(text, at + 1, URLSAFE);
+    if (end - at - 1 < 35 || end - at - 1 > 40 || !looksRandom(text.slice(at + 3, end))) return end;
+    out.push({ start, end, rule });
+    return end;
   });
   return rule;
 }

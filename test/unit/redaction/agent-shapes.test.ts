@@ -157,8 +157,45 @@ describe('secret_assignment: passwords on command lines', () => {
     expectUntouched(['mysql -p app', 'mkdir -p a/b && cp -p x y', 'psql -p 5432 -h db', 'mysql -uroot -p$MYSQL_ROOT_PASSWORD app', 'ssh -p 2222 host']);
   });
 
+  it('docker, podman and helm registry login -p PASSWORD (spaced); the user stays', () => {
+    for (const form of ['docker login -u jane -p %s registry.example.com', 'podman login --username jane -p %s quay.io', 'cd x && helm registry login -u u -p "%s" ghcr.io', 'nerdctl.exe login -p %s']) {
+      const secret = pw();
+      const text = form.replace('%s', secret);
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+      expect(summary.total, text).to.equal(1);
+      expect(detectorsOf(text), text).to.deep.equal(['command_password']);
+      expect(detectorsOf(out), out).to.deep.equal([]);
+    }
+    expectUntouched(['docker run -p 8080:80 nginx', 'docker login -u jane registry.example.com', 'docker compose up -p proj', 'helm install -p x']);
+  });
+
   it('a -p or -u that is not a password flag leaves the flags after its dash to the other forms', () => {
     expectEach(['java -jar app.jar -password=%s', 'mysql --password=%s -h db', 'tool -user_token=%s', 'x --pwd_pass %s'], pw, 'secret_assignment');
+  });
+});
+
+describe('elements, encoded query strings and remote homes', () => {
+  it('XML and HTML elements named like a secret: the text between the tags goes', () => {
+    expectEach(['<password>%s</password>', '  <client_secret> %s </client_secret>\n', '<apiKey>%s</apiKey>', '<settings><db_password>%s</db_password></settings>'], pw, 'secret_assignment');
+  });
+
+  it('a query string URL-encoded inside another URL: token%3D… up to the next encoded separator', () => {
+    const token = (): string => body(rand, ALNUM, 28);
+    expectEach(['https://app.example.com/login?next=%2Fcb%3Faccess_token%3D%s%26state%3D1', 'redirect_uri=https%3A%2F%2Fx.example.com%2F%3Fapi_key%3D%s', 'u?x=1%26client_secret%3d%s'], token, 'secret_assignment');
+  });
+
+  it('home_path: /home/<user> after a remote host (VS Code remote, ssh, sftp) becomes /~, the host kept', () => {
+    const cases: [string, string][] = [
+      ['vscode-remote://wsl+Ubuntu/home/janedoe/project/x.ts', 'vscode-remote://wsl+Ubuntu/~/project/x.ts'],
+      ['vscode-remote://ssh-remote+build-box/home/jane/src', 'vscode-remote://ssh-remote+build-box/~/src'],
+      ['sftp://jane@box.example.com:22/home/jane/notes.txt', 'sftp://jane@box.example.com:22/~/notes.txt'],
+    ];
+    for (const [text, expected] of cases) {
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(expected);
+      expect(counts(summary), text).to.deep.equal({ home_path: 1 });
+    }
   });
 });
 

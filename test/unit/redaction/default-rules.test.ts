@@ -60,6 +60,16 @@ describe('default content rules: generated positives', () => {
     expect(counts(summary)).to.deep.equal({ slack_webhook: 1 });
   });
 
+  it('discord_webhook: the token after the webhook id goes, the host and id stay', () => {
+    const rand = seeded(6);
+    for (const host of ['discord.com', 'discordapp.com', 'canary.discord.com', 'ptb.discord.com']) {
+      const token = body(rand, `${ALNUM}-_`, 68);
+      const { out, summary } = redactText(`curl -X POST https://${host}/api/webhooks/123456789012345678/${token} -d @msg.json`);
+      expect(out).to.equal(`curl -X POST https://${host}/api/webhooks/123456789012345678/[REDACTED] -d @msg.json`);
+      expect(counts(summary)).to.deep.equal({ discord_webhook: 1 });
+    }
+  });
+
   it('pem_private_key: whole multi-line blocks of every kind, and a block cut short', () => {
     const rand = seeded(6);
     for (const label of ['RSA', 'EC', 'OPENSSH', 'ENCRYPTED', 'DSA', '']) {
@@ -190,6 +200,9 @@ describe('default content rules: near misses survive untouched', () => {
     'words like AKIA or Asia': 'ASIAN markets; ASIA-PACIFIC; AKIAMA is a name',
     'certificates': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----',
     'other paths': '/srv/home/data /var/lib/users/x ~/projects C:\\Program Files\\App /usr/home',
+    'web pages under /home/': 'http://localhost:8080/home/index.html https://example.com/home/jane/profile',
+    'service prefixes without a key': 'fw_version=2 fc-container r8_value gsk_config xai-grok-2 pplx-online dapi_v2 shpat_ HRKU- lin_api_docs ntn_id glc_abc ya29.short 1//0 pat-na1-docs AGE-SECRET-KEY-1 ops_eyJ sk.eyJ discord.com/api/webhooks/123 at 12:AAB',
+    'XML elements without a secret': '<password>${DB_PASSWORD}</password><token></token><password>********</password><passwordPolicy>strong</passwordPolicy>',
   };
   for (const [name, text] of Object.entries(NEAR_MISSES)) {
     it(name, () => {
