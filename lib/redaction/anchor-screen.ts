@@ -137,7 +137,13 @@ export class AnchorScreen {
         }
       }
     }
-    return new AnchorScreen(anchors, slots, thirds);
+    try {
+      return new AnchorScreen(anchors, slots, thirds);
+    } catch {
+      // No WebAssembly here (node --jitless) or no address space for its memory (ulimit -v):
+      // the rule set keeps to indexOf and the regex, which find the same anchors.
+      return null;
+    }
   }
 
   private constructor(anchors: readonly ScreenAnchor[], slots: Uint8Array, thirds: Uint8Array) {

@@ -26,9 +26,12 @@ export interface Assignment {
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
 export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED)/;
-const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
-/** `os.environ[…]`, `getenv(…)`, `Optional[str]`: code that fetches or types a secret. */
-const CODE_ACCESS = /^[A-Za-z_$][\w$.]*[([]/;
+const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
+/** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`: code that fetches or types a secret. */
+const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*[([]/;
+const VARIABLE = /^[A-Za-z_$][\w$]*$/;
+/** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
+const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
 
 export function isSpace(code: number): boolean {
@@ -45,19 +48,20 @@ export function skipSpaces(text: string, from: number, max = 8): number {
  * Reads the assignment whose name holds position `at`. Returns the resume index (the end of the
  * name) when there is none: every other anchor inside the same name would find the same thing.
  */
-export function parseAssignment(text: string, at: number, accept: (name: string) => boolean): Assignment | number {
+export function parseAssignment(text: string, at: number, accept: (name: string, start: number) => boolean): Assignment | number {
   const left = runStart(text, at, NAME, MAX_NAME + 1);
   const right = runEnd(text, at, NAME, at + MAX_NAME + 1);
   if (at - left > MAX_NAME || right - at > MAX_NAME) return right;
   let nameStart = left;
   while (nameStart < right && text.charCodeAt(nameStart) === 45) nameStart++;
-  // `%3Fapi_key%3D…`: the name starts after the escape's two hex digits.
-  if (text.charCodeAt(left - 1) === 37 && right - left > 2 && /^[0-9A-Fa-f]{2}$/.test(text.slice(left, left + 2))) nameStart = left + 2;
   const dashes = nameStart - left;
+  // `%3Fapi_key%3D…`: the name starts after the escape's two hex digits, and only `%3D` can follow.
+  const encoded = dashes === 0 && text.charCodeAt(left - 1) === 37 && right - left > 2 && /^[0-9A-Fa-f]{2}$/.test(text.slice(left, left + 2));
+  if (encoded) nameStart = left + 2;
   // `scheme://user:password@host` is url_password's: the user part is not a name.
   if (nameStart === right || text.startsWith('://', left - 3)) return right;
   const name = text.slice(nameStart, right);
-  if (!accept(name)) return right;
+  if (!accept(name, nameStart)) return right;
 
   const before = text.charCodeAt(left - 1);
   // Ruby's `:api_key => "…"`: a symbol is as good as a quoted name.
@@ -67,14 +71,25 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
   else if (before === 34 && text.charCodeAt(left - 2) === 92 && text.startsWith('\\"', right)) quote = '\\"';
   if (before === 60 && text.charCodeAt(right) === 62 && left === nameStart) return xmlElement(text, name, right);
   let i = skipSpaces(text, right + quote.length);
+  // `os.environ["API_KEY"] = "…"`, `app.config['SECRET_KEY'] = '…'`: a subscript, then `=`.
+  if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
   const sep = text.charCodeAt(i);
   let form: 'equals' | 'colon' | 'flag';
+  if (encoded && !(sep === 37 && /^%3d/i.test(text.slice(i, i + 3)))) return right;
+  if (quote.length === 1 && sep === 44 && text.charCodeAt(left - 2) === 40) {
+    // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word.
+    const v = skipSpaces(text, i + 1);
+    const q = isQuote(text.charCodeAt(v)) ? quotedValue(text, v + 1, text[v]!) : null;
+    if (!q || /\s/.test(text.slice(q[0], q[1])) || REFERENCE.test(text.slice(q[0], q[1])) || MASKED.test(text.slice(q[0], q[1]))) return right;
+    return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
+  }
   if (sep === 37 && !quote && /^%3d/i.test(text.slice(i, i + 3))) {
     // A query string inside a URL-encoded one (`redirect_uri=…%3Faccess_token%3D…`): the value ends where an encoded separator starts.
     const valueStart = i + 3;
     const end = encodedValueEnd(text, valueStart);
     const raw = text.slice(valueStart, end);
-    if (end === valueStart || NOT_A_VALUE.test(raw) || REFERENCE.test(raw)) return right;
+    // Encoded, a template (`%7Btoken%7D`) or a search (`forgot+password%3Dhelp`) is no token: only random-looking values count.
+    if (end - valueStart < 8 || !looksRandom(raw) || /^%(?:7b|24|3c)/i.test(raw) || NOT_A_VALUE.test(raw) || REFERENCE.test(raw)) return right;
     return { name, nameEnd: right, valueStart, valueEnd: end };
   } else if (sep === 61) {
     const next = text.charCodeAt(i + 1);
@@ -96,10 +111,19 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
     form = 'flag';
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
     return netrcValue(text, name, right, i);
+  } else if (dashes === 0 && i > right && !quote && /^password$/i.test(name) && text.charCodeAt(i) === 39 && /\b(?:with|login|encrypted|unencrypted)\s+$/i.test(text.slice(Math.max(0, left - 16), left))) {
+    // SQL: `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`.
+    const q = quotedValue(text, i + 1, "'");
+    return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
   } else {
     return right;
   }
-  const valueStart = skipSpaces(text, i);
+  let valueStart = skipSpaces(text, i);
+  // A typed declaration (`const apiKey: string = '…'`, Rust's `API_KEY: &str = "…"`): the value follows the type.
+  if (form === 'colon') {
+    const typed = TYPE_THEN_VALUE.exec(text.slice(valueStart, valueStart + 64));
+    if (typed) valueStart += typed[0].length;
+  }
   const value = readValue(text, valueStart, form === 'colon' && !quote ? structuralContext(text, left) : null);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag.
@@ -111,7 +135,15 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
     return block ? { name, nameEnd: right, valueStart: block[0], valueEnd: block[1] } : right;
   }
   if (!quoted) {
-    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || DOTTED_IDENTIFIER.test(raw) || CODE_ACCESS.test(raw)) return right;
+    // Code, not a value: a reference (`process.env.X,`), a call, or a variable (`= hashedPassword;`, `password=password`).
+    const code = raw.replace(/[,;]+$/, '');
+    const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
+    // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
+    const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
+    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw)) return right;
+    // Dotted values are references in code, and values in `.env` (`DB_PASSWORD=ab.cd.ef`) and YAML lines.
+    if (DOTTED_IDENTIFIER.test(code) && (spaced || trailing || form === 'flag' || (form === 'colon' && structuralContext(text, left) !== 'line'))) return right;
+    if ((spaced || trailing) && VARIABLE.test(code) && (code.toLowerCase() === name.toLowerCase() || /[a-z][A-Z]|_/.test(code)) && !looksRandom(code)) return right;
     const after = text.charCodeAt(end);
     if (after === 40 || after === 91) return right;
     // "The password: it expires" is prose, not YAML: mid-line `name: value` needs a credential-looking value.
@@ -125,13 +157,19 @@ export function parseAssignment(text: string, at: number, accept: (name: string)
 /** `<password>…</password>`: an XML or HTML element named like a secret, its text on one line, up to the element's closing tag. */
 function xmlElement(text: string, name: string, nameEnd: number): Assignment | number {
   const from = nameEnd + 1;
-  const window = text.slice(from, from + MAX_VALUE);
+  let window = text.slice(from, from + MAX_VALUE);
+  const eol = window.indexOf('\n');
+  if (eol >= 0) window = window.slice(0, eol);
   const close = window.indexOf(`</${name}>`);
-  if (close < 0 || window.lastIndexOf('\n', close) >= 0) return nameEnd;
+  if (close < 0) return nameEnd;
   let start = from;
   let end = from + close;
   while (start < end && isSpace(text.charCodeAt(start))) start++;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  if (text.startsWith('<![CDATA[', start) && text.startsWith(']]>', end - 3) && end - start > 12) {
+    start += 9;
+    end -= 3;
+  }
   const raw = text.slice(start, end);
   if (end === start || raw.includes('<') || NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return nameEnd;
   return { name, nameEnd, valueStart: start, valueEnd: end };

@@ -11,8 +11,11 @@ import { charTable, inTable, type CharTable } from './rule.js';
 const SHELL_STOP = charTable(' \t\r\n;&|<>()`"\'');
 const CURL = /(?:^|[\s/;&|("'`])curl(?:\.exe)?\s/;
 const MYSQL = /(?:^|[\s/;&|("'`])(?:mysql|mariadb)[a-z-]*(?:\.exe)?\s/;
-/** Where `-p PASSWORD` (spaced) is a password: sshpass, and the container registry logins. */
-const SPACED_P = /(?:^|[\s/;&|("'`])(?:sshpass|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane|helm\s+registry)(?:\.exe)?\s+login)\s/;
+/** Where `-p PASSWORD` (spaced) is a password: sshpass, the container registry logins, the MongoDB tools and `az login`. */
+const REGISTRY_LOGIN = /(?:^|[\s/;&|("'`])(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s/;
+const SPACED_P = new RegExp(`${REGISTRY_LOGIN.source}|(?:^|[\\s/;&|("'\`])(?:sshpass|mongo(?:sh|dump|restore|export|import)?|az(?:\\.cmd)?\\s+login)\\s`);
+/** Glued `-pPASSWORD` (and docker's `-p=PASSWORD`): mysql, mariadb and the registry logins. */
+const GLUED_P = new RegExp(`${MYSQL.source}|${REGISTRY_LOGIN.source}`);
 
 /**
  * Literal anchors for `commandPassword`, found with indexOf (`--user` holds `-u`). Not ` -u`: an
@@ -45,7 +48,10 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   } else if (text.startsWith('-p', at)) {
     flagEnd = at + 2;
     if (isSpace(text.charCodeAt(flagEnd))) [command, spaced] = [SPACED_P, 'required'];
-    else [command, spaced] = [MYSQL, 'no'];
+    else {
+      [command, spaced] = [GLUED_P, 'no'];
+      if (text.charCodeAt(flagEnd) === 61) flagEnd++;
+    }
   } else {
     return null;
   }
@@ -69,7 +75,9 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   }
   if (REFERENCE.test(text.slice(start, end))) return null;
   // Last, as the dearest check: the line up to the flag must name the command.
-  return command.test(text.slice(lineStart(text, flagStart), flagStart)) ? [start, end] : null;
+  // Only the command the flag belongs to: `docker login x && docker run -p 80:80` is two.
+  const current = text.slice(lineStart(text, flagStart), flagStart).split(/&&|\|\||[;|]/).pop()!;
+  return command.test(current) ? [start, end] : null;
 }
 
 function runEndUntil(text: string, from: number, stop: CharTable, limit: number): number {

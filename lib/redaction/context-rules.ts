@@ -5,20 +5,32 @@
  */
 import { parseAssignment } from './assignment.js';
 import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
-import { classifyName, isAuthOnlyName, nameWords } from './names.js';
+import { classifyName, isAuthOnlyName, isKeyLikeName, nameWords } from './names.js';
 import {
-  ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsWithIgnoreCase, type ContentRule,
+  ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsWithIgnoreCase, type ContentRule, type Span,
 } from './rule.js';
 
 
 /** Keywords one of which sits inside every secret-ish name the column classifier accepts. */
 export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
 
+/** MySQL's `CREATE USER 'u'@'%' IDENTIFIED BY '…'` (and `ALTER USER`, `SET PASSWORD … BY`): the quoted password. */
+function identifiedBy(text: string, at: number, out: Span[], self: ContentRule): number {
+  const from = at + 'identified by '.length;
+  const quote = text[from];
+  if (quote !== "'" && quote !== '"') return from;
+  let end = from + 1;
+  while (end < text.length && end - from < 1024 && text[end] !== quote && text[end] !== '\n') end += text[end] === '\\' ? 2 : 1;
+  if (text[end] !== quote || end === from + 1 || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(text.slice(from + 1, end))) return end;
+  out.push({ start: from + 1, end, rule: self });
+  return end + 1;
+}
+
 export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, '_pat', 'sig=', 'signature=', 'identified by '],
     (self) => (text, at, out) => {
       if (text.charCodeAt(at) === 45) {
         const found = commandPassword(text, at);
@@ -27,9 +39,14 @@ export function secretAssignment(): ContentRule {
         out.push({ start: found[0], end: found[1], rule: self });
         return found[1];
       }
-      // Header values keep their scheme word: authorization_header takes those.
-      const a = parseAssignment(text, at, (name) => classifyName(name) !== null && !/^(?:proxy-)?authorization$/i.test(name));
+      if (startsWithIgnoreCase(text, 'identified by ', at)) return identifiedBy(text, at, out, self);
+      // Header values keep their scheme word: authorization_header takes those. An ODBC/ADO
+      // connection string's `;Pwd=` is a password though `PWD` alone is the shell's folder.
+      const a = parseAssignment(text, at, (name, start) => (classifyName(name) !== null || isKeyLikeName(name) || (/^pwd$/i.test(name) && text.charCodeAt(start - 1) === 59)) && !/^(?:proxy-)?authorization$/i.test(name));
       if (typeof a === 'number') return a;
+      const value = text.slice(a.valueStart, a.valueEnd);
+      // `WANDB_KEY`, `?sig=`: only a value that looks generated (`sort_key = created_at` is not one).
+      if (classifyName(a.name) === null && isKeyLikeName(a.name) && !(value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value))) return Math.max(a.nameEnd, a.valueEnd);
       // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
       if (isAuthOnlyName(a.name) && !(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
       out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
@@ -142,6 +159,8 @@ export function urlPassword(): ContentRule {
         if (user !== '' && !/^(?:\$|\{\{|<[^>]*>$|\[REDACTED)/.test(user)) out.push({ start: from, end: colon, rule: self });
         return end;
       }
+      // `http://localhost:3000?invite=jane@example.com`: a port, then a query holding an address.
+      if (/^[0-9]{1,5}[/?#]/.test(password)) return end;
       const userIsToken = tokenUser(user);
       if (colon >= atSign || password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) {
         if (userIsToken) out.push({ start: from, end: colon, rule: self });

@@ -86,26 +86,51 @@ function isAlnum(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
+/** Random, as generated keys are: a digit among letters, or at least three of each case. */
+function generated(body: string): boolean {
+  const digits = /[0-9]/.test(body);
+  const letters = (body.match(/[A-Za-z]/g) ?? []).length;
+  return (digits && letters > 0) || ((body.match(/[A-Z]/g) ?? []).length >= 3 && (body.match(/[a-z]/g) ?? []).length >= 3);
+}
+const only = (chars: RegExp, min: number, max = Infinity, random = true) => (body: string): boolean =>
+  chars.test(body) && body.length >= min && body.length <= max && (!random || generated(body));
 const PLAIN = /^[A-Za-z0-9]+$/;
+const URL_SAFE = /^[A-Za-z0-9_-]+$/;
+const WORD = /^\w+$/;
+const DOTTED = /^[\w.-]+$/;
 const HEX = /^[0-9a-f]+$/;
+const HEX_ANY_CASE = /^[0-9a-fA-F]+$/;
 
 /**
- * Vendor prefixes, the shortest body that makes a token, and for the short prefixes met in code
- * (`r8_`, `fw_`, `fc-`) the only characters their bodies hold; longest prefix first.
+ * Vendor prefixes, the shortest body that makes a token, and what else the body must be: the
+ * characters its vendor uses, its length when fixed, random-looking where the rules ask it (a
+ * hit the rules would not redact fails the export, so none may be looser than its rule);
+ * longest prefix first.
  */
-const PREFIX_BODY: ReadonlyArray<readonly [string, number, RegExp?]> = [
+const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => boolean)?]> = [
   ['github_pat_', 30], ['sk-ant-', 30], ['sk_live_', 16], ['sk_test_', 16], ['rk_live_', 16], ['rk_test_', 16],
   ['pypi-Ag', 50], ['whsec_', 20], ['glpat-', 20], ['gldt-', 20], ['glrt-', 20], ['glptt-', 20],
   ['xoxb-', 12], ['xoxp-', 12], ['xoxa-', 12], ['xoxr-', 12], ['xoxs-', 12], ['xoxe-', 12], ['xapp-', 12],
-  ['ghp_', 30], ['gho_', 30], ['ghu_', 30], ['ghs_', 30], ['ghr_', 30], ['npm_', 30], ['hf_', 30],
-  ['sk-', 20], ['SG.', 40], ['AKIA', 16], ['ASIA', 16], ['AIza', 30], ['eyJ', 30],
-  ['AGE-SECRET-KEY-1', 50], ['sb_secret_', 20], ['lsv2_pt_', 30], ['lsv2_sk_', 30], ['lin_api_', 30], ['pat-na1-', 30], ['pat-eu1-', 30],
-  ['dop_v1_', 60], ['doo_v1_', 60], ['dor_v1_', 60], ['sq0atp-', 20], ['sq0csp-', 40], ['sntrys_', 50], ['sntryu_', 60], ['ops_eyJ', 50],
-  ['shpat_', 30], ['shpca_', 30], ['shppa_', 30], ['shpss_', 30], ['dp.pt.', 40], ['dp.st.', 40], ['dp.sa.', 40],
-  ['HRKU-', 40], ['PMAK-', 50], ['pplx-', 40], ['tvly-', 24], ['pcsk_', 40], ['glsa_', 30], ['figd_', 40], ['ya29.', 30], ['ATATT', 60],
-  ['gsk_', 40, PLAIN], ['xai-', 50, PLAIN], ['ntn_', 40, PLAIN], ['r8_', 30, PLAIN], ['fw_', 20, PLAIN], ['fc-', 32, HEX], ['sk_', 48, HEX],
-  ['pul-', 40, HEX], ['sbp_', 40, HEX], ['dapi', 32, HEX], ['glc_', 32], ['fo1_', 40], ['fm1a_', 50], ['fm1r_', 50], ['fm2_', 50], ['sk.eyJ', 50],
-  ['1//0', 30],
+  ['ghp_', 30], ['gho_', 30], ['ghu_', 30], ['ghs_', 30], ['ghr_', 30], ['npm_', 30, only(PLAIN, 36, 40)], ['hf_', 30, only(PLAIN, 30)],
+  ['sk-', 20, only(URL_SAFE, 20)], ['SG.', 40], ['AKIA', 16, only(/^[A-Z0-9]+$/, 16, 16, false)], ['ASIA', 16, only(/^[A-Z0-9]+$/, 16, 16, false)],
+  ['AIza', 30], ['eyJ', 30],
+  ['AGE-SECRET-KEY-1', 58, only(/^[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]+$/, 58, 58, false)], ['sb_secret_', 20, only(URL_SAFE, 20)],
+  ['lsv2_pt_', 30, only(WORD, 30)], ['lsv2_sk_', 30, only(WORD, 30)], ['lin_api_', 32, only(PLAIN, 32)],
+  ['pat-na1-', 36, only(/^[0-9a-f-]+$/, 36, 36, false)], ['pat-eu1-', 36, only(/^[0-9a-f-]+$/, 36, 36, false)],
+  ['dop_v1_', 64, only(HEX, 64, 64, false)], ['doo_v1_', 64, only(HEX, 64, 64, false)], ['dor_v1_', 64, only(HEX, 64, 64, false)],
+  ['sq0atp-', 22, only(URL_SAFE, 22)], ['sq0csp-', 40, only(URL_SAFE, 40)], ['sntrys_', 50], ['sntryu_', 64, only(HEX, 64, 64, false)],
+  ['ops_eyJ', 50, only(DOTTED, 50)], ['shpat_', 32, only(HEX_ANY_CASE, 32, 32, false)], ['shpca_', 32, only(HEX_ANY_CASE, 32, 32, false)],
+  ['shppa_', 32, only(HEX_ANY_CASE, 32, 32, false)], ['shpss_', 32, only(HEX_ANY_CASE, 32, 32, false)],
+  ['dp.pt.', 40, only(PLAIN, 40)], ['dp.st.', 40, only(PLAIN, 40)], ['dp.sa.', 40, only(PLAIN, 40)],
+  ['HRKU-', 40, only(URL_SAFE, 40)], ['PMAK-', 59, only(/^[0-9a-f]{24}-[0-9a-f]{34}$/, 59, 59, false)], ['pplx-', 40, only(PLAIN, 40)],
+  ['tvly-', 24, only(URL_SAFE, 24)], ['pcsk_', 40, only(WORD, 40)], ['glsa_', 32, only(WORD, 32)], ['figd_', 40, only(URL_SAFE, 40)],
+  ['ya29.', 30, only(DOTTED, 30)], ['ATATT', 100, only(/^[\w=-]+$/, 100)],
+  ['gsk_', 40, only(PLAIN, 40)], ['xai-', 60, only(PLAIN, 60)], ['ntn_', 40, only(PLAIN, 40)], ['r8_', 30, only(PLAIN, 30)],
+  ['fw_', 20, (b) => only(PLAIN, 20)(b) && /[0-9]/.test(b)], ['fc-', 32, only(HEX, 32, 32, false)], ['sk_', 48, only(HEX, 48, 48, false)],
+  ['pul-', 40, only(HEX, 40, 40, false)], ['sbp_', 40, only(HEX, 40, Infinity, false)], ['dapi', 32, only(/^[0-9a-f]{32}(?:-\d)?$/, 32, 34, false)],
+  ['glc_', 32], ['fo1_', 40, only(URL_SAFE, 40)], ['fm1a_', 50], ['fm1r_', 50], ['fm2_', 50], ['sk.eyJ', 60, only(DOTTED, 60)],
+  ['1//0', 30, only(URL_SAFE, 30)], ['dckr_pat_', 20, only(URL_SAFE, 20)], ['nvapi-', 40, only(URL_SAFE, 40)], ['e2b_', 40, only(HEX, 40, 40, false)],
+  ['phx_', 30, only(PLAIN, 30)], ['hvs.', 24, only(URL_SAFE, 24)], ['hvb.', 24, only(URL_SAFE, 24)],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
@@ -143,7 +168,7 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
   if (!entry) return null;
   const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');
-  if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2].test(body))) return null;
+  if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2](body))) return null;
   if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return null;
   return hit('vendor_token', text.slice(start, start + entry[0].length + body.length), start, runEnd);
 }
@@ -152,11 +177,27 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
 function telegramToken(text: string, colon: number, hits: LeakHit[]): void {
   let from = colon;
   while (from > 0 && colon - from < 12 && text.charCodeAt(from - 1) >= 48 && text.charCodeAt(from - 1) <= 57) from--;
-  if (colon - from < 8 || colon - from > 11 || (from > 0 && isTokenChar(text.charCodeAt(from - 1)))) return;
+  const botPath = from >= 4 && text.startsWith('/bot', from - 4);
+  if (colon - from < 8 || colon - from > 11 || (from > 0 && !botPath && isTokenChar(text.charCodeAt(from - 1)))) return;
   let end = colon + 1;
   while (end < text.length && end - colon < 64 && (isAlnum(text.charCodeAt(end)) || text.charCodeAt(end) === 95 || text.charCodeAt(end) === 45)) end++;
   const body = text.slice(colon + 3, end);
   if (body.length >= 33 && classes(body) >= 2 && entropy(body) >= 3) hits.push(hit('vendor_token', text.slice(from, end), from, end));
+}
+
+const DISCORD_API = /discord(?:app)?\.com\/api(?:\/v\d{1,2})?$/i;
+
+/** `discord.com/api/webhooks/<id>/<token>`: the token, found from `/webhooks/`. */
+function discordWebhooks(text: string, hits: LeakHit[]): void {
+  for (let i = text.indexOf('/webhooks/'); i >= 0; i = text.indexOf('/webhooks/', i + 10)) {
+    if (!DISCORD_API.test(text.slice(Math.max(0, i - 32), i))) continue;
+    let idEnd = i + 10;
+    while (idEnd < text.length && idEnd - i < 40 && text.charCodeAt(idEnd) >= 48 && text.charCodeAt(idEnd) <= 57) idEnd++;
+    if (idEnd - i - 10 < 15 || text[idEnd] !== '/') continue;
+    let end = idEnd + 1;
+    while (end < text.length && end - idEnd < 128 && (isAlnum(text.charCodeAt(end)) || text.charCodeAt(end) === 95 || text.charCodeAt(end) === 45)) end++;
+    if (end - idEnd - 1 >= 40) hits.push(hit('vendor_token', text.slice(idEnd + 1, end), idEnd + 1, end));
+  }
 }
 
 function privateKeyHeaders(text: string, hits: LeakHit[]): void {
@@ -204,12 +245,20 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     const end = valueEnd(text, i);
     SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
     const value = text.slice(i, end);
-    if (!looksSecret(value)) continue;
+    if (!looksSecret(value) || isCode(value, text.charCodeAt(end))) continue;
     hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
   }
 }
 
-const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass)[\w.-]{0,16}\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane|helm\s+registry)(?:\.exe)?\s+login\s)/;
+/**
+ * Code and paths, not values: `process.env.OPENAI_API_KEY`, `settings.GITHUB_TOKEN`, a call
+ * (`generatePassword(24)`), `PWD=/workspace/app2`, `GIT_ASKPASS=/opt/…/askpass.sh`.
+ */
+function isCode(value: string, next: number): boolean {
+  return next === 40 || next === 91 || /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(value) || /^[~.]?\//.test(value);
+}
+
+const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass|mongo)[\w.-]{0,16}\s|az\s+login\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s)/;
 const LINE_REACH = 256;
 
 /**
@@ -248,7 +297,9 @@ function commandPasswords(text: string, hits: LeakHit[]): void {
       if (!looksSecret(value, 10, 3)) continue;
       let lineStart = flagStart;
       while (lineStart > 0 && flagStart - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
-      if (COMMAND.test(text.slice(lineStart, flagStart))) hits.push(hit('command_password', value, from, end));
+      // The command the flag belongs to: `docker login x && docker run -p 80:80` is two.
+      const command = text.slice(lineStart, flagStart).split(/&&|\|\||[;|]/).pop()!;
+      if (COMMAND.test(command)) hits.push(hit('command_password', value, from, end));
     }
   }
 }
@@ -293,6 +344,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       privateKeyHeaders(text, hits);
       secretAssignments(text, hits);
       commandPasswords(text, hits);
+      discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);
     },

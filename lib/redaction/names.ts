@@ -23,6 +23,7 @@ const METADATA_SUFFIX = new Set([
   'name', 'names', 'policy', 'hint', 'updated', 'changed', 'created', 'rotated', 'reset', 'version',
   'ttl', 'algorithm', 'algo', 'scheme', 'format', 'url', 'uri', 'endpoint', 'path', 'file', 'env',
   'header', 'prefix', 'suffix', 'fingerprint', 'last4', 'present', 'set', 'valid', 'ok', 'usage', 'used',
+  'strength', 'help', 'note', 'notes', 'ref', 'budget', 'label', 'placeholder', 'description', 'title', 'hint',
 ]);
 
 const KEY_QUALIFIERS = new Set(['api', 'access', 'private', 'signing', 'encryption', 'master', 'client', 'app', 'license', 'subscription', 'service', 'account', 'auth']);
@@ -89,6 +90,22 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   }
   if (words.length > 1 && SHORT_PASSWORD.has(last)) return 'password';
   return null;
+}
+
+/** `<something>_key` words that name no secret: database and cache keys, public keys, i18n. */
+const PUBLIC_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'idempotency', 'lookup', 'i18n', 'translation', 'shortcut', 'hot', 'row', 'object', 'unique', 'composite', 'routing', 'dedup', 'dedupe', 'group', 'join', 'index', 'map', 'cursor', 'page', 'order', 'react', 'list', 'item', 'field', 'column', 'table', 'locale', 'message', 'label', 'sequence', 'natural', 'surrogate', 'candidate', 'shard', 'bucket', 'storage_path']);
+
+/**
+ * Names that hold a secret only when their value looks like one: a last word `key`, `pat`, `sig`
+ * or `signature` (`WANDB_KEY`, `AZURE_OPENAI_KEY`, `AZURE_DEVOPS_PAT`, `?sig=`), but not a
+ * database's or a UI's keys (`sort_key`, `primary_key`, `public_key`, `cache_key`).
+ */
+export function isKeyLikeName(name: string): boolean {
+  const words = nameWords(name);
+  const last = words[words.length - 1];
+  if (last === 'sig' || last === 'signature') return true;
+  if ((last !== 'key' && last !== 'pat') || words.length < 2) return false;
+  return !words.slice(0, -1).some((w) => PUBLIC_KEY_WORDS.has(w));
 }
 
 /**

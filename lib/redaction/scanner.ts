@@ -147,10 +147,13 @@ export class RuleSet {
     screen.find(text);
     const literal = this.#literal.length;
     if (screen.count === 0) return;
-    for (let a = 0; a < literal; a++) {
-      for (let h = 0; h < screen.count; h++) {
-        if (screen.anchor(h) === a) for (const rule of this.#literal[a]!.rules) this.#run(rule, screen.position(h));
-      }
+    let punctuation = 0;
+    for (let h = 0; h < screen.count; h++) if (screen.anchor(h) < literal) punctuation++;
+    if (punctuation > 0) {
+      // Hits by anchor, positions ascending within each: a stable sort of the hit indexes.
+      const order = Array.from({ length: screen.count }, (_, h) => h).filter((h) => screen.anchor(h) < literal);
+      order.sort((x, y) => screen.anchor(x) - screen.anchor(y) || x - y);
+      for (const h of order) for (const rule of this.#literal[screen.anchor(h)]!.rules) this.#run(rule, screen.position(h));
     }
     for (let h = 0; h < screen.count; h++) {
       const a = screen.anchor(h);

@@ -99,7 +99,9 @@ function spacedUserEnd(text: string, userStart: number, end: number, separator: 
  * (`vscode-remote://wsl+Ubuntu`, `sftp://jane@build-box:22`): its `/home/<user>` is a home folder
  * on that machine, and becomes `/~`, the host kept. A web URL's /home/ is a page, not a folder.
  */
-const REMOTE_AUTHORITY = /(?<![A-Za-z0-9+.-])(?:vscode-remote|vscode-vfs|ssh|sftp|scp|rsync|smb|nfs|fish|git\+ssh|ssh\+git):\/\/[^\s/"'<>\\]{1,253}$/i;
+const REMOTE_AUTHORITY = /(?<![A-Za-z0-9+.-])(?:vscode-remote|vscode-vfs|ssh|sftp|scp|rsync|smb|nfs|fish|git\+ssh|ssh\+git|svn\+ssh):\/\/[^\s/"'<>\\]{1,253}$/i;
+
+const SHARED_FOLDERS = new Set(['public', 'default', 'default user', 'all users', 'shared', 'linuxbrew']);
 
 export function homePath(): ContentRule {
   return builtInRule(
@@ -123,6 +125,8 @@ export function homePath(): ContentRule {
       while (userEnd < limit && !inTable(USER_STOP, text.charCodeAt(userEnd))) userEnd++;
       if (userEnd === userStart || (userEnd === limit && limit < text.length && !inTable(USER_STOP, text.charCodeAt(limit)))) return userEnd;
       if (!inTable(ALNUM, text.charCodeAt(userStart)) && text.charCodeAt(userStart) < 128) return userEnd;
+      // Folders every machine has, named like users but holding no one's name.
+      if (SHARED_FOLDERS.has(text.slice(userStart, userEnd).toLowerCase())) return userEnd;
       // Linux user names hold no spaces; /Users/ and C:\Users\ folders may.
       if (width !== 6 && text.charCodeAt(userEnd) === 32) {
         const separator = escaped ? '\\\\' : text[at]!;

@@ -53,6 +53,8 @@ const SLACK_BODY = charTable('A-Za-z0-9-');
 const WEBHOOK_PATH = charTable('A-Za-z0-9_/+-');
 
 const hasDigit = (body: string): boolean => /[0-9]/.test(body);
+/** For prefixes also met in code (`fw_`, `r8_`): random with a digit, so `fw_ReadFirmwareVersion` stays. */
+const generated = (body: string): boolean => looksRandom(body) && hasDigit(body);
 const WORD = charTable('A-Za-z0-9_');
 const HEX = charTable('A-Fa-f0-9');
 const HEX_DASH = charTable('a-f0-9-');
@@ -113,17 +115,18 @@ function agentServiceTokens(): ContentRule[] {
     tokenRule(name, category, description, [{ prefixes, body, min, ...(max === undefined ? {} : { max }), ...(validate ? { validate } : {}) }]);
   return [
     tokenRule('google_oauth_token', 'tokens', 'Google OAuth access tokens (ya29.…) and refresh tokens (1//0…), as gcloud and the Google client libraries store them', [
-      { prefixes: ['ya29.'], body: URLSAFE, min: 30, validate: looksRandom },
+      // ya29.c.… (service accounts, the metadata server) holds dots.
+      { prefixes: ['ya29.'], body: DOTTED, min: 30, validate: looksRandom },
       { prefixes: ['1//0'], body: URLSAFE, min: 30, validate: looksRandom, boundary: charTable('A-Za-z0-9_/-') },
     ]),
-    simple('groq_api_key', 'API keys', 'Groq API keys (gsk_…)', ['gsk_'], ALNUM, 40),
-    simple('xai_api_key', 'API keys', 'xAI API keys (xai-…)', ['xai-'], ALNUM, 60),
+    simple('groq_api_key', 'API keys', 'Groq API keys (gsk_…)', ['gsk_'], ALNUM, 40, undefined, generated),
+    simple('xai_api_key', 'API keys', 'xAI API keys (xai-…)', ['xai-'], ALNUM, 60, undefined, generated),
     simple('perplexity_api_key', 'API keys', 'Perplexity API keys (pplx-…)', ['pplx-'], ALNUM, 40),
-    simple('replicate_api_token', 'tokens', 'Replicate API tokens (r8_…)', ['r8_'], ALNUM, 30),
+    simple('replicate_api_token', 'tokens', 'Replicate API tokens (r8_…)', ['r8_'], ALNUM, 30, undefined, generated),
     simple('langsmith_api_key', 'API keys', 'LangSmith personal and service keys (lsv2_pt_… lsv2_sk_…)', ['lsv2_pt_', 'lsv2_sk_'], WORD, 30),
     simple('tavily_api_key', 'API keys', 'Tavily API keys (tvly-…)', ['tvly-'], URLSAFE, 24),
     simple('pinecone_api_key', 'API keys', 'Pinecone API keys (pcsk_…)', ['pcsk_'], WORD, 40),
-    simple('fireworks_api_key', 'API keys', 'Fireworks AI API keys (fw_…)', ['fw_'], ALNUM, 20),
+    simple('fireworks_api_key', 'API keys', 'Fireworks AI API keys (fw_…)', ['fw_'], ALNUM, 20, undefined, generated),
     simple('firecrawl_api_key', 'API keys', 'Firecrawl API keys (fc- + 32 hex)', ['fc-'], HEX_LOWER, 32, 32, hasDigit),
     tokenRule('elevenlabs_api_key', 'API keys', 'ElevenLabs API keys (sk_ + 48 hex)', [
       { prefixes: ['sk_'], body: HEX_LOWER, min: 48, max: 48, validate: hasDigit, not: ['sk_live_', 'sk_test_'] },
@@ -140,9 +143,11 @@ function agentServiceTokens(): ContentRule[] {
     ]),
     simple('heroku_api_key', 'API keys', 'Heroku platform API keys (HRKU-…)', ['HRKU-'], URLSAFE, 40),
     simple('linear_api_key', 'API keys', 'Linear API keys (lin_api_…)', ['lin_api_'], ALNUM, 32),
-    simple('notion_token', 'tokens', 'Notion integration tokens (ntn_…)', ['ntn_'], ALNUM, 40),
+    simple('notion_token', 'tokens', 'Notion integration tokens (ntn_…)', ['ntn_'], ALNUM, 40, undefined, generated),
     simple('hubspot_token', 'tokens', 'HubSpot private-app tokens (pat-na1-… pat-eu1-…)', ['pat-na1-', 'pat-eu1-'], HEX_DASH, 36, 36, hasDigit),
-    simple('databricks_token', 'tokens', 'Databricks personal access tokens (dapi + 32 hex)', ['dapi'], HEX_LOWER, 32, 32, hasDigit),
+    tokenRule('databricks_token', 'tokens', 'Databricks personal access tokens (dapi + 32 hex, and a -N suffix when there is one)', [
+      { prefixes: ['dapi'], body: charTable('a-f0-9-'), min: 32, max: 34, validate: (b) => /^[0-9a-f]{32}(?:-[0-9])?$/.test(b) && hasDigit(b) },
+    ]),
     simple('doppler_token', 'tokens', 'Doppler personal, service, service-account, CLI, SCIM and audit tokens (dp.pt.… dp.st.…)', ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'], ALNUM, 40),
     simple('postman_api_key', 'API keys', 'Postman API keys (PMAK-<24 hex>-<34 hex>)', ['PMAK-'], HEX_DASH, 59, 59, hasDigit),
     tokenRule('sentry_token', 'tokens', 'Sentry organisation and user auth tokens (sntrys_… sntryu_…)', [
@@ -162,6 +167,11 @@ function agentServiceTokens(): ContentRule[] {
     ]),
     simple('atlassian_api_token', 'API keys', 'Atlassian API tokens (ATATT…)', ['ATATT'], ATLASSIAN, 100),
     simple('mapbox_secret_token', 'tokens', 'Mapbox secret access tokens (sk.eyJ…; pk. public tokens stay)', ['sk.eyJ'], DOTTED, 60),
+    simple('docker_hub_token', 'tokens', 'Docker Hub personal access tokens (dckr_pat_…)', ['dckr_pat_'], URLSAFE, 20),
+    simple('nvidia_api_key', 'API keys', 'NVIDIA API keys (nvapi-…)', ['nvapi-'], URLSAFE, 40),
+    simple('e2b_api_key', 'API keys', 'E2B API keys (e2b_ + 40 hex)', ['e2b_'], HEX_LOWER, 40, 40, hasDigit),
+    simple('posthog_personal_key', 'API keys', 'PostHog personal API keys (phx_…)', ['phx_'], ALNUM, 30),
+    simple('vault_token', 'tokens', 'HashiCorp Vault service, batch and recovery tokens (hvs. hvb. hvr.)', ['hvs.', 'hvb.', 'hvr.'], URLSAFE, 24),
     simple('age_secret_key', 'private keys', 'age encryption secret keys (what age-keygen writes: AGE-SECRET-… and 59 characters)', ['AGE-SECRET-KEY-1'], BECH32_UPPER, 58, 58, null),
   ];
 }
@@ -213,14 +223,14 @@ function twilio(): ContentRule {
 
 /** Discord webhook URLs: the token after the webhook's id is replaced, the host and id kept. */
 function discordWebhook(): ContentRule {
-  const paths = ['discord.com/api/webhooks/', 'discordapp.com/api/webhooks/', 'canary.discord.com/api/webhooks/', 'ptb.discord.com/api/webhooks/'];
-  const rule = contentRule('discord_webhook', 'secrets', 'Discord webhook URLs (discord.com/api/webhooks/<id>/<token>): the token is replaced, the host and id kept', ['discord'], (text, at, out) => {
+  // discord.com, discordapp.com, their canary. and ptb. hosts, any case; /api/ or /api/v10/.
+  const url = /^(?:(?:canary|ptb)\.)?discord(?:app)?\.com\/api\/(?:v\d{1,2}\/)?webhooks\/([0-9]{15,22})\//i;
+  const rule = builtInRule('discord_webhook', 'secrets', 'Discord webhook URLs (discord.com/api/webhooks/<id>/<token>): the token is replaced, the host and id kept', ['discord'], () => (text, at, out) => {
     // The anchor sits inside the host for canary. and ptb.: read from the host's start.
-    const start = runStart(text, at, charTable('a-z.'), 8);
-    const path = paths.find((p) => text.startsWith(p, start));
-    if (!path) return at + 1;
-    const idEnd = runEnd(text, start + path.length, charTable('0-9'));
-    if (idEnd - start - path.length < 15 || text.charCodeAt(idEnd) !== 47) return idEnd;
+    const start = runStart(text, at, charTable('A-Za-z.'), 8);
+    const m = url.exec(text.slice(start, start + 80));
+    if (!m) return at + 1;
+    const idEnd = start + m[0].length - 1;
     const end = runEnd(text, idEnd + 1, URLSAFE);
     if (end - idEnd - 1 >= 40) out.push({ start: idEnd + 1, end, rule });
     return end;
@@ -230,10 +240,12 @@ function discordWebhook(): ContentRule {
 
 /** Telegram bot tokens: the bot's numeric id, a colon, then AA and 33 URL-safe characters. */
 function telegramBotToken(): ContentRule {
-  const rule = contentRule('telegram_bot_token', 'tokens', 'Telegram bot tokens (<bot id>:AA…)', [':AA'], (text, at, out) => {
+  const rule = contentRule('telegram_bot_token', 'tokens', 'Telegram bot tokens (<bot id>:AA…, also in Bot API URLs: /bot<id>:AA…/)', [':AA'], (text, at, out) => {
     if (!text.startsWith(':AA', at)) return at + 1;
     const start = runStart(text, at, charTable('0-9'), 12);
-    if (at - start < 8 || at - start > 11 || (start > 0 && inTable(URLSAFE, text.charCodeAt(start - 1)))) return at + 1;
+    // The Bot API puts the token in the path: https://api.telegram.org/bot<token>/sendMessage.
+    const botPath = start >= 4 && text.startsWith('/bot', start - 4);
+    if (at - start < 8 || at - start > 11 || (start > 0 && !botPath && inTable(URLSAFE, text.charCodeAt(start - 1)))) return at + 1;
     const end = runEnd(text, at + 1, URLSAFE);
     if (end - at - 1 < 35 || end - at - 1 > 40 || !looksRandom(text.slice(at + 3, end))) return end;
     out.push({ start, end, rule });
