@@ -30,6 +30,8 @@ const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
 /** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`: code that fetches or types a secret. */
 const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*[([]/;
 const VARIABLE = /^[A-Za-z_$][\w$]*$/;
+/** Prose after a flag's name (`use --token and the CLI`), not its value. */
+const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argument|value|instead|here|as|if|when|only)$/i;
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
@@ -76,11 +78,12 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const sep = text.charCodeAt(i);
   let form: 'equals' | 'colon' | 'flag';
   if (encoded && !(sep === 37 && /^%3d/i.test(text.slice(i, i + 3)))) return right;
-  if (quote.length === 1 && sep === 44 && text.charCodeAt(left - 2) === 40) {
-    // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word.
+  // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word;
+  // and an argument list's flag (an MCP server's `"args": ["--api-key", "…"]`): the next element.
+  if (quote.length === 1 && sep === 44 && (text.charCodeAt(left - 2) === 40 || dashes === 2)) {
     const v = skipSpaces(text, i + 1);
     const q = isQuote(text.charCodeAt(v)) ? quotedValue(text, v + 1, text[v]!) : null;
-    if (!q || /\s/.test(text.slice(q[0], q[1])) || REFERENCE.test(text.slice(q[0], q[1])) || MASKED.test(text.slice(q[0], q[1]))) return right;
+    if (!q || text.charCodeAt(q[0]) === 45 || /\s/.test(text.slice(q[0], q[1])) || REFERENCE.test(text.slice(q[0], q[1])) || MASKED.test(text.slice(q[0], q[1]))) return right;
     return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
   }
   if (sep === 37 && !quote && /^%3d/i.test(text.slice(i, i + 3))) {
@@ -111,6 +114,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     form = 'flag';
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
     return netrcValue(text, name, right, i);
+  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+$/.test(text.slice(Math.max(0, left - 24), left))) {
+    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`: the next word.
+    return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /^password$/i.test(name) && text.charCodeAt(i) === 39 && /\b(?:with|login|encrypted|unencrypted)\s+$/i.test(text.slice(Math.max(0, left - 16), left))) {
     // SQL: `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`.
     const q = quotedValue(text, i + 1, "'");
@@ -127,7 +133,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const value = readValue(text, valueStart, form === 'colon' && !quote ? structuralContext(text, left) : null);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag.
-  if (form === 'flag' && text.charCodeAt(value[0]) === 45) return right;
+  if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])))) return right;
   const [start, end, quoted] = value;
   const raw = text.slice(start, end);
   if (!quoted && form === 'colon' && BLOCK_SCALAR.test(raw) && structuralContext(text, left) === 'line') {
@@ -284,6 +290,8 @@ function structuralContext(text: string, nameStart: number): Context {
   if (c === 10 || c === 13) return 'line';
   if (c === 34 || c === 39) return 'quoted';
   if (c === 45 && (p === 0 || text.charCodeAt(p - 1) === 10 || isSpace(text.charCodeAt(p - 1)))) return 'line';
+  // curl -v marks request and response headers with `> ` and `< `.
+  if ((c === 62 || c === 60) && (p === 0 || text.charCodeAt(p - 1) === 10)) return 'line';
   if (c === 123 || c === 44 || c === 91) return 'flow';
   return 'prose';
 }

@@ -14,6 +14,8 @@ import {
 /** Keywords one of which sits inside every secret-ish name the column classifier accepts. */
 export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
 
+const AUTH_TUPLE = /^\s*=\s*\(\s*(["'])[^"'\n]{1,64}\1\s*,\s*(["'])/;
+
 /** MySQL's `CREATE USER 'u'@'%' IDENTIFIED BY '…'` (and `ALTER USER`, `SET PASSWORD … BY`): the quoted password. */
 function identifiedBy(text: string, at: number, out: Span[], self: ContentRule): number {
   const from = at + 'identified by '.length;
@@ -48,7 +50,17 @@ export function secretAssignment(): ContentRule {
       // `WANDB_KEY`, `?sig=`: only a value that looks generated (`sort_key = created_at` is not one).
       if (classifyName(a.name) === null && isKeyLikeName(a.name) && !(value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value))) return Math.max(a.nameEnd, a.valueEnd);
       // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
-      if (isAuthOnlyName(a.name) && !(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
+      if (isAuthOnlyName(a.name)) {
+        // requests' `auth=("admin", "…")`: the tuple's second member is the password.
+        const pair = AUTH_TUPLE.exec(text.slice(a.nameEnd, a.nameEnd + 160));
+        if (pair) {
+          const start = a.nameEnd + pair[0].length;
+          const close = text.indexOf(pair[2]!, start);
+          if (close > start && close - start <= 256 && !text.slice(start, close).includes('\n')) out.push({ start, end: close, rule: self });
+          return Math.max(a.nameEnd, close);
+        }
+        if (!(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
+      }
       out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
       return Math.max(a.nameEnd, a.valueEnd);
     },

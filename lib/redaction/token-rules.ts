@@ -68,7 +68,8 @@ export function createTokenRules(): ContentRule[] {
       { prefixes: ['sk-ant-'], body: URLSAFE, min: 20, validate: looksRandom },
     ]),
     tokenRule('openai_api_key', 'API keys', 'OpenAI API keys: legacy, project, service-account and admin (sk-…, sk-proj-…)', [
-      { prefixes: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-', 'sk-'], body: URLSAFE, min: 20, validate: looksRandom, not: ['sk-ant-'] },
+      // A kebab-case slug with a number (`sk-circle-bounce-delay-2`, a CSS class) is not a key.
+      { prefixes: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-', 'sk-'], body: URLSAFE, min: 20, validate: (b) => looksRandom(b) && !/^[a-z]+(?:-[a-z0-9]+)+$/.test(b), not: ['sk-ant-'] },
     ]),
     tokenRule('github_token', 'tokens', 'GitHub tokens: classic, OAuth, user-to-server, server-to-server, refresh (ghp_ gho_ ghu_ ghs_ ghr_) and fine-grained (github_pat_)', [
       { prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], body: ALNUM, min: 30, validate: looksRandom },

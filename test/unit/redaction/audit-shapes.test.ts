@@ -81,6 +81,23 @@ describe('audit: secret-named code and config forms', () => {
   });
 });
 
+describe('audit: arguments, headers and tuples', () => {
+  it('an MCP server\'s args: the element after --api-key or --token', () => {
+    expectRedacted(['{"command":"npx","args":["-y","@acme/weather-mcp","--api-key","%s"]}', '["--token", "%s"]'], hexKey, 'secret_assignment');
+    expectUntouched(['["--token", "--verbose"]', '{"args":["--api-key","${API_KEY}"]}']);
+  });
+
+  it('curl -v request headers (> Cookie: …), requests auth tuples, configure set', () => {
+    const cookie = `theme=dark; sessionid=${body(rand, ALNUM, 32)}`;
+    const { out } = redactText(`> GET / HTTP/1.1\n> Cookie: ${cookie}\n> Accept: */*`);
+    expect(out).to.equal('> GET / HTTP/1.1\n> Cookie: [REDACTED]\n> Accept: */*');
+    expectRedacted(['requests.get(url, auth=("admin", "%s"))'], pw, 'secret_assignment');
+    expectRedacted(['aws configure set aws_secret_access_key %s'], () => body(rand, ALNUM, 40), 'aws_secret_access_key');
+    expectRedacted(['npm config set _authToken %s'], () => body(rand, ALNUM, 36), 'secret_assignment');
+    expectUntouched(['aws configure set region us-east-1', 'use --token and the CLI', 'sk-circle-bounce-delay-2']);
+  });
+});
+
 describe('audit: vendor tokens where agents log them', () => {
   it('a Telegram bot token in a Bot API URL, Discord webhooks on every host and API version', () => {
     expectRedacted(['curl https://api.telegram.org/bot%s/sendMessage'], () => `${chars(rand, '123456789', 9)}:AA${body(rand, `${ALNUM}_-`, 33)}`, 'telegram_bot_token');
