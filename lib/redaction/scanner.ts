@@ -81,6 +81,9 @@ export class RuleSet {
   /** The screen's letter-led anchors: as written for case-sensitive rules, lower-cased for the rest. */
   readonly #words: readonly Anchor[];
   readonly #screen: AnchorScreen | null;
+  /** Scratch for #screened's counting sort: bucket starts per punctuation anchor, and the sorted hits. */
+  readonly #bucketStarts: Int32Array;
+  #order = new Int32Array(64);
   readonly #gate: RegExp | null;
   readonly #byAnchor: ReadonlyMap<string, ContentRule[]>;
   readonly #unanchored: readonly ContentRule[];
@@ -109,6 +112,7 @@ export class RuleSet {
       ...folded.map((a) => ({ text: a.text, folded: true })),
     ];
     this.#screen = options.screen === false ? null : AnchorScreen.create(anchors);
+    this.#bucketStarts = new Int32Array(this.#literal.length + 1);
     this.#byAnchor = new Map(gated.map((a) => [a.text, a.rules]));
     this.#gate = gated.length > 0 ? new RegExp(trie(gated.map((a) => a.text)), 'gi') : null;
     this.#unanchored = rules.filter((r) => r.anchors.length === 0);
@@ -147,13 +151,30 @@ export class RuleSet {
     screen.find(text);
     const literal = this.#literal.length;
     if (screen.count === 0) return;
+    // Punctuation hits by anchor, positions ascending within each: a counting sort of the hit
+    // indexes (linear however many hits a crafted value holds).
+    const starts = this.#bucketStarts;
+    starts.fill(0);
     let punctuation = 0;
-    for (let h = 0; h < screen.count; h++) if (screen.anchor(h) < literal) punctuation++;
+    for (let h = 0; h < screen.count; h++) {
+      const a = screen.anchor(h);
+      if (a < literal) {
+        starts[a + 1]!++;
+        punctuation++;
+      }
+    }
     if (punctuation > 0) {
-      // Hits by anchor, positions ascending within each: a stable sort of the hit indexes.
-      const order = Array.from({ length: screen.count }, (_, h) => h).filter((h) => screen.anchor(h) < literal);
-      order.sort((x, y) => screen.anchor(x) - screen.anchor(y) || x - y);
-      for (const h of order) for (const rule of this.#literal[screen.anchor(h)]!.rules) this.#run(rule, screen.position(h));
+      for (let a = 0; a < literal; a++) starts[a + 1]! += starts[a]!;
+      if (this.#order.length < punctuation) this.#order = new Int32Array(punctuation * 2);
+      const order = this.#order;
+      for (let h = 0; h < screen.count; h++) {
+        const a = screen.anchor(h);
+        if (a < literal) order[starts[a]!++] = h;
+      }
+      for (let k = 0; k < punctuation; k++) {
+        const h = order[k]!;
+        for (const rule of this.#literal[screen.anchor(h)]!.rules) this.#run(rule, screen.position(h));
+      }
     }
     for (let h = 0; h < screen.count; h++) {
       const a = screen.anchor(h);
