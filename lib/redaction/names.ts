@@ -93,7 +93,7 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
 }
 
 /** `<something>_key` words that name no secret: database and cache keys, public keys, i18n. */
-const PUBLIC_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'idempotency', 'lookup', 'i18n', 'translation', 'shortcut', 'hot', 'row', 'object', 'unique', 'composite', 'routing', 'dedup', 'dedupe', 'group', 'join', 'index', 'map', 'cursor', 'page', 'order', 'react', 'list', 'item', 'field', 'column', 'table', 'locale', 'message', 'label', 'sequence', 'natural', 'surrogate', 'candidate', 'shard', 'bucket', 'storage_path']);
+const PUBLIC_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'idempotency', 'lookup', 'i18n', 'translation', 'shortcut', 'hot', 'row', 'object', 'unique', 'composite', 'routing', 'dedup', 'dedupe', 'group', 'join', 'index', 'map', 'cursor', 'page', 'order', 'react', 'list', 'item', 'field', 'column', 'table', 'locale', 'message', 'label', 'sequence', 'natural', 'surrogate', 'candidate', 'shard', 'bucket']);
 
 /**
  * Names that hold a secret only when their value looks like one: a last word `key`, `pat`, `sig`
