@@ -49,10 +49,8 @@ export function isAuthOnlyName(name: string): boolean {
 interface Classification {
   readonly rule: DefaultColumnRule | null;
   readonly authOnly: boolean;
+  readonly keyLike: boolean;
 }
-
-const NONE: Classification = { rule: null, authOnly: false };
-const AUTH_ONLY: Classification = { rule: 'token', authOnly: true };
 
 function classified(name: string): Classification {
   let c = cache.get(name);
@@ -60,7 +58,8 @@ function classified(name: string): Classification {
     if (cache.size >= 4096) cache.clear();
     const words = nameWords(name);
     const rule = classifyWords(words);
-    c = rule !== null ? { rule, authOnly: false } : words.length > 0 && words[words.length - 1] === 'auth' ? AUTH_ONLY : NONE;
+    const authOnly = rule === null && words.length > 0 && words[words.length - 1] === 'auth';
+    c = { rule: authOnly ? 'token' : rule, authOnly, keyLike: keyLikeWords(words) };
     cache.set(name, c);
   }
   return c;
@@ -101,7 +100,10 @@ const PUBLIC_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'parti
  * database's or a UI's keys (`sort_key`, `primary_key`, `public_key`, `cache_key`).
  */
 export function isKeyLikeName(name: string): boolean {
-  const words = nameWords(name);
+  return classified(name).keyLike;
+}
+
+function keyLikeWords(words: readonly string[]): boolean {
   const last = words[words.length - 1];
   if (last === 'sig' || last === 'signature') return true;
   if ((last !== 'key' && last !== 'pat') || words.length < 2) return false;

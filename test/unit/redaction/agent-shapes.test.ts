@@ -8,33 +8,13 @@ import { expect } from 'chai';
 import { createLeakDetector } from '../../../lib/redaction/index.js';
 import { classifyName, compileGlob, isAuthOnlyName } from '../../../lib/redaction/names.js';
 import { ALNUM, body, chars, fakePassword, hex, seeded, table } from './fakes.js';
-import { counts, policyWith, redactText } from './helpers.js';
+import { counts, detectorsOf, expectEach, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(4242);
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const pw = (): string => fakePassword(rand);
 const b64auth = (): string => Buffer.from(`${chars(rand, LOWER, 5)}:${pw()}`).toString('base64');
 const detector = createLeakDetector();
-const detectorsOf = (text: string): string[] => detector.scan(text).map((h) => h.detector);
-
-/** Each form, with `%s` for the secret: the secret alone is replaced, once, by `rule`. */
-function expectEach(forms: readonly string[], make: () => string, rule: string): void {
-  for (const form of forms) {
-    const secret = make();
-    const text = form.replace('%s', secret);
-    const { out, summary } = redactText(text);
-    expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
-    expect(counts(summary), text).to.deep.equal({ [rule]: 1 });
-  }
-}
-
-function expectUntouched(texts: readonly string[]): void {
-  for (const text of texts) {
-    const { out, summary } = redactText(text);
-    expect(out, text).to.equal(text);
-    expect(summary.total, text).to.equal(0);
-  }
-}
 
 describe('names: short password words and auth', () => {
   it('pass and pwd mean a password as the last word of a longer name, not alone or first', () => {
@@ -132,41 +112,17 @@ describe('secret_assignment: shapes from .env, .netrc, docker, PHP, Ruby and YAM
 
 describe('secret_assignment: passwords on command lines', () => {
   it('curl -u user:PASSWORD in every spelling; the user stays', () => {
-    for (const form of ['curl -u bob:%s https://api.example.com/v1/me', "curl -s -u 'bob:%s' https://x", 'curl --user bob:%s https://x', 'curl --user=bob:%s https://x', 'curl -ubob:%s https://x', '"cmd": "curl -u bob:%s https://x"']) {
-      const secret = pw();
-      const text = form.replace('%s', secret);
-      const { out, summary } = redactText(text);
-      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
-      expect(summary.total, text).to.equal(1);
-      expect(detectorsOf(text), text).to.deep.equal(['command_password']);
-      expect(detectorsOf(out), out).to.deep.equal([]);
-    }
+    expectEach(['curl -u bob:%s https://api.example.com/v1/me', "curl -s -u 'bob:%s' https://x", 'curl --user bob:%s https://x', 'curl --user=bob:%s https://x', 'curl -ubob:%s https://x', '"cmd": "curl -u bob:%s https://x"'], pw, 'secret_assignment', 'command_password');
     expectUntouched(['docker run -u 1000:1000 img', 'git push -u origin main; sort -u x; set -u', 'curl -u bob https://x', 'curl -u "$USER:$PASS" https://x', 'curl --user-agent a:b https://x']);
   });
 
   it('mysql and mariadb -pPASSWORD (glued), sshpass -p PASSWORD', () => {
-    for (const form of ['mysql -u root -p%s app < dump.sql', "mysqldump -uroot -p'%s' app", 'mariadb-dump -h db -p%s app', "sshpass -p '%s' ssh deploy@host", 'sshpass -p %s scp a b']) {
-      const secret = pw();
-      const text = form.replace('%s', secret);
-      const { out, summary } = redactText(text);
-      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
-      expect(summary.total, text).to.equal(1);
-      expect(detectorsOf(text), text).to.deep.equal(['command_password']);
-      expect(detectorsOf(out), out).to.deep.equal([]);
-    }
+    expectEach(['mysql -u root -p%s app < dump.sql', "mysqldump -uroot -p'%s' app", 'mariadb-dump -h db -p%s app', "sshpass -p '%s' ssh deploy@host", 'sshpass -p %s scp a b'], pw, 'secret_assignment', 'command_password');
     expectUntouched(['mysql -p app', 'mkdir -p a/b && cp -p x y', 'psql -p 5432 -h db', 'mysql -uroot -p$MYSQL_ROOT_PASSWORD app', 'ssh -p 2222 host']);
   });
 
   it('docker, podman and helm registry login -p PASSWORD (spaced); the user stays', () => {
-    for (const form of ['docker login -u jane -p %s registry.example.com', 'podman login --username jane -p %s quay.io', 'cd x && helm registry login -u u -p "%s" ghcr.io', 'nerdctl.exe login -p %s']) {
-      const secret = pw();
-      const text = form.replace('%s', secret);
-      const { out, summary } = redactText(text);
-      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
-      expect(summary.total, text).to.equal(1);
-      expect(detectorsOf(text), text).to.deep.equal(['command_password']);
-      expect(detectorsOf(out), out).to.deep.equal([]);
-    }
+    expectEach(['docker login -u jane -p %s registry.example.com', 'podman login --username jane -p %s quay.io', 'cd x && helm registry login -u u -p "%s" ghcr.io', 'nerdctl.exe login -p %s'], pw, 'secret_assignment', 'command_password');
     expectUntouched(['docker run -p 8080:80 nginx', 'docker login -u jane registry.example.com', 'docker compose up -p proj', 'helm install -p x']);
   });
 

@@ -6,84 +6,58 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createLeakDetector } from '../../../lib/redaction/index.js';
 import { ALNUM, body, chars, fakePassword, seeded } from './fakes.js';
-import { counts, redactText } from './helpers.js';
+import { counts, detectorsOf, expectEach, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(2611);
 const HEX = '0123456789abcdef';
-const detector = createLeakDetector();
-const detectorsOf = (text: string): string[] => detector.scan(text).map((h) => h.detector);
-
-/** Each form, `%s` the secret: only the secret is replaced, once, under `rule`, and the output is clean for the leak scan. */
-function expectRedacted(forms: readonly string[], make: () => string, rule: string): void {
-  for (const form of forms) {
-    const secret = make();
-    const text = form.replace('%s', secret);
-    const { out, summary } = redactText(text);
-    expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
-    expect(counts(summary), text).to.deep.equal({ [rule]: 1 });
-    expect(detectorsOf(out), out).to.deep.equal([]);
-  }
-}
-
-/** Ordinary text: unchanged by redaction and quiet for the leak scan (a hit would fail the export). */
-function expectUntouched(texts: readonly string[]): void {
-  for (const text of texts) {
-    const { out, summary } = redactText(text);
-    expect(out, text).to.equal(text);
-    expect(summary.total, text).to.equal(0);
-    expect(detectorsOf(text), text).to.deep.equal([]);
-  }
-}
-
 const hexKey = (): string => `${chars(rand, HEX, 31)}7`;
 const pw = (): string => fakePassword(rand);
 
 describe('audit: secret-named code and config forms', () => {
   it('names whose last word is key or pat take generated values: WANDB_KEY, AZURE_OPENAI_KEY, AZURE_DEVOPS_PAT', () => {
-    expectRedacted(['WANDB_KEY=%s', 'AZURE_OPENAI_KEY="%s"', 'export SPEECH_KEY=%s', 'AZURE_DEVOPS_PAT=%s'], hexKey, 'secret_assignment');
+    expectEach(['WANDB_KEY=%s', 'AZURE_OPENAI_KEY="%s"', 'export SPEECH_KEY=%s', 'AZURE_DEVOPS_PAT=%s'], hexKey, 'secret_assignment');
     expectUntouched(['sort_key = "created_at"', 'cache_key = "user:123:profile"', 'primary_key: id', 'public_key: ssh-ed25519', 'partition_key="tenant_id"']);
   });
 
   it('subscripts and setter calls: os.environ["X"] = "…", app.config[\'SECRET_KEY\'] = \'…\', os.Setenv("X", "…"), headers.set("X-Api-Key", "…")', () => {
-    expectRedacted(['os.environ["SERPAPI_API_KEY"] = "%s"', "app.config['SECRET_KEY'] = '%s'", 'os.Setenv("WEATHER_API_KEY", "%s")', 'req.Header.Set("X-Api-Key", "%s")'], hexKey, 'secret_assignment');
+    expectEach(['os.environ["SERPAPI_API_KEY"] = "%s"', "app.config['SECRET_KEY'] = '%s'", 'os.Setenv("WEATHER_API_KEY", "%s")', 'req.Header.Set("X-Api-Key", "%s")'], hexKey, 'secret_assignment');
     expectUntouched(['print("password", "is required")', 'os.environ["API_KEY"] = os.getenv("OTHER")']);
   });
 
   it('typed declarations: TypeScript, Rust and Kotlin', () => {
-    expectRedacted(["const apiKey: string = '%s';", 'const API_KEY: &str = "%s";', 'private val apiKey: String = "%s"', "static TOKEN: &'static str = \"%s\";"], hexKey, 'secret_assignment');
+    expectEach(["const apiKey: string = '%s';", 'const API_KEY: &str = "%s";', 'private val apiKey: String = "%s"', "static TOKEN: &'static str = \"%s\";"], hexKey, 'secret_assignment');
   });
 
   it('SQL: WITH PASSWORD, LOGIN PASSWORD and IDENTIFIED BY', () => {
     const sqlPw = (): string => body(rand, ALNUM, 20);
-    expectRedacted(["ALTER USER app WITH PASSWORD '%s';", "CREATE ROLE app LOGIN PASSWORD '%s';", "CREATE USER 'shop'@'%' IDENTIFIED BY '%s';", "alter user root identified by '%s'"], sqlPw, 'secret_assignment');
+    expectEach(["ALTER USER app WITH PASSWORD '%s';", "CREATE ROLE app LOGIN PASSWORD '%s';", "CREATE USER 'shop'@'%' IDENTIFIED BY '%s';", "alter user root identified by '%s'"], sqlPw, 'secret_assignment');
   });
 
   it('connection strings and .env values: ;Pwd=, dotted and all-lowercase passwords', () => {
-    expectRedacted(['Server=db;Database=app;Uid=sa;Pwd=%s;', 'DB_PASSWORD=%s', 'SMTP_PASSWORD=%s'], () => `${chars(rand, 'abcdefghij', 6)}.${chars(rand, 'klmnopqrst', 7)}.${chars(rand, 'uvwxyz', 5)}`, 'secret_assignment');
+    expectEach(['Server=db;Database=app;Uid=sa;Pwd=%s;', 'DB_PASSWORD=%s', 'SMTP_PASSWORD=%s'], () => `${chars(rand, 'abcdefghij', 6)}.${chars(rand, 'klmnopqrst', 7)}.${chars(rand, 'uvwxyz', 5)}`, 'secret_assignment');
     expectUntouched(['PWD=/workspace/app', 'cd $PWD']);
   });
 
   it('URL-encoded query strings inside URLs, Azure SAS signatures', () => {
-    expectRedacted(['x?a=1%26token%3D%s%26y=2', 'https://acct.blob.core.windows.net/c/f?sv=2022-11-02&sig=%s&se=2026-01-01'], () => `${body(rand, ALNUM, 24)}%2B${body(rand, ALNUM, 8)}`, 'secret_assignment');
+    expectEach(['x?a=1%26token%3D%s%26y=2', 'https://acct.blob.core.windows.net/c/f?sv=2022-11-02&sig=%s&se=2026-01-01'], () => `${body(rand, ALNUM, 24)}%2B${body(rand, ALNUM, 8)}`, 'secret_assignment');
     expectUntouched(['"GET /search?q=reset%20password HTTP/1.1" 200', 'GET /kb/rotate%20api%20token now', '?q=forgot+password%3Dhelp', 'token%3D%7Btoken%7D']);
   });
 
   it('XML elements: CDATA unwrapped; elements that describe a secret kept', () => {
-    expectRedacted(['<password><![CDATA[%s]]></password>'], pw, 'secret_assignment');
+    expectEach(['<password><![CDATA[%s]]></password>'], pw, 'secret_assignment');
     expectUntouched(['<PasswordStrength>Weak</PasswordStrength>', '<ApiKeyHelp>Find your API key in settings</ApiKeyHelp>', '<SecretNote>Rotate keys monthly</SecretNote>']);
   });
 
   it('command lines: glued docker login -p, crane auth login, mongosh, az login; a later docker run -p is not a password', () => {
-    expectRedacted(['docker login -u bob -p%s registry.example.com', 'docker login -u bob -p=%s r.example.com', 'crane auth login reg -u bob -p %s', 'mongosh -u admin -p %s db', 'az login --service-principal -u 1234 -p %s --tenant t'], () => body(rand, ALNUM, 16), 'secret_assignment');
+    expectEach(['docker login -u bob -p%s registry.example.com', 'docker login -u bob -p=%s r.example.com', 'crane auth login reg -u bob -p %s', 'mongosh -u admin -p %s db', 'az login --service-principal -u 1234 -p %s --tenant t'], () => body(rand, ALNUM, 16), 'secret_assignment');
     expectUntouched(['docker login ghcr.io && docker run -p 8080:80 nginx', 'podman login quay.io; podman run -d -p 5432:5432 postgres:16']);
   });
 });
 
 describe('audit: arguments, headers and tuples', () => {
   it('an MCP server\'s args: the element after --api-key or --token', () => {
-    expectRedacted(['{"command":"npx","args":["-y","@acme/weather-mcp","--api-key","%s"]}', '["--token", "%s"]'], hexKey, 'secret_assignment');
+    expectEach(['{"command":"npx","args":["-y","@acme/weather-mcp","--api-key","%s"]}', '["--token", "%s"]'], hexKey, 'secret_assignment');
     expectUntouched(['["--token", "--verbose"]', '{"args":["--api-key","${API_KEY}"]}']);
   });
 
@@ -91,28 +65,28 @@ describe('audit: arguments, headers and tuples', () => {
     const cookie = `theme=dark; sessionid=${body(rand, ALNUM, 32)}`;
     const { out } = redactText(`> GET / HTTP/1.1\n> Cookie: ${cookie}\n> Accept: */*`);
     expect(out).to.equal('> GET / HTTP/1.1\n> Cookie: [REDACTED]\n> Accept: */*');
-    expectRedacted(['requests.get(url, auth=("admin", "%s"))'], pw, 'secret_assignment');
-    expectRedacted(['aws configure set aws_secret_access_key %s'], () => body(rand, ALNUM, 40), 'aws_secret_access_key');
-    expectRedacted(['npm config set _authToken %s'], () => body(rand, ALNUM, 36), 'secret_assignment');
+    expectEach(['requests.get(url, auth=("admin", "%s"))'], pw, 'secret_assignment');
+    expectEach(['aws configure set aws_secret_access_key %s'], () => body(rand, ALNUM, 40), 'aws_secret_access_key');
+    expectEach(['npm config set _authToken %s'], () => body(rand, ALNUM, 36), 'secret_assignment');
     expectUntouched(['aws configure set region us-east-1', 'use --token and the CLI', 'sk-circle-bounce-delay-2']);
   });
 });
 
 describe('audit: vendor tokens where agents log them', () => {
   it('a Telegram bot token in a Bot API URL, Discord webhooks on every host and API version', () => {
-    expectRedacted(['curl https://api.telegram.org/bot%s/sendMessage'], () => `${chars(rand, '123456789', 9)}:AA${body(rand, `${ALNUM}_-`, 33)}`, 'telegram_bot_token');
+    expectEach(['curl https://api.telegram.org/bot%s/sendMessage'], () => `${chars(rand, '123456789', 9)}:AA${body(rand, `${ALNUM}_-`, 33)}`, 'telegram_bot_token');
     for (const host of ['discord.com/api/v10', 'canary.discordapp.com/api', 'Discord.com/api']) {
-      expectRedacted([`https://${host}/webhooks/123456789012345678/%s`], () => body(rand, `${ALNUM}_-`, 68), 'discord_webhook');
+      expectEach([`https://${host}/webhooks/123456789012345678/%s`], () => body(rand, `${ALNUM}_-`, 68), 'discord_webhook');
       const raw = `https://${host}/webhooks/123456789012345678/${body(rand, ALNUM, 68)}`;
       expect(detectorsOf(raw), raw).to.deep.equal(['vendor_token']);
     }
   });
 
   it('Databricks tokens with their -N suffix, ya29.c. service-account tokens, Vault and Docker Hub tokens', () => {
-    expectRedacted(['databricks configure --token %s'], () => `dapi${chars(rand, HEX, 31)}1-2`, 'databricks_token');
-    expectRedacted(['ACCESS=%s'], () => `ya29.c.c0${body(rand, ALNUM, 40)}.${body(rand, ALNUM, 40)}`, 'google_oauth_token');
-    expectRedacted(['VAULT_TOKEN=%s', 'vault login %s'], () => `hvs.${body(rand, ALNUM, 90)}`, 'vault_token');
-    expectRedacted(['echo %s | docker login -u bob --password-stdin'], () => `dckr_pat_${body(rand, ALNUM, 27)}`, 'docker_hub_token');
+    expectEach(['databricks configure --token %s'], () => `dapi${chars(rand, HEX, 31)}1-2`, 'databricks_token');
+    expectEach(['ACCESS=%s'], () => `ya29.c.c0${body(rand, ALNUM, 40)}.${body(rand, ALNUM, 40)}`, 'google_oauth_token');
+    expectEach(['VAULT_TOKEN=%s', 'vault login %s'], () => `hvs.${body(rand, ALNUM, 90)}`, 'vault_token');
+    expectEach(['echo %s | docker login -u bob --password-stdin'], () => `dckr_pat_${body(rand, ALNUM, 27)}`, 'docker_hub_token');
   });
 
   it('prefixes met in code stay: camelCase, words and other lengths', () => {

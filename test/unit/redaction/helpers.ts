@@ -1,4 +1,5 @@
-import { compileRedaction, type RedactionOptions, type RedactionPolicy, type RedactionSummary } from '../../../lib/redaction/index.js';
+import { expect } from 'chai';
+import { compileRedaction, createLeakDetector, type RedactionOptions, type RedactionPolicy, type RedactionSummary } from '../../../lib/redaction/index.js';
 import type { SqlValue } from '../../../lib/records.js';
 import { table } from './fakes.js';
 
@@ -34,4 +35,37 @@ export function redactText(text: string, options: Partial<RedactionOptions> = {}
 /** Counts per rule, without categories, for compact assertions. */
 export function counts(summary: RedactionSummary): Record<string, number> {
   return Object.fromEntries(Object.entries(summary.byRule).map(([rule, c]) => [rule, c.count]));
+}
+
+const detector = createLeakDetector();
+
+/** The leak scan's detectors that fire on `text` (any of them would fail an export). */
+export function detectorsOf(text: string): string[] {
+  return detector.scan(text).map((h) => h.detector);
+}
+
+/**
+ * Each form, `%s` the secret: only the secret is replaced, once, counted under `rule`, and the
+ * output is clean for the leak scan; `detected`, when given, is what the scan says of the raw text.
+ */
+export function expectEach(forms: readonly string[], make: () => string, rule: string, detected?: string): void {
+  for (const form of forms) {
+    const secret = make();
+    const text = form.replace('%s', secret);
+    const { out, summary } = redactText(text);
+    expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+    expect(counts(summary), text).to.deep.equal({ [rule]: 1 });
+    if (detected !== undefined) expect(detectorsOf(text), text).to.deep.equal([detected]);
+    expect(detectorsOf(out), out).to.deep.equal([]);
+  }
+}
+
+/** Ordinary text: unchanged by redaction and quiet for the leak scan (a hit would fail the export). */
+export function expectUntouched(texts: readonly string[]): void {
+  for (const text of texts) {
+    const { out, summary } = redactText(text);
+    expect(out, text).to.equal(text);
+    expect(summary.total, text).to.equal(0);
+    expect(detectorsOf(text), text).to.deep.equal([]);
+  }
 }
