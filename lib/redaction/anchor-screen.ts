@@ -10,19 +10,7 @@
  * string positions. A character above U+00FF keeps only its low byte, which may look like an
  * anchor's letter: that only makes a spot to check, never a hit, since the check reads the string.
  */
-
-/** The parts of the WebAssembly global used here (Node has it; @types/node 20 does not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-const wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-    Memory: new (size: { initial: number }) => WasmMemory;
-  };
-}).WebAssembly;
+import { i32, mem, op, wasm, WASM_PAGE, wasmModule, type WasmMemory } from '../wasm.js';
 
 /** One anchor: matched as written, or (`folded`, lower-case text) with ASCII letters in either case. */
 export interface ScreenAnchor {
@@ -34,7 +22,6 @@ export interface ScreenAnchor {
 const SLOTS = 0;
 const THIRDS = 0x10000;
 const TEXT = 0x20000;
-const PAGE = 0x10000;
 /** The slot of pairs that start an anchor of at most two characters: any third byte will do. */
 const ANY_THIRD = 255;
 
@@ -50,49 +37,24 @@ const ANY_THIRD = 255;
  *         i = i + 1; continue
  */
 function scanModule(): object {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) b |= 0x80;
-      out.push(b);
-    } while (n !== 0);
-    return out;
-  };
-  const section = (id: number, items: number[][]): number[] => {
-    const body = [...uleb(items.length), ...items.flat()];
-    return [id, ...uleb(body.length), ...body];
-  };
-  const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
-  const op = { get: 0x20, set: 0x21, const: 0x41, load8u: 0x2d, shl: 0x74, or: 0x72, and: 0x71, add: 0x6a, geU: 0x4f, if: 0x04, end: 0x0b, return: 0x0f, loop: 0x03, br: 0x0c, void: 0x40, i32: 0x7f };
-  const load = (offset: number): number[] => [op.load8u, 0, ...uleb(offset)];
+  const load = (offset: number): number[] => [op.load8u, ...mem(offset)];
   const [i, end, x, k] = [0, 1, 2, 3];
-  const minusOne = [op.const, 0x7f];
+  const minusOne = i32(-1);
   const code = [
-    1, 2, op.i32, // two i32 locals: x, k
     op.get, i, ...load(TEXT), op.set, x,
     op.loop, op.void,
     op.get, i, op.get, end, op.geU, op.if, op.void, ...minusOne, op.return, op.end,
-    op.get, x, op.const, 8, op.shl, op.get, i, ...load(TEXT + 1), op.or, op.const, 0xff, 0xff, 0x03, op.and, op.set, x,
+    op.get, x, ...i32(8), op.shl, op.get, i, ...load(TEXT + 1), op.or, ...i32(0xffff), op.and, op.set, x,
     op.get, x, ...load(SLOTS), op.set, k,
     op.get, k, op.if, op.void,
-    op.get, k, op.const, 8, op.shl, op.get, i, ...load(TEXT + 2), op.or, ...load(THIRDS), op.if, op.void, op.get, i, op.return, op.end,
+    op.get, k, ...i32(8), op.shl, op.get, i, ...load(TEXT + 2), op.or, ...load(THIRDS), op.if, op.void, op.get, i, op.return, op.end,
     op.end,
-    op.get, i, op.const, 1, op.add, op.set, i,
+    op.get, i, ...i32(1), op.add, op.set, i,
     op.br, 0,
     op.end,
-    ...minusOne, op.end,
+    ...minusOne,
   ];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [[0x60, 2, op.i32, op.i32, 1, op.i32]]), // type: (i32, i32) -> i32
-    ...section(2, [[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]), // imported memory, at least 1 page
-    ...section(3, [[0]]),
-    ...section(7, [[...name('scan'), 0x00, 0]]),
-    ...section(10, [[...uleb(code.length), ...code]]),
-  ];
-  return new wasm.Module(Uint8Array.from(bytes));
+  return wasmModule([{ name: 'scan', params: 2, result: true, locals: [op.i32, op.i32], code }]);
 }
 
 let compiled: object | null = null;
@@ -155,7 +117,7 @@ export class AnchorScreen {
       }
     });
     compiled ??= scanModule();
-    this.#memory = new wasm.Memory({ initial: TEXT / PAGE + 1 });
+    this.#memory = new wasm.Memory({ initial: TEXT / WASM_PAGE + 1 });
     const instance = new wasm.Instance(compiled, { env: { memory: this.#memory } });
     this.#scan = instance.exports['scan'] as (i: number, end: number) => number;
     this.#bytes = Buffer.from(this.#memory.buffer);
@@ -168,7 +130,7 @@ export class AnchorScreen {
     const n = text.length;
     const need = TEXT + n + 2;
     if (need > this.#bytes.length) {
-      this.#memory.grow(Math.ceil((need - this.#bytes.length) / PAGE));
+      this.#memory.grow(Math.ceil((need - this.#bytes.length) / WASM_PAGE));
       this.#bytes = Buffer.from(this.#memory.buffer);
     }
     const bytes = this.#bytes;
