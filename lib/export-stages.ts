@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { CsvWriter } from '../transforms/csv-serializer.js';
 import { JsonDocumentWriter } from '../transforms/json-serializer.js';
 import { NdjsonWriter } from '../transforms/ndjson-serializer.js';
-import { RecordTextTransform, type TextWriter } from '../transforms/record-text.js';
+import { joinText, RecordTextTransform, type Text, type TextWriter } from '../transforms/record-text.js';
 import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
 import type { Snapshot } from './export-source.js';
@@ -110,12 +110,12 @@ class TableDocumentWriter implements TextWriter {
     this.#header = header;
   }
 
-  write(record: ExportRecord): string {
+  write(record: ExportRecord): Text {
     const head = this.#started ? '' : this.#inner.write({ kind: 'header', header: this.#header });
     this.#started = true;
     const text = this.#inner.write(record);
-    if (record.kind !== 'table-end') return head + text;
-    return head + text + this.#inner.write({ kind: 'summary', summary: { rows: record.rows, redaction: 'see manifest.json' } });
+    if (record.kind !== 'table-end') return head === '' ? text : joinText(head, text);
+    return joinText(head, text, this.#inner.write({ kind: 'summary', summary: { rows: record.rows, redaction: 'see manifest.json' } }));
   }
 
   end(): string {

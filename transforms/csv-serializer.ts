@@ -2,8 +2,8 @@ import type { Transform } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
 import { isBlobColumn } from './value-codec.js';
-import { outOfOrder, RecordTextTransform, type TextWriter } from './record-text.js';
-import { csvHeader, csvRows } from './row-encoders.js';
+import { outOfOrder, RecordTextTransform, type Text, type TextWriter } from './record-text.js';
+import { csvHeader, encodeCsvRows } from './row-encoders.js';
 
 /**
  * One table as RFC 4180 CSV: a header row of column names, then one record per row, CRLF line
@@ -18,7 +18,7 @@ export class CsvWriter implements TextWriter {
   /** Columns declared BLOB: their CSV text is base64, which an import decodes. */
   #blobColumns: number[] = [];
 
-  write(record: ExportRecord): string {
+  write(record: ExportRecord): Text {
     switch (record.kind) {
       case 'table':
         if (this.#table) throw outOfOrder(`table ${record.table.name}`, `only table ${this.#table.name} in one CSV stream`);
@@ -29,7 +29,7 @@ export class CsvWriter implements TextWriter {
       case 'rows':
         this.#expectOpen(record.kind, record.table);
         if (this.#blobColumns.length > 0) this.#checkBlobColumns(record.rows);
-        return csvRows(record.table, this.#table!.columns.length, record.rows);
+        return encodeCsvRows(record.table, this.#table!.columns.length, record.rows);
       case 'text-rows':
         // Only JSON and NDJSON rows come encoded.
         throw outOfOrder(`rows of ${record.table} encoded as ${record.format}`, 'rows as values');

@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import type { ExportRecord, ExportSummary, TableSchema } from '../lib/records.js';
-import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
-import { JSON_ROW_SEPARATOR, jsonKeyPrefixes, jsonRows } from './row-encoders.js';
+import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type Text, type TextWriter, type WriterState } from './record-text.js';
+import { encodeJsonRows, JSON_ROW_SEPARATOR, jsonKeys, type JsonKeys } from './row-encoders.js';
 
 /**
  * The JSON document, one piece per record, never the whole in memory:
@@ -21,12 +21,12 @@ export class JsonDocumentWriter implements TextWriter {
   #state: WriterState = 'start';
   #tables = 0;
   #table: TableSchema | null = null;
-  #keys: string[] = [];
+  #keys: JsonKeys = { text: [], bytes: [] };
   #rows = 0;
   #summary: ExportSummary | null = null;
 
   /** The text for one record ('' when it adds none). */
-  write(record: ExportRecord): string {
+  write(record: ExportRecord): Text {
     switch (record.kind) {
       case 'header':
         this.#expect('start', record.kind);
@@ -37,7 +37,7 @@ export class JsonDocumentWriter implements TextWriter {
         const t = record.table;
         this.#state = 'rows';
         this.#table = t;
-        this.#keys = jsonKeyPrefixes(t);
+        this.#keys = jsonKeys(t);
         this.#rows = 0;
         const head = `{"name":${JSON.stringify(t.name)},"columns":${stringify(t.columns)},"sql":${JSON.stringify(t.sql)},"indexes":${stringify(t.indexes)},"rows":[`;
         return `${this.#tables++ === 0 ? '\n' : ',\n'}${head}`;
@@ -45,7 +45,7 @@ export class JsonDocumentWriter implements TextWriter {
       case 'rows': {
         this.#expectTable(record.kind, record.table);
         if (record.rows.length === 0) return '';
-        const s = jsonRows(record.table, this.#keys, record.rows, this.#batchPrefix(), JSON_ROW_SEPARATOR, '');
+        const s = encodeJsonRows(record.table, this.#keys, record.rows, this.#batchPrefix(), JSON_ROW_SEPARATOR, '');
         this.#rows += record.rows.length;
         return s;
       }

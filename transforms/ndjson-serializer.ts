@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import type { ExportSummary, ExportRecord, TableSchema } from '../lib/records.js';
-import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type TextWriter, type WriterState } from './record-text.js';
-import { jsonKeyPrefixes, jsonRows, NDJSON_ROW_SUFFIX, ndjsonRowPrefix } from './row-encoders.js';
+import { expectedIn, expectRowText, outOfOrder, RecordTextTransform, stringify, type Text, type TextWriter, type WriterState } from './record-text.js';
+import { encodeJsonRows, jsonKeys, NDJSON_ROW_SUFFIX, ndjsonRowPrefix, type JsonKeys } from './row-encoders.js';
 
 /**
  * NDJSON, one object per line:
@@ -17,11 +17,11 @@ import { jsonKeyPrefixes, jsonRows, NDJSON_ROW_SUFFIX, ndjsonRowPrefix } from '.
 export class NdjsonWriter implements TextWriter {
   #state: WriterState = 'start';
   #table: TableSchema | null = null;
-  #keys: string[] = [];
+  #keys: JsonKeys = { text: [], bytes: [] };
   #prefix = '';
   #summary: ExportSummary | null = null;
 
-  write(record: ExportRecord): string {
+  write(record: ExportRecord): Text {
     switch (record.kind) {
       case 'header':
         if (this.#state !== 'start') throw outOfOrder("a 'header' record", expectedIn(this.#state, this.#table?.name));
@@ -32,14 +32,14 @@ export class NdjsonWriter implements TextWriter {
         const t = record.table;
         this.#state = 'rows';
         this.#table = t;
-        this.#keys = jsonKeyPrefixes(t);
+        this.#keys = jsonKeys(t);
         const name = JSON.stringify(t.name);
         this.#prefix = ndjsonRowPrefix(t.name);
         return `{"table":${name},"schema":{"columns":${stringify(t.columns)},"sql":${JSON.stringify(t.sql)},"indexes":${stringify(t.indexes)}}}\n`;
       }
       case 'rows':
         this.#expectTable(record.kind, record.table);
-        return jsonRows(record.table, this.#keys, record.rows, this.#prefix, this.#prefix, NDJSON_ROW_SUFFIX);
+        return encodeJsonRows(record.table, this.#keys, record.rows, this.#prefix, this.#prefix, NDJSON_ROW_SUFFIX);
       case 'text-rows':
         this.#expectTable(record.kind, record.table);
         expectRowText(record, 'ndjson');

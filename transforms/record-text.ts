@@ -2,14 +2,28 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord, type RowTextFormat } from '../lib/records.js';
 
+/** A piece of output: text, or text already encoded as UTF-8 (rows, see row-encoders.ts). */
+export type Text = string | Buffer;
+
 /**
  * A text format's pure engine: the text for each record, then the closing text. For a
  * 'text-rows' record it returns the text that goes before the record's bytes, which follow as
  * they are.
  */
 export interface TextWriter {
-  write(record: ExportRecord): string;
+  write(record: ExportRecord): Text;
   end(): string;
+}
+
+/** The pieces one after the other: a string while they all are, else bytes. */
+export function joinText(...parts: readonly Text[]): Text {
+  if (parts.every((p) => typeof p === 'string')) return parts.join('');
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+}
+
+function encode(text: Text): Buffer | undefined {
+  if (text.length === 0) return undefined;
+  return typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
 }
 
 /** Where a writer is in the record sequence of lib/records.ts. */
@@ -54,7 +68,7 @@ export class RecordTextTransform extends Transform {
   }
 
   override _transform(record: ExportRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let text: string;
+    let text: Text;
     try {
       text = this.#writer.write(record);
     } catch (err) {
@@ -62,11 +76,12 @@ export class RecordTextTransform extends Transform {
       return;
     }
     if (record.kind === 'text-rows') {
-      if (text !== '') this.push(Buffer.from(text, 'utf8'));
+      const prefix = encode(text);
+      if (prefix) this.push(prefix);
       callback(null, record.bytes.length === 0 ? undefined : record.bytes);
       return;
     }
-    callback(null, text === '' ? undefined : Buffer.from(text, 'utf8'));
+    callback(null, encode(text));
   }
 
   override _flush(callback: TransformCallback): void {
@@ -77,6 +92,6 @@ export class RecordTextTransform extends Transform {
       callback(err as Error);
       return;
     }
-    callback(null, text === '' ? undefined : Buffer.from(text, 'utf8'));
+    callback(null, encode(text));
   }
 }

@@ -1,10 +1,14 @@
 import { AcodeError } from '../lib/errors.js';
 import type { SqlValue, TableSchema } from '../lib/records.js';
+import { TextBytes } from './text-bytes.js';
 import { csvText, csvValue, jsonValue } from './value-codec.js';
 
 /**
- * The hot path of every text export: a batch of rows to one string. Per-table key text is built
+ * The hot path of every text export: a batch of rows to its text. Per-table key text is built
  * once; the common value types are handled inline and only the rare ones (REAL, BLOB) call out.
+ * `encodeJsonRows` and `encodeCsvRows` write the batch straight to UTF-8 bytes (text-bytes.ts)
+ * and fall back to the string builders `jsonRows` and `csvRows`, which give the same bytes,
+ * where WebAssembly is missing.
  */
 
 /** `{"a":`, `,"b":`, … for a table's columns: the text before each value of a JSON row object. */
@@ -59,6 +63,68 @@ export function jsonRows(
   return s;
 }
 
+/** A table's JSON key prefixes, as text and as UTF-8 bytes. */
+export interface JsonKeys {
+  readonly text: readonly string[];
+  readonly bytes: readonly Buffer[];
+}
+
+export function jsonKeys(table: TableSchema): JsonKeys {
+  const text = jsonKeyPrefixes(table);
+  return { text, bytes: text.map((k) => Buffer.from(k, 'utf8')) };
+}
+
+/** Separators and wrappers, encoded once. */
+const encoded = new Map<string, Buffer>();
+function utf8(s: string): Buffer {
+  let b = encoded.get(s);
+  if (b === undefined) {
+    b = Buffer.from(s, 'utf8');
+    if (encoded.size < 256) encoded.set(s, b);
+  }
+  return b;
+}
+
+const CLOSE = Buffer.from('}', 'latin1');
+const EMPTY_OBJECT = Buffer.from('{}', 'latin1');
+
+/** The bytes of `jsonRows(table, keys.text, rows, first, before, after)`, or that string without WebAssembly. */
+export function encodeJsonRows(
+  table: string,
+  keys: JsonKeys,
+  rows: readonly (readonly SqlValue[])[],
+  first: string,
+  before: string,
+  after: string,
+): Buffer | string {
+  const out = TextBytes.shared();
+  if (out === null) return jsonRows(table, keys.text, rows, first, before, after);
+  const names = keys.bytes;
+  const width = names.length;
+  const [head, sep, tail] = [utf8(first), utf8(before), utf8(after)];
+  try {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      checkWidth(row, width, table);
+      out.bytes(r === 0 ? head : sep);
+      for (let i = 0; i < width; i++) {
+        const v = row[i]!;
+        out.bytes(names[i]!);
+        if (typeof v === 'string') out.json(v);
+        else if (typeof v === 'bigint') out.ascii(v.toString());
+        else if (v === null) out.ascii('null');
+        else out.raw(jsonValue(v));
+      }
+      out.bytes(width === 0 ? EMPTY_OBJECT : CLOSE);
+      if (tail.length > 0) out.bytes(tail);
+    }
+    return out.take();
+  } catch (err) {
+    out.clear();
+    throw err;
+  }
+}
+
 /** Between two rows of a table in the JSON document (the first row of a table follows "\n"). */
 export const JSON_ROW_SEPARATOR = ',\n';
 
@@ -73,6 +139,33 @@ export const CSV_EOL = '\r\n';
 
 export function csvHeader(table: TableSchema): string {
   return table.columns.map((c) => csvText(c.name)).join(',') + CSV_EOL;
+}
+
+const COMMA = Buffer.from(',', 'latin1');
+const EOL = Buffer.from(CSV_EOL, 'latin1');
+
+/** The bytes of `csvRows(table, width, rows)`, or that string without WebAssembly. */
+export function encodeCsvRows(table: string, width: number, rows: readonly (readonly SqlValue[])[]): Buffer | string {
+  const out = TextBytes.shared();
+  if (out === null) return csvRows(table, width, rows);
+  try {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      checkWidth(row, width, table);
+      for (let i = 0; i < width; i++) {
+        const v = row[i]!;
+        if (i > 0) out.bytes(COMMA);
+        if (typeof v === 'string') out.csv(v);
+        else if (typeof v === 'bigint') out.ascii(v.toString());
+        else if (v !== null) out.raw(csvValue(v));
+      }
+      out.bytes(EOL);
+    }
+    return out.take();
+  } catch (err) {
+    out.clear();
+    throw err;
+  }
 }
 
 export function csvRows(table: string, width: number, rows: readonly (readonly SqlValue[])[]): string {
