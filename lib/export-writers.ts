@@ -128,6 +128,8 @@ function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string)
       detector,
       locate: (offset, line, lineOffset) => offsets.locate(offset, line, lineOffset, table),
       parallel: rows >= WORKER_SCAN_MIN_ROWS,
+      // Straight from the serializer, each chunk made for this pass alone.
+      ownsChunks: true,
     }),
   ];
 }

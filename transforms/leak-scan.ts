@@ -20,6 +20,12 @@ export interface LeakScanTransformOptions {
   readonly locate?: (offset: number, lineText: string, lineOffset: number) => LeakLocation;
   /** Scan on a worker thread, overlapping the rest of the export (default true). */
   readonly parallel?: boolean;
+  /**
+   * The chunks written are the transform's to keep (the export's serializers make each one
+   * afresh): one that owns its whole ArrayBuffer moves to the worker as it is, uncopied, and
+   * is unusable for the writer afterwards. Default false: every chunk is copied.
+   */
+  readonly ownsChunks?: boolean;
 }
 
 const WHAT: Readonly<Record<string, string>> = {
@@ -51,6 +57,7 @@ export class LeakScanTransform extends Transform {
   readonly #detector: LeakDetector;
   readonly #locate: LeakScanTransformOptions['locate'];
   readonly #parallel: boolean;
+  readonly #ownsChunks: boolean;
   #scanner: LeakScanner | null = null;
   #worker: Worker | null = null;
   /** Scanned bytes not yet passed on, from stream offset #heldStart on. */
@@ -67,6 +74,7 @@ export class LeakScanTransform extends Transform {
     this.#detector = options.detector;
     this.#locate = options.locate;
     this.#parallel = options.parallel ?? true;
+    this.#ownsChunks = options.ownsChunks ?? false;
   }
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
@@ -82,12 +90,15 @@ export class LeakScanTransform extends Transform {
       this.#release(this.#scanner.settled);
       return callback();
     }
-    // The worker gets a copy of its own (moving the chunk itself would empty a pooled Buffer's
-    // whole pool), moved to it and moved back once scanned, then passed on: nothing is held here
-    // meanwhile (Buffers that wait out a scavenge pile up outside the heap until V8's
-    // external-memory limit forces a full collection).
-    const copy = new Uint8Array(bytes);
-    this.#startWorker().postMessage(copy, [copy.buffer]);
+    // The worker gets bytes of its own (moving a pooled Buffer would empty its whole pool; a
+    // chunk that owns its ArrayBuffer moves as it is when the writer gave it away), moved to it
+    // and moved back once scanned, then passed on: nothing is held here meanwhile (Buffers that
+    // wait out a scavenge pile up outside the heap until V8's external-memory limit forces a
+    // full collection).
+    const own = bytes.buffer;
+    const whole = this.#ownsChunks && own instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === own.byteLength;
+    const moved = whole ? new Uint8Array(own) : new Uint8Array(bytes);
+    this.#startWorker().postMessage(moved, [moved.buffer as ArrayBuffer]);
     if (this.#mustWait()) this.#waiting = callback;
     else callback();
   }

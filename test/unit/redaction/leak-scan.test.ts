@@ -78,13 +78,13 @@ function serialize(tables: { name: string; columns: string[]; rows: SqlValue[][]
   return { bytes: Buffer.from(text), locate };
 }
 
-async function run(chunks: Buffer[], options: { allow?: string[]; parallel?: boolean; locate?: (o: number) => LeakLocation } = {}): Promise<{ passed: Buffer; error: AcodeError | null }> {
+async function run(chunks: Buffer[], options: { allow?: string[]; parallel?: boolean; ownsChunks?: boolean; locate?: (o: number) => LeakLocation } = {}): Promise<{ passed: Buffer; error: AcodeError | null }> {
   const passed: Buffer[] = [];
   let error: AcodeError | null = null;
   try {
     await pipeline(
       Readable.from(chunks, { objectMode: false }),
-      createLeakScanTransform({ detector: createLeakDetector({ allow: options.allow ?? [] }), parallel: options.parallel ?? false, locate: options.locate }),
+      createLeakScanTransform({ detector: createLeakDetector({ allow: options.allow ?? [] }), parallel: options.parallel ?? false, ownsChunks: options.ownsChunks, locate: options.locate }),
       new Writable({ write(chunk: Buffer, _e, cb) { passed.push(chunk); cb(); } }),
     );
   } catch (err) {
@@ -151,6 +151,24 @@ describe('leak scan transform', () => {
       const out = bad.passed.toString('latin1');
       for (const f of fragments(secret, 8)) expect(out.includes(f)).to.equal(false);
     }
+  });
+
+  it('ownsChunks: a chunk owning its whole ArrayBuffer moves to the worker uncopied; a slice, or any chunk without the option, is copied', async () => {
+    const text = Buffer.from(Array.from({ length: 3000 }, (_, i) => `{"id":${i},"content":"row ${i}"}\n`).join(''));
+    const own = (): Buffer[] => [0, 1, 2].map((k) => Buffer.from(text.subarray(k * 20000, (k + 1) * 20000)));
+    const given = own();
+    const moved = await run(given, { parallel: true, ownsChunks: true });
+    expect(moved.error).to.equal(null);
+    expect(moved.passed.equals(text.subarray(0, 60000))).to.equal(true);
+    expect(given.map((b) => b.length)).to.deep.equal([0, 0, 0]);
+    const kept = own();
+    const copied = await run(kept, { parallel: true });
+    expect(copied.passed.equals(text.subarray(0, 60000))).to.equal(true);
+    expect(kept.map((b) => b.length)).to.deep.equal([20000, 20000, 20000]);
+    const slices = [text.subarray(0, 30000), text.subarray(30000)];
+    const sliced = await run(slices, { parallel: true, ownsChunks: true });
+    expect(sliced.passed.equals(text)).to.equal(true);
+    expect(text.length).to.be.greaterThan(60000);
   });
 
   it('chunks larger than the 4 MiB it lets in flight pass byte for byte, and a secret across the 4 MiB mark is found at its offset', async () => {
