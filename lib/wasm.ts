@@ -83,8 +83,14 @@ export function wasmModule(functions: readonly WasmFunction[]): object {
   };
   const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
   const body = (f: WasmFunction): number[] => {
-    const groups = f.locals.map((type) => [1, type]).flat();
-    const code = [...uleb(f.locals.length), ...groups, ...f.code, op.end];
+    // Locals are declared as runs of one type: [count, type] per run.
+    const runs: [number, number][] = [];
+    for (const type of f.locals) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === type) last[0]++;
+      else runs.push([1, type]);
+    }
+    const code = [...uleb(runs.length), ...runs.flatMap(([count, type]) => [...uleb(count), type]), ...f.code, op.end];
     return [...uleb(code.length), ...code];
   };
   const bytes = [
