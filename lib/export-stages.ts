@@ -163,6 +163,10 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
 /** Column names an independent scan treats as holding secrets (not the redaction rules' list). */
 const SECRET_NAMED = /pass|pwd|secret|token|key|auth|cred|private|session|cookie/i;
 
+/** Bounds of the row scan's per-column memory of clean values (≤ 1024 × 128 characters). */
+const CLEAN_CACHE_VALUES = 1024;
+const CLEAN_CACHE_CHARS = 128;
+
 export interface RowLeakScanOptions {
   /**
    * Scan every text value (the sqlite format, whose output is a database file rather than text).
@@ -190,12 +194,19 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
       return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
     }
   };
+  // Short text values found clean, per column of the current table: ids of a secret-named column
+  // (session_id) repeat on every row that refers to them, and one scan per distinct value will do.
+  let clean: Set<string>[] = [];
   const scan = (value: unknown, column: number): ReturnType<LeakDetector['scan']>[number] | undefined => {
     const isText = typeof value === 'string';
     if (!isText && !(value instanceof Uint8Array)) return undefined;
     if (isText && !options.allStrings && !named[column]) return undefined;
+    const seen = isText && value.length <= CLEAN_CACHE_CHARS ? clean[column]! : null;
+    if (seen?.has(value as string)) return undefined;
     const text = isText ? value : asText(value);
-    return detector.scan(text)[0] ?? (named[column] ? detector.scan(`${table!.columns[column]!.name}=${text}`)[0] : undefined);
+    const hit = detector.scan(text)[0] ?? (named[column] ? detector.scan(`${table!.columns[column]!.name}=${text}`)[0] : undefined);
+    if (!hit && seen && seen.size < CLEAN_CACHE_VALUES) seen.add(text);
+    return hit;
   };
   return new Transform({
     objectMode: true,
@@ -204,6 +215,7 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
       if (record.kind === 'table') {
         table = record.table;
         named = record.table.columns.map((c) => SECRET_NAMED.test(c.name));
+        clean = record.table.columns.map(() => new Set());
       }
       if (record.kind === 'text-rows') {
         callback(new AcodeError('ACODE-INT-001', `rows of ${record.table} arrived already encoded: the row leak scan needs their values`, { context: { table: record.table } }));
