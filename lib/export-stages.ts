@@ -224,7 +224,10 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
       if (record.kind === 'rows' && table) {
         for (const row of record.rows) {
           for (let i = 0; i < row.length; i++) {
-            const hit = scan(row[i], i);
+            const v = row[i];
+            // Skipped without a call: numbers, NULLs, and text that scan() would not look at.
+            if (v === null || typeof v === 'bigint' || typeof v === 'number' || (typeof v === 'string' && !options.allStrings && !named[i])) continue;
+            const hit = scan(v, i);
             if (hit) {
               callback(leakError(hit.detector, hit.fingerprint, table.name, table.columns[i]?.name));
               return;
