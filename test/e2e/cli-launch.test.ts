@@ -8,6 +8,7 @@ import { runCli } from '../support/cli.js';
 import { digestOfFile } from '../support/export-files.js';
 import { cliPath, repoRoot } from '../support/paths.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace } from '../support/workspace.js';
 
 /**
  * The CLI as a user starts it: through its shebang, whose V8 flags keep peak memory flat. Every
@@ -54,4 +55,30 @@ describe('e2e: the CLI started with its shebang flags', function () {
     expect(manifest.files[0]).to.include({ sha256: digest.sha256, bytes: digest.bytes });
     expect(digest.bytes).to.be.greaterThan(12 * 1024 * 1024);
   });
+
+  it('without WebAssembly (node --jitless): the same bytes, redacted or not, in every text format, through the string encoders and indexOf', async function () {
+    this.timeout(120_000);
+    const ws = await createWorkspace({ parent: dir, seed: { chats: 4, messageChars: [200, 1500] } });
+    const cases = [
+      ['json', '--redact', 'out.json'],
+      ['ndjson', '--redact', 'out.ndjson'],
+      ['ndjson', '--no-redact', 'plain.ndjson'],
+      ['csv', '--redact', 'out.csv'],
+    ] as const;
+    for (const [format, redact, name] of cases) {
+      const outputs: string[] = [];
+      for (const nodeFlags of [flags, ['--jitless', ...flags]]) {
+        const out = path.join(dir, `${nodeFlags.length}-${name}`);
+        const args = ['db', 'export', '--format', format, redact, '--output', out, '--quiet', ...(format === 'csv' ? ['--tables', 'conv_messages'] : [])];
+        const r = await runCli(args, { nodeFlags, workspace: ws.dir, env: { ACODE_NOW: '2024-01-20T14:30:45Z' } });
+        expect(r.code, r.stderr).to.equal(0);
+        // The first line holds the snapshot's time (JSON, NDJSON); everything after it must agree.
+        const text = await readFile(out, 'utf8');
+        outputs.push(format === 'csv' ? text : text.slice(text.indexOf('\n')));
+      }
+      expect(outputs[0]!.length, `${format} ${redact}`).to.be.greaterThan(50_000);
+      expect(outputs[1] === outputs[0], `${format} ${redact}: --jitless gave other bytes`).to.equal(true);
+    }
+  });
 });
+
