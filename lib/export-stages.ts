@@ -197,13 +197,12 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
   // Short text values found clean, per column of the current table: ids of a secret-named column
   // (session_id) repeat on every row that refers to them, and one scan per distinct value will do.
   let clean: Set<string>[] = [];
-  const scan = (value: unknown, column: number): ReturnType<LeakDetector['scan']>[number] | undefined => {
+  /** A text value the scan takes (see the loop below), or a BLOB. */
+  const scan = (value: string | Uint8Array, column: number): ReturnType<LeakDetector['scan']>[number] | undefined => {
     const isText = typeof value === 'string';
-    if (!isText && !(value instanceof Uint8Array)) return undefined;
-    if (isText && !options.allStrings && !named[column]) return undefined;
     const seen = isText && value.length <= CLEAN_CACHE_CHARS ? clean[column]! : null;
     if (seen?.has(value as string)) return undefined;
-    const text = isText ? value : asText(value);
+    const text = typeof value === 'string' ? value : asText(value);
     const hit = detector.scan(text)[0] ?? (named[column] ? detector.scan(`${table!.columns[column]!.name}=${text}`)[0] : undefined);
     if (!hit && seen && seen.size < CLEAN_CACHE_VALUES) seen.add(text);
     return hit;
@@ -225,9 +224,9 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
         for (const row of record.rows) {
           for (let i = 0; i < row.length; i++) {
             const v = row[i];
-            // Skipped without a call: numbers, NULLs, and text that scan() would not look at.
+            // Numbers and NULLs hold nothing to scan; text only in secret-named columns (or all of it, for sqlite).
             if (v === null || typeof v === 'bigint' || typeof v === 'number' || (typeof v === 'string' && !options.allStrings && !named[i])) continue;
-            const hit = scan(v, i);
+            const hit = scan(v as string | Uint8Array, i);
             if (hit) {
               callback(leakError(hit.detector, hit.fingerprint, table.name, table.columns[i]?.name));
               return;

@@ -39,6 +39,48 @@ function clean8(x: number, t: number, values: readonly number[], below: number |
 
 const MEMORY_COPY = [0xfc, 10, 0, 0];
 
+/** The local numbers a skip block uses: the position, the end or start bound, and two i64 scratch locals. */
+interface SkipLocals {
+  readonly at: number;
+  readonly bound: number;
+  readonly x: number;
+  readonly t: number;
+}
+
+/**
+ * Inside a loop: while the eight bytes from `at` (below `bound`) are clean of `values` / `below`,
+ * step over them and continue the loop (`br 1`); otherwise fall out of the block to the byte path.
+ */
+function skipForward({ at, bound, x, t }: SkipLocals, values: readonly number[], below: number | null): number[] {
+  return [
+    op.block, op.void,
+    op.get, at, ...i32(8), op.add, op.get, bound, op.gtU, op.brIf, 0,
+    op.get, at, op.i64load, ...mem(), op.set, x,
+    ...clean8(x, t, values, below), op.eqz, op.brIf, 0,
+    op.get, at, ...i32(8), op.add, op.set, at,
+    op.br, 1,
+    op.end,
+  ];
+}
+
+/**
+ * Inside a loop, for the in-place expansions: while the eight bytes before `at` (down to `bound`)
+ * are clean, move them to the eight before `w` and continue the loop; otherwise fall through.
+ */
+function moveBack({ at, bound, x, t }: SkipLocals, w: number, values: readonly number[], below: number | null): number[] {
+  return [
+    op.block, op.void,
+    op.get, at, op.get, bound, op.sub, ...i32(8), op.ltU, op.brIf, 0,
+    op.get, at, ...i32(8), op.sub, op.i64load, ...mem(), op.set, x,
+    ...clean8(x, t, values, below), op.eqz, op.brIf, 0,
+    op.get, w, ...i32(8), op.sub, op.get, x, op.i64store, ...mem(),
+    op.get, at, ...i32(8), op.sub, op.set, at,
+    op.get, w, ...i32(8), op.sub, op.set, w,
+    op.br, 1,
+    op.end,
+  ];
+}
+
 /**
  * jsonCount(start, n, fffd): the bytes JSON escaping adds to [start, start+n), or -1 when it holds
  * EF BF BD (U+FFFD) and `fffd` is 0.
@@ -54,13 +96,7 @@ function jsonCount(): number[] {
   return [
     op.get, start, op.get, n, op.add, op.set, end,
     op.loop, op.void,
-    op.block, op.void,
-    op.get, start, ...i32(8), op.add, op.get, end, op.gtU, op.brIf, 0,
-    op.get, start, op.i64load, ...mem(), op.set, x,
-    ...clean8(x, t, [0x22, 0x5c, 0xef], 0x20), op.eqz, op.brIf, 0,
-    op.get, start, ...i32(8), op.add, op.set, start,
-    op.br, 1,
-    op.end,
+    ...skipForward({ at: start, bound: end, x, t }, [0x22, 0x5c, 0xef], 0x20),
     op.get, start, op.get, end, op.geU, op.if, op.void, op.get, extra, op.return, op.end,
     op.get, start, op.load8u, ...mem(), op.set, b,
     op.get, start, ...i32(1), op.add, op.set, start,
@@ -87,15 +123,7 @@ function jsonExpand(): number[] {
     op.get, start, op.get, n, op.add, op.tee, r, op.get, extra, op.add, op.set, w,
     op.loop, op.void,
     op.get, r, op.get, w, op.eq, op.if, op.void, op.return, op.end,
-    op.block, op.void,
-    op.get, r, op.get, start, op.sub, ...i32(8), op.ltU, op.brIf, 0,
-    op.get, r, ...i32(8), op.sub, op.i64load, ...mem(), op.set, x,
-    ...clean8(x, t, [0x22, 0x5c], 0x20), op.eqz, op.brIf, 0,
-    op.get, w, ...i32(8), op.sub, op.get, x, op.i64store, ...mem(),
-    op.get, r, ...i32(8), op.sub, op.set, r,
-    op.get, w, ...i32(8), op.sub, op.set, w,
-    op.br, 1,
-    op.end,
+    ...moveBack({ at: r, bound: start, x, t }, w, [0x22, 0x5c], 0x20),
     // Escapes left but no byte: the count was wrong. Trap rather than write below the value.
     op.get, r, op.get, start, op.leU, op.if, op.void, op.unreachable, op.end,
     op.get, r, ...i32(1), op.sub, op.tee, r, op.load8u, ...mem(), op.set, b,
@@ -126,22 +154,12 @@ function jsonExpand(): number[] {
 function csvCount(): number[] {
   const [start, n, end, b, quotes, x, t] = [0, 1, 2, 3, 4, 5, 6];
   const is = (c: number): number[] => [op.get, b, ...i32(c), op.eq];
-  /** Skips eight bytes at a time while they are clean of `values` (inside a loop: `br 1` continues it). */
-  const skip = (values: number[]): number[] => [
-    op.block, op.void,
-    op.get, start, ...i32(8), op.add, op.get, end, op.gtU, op.brIf, 0,
-    op.get, start, op.i64load, ...mem(), op.set, x,
-    ...clean8(x, t, values, null), op.eqz, op.brIf, 0,
-    op.get, start, ...i32(8), op.add, op.set, start,
-    op.br, 1,
-    op.end,
-  ];
   const next = [op.get, start, op.load8u, ...mem(), op.set, b, op.get, start, ...i32(1), op.add, op.set, start];
   return [
     op.get, start, op.get, n, op.add, op.set, end,
     op.block, op.void,
     op.loop, op.void,
-    ...skip([0x22, 0x2c, 0x0d, 0x0a]),
+    ...skipForward({ at: start, bound: end, x, t }, [0x22, 0x2c, 0x0d, 0x0a], null),
     op.get, start, op.get, end, op.geU, op.if, op.void, ...i32(-1), op.return, op.end,
     ...next,
     ...is(0x22), ...is(0x2c), op.or, ...is(0x0d), op.or, ...is(0x0a), op.or,
@@ -150,7 +168,7 @@ function csvCount(): number[] {
     op.end,
     op.end,
     op.loop, op.void,
-    ...skip([0x22]),
+    ...skipForward({ at: start, bound: end, x, t }, [0x22], null),
     op.get, start, op.get, end, op.geU, op.if, op.void, op.get, quotes, op.return, op.end,
     ...next,
     op.get, quotes, ...is(0x22), op.add, op.set, quotes,
@@ -175,15 +193,7 @@ function csvExpand(): number[] {
     op.get, start, ...i32(0x22), op.store8, ...mem(),
     op.return,
     op.end,
-    op.block, op.void,
-    op.get, r, op.get, start, op.sub, ...i32(8), op.ltU, op.brIf, 0,
-    op.get, r, ...i32(8), op.sub, op.i64load, ...mem(), op.set, x,
-    ...clean8(x, t, [0x22], null), op.eqz, op.brIf, 0,
-    op.get, w, ...i32(8), op.sub, op.get, x, op.i64store, ...mem(),
-    op.get, r, ...i32(8), op.sub, op.set, r,
-    op.get, w, ...i32(8), op.sub, op.set, w,
-    op.br, 1,
-    op.end,
+    ...moveBack({ at: r, bound: start, x, t }, w, [0x22], null),
     op.get, r, op.get, start, op.leU, op.if, op.void, op.unreachable, op.end,
     op.get, r, ...i32(1), op.sub, op.tee, r, op.load8u, ...mem(), op.set, b,
     op.get, w, ...i32(1), op.sub, op.tee, w, op.get, b, op.store8, ...mem(),
