@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHashingPassThrough } from '../../../transforms/hashing-pass-through.js';
 import { createHashingSink } from '../../../transforms/hashing-sink.js';
+import { mountTmpfs, unmount } from '../../support/tmpfs.js';
 import { rejection, tempDir } from './helpers.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -46,6 +47,33 @@ describe('hashing sink', () => {
     expect(sink.digest).to.deep.equal({ sha256: sha256(content), bytes: 40 << 20 });
     await sink.commit();
     expect(sha256(await readFile(file))).to.equal(sha256(content));
+  });
+
+  it('hashes and writes chunks of odd sizes crossing its 1 MiB blocks in order, the last block partial', async () => {
+    const file = path.join(tmp.dir, 'odd.csv');
+    // 400 chunks of 7,919 bytes, each its own pattern: 3,167,600 bytes, 3 MiB and a partial block.
+    const data = Array.from({ length: 400 }, (_, i) => Buffer.from(Array.from({ length: 7919 }, (_, j) => (i * 31 + j) % 256)));
+    const sink = createHashingSink({ file });
+    await pipeline(Readable.from(data), sink);
+    const content = Buffer.concat(data);
+    expect(sink.digest).to.deep.equal({ sha256: sha256(content), bytes: 3_167_600 });
+    await sink.commit();
+    expect(await readFile(file)).to.deep.equal(content);
+  });
+
+  it('a write error after several blocks (a full disk) fails the stream with ACODE-EXP-009, and leaves no file', async function () {
+    const disk = path.join(tmp.dir, 'small-disk');
+    const why = await mountTmpfs(disk, 3 << 20);
+    if (why) return this.skip();
+    try {
+      const sink = createHashingSink({ file: path.join(disk, 'big.json') });
+      const err = await rejection(pipeline(Readable.from(chunksOf(8, 1 << 20)), sink));
+      expect(err).to.include({ code: 'ACODE-EXP-009' });
+      expect(err.message).to.match(/ENOSPC: no space left on device, write/);
+      expect(await readdir(disk)).to.deep.equal([]);
+    } finally {
+      unmount(disk);
+    }
   });
 
   it('leaves no file behind when destroyed while a background sync may be running', async () => {
