@@ -130,7 +130,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const typed = TYPE_THEN_VALUE.exec(text.slice(valueStart, valueStart + 64));
     if (typed) valueStart += typed[0].length;
   }
-  const value = readValue(text, valueStart, form === 'colon' && !quote ? structuralContext(text, left) : null);
+  // `.env` and shell: `DB_PASSWORD=aB3$d&e;f,g` as a word of its own runs to whitespace, not to
+  // the first `&`, `;` or `,` (generated passwords hold them); a query string's `&` still ends it.
+  const shellWord = form === 'equals' && !quote && !symbol && sep === 61 && i === right + 1 && valueStart === i && (left === 0 || isWhitespace(text.charCodeAt(left - 1)));
+  const value = readValue(text, valueStart, form === 'colon' && !quote ? structuralContext(text, left) : shellWord ? 'word' : null);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag.
   if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])))) return right;
@@ -276,7 +279,7 @@ function netrcValue(text: string, name: string, nameEnd: number, at: number): As
   return { name, nameEnd, valueStart: at, valueEnd: end };
 }
 
-type Context = 'line' | 'quoted' | 'flow' | 'prose';
+type Context = 'line' | 'quoted' | 'flow' | 'prose' | 'word';
 
 /**
  * Where an unquoted `name:` stands: at a line's start (YAML, headers) or a quoted string's start
@@ -323,6 +326,11 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     const comment = line.indexOf(' #');
     if (comment >= 0 && at + comment < end) end = at + comment;
     while (end > at && (isSpace(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 13)) end--;
+  } else if (context === 'word') {
+    end = at;
+    const limit = Math.min(text.length, at + MAX_VALUE);
+    while (end < limit && !isWhitespace(text.charCodeAt(end))) end++;
+    end = trimClosers(text, at, end);
   } else {
     end = at;
     const stop = context === 'flow' ? FLOW_STOP : UNQUOTED_STOP;
@@ -330,6 +338,27 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     while (end < limit && !inTable(stop, text.charCodeAt(end))) end++;
   }
   return end > at ? [at, end, false] : null;
+}
+
+const OPENER: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
+
+/**
+ * A word's end without what closes around it: a trailing `,` or `;`, a bracket it never opened,
+ * a quote left unpaired (`f(password=hashed);` gives `hashed`; `aB3)x(` keeps its own brackets).
+ */
+function trimClosers(text: string, start: number, end: number): number {
+  for (;;) {
+    const last = text[end - 1];
+    if (end <= start || last === undefined) return end;
+    const word = text.slice(start, end);
+    const opener = OPENER[last];
+    const unpaired =
+      last === ',' || last === ';' ||
+      (opener !== undefined && word.split(opener).length < word.split(last).length) ||
+      ((last === '"' || last === "'" || last === '`') && word.split(last).length % 2 === 0);
+    if (!unpaired) return end;
+    end--;
+  }
 }
 
 /** Index of the quote that opens the string holding position `at` on its line (the name's opening quote). */

@@ -5,9 +5,9 @@
  */
 import { parseAssignment } from './assignment.js';
 import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
-import { classifyName, isAuthOnlyName, isKeyLikeName, nameWords } from './names.js';
+import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
-  ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsWithIgnoreCase, type ContentRule, type Span,
+  ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
 } from './rule.js';
 
 
@@ -44,9 +44,11 @@ export function secretAssignment(): ContentRule {
       if (startsWithIgnoreCase(text, 'identified by ', at)) return identifiedBy(text, at, out, self);
       // Header values keep their scheme word: authorization_header takes those. An ODBC/ADO
       // connection string's `;Pwd=` is a password though `PWD` alone is the shell's folder.
-      const a = parseAssignment(text, at, (name, start) => (classifyName(name) !== null || isKeyLikeName(name) || (/^pwd$/i.test(name) && text.charCodeAt(start - 1) === 59)) && !/^(?:proxy-)?authorization$/i.test(name));
+      const a = parseAssignment(text, at, (name) => (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name)) && !/^(?:proxy-)?authorization$/i.test(name));
       if (typeof a === 'number') return a;
       const value = text.slice(a.valueStart, a.valueEnd);
+      // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
+      if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);
       // `WANDB_KEY`, `?sig=`: only a value that looks generated (`sort_key = created_at` is not one).
       if (classifyName(a.name) === null && isKeyLikeName(a.name) && !(value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value))) return Math.max(a.nameEnd, a.valueEnd);
       // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
@@ -69,11 +71,40 @@ export function secretAssignment(): ContentRule {
 
 const AWS_SECRET = charTable('A-Za-z0-9/+');
 
+/** An access key id (AKIA/ASIA + 16), the anchor for a secret key written beside it. */
+const KEY_ID = /^(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/;
+/** How far along the id's line its secret key is looked for. */
+const KEY_PAIR_REACH = 160;
+
+/** A 40-character run that can be a secret key rather than a hash: both cases, and a digit, `/` or `+`. */
+function awsSecretShaped(run: string): boolean {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9/+]/.test(run);
+}
+
 export function awsSecretKey(): ContentRule {
   return builtInRule(
-    'aws_secret_access_key', 'secrets', 'AWS secret access keys (40 characters) after a name like aws_secret_access_key or SecretAccessKey',
-    ['secret'],
+    'aws_secret_access_key', 'secrets', 'AWS secret access keys (40 characters) after a name like aws_secret_access_key or SecretAccessKey, or beside their access key id on its line (the console\'s accessKeys.csv, a table row)',
+    ['secret', 'AKIA', 'ASIA'],
     (self) => (text, at, out) => {
+      if (text.startsWith('AKIA', at) || text.startsWith('ASIA', at)) {
+        if (!KEY_ID.test(text.slice(at, at + 21)) || !startsAfterBoundary(text, at, ALNUM)) return at + 4;
+        const limit = Math.min(text.length, at + 20 + KEY_PAIR_REACH);
+        for (let i = at + 20; i < limit && text.charCodeAt(i) !== 10; ) {
+          if (!inTable(AWS_SECRET, text.charCodeAt(i))) {
+            i++;
+            continue;
+          }
+          const end = runEnd(text, i, AWS_SECRET);
+          if (end - i === 40 && awsSecretShaped(text.slice(i, end))) {
+            out.push({ start: i, end, rule: self });
+            return end;
+          }
+          i = end;
+        }
+        return at + 20;
+      }
+      // `akia`/`asia` in other case (Slovakia, Asia/Tokyo): the anchors are matched ignoring case.
+      if (!startsWithIgnoreCase(text, 'secret', at)) return at + 4;
       const a = parseAssignment(text, at, (name) => /secret ?access ?key|aws ?secret ?key/.test(nameWords(name).join(' ')));
       if (typeof a === 'number') return a;
       const end = runEnd(text, a.valueStart, AWS_SECRET);
@@ -86,7 +117,7 @@ export function awsSecretKey(): ContentRule {
 
 const TOKEN68 = charTable('A-Za-z0-9._~+/=-');
 const SCHEME_WORD = charTable('A-Za-z-');
-const SPACE = charTable(' ');
+const SPACE = charTable(' \t');
 const SCHEMES = new Set(['bearer', 'basic', 'token', 'bot', 'negotiate', 'ntlm', 'apikey', 'sso-key', 'key']);
 
 export function authorizationHeader(): ContentRule {
@@ -94,7 +125,7 @@ export function authorizationHeader(): ContentRule {
     'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest) and bare "Bearer <token>"',
     ['auth', 'bearer'],
     (self) => (text, at, out) => {
-      if (at > 0 && inTable(ALNUM, text.charCodeAt(at - 1))) return at + 1;
+      if (!startsAfterBoundary(text, at, ALNUM)) return at + 1;
       if (startsWithIgnoreCase(text, 'authorization', at)) {
         let i = at + 13;
         if (text.startsWith('\\"', i)) i += 2;
@@ -107,13 +138,13 @@ export function authorizationHeader(): ContentRule {
         else if (text[i] === '"' || text[i] === "'") i++;
         const schemeEnd = runEnd(text, i, SCHEME_WORD, i + 16);
         const scheme = text.slice(i, schemeEnd).toLowerCase();
-        if (scheme === 'digest' && text[schemeEnd] === ' ') {
+        if (scheme === 'digest' && (text[schemeEnd] === ' ' || text[schemeEnd] === '\t')) {
           let end = schemeEnd + 1;
           while (end < text.length && end - schemeEnd < 4096 && !'\n"\''.includes(text[end]!)) end++;
           if (end > schemeEnd + 1) out.push({ start: schemeEnd + 1, end, rule: self });
           return end;
         }
-        if (SCHEMES.has(scheme) && text[schemeEnd] === ' ') {
+        if (SCHEMES.has(scheme) && (text[schemeEnd] === ' ' || text[schemeEnd] === '\t')) {
           const from = runEnd(text, schemeEnd, SPACE, schemeEnd + 4);
           const end = runEnd(text, from, TOKEN68);
           if (end - from >= 4) out.push({ start: from, end, rule: self });
@@ -123,7 +154,7 @@ export function authorizationHeader(): ContentRule {
         if (end - i >= 16 && looksRandom(text.slice(i, end))) out.push({ start: i, end, rule: self });
         return end;
       }
-      if (startsWithIgnoreCase(text, 'bearer', at) && text[at + 6] === ' ') {
+      if (startsWithIgnoreCase(text, 'bearer', at) && (text[at + 6] === ' ' || text[at + 6] === '\t')) {
         const from = runEnd(text, at + 6, SPACE, at + 9);
         const end = runEnd(text, from, TOKEN68);
         if (end - from >= 16 && looksRandom(text.slice(from, end))) out.push({ start: from, end, rule: self });
@@ -147,6 +178,28 @@ function tokenUser(user: string): boolean {
   return user.length >= 20 && runEnd(user, 0, ALNUM) === user.length && looksRandom(user);
 }
 
+const URL_USER = /^[A-Za-z0-9_%+-]+$/;
+const URL_PASSWORD_STOP = charTable(' \t\r\n"\'<>`\\');
+
+/**
+ * `mysql://root:Zx8/Qw3@db:3306/x`: a password holding an unencoded `/`, which ends the authority
+ * for a URL parser but not for the person who pasted it. Taken when the part before the `/` is a
+ * user (no dot: not a host) and a password (not a port), and an `@` and a host follow within the
+ * same word. Returns the password's stretch, or null.
+ */
+function passwordWithSlash(text: string, from: number, slash: number): [number, number] | null {
+  if (text.charCodeAt(slash) !== 47) return null;
+  const colon = text.indexOf(':', from);
+  if (colon < 0 || colon >= slash || !URL_USER.test(text.slice(from, colon)) || /^[0-9]*$/.test(text.slice(colon + 1, slash))) return null;
+  const limit = Math.min(text.length, slash + 256);
+  for (let i = slash + 1; i < limit && !inTable(URL_PASSWORD_STOP, text.charCodeAt(i)); i++) {
+    if (text.charCodeAt(i) === 64) return inTable(HOST, text.charCodeAt(i + 1)) ? [colon + 1, i] : null;
+  }
+  return null;
+}
+
+const HOST = charTable('A-Za-z0-9.-');
+
 export function urlPassword(): ContentRule {
   return builtInRule(
     'url_password', 'passwords', 'passwords in URLs (scheme://user:PASSWORD@host): scheme, user and host are kept; a token used as the user (https://TOKEN@host, TOKEN:x-oauth-basic@) goes too',
@@ -161,7 +214,11 @@ export function urlPassword(): ContentRule {
       // Bounded searches: an unbounded lastIndexOf/indexOf per '://' would be quadratic on a crafted value.
       let atSign = end - 1;
       while (atSign >= from && text.charCodeAt(atSign) !== 64) atSign--;
-      if (atSign < from) return end;
+      if (atSign < from) {
+        const slashed = passwordWithSlash(text, from, end);
+        if (slashed) out.push({ start: slashed[0], end: slashed[1], rule: self });
+        return slashed ? slashed[1] : end;
+      }
       let colon = from;
       while (colon < atSign && text.charCodeAt(colon) !== 58) colon++;
       if (/[?#]/.test(text.slice(from, colon))) return end;

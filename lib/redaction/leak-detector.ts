@@ -140,6 +140,12 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
 const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
 const RUN_BACK = 256;
 
+/** True right after `\n` `\t` `\r` `\b` `\f`, `\uXXXX` or `%XX`: text that stands for a separator. */
+function afterEscape(text: string, p: number): boolean {
+  if (text.charCodeAt(p - 2) === 92 && 'ntrbf'.includes(text[p - 1]!)) return true;
+  return (p >= 3 && text.charCodeAt(p - 3) === 37 && /^[0-9A-Fa-f]{2}$/.test(text.slice(p - 2, p))) || (p >= 6 && /^\\u[0-9A-Fa-f]{4}$/.test(text.slice(p - 6, p)));
+}
+
 function vendorTokens(text: string, hits: LeakHit[]): void {
   CANDIDATE.lastIndex = 0;
   for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
@@ -151,9 +157,10 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
     while (from > 0 && m.index - from < RUN_BACK && isTokenChar(text.charCodeAt(from - 1))) from--;
     let end = m.index;
     while (end < text.length && end - from < MAX_RUN && (isTokenChar(text.charCodeAt(end)) || text.charCodeAt(end) === 43 || text.charCodeAt(end) === 47)) end++;
-    // A token starts where its run does, or right after a separator inside it (`api_key_sk-…`).
+    // A token starts where its run does, right after a separator inside it (`api_key_sk-…`), or
+    // right after an escape whose last character is a letter or digit (`\nghp_…`, `%20ghp_…`).
     for (let p = from; p <= m.index; p++) {
-      if (p > from && isAlnum(text.charCodeAt(p - 1))) continue;
+      if (p > from && isAlnum(text.charCodeAt(p - 1)) && !afterEscape(text, p)) continue;
       const found = tokenAt(text, p, end);
       if (found) {
         hits.push(found);

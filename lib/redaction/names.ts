@@ -68,6 +68,20 @@ function classified(name: string): Classification {
 // JSON keys and assignment names repeat row after row; classifying each once keeps the hot path cheap.
 const cache = new Map<string, Classification>();
 
+/**
+ * `pass` and `pwd` alone: a password in a JSON object or a YAML mapping (nodemailer's
+ * `auth: {user, pass}`, `{"user": …, "pwd": …}`), but also the shell's working folder (`PWD=/…`)
+ * and a test's verdict. Callers take their value only when it is no path and no flag-like word.
+ */
+export function isShortPasswordName(name: string): boolean {
+  return /^(?:pass|pwd)$/i.test(name);
+}
+
+/** A value a short password name (`pass`, `pwd`) can hold that is no password: a path, a boolean, a number. */
+export function shortNameNonPassword(value: string): boolean {
+  return value.length < 4 || /^(?:[~/.]|[A-Za-z]:[\\/]|\\\\)/.test(value) || /^(?:true|false|yes|no|null|none|on|off|[0-9.]+)$/i.test(value);
+}
+
 /** Short forms that mean a password only as a name's last word: `DB_PASS`, `MYSQL_PWD`, not `pass_rate` or the shell's `PWD`. */
 const SHORT_PASSWORD = new Set(['pass', 'pwd']);
 
@@ -80,7 +94,7 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     const next = words[i + 1];
     if (w === 'private' && next === 'key') return 'private_key';
     if (w === 'privatekey' || w.endsWith('privatekey')) return 'private_key';
-    if (/(?:password|passwd|passphrase)s?$/.test(w)) return 'password';
+    if (/(?:password|passwd|passphrase|passcode)s?$/.test(w)) return 'password';
     if (w === 'secret' || w === 'secrets' || w.endsWith('secret')) return 'secret';
     if (w === 'credential' || w === 'credentials' || w === 'creds') return 'credentials';
     if (/apikeys?$/.test(w) || ((next === 'key' || next === 'keys') && KEY_QUALIFIERS.has(w))) return 'api_key';

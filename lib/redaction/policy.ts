@@ -5,8 +5,8 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
-import type { ContentRule, RuleInfo } from './rule.js';
+import { classifyName, isAuthOnlyName, isShortPasswordName, PAIR_KEYS, PAIR_VALUES, shortNameNonPassword, squash } from './names.js';
+import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
 export interface RedactionOptions {
@@ -41,8 +41,11 @@ export interface WholeValueRule {
   readonly info: RuleInfo;
   readonly allow: ((value: string) => boolean) | null;
   readonly replacement: string | null;
-  /** Inside JSON: takes only random-looking strings, and objects or arrays under it are walked (`"auth": {…}`). */
-  readonly randomOnly?: boolean;
+  /**
+   * Inside JSON: which values it takes (`container` for an object or array, then walked instead:
+   * `"auth": {…}`); every value when absent.
+   */
+  readonly takes?: (value: string, container: boolean) => boolean;
 }
 
 export type CompiledColumn =
@@ -57,6 +60,8 @@ export interface PolicyCore {
   readonly allow: ((secret: string) => boolean) | null;
   compiled(plan: TablePlan): readonly CompiledColumn[];
   keyRule(name: string): WholeValueRule | null;
+  /** The whole-value rule for a JSON key (see Policy.jsonKeyRule). */
+  jsonKeyRule(name: string): WholeValueRule | null;
 }
 
 
@@ -69,7 +74,15 @@ export class Policy implements PolicyCore {
   readonly #defaults: boolean;
   readonly #global: readonly ContentRule[];
   readonly #defaultColumns: ReadonlyMap<string, WholeValueRule>;
-  readonly #authOnly: WholeValueRule = { info: DEFAULT_COLUMN_RULES.token, allow: null, replacement: null, randomOnly: true };
+  readonly #authOnly: WholeValueRule = {
+    info: DEFAULT_COLUMN_RULES.token, allow: null, replacement: null,
+    takes: (value, container) => !container && value.length >= 8 && looksRandom(value),
+  };
+  /** JSON keys `pass` and `pwd`: their strings, unless a path or a flag-like word (see isShortPasswordName). */
+  readonly #shortPassword: WholeValueRule = {
+    info: DEFAULT_COLUMN_RULES.password, allow: null, replacement: null,
+    takes: (value, container) => !container && !shortNameNonPassword(value),
+  };
   readonly #sets = new Map<string, RuleSet>();
   readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
 
@@ -98,6 +111,11 @@ export class Policy implements PolicyCore {
     const builtIn = classifyName(name);
     if (builtIn === null) return null;
     return isAuthOnlyName(name) ? this.#authOnly : this.#defaultColumns.get(builtIn)!;
+  }
+
+  /** keyRule, and for a JSON key also `pass` and `pwd`, which as column names are too often something else. */
+  jsonKeyRule(name: string): WholeValueRule | null {
+    return this.keyRule(name) ?? (this.#defaults && isShortPasswordName(name) ? this.#shortPassword : null);
   }
 
   plan(table: TableSchema): TablePlan {

@@ -9,7 +9,7 @@ import type { SqlValue } from '../records.js';
 import { looksLikeJson, redactJson } from './json-text.js';
 import { decodeUtf16 } from './utf16.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
-import { looksRandom, type Category, type RuleInfo, type Span } from './rule.js';
+import type { Category, RuleInfo, Span } from './rule.js';
 import { activeRule, applySpans, type RuleSet } from './scanner.js';
 
 /** Values longer than this (characters of text, bytes of BLOB) are refused rather than half-scanned. */
@@ -133,7 +133,7 @@ export class RowRedactor implements Redactor {
   #json(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
     let next = 0;
     return redactJson<WholeValueRule>(value, {
-      keyRule: (key) => this.#policy.keyRule(key),
+      keyRule: (key) => this.#policy.jsonKeyRule(key),
       text: (s, start, end, escaped) => {
         if (escaped) return this.#text(s, rules, depth + 1);
         if (spans === null) return s;
@@ -145,7 +145,7 @@ export class RowRedactor implements Redactor {
         }
         return inside.length === 0 ? s : applySpans(s, inside, (span, secret) => this.#render(span, secret));
       },
-      takes: (rule, secret, container) => rule.randomOnly !== true || (!container && secret.length >= 8 && looksRandom(secret)),
+      takes: (rule, secret, container) => rule.takes?.(secret, container) ?? true,
       whole: (rule, secret) => {
         const out = this.#whole(rule, secret);
         return out === secret ? null : (out as string);

@@ -76,6 +76,23 @@ export function inTable(table: CharTable, code: number): boolean {
   return code < 128 && table[code] === 1;
 }
 
+const HEX_DIGIT = charTable('0-9A-Fa-f');
+
+/**
+ * True when `at` starts text of its own: at the start, after a character outside `table`, or
+ * right after an escape that stands for a separator — `\n` `\t` `\r` `\b` `\f` (a log line or
+ * truncated output holding JSON's escapes without being JSON: `"Logged in\nghp_…"`), `\u0020`,
+ * or URL encoding (`q=token%20ghp_…`). Their last character is a letter or digit, which would
+ * otherwise glue them to what follows.
+ */
+export function startsAfterBoundary(text: string, at: number, table: CharTable): boolean {
+  if (at === 0 || !inTable(table, text.charCodeAt(at - 1))) return true;
+  const c = text.charCodeAt(at - 1);
+  if (text.charCodeAt(at - 2) === 92 && (c === 110 || c === 116 || c === 114 || c === 98 || c === 102)) return true;
+  if (at >= 3 && text.charCodeAt(at - 3) === 37 && inTable(HEX_DIGIT, text.charCodeAt(at - 2)) && inTable(HEX_DIGIT, c)) return true;
+  return at >= 6 && text.charCodeAt(at - 6) === 92 && text.charCodeAt(at - 5) === 117 && runEnd(text, at - 4, HEX_DIGIT, at) === at;
+}
+
 /** End of the run of table members starting at `from`, looking no further than `limit`. */
 export function runEnd(text: string, from: number, table: CharTable, limit = text.length): number {
   const stop = Math.min(limit, text.length);

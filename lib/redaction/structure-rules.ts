@@ -2,7 +2,7 @@
  * Multi-line PEM private keys, e-mail addresses and home-folder paths: found from a literal
  * anchor (`-----BEGIN`, `@`, `/home/`…) by scanning outward with bounded reads.
  */
-import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, startsWithIgnoreCase, type ContentRule } from './rule.js';
+import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule } from './rule.js';
 
 
 const LABEL = charTable('A-Z0-9 ');
@@ -51,12 +51,16 @@ export function emailAddress(): ContentRule {
     ['@'],
     (self) => (text, at, out) => {
       let start = runStart(text, at, LOCAL_PART, 64);
+      // `…\njane@…`: the escape's letter is not part of the address.
+      if (start < at && text.charCodeAt(start - 1) === 92 && 'ntrbf'.includes(text[start]!)) start++;
       while (start < at && text.charCodeAt(start) === 46) start++;
       if (start === at) return at + 1;
       const before = text[start - 1];
       // After '//' or ':' the '@' is a URL's user part (ssh://git@host), except in a mailto: link;
       // after a single '/' it is a folder named after an address (GoogleDrive-jane@example.com/).
       if ((before === '/' && text[start - 2] === '/') || (before === ':' && !startsWithIgnoreCase(text, 'mailto:', start - 7))) return at + 1;
+      // `mysql://root:Zx8/Qw3@db:3306`: a password holding '/', url_password's.
+      if (before === '/' && /:\/\/[^\s/@]*:[^\s@]*$/.test(text.slice(Math.max(0, start - 256), start))) return at + 1;
       let end = runEnd(text, at + 1, DOMAIN, at + 256);
       while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
       const domain = text.slice(at + 1, end);
@@ -101,6 +105,8 @@ function spacedUserEnd(text: string, userStart: number, end: number, separator: 
  */
 const REMOTE_AUTHORITY = /(?<![A-Za-z0-9+.-])(?:vscode-remote|vscode-vfs|ssh|sftp|scp|rsync|smb|nfs|fish|git\+ssh|ssh\+git|svn\+ssh):\/\/[^\s/"'<>\\]{1,253}$/i;
 
+const MOUNTED_HOME = /(?:\/mnt|\/cygdrive)?\/[A-Za-z]$|\/System\/Volumes\/Data$|\/var$|\/export$/;
+
 const SHARED_FOLDERS = new Set(['public', 'default', 'default user', 'all users', 'shared', 'linuxbrew']);
 
 export function homePath(): ContentRule {
@@ -112,13 +118,15 @@ export function homePath(): ContentRule {
       const width = text.startsWith('/home/', at) ? 6 : escaped ? 9 : 7;
       let start = at;
       const drive = at >= 2 && text[at - 1] === ':' && /[A-Za-z]/.test(text[at - 2]!);
-      // The same home folders seen from WSL (/mnt/c/Users/<user>) and on Fedora Atomic (/var/home/<user>).
-      const mounted = /\/mnt\/[A-Za-z]$|\/var$/.exec(text.slice(Math.max(0, at - 6), at));
+      // The same home folders seen from WSL (/mnt/c/Users/<user>), Git Bash (/c/Users/<user>),
+      // Cygwin (/cygdrive/c/Users/<user>), macOS's data volume (/System/Volumes/Data/Users/<user>),
+      // Fedora Atomic (/var/home/<user>) and Solaris (/export/home/<user>).
+      const mounted = MOUNTED_HOME.exec(text.slice(Math.max(0, at - 20), at));
       if (drive) start = at - 2;
       else if (text[at] === '\\') return at + 1;
-      else if (mounted && (width === 7 ? mounted[0].startsWith('/mnt') : mounted[0] === '/var')) start = at - mounted[0].length;
+      else if (mounted && (width === 7) === (mounted[0] !== '/var' && mounted[0] !== '/export')) start = at - mounted[0].length;
       else if (REMOTE_AUTHORITY.test(text.slice(Math.max(0, at - 260), at))) start = at + 1;
-      if (start > 0 && start <= at && inTable(PATH_CHAR, text.charCodeAt(start - 1))) return at + 1;
+      if (start <= at && !startsAfterBoundary(text, start, PATH_CHAR)) return at + 1;
       const userStart = at + width;
       let userEnd = userStart;
       const limit = Math.min(text.length, userStart + 64);

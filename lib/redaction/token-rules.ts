@@ -4,7 +4,7 @@
  * the body with a table scan, and claims the whole run so that no fragment survives.
  */
 import {
-  ALNUM, BASE64, HEX_LOWER, UPPER_DIGIT, URLSAFE, builtInRule, charTable, inTable, looksRandom, runEnd, runStart,
+  ALNUM, BASE64, HEX_LOWER, UPPER_DIGIT, URLSAFE, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary,
   type Category, type CharTable, type ContentRule, type Span,
 } from './rule.js';
 
@@ -28,7 +28,7 @@ function tokenRule(name: string, category: Category, description: string, shapes
       if (!text.startsWith(prefix, at)) continue;
       if (shape.not?.some((p) => text.startsWith(p, at))) return at + 1;
       const boundary = shape.boundary ?? URLSAFE;
-      if (at > 0 && inTable(boundary, text.charCodeAt(at - 1))) return at + 1;
+      if (!startsAfterBoundary(text, at, boundary)) return at + 1;
       const bodyStart = at + prefix.length;
       const end = runEnd(text, bodyStart, shape.body);
       const length = end - bodyStart;
@@ -179,7 +179,7 @@ function agentServiceTokens(): ContentRule[] {
 
 function sendgrid(): ContentRule {
   const rule = contentRule('sendgrid_api_key', 'API keys', 'SendGrid API keys (SG.<22>.<43>)', ['SG.'], (text, at, out) => {
-    if (!text.startsWith('SG.', at) || (at > 0 && inTable(URLSAFE, text.charCodeAt(at - 1)))) return at + 1;
+    if (!text.startsWith('SG.', at) || !startsAfterBoundary(text, at, URLSAFE)) return at + 1;
     const first = runEnd(text, at + 3, URLSAFE);
     if (first - at - 3 < 16 || first - at - 3 > 32 || text.charCodeAt(first) !== 46) return first;
     const end = runEnd(text, first + 1, URLSAFE);
@@ -193,7 +193,7 @@ function sendgrid(): ContentRule {
 function jwt(): ContentRule {
   const segment = (text: string, from: number): number => runEnd(text, from, URLSAFE);
   const rule = contentRule('jwt', 'tokens', 'JSON Web Tokens (eyJ….eyJ….signature)', ['eyJ'], (text, at, out) => {
-    if (!text.startsWith('eyJ', at) || (at > 0 && inTable(URLSAFE, text.charCodeAt(at - 1)))) return at + 1;
+    if (!text.startsWith('eyJ', at) || !startsAfterBoundary(text, at, URLSAFE)) return at + 1;
     const header = segment(text, at);
     if (header - at < 10 || text.charCodeAt(header) !== 46 || !text.startsWith('eyJ', header + 1)) return header;
     const payload = segment(text, header + 1);
@@ -246,7 +246,7 @@ function telegramBotToken(): ContentRule {
     const start = runStart(text, at, charTable('0-9'), 12);
     // The Bot API puts the token in the path: https://api.telegram.org/bot<token>/sendMessage.
     const botPath = start >= 4 && text.startsWith('/bot', start - 4);
-    if (at - start < 8 || at - start > 11 || (start > 0 && !botPath && inTable(URLSAFE, text.charCodeAt(start - 1)))) return at + 1;
+    if (at - start < 8 || at - start > 11 || (!botPath && !startsAfterBoundary(text, start, URLSAFE))) return at + 1;
     const end = runEnd(text, at + 1, URLSAFE);
     if (end - at - 1 < 35 || end - at - 1 > 40 || !looksRandom(text.slice(at + 3, end))) return end;
     out.push({ start, end, rule });

@@ -59,6 +59,14 @@ function probes(): Probe[] {
   add('a home folder with a space in the user name', (s) => `Opened /Users/${s}/Documents/report.md`, `John ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 7)}`, {
     expected: 'Opened ~/Documents/report.md',
   });
+  // Shapes a red-team review found past the rules and the leak scan (2026-11-27), now covered by both.
+  add('a GitHub token after a literal \\n in a log line that is not JSON', (s) => `DEBUG tool_result={"exit":0,"stdout":"Logged in\\n${s}\\n"`, `ghp_${body(rand, ALNUM, 36)}`);
+  add('an OpenAI key after %20 in a URL', (s) => `https://x.io/search?q=key%20${s}`, `sk-proj-${body(rand, ALNUM, 48)}`);
+  add("the AWS console's accessKeys.csv: the secret key beside its id", (s) => `Access key ID,Secret access key\nAKIA${chars(rand, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)},${s}\n`, `${body(rand, ALNUM, 20)}/${body(rand, ALNUM, 19)}`);
+  add('a .env password holding & ; , )', (s) => `DB_HOST=db\nDB_PASSWORD=${s}\n`, `${body(rand, ALNUM, 6)}&${body(rand, ALNUM, 5)};${body(rand, ALNUM, 5)},${body(rand, ALNUM, 4)})x9`);
+  add('a connection URL whose password holds /', (s) => `mysql://root:${s}@db:3306/app`, `${body(rand, ALNUM, 8)}/${body(rand, ALNUM, 10)}`, { expected: 'mysql://root:[REDACTED]@db:3306/app' });
+  add("nodemailer's auth: { pass }", (s) => `{"transport":{"auth":{"user":"me","pass":"${s}"}}}`, `${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)}`);
+  add('a Git Bash home folder', (s) => `cd /c/Users/${s}/projects`, `j${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 9)}`, { expected: 'cd ~/projects' });
   return list;
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Shapes a red-team review of the default rules found coming through a redacted export with no
+ * leak-scan alarm (2026-11-27): secrets right after an escape's letter, AWS secret keys beside
+ * their ids, generated passwords holding `&;,`, URL passwords holding `/`, `pass`/`pwd` keys, and
+ * home folders under mount points. Every secret is generated here.
+ */
+import { expect } from 'chai';
+import { ALNUM, body, chars, FAKE, fakeAwsSecret, seeded } from './fakes.js';
+import { counts, detectorsOf, expectEach, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(1127);
+const UPPER_DIGIT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const keyId = (): string => `AKIA${chars(rand, UPPER_DIGIT, 16)}`;
+/** An AWS secret key as the console shows one: both cases, digits and a `/`. */
+const awsSecret = (): string => `${body(rand, ALNUM, 20)}/${fakeAwsSecret(rand).slice(0, 19)}`;
+/** A generated password holding the characters that used to end an unquoted value. */
+const symbolPassword = (): string => `${body(rand, ALNUM, 6)}&${body(rand, ALNUM, 4)};${body(rand, ALNUM, 4)},${body(rand, ALNUM, 3)})${body(rand, ALNUM, 3)}|x9`;
+
+describe('red team: a secret right after an escape or an encoded separator', () => {
+  it('vendor tokens after a literal \\n, \\t, \\r, \\u0020 or %20 in text that is not JSON are redacted, and the leak scan sees them raw', () => {
+    for (const rule of ['github_token', 'openai_api_key', 'anthropic_api_key', 'stripe_key', 'aws_access_key_id', 'google_api_key', 'gitlab_token', 'slack_token', 'huggingface_token', 'npm_token', 'jwt', 'sendgrid_api_key']) {
+      expectEach(['DEBUG tool_result={"stdout":"Logged in\\n%s\\n"', 'a\\t%s', 'x\\r\\n%s', 'see\\u0020%s', 'https://x.io/search?q=token%20%s'], () => FAKE[rule]!(rand), rule, 'vendor_token');
+    }
+  });
+
+  it('Authorization headers and home folders after \\n; an e-mail after \\n keeps the escape whole', () => {
+    const basic = Buffer.from(`bob:${body(rand, ALNUM, 16)}`).toString('base64');
+    expect(redactText(`q\\nAuthorization: Basic ${basic}`).out).to.equal('q\\nAuthorization: Basic [REDACTED]');
+    expect(redactText('cd\\n/home/jdoe/app && ls\\n/Users/jdoe/x').out).to.equal('cd\\n~/app && ls\\n~/x');
+    expect(redactText('mail\\njane.doe@example.com').out).to.equal('mail\\n[REDACTED]');
+  });
+
+  it('a tab around the scheme of an Authorization header', () => {
+    expectEach(['Authorization:\tBearer\t%s', 'Authorization: Bearer\t%s', 'authorization:\ttoken %s'], () => body(rand, ALNUM, 32), 'authorization_header');
+  });
+
+  it('words ending in a letter still glue to a prefix: no token starts inside them', () => {
+    expectUntouched([`xghp_${body(rand, ALNUM, 36)}`.replace(/[0-9]/g, 'q'), 'the escape \\n is a newline', 'price%20list']);
+  });
+});
+
+describe('red team: AWS secret keys beside their ids', () => {
+  it('the console\'s accessKeys.csv and a markdown table: the id and the secret key on its line', () => {
+    const id = keyId();
+    const secret = awsSecret();
+    const csv = redactText(`Access key ID,Secret access key\n${id},${secret}\n`);
+    expect(csv.out).to.equal('Access key ID,Secret access key\n[REDACTED],[REDACTED]\n');
+    expect(counts(csv.summary)).to.deep.equal({ aws_access_key_id: 1, aws_secret_access_key: 1 });
+    const table = redactText(`| AccessKeyId | SecretAccessKey |\n| ${id} | ${secret} |`);
+    expect(table.out).to.equal('| AccessKeyId | SecretAccessKey |\n| [REDACTED] | [REDACTED] |');
+  });
+
+  it('a git SHA or a lowercase hash beside an id, and a secret on the next line, are not taken as its secret key', () => {
+    const sha = chars(rand, '0123456789abcdef', 40);
+    expect(redactText(`${keyId()} rotated in commit ${sha}`).out).to.equal(`[REDACTED] rotated in commit ${sha}`);
+    const nextLine = `${body(rand, ALNUM, 40)}`;
+    expect(redactText(`${keyId()}\n${nextLine}`).out).to.equal(`[REDACTED]\n${nextLine}`);
+  });
+});
+
+describe('red team: unquoted values in .env and shell text', () => {
+  it('a generated password holding & ; , ) | is taken whole after NAME= at a word\'s start', () => {
+    expectEach(['DB_PASSWORD=%s', 'export DB_PASSWORD=%s', '  SMTP_PASSWORD=%s\nNEXT=1', 'docker run -e POSTGRES_PASSWORD=%s postgres'], symbolPassword, 'secret_assignment');
+  });
+
+  it('a query string still ends at &; code still keeps its closing brackets and references', () => {
+    const token = body(rand, ALNUM, 24);
+    expect(redactText(`https://x.io/cb?access_token=${token}&state=abc`).out).to.equal('https://x.io/cb?access_token=[REDACTED]&state=abc');
+    expectUntouched(['login(password=hashedPassword);', 'f(token=self.token)', 'PASSWORD=$DB_PASSWORD', 'export TOKEN=${GITHUB_TOKEN}']);
+  });
+});
+
+describe('red team: URL passwords holding /', () => {
+  it('the whole password goes, user and host stay; no e-mail is read out of it', () => {
+    const pw = (): string => `${body(rand, ALNUM, 8)}/${body(rand, ALNUM, 10)}`;
+    expectEach(['mysql://root:%s@db:3306/x', 'postgres://app:%s@db.example.com/app', 'DATABASE_URL="redis://default:%s@cache.internal:6379"'], pw, 'url_password');
+  });
+
+  it('a port or a host before the / is no password', () => {
+    expectUntouched(['http://localhost:3000/@babel/core', 'https://example.com:8080/a/b@c', 'see https://npm.im:443/@scope/pkg']);
+  });
+});
+
+describe('red team: pass, pwd and passcode', () => {
+  it('JSON keys pass, pwd and passcode and a YAML pass: take their values', () => {
+    expect(redactText('{"transport":{"auth":{"user":"me","pass":"abcd efgh ijkl mnop"}}}').out).to.equal('{"transport":{"auth":{"user":"me","pass":"[REDACTED]"}}}');
+    const secret = body(rand, ALNUM, 16);
+    for (const [text, rule] of [[`{"db":{"user":"app","pwd":"${secret}"}}`, 'password'], [`{"passcode":"${secret}"}`, 'password'], [`smtp:\n  user: me\n  pass: ${secret}`, 'secret_assignment']] as const) {
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+      expect(counts(summary), text).to.deep.equal({ [rule]: 1 });
+      expect(detectorsOf(out), out).to.deep.equal([]);
+    }
+  });
+
+  it('the shell\'s working folder, a verdict and a flag stay', () => {
+    expectUntouched(['{"PWD":"/tmp/build"}', '{"pass": true, "fail": 0}', 'pwd: .', 'PWD=/tmp/x', '{"pass":"yes"}']);
+  });
+});
+
+describe('red team: home folders under mount points', () => {
+  it('Git Bash, Cygwin, the macOS data volume and Solaris become ~', () => {
+    expect(redactText('cd /c/Users/jdoe/projects').out).to.equal('cd ~/projects');
+    expect(redactText('/cygdrive/c/Users/jdoe/x').out).to.equal('~/x');
+    expect(redactText('/System/Volumes/Data/Users/jdoe/x').out).to.equal('~/x');
+    expect(redactText('/export/home/jdoe/x').out).to.equal('~/x');
+    expectUntouched(['src/a/Users/list.ts', '/var/lib/home/x']);
+  });
+});
