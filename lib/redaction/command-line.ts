@@ -1,8 +1,8 @@
 /**
  * Passwords passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`,
  * mysql's and mariadb's `-pPASSWORD`, `sshpass -p PASSWORD` and `docker login -p PASSWORD` (podman,
- * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too). Found from the literal anchors
- * `-u` and `-p`, read with assignment.ts's value readers.
+ * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too) and `redis-cli -a PASSWORD`.
+ * Found from the literal anchors `-u`, `-p` and `-a`, read with assignment.ts's value readers.
  */
 import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
 import { charTable, inTable, type CharTable } from './rule.js';
@@ -14,6 +14,8 @@ const MYSQL = /(?:^|[\s/;&|("'`])(?:mysql|mariadb)[a-z-]*(?:\.exe)?\s/;
 /** Where `-p PASSWORD` (spaced) is a password: sshpass, the container registry logins, the MongoDB tools and `az login`. */
 const REGISTRY_LOGIN = /(?:^|[\s/;&|("'`])(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s/;
 const SPACED_P = new RegExp(`${REGISTRY_LOGIN.source}|(?:^|[\\s/;&|("'\`])(?:sshpass|mongo(?:sh|dump|restore|export|import)?|az(?:\\.cmd)?\\s+login)\\s`);
+/** `-a PASSWORD`: redis-cli's (and valkey-cli's) password flag; `-a` elsewhere is "all". */
+const REDIS_CLI = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?\s/;
 /** Glued `-pPASSWORD` (and docker's `-p=PASSWORD`): mysql, mariadb and the registry logins. */
 const GLUED_P = new RegExp(`${MYSQL.source}|${REGISTRY_LOGIN.source}`);
 
@@ -21,12 +23,12 @@ const GLUED_P = new RegExp(`${MYSQL.source}|${REGISTRY_LOGIN.source}`);
  * Literal anchors for `commandPassword`, found with indexOf (`--user` holds `-u`). Not ` -u`: an
  * indexOf led by a space stops at every space and costs eight times as much.
  */
-export const COMMAND_ANCHORS = ['-u', '-p'];
+export const COMMAND_ANCHORS = ['-u', '-p', '-a'];
 
 /**
  * A password passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`
  * (`-uuser:…`, `--user user:…`, `--user=user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
- * alone prompts), `sshpass -p PASSWORD` and `docker login … -p PASSWORD`. Only the password is returned; the user name stays.
+ * alone prompts), `sshpass -p PASSWORD`, `docker login … -p PASSWORD` and `redis-cli -a PASSWORD`. Only the password is returned; the user name stays.
  * The command must stand earlier on the same line: `docker -u 1000:1000` and `mkdir -p` are not it.
  * Null when there is none.
  */
@@ -52,6 +54,9 @@ export function commandPassword(text: string, at: number): [number, number] | nu
       [command, spaced] = [GLUED_P, 'no'];
       if (text.charCodeAt(flagEnd) === 61) flagEnd++;
     }
+  } else if (text.startsWith('-a', at) && isSpace(text.charCodeAt(at + 2))) {
+    flagEnd = at + 2;
+    [command, spaced] = [REDIS_CLI, 'required'];
   } else {
     return null;
   }

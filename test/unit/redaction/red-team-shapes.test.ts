@@ -70,6 +70,13 @@ describe('red team: unquoted values in .env and shell text', () => {
   });
 });
 
+describe('red team: command lines', () => {
+  it('redis-cli -a PASSWORD (and valkey-cli); -a elsewhere is no password', () => {
+    expectEach(['redis-cli -h cache -a %s ping', 'valkey-cli -a "%s" INFO'], () => `${body(rand, ALNUM, 14)}x9`, 'secret_assignment');
+    expectUntouched(['git commit -a -m "fix"', 'ls -a /tmp', 'redis-cli -a $REDIS_PASSWORD ping']);
+  });
+});
+
 describe('red team: URL passwords holding /', () => {
   it('the whole password goes, user and host stay; no e-mail is read out of it', () => {
     const pw = (): string => `${body(rand, ALNUM, 8)}/${body(rand, ALNUM, 10)}`;
