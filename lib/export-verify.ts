@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { readTar } from '../transforms/index.js';
+import { createHashTap, readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind } from './export-files.js';
-import { BUNDLE_MANIFEST_NAME } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
 import { runPipeline, type PipelineStage } from './pipeline.js';
@@ -55,23 +55,75 @@ export async function verifyExport(options: ExportVerifyOptions): Promise<Export
     checks.push({ name: 'manifest', ok: false, label: 'Manifest missing or unreadable', problem: err.detail });
     return finish(null);
   }
-  try {
-    if (located.manifest) await checkExportChecksums(source, located, options, false);
-    checks.push({ name: 'checksum', ok: true, label: 'Checksums match the manifest' });
-  } catch (err) {
-    if (!(err instanceof AcodeError)) throw err;
-    checks.push({ name: 'checksum', ok: false, label: 'Checksums do not match the manifest', problem: err.detail });
+  // A tar bundle without a sidecar is checked against the manifest.json inside it, entry by
+  // entry, in the same pass as the leak scan: its result comes after the scan.
+  const inside = located.kind === 'tar' && !located.manifest;
+  if (!inside) {
+    try {
+      if (located.manifest) await checkExportChecksums(source, located, options, false);
+      checks.push({ name: 'checksum', ok: true, label: 'Checksums match the manifest' });
+    } catch (err) {
+      if (!(err instanceof AcodeError)) throw err;
+      checks.push({ name: 'checksum', ok: false, label: 'Checksums do not match the manifest', problem: err.detail });
+    }
   }
   const detector = createLeakDetector({ allow: options.allowScanHits ?? [] });
+  const damage: string[] = [];
+  let leak: ExportCheck = { name: 'leak-scan', ok: true, label: 'Leak scan found no secret' };
   try {
-    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located.kind, located.gzip, detector, options));
-    checks.push({ name: 'leak-scan', ok: true, label: 'Leak scan found no secret' });
+    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located.kind, located.gzip, detector, options, damage));
   } catch (err) {
     if (isAbort(err)) throw err;
     const problem = err instanceof AcodeError ? err.detail : describeCause(err);
-    checks.push({ name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem });
+    // A damaged file (cut short, bad gzip, an entry leaving the bundle) is no finding of the scan.
+    if (err instanceof AcodeError && err.code !== 'ACODE-EXP-003') damage.push(problem);
+    else leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem };
   }
+  if (inside) {
+    checks.push(damage.length === 0
+      ? { name: 'checksum', ok: true, label: `Checksums match the bundle's ${BUNDLE_MANIFEST_NAME}` }
+      : { name: 'checksum', ok: false, label: `Checksums do not match the bundle's ${BUNDLE_MANIFEST_NAME}`, problem: damage.join('; ') });
+  } else if (damage.length > 0) {
+    checks.push({ name: 'checksum', ok: false, label: 'The export is damaged', problem: damage.join('; ') });
+  }
+  if (damage.length === 0 || !leak.ok) checks.push(leak);
   return finish(located.kind);
+}
+
+/**
+ * A tar bundle: manifest.json first, then every entry hashed against it as it is scanned; an
+ * entry missing, unlisted, changed or cut short is damage.
+ */
+async function scanTar(source: string, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
+  let manifest: ExportManifest | null = null;
+  const seen = new Set<string>();
+  await readTar(
+    createReadStream(source),
+    async (name, entry) => {
+      if (name === BUNDLE_MANIFEST_NAME) {
+        let text = '';
+        for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+        const hit = detector.scan(text)[0];
+        if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${name}`);
+        manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
+        return;
+      }
+      const hash = createHashTap();
+      const offsets = new TableOffsets('json');
+      const table = name.replace(/\.[a-z]+$/, '');
+      await runPipeline([entry, hash, createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table) }), discard()], options.signal);
+      seen.add(name);
+      const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
+      const digest = hash.digest();
+      if (!manifest) damage.push(`${BUNDLE_MANIFEST_NAME} is not the first entry (${name} comes before it)`);
+      else if (!listed) damage.push(`entry ${name} is not in ${BUNDLE_MANIFEST_NAME}`);
+      else if (digest.sha256 !== listed.sha256 || digest.bytes !== listed.bytes) damage.push(`${name} does not match its checksum in ${BUNDLE_MANIFEST_NAME}`);
+    },
+    { gzip, signal: options.signal },
+  );
+  const final = manifest as ExportManifest | null;
+  if (!final) damage.push(`the bundle holds no ${BUNDLE_MANIFEST_NAME}`);
+  else for (const file of final.files) if (!seen.has(file.name)) damage.push(`${file.name} is missing (truncated?)`);
 }
 
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
@@ -89,7 +141,11 @@ async function scanManifestFile(file: string, detector: LeakDetector): Promise<v
   if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
 }
 
-async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions): Promise<void> {
+/**
+ * `damage` collects what does not match the export's own manifest (a tar bundle's entries against
+ * its manifest.json); leaks are thrown (ACODE-EXP-003), as is a file too damaged to read on.
+ */
+async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
   await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : `${source}.manifest.json`, detector);
   switch (kind) {
     case 'json':
@@ -101,18 +157,7 @@ async function scanExport(source: string, kind: ExportKind, gzip: boolean, detec
       return;
     }
     case 'tar':
-      await readTar(
-        createReadStream(source),
-        async (name, entry) => {
-          if (name === BUNDLE_MANIFEST_NAME) {
-            await scanBytes(entry, false, detector, options.signal, `the manifest ${name}`);
-            return;
-          }
-          await scanBytes(entry, false, detector, options.signal, name.replace(/\.[a-z]+$/, ''));
-        },
-        { gzip, signal: options.signal },
-      );
-      return;
+      return scanTar(source, gzip, detector, options, damage);
     case 'sqlite': {
       const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
       try {

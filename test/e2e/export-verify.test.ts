@@ -1,7 +1,9 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { gzipSync } from 'node:zlib';
 import { lines, type CliResult } from '../support/cli.js';
+import { buildTar, readTarEntries } from '../support/export-files.js';
 import { cliIn, plantWorkspace, type PlantedWorkspace } from '../support/redaction-fixture.js';
 import { expectNoFragments, expectOk } from '../support/redaction-expect.js';
 import { removeTempDir } from '../support/temp.js';
@@ -104,6 +106,45 @@ describe('e2e: acode db export verify <path>', function () {
     await writeFile(target, await readFile(path.join(ws.dir, 'clean.json')));
     const r = await cliIn(ws.dir, ['db', 'export', 'verify', 'lonely.json']);
     expectFailed(r, 'lonely.json', 'manifest');
+  });
+
+  describe('a tar bundle without a sidecar manifest (what `export --format csv | gzip > all.tar.gz` leaves)', () => {
+    /** The clean bundle's entries, rebuilt without its sidecar after `edit`. */
+    async function bundle(name: string, edit: (entries: { name: string; data: Buffer }[]) => void): Promise<string> {
+      const entries = (await readTarEntries(await readFile(path.join(ws.dir, 'clean.tar.gz')))).map((e) => ({ name: e.name, data: e.data }));
+      edit(entries);
+      await writeFile(path.join(ws.dir, name), gzipSync(await buildTar(entries)));
+      return name;
+    }
+
+    it('an untouched bundle passes, its checksums taken from the manifest.json inside', async () => {
+      const r = await cliIn(ws.dir, ['db', 'export', 'verify', await bundle('bare.tar.gz', () => {})]);
+      expectOk(r);
+      expect(lines(r.stdout)).to.deep.equal(['  ✓ Manifest found', "  ✓ Checksums match the bundle's manifest.json", '  ✓ Leak scan found no secret', '', 'Export is valid and the leak scan found nothing.']);
+    });
+
+    it('an entry cut short or changed: exit 2 naming it, no "Leak scan found no secret"', async () => {
+      const cut = await bundle('cut-entry.tar.gz', (entries) => {
+        const chats = entries.find((e) => e.name === 'conv_chats.csv')!;
+        chats.data = chats.data.subarray(0, 40);
+      });
+      const r = await cliIn(ws.dir, ['db', 'export', 'verify', cut]);
+      expectFailed(r, cut, 'checksum');
+      expect(lines(r.stdout).slice(0, 2)).to.deep.equal(['  ✓ Manifest found', "  ✗ Checksums do not match the bundle's manifest.json: conv_chats.csv does not match its checksum in manifest.json"]);
+      expect(r.stdout).to.not.include('Leak scan found no secret');
+    });
+
+    it('an entry left out, and a bundle cut short: exit 2 naming the damage, not the leak scan', async () => {
+      const missing = await bundle('missing-entry.tar.gz', (entries) => entries.splice(entries.findIndex((e) => e.name === 'conv_chats.csv'), 1));
+      const r = await cliIn(ws.dir, ['db', 'export', 'verify', missing]);
+      expectFailed(r, missing, 'checksum');
+      expect(lines(r.stdout)[1]).to.equal("  ✗ Checksums do not match the bundle's manifest.json: conv_chats.csv is missing (truncated?)");
+      const whole = await readFile(path.join(ws.dir, 'bare.tar.gz'));
+      await writeFile(path.join(ws.dir, 'cut.tar.gz'), whole.subarray(0, Math.floor(whole.length / 2)));
+      const cut = await cliIn(ws.dir, ['db', 'export', 'verify', 'cut.tar.gz']);
+      expectFailed(cut, 'cut.tar.gz', 'checksum');
+      expect(lines(cut.stdout)[1]).to.match(/^ {2}✗ Checksums do not match the bundle's manifest\.json: .*(ends early|truncated)/);
+    });
   });
 
   it('the checksum problem in a verify report does not talk about an import', async () => {
