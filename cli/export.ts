@@ -72,6 +72,7 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
     return null;
   }
   const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
+  if (job.plan.layout.kind === 'stdout') ctx.out.stdoutCarriesData();
   if (!job.plan.header.redaction.enabled) {
     const why = options.redact === false ? '--no-redact' : 'export.redact_by_default: false';
     ctx.out.warn(`redaction is OFF (${why}): the output holds secrets as they are in the database; do not share it`);

@@ -19,6 +19,12 @@ const REDRAW_MS = 100;
  */
 const pendingJson = new WeakMap<NodeJS.WritableStream, unknown[]>();
 
+/**
+ * Standard outputs that carry a command's data (an export to stdout), each with the stream that
+ * gets the run's JSON document instead: data alone goes to stdout.
+ */
+const carriesData = new WeakMap<NodeJS.WritableStream, NodeJS.WritableStream>();
+
 /** Writes the run's one JSON document: the result, or the results of each step ({ ok, results }), with `error` when it failed. */
 export function flushJson(stdout: NodeJS.WritableStream, error?: Record<string, unknown>): void {
   const pending = pendingJson.get(stdout) ?? [];
@@ -28,7 +34,7 @@ export function flushJson(stdout: NodeJS.WritableStream, error?: Record<string, 
   const doc: Record<string, unknown> =
     pending.length === 1 ? { ...(pending[0] as Record<string, unknown>), ok } : pending.length === 0 ? { ok } : { ok, results: pending };
   if (error) doc['error'] = error;
-  stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  (carriesData.get(stdout) ?? stdout).write(`${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**
@@ -91,6 +97,11 @@ export class Output {
     const pending = pendingJson.get(this.#out) ?? [];
     pending.push(value);
     pendingJson.set(this.#out, pending);
+  }
+
+  /** Stdout carries the command's data from now on: the --json document goes to stderr. */
+  stdoutCarriesData(): void {
+    carriesData.set(this.#out, this.#err);
   }
 
   /** The run's failure with --json: one document, joined to any result already given. */

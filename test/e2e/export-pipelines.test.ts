@@ -206,6 +206,16 @@ describe('e2e: export through real shell pipelines', function () {
       expect(doc.summary.rows).to.equal(Object.values(counts).reduce((a, b) => a + b, 0));
       expect(lines(r.stderr)[0]).to.equal(NO_REDACT_WARNING);
     });
+
+    it('piped with --json: stdout is the data alone, and the JSON result goes to stderr', async () => {
+      const r = await runCli(['db', 'export', '--format', 'json', '--json', '--tables', 'settings', '--output', '-'], { workspace: ws.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+      const doc = JSON.parse(r.stdout) as { tables: { name: string; rows: unknown[] }[] };
+      expect(doc.tables.map((t) => [t.name, t.rows.length])).to.deep.equal([['settings', tableCounts(ws.db)['settings']]]);
+      const result = JSON.parse(r.stderr) as { ok: boolean; files: { name: string; sha256: string; bytes: number }[] };
+      expect(result.ok).to.equal(true);
+      expect(result.files).to.deep.equal([{ name: '-', ...digestOfBytes(Buffer.from(r.stdout)) }]);
+    });
   });
 
   it('--dry-run and --plan print tables, counts, output path and per-column redaction, and write nothing', async () => {
