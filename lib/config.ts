@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
-import { AcodeError, systemCode, type ErrorCode } from './errors.js';
+import { AcodeError, describeString, shownString, systemCode, type ErrorCode } from './errors.js';
 
 export type DatabaseType = 'sqlite' | 'postgres';
 export type ExportFormat = 'json' | 'ndjson' | 'csv' | 'sqlite';
@@ -238,7 +238,7 @@ function checkValue(node: unknown, rule: Rule, keyPath: string[], at: At): unkno
       if (typeof value !== 'string') throw wrongType(`one of ${rule.values.join(', ')}`);
       if (!rule.values.includes(value)) {
         const near = closest(value, rule.values);
-        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be one of ${rule.values.join(', ')}, got '${value}'${near ? ` — did you mean '${near}'?` : ''}`, { context: { key } });
+        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be one of ${rule.values.join(', ')}, got ${typeof value === 'string' ? shownString(value) : String(value)}${near ? ` — did you mean '${near}'?` : ''}`, { context: { key } });
       }
       return value;
     case 'list':
@@ -312,7 +312,8 @@ function describe(node: unknown): string {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'nothing (null)';
-    return `${typeof v === 'string' ? 'the string' : `the ${typeof v}`} ${JSON.stringify(v)}`;
+    if (typeof v === 'string') return describeString(v);
+    return `the ${typeof v} ${JSON.stringify(v)}`;
   }
   return 'an unsupported value';
 }

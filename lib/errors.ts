@@ -172,3 +172,21 @@ export function describeCause(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0]!.trim();
 }
+
+/**
+ * A string value as an error may show it: a short plain word as it is (an option's typo, for
+ * "did you mean"); anything else only by its length. A value in the wrong place may be a secret —
+ * a .env file given as --config, a connection URL with its password under database.type.
+ */
+export function shownString(value: string): string {
+  return plainWord(value) ? `'${value}'` : `a string of ${value.length} characters (not shown: it may hold a secret)`;
+}
+
+/** shownString in a sentence: `the string "sqllite"`, or `a string of 78 characters (not shown: …)`. */
+export function describeString(value: string): string {
+  return plainWord(value) ? `the string ${JSON.stringify(value)}` : shownString(value);
+}
+
+function plainWord(value: string): boolean {
+  return /^[A-Za-z0-9_.-][A-Za-z0-9_. -]{0,31}$/.test(value) && !(value.length >= 12 && /[0-9]/.test(value) && /[A-Za-z]/.test(value));
+}

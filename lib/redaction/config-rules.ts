@@ -3,7 +3,7 @@
  * ACODE-CFG-006 naming the rule, its place in the config file and what is wrong with it.
  */
 import { closest } from '../config.js';
-import { AcodeError } from '../errors.js';
+import { AcodeError, describeString } from '../errors.js';
 import { GLOB_SYNTAX, compileGlob } from './names.js';
 import { PatternError, vetPattern, type CharSet } from './regex-safety.js';
 import type { ContentRule, RuleInfo, Span } from './rule.js';
@@ -128,7 +128,8 @@ function syntaxCheck(source: string, fail: Fail): void {
   try {
     new RegExp(source);
   } catch (err) {
-    throw fail(`pattern /${source}/ is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, err);
+    // Not the pattern itself, which V8's message repeats: a rule written for one leaked key holds it.
+    throw fail(`pattern is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '')}`, err);
   }
 }
 
@@ -137,7 +138,7 @@ function vet(source: string, fail: Fail): ReturnType<typeof vetPattern> {
   try {
     return vetPattern(source);
   } catch (err) {
-    if (err instanceof PatternError) throw fail(`pattern /${source}/ is refused: ${err.message}`, err);
+    if (err instanceof PatternError) throw fail(`pattern is refused: ${err.message}`, err);
     throw err;
   }
 }
@@ -191,5 +192,6 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return describeString(value);
   return `the ${typeof value} ${JSON.stringify(value)}`;
 }

@@ -153,6 +153,17 @@ describe('config', () => {
       );
     });
 
+    it('a value in the wrong place that may be a secret is described by its length, never shown', () => {
+      const token = `ghp_${'Ab1Cd2Ef3G'.repeat(3)}h4Ij5K`;
+      const env = failure(`OPENAI_API_KEY=sk-proj-${'x9'.repeat(12)}\nGITHUB_TOKEN=${token}\n`);
+      expect(env).to.include({ code: 'ACODE-CFG-003' });
+      expect(env.message).to.match(/the top level must be a mapping of keys, got a string of \d+ characters \(not shown: it may hold a secret\)$/);
+      expect(env.message).to.not.include(token.slice(0, 12));
+      const url = failure('database:\n  type: postgresql://agent:S3cretPassw0rd@db/ws\n');
+      expect(url).to.include({ code: 'ACODE-CFG-005', message: 'Invalid config value: .agent/config.yml:2:9: database.type must be one of sqlite, postgres, got a string of 39 characters (not shown: it may hold a secret)' });
+      expect(failure('backup:\n  max_backups: x9Kq2Lm8Zr4Tv6\n').message).to.not.include('x9Kq2Lm8Zr4Tv6');
+    });
+
     it('a value out of range or not among the choices is ACODE-CFG-005', () => {
       expect(failure('backup:\n  max_backups: 0\n')).to.include({
         code: 'ACODE-CFG-005',

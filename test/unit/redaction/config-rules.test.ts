@@ -89,7 +89,7 @@ describe('configured rules', () => {
       expect.fail('accepted');
     } catch (err) {
       expect((err as AcodeError).code).to.equal('ACODE-CFG-006');
-      expect((err as AcodeError).message).to.equal("Invalid redaction rule: .agent/config.yml:5:7: rule 'broken': pattern /([a-z]+/ is not a valid regular expression: /([a-z]+/: Unterminated group");
+      expect((err as AcodeError).message).to.equal("Invalid redaction rule: .agent/config.yml:5:7: rule 'broken': pattern is not a valid regular expression: Unterminated group");
     }
   });
 
@@ -109,7 +109,9 @@ describe('configured rules', () => {
     ];
     for (const [pattern, why] of evil) {
       const err = refusal([{ name: 'evil', pattern }]);
-      expect(err.message, pattern).to.include(`rule 'evil': pattern /${pattern}/ is refused: `);
+      expect(err.message, pattern).to.include("rule 'evil': pattern is refused: ");
+      // The pattern itself is not repeated: a rule written for one leaked key holds it.
+      expect(err.message, pattern).to.not.include(pattern);
       expect(err.message, pattern).to.match(why);
     }
   });
