@@ -62,6 +62,7 @@ export const ERRORS = {
   'ACODE-IMP-003': { title: 'Export checksum mismatch', exit: EXIT.invalidBackup, hint: 'the export changed after it was written; get an intact copy' },
   'ACODE-IMP-004': { title: 'Primary key conflict', exit: EXIT.failed, hint: 'nothing was imported; use --mode replace or import into another database' },
   'ACODE-IMP-005': { title: 'Unsafe archive entry', exit: EXIT.invalidBackup, hint: 'the archive tries to write outside its folder or holds links; it was refused' },
+  'ACODE-IMP-006': { title: 'Unique key conflict', exit: EXIT.failed, hint: 'nothing was imported; the target already holds a row with that unique value: use --mode replace or import into another database' },
   'ACODE-INT-001': { title: 'Internal error', exit: EXIT.failed, hint: 'this is a bug in acode; please report it with the command you ran' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ProgressListener } from '../progress.js';
-import type { ExportHeader, ExportRecord, SqlValue, TableSchema } from '../records.js';
+import type { ColumnInfo, ExportHeader, ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { createLeakDetector } from '../redaction/index.js';
 import { classifyName } from '../redaction/names.js';
 import { bindable, createTableSql } from './export-writer.js';
@@ -129,9 +129,20 @@ export class ImportLoader extends RecordWriter {
     const code = systemCode(err) ?? '';
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_ROWID') {
       const keyCols = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
-      const key = keyCols.length
-        ? keyCols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type, c.name)}`).join(', ')
-        : describeCause(err);
+      const shown = (cols: readonly ColumnInfo[]): string => cols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type, c.name)}`).join(', ');
+      // SQLite names the clashing columns: `UNIQUE constraint failed: creds.password`. When they
+      // are not the primary key, the row clashes on another unique key, and that is what to name.
+      const named = /constraint failed: (.+)$/.exec(describeCause(err))?.[1]?.split(', ').map((q) => q.slice(q.indexOf('.') + 1)) ?? [];
+      const uniqueCols = named.map((n) => table.columns.find((c) => c.name === n)).filter((c): c is ColumnInfo => c !== undefined);
+      const onKey = code !== 'SQLITE_CONSTRAINT_UNIQUE' || uniqueCols.length === 0 || sameColumns(uniqueCols, keyCols);
+      if (!onKey) {
+        const key = shown(uniqueCols);
+        return new AcodeError('ACODE-IMP-006', `${table.name}: a row with the same ${key} already exists (unique ${uniqueCols.length > 1 ? 'columns' : 'column'} ${uniqueCols.map((c) => c.name).join(', ')})`, {
+          cause: err,
+          context: { table: table.name, key },
+        });
+      }
+      const key = keyCols.length ? shown(keyCols) : describeCause(err);
       return new AcodeError('ACODE-IMP-004', `${table.name}: a row with ${key} already exists (${describeCause(err)})`, {
         cause: err,
         context: { table: table.name, key },
@@ -169,6 +180,10 @@ export class ImportLoader extends RecordWriter {
 const keyDetector = createLeakDetector();
 
 /** A key value as shown in an error: ids are fine to show, long text is cut. */
+function sameColumns(a: readonly ColumnInfo[], b: readonly ColumnInfo[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
+}
+
 function showKey(value: SqlValue, declaredType: string, column: string): string {
   if (value === null) return 'NULL';
   // CSV hands every value over as text; an INTEGER key is shown as the number SQLite stored.

@@ -367,6 +367,24 @@ describe('integration: import refuses bad exports and leaves the database as it 
       expect(tableCounts(target.db)['conv_messages']).to.equal(0);
     });
 
+    it('append clashing on another unique key (run_id, seq), not the primary key: ACODE-IMP-006 naming those columns and values', async () => {
+      const src = openDb(source.db);
+      const first = src.prepare('SELECT run_id, seq FROM conv_messages ORDER BY id LIMIT 1').get() as { run_id: string; seq: number };
+      src.close();
+      const db = openDb(target.db);
+      // A message of another id on the same (run_id, seq); its run comes with the import.
+      db.pragma('foreign_keys = OFF');
+      db.prepare("INSERT INTO conv_messages (id, run_id, seq, role, content, created_at) VALUES (999999, ?, ?, 'user', 'x', '2020-01-01T00:00:00Z')").run(first.run_id, first.seq);
+      db.close();
+      targetDigest = contentDigest(target.db);
+      const err = await failure(run(file('e.json')));
+      expect(err.code).to.equal('ACODE-IMP-006');
+      expect(err.exitCode).to.equal(1);
+      expect(err.message).to.equal(`Unique key conflict: conv_messages: a row with the same run_id='${first.run_id}', seq=${first.seq} already exists (unique columns run_id, seq)`);
+      expect(err.message).to.not.match(/\bid=/);
+      await expectUnchanged();
+    });
+
     for (const twice of ['e.folder', 'e.sqlite', 'e.tar', 'e.tar.gz'] as const) {
       const name = twice === 'e.folder' ? 'folder' : twice === 'e.sqlite' ? 'e.db' : twice;
       it(`append of ${name} into a database that holds its rows: ACODE-IMP-004 showing the id`, async () => {
