@@ -17,6 +17,8 @@ export interface ExportTargets {
   readonly manifestFile: string | null;
   /** The SQLite database being exported; null for PostgreSQL. */
   readonly source: string | null;
+  /** A folder the export creates when missing (the config's export folder): not required to exist. */
+  readonly creates?: string;
 }
 
 /** Where an export's manifest goes: `<file>.manifest.json`, manifest.json in the folder, or --manifest (null: none, for stdout). */
@@ -50,7 +52,7 @@ export async function checkTargets(targets: ExportTargets): Promise<void> {
       throw err;
     });
     if (!info) {
-      await checkFolder(path.dirname(target));
+      if (path.dirname(target) !== targets.creates) await checkFolder(path.dirname(target));
       continue;
     }
     if (!force) throw new AcodeError('ACODE-EXP-007', `${target} exists`, { context: { file: target } });

@@ -4,7 +4,7 @@ import type { AcodeConfig, ExportFormat } from './config.js';
 import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
-import { checkManifestOption, checkTargets, manifestPathFor } from './export-targets.js';
+import { checkTargets, manifestPathFor, type ExportTargets } from './export-targets.js';
 import { resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
@@ -86,7 +86,8 @@ export interface ExportJob {
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   const prepared = await prepare(options);
   prepared.snapshot.close();
-  checkManifestOption(prepared.layout, prepared.options.manifestFile);
+  // The same checks of the output as a real run, without creating anything: a plan the run would refuse is no plan.
+  await checkTargets(targetsOf(prepared, path.resolve(options.config.export.path)));
   return toPlan(prepared);
 }
 
@@ -171,15 +172,21 @@ async function run(prepared: Prepared): Promise<ExportResult> {
  * when it is the one written to; every path the export writes is checked (lib/export-targets.ts).
  * The sinks refuse an existing file again at the rename, atomically.
  */
-async function claimTargets({ options, layout }: Prepared): Promise<void> {
+async function claimTargets(prepared: Prepared): Promise<void> {
+  const { options, layout } = prepared;
   // The export folder of the config is ours to create; any other folder must already exist.
   if (layout.path && path.dirname(layout.path) === path.resolve(options.config.export.path)) await ensureDir(path.dirname(layout.path));
-  await checkTargets({
+  await checkTargets(targetsOf(prepared));
+}
+
+function targetsOf({ options, layout }: Prepared, creates?: string): ExportTargets {
+  return {
     layout,
     force: Boolean(options.force),
     manifestFile: options.manifestFile ? path.resolve(options.manifestFile) : null,
     source: options.config.database.type === 'sqlite' ? options.config.database.path : null,
-  });
+    ...(creates ? { creates } : {}),
+  };
 }
 
 async function prepare(options: ExportOptions): Promise<Prepared> {

@@ -120,6 +120,16 @@ describe('e2e: export failures leave nothing half-written', function () {
       });
     }
 
+    it('--dry-run and --plan refuse it as the run would: ACODE-EXP-008 exit 1, nothing created', async () => {
+      for (const flag of ['--dry-run', '--plan']) {
+        const r = await cli(['--format', 'json', '--no-redact', flag, '--output', 'missing/e.json']);
+        expect(r.code, r.stderr).to.equal(1);
+        expect(lastLine(r)).to.equal(`✗ ACODE-EXP-008 Output location not writable: no folder ${path.join(ws.dir, 'missing')} to write into${NOT_WRITABLE_HINT}`);
+        expect(r.stdout).to.not.include('Export plan');
+      }
+      await expectNothingWritten();
+    });
+
     it('a CSV folder in a missing folder is ACODE-EXP-008, not created parents and all', async () => {
       const r = await cli(['--format', 'csv', '--no-redact', '--output', 'missing/deeper/all.csv']);
       expect(r.code, r.stderr).to.equal(1);
@@ -191,6 +201,15 @@ describe('e2e: export failures leave nothing half-written', function () {
         expect(lastLine(again)).to.equal(`✗ ACODE-EXP-007 Output already exists: ${target} exists — choose another --output or add --force to replace it`);
         await expectNothingWritten();
         expect(await leftovers(ws.dir)).to.deep.equal([]);
+
+        // A dry run tells what the run would: the same refusal, and with --force a plan.
+        const dry = await cli(['--format', format, '--no-redact', '--dry-run', '--output', output]);
+        expect(dry.code, dry.stderr).to.equal(1);
+        expect(lastLine(dry)).to.equal(lastLine(again));
+        const dryForced = await cli(['--format', format, '--no-redact', '--dry-run', '--force', '--output', output]);
+        expect(dryForced.code, dryForced.stderr).to.equal(0);
+        expect(dryForced.stdout).to.include('Export plan (dry run: nothing is written)');
+        await expectNothingWritten();
 
         const forced = await cli(['--format', format, '--no-redact', '--force', '--output', output]);
         expect(forced.code, forced.stderr).to.equal(0);
