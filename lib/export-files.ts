@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { sha256File } from './checksum.js';
 import type { ExportFormat } from './config.js';
-import { AcodeError, describeCause } from './errors.js';
+import { AcodeError, describeCause, systemCode } from './errors.js';
 import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -43,6 +43,8 @@ export function checkSqliteExport(file: string): void {
 /** Works out what an export is from its manifest, its name and its first bytes. */
 export async function locateExport(source: string): Promise<LocatedExport> {
   const info = await stat(source).catch((err: unknown) => {
+    const code = systemCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AcodeError('ACODE-IMP-007', `no file or folder ${source}`, { cause: err, context: { file: source } });
     throw new AcodeError('ACODE-IMP-002', `${source}: ${describeCause(err)}`, { cause: err, context: { file: source } });
   });
   if (info.isDirectory()) {

@@ -17,7 +17,7 @@ import { stage, type RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
-import { openSqlite, type SqliteDb } from './sqlite/open.js';
+import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
 import { openSqliteSnapshot } from './sqlite/snapshot.js';
 
 export interface ImportOptions extends RunOptions {
@@ -98,6 +98,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     if (!isAbort(err) && systemCode(err)?.startsWith('Z_')) {
       throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
     }
+    // BEGIN IMMEDIATE waited its busy timeout for another process's write lock.
+    if (isBusyError(err)) throw new AcodeError('ACODE-DB-008', `${target} is locked by another process (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: target } });
     throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
   } finally {
     if (created) await removeQuietly(file);

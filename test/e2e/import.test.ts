@@ -157,6 +157,27 @@ describe('e2e: acode db import', function () {
       await expectUnchanged();
     });
 
+    it('a path that does not exist: ACODE-IMP-007, exit 1, saying so (no errno, no "truncated" advice)', async () => {
+      const r = await importInto(ws, [path.join(dir, 'nowhere.json')]);
+      expect(r.code).to.equal(1);
+      expect(lastLine(r)).to.equal(`✗ ACODE-IMP-007 Export not found: no file or folder ${path.join(dir, 'nowhere.json')} — check the path: an export is a file, a CSV folder or a tar bundle`);
+      await expectUnchanged();
+    });
+
+    it('a target another process holds a write lock on: ACODE-DB-008, exit 1, after the busy wait', async () => {
+      const holder = openDb(ws.db);
+      holder.exec('BEGIN IMMEDIATE');
+      try {
+        const r = await importInto(ws, [exported('e.db'), '--mode', 'replace']);
+        expect(r.code).to.equal(1);
+        expect(lastLine(r)).to.match(/^✗ ACODE-DB-008 Database is busy: .*acode\.db is locked by another process \(database is locked\); nothing was imported — another process holds a lock/);
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      await expectUnchanged();
+    });
+
     it('a primary-key conflict in append mode: ACODE-IMP-004, exit 1, naming table and key', async () => {
       const r = await importInto(ws, [exported('e.ndjson.gz')]);
       expect(r.code).to.equal(1);
