@@ -76,7 +76,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       // Without a manifest the export's tables are known only now; nothing is committed yet.
       if (tables) checkTableNames(tables, loaded.tables);
       return loaded;
-    }, () => `${loader.loaded.length} tables`);
+    }, () => `${loader.loaded.length} ${loader.loaded.length === 1 ? 'table' : 'tables'}`);
+    loader.checkReferences();
     db.exec('COMMIT');
     db.pragma('foreign_keys = ON');
     db.close();

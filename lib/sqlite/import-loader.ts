@@ -42,6 +42,8 @@ export class ImportLoader extends RecordWriter {
   #count = 0;
   #created = false;
   #insert: Database.Statement | null = null;
+  /** Tables that refer to a replaced table, with how many of their rows referred to nothing before it was emptied. */
+  readonly #referrers = new Map<string, { parent: string; before: number }>();
 
   constructor(db: SqliteDb, options: ImportLoaderOptions) {
     super();
@@ -98,13 +100,45 @@ export class ImportLoader extends RecordWriter {
       if (missing.length) {
         throw new AcodeError('ACODE-IMP-001', `table ${table.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: table.name } });
       }
-      if (this.#options.mode === 'replace') db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
+      if (this.#options.mode === 'replace') {
+        this.#noteReferrers(table.name);
+        db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
+      }
     }
     const cols = table.columns.map((c) => quoteIdent(c.name));
     // Migration records are the same rows in every workspace at that version: appending them
     // keeps the ones the target has instead of clashing on version 1.
     const verb = table.name === SCHEMA_VERSION_TABLE && this.#options.mode === 'append' ? 'INSERT OR IGNORE' : 'INSERT';
     this.#insert = db.prepare(`${verb} INTO main.${quoteIdent(table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  }
+
+  /** Before `parent` is emptied: the tables whose foreign keys point at it, and their dangling rows so far. */
+  #noteReferrers(parent: string): void {
+    const children = this.#db
+      .prepare("SELECT DISTINCT m.name FROM main.sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE")
+      .pluck()
+      .all(parent) as string[];
+    for (const child of children) if (!this.#referrers.has(child)) this.#referrers.set(child, { parent, before: this.#dangling(child) });
+  }
+
+  #dangling(table: string): number {
+    return this.#db.prepare('SELECT count(*) FROM pragma_foreign_key_check(?)').pluck().get(table) as number;
+  }
+
+  /**
+   * Replace mode, once every table is loaded: a table that referred to a replaced one must not be
+   * left with rows pointing at nothing (a date-filtered conv_chats replacing all of them would
+   * orphan the other chats' runs). ACODE-IMP-008, and the caller rolls back.
+   */
+  checkReferences(): void {
+    for (const [child, { parent, before }] of this.#referrers) {
+      const orphans = this.#dangling(child) - before;
+      if (orphans > 0) {
+        throw new AcodeError('ACODE-IMP-008', `replacing ${parent} would leave ${orphans} ${orphans === 1 ? 'row' : 'rows'} of ${child} referring to rows that are gone; nothing was imported`, {
+          context: { table: child },
+        });
+      }
+    }
   }
 
   #insertRows(rows: SqlValue[][]): void {

@@ -406,6 +406,26 @@ describe('integration: import refuses bad exports and leaves the database as it 
       expectSameDatabase(dumpDatabase(target.db, Object.keys(tableCounts(source.db))), dumpDatabase(source.db));
     });
 
+    it('replace of a parent table by a subset of its rows: ACODE-IMP-008 naming the table left with dangling references; nothing imported', async () => {
+      await run(file('e.json'));
+      targetDigest = contentDigest(target.db);
+      const chats = path.join(work, 'early-chats.json');
+      const source1 = openDb(source.db);
+      const cut = source1.prepare('SELECT created_at FROM conv_chats ORDER BY created_at LIMIT 1 OFFSET 3').pluck().get() as string;
+      source1.close();
+      await exportDatabase({ config: await source.config(), format: 'json', output: chats, tables: ['conv_chats'], until: cut, redact: false, now: () => NOW });
+      const err = await failure(run(chats, { mode: 'replace' }));
+      expect(err.code).to.equal('ACODE-IMP-008');
+      expect(err.exitCode).to.equal(1);
+      expect(err.message).to.match(/^Import would break references: replacing conv_chats would leave \d+ rows of conv_runs referring to rows that are gone; nothing was imported$/);
+      await expectUnchanged();
+      // With the tables that refer to them, the same replace is whole: nothing dangles.
+      await run(file('e.json'), { mode: 'replace' });
+      const check = openDb(target.db);
+      expect(check.prepare('SELECT count(*) FROM pragma_foreign_key_check').pluck().get()).to.equal(0);
+      check.close();
+    });
+
     it('replace with --tables: only the named table is replaced, the others are left as they were', async () => {
       addSetting('extra', 'only in the target');
       const db = openDb(target.db);
