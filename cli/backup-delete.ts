@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { AcodeError, toAcodeError } from '../lib/errors.js';
 import { exists } from '../lib/fs-atomic.js';
 import { manifestPathFor } from '../lib/naming.js';
-import { createContext, type Runtime } from './context.js';
+import { createContext, pathArgument, type Runtime } from './context.js';
 
 export function registerBackupDelete(backup: Command, runtime: Runtime): void {
   backup
     .command('delete')
     .description('delete a backup and its manifest')
-    .argument('<file>', 'backup name (in the backup folder) or path')
+    .argument('<file>', 'backup name (in the backup folder) or path', pathArgument)
     .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz], acode_backup_*.dump) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
     .action(async (file: string, _flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);

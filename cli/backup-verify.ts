@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, type Context, type Runtime } from './context.js';
+import { createContext, pathArgument, type Context, type Runtime } from './context.js';
 
 export function registerBackupVerify(backup: Command, runtime: Runtime): void {
   backup
     .command('verify')
     .description('check a backup: checksum, structure, tables and record counts')
-    .argument('<file>', 'backup name (in the backup folder) or path')
+    .argument('<file>', 'backup name (in the backup folder) or path', pathArgument)
     .option('--full', 'run integrity_check instead of quick_check')
     .option('--test-restore', 'also restore into an isolated temporary database and check it there')
     .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')

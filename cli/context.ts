@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { databaseLabel, loadConfig, type AcodeConfig } from '../lib/config.js';
+import { AcodeError } from '../lib/errors.js';
 import { Output } from './output.js';
 
 /** What the process gives a command: streams, environment, clock and the abort signal. */
@@ -38,9 +39,19 @@ export function outputFor(cmd: Command | null, runtime: Runtime): Output {
 
 export async function createContext(cmd: Command, runtime: Runtime): Promise<Context> {
   const opts = cmd.optsWithGlobals() as GlobalOptions;
+  // An empty value (`--database "$UNSET"`) would fall back to the configured file unnoticed.
+  for (const [flag, value] of [['--workspace', opts.workspace], ['--config', opts.config], ['--database', opts.database]] as const) {
+    if (value === '') throw new AcodeError('ACODE-USE-001', `${flag} needs a value, got an empty one`, { hint: `give ${flag} a path, or leave the flag out` });
+  }
   const out = outputFor(cmd, runtime);
   const config = await loadConfig({ workspace: opts.workspace ?? runtime.cwd, file: opts.config, env: runtime.env, databasePath: opts.database });
   return { config, out, runtime, signal: runtime.signal, now: runtime.now };
+}
+
+/** A path argument: an empty one (`acode db restore "$UNSET"`) would name the current folder. */
+export function pathArgument(value: string): string {
+  if (value === '') throw new InvalidArgumentError('expected a path, got an empty one');
+  return value;
 }
 
 /** Table names for --tables / --exclude-tables, comma-separated and repeatable; one naming none is a usage error. */

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createContext, tableList, type Runtime } from './context.js';
+import { createContext, pathArgument, tableList, type Runtime } from './context.js';
 import { formatCount, plural } from './format.js';
 
 interface ImportFlags {
@@ -11,7 +11,7 @@ interface ImportFlags {
 export function registerImport(db: Command, runtime: Runtime): void {
   db.command('import')
     .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database, all or nothing')
-    .argument('<export>', 'export file or folder')
+    .argument('<export>', 'export file or folder', pathArgument)
     .option('-t, --tables <names>', 'only these tables (comma-separated)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import type { ProgressEvent } from '../lib/progress.js';
 import type { RestorePlan } from '../lib/restore.js';
-import { createContext, intOption, liveDatabaseLabel, type Context, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
 import { formatCount } from './format.js';
 
 interface RestoreFlags {
@@ -13,7 +13,7 @@ interface RestoreFlags {
 export function registerRestore(db: Command, runtime: Runtime): void {
   db.command('restore')
     .description('restore the workspace database from a backup (checksum first, safety backup of the current one)')
-    .argument('<file>', 'backup name (in the backup folder) or path')
+    .argument('<file>', 'backup name (in the backup folder) or path', pathArgument)
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
     .option('--wait <seconds>', 'how long to wait for other processes to release the database', intOption(0), 5)
     .addHelpText(

@@ -32,6 +32,10 @@ export function parsePgUrl(url: string): PgTarget {
   try {
     parsed = new URL(url);
   } catch {
+    // `postgres://user:pw@/db?host=/run/postgresql` (libpq's socket form) has credentials but no host, which a URL cannot.
+    if (/^postgres(?:ql)?:\/\/[^/]*@\//i.test(url)) {
+      throw new AcodeError('ACODE-CFG-005', 'database.url has a user but no host; for a Unix socket write postgresql:///database?host=/run/postgresql&user=NAME (and &password=… if it needs one)');
+    }
     throw new AcodeError('ACODE-CFG-005', 'database.url is not a URL; write it as postgresql://user:password@host:5432/database');
   }
   if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {

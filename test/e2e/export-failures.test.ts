@@ -57,6 +57,7 @@ describe('e2e: export failures leave nothing half-written', function () {
       ['month 13', ['--since', '2024-13-01'], `✗ ACODE-EXP-006 Invalid export options: --since '2024-13-01' ${NOT_DATE}${OPTIONS_HINT}`],
       ['a date without dashes', ['--since', '20240101'], `✗ ACODE-EXP-006 Invalid export options: --since '20240101' ${NOT_DATE}${OPTIONS_HINT}`],
       ['sqlite in a tar bundle', ['--format', 'sqlite', '--output', 'x.tar'], `✗ ACODE-EXP-006 Invalid export options: the sqlite format is a single database file; --archive tar applies to json, ndjson and csv${OPTIONS_HINT}`],
+      ['an empty --database (an unset variable), which would export the configured database instead', ['--database', ''], '✗ ACODE-USE-001 Invalid usage: --database needs a value, got an empty one — give --database a path, or leave the flag out'],
       ['every table excluded', ['--tables', 'settings', '--exclude-tables', 'settings'], `✗ ACODE-EXP-006 Invalid export options: no table left to export after --tables/--exclude-tables${OPTIONS_HINT}`],
     ] as const) {
       it(label, async () => {

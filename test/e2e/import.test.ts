@@ -164,6 +164,13 @@ describe('e2e: acode db import', function () {
       await expectUnchanged();
     });
 
+    it('an empty path (an unset variable), which would name the current folder: ACODE-USE-001, exit 64', async () => {
+      const r = await importInto(ws, ['']);
+      expect(r.code).to.equal(64);
+      expect(lastLine(r)).to.equal("✗ ACODE-USE-001 Invalid usage: command-argument value '' is invalid for argument 'export'. expected a path, got an empty one — see `acode --help` or `acode <command> --help`");
+      await expectUnchanged();
+    });
+
     it('a target another process holds a write lock on: ACODE-DB-008, exit 1, after the busy wait', async () => {
       const holder = openDb(ws.db);
       holder.exec('BEGIN IMMEDIATE');

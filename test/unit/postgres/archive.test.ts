@@ -90,6 +90,11 @@ describe('PostgreSQL URLs', () => {
     expect(() => parsePgUrl('postgresql://u:secret@h/')).to.throw('database.url names no database: postgresql://u@h/');
     expect(() => parsePgUrl('not a url')).to.throw(/not a URL/);
     expect(() => parsePgUrl('postgresql://u:%E0%A4%A@h/db')).to.throw('database.url has a malformed %-escape: postgresql://u@h/db');
+    // libpq's socket form with a user but no host is no URL: the message shows the form that is, not the password.
+    const socket = (): unknown => parsePgUrl('postgresql://agent:s3cretPw@/workspace?host=/run/postgresql');
+    expect(socket).to.throw('database.url has a user but no host; for a Unix socket write postgresql:///database?host=/run/postgresql&user=NAME');
+    expect(socket).to.not.throw(/s3cretPw/);
+    expect(parsePgUrl('postgresql:///workspace?host=/run/postgresql&user=agent').database).to.equal('workspace');
   });
 });
 
