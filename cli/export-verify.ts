@@ -8,12 +8,15 @@ export function registerExportVerify(exportCommand: Command, runtime: Runtime): 
     .description('check an export before sharing it: manifest, checksums and the leak scan')
     .argument('<path>', 'export file, CSV folder or tar bundle', pathArgument)
     .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)')
     .addHelpText('after', '\nExit codes: 0 safe to share as far as the checks go, 2 a check failed.\n\nExample:\n  $ acode db export verify export.json')
-    .action(async (target: string, flags: { allowScanHit?: string[] }, cmd: Command) => showExportVerify(await createContext(cmd, runtime), target, flags));
+    // `export` has a --manifest of its own, which commander may hand the parent: read both.
+    .action(async (target: string, flags: { allowScanHit?: string[]; manifest?: string }, cmd: Command) =>
+      showExportVerify(await createContext(cmd, runtime), target, { ...flags, manifest: flags.manifest ?? (cmd.optsWithGlobals() as { manifest?: string }).manifest }));
 }
 
 /** Verifies an export and prints the report; a failed check throws ACODE-EXP-005 (exit 2). */
-export async function showExportVerify(ctx: Context, target: string, flags: { allowScanHit?: string[] } = {}): Promise<void> {
+export async function showExportVerify(ctx: Context, target: string, flags: { allowScanHit?: string[]; manifest?: string } = {}): Promise<void> {
   const { out } = ctx;
   out.info('Verifying export...');
   out.info(`  Path: ${target}`);
@@ -22,6 +25,7 @@ export async function showExportVerify(ctx: Context, target: string, flags: { al
   const result = await verifyExport({
     path: target,
     allowScanHits: [...ctx.config.export.allowScanHits, ...(flags.allowScanHit ?? [])],
+    ...(flags.manifest ? { manifest: flags.manifest } : {}),
     signal: ctx.signal,
     onProgress: out.liveProgress,
   });

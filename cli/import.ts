@@ -6,6 +6,7 @@ interface ImportFlags {
   readonly tables?: string[];
   readonly mode: 'append' | 'replace';
   readonly verify: boolean;
+  readonly manifest?: string;
 }
 
 export function registerImport(db: Command, runtime: Runtime): void {
@@ -15,6 +16,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
     .option('-t, --tables <names>', 'only these tables (comma-separated)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
+    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)')
     .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
@@ -28,6 +30,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
         tables: flags.tables,
         mode: flags.mode,
         verify: flags.verify,
+        manifest: flags.manifest,
         signal: ctx.signal,
         onProgress: out.progress,
       });

@@ -41,18 +41,24 @@ export function checkSqliteExport(file: string): void {
 }
 
 /** Works out what an export is from its manifest, its name and its first bytes. */
-export async function locateExport(source: string): Promise<LocatedExport> {
+/**
+ * What kind of export `source` is, with its manifest: `<file>.manifest.json` beside a file, or
+ * `manifestFile` when given (a stream's manifest written with `export --manifest`).
+ */
+export async function locateExport(source: string, manifestFile?: string): Promise<LocatedExport> {
   const info = await stat(source).catch((err: unknown) => {
     const code = systemCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new AcodeError('ACODE-IMP-007', `no file or folder ${source}`, { cause: err, context: { file: source } });
     throw new AcodeError('ACODE-IMP-002', `${source}: ${describeCause(err)}`, { cause: err, context: { file: source } });
   });
   if (info.isDirectory()) {
+    if (manifestFile) throw new AcodeError('ACODE-IMP-002', `${source} is a folder: its manifest is the ${BUNDLE_MANIFEST_NAME} inside it, not --manifest`, { context: { file: source } });
     const manifest = await readExportManifest(path.join(source, BUNDLE_MANIFEST_NAME));
     if (!manifest) throw new AcodeError('ACODE-IMP-002', `${source} is a folder without ${BUNDLE_MANIFEST_NAME}: not an acode export folder`, { context: { file: source } });
     return { path: source, kind: 'csv-folder', gzip: false, manifest };
   }
-  const manifest = await readExportManifest(`${source}.manifest.json`);
+  const manifest = await readExportManifest(manifestFile ?? `${source}.manifest.json`);
+  if (manifestFile && !manifest) throw new AcodeError('ACODE-IMP-002', `no manifest ${manifestFile}`, { context: { file: manifestFile } });
   const head = await firstBytes(source, 512);
   const gzip = head.length >= 2 && head.readUInt16BE(0) === GZIP_MAGIC;
   const inner = gzip ? await gunzippedHead(source) : head;

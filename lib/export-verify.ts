@@ -21,6 +21,8 @@ export interface ExportVerifyOptions extends RunOptions {
   readonly path: string;
   /** Fingerprints of reviewed leak-scan false positives. */
   readonly allowScanHits?: readonly string[];
+  /** The manifest of an export streamed to stdout, written with `export --manifest` (default: `<path>.manifest.json`). */
+  readonly manifest?: string;
 }
 
 export interface ExportCheck {
@@ -43,11 +45,12 @@ export interface ExportVerifyResult {
  */
 export async function verifyExport(options: ExportVerifyOptions): Promise<ExportVerifyResult> {
   const source = path.resolve(options.path);
+  const manifestFile = options.manifest ? path.resolve(options.manifest) : undefined;
   const checks: ExportCheck[] = [];
   const finish = (kind: ExportKind | null): ExportVerifyResult => ({ path: source, kind, valid: checks.every((c) => c.ok), checks });
   let located;
   try {
-    located = await locateExport(source);
+    located = await locateExport(source, manifestFile);
     if (!located.manifest && located.kind !== 'tar') throw new AcodeError('ACODE-IMP-002', `no ${path.basename(source)}.manifest.json beside it`);
     checks.push({ name: 'manifest', ok: true, label: 'Manifest found' });
   } catch (err) {
@@ -71,7 +74,7 @@ export async function verifyExport(options: ExportVerifyOptions): Promise<Export
   const damage: string[] = [];
   let leak: ExportCheck = { name: 'leak-scan', ok: true, label: 'Leak scan found no secret' };
   try {
-    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located.kind, located.gzip, detector, options, damage));
+    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located.kind, located.gzip, detector, options, damage, manifestFile));
   } catch (err) {
     if (isAbort(err)) throw err;
     const problem = err instanceof AcodeError ? err.detail : describeCause(err);
@@ -145,8 +148,8 @@ async function scanManifestFile(file: string, detector: LeakDetector): Promise<v
  * `damage` collects what does not match the export's own manifest (a tar bundle's entries against
  * its manifest.json); leaks are thrown (ACODE-EXP-003), as is a file too damaged to read on.
  */
-async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
-  await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : `${source}.manifest.json`, detector);
+async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[], manifestFile?: string): Promise<void> {
+  await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : (manifestFile ?? `${source}.manifest.json`), detector);
   switch (kind) {
     case 'json':
     case 'ndjson':

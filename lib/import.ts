@@ -29,6 +29,8 @@ export interface ImportOptions extends RunOptions {
   readonly mode?: ImportMode;
   /** Check the manifest's checksums first (default). Without a manifest the import is refused unless false. */
   readonly verify?: boolean;
+  /** The manifest of an export streamed to stdout, written with `export --manifest` (default: `<source>.manifest.json`). */
+  readonly manifest?: string;
 }
 
 
@@ -54,7 +56,7 @@ export interface ImportResult {
 export async function importExport(options: ImportOptions): Promise<ImportResult> {
   requireSqlite(options.config, 'acode db import');
   const source = path.resolve(options.source);
-  const located = await locateExport(source);
+  const located = await locateExport(source, options.manifest ? path.resolve(options.manifest) : undefined);
   const verify = options.verify ?? true;
   if (options.tables?.length && located.manifest) checkTableNames(options.tables, located.manifest.tables.map((t) => t.name));
   if (verify && located.kind !== 'tar') await checkExportChecksums(source, located, options);

@@ -147,6 +147,21 @@ describe('e2e: acode db export verify <path>', function () {
     });
   });
 
+  it('an export streamed to stdout with --manifest FILE: verify and import read that manifest with --manifest', async () => {
+    const streamed = await cliIn(ws.dir, ['db', 'export', '--format', 'ndjson', '--output', '-', '--manifest', 'stream.manifest.json']);
+    expectOk(streamed);
+    await writeFile(path.join(ws.dir, 'stream.ndjson'), streamed.stdout);
+    const checked = await cliIn(ws.dir, ['db', 'export', 'verify', 'stream.ndjson', '--manifest', 'stream.manifest.json']);
+    expectOk(checked);
+    expect(lines(checked.stdout)).to.deep.equal(CLEAN_REPORT);
+    // Without it there is no manifest beside the file to check against.
+    expectFailed(await cliIn(ws.dir, ['db', 'export', 'verify', 'stream.ndjson']), 'stream.ndjson', 'manifest');
+    const imported = await cliIn(ws.dir, ['db', 'import', 'stream.ndjson', '--manifest', 'stream.manifest.json', '--database', 'from-stream.db']);
+    expectOk(imported);
+    expect(imported.stderr).to.include('✓ Checksums match the manifest');
+    expect(lines(imported.stdout).at(-1)).to.match(/^Import complete: \d+ tables, [\d,]+ records \(new database created\)\.$/);
+  });
+
   it('the checksum problem in a verify report does not talk about an import', async () => {
     for (const suffix of ['', '.manifest.json']) await writeFile(path.join(ws.dir, `edited.json${suffix}`), await readFile(path.join(ws.dir, `clean.json${suffix}`)));
     await flipTitleCase(path.join(ws.dir, 'edited.json'));
