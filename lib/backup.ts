@@ -86,7 +86,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const now = options.now ?? (() => new Date());
   checkTag(options.tag);
   const provider = options.provider ?? (await backupProviderFor(config));
-  const source = await stage(options, { stage: 'open', label: 'Database opened' }, () => provider.describeSource()).catch((err: unknown) => {
+  // PostgreSQL is not connected to yet at this point: its first stage only reads the URL.
+  const opened = config.database.type === 'postgres' ? 'Connection settings read' : 'Database opened';
+  const source = await stage(options, { stage: 'open', label: opened }, () => provider.describeSource()).catch((err: unknown) => {
     throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${provider.target}`, { file: provider.target });
   });
 
