@@ -112,10 +112,13 @@ const SHARED_FOLDERS = new Set(['public', 'default', 'default user', 'all users'
 export function homePath(): ContentRule {
   return builtInRule(
     'home_path', 'file paths', 'home folders normalised to ~: /home/<user>, /Users/<user>, C:\\Users\\<user>',
-    ['/home/', '/Users/', '\\Users\\', '\\users\\', '\\\\Users\\\\', '\\\\users\\\\'],
+    ['/home/', '/Users/', '\\Users\\', '\\users\\', '\\\\Users\\\\', '\\\\users\\\\', '\\/home\\/', '\\/Users\\/'],
     (self) => (text, at, out) => {
       const escaped = text.startsWith('\\\\', at);
-      const width = text.startsWith('/home/', at) ? 6 : escaped ? 9 : 7;
+      // `\/home\/jdoe\/app`: JSON's escaped slashes, in text that holds JSON without being it.
+      const slashes = text.startsWith('\\/', at);
+      const linux = text.startsWith('/home/', at) || text.startsWith('\\/home\\/', at);
+      const width = slashes ? (linux ? 8 : 9) : linux ? 6 : escaped ? 9 : 7;
       let start = at;
       const drive = at >= 2 && text[at - 1] === ':' && /[A-Za-z]/.test(text[at - 2]!);
       // The same home folders seen from WSL (/mnt/c/Users/<user>), Git Bash (/c/Users/<user>),
@@ -123,7 +126,7 @@ export function homePath(): ContentRule {
       // Fedora Atomic (/var/home/<user>) and Solaris (/export/home/<user>).
       const mounted = MOUNTED_HOME.exec(text.slice(Math.max(0, at - 20), at));
       if (drive) start = at - 2;
-      else if (text[at] === '\\') return at + 1;
+      else if (text[at] === '\\' && !slashes) return at + 1;
       else if (mounted && (width === 7) === (mounted[0] !== '/var' && mounted[0] !== '/export')) start = at - mounted[0].length;
       else if (REMOTE_AUTHORITY.test(text.slice(Math.max(0, at - 260), at))) start = at + 1;
       if (start <= at && !startsAfterBoundary(text, start, PATH_CHAR)) return at + 1;
@@ -136,8 +139,8 @@ export function homePath(): ContentRule {
       // Folders every machine has, named like users but holding no one's name.
       if (SHARED_FOLDERS.has(text.slice(userStart, userEnd).toLowerCase())) return userEnd;
       // Linux user names hold no spaces; /Users/ and C:\Users\ folders may.
-      if (width !== 6 && text.charCodeAt(userEnd) === 32) {
-        const separator = escaped ? '\\\\' : text[at]!;
+      if (!linux && text.charCodeAt(userEnd) === 32) {
+        const separator = escaped ? '\\\\' : slashes ? '\\/' : text[at]!;
         const quote = start > 0 && (text[start - 1] === '"' || text[start - 1] === "'") ? text[start - 1]! : '';
         userEnd = spacedUserEnd(text, userStart, userEnd, separator, quote);
       }

@@ -111,6 +111,11 @@ describe('red team: home folders under mount points', () => {
     expect(redactText('/cygdrive/c/Users/jdoe/x').out).to.equal('~/x');
     expect(redactText('/System/Volumes/Data/Users/jdoe/x').out).to.equal('~/x');
     expect(redactText('/export/home/jdoe/x').out).to.equal('~/x');
-    expectUntouched(['src/a/Users/list.ts', '/var/lib/home/x']);
+    expectUntouched(['src/a/Users/list.ts', '/var/lib/home/x', 'path \\/home\\/ alone']);
+  });
+
+  it('JSON\'s escaped slashes in text that is not JSON: \\/home\\/<user>\\/ and \\/Users\\/<user>\\/', () => {
+    expect(redactText('log: {"cwd":"\\/home\\/jdoe\\/app"')).to.deep.include({ out: 'log: {"cwd":"~\\/app"' });
+    expect(redactText('x \\/Users\\/Jane Doe\\/Documents\\/a').out).to.equal('x ~\\/Documents\\/a');
   });
 });
