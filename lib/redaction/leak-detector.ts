@@ -266,6 +266,8 @@ function isCode(value: string, next: number): boolean {
 }
 
 const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass|mongo)[\w.-]{0,16}\s|az\s+login\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s)/;
+/** Where a spaced `-p PW` is a password: not mysql's or mariadb's, whose spaced `-p` prompts and the next word is the database. */
+const SPACED_P_COMMAND = /(?:^|[\s/;&|("'`])(?:(?:sshpass|mongo)[\w.-]{0,16}\s|az\s+login\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s)/;
 const LINE_REACH = 256;
 
 /**
@@ -288,7 +290,8 @@ function commandPasswords(text: string, hits: LeakHit[]): void {
       }
       const before = text.charCodeAt(flagStart - 1);
       if (before !== 32 && before !== 9) continue;
-      if (flag === '-p' && text[from] === ' ') {
+      const spacedP = flag === '-p' && text[from] === ' ';
+      if (spacedP) {
         while (text[from] === ' ') from++;
         if (text[from] === '-') continue;
       }
@@ -306,7 +309,7 @@ function commandPasswords(text: string, hits: LeakHit[]): void {
       while (lineStart > 0 && flagStart - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
       // The command the flag belongs to: `docker login x && docker run -p 80:80` is two.
       const command = text.slice(lineStart, flagStart).split(/&&|\|\||[;|]/).pop()!;
-      if (COMMAND.test(command)) hits.push(hit('command_password', value, from, end));
+      if ((spacedP ? SPACED_P_COMMAND : COMMAND).test(command)) hits.push(hit('command_password', value, from, end));
     }
   }
 }
