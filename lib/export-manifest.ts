@@ -77,3 +77,10 @@ export async function readExportManifest(file: string): Promise<ExportManifest |
   }
   return parseExportManifest(text, file);
 }
+
+/** A bundle's manifest.json entry as text (it is small: read whole). */
+export async function entryText(entry: AsyncIterable<Buffer>): Promise<string> {
+  let text = '';
+  for await (const chunk of entry) text += chunk.toString('utf8');
+  return text;
+}

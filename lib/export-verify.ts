@@ -7,7 +7,7 @@ import { createHashTap, readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind } from './export-files.js';
-import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
 import { runPipeline, type PipelineStage } from './pipeline.js';
@@ -104,8 +104,7 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
     createReadStream(source),
     async (name, entry) => {
       if (name === BUNDLE_MANIFEST_NAME) {
-        let text = '';
-        for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+        const text = await entryText(entry as AsyncIterable<Buffer>);
         const hit = detector.scan(text)[0];
         if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${name}`);
         manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);

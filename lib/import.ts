@@ -10,7 +10,7 @@ import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
-import { BUNDLE_MANIFEST_NAME, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
@@ -213,8 +213,7 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
       createReadStream(source),
       async (name, entry) => {
         if (name === BUNDLE_MANIFEST_NAME) {
-          let text = '';
-          for await (const chunk of entry as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+          const text = await entryText(entry as AsyncIterable<Buffer>);
           manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
           await send({ kind: 'header', header: manifest.header });
           return;
