@@ -219,7 +219,9 @@ describe('e2e: export through real shell pipelines', function () {
   });
 
   it('--dry-run and --plan print tables, counts, output path and per-column redaction, and write nothing', async () => {
-    const before = await treeOf(ws.dir);
+    // SQLite's own -wal/-shm files come and go with any reader: they are not outputs.
+    const files = async (): Promise<Record<string, string>> => Object.fromEntries(Object.entries(await treeOf(ws.dir)).filter(([name]) => !/-(?:wal|shm)$/.test(name)));
+    const before = await files();
     for (const flag of ['--dry-run', '--plan']) {
       const r = await runCli(['db', 'export', flag, '--format', 'csv', '--tables', 'credentials,settings', '--output', 'out.csv'], { workspace: ws.dir, env: AT });
       expect(r.code, r.stderr).to.equal(0);
@@ -236,6 +238,6 @@ describe('e2e: export through real shell pipelines', function () {
       expect(out).to.include('      client_secret: redacted by column rule secret');
       expect(out).to.include('      provider: scanned by content rules');
     }
-    expect(await treeOf(ws.dir)).to.deep.equal(before);
+    expect(await files()).to.deep.equal(before);
   });
 });
