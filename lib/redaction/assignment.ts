@@ -7,6 +7,7 @@
  * command-line flags (`--password …`) and code (`const apiKey = "…"`). The scan starts at a
  * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
+import { isVersionSpec } from './names.js';
 import { charTable, inTable, looksRandom, runEnd, runStart } from './rule.js';
 
 const NAME = charTable('A-Za-z0-9_.-');
@@ -35,6 +36,13 @@ const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argu
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
+/** A type, or a union of types, with an array or optional mark. */
+const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|bytes|any|unknown|object|null|none|undefined|secretstr|secretstring|(?:Optional|Option|Nullable)\[\w+\]|Option<\w+>)(?:\[\])?\??`;
+/**
+ * A declaration's type where a value would stand, then the end of the statement or a default that
+ * is code: `password: string;`, `token: string | null,`, pydantic's `api_key: str = Field(...)`.
+ */
+const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil)[;,]?)?$`, 'i');
 
 export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
@@ -149,7 +157,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
     // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
-    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw)) return right;
+    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw) || TYPE_ANNOTATION.test(raw)) return right;
+    // Terraform's plan shows a sensitive attribute as `password = (sensitive value)`.
+    if (text.startsWith('(sensitive', start)) return right;
     // Dotted values are references in code, and values in `.env` (`DB_PASSWORD=ab.cd.ef`) and YAML lines.
     if (DOTTED_IDENTIFIER.test(code) && (spaced || trailing || form === 'flag' || (form === 'colon' && structuralContext(text, left) !== 'line'))) return right;
     if ((spaced || trailing) && VARIABLE.test(code) && (code.toLowerCase() === name.toLowerCase() || /[a-z][A-Z]|_/.test(code)) && !looksRandom(code)) return right;
@@ -160,6 +170,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   } else if (REFERENCE.test(raw) || MASKED.test(raw)) {
     return right;
   }
+  if (isVersionSpec(raw)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
 }
 

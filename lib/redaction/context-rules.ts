@@ -231,7 +231,8 @@ export function urlPassword(): ContentRule {
       // `http://localhost:3000?invite=jane@example.com`: a port, then a query holding an address.
       if (/^[0-9]{1,5}[/?#]/.test(password)) return end;
       const userIsToken = tokenUser(user);
-      if (colon >= atSign || password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) {
+      // Templates are no password: `${password}`, `{{ pw }}`, `<password>`, Python's `{password}`, `%s` and `%(password)s`.
+      if (colon >= atSign || password === '' || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED|\{\w*\}$|%s$|%\(\w+\)s$)/.test(password)) {
         if (userIsToken) out.push({ start: from, end: colon, rule: self });
         return end;
       }

@@ -172,3 +172,15 @@ function spacedWords(name: string): string {
   }
   return s;
 }
+
+const VERSION_PART = String.raw`(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){0,2}(?:-[\w.]+)?`;
+const VERSION_SPEC = new RegExp(String.raw`^(?:(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){2}(?:-[\w.]+)?(?:\+[\w.]+)?|[~^]\d+(?:\.(?:\d+|[xX*]))?)(?:(?:\s+|\s*\|\|\s*|\s+-\s+)${VERSION_PART})*$`);
+
+/**
+ * A package version or range (`^9.0.0`, `~1.4.6`, `9.0.2`, `>=1.2.0 <2.0.0`): what a manifest or
+ * lockfile puts under a package's name, and `jsonwebtoken`, `cookie-parser`, `generate-password`
+ * read like secrets' names. No secret is shaped like this.
+ */
+export function isVersionSpec(value: string): boolean {
+  return value.length <= 64 && VERSION_SPEC.test(value);
+}

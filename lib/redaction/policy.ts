@@ -5,7 +5,7 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, isShortPasswordName, PAIR_KEYS, PAIR_VALUES, shortNameNonPassword, squash } from './names.js';
+import { classifyName, isAuthOnlyName, isShortPasswordName, isVersionSpec, PAIR_KEYS, PAIR_VALUES, shortNameNonPassword, squash } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -46,6 +46,18 @@ export interface WholeValueRule {
    * `"auth": {…}`); every value when absent.
    */
   readonly takes?: (value: string, container: boolean) => boolean;
+}
+
+/** A lockfile's entry for a package: its version first, then where it was resolved from or its hash. */
+const LOCKFILE_ENTRY = /^\{"version":"[^"]{1,64}","(?:resolved|integrity|license|dev|requires|dependencies)":/;
+
+/**
+ * Inside JSON, default column rules take every value but a package's: a manifest's or lockfile's
+ * keys are package names, and `jsonwebtoken`, `cookie-parser` and `generate-password` read like
+ * secrets. Their version or lockfile entry is kept (and still scanned by the content rules).
+ */
+function notAPackage(value: string, container: boolean): boolean {
+  return container ? !LOCKFILE_ENTRY.test(value) : !isVersionSpec(value);
 }
 
 export type CompiledColumn =
@@ -100,7 +112,7 @@ export class Policy implements PolicyCore {
       rule.priority = i;
     });
     this.#global = [...this.#config.content.filter((c) => c.matches === null).map((c) => c.rule), ...defaults];
-    this.#defaultColumns = new Map(Object.entries(DEFAULT_COLUMN_RULES).map(([name, info]) => [name, { info, allow: null, replacement: null }]));
+    this.#defaultColumns = new Map(Object.entries(DEFAULT_COLUMN_RULES).map(([name, info]) => [name, { info, allow: null, replacement: null, takes: notAPackage }]));
     const columnInfos = options.defaultRules ? Object.values(DEFAULT_COLUMN_RULES) : [];
     this.rules = [...this.#config.infos, ...columnInfos, ...defaults.map((r) => r.info)];
   }

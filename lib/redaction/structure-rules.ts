@@ -30,7 +30,12 @@ export function pemPrivateKey(): ContentRule {
       const headerEnd = labelEnd + 5;
       const endLine = nextEnd(text, headerEnd);
       let end: number;
-      if (endLine >= 0 && endLine - headerEnd <= MAX_PEM) {
+      // The END line closes this block only when it names a private key and no other block starts
+      // first: a header quoted in code followed by a certificate is not a key running to the certificate's end.
+      const endLabelEnd = endLine < 0 ? -1 : runEnd(text, endLine + 9, LABEL, endLine + 57);
+      const closes = endLine >= 0 && endLine - headerEnd <= MAX_PEM && text.startsWith('-----END ', endLine)
+        && /PRIVATE KEY(?: BLOCK)?$/.test(text.slice(endLine + 9, endLabelEnd)) && !text.slice(headerEnd, endLine).includes('-----BEGIN ');
+      if (closes) {
         const close = text.slice(endLine + 8, endLine + 80).indexOf('-----');
         end = close >= 0 ? endLine + 8 + close + 5 : runEnd(text, endLine + 8, LABEL);
       } else {

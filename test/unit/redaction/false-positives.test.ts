@@ -1,0 +1,131 @@
+/**
+ * Secret-free text that failed a default export (ACODE-EXP-003) or lost words to a placeholder,
+ * found by a false-positive hunt over what agents export: code, type declarations, lockfiles,
+ * docs and CSV rows (2026-11-27). Each case is checked both ways: the text stays, and the real
+ * secret in the same place is still caught.
+ */
+import { expect } from 'chai';
+import { ALNUM, FAKE, body, fakePassword, fakePem, seeded } from './fakes.js';
+import { detectorsOf, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(2711);
+
+describe('false positives: code that builds or matches PEM headers', () => {
+  it('a template or a regex for a header is neither redacted nor a leak-scan hit', () => {
+    expectUntouched([
+      'const header = `-----BEGIN ${label} PRIVATE KEY-----`;',
+      'const PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;',
+      "if (!pem.includes('-----BEGIN ' + kind + ' PRIVATE KEY-----')) throw new Error('not a key');",
+    ]);
+  });
+
+  it('a quoted header followed by a certificate: the header goes, the certificate stays', () => {
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZm9vYmFy\n-----END CERTIFICATE-----';
+    const text = `const h = "-----BEGIN RSA PRIVATE KEY-----";\nconst cert = \`${cert}\`;`;
+    expect(redactText(text).out).to.equal(`const h = "[REDACTED]";\nconst cert = \`${cert}\`;`);
+  });
+
+  it('a quoted header, then a real key: both go, the text between them stays', () => {
+    const key = fakePem(rand, 'EC');
+    expect(redactText(`x "-----BEGIN EC PRIVATE KEY-----" y\n${key}\ntail`).out).to.equal('x "[REDACTED]" y\n[REDACTED]\ntail');
+    expect(detectorsOf(JSON.stringify({ k: key }))).to.deep.equal(['private_key_block']);
+  });
+});
+
+describe('false positives: identifiers after a secret-like name', () => {
+  it('typed members and assignments whose value is a name spelled in words', () => {
+    expectUntouched([
+      '  readonly credentials: RequestCredentials;',
+      '  private readonly auth: AuthenticationService,',
+      'const token = validateJwtSignature;',
+    ]);
+  });
+
+  it('the leak scan lets an identifier through that the rules take anyway', () => {
+    for (const text of ['export const secret = getXMLHttpRequest;', 'apiKey: ApiKeyProvider\n']) expect(detectorsOf(text), text).to.deep.equal([]);
+  });
+
+  it('a value of random letters after the same names is still a hit', () => {
+    for (const name of ['credentials: ', 'auth: ', 'DB_PASSWORD=', 'token = ']) {
+      const letters = body(rand, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 24);
+      expect(detectorsOf(`${name}${letters}\n`), `${name}${letters}`).to.deep.equal(['secret_assignment']);
+    }
+  });
+});
+
+describe('false positives: CSV fields side by side', () => {
+  it('a host:port, a comma, and a field holding @ is no URL password', () => {
+    expect(detectorsOf('id,url,remote\n1,redis://cache:6379,git@github.com:acme/app.git\n')).to.deep.equal([]);
+    expect(detectorsOf('2,see https://db.local:5432,@babel/core and @types/node,2026-01-01\n')).to.deep.equal([]);
+  });
+
+  it('a password in the same place is still a hit', () => {
+    expect(detectorsOf(`1,redis://app:${fakePassword(rand)}@cache:6379,git@github.com:acme/app.git\n`)).to.deep.equal(['url_password']);
+  });
+});
+
+describe('false positives: vendor prefixes inside identifiers', () => {
+  it('SG. and sk- inside a dotted or dashed name are not SendGrid or OpenAI keys', () => {
+    expectUntouched([
+      'import { Acme.SG.PaymentGatewayClientFactoryImplementationForMerchants } from "x";',
+      'npm run build-sk-learn-pipeline-with-options-v2-and-more',
+      'const handler = payments_sk-stripe_webhook_handler_v2_for_accounts;',
+    ]);
+  });
+
+  it('the real shapes are still found, glued to a name as a paste leaves them', () => {
+    for (const rule of ['sendgrid_api_key', 'openai_api_key']) {
+      const token = FAKE[rule]!(rand);
+      expect(detectorsOf(`{"content":"api_key_${token}"}`), rule).to.deep.equal(['vendor_token']);
+    }
+    expect(detectorsOf(`x sk-${body(rand, ALNUM, 48)} y`)).to.deep.equal(['vendor_token']);
+  });
+});
+
+describe('false positives: declarations, templates and plans', () => {
+  it('a type where a value would stand is kept: TypeScript, Python, pydantic', () => {
+    expectUntouched([
+      '  password: string;',
+      '  token: string | null;',
+      '  refreshToken?: string | undefined,',
+      '    api_key: str = Field(..., description="the key")',
+      'token: Optional[str] = None',
+      'def login(password: str, token: Optional[str] = None):',
+    ]);
+  });
+
+  it('a value after the same names is still taken', () => {
+    const pw = fakePassword(rand);
+    expect(redactText(`password: ${pw}\ntoken: string1234x`).out).to.equal('password: [REDACTED]\ntoken: [REDACTED]');
+    expect(redactText(`  api_key: str = "${pw}"`).out).to.equal('  api_key: str = "[REDACTED]"');
+  });
+
+  it("Terraform's (sensitive value) and URL templates are kept", () => {
+    expectUntouched([
+      '  + password = (sensitive value)',
+      '      ~ master_password = (sensitive value)',
+      'DSN = "postgresql://{user}:{password}@{host}:5432/{db}"',
+      'dsn = "mysql://%s:%s@%s/%s" % (user, pw, host, db)',
+      "url = 'redis://%(user)s:%(password)s@%(host)s/0' % cfg",
+    ]);
+    expect(redactText(`redis://app:{${body(rand, ALNUM, 12)}@cache/0`).out).to.equal('redis://app:[REDACTED]@cache/0');
+  });
+});
+
+describe('false positives: package manifests and lockfiles', () => {
+  it('packages named like secrets keep their versions and lockfile entries', () => {
+    const integrity = `sha512-${Buffer.from(body(rand, ALNUM, 64)).toString('base64')}`;
+    expectUntouched([
+      '{"dependencies":{"jsonwebtoken":"^9.0.0","cookie-parser":"~1.4.6","generate-password":"^1.7.1","passport-jwt":"4.0.1","@types/jsonwebtoken":">=9.0.0 <10.0.0"}}',
+      `{"packages":{"node_modules/jsonwebtoken":{"version":"9.0.2","resolved":"https://registry.npmjs.org/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz","integrity":"${integrity}","license":"MIT"}}}`,
+      'importers:\n  .:\n    dependencies:\n      jsonwebtoken:\n        specifier: ^9.0.0\n        version: 9.0.2\n      cookie-parser: 1.4.6\n',
+    ]);
+  });
+
+  it('a secret under the same keys, or an object that is no lockfile entry, is still taken', () => {
+    const pw = fakePassword(rand);
+    expect(redactText(`{"password":"1234","jsonwebtoken":"${pw}","db_password":{"version":1,"value":"${pw}"}}`).out)
+      .to.equal('{"password":"[REDACTED]","jsonwebtoken":"[REDACTED]","db_password":"[REDACTED]"}');
+    expect(redactText('DB_PASSWORD=1.2.3x\npassword: 12.34').out).to.equal('DB_PASSWORD=[REDACTED]\npassword: [REDACTED]');
+  });
+});
