@@ -1,8 +1,10 @@
 /**
  * Passwords passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`,
  * mysql's and mariadb's `-pPASSWORD`, `sshpass -p PASSWORD` and `docker login -p PASSWORD` (podman,
- * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too) and `redis-cli -a PASSWORD`.
- * Found from the literal anchors `-u`, `-p` and `-a`, read with assignment.ts's value readers.
+ * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too), `redis-cli -a PASSWORD`,
+ * a literal piped into a registry login's `--password-stdin`, and `htpasswd -b`'s last argument.
+ * Found from literal anchors (`-u`, `-p`, `-a`, `--password-stdin`, `htpasswd`), read with
+ * assignment.ts's value readers.
  */
 import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
 import { charTable, inTable, type CharTable } from './rule.js';
@@ -16,6 +18,8 @@ const REGISTRY_LOGIN = /(?:^|[\s/;&|("'`])(?:docker|podman|buildah|nerdctl|skope
 const SPACED_P = new RegExp(`${REGISTRY_LOGIN.source}|(?:^|[\\s/;&|("'\`])(?:sshpass|mongo(?:sh|dump|restore|export|import)?|az(?:\\.cmd)?\\s+login)\\s`);
 /** `-a PASSWORD`: redis-cli's (and valkey-cli's) password flag; `-a` elsewhere is "all". */
 const REDIS_CLI = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?\s/;
+/** What may stand right before a command's name: a line's start, whitespace, a path's `/`, an operator or a quote. */
+const COMMAND_BEFORE = charTable(' \t\r\n/;&|(`"\'');
 /** Glued `-pPASSWORD` (and docker's `-p=PASSWORD`): mysql, mariadb and the registry logins. */
 const GLUED_P = new RegExp(`${MYSQL.source}|${REGISTRY_LOGIN.source}`);
 
@@ -91,3 +95,98 @@ function runEndUntil(text: string, from: number, stop: CharTable, limit: number)
   while (i < max && !inTable(stop, text.charCodeAt(i))) i++;
   return i;
 }
+
+/** Anchors of the two readers below: the flag that reads a password from a pipe, and htpasswd's name. */
+export const STDIN_ANCHOR = '--password-stdin';
+export const HTPASSWD_ANCHOR = 'htpasswd';
+
+/** A shell word at `from` (after spaces): its text's span, whether it was quoted, and where the next word may start. */
+function shellWord(text: string, from: number, limit: number): { start: number; end: number; quoted: boolean; next: number } | null {
+  const i = skipSpaces(text, from, 64);
+  if (i >= limit || (inTable(SHELL_STOP, text.charCodeAt(i)) && !isQuote(text.charCodeAt(i)))) return null;
+  if (isQuote(text.charCodeAt(i))) {
+    const q = quotedValue(text, i + 1, text[i]!);
+    return q ? { start: q[0], end: q[1], quoted: true, next: q[1] + 1 } : null;
+  }
+  const end = runEndUntil(text, i, SHELL_STOP, Math.min(limit, i + MAX_VALUE));
+  return { start: i, end, quoted: false, next: end };
+}
+
+/** The last single `|` in `line` (not `||`), or -1. */
+function lastPipe(line: string): number {
+  for (let i = line.length - 1; i >= 0; i--) {
+    if (line.charCodeAt(i) !== 124) continue;
+    if (line.charCodeAt(i - 1) === 124) i--;
+    else if (line.charCodeAt(i + 1) !== 124) return i;
+  }
+  return -1;
+}
+
+/**
+ * A registry login's `--password-stdin` fed a literal: `echo "PW" | docker login -u bob
+ * --password-stdin`, `printf '%s' PW | podman login …`, or a here-string `… --password-stdin <<< PW`.
+ * The literal is returned (all of echo's words); `echo $CR_PAT |` and `cat token.txt |` hold none.
+ */
+export function stdinPassword(text: string, at: number): [number, number] | null {
+  if (!text.startsWith(STDIN_ANCHOR, at)) return null;
+  const from = lineStart(text, at);
+  const line = text.slice(from, at);
+  const pipe = lastPipe(line);
+  if (!REGISTRY_LOGIN.test(line.slice(pipe + 1))) return null;
+  const flagEnd = at + STDIN_ANCHOR.length;
+  const here = /^[^\n|;&<]{0,128}<<<[ \t]*/.exec(text.slice(flagEnd, flagEnd + 160));
+  let span: [number, number] | null = null;
+  if (here) {
+    const w = shellWord(text, flagEnd + here[0].length, text.length);
+    if (w) span = [w.start, w.end];
+  } else if (pipe >= 0) {
+    const producer = line.slice(0, pipe);
+    const command = /(?:^|&&|\|\||[;(])\s*(echo|printf)\s+(?!.*(?:&&|\|\||[;(]))/.exec(producer);
+    if (command) span = producedLiteral(text, from + command.index + command[0].length, from + pipe, command[1] === 'printf');
+  }
+  return span && span[1] > span[0] && !REFERENCE.test(text.slice(span[0], span[1])) ? span : null;
+}
+
+/** What `echo [-n] WORDS` or `printf FORMAT WORD` (or `printf WORD`) writes, between `from` and the pipe at `to`. */
+function producedLiteral(text: string, from: number, to: number, printf: boolean): [number, number] | null {
+  const words: { start: number; end: number }[] = [];
+  for (let w = shellWord(text, from, to); w && w.start < to; w = shellWord(text, w.next, to)) {
+    if (!printf && words.length === 0 && !w.quoted && /^-[neE]+$/.test(text.slice(w.start, w.end))) continue;
+    words.push(w);
+  }
+  if (words.length === 0) return null;
+  if (printf) {
+    const format = words[0]!;
+    if (/%[sb]/.test(text.slice(format.start, format.end))) return words[1] ? [words[1].start, words[1].end] : null;
+    // `printf 'PW\n'`: the format is the literal, its newline is not.
+    return [format.start, text.endsWith('\\n', format.end) ? format.end - 2 : format.end];
+  }
+  return [words[0]!.start, words[words.length - 1]!.end];
+}
+
+/**
+ * Apache's `htpasswd -b` takes the password as its last argument: `htpasswd -b[c|B|m…] FILE USER
+ * PASSWORD`, or with `-n` (print, no file) `htpasswd -nb USER PASSWORD`. Without `-b` it prompts.
+ */
+export function htpasswdPassword(text: string, at: number): [number, number] | null {
+  if (!text.startsWith(HTPASSWD_ANCHOR, at) || (at > 0 && !inTable(COMMAND_BEFORE, text.charCodeAt(at - 1)))) return null;
+  if (!isSpace(text.charCodeAt(at + HTPASSWD_ANCHOR.length))) return null;
+  let batch = false;
+  let noFile = false;
+  const args: { start: number; end: number }[] = [];
+  let skipValue = false;
+  const limit = Math.min(text.length, at + 1024);
+  for (let w = shellWord(text, at + HTPASSWD_ANCHOR.length, limit); w && args.length < 3; w = shellWord(text, w.next, limit)) {
+    const word = text.slice(w.start, w.end);
+    if (skipValue) skipValue = false;
+    else if (args.length === 0 && !w.quoted && /^-[A-Za-z]+$/.test(word)) {
+      batch ||= word.includes('b');
+      noFile ||= word.includes('n');
+      // `-C cost` and `-r rounds` take the next word.
+      skipValue = /[Cr]$/.test(word);
+    } else args.push(w);
+  }
+  const password = batch ? args[noFile ? 1 : 2] : undefined;
+  return password && !REFERENCE.test(text.slice(password.start, password.end)) ? [password.start, password.end] : null;
+}
+

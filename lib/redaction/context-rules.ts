@@ -4,7 +4,7 @@
  * password inside a connection URL.
  */
 import { parseAssignment } from './assignment.js';
-import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
+import { COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
@@ -31,9 +31,15 @@ function identifiedBy(text: string, at: number, out: Span[], self: ContentRule):
 export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
-    'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, '_pat', 'sig=', 'signature=', 'identified by '],
+    'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b)',
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, HTPASSWD_ANCHOR, '_pat', 'sig=', 'signature=', 'identified by '],
     (self) => (text, at, out) => {
+      // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`: the literal; otherwise the anchors inside them go on.
+      const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
+      if (piped) {
+        out.push({ start: piped[0], end: piped[1], rule: self });
+        return Math.max(at + 1, piped[1]);
+      }
       if (text.charCodeAt(at) === 45) {
         const found = commandPassword(text, at);
         // Nothing skipped: a keyword anchor may start right after the dash (`-password=…`, `--password …`).

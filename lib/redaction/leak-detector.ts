@@ -335,6 +335,57 @@ function commandPasswords(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** A literal written into a registry login's `--password-stdin`: `echo PW |`, `printf '%s' PW |`, then `… login …` on the same line. */
+const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%[sb](?:\\n)?\1)?)\s+(\\?["']?)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*\|(?!\|)[^|\n]*?(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s[^|\n]*$/;
+
+/** `echo PW | docker login --password-stdin` and a here-string (`--password-stdin <<< PW`). */
+function pipedPasswords(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('--password-stdin'); at >= 0; at = text.indexOf('--password-stdin', at + 16)) {
+    let lineStart = at;
+    while (lineStart > 0 && at - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
+    const piped = PIPED_LITERAL.exec(text.slice(lineStart, at));
+    const here = piped ? null : /^[^\n|;&<]{0,128}<<<[ \t]*(\\?["']?)([^\s"'|;&<>$`\\]{1,256})\1/.exec(text.slice(at + 16, at + 420));
+    const value = piped?.[3] ?? here?.[2];
+    if (value === undefined || !looksSecret(value, 10, 3)) continue;
+    const start = piped ? lineStart + piped.index + piped[0].lastIndexOf(value) : at + 16 + here!.index + here![0].length - value.length - here![1]!.length;
+    hits.push(hit('command_password', value, start, start + value.length));
+  }
+}
+
+/** A shell word, quoted or not; it ends at a quote too: in JSON output the next one closes the string the command is in. */
+const SHELL_WORD = /[ \t]*(\\?(["'])[^"'\\\n]{1,256}\\?\2|[^\s;&|"'\\]+)/y;
+
+/** `htpasswd -b FILE USER PW`, `htpasswd -nb USER PW`: the word after the user. */
+function htpasswdPasswords(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('htpasswd '); at >= 0; at = text.indexOf('htpasswd ', at)) {
+    const before = at > 0 ? text[at - 1]! : ' ';
+    at += 9;
+    if (!/[\s/;&|(`"']/.test(before)) continue;
+    // Flags, then the file (unless -n), the user and the password: the words read are this command's, so the next search starts after them.
+    let flags = '';
+    let want = -1;
+    const words: [number, string][] = [];
+    SHELL_WORD.lastIndex = at;
+    for (let m = SHELL_WORD.exec(text); m && words.length <= want + 1 && m.index - at < 256; m = SHELL_WORD.exec(text)) {
+      if (want < 0 && /^-[A-Za-z]+$/.test(m[1]!)) {
+        flags += m[1];
+        if (/[Cr]$/.test(m[1]!)) SHELL_WORD.exec(text);
+      } else {
+        if (want < 0) want = flags.includes('n') ? 1 : 2;
+        words.push([SHELL_WORD.lastIndex - m[1]!.length, m[1]!]);
+      }
+      at = SHELL_WORD.lastIndex;
+      if (want >= 0 && words.length > want) break;
+    }
+    const word = words[want];
+    if (!flags.includes('b') || word === undefined) continue;
+    const quoted = /^(\\?["'])(.*)\1$/.exec(word[1]);
+    const value = quoted ? quoted[2]! : word[1];
+    const start = word[0] + (quoted ? quoted[1]!.length : 0);
+    if (looksSecret(value, 10, 3) && !value.startsWith('[REDACTED')) hits.push(hit('command_password', value, start, start + value.length));
+  }
+}
+
 function urlPasswords(text: string, hits: LeakHit[]): void {
   for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', i + 3)) {
     let end = i + 3;
@@ -380,6 +431,8 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       privateKeyHeaders(text, hits);
       secretAssignments(text, hits);
       commandPasswords(text, hits);
+      pipedPasswords(text, hits);
+      htpasswdPasswords(text, hits);
       discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);

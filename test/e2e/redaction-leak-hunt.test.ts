@@ -67,6 +67,9 @@ function probes(): Probe[] {
   add('a connection URL whose password holds /', (s) => `mysql://root:${s}@db:3306/app`, `${body(rand, ALNUM, 8)}/${body(rand, ALNUM, 10)}`, { expected: 'mysql://root:[REDACTED]@db:3306/app' });
   add("nodemailer's auth: { pass }", (s) => `{"transport":{"auth":{"user":"me","pass":"${s}"}}}`, `${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)} ${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 4)}`);
   add('a Git Bash home folder', (s) => `cd /c/Users/${s}/projects`, `j${chars(rand, 'abcdefghijklmnopqrstuvwxyz', 9)}`, { expected: 'cd ~/projects' });
+  // Shapes the same review listed as open (2026-11-27), now covered by both.
+  add('a literal piped into docker login --password-stdin', (s) => `echo "${s}" | docker login -u bob --password-stdin ghcr.io`, pw());
+  add('htpasswd -b FILE USER PASSWORD', (s) => `sudo htpasswd -b -c /etc/nginx/.htpasswd admin ${s}`, pw(), { expected: 'sudo htpasswd -b -c /etc/nginx/.htpasswd admin [REDACTED]' });
   return list;
 }
 

@@ -126,3 +126,61 @@ describe('red team: home folders under mount points', () => {
     expect(redactText('x \\/Users\\/Jane Doe\\/Documents\\/a').out).to.equal('x ~\\/Documents\\/a');
   });
 });
+
+describe('red team: passwords piped into a registry login and htpasswd -b', () => {
+  const pw = (): string => body(rand, ALNUM, 18);
+
+  it('echo into --password-stdin, and a here-string: the literal goes, the command stays', () => {
+    expectEach([
+      'echo "%s" | docker login -u bob --password-stdin ghcr.io',
+      'echo %s | docker login --username bob --password-stdin',
+      'docker login -u bob --password-stdin ghcr.io <<< "%s"',
+      'echo -n %s | helm registry login reg.io -u bob --password-stdin',
+    ], pw, 'secret_assignment', 'command_password');
+  });
+
+  it("printf's argument after a %s format", () => {
+    const secret = pw();
+    const { out } = redactText(`printf '%s' '${secret}' | podman login -u bob --password-stdin quay.io`);
+    expect(out).to.equal("printf '%s' '[REDACTED]' | podman login -u bob --password-stdin quay.io");
+    expect(detectorsOf(`printf '%s' '${secret}' | podman login -u bob --password-stdin quay.io`)).to.deep.equal(['command_password']);
+    // printf's format as the literal, its \n kept (the leak scan reads a literal \n as a line's end: the rules alone find this one).
+    expect(redactText(`printf '${secret}\\n' | podman login -u bob --password-stdin quay.io`).out).to.equal("printf '[REDACTED]\\n' | podman login -u bob --password-stdin quay.io");
+  });
+
+  it('echo of several words takes them all', () => {
+    const { out } = redactText(`echo -n ${body(rand, ALNUM, 6)} ${body(rand, ALNUM, 8)} | docker login -u bob --password-stdin`);
+    expect(out).to.equal('echo -n [REDACTED] | docker login -u bob --password-stdin');
+  });
+
+  it('htpasswd -b: the argument after the user, with or without a file, past -C cost', () => {
+    expectEach([
+      'htpasswd -b -c /etc/nginx/.htpasswd admin %s',
+      'sudo htpasswd -bc users.txt bob %s',
+      'htpasswd -nbB admin "%s"',
+      'htpasswd -bC 12 users.txt bob %s && nginx -s reload',
+    ], pw, 'secret_assignment', 'command_password');
+  });
+
+  it('a variable, a file, a prompt and other commands stay', () => {
+    expectUntouched([
+      'echo $CR_PAT | docker login ghcr.io -u bob --password-stdin',
+      'cat ~/token.txt | docker login --password-stdin',
+      'echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u ${{ github.actor }} --password-stdin',
+      'htpasswd -c /etc/nginx/.htpasswd admin',
+      'htpasswd -D users.txt bob',
+      'echo building | tee log.txt',
+    ]);
+  });
+
+  it('1 MiB of each new anchor, repeated, is redacted and scanned to the end; a token after the filler is found where it is', () => {
+    const units = ['--password-stdin ', 'echo a | docker login --password-stdin ', '--password-stdin <<< ', 'htpasswd ', 'htpasswd -b ', '/htpasswd -b a ', 'htpasswd -b -b -b -b '];
+    for (const unit of units) {
+      const filler = unit.repeat(Math.ceil((1024 * 1024) / unit.length));
+      expect(redactText(filler).out.length, unit).to.be.above(0).and.at.most(filler.length * 2);
+      const token = `ghp_${chars(rand, ALNUM, 36)}`;
+      const hits = detectorsOf(`${filler}\n${token}\n`);
+      expect(hits, unit).to.deep.equal(['vendor_token']);
+    }
+  });
+});
