@@ -52,10 +52,18 @@ const DOMAIN = charTable('A-Za-z0-9.-');
 
 export function emailAddress(): ContentRule {
   return builtInRule(
-    'email', 'e-mail addresses', 'e-mail addresses (user@example.com, mailto: links); git@host SSH remotes and @2x image names are kept',
-    ['@'],
+    'email', 'e-mail addresses', 'e-mail addresses (user@example.com, mailto: links, URL-encoded jane%40example.com); git@host SSH remotes and @2x image names are kept',
+    ['@', '%40'],
     (self) => (text, at, out) => {
+      // `?email=jane.doe%40example.com`: a URL-encoded '@'.
+      const sign = text.charCodeAt(at) === 64 ? 1 : text.startsWith('%40', at) ? 3 : 0;
+      if (sign === 0) return at + 1;
       let start = runStart(text, at, LOCAL_PART, 64);
+      // Encoded, the local part starts after the last encoded separator (`%3Demail%3Djane%40…`: at `jane`).
+      if (sign === 3) {
+        const separator = /^.*%(?:3D|26|2F|3F|20|22|3A|2C|3B|0A)/i.exec(text.slice(start, at));
+        if (separator) start += separator[0].length;
+      }
       // `…\njane@…`: the escape's letter is not part of the address.
       if (start < at && text.charCodeAt(start - 1) === 92 && 'ntrbf'.includes(text[start]!)) start++;
       while (start < at && text.charCodeAt(start) === 46) start++;
@@ -66,9 +74,9 @@ export function emailAddress(): ContentRule {
       if ((before === '/' && text[start - 2] === '/') || (before === ':' && !startsWithIgnoreCase(text, 'mailto:', start - 7))) return at + 1;
       // `mysql://root:Zx8/Qw3@db:3306`: a password holding '/', url_password's.
       if (before === '/' && /:\/\/[^\s/@]*:[^\s@]*$/.test(text.slice(Math.max(0, start - 256), start))) return at + 1;
-      let end = runEnd(text, at + 1, DOMAIN, at + 256);
-      while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
-      const domain = text.slice(at + 1, end);
+      let end = runEnd(text, at + sign, DOMAIN, at + 256);
+      while (end > at + sign && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
+      const domain = text.slice(at + sign, end);
       const dot = domain.lastIndexOf('.');
       if (dot <= 0 || domain.includes('..') || !/^[A-Za-z]{2,24}$/.test(domain.slice(dot + 1))) return end;
       if (/^\d+(?:\.\d+)?x\./.test(domain) || text.slice(start, at) === 'git') return end;
@@ -112,6 +120,20 @@ const REMOTE_AUTHORITY = /(?<![A-Za-z0-9+.-])(?:vscode-remote|vscode-vfs|ssh|sft
 
 const MOUNTED_HOME = /(?:\/mnt|\/cygdrive)?\/[A-Za-z]$|\/System\/Volumes\/Data$|\/var$|\/export$/;
 
+/**
+ * The mount point right before a home anchor at `at` (`/mnt/c`, `/var`…), as the prefix it is
+ * and the characters it takes in `text`: with JSON's escaped slashes (`\/var\/home\/…`) each `/` is two.
+ */
+function mountBefore(text: string, at: number, slashes: boolean): { prefix: string; length: number } | null {
+  const window = text.slice(Math.max(0, at - 40), at);
+  const m = MOUNTED_HOME.exec(slashes ? window.replace(/\\\//g, '/') : window);
+  if (!m) return null;
+  const length = slashes ? m[0].length + (m[0].match(/\//g) ?? []).length : m[0].length;
+  // Escaped, every slash of the prefix must have been `\/`: a bare `/` among them is some other text.
+  if (slashes && text.slice(at - length, at).replace(/\\\//g, '/') !== m[0]) return null;
+  return { prefix: m[0], length };
+}
+
 const SHARED_FOLDERS = new Set(['public', 'default', 'default user', 'all users', 'shared', 'linuxbrew']);
 
 export function homePath(): ContentRule {
@@ -129,10 +151,10 @@ export function homePath(): ContentRule {
       // The same home folders seen from WSL (/mnt/c/Users/<user>), Git Bash (/c/Users/<user>),
       // Cygwin (/cygdrive/c/Users/<user>), macOS's data volume (/System/Volumes/Data/Users/<user>),
       // Fedora Atomic (/var/home/<user>) and Solaris (/export/home/<user>).
-      const mounted = MOUNTED_HOME.exec(text.slice(Math.max(0, at - 20), at));
+      const mounted = mountBefore(text, at, slashes);
       if (drive) start = at - 2;
       else if (text[at] === '\\' && !slashes) return at + 1;
-      else if (mounted && (width === 7) === (mounted[0] !== '/var' && mounted[0] !== '/export')) start = at - mounted[0].length;
+      else if (mounted && (linux === (mounted.prefix === '/var' || mounted.prefix === '/export'))) start = at - mounted.length;
       else if (REMOTE_AUTHORITY.test(text.slice(Math.max(0, at - 260), at))) start = at + 1;
       if (start <= at && !startsAfterBoundary(text, start, PATH_CHAR)) return at + 1;
       const userStart = at + width;

@@ -184,3 +184,19 @@ describe('red team: passwords piped into a registry login and htpasswd -b', () =
     }
   });
 });
+
+describe('red team: escaped mount points and URL-encoded e-mail addresses', () => {
+  it("JSON's escaped slashes before a mounted home: the mount goes with the user, no stray backslash", () => {
+    expect(redactText('log {"cwd":"\\/var\\/home\\/jdoe\\/app"}').out).to.equal('log {"cwd":"~\\/app"}');
+    expect(redactText('\\/System\\/Volumes\\/Data\\/Users\\/jdoe\\/x').out).to.equal('~\\/x');
+    expect(redactText('\\/mnt\\/c\\/Users\\/jdoe\\/x and \\/export\\/home\\/jdoe\\/y').out).to.equal('~\\/x and ~\\/y');
+    expectUntouched(['/var/Users/list.txt']);
+  });
+
+  it('an address with %40 for its @, in a query or an encoded redirect, goes whole; the parameter names stay', () => {
+    expect(redactText('https://x.io/signup?email=jane.doe%40example.com&x=1').out).to.equal('https://x.io/signup?email=[REDACTED]&x=1');
+    expect(redactText('next=%2Fsignup%3Femail%3Djane%40example.com').out).to.equal('next=%2Fsignup%3Femail%3D[REDACTED]');
+    expect(redactText('mailto:jane%40example.com').out).to.equal('mailto:[REDACTED]');
+    expectUntouched(['p%40ss', 'https://x.io/@user%40x', 'a%40b.c']);
+  });
+});
