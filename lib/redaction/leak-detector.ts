@@ -256,9 +256,15 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     const end = valueEnd(text, i);
     SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
     const value = text.slice(i, end);
-    if (!looksSecret(value) || isCode(value, text.charCodeAt(end))) continue;
+    if (!looksSecret(value) || isCode(value, text.charCodeAt(end)) || selfAssigned(text, m.index, i, value)) continue;
     hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
   }
+}
+
+/** `exports.AuthenticationMD5Password = AuthenticationMD5Password;`: the name's last part, assigned to itself. */
+function selfAssigned(text: string, nameAt: number, valueAt: number, value: string): boolean {
+  const head = text.slice(Math.max(0, nameAt - value.length), valueAt).replace(/[\s"'\\:=>]+$/, '');
+  return head.endsWith(value) && !/[\w$]/.test(head[head.length - value.length - 1] ?? '');
 }
 
 /**

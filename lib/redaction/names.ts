@@ -24,6 +24,7 @@ const METADATA_SUFFIX = new Set([
   'ttl', 'algorithm', 'algo', 'scheme', 'format', 'url', 'uri', 'endpoint', 'path', 'file', 'env',
   'header', 'prefix', 'suffix', 'fingerprint', 'last4', 'present', 'set', 'valid', 'ok', 'usage', 'used',
   'strength', 'help', 'note', 'notes', 'ref', 'budget', 'label', 'placeholder', 'description', 'title', 'hint',
+  'error', 'errors', 'message', 'messages', 'status',
 ]);
 
 const KEY_QUALIFIERS = new Set(['api', 'access', 'private', 'signing', 'encryption', 'master', 'client', 'app', 'license', 'subscription', 'service', 'account', 'auth']);

@@ -129,3 +129,46 @@ describe('false positives: package manifests and lockfiles', () => {
     expect(redactText('DB_PASSWORD=1.2.3x\npassword: 12.34').out).to.equal('DB_PASSWORD=[REDACTED]\npassword: [REDACTED]');
   });
 });
+
+describe('false positives: code around secret-like names (found by running the rules over node_modules)', () => {
+  it('types, functions, expressions and references are kept', () => {
+    expectUntouched([
+      '    readonly operatorToken: BinaryOperatorToken;',
+      '  readonly cookies: CookieStoreManager;',
+      'createCallChain(expression: Expression, questionDotToken: QuestionDotToken | undefined)',
+      '  privateKey: KeyLike | SignKeyObjectInput | SignPrivateKeyInput,',
+      'type CookieSameSite = "lax" | "none" | "strict";',
+      'type RequestCredentials = "include" | "omit" | "same-origin";',
+      'TAPProducer.prototype.writePass = function (n, test) {',
+      'const hashedPassword = await crypto.md5(this.user, this.password)',
+      'const password = (password: string): Buffer => {',
+      'const createToken = (name, value, isGlobal) => {',
+      'exports.AuthenticationMD5Password = AuthenticationMD5Password;',
+      'node.srcToken = token;',
+      'const token = error ?? this.stack.pop();',
+      '  QuestionToken = 58,',
+      '  authorizationError: Error;',
+      'const expectedPlainPasswordMessage = {',
+      '  secret: process.env.CONSUMER_SECRET',
+      '** contain the same values for all columns identified by "colUsed", all but',
+      'self._token = token',
+      'cookies = []',
+      'password = b""',
+      'DHPrivateKeyWithSerialization = DHPrivateKey',
+    ]);
+  });
+
+  it('values in the same places are still taken', () => {
+    const pw = fakePassword(rand);
+    const cases: [string, string][] = [
+      ['{password: CorrectHorseBattery, user: x}', '{password: [REDACTED], user: x}'],
+      ['password: CorrectHorseBattery', 'password: [REDACTED]'],
+      ['password = Summer2024;', 'password = [REDACTED];'],
+      ['DB_PASSWORD=hunter2', 'DB_PASSWORD=[REDACTED]'],
+      ['otp_token: 123456', 'otp_token: [REDACTED]'],
+      [`CREATE USER 'bob'@'%' IDENTIFIED BY '${pw}';`, "CREATE USER 'bob'@'%' IDENTIFIED BY '[REDACTED]';"],
+      [`const token = "${pw}";`, 'const token = "[REDACTED]";'],
+    ];
+    for (const [text, want] of cases) expect(redactText(text).out, text).to.equal(want);
+  });
+});
