@@ -71,9 +71,30 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates a folder (and its parents) for private files when it is missing. */
+/**
+ * Creates a folder (and its parents) for private files when it is missing. One level at a time
+ * from the nearest folder that exists: Node's `mkdir({ recursive: true })` spins forever, deaf to
+ * signals, where the kernel answers ENOENT under a folder that exists (`/proc/backups`).
+ */
 export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const missing: string[] = [];
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    try {
+      await stat(p);
+      break;
+    } catch (err) {
+      if (systemCode(err) !== 'ENOENT') throw err;
+    }
+    missing.push(p);
+    if (path.dirname(p) === p) break;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder, { mode: PRIVATE_DIR_MODE });
+    } catch (err) {
+      if (systemCode(err) !== 'EEXIST') throw err;
+    }
+  }
   const info = await stat(dir);
   if (!info.isDirectory()) {
     throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });

@@ -64,7 +64,13 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   const created = !(await exists(target));
   const file = created ? tempPathFor(target) : target;
   const folderExisted = await exists(path.dirname(target));
-  if (created) await ensureDir(path.dirname(target));
+  if (created) {
+    try {
+      await ensureDir(path.dirname(target));
+    } catch (err) {
+      throw toAcodeError(err, 'ACODE-DB-007', `cannot create the folder for the workspace database ${path.dirname(target)}`, { file: target });
+    }
+  }
   let db: SqliteDb | null = null;
   try {
     db = openSqlite(file, { create: created, role: 'workspace database' });

@@ -55,7 +55,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const file = config.database.path;
   const migrations = options.migrations ?? WORKSPACE_MIGRATIONS;
   const existed = await exists(file);
-  if (!existed) await ensureDir(path.dirname(file));
+  if (!existed) {
+    try {
+      await ensureDir(path.dirname(file));
+    } catch (err) {
+      throw toAcodeError(err, 'ACODE-DB-007', `cannot create the folder for the workspace database ${path.dirname(file)}`, { file });
+    }
+  }
   let db = openSqlite(file, { create: !existed });
   let backup: BackupResult | null = null;
   try {
