@@ -83,7 +83,8 @@ export async function ensureDir(dir: string): Promise<void> {
       await stat(p);
       break;
     } catch (err) {
-      if (systemCode(err) !== 'ENOENT') throw err;
+      // Under a file (ENOTDIR) too: the mkdir below reports it.
+      if (systemCode(err) !== 'ENOENT' && systemCode(err) !== 'ENOTDIR') throw err;
     }
     missing.push(p);
     if (path.dirname(p) === p) break;
