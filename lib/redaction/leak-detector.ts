@@ -229,9 +229,10 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
 
 /**
  * A secret word ending a name, then `=`, `:` or `=>`; or `password` and a space, as .netrc writes it.
+ * The name's closing quote may be escaped once per level of JSON inside JSON strings.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}\s{0,4}(?:=>|[:=])/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}(?:\\{0,1022}")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}(?:\\{0,1022}")?\s{0,4}(?:=>|[:=])/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -248,7 +249,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
       if (!before.includes('login') && !before.includes('machine')) continue;
     }
     let i = after;
-    while (i < text.length && i - after < 8 && ' \t"\'\\'.includes(text[i]!)) i++;
+    // Quotes escaped once per level of JSON inside JSON strings: up to ten levels (1023 backslashes).
+    while (i < text.length && i - after < 1032 && ' \t"\'\\'.includes(text[i]!)) i++;
     if (!netrc && (text[i] === '|' || text[i] === '>')) {
       const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
       if (header) i += header[0].length;

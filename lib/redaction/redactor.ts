@@ -14,8 +14,12 @@ import { activeRule, applySpans, type RuleSet } from './scanner.js';
 
 /** Values longer than this (characters of text, bytes of BLOB) are refused rather than half-scanned. */
 export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
-/** JSON inside a JSON string inside…: deeper levels get the content rules only. */
-const MAX_JSON_DEPTH = 4;
+/**
+ * JSON inside a JSON string inside…: deeper levels get the content rules only. Each level is a
+ * substring of the one above, so a value costs at most this many scans of its length; at ten
+ * levels a quote is escaped by 1023 backslashes, and the leak scan reads that deep too.
+ */
+const MAX_JSON_DEPTH = 10;
 
 export interface RuleCount {
   readonly count: number;

@@ -200,3 +200,17 @@ describe('red team: escaped mount points and URL-encoded e-mail addresses', () =
     expectUntouched(['p%40ss', 'https://x.io/@user%40x', 'a%40b.c']);
   });
 });
+
+describe('red team: JSON inside JSON strings, many levels deep', () => {
+  it('a password ten levels deep goes (it survived from seven); the leak scan sees it raw at every level', () => {
+    const pw = `${body(rand, ALNUM, 14)}x9`;
+    let text = JSON.stringify({ password: pw, home: '/home/jdoe/app' });
+    for (let depth = 1; depth <= 10; depth++) {
+      const { out } = redactText(text);
+      expect(out, `depth ${depth}`).not.to.include(pw.slice(0, 8));
+      expect(out, `depth ${depth}`).not.to.include('jdoe');
+      expect(detectorsOf(JSON.stringify({ content: text })), `depth ${depth}`).to.deep.equal(['secret_assignment']);
+      text = JSON.stringify({ out: text });
+    }
+  });
+});
