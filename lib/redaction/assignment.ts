@@ -26,7 +26,7 @@ export interface Assignment {
 
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
-export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED)/;
+export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED|\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}$)/;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
 /** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`: code that fetches or types a secret. */
 const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*[([]/;
@@ -36,6 +36,10 @@ const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argu
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
+/** After the first of a tuple's targets: `, user =` (not `==` or `=>`). */
+const TUPLE_REST = /^,[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=(?![=>])/;
+/** A tuple of variables on the rest of a line: `un, pw`, `user, self.password  # x`. */
+const IDENTIFIER_TUPLE = /^[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+[ \t]*(?:#.*)?$/;
 /**
  * Code where a value would stand: a function (`function (n) {`, `async (x) =>`, `(password) => {`),
  * an awaited or constructed value, an object or array opening on the line's end, `this.…` and the
@@ -50,7 +54,7 @@ const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|byte
  * A declaration's type where a value would stand, then the end of the statement or a default that
  * is code: `password: string;`, `token: string | null,`, pydantic's `api_key: str = Field(...)`.
  */
-const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil)[;,]?)?$`, 'i');
+const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d+|""|'')[;,)]?)?$`, 'i');
 
 export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
@@ -128,6 +132,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     if (next === 58 || next === 47) return right;
     form = 'colon';
     i += next === 61 ? 2 : 1;
+  } else if (sep === 44 && !quote && dashes === 0 && /(?:^|\n|\\n)[ \t]*$/.test(text.slice(Math.max(0, left - 128), left)) && TUPLE_REST.test(text.slice(i, i + 160))) {
+    // The first of Python's tuple targets (`password, user = "…", "bob"`): its value is the first item.
+    i += TUPLE_REST.exec(text.slice(i, i + 160))![0].length;
+    if (IDENTIFIER_TUPLE.test(text.slice(skipSpaces(text, i), i + 256).split('\n', 1)[0]!)) return right;
+    form = 'equals';
   } else if (dashes === 2 && i > right && !quote) {
     form = 'flag';
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
@@ -147,6 +156,18 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   if (form === 'colon') {
     const typed = TYPE_THEN_VALUE.exec(text.slice(valueStart, valueStart + 64));
     if (typed) valueStart += typed[0].length;
+  }
+  // Python's tuple assignment (`username, password = "bob", "…"`): the item at the name's place.
+  if (form === 'equals' && sep === 61 && !quote) {
+    // The targets start their line: `def f(user, password="…")` is a parameter's default, not a tuple.
+    const targets = /(?:^|\n|\\n)[ \t]*((?:[A-Za-z_][\w.]*[ \t]*,[ \t]*)+)$/.exec(text.slice(Math.max(0, left - 128), left));
+    if (targets) {
+      // `username, password = un, pw`: variables, not values.
+      if (IDENTIFIER_TUPLE.test(text.slice(valueStart, valueStart + 256).split('\n', 1)[0]!)) return right;
+      const item = tupleItem(text, valueStart, (targets[1]!.match(/,/g) ?? []).length);
+      if (item < 0) return right;
+      valueStart = item;
+    }
   }
   // `.env` and shell: `DB_PASSWORD=aB3$d&e;f,g` as a word of its own runs to whitespace, not to
   // the first `&`, `;` or `,` (generated passwords hold them); a query string's `&` still ends it.
@@ -171,6 +192,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // The value read stops at a space or a bracket: code is judged on what follows it on the line.
     const ahead = text.slice(start, Math.min(text.length, start + 256)).split('\n', 1)[0]!;
     if (CODE_VALUE.test(ahead)) return right;
+    // A format field: Python's `{password!r}`, `{token}`, `{0}` in an f-string or a template.
+    if (/^\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}/.test(ahead)) return right;
     // `x = x;`, `exports.Name = Name;`, `self._token = token`: the variable itself; `DHPrivateKeyWithSerialization = DHPrivateKey`: an alias.
     if (VARIABLE.test(code) && (code === name || name.endsWith(`.${code}`) || name.endsWith(`._${code}`) || (/[a-z][A-Z]/.test(code) && name.startsWith(code)))) return right;
     // An empty literal: `cookies = []`, `self._cookies = {}`, `password = b""`.
@@ -197,6 +220,24 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   if (isVersionSpec(raw)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
+}
+
+/** Start of item `index` of a comma-separated list of quoted strings and words at `from`, or -1. */
+function tupleItem(text: string, from: number, index: number): number {
+  let i = from;
+  for (let k = 0; k < index; k++) {
+    if (isQuote(text.charCodeAt(i))) {
+      const q = quotedValue(text, i + 1, text[i]!);
+      if (!q) return -1;
+      i = q[1] + 1;
+    } else {
+      while (i < text.length && i - from < MAX_VALUE && /[\w.]/.test(text[i]!)) i++;
+    }
+    i = skipSpaces(text, i);
+    if (text.charCodeAt(i) !== 44) return -1;
+    i = skipSpaces(text, i + 1);
+  }
+  return i;
 }
 
 /** `<password>…</password>`: an XML or HTML element named like a secret, its text on one line, up to the element's closing tag. */

@@ -70,6 +70,7 @@ function probes(): Probe[] {
   // Shapes the same review listed as open (2026-11-27), now covered by both.
   add('a literal piped into docker login --password-stdin', (s) => `echo "${s}" | docker login -u bob --password-stdin ghcr.io`, pw());
   add('htpasswd -b FILE USER PASSWORD', (s) => `sudo htpasswd -b -c /etc/nginx/.htpasswd admin ${s}`, pw(), { expected: 'sudo htpasswd -b -c /etc/nginx/.htpasswd admin [REDACTED]' });
+  add("Python's tuple assignment: the password is the second item", (s) => `username, password = "admin", "${s}"`, pw(), { expected: 'username, password = "admin", "[REDACTED]"' });
   return list;
 }
 

@@ -172,3 +172,28 @@ describe('false positives: code around secret-like names (found by running the r
     for (const [text, want] of cases) expect(redactText(text).out, text).to.equal(want);
   });
 });
+
+describe('false positives: Python around secret-like names (found over its standard library)', () => {
+  it('tuples, format fields and typed defaults are kept', () => {
+    expectUntouched([
+      'username, password = un, pw',
+      'self.user, self.password = user, password',
+      'print(f"password={password!r}")',
+      'url = "https://x.io/?token={token}"',
+      '    password: bool = False,',
+      'retries: int = 3',
+      'def connect(host: str, password: str = "", timeout: int = 30):',
+    ]);
+  });
+
+  it('a value in the same places is still taken', () => {
+    const pw = fakePassword(rand);
+    expect(redactText(`password = ${pw}, def`).out).to.equal('password = [REDACTED], def');
+    // Tuples: the item at the name's place (the first item was taken, and the password kept, before).
+    expect(redactText(`username, password = "bob", "${pw}"`).out).to.equal('username, password = "bob", "[REDACTED]"');
+    expect(redactText(`    password, user = '${pw}', 'bob'`).out).to.equal("    password, user = '[REDACTED]', 'bob'");
+    expect(redactText(`a, b, token = 1, x.y, "${pw}"`).out).to.equal('a, b, token = 1, x.y, "[REDACTED]"');
+    expect(redactText('def f(password, user="bob"):').out).to.equal('def f(password, user="bob"):');
+    expect(redactText(`    password: str = "${pw}",`).out).to.equal('    password: str = "[REDACTED]",');
+  });
+});
