@@ -78,7 +78,8 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export async function ensureDir(dir: string): Promise<void> {
   const missing: string[] = [];
-  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+  // Up the path as given, not resolved: `build/../out` and `link/../x` go through the real folders, as the kernel's lookups do.
+  for (let p = dir; ; p = path.dirname(p)) {
     try {
       await stat(p);
       break;

@@ -45,9 +45,9 @@ const IDENTIFIER_TUPLE = /^[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+[ \t]
  * an awaited or constructed value, an object or array opening on the line's end, `this.…` and the
  * environment (`process.env.X`, `import.meta.env.X`).
  */
-const CODE_VALUE = /^(?:(?:function|async|await|new|yield|typeof)[\s(*]|\([^()]{0,200}\)\s*(?::\s*[\w<>[\], |.]{1,60})?\s*=>|[A-Za-z_$][\w$]*\s*=>|[{[(]$|this\.|process\.env\.|import\.meta\.env\.)/;
+const CODE_VALUE = /^(?:function\s*[\w$]*\s*\(|async\s+(?:function\b|\(|[\w$]+\s*=>)|(?:await|new|yield|typeof)\s+[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*(?:[(.[;,)]|$)|\([^()]{0,200}\)\s*(?::\s*[\w<>[\], |.]{1,60})?\s*=>|[A-Za-z_$][\w$]*\s*=>|[{[(]$|process\.env\.|import\.meta\.env\.)/;
 /** A union or intersection of TypeScript types: `KeyLike | SignKeyObjectInput,`, `RsaPrivateKey | KeyLike, buffer…`. */
-const TYPE_UNION = /^[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?(?:\s*[|&]\s*(?:[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?|null|undefined|string|number|boolean))+\s*(?:[;,)].*)?$/;
+const TYPE_UNION = /^[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?(?:\s+[|&]\s+(?:[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?|null|undefined|string|number|boolean))+\s*(?:[;,)].*)?$/;
 /** A type, or a union of types, with an array or optional mark. */
 const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|bytes|any|unknown|object|null|none|undefined|secretstr|secretstring|(?:Optional|Option|Nullable)\[\w+\]|Option<\w+>)(?:\[\])?\??`;
 /**
@@ -85,7 +85,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const name = text.slice(nameStart, right);
   if (!accept(name, nameStart)) return right;
   // A TypeScript type's name (`type CookieSameSite = "lax" | …`, `interface TokenResponse {`): code.
-  if (/(?:^|[\s;{])(?:type|interface)\s+$/.test(text.slice(Math.max(0, left - 12), left))) return right;
+  if (/(?:^|[\n;{}])[ \t]*(?:export[ \t]+|declare[ \t]+)?(?:type|interface)[ \t]+$/.test(text.slice(Math.max(0, left - 40), left))) return right;
 
   const before = text.charCodeAt(left - 1);
   // Ruby's `:api_key => "…"`: a symbol is as good as a quoted name.
@@ -188,10 +188,13 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
     // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
-    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw) || TYPE_ANNOTATION.test(raw) || TYPE_UNION.test(raw)) return right;
+    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw) || TYPE_ANNOTATION.test(raw) || (form === 'colon' && TYPE_UNION.test(raw))) return right;
     // The value read stops at a space or a bracket: code is judged on what follows it on the line.
     const ahead = text.slice(start, Math.min(text.length, start + 256)).split('\n', 1)[0]!;
     if (CODE_VALUE.test(ahead)) return right;
+    // `this.password`, `self.token`: a member, unless the member looks generated (`this.Xk9vQ2mLp7Rt`).
+    const member = /^(?:this|self)\.([A-Za-z_$][\w$]*)/.exec(ahead);
+    if (member && !looksRandom(member[1]!)) return right;
     // A format field: Python's `{password!r}`, `{token}`, `{0}` in an f-string or a template.
     if (/^\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}/.test(ahead)) return right;
     // `x = x;`, `exports.Name = Name;`, `self._token = token`: the variable itself; `DHPrivateKeyWithSerialization = DHPrivateKey`: an alias.
@@ -199,7 +202,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // An empty literal: `cookies = []`, `self._cookies = {}`, `password = b""`.
     if (/^(?:\{\}|\[\]|\(\)|b?""|b?'')\s*[;,)]?\s*(?:(?:#|\/\/).*)?$/.test(ahead)) return right;
     // In code, `name = word;` (spaces around `=`, a `;` after) reads a variable, and `= error ?? …`, `= a || b` an expression.
-    if (spaced && VARIABLE.test(code) && !/[0-9]/.test(code) && (/;$/.test(raw) || text.charCodeAt(end) === 59 || /^\s+(?:\?\?|\|\||&&|===?|!==?|\?|instanceof|in)\s/.test(text.slice(end, end + 13)))) return right;
+    if (spaced && VARIABLE.test(code) && !looksRandom(code) && (/;$/.test(raw) || text.charCodeAt(end) === 59 || /^\s+(?:\?\?|\|\||&&|===?|!==?|\?|instanceof|in)\s/.test(text.slice(end, end + 13)))) return right;
     // Terraform's plan shows a sensitive attribute as `password = (sensitive value)`.
     if (text.startsWith('(sensitive', start)) return right;
     // Dotted values are references in code, and values in `.env` (`DB_PASSWORD=ab.cd.ef`) and YAML lines.
@@ -210,7 +213,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // a digit makes it a value, and so does a comma (a YAML flow map's `{password: Abc, …}`).
     if (form === 'colon' && VARIABLE.test(code) && /[a-z][A-Z]/.test(code) && !/[0-9]/.test(code) && /^(?:;|\)|\s+[|&]\s)/.test(text.slice(start + code.length, start + code.length + 3))) return right;
     // A small number is an enum's or a counter's (`QuestionToken = 58,`, `secretKey: 2`), not a credential.
-    if (/^\d{1,3}$/.test(code)) return right;
+    if (form === 'equals' && trailing && /^\d{1,3}$/.test(code)) return right;
     const after = text.charCodeAt(end);
     if (after === 40 || after === 91) return right;
     // "The password: it expires" is prose, not YAML: mid-line `name: value` needs a credential-looking value.

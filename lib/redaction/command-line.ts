@@ -19,7 +19,7 @@ const SPACED_P = new RegExp(`${REGISTRY_LOGIN.source}|(?:^|[\\s/;&|("'\`])(?:ssh
 /** `-a PASSWORD`: redis-cli's (and valkey-cli's) password flag; `-a` elsewhere is "all". */
 const REDIS_CLI = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?\s/;
 /** What may stand right before a command's name: a line's start, whitespace, a path's `/`, an operator or a quote. */
-const COMMAND_BEFORE = charTable(' \t\r\n/;&|(`"\'');
+const COMMAND_BEFORE = charTable(' \t\r\n/;&|(`"\'=');
 /** Glued `-pPASSWORD` (and docker's `-p=PASSWORD`): mysql, mariadb and the registry logins. */
 const GLUED_P = new RegExp(`${MYSQL.source}|${REGISTRY_LOGIN.source}`);
 
@@ -140,9 +140,11 @@ export function stdinPassword(text: string, at: number): [number, number] | null
     const w = shellWord(text, flagEnd + here[0].length, text.length);
     if (w) span = [w.start, w.end];
   } else if (pipe >= 0) {
+    // The last echo or printf before the pipe, after anything (`- run: echo …`, `then echo …`); its words must reach the pipe.
     const producer = line.slice(0, pipe);
-    const command = /(?:^|&&|\|\||[;(])\s*(echo|printf)\s+(?!.*(?:&&|\|\||[;(]))/.exec(producer);
-    if (command) span = producedLiteral(text, from + command.index + command[0].length, from + pipe, command[1] === 'printf');
+    let command: RegExpExecArray | null = null;
+    for (const m of producer.matchAll(/(?:^|[\s;&|(`])(echo|printf)\s+/g)) command = m;
+    if (command) span = producedLiteral(text, from + command.index! + command[0].length, from + pipe, command[1] === 'printf');
   }
   return span && span[1] > span[0] && !REFERENCE.test(text.slice(span[0], span[1])) ? span : null;
 }
@@ -150,11 +152,14 @@ export function stdinPassword(text: string, at: number): [number, number] | null
 /** What `echo [-n] WORDS` or `printf FORMAT WORD` (or `printf WORD`) writes, between `from` and the pipe at `to`. */
 function producedLiteral(text: string, from: number, to: number, printf: boolean): [number, number] | null {
   const words: { start: number; end: number }[] = [];
+  let next = from;
   for (let w = shellWord(text, from, to); w && w.start < to; w = shellWord(text, w.next, to)) {
+    next = w.next;
     if (!printf && words.length === 0 && !w.quoted && /^-[neE]+$/.test(text.slice(w.start, w.end))) continue;
     words.push(w);
   }
-  if (words.length === 0) return null;
+  // Only words up to the pipe: `echo hi; cat pw.txt |` writes no literal into it.
+  if (words.length === 0 || skipSpaces(text, next, 64) < to) return null;
   if (printf) {
     const format = words[0]!;
     if (/%[sb]/.test(text.slice(format.start, format.end))) return words[1] ? [words[1].start, words[1].end] : null;
@@ -174,7 +179,8 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
   let batch = false;
   let noFile = false;
   const args: { start: number; end: number }[] = [];
-  let skipValue = false;
+  // `docker run --entrypoint htpasswd httpd:2 -Bbn user PW`: the image comes first.
+  let skipValue = /--entrypoint[ =]$/.test(text.slice(Math.max(0, at - 13), at));
   const limit = Math.min(text.length, at + 1024);
   for (let w = shellWord(text, at + HTPASSWD_ANCHOR.length, limit); w && args.length < 3; w = shellWord(text, w.next, limit)) {
     const word = text.slice(w.start, w.end);

@@ -21,9 +21,10 @@ function identifiedBy(text: string, at: number, out: Span[], self: ContentRule):
   const from = at + 'identified by '.length;
   const quote = text[from];
   if (quote !== "'" && quote !== '"') return from;
-  // A statement about a user or role (`CREATE USER 'u'@'%' IDENTIFIED BY`, `GRANT … TO`): not prose's "columns identified by \"x\"".
+  // A statement about a user, role, link or keystore (`CREATE USER 'u'@'%' IDENTIFIED BY`, `GRANT … TO`,
+  // Oracle's `CONNECT TO app IDENTIFIED BY`, `… KEYSTORE … IDENTIFIED BY`): not prose's "columns identified by \"x\"".
   const statement = text.slice(Math.max(0, at - 256), at).split(';').pop()!;
-  if (!/\b(?:user|role|grant|login)\b|'@'/i.test(statement)) return from;
+  if (!/\b(?:user|role|grant|login|connect\s+to|database\s+link|keystore|key\s+management|password|replication)\b|'@'/i.test(statement)) return from;
   let end = from + 1;
   while (end < text.length && end - from < 1024 && text[end] !== quote && text[end] !== '\n') end += text[end] === '\\' ? 2 : 1;
   if (text[end] !== quote || end === from + 1 || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(text.slice(from + 1, end))) return end;

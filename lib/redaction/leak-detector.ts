@@ -229,10 +229,10 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
 
 /**
  * A secret word ending a name, then `=`, `:` or `=>`; or `password` and a space, as .netrc writes it.
- * The name's closing quote may be escaped once per level of JSON inside JSON strings.
+ * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}(?:\\{0,1022}")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}(?:\\{0,1022}")?\s{0,4}(?:=>|[:=])/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|credentials?)s?["'\\]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -249,8 +249,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
       if (!before.includes('login') && !before.includes('machine')) continue;
     }
     let i = after;
-    // Quotes escaped once per level of JSON inside JSON strings: up to ten levels (1023 backslashes).
-    while (i < text.length && i - after < 1032 && ' \t"\'\\'.includes(text[i]!)) i++;
+    // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
+    while (i < text.length && i - after < 65536 && ' \t"\'\\'.includes(text[i]!)) i++;
     if (!netrc && (text[i] === '|' || text[i] === '>')) {
       const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
       if (header) i += header[0].length;
@@ -367,30 +367,45 @@ const SHELL_WORD = /[ \t]*(\\?(["'])[^"'\\\n]{1,256}\\?\2|[^\s;&|"'\\]+)/y;
 function htpasswdPasswords(text: string, hits: LeakHit[]): void {
   for (let at = text.indexOf('htpasswd '); at >= 0; at = text.indexOf('htpasswd ', at)) {
     const before = at > 0 ? text[at - 1]! : ' ';
+    // `docker run --entrypoint htpasswd httpd:2 -Bbn user PW`: the image comes first.
+    const entrypoint = /--entrypoint[ =]$/.test(text.slice(Math.max(0, at - 13), at));
     at += 9;
-    if (!/[\s/;&|(`"']/.test(before)) continue;
+    if (!/[\s/;&|(`"'=]/.test(before)) continue;
     // Flags, then the file (unless -n), the user and the password: the words read are this command's, so the next search starts after them.
     let flags = '';
     let want = -1;
+    let image = entrypoint;
     const words: [number, string][] = [];
-    SHELL_WORD.lastIndex = at;
-    for (let m = SHELL_WORD.exec(text); m && words.length <= want + 1 && m.index - at < 256; m = SHELL_WORD.exec(text)) {
-      if (want < 0 && /^-[A-Za-z]+$/.test(m[1]!)) {
+    let pos = at;
+    for (;;) {
+      SHELL_WORD.lastIndex = pos;
+      const m = SHELL_WORD.exec(text);
+      if (!m || m.index - pos >= 256) break;
+      pos = SHELL_WORD.lastIndex;
+      if (image) {
+        image = false;
+      } else if (want < 0 && /^-[A-Za-z]+$/.test(m[1]!)) {
         flags += m[1];
-        if (/[Cr]$/.test(m[1]!)) SHELL_WORD.exec(text);
+        // `-C cost`, `-r rounds`: the next word is the flag's.
+        if (/[Cr]$/.test(m[1]!)) {
+          SHELL_WORD.lastIndex = pos;
+          if (!SHELL_WORD.exec(text)) break;
+          pos = SHELL_WORD.lastIndex;
+        }
       } else {
         if (want < 0) want = flags.includes('n') ? 1 : 2;
-        words.push([SHELL_WORD.lastIndex - m[1]!.length, m[1]!]);
+        words.push([pos - m[1]!.length, m[1]!]);
+        if (words.length > want) break;
       }
-      at = SHELL_WORD.lastIndex;
-      if (want >= 0 && words.length > want) break;
     }
+    at = Math.max(at, pos);
     const word = words[want];
     if (!flags.includes('b') || word === undefined) continue;
     const quoted = /^(\\?["'])(.*)\1$/.exec(word[1]);
     const value = quoted ? quoted[2]! : word[1];
     const start = word[0] + (quoted ? quoted[1]!.length : 0);
-    if (looksSecret(value, 10, 3) && !value.startsWith('[REDACTED')) hits.push(hit('command_password', value, start, start + value.length));
+    // `"$(openssl rand -hex 16)"`, `$PW`: made when it runs, not written here.
+    if (looksSecret(value, 10, 3) && !/^(?:\[REDACTED|\$)/.test(value)) hits.push(hit('command_password', value, start, start + value.length));
   }
 }
 

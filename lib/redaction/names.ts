@@ -174,8 +174,10 @@ function spacedWords(name: string): string {
   return s;
 }
 
-const VERSION_PART = String.raw`(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){0,2}(?:-[\w.]+)?`;
-const VERSION_SPEC = new RegExp(String.raw`^(?:(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){2}(?:-[\w.]+)?(?:\+[\w.]+)?|[~^]\d+(?:\.(?:\d+|[xX*]))?)(?:(?:\s+|\s*\|\|\s*|\s+-\s+)${VERSION_PART})*$`);
+/** A pre-release as packages name them (`-beta.2`, `-rc1`, `-0`), not any suffix: `1.0.0-Kx9vQ2` could be a password. */
+const PRERELEASE = String.raw`(?:-(?:alpha|beta|rc|canary|next|dev|pre|preview|nightly|insiders|\d+)(?:[.-]?\d+)*)?`;
+const VERSION_PART = String.raw`(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){0,2}${PRERELEASE}`;
+const VERSION_SPEC = new RegExp(String.raw`^(?:(?:[~^]|[<>]=?|=)?v?\d+(?:\.(?:\d+|[xX*])){2}${PRERELEASE}(?:\+[\d.]+)?|[~^]\d+(?:\.(?:\d+|[xX*]))?)(?:(?:\s+|\s*\|\|\s*|\s+-\s+)${VERSION_PART})*$`);
 
 /**
  * A package version or range (`^9.0.0`, `~1.4.6`, `9.0.2`, `>=1.2.0 <2.0.0`): what a manifest or

@@ -19,6 +19,8 @@ const TEXTS: readonly (readonly [string, string])[] = [
   ['import { Acme.SG.PaymentGatewayClientFactoryImplementationForMerchants } from "x";', 'npm run build-sk-learn-pipeline-with-options-v2-and-more'],
   ['interface Login {\n  password: string;\n  token: string | null;\n}', 'class Settings(BaseSettings):\n    api_key: str = Field(..., description="the key")'],
   ['  + password = (sensitive value)', 'DSN = "postgresql://{user}:{password}@{host}:5432/{db}"'],
+  // The leak scan's htpasswd reader looped forever on a -C at the end of a line (a review found it), and read "$(…)" as a password.
+  ['sudo apt install apache2-utils && htpasswd -B -C\nthen', 'htpasswd -nbB admin "$(openssl rand -hex 16)" > .htpasswd'],
   ['{"dependencies":{"jsonwebtoken":"^9.0.0","cookie-parser":"~1.4.6","generate-password":"^1.7.1"}}', '{"packages":{"node_modules/jsonwebtoken":{"version":"9.0.2","resolved":"https://registry.npmjs.org/jsonwebtoken/-/jsonwebtoken-9.0.2.tgz","license":"MIT"}}}'],
 ];
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import {
@@ -105,5 +105,16 @@ describe('fs-atomic', () => {
       (e: NodeJS.ErrnoException) => e,
     );
     expect(err?.code).to.equal('ENOTDIR');
+  });
+
+  it('ensureDir follows `..` through the real folders, as mkdir -p does: after a missing folder, and after a symlink', async () => {
+    // Strings, not path.join: join would fold the `..` away.
+    await ensureDir(`${dir}/missing/../out`);
+    expect((await stat(path.join(dir, 'out'))).isDirectory()).to.equal(true);
+    await ensureDir(path.join(dir, 'elsewhere', 'deep'));
+    await symlink(path.join(dir, 'elsewhere', 'deep'), path.join(dir, 'link'));
+    await ensureDir(`${dir}/link/../viaLink`);
+    expect((await stat(path.join(dir, 'elsewhere', 'viaLink'))).isDirectory()).to.equal(true);
+    expect(await listDir(dir)).to.not.include('viaLink');
   });
 });

@@ -214,3 +214,44 @@ describe('red team: JSON inside JSON strings, many levels deep', () => {
     }
   });
 });
+
+describe('review of the false-positive fixes: values that look like code in one place and are secrets in another', () => {
+  it('generated passwords and passphrases the new exclusions let through go again', () => {
+    const cases: [string, string][] = [
+      ['DB_PASSWORD=Hq7Zp2Lw&Vb9Kx4Mn', 'DB_PASSWORD=[REDACTED]'],
+      ['      - POSTGRES_PASSWORD=Hq7Zp2Lw&Vb9Kx4Mn|Rt6', '      - POSTGRES_PASSWORD=[REDACTED]'],
+      ['POSTGRES_PASSWORD: Hq7Zp2Lw&Vb9Kx4Mn', 'POSTGRES_PASSWORD: [REDACTED]'],
+      ['password: Kd8Zm2Wq|Qp4Rx7Tn', 'password: [REDACTED]'],
+      ['Server=db;Database=app;User Id = sa;Password = QmXvTrLpKz;', 'Server=db;Database=app;User Id = sa;Password = [REDACTED];'],
+      ['password = QmXvTrLpKzWn && echo ok', 'password = [REDACTED] && echo ok'],
+      ['mysql_password: 007', 'mysql_password: [REDACTED]'],
+      ['WIFI_PASSWORD: new brave lamp 42', 'WIFI_PASSWORD: [REDACTED]'],
+      ['password: this.Xk9vQ2mLp7Rt', 'password: [REDACTED]'],
+      ['vault write auth/userpass/users/bob type password=Xk9vQ2mLp7Rt', 'vault write auth/userpass/users/bob type password=[REDACTED]'],
+      ['DB_PASSWORD=1.0.0-Kx9vQ2', 'DB_PASSWORD=[REDACTED]'],
+      ['CREATE DATABASE LINK sales CONNECT TO app IDENTIFIED BY "Xk9vQ2mLp7Rt" USING \'salesdb\';', 'CREATE DATABASE LINK sales CONNECT TO app IDENTIFIED BY "[REDACTED]" USING \'salesdb\';'],
+      ["ADMINISTER KEY MANAGEMENT CREATE KEYSTORE '/u01/wallet' IDENTIFIED BY \"Xk9vQ2mLp7Rt\";", "ADMINISTER KEY MANAGEMENT CREATE KEYSTORE '/u01/wallet' IDENTIFIED BY \"[REDACTED]\";"],
+      ['      - run: echo "Hq7Zp2Lw9VbXk4Mn" | docker login ghcr.io -u bob --password-stdin', '      - run: echo "[REDACTED]" | docker login ghcr.io -u bob --password-stdin'],
+      ['if true; then echo "Hq7Zp2Lw9VbXk4Mn" | docker login --password-stdin; fi', 'if true; then echo "[REDACTED]" | docker login --password-stdin; fi'],
+      ["echo 'Hq7;Zp2Lw9VbX' | docker login ghcr.io -u bob --password-stdin", "echo '[REDACTED]' | docker login ghcr.io -u bob --password-stdin"],
+      ["echo 'Hq7&&Zp2Lw9VbX' | docker login ghcr.io -u bob --password-stdin", "echo '[REDACTED]' | docker login ghcr.io -u bob --password-stdin"],
+      ['docker run --rm --entrypoint htpasswd httpd:2 -Bbn testuser Xk9vQ2mLp7Rt > auth/htpasswd', 'docker run --rm --entrypoint htpasswd httpd:2 -Bbn testuser [REDACTED] > auth/htpasswd'],
+    ];
+    for (const [text, want] of cases) {
+      expect(redactText(text).out, text).to.equal(want);
+      expect(detectorsOf(JSON.stringify({ c: want })), want).to.deep.equal([]);
+    }
+  });
+
+  it('the code those exclusions are for is still kept', () => {
+    expectUntouched(['echo hi; cat pw.txt | docker login --password-stdin', 'const key = await crypto.deriveKey(password, salt)', 'node.srcToken = token;', 'readonly cookies: CookieStoreManager;', 'QuestionToken = 58,', 'type CookieSameSite = "lax" | "none";']);
+  });
+
+  it('the leak scan reads a password however deep JSON inside JSON strings goes; the rules redact ten levels', () => {
+    let text = JSON.stringify({ password: 'Hq7Zp2Lw9VbXk4MnRt6Yc' });
+    for (let depth = 1; depth <= 14; depth++) {
+      expect(detectorsOf(JSON.stringify({ c: text })), `depth ${depth}`).to.deep.equal(['secret_assignment']);
+      text = JSON.stringify({ data: text });
+    }
+  });
+});
