@@ -54,7 +54,7 @@ const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|byte
  * A declaration's type where a value would stand, then the end of the statement or a default that
  * is code: `password: string;`, `token: string | null,`, pydantic's `api_key: str = Field(...)`.
  */
-const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d+|""|'')[;,)]?)?$`, 'i');
+const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d{1,3}|""|'')[;,)]?)?$`, 'i');
 
 export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
@@ -188,10 +188,15 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
     // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
-    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || CODE_ACCESS.test(raw) || TYPE_ANNOTATION.test(raw) || (form === 'colon' && TYPE_UNION.test(raw))) return right;
+    // A call or subscript is code unless what precedes the bracket looks generated (`POSTGRES_PASSWORD=Tq8vZr2m(Lw5Xn!c`, Django's keys hold brackets).
+    const access = CODE_ACCESS.exec(raw);
+    if (access && !access[0].slice(0, -1).split(/\??\./).some(generatedPart)) return inCode(text, start, name, right);
+    if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || (form === 'colon' && TYPE_UNION.test(raw))) return right;
+    // pydantic's `api_key: str = Field(default="…")`: the type is code, a literal in its default may be the secret.
+    if (TYPE_ANNOTATION.test(raw)) return inCode(text, start, name, right);
     // The value read stops at a space or a bracket: code is judged on what follows it on the line.
     const ahead = text.slice(start, Math.min(text.length, start + 256)).split('\n', 1)[0]!;
-    if (CODE_VALUE.test(ahead)) return right;
+    if (CODE_VALUE.test(ahead)) return inCode(text, start, name, right);
     // `this.password`, `self.token`: a member, unless the member looks generated (`this.Xk9vQ2mLp7Rt`).
     const member = /^(?:this|self)\.([A-Za-z_$][\w$]*)/.exec(ahead);
     if (member && !looksRandom(member[1]!)) return right;
@@ -206,13 +211,14 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // Terraform's plan shows a sensitive attribute as `password = (sensitive value)`.
     if (text.startsWith('(sensitive', start)) return right;
     // Dotted values are references in code, and values in `.env` (`DB_PASSWORD=ab.cd.ef`) and YAML lines.
-    if (DOTTED_IDENTIFIER.test(code) && (spaced || trailing || form === 'flag' || (form === 'colon' && structuralContext(text, left) !== 'line'))) return right;
+    // (A part that looks generated makes it a value: Vault's legacy `s.Kx9vQ2mLp7RtYb3N…`, my.cnf's `Xq7.Wm3pLz9.Kt`.)
+    if (DOTTED_IDENTIFIER.test(code) && !code.split(/\??\./).some(generatedPart) && (spaced || trailing || form === 'flag' || (form === 'colon' && structuralContext(text, left) !== 'line'))) return inCode(text, start, name, right);
     if ((spaced || trailing) && VARIABLE.test(code) && (code.toLowerCase() === name.toLowerCase() || /[a-z][A-Z]|_/.test(code)) && !looksRandom(code)) return right;
     // A type after a member's colon, ending a statement or a parameter list or joined to another type
     // (`cookies: CookieStoreManager;`, `token: QuestionDotToken | undefined`): code even with capitals;
     // a digit makes it a value, and so does a comma (a YAML flow map's `{password: Abc, …}`).
     if (form === 'colon' && VARIABLE.test(code) && /[a-z][A-Z]/.test(code) && !/[0-9]/.test(code) && /^(?:;|\)|\s+[|&]\s)/.test(text.slice(start + code.length, start + code.length + 3))) return right;
-    // A small number is an enum's or a counter's (`QuestionToken = 58,`, `secretKey: 2`), not a credential.
+    // A small number ending an enum member (`QuestionToken = 58,`) is no credential; `mysql_password: 007` is one.
     if (form === 'equals' && trailing && /^\d{1,3}$/.test(code)) return right;
     const after = text.charCodeAt(end);
     if (after === 40 || after === 91) return right;
@@ -223,6 +229,29 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   if (isVersionSpec(raw)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
+}
+
+/** A name's part that reads generated, not written: six or more characters with digits between letters (`Kx9vQ2mL`), not `sha256`, `int32`, `test_buffers_1`, `authenticationMD5Password`. */
+function generatedPart(part: string): boolean {
+  return part.length >= 6 && /[0-9][A-Za-z]/.test(part) && /[A-Za-z][0-9]/.test(part) && /[a-z][0-9]|[0-9][a-z]/.test(part);
+}
+
+/**
+ * A value that is code (`process.env.DB_PASSWORD || "…"`, `Field("…", env=…)`, `Buffer.from("…")`):
+ * the code is kept, but a literal on the rest of its line is the secret when it follows `||`,
+ * `??` or `or` (a fallback) or looks generated (twelve or more characters, no spaces).
+ */
+function inCode(text: string, start: number, name: string, right: number): Assignment | number {
+  const line = text.slice(start, start + 256).split('\n', 1)[0]!;
+  for (const m of line.matchAll(/(\|\||\?\?|\bor\b)?\s*(["'`])((?:(?!\2)[^\\\n]){1,200})\2/g)) {
+    const literal = m[3]!;
+    if (REFERENCE.test(literal) || MASKED.test(literal)) continue;
+    if (m[1] || (literal.length >= 12 && !/\s/.test(literal) && looksRandom(literal))) {
+      const valueStart = start + m.index! + m[0].length - 1 - literal.length;
+      return { name, nameEnd: right, valueStart, valueEnd: valueStart + literal.length };
+    }
+  }
+  return right;
 }
 
 /** Start of item `index` of a comma-separated list of quoted strings and words at `from`, or -1. */

@@ -258,7 +258,16 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     const end = valueEnd(text, i);
     SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
     const value = text.slice(i, end);
-    if (!looksSecret(value) || isCode(value, text.charCodeAt(end)) || selfAssigned(text, m.index, i, value)) continue;
+    if (looksSecret(value) && isCode(value, text.charCodeAt(end))) {
+      // `process.env.DB_PASSWORD || "…"`: the code is no secret, its fallback may be.
+      const fallback = FALLBACK.exec(text.slice(end, end + 480));
+      if (fallback && looksSecret(fallback[1]!)) {
+        const at = end + fallback[0].length - fallback[1]!.length - (fallback[0].endsWith('\\"') || fallback[0].endsWith("\\'") ? 2 : 1);
+        hits.push(hit('secret_assignment', fallback[1]!, at, at + fallback[1]!.length));
+      }
+      continue;
+    }
+    if (!looksSecret(value) || selfAssigned(text, m.index, i, value)) continue;
     hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
   }
 }
@@ -274,8 +283,15 @@ function selfAssigned(text: string, nameAt: number, valueAt: number, value: stri
  * (`generatePassword(24)`), `PWD=/workspace/app2`, `GIT_ASKPASS=/opt/…/askpass.sh`.
  */
 function isCode(value: string, next: number): boolean {
-  return next === 40 || next === 91 || /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(value) || /^[~.]?\//.test(value) || camelWords(value);
+  // A call or a subscript, a dotted reference: unless a part reads generated (a digit among letters, eight or more long).
+  const machineMade = value.split('.').some((part) => part.length >= 8 && /[0-9]/.test(part) && /[A-Za-z]/.test(part));
+  if ((next === 40 || next === 91 || /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(value)) && !machineMade) return true;
+  // `Ec2InstanceMetadataCredentials`, `OAuth2Client`: a version digit after a word is still spelled.
+  return /^[~.]?\//.test(value) || camelWords(value.replace(/(?<=[A-Za-z])\d{1,2}(?=[A-Z]|$)/g, ''));
 }
+
+/** A literal after `||`, `??` or `or` on a line of code that read a secret name: its fallback value. */
+const FALLBACK = /^[^\n]{0,200}?(?:\|\||\?\?|\sor)\s*\\?["'`]([^"'`\\\s]{8,256})\\?["'`]/;
 
 /** Vowelless words code spells identifiers with (`validateJwtSignature`, `parseSqlCtx`). */
 const ABBREVIATIONS = new Set('jwt sql xml html http url uri css rpc tcp udp dns pdf svg png ctx cfg msg pkg btn fmt mgr svc src dst std tmp str num len idx cnt ptr ssh ssl tls crc md db id js ts rx tx kv gql px'.split(' '));

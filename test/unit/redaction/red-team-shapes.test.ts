@@ -255,3 +255,36 @@ describe('review of the false-positive fixes: values that look like code in one 
     }
   });
 });
+
+describe('second review: secrets inside code that reads a secret, and generated values shaped like code', () => {
+  it('a fallback after ||, ?? or or, a generated literal in a call, a bracket in a generated password, a generated dotted value', () => {
+    const cases: [string, string][] = [
+      ['const password = process.env.DB_PASSWORD || "Kx9vQ2mLp7RtYb3N";', 'const password = process.env.DB_PASSWORD || "[REDACTED]";'],
+      ["const apiKey = process.env.API_KEY ?? 'Kx9vQ2mLp7RtYb3N';", "const apiKey = process.env.API_KEY ?? '[REDACTED]';"],
+      ['password = os.environ.get("DB_PASSWORD") or "changeme"', 'password = os.environ.get("DB_PASSWORD") or "[REDACTED]"'],
+      ['    api_key: str = Field(default="Kx9vQ2mLp7RtYb3N")', '    api_key: str = Field(default="[REDACTED]")'],
+      ['const secretKey = Buffer.from("Kx9vQ2mLp7RtYb3N", "utf8");', 'const secretKey = Buffer.from("[REDACTED]", "utf8");'],
+      ['password = os.getenv("PGPASS", "Kx9vQ2mLp7RtYb3N")', 'password = os.getenv("PGPASS", "[REDACTED]")'],
+      ['POSTGRES_PASSWORD=Tq8vZr2m(Lw5Xn!c', 'POSTGRES_PASSWORD=[REDACTED]'],
+      ['      POSTGRES_PASSWORD: Tq8vZr2m[Lw5Xn!c', '      POSTGRES_PASSWORD: [REDACTED]'],
+      ['token = s.Kx9vQ2mLp7RtYb3Nc8Wd1Ze4', 'token = [REDACTED]'],
+      ['vault login --token s.Kx9vQ2mLp7RtYb3Nc8Wd1Ze4', 'vault login --token [REDACTED]'],
+      ['password = Xq7.Wm3pLz9.Kt', 'password = [REDACTED]'],
+    ];
+    for (const [text, want] of cases) {
+      expect(redactText(text).out, text).to.equal(want);
+      expect(detectorsOf(JSON.stringify({ c: want })), want).to.deep.equal([]);
+    }
+    expect(detectorsOf(JSON.stringify({ c: 'const password = process.env.DB_PASSWORD || "Kx9vQ2mLp7RtYb3N";' }))).to.deep.equal(['secret_assignment']);
+  });
+
+  it('code reading a secret without a literal, and spelled type names with a version digit, stay', () => {
+    expectUntouched([
+      'const token = settings.GITHUB_TOKEN;',
+      'password = os.getenv("DB_PASSWORD")',
+      'token = self.tokenizer.encode',
+      '    api_key: str = Field(..., description="the key")',
+      '  credentials: Ec2InstanceMetadataCredentials | null;',
+    ]);
+  });
+});
