@@ -8,7 +8,7 @@
  * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
 import { isVersionSpec } from './names.js';
-import { charTable, inTable, looksRandom, runEnd, runStart } from './rule.js';
+import { charTable, inTable, looksRandom, runEnd, runStart, type CharTable } from './rule.js';
 
 const NAME = charTable('A-Za-z0-9_.-');
 const MAX_NAME = 64;
@@ -184,7 +184,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   if (!quoted) {
     // Code, not a value: a reference (`process.env.X,`), a call, or a variable (`= hashedPassword;`, `password=password`).
-    const code = raw.replace(/[,;]+$/, '');
+    let codeEnd = raw.length;
+    while (codeEnd > 0 && (raw.charCodeAt(codeEnd - 1) === 44 || raw.charCodeAt(codeEnd - 1) === 59)) codeEnd--;
+    const code = raw.slice(0, codeEnd);
     const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
     // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
@@ -441,12 +443,30 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     while (end < limit && !isWhitespace(text.charCodeAt(end))) end++;
     end = trimClosers(text, at, end);
   } else {
-    end = at;
-    const stop = context === 'flow' ? FLOW_STOP : UNQUOTED_STOP;
-    const limit = Math.min(text.length, at + MAX_VALUE);
-    while (end < limit && !inTable(stop, text.charCodeAt(end))) end++;
+    end = stopAt(text, at, context === 'flow' ? FLOW_STOP : UNQUOTED_STOP, Math.min(text.length, at + MAX_VALUE));
   }
   return end > at ? [at, end, false] : null;
+}
+
+/** What the last stopAt learned: no stop character in [from, end) of text; `found`: text[end] is one (or the text ends there). */
+let stops: { text: string; table: CharTable; from: number; end: number; found: boolean } | null = null;
+
+/**
+ * The first stop character at or after `at`, before `limit`. Remembers how far it read, so the
+ * anchors of a run without one (`token:token:token:…`) do not each read it again: a value
+ * costs its length once, not once per anchor inside it.
+ */
+function stopAt(text: string, at: number, table: CharTable, limit: number): number {
+  let i = at;
+  let from = at;
+  if (stops !== null && stops.table === table && stops.text === text && stops.from <= at && at <= stops.end) {
+    if (stops.found) return Math.min(stops.end, limit);
+    i = Math.min(stops.end, limit);
+    from = stops.from;
+  }
+  while (i < limit && !inTable(table, text.charCodeAt(i))) i++;
+  stops = { text, table, from, end: i, found: i < limit || i >= text.length };
+  return i;
 }
 
 const OPENER: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };

@@ -182,7 +182,9 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
   // `docker run --entrypoint htpasswd httpd:2 -Bbn user PW`: the image comes first.
   let skipValue = /--entrypoint[ =]$/.test(text.slice(Math.max(0, at - 13), at));
   const limit = Math.min(text.length, at + 1024);
-  for (let w = shellWord(text, at + HTPASSWD_ANCHOR.length, limit); w && args.length < 3; w = shellWord(text, w.next, limit)) {
+  // htpasswd takes a few flags and three arguments: twelve words are more than any command of it.
+  let read = 0;
+  for (let w = shellWord(text, at + HTPASSWD_ANCHOR.length, limit); w && args.length < 3 && read++ < 12; w = shellWord(text, w.next, limit)) {
     const word = text.slice(w.start, w.end);
     if (skipValue) skipValue = false;
     else if (args.length === 0 && !w.quoted && /^-[A-Za-z]+$/.test(word)) {
