@@ -271,8 +271,12 @@ async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
     }
     await fsyncDir(path.dirname(final));
     return { manifest, manifestPath: path.join(final, BUNDLE_MANIFEST_NAME) };
-  } finally {
-    await rm(tmpDir, { recursive: true, force: true });
+  } catch (err) {
+    // The failure is what the user must see: a cleanup that trips (EBADF from a scandir racing the
+    // table files' closing, seen once under Ctrl-C) is tried once more and never replaces it.
+    const clean = (): Promise<void> => rm(tmpDir, { recursive: true, force: true });
+    await clean().catch(clean).catch(() => undefined);
+    throw err;
   }
 }
 
