@@ -165,7 +165,14 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
       // `username, password = un, pw`: variables, not values.
       if (IDENTIFIER_TUPLE.test(text.slice(valueStart, valueStart + 256).split('\n', 1)[0]!)) return right;
       const item = tupleItem(text, valueStart, (targets[1]!.match(/,/g) ?? []).length);
-      if (item < 0) return right;
+      if (item < 0) {
+        // Earlier items that are calls or expressions (`user, password = get_user(), "…"`): the last
+        // target's value is the line's last item, when that is a quoted literal.
+        const last = /,[ \t]*(["'])((?:(?!\1)[^\\\n]){1,256})\1[ \t]*\)?[ \t]*(?:#.*)?$/.exec(text.slice(valueStart, valueStart + 512).split('\n', 1)[0]!);
+        if (!last || text.charCodeAt(skipSpaces(text, right)) !== 61 || REFERENCE.test(last[2]!)) return right;
+        const at = valueStart + last.index + last[0].indexOf(last[1]!) + 1;
+        return { name, nameEnd: right, valueStart: at, valueEnd: at + last[2]!.length };
+      }
       valueStart = item;
     }
   }

@@ -194,6 +194,10 @@ describe('false positives: Python around secret-like names (found over its stand
     expect(redactText(`    password, user = '${pw}', 'bob'`).out).to.equal("    password, user = '[REDACTED]', 'bob'");
     expect(redactText(`a, b, token = 1, x.y, "${pw}"`).out).to.equal('a, b, token = 1, x.y, "[REDACTED]"');
     expect(redactText('def f(password, user="bob"):').out).to.equal('def f(password, user="bob"):');
+    // Earlier items that are calls or expressions: the last target's literal (a second review found these kept).
+    expect(redactText(`db_user, db_password = os.getenv("DB_USER"), "${pw}"`).out).to.equal('db_user, db_password = os.getenv("DB_USER"), "[REDACTED]"');
+    expect(redactText(`retries, password = -1, "${pw}"`).out).to.equal('retries, password = -1, "[REDACTED]"');
+    expect(redactText('user, password = get_user(), get_pw()').out).to.equal('user, password = get_user(), get_pw()');
     expect(redactText(`    password: str = "${pw}",`).out).to.equal('    password: str = "[REDACTED]",');
   });
 });
