@@ -315,6 +315,13 @@ const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass|mongo)[\w.-]
 const SPACED_P_COMMAND = /(?:^|[\s/;&|("'`])(?:(?:sshpass|mongo)[\w.-]{0,16}\s|az\s+login\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s)/;
 const LINE_REACH = 256;
 
+/** Start of the line holding `at` (after a newline, or a literal `\n` in JSON), looking back at most LINE_REACH. */
+function lineStartBefore(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && at - i < LINE_REACH && text.charCodeAt(i - 1) !== 10 && !text.startsWith('\\n', i - 2)) i--;
+  return i;
+}
+
 /**
  * curl's `-u user:PW` (`--user`), mysql's `-pPW`, sshpass's and docker login's `-p PW`, found from the `-u` and
  * `-p` (indexOf costs a fraction of a regex pass), judged by the value, then by the command
@@ -350,8 +357,7 @@ function commandPasswords(text: string, hits: LeakHit[]): void {
       const end = valueEnd(text, from);
       const value = text.slice(from, end);
       if (!looksSecret(value, 10, 3)) continue;
-      let lineStart = flagStart;
-      while (lineStart > 0 && flagStart - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
+      const lineStart = lineStartBefore(text, flagStart);
       // The command the flag belongs to: `docker login x && docker run -p 80:80` is two.
       const command = text.slice(lineStart, flagStart).split(/&&|\|\||[;|]/).pop()!;
       if ((spacedP ? SPACED_P_COMMAND : COMMAND).test(command)) hits.push(hit('command_password', value, from, end));
@@ -365,8 +371,7 @@ const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%
 /** `echo PW | docker login --password-stdin` and a here-string (`--password-stdin <<< PW`). */
 function pipedPasswords(text: string, hits: LeakHit[]): void {
   for (let at = text.indexOf('--password-stdin'); at >= 0; at = text.indexOf('--password-stdin', at + 16)) {
-    let lineStart = at;
-    while (lineStart > 0 && at - lineStart < LINE_REACH && text.charCodeAt(lineStart - 1) !== 10 && !text.startsWith('\\n', lineStart - 2)) lineStart--;
+    const lineStart = lineStartBefore(text, at);
     const piped = PIPED_LITERAL.exec(text.slice(lineStart, at));
     const here = piped ? null : /^[^\n|;&<]{0,128}<<<[ \t]*(\\?["']?)([^\s"'|;&<>$`\\]{1,256})\1/.exec(text.slice(at + 16, at + 420));
     const value = piped?.[3] ?? here?.[2];
