@@ -36,10 +36,14 @@ const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argu
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
-/** After the first of a tuple's targets: `, user =` (not `==` or `=>`). */
-const TUPLE_REST = /^,[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=(?![=>])/;
+/** After the first of a tuple's targets: `, user =`, `, user) =`, `, user] =` (not `==` or `=>`). */
+const TUPLE_REST = /^,[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*[)\]]?[ \t]*=(?![=>])/;
+/** Before the first of a tuple's targets: a line's start, a declaration's keyword, an opening bracket (`(user, password) =`, `const [user, password] =`). */
+const TUPLE_START = /(?:^|\n|\\n)[ \t]*(?:(?:const|let|var|val|auto)[ \t]+)?[([]?[ \t]*$/;
+/** The targets before a later one: `user, `, `(user, `, `const [user, `. */
+const TUPLE_TARGETS = /(?:^|\n|\\n)[ \t]*(?:(?:const|let|var|val|auto)[ \t]+)?[([]?[ \t]*((?:[A-Za-z_][\w.]*[ \t]*,[ \t]*)+)$/;
 /** A tuple of variables on the rest of a line: `un, pw`, `user, self.password  # x`. */
-const IDENTIFIER_TUPLE = /^[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+[ \t]*(?:#.*)?$/;
+const IDENTIFIER_TUPLE = /^[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+[ \t]*[)\]]?[ \t]*;?[ \t]*(?:(?:#|\/\/).*)?$/;
 /**
  * Code where a value would stand: a function (`function (n) {`, `async (x) =>`, `(password) => {`),
  * an awaited or constructed value, an object or array opening on the line's end, `this.…` and the
@@ -132,10 +136,15 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     if (next === 58 || next === 47) return right;
     form = 'colon';
     i += next === 61 ? 2 : 1;
-  } else if (sep === 44 && !quote && dashes === 0 && /(?:^|\n|\\n)[ \t]*$/.test(text.slice(Math.max(0, left - 128), left)) && TUPLE_REST.test(text.slice(i, i + 160))) {
+  } else if (sep === 44 && !quote && dashes === 0 && TUPLE_START.test(text.slice(Math.max(0, left - 128), left)) && TUPLE_REST.test(text.slice(i, i + 160))) {
     // The first of Python's tuple targets (`password, user = "…", "bob"`): its value is the first item.
     i += TUPLE_REST.exec(text.slice(i, i + 160))![0].length;
+    i = openingBracket(text, i);
     if (IDENTIFIER_TUPLE.test(text.slice(skipSpaces(text, i), i + 256).split('\n', 1)[0]!)) return right;
+    form = 'equals';
+  } else if ((sep === 41 || sep === 93) && !quote && dashes === 0 && /^[ \t]*=(?![=>])/.test(text.slice(i + 1, i + 8)) && TUPLE_TARGETS.test(text.slice(Math.max(0, left - 128), left))) {
+    // The last of bracketed targets (`(user, password) = …`, `const [user, password] = […]`).
+    i = skipSpaces(text, i + 1) + 1;
     form = 'equals';
   } else if (dashes === 2 && i > right && !quote) {
     form = 'flag';
@@ -148,8 +157,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // SQL: `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`.
     const q = quotedValue(text, i + 1, "'");
     return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
+  } else if (dashes === 0 && i > right && !quote && SET_COMMAND.test(text.slice(Math.max(0, left - 40), left))) {
+    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`).
+    return text.charCodeAt(i) === 40 ? right : netrcValue(text, name, right, i);
   } else {
-    return right;
+    return dashes === 0 ? namedValue(text, name, left, right, quote) : right;
   }
   let valueStart = skipSpaces(text, i);
   // A typed declaration (`const apiKey: string = '…'`, Rust's `API_KEY: &str = "…"`): the value follows the type.
@@ -158,10 +170,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     if (typed) valueStart += typed[0].length;
   }
   // Python's tuple assignment (`username, password = "bob", "…"`): the item at the name's place.
-  if (form === 'equals' && sep === 61 && !quote) {
+  if (form === 'equals' && (sep === 61 || sep === 41 || sep === 93) && !quote) {
     // The targets start their line: `def f(user, password="…")` is a parameter's default, not a tuple.
-    const targets = /(?:^|\n|\\n)[ \t]*((?:[A-Za-z_][\w.]*[ \t]*,[ \t]*)+)$/.exec(text.slice(Math.max(0, left - 128), left));
+    const targets = TUPLE_TARGETS.exec(text.slice(Math.max(0, left - 128), left));
     if (targets) {
+      valueStart = openingBracket(text, valueStart);
       // `username, password = un, pw`: variables, not values.
       if (IDENTIFIER_TUPLE.test(text.slice(valueStart, valueStart + 256).split('\n', 1)[0]!)) return right;
       const item = tupleItem(text, valueStart, (targets[1]!.match(/,/g) ?? []).length);
@@ -261,6 +274,44 @@ function inCode(text: string, start: number, name: string, right: number): Assig
     }
   }
   return right;
+}
+
+/** fish's `set` with flags (`set -x`, `set -gx`, `set --export`) and Windows' `setx`, right before a name. */
+const SET_COMMAND = /(?:^|[\s;&|(`])(?:setx(?:\.exe)?|set(?:[ \t]+-[lgUxu]{1,4}|[ \t]+--(?:export|global|universal|local))+)[ \t]+$/;
+/** The key a name stands under, right before it: `name: `, `- name: `, `key="`, `"name":"`, `\"name\":\"`. */
+const NAME_KEY = /(?<![\w.-])\\?["']?(?:name|key)\\?["']?[ \t]*[:=][ \t]*\\?["']?$/i;
+/** Its sibling `value` key on the same line: `, value: `, ` value="`, `","value":"`. */
+const VALUE_KEY = /^[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=][ \t]*/i;
+
+/**
+ * A secret's name given as the value of a `name` or `key` key, and its value under the sibling
+ * `value` key: Kubernetes' and CI's env lists (`- name: DB_PASSWORD` then `  value: …` on the
+ * next line), .NET's `<add key="ApiKey" value="…"/>`, Spring's `<property name="password"
+ * value="…"/>`, `{"name": "API_TOKEN", "value": "…"}` in text. (`valueFrom:` holds no value.)
+ */
+function namedValue(text: string, name: string, left: number, right: number, quote: string): Assignment | number {
+  if (!NAME_KEY.test(text.slice(Math.max(0, left - 32), left))) return right;
+  const after = right + quote.length;
+  let valueAt: number;
+  const sameLine = VALUE_KEY.exec(text.slice(after, after + 48));
+  if (sameLine) {
+    valueAt = after + sameLine[0].length;
+  } else {
+    const next = /^[ \t]*\r?\n[ \t]*value:[ \t]*/.exec(text.slice(after, after + 160));
+    if (!next) return right;
+    valueAt = after + next[0].length;
+  }
+  const value = readValue(text, valueAt, sameLine ? null : 'line');
+  if (!value) return right;
+  const raw = text.slice(value[0], value[1]);
+  if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return right;
+  return { name, nameEnd: right, valueStart: value[0], valueEnd: value[1] };
+}
+
+/** After a tuple's opening bracket at `at` (and the spaces after it), or `at`. */
+function openingBracket(text: string, at: number): number {
+  const i = skipSpaces(text, at);
+  return text.charCodeAt(i) === 40 || text.charCodeAt(i) === 91 ? skipSpaces(text, i + 1) : at;
 }
 
 /** Start of item `index` of a comma-separated list of quoted strings and words at `from`, or -1. */

@@ -96,8 +96,11 @@ function runEndUntil(text: string, from: number, stop: CharTable, limit: number)
   return i;
 }
 
-/** Anchors of the two readers below: the flag that reads a password from a pipe, and htpasswd's name. */
+/** Anchors of the readers below: the flags that read a password or token from a pipe, and htpasswd's name. */
 export const STDIN_ANCHOR = '--password-stdin';
+export const WITH_TOKEN_ANCHOR = '--with-token';
+/** `gh auth login --with-token` reads a token from its input. */
+const GH_AUTH_LOGIN = /(?:^|[\s/;&|("'`])gh(?:\.exe)?\s+auth\s+login\s/;
 export const HTPASSWD_ANCHOR = 'htpasswd';
 
 /** A shell word at `from` (after spaces): its text's span, whether it was quoted, and where the next word may start. */
@@ -123,17 +126,18 @@ function lastPipe(line: string): number {
 }
 
 /**
- * A registry login's `--password-stdin` fed a literal: `echo "PW" | docker login -u bob
+ * A registry login's `--password-stdin` (and gh's `auth login --with-token`) fed a literal: `echo "PW" | docker login -u bob
  * --password-stdin`, `printf '%s' PW | podman login …`, or a here-string `… --password-stdin <<< PW`.
  * The literal is returned (all of echo's words); `echo $CR_PAT |` and `cat token.txt |` hold none.
  */
 export function stdinPassword(text: string, at: number): [number, number] | null {
-  if (!text.startsWith(STDIN_ANCHOR, at)) return null;
+  const flag = text.startsWith(STDIN_ANCHOR, at) ? STDIN_ANCHOR : text.startsWith(WITH_TOKEN_ANCHOR, at) ? WITH_TOKEN_ANCHOR : null;
+  if (flag === null) return null;
   const from = lineStart(text, at);
   const line = text.slice(from, at);
   const pipe = lastPipe(line);
-  if (!REGISTRY_LOGIN.test(line.slice(pipe + 1))) return null;
-  const flagEnd = at + STDIN_ANCHOR.length;
+  if (!(flag === STDIN_ANCHOR ? REGISTRY_LOGIN : GH_AUTH_LOGIN).test(line.slice(pipe + 1))) return null;
+  const flagEnd = at + flag.length;
   const here = /^[^\n|;&<]{0,128}<<<[ \t]*/.exec(text.slice(flagEnd, flagEnd + 160));
   let span: [number, number] | null = null;
   if (here) {
@@ -198,3 +202,132 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
   return password && !REFERENCE.test(text.slice(password.start, password.end)) ? [password.start, password.end] : null;
 }
 
+/**
+ * Commands that take a secret as a plain argument, by name: the anchors of `argumentSecret`.
+ * (`secret set` is gh's, merged into the `secret` keyword anchor; `zip` also finds `unzip`.)
+ */
+export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman', 'zip', '7z', 'ssh-keygen', 'openssl', 'curl'];
+
+/** `user/password@db` (Oracle's tools), also as sqlldr's `userid=…`; not `/nolog` or `/ as sysdba`. */
+const ORACLE_LOGIN = /^(?:userid=)?[A-Za-z_][\w$#]{0,63}\/([^/@\s"']{1,256})(?:@|$|\s)/i;
+
+/** The words of the command whose name ends at `from`, up to its end (`;`, `&`, `|`, a line's end). */
+function commandWords(text: string, from: number): { start: number; end: number; quoted: boolean; text: string }[] {
+  const words: { start: number; end: number; quoted: boolean; text: string }[] = [];
+  const limit = Math.min(text.length, from + 2048);
+  for (let w = shellWord(text, from, limit); w && words.length < 24; w = shellWord(text, w.next, limit)) {
+    words.push({ ...w, text: text.slice(w.start, w.end) });
+  }
+  return words;
+}
+
+/**
+ * The value of one of `flags` among `words`: the next word (`-P PW`) unless `glued` is 'only'
+ * (7z's `-p` alone prompts), the rest of the word (`-bPW`, `-b=PW`) when `glued`, and `--flag=PW`.
+ */
+function flagValue(words: readonly { start: number; end: number; quoted: boolean; text: string }[], flags: readonly string[], glued: boolean | 'only'): [number, number] | null {
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k]!;
+    if (w.quoted) continue;
+    for (const flag of flags) {
+      if (w.text === flag) {
+        if (glued === 'only') continue;
+        const v = words[k + 1];
+        if (v && (v.quoted || !v.text.startsWith('-'))) return [v.start, v.end];
+      } else if (glued && w.text.startsWith(flag) && w.text.length > flag.length) {
+        return [w.start + flag.length + (w.text[flag.length] === '=' ? 1 : 0), w.end];
+      } else if (flag.startsWith('--') && w.text.startsWith(`${flag}=`) && w.text.length > flag.length + 1) {
+        return [w.start + flag.length + 1, w.end];
+      }
+    }
+  }
+  return null;
+}
+
+/** The first word after `from` (an index in `words`) that is no flag, skipping the values of `valued` flags. */
+function positional(words: readonly { start: number; end: number; quoted: boolean; text: string }[], from: number, valued: readonly string[]): { start: number; end: number; text: string } | null {
+  for (let k = from; k < words.length; k++) {
+    const w = words[k]!;
+    if (!w.quoted && w.text.startsWith('-')) {
+      if (valued.includes(w.text)) k++;
+      continue;
+    }
+    return w;
+  }
+  return null;
+}
+
+/**
+ * A secret passed as a plain argument: `wandb login KEY`, `ngrok authtoken T` / `ngrok config
+ * add-authtoken T`, `vault login TOKEN`, `gh secret set NAME --body V` (`-b V`, `-bV`), Oracle's
+ * `sqlplus user/PW@db` (sqlldr, expdp, impdp, rman), `zip`/`unzip -P PW`, `7z -pPW`, `ssh-keygen -N PW`
+ * / `-P PW`, `openssl … -k PW`, curl's cookies (`-b 'session=…'`). The command's name stands at `at`; null when it is not one of these
+ * or holds no literal secret.
+ */
+export function argumentSecret(text: string, at: number): [number, number] | null {
+  // The name must start a word (`performance` holds `rman`); `unzip` holds `zip`.
+  const nameStart = (text.charCodeAt(at) | 0x20) === 122 && /^un$/i.test(text.slice(at - 2, at)) ? at - 2 : at;
+  if (nameStart > 0 && !inTable(COMMAND_BEFORE, text.charCodeAt(nameStart - 1))) return null;
+  const m = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|rman|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i.exec(text.slice(at, at + 24));
+  if (!m) return null;
+  const command = m[0].toLowerCase().replace(/\.exe$/, '').replace(/[ \t]+/, ' ');
+  // gh's `secret set` follows `gh`.
+  if (command.startsWith('secret') && !/(?:^|[\s;&|(`])gh(?:\.exe)?[ \t]+$/.test(text.slice(Math.max(0, at - 16), at))) return null;
+  const words = commandWords(text, at + m[0].length);
+  let span: [number, number] | null = null;
+  switch (command) {
+    case 'wandb': {
+      const key = words[0]?.text === 'login' ? positional(words, 1, ['--host', '--cloud', '--base-url']) : null;
+      span = key ? [key.start, key.end] : null;
+      break;
+    }
+    case 'ngrok': {
+      const from = words[0]?.text === 'authtoken' ? 1 : words[0]?.text === 'config' && /^add-(?:authtoken|api-key)$/.test(words[1]?.text ?? '') ? 2 : -1;
+      const token = from > 0 ? positional(words, from, ['--config']) : null;
+      span = token ? [token.start, token.end] : null;
+      break;
+    }
+    case 'vault': {
+      // `vault login -method=userpass username=bob password=…`: the assignment is secret_assignment's.
+      const token = words[0]?.text === 'login' ? positional(words, 1, ['-method', '-path', '-address']) : null;
+      span = token && !token.text.includes('=') && token.text !== '-' ? [token.start, token.end] : null;
+      break;
+    }
+    case 'secret set':
+      span = flagValue(words, ['--body', '-b'], true);
+      break;
+    case 'zip':
+      span = flagValue(words, ['-P'], false);
+      break;
+    case '7z':
+    case '7za':
+    case '7zr':
+    case '7zz':
+      span = flagValue(words, ['-p'], 'only');
+      break;
+    case 'ssh-keygen':
+      span = flagValue(words, ['-N', '-P'], false);
+      break;
+    case 'openssl':
+      span = flagValue(words, ['-k'], false);
+      break;
+    case 'curl': {
+      // `-b 'session=…'` sends cookies; `-b cookies.txt` names a file of them.
+      const cookies = flagValue(words, ['-b', '--cookie'], true);
+      span = cookies && text.slice(cookies[0], cookies[1]).includes('=') ? cookies : null;
+      break;
+    }
+    default: {
+      // sqlplus, sqlldr, expdp, impdp, rman: the first `user/password` word (rman's after `target` or `catalog`).
+      for (const w of words) {
+        const login = ORACLE_LOGIN.exec(w.text);
+        if (!login) continue;
+        const start = w.start + login.index + login[0].indexOf('/') + 1;
+        span = [start, start + login[1]!.length];
+        break;
+      }
+    }
+  }
+  if (!span || span[1] <= span[0] || REFERENCE.test(text.slice(span[0], span[1]))) return null;
+  return span;
+}

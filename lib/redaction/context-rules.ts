@@ -4,7 +4,7 @@
  * password inside a connection URL.
  */
 import { parseAssignment } from './assignment.js';
-import { COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
+import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, argumentSecret, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
@@ -35,15 +35,18 @@ function identifiedBy(text: string, at: number, out: Span[], self: ContentRule):
 export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
-    'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, HTPASSWD_ANCHOR, '_pat', 'sig=', 'signature=', 'identified by '],
+    'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, HTPASSWD_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', 'sig=', 'signature=', 'identified by '],
     (self) => (text, at, out) => {
-      // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`: the literal; otherwise the anchors inside them go on.
-      const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
+      // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
+      const piped = text.startsWith(STDIN_ANCHOR, at) || text.startsWith(WITH_TOKEN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
       if (piped) {
         out.push({ start: piped[0], end: piped[1], rule: self });
         return Math.max(at + 1, piped[1]);
       }
+      // The other words of the command are read on: `curl -H "X-Api-Key: …" -b "s=…"` holds two secrets.
+      const argument = argumentSecret(text, at);
+      if (argument) out.push({ start: argument[0], end: argument[1], rule: self });
       if (text.charCodeAt(at) === 45) {
         const found = commandPassword(text, at);
         // Nothing skipped: a keyword anchor may start right after the dash (`-password=…`, `--password …`).
@@ -128,11 +131,13 @@ export function awsSecretKey(): ContentRule {
 const TOKEN68 = charTable('A-Za-z0-9._~+/=-');
 const SCHEME_WORD = charTable('A-Za-z-');
 const SPACE = charTable(' \t');
-const SCHEMES = new Set(['bearer', 'basic', 'token', 'bot', 'negotiate', 'ntlm', 'apikey', 'sso-key', 'key']);
+const SCHEMES = new Set(['bearer', 'basic', 'token', 'bot', 'negotiate', 'ntlm', 'apikey', 'api-key', 'sso-key', 'key', 'ssws']);
+/** AWS's signature scheme names an algorithm, not a credential; its Signature= is secret_assignment's. */
+const AWS_SIGV4 = 'AWS4-HMAC-SHA256';
 
 export function authorizationHeader(): ContentRule {
   return builtInRule(
-    'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest) and bare "Bearer <token>"',
+    'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, Api-Key, and a vendor\'s own scheme before a generated value) and bare "Bearer <token>"',
     ['auth', 'bearer'],
     (self) => (text, at, out) => {
       if (!startsAfterBoundary(text, at, ALNUM)) return at + 1;
@@ -159,6 +164,16 @@ export function authorizationHeader(): ContentRule {
           const end = runEnd(text, from, TOKEN68);
           if (end - from >= 4) out.push({ start: from, end, rule: self });
           return end;
+        }
+        if (text.startsWith(AWS_SIGV4, i)) return i + AWS_SIGV4.length;
+        // A vendor's own scheme (`SSWS …`, `DeepL-Auth-Key …`, `Klaviyo-API-Key …`, `GenieKey …`): the word after it, when generated.
+        if (schemeEnd - i >= 2 && (text[schemeEnd] === ' ' || text[schemeEnd] === '\t')) {
+          const from = runEnd(text, schemeEnd, SPACE, schemeEnd + 4);
+          const end = runEnd(text, from, TOKEN68);
+          if (end - from >= 16 && looksRandom(text.slice(from, end))) {
+            out.push({ start: from, end, rule: self });
+            return end;
+          }
         }
         const end = runEnd(text, i, TOKEN68);
         if (end - i >= 16 && looksRandom(text.slice(i, end))) out.push({ start: i, end, rule: self });
@@ -250,4 +265,56 @@ export function urlPassword(): ContentRule {
       return end;
     },
   );
+}
+
+/** A `.pgpass` line's host: a name, an address or `*` (an IPv6 address has its colons escaped, and is not read). */
+const PGPASS_HOST = charTable('A-Za-z0-9.*_-');
+const PGPASS_FIELD = /^[^:\s\\"']{1,64}:[^:\s\\"']{1,64}:/;
+
+/**
+ * PostgreSQL's password file, `host:port:database:user:password` a line (`cat ~/.pgpass`): the
+ * password, found from the port fields most files hold (5432, 5433, 6432 and `*`). A password's
+ * own `:` or `\` is escaped with `\`; it runs to the line's end (or a literal `\n`, or a quote).
+ */
+export function pgpassPassword(): ContentRule {
+  return builtInRule(
+    'pgpass_password', 'passwords', 'passwords in PostgreSQL password-file lines (host:port:database:user:PASSWORD, port 5432, 5433, 6432 or *)',
+    [':5432:', ':5433:', ':6432:', ':*:'],
+    (self) => (text, at, out) => {
+      const hostStart = runStart(text, at, PGPASS_HOST, 254);
+      if (hostStart === at || !lineBoundary(text, hostStart)) return at + 1;
+      const portEnd = text.indexOf(':', at + 1);
+      const fields = PGPASS_FIELD.exec(text.slice(portEnd + 1, portEnd + 132));
+      if (!fields) return at + 1;
+      const start = portEnd + 1 + fields[0].length;
+      let end = start;
+      const limit = Math.min(text.length, start + 1024);
+      while (end < limit) {
+        const c = text.charCodeAt(end);
+        if (c === 92) {
+          if (text.charCodeAt(end + 1) === 110) break;
+          end += 2;
+          continue;
+        }
+        if (c === 10 || c === 13 || c === 34 || c === 39) break;
+        end++;
+      }
+      while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
+      const password = text.slice(start, end);
+      if (end === start || /\s/.test(password) || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) return end;
+      out.push({ start, end, rule: self });
+      return end;
+    },
+  );
+}
+
+/** A line starts at `at`: the text's start, after a newline, a literal `\n`, or a quote opening a string. */
+function lineBoundary(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text.charCodeAt(at - 1);
+  return c === 10 || c === 13 || c === 34 || c === 39 || (c === 110 && text.charCodeAt(at - 2) === 92);
+}
+
+function isSpaceCode(c: number): boolean {
+  return c === 32 || c === 9;
 }

@@ -2,7 +2,7 @@
  * The rules that apply unless `export.default_rules: false`: the column rules of FR-041…044 and
  * the content rules of FR-045, in priority order (a more specific rule names an overlap).
  */
-import { authorizationHeader, awsSecretKey, secretAssignment, urlPassword } from './context-rules.js';
+import { authorizationHeader, awsSecretKey, pgpassPassword, secretAssignment, urlPassword } from './context-rules.js';
 import type { DefaultColumnRule } from './names.js';
 import type { Category, ContentRule, RuleInfo } from './rule.js';
 import { emailAddress, homePath, pemPrivateKey } from './structure-rules.js';
@@ -31,7 +31,7 @@ export interface DefaultContentOptions {
 export function createDefaultContentRules(options: DefaultContentOptions): ContentRule[] {
   const rules: ContentRule[] = [];
   if (options.secrets) {
-    rules.push(pemPrivateKey(), ...createTokenRules(), awsSecretKey(), urlPassword(), authorizationHeader(), secretAssignment());
+    rules.push(pemPrivateKey(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment());
   }
   if (options.emails) rules.push(emailAddress());
   if (options.paths) rules.push(homePath());

@@ -4,8 +4,9 @@
  * so a mistake in one is not repeated in the other. It looks for: vendor token prefixes followed
  * by a random-looking body, PEM private-key headers, random-looking values assigned to names
  * that end in a secret word (`=`, `:`, `=>`, a YAML block's next line, a .netrc `password`),
- * passwords and tokens in URLs, and passwords on curl, mysql, sshpass and registry-login command lines. Hits
- * carry a fingerprint, never the value.
+ * passwords and tokens in URLs, passwords on curl, mysql, sshpass and registry-login command lines,
+ * secrets given as command arguments, random values beside a `name`/`key` naming a secret,
+ * Bearer and Basic credentials, and `.pgpass` lines. Hits carry a fingerprint, never the value.
  */
 import { createHash } from 'node:crypto';
 
@@ -196,7 +197,7 @@ const DISCORD_API = /discord(?:app)?\.com\/api(?:\/v\d{1,2})?$/i;
 
 /** `discord.com/api/webhooks/<id>/<token>`: the token, found from `/webhooks/`. */
 function discordWebhooks(text: string, hits: LeakHit[]): void {
-  for (let i = text.indexOf('/webhooks/'); i >= 0; i = text.indexOf('/webhooks/', i + 10)) {
+  for (let i = nextWord(text, '/webhooks/', 'bhook', 3, 0); i >= 0; i = nextWord(text, '/webhooks/', 'bhook', 3, i + 10)) {
     if (!DISCORD_API.test(text.slice(Math.max(0, i - 32), i))) continue;
     let idEnd = i + 10;
     while (idEnd < text.length && idEnd - i < 40 && text.charCodeAt(idEnd) >= 48 && text.charCodeAt(idEnd) <= 57) idEnd++;
@@ -207,10 +208,22 @@ function discordWebhooks(text: string, hits: LeakHit[]): void {
   }
 }
 
+/**
+ * The next `word` in `text` at or after `from`, found by `piece`, its part at `offset`: V8's indexOf
+ * is several times slower for needles of seven characters or more, and for needles led by a
+ * common letter, than for a short one led by a rare character (`-stdin` for `--password-stdin`).
+ */
+function nextWord(text: string, word: string, piece: string, offset: number, from: number): number {
+  for (let i = text.indexOf(piece, from + offset); i >= 0; i = text.indexOf(piece, i + 1)) {
+    if (i >= offset && text.startsWith(word, i - offset)) return i - offset;
+  }
+  return -1;
+}
+
 const PEM_LABEL = /^[A-Z0-9 ]*$/;
 
 function privateKeyHeaders(text: string, hits: LeakHit[]): void {
-  for (let i = text.indexOf('PRIVATE KEY'); i >= 0; i = text.indexOf('PRIVATE KEY', i + 11)) {
+  for (let i = nextWord(text, 'PRIVATE KEY', 'PRIVAT', 0, 0); i >= 0; i = nextWord(text, 'PRIVATE KEY', 'PRIVAT', 0, i + 11)) {
     // `-----BEGIN `, a label of capitals, digits and spaces, then PRIVATE KEY: as the rule reads
     // it, so code that builds a header (`-----BEGIN ${label} PRIVATE KEY-----`) is not a key.
     const from = Math.max(0, i - 48);
@@ -370,7 +383,7 @@ const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%
 
 /** `echo PW | docker login --password-stdin` and a here-string (`--password-stdin <<< PW`). */
 function pipedPasswords(text: string, hits: LeakHit[]): void {
-  for (let at = text.indexOf('--password-stdin'); at >= 0; at = text.indexOf('--password-stdin', at + 16)) {
+  for (let at = nextWord(text, '--password-stdin', '-stdin', 10, 0); at >= 0; at = nextWord(text, '--password-stdin', '-stdin', 10, at + 16)) {
     const lineStart = lineStartBefore(text, at);
     const piped = PIPED_LITERAL.exec(text.slice(lineStart, at));
     const here = piped ? null : /^[^\n|;&<]{0,128}<<<[ \t]*(\\?["']?)([^\s"'|;&<>$`\\]{1,256})\1/.exec(text.slice(at + 16, at + 420));
@@ -386,7 +399,7 @@ const SHELL_WORD = /[ \t]*(\\?(["'])[^"'\\\n]{1,256}\\?\2|[^\s;&|"'\\]+)/y;
 
 /** `htpasswd -b FILE USER PW`, `htpasswd -nb USER PW`: the word after the user. */
 function htpasswdPasswords(text: string, hits: LeakHit[]): void {
-  for (let at = text.indexOf('htpasswd '); at >= 0; at = text.indexOf('htpasswd ', at)) {
+  for (let at = nextWord(text, 'htpasswd ', 'wd ', 6, 0); at >= 0; at = nextWord(text, 'htpasswd ', 'wd ', 6, at)) {
     const before = at > 0 ? text[at - 1]! : ' ';
     // `docker run --entrypoint htpasswd httpd:2 -Bbn user PW`: the image comes first.
     const entrypoint = /--entrypoint[ =]$/.test(text.slice(Math.max(0, at - 13), at));
@@ -460,6 +473,117 @@ function urlPasswords(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** A name ending in a secret word (`DB_PASSWORD`, `ApiKey`, `github.token`). */
+const SECRET_NAME = /(?:passw(?:or)?d|passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credentials?)s?$/i;
+/** Before `value`: a `name` or `key` naming a secret, on the same line or the line before (`- name: X` / `  value: …`). */
+const NAMED_BEFORE = /(?:^|[^\w.-])\\*["']?(?:name|key)\\*["']?[ \t]*[:=][ \t]*\\*["']?([\w.-]{1,64})\\*["']?[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*|\\n[ \t]*)?\\*["']?$/i;
+const VALUE_KEY = /^value\\*["']?[ \t]*[:=][ \t]*\\*["']?/i;
+
+/** `{"name": "API_TOKEN", "value": "…"}`, `- name: DB_PASSWORD` then `value: …`, `<add key="ApiKey" value="…"/>`: the value, found from `value`. */
+function namedValues(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('value'); at >= 0; at = text.indexOf('value', at + 5)) {
+    if (at > 0 && isTokenChar(text.charCodeAt(at - 1))) continue;
+    const key = VALUE_KEY.exec(text.slice(at, at + 24));
+    if (!key) continue;
+    const named = NAMED_BEFORE.exec(text.slice(Math.max(0, at - 160), at));
+    if (!named || !SECRET_NAME.test(named[1]!)) continue;
+    const from = at + key[0].length;
+    const end = valueEnd(text, from);
+    const value = text.slice(from, end);
+    if (looksSecret(value, 10, 3)) hits.push(hit('secret_assignment', value, from, end));
+  }
+}
+
+/** `Authorization: Bearer …`, `Basic …`, a bare `Bearer …`: a random-looking credential after the scheme. */
+function bearerValues(text: string, hits: LeakHit[]): void {
+  for (const scheme of ['Bearer', 'bearer', 'Basic ']) {
+    for (let at = text.indexOf(scheme); at >= 0; at = text.indexOf(scheme, at + 6)) {
+      if (at > 0 && isAlnum(text.charCodeAt(at - 1))) continue;
+      let from = at + 6;
+      while (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9) from++;
+      if (from === at + 6 && scheme !== 'Basic ') continue;
+      const end = valueEnd(text, from);
+      const value = text.slice(from, end);
+      if (looksSecret(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('authorization_value', value, from, end));
+    }
+  }
+}
+
+/** What the redaction left (`[REDACTED:…]`, a pseudonym): the readers below take any word, brackets too. */
+function isPlaceholder(value: string): boolean {
+  return value.startsWith('[');
+}
+
+/** PostgreSQL's password file: `host:5432:database:user:PASSWORD` (5433, 6432 or `*` for the port) a line, the password to the line's end. */
+const PGPASS_LINE = /^[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s"'\\]{1,64}:[^:\s"'\\]{1,64}:([^\s"'\\]{1,256})(?=$|[\r\n"']|\\n)/;
+
+function pgpassLines(text: string, hits: LeakHit[]): void {
+  // `localhost:5432:*:…` holds both needles, `*:*:*:…` one twice: each line is reported once.
+  const found = new Set<number>();
+  for (const port of ['5432:', '5433:', '6432:', ':*:']) {
+    for (let at = text.indexOf(port); at >= 0; at = text.indexOf(port, at + 3)) {
+      const start = lineStartBefore(text, at);
+      // The line may open a JSON string: `"stdout":"localhost:5432:…`.
+      const quote = Math.max(text.lastIndexOf('"', at), text.lastIndexOf("'", at));
+      const from = quote >= start ? quote + 1 : start;
+      const line = PGPASS_LINE.exec(text.slice(from, from + 700));
+      if (!line || isPlaceholder(line[1]!) || !looksSecret(line[1]!, 8, 2.5)) continue;
+      const end = from + line[0].length;
+      if (found.has(end)) continue;
+      found.add(end);
+      hits.push(hit('pgpass_password', line[1]!, end - line[1]!.length, end));
+    }
+  }
+}
+
+/**
+ * Commands that take a secret as a plain argument (`wandb login KEY`, `ngrok authtoken T`, `vault
+ * login T`, `gh secret set N --body V`, `sqlplus user/PW@db`, `zip -P PW`, `ssh-keygen -N PW`,
+ * `openssl -k PW`, curl's `-b 'session=V'`): a rare piece of the command or its flag to search
+ * for, the names one of which a flag's line must hold, and the command read on its segment.
+ */
+const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
+  ['wandb', [], /\bwandb(?:\.exe)?\s+login\s+(?:--?[\w-]+\s+)*\\*["']?([^\s"'\\-][^\s"'\\]*)/],
+  ['grok', [], /\bngrok(?:\.exe)?\s+(?:authtoken|config\s+add-authtoken)\s+\\*["']?([^\s"'\\]+)/],
+  ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/],
+  ['qlplus', [], /\bsqlplus(?:\.exe)?\s(?:.*?\s)?\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/],
+  ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/],
+  ['-P', ['zip', 'keygen'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)/],
+  ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/],
+  ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/],
+];
+/** Where a command ends: a newline (raw or JSON-escaped) or a shell operator. */
+const COMMAND_END = /[\n;|&]|\\n/;
+
+/**
+ * Secrets given as plain arguments, found from the command's name or its flag (then only on a
+ * line that names the command: a flag is common, its command is not), and judged on the
+ * command's own segment of the line.
+ */
+function argumentSecrets(text: string, hits: LeakHit[]): void {
+  for (const [needle, hints, command] of ARGUMENT_COMMANDS) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      // A flag stands after a space (gh's `--body` after a dash).
+      if (hints.length > 0 && text.charCodeAt(at - 1) !== 32 && !(needle === '-b' && text.startsWith(' --body', at - 2))) continue;
+      let head = text.slice(Math.max(0, at - LINE_REACH), at);
+      const raw = head.lastIndexOf('\n');
+      const escaped = head.lastIndexOf('\\n');
+      head = head.slice(Math.max(raw + 1, escaped < 0 ? 0 : escaped + 2));
+      if (hints.length > 0 && !hints.some((h) => head.includes(h))) continue;
+      // The segment of the line the needle is in: from its command's separator to the next.
+      head = head.split(/&&|\|\||[;|]/).pop()!;
+      const from = at - head.length;
+      const tail = text.slice(at, at + LINE_REACH);
+      const stop = tail.search(COMMAND_END);
+      const m = command.exec(text.slice(from, stop < 0 ? at + tail.length : at + stop));
+      const value = m?.[1] ?? m?.[2];
+      if (value === undefined || isPlaceholder(value) || !looksSecret(value, 10, 3)) continue;
+      const start = from + m!.index + m![0].lastIndexOf(value);
+      hits.push(hit('command_password', value, start, start + value.length));
+    }
+  }
+}
+
 function hit(detector: string, value: string, start: number, end: number): LeakHit {
   return { detector, fingerprint: fingerprint(detector, value), start, end };
 }
@@ -477,6 +601,10 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       commandPasswords(text, hits);
       pipedPasswords(text, hits);
       htpasswdPasswords(text, hits);
+      argumentSecrets(text, hits);
+      namedValues(text, hits);
+      bearerValues(text, hits);
+      pgpassLines(text, hits);
       discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);

@@ -1,0 +1,127 @@
+/**
+ * Shapes lib/redaction/README.md listed as not recognised until 2026-11-27, each now redacted by
+ * a default rule and seen raw by the leak scan: vendor Authorization schemes, secrets named by a
+ * `name`/`key` field beside a `value` (Kubernetes env lists, .NET and Spring XML), fish's
+ * `set -x` and Windows' `setx`, secrets given as command arguments, `.pgpass` lines and bracketed
+ * tuple targets. Every secret is generated here.
+ */
+import { expect } from 'chai';
+import { ALNUM, body, chars, seeded } from './fakes.js';
+import { counts, detectorsOf, expectEach, expectRedactedTo, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(2611);
+const token = (): string => body(rand, ALNUM, 32);
+/** A generated password of the kind people paste: letters, digits, fourteen long. */
+const password = (): string => body(rand, ALNUM, 14);
+
+describe('Authorization headers with a vendor\'s own scheme', () => {
+  it('the credential after Api-Key, SSWS, GenieKey, Klaviyo-API-Key, DeepL-Auth-Key is redacted and the scheme stays', () => {
+    expectEach(['Authorization: Api-Key %s', 'Authorization: SSWS %s', 'authorization: GenieKey %s', 'Authorization: Klaviyo-API-Key %s', '"Authorization": "DeepL-Auth-Key %s"'], token, 'authorization_header');
+  });
+
+  it('AWS\'s signature scheme is no credential: its name stays, the key id and signature go by their own rules', () => {
+    const signature = chars(rand, '0123456789abcdef', 64);
+    const { out } = redactText(`Authorization: AWS4-HMAC-SHA256 Credential=AKIA${chars(rand, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}/20261127/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${signature}`);
+    expect(out).to.equal('Authorization: AWS4-HMAC-SHA256 Credential=[REDACTED], SignedHeaders=host, Signature=[REDACTED]');
+  });
+
+  it('a scheme before a word is kept, and the leak scan reads Bearer and Basic credentials on its own', () => {
+    expectUntouched(['Authorization: Custom scheme', 'Authorization: Negotiate', 'Bearer tokens expire after an hour']);
+    expect(detectorsOf(`Authorization: Bearer ${token()}`)).to.deep.equal(['authorization_value']);
+    expect(detectorsOf(`-H "Authorization: Basic ${Buffer.from(`bob:${password()}`).toString('base64')}"`)).to.deep.equal(['authorization_value']);
+  });
+});
+
+describe('a secret named by a name or key field beside its value', () => {
+  it('Kubernetes and CI env lists: `- name: DB_PASSWORD` then `value:` on the next line', () => {
+    expectEach(['env:\n  - name: DB_PASSWORD\n    value: %s\n  - name: LOG_LEVEL\n    value: debug', 'env:\n- name: "API_TOKEN"\n  value: "%s"'], password, 'secret_assignment', 'secret_assignment');
+  });
+
+  it('.NET appSettings, Spring beans and map entries in XML; name/value objects in text', () => {
+    expectEach(['<add key="ApiKey" value="%s" />', '<property name="password" value="%s"/>', '<entry key="db.password" value="%s"/>', 'env=[{name: "GITHUB_TOKEN", value: "%s"}]', 'log: {\\"name\\":\\"STRIPE_SECRET\\",\\"value\\":\\"%s\\"}'], token, 'secret_assignment', 'secret_assignment');
+  });
+
+  it('names that are no secret, references, valueFrom and empty values are kept', () => {
+    expectUntouched([
+      '- name: LOG_LEVEL\n  value: Xk9vQ2mLp7Rt',
+      '- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}',
+      '- name: API_TOKEN\n  value: ${{ secrets.API_TOKEN }}',
+      '<add key="ApiKey" value="" />',
+      '{"name": "password", "type": "string", "required": true}',
+    ]);
+  });
+});
+
+describe('fish and Windows environment commands', () => {
+  it('`set -x`, `set -gx`, `set --export` and `setx` give the next word', () => {
+    expectEach(['set -x OPENAI_API_KEY %s', 'set -gx GITHUB_TOKEN %s', 'set --export DB_PASSWORD %s', 'setx API_KEY %s', 'setx STRIPE_SECRET "%s" /M'], token, 'secret_assignment');
+  });
+
+  it('set -e erases, a command substitution and a path are no values', () => {
+    expectUntouched(['set -e GITHUB_TOKEN', 'set -x GITHUB_TOKEN (cat ~/.config/token)', 'set -x PATH $PATH /usr/local/bin', 'setx PATH "%PATH%;C:\\tools"', 'set -e password check']);
+  });
+});
+
+describe('secrets given as command arguments', () => {
+  it('API keys and tokens: wandb login, ngrok authtoken, vault login, gh secret set --body', () => {
+    expectEach([
+      'wandb login %s', 'wandb login --relogin %s', 'ngrok authtoken %s', 'ngrok config add-authtoken %s', 'vault login %s',
+      'gh secret set API_KEY --body %s', 'gh secret set API_KEY -b"%s" --repo acme/app', 'gh secret set API_KEY --body=%s',
+    ], token, 'secret_assignment', 'command_password');
+  });
+
+  it('passwords: Oracle logins, zip and unzip -P, 7z -p, ssh-keygen -N and -P, openssl -k, curl cookies', () => {
+    expectEach([
+      'sqlplus scott/%s@orcl', 'sqlplus -s system/%s@//db:1521/ORCL @run.sql', 'ssh-keygen -t ed25519 -N \'%s\' -f key',
+      'openssl enc -aes-256-cbc -k %s -in a -out b',
+    ], password, 'secret_assignment', 'command_password');
+    expectEach(['rman target sys/%s@prod', 'sqlldr userid=scott/%s@orcl control=x.ctl', 'expdp system/%s schemas=hr', 'unzip -P %s x.zip', '7z a -p%s x.7z f', 'ssh-keygen -p -P %s -N "" -f key'], password, 'secret_assignment');
+    expectRedactedTo([
+      [`zip -P ${'Zq8wE4rT6yU1iO'} out.zip dir`, 'zip -P [REDACTED] out.zip dir'],
+      [`curl -b "sessionid=${'Xk9vQ2mLp7RtYb3N'}" https://x.io`, 'curl -b "[REDACTED]" https://x.io'],
+    ]);
+    expect(detectorsOf(`curl -b "sessionid=${token()}" https://x.io`)).to.deep.equal(['command_password']);
+  });
+
+  it('the command\'s other words are read on: a header and a cookie on one curl are two secrets', () => {
+    const [key, cookie] = [token(), token()];
+    const { out, summary } = redactText(`curl -H "X-Api-Key: ${key}" -b "s=${cookie}" https://x.io`);
+    expect(out).to.equal('curl -H "X-Api-Key: [REDACTED]" -b "[REDACTED]" https://x.io');
+    expect(counts(summary)).to.deep.equal({ secret_assignment: 2 });
+  });
+
+  it('a literal piped into gh auth login --with-token', () => {
+    expectEach(['echo "%s" | gh auth login --with-token', 'printf %s | gh auth login --hostname ghe.acme.io --with-token'], token, 'secret_assignment');
+  });
+
+  it('flags that prompt or read files, references, and the same names elsewhere are kept', () => {
+    expectUntouched([
+      'git checkout -b feature/login', 'gzip -k file', 'the performance of rman backups', 'zip -r out.zip dir', 'unzip -o x.zip', '7z x archive.7z -o/tmp',
+      '7z a -p x.7z', 'ssh-keygen -t ed25519 -N \'\' -f key', 'openssl req -new -key k.pem', 'openssl enc -d -k $PASS -in f', 'sqlplus /nolog',
+      'sqlplus / as sysdba', 'sqlplus -s $DB_USER/$DB_PASS@db', 'vault login -method=github', 'vault login -', 'vault login $VAULT_TOKEN',
+      'wandb login --relogin', 'ngrok http 8080', 'gh secret set API_KEY < key.txt', 'gh secret set API_KEY --body "$API_KEY"', 'curl -b cookies.txt https://x.io',
+      'echo "$GH_TOKEN" | gh auth login --with-token', 'python -c "print(list(zip(a, b)))"',
+    ]);
+  });
+});
+
+describe('.pgpass lines', () => {
+  it('host:port:database:user:password: the password, for the usual ports and *', () => {
+    expectEach(['db.example.com:5432:app:appuser:%s', '$ cat ~/.pgpass\nlocalhost:5432:*:postgres:%s\n', '*:*:*:replicator:%s', 'pgbouncer:6432:app:app:%s\r\n', '{"stdout":"10.0.0.5:5433:app:app:%s\\n"}'], password, 'pgpass_password', 'pgpass_password');
+  });
+
+  it('a password holding an escaped colon is taken whole; prose, addresses and references are kept', () => {
+    expectRedactedTo([['db:5432:app:app:Pa55\\:w0rdXy', 'db:5432:app:app:[REDACTED]']]);
+    expectUntouched(['listening on 0.0.0.0:5432:ok', 'at 12:5432:ab:cd:ef', 'localhost:5432:*:postgres:$PGPASSWORD', 'db:5432:app:user:', 'postgres on db:5432: connection refused']);
+  });
+});
+
+describe('bracketed tuple targets', () => {
+  it('Python and JavaScript: the value at the name\'s place', () => {
+    expectEach(['(user, password) = ("admin", "%s")', 'const [user, password] = ["admin", "%s"];', '(password, user) = ("%s", "admin")', 'let (user, token) = ("admin", "%s");', '[a, password] = [1, "%s"]'], password, 'secret_assignment');
+  });
+
+  it('calls, variables, comparisons and React state are kept', () => {
+    expectUntouched(['(user, password) = get_credentials()', 'const [user, password] = creds;', '(user, password) = (u, p)', 'if (user, password) == ("a", "b"):', 'const [token, setToken] = useState("");', 'const [token, setToken] = useState(null);']);
+  });
+});
