@@ -132,6 +132,7 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
   ['glc_', 32], ['fo1_', 40, only(URL_SAFE, 40)], ['fm1a_', 50], ['fm1r_', 50], ['fm2_', 50], ['sk.eyJ', 60, only(DOTTED, 60)],
   ['1//0', 30, only(URL_SAFE, 30)], ['dckr_pat_', 20, only(URL_SAFE, 20)], ['nvapi-', 40, only(URL_SAFE, 40)], ['e2b_', 40, only(HEX, 40, 40, false)],
   ['phx_', 30, only(PLAIN, 30)], ['hvs.', 24, only(URL_SAFE, 24)], ['hvb.', 24, only(URL_SAFE, 24)],
+  ['GOCSPX-', 24, only(URL_SAFE, 24)], ['key-', 32, only(HEX, 32, 32, false)],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
@@ -218,6 +219,22 @@ function nextWord(text: string, word: string, piece: string, offset: number, fro
     if (i >= offset && text.startsWith(word, i - offset)) return i - offset;
   }
   return -1;
+}
+
+/** Teams' `/IncomingWebhook/<32 hex>/<uuid>`: the secret pair, found from `Incomi`. */
+function teamsWebhooks(text: string, hits: LeakHit[]): void {
+  for (let i = nextWord(text, '/IncomingWebhook/', 'Incomi', 1, 0); i >= 0; i = nextWord(text, '/IncomingWebhook/', 'Incomi', 1, i + 17)) {
+    const secret = /^[0-9a-f]{32}\/[0-9a-f-]{36}/.exec(text.slice(i + 17, i + 86));
+    if (secret) hits.push(hit('vendor_token', secret[0], i + 17, i + 17 + secret[0].length));
+  }
+}
+
+/** A PuTTY key file's `Private-Lines: N` and the base64 line after it (the key in the clear, or encrypted). */
+function puttyKeys(text: string, hits: LeakHit[]): void {
+  for (let i = nextWord(text, 'Private-Lines:', '-Lines', 7, 0); i >= 0; i = nextWord(text, 'Private-Lines:', '-Lines', 7, i + 14)) {
+    const key = /^Private-Lines:\s*\d+\s*(?:\\r)?(?:\\n)?([A-Za-z0-9+/=]{16,})/.exec(text.slice(i, i + 128));
+    if (key) hits.push(hit('private_key_block', key[1]!, i + key[0].length - key[1]!.length, i + key[0].length));
+  }
 }
 
 const PEM_LABEL = /^[A-Z0-9 ]*$/;
@@ -605,6 +622,8 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       namedValues(text, hits);
       bearerValues(text, hits);
       pgpassLines(text, hits);
+      teamsWebhooks(text, hits);
+      puttyKeys(text, hits);
       discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);

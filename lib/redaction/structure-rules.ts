@@ -47,6 +47,38 @@ export function pemPrivateKey(): ContentRule {
   );
 }
 
+const PUTTY_LINE = charTable('A-Za-z0-9+/=');
+
+/**
+ * PuTTY private-key files (`.ppk`): `Private-Lines: N` and the N base64 lines after it, the key
+ * itself (in the clear under `Encryption: none`). Public lines, comment and MAC are kept.
+ */
+export function puttyPrivateKey(): ContentRule {
+  return builtInRule(
+    'putty_private_key', 'private keys', 'PuTTY private-key files (.ppk): the base64 lines after Private-Lines: N',
+    ['Private-Lines:'],
+    (self) => (text, at, out) => {
+      const header = /^Private-Lines:[ \t]*(\d{1,3})[ \t]*(\r?\n|\\r\\n|\\n)/.exec(text.slice(at, at + 32));
+      if (!header) return at + 1;
+      const newline = header[2]!;
+      const start = at + header[0].length;
+      let end = start;
+      for (let line = 0; line < Number(header[1]); line++) {
+        if (line > 0) {
+          if (!text.startsWith(newline, end)) break;
+          end += newline.length;
+        }
+        const lineEnd = runEnd(text, end, PUTTY_LINE, end + 256);
+        if (lineEnd === end) break;
+        end = lineEnd;
+      }
+      // A trailing newline stays: only the key's own characters are replaced.
+      if (end > start) out.push({ start, end, rule: self });
+      return Math.max(end, at + 1);
+    },
+  );
+}
+
 const LOCAL_PART = charTable('A-Za-z0-9._%+-');
 const DOMAIN = charTable('A-Za-z0-9.-');
 

@@ -105,6 +105,7 @@ export function createTokenRules(): ContentRule[] {
     jwt(),
     twilio(),
     slackWebhook(),
+    teamsWebhook(),
     discordWebhook(),
     telegramBotToken(),
   ];
@@ -172,6 +173,8 @@ function agentServiceTokens(): ContentRule[] {
     simple('nvidia_api_key', 'API keys', 'NVIDIA API keys (nvapi-…)', ['nvapi-'], URLSAFE, 40),
     simple('e2b_api_key', 'API keys', 'E2B API keys (e2b_ + 40 hex)', ['e2b_'], HEX_LOWER, 40, 40, hasDigit),
     simple('posthog_personal_key', 'API keys', 'PostHog personal API keys (phx_…)', ['phx_'], ALNUM, 30),
+    simple('google_oauth_client_secret', 'secrets', 'Google OAuth client secrets (GOCSPX-…)', ['GOCSPX-'], URLSAFE, 24),
+    simple('mailgun_api_key', 'API keys', 'Mailgun private API keys (key- + 32 hex)', ['key-'], HEX_LOWER, 32, 32, hasDigit),
     simple('vault_token', 'tokens', 'HashiCorp Vault service, batch and recovery tokens (hvs. hvb. hvr.)', ['hvs.', 'hvb.', 'hvr.'], URLSAFE, 24),
     simple('age_secret_key', 'private keys', 'age encryption secret keys (what age-keygen writes: AGE-SECRET-… and 59 characters)', ['AGE-SECRET-KEY-1'], BECH32_UPPER, 58, 58, null),
   ];
@@ -251,6 +254,22 @@ function telegramBotToken(): ContentRule {
     if (end - at - 1 < 35 || end - at - 1 > 40 || !looksRandom(text.slice(at + 3, end))) return end;
     out.push({ start, end, rule });
     return end;
+  });
+  return rule;
+}
+
+/** Microsoft Teams (Office 365 connector) incoming webhooks: `…/IncomingWebhook/<32 hex>/<uuid>`, and the `/V2…` of newer ones. */
+const TEAMS_SECRET = /^[0-9a-f]{32}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\/V2[A-Za-z0-9_-]{20,})?/;
+
+function teamsWebhook(): ContentRule {
+  const path = '/IncomingWebhook/';
+  const rule = contentRule('teams_webhook', 'secrets', 'Microsoft Teams incoming-webhook URLs (…webhook.office.com/webhookb2/…/IncomingWebhook/<secret>/<id>): the part after IncomingWebhook/ is replaced, the host kept', [path], (text, at, out) => {
+    if (!text.startsWith(path, at)) return at + 1;
+    const start = at + path.length;
+    const m = TEAMS_SECRET.exec(text.slice(start, start + 160));
+    if (!m) return start;
+    out.push({ start, end: start + m[0].length, rule });
+    return start + m[0].length;
   });
   return rule;
 }

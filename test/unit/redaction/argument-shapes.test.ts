@@ -125,3 +125,34 @@ describe('bracketed tuple targets', () => {
     expectUntouched(['(user, password) = get_credentials()', 'const [user, password] = creds;', '(user, password) = (u, p)', 'if (user, password) == ("a", "b"):', 'const [token, setToken] = useState("");', 'const [token, setToken] = useState(null);']);
   });
 });
+
+describe('key files and webhook URLs', () => {
+  it('PuTTY .ppk files: the private lines go, the header, public lines and MAC stay', () => {
+    const publicLine = `AAAAC3NzaC1lZDI1NTE5AAAAI${body(rand, ALNUM, 43)}`;
+    const privateLines = [`AAAAI${body(rand, ALNUM, 60)}`, `${body(rand, ALNUM, 12)}==`];
+    const mac = chars(rand, '0123456789abcdef', 64);
+    for (const eol of ['\n', '\r\n']) {
+      const file = ['PuTTY-User-Key-File-3: ssh-ed25519', 'Encryption: none', 'Comment: me@laptop', 'Public-Lines: 1', publicLine, 'Private-Lines: 2', ...privateLines, `Private-MAC: ${mac}`, ''].join(eol);
+      const { out, summary } = redactText(file);
+      expect(out).to.equal(file.replace(privateLines.join(eol), '[REDACTED]'));
+      expect(counts(summary)).to.deep.equal({ putty_private_key: 1 });
+      expect(detectorsOf(file)).to.deep.equal(['private_key_block']);
+      expect(detectorsOf(JSON.stringify({ c: out }))).to.deep.equal([]);
+    }
+    // As a tool's output inside JSON, the lines are escaped.
+    const escaped = `{"stdout":"Private-Lines: 1\\n${privateLines[0]}\\nPrivate-MAC: ${mac}"}`;
+    expect(redactText(escaped).out).to.equal(`{"stdout":"Private-Lines: 1\\n[REDACTED]\\nPrivate-MAC: ${mac}"}`);
+    expect(detectorsOf(escaped)).to.deep.equal(['private_key_block']);
+  });
+
+  it('Microsoft Teams incoming webhooks: the secret after IncomingWebhook/ goes, host and ids stay', () => {
+    const id = (): string => `${chars(rand, '0123456789abcdef', 8)}-${chars(rand, '0123456789abcdef', 4)}-4${chars(rand, '0123456789abcdef', 3)}-a${chars(rand, '0123456789abcdef', 3)}-${chars(rand, '0123456789abcdef', 12)}`;
+    const secret = `${chars(rand, '0123456789abcdef', 31)}7/${id()}`;
+    const url = `https://acme.webhook.office.com/webhookb2/${id()}@${id()}/IncomingWebhook/${secret}`;
+    const { out, summary } = redactText(`TEAMS_HOOK_URL=${url}`);
+    expect(out).to.equal(`TEAMS_HOOK_URL=${url.replace(secret, '[REDACTED]')}`);
+    expect(counts(summary)).to.deep.equal({ teams_webhook: 1 });
+    expect(detectorsOf(`curl -X POST ${url}`)).to.deep.equal(['vendor_token']);
+    expectUntouched(['see the IncomingWebhook/ docs', 'https://acme.webhook.office.com/webhookb2/IncomingWebhook/']);
+  });
+});
