@@ -173,9 +173,16 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** A Discord bot token: base64 of a 17–20 digit id, a dot, six characters, a dot, 27–38 characters. */
+const DISCORD_BOT = /^([A-Za-z0-9_-]{23,27})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}$/;
+
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
-  if (!entry) return null;
+  if (!entry) {
+    const run = text.slice(start, runEnd);
+    const bot = run.length <= 75 ? DISCORD_BOT.exec(run) : null;
+    return bot && /^\d{17,20}$/.test(Buffer.from(bot[1]!, 'base64url').toString('latin1')) && entropy(run) >= 3 ? hit('vendor_token', run, start, runEnd) : null;
+  }
   const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');
   if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2](body))) return null;
   if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return null;

@@ -107,6 +107,7 @@ export function createTokenRules(): ContentRule[] {
     slackWebhook(),
     teamsWebhook(),
     discordWebhook(),
+    discordBotToken(),
     telegramBotToken(),
   ];
 }
@@ -189,6 +190,26 @@ function sendgrid(): ContentRule {
     if (end - first - 1 < 40 || end - first - 1 > 50) return end;
     out.push({ start: at, end, rule });
     return end;
+  });
+  return rule;
+}
+
+/**
+ * Discord bot tokens: the bot's user id in base64 (so `MT`…`OT` for ids starting 1–9), a dot, a
+ * six-character timestamp, a dot and the HMAC. The first part must decode to the id's digits.
+ */
+const DISCORD_BOT = /^[A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/;
+
+/** The first three characters of a base64 id: its first two digits decide them (`MTA` for 10…, `OTk` for 99…). */
+const DISCORD_ID_HEADS = Array.from({ length: 90 }, (_, i) => Buffer.from(`${i + 10}0`).toString('base64').slice(0, 3));
+
+function discordBotToken(): ContentRule {
+  const rule = contentRule('discord_bot_token', 'tokens', 'Discord bot tokens (<base64 user id>.<timestamp>.<hmac>)', DISCORD_ID_HEADS, (text, at, out) => {
+    if (!startsAfterBoundary(text, at, URLSAFE)) return at + 1;
+    const m = DISCORD_BOT.exec(text.slice(at, at + 80));
+    if (!m || !/^\d{17,20}$/.test(Buffer.from(m[0].slice(0, m[0].indexOf('.')), 'base64url').toString('latin1'))) return at + 1;
+    out.push({ start: at, end: at + m[0].length, rule });
+    return at + m[0].length;
   });
   return rule;
 }

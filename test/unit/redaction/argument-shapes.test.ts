@@ -156,3 +156,12 @@ describe('key files and webhook URLs', () => {
     expectUntouched(['see the IncomingWebhook/ docs', 'https://acme.webhook.office.com/webhookb2/IncomingWebhook/']);
   });
 });
+
+describe('Discord bot tokens', () => {
+  it('only when the first part decodes to a user id: dotted base64 of anything else is kept', () => {
+    const tail = `.${body(rand, ALNUM, 6)}.${body(rand, ALNUM, 38)}`;
+    const id = Buffer.from(`1${chars(rand, '0123456789', 17)}`).toString('base64url');
+    expectEach([`bot.run("%s")`, "client.login('%s')"], () => `${id}${tail}`, 'discord_bot_token', 'vendor_token');
+    expectUntouched([`${Buffer.from('1234567890abcdefgh').toString('base64url')}${tail}`, 'MTIz.config.value', 'NT4.0.1381 service pack']);
+  });
+});
