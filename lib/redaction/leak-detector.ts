@@ -176,6 +176,21 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
 /** A Discord bot token: base64 of a 17–20 digit id, a dot, six characters, a dot, 27–38 characters. */
 const DISCORD_BOT = /^([A-Za-z0-9_-]{23,27})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}$/;
 
+/** In decoded JSON: a secret-named key and a string value. */
+const DECODED_SECRET = /"(?:password|passwd|auth|\w*token|\w*secret|api_?key|private_key)"\s*:\s*"([^"\\]{8,})"/gi;
+
+/** Base64 of JSON (`eyJ…`, not a JWT) holding a random-looking value under a secret-named key: `.dockerconfigjson`. */
+function encodedJson(text: string, start: number, runEnd: number): LeakHit | null {
+  const encoded = text.slice(start, runEnd);
+  if (encoded.length < 32 || encoded.length > 1024 * 1024) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  DECODED_SECRET.lastIndex = 0;
+  for (let m = DECODED_SECRET.exec(decoded); m; m = DECODED_SECRET.exec(decoded)) {
+    if (looksSecret(m[1]!, 10, 3)) return hit('encoded_secret', encoded, start, runEnd);
+  }
+  return null;
+}
+
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
   if (!entry) {
@@ -185,7 +200,7 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   }
   const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');
   if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2](body))) return null;
-  if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return null;
+  if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return encodedJson(text, start, runEnd);
   return hit('vendor_token', text.slice(start, start + entry[0].length + body.length), start, runEnd);
 }
 
@@ -241,6 +256,35 @@ function puttyKeys(text: string, hits: LeakHit[]): void {
   for (let i = nextWord(text, 'Private-Lines:', '-Lines', 7, 0); i >= 0; i = nextWord(text, 'Private-Lines:', '-Lines', 7, i + 14)) {
     const key = /^Private-Lines:\s*\d+\s*(?:\\r)?(?:\\n)?([A-Za-z0-9+/=]{16,})/.exec(text.slice(i, i + 128));
     if (key) hits.push(hit('private_key_block', key[1]!, i + key[0].length - key[1]!.length, i + key[0].length));
+  }
+}
+
+/** A PEM private key encoded in base64 whole (`LS0tLS1CRUdJTi` is `-----BEGIN `): kubeconfig's `client-key-data`, a Secret's `tls.key`. */
+function encodedPem(text: string, hits: LeakHit[]): void {
+  for (let i = nextWord(text, 'LS0tLS1CRUdJTi', 'LS0tLS', 0, 0); i >= 0; i = nextWord(text, 'LS0tLS1CRUdJTi', 'LS0tLS', 0, i + 14)) {
+    const head = Buffer.from(text.slice(i, i + 64), 'base64').toString('latin1');
+    if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(head)) continue;
+    let end = i;
+    while (end < text.length && end - i < MAX_RUN * 64 && /[A-Za-z0-9+/=]/.test(text[end]!)) end++;
+    hits.push(hit('private_key_block', text.slice(i, Math.min(end, i + 200)), i, end));
+    i = end;
+  }
+}
+
+/** A JSON Web Key's private exponent or key (`"d"`, `"k"`), in the object around its `"kty"`: found from `kty`. */
+const JWK_SECRET = /\\*"(?:d|k)\\*"\s*:\s*\\*"([A-Za-z0-9_-]{32,})/;
+
+function jwkKeys(text: string, hits: LeakHit[]): void {
+  for (let i = text.indexOf('kty'); i >= 0; i = text.indexOf('kty', i + 3)) {
+    if (text.charCodeAt(i + 3) !== 34 && text.charCodeAt(i + 3) !== 92) continue;
+    const open = text.lastIndexOf('{', i);
+    const close = text.indexOf('}', i);
+    if (open < 0 || close < 0 || i - open > 16384 || close - i > 16384) continue;
+    const key = JWK_SECRET.exec(text.slice(open, close));
+    if (!key || !looksSecret(key[1]!)) continue;
+    const at = open + key.index + key[0].length - key[1]!.length;
+    hits.push(hit('private_key_block', key[1]!, at, at + key[1]!.length));
+    i = close;
   }
 }
 
@@ -631,6 +675,8 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       pgpassLines(text, hits);
       teamsWebhooks(text, hits);
       puttyKeys(text, hits);
+      jwkKeys(text, hits);
+      encodedPem(text, hits);
       discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);

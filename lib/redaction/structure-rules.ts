@@ -47,6 +47,34 @@ export function pemPrivateKey(): ContentRule {
   );
 }
 
+/** A JWK's private members (RSA `d p q dp dq qi`, EC and OKP `d`, a symmetric key's `k`), raw or JSON-escaped quotes. */
+const JWK_PRIVATE = /(\\*")(?:d|p|q|dp|dq|qi|k)\1\s*:\s*\1([A-Za-z0-9_-]{16,})\1/g;
+const JWK_REACH = 16 * 1024;
+
+/**
+ * JSON Web Keys holding a private key: the private members of the object around `"kty"`; the
+ * public ones (`n`, `e`, `x`, `y`, `kid`) stay.
+ */
+export function jwkPrivateKey(): ContentRule {
+  return builtInRule(
+    'jwk_private_key', 'private keys', 'private members of JSON Web Keys (d, p, q, dp, dq, qi; k of symmetric keys) in an object with "kty"',
+    ['"kty"', '\\"kty\\"'],
+    (self) => (text, at, out) => {
+      // The key's object: from the last `{` before "kty" to the first `}` after it (JWK members hold no braces).
+      const open = text.lastIndexOf('{', at);
+      const close = text.indexOf('}', at);
+      if (open < 0 || close < 0 || at - open > JWK_REACH || close - at > JWK_REACH) return at + 5;
+      const object = text.slice(open, close);
+      JWK_PRIVATE.lastIndex = 0;
+      for (let m = JWK_PRIVATE.exec(object); m; m = JWK_PRIVATE.exec(object)) {
+        const start = open + m.index + m[0].length - m[1]!.length - m[2]!.length;
+        out.push({ start, end: start + m[2]!.length, rule: self });
+      }
+      return close;
+    },
+  );
+}
+
 const PUTTY_LINE = charTable('A-Za-z0-9+/=');
 
 /**

@@ -103,6 +103,7 @@ export function createTokenRules(): ContentRule[] {
     ...agentServiceTokens(),
     sendgrid(),
     jwt(),
+    encodedJson(),
     twilio(),
     slackWebhook(),
     teamsWebhook(),
@@ -189,6 +190,34 @@ function sendgrid(): ContentRule {
     const end = runEnd(text, first + 1, URLSAFE);
     if (end - first - 1 < 40 || end - first - 1 > 50) return end;
     out.push({ start: at, end, rule });
+    return end;
+  });
+  return rule;
+}
+
+/** Base64 of either alphabet, padded or not; before it, anything but its letters (`NAME=LS0t…` starts after the `=`). */
+const ANY_BASE64 = charTable('A-Za-z0-9+/=_-');
+const BASE64_LETTER = charTable('A-Za-z0-9+/_-');
+/** A credential inside decoded JSON: a secret-named key with a non-empty string value. */
+const JSON_CREDENTIAL = /"(?:password|passwd|auth|token|access_token|refresh_token|secret|client_secret|api_?key|private_key|credentials?)"\s*:\s*"[^"]{4,}"/i;
+
+/**
+ * JSON wrapped in base64 that holds a credential: Kubernetes' `.dockerconfigjson` (`{"auths":
+ * {"ghcr.io": {"password": …, "auth": …}}}`), a service-account key file passed as one base64
+ * variable. `eyJ` is base64 of `{"`; a JWT (dot-separated) is the jwt rule's. Taken whole.
+ */
+/** Base64 of `-----BEGIN `: a PEM block encoded whole (kubeconfig's `client-key-data`, a Secret's `tls.key`, `PRIVATE_KEY_B64=`). */
+const ENCODED_PEM = 'LS0tLS1CRUdJTi';
+
+function encodedJson(): ContentRule {
+  const rule = contentRule('encoded_credentials', 'secrets', 'base64-encoded private keys (PEM) and JSON holding a credential (Kubernetes .dockerconfigjson and tls.key, kubeconfig client-key-data, base64 service-account keys): the whole encoded value', ['eyJ', ENCODED_PEM], (text, at, out) => {
+    const pem = text.startsWith(ENCODED_PEM, at);
+    if ((!pem && !text.startsWith('eyJ', at)) || !startsAfterBoundary(text, at, BASE64_LETTER)) return at + 1;
+    const end = runEnd(text, at, ANY_BASE64, at + 1024 * 1024);
+    if (end - at < 32 || (!pem && text.charCodeAt(end) === 46)) return end;
+    // A PEM block says what it holds in its first line: only a private key is a secret (certificates stay).
+    const decoded = Buffer.from(text.slice(at, pem ? Math.min(end, at + 96) : end), 'base64').toString('utf8');
+    if (pem ? /^-----BEGIN [A-Z0-9 ]*PRIVATE KEY/.test(decoded) : JSON_CREDENTIAL.test(decoded)) out.push({ start: at, end, rule });
     return end;
   });
   return rule;

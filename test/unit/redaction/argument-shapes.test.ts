@@ -165,3 +165,30 @@ describe('Discord bot tokens', () => {
     expectUntouched([`${Buffer.from('1234567890abcdefgh').toString('base64url')}${tail}`, 'MTIz.config.value', 'NT4.0.1381 service pack']);
   });
 });
+
+describe('keys in JSON Web Keys and in base64', () => {
+  const b64url = (n: number): string => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256))).toString('base64url');
+
+  it('a JWK\'s private members go, its public ones stay', () => {
+    const [n, d, p, q] = [b64url(256), b64url(256), b64url(128), b64url(128)];
+    const jwk = `{"kty":"RSA","kid":"k1","use":"sig","n":"${n}","e":"AQAB","d":"${d}","p":"${p}","q":"${q}"}`;
+    const { out, summary } = redactText(`keys: ${jwk}`);
+    expect(out).to.equal(`keys: {"kty":"RSA","kid":"k1","use":"sig","n":"${n}","e":"AQAB","d":"[REDACTED]","p":"[REDACTED]","q":"[REDACTED]"}`);
+    expect(counts(summary)).to.deep.equal({ jwk_private_key: 3 });
+    expect(detectorsOf(jwk)).to.deep.equal(['private_key_block']);
+    expect(detectorsOf(JSON.stringify({ c: out }))).to.deep.equal([]);
+    const oct = `{\\"kty\\":\\"oct\\",\\"k\\":\\"${b64url(32)}\\"}`;
+    expect(redactText(oct).out).to.equal('{\\"kty\\":\\"oct\\",\\"k\\":\\"[REDACTED]\\"}');
+    expectUntouched([`{"kty":"EC","crv":"P-256","x":"${b64url(32)}","y":"${b64url(32)}"}`, 'the "kty" member names the key type']);
+  });
+
+  it('base64 of a PEM private key and of JSON holding a credential are taken whole; certificates and other JSON stay', () => {
+    const pem = Buffer.from(`-----BEGIN RSA PRIVATE KEY-----\n${b64url(96)}\n-----END RSA PRIVATE KEY-----\n`).toString('base64');
+    const docker = Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { username: 'me', password: body(rand, ALNUM, 20), auth: body(rand, ALNUM, 28) } } })).toString('base64');
+    expectEach(['    client-key-data: %s\n', 'PRIVATE_PEM_B64=%s', 'data:\n  .dockerconfigjson: %s'], () => pem, 'encoded_credentials', 'private_key_block');
+    expectEach(['data:\n  .dockerconfigjson: %s\n', '{"config": "%s"}'], () => docker, 'encoded_credentials', 'encoded_secret');
+    const certificate = Buffer.from(`-----BEGIN CERTIFICATE-----\n${b64url(96)}\n-----END CERTIFICATE-----\n`).toString('base64');
+    const settings = Buffer.from(JSON.stringify({ theme: 'dark', fontSize: 14, recent: ['a.ts', 'b.ts'] })).toString('base64');
+    expectUntouched([`    client-certificate-data: ${certificate}`, `state=${settings}`]);
+  });
+});
