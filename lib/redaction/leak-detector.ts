@@ -259,6 +259,42 @@ function puttyKeys(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** A YAML `data:`/`stringData:` map and its deeper-indented lines; a JSON `"data": {…}` object. */
+const SECRET_DATA_YAML = /(?:^|\n)([ \t]*)(?:data|stringData):[ \t]*\r?\n((?:\1[ \t]+[^\n]*\n?)+)/g;
+const SECRET_DATA_JSON = /"(?:data|stringData)"\s*:\s*\{([^{}]{0,65536})\}/g;
+const MAP_VALUE = /:[ \t]*["']?([A-Za-z0-9+/=_.:@-]{16,})/g;
+
+/** A Kubernetes Secret (`kind: Secret`, `"kind": "Secret"`): random-looking values under its `data:` or `stringData:`, whatever their keys. */
+function kubernetesSecrets(text: string, hits: LeakHit[]): void {
+  for (let i = text.indexOf('Secret'); i >= 0; i = text.indexOf('Secret', i + 6)) {
+    const yaml = text.startsWith('kind: ', i - 6);
+    if (!yaml && !/"kind"\s*:\s*"$/.test(text.slice(Math.max(0, i - 12), i))) continue;
+    if (yaml && /[A-Za-z]/.test(text[i + 6] ?? '')) continue;
+    // The Secret's own YAML document: between `---` lines (a ConfigMap beside it is no secret).
+    let from = Math.max(0, i - 8192);
+    let to = Math.min(text.length, i + 8192);
+    if (yaml) {
+      const before = text.lastIndexOf('\n---', i);
+      const after = text.indexOf('\n---', i);
+      if (before >= from) from = before + 4;
+      if (after >= 0 && after < to) to = after;
+    }
+    const window = text.slice(from, to);
+    const maps = yaml ? SECRET_DATA_YAML : SECRET_DATA_JSON;
+    maps.lastIndex = 0;
+    for (let m = maps.exec(window); m; m = maps.exec(window)) {
+      const body = yaml ? m[2]! : m[1]!;
+      const bodyAt = from + m.index + m[0].length - body.length - (yaml ? 0 : 1);
+      MAP_VALUE.lastIndex = 0;
+      for (let v = MAP_VALUE.exec(body); v; v = MAP_VALUE.exec(body)) {
+        if (!looksSecret(v[1]!)) continue;
+        const at = bodyAt + v.index + v[0].length - v[1]!.length;
+        hits.push(hit('secret_assignment', v[1]!, at, at + v[1]!.length));
+      }
+    }
+  }
+}
+
 /** A PEM private key encoded in base64 whole (`LS0tLS1CRUdJTi` is `-----BEGIN `): kubeconfig's `client-key-data`, a Secret's `tls.key`. */
 function encodedPem(text: string, hits: LeakHit[]): void {
   for (let i = nextWord(text, 'LS0tLS1CRUdJTi', 'LS0tLS', 0, 0); i >= 0; i = nextWord(text, 'LS0tLS1CRUdJTi', 'LS0tLS', 0, i + 14)) {
@@ -677,6 +713,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       puttyKeys(text, hits);
       jwkKeys(text, hits);
       encodedPem(text, hits);
+      kubernetesSecrets(text, hits);
       discordWebhooks(text, hits);
       urlPasswords(text, hits);
       return hits.filter((h) => !allowed.has(h.fingerprint)).sort((a, b) => a.start - b.start);

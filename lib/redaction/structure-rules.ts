@@ -47,6 +47,86 @@ export function pemPrivateKey(): ContentRule {
   );
 }
 
+/** How far around `kind: Secret` its YAML document or JSON object is read. */
+const SECRET_REACH = 64 * 1024;
+/** A YAML map key at `data:` or `stringData:` on its own line, with its indentation. */
+const SECRET_MAP = /^([ \t]*)(?:data|stringData):[ \t]*\r?$/gm;
+/** A JSON `"data": {…}` or `"stringData": {…}` object (Secret values hold no braces). */
+const SECRET_OBJECT = /"(?:data|stringData)"\s*:\s*\{([^{}]*)\}/g;
+const JSON_MEMBER_VALUE = /"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)+)"/g;
+
+/**
+ * A Kubernetes Secret as `kubectl get secret -o yaml` (or `-o json`) prints it: every value under
+ * `data:` and `stringData:` is a secret, whatever its key (`DATABASE_URL`, `config.json`, `.env`).
+ * Read in the YAML document around `kind: Secret` (between `---` lines; kubectl puts `data:` before
+ * `kind:`), or the JSON object around `"kind": "Secret"`. Block scalars (`key: |`) go whole.
+ */
+export function kubernetesSecret(): ContentRule {
+  return builtInRule(
+    'kubernetes_secret', 'secrets', 'every value under data: and stringData: of a Kubernetes Secret (YAML or JSON, as kubectl get secret prints it)',
+    ['kind: Secret', '"kind": "Secret"', '"kind":"Secret"'],
+    (self) => (text, at, out) => {
+      if (text.charCodeAt(at) === 34) {
+        const from = Math.max(0, at - SECRET_REACH);
+        const window = text.slice(from, Math.min(text.length, at + SECRET_REACH));
+        SECRET_OBJECT.lastIndex = 0;
+        for (let m = SECRET_OBJECT.exec(window); m; m = SECRET_OBJECT.exec(window)) {
+          const bodyAt = from + m.index + m[0].length - 1 - m[1]!.length;
+          JSON_MEMBER_VALUE.lastIndex = 0;
+          for (let v = JSON_MEMBER_VALUE.exec(m[1]!); v; v = JSON_MEMBER_VALUE.exec(m[1]!)) {
+            const start = bodyAt + v.index + v[0].length - 1 - v[1]!.length;
+            out.push({ start, end: start + v[1]!.length, rule: self });
+          }
+        }
+        return at + 8;
+      }
+      // `kind: Secret` ends its line: not `kind: SecretProviderClass`.
+      if (!/^kind: Secret[ \t]*(?:#.*)?(?:\r?\n|$)/.test(text.slice(at, at + 64))) return at + 12;
+      const before = text.lastIndexOf('\n---', at);
+      const docStart = before >= 0 && at - before <= SECRET_REACH ? before + 4 : Math.max(0, at - SECRET_REACH);
+      const after = text.indexOf('\n---', at);
+      const docEnd = Math.min(after >= 0 ? after : text.length, at + SECRET_REACH);
+      const doc = text.slice(docStart, docEnd);
+      SECRET_MAP.lastIndex = 0;
+      for (let m = SECRET_MAP.exec(doc); m; m = SECRET_MAP.exec(doc)) {
+        secretMapValues(doc, m.index + m[0].length, m[1]!.length, docStart, out, self);
+      }
+      return docEnd;
+    },
+  );
+}
+
+/** The values of the map whose lines follow `from` in `doc`, indented deeper than `indent`. */
+function secretMapValues(doc: string, from: number, indent: number, offset: number, out: { start: number; end: number; rule: ContentRule }[], rule: ContentRule): void {
+  let i = doc.indexOf('\n', from) + 1;
+  let blockIndent = -1;
+  while (i > 0 && i < doc.length) {
+    const eol = doc.indexOf('\n', i);
+    const end = eol < 0 ? doc.length : eol;
+    const line = doc.slice(i, end).replace(/\r$/, '');
+    const depth = line.length - line.trimStart().length;
+    if (line.trim() === '') {
+      // blank lines go on a block scalar or the map
+    } else if (blockIndent >= 0 && depth >= blockIndent) {
+      out.push({ start: offset + i + depth, end: offset + i + line.length, rule });
+    } else if (depth <= indent) {
+      return;
+    } else {
+      blockIndent = -1;
+      const entry = /^([ \t]*)(?:"[^"]*"|'[^']*'|[^\s:#][^:#]*?):[ \t]+(["']?)(.*?)\2[ \t]*$/.exec(line);
+      if (entry) {
+        const value = entry[3]!;
+        if (/^[|>][-+]?[1-9]?$/.test(value)) blockIndent = depth + 1;
+        else if (value !== '') {
+          const start = offset + i + entry[0].length - value.length - entry[2]!.length - (line.length - line.trimEnd().length);
+          out.push({ start, end: start + value.length, rule });
+        }
+      }
+    }
+    i = eol < 0 ? -1 : eol + 1;
+  }
+}
+
 /** A JWK's private members (RSA `d p q dp dq qi`, EC and OKP `d`, a symmetric key's `k`), raw or JSON-escaped quotes. */
 const JWK_PRIVATE = /(\\*")(?:d|p|q|dp|dq|qi|k)\1\s*:\s*\1([A-Za-z0-9_-]{16,})\1/g;
 const JWK_REACH = 16 * 1024;

@@ -192,3 +192,26 @@ describe('keys in JSON Web Keys and in base64', () => {
     expectUntouched([`    client-certificate-data: ${certificate}`, `state=${settings}`]);
   });
 });
+
+describe('Kubernetes Secrets', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+  it('kubectl get secret -o yaml / -o json: every value under data: and stringData:, whatever its key', () => {
+    const [url, config, key] = [b64(`postgres://app:${body(rand, ALNUM, 16)}@db/app`), b64(`{"token":"${body(rand, ALNUM, 24)}"}`), body(rand, ALNUM, 20)];
+    const yaml = `$ kubectl get secret app -o yaml\napiVersion: v1\ndata:\n  DATABASE_URL: ${url}\n  config.json: ${config}\n  notes: |\n    line one\n    line two\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  CLUSTER_ID: ${key}\n`;
+    const { out, summary } = redactText(yaml);
+    expect(out).to.equal(`$ kubectl get secret app -o yaml\napiVersion: v1\ndata:\n  DATABASE_URL: [REDACTED]\n  config.json: [REDACTED]\n  notes: |\n    [REDACTED]\n    [REDACTED]\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  CLUSTER_ID: ${key}\n`);
+    expect(counts(summary).kubernetes_secret).to.equal(4);
+    expect(detectorsOf(yaml)).to.include('secret_assignment');
+    expect(detectorsOf(JSON.stringify({ c: out }))).to.deep.equal([]);
+    const json = `{"apiVersion": "v1", "data": {"DATABASE_URL": "${url}", "x": "eTE="}, "kind": "Secret", "metadata": {"name": "app"}}`;
+    expect(redactText(json).out).to.equal('{"apiVersion": "v1", "data": {"DATABASE_URL": "[REDACTED]", "x": "[REDACTED]"}, "kind": "Secret", "metadata": {"name": "app"}}');
+    expect(detectorsOf(json)).to.deep.equal(['secret_assignment']);
+  });
+
+  it('stringData with quoted keys and values; other kinds and a ConfigMap beside a Secret stay', () => {
+    const password = body(rand, ALNUM, 14);
+    expectRedactedTo([[`kind: Secret\nstringData:\n  username: admin\n  "api-key": '${password}'\n`, `kind: Secret\nstringData:\n  username: [REDACTED]\n  "api-key": '[REDACTED]'\n`]]);
+    expectUntouched(['kind: SecretProviderClass\nspec:\n  parameters:\n    objects: x\ndata:\n  a: b', 'apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: debug', 'kind: SealedSecret\nspec:\n  encryptedData:\n    DATABASE_URL: AgBy3i4OJSWK+PiTySYZZA==']);
+  });
+});
