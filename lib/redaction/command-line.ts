@@ -208,6 +208,15 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
  */
 export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman', 'zip', '7z', 'ssh-keygen', 'openssl', 'curl'];
 
+/** The flags that take a secret, by command, and whether it may be glued to them (`-bPW`; 7z's `-p` alone prompts). */
+const SECRET_FLAGS: Readonly<Record<string, readonly [readonly string[], boolean | 'only']>> = {
+  'secret set': [['--body', '-b'], true],
+  zip: [['-P'], false],
+  '7z': [['-p'], 'only'],
+  'ssh-keygen': [['-N', '-P'], false],
+  openssl: [['-k'], false],
+};
+
 /** `user/password@db` (Oracle's tools), also as sqlldr's `userid=…`; not `/nolog` or `/ as sysdba`. */
 const ORACLE_LOGIN = /^(?:userid=)?[A-Za-z_][\w$#]{0,63}\/([^/@\s"']{1,256})(?:@|$|\s)/i;
 
@@ -294,23 +303,17 @@ export function argumentSecret(text: string, at: number): [number, number] | nul
       break;
     }
     case 'secret set':
-      span = flagValue(words, ['--body', '-b'], true);
-      break;
     case 'zip':
-      span = flagValue(words, ['-P'], false);
-      break;
     case '7z':
     case '7za':
     case '7zr':
     case '7zz':
-      span = flagValue(words, ['-p'], 'only');
-      break;
     case 'ssh-keygen':
-      span = flagValue(words, ['-N', '-P'], false);
+    case 'openssl': {
+      const [flags, glued] = SECRET_FLAGS[command.slice(0, 2) === '7z' ? '7z' : command]!;
+      span = flagValue(words, flags, glued);
       break;
-    case 'openssl':
-      span = flagValue(words, ['-k'], false);
-      break;
+    }
     case 'curl': {
       // `-b 'session=…'` sends cookies; `-b cookies.txt` names a file of them.
       const cookies = flagValue(words, ['-b', '--cookie'], true);
