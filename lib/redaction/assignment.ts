@@ -22,6 +22,8 @@ export interface Assignment {
   readonly nameEnd: number;
   readonly valueStart: number;
   readonly valueEnd: number;
+  /** Where the scan goes on, when not after the value: a tuple's later targets stand before its values. */
+  readonly resume?: number;
 }
 
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
@@ -103,6 +105,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
   const sep = text.charCodeAt(i);
   let form: 'equals' | 'colon' | 'flag';
+  let tuple = false;
   if (encoded && !(sep === 37 && /^%3d/i.test(text.slice(i, i + 3)))) return right;
   // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word;
   // and an argument list's flag (an MCP server's `"args": ["--api-key", "…"]`): the next element.
@@ -142,6 +145,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     i = openingBracket(text, i);
     if (IDENTIFIER_TUPLE.test(text.slice(skipSpaces(text, i), i + 256).split('\n', 1)[0]!)) return right;
     form = 'equals';
+    tuple = true;
   } else if ((sep === 41 || sep === 93) && !quote && dashes === 0 && /^[ \t]*=(?![=>])/.test(text.slice(i + 1, i + 8)) && TUPLE_TARGETS.test(text.slice(Math.max(0, left - 128), left))) {
     // The last of bracketed targets (`(user, password) = …`, `const [user, password] = […]`).
     i = skipSpaces(text, i + 1) + 1;
@@ -158,8 +162,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const q = quotedValue(text, i + 1, "'");
     return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
   } else if (dashes === 0 && i > right && !quote && SET_COMMAND.test(text.slice(Math.max(0, left - 40), left))) {
-    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`).
-    return text.charCodeAt(i) === 40 ? right : netrcValue(text, name, right, i);
+    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`, nor a path).
+    return /[(/~.]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
   } else {
     return dashes === 0 ? namedValue(text, name, left, right, quote) : right;
   }
@@ -171,9 +175,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   // Python's tuple assignment (`username, password = "bob", "…"`): the item at the name's place.
   if (form === 'equals' && (sep === 61 || sep === 41 || sep === 93) && !quote) {
-    // The targets start their line: `def f(user, password="…")` is a parameter's default, not a tuple.
+    // The targets start their line: `def f(user, password="…")` is a parameter's default, not a tuple,
+    // and so is a destructuring default (`const [user, password = "…"] = args`).
     const targets = TUPLE_TARGETS.exec(text.slice(Math.max(0, left - 128), left));
-    if (targets) {
+    if (targets && !(sep === 61 && /[([]/.test(targets[0]!))) {
+      tuple = true;
       valueStart = openingBracket(text, valueStart);
       // `username, password = un, pw`: variables, not values.
       if (IDENTIFIER_TUPLE.test(text.slice(valueStart, valueStart + 256).split('\n', 1)[0]!)) return right;
@@ -182,9 +188,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
         // Earlier items that are calls or expressions (`user, password = get_user(), "…"`): the last
         // target's value is the line's last item, when that is a quoted literal.
         const last = /,[ \t]*(["'])((?:(?!\1)[^\\\n]){1,256})\1[ \t]*\)?[ \t]*(?:#.*)?$/.exec(text.slice(valueStart, valueStart + 512).split('\n', 1)[0]!);
-        if (!last || text.charCodeAt(skipSpaces(text, right)) !== 61 || REFERENCE.test(last[2]!)) return right;
+        if (!last || !/^[ \t]*[)\]]?[ \t]*=/.test(text.slice(right, right + 8)) || REFERENCE.test(last[2]!)) return right;
         const at = valueStart + last.index + last[0].indexOf(last[1]!) + 1;
-        return { name, nameEnd: right, valueStart: at, valueEnd: at + last[2]!.length };
+        return { name, nameEnd: right, valueStart: at, valueEnd: at + last[2]!.length, resume: right };
       }
       valueStart = item;
     }
@@ -207,6 +213,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     let codeEnd = raw.length;
     while (codeEnd > 0 && (raw.charCodeAt(codeEnd - 1) === 44 || raw.charCodeAt(codeEnd - 1) === 59)) codeEnd--;
     const code = raw.slice(0, codeEnd);
+    // A tuple's item that is a variable (`[token, secret] = [a, "…"]`) holds no value.
+    if (tuple && VARIABLE.test(code)) return right;
     const spaced = form === 'equals' && isSpace(text.charCodeAt(start - 1));
     // A trailing `,`/`;`, or the value ending an argument list (`OpenAI(api_key=settings.KEY)`): code.
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
@@ -250,7 +258,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     return right;
   }
   if (isVersionSpec(raw)) return right;
-  return { name, nameEnd: right, valueStart: start, valueEnd: end };
+  return { name, nameEnd: right, valueStart: start, valueEnd: end, ...(tuple ? { resume: right } : {}) };
 }
 
 /** A name's part that reads generated, not written: six or more characters with digits between letters (`Kx9vQ2mL`), not `sha256`, `int32`, `test_buffers_1`, `authenticationMD5Password`. */
@@ -277,11 +285,11 @@ function inCode(text: string, start: number, name: string, right: number): Assig
 }
 
 /** fish's `set` with flags (`set -x`, `set -gx`, `set --export`) and Windows' `setx`, right before a name. */
-const SET_COMMAND = /(?:^|[\s;&|(`])(?:setx(?:\.exe)?|set(?:[ \t]+-[lgUxu]{1,4}|[ \t]+--(?:export|global|universal|local))+)[ \t]+$/;
+const SET_COMMAND = /(?:^|[\s;&|(`\\])(?:setx(?:\.exe)?(?:[ \t]+\/[A-Za-z])*|set(?:[ \t]+-[lgUxu]{1,4}|[ \t]+--(?:export|global|universal|local))+)[ \t]+$/;
 /** The key a name stands under, right before it: `name: `, `- name: `, `key="`, `"name":"`, `\"name\":\"`. */
-const NAME_KEY = /(?<![\w.-])\\?["']?(?:name|key)\\?["']?[ \t]*[:=][ \t]*\\?["']?$/i;
+const NAME_KEY = /(?<![\w.-])\\?["']?(?:name|key)\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:[\w.-]{1,32}:)?$/i;
 /** Its sibling `value` key on the same line: `, value: `, ` value="`, `","value":"`. */
-const VALUE_KEY = /^[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=][ \t]*/i;
+const VALUE_KEY = /^(?:\\?["'])?[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=][ \t]*/i;
 
 /**
  * A secret's name given as the value of a `name` or `key` key, and its value under the sibling
@@ -290,22 +298,36 @@ const VALUE_KEY = /^[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=][ \t]*/i;
  * value="…"/>`, `{"name": "API_TOKEN", "value": "…"}` in text. (`valueFrom:` holds no value.)
  */
 function namedValue(text: string, name: string, left: number, right: number, quote: string): Assignment | number {
-  if (!NAME_KEY.test(text.slice(Math.max(0, left - 32), left))) return right;
+  if (!NAME_KEY.test(text.slice(Math.max(0, left - 64), left))) return right;
   const after = right + quote.length;
   let valueAt: number;
   const sameLine = VALUE_KEY.exec(text.slice(after, after + 48));
   if (sameLine) {
     valueAt = after + sameLine[0].length;
   } else {
-    const next = /^[ \t]*\r?\n[ \t]*value:[ \t]*/.exec(text.slice(after, after + 160));
+    // The next line (raw or JSON-escaped), after a comment: `- name: DB_PASSWORD  # prod`.
+    const next = /^[ \t]*(?:#[^\n]{0,128}?)?(?:\r?\n|\\n)([ \t]*)value:[ \t]*/.exec(text.slice(after, after + 256));
     if (!next) return right;
     valueAt = after + next[0].length;
   }
   const value = readValue(text, valueAt, sameLine ? null : 'line');
   if (!value) return right;
-  const raw = text.slice(value[0], value[1]);
-  if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return right;
-  return { name, nameEnd: right, valueStart: value[0], valueEnd: value[1] };
+  let [start, end] = value;
+  const raw = text.slice(start, end);
+  if (!value[2] && BLOCK_SCALAR.test(raw)) {
+    // `value: |` and the lines under it.
+    const keyAt = text.lastIndexOf('value', valueAt);
+    const block = blockScalar(text, end, keyAt - lineStart(text, keyAt));
+    if (!block) return right;
+    [start, end] = block;
+  } else if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) {
+    return right;
+  } else if (!value[2]) {
+    // Code, not a value: `value: getSecret()`, `value: process.env.API_KEY`.
+    const code = raw.replace(/[,;]+$/, '');
+    if (CODE_ACCESS.test(code) || DOTTED_IDENTIFIER.test(code) || text.charCodeAt(end) === 40 || CODE_VALUE.test(text.slice(start, start + 256).split('\n', 1)[0]!)) return right;
+  }
+  return { name, nameEnd: right, valueStart: start, valueEnd: end };
 }
 
 /** After a tuple's opening bracket at `at` (and the spaces after it), or `at`. */

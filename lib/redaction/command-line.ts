@@ -7,7 +7,7 @@
  * assignment.ts's value readers.
  */
 import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
-import { charTable, inTable, type CharTable } from './rule.js';
+import { charTable, inTable, looksRandom, type CharTable } from './rule.js';
 
 /** Shell words end at whitespace, operators and quotes (a value inside a JSON string ends at its `"`). */
 const SHELL_STOP = charTable(' \t\r\n;&|<>()`"\'');
@@ -208,6 +208,12 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
  */
 export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman', 'zip', '7z', 'ssh-keygen', 'openssl', 'curl'];
 
+/** The command names of ARGUMENT_ANCHORS at a word's start; the words of one stop at the next. */
+const ARGUMENT_COMMAND = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|rman|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i;
+const COMMAND_WORD = /^(?:.*[\\/])?(?:wandb|ngrok|vault|gh|sqlplus|sqlldr|expdp|impdp|rman|zip|unzip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?$/i;
+/** A first word that makes the name prose, not a command: "zip the folder", "the sqlplus notes in…". */
+const PROSE_WORD = /^(?:the|an|it|its|them|up|and|or|to|this|that|these|those|your|our|my|all|is|are|was|in|on|of|for|with|file|files|folder|notes?|docs?|command|tool|can|will|should|first|then)$/i;
+
 /** The flags that take a secret, by command, and whether it may be glued to them (`-bPW`; 7z's `-p` alone prompts). */
 const SECRET_FLAGS: Readonly<Record<string, readonly [readonly string[], boolean | 'only']>> = {
   'secret set': [['--body', '-b'], true],
@@ -220,41 +226,91 @@ const SECRET_FLAGS: Readonly<Record<string, readonly [readonly string[], boolean
 /** `user/password@db` (Oracle's tools), also as sqlldr's `userid=…`; not `/nolog` or `/ as sysdba`. */
 const ORACLE_LOGIN = /^(?:userid=)?[A-Za-z_][\w$#]{0,63}\/([^/@\s"']{1,256})(?:@|$|\s)/i;
 
-/** The words of the command whose name ends at `from`, up to its end (`;`, `&`, `|`, a line's end). */
-function commandWords(text: string, from: number): { start: number; end: number; quoted: boolean; text: string }[] {
-  const words: { start: number; end: number; quoted: boolean; text: string }[] = [];
-  const limit = Math.min(text.length, from + 2048);
-  for (let w = shellWord(text, from, limit); w && words.length < 24; w = shellWord(text, w.next, limit)) {
-    words.push({ ...w, text: text.slice(w.start, w.end) });
+interface Word {
+  readonly start: number;
+  readonly end: number;
+  readonly quoted: boolean;
+  readonly next: number;
+  readonly text: string;
+}
+
+/**
+ * A word of an argument command: a shell word, also `\"…\"` (quotes escaped in JSON text) as a
+ * quoted word; a line continuation (`\` and a newline, raw or escaped) is passed over. Any other
+ * backslash (an escaped `\n` ending a line in JSON text) ends the command, and ends a word.
+ */
+function argumentWord(text: string, from: number, limit: number): Word | null {
+  let i = skipSpaces(text, from, 64);
+  for (;;) {
+    if (text.charCodeAt(i) !== 92) break;
+    const after = text.charCodeAt(i + 1);
+    if (after === 10) i = skipSpaces(text, i + 2, 64);
+    else if (after === 13 && text.charCodeAt(i + 2) === 10) i = skipSpaces(text, i + 3, 64);
+    else if (text.startsWith('\\\\\\n', i)) i = skipSpaces(text, i + 4, 64);
+    else break;
+  }
+  if (i >= limit) return null;
+  if (text.charCodeAt(i) === 92) {
+    const quote = text[i + 1];
+    if (quote !== '"' && quote !== "'") return null;
+    const close = text.indexOf(`\\${quote}`, i + 2);
+    if (close <= i + 2 || close - i > MAX_VALUE || text.slice(i + 2, close).includes('\n')) return null;
+    return { start: i + 2, end: close, quoted: true, next: close + 2, text: text.slice(i + 2, close) };
+  }
+  const w = shellWord(text, i, limit);
+  if (!w) return null;
+  const raw = text.slice(w.start, w.end);
+  const slash = w.quoted ? -1 : raw.indexOf('\\');
+  if (slash === 0) return null;
+  return slash < 0 ? { ...w, text: raw } : { start: w.start, end: w.start + slash, quoted: false, next: w.start + slash, text: raw.slice(0, slash) };
+}
+
+/**
+ * The words of the command whose name ends at `from`, up to its end (`;`, `&`, `|`, a line's end)
+ * or the next argument command's name: each anchor reads only its own command's words.
+ */
+function commandWords(text: string, from: number): Word[] {
+  const words: Word[] = [];
+  const limit = Math.min(text.length, from + 1024);
+  for (let w = argumentWord(text, from, limit); w && words.length < 16; w = argumentWord(text, w.next, limit)) {
+    if (!w.quoted && COMMAND_WORD.test(w.text)) break;
+    words.push(w);
   }
   return words;
 }
 
 /**
- * The value of one of `flags` among `words`: the next word (`-P PW`) unless `glued` is 'only'
- * (7z's `-p` alone prompts), the rest of the word (`-bPW`, `-b=PW`) when `glued`, and `--flag=PW`.
+ * Every value of one of `flags` among `words`: the next word (`-P PW`, also after clustered
+ * letters: `-rP PW`) unless `glued` is 'only' (7z's `-p` alone prompts), the rest of the word
+ * (`-bPW`, `-b=PW`, `"-pPW"`) when `glued`, and `--flag=PW` or `--flag="PW"`.
  */
-function flagValue(words: readonly { start: number; end: number; quoted: boolean; text: string }[], flags: readonly string[], glued: boolean | 'only'): [number, number] | null {
+function flagValues(words: readonly Word[], flags: readonly string[], glued: boolean | 'only'): [number, number][] {
+  const spans: [number, number][] = [];
   for (let k = 0; k < words.length; k++) {
     const w = words[k]!;
-    if (w.quoted) continue;
+    const v = words[k + 1];
     for (const flag of flags) {
-      if (w.text === flag) {
-        if (glued === 'only') continue;
-        const v = words[k + 1];
-        if (v && (v.quoted || !v.text.startsWith('-'))) return [v.start, v.end];
-      } else if (glued && w.text.startsWith(flag) && w.text.length > flag.length) {
-        return [w.start + flag.length + (w.text[flag.length] === '=' ? 1 : 0), w.end];
-      } else if (flag.startsWith('--') && w.text.startsWith(`${flag}=`) && w.text.length > flag.length + 1) {
-        return [w.start + flag.length + 1, w.end];
+      const short = flag.length === 2;
+      const clustered = short && !w.quoted && glued !== 'only' && /^-[A-Za-z]{2,}$/.test(w.text) && w.text.endsWith(flag[1]!) && !w.text.startsWith(flag);
+      if (!w.quoted && (w.text === flag || clustered)) {
+        if (glued !== 'only' && v && (v.quoted || !v.text.startsWith('-'))) spans.push([v.start, v.end]);
+      } else if (!w.quoted && w.text === `${flag}=` && v?.quoted && v.start <= w.end + 2) {
+        spans.push([v.start, v.end]);
+      } else if (glued && w.text.startsWith(flag) && w.text.length > flag.length + (w.text[flag.length] === '=' ? 1 : 0) && (short || w.text[flag.length] === '=')) {
+        spans.push([w.start + flag.length + (w.text[flag.length] === '=' ? 1 : 0), w.end]);
+      } else if (!w.quoted && flag.startsWith('--') && w.text.startsWith(`${flag}=`) && w.text.length > flag.length + 1) {
+        spans.push([w.start + flag.length + 1, w.end]);
+      } else {
+        continue;
       }
+      break;
     }
   }
-  return null;
+  return spans;
 }
 
 /** The first word after `from` (an index in `words`) that is no flag, skipping the values of `valued` flags. */
-function positional(words: readonly { start: number; end: number; quoted: boolean; text: string }[], from: number, valued: readonly string[]): { start: number; end: number; text: string } | null {
+function positional(words: readonly Word[], from: number, valued: readonly string[]): Word | null {
   for (let k = from; k < words.length; k++) {
     const w = words[k]!;
     if (!w.quoted && w.text.startsWith('-')) {
@@ -266,71 +322,101 @@ function positional(words: readonly { start: number; end: number; quoted: boolea
   return null;
 }
 
+/** The password of an Oracle `user/PW@db` word, or null. */
+function oracleLogin(w: Word | null | undefined): [number, number] | null {
+  const login = w ? ORACLE_LOGIN.exec(w.text) : null;
+  if (!login) return null;
+  const start = w!.start + login.index + login[0].indexOf('/') + 1;
+  return [start, start + login[1]!.length];
+}
+
+/** Each cookie value of `name=v; name2=v2` that looks generated (`lang=en-US` and `$SESSION` stay). */
+function cookieValues(w: Word): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const m of w.text.matchAll(/(?:^|;)\s*[^=;\s]+=([^;]*)/g)) {
+    const value = m[1]!.trim();
+    if (value.length < 8 || !looksRandom(value) || REFERENCE.test(value)) continue;
+    const start = w.start + m.index! + m[0].indexOf(value, m[0].indexOf('=') + 1);
+    spans.push([start, start + value.length]);
+  }
+  return spans;
+}
+
+/** A command's name may follow a separator, a path's `/` or `\`, or an escaped `\n`/`\t` in JSON text. */
+function commandBoundary(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const before = text.charCodeAt(at - 1);
+  return inTable(COMMAND_BEFORE, before) || before === 92 || (text.charCodeAt(at - 2) === 92 && (before === 110 || before === 116 || before === 114));
+}
+
 /**
- * A secret passed as a plain argument: `wandb login KEY`, `ngrok authtoken T` / `ngrok config
+ * Secrets passed as plain arguments: `wandb login KEY`, `ngrok authtoken T` / `ngrok config
  * add-authtoken T`, `vault login TOKEN`, `gh secret set NAME --body V` (`-b V`, `-bV`), Oracle's
- * `sqlplus user/PW@db` (sqlldr, expdp, impdp, rman), `zip`/`unzip -P PW`, `7z -pPW`, `ssh-keygen -N PW`
- * / `-P PW`, `openssl … -k PW`, curl's cookies (`-b 'session=…'`). The command's name stands at `at`; null when it is not one of these
- * or holds no literal secret.
+ * `sqlplus user/PW@db` (sqlldr and expdp/impdp `userid=`, rman's `target`/`catalog`), `zip`/`unzip -P PW`,
+ * `7z -pPW`, `ssh-keygen -N PW` / `-P PW`, `openssl … -k PW`, curl's cookies (`-b 'session=…'`).
+ * The command's name stands at `at`; empty when it is not one of these or holds no literal secret.
  */
-export function argumentSecret(text: string, at: number): [number, number] | null {
+export function argumentSecret(text: string, at: number): [number, number][] {
   // The name must start a word (`performance` holds `rman`); `unzip` holds `zip`.
   const nameStart = (text.charCodeAt(at) | 0x20) === 122 && /^un$/i.test(text.slice(at - 2, at)) ? at - 2 : at;
-  if (nameStart > 0 && !inTable(COMMAND_BEFORE, text.charCodeAt(nameStart - 1))) return null;
-  const m = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|rman|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i.exec(text.slice(at, at + 24));
-  if (!m) return null;
+  if (!commandBoundary(text, nameStart)) return [];
+  const m = ARGUMENT_COMMAND.exec(text.slice(at, at + 24));
+  if (!m) return [];
   const command = m[0].toLowerCase().replace(/\.exe$/, '').replace(/[ \t]+/, ' ');
   // gh's `secret set` follows `gh`.
-  if (command.startsWith('secret') && !/(?:^|[\s;&|(`])gh(?:\.exe)?[ \t]+$/.test(text.slice(Math.max(0, at - 16), at))) return null;
+  if (command === 'secret set' && !/(?:^|[\s;&|(`\\/])gh(?:\.exe)?[ \t]+$/.test(text.slice(Math.max(0, at - 16), at))) return [];
   const words = commandWords(text, at + m[0].length);
-  let span: [number, number] | null = null;
+  if (words.length === 0 || (!words[0]!.quoted && PROSE_WORD.test(words[0]!.text))) return [];
+  let spans: [number, number][] = [];
   switch (command) {
     case 'wandb': {
-      const key = words[0]?.text === 'login' ? positional(words, 1, ['--host', '--cloud', '--base-url']) : null;
-      span = key ? [key.start, key.end] : null;
+      const key = words[0]!.text === 'login' ? positional(words, 1, ['--host', '--cloud', '--base-url']) : null;
+      if (key) spans = [[key.start, key.end]];
       break;
     }
     case 'ngrok': {
-      const from = words[0]?.text === 'authtoken' ? 1 : words[0]?.text === 'config' && /^add-(?:authtoken|api-key)$/.test(words[1]?.text ?? '') ? 2 : -1;
+      const from = words[0]!.text === 'authtoken' ? 1 : words[0]!.text === 'config' && /^add-(?:authtoken|api-key)$/.test(words[1]?.text ?? '') ? 2 : -1;
       const token = from > 0 ? positional(words, from, ['--config']) : null;
-      span = token ? [token.start, token.end] : null;
+      if (token) spans = [[token.start, token.end]];
       break;
     }
     case 'vault': {
       // `vault login -method=userpass username=bob password=…`: the assignment is secret_assignment's.
-      const token = words[0]?.text === 'login' ? positional(words, 1, ['-method', '-path', '-address']) : null;
-      span = token && !token.text.includes('=') && token.text !== '-' ? [token.start, token.end] : null;
+      const token = words[0]!.text === 'login' ? positional(words, 1, ['-method', '-path', '-address']) : null;
+      if (token && !token.text.includes('=') && token.text !== '-') spans = [[token.start, token.end]];
       break;
     }
-    case 'secret set':
-    case 'zip':
-    case '7z':
-    case '7za':
-    case '7zr':
-    case '7zz':
-    case 'ssh-keygen':
-    case 'openssl': {
-      const [flags, glued] = SECRET_FLAGS[command.slice(0, 2) === '7z' ? '7z' : command]!;
-      span = flagValue(words, flags, glued);
-      break;
-    }
-    case 'curl': {
+    case 'curl':
       // `-b 'session=…'` sends cookies; `-b cookies.txt` names a file of them.
-      const cookies = flagValue(words, ['-b', '--cookie'], true);
-      span = cookies && text.slice(cookies[0], cookies[1]).includes('=') ? cookies : null;
+      for (const [start, end] of flagValues(words, ['-b', '--cookie'], true)) {
+        const w = words.find((x) => x.start <= start && end <= x.end)!;
+        spans.push(...cookieValues({ ...w, start, end, text: text.slice(start, end) }));
+      }
+      break;
+    case 'sqlplus': {
+      // sqlplus [options] [logon] [@script]: the logon is the first word that is no flag.
+      const login = oracleLogin(positional(words, 0, ['-M', '-R']));
+      if (login) spans = [login];
+      break;
+    }
+    case 'rman':
+      // rman target sys/PW@db catalog rc/PW@cat: each connection's password.
+      words.forEach((w, k) => {
+        const login = k > 0 && /^(?:target|catalog|auxiliary)$/i.test(words[k - 1]!.text) ? oracleLogin(w) : null;
+        if (login) spans.push(login);
+      });
+      break;
+    case 'sqlldr':
+    case 'expdp':
+    case 'impdp': {
+      const login = oracleLogin(words.find((w) => /^userid=/i.test(w.text)) ?? positional(words, 0, []));
+      if (login) spans = [login];
       break;
     }
     default: {
-      // sqlplus, sqlldr, expdp, impdp, rman: the first `user/password` word (rman's after `target` or `catalog`).
-      for (const w of words) {
-        const login = ORACLE_LOGIN.exec(w.text);
-        if (!login) continue;
-        const start = w.start + login.index + login[0].indexOf('/') + 1;
-        span = [start, start + login[1]!.length];
-        break;
-      }
+      const [flags, glued] = SECRET_FLAGS[command.startsWith('7z') ? '7z' : command]!;
+      spans = flagValues(words, flags, glued);
     }
   }
-  if (!span || span[1] <= span[0] || REFERENCE.test(text.slice(span[0], span[1]))) return null;
-  return span;
+  return spans.filter(([start, end]) => end > start && !REFERENCE.test(text.slice(start, end)));
 }

@@ -45,8 +45,7 @@ export function secretAssignment(): ContentRule {
         return Math.max(at + 1, piped[1]);
       }
       // The other words of the command are read on: `curl -H "X-Api-Key: …" -b "s=…"` holds two secrets.
-      const argument = argumentSecret(text, at);
-      if (argument) out.push({ start: argument[0], end: argument[1], rule: self });
+      for (const [start, end] of argumentSecret(text, at)) out.push({ start, end, rule: self });
       if (text.charCodeAt(at) === 45) {
         const found = commandPassword(text, at);
         // Nothing skipped: a keyword anchor may start right after the dash (`-password=…`, `--password …`).
@@ -77,7 +76,7 @@ export function secretAssignment(): ContentRule {
         if (!(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
       }
       out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
-      return Math.max(a.nameEnd, a.valueEnd);
+      return a.resume ?? Math.max(a.nameEnd, a.valueEnd);
     },
   );
 }
@@ -138,7 +137,7 @@ const AWS_SIGV4 = 'AWS4-HMAC-SHA256';
 export function authorizationHeader(): ContentRule {
   return builtInRule(
     'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, Api-Key, and a vendor\'s own scheme before a generated value) and bare "Bearer <token>"',
-    ['auth', 'bearer'],
+    ['auth', 'bearer', 'basic '],
     (self) => (text, at, out) => {
       if (!startsAfterBoundary(text, at, ALNUM)) return at + 1;
       if (startsWithIgnoreCase(text, 'authorization', at)) {
@@ -167,16 +166,24 @@ export function authorizationHeader(): ContentRule {
         }
         if (text.startsWith(AWS_SIGV4, i)) return i + AWS_SIGV4.length;
         // A vendor's own scheme (`SSWS …`, `DeepL-Auth-Key …`, `Klaviyo-API-Key …`, `GenieKey …`): the word after it, when generated.
-        if (schemeEnd - i >= 2 && (text[schemeEnd] === ' ' || text[schemeEnd] === '\t')) {
+        if (schemeEnd - i >= 2 && /[A-Z]/.test(text[i]!) && (text[schemeEnd] === ' ' || text[schemeEnd] === '\t')) {
           const from = runEnd(text, schemeEnd, SPACE, schemeEnd + 4);
           const end = runEnd(text, from, TOKEN68);
-          if (end - from >= 16 && looksRandom(text.slice(from, end))) {
+          // A vendor's key has no dot: `see docs/Guide2024.md` is prose.
+          if (end - from >= 16 && looksRandom(text.slice(from, end)) && !text.slice(from, end).includes('.')) {
             out.push({ start: from, end, rule: self });
             return end;
           }
         }
         const end = runEnd(text, i, TOKEN68);
         if (end - i >= 16 && looksRandom(text.slice(i, end))) out.push({ start: i, end, rule: self });
+        return end;
+      }
+      if (startsWithIgnoreCase(text, 'basic ', at)) {
+        // A bare `Basic <base64>` (nginx's `proxy_set_header Authorization "Basic …"`): taken when it decodes to user:password.
+        const end = runEnd(text, at + 6, TOKEN68);
+        const decoded = Buffer.from(text.slice(at + 6, end), 'base64').toString('latin1');
+        if (end - at - 6 >= 8 && /^[\x21-\x7e][\x20-\x7e]*:[\x20-\x7e]+$/.test(decoded)) out.push({ start: at + 6, end, rule: self });
         return end;
       }
       if (startsWithIgnoreCase(text, 'bearer', at) && (text[at + 6] === ' ' || text[at + 6] === '\t')) {
@@ -269,7 +276,8 @@ export function urlPassword(): ContentRule {
 
 /** A `.pgpass` line's host: a name, an address or `*` (an IPv6 address has its colons escaped, and is not read). */
 const PGPASS_HOST = charTable('A-Za-z0-9.*_-');
-const PGPASS_FIELD = /^[^:\s\\"']{1,64}:[^:\s\\"']{1,64}:/;
+/** The database and user fields: a database is no number (`main.go:5432:12:` is a compiler's file:line:column). */
+const PGPASS_FIELD = /^(?!\d+:)[^:\s\\"']{1,64}:[^:\s\\"']{1,64}:/;
 
 /**
  * PostgreSQL's password file, `host:port:database:user:password` a line (`cat ~/.pgpass`): the
@@ -282,7 +290,7 @@ export function pgpassPassword(): ContentRule {
     [':5432:', ':5433:', ':6432:', ':*:'],
     (self) => (text, at, out) => {
       const hostStart = runStart(text, at, PGPASS_HOST, 254);
-      if (hostStart === at || !lineBoundary(text, hostStart)) return at + 1;
+      if (hostStart === at || !pgpassLineStart(text, hostStart)) return at + 1;
       const portEnd = text.indexOf(':', at + 1);
       const fields = PGPASS_FIELD.exec(text.slice(portEnd + 1, portEnd + 132));
       if (!fields) return at + 1;
@@ -292,29 +300,34 @@ export function pgpassPassword(): ContentRule {
       while (end < limit) {
         const c = text.charCodeAt(end);
         if (c === 92) {
-          if (text.charCodeAt(end + 1) === 110) break;
+          // The file's escapes are `\:` and `\\`; any other backslash (an escaped `\n` or `\"` in JSON text) ends the line.
+          const next = text.charCodeAt(end + 1);
+          if (next !== 58 && next !== 92) break;
           end += 2;
           continue;
         }
-        if (c === 10 || c === 13 || c === 34 || c === 39) break;
+        // A space ends it too: `echo host:5432:db:user:PW >> ~/.pgpass`.
+        if (c === 10 || c === 13 || c === 34 || c === 39 || c === 32 || c === 9) break;
         end++;
       }
-      while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
       const password = text.slice(start, end);
-      if (end === start || /\s/.test(password) || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) return end;
+      if (end === start || /^(?:\$|\{\{|<[^>]*>$|\*+$|\[REDACTED)/.test(password)) return end;
       out.push({ start, end, rule: self });
       return end;
     },
   );
 }
 
-/** A line starts at `at`: the text's start, after a newline, a literal `\n`, or a quote opening a string. */
-function lineBoundary(text: string, at: number): boolean {
-  if (at === 0) return true;
-  const c = text.charCodeAt(at - 1);
-  return c === 10 || c === 13 || c === 34 || c === 39 || (c === 110 && text.charCodeAt(at - 2) === 92);
+/**
+ * A `.pgpass` line starts at `at`: the text's start, after a newline (raw or a literal `\n`) and
+ * indentation, a quote opening a string, or `echo ` writing the line into the file.
+ */
+function pgpassLineStart(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && at - i < 64 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  if (i === 0) return true;
+  const c = text.charCodeAt(i - 1);
+  if (c === 10 || c === 13 || ((c === 34 || c === 39) && i === at) || (c === 110 && text.charCodeAt(i - 2) === 92)) return true;
+  return i < at && /(?:^|[\s;&|])echo$/.test(text.slice(Math.max(0, i - 8), i));
 }
 
-function isSpaceCode(c: number): boolean {
-  return c === 32 || c === 9;
-}

@@ -266,19 +266,24 @@ const MAP_VALUE = /:[ \t]*["']?([A-Za-z0-9+/=_.:@-]{16,})/g;
 
 /** A Kubernetes Secret (`kind: Secret`, `"kind": "Secret"`): random-looking values under its `data:` or `stringData:`, whatever their keys. */
 function kubernetesSecrets(text: string, hits: LeakHit[]): void {
+  // Windows never overlap: a run of Secrets reads each stretch of text once.
+  let read = 0;
   for (let i = text.indexOf('Secret'); i >= 0; i = text.indexOf('Secret', i + 6)) {
     const yaml = text.startsWith('kind: ', i - 6);
     if (!yaml && !/"kind"\s*:\s*"$/.test(text.slice(Math.max(0, i - 12), i))) continue;
     if (yaml && /[A-Za-z]/.test(text[i + 6] ?? '')) continue;
     // The Secret's own YAML document: between `---` lines (a ConfigMap beside it is no secret).
-    let from = Math.max(0, i - 8192);
+    let from = Math.max(0, i - 8192, read);
     let to = Math.min(text.length, i + 8192);
     if (yaml) {
-      const before = text.lastIndexOf('\n---', i);
-      const after = text.indexOf('\n---', i);
-      if (before >= from) from = before + 4;
-      if (after >= 0 && after < to) to = after;
+      // Searched within the window only: an unbounded search per needle would be quadratic.
+      const before = text.slice(from, i).lastIndexOf('\n---');
+      const after = text.slice(i, to).indexOf('\n---');
+      if (before >= 0) from += before + 4;
+      if (after >= 0) to = i + after;
     }
+    if (to <= from) continue;
+    read = to;
     const window = text.slice(from, to);
     const maps = yaml ? SECRET_DATA_YAML : SECRET_DATA_JSON;
     maps.lastIndex = 0;
@@ -311,15 +316,23 @@ function encodedPem(text: string, hits: LeakHit[]): void {
 const JWK_SECRET = /\\*"(?:d|k)\\*"\s*:\s*\\*"([A-Za-z0-9_-]{32,})/;
 
 function jwkKeys(text: string, hits: LeakHit[]): void {
+  // The first `}` after a `kty`, searched once for a run of them before it.
+  let close = -1;
   for (let i = text.indexOf('kty'); i >= 0; i = text.indexOf('kty', i + 3)) {
     if (text.charCodeAt(i + 3) !== 34 && text.charCodeAt(i + 3) !== 92) continue;
-    const open = text.lastIndexOf('{', i);
-    const close = text.indexOf('}', i);
-    if (open < 0 || close < 0 || i - open > 16384 || close - i > 16384) continue;
-    const key = JWK_SECRET.exec(text.slice(open, close));
-    if (!key || !looksSecret(key[1]!)) continue;
-    const at = open + key.index + key[0].length - key[1]!.length;
-    hits.push(hit('private_key_block', key[1]!, at, at + key[1]!.length));
+    if (close < i) close = text.indexOf('}', i);
+    if (close < 0) return;
+    if (close - i > 16384) continue;
+    const from = Math.max(0, i - 16384);
+    const open = text.slice(from, i).lastIndexOf('{');
+    if (open >= 0) {
+      const key = JWK_SECRET.exec(text.slice(from + open, close));
+      if (key && looksSecret(key[1]!)) {
+        const at = from + open + key.index + key[0].length - key[1]!.length;
+        hits.push(hit('private_key_block', key[1]!, at, at + key[1]!.length));
+      }
+    }
+    // The object is read: its other `kty`s find the same.
     i = close;
   }
 }
@@ -577,8 +590,13 @@ function urlPasswords(text: string, hits: LeakHit[]): void {
   }
 }
 
-/** A name ending in a secret word (`DB_PASSWORD`, `ApiKey`, `github.token`). */
-const SECRET_NAME = /(?:passw(?:or)?d|passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credentials?)s?$/i;
+/**
+ * A name ending in a secret word that starts a word of it (`DB_PASSWORD`, `dbPassword`,
+ * `github.token`; not `BYPASS`, `GIT_ASKPASS` or the shell's `PWD`).
+ */
+const SECRET_WORD_END = /(?:^|[^A-Za-z])(?:passw(?:or)?d|passphrase|pass|secret|token|auth|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credentials?)s?$/i;
+const SECRET_CAMEL_END = /[a-z0-9](?:Passw(?:or)?d|Passphrase|Pass|Secret|Token|Auth|Api[-_]?Key|ApiKey|AccessKey|PrivateKey|Credentials?)s?$/;
+const secretName = (name: string): boolean => SECRET_WORD_END.test(name) || SECRET_CAMEL_END.test(name);
 /** Before `value`: a `name` or `key` naming a secret, on the same line or the line before (`- name: X` / `  value: …`). */
 const NAMED_BEFORE = /(?:^|[^\w.-])\\*["']?(?:name|key)\\*["']?[ \t]*[:=][ \t]*\\*["']?([\w.-]{1,64})\\*["']?[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*|\\n[ \t]*)?\\*["']?$/i;
 const VALUE_KEY = /^value\\*["']?[ \t]*[:=][ \t]*\\*["']?/i;
@@ -590,11 +608,11 @@ function namedValues(text: string, hits: LeakHit[]): void {
     const key = VALUE_KEY.exec(text.slice(at, at + 24));
     if (!key) continue;
     const named = NAMED_BEFORE.exec(text.slice(Math.max(0, at - 160), at));
-    if (!named || !SECRET_NAME.test(named[1]!)) continue;
+    if (!named || !secretName(named[1]!)) continue;
     const from = at + key[0].length;
     const end = valueEnd(text, from);
     const value = text.slice(from, end);
-    if (looksSecret(value, 10, 3)) hits.push(hit('secret_assignment', value, from, end));
+    if (looksSecret(value, 10, 3) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, from, end));
   }
 }
 
@@ -608,7 +626,8 @@ function bearerValues(text: string, hits: LeakHit[]): void {
       if (from === at + 6 && scheme !== 'Basic ') continue;
       const end = valueEnd(text, from);
       const value = text.slice(from, end);
-      if (looksSecret(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('authorization_value', value, from, end));
+      // Generated, as credentials are: `my-token-for-Staging` is words.
+      if (looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('authorization_value', value, from, end));
     }
   }
 }
@@ -624,12 +643,18 @@ const PGPASS_LINE = /^[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s"'\\]{1,64}:[^:\s"'\\]{
 function pgpassLines(text: string, hits: LeakHit[]): void {
   // `localhost:5432:*:…` holds both needles, `*:*:*:…` one twice: each line is reported once.
   const found = new Set<number>();
+  let checked = -1;
   for (const port of ['5432:', '5433:', '6432:', ':*:']) {
     for (let at = text.indexOf(port); at >= 0; at = text.indexOf(port, at + 3)) {
+      // The port is a field: `:5432:`, not `:15432:`.
+      if (port !== ':*:' && text.charCodeAt(at - 1) !== 58) continue;
       const start = lineStartBefore(text, at);
-      // The line may open a JSON string: `"stdout":"localhost:5432:…`.
-      const quote = Math.max(text.lastIndexOf('"', at), text.lastIndexOf("'", at));
-      const from = quote >= start ? quote + 1 : start;
+      // The line may open a JSON string: `"stdout":"localhost:5432:…` (searched on the line only).
+      const head = text.slice(start, at);
+      const from = start + Math.max(head.lastIndexOf('"'), head.lastIndexOf("'")) + 1;
+      // Each line once: a run of needles on one line reads it once.
+      if (from === checked) continue;
+      checked = from;
       const line = PGPASS_LINE.exec(text.slice(from, from + 700));
       if (!line || isPlaceholder(line[1]!) || !looksSecret(line[1]!, 8, 2.5)) continue;
       const end = from + line[0].length;
@@ -647,17 +672,17 @@ function pgpassLines(text: string, hits: LeakHit[]): void {
  * for, the names one of which a flag's line must hold, and the command read on its segment.
  */
 const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
-  ['wandb', [], /\bwandb(?:\.exe)?\s+login\s+(?:--?[\w-]+\s+)*\\*["']?([^\s"'\\-][^\s"'\\]*)/],
+  ['wandb', [], /\bwandb(?:\.exe)?\s+login\s+(?:--(?:host|cloud|base-url)[ =]\S+\s+|--?[\w-]+\s+)*\\*["']?([A-Za-z0-9_]{20,})(?=[\s"'\\]|$)/],
   ['grok', [], /\bngrok(?:\.exe)?\s+(?:authtoken|config\s+add-authtoken)\s+\\*["']?([^\s"'\\]+)/],
   ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/],
-  ['qlplus', [], /\bsqlplus(?:\.exe)?\s(?:.*?\s)?\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/],
+  ['qlplus', [], /\bsqlplus(?:\.exe)?\s+(?:-\w+\s+)*\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/],
   ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/],
   ['-P', ['zip', 'keygen'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)/],
   ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/],
   ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/],
 ];
 /** Where a command ends: a newline (raw or JSON-escaped) or a shell operator. */
-const COMMAND_END = /[\n;|&]|\\n/;
+const COMMAND_END = /[\n;|&<>]|\\n/;
 
 /**
  * Secrets given as plain arguments, found from the command's name or its flag (then only on a
@@ -665,8 +690,11 @@ const COMMAND_END = /[\n;|&]|\\n/;
  * command's own segment of the line.
  */
 function argumentSecrets(text: string, hits: LeakHit[]): void {
-  for (const [needle, hints, command] of ARGUMENT_COMMANDS) {
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+  for (const [needle, hints, pattern] of ARGUMENT_COMMANDS) {
+    const command = new RegExp(pattern.source, 'g');
+    // Each segment is read whole, once: the needles inside one already read are passed over.
+    let read = 0;
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, Math.max(at + needle.length, read))) {
       // A flag stands after a space (gh's `--body` after a dash).
       if (hints.length > 0 && text.charCodeAt(at - 1) !== 32 && !(needle === '-b' && text.startsWith(' --body', at - 2))) continue;
       let head = text.slice(Math.max(0, at - LINE_REACH), at);
@@ -679,11 +707,15 @@ function argumentSecrets(text: string, hits: LeakHit[]): void {
       const from = at - head.length;
       const tail = text.slice(at, at + LINE_REACH);
       const stop = tail.search(COMMAND_END);
-      const m = command.exec(text.slice(from, stop < 0 ? at + tail.length : at + stop));
-      const value = m?.[1] ?? m?.[2];
-      if (value === undefined || isPlaceholder(value) || !looksSecret(value, 10, 3)) continue;
-      const start = from + m!.index + m![0].lastIndexOf(value);
-      hits.push(hit('command_password', value, start, start + value.length));
+      read = stop < 0 ? at + tail.length : at + stop;
+      const segment = text.slice(from, read);
+      command.lastIndex = 0;
+      for (let m = command.exec(segment); m; m = command.exec(segment)) {
+        const value = m[1] ?? m[2];
+        if (value === undefined || isPlaceholder(value) || !looksSecret(value, 10, 3)) continue;
+        const start = from + m.index + m[0].lastIndexOf(value);
+        hits.push(hit('command_password', value, start, start + value.length));
+      }
     }
   }
 }

@@ -136,18 +136,24 @@ const JWK_REACH = 16 * 1024;
  * public ones (`n`, `e`, `x`, `y`, `kid`) stay.
  */
 export function jwkPrivateKey(): ContentRule {
+  let closeMemo: { text: string; close: number } | null = null;
   return builtInRule(
     'jwk_private_key', 'private keys', 'private members of JSON Web Keys (d, p, q, dp, dq, qi; k of symmetric keys) in an object with "kty"',
     ['"kty"', '\\"kty\\"'],
     (self) => (text, at, out) => {
-      // The key's object: from the last `{` before "kty" to the first `}` after it (JWK members hold no braces).
-      const open = text.lastIndexOf('{', at);
-      const close = text.indexOf('}', at);
-      if (open < 0 || close < 0 || at - open > JWK_REACH || close - at > JWK_REACH) return at + 5;
-      const object = text.slice(open, close);
+      // The key's object: from the last `{` before "kty" to the first `}` after it (JWK members hold no
+      // braces). The `}` found is remembered: a run of anchors before it costs one search, not one each.
+      if (!closeMemo || closeMemo.text !== text || closeMemo.close < at) closeMemo = { text, close: text.indexOf('}', at) };
+      const close = closeMemo.close;
+      if (close < 0) return text.length;
+      if (close - at > JWK_REACH) return close - JWK_REACH;
+      const open = text.slice(Math.max(0, at - JWK_REACH), at).lastIndexOf('{');
+      if (open < 0) return close;
+      const object = text.slice(at - Math.min(at, JWK_REACH) + open, close);
+      const objectAt = at - Math.min(at, JWK_REACH) + open;
       JWK_PRIVATE.lastIndex = 0;
       for (let m = JWK_PRIVATE.exec(object); m; m = JWK_PRIVATE.exec(object)) {
-        const start = open + m.index + m[0].length - m[1]!.length - m[2]!.length;
+        const start = objectAt + m.index + m[0].length - m[1]!.length - m[2]!.length;
         out.push({ start, end: start + m[2]!.length, rule: self });
       }
       return close;

@@ -78,7 +78,7 @@ describe('secrets given as command arguments', () => {
     expectEach(['rman target sys/%s@prod', 'sqlldr userid=scott/%s@orcl control=x.ctl', 'expdp system/%s schemas=hr', 'unzip -P %s x.zip', '7z a -p%s x.7z f', 'ssh-keygen -p -P %s -N "" -f key'], password, 'secret_assignment');
     expectRedactedTo([
       [`zip -P ${'Zq8wE4rT6yU1iO'} out.zip dir`, 'zip -P [REDACTED] out.zip dir'],
-      [`curl -b "sessionid=${'Xk9vQ2mLp7RtYb3N'}" https://x.io`, 'curl -b "[REDACTED]" https://x.io'],
+      [`curl -b "sessionid=${'Xk9vQ2mLp7RtYb3N'}; lang=en-US" https://x.io`, 'curl -b "sessionid=[REDACTED]; lang=en-US" https://x.io'],
     ]);
     expect(detectorsOf(`curl -b "sessionid=${token()}" https://x.io`)).to.deep.equal(['command_password']);
   });
@@ -86,7 +86,7 @@ describe('secrets given as command arguments', () => {
   it('the command\'s other words are read on: a header and a cookie on one curl are two secrets', () => {
     const [key, cookie] = [token(), token()];
     const { out, summary } = redactText(`curl -H "X-Api-Key: ${key}" -b "s=${cookie}" https://x.io`);
-    expect(out).to.equal('curl -H "X-Api-Key: [REDACTED]" -b "[REDACTED]" https://x.io');
+    expect(out).to.equal('curl -H "X-Api-Key: [REDACTED]" -b "s=[REDACTED]" https://x.io');
     expect(counts(summary)).to.deep.equal({ secret_assignment: 2 });
   });
 
@@ -213,5 +213,81 @@ describe('Kubernetes Secrets', () => {
     const password = body(rand, ALNUM, 14);
     expectRedactedTo([[`kind: Secret\nstringData:\n  username: admin\n  "api-key": '${password}'\n`, `kind: Secret\nstringData:\n  username: [REDACTED]\n  "api-key": '[REDACTED]'\n`]]);
     expectUntouched(['kind: SecretProviderClass\nspec:\n  parameters:\n    objects: x\ndata:\n  a: b', 'apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: debug', 'kind: SealedSecret\nspec:\n  encryptedData:\n    DATABASE_URL: AgBy3i4OJSWK+PiTySYZZA==']);
+  });
+});
+
+describe('a review of the argument and name/value readers (2026-11-27)', () => {
+  const T = body(rand, ALNUM, 32);
+  const S = body(rand, ALNUM, 16);
+
+  it('secrets behind escaped quotes, line continuations, Windows paths, clustered and repeated flags are taken, never a lone backslash', () => {
+    expectRedactedTo([
+      [`log: {"cmd":"wandb login \\"${T}\\""}`, 'log: {"cmd":"wandb login \\"[REDACTED]\\""}'],
+      [`wandb login \\\n  ${T}`, 'wandb login \\\n  [REDACTED]'],
+      [`wandb login \\\r\n  ${T}`, 'wandb login \\\r\n  [REDACTED]'],
+      [`.\\ngrok.exe authtoken ${T}`, '.\\ngrok.exe authtoken [REDACTED]'],
+      [`C:\\oracle\\bin\\sqlplus.exe scott/${S}@orcl`, 'C:\\oracle\\bin\\sqlplus.exe scott/[REDACTED]@orcl'],
+      [`rman target sys/${S}@prod catalog rc/${S}x@rcat`, 'rman target sys/[REDACTED]@prod catalog rc/[REDACTED]@rcat'],
+      [`zip -rP ${S} a.zip d`, 'zip -rP [REDACTED] a.zip d'],
+      [`unzip -qP ${S} a.zip`, 'unzip -qP [REDACTED] a.zip'],
+      [`curl -sb "sid=${T}" https://x`, 'curl -sb "sid=[REDACTED]" https://x'],
+      [`7z a "-p${S}" x.7z`, '7z a "-p[REDACTED]" x.7z'],
+      [`curl https://x \\\n  -b "sid=${T}"`, 'curl https://x \\\n  -b "sid=[REDACTED]"'],
+      [`gh secret set X --body="${T}"`, 'gh secret set X --body="[REDACTED]"'],
+      [`log: {"cmd":"curl -b \\"sid=${T}\\" https://x"}`, 'log: {"cmd":"curl -b \\"sid=[REDACTED]\\" https://x"}'],
+      [`ssh-keygen -p -f k -P old${S} -N new${S}`, 'ssh-keygen -p -f k -P [REDACTED] -N [REDACTED]'],
+      ['ssh-keygen -t ed25519 -N \\"\\" -f key', 'ssh-keygen -t ed25519 -N \\"\\" -f key'],
+      ['vault login \\\n  -method=oidc', 'vault login \\\n  -method=oidc'],
+    ]);
+  });
+
+  it('tuples take every target\'s value, skip variables, and leave destructuring defaults to the assignment', () => {
+    expectRedactedTo([
+      [`(api_key, api_secret) = ("${S}", "${T}")`, '(api_key, api_secret) = ("[REDACTED]", "[REDACTED]")'],
+      [`password, token = "${S}", "${T}"`, 'password, token = "[REDACTED]", "[REDACTED]"'],
+      [`[token, secret] = [a, "${S}"]`, '[token, secret] = [a, "[REDACTED]"]'],
+      [`const [user, password = "${S}"] = args;`, 'const [user, password = "[REDACTED]"] = args;'],
+      [`let [a, b, token = '${T}'] = x;`, "let [a, b, token = '[REDACTED]'] = x;"],
+    ]);
+  });
+
+  it('setx flags and paths, prefixed .NET keys, commented and block env values, escaped lines, .pgpass indented or echoed', () => {
+    expectRedactedTo([
+      [`setx /M API_KEY ${S}`, 'setx /M API_KEY [REDACTED]'],
+      [`C:\\Windows\\System32\\setx.exe API_KEY ${T}`, 'C:\\Windows\\System32\\setx.exe API_KEY [REDACTED]'],
+      [`<add key="ida:Password" value="${S}" />`, '<add key="ida:Password" value="[REDACTED]" />'],
+      [`- name: DB_PASSWORD  # prod\n  value: ${S}`, '- name: DB_PASSWORD  # prod\n  value: [REDACTED]'],
+      [`- name: DB_PASSWORD\n  value: |\n    ${S}\n- name: X`, '- name: DB_PASSWORD\n  value: |\n    [REDACTED]\n- name: X'],
+      [`log: {"cmd":"env:\\n- name: DB_PASSWORD\\n  value: \\"${S}\\""}`, 'log: {"cmd":"env:\\n- name: DB_PASSWORD\\n  value: \\"[REDACTED]\\""}'],
+      [`  db:5432:app:app:${S}`, '  db:5432:app:app:[REDACTED]'],
+      [`echo db:5432:app:app:${S} >> ~/.pgpass`, 'echo db:5432:app:app:[REDACTED] >> ~/.pgpass'],
+      [`log {\\"out\\":\\"db:5432:app:app:${S}\\",\\"rc\\":0}`, 'log {\\"out\\":\\"db:5432:app:app:[REDACTED]\\",\\"rc\\":0}'],
+      ['proxy_set_header Authorization "Basic dXNlcjpwYXNzd29yZDEyMw==";', 'proxy_set_header Authorization "Basic [REDACTED]";'],
+    ]);
+  });
+
+  it('code, prose, paths, self-hosted URLs and plain cookies are kept, and the leak scan is quiet on them', () => {
+    const quiet = [
+      "{ name: 'API_KEY', value: getSecret2() }", "{ name: 'API_KEY', value: process.env.API_KEY }", 'main.go:5432:12:undefinedVarX2:foo',
+      'Authorization: see docs/AuthenticationGuide2024.md', 'See the sqlplus notes in docs/Oracle19cInstall', 'zip the build folder, then run mvn package -P Release2024',
+      'set -x password-store ~/.password-store', "curl -b 'lang=en-US' https://example.com", 'curl -b "session=$SESSION" https://x',
+      'wandb login --host http://localhost:8080', 'wandb login --relogin --host http://10.0.0.5:8080', 'sqlplus -s /nolog @run.sql > logs/Run_2024_01.log',
+      'sqlplus -S /nolog < scripts/Setup_2024.sql', 'env:\n  - name: PWD\n    value: /app/Backend2', '- name: GIT_ASKPASS\n  value: /opt/bin/askpass2.sh',
+      '- name: BYPASS\n  value: k8sHost01.internal', 'use Bearer my-token-for-Staging here', 'basic auth is simple', 'Basic usage: run it',
+    ];
+    expectUntouched(quiet);
+    for (const text of quiet) expect(detectorsOf(JSON.stringify({ c: text })), text).to.deep.equal([]);
+    expect(detectorsOf(`db:15432:app:app:${S}`)).to.deep.equal([]);
+  });
+
+  // No clock (speed is the bench's job): a reader that went quadratic on these would not finish within mocha's timeout.
+  it('1 MiB of each new anchor, repeated, is redacted and scanned to the end', () => {
+    const MIB = 1024 * 1024;
+    const units = ['curl -b ', ':5432:', '5432:', ':*:', 'value: ', 'set -x ', 'sqlplus ', 'zip -P ', 'zip -P "', 'gh secret set X -b ', 'Bearer ', 'Basic ', 'name: x_token\n value: ', '--with-token ', 'wandb login ', 'curl "', '(a, password) = (', 'rman ', 'x:5432:y:z:QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n', 'kind: Secret\ndata:\n  a: ', 'Private-Lines: 9\n', '/IncomingWebhook/', '"kty":"RSA","d":"', 'LS0tLS1CRUdJTi'];
+    for (const unit of units) {
+      const value = unit.repeat(Math.ceil(MIB / unit.length));
+      expect(redactText(value).out.length, unit).to.be.above(0);
+      expect(detectorsOf(value).length, unit).to.be.at.least(0);
+    }
   });
 });
