@@ -6,7 +6,7 @@
  * tuple targets. Every secret is generated here.
  */
 import { expect } from 'chai';
-import { ALNUM, body, chars, seeded } from './fakes.js';
+import { ALNUM, body, chars, fakeDiscordBotToken, seeded } from './fakes.js';
 import { counts, detectorsOf, expectEach, expectRedactedTo, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(2611);
@@ -158,11 +158,15 @@ describe('key files and webhook URLs', () => {
 });
 
 describe('Discord bot tokens', () => {
-  it('only when the first part decodes to a user id: dotted base64 of anything else is kept', () => {
+  it('near "discord", bot.run( or client.login(, when the first part decodes to a user id; the leak scan finds them anywhere', () => {
     const tail = `.${body(rand, ALNUM, 6)}.${body(rand, ALNUM, 38)}`;
     const id = Buffer.from(`1${chars(rand, '0123456789', 17)}`).toString('base64url');
-    expectEach([`bot.run("%s")`, "client.login('%s')"], () => `${id}${tail}`, 'discord_bot_token', 'vendor_token');
-    expectUntouched([`${Buffer.from('1234567890abcdefgh').toString('base64url')}${tail}`, 'MTIz.config.value', 'NT4.0.1381 service pack']);
+    expectEach([`bot.run("%s")`, "client.login('%s')", 'import discord\n\nclient = discord.Client()\nclient.run(\'%s\')', 'Discord bot: %s'], () => `${id}${tail}`, 'discord_bot_token', 'vendor_token');
+    expectUntouched([`discord: ${Buffer.from('1234567890abcdefgh').toString('base64url')}${tail}`, 'MTIz.config.value', 'NT4.0.1381 service pack']);
+    // Far from those words the rule does not look, and the scan fails the export instead of letting it pass.
+    const far = `notes: ${fakeDiscordBotToken(rand)}`;
+    expect(redactText(far).out).to.equal(far);
+    expect(detectorsOf(far)).to.deep.equal(['vendor_token']);
   });
 });
 

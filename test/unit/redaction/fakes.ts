@@ -78,7 +78,6 @@ export const FAKE: Readonly<Record<string, (rand: Random) => string>> = {
   age_secret_key: (r) => `AGE-SECRET-KEY-1${chars(r, 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58)}`,
   google_oauth_client_secret: (r) => `GOCSPX-${body(r, URLSAFE, 28)}`,
   mailgun_api_key: (r) => `key-${chars(r, HEX, 31)}4`,
-  discord_bot_token: (r) => `${Buffer.from(`${chars(r, '123456789', 1)}${chars(r, '0123456789', 17)}`).toString('base64url')}.${body(r, URLSAFE, 6)}.${body(r, URLSAFE, 38)}`,
   telegram_bot_token: (r) => `${chars(r, '123456789', 1)}${chars(r, '0123456789', 9)}:AA${body(r, URLSAFE, 33)}`,
 };
 
@@ -119,3 +118,6 @@ export function fragments(secret: string, n = 8): string[] {
   for (let i = 0; i + n <= secret.length; i++) out.push(secret.slice(i, i + n));
   return out;
 }
+
+/** A Discord bot token: the base64 of a user id, a timestamp and an HMAC. */
+export const fakeDiscordBotToken = (r: Random): string => `${Buffer.from(`${chars(r, '123456789', 1)}${chars(r, '0123456789', 17)}`).toString('base64url')}.${body(r, URLSAFE, 6)}.${body(r, URLSAFE, 38)}`;
