@@ -137,7 +137,7 @@ const AWS_SIGV4 = 'AWS4-HMAC-SHA256';
 export function authorizationHeader(): ContentRule {
   return builtInRule(
     'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, Api-Key, and a vendor\'s own scheme before a generated value) and bare "Bearer <token>"',
-    ['auth', 'bearer', 'basic '],
+    ['auth', 'bearer', 'basic'],
     (self) => (text, at, out) => {
       if (!startsAfterBoundary(text, at, ALNUM)) return at + 1;
       if (startsWithIgnoreCase(text, 'authorization', at)) {
@@ -179,11 +179,13 @@ export function authorizationHeader(): ContentRule {
         if (end - i >= 16 && looksRandom(text.slice(i, end))) out.push({ start: i, end, rule: self });
         return end;
       }
-      if (startsWithIgnoreCase(text, 'basic ', at)) {
-        // A bare `Basic <base64>` (nginx's `proxy_set_header Authorization "Basic …"`): taken when it decodes to user:password.
-        const end = runEnd(text, at + 6, TOKEN68);
-        const decoded = Buffer.from(text.slice(at + 6, end), 'base64').toString('latin1');
-        if (end - at - 6 >= 8 && /^[\x21-\x7e][\x20-\x7e]*:[\x20-\x7e]+$/.test(decoded)) out.push({ start: at + 6, end, rule: self });
+      if (startsWithIgnoreCase(text, 'basic', at) && (text[at + 5] === ' ' || text[at + 5] === '\t')) {
+        // A bare `Basic <base64>` (nginx's `proxy_set_header Authorization "Basic …"`): taken when it
+        // decodes to user:password (an API key as the user has an empty password: `sk_live_…:`).
+        const from = runEnd(text, at + 5, SPACE, at + 9);
+        const end = runEnd(text, from, TOKEN68);
+        const decoded = Buffer.from(text.slice(from, end), 'base64').toString('latin1');
+        if (end - from >= 8 && /^[\x21-\x7e][\x20-\x7e]*:[\x20-\x7e]*$/.test(decoded)) out.push({ start: from, end, rule: self });
         return end;
       }
       if (startsWithIgnoreCase(text, 'bearer', at) && (text[at + 6] === ' ' || text[at + 6] === '\t')) {

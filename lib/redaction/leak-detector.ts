@@ -177,7 +177,7 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
 const DISCORD_BOT = /^([A-Za-z0-9_-]{23,27})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}$/;
 
 /** In decoded JSON: a secret-named key and a string value. */
-const DECODED_SECRET = /"(?:password|passwd|auth|\w*token|\w*secret|api_?key|private_key)"\s*:\s*"([^"\\]{8,})"/gi;
+const DECODED_SECRET = /"(?:password|passwd|auth|token|access_token|refresh_token|secret|client_secret|api_?key|private_key|credentials?)"\s*:\s*"([^"\\]{8,})"/gi;
 
 /** Base64 of JSON (`eyJ…`, not a JWT) holding a random-looking value under a secret-named key: `.dockerconfigjson`. */
 function encodedJson(text: string, start: number, runEnd: number): LeakHit | null {
@@ -193,6 +193,8 @@ function encodedJson(text: string, start: number, runEnd: number): LeakHit | nul
 
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
+  // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key.
+  if (entry?.[0] === 'key-' && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
   if (!entry) {
     const run = text.slice(start, runEnd);
     const bot = run.length <= 75 ? DISCORD_BOT.exec(run) : null;
@@ -245,8 +247,11 @@ function nextWord(text: string, word: string, piece: string, offset: number, fro
 
 /** Teams' `/IncomingWebhook/<32 hex>/<uuid>`: the secret pair, found from `Incomi`. */
 function teamsWebhooks(text: string, hits: LeakHit[]): void {
-  for (let i = nextWord(text, '/IncomingWebhook/', 'Incomi', 1, 0); i >= 0; i = nextWord(text, '/IncomingWebhook/', 'Incomi', 1, i + 17)) {
-    const secret = /^[0-9a-f]{32}\/[0-9a-f-]{36}/.exec(text.slice(i + 17, i + 86));
+  for (let i = nextWord(text, '/IncomingWebhook', 'Incomi', 1, 0); i >= 0; i = nextWord(text, '/IncomingWebhook', 'Incomi', 1, i + 17)) {
+    // `IncomingWebhook\/…` in JSON text: the secret starts one character later.
+    if (text.startsWith('\\/', i + 16)) i++;
+    else if (text[i + 16] !== '/') continue;
+    const secret = /^[0-9a-fA-F]{32}\\?\/[0-9a-fA-F-]{36}/.exec(text.slice(i + 17, i + 88));
     if (secret) hits.push(hit('vendor_token', secret[0], i + 17, i + 17 + secret[0].length));
   }
 }
@@ -254,33 +259,39 @@ function teamsWebhooks(text: string, hits: LeakHit[]): void {
 /** A PuTTY key file's `Private-Lines: N` and the base64 line after it (the key in the clear, or encrypted). */
 function puttyKeys(text: string, hits: LeakHit[]): void {
   for (let i = nextWord(text, 'Private-Lines:', '-Lines', 7, 0); i >= 0; i = nextWord(text, 'Private-Lines:', '-Lines', 7, i + 14)) {
-    const key = /^Private-Lines:\s*\d+\s*(?:\\r)?(?:\\n)?([A-Za-z0-9+/=]{16,})/.exec(text.slice(i, i + 128));
+    const key = /^Private-Lines:[ \t]*\d+(?:\s|\\r|\\n)*([A-Za-z0-9+/=]{16,})/.exec(text.slice(i, i + 160));
     if (key) hits.push(hit('private_key_block', key[1]!, i + key[0].length - key[1]!.length, i + key[0].length));
   }
 }
 
 /** A YAML `data:`/`stringData:` map and its deeper-indented lines; a JSON `"data": {…}` object. */
-const SECRET_DATA_YAML = /(?:^|\n)([ \t]*)(?:data|stringData):[ \t]*\r?\n((?:\1[ \t]+[^\n]*\n?)+)/g;
-const SECRET_DATA_JSON = /"(?:data|stringData)"\s*:\s*\{([^{}]{0,65536})\}/g;
-const MAP_VALUE = /:[ \t]*["']?([A-Za-z0-9+/=_.:@-]{16,})/g;
+const SECRET_DATA_YAML = /(?:^|\n|\\n)([ \t]*)(?:data|stringData):[ \t]*(?:#[^\n\\]*)?(?:\r?\n|\\r\\n|\\n)((?:\1[ \t]+(?:[^\n\\]|\\[^n])*(?:\r?\n|\\r\\n|\\n)?)+)/g;
+const SECRET_DATA_JSON = /\\*["'](?:data|stringData)\\*["']\s*:\s*\{([^{}]{0,65536})\}/g;
+/** A map value after `key: ` or `"key": "`: never inside a placeholder (`[REDACTED:rule:1a2b…]` holds colons). */
+const MAP_VALUE = /:(?:[ \t]+\\*["']?|[ \t]*\\*["'])([A-Za-z0-9+/=_.@-]{16,})/g;
+const SECRET_KIND = /kind\\*["']?[ \t]*:[ \t]*\\*["']?$/;
 
 /** A Kubernetes Secret (`kind: Secret`, `"kind": "Secret"`): random-looking values under its `data:` or `stringData:`, whatever their keys. */
 function kubernetesSecrets(text: string, hits: LeakHit[]): void {
   // Windows never overlap: a run of Secrets reads each stretch of text once.
   let read = 0;
   for (let i = text.indexOf('Secret'); i >= 0; i = text.indexOf('Secret', i + 6)) {
-    const yaml = text.startsWith('kind: ', i - 6);
-    if (!yaml && !/"kind"\s*:\s*"$/.test(text.slice(Math.max(0, i - 12), i))) continue;
-    if (yaml && /[A-Za-z]/.test(text[i + 6] ?? '')) continue;
+    const kind = SECRET_KIND.exec(text.slice(Math.max(0, i - 16), i));
+    if (!kind || /[A-Za-z]/.test(text[i + 6] ?? '')) continue;
+    // YAML unless the key is quoted: `kind: Secret`, `kind: "Secret"`; JSON and Python: `"kind": "Secret"`.
+    const yaml = !/^kind\\*["']/.test(kind[0]);
     // The Secret's own YAML document: between `---` lines (a ConfigMap beside it is no secret).
     let from = Math.max(0, i - 8192, read);
     let to = Math.min(text.length, i + 8192);
     if (yaml) {
       // Searched within the window only: an unbounded search per needle would be quadratic.
-      const before = text.slice(from, i).lastIndexOf('\n---');
-      const after = text.slice(i, to).indexOf('\n---');
+      // `---` after a newline, raw or JSON-escaped.
+      const head = text.slice(from, i);
+      const before = Math.max(head.lastIndexOf('\n---'), head.lastIndexOf('\\n---'));
+      const tail = text.slice(i, to);
+      const afters = [tail.indexOf('\n---'), tail.indexOf('\\n---')].filter((x) => x >= 0);
       if (before >= 0) from += before + 4;
-      if (after >= 0) to = i + after;
+      if (afters.length > 0) to = i + Math.min(...afters);
     }
     if (to <= from) continue;
     read = to;
@@ -292,7 +303,7 @@ function kubernetesSecrets(text: string, hits: LeakHit[]): void {
       const bodyAt = from + m.index + m[0].length - body.length - (yaml ? 0 : 1);
       MAP_VALUE.lastIndex = 0;
       for (let v = MAP_VALUE.exec(body); v; v = MAP_VALUE.exec(body)) {
-        if (!looksSecret(v[1]!)) continue;
+        if (!looksSecret(v[1]!) || isPlaceholder(v[1]!)) continue;
         const at = bodyAt + v.index + v[0].length - v[1]!.length;
         hits.push(hit('secret_assignment', v[1]!, at, at + v[1]!.length));
       }
@@ -313,24 +324,43 @@ function encodedPem(text: string, hits: LeakHit[]): void {
 }
 
 /** A JSON Web Key's private exponent or key (`"d"`, `"k"`), in the object around its `"kty"`: found from `kty`. */
-const JWK_SECRET = /\\*"(?:d|k)\\*"\s*:\s*\\*"([A-Za-z0-9_-]{32,})/;
+const JWK_SECRET = /\\*["'](?:d|k)\\*["']\s*:\s*\\*["']([A-Za-z0-9_-]{32,})/;
 
 function jwkKeys(text: string, hits: LeakHit[]): void {
-  // The first `}` after a `kty`, searched once for a run of them before it.
-  let close = -1;
+  let read = 0;
   for (let i = text.indexOf('kty'); i >= 0; i = text.indexOf('kty', i + 3)) {
-    if (text.charCodeAt(i + 3) !== 34 && text.charCodeAt(i + 3) !== 92) continue;
-    if (close < i) close = text.indexOf('}', i);
-    if (close < 0) return;
-    if (close - i > 16384) continue;
-    const from = Math.max(0, i - 16384);
-    const open = text.slice(from, i).lastIndexOf('{');
-    if (open >= 0) {
-      const key = JWK_SECRET.exec(text.slice(from + open, close));
-      if (key && looksSecret(key[1]!)) {
-        const at = from + open + key.index + key[0].length - key[1]!.length;
-        hits.push(hit('private_key_block', key[1]!, at, at + key[1]!.length));
+    const after = text.charCodeAt(i + 3);
+    if (after !== 34 && after !== 39 && after !== 92) continue;
+    // The object around it, braces of nested objects counted, within 16 KiB each way.
+    let close = -1;
+    for (let j = i, depth = 0; j < text.length && j - i < 16384; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 123) depth++;
+      else if (c === 125 && depth-- === 0) {
+        close = j;
+        break;
       }
+    }
+    if (close < 0) {
+      read = i;
+      i += 16384;
+      continue;
+    }
+    // Its `{`: back from `kty`, nested objects skipped, no further than the last object read.
+    let open = -1;
+    for (let j = i - 1, depth = 0; j >= Math.max(read, i - 16384); j--) {
+      const c = text.charCodeAt(j);
+      if (c === 125) depth++;
+      else if (c === 123 && depth-- === 0) {
+        open = j;
+        break;
+      }
+    }
+    read = close;
+    const key = open < 0 ? null : JWK_SECRET.exec(text.slice(open, close));
+    if (key && looksSecret(key[1]!)) {
+      const at = open + key.index + key[0].length - key[1]!.length;
+      hits.push(hit('private_key_block', key[1]!, at, at + key[1]!.length));
     }
     // The object is read: its other `kty`s find the same.
     i = close;

@@ -49,49 +49,70 @@ export function pemPrivateKey(): ContentRule {
 
 /** How far around `kind: Secret` its YAML document or JSON object is read. */
 const SECRET_REACH = 64 * 1024;
-/** A YAML map key at `data:` or `stringData:` on its own line, with its indentation. */
-const SECRET_MAP = /^([ \t]*)(?:data|stringData):[ \t]*\r?$/gm;
-/** A JSON `"data": {…}` or `"stringData": {…}` object (Secret values hold no braces). */
-const SECRET_OBJECT = /"(?:data|stringData)"\s*:\s*\{([^{}]*)\}/g;
-const JSON_MEMBER_VALUE = /"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)+)"/g;
+/** `kind: Secret` in YAML (quoted or not), JSON or a Python repr, at the anchor `kind`; not `SecretProviderClass`. */
+const SECRET_KIND = /^kind(["']?)[ \t]*:[ \t]*(["']?)Secret\2(?=[ \t]*(?:[,}#\r\n]|$))/;
+/** A YAML map key at `data:` or `stringData:` ending its line (a comment may follow), or opening a flow map. */
+const SECRET_MAP = /^([ \t]*)(?:data|stringData):[ \t]*(?:(\{[^}\n]*\})[ \t]*)?(?:#[^\n]*)?\r?$/gm;
+/** A JSON (or Python) `"data": {…}` or `"stringData": {…}` object (Secret values hold no braces). */
+const SECRET_OBJECT = /(["'])(?:data|stringData)\1\s*:\s*\{([^{}]*)\}/g;
+const MEMBER_VALUE = /(["'])(?:(?!\1)[^\\]|\\.)*\1\s*:\s*(["'])((?:(?!\2)[^\\]|\\.)+)\2/g;
+/** A flow map's entry: `key: value` up to `,` or `}`. */
+const FLOW_VALUE = /(?:^|[{,])\s*(?:"[^"]*"|'[^']*'|[^\s:,{}]+)\s*:\s*(["']?)([^,{}"']+?)\1\s*(?=[,}])/g;
 
 /**
  * A Kubernetes Secret as `kubectl get secret -o yaml` (or `-o json`) prints it: every value under
  * `data:` and `stringData:` is a secret, whatever its key (`DATABASE_URL`, `config.json`, `.env`).
  * Read in the YAML document around `kind: Secret` (between `---` lines; kubectl puts `data:` before
- * `kind:`), or the JSON object around `"kind": "Secret"`. Block scalars (`key: |`) go whole.
+ * `kind:`), or the JSON object around `"kind": "Secret"`. Block scalars (`key: |`), continued
+ * plain values and flow maps (`data: {a: b}`) go whole. Each stretch of text is read once.
  */
 export function kubernetesSecret(): ContentRule {
+  let memo: { text: string; read: number } | null = null;
   return builtInRule(
     'kubernetes_secret', 'secrets', 'every value under data: and stringData: of a Kubernetes Secret (YAML or JSON, as kubectl get secret prints it)',
-    ['kind: Secret', '"kind": "Secret"', '"kind":"Secret"'],
+    ['kind'],
     (self) => (text, at, out) => {
-      if (text.charCodeAt(at) === 34) {
-        const from = Math.max(0, at - SECRET_REACH);
-        const window = text.slice(from, Math.min(text.length, at + SECRET_REACH));
+      const kind = SECRET_KIND.exec(text.slice(at, at + 40));
+      if (!kind || (at > 0 && /[\w-]/.test(text[at - 1]!))) return at + 4;
+      const read = memo && memo.text === text ? memo.read : 0;
+      const quoted = kind[1] !== '' || (at > 0 && /["']/.test(text[at - 1]!));
+      if (quoted) {
+        const from = Math.max(0, at - SECRET_REACH, read);
+        const to = Math.min(text.length, at + SECRET_REACH);
+        memo = { text, read: to };
+        const window = text.slice(from, to);
         SECRET_OBJECT.lastIndex = 0;
         for (let m = SECRET_OBJECT.exec(window); m; m = SECRET_OBJECT.exec(window)) {
-          const bodyAt = from + m.index + m[0].length - 1 - m[1]!.length;
-          JSON_MEMBER_VALUE.lastIndex = 0;
-          for (let v = JSON_MEMBER_VALUE.exec(m[1]!); v; v = JSON_MEMBER_VALUE.exec(m[1]!)) {
-            const start = bodyAt + v.index + v[0].length - 1 - v[1]!.length;
-            out.push({ start, end: start + v[1]!.length, rule: self });
+          const bodyAt = from + m.index + m[0].length - 1 - m[2]!.length;
+          MEMBER_VALUE.lastIndex = 0;
+          for (let v = MEMBER_VALUE.exec(m[2]!); v; v = MEMBER_VALUE.exec(m[2]!)) {
+            const start = bodyAt + v.index + v[0].length - 1 - v[3]!.length;
+            out.push({ start, end: start + v[3]!.length, rule: self });
           }
         }
-        return at + 8;
+        return to;
       }
-      // `kind: Secret` ends its line: not `kind: SecretProviderClass`.
-      if (!/^kind: Secret[ \t]*(?:#.*)?(?:\r?\n|$)/.test(text.slice(at, at + 64))) return at + 12;
-      const before = text.lastIndexOf('\n---', at);
-      const docStart = before >= 0 && at - before <= SECRET_REACH ? before + 4 : Math.max(0, at - SECRET_REACH);
-      const after = text.indexOf('\n---', at);
-      const docEnd = Math.min(after >= 0 ? after : text.length, at + SECRET_REACH);
+      const before = text.slice(Math.max(0, at - SECRET_REACH, read), at).lastIndexOf('\n---');
+      const docStart = before >= 0 ? Math.max(0, at - SECRET_REACH, read) + before + 4 : Math.max(0, at - SECRET_REACH, read);
+      const after = text.slice(at, at + SECRET_REACH).indexOf('\n---');
+      const docEnd = after >= 0 ? at + after : Math.min(text.length, at + SECRET_REACH);
+      memo = { text, read: docEnd };
       const doc = text.slice(docStart, docEnd);
       SECRET_MAP.lastIndex = 0;
       for (let m = SECRET_MAP.exec(doc); m; m = SECRET_MAP.exec(doc)) {
-        secretMapValues(doc, m.index + m[0].length, m[1]!.length, docStart, out, self);
+        if (m[2]) {
+          const flowAt = docStart + m.index + m[0].indexOf(m[2]);
+          FLOW_VALUE.lastIndex = 0;
+          for (let v = FLOW_VALUE.exec(m[2]); v; v = FLOW_VALUE.exec(m[2])) {
+            const value = v[2]!.trim();
+            const start = flowAt + v.index + v[0].lastIndexOf(value);
+            if (value !== '') out.push({ start, end: start + value.length, rule: self });
+          }
+        } else {
+          secretMapValues(doc, m.index + m[0].length, m[1]!.length, docStart, out, self);
+        }
       }
-      return docEnd;
+      return Math.max(docEnd, at + 4);
     },
   );
 }
@@ -100,60 +121,93 @@ export function kubernetesSecret(): ContentRule {
 function secretMapValues(doc: string, from: number, indent: number, offset: number, out: { start: number; end: number; rule: ContentRule }[], rule: ContentRule): void {
   let i = doc.indexOf('\n', from) + 1;
   let blockIndent = -1;
+  let entryIndent = -1;
   while (i > 0 && i < doc.length) {
     const eol = doc.indexOf('\n', i);
     const end = eol < 0 ? doc.length : eol;
     const line = doc.slice(i, end).replace(/\r$/, '');
     const depth = line.length - line.trimStart().length;
-    if (line.trim() === '') {
-      // blank lines go on a block scalar or the map
+    const content = line.trim();
+    if (content === '' || content.startsWith('#')) {
+      // blank lines and comments go on a block scalar or the map
     } else if (blockIndent >= 0 && depth >= blockIndent) {
-      out.push({ start: offset + i + depth, end: offset + i + line.length, rule });
+      out.push({ start: offset + i + depth, end: offset + i + depth + content.length, rule });
     } else if (depth <= indent) {
       return;
     } else {
       blockIndent = -1;
       const entry = /^([ \t]*)(?:"[^"]*"|'[^']*'|[^\s:#][^:#]*?):[ \t]+(["']?)(.*?)\2[ \t]*$/.exec(line);
-      if (entry) {
+      if (entry && (entryIndent < 0 || depth <= entryIndent)) {
+        entryIndent = depth;
         const value = entry[3]!;
         if (/^[|>][-+]?[1-9]?$/.test(value)) blockIndent = depth + 1;
         else if (value !== '') {
           const start = offset + i + entry[0].length - value.length - entry[2]!.length - (line.length - line.trimEnd().length);
           out.push({ start, end: start + value.length, rule });
         }
+      } else if (entryIndent >= 0 && depth > entryIndent) {
+        // A plain value continued on the next line, deeper than its key.
+        out.push({ start: offset + i + depth, end: offset + i + depth + content.length, rule });
       }
     }
     i = eol < 0 ? -1 : eol + 1;
   }
 }
 
-/** A JWK's private members (RSA `d p q dp dq qi`, EC and OKP `d`, a symmetric key's `k`), raw or JSON-escaped quotes. */
-const JWK_PRIVATE = /(\\*")(?:d|p|q|dp|dq|qi|k)\1\s*:\s*\1([A-Za-z0-9_-]{16,})\1/g;
+/** A JWK's private members (RSA `d p q dp dq qi`, EC and OKP `d`, a symmetric key's `k`), raw or JSON-escaped quotes, or a Python dict's. */
+const JWK_PRIVATE = /(\\*["'])(?:d|p|q|dp|dq|qi|k)\1\s*:\s*\1([A-Za-z0-9_-]{16,})\1/g;
 const JWK_REACH = 16 * 1024;
 
 /**
- * JSON Web Keys holding a private key: the private members of the object around `"kty"`; the
- * public ones (`n`, `e`, `x`, `y`, `kid`) stay.
+ * The `}` closing the object that holds `at`, braces of nested objects counted, within `reach`;
+ * -1 when there is none there. (Braces inside strings are counted too: JWK values are base64url.)
+ */
+function closingBrace(text: string, at: number, reach: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, at + reach);
+  for (let i = at; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125 && depth-- === 0) return i;
+  }
+  return -1;
+}
+
+/** The `{` opening the object that holds `at`, nested objects before it skipped, no earlier than `from`; -1 when there is none. */
+function openingBrace(text: string, at: number, from: number): number {
+  let depth = 0;
+  for (let i = at - 1; i >= from; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 125) depth++;
+    else if (c === 123 && depth-- === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * JSON Web Keys holding a private key: the private members of the object around `"kty"` (nested
+ * objects counted); the public ones (`n`, `e`, `x`, `y`, `kid`) stay. The search back for the
+ * object's `{` stops at the last object read, so a run of anchors reads the text once.
  */
 export function jwkPrivateKey(): ContentRule {
-  let closeMemo: { text: string; close: number } | null = null;
+  let memo: { text: string; read: number } | null = null;
   return builtInRule(
     'jwk_private_key', 'private keys', 'private members of JSON Web Keys (d, p, q, dp, dq, qi; k of symmetric keys) in an object with "kty"',
-    ['"kty"', '\\"kty\\"'],
+    ['"kty"', '\\"kty\\"', "'kty'"],
     (self) => (text, at, out) => {
-      // The key's object: from the last `{` before "kty" to the first `}` after it (JWK members hold no
-      // braces). The `}` found is remembered: a run of anchors before it costs one search, not one each.
-      if (!closeMemo || closeMemo.text !== text || closeMemo.close < at) closeMemo = { text, close: text.indexOf('}', at) };
-      const close = closeMemo.close;
-      if (close < 0) return text.length;
-      if (close - at > JWK_REACH) return close - JWK_REACH;
-      const open = text.slice(Math.max(0, at - JWK_REACH), at).lastIndexOf('{');
+      const read = memo && memo.text === text ? memo.read : 0;
+      const close = closingBrace(text, at, JWK_REACH);
+      if (close < 0) {
+        memo = { text, read: Math.min(text.length, at + JWK_REACH) };
+        return memo.read;
+      }
+      const open = openingBrace(text, at, Math.max(0, at - JWK_REACH, read));
+      memo = { text, read: close };
       if (open < 0) return close;
-      const object = text.slice(at - Math.min(at, JWK_REACH) + open, close);
-      const objectAt = at - Math.min(at, JWK_REACH) + open;
+      const object = text.slice(open, close);
       JWK_PRIVATE.lastIndex = 0;
       for (let m = JWK_PRIVATE.exec(object); m; m = JWK_PRIVATE.exec(object)) {
-        const start = objectAt + m.index + m[0].length - m[1]!.length - m[2]!.length;
+        const start = open + m.index + m[0].length - m[1]!.length - m[2]!.length;
         out.push({ start, end: start + m[2]!.length, rule: self });
       }
       return close;
@@ -172,21 +226,22 @@ export function puttyPrivateKey(): ContentRule {
     'putty_private_key', 'private keys', 'PuTTY private-key files (.ppk): the base64 lines after Private-Lines: N',
     ['Private-Lines:'],
     (self) => (text, at, out) => {
-      const header = /^Private-Lines:[ \t]*(\d{1,3})[ \t]*(\r?\n|\\r\\n|\\n)/.exec(text.slice(at, at + 32));
+      // The lines may be indented (a Markdown code block, a YAML block) and a blank line may follow the header.
+      const header = /^Private-Lines:[ \t]*(\d{1,3})[ \t]*((?:\r?\n|\\r\\n|\\n)[ \t]*)+/.exec(text.slice(at, at + 64));
       if (!header) return at + 1;
-      const newline = header[2]!;
       const start = at + header[0].length;
       let end = start;
       for (let line = 0; line < Number(header[1]); line++) {
         if (line > 0) {
-          if (!text.startsWith(newline, end)) break;
-          end += newline.length;
+          const next = /^(?:\r?\n|\\r\\n|\\n)[ \t]*/.exec(text.slice(end, end + 72));
+          if (!next) break;
+          end += next[0].length;
         }
         const lineEnd = runEnd(text, end, PUTTY_LINE, end + 256);
         if (lineEnd === end) break;
         end = lineEnd;
       }
-      // A trailing newline stays: only the key's own characters are replaced.
+      // One replacement from the first line to the last; the newline after it stays.
       if (end > start) out.push({ start, end, rule: self });
       return Math.max(end, at + 1);
     },

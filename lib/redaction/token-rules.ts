@@ -209,14 +209,35 @@ const JSON_CREDENTIAL = /"(?:password|passwd|auth|token|access_token|refresh_tok
 /** Base64 of `-----BEGIN `: a PEM block encoded whole (kubeconfig's `client-key-data`, a Secret's `tls.key`, `PRIVATE_KEY_B64=`). */
 const ENCODED_PEM = 'LS0tLS1CRUdJTi';
 
+/** Base64 of `{"`, `{\n ` (pretty-printed JSON) and `{ "`. */
+const ENCODED_JSON = ['eyJ', 'ewog', 'eyAi'];
+/** A line break inside wrapped base64 (`base64` wraps at 76): raw or JSON-escaped, and the indentation after it. */
+const WRAP = /^(?:\r?\n|\\r\\n|\\n)[ \t]*/;
+
+/** The end of the base64 starting at `at`, over the lines it is wrapped on. */
+function wrappedBase64End(text: string, at: number): number {
+  let end = runEnd(text, at, ANY_BASE64, at + 1024 * 1024);
+  for (let lines = 0; lines < 16384 && end - at < 1024 * 1024; lines++) {
+    const wrap = WRAP.exec(text.slice(end, end + 40));
+    if (!wrap) break;
+    const next = runEnd(text, end + wrap[0].length, ANY_BASE64, end + wrap[0].length + 1024);
+    // A wrapped line is long (64 or 76) or the last; a short word after a newline is text.
+    if (next - end - wrap[0].length < 4 || (end - at < 60 && lines === 0)) break;
+    end = next;
+  }
+  return end;
+}
+
 function encodedJson(): ContentRule {
-  const rule = contentRule('encoded_credentials', 'secrets', 'base64-encoded private keys (PEM) and JSON holding a credential (Kubernetes .dockerconfigjson and tls.key, kubeconfig client-key-data, base64 service-account keys): the whole encoded value', ['eyJ', ENCODED_PEM], (text, at, out) => {
+  const rule = contentRule('encoded_credentials', 'secrets', 'base64-encoded private keys (PEM) and JSON holding a credential (Kubernetes .dockerconfigjson and tls.key, kubeconfig client-key-data, base64 service-account keys), also wrapped over lines: the whole encoded value', [...ENCODED_JSON, ENCODED_PEM], (text, at, out) => {
     const pem = text.startsWith(ENCODED_PEM, at);
-    if ((!pem && !text.startsWith('eyJ', at)) || !startsAfterBoundary(text, at, BASE64_LETTER)) return at + 1;
-    const end = runEnd(text, at, ANY_BASE64, at + 1024 * 1024);
-    if (end - at < 32 || (!pem && text.charCodeAt(end) === 46)) return end;
+    if ((!pem && !ENCODED_JSON.some((a) => text.startsWith(a, at))) || !startsAfterBoundary(text, at, BASE64_LETTER)) return at + 1;
+    const first = runEnd(text, at, ANY_BASE64, at + 1024 * 1024);
+    if (first - at < 32 || (!pem && text.charCodeAt(first) === 46)) return first;
+    const end = wrappedBase64End(text, at);
+    const encoded = text.slice(at, pem ? Math.min(first, at + 96) : end).replace(/\\[rn]|\s/g, '');
     // A PEM block says what it holds in its first line: only a private key is a secret (certificates stay).
-    const decoded = Buffer.from(text.slice(at, pem ? Math.min(end, at + 96) : end), 'base64').toString('utf8');
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     if (pem ? /^-----BEGIN [A-Z0-9 ]*PRIVATE KEY/.test(decoded) : JSON_CREDENTIAL.test(decoded)) out.push({ start: at, end, rule });
     return end;
   });
@@ -313,14 +334,17 @@ function telegramBotToken(): ContentRule {
 }
 
 /** Microsoft Teams (Office 365 connector) incoming webhooks: `…/IncomingWebhook/<32 hex>/<uuid>`, and the `/V2…` of newer ones. */
-const TEAMS_SECRET = /^[0-9a-f]{32}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\/V2[A-Za-z0-9_-]{20,})?/;
+const TEAMS_SECRET = /^[0-9a-fA-F]{32}\\?\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\\?\/V2[A-Za-z0-9_-]{20,})?/;
 
 function teamsWebhook(): ContentRule {
-  const path = '/IncomingWebhook/';
+  const path = 'IncomingWebhook';
   const rule = contentRule('teams_webhook', 'secrets', 'Microsoft Teams incoming-webhook URLs (…webhook.office.com/webhookb2/…/IncomingWebhook/<secret>/<id>): the part after IncomingWebhook/ is replaced, the host kept', [path], (text, at, out) => {
     if (!text.startsWith(path, at)) return at + 1;
-    const start = at + path.length;
-    const m = TEAMS_SECRET.exec(text.slice(start, start + 160));
+    // Slashes may be JSON-escaped: `IncomingWebhook\/…`.
+    const slash = /^\\?\//.exec(text.slice(at + path.length, at + path.length + 2));
+    if (!slash || text.charCodeAt(at - 1) !== 47) return at + 1;
+    const start = at + path.length + slash[0].length;
+    const m = TEAMS_SECRET.exec(text.slice(start, start + 170));
     if (!m) return start;
     out.push({ start, end: start + m[0].length, rule });
     return start + m[0].length;

@@ -295,3 +295,72 @@ describe('a review of the argument and name/value readers (2026-11-27)', () => {
     }
   });
 });
+
+describe('a second review: Kubernetes, JWK, base64, PuTTY, Teams and Basic forms (2026-11-27)', () => {
+  const v = Buffer.from(body(rand, ALNUM, 20)).toString('base64');
+  const b64url = (n: number): string => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256))).toString('base64url');
+
+  it('Kubernetes Secrets in flow maps, after comments, with a quoted kind, in JSON with spaces, as a Python repr, with a continued value', () => {
+    expectRedactedTo([
+      [`apiVersion: v1\nkind: Secret\ndata: {x: ${v}, y: ${v}}\n`, 'apiVersion: v1\nkind: Secret\ndata: {x: [REDACTED], y: [REDACTED]}\n'],
+      [`kind: Secret\ndata: # base64\n  x: ${v}\n`, 'kind: Secret\ndata: # base64\n  x: [REDACTED]\n'],
+      [`kind: "Secret"\ndata:\n  x: ${v}\n`, 'kind: "Secret"\ndata:\n  x: [REDACTED]\n'],
+      [`kind:  'Secret'\ndata:\n  x: ${v}\n`, "kind:  'Secret'\ndata:\n  x: [REDACTED]\n"],
+      [`{"kind" : "Secret", "data": {"x": "${v}"}}`, '{"kind" : "Secret", "data": {"x": "[REDACTED]"}}'],
+      [`{'kind': 'Secret', 'data': {'x': '${v}'}}`, "{'kind': 'Secret', 'data': {'x': '[REDACTED]'}}"],
+      [`kind: Secret\ndata:\n  x: ${v.slice(0, 12)}\n    ${v.slice(12)}\n`, 'kind: Secret\ndata:\n  x: [REDACTED]\n    [REDACTED]\n'],
+    ]);
+  });
+
+  it('pseudonyms in a redacted Secret are no leak for the scan', () => {
+    const secret = `apiVersion: v1\nkind: Secret\ndata:\n  x: ${v}\nstringData:\n  y: |\n    ${body(rand, ALNUM, 20)}\n`;
+    const { out } = redactText(secret, { pseudonymize: true, placeholder: 'typed' });
+    expect(out).to.match(/x: \[REDACTED:kubernetes_secret:[0-9a-f]+\]/);
+    expect(detectorsOf(out)).to.deep.equal([]);
+    expect(detectorsOf(JSON.stringify({ c: out }))).to.deep.equal([]);
+    expect(detectorsOf(JSON.stringify({ c: secret }))).to.include('secret_assignment');
+  });
+
+  it('JWKs as a Python dict, with a nested object, and in a key set', () => {
+    const d = b64url(32);
+    expectRedactedTo([
+      [`{'kty': 'EC', 'crv': 'P-256', 'x': 'abc', 'd': '${d}'}`, "{'kty': 'EC', 'crv': 'P-256', 'x': 'abc', 'd': '[REDACTED]'}"],
+      [`{"kty":"EC","meta":{"use":"sig"},"d":"${d}"}`, '{"kty":"EC","meta":{"use":"sig"},"d":"[REDACTED]"}'],
+      [`{"keys":[{"kty":"oct","k":"${d}"},{"kty":"EC","d":"${d}"}]}`, '{"keys":[{"kty":"oct","k":"[REDACTED]"},{"kty":"EC","d":"[REDACTED]"}]}'],
+    ]);
+    expect(detectorsOf(`{"kty":"EC","meta":{"use":"sig"},"d":"${d}"}`)).to.deep.equal(['private_key_block']);
+    expectUntouched([`{"keys":[{"kty":"RSA","n":"${b64url(256)}","e":"AQAB"},{"kty":"EC","x":"${b64url(32)}","y":"${b64url(32)}"}]}`]);
+  });
+
+  it('base64 wrapped at 76, and base64 of pretty-printed JSON; pagination cursors stay', () => {
+    const pem = Buffer.from(`-----BEGIN PRIVATE KEY-----\n${b64url(300)}\n-----END PRIVATE KEY-----\n`).toString('base64');
+    const wrapped = pem.match(/.{1,76}/g)!.join('\n');
+    expect(redactText(`$ base64 key.pem\n${wrapped}\n$ echo done`).out).to.equal('$ base64 key.pem\n[REDACTED]\n$ echo done');
+    const account = Buffer.from(JSON.stringify({ type: 'service_account', private_key: `-----BEGIN PRIVATE KEY-----\n${b64url(60)}\n-----END PRIVATE KEY-----\n` }, null, 2)).toString('base64');
+    expect(redactText(`GOOGLE_CREDENTIALS_B64=${account}`).out).to.equal('GOOGLE_CREDENTIALS_B64=[REDACTED]');
+    const cursor = Buffer.from(JSON.stringify({ nextToken: body(rand, ALNUM, 24), limit: 50 })).toString('base64');
+    expectUntouched([`?cursor=${cursor}`, '"cache-key-9f86d081884c7d659a2feaa0c55ad015"']);
+  });
+
+  it('PuTTY keys indented or after a blank line, Teams URLs with escaped slashes or capitals, Basic after a tab or with an empty password', () => {
+    const line = `AAAAgQ${body(rand, ALNUM, 60)}`;
+    expectRedactedTo([
+      [`    Private-Lines: 2\n    ${line}\n    ${line.slice(0, 20)}\n    Private-MAC: 00`, '    Private-Lines: 2\n    [REDACTED]\n    Private-MAC: 00'],
+      [`Private-Lines: 1\n\n${line}\n`, 'Private-Lines: 1\n\n[REDACTED]\n'],
+      ['https:\\/\\/x.webhook.office.com\\/webhookb2\\/x@y\\/IncomingWebhook\\/0a1b2c3d4e5f60718293a4b5c6d7e8f9\\/1a2b3c4d-1111-2222-3333-444455556666', 'https:\\/\\/x.webhook.office.com\\/webhookb2\\/x@y\\/IncomingWebhook\\/[REDACTED]'],
+      ['https://x.webhook.office.com/IncomingWebhook/0123456789ABCDEF0123456789ABCDEF/1A2B3C4D-1111-2222-3333-444455556666', 'https://x.webhook.office.com/IncomingWebhook/[REDACTED]'],
+      [`Basic\t${Buffer.from(`admin:${body(rand, ALNUM, 16)}`).toString('base64')}`, 'Basic\t[REDACTED]'],
+      [`proxy_set_header Authorization "Basic ${Buffer.from(`sk_live_${body(rand, ALNUM, 24)}:`).toString('base64')}";`, 'proxy_set_header Authorization "Basic [REDACTED]";'],
+    ]);
+  });
+
+  it('1 MiB of each reader\'s anchors, repeated, finishes', () => {
+    const MIB = 1024 * 1024;
+    for (const unit of ['{"kind": "Secret"}', '"kind":"Secret""data":{', '"kty"}', '"kty"', 'kind: Secret\n', 'ewogICJ0eXBl', 'IncomingWebhook/', 'Basic\t']) {
+      const value = unit.repeat(Math.ceil(MIB / unit.length));
+      expect(redactText(value).out.length, unit).to.be.above(0);
+      expect(detectorsOf(value).length, unit).to.be.at.least(0);
+      expect(detectorsOf(JSON.stringify({ c: value })).length, unit).to.be.at.least(0);
+    }
+  });
+});
