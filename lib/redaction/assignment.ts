@@ -298,6 +298,11 @@ const VALUE_KEY = /^(?:\\?["'])?[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=]
  * value="…"/>`, `{"name": "API_TOKEN", "value": "…"}` in text. (`valueFrom:` holds no value.)
  */
 function namedValue(text: string, name: string, left: number, right: number, quote: string): Assignment | number {
+  // Cheap first: a `:` or `=` (of `name:`, `key="`, or a prefix's `ida:`) right before the name, past quotes and spaces.
+  let j = left - 1;
+  while (j >= 0 && left - j < 8 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39 || text.charCodeAt(j) === 92)) j--;
+  const c = text.charCodeAt(j);
+  if (c !== 58 && c !== 61) return right;
   if (!NAME_KEY.test(text.slice(Math.max(0, left - 64), left))) return right;
   const after = right + quote.length;
   let valueAt: number;

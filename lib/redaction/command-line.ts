@@ -7,7 +7,7 @@
  * assignment.ts's value readers.
  */
 import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
-import { charTable, inTable, looksRandom, type CharTable } from './rule.js';
+import { charTable, inTable, looksRandom, startsWithIgnoreCase, type CharTable } from './rule.js';
 
 /** Shell words end at whitespace, operators and quotes (a value inside a JSON string ends at its `"`). */
 const SHELL_STOP = charTable(' \t\r\n;&|<>()`"\'');
@@ -206,7 +206,13 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
  * Commands that take a secret as a plain argument, by name: the anchors of `argumentSecret`.
  * (`secret set` is gh's, merged into the `secret` keyword anchor; `zip` also finds `unzip`.)
  */
-export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman', 'zip', '7z', 'ssh-keygen', 'openssl', 'curl'];
+export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'xpdp', 'mpdp', 'rman', 'zip', '7z', 'ssh-keygen', 'nssl', 'url'];
+/**
+ * Anchors that stand inside their command's name, and how far in: the pre-filter stops wherever an
+ * anchor's first three letters are, and `exp`, `imp`, `ope` and `cur` start half the words of code
+ * (export, import, operator, current), where `xpd`, `mpd`, `nss` and `url` are rare.
+ */
+const INNER_ANCHORS: readonly (readonly [string, number])[] = [['xpdp', 1], ['mpdp', 1], ['nssl', 3], ['url', 1]];
 
 /** The command names of ARGUMENT_ANCHORS at a word's start; the words of one stop at the next. */
 const ARGUMENT_COMMAND = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|rman|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i;
@@ -356,7 +362,10 @@ function commandBoundary(text: string, at: number): boolean {
  * `7z -pPW`, `ssh-keygen -N PW` / `-P PW`, `openssl … -k PW`, curl's cookies (`-b 'session=…'`).
  * The command's name stands at `at`; empty when it is not one of these or holds no literal secret.
  */
-export function argumentSecret(text: string, at: number): [number, number][] {
+export function argumentSecret(text: string, anchorAt: number): [number, number][] {
+  const inner = INNER_ANCHORS.find(([a]) => startsWithIgnoreCase(text, a, anchorAt));
+  const at = anchorAt - (inner ? inner[1] : 0);
+  if (at < 0) return [];
   // The name must start a word (`performance` holds `rman`); `unzip` holds `zip`.
   const nameStart = (text.charCodeAt(at) | 0x20) === 122 && /^un$/i.test(text.slice(at - 2, at)) ? at - 2 : at;
   if (!commandBoundary(text, nameStart)) return [];

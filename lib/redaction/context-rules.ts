@@ -137,8 +137,11 @@ const AWS_SIGV4 = 'AWS4-HMAC-SHA256';
 export function authorizationHeader(): ContentRule {
   return builtInRule(
     'authorization_header', 'tokens', 'credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, Api-Key, and a vendor\'s own scheme before a generated value) and bare "Bearer <token>"',
-    ['auth', 'bearer', 'basic'],
-    (self) => (text, at, out) => {
+    // `asic` for Basic: `bas` starts base, bash and database, which the pre-filter would stop at.
+    ['auth', 'bearer', 'asic'],
+    (self) => (text, anchorAt, out) => {
+      const at = startsWithIgnoreCase(text, 'asic', anchorAt) ? anchorAt - 1 : anchorAt;
+      if (at < 0) return anchorAt + 1;
       if (!startsAfterBoundary(text, at, ALNUM)) return at + 1;
       if (startsWithIgnoreCase(text, 'authorization', at)) {
         let i = at + 13;

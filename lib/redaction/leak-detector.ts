@@ -196,8 +196,11 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key.
   if (entry?.[0] === 'key-' && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
   if (!entry) {
+    // Cheap first: a Discord token is 58–73 characters and starts M, N or O.
+    const first = text.charCodeAt(start);
+    if (runEnd - start < 58 || runEnd - start > 75 || first < 77 || first > 79) return null;
     const run = text.slice(start, runEnd);
-    const bot = run.length <= 75 ? DISCORD_BOT.exec(run) : null;
+    const bot = DISCORD_BOT.exec(run);
     return bot && /^\d{17,20}$/.test(Buffer.from(bot[1]!, 'base64url').toString('latin1')) && entropy(run) >= 3 ? hit('vendor_token', run, start, runEnd) : null;
   }
   const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');

@@ -256,7 +256,7 @@ const DISCORD_BOT = /(?<![A-Za-z0-9_-])([MNO][A-Za-z0-9_-]{22,26})\.[A-Za-z0-9_-
 const DISCORD_REACH = 512;
 
 function discordBotToken(): ContentRule {
-  const rule = builtInRule('discord_bot_token', 'tokens', `Discord bot tokens (<base64 user id>.<timestamp>.<hmac>) within ${DISCORD_REACH} characters of "discord", bot.run( or client.login(`, ['discord', '.run(', '.login('], () => (text, at, out) => {
+  const rule = builtInRule('discord_bot_token', 'tokens', `Discord bot tokens (<base64 user id>.<timestamp>.<hmac>) within ${DISCORD_REACH} characters of "discord", bot.run( or client.login(`, ['iscord', '.run(', '.login('], () => (text, at, out) => {
     const from = Math.max(0, at - DISCORD_REACH);
     const window = text.slice(from, Math.min(text.length, at + DISCORD_REACH));
     DISCORD_BOT.lastIndex = 0;
