@@ -99,6 +99,8 @@ function runEndUntil(text: string, from: number, stop: CharTable, limit: number)
 /** Anchors of the readers below: the flags that read a password or token from a pipe, and htpasswd's name. */
 export const STDIN_ANCHOR = '--password-stdin';
 export const WITH_TOKEN_ANCHOR = '--with-token';
+/** Its anchor: `--w` starts --watch, --write and --workspace. */
+export const WITH_TOKEN_INNER = 'th-token';
 /** `gh auth login --with-token` reads a token from its input. */
 const GH_AUTH_LOGIN = /(?:^|[\s/;&|("'`])gh(?:\.exe)?\s+auth\s+login\s/;
 export const HTPASSWD_ANCHOR = 'htpasswd';
@@ -206,16 +208,17 @@ export function htpasswdPassword(text: string, at: number): [number, number] | n
  * Commands that take a secret as a plain argument, by name: the anchors of `argumentSecret`.
  * (`secret set` is gh's, merged into the `secret` keyword anchor; `zip` also finds `unzip`.)
  */
-export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'sqlplus', 'sqlldr', 'xpdp', 'mpdp', 'rman', 'zip', '7z', 'ssh-keygen', 'nssl', 'url'];
+export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'qlplus', 'qlldr', 'xpdp', 'mpdp', 'zip', '7z', 'h-keygen', 'nssl', 'url'];
 /**
  * Anchors that stand inside their command's name, and how far in: the pre-filter stops wherever an
  * anchor's first three letters are, and `exp`, `imp`, `ope` and `cur` start half the words of code
- * (export, import, operator, current), where `xpd`, `mpd`, `nss` and `url` are rare.
+ * (export, import, operator, current) and `sql`, `ssh` much of an agent's, where `xpd`, `mpd`,
+ * `nss`, `url`, `qlp`, `qll` and `h-k` are rare. (rman is left out: `rma` starts format and normal.)
  */
-const INNER_ANCHORS: readonly (readonly [string, number])[] = [['xpdp', 1], ['mpdp', 1], ['nssl', 3], ['url', 1]];
+const INNER_ANCHORS: readonly (readonly [string, number])[] = [['xpdp', 1], ['mpdp', 1], ['nssl', 3], ['url', 1], ['qlplus', 1], ['qlldr', 1], ['h-keygen', 2]];
 
 /** The command names of ARGUMENT_ANCHORS at a word's start; the words of one stop at the next. */
-const ARGUMENT_COMMAND = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|rman|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i;
+const ARGUMENT_COMMAND = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i;
 const COMMAND_WORD = /^(?:.*[\\/])?(?:wandb|ngrok|vault|gh|sqlplus|sqlldr|expdp|impdp|rman|zip|unzip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?$/i;
 /** A first word that makes the name prose, not a command: "zip the folder", "the sqlplus notes in…". */
 const PROSE_WORD = /^(?:the|an|it|its|them|up|and|or|to|this|that|these|those|your|our|my|all|is|are|was|in|on|of|for|with|file|files|folder|notes?|docs?|command|tool|can|will|should|first|then)$/i;

@@ -4,7 +4,7 @@
  * password inside a connection URL.
  */
 import { parseAssignment } from './assignment.js';
-import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, argumentSecret, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
+import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
@@ -36,10 +36,10 @@ export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, HTPASSWD_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', 'sig=', 'signature=', 'identified by '],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', 'sig=', 'signature=', 'identified by '],
     (self) => (text, at, out) => {
       // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
-      const piped = text.startsWith(STDIN_ANCHOR, at) || text.startsWith(WITH_TOKEN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
+      const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(WITH_TOKEN_ANCHOR, at - 4) ? stdinPassword(text, at - 4) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
       if (piped) {
         out.push({ start: piped[0], end: piped[1], rule: self });
         return Math.max(at + 1, piped[1]);

@@ -50,7 +50,9 @@ export function pemPrivateKey(): ContentRule {
 /** How far around `kind: Secret` its YAML document or JSON object is read. */
 const SECRET_REACH = 64 * 1024;
 /** `kind: Secret` in YAML (quoted or not), JSON or a Python repr, at the anchor `kind`; not `SecretProviderClass`. */
-const SECRET_KIND = /^kind(["']?)[ \t]*:[ \t]*(["']?)Secret\2(?=[ \t]*(?:[,}#\r\n]|$))/;
+const SECRET_KIND = /(?<![\w-])kind(["']?)[ \t]*:[ \t]*(["']?)$/;
+/** After `Secret`: its closing quote, then the line's or the member's end (not `SecretProviderClass`). */
+const SECRET_KIND_END = /^(["']?)(?=[ \t]*(?:[,}#\r\n]|$))/;
 /** A YAML map key at `data:` or `stringData:` ending its line (a comment may follow), or opening a flow map. */
 const SECRET_MAP = /^([ \t]*)(?:data|stringData):[ \t]*(?:(\{[^}\n]*\})[ \t]*)?(?:#[^\n]*)?\r?$/gm;
 /** A JSON (or Python) `"data": {…}` or `"stringData": {…}` object (Secret values hold no braces). */
@@ -70,10 +72,13 @@ export function kubernetesSecret(): ContentRule {
   let memo: { text: string; read: number } | null = null;
   return builtInRule(
     'kubernetes_secret', 'secrets', 'every value under data: and stringData: of a Kubernetes Secret (YAML or JSON, as kubectl get secret prints it)',
-    ['kind'],
-    (self) => (text, at, out) => {
-      const kind = SECRET_KIND.exec(text.slice(at, at + 40));
-      if (!kind || (at > 0 && /[\w-]/.test(text[at - 1]!))) return at + 4;
+    // `Secret` as written, the kind's value: `kind` starts too many words (making, looking) to anchor on.
+    ['Secret'],
+    (self) => (text, secretAt, out) => {
+      const kind = SECRET_KIND.exec(text.slice(Math.max(0, secretAt - 24), secretAt));
+      const end = SECRET_KIND_END.exec(text.slice(secretAt + 6, secretAt + 8));
+      if (!kind || !end || kind[2] !== end[1]) return secretAt + 6;
+      const at = secretAt - kind[0].length;
       const read = memo && memo.text === text ? memo.read : 0;
       const quoted = kind[1] !== '' || (at > 0 && /["']/.test(text[at - 1]!));
       if (quoted) {
@@ -112,8 +117,9 @@ export function kubernetesSecret(): ContentRule {
           secretMapValues(doc, m.index + m[0].length, m[1]!.length, docStart, out, self);
         }
       }
-      return Math.max(docEnd, at + 4);
+      return Math.max(docEnd, secretAt + 6);
     },
+    true,
   );
 }
 
@@ -193,7 +199,7 @@ export function jwkPrivateKey(): ContentRule {
   let memo: { text: string; read: number } | null = null;
   return builtInRule(
     'jwk_private_key', 'private keys', 'private members of JSON Web Keys (d, p, q, dp, dq, qi; k of symmetric keys) in an object with "kty"',
-    ['"kty"', '\\"kty\\"', "'kty'"],
+    ['"kty"', 'kty\\"', "'kty'"],
     (self) => (text, at, out) => {
       const read = memo && memo.text === text ? memo.read : 0;
       const close = closingBrace(text, at, JWK_REACH);
@@ -224,8 +230,11 @@ const PUTTY_LINE = charTable('A-Za-z0-9+/=');
 export function puttyPrivateKey(): ContentRule {
   return builtInRule(
     'putty_private_key', 'private keys', 'PuTTY private-key files (.ppk): the base64 lines after Private-Lines: N',
-    ['Private-Lines:'],
-    (self) => (text, at, out) => {
+    // `e-Lines:` as written: `pri` starts print, private and primary, which the pre-filter would stop at.
+    ['e-Lines:'],
+    (self) => (text, anchorAt, out) => {
+      const at = anchorAt - 6;
+      if (at < 0) return anchorAt + 1;
       // The lines may be indented (a Markdown code block, a YAML block) and a blank line may follow the header.
       const header = /^Private-Lines:[ \t]*(\d{1,3})[ \t]*((?:\r?\n|\\r\\n|\\n)[ \t]*)+/.exec(text.slice(at, at + 64));
       if (!header) return at + 1;
@@ -245,6 +254,7 @@ export function puttyPrivateKey(): ContentRule {
       if (end > start) out.push({ start, end, rule: self });
       return Math.max(end, at + 1);
     },
+    true,
   );
 }
 

@@ -247,8 +247,7 @@ function encodedJson(): ContentRule {
 /**
  * Discord bot tokens: the bot's user id in base64 (so `MT`…`OT` for ids starting 1–9), a dot, a
  * six-character timestamp, a dot and the HMAC; the first part must decode to the id's digits.
- * Looked for within 512 characters of the word "discord" or of discord.py's and discord.js's
- * `bot.run(` / `client.login(`: 90 anchors for the id's base64 heads stopped the pre-filter at
+ * Looked for within 512 characters of the word "discord" or of discord.py's `bot.run(`: 90 anchors for the id's base64 heads stopped the pre-filter at
  * every `INTEGER`, `INDEX` and `CODE` (a tenth of the redaction's time). The leak scan finds the
  * shape anywhere, so a token far from those words fails the export rather than pass.
  */
@@ -256,7 +255,7 @@ const DISCORD_BOT = /(?<![A-Za-z0-9_-])([MNO][A-Za-z0-9_-]{22,26})\.[A-Za-z0-9_-
 const DISCORD_REACH = 512;
 
 function discordBotToken(): ContentRule {
-  const rule = builtInRule('discord_bot_token', 'tokens', `Discord bot tokens (<base64 user id>.<timestamp>.<hmac>) within ${DISCORD_REACH} characters of "discord", bot.run( or client.login(`, ['iscord', '.run(', '.login('], () => (text, at, out) => {
+  const rule = builtInRule('discord_bot_token', 'tokens', `Discord bot tokens (<base64 user id>.<timestamp>.<hmac>) within ${DISCORD_REACH} characters of "discord" or bot.run(`, ['iscord', '.run('], () => (text, at, out) => {
     const from = Math.max(0, at - DISCORD_REACH);
     const window = text.slice(from, Math.min(text.length, at + DISCORD_REACH));
     DISCORD_BOT.lastIndex = 0;
@@ -337,9 +336,12 @@ function telegramBotToken(): ContentRule {
 const TEAMS_SECRET = /^[0-9a-fA-F]{32}\\?\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\\?\/V2[A-Za-z0-9_-]{20,})?/;
 
 function teamsWebhook(): ContentRule {
+  // `gWebhook` as written: `Inc` starts Include and Increment.
   const path = 'IncomingWebhook';
-  const rule = contentRule('teams_webhook', 'secrets', 'Microsoft Teams incoming-webhook URLs (…webhook.office.com/webhookb2/…/IncomingWebhook/<secret>/<id>): the part after IncomingWebhook/ is replaced, the host kept', [path], (text, at, out) => {
-    if (!text.startsWith(path, at)) return at + 1;
+  const anchor = 'gWebhook';
+  const rule = contentRule('teams_webhook', 'secrets', 'Microsoft Teams incoming-webhook URLs (…webhook.office.com/webhookb2/…/IncomingWebhook/<secret>/<id>): the part after IncomingWebhook/ is replaced, the host kept', [anchor], (text, anchorAt, out) => {
+    const at = anchorAt - 7;
+    if (at < 1 || !text.startsWith(path, at)) return anchorAt + 1;
     // Slashes may be JSON-escaped: `IncomingWebhook\/…`.
     const slash = /^\\?\//.exec(text.slice(at + path.length, at + path.length + 2));
     if (!slash || text.charCodeAt(at - 1) !== 47) return at + 1;

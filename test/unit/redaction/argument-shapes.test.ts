@@ -75,7 +75,7 @@ describe('secrets given as command arguments', () => {
       'sqlplus scott/%s@orcl', 'sqlplus -s system/%s@//db:1521/ORCL @run.sql', 'ssh-keygen -t ed25519 -N \'%s\' -f key',
       'openssl enc -aes-256-cbc -k %s -in a -out b',
     ], password, 'secret_assignment', 'command_password');
-    expectEach(['rman target sys/%s@prod', 'sqlldr userid=scott/%s@orcl control=x.ctl', 'expdp system/%s schemas=hr', 'unzip -P %s x.zip', '7z a -p%s x.7z f', 'ssh-keygen -p -P %s -N "" -f key'], password, 'secret_assignment');
+    expectEach(['sqlldr userid=scott/%s@orcl control=x.ctl', 'expdp system/%s schemas=hr', 'unzip -P %s x.zip', '7z a -p%s x.7z f', 'ssh-keygen -p -P %s -N "" -f key'], password, 'secret_assignment');
     expectRedactedTo([
       [`zip -P ${'Zq8wE4rT6yU1iO'} out.zip dir`, 'zip -P [REDACTED] out.zip dir'],
       [`curl -b "sessionid=${'Xk9vQ2mLp7RtYb3N'}; lang=en-US" https://x.io`, 'curl -b "sessionid=[REDACTED]; lang=en-US" https://x.io'],
@@ -158,10 +158,10 @@ describe('key files and webhook URLs', () => {
 });
 
 describe('Discord bot tokens', () => {
-  it('near "discord", bot.run( or client.login(, when the first part decodes to a user id; the leak scan finds them anywhere', () => {
+  it('near "discord" or bot.run(, when the first part decodes to a user id; the leak scan finds them anywhere', () => {
     const tail = `.${body(rand, ALNUM, 6)}.${body(rand, ALNUM, 38)}`;
     const id = Buffer.from(`1${chars(rand, '0123456789', 17)}`).toString('base64url');
-    expectEach([`bot.run("%s")`, "client.login('%s')", 'import discord\n\nclient = discord.Client()\nclient.run(\'%s\')', 'Discord bot: %s'], () => `${id}${tail}`, 'discord_bot_token', 'vendor_token');
+    expectEach([`bot.run("%s")`, "const client = new Discord.Client();\nclient.login('%s')", 'import discord\n\nclient = discord.Client()\nclient.run(\'%s\')', 'Discord bot: %s'], () => `${id}${tail}`, 'discord_bot_token', 'vendor_token');
     expectUntouched([`discord: ${Buffer.from('1234567890abcdefgh').toString('base64url')}${tail}`, 'MTIz.config.value', 'NT4.0.1381 service pack']);
     // Far from those words the rule does not look, and the scan fails the export instead of letting it pass.
     const far = `notes: ${fakeDiscordBotToken(rand)}`;
@@ -231,7 +231,6 @@ describe('a review of the argument and name/value readers (2026-11-27)', () => {
       [`wandb login \\\r\n  ${T}`, 'wandb login \\\r\n  [REDACTED]'],
       [`.\\ngrok.exe authtoken ${T}`, '.\\ngrok.exe authtoken [REDACTED]'],
       [`C:\\oracle\\bin\\sqlplus.exe scott/${S}@orcl`, 'C:\\oracle\\bin\\sqlplus.exe scott/[REDACTED]@orcl'],
-      [`rman target sys/${S}@prod catalog rc/${S}x@rcat`, 'rman target sys/[REDACTED]@prod catalog rc/[REDACTED]@rcat'],
       [`zip -rP ${S} a.zip d`, 'zip -rP [REDACTED] a.zip d'],
       [`unzip -qP ${S} a.zip`, 'unzip -qP [REDACTED] a.zip'],
       [`curl -sb "sid=${T}" https://x`, 'curl -sb "sid=[REDACTED]" https://x'],
