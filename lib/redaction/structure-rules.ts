@@ -1,6 +1,8 @@
 /**
- * Multi-line PEM private keys, e-mail addresses and home-folder paths: found from a literal
- * anchor (`-----BEGIN`, `@`, `/home/`…) by scanning outward with bounded reads.
+ * Secrets and personal data known by the structure around them: multi-line PEM private keys,
+ * PuTTY key files' private lines, JSON Web Keys' private members, the values of a Kubernetes
+ * Secret, e-mail addresses and home-folder paths. Each is found from a literal anchor
+ * (`-----BEGIN`, `e-Lines:`, `"kty"`, `Secret`, `@`, `/home/`…) by scanning outward with bounded reads.
  */
 import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule } from './rule.js';
 
