@@ -311,7 +311,7 @@ function namedValue(text: string, name: string, left: number, right: number, quo
     valueAt = after + sameLine[0].length;
   } else {
     // The next line (raw or JSON-escaped), after a comment: `- name: DB_PASSWORD  # prod`.
-    const next = /^[ \t]*(?:#[^\n]{0,128}?)?(?:\r?\n|\\n)([ \t]*)value:[ \t]*/.exec(text.slice(after, after + 256));
+    const next = /^[ \t]*(?:#[^\n]{0,128}?)?(?:\r?\n|\\n)[ \t]*value:[ \t]*/.exec(text.slice(after, after + 256));
     if (!next) return right;
     valueAt = after + next[0].length;
   }

@@ -361,7 +361,7 @@ function commandBoundary(text: string, at: number): boolean {
 /**
  * Secrets passed as plain arguments: `wandb login KEY`, `ngrok authtoken T` / `ngrok config
  * add-authtoken T`, `vault login TOKEN`, `gh secret set NAME --body V` (`-b V`, `-bV`), Oracle's
- * `sqlplus user/PW@db` (sqlldr and expdp/impdp `userid=`, rman's `target`/`catalog`), `zip`/`unzip -P PW`,
+ * `sqlplus user/PW@db` (sqlldr and expdp/impdp `userid=`), `zip`/`unzip -P PW`,
  * `7z -pPW`, `ssh-keygen -N PW` / `-P PW`, `openssl … -k PW`, curl's cookies (`-b 'session=…'`).
  * The command's name stands at `at`; empty when it is not one of these or holds no literal secret.
  */
@@ -369,7 +369,7 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
   const inner = INNER_ANCHORS.find(([a]) => startsWithIgnoreCase(text, a, anchorAt));
   const at = anchorAt - (inner ? inner[1] : 0);
   if (at < 0) return [];
-  // The name must start a word (`performance` holds `rman`); `unzip` holds `zip`.
+  // The name must start a word (`gzip` holds `zip`, `bizip` too); `unzip` holds `zip`.
   const nameStart = (text.charCodeAt(at) | 0x20) === 122 && /^un$/i.test(text.slice(at - 2, at)) ? at - 2 : at;
   if (!commandBoundary(text, nameStart)) return [];
   const m = ARGUMENT_COMMAND.exec(text.slice(at, at + 24));
@@ -411,13 +411,6 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
       if (login) spans = [login];
       break;
     }
-    case 'rman':
-      // rman target sys/PW@db catalog rc/PW@cat: each connection's password.
-      words.forEach((w, k) => {
-        const login = k > 0 && /^(?:target|catalog|auxiliary)$/i.test(words[k - 1]!.text) ? oracleLogin(w) : null;
-        if (login) spans.push(login);
-      });
-      break;
     case 'sqlldr':
     case 'expdp':
     case 'impdp': {

@@ -198,7 +198,7 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   if (!entry) {
     // Cheap first: a Discord token is 58–73 characters and starts M, N or O.
     const first = text.charCodeAt(start);
-    if (runEnd - start < 58 || runEnd - start > 75 || first < 77 || first > 79) return null;
+    if (runEnd - start < 58 || runEnd - start > 73 || first < 77 || first > 79) return null;
     const run = text.slice(start, runEnd);
     const bot = DISCORD_BOT.exec(run);
     return bot && /^\d{17,20}$/.test(Buffer.from(bot[1]!, 'base64url').toString('latin1')) && entropy(run) >= 3 ? hit('vendor_token', run, start, runEnd) : null;
