@@ -132,7 +132,7 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
   ['glc_', 32], ['fo1_', 40, only(URL_SAFE, 40)], ['fm1a_', 50], ['fm1r_', 50], ['fm2_', 50], ['sk.eyJ', 60, only(DOTTED, 60)],
   ['1//0', 30, only(URL_SAFE, 30)], ['dckr_pat_', 20, only(URL_SAFE, 20)], ['nvapi-', 40, only(URL_SAFE, 40)], ['e2b_', 40, only(HEX, 40, 40, false)],
   ['phx_', 30, only(PLAIN, 30)], ['hvs.', 24, only(URL_SAFE, 24)], ['hvb.', 24, only(URL_SAFE, 24)],
-  ['GOCSPX-', 24, only(URL_SAFE, 24)], ['key-', 32, only(HEX, 32, 32, false)],
+  ['GOCSPX-', 24, only(URL_SAFE, 24)], ['key-', 32, only(HEX, 32, 32, false)], ['re_', 33, only(/^[A-Za-z0-9]{8}_[A-Za-z0-9]{24}$/, 33, 33)],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters

@@ -61,6 +61,7 @@ const HEX_DASH = charTable('a-f0-9-');
 const DOTTED = charTable('A-Za-z0-9_.-');
 const BECH32_UPPER = charTable('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L');
 const ATLASSIAN = charTable('A-Za-z0-9_=-');
+const RESEND_BODY = /^[A-Za-z0-9]{8}_[A-Za-z0-9]{24}$/;
 
 export function createTokenRules(): ContentRule[] {
   return [
@@ -176,6 +177,8 @@ function agentServiceTokens(): ContentRule[] {
     simple('e2b_api_key', 'API keys', 'E2B API keys (e2b_ + 40 hex)', ['e2b_'], HEX_LOWER, 40, 40, hasDigit),
     simple('posthog_personal_key', 'API keys', 'PostHog personal API keys (phx_…)', ['phx_'], ALNUM, 30),
     simple('google_oauth_client_secret', 'secrets', 'Google OAuth client secrets (GOCSPX-…)', ['GOCSPX-'], URLSAFE, 24),
+    // re_ + an 8-character id + _ + a 24-character secret; `re_compile_pattern_…` and `are_…` are not.
+    simple('resend_api_key', 'API keys', 'Resend API keys (re_ + 8 + _ + 24 letters and digits)', ['re_'], WORD, 33, 33, (b) => RESEND_BODY.test(b) && looksRandom(b)),
     simple('mailgun_api_key', 'API keys', 'Mailgun private API keys (key- + 32 hex)', ['key-'], HEX_LOWER, 32, 32, hasDigit),
     simple('vault_token', 'tokens', 'HashiCorp Vault service, batch and recovery tokens (hvs. hvb. hvr.)', ['hvs.', 'hvb.', 'hvr.'], URLSAFE, 24),
     simple('age_secret_key', 'private keys', 'age encryption secret keys (what age-keygen writes: AGE-SECRET-… and 59 characters)', ['AGE-SECRET-KEY-1'], BECH32_UPPER, 58, 58, null),

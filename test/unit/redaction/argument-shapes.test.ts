@@ -367,3 +367,19 @@ describe('a second review: Kubernetes, JWK, base64, PuTTY, Teams and Basic forms
     }
   });
 });
+
+describe('Resend API keys (2026-11-27, third pass)', () => {
+  const resend = (): string => `re_${body(rand, ALNUM, 8)}_${body(rand, ALNUM, 24)}`;
+
+  it('a key passed to the client, alone on a line or in JSON is redacted whole, and the leak scan sees it raw', () => {
+    expectEach(["const resend = new Resend('%s');", '%s', 'resend key %s, rotated', '{"from":"a@b.c","key":"%s"}'], resend, 'resend_api_key', 'vendor_token');
+  });
+
+  it('names that start with re_ and keys of the wrong shape stay', () => {
+    expectUntouched([
+      're_compile_pattern_for_every_route_handler', 'store_ABCDEFGH_abcdefghijklmnopqrstuvwx', 'are_1bcdefgh_abcdefghijklmnopqrstuv1x',
+      're_abcdefgh_abcdefghijklmnopqrstuvwx', `re_${body(rand, ALNUM, 8)}_${body(rand, ALNUM, 23)}`, `re_${body(rand, ALNUM, 7)}_${body(rand, ALNUM, 24)}`,
+      `re_${body(rand, ALNUM, 8)}_${body(rand, ALNUM, 24)}_suffix`,
+    ]);
+  });
+});

@@ -78,6 +78,7 @@ export const FAKE: Readonly<Record<string, (rand: Random) => string>> = {
   age_secret_key: (r) => `AGE-SECRET-KEY-1${chars(r, 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58)}`,
   google_oauth_client_secret: (r) => `GOCSPX-${body(r, URLSAFE, 28)}`,
   mailgun_api_key: (r) => `key-${chars(r, HEX, 31)}4`,
+  resend_api_key: (r) => `re_${body(r, ALNUM, 8)}_${body(r, ALNUM, 24)}`,
   telegram_bot_token: (r) => `${chars(r, '123456789', 1)}${chars(r, '0123456789', 9)}:AA${body(r, URLSAFE, 33)}`,
 };
 
