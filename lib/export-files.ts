@@ -153,11 +153,20 @@ export async function checkExportChecksums(source: string, located: LocatedExpor
       context: { file: source },
     });
   }
+  const folder = located.kind === 'csv-folder';
+  const refuse = (why: string): AcodeError => new AcodeError('ACODE-IMP-002', `${path.basename(source)}: ${why}`, { context: { file: source } });
+  // A manifest that lists nothing, or not this file alone, vouches for nothing.
+  if (!folder && manifest.files.length !== 1) throw refuse(`its manifest must list this one file, and it lists ${manifest.files.length}`);
+  if (folder) {
+    const odd = manifest.files.find((f) => !isPlainFileName(f.name));
+    if (odd) throw new AcodeError('ACODE-IMP-002', `manifest lists ${JSON.stringify(odd.name)}, which is not a file of the export folder`, { context: { file: source } });
+    // Every table has its file among those checked: the import reads no other.
+    const names = new Set(manifest.files.map((f) => f.name));
+    const bare = manifest.tables.find((t) => !t.file || !names.has(t.file));
+    if (bare) throw refuse(`manifest gives table ${bare.name} ${bare.file ? `the file ${JSON.stringify(bare.file)}, which is not one of the folder's checksummed files` : 'no file'}`);
+  }
   await stage(options, { stage: 'checksum', label: 'Checksums match the manifest' }, async () => {
     for (const entry of manifest.files) {
-      if (located.kind === 'csv-folder' && !isPlainFileName(entry.name)) {
-        throw new AcodeError('ACODE-IMP-002', `manifest lists ${JSON.stringify(entry.name)}, which is not a file of the export folder`, { context: { file: source } });
-      }
       const file = located.kind === 'csv-folder' ? path.join(source, entry.name) : source;
       const digest = await sha256File(file, { signal: options.signal }).catch((err: unknown) => {
         throw new AcodeError('ACODE-IMP-002', `${entry.name}: ${describeCause(err)}`, { cause: err, context: { file } });

@@ -48,6 +48,22 @@ export function serializeExportManifest(manifest: ExportManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/**
+ * An export's metadata as an import relies on it (redaction flag, tables, schema version), or
+ * ACODE-IMP-002 naming what is wrong: checked as the header arrives, before anything commits.
+ */
+export function checkExportHeader(value: unknown, where?: string): ExportHeader {
+  const fail = (why: string): AcodeError => new AcodeError('ACODE-IMP-002', `${where ? `${where}: ` : ''}the export's metadata ${why}; export it again`, { context: where ? { file: where } : {} });
+  const h = value as Partial<ExportHeader> | null;
+  if (!h || typeof h !== 'object' || Array.isArray(h)) throw fail('is not an object');
+  if (!h.redaction || typeof h.redaction !== 'object' || typeof h.redaction.enabled !== 'boolean') throw fail('does not say whether it was redacted (redaction.enabled)');
+  if (!Array.isArray(h.tables) || !h.tables.every((t) => t && typeof t === 'object' && typeof t.name === 'string' && Number.isSafeInteger(t.rows) && t.rows >= 0)) {
+    throw fail('does not list its tables with their row counts');
+  }
+  if (h.schemaVersion !== null && h.schemaVersion !== undefined && !Number.isSafeInteger(h.schemaVersion)) throw fail('has a schema version that is not a number');
+  return h as ExportHeader;
+}
+
 export function parseExportManifest(text: string, file: string): ExportManifest {
   const fail = (why: string): AcodeError => new AcodeError('ACODE-IMP-002', `${path.basename(file)}: ${why}`, { context: { file } });
   let value: unknown;
@@ -63,6 +79,7 @@ export function parseExportManifest(text: string, file: string): ExportManifest 
     throw fail('files must list name, bytes and sha256');
   }
   if (!Array.isArray(m.schemas) || !Array.isArray(m.tables) || !m.header || !m.layout) throw fail('header, layout, schemas or tables missing');
+  checkExportHeader(m.header, path.basename(file));
   return m as ExportManifest;
 }
 
@@ -78,9 +95,17 @@ export async function readExportManifest(file: string): Promise<ExportManifest |
   return parseExportManifest(text, file);
 }
 
-/** A bundle's manifest.json entry as text (it is small: read whole). */
+/** The largest manifest.json a bundle may hold: a real one is a few KiB per table. */
+const MAX_MANIFEST_BYTES = 16 << 20;
+
+/** A bundle's manifest.json entry as text (it is small: read whole, up to 16 MiB). */
 export async function entryText(entry: AsyncIterable<Buffer>): Promise<string> {
-  let text = '';
-  for await (const chunk of entry) text += chunk.toString('utf8');
-  return text;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of entry) {
+    size += chunk.length;
+    if (size > MAX_MANIFEST_BYTES) throw new AcodeError('ACODE-IMP-002', `the bundle's ${BUNDLE_MANIFEST_NAME} is larger than ${MAX_MANIFEST_BYTES >> 20} MiB: not an acode manifest`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }

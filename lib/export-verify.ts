@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createHashTap, readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort } from './errors.js';
-import { checkExportChecksums, locateExport, type ExportKind } from './export-files.js';
+import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
@@ -74,7 +74,7 @@ export async function verifyExport(options: ExportVerifyOptions): Promise<Export
   const damage: string[] = [];
   let leak: ExportCheck = { name: 'leak-scan', ok: true, label: 'Leak scan found no secret' };
   try {
-    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located.kind, located.gzip, detector, options, damage, manifestFile));
+    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located, detector, options, damage, manifestFile));
   } catch (err) {
     if (isAbort(err)) throw err;
     const problem = err instanceof AcodeError ? err.detail : describeCause(err);
@@ -136,6 +136,33 @@ function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signa
   return runPipeline(stages, signal);
 }
 
+/**
+ * A CSV folder: every file its manifest lists, read only inside the folder and only when it is a
+ * regular file; a file the manifest does not list would be shared with the rest, so it is
+ * scanned too, and reported.
+ */
+async function scanFolder(source: string, manifest: ExportManifest, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
+  const listed = new Set<string>();
+  for (const file of manifest.files) {
+    if (!isPlainFileName(file.name)) {
+      damage.push(`${BUNDLE_MANIFEST_NAME} lists ${JSON.stringify(file.name)}, which is not a file of the export folder`);
+      continue;
+    }
+    listed.add(file.name);
+    const info = await lstat(path.join(source, file.name)).catch(() => null);
+    if (!info?.isFile()) {
+      damage.push(`${file.name} is ${info ? 'not a regular file' : 'missing'}`);
+      continue;
+    }
+    await scanBytes(createReadStream(path.join(source, file.name)), false, detector, options.signal, file.table);
+  }
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    if (entry.name === BUNDLE_MANIFEST_NAME || listed.has(entry.name)) continue;
+    damage.push(`${entry.name} is in the folder but not in ${BUNDLE_MANIFEST_NAME}`);
+    if (entry.isFile()) await scanBytes(createReadStream(path.join(source, entry.name)), false, detector, options.signal);
+  }
+}
+
 /** A manifest repeats table definitions and metadata: it is scanned like the data. */
 async function scanManifestFile(file: string, detector: LeakDetector): Promise<void> {
   const text = await readFile(file, 'utf8').catch(() => null);
@@ -147,17 +174,17 @@ async function scanManifestFile(file: string, detector: LeakDetector): Promise<v
  * `damage` collects what does not match the export's own manifest (a tar bundle's entries against
  * its manifest.json); leaks are thrown (ACODE-EXP-003), as is a file too damaged to read on.
  */
-async function scanExport(source: string, kind: ExportKind, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[], manifestFile?: string): Promise<void> {
+async function scanExport(source: string, located: LocatedExport, detector: LeakDetector, options: RunOptions, damage: string[], manifestFile?: string): Promise<void> {
+  const { kind, gzip } = located;
   await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : (manifestFile ?? `${source}.manifest.json`), detector);
   switch (kind) {
     case 'json':
     case 'ndjson':
       return scanBytes(createReadStream(source), gzip, detector, options.signal);
-    case 'csv-folder': {
-      const located = await locateExport(source);
-      for (const file of located.manifest!.files) await scanBytes(createReadStream(path.join(source, file.name)), false, detector, options.signal, file.table);
-      return;
-    }
+    case 'csv-file':
+      return scanBytes(createReadStream(source), gzip, detector, options.signal, located.manifest?.tables[0]?.name);
+    case 'csv-folder':
+      return scanFolder(source, located.manifest!, detector, options, damage);
     case 'tar':
       return scanTar(source, gzip, detector, options, damage);
     case 'sqlite': {

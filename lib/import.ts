@@ -10,11 +10,11 @@ import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
-import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
-import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type TableSchema } from './records.js';
+import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -86,6 +86,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       return loaded;
     }, () => `${loader.loaded.length} ${loader.loaded.length === 1 ? 'table' : 'tables'}`);
     loader.checkReferences();
+    // Known before the commit: nothing after it may fail the import that has happened.
+    const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     db.exec('COMMIT');
     db.pragma('foreign_keys = ON');
     db.close();
@@ -96,7 +98,6 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
         throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`) : err;
       });
     }
-    const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     return { source, kind: located.kind, database: target, created, tables: loader.loaded, redacted, verified: verify };
   } catch (err) {
     if (db?.open) {
@@ -189,7 +190,15 @@ async function* sqliteRecords(source: string, snapshot: ReturnType<typeof openSq
   const db = openSqlite(source, { readonly: true, role: 'export' });
   try {
     const meta = db.prepare(`SELECT value FROM ${EXPORT_META_TABLE} WHERE key = 'metadata'`).pluck().get() as string | undefined;
-    if (meta) yield { kind: 'header', header: JSON.parse(meta) as ExportHeader };
+    if (meta) {
+      let header: unknown;
+      try {
+        header = JSON.parse(meta);
+      } catch (err) {
+        throw new AcodeError('ACODE-IMP-002', `${path.basename(source)}: the export's metadata is not valid JSON (${describeCause(err)}); export it again`, { cause: err, context: { file: source } });
+      }
+      yield { kind: 'header', header: checkExportHeader(header, path.basename(source)) };
+    }
   } finally {
     db.close();
   }

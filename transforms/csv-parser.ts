@@ -3,6 +3,7 @@ import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
 import { decodeCsvField, isBlobColumn, preview } from './value-codec.js';
+import { MAX_VALUE_BYTES } from './token-stream.js';
 
 export interface CsvParserOptions {
   /** The table the CSV holds: its columns give the header to expect and which fields are base64. */
@@ -48,6 +49,8 @@ class CsvTableParser extends Parser {
       // is plenty; the default of 16 holds 8,000 rows.
       ...({ readableHighWaterMark: 4 } as object),
       bom: true,
+      // A quote that never closes would otherwise grow one field until memory runs out.
+      max_record_size: MAX_VALUE_BYTES,
       cast: (value: string, ctx: CastingContext) =>
         ctx.records === 0 ? value : decodeCsvField(value, ctx.quoting, blob[ctx.index] === true, `${table.name}.${names[ctx.index] ?? ctx.index} in data row ${ctx.records}`),
       // csv-parse types the record as strings; after `cast` it holds our values.
@@ -117,6 +120,8 @@ class CsvTableParser extends Parser {
         return invalid(name, `${where} has ${e.record?.length ?? '?'} fields, the table has ${this.#table.columns.length} columns`, err);
       case 'CSV_QUOTE_NOT_CLOSED':
         return invalid(name, `a quoted field is never closed (truncated?) at ${where}`, err);
+      case 'CSV_MAX_RECORD_SIZE':
+        return invalid(name, `${where} is longer than ${MAX_VALUE_BYTES >> 20} MiB (or a quote never closes): not an export this tool can import`, err);
       default:
         // csv-parse quotes the field it stopped at: a field can hold a secret, so the quotes are emptied.
         return invalid(name, `not valid CSV at ${where}: ${describeCause(err).replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`, err);

@@ -121,7 +121,7 @@ export class JsonDocumentReader implements TokenReader {
           if (this.#summary) this.#emit({ kind: 'summary', summary: this.#summary });
         });
       default:
-        return this.#value('top', () => {});
+        return this.#value('top', () => {}, true);
     }
   }
 
@@ -172,8 +172,8 @@ export class JsonDocumentReader implements TokenReader {
     this.#emit({ kind: 'table-end', table: this.#table!.name, rows: this.#count });
   }
 
-  #value(after: State, onValue: (value: unknown) => void): void {
-    this.#assembler = new ValueAssembler();
+  #value(after: State, onValue: (value: unknown) => void, skip = false): void {
+    this.#assembler = new ValueAssembler(skip);
     this.#afterValue = after;
     this.#onValue = onValue;
     this.#state = 'value';

@@ -31,14 +31,32 @@ export function describeToken(t: Token): string {
 }
 
 /** Builds one small plain JSON value (metadata, a schema part) from its tokens. */
+/** The most JSON tokens one assembled value (metadata, summary, a table's definition) may hold. */
+export const MAX_ASSEMBLED_TOKENS = 1_000_000;
+
 export class ValueAssembler {
   #stack: (unknown[] | Record<string, unknown>)[] = [];
   #keys: (string | null)[] = [];
   #key: string | null = null;
+  readonly #skip: boolean;
+  #depth = 0;
+  #tokens = 0;
   value: unknown = undefined;
+
+  /** `skip`: a value nobody reads (a key this version does not know) is walked, never built. */
+  constructor(skip = false) {
+    this.#skip = skip;
+  }
 
   /** Feeds one token; true when the value is complete and in `value`. */
   token(t: Token): boolean {
+    if (this.#skip) {
+      if (t.name === 'startObject' || t.name === 'startArray') this.#depth++;
+      else if (t.name === 'endObject' || t.name === 'endArray') this.#depth--;
+      return this.#depth === 0 && t.name !== 'keyValue';
+    }
+    // Metadata, a summary, a table's definition: small in any real export; a crafted one must not fill memory.
+    if (++this.#tokens > MAX_ASSEMBLED_TOKENS) throw invalid(`a metadata value holds more than ${MAX_ASSEMBLED_TOKENS.toLocaleString('en-US')} items: not an acode export`);
     switch (t.name) {
       case 'startObject':
       case 'startArray':

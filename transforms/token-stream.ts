@@ -4,6 +4,9 @@ import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord } from '../lib/records.js';
 import type { Token } from './json-tokens.js';
 
+/** The longest single value (a string, as written in the export) an import reads: 256 MiB. */
+export const MAX_VALUE_BYTES = 256 << 20;
+
 /** A reader of packed JSON tokens: the pure engine of the JSON and NDJSON parsers. */
 export interface TokenReader {
   token(t: Token): void;
@@ -21,6 +24,8 @@ export interface TokenReader {
  */
 class Tokenizer extends Parser {
   readonly #sink: (t: Token) => void;
+  /** Input bytes since the last token: the value being read, unclosed so far. */
+  #pending = 0;
 
   constructor(sink: (t: Token) => void, jsonStreaming: boolean) {
     super({ packValues: true, streamValues: false, jsonStreaming });
@@ -28,11 +33,17 @@ class Tokenizer extends Parser {
   }
 
   override push(token: Token | null): boolean {
-    if (token !== null) this.#sink(token);
+    if (token !== null) {
+      this.#pending = 0;
+      this.#sink(token);
+    }
     return true;
   }
 
   feed(chunk: Buffer): void {
+    // A string that never closes would grow until V8 gives up, gigabytes later (a small .gz can hold it).
+    this.#pending += chunk.length;
+    if (this.#pending > MAX_VALUE_BYTES) throw new AcodeError('ACODE-IMP-002', `a value longer than ${MAX_VALUE_BYTES >> 20} MiB (or a string that never closes): not an export this tool can import`);
     settle((cb) => this._transform(chunk, 'buffer' as BufferEncoding, cb));
   }
 

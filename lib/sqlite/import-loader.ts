@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
+import { checkExportHeader } from '../export-manifest.js';
 import type { ProgressListener } from '../progress.js';
 import type { ColumnInfo, ExportHeader, ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { createLeakDetector } from '../redaction/index.js';
@@ -65,7 +66,7 @@ export class ImportLoader extends RecordWriter {
   protected override apply(record: ExportRecord): void {
     switch (record.kind) {
       case 'header':
-        this.#header = record.header;
+        this.#header = checkExportHeader(record.header);
         this.#sequences = new Map(record.header.tables.flatMap((t) => (typeof t.sequence === 'number' ? [[t.name, t.sequence] as const] : [])));
         break;
       case 'table':

@@ -1,0 +1,225 @@
+/**
+ * What a review of `db import` and `db export verify` found on hostile and damaged input
+ * (2026-11-27): each case here was reproduced against the code before its fix.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { expect } from 'chai';
+import { exportDatabase } from '../../lib/export.js';
+import { verifyExport } from '../../lib/export-verify.js';
+import { importExport } from '../../lib/import.js';
+import { buildTar, refreshManifestEntry } from '../support/export-files.js';
+import { failure } from '../support/failure.js';
+import { contentDigest, openDb } from '../support/sqlite.js';
+import { leftovers, makeTempDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const NOW = new Date('2024-01-20T14:30:45.000Z');
+
+interface Manifest {
+  header: Record<string, unknown>;
+  files: { name: string; sha256: string; bytes: number; table?: string }[];
+  tables: { name: string; file?: string }[];
+}
+
+describe('integration: import and export verify on hostile input (third review)', function () {
+  let source: SeededWorkspace;
+  let work: string;
+  let target: SeededWorkspace;
+  let targetDigest: string;
+
+  before(async () => {
+    source = await createWorkspace({ database: 'demo' });
+  });
+  after(() => removeTempDir(source.dir));
+  beforeEach(async () => {
+    work = await makeTempDir('imp-hostile');
+    target = await createWorkspace({ database: 'demo', parent: work });
+    targetDigest = contentDigest(target.db);
+  });
+  afterEach(() => removeTempDir(work));
+
+  const exportTo = async (name: string, options: Record<string, unknown> = {}): Promise<string> => {
+    const output = path.join(work, name);
+    await exportDatabase({ config: await source.config(), output, redact: false, now: () => NOW, ...options });
+    return output;
+  };
+  const importFrom = async (file: string, options: Record<string, unknown> = {}): Promise<unknown> => importExport({ config: await target.config(), source: file, ...options });
+  const readManifest = async (file: string): Promise<Manifest> => JSON.parse(await readFile(file, 'utf8')) as Manifest;
+  async function expectUnchanged(): Promise<void> {
+    expect(contentDigest(target.db), 'the target database is unchanged').to.equal(targetDigest);
+    expect(await leftovers(path.dirname(target.db))).to.deep.equal([]);
+  }
+
+  describe('export verify', () => {
+    it('scans a one-table CSV file: the demo\'s credentials are a leak (they were reported clean)', async () => {
+      const file = await exportTo('cred.csv', { format: 'csv', tables: ['credentials'] });
+      const result = await verifyExport({ path: file });
+      expect(result.kind).to.equal('csv-file');
+      expect(result.valid).to.equal(false);
+      const scan = result.checks.find((c) => c.name === 'leak-scan')!;
+      expect(scan.ok).to.equal(false);
+      expect(scan.problem).to.match(/\(detector \w+\)/);
+      expect(scan.problem).to.include('table credentials');
+    });
+
+    it('a CSV folder: a manifest name outside the folder is damage and is not read; a file the manifest leaves out is scanned and reported', async () => {
+      const folder = await exportTo('out', { format: 'csv', tables: ['schema_version', 'conv_chats'] });
+      const outside = path.join(work, 'outside.txt');
+      await writeFile(outside, `OPENAI_API_KEY=sk-proj-${'Ab3dE'.repeat(10)}\n`);
+      const manifestFile = path.join(folder, 'manifest.json');
+      const manifest = await readManifest(manifestFile);
+      manifest.files.push({ name: '../outside.txt', sha256: '0'.repeat(64), bytes: 1 });
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      let result = await verifyExport({ path: folder });
+      expect(result.valid).to.equal(false);
+      expect(result.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', false], ['checksum', false]]);
+      expect(result.checks[2]!.problem).to.include('"../outside.txt", which is not a file of the export folder');
+
+      manifest.files.pop();
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      await writeFile(path.join(folder, 'notes.txt'), `token: ghp_${createHash('sha256').update('notes').digest('base64').replace(/[+/=]/g, '').slice(0, 36)}\n`);
+      result = await verifyExport({ path: folder });
+      expect(result.valid).to.equal(false);
+      const scan = result.checks.find((c) => c.name === 'leak-scan')!;
+      expect(scan.ok).to.equal(false);
+    });
+
+    it('a CSV folder with an unlisted file and no secret fails as damaged, naming the file', async () => {
+      const folder = await exportTo('out', { format: 'csv', tables: ['schema_version', 'conv_chats'] });
+      await writeFile(path.join(folder, 'README.txt'), 'shared on request\n');
+      const result = await verifyExport({ path: folder });
+      expect(result.valid).to.equal(false);
+      expect(result.checks.find((c) => c.label === 'The export is damaged')?.problem).to.equal('README.txt is in the folder but not in manifest.json');
+    });
+  });
+
+  describe('manifests that vouch for nothing', () => {
+    it('a sidecar listing no file: import refused before a row is read, verify fails the checksum', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const manifest = await readManifest(`${file}.manifest.json`);
+      manifest.files = [];
+      await writeFile(`${file}.manifest.json`, JSON.stringify(manifest));
+      const err = await failure(importFrom(file));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('its manifest must list this one file, and it lists 0');
+      await expectUnchanged();
+      const result = await verifyExport({ path: file });
+      expect(result.checks.find((c) => c.name === 'checksum')?.ok).to.equal(false);
+    });
+
+    it('a folder manifest whose table has no checksummed file: refused', async () => {
+      const folder = await exportTo('out', { format: 'csv', tables: ['schema_version', 'conv_chats'] });
+      const manifestFile = path.join(folder, 'manifest.json');
+      const manifest = await readManifest(manifestFile);
+      manifest.files = manifest.files.filter((f) => f.table !== 'conv_chats');
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      const err = await failure(importFrom(folder));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('manifest gives table conv_chats the file "conv_chats.csv", which is not one of the folder\'s checksummed files');
+      await expectUnchanged();
+    });
+  });
+
+  describe('damaged metadata', () => {
+    it('a header without redaction.enabled: refused before the commit (it committed, then said nothing was imported)', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { metadata: Record<string, unknown> };
+      delete doc.metadata['redaction'];
+      await writeFile(file, JSON.stringify(doc));
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include("the export's metadata does not say whether it was redacted");
+      await expectUnchanged();
+    });
+
+    it('a header whose tables are not a list: ACODE-IMP-002 saying so, not a TypeError', async () => {
+      const file = await exportTo('all.ndjson', { format: 'ndjson' });
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      const first = JSON.parse(lines[0]!) as { metadata: Record<string, unknown> };
+      first.metadata['tables'] = 'all';
+      lines[0] = JSON.stringify(first);
+      await writeFile(file, lines.join('\n'));
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('does not list its tables with their row counts');
+      await expectUnchanged();
+    });
+
+    it('a SQLite export whose metadata is not JSON: ACODE-IMP-002', async () => {
+      const file = await exportTo('all.db', { format: 'sqlite' });
+      const db = openDb(file);
+      db.prepare("UPDATE _acode_export SET value = '{not json' WHERE key = 'metadata'").run();
+      db.close();
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include("the export's metadata is not valid JSON");
+      await expectUnchanged();
+    });
+
+    it('metadata of more than a million items is refused; an unknown top-level key is skipped, not built', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const text = await readFile(file, 'utf8');
+      const big = `[${'0,'.repeat(1_000_001)}0]`;
+      await writeFile(file, text.replace('{"metadata":{', `{"metadata":{"padding":${big},`));
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('a metadata value holds more than 1,000,000 items');
+      await expectUnchanged();
+
+      await writeFile(file, text.replace('{"metadata":{', `{"padding":${big},"metadata":{`));
+      await importExport({ config: await (await createWorkspace({ database: 'none', parent: path.join(work, 'fresh') })).config(), source: file, verify: false });
+    });
+  });
+
+  describe('inputs that would fill memory', () => {
+    /** `head`, then `count` MiB of one byte, gzipped as it streams. */
+    async function gzipOf(file: string, head: string, count: number): Promise<void> {
+      const mib = Buffer.alloc(1 << 20, 'a');
+      async function* bytes(): AsyncGenerator<Buffer> {
+        yield Buffer.from(head);
+        for (let i = 0; i < count; i++) yield mib;
+      }
+      await pipeline(Readable.from(bytes()), createGzip({ level: 1 }), createWriteStream(file));
+    }
+
+    it('an NDJSON string that never closes stops at 256 MiB with ACODE-IMP-002', async function () {
+      this.timeout(60_000);
+      const file = path.join(work, 'open.ndjson.gz');
+      await gzipOf(file, '{"metadata":"', 260);
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('a value longer than 256 MiB (or a string that never closes)');
+      await expectUnchanged();
+    });
+
+    it('a tar bundle whose manifest.json is over 16 MiB is refused before it is read whole', async () => {
+      const file = path.join(work, 'big.tar');
+      await writeFile(file, await buildTar([{ name: 'manifest.json', data: Buffer.alloc(17 << 20, ' ') }]));
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('manifest.json is larger than 16 MiB');
+      await expectUnchanged();
+    });
+
+    it('a CSV quote that never closes stops at 256 MiB with ACODE-IMP-002 naming the table', async function () {
+      this.timeout(60_000);
+      const file = await exportTo('settings.csv', { format: 'csv', tables: ['settings'] });
+      const csv = await readFile(file, 'utf8');
+      await gzipOf(`${file}.gz`, `${csv.slice(0, csv.indexOf('\n') + 1)}"`, 260);
+      const manifest = await readManifest(`${file}.manifest.json`);
+      manifest.files[0]!.name = 'settings.csv.gz';
+      await writeFile(`${file}.gz.manifest.json`, JSON.stringify(manifest));
+      await refreshManifestEntry(`${file}.gz.manifest.json`, 'settings.csv.gz', `${file}.gz`);
+      const err = await failure(importFrom(`${file}.gz`));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include('table settings: data row').and.to.include('is longer than 256 MiB (or a quote never closes)');
+      await expectUnchanged();
+    });
+  });
+});
