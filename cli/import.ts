@@ -36,6 +36,9 @@ export function registerImport(db: Command, runtime: Runtime): void {
       });
       if (result.redacted) out.warn('this export was redacted: its placeholders ([REDACTED] and the like) are now data in the database');
       for (const t of result.tables) out.result(`  ${t.name}: ${plural(t.rows, 'record')}${t.created ? ' (table created)' : ''}`);
+      for (const t of result.tables) {
+        if (t.danglingReferences > 0) out.warn(`${t.name}: ${plural(t.danglingReferences, 'reference')} to rows the database does not have (foreign keys); import the tables they refer to as well`);
+      }
       const rows = result.tables.reduce((n, t) => n + t.rows, 0);
       out.result(`Import complete: ${plural(result.tables.length, 'table')}, ${formatCount(rows)} records${result.created ? ' (new database created)' : ''}.`);
       out.emitJson({ ok: true, ...result });

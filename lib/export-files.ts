@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -30,6 +30,12 @@ export function checkSqliteExport(file: string): void {
   let db: SqliteDb | null = null;
   try {
     db = openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
+    // An export is one self-contained file: shorter than its header's page count, it was cut (with --no-verify, nothing else would notice).
+    const pages = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+    const size = statSync(file).size;
+    if (size < pages || size % Number(db.pragma('page_size', { simple: true })) !== 0) {
+      throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} is truncated: ${size} bytes, where its pages take ${pages}`, { context: { file } });
+    }
     if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(EXPORT_META_TABLE) === undefined) {
       throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} is a SQLite database but not an acode export (it has no ${EXPORT_META_TABLE} table); a backup is restored with \`acode db restore\``, {
         context: { file },

@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createHashTap, readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
-import { AcodeError, describeCause, isAbort } from './errors.js';
+import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
 import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
@@ -44,6 +44,15 @@ export interface ExportVerifyResult {
  * export runs (independent of the redaction rules). Failed checks are reported, not thrown.
  */
 export async function verifyExport(options: ExportVerifyOptions): Promise<ExportVerifyResult> {
+  try {
+    return await verifyChecks(options);
+  } catch (err) {
+    // Ctrl-C: a coded "interrupted", not an internal error.
+    throw toAcodeError(err, 'ACODE-EXP-001', `verifying ${path.basename(options.path)}`);
+  }
+}
+
+async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyResult> {
   const source = path.resolve(options.path);
   const manifestFile = options.manifest ? path.resolve(options.manifest) : undefined;
   const checks: ExportCheck[] = [];

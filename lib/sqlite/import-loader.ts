@@ -24,6 +24,8 @@ export interface LoadedTable {
   readonly name: string;
   readonly rows: number;
   readonly created: boolean;
+  /** References (foreign keys) of this table's rows to rows the database does not have, added by the import. */
+  readonly danglingReferences: number;
 }
 
 /**
@@ -35,7 +37,10 @@ export interface LoadedTable {
 export class ImportLoader extends RecordWriter {
   readonly #db: SqliteDb;
   readonly #options: ImportLoaderOptions;
-  readonly #loaded: LoadedTable[] = [];
+  readonly #loaded: Omit<LoadedTable, 'danglingReferences'>[] = [];
+  /** Loaded tables with foreign keys: their references to nothing before the import, then how many it added. */
+  readonly #danglingBefore = new Map<string, number>();
+  readonly #danglingAdded = new Map<string, number>();
   #sequences = new Map<string, number>();
   #header: ExportHeader | null = null;
   #table: TableSchema | null = null;
@@ -53,7 +58,7 @@ export class ImportLoader extends RecordWriter {
   }
 
   get loaded(): readonly LoadedTable[] {
-    return this.#loaded;
+    return this.#loaded.map((t) => ({ ...t, danglingReferences: this.#danglingAdded.get(t.name) ?? 0 }));
   }
 
   /** The export's metadata, once its header record has passed. */
@@ -67,6 +72,7 @@ export class ImportLoader extends RecordWriter {
     switch (record.kind) {
       case 'header':
         this.#header = checkExportHeader(record.header);
+        this.#checkSchemaVersion(this.#header.schemaVersion);
         this.#sequences = new Map(record.header.tables.flatMap((t) => (typeof t.sequence === 'number' ? [[t.name, t.sequence] as const] : [])));
         break;
       case 'table':
@@ -83,6 +89,24 @@ export class ImportLoader extends RecordWriter {
     }
   }
 
+  /**
+   * A workspace's migration record says which tables and columns it has: rows of an export made at
+   * another schema version would rewrite it (replace) or mix two (append), and `db migrate` would
+   * then fail on tables that already exist. An empty or absent record (a new database) takes the export's.
+   */
+  #checkSchemaVersion(exported: number | null): void {
+    const db = this.#db;
+    const hasRecord = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck().get(SCHEMA_VERSION_TABLE);
+    if (!hasRecord || exported === null) return;
+    const current = db.prepare(`SELECT max(version) FROM main.${quoteIdent(SCHEMA_VERSION_TABLE)}`).pluck().get() as number | bigint | null;
+    if (current === null || Number(current) === exported) return;
+    throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${String(current)}; nothing was imported`, {
+      hint: Number(current) > exported
+        ? 'import it into a new database (--database new.db), run `acode db migrate` there, then export again'
+        : 'run `acode db migrate` on the workspace database first, then import again',
+    });
+  }
+
   #begin(table: TableSchema, expectedRows: number): void {
     const wanted = this.#options.tables === null || this.#options.tables.includes(table.name);
     this.#table = table;
@@ -90,8 +114,18 @@ export class ImportLoader extends RecordWriter {
     this.#count = 0;
     this.#insert = null;
     if (!wanted) return;
+    // SQLite's own tables (sqlite_sequence…) are never exported: one in an export would rewrite its counters.
+    if (/^sqlite_/i.test(table.name)) throw new AcodeError('ACODE-IMP-002', `the export holds a table named ${table.name}, SQLite's own name; an acode export never does`, { context: { table: table.name } });
     const db = this.#db;
-    const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table.name);
+    // Names are case-insensitive in SQL: T1 is the table t1 is.
+    const existing = db.prepare("SELECT type, name FROM main.sqlite_schema WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')").get(table.name) as { type: string; name: string } | undefined;
+    if (existing?.type === 'view') {
+      throw new AcodeError('ACODE-IMP-001', `the workspace database has a view named ${existing.name}, and the export a table ${table.name}; nothing was imported`, {
+        context: { table: table.name },
+        hint: 'import with --tables leaving that table out, or into another database (--database)',
+      });
+    }
+    const exists = existing !== undefined;
     this.#created = !exists;
     if (!exists) {
       runDefinition(db, createTableSql(table), 'table', table.name);
@@ -105,6 +139,9 @@ export class ImportLoader extends RecordWriter {
         this.#noteReferrers(table.name);
         db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
       }
+    }
+    if (!this.#danglingBefore.has(table.name) && this.#db.prepare('SELECT 1 FROM pragma_foreign_key_list(?)').pluck().get(table.name) !== undefined) {
+      this.#danglingBefore.set(table.name, exists ? this.#dangling(table.name) : 0);
     }
     const cols = table.columns.map((c) => quoteIdent(c.name));
     // Migration records are the same rows in every workspace at that version: appending them
@@ -132,6 +169,11 @@ export class ImportLoader extends RecordWriter {
    * orphan the other chats' runs). ACODE-IMP-008, and the caller rolls back.
    */
   checkReferences(): void {
+    // Rows that refer to rows not imported (one table of several, a date-filtered export): kept, and counted for a warning.
+    for (const [table, before] of this.#danglingBefore) {
+      const added = this.#dangling(table) - before;
+      if (added > 0) this.#danglingAdded.set(table, added);
+    }
     for (const [child, { parent, before }] of this.#referrers) {
       const orphans = this.#dangling(child) - before;
       if (orphans > 0) {

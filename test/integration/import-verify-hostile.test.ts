@@ -177,6 +177,75 @@ describe('integration: import and export verify on hostile input (third review)'
     });
   });
 
+  describe('what the target database holds', () => {
+    it('an export at another schema version: ACODE-IMP-001 in either mode (replace downgraded the migration record)', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { metadata: { schemaVersion: number } };
+      doc.metadata.schemaVersion = 2;
+      await writeFile(file, JSON.stringify(doc));
+      for (const mode of ['replace', 'append']) {
+        const err = await failure(importFrom(file, { verify: false, mode }));
+        expect(err.code).to.equal('ACODE-IMP-001');
+        expect(err.message).to.include('the export is at schema version 2 and the workspace database at 3; nothing was imported');
+        await expectUnchanged();
+      }
+    });
+
+    it('a table named sqlite_sequence in an export is refused (replace wiped every AUTOINCREMENT counter)', async () => {
+      const file = await exportTo('all.json', { format: 'json', tables: ['settings'] });
+      await writeFile(file, (await readFile(file, 'utf8')).replaceAll('"settings"', '"sqlite_sequence"'));
+      const err = await failure(importFrom(file, { verify: false, mode: 'replace' }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.include("a table named sqlite_sequence, SQLite's own name");
+      await expectUnchanged();
+    });
+
+    it('a table of another case is the same table; a view of the same name is named as the clash, not blamed on the export', async () => {
+      const file = await exportTo('settings.json', { format: 'json', tables: ['settings'] });
+      const fresh = await createWorkspace({ database: 'none', parent: path.join(work, 'fresh') });
+      const db = openDb(fresh.db);
+      db.exec('CREATE TABLE "SETTINGS" (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT)');
+      db.close();
+      const result = await importExport({ config: await fresh.config(), source: file });
+      expect(result.tables.map((t) => [t.name, t.created])).to.deep.equal([['settings', false]]);
+      const check = openDb(fresh.db);
+      expect(check.prepare('SELECT count(*) FROM "SETTINGS"').pluck().get()).to.equal(result.tables[0]!.rows);
+      check.exec('DROP TABLE "SETTINGS"; CREATE VIEW settings AS SELECT 1 AS key');
+      check.close();
+      const err = await failure(importExport({ config: await fresh.config(), source: file }));
+      expect(err.code).to.equal('ACODE-IMP-001');
+      expect(err.message).to.include('the workspace database has a view named settings, and the export a table settings');
+    });
+
+    it('rows that refer to rows not imported are kept and counted, for a warning', async () => {
+      const file = await exportTo('runs.json', { format: 'json', tables: ['conv_runs'] });
+      const fresh = await createWorkspace({ database: 'none', parent: path.join(work, 'fresh') });
+      const result = await importExport({ config: await fresh.config(), source: file });
+      const runs = result.tables.find((t) => t.name === 'conv_runs')!;
+      expect(runs.rows).to.be.above(0);
+      expect(runs.danglingReferences).to.equal(runs.rows);
+      const all = await importExport({ config: await target.config(), source: await exportTo('all.db', { format: 'sqlite' }), mode: 'replace' });
+      expect(all.tables.every((t) => t.danglingReferences === 0)).to.equal(true);
+    });
+
+    it('a SQLite export cut short is refused even with --no-verify (it imported changed values)', async () => {
+      const file = await exportTo('all.db', { format: 'sqlite' });
+      const bytes = await readFile(file);
+      await writeFile(file, bytes.subarray(0, bytes.length - 30));
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.match(/all\.db is truncated: \d+ bytes, where its pages take \d+/);
+      await expectUnchanged();
+    });
+
+    it('export verify stopped by its signal is ACODE-EXP-001 "interrupted", not an internal error', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const err = await failure(verifyExport({ path: file, signal: AbortSignal.abort() }));
+      expect(err.code).to.equal('ACODE-EXP-001');
+      expect(err.message).to.include('interrupted');
+    });
+  });
+
   describe('inputs that would fill memory', () => {
     /** `head`, then `count` MiB of one byte, gzipped as it streams. */
     async function gzipOf(file: string, head: string, count: number): Promise<void> {
