@@ -58,7 +58,7 @@ export async function locateExport(source: string, manifestFile?: string): Promi
     throw new AcodeError('ACODE-IMP-002', `${source}: ${describeCause(err)}`, { cause: err, context: { file: source } });
   });
   if (info.isDirectory()) {
-    if (manifestFile) throw new AcodeError('ACODE-IMP-002', `${source} is a folder: its manifest is the ${BUNDLE_MANIFEST_NAME} inside it, not --manifest`, { context: { file: source } });
+    if (manifestFile) throw new AcodeError('ACODE-USE-001', `${source} is a folder: its manifest is the ${BUNDLE_MANIFEST_NAME} inside it, not --manifest`, { context: { file: source } });
     const manifest = await readExportManifest(path.join(source, BUNDLE_MANIFEST_NAME));
     if (!manifest) throw new AcodeError('ACODE-IMP-002', `${source} is a folder without ${BUNDLE_MANIFEST_NAME}: not an acode export folder`, { context: { file: source } });
     return { path: source, kind: 'csv-folder', gzip: false, manifest };

@@ -126,6 +126,13 @@ describe('integration: import and export verify on hostile input (third review)'
     });
   });
 
+  it('--manifest given with a CSV folder is a usage error (exit 64), not a damaged export', async () => {
+    const folder = await exportTo('out', { format: 'csv', tables: ['schema_version', 'conv_chats'] });
+    const err = await failure(importFrom(folder, { manifest: path.join(folder, 'manifest.json') }));
+    expect([err.code, err.exitCode]).to.deep.equal(['ACODE-USE-001', 64]);
+    expect(err.message).to.include('is a folder: its manifest is the manifest.json inside it, not --manifest');
+  });
+
   describe('damaged metadata', () => {
     it('a header without redaction.enabled: refused before the commit (it committed, then said nothing was imported)', async () => {
       const file = await exportTo('all.json', { format: 'json' });
