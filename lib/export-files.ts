@@ -31,9 +31,10 @@ export function checkSqliteExport(file: string): void {
   try {
     db = openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
     // An export is one self-contained file: shorter than its header's page count, it was cut (with --no-verify, nothing else would notice).
-    const pages = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    const pages = Number(db.pragma('page_count', { simple: true })) * pageSize;
     const size = statSync(file).size;
-    if (size < pages || size % Number(db.pragma('page_size', { simple: true })) !== 0) {
+    if (size < pages || size % pageSize !== 0) {
       throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} is truncated: ${size} bytes, where its pages take ${pages}`, { context: { file } });
     }
     if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(EXPORT_META_TABLE) === undefined) {

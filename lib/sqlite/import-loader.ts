@@ -94,10 +94,11 @@ export class ImportLoader extends RecordWriter {
    * another schema version would rewrite it (replace) or mix two (append), and `db migrate` would
    * then fail on tables that already exist. An empty or absent record (a new database) takes the export's.
    */
-  #checkSchemaVersion(exported: number | null): void {
+  #checkSchemaVersion(exported: number | null | undefined): void {
+    if (exported === null || exported === undefined) return;
     const db = this.#db;
     const hasRecord = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck().get(SCHEMA_VERSION_TABLE);
-    if (!hasRecord || exported === null) return;
+    if (!hasRecord) return;
     const current = db.prepare(`SELECT max(version) FROM main.${quoteIdent(SCHEMA_VERSION_TABLE)}`).pluck().get() as number | bigint | null;
     if (current === null || Number(current) === exported) return;
     throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${String(current)}; nothing was imported`, {
