@@ -16,7 +16,7 @@ import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
 import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, setAsideOrphans, stageFile, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import type { ExportHeader, RowTextFormat } from './records.js';
@@ -55,12 +55,17 @@ const EXTENSION: Record<ExportFormat, string> = { json: 'json', ndjson: 'ndjson'
  * metadata, and must not carry what the data itself may not.
  */
 async function writeManifest(args: WriteOutputArgs, file: string, manifest: ExportManifest): Promise<void> {
+  await writeFileAtomic(file, manifestText(args, file, manifest));
+}
+
+/** A manifest's text; in a redacted export it is leak-scanned like the data (it repeats definitions and metadata). */
+function manifestText(args: WriteOutputArgs, file: string, manifest: ExportManifest): string {
   const text = serializeExportManifest(manifest);
   if (args.redact) {
     const hit = createLeakDetector({ allow: args.allowScanHits }).scan(text)[0];
     if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
   }
-  await writeFileAtomic(file, text);
+  return text;
 }
 
 /**
@@ -157,15 +162,26 @@ async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<
     if (args.manifestFile) await writeManifest(args, args.manifestFile, manifest);
     return { manifest, manifestPath: args.manifestFile };
   }
-  await sink.commit();
-  return writeSidecar(args, manifest);
+  return publishWithSidecar(args, manifest, () => sink.commit());
 }
 
-/** `<file>.manifest.json` beside a published single-file export; if it cannot be written, neither stays. */
-async function writeSidecar(args: WriteOutputArgs, manifest: ExportManifest): Promise<WrittenOutput> {
+/**
+ * A single-file export and its `<file>.manifest.json`: the manifest is written and synced under a
+ * temporary name first, so a disk too full for it fails before `publish` puts the file in place
+ * (with --force, the export it replaces and that one's manifest stay as they were); then the file,
+ * then the manifest, each by a rename.
+ */
+async function publishWithSidecar(args: WriteOutputArgs, manifest: ExportManifest, publish: () => Promise<unknown>): Promise<WrittenOutput> {
   const manifestPath = `${args.layout.path}.manifest.json`;
+  const sidecar = await stageFile(manifestPath, manifestText(args, manifestPath, manifest));
   try {
-    await writeManifest(args, manifestPath, manifest);
+    await publish();
+  } catch (err) {
+    await sidecar.discard();
+    throw err;
+  }
+  try {
+    await sidecar.commit();
   } catch (err) {
     await removeQuietly(args.layout.path);
     throw err;
@@ -182,10 +198,14 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
     if (layout.kind === 'file' && !layout.gzip) {
       const digest = await sha256File(tmp, { signal: args.signal });
       const manifest = args.buildManifest([{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }]);
-      await publishFile(tmp, layout.path!, args.force).catch((err: unknown) => {
-        throw (err as { code?: string }).code === 'EEXIST' ? outputExists(layout.path!) : err;
+      return await publishWithSidecar(args, manifest, async () => {
+        // A -journal or -wal left at that name would be applied to the export on its first open
+        // (only where nothing is, or what is there is replaced: a database's own stay with it).
+        if (args.force || !(await exists(layout.path!))) await setAsideOrphans(layout.path!);
+        await publishFile(tmp, layout.path!, args.force).catch((err: unknown) => {
+          throw (err as { code?: string }).code === 'EEXIST' ? outputExists(layout.path!) : err;
+        });
       });
-      return await writeSidecar(args, manifest);
     }
     const sink = finalSink(args);
     await runPipeline([createReadStream(tmp, { highWaterMark: 1 << 20 }), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);

@@ -159,6 +159,24 @@ export async function publishFile(tmp: string, final: string, replace: boolean):
 
 /** Writes a whole small file (a manifest) under a temporary name, syncs it and renames it into place. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const staged = await stageFile(file, data, mode);
+  await staged.commit();
+}
+
+/** A small file written and synced under a temporary name beside `file`, waiting to be renamed into place. */
+export interface StagedFile {
+  /** Renames it to its final name (replacing one there) and syncs the folder. */
+  commit(): Promise<void>;
+  /** Removes it. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of writeFileAtomic: what can fail for want of space happens here, before
+ * anything at a final name changes; `commit()` is a rename. A file and its manifest are published
+ * as: stage the manifest, rename the file, commit the manifest.
+ */
+export async function stageFile(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<StagedFile> {
   const tmp = tempPathFor(file);
   try {
     const handle = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
@@ -168,12 +186,48 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     } finally {
       await handle.close();
     }
-    await rename(tmp, file);
-    await fsyncDir(path.dirname(file));
   } catch (err) {
     await removeQuietly(tmp);
     throw err;
   }
+  return {
+    commit: async () => {
+      try {
+        await rename(tmp, file);
+      } catch (err) {
+        await removeQuietly(tmp);
+        throw err;
+      }
+      await fsyncDir(path.dirname(file));
+    },
+    discard: () => removeQuietly(tmp),
+  };
+}
+
+/** A time for a file name beside a database: 20261126T125551Z. */
+export function fileStamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Before a SQLite file is put at `dbPath` where none is: `<db>-wal` and `<db>-journal` left by an
+ * earlier database of that name would be applied to it on its first open (and corrupt it), so they
+ * are renamed to `….orphaned-<time>` (kept: they hold that database's last writes); `<db>-shm` is
+ * removed (an index, rebuilt). Returns the new names.
+ */
+export async function setAsideOrphans(dbPath: string): Promise<string[]> {
+  const moved: string[] = [];
+  const stamp = fileStamp();
+  for (const suffix of ['-wal', '-journal']) {
+    const orphan = `${dbPath}${suffix}`;
+    if (!(await exists(orphan))) continue;
+    const to = `${orphan}.orphaned-${stamp}`;
+    await rename(orphan, to);
+    moved.push(to);
+  }
+  await rm(`${dbPath}-shm`, { force: true });
+  if (moved.length > 0) await fsyncDir(path.dirname(dbPath));
+  return moved;
 }
 
 export async function exists(file: string): Promise<boolean> {

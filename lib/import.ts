@@ -12,7 +12,7 @@ import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
-import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, tempPathFor } from './fs-atomic.js';
+import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, setAsideOrphans, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
@@ -74,7 +74,9 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   let db: SqliteDb | null = null;
   try {
     db = openSqlite(file, { create: created, role: 'workspace database' });
-    if (created) db.pragma('journal_mode = WAL');
+    // A new database is built with a rollback journal: every page is in the file by COMMIT, and a
+    // disk that fills fails the COMMIT. (In WAL mode the rows waited in the -wal for the
+    // checkpoint at close, which reports no error: a full disk left a cut database, published.)
     db.pragma('foreign_keys = OFF');
     db.exec('BEGIN IMMEDIATE');
     const tables = options.tables?.length ? [...options.tables] : null;
@@ -90,10 +92,18 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     db.exec('COMMIT');
     db.pragma('foreign_keys = ON');
+    if (created) {
+      // Workspaces run in WAL mode; switching writes the header only, and a failure fails here.
+      db.pragma('journal_mode = WAL');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new AcodeError('ACODE-IMP-001', `the new database failed its check (${String(check)}); nothing was kept`);
+    }
     db.close();
     db = null;
     if (created) {
       await fsyncFile(file);
+      // An earlier database's -wal or -journal at the target name would be applied to this one.
+      await setAsideOrphans(target);
       await publishFile(file, target, false).catch((err: unknown) => {
         throw systemCode(err) === 'EEXIST' ? new AcodeError('ACODE-IMP-001', `${target} appeared during the import; the import was not applied`) : err;
       });

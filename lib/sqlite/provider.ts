@@ -1,9 +1,9 @@
-import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
-import { ensureDir, exists, fsyncDir, fsyncFile, publishFile, removeQuietly, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeQuietly, setAsideOrphans, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -184,11 +184,6 @@ function openWaiting(livePath: string, options: RestoreRunOptions): Promise<Sqli
   return whileBusy(() => openSqlite(livePath, { busyTimeoutMs: 0 }), options.busyTimeoutMs ?? 5000, options.signal);
 }
 
-/** A time for a file name beside the database: 20261126T125551Z. */
-function fileStamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
 /** True when an error, or one it was caused by, says the database file is damaged. */
 function isDamage(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -249,22 +244,6 @@ async function restoreAsNewFile(file: string, livePath: string, options: RunOpti
   } finally {
     await removeQuietly(tmp);
   }
-}
-
-/** `<db>-wal` and `<db>-journal` renamed to `….orphaned-<time>` (kept: they hold that database's last writes); `<db>-shm` removed (an index, rebuilt). */
-async function setAsideOrphans(livePath: string): Promise<string[]> {
-  const moved: string[] = [];
-  const stamp = fileStamp();
-  for (const suffix of ['-wal', '-journal']) {
-    const orphan = `${livePath}${suffix}`;
-    if (!(await exists(orphan))) continue;
-    const to = `${orphan}.orphaned-${stamp}`;
-    await rename(orphan, to);
-    moved.push(to);
-  }
-  await rm(`${livePath}-shm`, { force: true });
-  if (moved.length > 0) await fsyncDir(path.dirname(livePath));
-  return moved;
 }
 
 async function restoreIsolated(file: string, target: string, options: RunOptions): Promise<BackupInspection> {

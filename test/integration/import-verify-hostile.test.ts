@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { buildTar, refreshManifestEntry } from '../support/export-files.js';
 import { failure } from '../support/failure.js';
 import { contentDigest, openDb } from '../support/sqlite.js';
 import { leftovers, makeTempDir, removeTempDir } from '../support/temp.js';
+import { mountTmpfs, unmount } from '../support/tmpfs.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const NOW = new Date('2024-01-20T14:30:45.000Z');
@@ -297,5 +298,88 @@ describe('integration: import and export verify on hostile input (third review)'
       expect(err.message).to.include('table settings: data row').and.to.include('is longer than 256 MiB (or a quote never closes)');
       await expectUnchanged();
     });
+  });
+});
+
+describe('integration: a new database imported onto a disk that fills (crash-safety review)', function () {
+  let source: SeededWorkspace;
+  let exportFile: string;
+  let size: number;
+  let work: string;
+
+  before(async () => {
+    source = await createWorkspace({ database: 'demo' });
+    work = await makeTempDir('imp-disk');
+    exportFile = path.join(work, 'all.ndjson');
+    await exportDatabase({ config: await source.config(), format: 'ndjson', output: exportFile, redact: false, now: () => NOW });
+    // The size a good import gives, where there is room.
+    const roomy = await createWorkspace({ database: 'none', parent: path.join(work, 'roomy') });
+    await importExport({ config: await roomy.config(), source: exportFile });
+    size = (await stat(roomy.db)).size;
+  });
+  after(async () => {
+    await removeTempDir(source.dir);
+    await removeTempDir(work);
+  });
+
+  // Between one and two times the database's size free: a WAL-mode build committed into its -wal,
+  // then lost it when the checkpoint at close found no room, and published a cut database.
+  for (const room of [1.1, 1.3, 1.5, 1.7, 1.9]) {
+    it(`${room}× the database's size free: a whole database or an error and nothing at its name, never a damaged one`, async function () {
+      const disk = path.join(work, `disk-${room}`);
+      const why = await mountTmpfs(disk, Math.round(size * room) + 64 * 1024);
+      if (why) {
+        this.currentTest!.title += ` (pending: ${why})`;
+        this.skip();
+      }
+      try {
+        const target = await createWorkspace({ database: 'none', parent: disk });
+        const outcome = await importExport({ config: await target.config(), source: exportFile }).then(() => null, (err: unknown) => err as { code?: string });
+        if (outcome === null) {
+          const db = openDb(target.db);
+          try {
+            expect(db.pragma('integrity_check', { simple: true })).to.equal('ok');
+          } finally {
+            db.close();
+          }
+          expect(contentDigest(target.db)).to.equal(contentDigest(source.db));
+        } else {
+          expect(outcome.code).to.be.oneOf(['ACODE-IMP-001', 'ACODE-DB-007']);
+          expect(await leftovers(path.dirname(target.db))).to.deep.equal([]);
+          expect(await stat(target.db).then(() => 'there', () => 'absent')).to.equal('absent');
+        }
+      } finally {
+        unmount(disk);
+      }
+    });
+  }
+});
+
+describe('integration: leftovers of an earlier database at the new name (crash-safety review)', () => {
+  it('an import creating the database sets a stale -wal and -journal aside instead of applying them', async () => {
+    const dir = await makeTempDir('imp-orphans');
+    try {
+      const source = await createWorkspace({ database: 'demo', parent: path.join(dir, 'src') });
+      const file = path.join(dir, 'all.json');
+      await exportDatabase({ config: await source.config(), format: 'json', output: file, redact: false, now: () => NOW });
+      // A WAL and a journal of another database that once lived at the target's name.
+      const other = await createWorkspace({ database: 'demo', parent: path.join(dir, 'other') });
+      const target = await createWorkspace({ database: 'none', parent: path.join(dir, 'dst') });
+      const db = openDb(other.db);
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec("UPDATE settings SET value = 'x'");
+      await copyFile(`${other.db}-wal`, `${target.db}-wal`);
+      db.close();
+      await writeFile(`${target.db}-journal`, Buffer.alloc(4096, 1));
+      await importExport({ config: await target.config(), source: file });
+      expect(contentDigest(target.db)).to.equal(contentDigest(source.db));
+      const check = openDb(target.db);
+      expect(check.pragma('integrity_check', { simple: true })).to.equal('ok');
+      check.close();
+      const names = await readdir(path.dirname(target.db));
+      expect(names.filter((n) => n.includes('.orphaned-')).map((n) => n.replace(/\d{8}T\d{6}Z$/, 'T'))).to.have.members(['acode.db-wal.orphaned-T', 'acode.db-journal.orphaned-T']);
+    } finally {
+      await removeTempDir(dir);
+    }
   });
 });
