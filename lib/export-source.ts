@@ -101,7 +101,7 @@ export interface SnapshotTable {
   readonly rows: number;
   readonly dateColumn: string | null;
   /** The AUTOINCREMENT counter, for tables that have one. */
-  readonly sequence?: number;
+  readonly sequence?: number | string;
 }
 
 /** A consistent read of the source, open until `close()`: the engine boundary for exports. */

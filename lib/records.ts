@@ -38,7 +38,7 @@ export interface ExportHeader {
   readonly snapshot: Readonly<Record<string, unknown>>;
   readonly redaction: { readonly enabled: boolean; readonly rules: readonly { readonly name: string; readonly kind: string }[] };
   /** `sequence`: an AUTOINCREMENT table's counter, so an import never reuses a deleted id. */
-  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly sequence?: number }[];
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly sequence?: number | string }[];
 }
 
 /** Known only at the end: written last by formats that can (JSON, NDJSON). */

@@ -41,7 +41,7 @@ export class ImportLoader extends RecordWriter {
   /** Loaded tables with foreign keys: their references to nothing before the import, then how many it added. */
   readonly #danglingBefore = new Map<string, number>();
   readonly #danglingAdded = new Map<string, number>();
-  #sequences = new Map<string, number>();
+  #sequences = new Map<string, bigint>();
   #header: ExportHeader | null = null;
   #table: TableSchema | null = null;
   #expected = 0;
@@ -73,7 +73,11 @@ export class ImportLoader extends RecordWriter {
       case 'header':
         this.#header = checkExportHeader(record.header);
         this.#checkSchemaVersion(this.#header.schemaVersion);
-        this.#sequences = new Map(record.header.tables.flatMap((t) => (typeof t.sequence === 'number' ? [[t.name, t.sequence] as const] : [])));
+        this.#sequences = new Map(record.header.tables.flatMap((t) => {
+          // An integer, or its decimal string past 2^53; bound as one, so the counter stays an INTEGER.
+          const seq = typeof t.sequence === 'number' && Number.isSafeInteger(t.sequence) ? BigInt(t.sequence) : typeof t.sequence === 'string' && /^-?\d{1,19}$/.test(t.sequence) ? BigInt(t.sequence) : null;
+          return seq === null ? [] : [[t.name, seq] as const];
+        }));
         break;
       case 'table':
         this.#begin(record.table, record.rows);

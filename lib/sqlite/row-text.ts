@@ -46,6 +46,8 @@ export function registerRowTextFunctions(db: SqliteDb): void {
  * `where` holds the export's filters, as SQL conditions on the table with their parameters.
  */
 export function rowTextReader(db: SqliteDb, table: TableSchema, format: RowTextFormat, where: { sql: string[]; params: unknown[] }): RowTextReader | null {
+  // CAST(… AS BLOB) gives text in the database's encoding: UTF-16 bytes in a UTF-16 database.
+  if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return null;
   const rowid = rowidName(db, table);
   if (!rowid) return null;
   const from = `FROM main.${quoteIdent(table.name)} WHERE ${[`${rowid} >= ?`, ...where.sql].join(' AND ')}`;
@@ -90,7 +92,19 @@ function lineSql(table: TableSchema, format: RowTextFormat): string {
   });
   parts.push(literal('}'));
   if (format === 'ndjson') parts.push(literal(NDJSON_ROW_SUFFIX));
-  return parts.length <= MAX_CONCAT_ARGS ? `concat(${parts.join(', ')})` : `(${parts.join(' || ')})`;
+  return concatSql(parts);
+}
+
+/**
+ * concat() of any number of parts: groups of at most MAX_CONCAT_ARGS, nested, so a wide table
+ * stays within SQLite's limits on arguments and on expression depth (a `||` chain of a
+ * 500-column table's parts went over the depth of 1000).
+ */
+function concatSql(parts: readonly string[]): string {
+  if (parts.length <= MAX_CONCAT_ARGS) return `concat(${parts.join(', ')})`;
+  const groups: string[] = [];
+  for (let i = 0; i < parts.length; i += MAX_CONCAT_ARGS) groups.push(concatSql(parts.slice(i, i + MAX_CONCAT_ARGS)));
+  return concatSql(groups);
 }
 
 /** A value as JSON text: jsonValue() of value-codec.ts. */

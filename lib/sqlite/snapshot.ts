@@ -57,11 +57,12 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
 }
 
 /** AUTOINCREMENT counters by table (SQLite keeps them in sqlite_sequence, which exports leave out). */
-function autoincrementCounters(db: SqliteDb): Map<string, number> {
+function autoincrementCounters(db: SqliteDb): Map<string, number | string> {
   const has = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'sqlite_sequence'").pluck().get();
   if (!has) return new Map();
-  const rows = db.prepare('SELECT name, seq FROM main.sqlite_sequence').all() as { name: string; seq: number }[];
-  return new Map(rows.map((r) => [r.name, Number(r.seq)]));
+  const rows = db.prepare('SELECT name, seq FROM main.sqlite_sequence').safeIntegers(true).all() as { name: string; seq: bigint | number }[];
+  // JSON numbers past 2^53 lose digits: such a counter is written as its decimal string.
+  return new Map(rows.map((r) => [r.name, typeof r.seq === 'bigint' && (r.seq > BigInt(Number.MAX_SAFE_INTEGER) || r.seq < -BigInt(Number.MAX_SAFE_INTEGER)) ? r.seq.toString() : Number(r.seq)]));
 }
 
 function whereClause(dateColumn: string | null, selection: ExportSelection): { sql: string; params: string[] } {
