@@ -108,6 +108,9 @@ class Packer implements TarPacker {
     try {
       const entryName = safeEntryName(name);
       const file = await open(filePath, 'r');
+      // A destroyed archive (Ctrl-C, a closed output) need not close or call back its open entry:
+      // every wait below also ends with the archive (an unended wait made the CLI exit 13, silent).
+      const destroyed = this.#whenDestroyed(name);
       try {
         const { size } = await file.stat();
         const header = { name: entryName, size, mtime: this.#mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', type: 'file' as const };
@@ -122,12 +125,13 @@ class Packer implements TarPacker {
         // Only `size` bytes: a file that grows meanwhile still matches the size in the header.
         if (size > 0) {
           for await (const chunk of file.createReadStream({ start: 0, end: size - 1, autoClose: false })) {
-            if (!entry.write(chunk as Buffer)) await settleOn(entry, 'drain', () => new Error('tar entry closed'));
+            if (!entry.write(chunk as Buffer)) await Promise.race([settleOn(entry, 'drain', () => new Error('tar entry closed')), destroyed.promise]);
           }
         }
         entry.end();
-        await entryDone;
+        await Promise.race([entryDone, destroyed.promise]);
       } finally {
+        destroyed.dispose();
         await file.close();
       }
     } catch (err) {
@@ -135,6 +139,18 @@ class Packer implements TarPacker {
       this.destroy(coded);
       throw coded;
     }
+  }
+
+  /** A promise that rejects once `readable` is destroyed (at once when it already is), and its listener's removal. */
+  #whenDestroyed(name: string): { promise: Promise<never>; dispose: () => void } {
+    let gone = (): void => {};
+    const promise = new Promise<never>((_ok, fail) => {
+      gone = () => fail(new AcodeError('ACODE-EXP-001', `tar entry ${name}: the archive was destroyed`));
+    });
+    promise.catch(() => {});
+    if (this.readable.destroyed) gone();
+    else this.readable.once('close', gone);
+    return { promise, dispose: () => this.readable.off('close', gone) };
   }
 
   finalize(): void {

@@ -264,4 +264,28 @@ describe('tar adapter', () => {
     expect((await rejection(adding)).code).to.equal('ACODE-EXP-001');
     expect((await failed).message).to.equal('stop');
   });
+
+  // It hung once the pipeline destroyed the archive without an error (Ctrl-C during a tar
+  // export): the CLI then exited 13 on its unsettled await, with no message. The test's own
+  // timeout is the hang's alarm.
+  it('an entry waiting for the archive to flow ends when the archive is destroyed without an error', async function () {
+    this.timeout(10_000);
+    const file = path.join(tmp.dir, 'big.csv');
+    await writeFile(file, Buffer.alloc(2_000_000, 0x61));
+    // Destroyed while the file is being opened: after the entry's check, before the entry exists.
+    const early = createTarPacker();
+    const addingEarly = early.addFile('big.csv', file);
+    setImmediate(() => early.readable.destroy());
+    expect((await rejection(addingEarly)).code).to.equal('ACODE-EXP-001');
+    // A reader that stalls, so the entry waits for 'drain', and a pipeline aborted meanwhile.
+    const packer = createTarPacker();
+    const controller = new AbortController();
+    const stalled = new Writable({ highWaterMark: 1, write: () => {} });
+    const piped = rejection(pipeline(packer.readable, stalled, { signal: controller.signal }));
+    const adding = packer.addFile('big.csv', file);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    expect((await piped).name).to.equal('AbortError');
+    expect((await rejection(adding)).code).to.equal('ACODE-EXP-001');
+  });
 });
