@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { sha256File } from './checksum.js';
 import type { ExportFormat } from './config.js';
-import { AcodeError, describeCause, systemCode } from './errors.js';
+import { AcodeError, describeCause, isAbort, systemCode } from './errors.js';
 import { BUNDLE_MANIFEST_NAME, readExportManifest, type ExportManifest } from './export-manifest.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -176,6 +176,7 @@ export async function checkExportChecksums(source: string, located: LocatedExpor
     for (const entry of manifest.files) {
       const file = located.kind === 'csv-folder' ? path.join(source, entry.name) : source;
       const digest = await sha256File(file, { signal: options.signal }).catch((err: unknown) => {
+        if (isAbort(err)) throw err;
         throw new AcodeError('ACODE-IMP-002', `${entry.name}: ${describeCause(err)}`, { cause: err, context: { file } });
       });
       if (digest.sha256 !== entry.sha256 || digest.size !== entry.bytes) {

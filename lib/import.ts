@@ -59,7 +59,12 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   const located = await locateExport(source, options.manifest ? path.resolve(options.manifest) : undefined);
   const verify = options.verify ?? true;
   if (options.tables?.length && located.manifest) checkTableNames(options.tables, located.manifest.tables.map((t) => t.name));
-  if (verify && located.kind !== 'tar') await checkExportChecksums(source, located, options);
+  if (verify && located.kind !== 'tar') {
+    // Ctrl-C while hashing: "interrupted", not a damaged export or an internal error.
+    await checkExportChecksums(source, located, options).catch((err: unknown) => {
+      throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
+    });
+  }
   const target = options.config.database.path;
   const created = !(await exists(target));
   const file = created ? tempPathFor(target) : target;

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
-import { AcodeError, toAcodeError } from './errors.js';
+import { AcodeError, systemCode, toAcodeError } from './errors.js';
 import { manifestPathFor } from './naming.js';
 
 export interface RetentionPolicy {
@@ -80,7 +80,12 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
   if (!options.dryRun) {
     try {
-      for (const backup of plan.remove) await deleteBackupFiles(backup.path);
+      for (const backup of plan.remove) {
+        // Gone already: another backup's rotation, running at the same time, took it first.
+        await deleteBackupFiles(backup.path).catch((err: unknown) => {
+          if (systemCode(err) !== 'ENOENT') throw err;
+        });
+      }
       for (const stray of strays) await rm(stray.path, { force: true });
     } catch (err) {
       throw toAcodeError(err, 'ACODE-BAK-001', `removing old backups in ${options.dir}`);

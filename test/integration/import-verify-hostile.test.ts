@@ -246,6 +246,14 @@ describe('integration: import and export verify on hostile input (third review)'
       await expectUnchanged();
     });
 
+    it('an import stopped while its checksums are computed is ACODE-IMP-001 "interrupted", not a damaged export', async () => {
+      const file = await exportTo('all.json', { format: 'json' });
+      const err = await failure(importFrom(file, { signal: AbortSignal.abort() }));
+      expect(err.code).to.equal('ACODE-IMP-001');
+      expect(err.message).to.include('interrupted');
+      await expectUnchanged();
+    });
+
     it('export verify stopped by its signal is ACODE-EXP-001 "interrupted", not an internal error', async () => {
       const file = await exportTo('all.json', { format: 'json' });
       const err = await failure(verifyExport({ path: file, signal: AbortSignal.abort() }));
