@@ -145,6 +145,8 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   const { out } = ctx;
   const { layout } = plan;
   for (const note of layout.notes) out.info(`Note: ${note}`);
+  // Left out without a word, an FTS index looked exported; a backup copies it.
+  if (plan.skippedTables.length > 0) out.warn(`virtual tables are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
   out.info('Exporting database...');
   out.info(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
   out.info(`  Redaction: ${plan.header.redaction.enabled ? 'enabled' : 'DISABLED'}`);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { ExportManifest } from '../../lib/export-manifest.js';
 import { lines, runCli } from '../support/cli.js';
@@ -239,5 +240,21 @@ describe('e2e: export through real shell pipelines', function () {
       expect(out).to.include('      provider: scanned by content rules');
     }
     expect(await files()).to.deep.equal(before);
+  });
+});
+
+describe('e2e: virtual tables an export leaves out are named', () => {
+  it('an FTS5 index: a warning on stderr naming it, and the rest exported (it was left out without a word)', async () => {
+    const ws = await createWorkspace({ database: 'demo' });
+    try {
+      const db = new Database(ws.db);
+      db.exec("CREATE VIRTUAL TABLE msg_search USING fts5(content); INSERT INTO msg_search SELECT content FROM conv_messages");
+      db.close();
+      const r = await runCli(['db', 'export', '--format', 'json', '--no-redact', '--output', 'all.json'], { cwd: ws.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lines(r.stderr)).to.include('⚠ virtual tables are not exported: msg_search, msg_search_config, msg_search_content, msg_search_data, msg_search_docsize, msg_search_idx (a backup keeps them)');
+    } finally {
+      await removeTempDir(ws.dir);
+    }
   });
 });
