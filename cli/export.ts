@@ -128,7 +128,8 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
   for (const note of layout.notes) lines.push(`  Note: ${note}`);
   lines.push('');
   for (const table of plan.tables) {
-    const filter = plan.header.filters['since'] || plan.header.filters['until'] ? (table.dateColumn ? ` (filtered on ${table.dateColumn})` : ' (no date column: exported whole)') : '';
+    const undated = table.undated ? `; ${plural(table.undated, 'row')} without a date left out` : '';
+    const filter = plan.header.filters['since'] || plan.header.filters['until'] ? (table.dateColumn ? ` (filtered on ${table.dateColumn}${undated})` : ' (no date column: exported whole)') : '';
     lines.push(`  ${table.name}: ${plural(table.rows, 'record')}${filter}${layout.kind === 'folder' || layout.archive ? ` → ${table.name}.${layout.format}` : ''}`);
     for (const c of table.columns) {
       const what = c.action === 'redact' ? `redacted by column rule ${c.rule}` : c.action === 'scan' ? 'scanned by content rules' : 'kept';
@@ -146,7 +147,12 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   const { layout } = plan;
   for (const note of layout.notes) out.info(`Note: ${note}`);
   // Left out without a word, an FTS index looked exported; a backup copies it.
-  if (plan.skippedTables.length > 0) out.warn(`virtual tables are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
+  // Only when every table was asked for: --tables names what the user wants, and nothing else is missing.
+  const chosen = (plan.header.filters['tables'] as readonly string[] | undefined)?.length ?? 0;
+  if (plan.skippedTables.length > 0 && chosen === 0) out.warn(`virtual tables are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
+  for (const t of plan.tables) {
+    if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not in ISO 8601) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
+  }
   out.info('Exporting database...');
   out.info(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
   out.info(`  Redaction: ${plan.header.redaction.enabled ? 'enabled' : 'DISABLED'}`);

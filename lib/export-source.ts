@@ -102,6 +102,8 @@ export interface SnapshotTable {
   readonly dateColumn: string | null;
   /** The AUTOINCREMENT counter, for tables that have one. */
   readonly sequence?: number | string;
+  /** With --since/--until: rows left out because their date column holds no date (NULL, or text the database cannot read as one). */
+  readonly undated?: number;
 }
 
 /** A consistent read of the source, open until `close()`: the engine boundary for exports. */

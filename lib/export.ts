@@ -46,7 +46,7 @@ export interface ExportOptions extends RunOptions {
 export interface ExportPlan {
   readonly layout: OutputLayout;
   readonly header: ExportHeader;
-  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly columns: readonly ColumnPlan[] }[];
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly dateColumn: string | null; readonly undated?: number; readonly columns: readonly ColumnPlan[] }[];
   readonly skippedTables: readonly string[];
   /** Where the manifest goes: `<file>.manifest.json`, the --manifest file, manifest.json in the folder; null for stdout without --manifest. */
   readonly manifest: string | null;
@@ -309,6 +309,7 @@ function toPlan(prepared: Prepared): ExportPlan {
       name: t.schema.name,
       rows: t.rows,
       dateColumn: t.dateColumn,
+      ...(t.undated ? { undated: t.undated } : {}),
       columns: plans.get(t.schema.name)!.columns,
     })),
     skippedTables: snapshot.skipped,

@@ -132,7 +132,12 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       const dateColumn = selection.dateColumnFor(name, t.columns.map((c) => c.name));
       const from = `${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}${whereClause(dateColumn, selection)}`;
       const rows = selection.schemaOnly ? 0 : Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from}`)).rows[0]!.n);
-      tables.push({ schema, rows, dateColumn });
+      // NULL dates are in no window: said rather than dropped unseen.
+      const filtered = dateColumn !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
+      const undated = filtered
+        ? Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quotePgIdent(t.schema)}.${quotePgIdent(t.table)} WHERE ${quotePgIdent(dateColumn!)} IS NULL`)).rows[0]!.n)
+        : 0;
+      tables.push({ schema, rows, dateColumn, ...(undated > 0 ? { undated } : {}) });
       sources.set(name, { from, oids: t.oids });
     }
     // The COPY being read, destroyed by close() when an export stops mid-table.

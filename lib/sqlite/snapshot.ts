@@ -33,8 +33,10 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
       const dateColumn = selection.dateColumnFor(name, schema.columns.map((c) => c.name));
       const where = whereClause(dateColumn, selection);
       const rows = selection.schemaOnly ? 0 : Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)}${where.sql}`).pluck().get(...where.params));
+      // Epoch numbers, NULLs, text julianday() cannot read: in no window, so said rather than dropped unseen.
+      const undated = where.params.length > 0 && !selection.schemaOnly ? Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)} WHERE julianday(${quoteIdent(dateColumn!)}) IS NULL`).pluck().get()) : 0;
       const sequence = sequences.get(name);
-      return { schema, rows, dateColumn, ...(sequence === undefined ? {} : { sequence }) };
+      return { schema, rows, dateColumn, ...(sequence === undefined ? {} : { sequence }), ...(undated > 0 ? { undated } : {}) };
     });
     return {
       tables,

@@ -114,15 +114,18 @@ describe('integration: exports from PostgreSQL (COPY in one repeatable-read snap
     await pg.query(
       `CREATE TABLE ev (id int, created_at timestamptz);
        CREATE TABLE ev_text (id int, created_at text);
-       INSERT INTO ev VALUES (1, '2024-01-01T00:00:00Z'), (2, '2024-01-15T12:00:00Z'), (3, '2024-02-01T00:00:00Z');
+       INSERT INTO ev VALUES (1, '2024-01-01T00:00:00Z'), (2, '2024-01-15T12:00:00Z'), (3, '2024-02-01T00:00:00Z'), (4, NULL);
        INSERT INTO ev_text VALUES (1, '2024-01-01T00:00:00Z'), (2, '2024-01-15 12:00:00+00'), (3, '2024-02-01T00:00:00Z')`,
       database,
     );
     try {
-      const result = await exportDatabase({
+      const job = await openExport({
         config: await ws.config(), format: 'ndjson', tables: ['ev', 'ev_text'], since: '2024-01-10', until: '2024-01-31',
         output: path.join(out, 'e.ndjson'), redact: false, now: () => NOW,
       });
+      // A NULL date is in no window: counted, for the warning, not dropped unseen.
+      expect(job.plan.tables.map((t) => [t.name, t.undated])).to.deep.equal([['ev', 1], ['ev_text', undefined]]);
+      const result = await job.run();
       expect(result.manifest.tables.map((t) => [t.name, t.rows, t.dateColumn])).to.deep.equal([['ev', 1, 'created_at'], ['ev_text', 1, 'created_at']]);
       const ids = (await readFile(path.join(out, 'e.ndjson'), 'utf8')).split('\n').filter((l) => l.includes('"row"')).map((l) => (JSON.parse(l) as { row: { id: number } }).row.id);
       expect(ids).to.deep.equal([2, 2]);
