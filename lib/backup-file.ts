@@ -8,7 +8,7 @@ import { createHashTap } from '../transforms/hash.js';
 import { resolveBackupRef } from './catalog.js';
 import { sha256File } from './checksum.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
-import { PRIVATE_FILE_MODE } from './fs-atomic.js';
+import { PRIVATE_FILE_MODE, removeAbandoned } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import type { RunOptions } from './progress.js';
 
@@ -57,8 +57,14 @@ export interface Scratch {
 
 /** A scratch folder; `forBackup`: a failure to make one is ACODE-BAK-015/009 (exports map it to their own codes). */
 export async function createScratch(forBackup = false): Promise<Scratch> {
+  // A killed run's scratch folder can hold a whole unpacked database, secrets and all: the first
+  // scratch of a run removes those of runs that are gone.
+  if (!swept) {
+    swept = true;
+    await removeAbandoned(os.tmpdir(), scratchPid);
+  }
   // mkdtemp makes the folder 0700: only its owner can see what is unpacked there.
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-')).catch((err: unknown) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`)).catch((err: unknown) => {
     throw (forBackup ? scratchError(err, 'a scratch folder') : null) ?? err;
   });
   if (liveScratch.size === 0 && !exitHook) {
@@ -80,6 +86,15 @@ export async function createScratch(forBackup = false): Promise<Scratch> {
 
 const liveScratch = new Set<string>();
 let exitHook = false;
+let swept = false;
+
+/** Scratch folders are `acode-<pid>-XXXXXX` under the system temp folder. */
+const SCRATCH_PREFIX = 'acode-';
+
+function scratchPid(name: string): number | null {
+  const m = /^acode-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
 
 /**
  * A failure of the machine rather than of the backup — the temporary folder missing, full or not

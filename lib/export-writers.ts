@@ -16,7 +16,7 @@ import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
 import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeQuietly, setAsideOrphans, stageFile, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import type { ExportHeader, RowTextFormat } from './records.js';
@@ -93,6 +93,8 @@ function loadedRedactionStages(): RedactionStages {
 export async function writeOutput(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
   if (args.redact) await loadRedactionStages();
+  // What a killed export left beside its output (a temporary file, a CSV folder's temporary folder) goes.
+  if (layout.path) await removeAbandoned(path.dirname(layout.path), tempNamePid);
   if (layout.format === 'sqlite') return writeSqlite(args);
   if (layout.archive === 'tar') return writeTar(args);
   if (layout.kind === 'folder') return writeFolder(args);

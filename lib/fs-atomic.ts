@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { systemCode } from './errors.js';
 
@@ -41,6 +41,38 @@ export function isProcessAlive(pid: number): boolean {
   } catch (err) {
     return systemCode(err) === 'EPERM';
   }
+}
+
+/** Left this long untouched by a process that is gone, a temporary file of ours is abandoned. */
+const ABANDONED_MS = 10 * 60 * 1000;
+
+/**
+ * Removes what a killed run of ours left in `dir` (SIGKILL gives no chance to clean up): entries
+ * `pick` recognises (returning the pid that made them) whose process is gone and which nothing
+ * has touched for ten minutes — a process alive in another PID namespace still writes to its
+ * files. Returns the names removed; a folder that cannot be read is left alone.
+ */
+export async function removeAbandoned(dir: string, pick: (name: string) => number | null): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = pick(name);
+    if (pid === null || pid === process.pid || isProcessAlive(pid)) continue;
+    const file = path.join(dir, name);
+    const info = await lstat(file).catch(() => null);
+    if (!info) continue;
+    // A folder (a CSV export's, a scratch folder) changes as its files do.
+    let newest = info.mtimeMs;
+    if (info.isDirectory()) for (const inner of await readdir(file).catch(() => [] as string[])) newest = Math.max(newest, (await lstat(path.join(file, inner)).catch(() => null))?.mtimeMs ?? 0);
+    if (Date.now() - newest < ABANDONED_MS) continue;
+    await rm(file, { recursive: true, force: true }).then(() => removed.push(name), () => {});
+  }
+  return removed;
+}
+
+/** The pid in `.<name>.acode-tmp-<pid>-…` (and its -journal/-wal), for removeAbandoned. */
+export function tempNamePid(name: string): number | null {
+  return parseTempName(name)?.pid ?? null;
 }
 
 /** Creates an empty file that must not exist yet, readable by the owner only. */

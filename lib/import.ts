@@ -12,7 +12,7 @@ import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
-import { ensureDir, exists, fsyncFile, publishFile, removeQuietly, setAsideOrphans, tempPathFor } from './fs-atomic.js';
+import { ensureDir, exists, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
@@ -66,6 +66,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     });
   }
   const target = options.config.database.path;
+  // A killed import's (or restore's) temporary database beside the target goes.
+  await removeAbandoned(path.dirname(target), tempNamePid);
   const created = !(await exists(target));
   const file = created ? tempPathFor(target) : target;
   const folderExisted = await exists(path.dirname(target));

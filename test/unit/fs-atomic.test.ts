@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import {
@@ -9,7 +9,9 @@ import {
   isProcessAlive,
   parseTempName,
   publishUnique,
+  removeAbandoned,
   removeQuietly,
+  tempNamePid,
   tempPathFor,
   writeFileAtomic,
 } from '../../lib/fs-atomic.js';
@@ -23,6 +25,33 @@ describe('fs-atomic', () => {
     dir = await makeTempDir('fs-atomic');
   });
   afterEach(() => removeTempDir(dir));
+
+  it('removeAbandoned takes what a killed run left (its process gone, untouched for ten minutes) and nothing else', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const gone = Number(dead.stdout);
+    expect(isProcessAlive(gone)).to.equal(false);
+    const old = new Date(Date.now() - 11 * 60 * 1000);
+    const make = async (name: string, when: Date | null, folder = false): Promise<void> => {
+      const file = path.join(dir, name);
+      if (folder) {
+        await mkdir(file);
+        await writeFile(path.join(file, 'part.csv'), 'x');
+        if (when) await utimes(path.join(file, 'part.csv'), when, when);
+      } else await writeFile(file, 'x');
+      if (when) await utimes(file, when, when);
+    };
+    await make(`.e.json.acode-tmp-${gone}-0badc0de`, old);
+    await make(`.e.json.acode-tmp-${gone}-0badc0de-wal`, old);
+    await make(`.out.acode-tmp-${gone}-12345678`, old, true);
+    await make(`.fresh.json.acode-tmp-${gone}-aaaaaaaa`, null);
+    await make(`.live.json.acode-tmp-${process.ppid}-bbbbbbbb`, old);
+    await make(`.mine.json.acode-tmp-${process.pid}-cccccccc`, old);
+    await make('e.json', old);
+    const removed = await removeAbandoned(dir, tempNamePid);
+    expect(removed.sort()).to.deep.equal([`.e.json.acode-tmp-${gone}-0badc0de`, `.e.json.acode-tmp-${gone}-0badc0de-wal`, `.out.acode-tmp-${gone}-12345678`].sort());
+    expect((await listDir(dir)).sort()).to.deep.equal([`.fresh.json.acode-tmp-${gone}-aaaaaaaa`, `.live.json.acode-tmp-${process.ppid}-bbbbbbbb`, `.mine.json.acode-tmp-${process.pid}-cccccccc`, 'e.json'].sort());
+    expect(await removeAbandoned(path.join(dir, 'missing'), tempNamePid)).to.deep.equal([]);
+  });
 
   it('temporary names sit beside the final one and say what they were for and who made them', () => {
     const tmp = tempPathFor('/b/acode_backup_20240120_143045.db');
