@@ -6,7 +6,8 @@ import { createGzip } from 'node:zlib';
 // Specific modules, not the transforms barrel: an export must not load the import parsers, and
 // tar-stream is loaded only by the one layout that packs a tar.
 import { createHashingPassThrough } from '../transforms/hashing-pass-through.js';
-import { createHashingSink, type HashingSink } from '../transforms/hashing-sink.js';
+import { createHashingSink, type DigestSource, type HashingSink } from '../transforms/hashing-sink.js';
+import type { LeakScanTransform } from '../transforms/leak-scan.js';
 import { createTableSplitter } from '../transforms/table-splitter.js';
 import { createScratch } from './backup-file.js';
 import { sha256File } from './checksum.js';
@@ -126,7 +127,7 @@ function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
 const WORKER_SCAN_MIN_ROWS = 10_000;
 
 /** The leak scan of serialised bytes, when redaction is on; `table` fixes the table for per-table files. */
-function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string): Transform[] {
+function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string, hash = false): LeakScanTransform[] {
   if (!args.redact) return [];
   const detector = createLeakDetector({ allow: args.allowScanHits });
   const rows = table === undefined ? Infinity : (args.snapshot.tables.find((t) => t.schema.name === table)?.rows ?? Infinity);
@@ -137,20 +138,27 @@ function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string)
       parallel: rows >= WORKER_SCAN_MIN_ROWS,
       // Straight from the serializer, each chunk made for this pass alone.
       ownsChunks: true,
+      hash,
     }),
   ];
 }
 
-/** A sink for the final bytes: a file under a temporary name, or stdout; both hash as bytes pass. */
-function finalSink(args: WriteOutputArgs): HashingSink {
-  return args.layout.kind === 'stdout' ? createHashingPassThrough(args.stdout) : createHashingSink({ file: args.layout.path!, force: args.force });
+/**
+ * A sink for the final bytes: a file under a temporary name, or stdout; both hash as bytes pass,
+ * or take the digest of `digestFrom`, the leak scan right before them that hashed the same bytes.
+ */
+function finalSink(args: WriteOutputArgs, digestFrom?: DigestSource): HashingSink {
+  const from = digestFrom ? { digestFrom } : {};
+  return args.layout.kind === 'stdout' ? createHashingPassThrough(args.stdout, from) : createHashingSink({ file: args.layout.path!, force: args.force, ...from });
 }
 
 async function writeStream(args: WriteOutputArgs): Promise<WrittenOutput> {
   const { layout } = args;
   const offsets = new TableOffsets(layout.format);
-  const sink = finalSink(args);
-  await runPipeline([...headStages(args), createSerializer(layout.format, offsets), ...leakStage(args, offsets), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
+  // Without gzip between them, the leak scan's worker sees exactly the bytes the sink writes: it hashes them.
+  const leak = leakStage(args, offsets, undefined, !layout.gzip);
+  const sink = finalSink(args, layout.gzip ? undefined : leak[0]);
+  await runPipeline([...headStages(args), createSerializer(layout.format, offsets), ...leak, ...(layout.gzip ? [createGzip()] : []), sink], args.signal);
   return publishSingle(args, sink);
 }
 

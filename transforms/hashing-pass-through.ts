@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
 import type { Digest } from './hash.js';
-import type { HashingSink } from './hashing-sink.js';
+import { takenDigest, type DigestSource, type HashingSink } from './hashing-sink.js';
 
 type Callback = (error?: Error | null) => void;
 
@@ -15,11 +15,15 @@ type Callback = (error?: Error | null) => void;
  */
 export class HashingPassThrough extends Writable implements HashingSink {
   readonly #destination: Writable;
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash | null;
+  readonly #digestFrom: DigestSource | null;
   #bytes = 0;
   #digest: Digest | null = null;
-  constructor(destination: Writable | NodeJS.WritableStream) {
+  /** `digestFrom`: as for the file sink, the stage before it hashes these bytes already. */
+  constructor(destination: Writable | NodeJS.WritableStream, options: { readonly digestFrom?: DigestSource } = {}) {
     super();
+    this.#digestFrom = options.digestFrom ?? null;
+    this.#hash = this.#digestFrom ? null : createHash('sha256');
     // process.stdout is typed as the old WritableStream interface; it is a Writable.
     this.#destination = destination as Writable;
     // Stays attached after this stream is done: an EPIPE reported late, after our last write
@@ -50,7 +54,7 @@ export class HashingPassThrough extends Writable implements HashingSink {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     this.#bytes += chunk.length;
     if (this.#destination.write(chunk)) return callback();
     this.#whenWritable(callback);
@@ -61,7 +65,11 @@ export class HashingPassThrough extends Writable implements HashingSink {
     if (this.#destination.destroyed) return callback(this.#gone());
     this.#destination.write(Buffer.alloc(0), (err) => {
       if (err) return callback(err);
-      this.#digest = { sha256: this.#hash.digest('hex'), bytes: this.#bytes };
+      try {
+        this.#digest = this.#hash ? { sha256: this.#hash.digest('hex'), bytes: this.#bytes } : takenDigest(this.#digestFrom!, this.#bytes);
+      } catch (failure) {
+        return callback(failure as Error);
+      }
       callback();
     });
   }
@@ -84,6 +92,6 @@ export class HashingPassThrough extends Writable implements HashingSink {
   }
 }
 
-export function createHashingPassThrough(destination: Writable | NodeJS.WritableStream): HashingPassThrough {
-  return new HashingPassThrough(destination);
+export function createHashingPassThrough(destination: Writable | NodeJS.WritableStream, options: { readonly digestFrom?: DigestSource } = {}): HashingPassThrough {
+  return new HashingPassThrough(destination, options);
 }

@@ -13,6 +13,26 @@ export interface HashingSinkOptions {
   readonly file: string;
   /** Replace an existing `file` on commit (default false: ACODE-EXP-007). */
   readonly force?: boolean;
+  /**
+   * The stage right before this sink, when it hashes the same bytes already (a leak scan with
+   * `hash`, on its worker): its digest is taken at the end, checked against the bytes counted
+   * here, instead of hashing them again on this thread.
+   */
+  readonly digestFrom?: DigestSource;
+}
+
+/** A stage whose `digest` covers every byte it passed on, known once it has flushed. */
+export interface DigestSource {
+  readonly digest: Digest | null;
+}
+
+/** The digest a sink takes from the stage before it: it must cover exactly the bytes the sink got. */
+export function takenDigest(source: DigestSource, bytes: number): Digest {
+  const digest = source.digest;
+  if (!digest || digest.bytes !== bytes) {
+    throw new AcodeError('ACODE-INT-001', `the digest from the stage before the sink covers ${digest ? `${digest.bytes} bytes` : 'nothing'}, the sink got ${bytes}`);
+  }
+  return digest;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -74,7 +94,8 @@ export class FileHashingSink extends Writable implements HashingSink {
   readonly file: string;
   readonly tempPath: string;
   readonly #force: boolean;
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash | null;
+  readonly #digestFrom: DigestSource | null;
   #fd: number | null;
   #bytes = 0;
   #digest: Digest | null = null;
@@ -97,6 +118,8 @@ export class FileHashingSink extends Writable implements HashingSink {
     this.file = path.resolve(options.file);
     this.tempPath = tempPathFor(this.file);
     this.#force = options.force ?? false;
+    this.#digestFrom = options.digestFrom ?? null;
+    this.#hash = this.#digestFrom ? null : createHash('sha256');
     // Opened at once rather than in _construct: the file exists from the start, so a destroy,
     // whenever it comes, can unlink it before anyone sees the pipeline fail.
     try {
@@ -117,7 +140,7 @@ export class FileHashingSink extends Writable implements HashingSink {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     this.#bytes += chunk.length;
     let offset = 0;
     const copy = (): void => {
@@ -204,8 +227,14 @@ export class FileHashingSink extends Writable implements HashingSink {
         return closeAsync(fd);
       })
       .then(() => {
+        let digest: Digest;
+        try {
+          digest = this.#hash ? { sha256: this.#hash.digest('hex'), bytes: this.#bytes } : takenDigest(this.#digestFrom!, this.#bytes);
+        } catch (err) {
+          return callback(err as Error);
+        }
+        this.#digest = digest;
         this.#state = 'closed';
-        this.#digest = { sha256: this.#hash.digest('hex'), bytes: this.#bytes };
         callback();
       }, (err: unknown) => callback(this.#coded(err)));
   }

@@ -1,9 +1,11 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import type { LeakDetector } from '../lib/redaction/leak-detector.js';
 import { createLeakScanner, type LeakFinding, type LeakScanner } from '../lib/redaction/leak-scanner.js';
-import type { LeakScanMessage, LeakScanReply } from '../lib/redaction/leak-scan-worker.js';
+import type { LeakScanMessage, LeakScanReply, LeakScanWorkerData } from '../lib/redaction/leak-scan-worker.js';
+import type { Digest } from './hash.js';
 
 export interface LeakLocation {
   readonly table?: string;
@@ -26,6 +28,12 @@ export interface LeakScanTransformOptions {
    * is unusable for the writer afterwards. Default false: every chunk is copied.
    */
   readonly ownsChunks?: boolean;
+  /**
+   * Also compute the sha256 and size of the bytes passed on (`digest`, once flushed), for a
+   * hashing sink right behind this stage to take instead of hashing them again on the export's
+   * thread (`createHashingSink({ digestFrom })`). Default false.
+   */
+  readonly hash?: boolean;
 }
 
 const WHAT: Readonly<Record<string, string>> = {
@@ -58,6 +66,10 @@ export class LeakScanTransform extends Transform {
   readonly #locate: LeakScanTransformOptions['locate'];
   readonly #parallel: boolean;
   readonly #ownsChunks: boolean;
+  readonly #hash: boolean;
+  /** Hashing on this thread (a scan without a worker). */
+  #localHash: Hash | null = null;
+  #digest: Digest | null = null;
   #scanner: LeakScanner | null = null;
   #worker: Worker | null = null;
   /** Scanned bytes not yet passed on, from stream offset #heldStart on. */
@@ -75,6 +87,12 @@ export class LeakScanTransform extends Transform {
     this.#locate = options.locate;
     this.#parallel = options.parallel ?? true;
     this.#ownsChunks = options.ownsChunks ?? false;
+    this.#hash = options.hash ?? false;
+  }
+
+  /** With `hash`: sha256 and size of every byte passed on, once the stream is flushed; else null. */
+  get digest(): Digest | null {
+    return this.#digest;
   }
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
@@ -82,6 +100,7 @@ export class LeakScanTransform extends Transform {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     this.#received += bytes.length;
     if (!this.#parallel) {
+      if (this.#hash) (this.#localHash ??= createHash('sha256')).update(bytes);
       // Held until scanned past: the next chunk at the latest.
       this.#held.push(bytes);
       this.#scanner ??= createLeakScanner(this.#detector);
@@ -133,6 +152,7 @@ export class LeakScanTransform extends Transform {
       const found = this.#scanner.end();
       if (found.length > 0) return callback(this.#error(found[0]!));
       this.#release(this.#scanner.settled);
+      if (this.#hash) this.#digest = { sha256: (this.#localHash ?? createHash('sha256')).digest('hex'), bytes: this.#received };
       return callback();
     }
     this.#flushed = callback;
@@ -148,7 +168,7 @@ export class LeakScanTransform extends Transform {
   #startWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('../lib/redaction/leak-scan-worker.js', import.meta.url), {
-      workerData: this.#detector.options,
+      workerData: { detector: this.#detector.options, hash: this.#hash } satisfies LeakScanWorkerData,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     worker.on('message', (reply: LeakScanReply) => this.#onReply(reply));
@@ -165,6 +185,7 @@ export class LeakScanTransform extends Transform {
     this.#release(this.#settled);
     if (this.#waiting && !this.#mustWait()) this.#resume();
     if (reply.done) {
+      this.#digest = reply.digest;
       void this.#worker?.terminate();
       this.#worker = null;
       const done = this.#flushed;
