@@ -154,6 +154,40 @@ describe('hashing sink', () => {
     expect(err.code).to.equal('ACODE-EXP-008');
     expect(err.message).to.match(new RegExp(`^Output location not writable: cannot create a file in ${path.join(tmp.dir, 'missing').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
   });
+
+  // Taking the digest from the leak scan before it (a redacted single-file export): no hashing of its own.
+  for (const parallel of [true, false]) {
+    it(`a leak scan with hash (${parallel ? 'on its worker' : 'on this thread'}) gives the file and stdout sinks the digest of exactly what they wrote`, async () => {
+      const { createLeakScanTransform } = await import('../../../transforms/leak-scan.js');
+      const { createLeakDetector } = await import('../../../lib/redaction/index.js');
+      const data = chunksOf(40, 3000);
+      const file = path.join(tmp.dir, 'out.json');
+      const scan = createLeakScanTransform({ detector: createLeakDetector(), parallel, hash: true });
+      const sink = createHashingSink({ file, digestFrom: scan });
+      await pipeline(Readable.from(data.map((c) => Buffer.from(c))), scan, sink);
+      const content = Buffer.concat(data);
+      expect(scan.digest).to.deep.equal({ sha256: sha256(content), bytes: content.length });
+      expect(await sink.commit()).to.deep.equal({ sha256: sha256(content), bytes: content.length });
+      expect(sha256(await readFile(file))).to.equal(sha256(content));
+
+      const out: Buffer[] = [];
+      const stdout = new Writable({ write: (c: Buffer, _e, cb) => (out.push(c), cb()) });
+      const scan2 = createLeakScanTransform({ detector: createLeakDetector(), parallel, hash: true });
+      const pass = createHashingPassThrough(stdout, { digestFrom: scan2 });
+      await pipeline(Readable.from(data.map((c) => Buffer.from(c))), scan2, pass);
+      expect(pass.digest).to.deep.equal({ sha256: sha256(content), bytes: content.length });
+      expect(Buffer.concat(out).equals(content)).to.equal(true);
+    });
+  }
+
+  it('a digest that does not cover what the sink got fails it (ACODE-INT-001) and leaves no file', async () => {
+    const file = path.join(tmp.dir, 'out.json');
+    const sink = createHashingSink({ file, digestFrom: { digest: { sha256: '0'.repeat(64), bytes: 1 } } });
+    const err = await rejection(pipeline(Readable.from(chunksOf(3, 100)), sink));
+    expect(err.code).to.equal('ACODE-INT-001');
+    expect(err.message).to.include('covers 1 bytes, the sink got 300');
+    expect(await readdir(tmp.dir)).to.deep.equal([]);
+  });
 });
 
 describe('hashing pass-through', () => {
@@ -207,48 +241,5 @@ describe('hashing pass-through', () => {
     const err = await rejection(pipeline(endless, createHashingPassThrough(head.stdin!)));
     expect(err.code).to.equal('EPIPE');
     expect(await exited).to.equal(0);
-  });
-});
-
-describe('hashing sink taking its digest from the leak scan before it', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeEach(async () => {
-    tmp = await tempDir();
-  });
-  afterEach(async () => {
-    await tmp.dispose();
-  });
-
-  for (const parallel of [true, false]) {
-    it(`a leak scan with hash (${parallel ? 'on its worker' : 'on this thread'}) gives the file and stdout sinks the digest of exactly what they wrote`, async () => {
-      const { createLeakScanTransform } = await import('../../../transforms/leak-scan.js');
-      const { createLeakDetector } = await import('../../../lib/redaction/index.js');
-      const data = chunksOf(40, 3000);
-      const file = path.join(tmp.dir, 'out.json');
-      const scan = createLeakScanTransform({ detector: createLeakDetector(), parallel, hash: true });
-      const sink = createHashingSink({ file, digestFrom: scan });
-      await pipeline(Readable.from(data.map((c) => Buffer.from(c))), scan, sink);
-      const content = Buffer.concat(data);
-      expect(scan.digest).to.deep.equal({ sha256: sha256(content), bytes: content.length });
-      expect(await sink.commit()).to.deep.equal({ sha256: sha256(content), bytes: content.length });
-      expect(sha256(await readFile(file))).to.equal(sha256(content));
-
-      const out: Buffer[] = [];
-      const stdout = new Writable({ write: (c: Buffer, _e, cb) => (out.push(c), cb()) });
-      const scan2 = createLeakScanTransform({ detector: createLeakDetector(), parallel, hash: true });
-      const pass = createHashingPassThrough(stdout, { digestFrom: scan2 });
-      await pipeline(Readable.from(data.map((c) => Buffer.from(c))), scan2, pass);
-      expect(pass.digest).to.deep.equal({ sha256: sha256(content), bytes: content.length });
-      expect(Buffer.concat(out).equals(content)).to.equal(true);
-    });
-  }
-
-  it('a digest that does not cover what the sink got fails it (ACODE-INT-001) and leaves no file', async () => {
-    const file = path.join(tmp.dir, 'out.json');
-    const sink = createHashingSink({ file, digestFrom: { digest: { sha256: '0'.repeat(64), bytes: 1 } } });
-    const err = await rejection(pipeline(Readable.from(chunksOf(3, 100)), sink));
-    expect(err.code).to.equal('ACODE-INT-001');
-    expect(err.message).to.include('covers 1 bytes, the sink got 300');
-    expect(await readdir(tmp.dir)).to.deep.equal([]);
   });
 });
