@@ -17,7 +17,7 @@ import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
 import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic } from './fs-atomic.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic, type StagedFile } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import type { ExportHeader, RowTextFormat } from './records.js';
@@ -172,7 +172,7 @@ async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<
     if (args.manifestFile) await writeManifest(args, args.manifestFile, manifest);
     return { manifest, manifestPath: args.manifestFile };
   }
-  return publishWithSidecar(args, manifest, () => sink.commit());
+  return publishWithSidecar(args, manifest, () => sink.commit(), () => sink.discard());
 }
 
 /**
@@ -181,9 +181,16 @@ async function publishSingle(args: WriteOutputArgs, sink: HashingSink): Promise<
  * (with --force, the export it replaces and that one's manifest stay as they were); then the file,
  * then the manifest, each by a rename.
  */
-async function publishWithSidecar(args: WriteOutputArgs, manifest: ExportManifest, publish: () => Promise<unknown>): Promise<WrittenOutput> {
+async function publishWithSidecar(args: WriteOutputArgs, manifest: ExportManifest, publish: () => Promise<unknown>, discard: () => Promise<void>): Promise<WrittenOutput> {
   const manifestPath = `${args.layout.path}.manifest.json`;
-  const sidecar = await stageFile(manifestPath, manifestText(args, manifestPath, manifest));
+  let sidecar: StagedFile;
+  try {
+    sidecar = await stageFile(manifestPath, manifestText(args, manifestPath, manifest));
+  } catch (err) {
+    // No manifest, no export: the finished file waiting to be published goes too.
+    await discard();
+    throw err;
+  }
   try {
     await publish();
   } catch (err) {
@@ -208,6 +215,7 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
     if (layout.kind === 'file' && !layout.gzip) {
       const digest = await sha256File(tmp, { signal: args.signal });
       const manifest = args.buildManifest([{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }]);
+      // The temporary file is removed in `finally` whatever happens.
       return await publishWithSidecar(args, manifest, async () => {
         // A -journal or -wal left at that name would be applied to the export on its first open
         // (only where nothing is, or what is there is replaced: a database's own stay with it).
@@ -215,7 +223,7 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
         await publishFile(tmp, layout.path!, args.force).catch((err: unknown) => {
           throw (err as { code?: string }).code === 'EEXIST' ? outputExists(layout.path!) : err;
         });
-      });
+      }, async () => {});
     }
     const sink = finalSink(args);
     await runPipeline([createReadStream(tmp, { highWaterMark: 1 << 20 }), ...(layout.gzip ? [createGzip()] : []), sink], args.signal);

@@ -391,3 +391,26 @@ describe('integration: leftovers of an earlier database at the new name (crash-s
     }
   });
 });
+
+describe('integration: a disk with room for an export but not its manifest (review of the staged manifest)', () => {
+  it('fails with ACODE-EXP-009 and leaves nothing: no temporary export beside the output either', async function () {
+    const dir = await makeTempDir('exp-manifest-full');
+    const disk = path.join(dir, 'disk');
+    const why = await mountTmpfs(disk, 600 * 1024);
+    if (why) {
+      await removeTempDir(dir);
+      this.skip();
+    }
+    try {
+      const source = await createWorkspace({ database: 'demo', parent: path.join(dir, 'src') });
+      const free = (await import('node:fs')).statfsSync(disk);
+      await writeFile(path.join(disk, 'filler'), Buffer.alloc(free.bavail * free.bsize - 4096));
+      const err = await failure(exportDatabase({ config: await source.config(), format: 'json', tables: ['settings'], output: path.join(disk, 's.json'), redact: false, now: () => NOW }));
+      expect(err.code).to.equal('ACODE-EXP-009');
+      expect(await readdir(disk)).to.deep.equal(['filler']);
+    } finally {
+      unmount(disk);
+      await removeTempDir(dir);
+    }
+  });
+});
