@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -67,6 +67,11 @@ export async function createScratch(forBackup = false): Promise<Scratch> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`)).catch((err: unknown) => {
     throw (forBackup ? scratchError(err, 'a scratch folder') : null) ?? err;
   });
+  // The mark that makes it ours to remove once its run is gone: a name alone could be a user's folder.
+  await writeFile(path.join(dir, SCRATCH_MARK), '').catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw (forBackup ? scratchError(err, 'a scratch folder') : null) ?? err;
+  });
   if (liveScratch.size === 0 && !exitHook) {
     exitHook = true;
     // A scratch folder whose work never finished (a stream left waiting on a closed pipe) goes at exit too.
@@ -88,12 +93,14 @@ const liveScratch = new Set<string>();
 let exitHook = false;
 let swept = false;
 
-/** Scratch folders are `acode-<pid>-XXXXXX` under the system temp folder. */
-const SCRATCH_PREFIX = 'acode-';
+/** Scratch folders are `acode-scratch-<pid>-XXXXXX` under the system temp folder, with a mark file inside. */
+const SCRATCH_PREFIX = 'acode-scratch-';
+const SCRATCH_MARK = '.acode-scratch';
 
+/** The pid of a scratch folder of ours: its name, and the mark inside (a user's `acode-scratch-2026-notes` has none). */
 function scratchPid(name: string): number | null {
-  const m = /^acode-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-  return m ? Number(m[1]) : null;
+  const m = /^acode-scratch-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+  return m && existsSync(path.join(os.tmpdir(), name, SCRATCH_MARK)) ? Number(m[1]) : null;
 }
 
 /**

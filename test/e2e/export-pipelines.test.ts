@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -274,6 +275,32 @@ describe('e2e: rows a date filter cannot place are counted and named', () => {
       expect(lines(plan.stdout).find((l) => l.startsWith('  conv_chats:'))).to.match(/^ {2}conv_chats: [\d,]+ records \(filtered on created_at; 1 row without a date left out\)/);
     } finally {
       await removeTempDir(ws.dir);
+    }
+  });
+});
+
+describe('e2e: scratch folders a killed run left in the temp folder', () => {
+  it('are removed by the next run that needs one; a user\'s own folders with like names are not', async () => {
+    const ws = await createWorkspace({ database: 'demo' });
+    const tmp = await makeTempDir('scratch-sweep');
+    try {
+      const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+      const old = new Date(Date.now() - 11 * 60 * 1000);
+      const folder = async (name: string, mark: boolean): Promise<void> => {
+        await mkdir(path.join(tmp, name));
+        await writeFile(path.join(tmp, name, mark ? '.acode-scratch' : 'notes.txt'), 'x');
+        await utimes(path.join(tmp, name, mark ? '.acode-scratch' : 'notes.txt'), old, old);
+        await utimes(path.join(tmp, name), old, old);
+      };
+      await folder(`acode-scratch-${gone}-Ab12Cd`, true);
+      await folder(`acode-scratch-${gone}-Ef34Gh`, false);
+      await folder(`acode-${gone}-export`, false);
+      const r = await runCli(['db', 'export', '--format', 'csv', '--no-redact', '--archive', 'tar', '--output', 'all.tar'], { cwd: ws.dir, env: { ...AT, TMPDIR: tmp } });
+      expect(r.code, r.stderr).to.equal(0);
+      expect((await listDir(tmp)).sort()).to.deep.equal([`acode-${gone}-export`, `acode-scratch-${gone}-Ef34Gh`].sort());
+    } finally {
+      await removeTempDir(ws.dir);
+      await removeTempDir(tmp);
     }
   });
 });
