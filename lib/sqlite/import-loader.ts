@@ -41,6 +41,8 @@ export class ImportLoader extends RecordWriter {
   /** Loaded tables with foreign keys: their references to nothing before the import, then how many it added. */
   readonly #danglingBefore = new Map<string, number>();
   readonly #danglingAdded = new Map<string, number>();
+  /** Tables begun so far, by their lower-case name. */
+  readonly #foldedNames = new Map<string, string>();
   #sequences = new Map<string, bigint>();
   #header: ExportHeader | null = null;
   #table: TableSchema | null = null;
@@ -72,7 +74,8 @@ export class ImportLoader extends RecordWriter {
     switch (record.kind) {
       case 'header':
         this.#header = checkExportHeader(record.header);
-        this.#checkSchemaVersion(this.#header.schemaVersion);
+        // A workspace's export carries its migration record; another database's version (its user_version) is not one.
+        if (this.#header.tables.some((t) => t.name === SCHEMA_VERSION_TABLE)) this.#checkSchemaVersion(this.#header.schemaVersion);
         this.#sequences = new Map(record.header.tables.flatMap((t) => {
           // An integer, or its decimal string past 2^53; bound as one, so the counter stays an INTEGER.
           const seq = typeof t.sequence === 'number' && Number.isSafeInteger(t.sequence) ? BigInt(t.sequence) : typeof t.sequence === 'string' && /^-?\d{1,19}$/.test(t.sequence) ? BigInt(t.sequence) : null;
@@ -122,10 +125,20 @@ export class ImportLoader extends RecordWriter {
     // SQLite's own tables (sqlite_sequence…) are never exported: one in an export would rewrite its counters.
     if (/^sqlite_/i.test(table.name)) throw new AcodeError('ACODE-IMP-002', `the export holds a table named ${table.name}, SQLite's own name; an acode export never does`, { context: { table: table.name } });
     const db = this.#db;
-    // Names are case-insensitive in SQL: T1 is the table t1 is.
-    const existing = db.prepare("SELECT type, name FROM main.sqlite_schema WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')").get(table.name) as { type: string; name: string } | undefined;
-    if (existing?.type === 'view') {
-      throw new AcodeError('ACODE-IMP-001', `the workspace database has a view named ${existing.name}, and the export a table ${table.name}; nothing was imported`, {
+    // Names are case-insensitive in SQL: T1 is the table t1 is. Two tables of one export that
+    // differ only in case (PostgreSQL keeps "Users" and users apart) would become one.
+    const folded = table.name.toLowerCase();
+    const twin = this.#foldedNames.get(folded);
+    if (twin !== undefined) {
+      throw new AcodeError('ACODE-IMP-001', `the export has tables ${twin} and ${table.name}, which SQLite takes for one table; nothing was imported`, {
+        context: { table: table.name },
+        hint: 'import them one at a time with --tables, each into its own database (--database)',
+      });
+    }
+    this.#foldedNames.set(folded, table.name);
+    const existing = db.prepare('SELECT type, name FROM main.sqlite_schema WHERE name = ? COLLATE NOCASE').get(table.name) as { type: string; name: string } | undefined;
+    if (existing && existing.type !== 'table') {
+      throw new AcodeError('ACODE-IMP-001', `the workspace database has ${existing.type === 'index' ? 'an' : 'a'} ${existing.type} named ${existing.name}, and the export a table ${table.name}; nothing was imported`, {
         context: { table: table.name },
         hint: 'import with --tables leaving that table out, or into another database (--database)',
       });

@@ -225,6 +225,39 @@ describe('integration: import and export verify on hostile input (third review)'
       expect(err.message).to.include('the workspace database has a view named settings, and the export a table settings');
     });
 
+    it('two tables of one export that differ only in case are refused (replace lost the first one\'s rows), and an index of the name is named', async () => {
+      const file = await exportTo('settings.json', { format: 'json', tables: ['settings'] });
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { metadata: { tables: { name: string }[] }; tables: { name: string; sql: string }[]; summary: { rows: number } };
+      doc.tables.push({ ...doc.tables[0]!, name: 'SETTINGS', sql: doc.tables[0]!.sql.replace('CREATE TABLE settings', 'CREATE TABLE SETTINGS') });
+      doc.metadata.tables.push({ ...doc.metadata.tables[0]!, name: 'SETTINGS' });
+      doc.summary.rows *= 2;
+      await writeFile(file, JSON.stringify(doc));
+      const fresh = await createWorkspace({ database: 'none', parent: path.join(work, 'fresh') });
+      for (const mode of ['replace', 'append'] as const) {
+        const err = await failure(importExport({ config: await fresh.config(), source: file, verify: false, mode }));
+        expect(err.code).to.equal('ACODE-IMP-001');
+        expect(err.message).to.include('the export has tables settings and SETTINGS, which SQLite takes for one table');
+      }
+      const db = openDb(fresh.db);
+      db.exec('CREATE TABLE x (a); CREATE INDEX Settings ON x (a)');
+      db.close();
+      const err = await failure(importExport({ config: await fresh.config(), source: await exportTo('s2.json', { format: 'json', tables: ['settings'] }) }));
+      expect(err.code).to.equal('ACODE-IMP-001');
+      expect(err.message).to.include('the workspace database has an index named Settings, and the export a table settings');
+    });
+
+    it('an export of a database that is not a workspace (its user_version, no migration record) imports into a workspace', async () => {
+      const other = path.join(work, 'uv.db');
+      const db = openDb(other);
+      db.exec("PRAGMA user_version = 7; CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'x')");
+      db.close();
+      const file = path.join(work, 'uv.json');
+      const { loadConfig } = await import('../../lib/config.js');
+      await exportDatabase({ config: await loadConfig({ workspace: work, env: {}, databasePath: other }), output: file, redact: false, now: () => NOW, format: 'json' });
+      const result = (await importFrom(file)) as { tables: { name: string; rows: number }[] };
+      expect(result.tables.map((t) => [t.name, t.rows])).to.deep.equal([['notes', 1]]);
+    });
+
     it('rows that refer to rows not imported are kept and counted, for a warning', async () => {
       const file = await exportTo('runs.json', { format: 'json', tables: ['conv_runs'] });
       const fresh = await createWorkspace({ database: 'none', parent: path.join(work, 'fresh') });
