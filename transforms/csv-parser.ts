@@ -3,7 +3,7 @@ import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
 import { decodeCsvField, isBlobColumn, preview } from './value-codec.js';
-import { MAX_VALUE_BYTES } from './token-stream.js';
+import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
 export interface CsvParserOptions {
   /** The table the CSV holds: its columns give the header to expect and which fields are base64. */
@@ -17,6 +17,8 @@ export interface CsvParserOptions {
    * ends with one, so a missing one means the file was cut inside its last row.
    */
   readonly requireFinalNewline?: boolean;
+  /** The longest record (row) read, in characters (default MAX_VALUE_BYTES, 512 MiB); longer is ACODE-IMP-002. */
+  readonly maxRecordBytes?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ class CsvTableParser extends Parser {
   readonly #expected: number | undefined;
   readonly #batchSize: number;
   readonly #requireFinalNewline: boolean;
+  readonly #maxRecordBytes: number;
   #started = false;
   #ended = false;
   #batch: SqlValue[][] = [];
@@ -50,7 +53,7 @@ class CsvTableParser extends Parser {
       ...({ readableHighWaterMark: 4 } as object),
       bom: true,
       // A quote that never closes would otherwise grow one field until memory runs out.
-      max_record_size: MAX_VALUE_BYTES,
+      max_record_size: options.maxRecordBytes ?? MAX_VALUE_BYTES,
       cast: (value: string, ctx: CastingContext) =>
         ctx.records === 0 ? value : decodeCsvField(value, ctx.quoting, blob[ctx.index] === true, `${table.name}.${names[ctx.index] ?? ctx.index} in data row ${ctx.records}`),
       // csv-parse types the record as strings; after `cast` it holds our values.
@@ -63,6 +66,7 @@ class CsvTableParser extends Parser {
     this.#expected = options.rows;
     this.#batchSize = options.batchSize ?? 500;
     this.#requireFinalNewline = options.requireFinalNewline ?? true;
+    this.#maxRecordBytes = options.maxRecordBytes ?? MAX_VALUE_BYTES;
   }
 
   override push(record: SqlValue[] | ExportRecord | null): boolean {
@@ -121,7 +125,7 @@ class CsvTableParser extends Parser {
       case 'CSV_QUOTE_NOT_CLOSED':
         return invalid(name, `a quoted field is never closed (truncated?) at ${where}`, err);
       case 'CSV_MAX_RECORD_SIZE':
-        return invalid(name, `${where} is longer than ${MAX_VALUE_BYTES >> 20} MiB (or a quote never closes): not an export this tool can import`, err);
+        return new AcodeError('ACODE-IMP-002', `table ${name}: ${where} is longer than ${formatLimit(this.#maxRecordBytes)} (or a quote never closes)`, { cause: err, context: { table: name }, hint: TOO_LARGE_HINT });
       default:
         // csv-parse quotes the field it stopped at: a field can hold a secret, so the quotes are emptied.
         return invalid(name, `not valid CSV at ${where}: ${describeCause(err).replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`, err);

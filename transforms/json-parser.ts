@@ -6,6 +6,8 @@ import { TokenParseTransform, type TokenReader } from './token-stream.js';
 export interface ParserOptions {
   /** Rows per 'rows' record (default 500). */
   readonly batchSize?: number;
+  /** The longest single value read (default MAX_VALUE_BYTES, 512 MiB); longer is ACODE-IMP-002. */
+  readonly maxValueBytes?: number;
 }
 
 type State = 'doc' | 'top' | 'tables-open' | 'tables' | 'table' | 'rows-open' | 'rows' | 'row' | 'value' | 'done';
@@ -186,5 +188,5 @@ export class JsonDocumentReader implements TokenReader {
 
 /** JSON bytes in, export records out. */
 export function createJsonParser(options: ParserOptions = {}): Transform {
-  return new TokenParseTransform('JSON export', false, (emit) => new JsonDocumentReader(emit, options));
+  return new TokenParseTransform('JSON export', false, (emit) => new JsonDocumentReader(emit, options), options.maxValueBytes);
 }

@@ -166,5 +166,5 @@ export class NdjsonReader implements TokenReader {
 
 /** NDJSON bytes in, export records out. */
 export function createNdjsonParser(options: ParserOptions = {}): Transform {
-  return new TokenParseTransform('NDJSON export', true, (emit) => new NdjsonReader(emit, options));
+  return new TokenParseTransform('NDJSON export', true, (emit) => new NdjsonReader(emit, options), options.maxValueBytes);
 }

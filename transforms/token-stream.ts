@@ -4,8 +4,15 @@ import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord } from '../lib/records.js';
 import type { Token } from './json-tokens.js';
 
-/** The longest single value (a string, as written in the export) an import reads: 256 MiB. */
-export const MAX_VALUE_BYTES = 256 << 20;
+/**
+ * The longest single value (a string, as written in the export; a CSV record) an import reads by
+ * default: 512 MiB, about the longest string V8 holds anyway. Past it the input is refused rather
+ * than grown until memory runs out (a small .gz can hold a string that never closes).
+ */
+export const MAX_VALUE_BYTES = 512 << 20;
+
+/** Said when a value is over the limit: the export may be sound, just too large for this format. */
+export const TOO_LARGE_HINT = 'a value this large cannot be imported from JSON, NDJSON or CSV: export the table in the sqlite format';
 
 /** A reader of packed JSON tokens: the pure engine of the JSON and NDJSON parsers. */
 export interface TokenReader {
@@ -24,12 +31,14 @@ export interface TokenReader {
  */
 class Tokenizer extends Parser {
   readonly #sink: (t: Token) => void;
+  readonly #maxValueBytes: number;
   /** Input bytes since the last token: the value being read, unclosed so far. */
   #pending = 0;
 
-  constructor(sink: (t: Token) => void, jsonStreaming: boolean) {
+  constructor(sink: (t: Token) => void, jsonStreaming: boolean, maxValueBytes: number) {
     super({ packValues: true, streamValues: false, jsonStreaming });
     this.#sink = sink;
+    this.#maxValueBytes = maxValueBytes;
   }
 
   override push(token: Token | null): boolean {
@@ -43,7 +52,9 @@ class Tokenizer extends Parser {
   feed(chunk: Buffer): void {
     // A string that never closes would grow until V8 gives up, gigabytes later (a small .gz can hold it).
     this.#pending += chunk.length;
-    if (this.#pending > MAX_VALUE_BYTES) throw new AcodeError('ACODE-IMP-002', `a value longer than ${MAX_VALUE_BYTES >> 20} MiB (or a string that never closes): not an export this tool can import`);
+    if (this.#pending > this.#maxValueBytes) {
+      throw new AcodeError('ACODE-IMP-002', `a value longer than ${formatLimit(this.#maxValueBytes)} (or a string that never closes)`, { hint: TOO_LARGE_HINT });
+    }
     settle((cb) => this._transform(chunk, 'buffer' as BufferEncoding, cb));
   }
 
@@ -67,12 +78,12 @@ export class TokenParseTransform extends Transform {
   readonly #reader: TokenReader;
   readonly #what: string;
 
-  constructor(what: string, jsonStreaming: boolean, makeReader: (emit: (record: ExportRecord) => void) => TokenReader) {
+  constructor(what: string, jsonStreaming: boolean, makeReader: (emit: (record: ExportRecord) => void) => TokenReader, maxValueBytes = MAX_VALUE_BYTES) {
     // Four batches of rows waiting is plenty; the default of 16 holds 8,000 rows per stage.
     super({ writableObjectMode: false, readableObjectMode: true, readableHighWaterMark: 4 });
     this.#what = what;
     this.#reader = makeReader((record) => this.push(record));
-    this.#tokenizer = new Tokenizer((t) => this.#reader.token(t), jsonStreaming);
+    this.#tokenizer = new Tokenizer((t) => this.#reader.token(t), jsonStreaming, maxValueBytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -102,4 +113,9 @@ export class TokenParseTransform extends Transform {
     const detail = atEnd ? `the ${this.#what} ends early (truncated?): ${reason}` : `not valid ${this.#what}: ${reason}`;
     return new AcodeError('ACODE-IMP-002', detail, { cause: err });
   }
+}
+
+/** A byte limit as said in messages: MiB when whole, else bytes. */
+export function formatLimit(bytes: number): string {
+  return bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`;
 }

@@ -17,6 +17,16 @@ const FORMATS: { name: string; serializer: () => Transform; parser: (o?: { batch
 const SMALL = [{ table: AWKWARD, rows: AWKWARD_ROWS.slice(0, 8) }, { table: EMPTY, rows: [] as SqlValue[][] }];
 
 describe('JSON and NDJSON parsers', () => {
+  // A string that never closes grew until V8 gave up, gigabytes later (a small .gz can hold it).
+  it('a value longer than the limit (a string that never closes) is ACODE-IMP-002 saying what to do', async () => {
+    for (const make of [() => createNdjsonParser({ maxValueBytes: 100_000 }), () => createJsonParser({ maxValueBytes: 100_000 })]) {
+      const err = await rejection(parseChunks(make, [Buffer.from('{"metadata":"'), ...Array.from({ length: 5 }, () => Buffer.alloc(30_000, 0x61))]));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect((err as unknown as { detail: string }).detail).to.equal('a value longer than 100000 bytes (or a string that never closes)');
+      expect((err as unknown as { hint: string }).hint).to.include('export the table in the sqlite format');
+    }
+  });
+
   for (const { name, serializer, parser } of FORMATS) {
     describe(name, () => {
       it('round-trips every awkward value exactly (bigint, -0.0, ±Infinity, BLOBs, NUL, lone surrogates)', async () => {
