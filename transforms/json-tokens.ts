@@ -209,7 +209,8 @@ function toColumn(v: unknown, table: string): ColumnInfo {
 /** A table definition from its JSON parts, checked for shape. */
 export function toTableSchema(parts: Record<string, unknown>): TableSchema {
   const name = parts['name'];
-  if (typeof name !== 'string' || name === '') throw invalid('a table has no name');
+  // SQLite takes "" as a table's name, and exports one: only a missing name is no table.
+  if (typeof name !== 'string') throw invalid('a table has no name');
   const columns = parts['columns'];
   if (!Array.isArray(columns) || columns.length === 0) throw invalid(`table ${name} has no columns`, name);
   const sql = parts['sql'] ?? null;

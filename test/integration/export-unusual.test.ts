@@ -85,6 +85,16 @@ describe('integration: exports of unusual databases round-trip (export review)',
     }
   });
 
+  it('a table named "" round-trips through JSON and NDJSON as through CSV and SQLite (JSON imports refused it: "a table has no name")', async () => {
+    const source = makeDb('empty-name.db', (db) => {
+      db.exec('CREATE TABLE "" (x INTEGER, y TEXT); INSERT INTO "" VALUES (1, \'a\'), (2, NULL)');
+    });
+    for (const format of ['json', 'ndjson', 'sqlite'] as const) {
+      const back = await roundTrip(source, format, `empty-name-out.${format === 'sqlite' ? 'db' : format}`);
+      expect(contentDigest(back), format).to.equal(contentDigest(source));
+    }
+  });
+
   it('an AUTOINCREMENT counter past 2^53 comes back exact and an INTEGER (it came back rounded, a REAL)', async () => {
     const source = makeDb('seq.db', (db) => {
       db.exec("CREATE TABLE ai (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT); CREATE TABLE small (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)");
