@@ -56,9 +56,10 @@ export function pathArgument(value: string): string {
 
 /** Table names for --tables / --exclude-tables, comma-separated and repeatable; one naming none is a usage error. */
 export function tableList(value: string, previous: string[] = []): string[] {
+  // `\,` is a comma inside a name (a table may be called "a,b").
   const names = value
-    .split(',')
-    .map((s) => s.trim())
+    .split(/(?<!\\),/)
+    .map((s) => s.replaceAll('\\,', ',').trim())
     .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError(`expected table names separated by commas, got '${value}'`);
   return [...previous, ...names];

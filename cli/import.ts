@@ -13,7 +13,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
   db.command('import')
     .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database, all or nothing')
     .argument('<export>', 'export file or folder', pathArgument)
-    .option('-t, --tables <names>', 'only these tables (comma-separated)', tableList)
+    .option('-t, --tables <names>', 'only these tables (comma-separated; \\, for a comma in a name)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)')

@@ -304,3 +304,23 @@ describe('e2e: scratch folders a killed run left in the temp folder', () => {
     }
   });
 });
+
+describe('e2e: a table whose name holds a comma', () => {
+  it('is named in --tables with \\, and exported alone (the comma split it in two: ACODE-EXP-004)', async () => {
+    const ws = await createWorkspace({ database: 'demo' });
+    try {
+      const db = new Database(ws.db);
+      db.exec('CREATE TABLE "a,b" (x INTEGER); INSERT INTO "a,b" VALUES (7)');
+      db.close();
+      const r = await runCli(['db', 'export', '--format', 'json', '--no-redact', '--tables', 'a\\,b', '--output', 'ab.json'], { cwd: ws.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+      const doc = JSON.parse(await readFile(path.join(ws.dir, 'ab.json'), 'utf8')) as { tables: { name: string; rows: unknown[] }[] };
+      expect(doc.tables.map((t) => [t.name, t.rows])).to.deep.equal([['a,b', [{ x: 7 }]]]);
+      const x = await runCli(['db', 'export', '--plan', '--exclude-tables', 'a\\,b,settings'], { cwd: ws.dir, env: AT });
+      expect(x.code, x.stderr).to.equal(0);
+      expect(x.stdout).to.not.include('  a,b:').and.to.not.include('  settings:');
+    } finally {
+      await removeTempDir(ws.dir);
+    }
+  });
+});
