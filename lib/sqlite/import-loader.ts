@@ -77,8 +77,7 @@ export class ImportLoader extends RecordWriter {
         // A workspace's export carries its migration record; another database's version (its user_version) is not one.
         if (this.#header.tables.some((t) => t.name === SCHEMA_VERSION_TABLE)) this.#checkSchemaVersion(this.#header.schemaVersion);
         this.#sequences = new Map(record.header.tables.flatMap((t) => {
-          // An integer, or its decimal string past 2^53; bound as one, so the counter stays an INTEGER.
-          const seq = typeof t.sequence === 'number' && Number.isSafeInteger(t.sequence) ? BigInt(t.sequence) : typeof t.sequence === 'string' && /^-?\d{1,19}$/.test(t.sequence) ? BigInt(t.sequence) : null;
+          const seq = counterOf(t.sequence);
           return seq === null ? [] : [[t.name, seq] as const];
         }));
         break;
@@ -270,6 +269,12 @@ export class ImportLoader extends RecordWriter {
     const updated = db.prepare('UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, table).changes;
     if (updated === 0) db.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
   }
+}
+
+/** An AUTOINCREMENT counter from a header: an integer, or its decimal string past 2^53; a bigint, so it is bound as an INTEGER. */
+function counterOf(value: unknown): bigint | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : null;
+  return typeof value === 'string' && /^-?\d{1,19}$/.test(value) ? BigInt(value) : null;
 }
 
 const keyDetector = createLeakDetector();

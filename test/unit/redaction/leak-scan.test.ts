@@ -51,7 +51,8 @@ describe('leak detector (independent of the redaction rules)', () => {
   it('cannot be slowed down by crafted output: 1 MiB of repeated anchors finishes', () => {
     for (const unit of ['PRIVATE KEY', '-----BEGIN PRIVATE KEY-----', 'x://a:b', '_aaaaaaaaaaaa', 'password=', 'eyJaaaaaaaaaaaa.', 'AKIA']) {
       const text = unit.repeat(Math.ceil((1024 * 1024) / unit.length));
-      expect(detector.scan(text).length).to.be.at.least(0);
+      // A header with no body after it is still a PEM header (the scan fails closed); the rest is noise.
+      expect([...new Set(detector.scan(text).map((h) => h.detector))], unit).to.deep.equal(unit.startsWith('-----BEGIN') ? ['private_key_block'] : []);
     }
   });
 });
