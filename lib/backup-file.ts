@@ -76,15 +76,23 @@ export async function createScratch(forBackup = false): Promise<Scratch> {
     exitHook = true;
     // A scratch folder whose work never finished (a stream left waiting on a closed pipe) goes at exit too.
     process.on('exit', () => {
-      for (const left of liveScratch) rmSync(left, { recursive: true, force: true });
+      for (const left of liveScratch) {
+        try {
+          rmSync(left, { recursive: true, force: true });
+        } catch {
+          // Left for the next run's sweep (removeAbandoned), once this pid is gone.
+        }
+      }
     });
   }
   liveScratch.add(dir);
   return {
     dir,
+    // Never throws: it runs in `finally` blocks, and must not replace the failure it cleans up
+    // after. A folder it could not remove stays listed, and the exit hook tries again.
     dispose: async () => {
-      await rm(dir, { recursive: true, force: true });
-      liveScratch.delete(dir);
+      const clean = (): Promise<void> => rm(dir, { recursive: true, force: true });
+      if (await clean().catch(clean).then(() => true, () => false)) liveScratch.delete(dir);
     },
   };
 }

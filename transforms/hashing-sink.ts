@@ -111,6 +111,8 @@ export class FileHashingSink extends Writable implements HashingSink {
   /** The background data sync in flight, if any; it never rejects (its error is kept instead). */
   #syncing: Promise<void> | null = null;
   #syncError: unknown = null;
+  /** The descriptor's close, once started (see #closeFd). */
+  #closing: Promise<void> | null = null;
   #state: 'writing' | 'closed' | 'committed' | 'discarded' = 'writing';
 
   constructor(options: HashingSinkOptions) {
@@ -145,6 +147,8 @@ export class FileHashingSink extends Writable implements HashingSink {
     let offset = 0;
     const copy = (): void => {
       if (this.#writeError !== null) return callback(this.#coded(this.#writeError));
+      // Destroyed while waiting for the other block: the descriptor is _destroy's to close.
+      if (this.#state !== 'writing') return callback();
       while (offset < chunk.length) {
         const block = this.#blocks[this.#block]!;
         const n = chunk.copy(block, this.#fill, offset);
@@ -192,9 +196,10 @@ export class FileHashingSink extends Writable implements HashingSink {
     if (this.#unsynced >= EARLY_SYNC_BYTES && this.#syncing === null) this.#syncInBackground(fd);
   }
 
-  #syncInBackground(fd: number): void {
+  /** A data sync (`full`: fsync, metadata too) in flight until it ends; its error is kept. */
+  #syncInBackground(fd: number, full = false): void {
     this.#unsynced = 0;
-    this.#syncing = fdatasyncAsync(fd).then(
+    this.#syncing = (full ? fsyncAsync : fdatasyncAsync)(fd).then(
       () => {
         this.#syncing = null;
       },
@@ -214,19 +219,23 @@ export class FileHashingSink extends Writable implements HashingSink {
     const fd = this.#fd!;
     this.#settled()
       .then(() => {
-        if (this.#fill > 0) this.#writeBlock();
+        if (this.#fill > 0 && this.#state === 'writing') this.#writeBlock();
         return this.#settled();
       })
       .then(() => {
         if (this.#writeError !== null) throw this.#writeError;
         if (this.#syncError !== null) throw this.#syncError;
-        return fsyncAsync(fd);
+        // The last sync is tracked like the others: a destroy meanwhile waits for it before closing.
+        if (this.#state === 'writing') this.#syncInBackground(fd, true);
+        return this.#settled();
       })
       .then(() => {
-        this.#fd = null;
-        return closeAsync(fd);
+        if (this.#syncError !== null) throw this.#syncError;
+        return this.#closeFd();
       })
       .then(() => {
+        // Destroyed on the way: _destroy owns the file now, and it is not a finished one.
+        if (this.#state !== 'writing') return callback(new AcodeError('ACODE-EXP-001', `writing ${this.file}: the stream was destroyed`));
         let digest: Digest;
         try {
           digest = this.#hash ? { sha256: this.#hash.digest('hex'), bytes: this.#bytes } : takenDigest(this.#digestFrom!, this.#bytes);
@@ -239,11 +248,22 @@ export class FileHashingSink extends Writable implements HashingSink {
       }, (err: unknown) => callback(this.#coded(err)));
   }
 
+  /**
+   * Closes the descriptor once, whoever asks first. A destroy during _final used to close it a
+   * second time, and by then its number could be another file's (a scandir's, under Ctrl-C: EBADF).
+   */
+  #closeFd(): Promise<void> {
+    if (this.#closing === null) {
+      const fd = this.#fd;
+      this.#fd = null;
+      this.#closing = fd === null ? Promise.resolve() : closeAsync(fd);
+    }
+    return this.#closing;
+  }
+
   override _destroy(error: Error | null, callback: Callback): void {
     // autoDestroy runs this after a clean finish too: the finished file waits for commit().
     if ((error === null && this.#state !== 'writing') || this.#state === 'committed') return callback(error);
-    const fd = this.#fd;
-    this.#fd = null;
     this.#state = 'discarded';
     // Unlinked at once (an open file can be on POSIX): pipeline() may settle before this
     // stream's 'close', and the caller must find no partial file when it does.
@@ -253,7 +273,7 @@ export class FileHashingSink extends Writable implements HashingSink {
       // Removed again below, once closed (Windows cannot unlink an open file).
     }
     this.#settled()
-      .then(() => (fd === null ? undefined : closeAsync(fd)))
+      .then(() => this.#closeFd())
       .catch(() => {})
       .then(() => rm(this.tempPath, { force: true }))
       .then(() => callback(error), () => callback(error));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -89,6 +90,31 @@ describe('hashing sink', () => {
     const err = await rejection(pipeline(source, createHashingSink({ file })));
     expect(err.message).to.equal('source failed after 20 MiB');
     expect(await readdir(tmp.dir)).to.deep.equal([]);
+  });
+
+  it('destroyed while it finishes, closes its descriptor once: a file opened next stays open', async () => {
+    // The descriptor closed twice (by _final after its fsync, and by _destroy) closed whatever
+    // took its number meanwhile: under Ctrl-C, a scandir removing a scratch folder (EBADF).
+    let closedTwice = 0;
+    for (let i = 0; i < 60; i++) {
+      const sink = createHashingSink({ file: path.join(tmp.dir, `f${i}`) });
+      sink.on('error', () => {});
+      sink.write(Buffer.alloc(3 << 20, i));
+      sink.end();
+      await new Promise((ok) => setTimeout(ok, i % 3));
+      sink.destroy(new Error('interrupted'));
+      await new Promise((ok) => sink.once('close', ok));
+      const fd = openSync(path.join(tmp.dir, 'other'), 'w');
+      await new Promise((ok) => setTimeout(ok, 20));
+      try {
+        fstatSync(fd);
+        closeSync(fd);
+      } catch {
+        closedTwice++;
+      }
+    }
+    expect(closedTwice).to.equal(0);
+    expect(await readdir(tmp.dir)).to.deep.equal(['other']);
   });
 
   it('refuses to replace an existing file (ACODE-EXP-007) and removes its temporary file', async () => {
