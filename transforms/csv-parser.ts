@@ -2,7 +2,7 @@ import type { Transform, TransformCallback } from 'node:stream';
 import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
-import { decodeCsvField, isBlobColumn, preview } from './value-codec.js';
+import { decodeCsvField, isBlobColumn, preview, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
 export interface CsvParserOptions {
@@ -45,7 +45,7 @@ class CsvTableParser extends Parser {
 
   constructor(options: CsvParserOptions) {
     const table = options.table;
-    const blob = table.columns.map((c) => isBlobColumn(c.type));
+    const blob = table.columns.map((c) => isBlobColumn(sqliteDeclaredType(table, c)));
     const names = table.columns.map((c) => c.name);
     super({
       // Passed on to the Transform (csv-parse's typings omit it): four batches of rows waiting

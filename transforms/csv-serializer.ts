@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import { AcodeError } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
-import { isBlobColumn } from './value-codec.js';
+import { isBlobColumn, sqliteDeclaredType } from './value-codec.js';
 import { outOfOrder, RecordTextTransform, type Text, type TextWriter } from './record-text.js';
 import { csvHeader, encodeCsvRows } from './row-encoders.js';
 
@@ -24,7 +24,7 @@ export class CsvWriter implements TextWriter {
         if (this.#table) throw outOfOrder(`table ${record.table.name}`, `only table ${this.#table.name} in one CSV stream`);
         this.#table = record.table;
         this.#open = true;
-        this.#blobColumns = record.table.columns.flatMap((c, i) => (isBlobColumn(c.type) ? [i] : []));
+        this.#blobColumns = record.table.columns.flatMap((c, i) => (isBlobColumn(sqliteDeclaredType(record.table, c)) ? [i] : []));
         return csvHeader(record.table);
       case 'rows':
         this.#expectOpen(record.kind, record.table);

@@ -24,6 +24,7 @@ export {
   decodeJsonSpecial,
   encodeReal,
   isBlobColumn,
+  sqliteDeclaredType,
   jsonValue,
   type Affinity,
 } from './value-codec.js';

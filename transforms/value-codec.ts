@@ -1,5 +1,5 @@
 import { AcodeError } from '../lib/errors.js';
-import type { SqlValue } from '../lib/records.js';
+import type { ColumnInfo, SqlValue, TableSchema } from '../lib/records.js';
 
 /**
  * How one SQLite value is written to and read back from JSON and CSV text. Pure functions, no
@@ -22,6 +22,23 @@ export function affinity(declaredType: string): Affinity {
 /** True for columns whose CSV text is base64: declared with "BLOB" (not merely untyped). */
 export function isBlobColumn(declaredType: string): boolean {
   return affinity(declaredType) === 'BLOB' && /BLOB/i.test(declaredType);
+}
+
+/**
+ * The type `column` is declared with in a SQLite database (a SQLite export, an import, a CSV
+ * field's reading): its own when the table came from SQLite. A table from PostgreSQL (no CREATE
+ * TABLE text) keeps its values as they arrive: integer types and booleans INTEGER, float4/float8
+ * REAL, bytea BLOB, everything else TEXT — PostgreSQL's names would give `numeric`, `jsonb` or
+ * `bit(8)` NUMERIC affinity, which turns their text into rounded REALs and integers, and
+ * `timestamp(3) with time zone` is no SQLite type name at all.
+ */
+export function sqliteDeclaredType(table: TableSchema, column: ColumnInfo): string {
+  if (table.sql !== null) return column.type;
+  const type = column.type.toLowerCase();
+  if (/^(?:smallint|integer|bigint|boolean|oid)$/.test(type)) return 'INTEGER';
+  if (type === 'real' || type === 'double precision') return 'REAL';
+  if (type === 'bytea') return 'BLOB';
+  return 'TEXT';
 }
 
 /**

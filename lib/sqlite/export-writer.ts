@@ -4,15 +4,16 @@ import { AcodeError, describeCause, systemCode } from '../errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../records.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
+import { sqliteDeclaredType } from '../../transforms/value-codec.js';
 
 /** Where a SQLite export keeps its metadata: one row per key, JSON values. */
 export const EXPORT_META_TABLE = '_acode_export';
 
-/** CREATE TABLE for a table known only by its columns (a source without DDL). */
+/** CREATE TABLE for a table known only by its columns (a source without DDL), in SQLite's types. */
 export function createTableSql(table: TableSchema): string {
   if (table.sql) return table.sql;
   const pk = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
-  const cols = table.columns.map((c) => `${quoteIdent(c.name)}${c.type ? ` ${c.type}` : ''}${c.notNull ? ' NOT NULL' : ''}`);
+  const cols = table.columns.map((c) => `${quoteIdent(c.name)} ${sqliteDeclaredType(table, c)}${c.notNull ? ' NOT NULL' : ''}`);
   if (pk.length) cols.push(`PRIMARY KEY (${pk.map((c) => quoteIdent(c.name)).join(', ')})`);
   return `CREATE TABLE ${quoteIdent(table.name)} (${cols.join(', ')})`;
 }

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { exportDatabase } from '../../lib/export.js';
+import { importExport } from '../../lib/import.js';
+import { openSqlite } from '../../lib/sqlite/open.js';
+import { requirePostgres, type PgServer } from '../support/postgres.js';
+import { makeTempDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const NOW = new Date('2024-01-20T14:30:45Z');
+const PG_TYPES = [
+  ...['bigint', 'numeric(30,10)', 'bit(8)', 'jsonb', 'timestamp(3) with time zone', '"My Schema".mood', 'integer'],
+  ...['bytea', 'boolean', 'double precision', 'real', 'interval', 'integer[]'],
+];
+
+/** Each column's value and SQLite storage class, read back exactly (integers as bigint). */
+function readBack(file: string): unknown[] {
+  const db = openSqlite(file, { readonly: true });
+  try {
+    const columns = ['id', 'n', 'bits', 'jb', 'ts', 'm', 'q', 'bin', 'b', 'f', 'r', 'iv', 'arr'];
+    const sql = `SELECT ${columns.map((c) => `"${c}", typeof("${c}")`).join(', ')} FROM awk_types ORDER BY id`;
+    return db.prepare(sql).raw(true).safeIntegers(true).all();
+  } finally {
+    db.close();
+  }
+}
+
+const EXPECTED = [
+  [
+    ...[-1n, 'integer', null, 'null', null, 'null', null, 'null', null, 'null', null, 'null', null, 'null'],
+    ...[null, 'null', null, 'null', null, 'null', null, 'null', null, 'null', null, 'null'],
+  ],
+  [
+    ...[9223372036854775807n, 'integer', '12345678901234567890.1234567891', 'text', '00001111', 'text', '1.50', 'text'],
+    ...['2024-01-20 14:30:45.123+00', 'text', 'ok', 'text', 42n, 'integer', Buffer.from([0, 255, 10]), 'blob', 1n, 'integer'],
+    ...[0.1, 'real', 0.5, 'real', '5 days', 'text', '{1,2}', 'text'],
+  ],
+];
+
+describe('integration: PostgreSQL columns in a SQLite database (a SQLite export, an import)', function () {
+  let pg: PgServer;
+  let database: string;
+  let ws: SeededWorkspace;
+  let out: string;
+
+  before(async function () {
+    pg = await requirePostgres(this);
+    database = await pg.createDatabase('acode_types');
+    await pg.query(
+      `CREATE SCHEMA "My Schema"; CREATE TYPE "My Schema".mood AS ENUM ('ok', 'bad'); CREATE DOMAIN posint AS int4 CHECK (VALUE > 0);
+       CREATE TABLE awk_types (id int8 PRIMARY KEY, n numeric(30,10), bits bit(8), jb jsonb, ts timestamp(3) with time zone, m "My Schema".mood,
+         q posint, bin bytea, b boolean, f float8, r real, iv interval, arr int[]);
+       INSERT INTO awk_types VALUES
+         (9223372036854775807, 12345678901234567890.1234567891, B'00001111', '1.50', '2024-01-20T14:30:45.123Z', 'ok', 42, '\\x00ff0a', true, 0.1, 0.5, '5 days', '{1,2}'),
+         (-1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+      database,
+    );
+    ws = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${pg.url(database)}\n` });
+  });
+  after(async () => {
+    if (pg) await pg.dropDatabase(database);
+    await removeTempDir(ws?.dir);
+  });
+  beforeEach(async () => {
+    out = await makeTempDir('pg-types');
+  });
+  afterEach(() => removeTempDir(out));
+
+  it('a SQLite export declares SQLite types that keep every value: numeric, bit and jsonb as their text, not rounded numbers', async () => {
+    const file = path.join(out, 'a.sqlite');
+    await exportDatabase({ config: await ws.config(), format: 'sqlite', tables: ['awk_types'], output: file, redact: false, now: () => NOW });
+    const db = openSqlite(file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'awk_types'").pluck().get()).to.equal(
+        'CREATE TABLE "awk_types" ("id" INTEGER NOT NULL, "n" TEXT, "bits" TEXT, "jb" TEXT, "ts" TEXT, "m" TEXT, "q" INTEGER, "bin" BLOB, "b" INTEGER, "f" REAL, "r" REAL, "iv" TEXT, "arr" TEXT, PRIMARY KEY ("id"))',
+      );
+    } finally {
+      db.close();
+    }
+    expect(readBack(file)).to.deep.equal(EXPECTED);
+  });
+
+  for (const [format, output] of [['json', 'a.json'], ['ndjson', 'a.ndjson'], ['csv', 'a.csv']] as const) {
+    it(`a ${format} export imports into a new SQLite workspace with the same values and storage classes (bytea a BLOB again)`, async () => {
+      const source = path.join(out, output);
+      await exportDatabase({ config: await ws.config(), format, tables: ['awk_types'], output: source, redact: false, now: () => NOW });
+      if (format === 'json') {
+        // The export keeps PostgreSQL's type names (a domain as its base type's); SQLite gets its own.
+        const doc = JSON.parse(await readFile(source, 'utf8')) as { tables: { columns: { type: string }[] }[] };
+        expect(doc.tables[0]!.columns.map((c) => c.type)).to.deep.equal(PG_TYPES);
+      }
+      const target = await createWorkspace({ database: 'none' });
+      try {
+        await importExport({ config: await target.config(), source });
+        expect(readBack(target.db)).to.deep.equal(EXPECTED);
+      } finally {
+        await removeTempDir(target.dir);
+      }
+    });
+  }
+});
