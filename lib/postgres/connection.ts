@@ -18,7 +18,8 @@ export interface PgTarget {
   readonly database: string;
   /** The same server, another database (a test restore, or the maintenance database). */
   withDatabase(database: string): PgTarget;
-  clientConfig(): ClientConfig;
+  /** node-postgres's connections to try in turn (sslmode prefer and allow fall back as libpq does). */
+  clientConfigs(): ClientConfig[];
   /** `--dbname` for pg_dump/pg_restore: the URL without its password. */
   readonly dbnameArg: string;
   /** The same, naming the session (the URL's own application_name would beat PGAPPNAME). */
@@ -41,7 +42,7 @@ export function parsePgUrl(url: string): PgTarget {
   if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
     throw new AcodeError('ACODE-CFG-005', `database.url must start with postgresql://, not ${parsed.protocol}//`);
   }
-  const safe = databaseLabel({ type: 'postgres', path: '', url });
+  const safe = withoutNodeOnly(databaseLabel({ type: 'postgres', path: '', url }));
   let password: string;
   let database: string;
   try {
@@ -66,7 +67,7 @@ export function parsePgUrl(url: string): PgTarget {
       next.pathname = `/${encodeURIComponent(name)}`;
       return parsePgUrl(next.toString());
     },
-    clientConfig: () => ({ connectionString: url }),
+    clientConfigs: () => nodeClientConfigs(url),
     childEnv: (extra = {}) => {
       const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
       // A PGPASSWORD already set applies only when the URL has no password of its own.
@@ -74,6 +75,48 @@ export function parsePgUrl(url: string): PgTarget {
       return env;
     },
   };
+}
+
+/** A query parameter only node-postgres knows: libpq's tools refuse the whole URL for it. */
+const LIBPQ_COMPAT = 'uselibpqcompat';
+
+function withoutNodeOnly(display: string): string {
+  if (!display.includes(LIBPQ_COMPAT)) return display;
+  const u = new URL(display);
+  u.searchParams.delete(LIBPQ_COMPAT);
+  return u.toString();
+}
+
+/**
+ * The URL as node-postgres must read it to do what libpq does with it. pg reads `sslmode=require`
+ * as verify-full (and prints a deprecation warning) unless `uselibpqcompat=true` is set, which
+ * only pg understands; so it is added here and never reaches pg_dump, pg_restore or psql.
+ * libpq's `prefer` falls back to a plain connection when the server has no SSL and `allow` tries
+ * a plain one first; pg does neither, so each gives two configurations, tried in turn.
+ */
+function nodeClientConfigs(url: string, env: NodeJS.ProcessEnv = process.env): ClientConfig[] {
+  const base = new URL(url);
+  base.searchParams.delete(LIBPQ_COMPAT);
+  const params = base.searchParams;
+  // pg reads PGSSLMODE as "verify everything" too; libpq's reading of it goes into the URL instead.
+  const mode = params.get('sslmode') ?? env['PGSSLMODE'] ?? null;
+  if (!params.has('sslrootcert') && env['PGSSLROOTCERT']) params.set('sslrootcert', env['PGSSLROOTCERT']);
+  // libpq 16's sslrootcert=system: the system's CAs and verify-full, which is what Node does by default.
+  if (params.get('sslrootcert') === 'system') params.delete('sslrootcert');
+  const as = (sslmode: string | null): ClientConfig => {
+    const u = new URL(base);
+    if (sslmode) {
+      u.searchParams.set('sslmode', sslmode);
+      u.searchParams.set(LIBPQ_COMPAT, 'true');
+    }
+    return { connectionString: u.toString() };
+  };
+  if (mode === 'prefer') return [as('prefer'), as('disable')];
+  if (mode === 'allow') return [as('disable'), as('require')];
+  if (mode === 'verify-ca' && !params.has('sslrootcert')) {
+    throw new AcodeError('ACODE-DB-005', 'sslmode=verify-ca needs the certificate of the CA that signed the server\'s: add sslrootcert=/path/to/root.crt to database.url (or set PGSSLROOTCERT)');
+  }
+  return [as(mode)];
 }
 
 type PgModule = typeof import('pg');
@@ -101,17 +144,30 @@ function loadPg(): PgModule {
 /** Opens a client; a failure to connect is ACODE-DB-005 with the server's reason, never the password. */
 export async function connectPg(target: PgTarget): Promise<Client> {
   const pg = loadPg();
-  const client = new pg.Client(target.clientConfig());
-  // A connection lost while idle (server restart, idle timeout) is emitted, not thrown: without a
-  // listener it would crash the process; the next query on the client fails with it instead.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw connectionError(err, target);
+  const configs = target.clientConfigs();
+  let failure: unknown;
+  for (const [i, config] of configs.entries()) {
+    let client: Client;
+    try {
+      // pg reads the URL here: a certificate file it cannot read fails now, not in connect().
+      client = new pg.Client(config);
+    } catch (err) {
+      throw connectionError(err, target);
+    }
+    // A connection lost while idle (server restart, idle timeout) is emitted, not thrown: without a
+    // listener it would crash the process; the next query on the client fails with it instead.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      failure = err;
+      // The other way in (SSL or not) cannot find a database that does not exist.
+      if (isMissingDatabase(err) || i === configs.length - 1) break;
+    }
   }
-  return client;
+  throw connectionError(failure, target);
 }
 
 function connectionError(err: unknown, target: PgTarget): AcodeError {

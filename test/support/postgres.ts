@@ -87,6 +87,29 @@ export async function stopSharedPostgres(): Promise<void> {
   await c?.stop();
 }
 
+export interface OwnPostgres extends PgServer {
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** ssl=on with a self-signed certificate made for the run (plain connections still work). */
+  readonly ssl?: boolean;
+}
+
+/**
+ * A cluster of the caller's own, beside the shared one, for server settings the other tests must
+ * not see; null without initdb. The caller stops it.
+ */
+export async function startOwnPostgres(options: ClusterOptions): Promise<OwnPostgres | null> {
+  const bin = pgBinDir();
+  if (!bin) {
+    if (process.env['CI'] === 'true') throw new Error('PostgreSQL is missing: no initdb under /usr/lib/postgresql/*/bin or on PATH');
+    return null;
+  }
+  const own = await Cluster.start(bin, options);
+  return { ...makeServer(new URL(`postgresql://postgres:${encodeURIComponent(own.password)}@127.0.0.1:${own.port}/postgres`), bin), stop: () => own.stop() };
+}
+
 async function openServer(): Promise<PgServer | null> {
   const bin = pgBinDir();
   const given = process.env['ACODE_TEST_PG_URL'];
@@ -201,15 +224,16 @@ class Cluster {
     process.on('exit', this.#stopSync);
   }
 
-  static async start(bin: string): Promise<Cluster> {
+  static async start(bin: string, options: ClusterOptions = {}): Promise<Cluster> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acode-pg-'));
     const c = new Cluster(bin, dir, randomBytes(18).toString('base64url'));
     try {
       await c.#init();
+      const settings = options.ssl ? await c.#makeCertificate() : '';
       for (let attempt = 1; ; attempt++) {
         c.port = await freePort();
         try {
-          await c.#runAsOwner(c.#tool('pg_ctl'), ['start', '-w', '-D', c.#data, '-l', c.#log, '-o', `-p ${c.port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off`]);
+          await c.#runAsOwner(c.#tool('pg_ctl'), ['start', '-w', '-D', c.#data, '-l', c.#log, '-o', `-p ${c.port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off${settings}`]);
           return c;
         } catch (err) {
           const log = await readFile(c.#log, 'utf8').catch(() => '');
@@ -246,6 +270,14 @@ class Cluster {
     }
     await this.#runAsOwner(this.#tool('initdb'), ['-D', this.#data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '--encoding=UTF8', '--locale=C']);
     await rm(pwfile);
+  }
+
+  /** A self-signed certificate for CN=localhost, made by the cluster's owner (the server refuses a key others can read). */
+  async #makeCertificate(): Promise<string> {
+    const [crt, key] = ['server.crt', 'server.key'].map((f) => path.join(this.dir, f));
+    await this.#runAsOwner('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-newkey', 'rsa:2048', '-subj', '/CN=localhost', '-keyout', key!, '-out', crt!]);
+    await this.#runAsOwner('chmod', ['600', key!]);
+    return ` -c ssl=on -c ssl_cert_file='${crt}' -c ssl_key_file='${key}'`;
   }
 
   #tool(name: string): string {
