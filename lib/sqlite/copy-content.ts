@@ -37,6 +37,10 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
   // better-sqlite3 opens in SQLite's defensive mode, which forbids writing the shadow tables of
   // a virtual table (an FTS5 index): their rows are copied as they are, like any table's.
   db.unsafeMode(true);
+  // The old content's pages are zeroed as they are freed: a restore made to be rid of a leaked
+  // secret must not keep it in free pages, where every later backup would copy it (~10% slower).
+  const secureDelete = Number(db.pragma('main.secure_delete', { simple: true }));
+  db.pragma('main.secure_delete = ON');
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourceFile);
   try {
     await beginImmediate(db, options);
@@ -59,6 +63,27 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     db.exec(`DETACH DATABASE ${SOURCE}`);
     db.unsafeMode(false);
     db.pragma(`foreign_keys = ${foreignKeys}`);
+    db.pragma(`main.secure_delete = ${secureDelete}`);
+  }
+  shrinkIfMostlyFree(db);
+}
+
+/**
+ * A small backup restored over a large database leaves the file its old size, mostly free pages
+ * that every later backup copies too (1 MB restored over 464 MB stayed 464 MB). When more than a
+ * quarter of the file is free, VACUUM rewrites it at the size of what it holds, at a cost that
+ * follows that content. The restore has committed by then: a VACUUM that cannot run (another
+ * process busy, no room for its temporary copy) leaves the size as it was, and is no failure of
+ * the restore — the free pages hold zeros either way.
+ */
+function shrinkIfMostlyFree(db: SqliteDb): void {
+  const free = Number(db.pragma('main.freelist_count', { simple: true }));
+  const pages = Number(db.pragma('main.page_count', { simple: true }));
+  if (free * 4 <= pages) return;
+  try {
+    db.exec('VACUUM main');
+  } catch {
+    // As said above: the size stays, nothing else.
   }
 }
 

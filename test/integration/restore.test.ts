@@ -66,6 +66,34 @@ describe('integration: restore', function () {
     expect(result.after.tables).to.deep.equal(backup.manifest.tables);
   });
 
+  for (const [label, rows] of [['a few pages', 20], ['most of the file', 3000]] as const) {
+    it(`leaves none of the replaced content in the file when the old data was ${label} (free pages zeroed; a mostly free file shrunk)`, async () => {
+      // A secret written after the backup: restoring it away must take it out of the file too,
+      // or every later backup (a copy of every page) carries it on.
+      const db = openDb(ws.db);
+      db.exec(`CREATE TABLE leak (t TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rows})
+        INSERT INTO leak SELECT 'LEAKED-SECRET-MARK-' || x || '-' || hex(randomblob(500)) FROM c; PRAGMA wal_checkpoint(TRUNCATE);`);
+      db.close();
+      expect((await readFile(ws.db)).includes('LEAKED-SECRET-MARK-')).to.equal(true);
+      const sizeWithLeak = (await stat(ws.db)).size;
+
+      await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+      const live = openDb(ws.db);
+      live.pragma('wal_checkpoint(TRUNCATE)');
+      const free = Number(live.pragma('freelist_count', { simple: true }));
+      const pages = Number(live.pragma('page_count', { simple: true }));
+      live.close();
+      expect(contentDigest(ws.db)).to.equal(original);
+      expect((await readFile(ws.db)).includes('LEAKED-SECRET-MARK-')).to.equal(false);
+      if (rows > 1000) {
+        expect(free, 'free pages after a shrink').to.equal(0);
+        expect((await stat(ws.db)).size).to.be.below(sizeWithLeak / 2);
+      } else {
+        expect(free * 4, 'a few free pages are kept (no VACUUM)').to.be.within(1, pages);
+      }
+    });
+  }
+
   it('restores into a WAL database another process has open, and that process then sees the restored rows', async () => {
     changeDemoData(ws.db);
     const { child: reader, ready } = await DbChild.start('reader', ws.db);
