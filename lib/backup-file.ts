@@ -138,20 +138,24 @@ export function scratchError(err: unknown, what: string): AcodeError | null {
 export async function databaseFileOf(backup: OpenedBackup, scratch: Scratch, options: RunOptions): Promise<string> {
   if (backup.manifest.compression !== 'gzip') return backup.path;
   const out = path.join(scratch.dir, backup.name.replace(/\.gz$/, ''));
-  const tap = createHashTap();
+  const expected = backup.manifest.uncompressed;
+  // A gzip bomb (its manifest made to match) is stopped at the size the manifest promises, not
+  // unpacked whole into the temporary folder and then blamed on a full disk.
+  const tooLarge = (): AcodeError =>
+    new AcodeError('ACODE-BAK-004', `the database inside ${backup.name} is larger than the manifest's uncompressed size (${expected?.size} bytes)`, { context: { file: backup.path } });
+  const tap = createHashTap({ maxBytes: expected?.size ?? 0, tooLarge });
   try {
     await pipeline(createReadStream(backup.path), createGunzip(), tap, createWriteStream(out, { flags: 'wx', mode: PRIVATE_FILE_MODE }), {
       signal: options.signal,
     });
   } catch (err) {
-    if ((err as { name?: string }).name === 'AbortError') throw err;
+    if ((err as { name?: string }).name === 'AbortError' || (err instanceof AcodeError && err.code === 'ACODE-BAK-004')) throw err;
     // Writing the scratch copy can fail for want of space or access: that says nothing of the backup.
     const failedPath = (err as { path?: unknown }).path;
     const machine = failedPath === backup.path ? null : scratchError(err, `the uncompressed copy of ${backup.name}`);
     if (machine) throw machine;
     throw new AcodeError('ACODE-BAK-006', `${backup.name} does not decompress: ${describeCause(err)}`, { cause: err, context: { file: backup.path } });
   }
-  const expected = backup.manifest.uncompressed;
   const got = tap.digest();
   if (!expected || got.sha256 !== expected.sha256 || got.bytes !== expected.size) {
     throw new AcodeError('ACODE-BAK-004', `the database inside ${backup.name} does not match the manifest's uncompressed checksum`, { context: { file: backup.path } });

@@ -6,13 +6,29 @@ export interface Digest {
   readonly bytes: number;
 }
 
+export interface HashTapOptions {
+  /** More bytes than this fail the stream with `tooLarge()`'s error, before they go on. */
+  readonly maxBytes?: number;
+  readonly tooLarge?: () => Error;
+}
+
 /** A pass-through stage that hashes every byte going past; `digest()` is ready once it has flushed. */
 export class HashTap extends Transform {
   #hash: Hash = createHash('sha256');
   #bytes = 0;
   #digest: Digest | null = null;
+  readonly #options: HashTapOptions;
+
+  constructor(options: HashTapOptions = {}) {
+    super();
+    this.#options = options;
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const { maxBytes, tooLarge } = this.#options;
+    if (maxBytes !== undefined && this.#bytes + chunk.length > maxBytes) {
+      return callback(tooLarge?.() ?? new Error(`more than ${maxBytes} bytes`));
+    }
     this.#hash.update(chunk);
     this.#bytes += chunk.length;
     callback(null, chunk);
@@ -34,6 +50,6 @@ export class HashTap extends Transform {
   }
 }
 
-export function createHashTap(): HashTap {
-  return new HashTap();
+export function createHashTap(options: HashTapOptions = {}): HashTap {
+  return new HashTap(options);
 }

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
 import { serializeManifest } from '../../lib/manifest.js';
@@ -201,6 +202,19 @@ describe('integration: verify', () => {
       const r = await verify(gz.name);
       expect(summary(r)).to.deep.equal(['✓ exists', '✗ checksum', '✗ structure']);
       expect(r.checks[2]!.problem).to.match(new RegExp(`^${gz.name.replaceAll('.', '\\.')} does not decompress: `));
+    });
+
+    it('a gzip bomb whose manifest was made to match is stopped at the uncompressed size the manifest gives', async () => {
+      // The real database followed by 64 MiB of zeros: 64 KiB compressed. Only the uncompressed
+      // figures stay those of the real database.
+      const inner = gunzipSync(await readFile(gz.path));
+      await writeFile(gz.path, gzipSync(Buffer.concat([inner, Buffer.alloc(64 << 20)]), { level: 9 }));
+      const sha256 = await sha256Of(gz.path);
+      const size = (await stat(gz.path)).size;
+      await editManifest(gz.path, (m) => (m['file'] = { ...m['file'], sha256, size }));
+      const r = await verify(gz.name);
+      expect(summary(r)).to.deep.equal(['✓ exists', '✓ checksum', '✗ structure']);
+      expect(r.checks[2]!.problem).to.equal(`the database inside ${gz.name} is larger than the manifest's uncompressed size (${inner.length} bytes)`);
     });
 
     it('an uncompressed sha256 that differs from the manifest fails the structure check', async () => {
