@@ -197,8 +197,15 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   // `.env` and shell: `DB_PASSWORD=aB3$d&e;f,g` as a word of its own runs to whitespace, not to
   // the first `&`, `;` or `,` (generated passwords hold them); a query string's `&` still ends it.
-  const shellWord = form === 'equals' && !quote && !symbol && sep === 61 && i === right + 1 && valueStart === i && (left === 0 || isWhitespace(text.charCodeAt(left - 1)));
-  const value = readValue(text, valueStart, form === 'colon' && !quote ? structuralContext(text, left) : shellWord ? 'word' : null);
+  const glued = form === 'equals' && !quote && !symbol && sep === 61 && i === right + 1 && valueStart === i && dashes === 0;
+  // `"POSTGRES_PASSWORD=a&b;c"` (docker's Env, `docker run -e "…"`, a YAML list's `- "DB_PASSWORD=…"`): an
+  // opening quote before the name, so the value runs to its closing quote, not to the first `&` or `;`.
+  const inQuotes = glued && (before === 34 || before === 39);
+  // A flag's value that is itself an assignment (`--from-literal=password=…`, `--build-arg=TOKEN=…`): a word.
+  const flagWord = glued && before === 61 && /(?:^|\s)--?[A-Za-z][\w-]{0,40}=$/.test(text.slice(Math.max(0, left - 48), left));
+  const shellWord = glued && (left === 0 || isWhitespace(text.charCodeAt(left - 1)) || flagWord);
+  const context = form === 'colon' && !quote ? structuralContext(text, left) : inQuotes ? 'quoted' : shellWord || (form === 'equals' && sep === 61 && !quote && iniLine(text, left, valueStart)) ? 'word' : null;
+  const value = readValue(text, valueStart, context);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag.
   if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])))) return right;
@@ -259,6 +266,17 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   if (isVersionSpec(raw)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end, ...(tuple ? { resume: right } : {}) };
+}
+
+/**
+ * An INI or properties line (`password = a&b;c`): the name starts its line, and the value is the
+ * line's only word after the `=` (a comment aside). Code's `password = a && b` has spaces.
+ */
+function iniLine(text: string, left: number, valueStart: number): boolean {
+  const start = lineStart(text, left);
+  if (!/^[ \t]*$/.test(text.slice(start, left))) return false;
+  const m = /^[^\s]+[ \t\r]*(?:[#;][^\n]*)?(?:\n|$)/.exec(text.slice(valueStart, valueStart + MAX_VALUE));
+  return m !== null && !/[;,]$/.test(m[0].trimEnd().split(/\s/, 1)[0]!);
 }
 
 /** A name's part that reads generated, not written: six or more characters with digits between letters (`Kx9vQ2mL`), not `sha256`, `int32`, `test_buffers_1`, `authenticationMD5Password`. */
@@ -509,9 +527,15 @@ function readValue(text: string, at: number, context: Context | null): [number, 
   let end: number;
   if (context === 'quoted') {
     // `"password: a b c"`: the value runs to the closing quote.
-    const quote = text[quoteBefore(text, at)] ?? '"';
+    const open = quoteBefore(text, at);
+    const quote = text[open] ?? '"';
     const rest = text.slice(at, at + MAX_VALUE);
-    const close = rest.search(quote === "'" ? /['\n]/ : /["\n]/);
+    // Inside JSON text the quotes are escaped (`\"DB_PASSWORD=…\"`): the value ends at `\"` or an escaped newline.
+    const escaped = open > 0 && text.charCodeAt(open - 1) === 92;
+    let close = escaped ? rest.search(quote === "'" ? /\\'|\\n|\n/ : /\\"|\\n|\n/) : rest.search(quote === "'" ? /['\n]/ : /["\n]/);
+    // A query string in quotes (`"token=abc&user=bob"`): the next parameter is no part of the value.
+    const param = rest.slice(0, close < 0 ? rest.length : close).search(/&[A-Za-z_][\w.-]{0,32}=/);
+    if (param > 0) close = param;
     end = at + (close < 0 ? rest.length : close);
     while (end > at && isSpace(text.charCodeAt(end - 1))) end--;
   } else if (context === 'line') {

@@ -1,0 +1,48 @@
+/**
+ * Shapes a second red-team review (2026-11-27) found coming through a default redacted export
+ * with exit 0: the rest of a quoted `NAME=value` after its first `&` or `;`, key/value rows named
+ * `*_KEY`, labels of several words, OpenRouter and Langfuse keys, tables, setter calls, and JSON
+ * Schemas under a `password` key mangled. Every secret is generated here.
+ */
+import { expect } from 'chai';
+import { ALNUM, body, seeded } from './fakes.js';
+import { detectorsOf, redactText } from './helpers.js';
+
+const rand = seeded(20261127);
+/** A generated password holding the characters that end an unquoted value: `& ; , | } ) < > ] \``. */
+const symbolic = (): string => `${body(rand, ALNUM, 5)}&${body(rand, ALNUM, 4)};${body(rand, ALNUM, 4)}|${body(rand, ALNUM, 3)},${body(rand, ALNUM, 3)})${body(rand, ALNUM, 3)}]${body(rand, ALNUM, 3)}}${body(rand, ALNUM, 3)}<x>${body(rand, ALNUM, 3)}`;
+
+/** Each form, `%s` the secret: the output holds no 6-character piece of it and the leak scan is quiet on it as JSON. */
+function expectGone(forms: readonly string[], make: () => string): void {
+  for (const form of forms) {
+    const secret = make();
+    const text = form.replace('%s', secret);
+    const { out } = redactText(text);
+    for (const part of secret.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 3)) expect(out, `${text}\n→ ${out}`).not.to.include(part);
+    expect(out, text).to.include('[REDACTED]');
+    expect(detectorsOf(JSON.stringify({ c: out })), out).to.deep.equal([]);
+  }
+}
+
+describe('red team 2: a quoted NAME=value runs to its closing quote', () => {
+  it("docker inspect's Env, docker run -e \"…\", YAML lists, kubectl --from-literal, INI lines: no part of the password survives", () => {
+    expectGone([
+      '[{"Config":{"Env":["POSTGRES_PASSWORD=%s","PATH=/usr/bin"]}}]',
+      'docker run -e "MYSQL_ROOT_PASSWORD=%s" -d mysql:8',
+      "docker run -e 'MYSQL_ROOT_PASSWORD=%s' -d mysql:8",
+      'services:\n  db:\n    environment:\n      - "DB_PASSWORD=%s"\n      - "DB_USER=app"\n',
+      'kubectl create secret generic db --from-literal=password=%s',
+      'docker build --build-arg=API_TOKEN=%s .',
+      '[database]\npassword = %s\nhost = db\n',
+      'log: {"cmd":"docker run -e \\"POSTGRES_PASSWORD=%s\\" postgres"} end',
+    ], symbolic);
+  });
+
+  it('the value stops at its closing quote, and a quoted query string at its next parameter', () => {
+    const pw = body(rand, ALNUM, 16);
+    expect(redactText(`run("DB_PASSWORD=${pw}", "--rm")`).out).to.equal('run("DB_PASSWORD=[REDACTED]", "--rm")');
+    expect(redactText(`fetch("token=${pw}&page=2")`).out).to.equal('fetch("token=[REDACTED]&page=2")');
+    expect(redactText('[server]\npassword = ${DB_PASSWORD}\n').out).to.equal('[server]\npassword = ${DB_PASSWORD}\n');
+    expect(redactText('if (ok) {\n  password = a && b;\n}').out).to.equal('if (ok) {\n  password = a && b;\n}');
+  });
+});
