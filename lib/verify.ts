@@ -85,7 +85,7 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
         problem: integrity.ok ? undefined : `${integrity.check}: ${integrity.problems.slice(0, 3).join('; ')}`,
       });
     } catch (err) {
-      if (!(err instanceof AcodeError) || ['ACODE-BAK-005', 'ACODE-BAK-009', 'ACODE-BAK-015'].includes(err.code)) throw err;
+      if (!(err instanceof AcodeError) || ['ACODE-BAK-005', 'ACODE-BAK-009', 'ACODE-BAK-015', ...MACHINE_CODES].includes(err.code)) throw err;
       checks.push({ name: 'structure', ok: false, label: `${structureOf(provider)} invalid`, problem: err.detail });
     }
     if (inspection?.integrity?.ok) {
@@ -109,9 +109,10 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
         });
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') throw err;
-        // No room or access for the scratch database, no server to restore into: the machine's
-        // failure, not the backup's.
-        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && ['ACODE-DB-005', 'ACODE-DB-006', 'ACODE-CFG-005'].includes(err.code) ? err : null);
+        // No room or access for the scratch database, no server to restore into, a role that may
+        // not create one: the machine's failure, not the backup's. Only pg_restore failing on the
+        // archive (ACODE-BAK-002) or rows that do not count up are the backup's.
+        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && err.code !== 'ACODE-BAK-002' ? err : null);
         if (machine) throw machine;
         checks.push({ name: 'test-restore', ok: false, label: 'Test restore failed', problem: describeCause(err) });
       }
@@ -121,5 +122,8 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
   }
   return { path: backup.path, name: backup.name, valid: checks.every((c) => c.ok), checks, manifest, tables, records };
 }
+
+/** Failures of the machine (no client tools, no server, a bad URL): never a verdict on the backup. */
+const MACHINE_CODES: readonly string[] = ['ACODE-DB-005', 'ACODE-DB-006', 'ACODE-CFG-005'];
 
 const structureOf = (provider: BackupProvider): string => (provider.type === 'sqlite' ? 'SQLite structure' : 'pg_dump archive');

@@ -209,14 +209,17 @@ export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
     if (!realpathSync(file).endsWith('/pg_wrapper')) return file;
     wrapper ??= file;
   }
-  if (wrapper) return wrapper;
+  // pg_wrapper runs the tool from /usr/lib/postgresql/<version>/bin, searched above already: found
+  // there, it would have been taken; not found, the wrapper can only fail ("Error: … not installed").
+  if (wrapper) throw new AcodeError('ACODE-DB-006', `${tool} at ${wrapper} is Debian's pg_wrapper, and no PostgreSQL client is installed behind it (no /usr/lib/postgresql/<version>/bin/${tool})`);
   throw new AcodeError('ACODE-DB-006', `${tool} not found (looked in ACODE_PG_BIN, PATH and /usr/lib/postgresql/*/bin); acode needs pg_dump, pg_restore and psql`);
 }
 
 function debianBinDirs(): string[] {
   try {
     return readdirSync('/usr/lib/postgresql')
-      .filter((v) => /^\d+$/.test(v))
+      // 9.6 and older are named by two numbers.
+      .filter((v) => /^\d+(?:\.\d+)?$/.test(v))
       .sort((a, b) => Number(b) - Number(a))
       .map((v) => `/usr/lib/postgresql/${v}/bin`);
   } catch {
@@ -257,9 +260,9 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
   });
   const take = (line: string): void => {
     run.onStderrLine?.(line);
-    // "pg_dump: error: …", "pg_restore: error: …" and the server's "ERROR:"/"DETAIL:" lines, not
-    // verbose lines that merely name a table called error_log.
-    if (/(?:^|: )(?:error|fatal|detail|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
+    // "pg_dump: error: …", "pg_restore: error: …", the server's "ERROR:"/"DETAIL:" lines and
+    // pg_wrapper's "Error: …", not verbose lines that merely name a table called error_log.
+    if (/(?:^|: )(?:error|fatal|detail|Error|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
   };
   const reading = run.onStdout ? run.onStdout(child.stdout) : (child.stdout.resume(), Promise.resolve());
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {

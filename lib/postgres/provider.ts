@@ -154,6 +154,13 @@ async function inspectArchive(env: NodeJS.ProcessEnv, file: string): Promise<Bac
   } catch (err) {
     if (err instanceof AcodeError && err.code === 'ACODE-DB-006') throw err;
     if (isAbort(err)) throw err;
+    // An archive from a newer pg_dump than this pg_restore: the client is too old, the backup is fine.
+    if (err instanceof PgToolError && /unsupported version \([\d.]+\) in file header/.test(err.reason)) {
+      throw new AcodeError('ACODE-DB-006', `pg_restore cannot read ${file}: ${err.reason} (a newer pg_dump wrote it)`, {
+        cause: err,
+        hint: 'install the PostgreSQL client of the server version the backup came from, or newer (Debian: apt-get install postgresql-client-<version>), or point ACODE_PG_BIN at it',
+      });
+    }
     return { engineVersion: '', schemaVersion: null, pageSize: 0, pageCount: 0, tables: [], integrity: { check: 'archive_rows', ok: false, problems: [describeCause(err)] } };
   }
 }
@@ -179,7 +186,13 @@ async function inspectLive(target: PgTarget, only?: readonly string[]): Promise<
 async function restore(live: PgTarget, file: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
   let created = false;
   if (!(await liveExists(live))) {
-    await createDatabase(live);
+    await createDatabase(live).catch((err: unknown) => {
+      if (!isDenied(err)) throw err;
+      throw new AcodeError('ACODE-BAK-002', `${live.display} does not exist and the role in database.url may not create it (${describeCause(err)}); nothing was restored`, {
+        cause: err,
+        hint: 'create the database first (createdb, or CREATE DATABASE as a role that may), or grant this role CREATEDB, then restore again',
+      });
+    });
     created = true;
   } else {
     await options.beforeReplace?.();
@@ -267,7 +280,13 @@ function tableProgress(pattern: RegExp, options: RunOptions, stage: 'copy' | 're
 /** A scratch database on the same server, restored into, counted and dropped. */
 async function restoreIsolated(live: PgTarget, file: string, options: RunOptions): Promise<BackupInspection> {
   const scratch = live.withDatabase(`acode_test_restore_${randomBytes(6).toString('hex')}`);
-  await createDatabase(scratch);
+  await createDatabase(scratch).catch((err: unknown) => {
+    if (!isDenied(err)) throw err;
+    throw new AcodeError('ACODE-BAK-003', `the test restore needs a scratch database, and the role in database.url may not create one (${describeCause(err)}); the backup itself was not checked by a restore`, {
+      cause: err,
+      hint: 'grant the role CREATEDB (ALTER ROLE <name> CREATEDB), run the test restore with a role that has it, or verify without --test-restore',
+    });
+  });
   try {
     await pgRestore(scratch, file, options, []);
     return await inspectLive(scratch);
@@ -275,6 +294,9 @@ async function restoreIsolated(live: PgTarget, file: string, options: RunOptions
     await dropDatabase(scratch).catch(() => undefined);
   }
 }
+
+/** insufficient_privilege: the role lacks a right (CREATEDB, CONNECT, SELECT on a table). */
+const isDenied = (err: unknown): boolean => (err as { code?: unknown }).code === '42501';
 
 async function liveExists(live: PgTarget): Promise<boolean> {
   try {
