@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
 import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, type ColumnInfo, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
+import { AcodeError, describeCause } from '../errors.js';
 import { connectPg, parsePgUrl, pgTableName, quotePgIdent } from './connection.js';
 import { VERSIONS_SQL } from './facts.js';
 
@@ -96,10 +97,26 @@ async function readTables(client: Client): Promise<Map<string, PgTableInfo>> {
   return tables;
 }
 
-/** --since/--until on the date column, read as a timestamp whether it is one or ISO text. */
-function whereClause(dateColumn: string | null, selection: ExportSelection): string {
-  if (!dateColumn) return '';
-  const column = `(${quotePgIdent(dateColumn)})::timestamptz`;
+const DATE_TYPES = new Set([1082, 1114, 1184]); // date, timestamp, timestamptz
+const TEXT_TYPES = new Set([25, 1043, 1042]); // text, varchar, char(n)
+
+/** Text shaped like an ISO 8601 date or date-time: only that is cast (PostgreSQL has no cast that fails softly). */
+const ISO_DATE = String.raw`'^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\s*$'`;
+
+/**
+ * The date column as a timestamptz, NULL where a row holds no date: date and timestamp types as
+ * they are, text only where it has an ISO date's shape, and any other type (an epoch number) never.
+ */
+function dateExpr(column: string, oid: number): string {
+  const c = quotePgIdent(column);
+  if (DATE_TYPES.has(oid)) return `(${c})::timestamptz`;
+  if (TEXT_TYPES.has(oid)) return `CASE WHEN ${c} ~ ${ISO_DATE} THEN (${c})::timestamptz END`;
+  return 'NULL::timestamptz';
+}
+
+/** --since/--until on the date column (dateExpr): a row whose column holds no date is in no window. */
+function whereClause(column: string | null, selection: ExportSelection): string {
+  if (!column) return '';
   const parts: string[] = [];
   // toISOString() holds digits, '-', ':', '.', 'T' and 'Z' only: safe inside quotes.
   if (selection.since) parts.push(`${column} >= '${selection.since.toISOString()}'::timestamptz`);
@@ -120,7 +137,9 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     // COPY writes values as the session's settings say: fix the ones that change the text.
     await client.query("SET LOCAL bytea_output = 'hex'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1");
     const versions = (await client.query<{ server_version: string; schema_version: string | null }>(VERSIONS_SQL)).rows[0]!;
-    const info = await readTables(client);
+    const info = await readTables(client).catch((err: unknown) => {
+      throw serverError(err, null, null);
+    });
     const names = selection.resolveTables([...info.keys()].sort());
     const takenAt = new Date().toISOString();
     const snapshotId = (await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s;
@@ -129,14 +148,23 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     for (const name of names) {
       const t = info.get(name)!;
       const schema: TableSchema = { name, sql: null, columns: t.columns, indexes: [] };
-      const dateColumn = selection.dateColumnFor(name, t.columns.map((c) => c.name));
-      const from = `${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}${whereClause(dateColumn, selection)}`;
-      const rows = selection.schemaOnly ? 0 : Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from}`)).rows[0]!.n);
-      // NULL dates are in no window: said rather than dropped unseen.
-      const filtered = dateColumn !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
-      const undated = filtered
-        ? Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quotePgIdent(t.schema)}.${quotePgIdent(t.table)} WHERE ${quotePgIdent(dateColumn!)} IS NULL`)).rows[0]!.n)
-        : 0;
+      const columnNames = t.columns.map((c) => c.name);
+      const dateColumn = selection.dateColumnFor(name, columnNames);
+      const dated = dateColumn === null ? null : dateExpr(dateColumn, t.oids[columnNames.indexOf(dateColumn)]!);
+      const relation = `${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}`;
+      const from = `${relation}${whereClause(dated, selection)}`;
+      const count = async (sql: string): Promise<number> =>
+        Number(
+          (
+            await client.query<{ n: string }>(sql).catch((err: unknown) => {
+              throw serverError(err, name, filtered ? dateColumn : null);
+            })
+          ).rows[0]!.n,
+        );
+      // Rows without a date (NULL, an epoch number, text that is no date) are in no window: said rather than dropped unseen.
+      const filtered = dated !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
+      const rows = selection.schemaOnly ? 0 : await count(`SELECT count(*)::text AS n FROM ${from}`);
+      const undated = filtered ? await count(`SELECT count(*)::text AS n FROM ${relation} WHERE (${dated}) IS NULL`) : 0;
       tables.push({ schema, rows, dateColumn, ...(undated > 0 ? { undated } : {}) });
       sources.set(name, { from, oids: t.oids });
     }
@@ -197,6 +225,9 @@ async function* readRecords(
           count += rest.length;
           yield { kind: 'rows', table: name, rows: rest };
         }
+      } catch (err) {
+        // A server error mid-COPY (a privilege, a cast) as ACODE-EXP-001, not an internal error.
+        throw serverError(err, name, selection.since || selection.until ? table.dateColumn : null);
       } finally {
         track(null);
         stream.destroy();
@@ -204,6 +235,34 @@ async function* readRecords(
     }
     yield { kind: 'table-end', table: name, rows: count };
   }
+}
+
+/**
+ * An error the server sent (it has a SQLSTATE and a severity) as ACODE-EXP-001 with what to do;
+ * anything else as it is. Its message names the table, a privilege or the value that failed a cast
+ * (only a value shaped like an ISO date is ever cast), never the URL.
+ */
+function serverError(err: unknown, table: string | null, dateColumn: string | null): unknown {
+  const { code, severity } = (err ?? {}) as { code?: unknown; severity?: unknown };
+  if (err instanceof AcodeError || typeof code !== 'string' || typeof severity !== 'string') return err;
+  const what = table ?? 'the catalog';
+  const context = table ? { table } : {};
+  if (code === '42501') {
+    return new AcodeError('ACODE-EXP-001', `PostgreSQL refused to let this role read ${what}: ${describeCause(err)}`, {
+      cause: err,
+      context,
+      hint: table ? `no output was kept; grant the role SELECT on ${table}, or leave it out with --exclude-tables ${table}` : 'no output was kept; connect as a role that may read the catalog',
+    });
+  }
+  // Class 22, data exception: a value in the date column shaped like an ISO date that is none (2024-02-30).
+  if (code.startsWith('22') && table && dateColumn) {
+    return new AcodeError('ACODE-EXP-001', `${table}.${dateColumn} holds a value that looks like a date and is not one: ${describeCause(err)}`, {
+      cause: err,
+      context: { table, column: dateColumn },
+      hint: `no output was kept; correct that value, pick another column in export.date_columns.${table}, or export without --since/--until`,
+    });
+  }
+  return new AcodeError('ACODE-EXP-001', `PostgreSQL failed while reading ${what}: ${describeCause(err)} (SQLSTATE ${code})`, { cause: err, context });
 }
 
 /** A column in the COPY's SELECT: as it is, or its output text (concat() calls the output function; NULL stays NULL). */
