@@ -144,6 +144,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       database: {
         type: source.type,
         source: source.location,
+        ...(source.type === 'sqlite' ? { fromBackups: path.relative(dir, source.location) } : {}),
         engineVersion: facts.engineVersion,
         schemaVersion: facts.schemaVersion,
         pageSize: facts.pageSize,

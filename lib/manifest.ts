@@ -20,6 +20,8 @@ export interface BackupManifest {
   readonly database: {
     readonly type: DatabaseType;
     readonly source: string;
+    /** SQLite: the database's path from the backup folder when the backup was made (a moved workspace's backups still rotate). */
+    readonly fromBackups?: string;
     readonly engineVersion: string;
     readonly schemaVersion: number | null;
     readonly pageSize: number;

@@ -1,6 +1,9 @@
+import { realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
 import { AcodeError, systemCode, toAcodeError } from './errors.js';
+import type { BackupManifest } from './manifest.js';
 import { manifestPathFor } from './naming.js';
 
 export interface RetentionPolicy {
@@ -36,7 +39,7 @@ export function planRotation(backups: readonly CatalogEntry[], policy: Retention
   const source = policy.source;
   const eligible = [...backups]
     .filter((b) => b.kind !== 'pre_restore' && b.manifest !== null)
-    .filter((b) => !source || (b.manifest!.database.type === source.type && b.manifest!.database.source === source.location))
+    .filter((b) => !source || sameDatabase(b.manifest!.database, source, path.dirname(b.path)))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.stamp.getTime() - a.stamp.getTime() || b.seq - a.seq);
   const untouched = backups.filter((b) => !eligible.includes(b));
   const cutoff = policy.keepDays === null ? null : policy.now.getTime() - policy.keepDays * DAY_MS;
@@ -50,6 +53,34 @@ export function planRotation(backups: readonly CatalogEntry[], policy: Retention
   });
   remove.reverse();
   return { keep, remove, untouched };
+}
+
+/**
+ * Whether a backup's manifest names the live database: the same file however it is reached (a
+ * symlink, a workspace moved together with its backup folder: the path from the folder to the
+ * database is the same), the same PostgreSQL database whatever the URL's options (`?sslmode=`).
+ * A path compared as text alone made rotation stop for good after a move: every older backup
+ * counted as another database's and was never removed.
+ */
+function sameDatabase(database: BackupManifest['database'], live: { readonly type: string; readonly location: string }, dir: string): boolean {
+  if (database.type !== live.type) return false;
+  if (database.source === live.location) return true;
+  if (live.type === 'postgres') return withoutQuery(database.source) === withoutQuery(live.location);
+  if (database.fromBackups !== undefined && database.fromBackups === path.relative(dir, live.location)) return true;
+  return realPath(database.source) === realPath(live.location);
+}
+
+function withoutQuery(url: string): string {
+  return url.replace(/[?#].*$/s, '');
+}
+
+/** The path with symlinks resolved; as given when it does not exist (a database moved or gone). */
+function realPath(file: string): string {
+  try {
+    return realpathSync.native(file);
+  } catch {
+    return path.resolve(file);
+  }
 }
 
 /** Deletes a backup and then its manifest (a manifest left alone is harmless; a lone backup is not trusted). */

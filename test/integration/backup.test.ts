@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { restoreBackup } from '../../lib/restore.js';
 import { repoRoot } from '../support/paths.js';
 import { contentDigest, headerVersions, makeWalDatabase, openDb, openToRead, tableCounts, type Db } from '../support/sqlite.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
-import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+import { createWorkspace, workspaceAt, type SeededWorkspace } from '../support/workspace.js';
 import { failure } from '../support/failure.js';
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
@@ -67,7 +67,7 @@ describe('integration: backup', function () {
         createdAt: '2024-01-20T14:30:45.123Z',
         kind: 'manual',
         tag: null,
-        database: { type: 'sqlite', source: ws!.db, engineVersion: facts.version, schemaVersion: null, pageSize: facts.pageSize, pageCount: facts.pageCount },
+        database: { type: 'sqlite', source: ws!.db, fromBackups: '../acode.db', engineVersion: facts.version, schemaVersion: null, pageSize: facts.pageSize, pageCount: facts.pageCount },
         file: { name: result.name, size, sha256: await sha256(result.path) },
         compression: 'none',
         uncompressed: null,
@@ -235,6 +235,35 @@ describe('integration: backup', function () {
         'acode_backup_20240104_000000.db.manifest.json',
         'acode_backup_20240105_000000.db',
         'acode_backup_20240105_000000.db.manifest.json',
+      ]);
+    });
+
+    it('keeps rotating when the workspace is moved, or reached through a symlink; another database\'s backups in the folder are left alone', async () => {
+      ws = await createWorkspace({ database: 'chinook', config: 'backup:\n  max_backups: 2\n' });
+      const backupAt = async (dir: string, day: string): Promise<void> => {
+        await createBackup({ config: await workspaceAt(dir).config(), now: () => new Date(`2024-01-${day}T00:00:00Z`) });
+      };
+      // Another database backed up into the same folder: never this one's to rotate.
+      const other = path.join(ws.dir, '.agent', 'other.db');
+      await copyFile(ws.db, other);
+      const otherConfig = { ...(await ws.config()), database: { ...(await ws.config()).database, path: other } };
+      await createBackup({ config: otherConfig, now: () => new Date('2024-01-01T00:00:00Z') });
+      for (const day of ['02', '03', '04']) await backupAt(ws.dir, day);
+      const moved = `${ws.dir}-moved`;
+      await rename(ws.dir, moved);
+      ws = { ...ws, ...workspaceAt(moved) };
+      for (const day of ['05', '06']) await backupAt(moved, day);
+      const link = `${moved}-link`;
+      await symlink(moved, link);
+      try {
+        await backupAt(link, '07');
+      } finally {
+        await rm(link);
+      }
+      expect((await listDir(ws.backups)).filter((n) => n.endsWith('.db'))).to.deep.equal([
+        'acode_backup_20240101_000000.db',
+        'acode_backup_20240106_000000.db',
+        'acode_backup_20240107_000000.db',
       ]);
     });
 
