@@ -163,6 +163,14 @@ export function createTableProgress(snapshot: Snapshot, onProgress?: ProgressLis
 /** Column names an independent scan treats as holding secrets (not the redaction rules' list). */
 const SECRET_NAMED = /pass|pwd|secret|token|key|auth|cred|private|session|cookie/i;
 
+/**
+ * A key/value table's key column and its value columns, by the scan's own list (not the rules'):
+ * `settings(key, value)`, `(k, v)`, WordPress' `option_name`/`option_value` and `meta_key`/`meta_value`,
+ * `(env_name, env_value)`, `(name, data)`. A row whose key is secret-named is scanned as `key=value`.
+ */
+const PAIR_KEY_COLUMN = /^(?:k|key|name|setting|(?:setting|option|config|env|var|variable|property|attribute|field|param)_?(?:key|name)|meta_?key|env(?:_?var)?|var(?:iable)?|property|attribute|field|param(?:eter)?)$/i;
+const PAIR_VALUE_COLUMN = /^(?:v|val|value|data|json|content|(?:setting|option|meta|config|property|env|var|variable|attribute|field|param)_?val(?:ue)?)$/i;
+
 /** Bounds of the row scan's per-column memory of clean values (≤ 1024 × 128 characters). */
 const CLEAN_CACHE_VALUES = 1024;
 const CLEAN_CACHE_CHARS = 128;
@@ -184,6 +192,8 @@ export interface RowLeakScanOptions {
 export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOptions): Transform {
   let table: TableSchema | null = null;
   let named: boolean[] = [];
+  /** Per column: the key column whose secret-named keys make it scanned as `key=value`, or -1. */
+  let pairOf: number[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const asText = (value: Uint8Array): string => {
     const wide = decodeUtf16(value);
@@ -214,6 +224,8 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
       if (record.kind === 'table') {
         table = record.table;
         named = record.table.columns.map((c) => SECRET_NAMED.test(c.name));
+        const key = record.table.columns.findIndex((c) => PAIR_KEY_COLUMN.test(c.name));
+        pairOf = record.table.columns.map((c, i) => (key >= 0 && i !== key && PAIR_VALUE_COLUMN.test(c.name) ? key : -1));
         clean = record.table.columns.map(() => new Set());
       }
       if (record.kind === 'text-rows') {
@@ -224,6 +236,15 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
         for (const row of record.rows) {
           for (let i = 0; i < row.length; i++) {
             const v = row[i];
+            const key = pairOf[i]! >= 0 ? row[pairOf[i]!] : null;
+            if (typeof key === 'string' && key.length <= 128 && SECRET_NAMED.test(key) && (typeof v === 'string' || v instanceof Uint8Array)) {
+              // The row's key names a secret (`PGPASS`, `SECRETKEY`): the value as it would stand after that name in a file.
+              const pair = detector.scan(`${key}=${typeof v === 'string' ? v : asText(v)}`)[0];
+              if (pair) {
+                callback(leakError(pair.detector, pair.fingerprint, table.name, table.columns[i]?.name));
+                return;
+              }
+            }
             // Numbers and NULLs hold nothing to scan; text only in secret-named columns (or all of it, for sqlite).
             if (v === null || typeof v === 'bigint' || typeof v === 'number' || (typeof v === 'string' && !options.allStrings && !named[i])) continue;
             const hit = scan(v as string | Uint8Array, i);

@@ -270,13 +270,14 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
 
 /**
  * An INI or properties line (`password = a&b;c`): the name starts its line, and the value is the
- * line's only word after the `=` (a comment aside). Code's `password = a && b` has spaces.
+ * line's only word after the `=` (a comment aside), with no bracket or quote. Code's `password = a && b` has spaces.
  */
 function iniLine(text: string, left: number, valueStart: number): boolean {
   const start = lineStart(text, left);
   if (!/^[ \t]*$/.test(text.slice(start, left))) return false;
-  const m = /^[^\s]+[ \t\r]*(?:[#;][^\n]*)?(?:\n|$)/.exec(text.slice(valueStart, valueStart + MAX_VALUE));
-  return m !== null && !/[;,]$/.test(m[0].trimEnd().split(/\s/, 1)[0]!);
+  const m = /^([^\s]+)[ \t\r]*(?:[#;][^\n]*)?(?:\n|$)/.exec(text.slice(valueStart, valueStart + MAX_VALUE));
+  // Code's calls, subscripts and string literals (`creds = b64encode(x).decode()`, `token = r'\w+'`) are no INI value.
+  return m !== null && !/[;,]$|[(['"]/.test(m[1]!);
 }
 
 /** A name's part that reads generated, not written: six or more characters with digits between letters (`Kx9vQ2mL`), not `sha256`, `int32`, `test_buffers_1`, `authenticationMD5Password`. */

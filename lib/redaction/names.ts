@@ -83,6 +83,8 @@ export function shortNameNonPassword(value: string): boolean {
   return value.length < 4 || /^(?:[~/.]|[A-Za-z]:[\\/]|\\\\)/.test(value) || /^(?:true|false|yes|no|null|none|on|off|[0-9.]+)$/i.test(value);
 }
 
+const SQUASHED_PASSWORD = /^(?:pg|db|root|admin|user|smtp|mysql|redis|ftp|mail|ldap|sql|vnc|mongo|rabbitmq|proxy|wifi)pass$/;
+
 /** Short forms that mean a password only as a name's last word: `DB_PASS`, `MYSQL_PWD`, not `pass_rate` or the shell's `PWD`. */
 const SHORT_PASSWORD = new Set(['pass', 'pwd']);
 
@@ -96,7 +98,10 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     if (w === 'private' && next === 'key') return 'private_key';
     if (w === 'privatekey' || w.endsWith('privatekey')) return 'private_key';
     if (/(?:password|passwd|passphrase|passcode)s?$/.test(w)) return 'password';
-    if (w === 'secret' || w === 'secrets' || w.endsWith('secret')) return 'secret';
+    if (w === 'secret' || w === 'secrets' || w.endsWith('secret') || w === 'secretkey') return 'secret';
+    // Squashed names standing alone: `PGPASS`, `DBPASS` (not `bypass`, `compass`, the package `node_modules/pgpass`), `MASTERKEY` (not HTML's `accesskey`).
+    if (words.length === 1 && SQUASHED_PASSWORD.test(w)) return 'password';
+    if (/^(?:master|signing|encryption|client)keys?$/.test(w)) return 'api_key';
     if (w === 'credential' || w === 'credentials' || w === 'creds') return 'credentials';
     if (/apikeys?$/.test(w) || ((next === 'key' || next === 'keys') && KEY_QUALIFIERS.has(w))) return 'api_key';
     if ((w === 'token' || w.endsWith('token')) && w !== 'tokens') return 'token';
@@ -132,6 +137,35 @@ function keyLikeWords(words: readonly string[]): boolean {
  */
 export const PAIR_KEYS: readonly string[] = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name'];
 export const PAIR_VALUES: ReadonlySet<string> = new Set(['value', 'val', 'settingvalue']);
+
+/**
+ * A table's key and value columns (squashed), wider than JSON's: WordPress' `option_name` and
+ * `meta_key`, `(k, v)`, `(property, val)`, `(env_name, env_value)`, `(key, json)`, `(name, data)`.
+ * `content` pairs with no `name`: `(name, content)` is a chat message's tool name and its output.
+ */
+const TABLE_PAIR_KEYS: readonly string[] = [
+  'key', 'settingkey', 'settingname', 'setting', 'optionname', 'metakey', 'configkey', 'propertyname', 'envname', 'envkey',
+  'variable', 'variablename', 'envvar', 'var', 'varname', 'property', 'attribute', 'attributename', 'field', 'fieldname',
+  'paramname', 'parameter', 'k', 'name',
+];
+const TABLE_PAIR_VALUES: ReadonlySet<string> = new Set([
+  'value', 'val', 'v', 'settingvalue', 'optionvalue', 'metavalue', 'configvalue', 'propertyvalue', 'envvalue', 'varvalue',
+  'variablevalue', 'attributevalue', 'fieldvalue', 'paramvalue', 'data', 'json', 'content',
+]);
+
+/** The key column of a key/value table (index into `squashed` column names) and whether column `value` is its value; -1 when none. */
+export function tablePairKey(squashed: readonly string[]): number {
+  if (!squashed.some((c) => TABLE_PAIR_VALUES.has(c))) return -1;
+  for (const k of TABLE_PAIR_KEYS) {
+    const i = squashed.indexOf(k);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+export function isTablePairValue(key: string, value: string): boolean {
+  return TABLE_PAIR_VALUES.has(value) && !(value === 'content' && key === 'name');
+}
 
 /** Lowercase with separators removed: how globs and names are compared. */
 export function squash(name: string): string {

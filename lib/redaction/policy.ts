@@ -5,7 +5,7 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, isShortPasswordName, isVersionSpec, PAIR_KEYS, PAIR_VALUES, shortNameNonPassword, squash } from './names.js';
+import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, isTablePairValue, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -62,7 +62,7 @@ function notAPackage(value: string, container: boolean): boolean {
 
 export type CompiledColumn =
   | { readonly action: 'redact'; readonly rule: WholeValueRule }
-  | { readonly action: 'scan'; readonly rules: RuleSet; readonly pairKey: number }
+  | { readonly action: 'scan'; readonly rules: RuleSet; readonly pairKey: number; readonly keyLike: WholeValueRule | null }
   | { readonly action: 'keep' };
 
 /** What a redactor needs from its policy; not part of the public surface. */
@@ -72,6 +72,8 @@ export interface PolicyCore {
   readonly allow: ((secret: string) => boolean) | null;
   compiled(plan: TablePlan): readonly CompiledColumn[];
   keyRule(name: string): WholeValueRule | null;
+  /** For a name no key rule takes, like `HMAC_KEY`: the rule taking its generated-looking values (see Policy.keyLikeRule). */
+  keyLikeRule(name: string): WholeValueRule | null;
   /** The whole-value rule for a JSON key (see Policy.jsonKeyRule). */
   jsonKeyRule(name: string): WholeValueRule | null;
 }
@@ -94,6 +96,14 @@ export class Policy implements PolicyCore {
   readonly #shortPassword: WholeValueRule = {
     info: DEFAULT_COLUMN_RULES.password, allow: null, replacement: null,
     takes: (value, container) => !container && !shortNameNonPassword(value),
+  };
+  /**
+   * `AZURE_OPENAI_KEY`, `HMAC_KEY`, `sessionKey` as a key/value row's key or a column's name: a
+   * generated-looking value (as secret_assignment takes after such a name in text), not `sort_key`'s.
+   */
+  readonly #keyLike: WholeValueRule = {
+    info: DEFAULT_COLUMN_RULES.api_key, allow: null, replacement: null,
+    takes: (value, container) => !container && value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value),
   };
   readonly #sets = new Map<string, RuleSet>();
   readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
@@ -130,11 +140,15 @@ export class Policy implements PolicyCore {
     return this.keyRule(name) ?? (this.#defaults && isShortPasswordName(name) ? this.#shortPassword : null);
   }
 
+  keyLikeRule(name: string): WholeValueRule | null {
+    return this.#defaults && isKeyLikeName(name) ? this.#keyLike : null;
+  }
+
   plan(table: TableSchema): TablePlan {
     const compiled: CompiledColumn[] = [];
     const columns: ColumnPlan[] = [];
     const squashed = table.columns.map((c) => squash(c.name));
-    const pairKey = PAIR_KEYS.map((k) => squashed.indexOf(k)).find((i) => i >= 0) ?? -1;
+    const pairKey = tablePairKey(squashed);
     for (const column of table.columns) {
       const whole = this.keyRule(column.name);
       if (whole) {
@@ -150,11 +164,13 @@ export class Policy implements PolicyCore {
         columns.push({ column: column.name, action: 'keep', reason: 'no content rule is enabled' });
         continue;
       }
-      const pair = pairKey >= 0 && PAIR_VALUES.has(squash(column.name)) ? pairKey : -1;
-      compiled.push({ action: 'scan', rules: this.#ruleSet(rules), pairKey: pair });
+      const pair = pairKey >= 0 && isTablePairValue(squashed[pairKey]!, squash(column.name)) ? pairKey : -1;
+      const keyLike = this.keyLikeRule(column.name);
+      compiled.push({ action: 'scan', rules: this.#ruleSet(rules), pairKey: pair, keyLike });
       const names = scoped.length > 0 ? `; also ${scoped.map((c) => `'${c.rule.info.name}'`).join(', ')}` : '';
       const pairNote = pair >= 0 ? `; taken whole when the row's ${table.columns[pair]!.name} names a secret` : '';
-      columns.push({ column: column.name, action: 'scan', reason: `scanned by ${rules.length} content rules (text and UTF-8 BLOBs; JSON text by key and value)${names}${pairNote}` });
+      const keyNote = keyLike ? '; taken whole when it looks generated' : '';
+      columns.push({ column: column.name, action: 'scan', reason: `scanned by ${rules.length} content rules (text and UTF-8 BLOBs; JSON text by key and value)${names}${pairNote}${keyNote}` });
     }
     const plan: TablePlan = { table: table.name, columns };
     this.#plans.set(plan, compiled);

@@ -43,6 +43,13 @@ export interface Redactor {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A conditional whole-value rule (`HMAC_KEY`'s) on a text or BLOB value: BLOBs read byte for byte. */
+function takesWhole(rule: WholeValueRule, value: SqlValue): boolean {
+  if (typeof value === 'string') return rule.takes!(value, false);
+  if (value instanceof Uint8Array) return rule.takes!(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), false);
+  return false;
+}
+
 export class RowRedactor implements Redactor {
   readonly #policy: PolicyCore;
   readonly #key: Buffer | null;
@@ -104,7 +111,10 @@ export class RowRedactor implements Redactor {
       const key = row[column.pairKey];
       const rule = typeof key === 'string' ? this.#policy.keyRule(key) : null;
       if (rule) return this.#whole(rule, value);
+      const keyLike = typeof key === 'string' ? this.#policy.keyLikeRule(key) : null;
+      if (keyLike && takesWhole(keyLike, value)) return this.#whole(keyLike, value);
     }
+    if (column.keyLike !== null && takesWhole(column.keyLike, value)) return this.#whole(column.keyLike, value);
     if (typeof value === 'string') return this.#text(value, column.rules, 0);
     if (value instanceof Uint8Array) return this.#blob(value, column.rules);
     return value;

@@ -51,3 +51,33 @@ describe('row leak scan', () => {
     expect(error!.message).to.include('column session_token');
   });
 });
+
+describe('row leak scan: key/value tables', () => {
+  const rand = seeded(12);
+  async function scanTable(columns: readonly string[], rows: SqlValue[][]): Promise<Error | null> {
+    const schema: TableSchema = { name: 't', sql: null, indexes: [], columns: columns.map((name) => ({ name, type: 'TEXT', notNull: false, primaryKey: 0 })) };
+    const records: ExportRecord[] = [{ kind: 'table', table: schema, rows: 0 }, { kind: 'rows', table: 't', rows }, { kind: 'table-end', table: 't', rows: rows.length }];
+    try {
+      await pipeline(Readable.from(records, { objectMode: true }), createRowLeakScan(createLeakDetector({ allow: [] }), { allStrings: false }), new Writable({ objectMode: true, write(_r, _e, cb) { cb(); } }));
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
+  it('a random value under a secret-named key fails the export, naming the value column, whatever the pair is called', async () => {
+    for (const [k, v] of [['key', 'value'], ['k', 'v'], ['option_name', 'option_value'], ['meta_key', 'meta_value'], ['env_name', 'env_value'], ['name', 'data'], ['setting_name', 'setting_value'], ['property', 'val']]) {
+      for (const name of ['PGPASS', 'SECRETKEY', 'AZURE_OPENAI_KEY']) {
+        const secret = body(rand, ALNUM, 32);
+        const error = await scanTable(['id', k!, v!], [[1n, 'theme', 'dark'], [2n, name, secret]]);
+        expect(error, `${k},${v} ${name}`).to.have.property('code', 'ACODE-EXP-003');
+        expect(error!.message).to.include(`column ${v}`);
+        expect(error!.message).not.to.include(secret);
+      }
+    }
+  });
+
+  it('plain values under secret-named keys, and random values under other keys, pass', async () => {
+    expect(await scanTable(['key', 'value'], [['PGPASS_FILE', '/home/app/.pgpass'], ['token_ttl', '3600'], ['build_id', body(rand, ALNUM, 32)]])).to.equal(null);
+  });
+});

@@ -5,8 +5,9 @@
  * Schemas under a `password` key mangled. Every secret is generated here.
  */
 import { expect } from 'chai';
-import { ALNUM, body, seeded } from './fakes.js';
-import { detectorsOf, redactText } from './helpers.js';
+import type { SqlValue } from '../../../lib/records.js';
+import { ALNUM, body, hex, seeded, table } from './fakes.js';
+import { detectorsOf, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password holding the characters that end an unquoted value: `& ; , | } ) < > ] \``. */
@@ -44,5 +45,45 @@ describe('red team 2: a quoted NAME=value runs to its closing quote', () => {
     expect(redactText(`fetch("token=${pw}&page=2")`).out).to.equal('fetch("token=[REDACTED]&page=2")');
     expect(redactText('[server]\npassword = ${DB_PASSWORD}\n').out).to.equal('[server]\npassword = ${DB_PASSWORD}\n');
     expect(redactText('if (ok) {\n  password = a && b;\n}').out).to.equal('if (ok) {\n  password = a && b;\n}');
+  });
+});
+
+/** Redacts `rows` of a table with `columns`; returns the rows. */
+function redactTable(columns: readonly string[], rows: SqlValue[][]): SqlValue[][] {
+  const policy = policyWith();
+  const plan = policy.plan(table('t', columns));
+  policy.createRedactor().redactRows('t', plan, rows);
+  return rows;
+}
+
+describe('red team 2: key/value rows and columns named like keys', () => {
+  it('a settings row keyed AZURE_OPENAI_KEY, HMAC_KEY, sessionKey… loses a generated value, keeps a plain one', () => {
+    for (const key of ['AZURE_OPENAI_KEY', 'ANTHROPIC_KEY', 'HMAC_KEY', 'SESSION_KEY', 'COHERE_KEY', 'FERNET_KEY', 'anthropicKey', 'sessionKey', 'encKey']) {
+      const secret = hex(rand, 32);
+      expect(redactTable(['key', 'value', 'updated_at'], [[key, secret, '2026'], [key, 'created_at', '2026']]), key).to.deep.equal([[key, '[REDACTED]', '2026'], [key, 'created_at', '2026']]);
+    }
+    expect(redactTable(['key', 'value'], [['sort_key', hex(rand, 32)]])[0]![1]).to.not.equal('[REDACTED]');
+  });
+
+  it('PGPASS and SECRETKEY name secrets; bypass and compass do not', () => {
+    for (const key of ['PGPASS', 'SECRETKEY', 'MASTERKEY', 'DBPASS']) {
+      expect(redactTable(['key', 'value'], [[key, body(rand, ALNUM, 20)]]), key).to.deep.equal([[key, '[REDACTED]']]);
+    }
+    expect(redactTable(['key', 'value'], [['bypass', 'on'], ['compass', 'north']])).to.deep.equal([['bypass', 'on'], ['compass', 'north']]);
+  });
+
+  it('key/value tables by other column names: (k, v), WordPress options and meta, (env_name, env_value), (key, json), (name, data)…', () => {
+    const pairs: [string, string][] = [['k', 'v'], ['name', 'data'], ['key', 'json'], ['env_name', 'env_value'], ['variable', 'content'], ['setting_name', 'setting_value'], ['property', 'val'], ['attribute', 'value'], ['field', 'value'], ['option_name', 'option_value'], ['meta_key', 'meta_value']];
+    for (const [k, v] of pairs) {
+      const pw = body(rand, ALNUM, 18);
+      expect(redactTable(['id', k, v], [[1n, 'smtp_password', pw], [2n, 'site_title', 'My blog']]), `${k},${v}`).to.deep.equal([[1n, 'smtp_password', '[REDACTED]'], [2n, 'site_title', 'My blog']]);
+    }
+    // A chat message's tool name is no key: its output stays.
+    expect(redactTable(['name', 'content'], [['get_api_key', 'Found 3 keys in the vault']])).to.deep.equal([['get_api_key', 'Found 3 keys in the vault']]);
+  });
+
+  it('a column named like a key (hmac_key, sessionKey) loses generated values and keeps others', () => {
+    const secret = hex(rand, 32);
+    expect(redactTable(['hmac_key', 'sessionKey', 'sort_key'], [[secret, 'home', secret]])).to.deep.equal([['[REDACTED]', 'home', secret]]);
   });
 });
