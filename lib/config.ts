@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
 import { AcodeError, describeString, shownString, systemCode, type ErrorCode } from './errors.js';
+import { readSmallTextFile } from './fs-atomic.js';
 
 export type DatabaseType = 'sqlite' | 'postgres';
 export type ExportFormat = 'json' | 'ndjson' | 'csv' | 'sqlite';
@@ -140,13 +140,16 @@ export interface LoadConfigOptions {
   readonly databasePath?: string;
 }
 
+/** A config file is a few KiB: anything over this is not one. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
 /** Reads `.agent/config.yml` (a missing file means defaults) and checks every key and type. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<AcodeConfig> {
   const workspace = path.resolve(options.workspace ?? '.');
   const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
   let text: string | null = null;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallTextFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
     const missing = systemCode(err) === 'ENOENT';
     if (!missing || options.file) {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readSmallTextFile } from './fs-atomic.js';
 import path from 'node:path';
 import { AcodeError, describeCause, systemCode } from './errors.js';
 import type { ExportHeader, TableSchema } from './records.js';
@@ -87,7 +87,7 @@ export function parseExportManifest(text: string, file: string): ExportManifest 
 export async function readExportManifest(file: string): Promise<ExportManifest | null> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallTextFile(file, MAX_MANIFEST_BYTES);
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return null;
     throw new AcodeError('ACODE-IMP-002', `${file}: ${describeCause(err)}`, { cause: err, context: { file } });
@@ -96,7 +96,7 @@ export async function readExportManifest(file: string): Promise<ExportManifest |
 }
 
 /** The largest manifest.json a bundle may hold: a real one is a few KiB per table. */
-const MAX_MANIFEST_BYTES = 16 << 20;
+export const MAX_MANIFEST_BYTES = 16 << 20;
 
 /** A bundle's manifest.json entry as text (it is small: read whole, up to 16 MiB). */
 export async function entryText(entry: AsyncIterable<Buffer>): Promise<string> {

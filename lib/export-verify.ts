@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -7,7 +7,8 @@ import { createHashTap, readTar } from '../transforms/index.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
 import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
-import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { BUNDLE_MANIFEST_NAME, entryText, MAX_MANIFEST_BYTES, parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { readSmallTextFile } from './fs-atomic.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
 import { runPipeline, type PipelineStage } from './pipeline.js';
@@ -174,7 +175,7 @@ async function scanFolder(source: string, manifest: ExportManifest, detector: Le
 
 /** A manifest repeats table definitions and metadata: it is scanned like the data. */
 async function scanManifestFile(file: string, detector: LeakDetector): Promise<void> {
-  const text = await readFile(file, 'utf8').catch(() => null);
+  const text = await readSmallTextFile(file, MAX_MANIFEST_BYTES).catch(() => null);
   const hit = text === null ? undefined : detector.scan(text)[0];
   if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
 }

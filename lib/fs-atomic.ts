@@ -281,3 +281,21 @@ export async function removeQuietly(...files: (string | undefined | null)[]): Pr
     }
   }
 }
+
+/**
+ * A small text file (a manifest, the config), read only when it is a regular file of at most
+ * `maxBytes`: a FIFO at that name (readFile waited for a writer forever, deaf to Ctrl-C), a device
+ * or a huge file fails at once, with an Error whose message says which.
+ */
+export async function readSmallTextFile(file: string, maxBytes: number): Promise<string> {
+  // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > maxBytes) throw new Error(`${info.size} bytes, more than the ${maxBytes} such a file may have`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatabaseType } from './config.js';
 import type { IntegrityCheckKind } from './sqlite/inspect.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
+import { readSmallTextFile } from './fs-atomic.js';
 import { manifestPathFor, type BackupKind } from './naming.js';
 
 export const BACKUP_MANIFEST_FORMAT = 'acode-backup-manifest';
@@ -41,12 +41,15 @@ export function serializeManifest(manifest: BackupManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** A backup manifest is a few KiB per table: anything larger is not one. */
+const MAX_MANIFEST_BYTES = 16 << 20;
+
 /** Reads the manifest beside a backup; null when there is none. Anything unreadable is ACODE-BAK-007. */
 export async function readBackupManifest(backupPath: string): Promise<BackupManifest | null> {
   const file = manifestPathFor(backupPath);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallTextFile(file, MAX_MANIFEST_BYTES);
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return null;
     throw new AcodeError('ACODE-BAK-007', `${path.basename(file)}: ${describeCause(err)}`, { cause: err, context: { file } });

@@ -1,4 +1,5 @@
-import { chmod, readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup } from '../../lib/backup.js';
@@ -63,5 +64,24 @@ describe('integration: a backup file acode may not read', function () {
     const err = await asOther(() => failure(verifyBackup({ config, file: names[0]! })));
     expect(err).to.include({ code: 'ACODE-BAK-014', exitCode: 4 });
     expect(err.message).to.equal(`Backup not readable: cannot read ${names[0]}: EACCES: permission denied, open '${path.join(ws.backups, names[0]!)}'`);
+  });
+});
+
+describe('integration: a backup manifest that is not a regular file', () => {
+  let ws: SeededWorkspace;
+  afterEach(() => removeTempDir(ws.dir));
+
+  it('a FIFO at the manifest name is reported, not waited on: list, prune and the next backup go on (they hung for good)', async () => {
+    ws = await createWorkspace({ database: 'demo' });
+    const config = await ws.config();
+    const made = await createBackup({ config, now: () => new Date('2024-01-20T10:00:00Z') });
+    const fifo = `${made.path}.manifest.json`;
+    await rm(fifo);
+    execFileSync('mkfifo', [fifo]);
+    const listed = await listBackups({ config });
+    const entry = listed.backups.find((b) => b.name === made.name);
+    expect(entry?.problem).to.equal(`${path.basename(fifo)}: not a regular file`);
+    const next = await createBackup({ config, now: () => new Date('2024-01-20T11:00:00Z') });
+    expect(next.rotation?.removed).to.deep.equal([]);
   });
 });
