@@ -55,7 +55,7 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       out.data();
     });
     for (const s of result.strays) {
-      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
+      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (its process runs, or it changed in the last 10 minutes)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
       out.data(`  ! ${s.name}`);
       out.data(`       ${what} (${formatBytes(s.size)})`);
       out.data();

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AcodeError, systemCode, toAcodeError } from './errors.js';
-import { isProcessAlive, parseTempName } from './fs-atomic.js';
+import { ABANDONED_MS, isProcessAlive, parseTempName } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import { compareNewestFirst, MANIFEST_SUFFIX, parseBackupName, type ParsedBackupName } from './naming.js';
 
@@ -23,7 +23,11 @@ export interface StrayFile {
   readonly size: number;
   /** `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone. */
   readonly kind: 'temporary' | 'orphan-manifest';
-  /** For a temporary file: whether the process writing it still runs. */
+  /**
+   * For a temporary file: whether a backup may still be writing it — its process runs, or it
+   * changed in the last ten minutes (a pid says nothing of a backup in another container or on
+   * another host sharing the folder: prune removed those while they ran).
+   */
   readonly inProgress: boolean;
 }
 
@@ -73,7 +77,7 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
         path: file,
         size: info.size,
         kind: temp ? 'temporary' : 'orphan-manifest',
-        inProgress: temp ? isProcessAlive(temp.pid) && temp.pid !== process.pid : false,
+        inProgress: temp ? (isProcessAlive(temp.pid) && temp.pid !== process.pid) || Date.now() - info.mtimeMs < ABANDONED_MS : false,
       });
     }
   }

@@ -44,7 +44,7 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /** Left this long untouched by a process that is gone, a temporary file of ours is abandoned. */
-const ABANDONED_MS = 10 * 60 * 1000;
+export const ABANDONED_MS = 10 * 60 * 1000;
 
 /**
  * Removes what a killed run of ours left in `dir` (SIGKILL gives no chance to clean up): entries

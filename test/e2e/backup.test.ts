@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { formatBytes } from '../../cli/format.js';
@@ -130,13 +130,18 @@ describe('e2e: acode db backup', function () {
       ]);
     });
 
-    it('shows a tampered backup as ✗ mismatch, a copy without manifest as ? no manifest, a stray temp file as incomplete', async () => {
+    it('shows a tampered backup as ✗ mismatch, a copy without manifest as ? no manifest, a stray temp file as incomplete (in progress while it changed in the last 10 minutes)', async () => {
       await threeBackups();
       await flipByte(path.join(ws.backups, 'acode_backup_20240119_100000.db'), 5000);
       await copyFile(path.join(ws.backups, 'acode_backup_20240118_100000.db'), path.join(ws.backups, 'acode_backup_20240101_000000.db'));
       const ended = spawnSync(process.execPath, ['-e', '0']).pid!;
       const stray = `.acode_backup_20240120_150000.db.acode-tmp-${ended}-0badc0de`;
       await writeFile(path.join(ws.backups, stray), Buffer.alloc(4096));
+      const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+      await utimes(path.join(ws.backups, stray), elevenMinutesAgo, elevenMinutesAgo);
+      // Its process is gone too, but it changed a moment ago: another container may be writing it.
+      const recent = `.acode_backup_20240120_150001.db.acode-tmp-${ended}-0badc0df`;
+      await writeFile(path.join(ws.backups, recent), Buffer.alloc(4096));
 
       const r = await cli(['db', 'backup', 'list']);
       expectOk(r);
@@ -147,6 +152,7 @@ describe('e2e: acode db backup', function () {
       expect(statusOf('acode_backup_20240101_000000.db')).to.equal('       Checksum: ? no manifest');
       expect(out.filter((l) => l.includes(stray))).to.deep.equal([`  ! ${stray}`]);
       expect(out[out.indexOf(`  ! ${stray}`) + 1]).to.equal('       incomplete: left by a backup that did not finish; `acode db backup prune` removes it (4.1 kB)');
+      expect(out[out.indexOf(`  ! ${recent}`) + 1]).to.equal('       backup in progress (its process runs, or it changed in the last 10 minutes) (4.1 kB)');
       expect(out.filter((l) => /^ {2}\d+\. /.test(l)).map((l) => l.trim())).to.deep.equal([
         '1. acode_backup_20240120_143045.db',
         '2. acode_backup_20240119_100000.db',
@@ -164,7 +170,10 @@ describe('e2e: acode db backup', function () {
         ['acode_backup_20240118_100000.db', 'valid'],
         ['acode_backup_20240101_000000.db', 'no-manifest'],
       ]);
-      expect(parsed.strays.map((s) => [s.name, s.kind, s.inProgress])).to.deep.equal([[stray, 'temporary', false]]);
+      expect(parsed.strays.map((s) => [s.name, s.kind, s.inProgress])).to.deep.equal([
+        [stray, 'temporary', false],
+        [recent, 'temporary', true],
+      ]);
       expect(parsed.total.count).to.equal(4);
     });
 

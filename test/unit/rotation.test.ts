@@ -151,20 +151,23 @@ describe('rotation', () => {
       expect(await readFile(path.join(dir, 'acode_backup_20240104_100000.db'), 'utf8')).to.equal('backup acode_backup_20240104_100000.db');
     });
 
-    it('removes leftovers of dead backups and orphan manifests only when asked', async () => {
+    it('removes leftovers of dead backups (untouched for 10 minutes) and orphan manifests only when asked', async () => {
       await put('acode_backup_20240101_100000.db');
       const dead = '.acode_backup_20240102_100000.db.acode-tmp-999999999-0123abcd';
       await writeFile(path.join(dir, dead), 'partial');
       await writeFile(path.join(dir, 'acode_backup_20231201_000000.db.manifest.json'), '{}');
       await utimes(path.join(dir, dead), NOW, NOW);
+      // A dead pid's file that changed a moment ago: a pid says nothing of another container's backup.
+      const recent = '.acode_backup_20240102_100001.db.acode-tmp-999999999-0123abce';
+      await writeFile(path.join(dir, recent), 'being written elsewhere');
 
       const kept = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW } });
       expect(kept.straysRemoved).to.deep.equal([]);
-      expect(await listDir(dir)).to.have.lengthOf(4);
+      expect(await listDir(dir)).to.have.lengthOf(5);
 
       const cleaned = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, removeStrays: true });
       expect(names(cleaned.straysRemoved)).to.deep.equal([dead, 'acode_backup_20231201_000000.db.manifest.json']);
-      expect(await listDir(dir)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240101_100000.db.manifest.json']);
+      expect(await listDir(dir)).to.deep.equal([recent, 'acode_backup_20240101_100000.db', 'acode_backup_20240101_100000.db.manifest.json']);
     });
   });
 });
