@@ -194,11 +194,10 @@ async function restore(live: PgTarget, file: string, options: RestoreRunOptions)
       });
     });
     created = true;
-  } else {
-    await options.beforeReplace?.();
   }
   try {
-    await pgRestore(live, file, options, ['--clean', '--if-exists']);
+    // The safety backup comes once the watchdog is connected: a restore that cannot start leaves none.
+    await pgRestore(live, file, options, ['--clean', '--if-exists'], created ? undefined : options.beforeReplace);
   } catch (err) {
     if (created) await dropDatabase(live).catch(() => undefined);
     throw err;
@@ -206,10 +205,11 @@ async function restore(live: PgTarget, file: string, options: RestoreRunOptions)
   return { countsChecked: false, setAside: [] };
 }
 
-async function pgRestore(target: PgTarget, file: string, options: RunOptions & { readonly busyTimeoutMs?: number }, extra: readonly string[]): Promise<void> {
+async function pgRestore(target: PgTarget, file: string, options: RunOptions & { readonly busyTimeoutMs?: number }, extra: readonly string[], before?: () => Promise<void>): Promise<void> {
   const appName = `acode-restore-${randomBytes(6).toString('hex')}`;
   const watchdog = await watchLockWaits(target, appName, options.busyTimeoutMs ?? 5000);
   try {
+    await before?.();
     await runPgTool('pg_restore', {
       args: ['--single-transaction', '--exit-on-error', '--no-owner', '--no-acl', '--verbose', ...extra, `--dbname=${target.dbnameWithApplication(appName)}`, file],
       env: target.childEnv(),
@@ -237,10 +237,11 @@ interface LockWatchdog {
  * pg_restore's script sets `lock_timeout = 0` itself, so a timeout passed in PGOPTIONS is undone.
  * Instead a second connection watches pg_restore's session (found by its application name) and
  * cancels it once it has waited for a lock longer than `timeoutMs`; its single transaction then
- * rolls back whole.
+ * rolls back whole. It connects to the target itself (which exists by now): pg_stat_activity
+ * shows every database's sessions, and a role may have no CONNECT on `postgres`.
  */
 async function watchLockWaits(target: PgTarget, appName: string, timeoutMs: number): Promise<LockWatchdog> {
-  const client = await connectPg(target.withDatabase('postgres'));
+  const client = await connectPg(target);
   let cancelled = false;
   let polling: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
@@ -280,7 +281,9 @@ function tableProgress(pattern: RegExp, options: RunOptions, stage: 'copy' | 're
 /** A scratch database on the same server, restored into, counted and dropped. */
 async function restoreIsolated(live: PgTarget, file: string, options: RunOptions): Promise<BackupInspection> {
   const scratch = live.withDatabase(`acode_test_restore_${randomBytes(6).toString('hex')}`);
-  await createDatabase(scratch).catch((err: unknown) => {
+  // From the live database, unless it is not there yet (a backup tried out on a fresh server).
+  const from = (await liveExists(live)) ? live : live.withDatabase('postgres');
+  await createDatabase(scratch, from).catch((err: unknown) => {
     if (!isDenied(err)) throw err;
     throw new AcodeError('ACODE-BAK-003', `the test restore needs a scratch database, and the role in database.url may not create one (${describeCause(err)}); the backup itself was not checked by a restore`, {
       cause: err,
@@ -291,7 +294,7 @@ async function restoreIsolated(live: PgTarget, file: string, options: RunOptions
     await pgRestore(scratch, file, options, []);
     return await inspectLive(scratch);
   } finally {
-    await dropDatabase(scratch).catch(() => undefined);
+    await dropDatabase(scratch, from).catch(() => undefined);
   }
 }
 
@@ -309,9 +312,9 @@ async function liveExists(live: PgTarget): Promise<boolean> {
   }
 }
 
-/** CREATE/DROP DATABASE run from the server's maintenance database, `postgres`. */
-async function onMaintenance(target: PgTarget, sql: string): Promise<void> {
-  const client = await connectPg(target.withDatabase('postgres'));
+/** CREATE/DROP DATABASE run from `from` (another database on the server), by default the maintenance database, `postgres`. */
+async function onMaintenance(from: PgTarget, sql: string): Promise<void> {
+  const client = await connectPg(from);
   try {
     await client.query(sql);
   } finally {
@@ -320,5 +323,8 @@ async function onMaintenance(target: PgTarget, sql: string): Promise<void> {
 }
 
 // template0: whatever was added to template1 (an extension, a table) would clash with the archive's own objects.
-const createDatabase = (target: PgTarget): Promise<void> => onMaintenance(target, `CREATE DATABASE ${quotePgIdent(target.database)} TEMPLATE template0`);
-const dropDatabase = (target: PgTarget): Promise<void> => onMaintenance(target, `DROP DATABASE IF EXISTS ${quotePgIdent(target.database)} WITH (FORCE)`);
+// A scratch database is made and dropped from the live one: a role may have no CONNECT on `postgres`.
+const createDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
+  onMaintenance(from, `CREATE DATABASE ${quotePgIdent(target.database)} TEMPLATE template0`);
+const dropDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
+  onMaintenance(from, `DROP DATABASE IF EXISTS ${quotePgIdent(target.database)} WITH (FORCE)`);
