@@ -1,9 +1,9 @@
-import { copyFile, open, rm, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause, systemCode } from '../errors.js';
-import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeQuietly, setAsideOrphans, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -205,9 +205,13 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
   const kept = `${livePath}.damaged-${stamp}`;
   const tmp = tempPathFor(livePath);
   try {
+    await removeAbandoned(path.dirname(livePath), tempNamePid);
     await copyFile(livePath, kept);
     if (await exists(`${livePath}-wal`)) await copyFile(`${livePath}-wal`, `${kept}-wal`);
     await copyFile(file, tmp);
+    // The agent that opens the database may run as another user or group: the new file takes the
+    // damaged one's mode and owner (a backup is 0600 and the restorer's).
+    await takeAccessOf(livePath, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
     for (const companion of ['-wal', '-shm', '-journal']) await rm(`${livePath}${companion}`, { force: true });
@@ -224,6 +228,16 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
   return { countsChecked: true, setAside: [], damagedCopy: kept };
 }
 
+/** Gives `file` the permission bits and, where allowed, the owner and group of `model`. */
+async function takeAccessOf(model: string, file: string): Promise<void> {
+  const info = await stat(model);
+  await chmod(file, info.mode & 0o7777);
+  // Only root may give a file away; anyone else's restore keeps its own ownership.
+  await chown(file, info.uid, info.gid).catch((err: unknown) => {
+    if (systemCode(err) !== 'EPERM') throw err;
+  });
+}
+
 /**
  * With no live database there is nobody to disturb: copy beside it, sync, and link into place.
  * A WAL or rollback journal left by a database that was there before (crashed, then moved away)
@@ -233,6 +247,8 @@ async function restoreAsNewFile(file: string, livePath: string, options: RunOpti
   const tmp = tempPathFor(livePath);
   try {
     await ensureDir(path.dirname(livePath));
+    // A killed restore's copies beside the database hold every secret in it: the next one removes them.
+    await removeAbandoned(path.dirname(livePath), tempNamePid);
     await copyFile(file, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);

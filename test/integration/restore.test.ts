@@ -1,4 +1,4 @@
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
@@ -171,11 +171,18 @@ describe('integration: restore', function () {
     expect(contentDigest(ws.db)).to.equal(original);
   });
 
-  it('creates the live database when there is none (and its folder), with no safety backup', async () => {
+  it('creates the live database when there is none (and its folder), with no safety backup, removing a killed restore\'s copy there', async () => {
     await rm(ws.db);
     await rm(`${ws.db}-wal`, { force: true });
     await rm(`${ws.db}-shm`, { force: true });
     await writeFile(ws.configFile, 'database:\n  path: data/new/acode.db\nbackup:\n  path: .agent/backups\n');
+    // A killed restore's copy, its process gone and untouched for an hour: the next restore removes it.
+    const folder = path.join(ws.dir, 'data', 'new');
+    await mkdir(folder, { recursive: true });
+    const killed = path.join(folder, '.acode.db.acode-tmp-999999999-0123abcd');
+    await writeFile(killed, 'a copy of the database, secrets and all');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(killed, anHourAgo, anHourAgo);
     const config = await ws.config();
     const result = await restoreBackup({ config, file: backup.name });
     expect(result.safetyBackup).to.equal(null);
@@ -254,14 +261,21 @@ describe('integration: restore', function () {
     }],
     ['its header overwritten', (file: string) => writeFile(file, Buffer.alloc(4096, 0x5a))],
   ] as const) {
-    it(`over a damaged database (${label}): the damaged file is kept byte for byte beside it and the backup takes its place`, async () => {
+    it(`over a damaged database (${label}): the damaged file is kept byte for byte beside it and the backup takes its place, with its mode and owner`, async () => {
       const db = openDb(ws.db);
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
       await damage(ws.db);
+      // An agent running as another user, or sharing a group: the file keeps its access.
+      await chmod(ws.db, 0o664);
+      const root = process.getuid?.() === 0;
+      if (root) await chown(ws.db, 65534, 65534);
       const damaged = await readFile(ws.db);
       const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
       expect(contentDigest(ws.db)).to.equal(original);
+      const info = await stat(ws.db);
+      expect(info.mode & 0o777).to.equal(0o664);
+      if (root) expect([info.uid, info.gid]).to.deep.equal([65534, 65534]);
       expect(result.safetyBackup).to.equal(null);
       expect(path.basename(result.damagedCopy ?? '')).to.match(/^acode\.db\.damaged-\d{8}T\d{6}Z$/);
       expect(await readFile(result.damagedCopy!)).to.deep.equal(damaged);
