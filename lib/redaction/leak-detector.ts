@@ -395,7 +395,7 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_]?key|apikey|access[-_]?key|secret[-_]?key|private[-_]?key|(?:hmac|session|fernet|enc|encryption|signing|master|license|openai|anthropic|cohere|mistral)[-_]?key|credentials?)s?["'\\]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|private[-_ ]?key|(?:hmac|session|fernet|enc|encryption|signing|master|license|openai|anthropic|cohere|mistral)[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -413,7 +413,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     }
     let i = after;
     // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
-    while (i < text.length && i - after < 65536 && ' \t"\'\\'.includes(text[i]!)) i++;
+    // And markdown's bold and code around a label's value: `**Password:** \`…\``.
+    while (i < text.length && i - after < 65536 && ' \t"\'\\*`'.includes(text[i]!)) i++;
     if (!netrc && (text[i] === '|' || text[i] === '>')) {
       const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
       if (header) i += header[0].length;

@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import type { SqlValue } from '../../../lib/records.js';
-import { ALNUM, body, hex, seeded, table } from './fakes.js';
-import { detectorsOf, policyWith, redactText } from './helpers.js';
+import { ALNUM, body, chars, hex, seeded, table } from './fakes.js';
+import { detectorsOf, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password holding the characters that end an unquoted value: `& ; , | } ) < > ] \``. */
@@ -85,5 +85,38 @@ describe('red team 2: key/value rows and columns named like keys', () => {
   it('a column named like a key (hmac_key, sessionKey) loses generated values and keeps others', () => {
     const secret = hex(rand, 32);
     expect(redactTable(['hmac_key', 'sessionKey', 'sort_key'], [[secret, 'home', secret]])).to.deep.equal([['[REDACTED]', 'home', secret]]);
+  });
+});
+
+describe('red team 2: labels of words, and markdown bold', () => {
+  const secret = (): string => body(rand, ALNUM, 24);
+  it('a bold label\'s value, in backticks or bare, and labels of several words at a line\'s start', () => {
+    expectGone([
+      '- **Password:** `%s`', '**Secret:** %s', '- **Access token:** `%s`', '**Client secret:** %s', '* **Bot token**: %s', '1. **Token:** `%s`',
+      'API key: %s', 'Api Key = %s', 'Master key: %s', 'Client secret value: %s', 'Secret access key: %s', 'Here is the key.\nAPI key: %s\nKeep it safe.',
+    ], secret);
+    const short = `${body(rand, ALNUM, 7)}`;
+    expect(redactText(`- **Password:** \`${short}\``).out).to.equal('- **Password:** `[REDACTED]`');
+  });
+
+  it('aws configure\'s prompts and the console\'s two lines: the secret key after its id\'s line', () => {
+    const id = `AKIA${chars(rand, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+    const key = `${body(rand, ALNUM, 20)}/${body(rand, ALNUM, 19)}`;
+    expect(redactText(`$ aws configure\nAWS Access Key ID [None]: ${id}\nAWS Secret Access Key [None]: ${key}\nDefault region name [None]: us-east-1\n`).out)
+      .to.equal('$ aws configure\nAWS Access Key ID [None]: [REDACTED]\nAWS Secret Access Key [None]: [REDACTED]\nDefault region name [None]: us-east-1\n');
+    expect(redactText(`Access key ID: ${id}\nSecret access key: ${key}`).out).to.equal('Access key ID: [REDACTED]\nSecret access key: [REDACTED]');
+  });
+
+  it('the leak scan sees them raw', () => {
+    for (const form of ['- **Password:** `%s`', '* **Bot token**: %s', 'API key: %s', 'Client secret value: %s', 'AWS Secret Access Key [None]: %s']) {
+      expect(detectorsOf(JSON.stringify({ c: form.replace('%s', secret()) })), form).to.include('secret_assignment');
+    }
+  });
+
+  it('prose and documentation after such labels stay', () => {
+    expectUntouched([
+      'The password: it expires tomorrow.', 'Your API key: is shown once.', '**Password:** the password to use', 'API key: YOUR_API_KEY',
+      '- **Password reset:** `Kx9vQ2mLp7`', 'Token usage: 12345678', '**Secret:** `<your-secret>`', 'Access key ID: (see below)', 'Primary key: id',
+    ]);
   });
 });

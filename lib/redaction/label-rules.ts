@@ -1,0 +1,62 @@
+/**
+ * A secret after a label of words at a line's start, as notes, READMEs and tools print them:
+ * `- **Password:** \`…\``, `API key: …`, `Client secret value: …`, `Secret access key: …`, and
+ * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`). Assignments of one name
+ * (`password=…`, `API_KEY: …`) are secret_assignment's.
+ */
+import { REFERENCE } from './assignment.js';
+import { classifyName, nameWords } from './names.js';
+import { builtInRule, looksRandom, type ContentRule } from './rule.js';
+
+/**
+ * A line's start, a list or quote marker, bold, then the label (one to five words, letters and
+ * digits), a bracketed default (`[None]`, `[****ABCD]`) or note, bold closing either side of the
+ * separator, and the separator.
+ */
+const LABEL = /^[ \t]*(?:[-*+>][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>]))[ \t]*(?:\*\*|__)?[ \t]*/;
+/** Words in labels that name no secret's value: its rules, its age, where to find it. */
+const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type)\b/i;
+const MASKED = /^(?:\*+|x{3,}|\.{3}|…|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|(?:your|my|the)[-_ ].*)$/i;
+const MAX_LINE = 512;
+
+export function labeledSecret(): ContentRule {
+  return builtInRule(
+    'labeled_secret', 'secrets',
+    'a value after a label of words naming a secret at a line\'s start (- **Password:** `…`, API key: …, Client secret value: …, AWS Secret Access Key [None]: …): random-looking, or quoted after a bold label',
+    ['pass', 'secret', 'token', 'key', 'cred'],
+    (self) => (text, at, out) => {
+      let start = at;
+      while (start > 0 && at - start < 96 && text.charCodeAt(start - 1) !== 10) start--;
+      if (start > 0 && text.charCodeAt(start - 1) !== 10) return at + 1;
+      const line = text.slice(start, Math.min(text.length, start + MAX_LINE)).split('\n', 1)[0]!;
+      const m = LABEL.exec(line);
+      // The anchor must lie in the label, which must be more than one word (one is secret_assignment's) unless bold.
+      if (!m || start + m[0].length <= at) return at + 1;
+      const label = m[2]!;
+      const bold = m[1] !== undefined || /\*\*|__/.test(m[0].slice(m[0].indexOf(label) + label.length));
+      const resume = start + m[0].length;
+      if (!bold && !/[ \t]/.test(label)) return resume;
+      if (NOT_A_LABEL.test(label) || classifyName(nameWords(label).join('_')) === null) return resume;
+      let from = m[0].length;
+      let to: number;
+      const open = line[from];
+      const quoted = open === '`' || open === '"' || open === "'";
+      if (quoted) {
+        from++;
+        to = line.indexOf(open, from);
+        if (to < 0) return resume;
+      } else {
+        to = from;
+        while (to < line.length && line.charCodeAt(to) > 32) to++;
+        while (to > from && /[.,;)]/.test(line[to - 1]!)) to--;
+        // A label's value ends its line: `Password: see the vault below` is prose.
+        if (line.slice(to).trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(line.slice(to))) return resume;
+      }
+      const value = line.slice(from, to);
+      if (value.length < (quoted && bold ? 6 : 8) || /\s/.test(value) || REFERENCE.test(value) || MASKED.test(value)) return resume;
+      if (!looksRandom(value) && !(quoted && bold)) return resume;
+      out.push({ start: start + from, end: start + to, rule: self });
+      return start + to;
+    },
+  );
+}
