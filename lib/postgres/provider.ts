@@ -220,11 +220,26 @@ async function pgRestore(target: PgTarget, file: string, options: RunOptions & {
     if (err instanceof PgToolError && watchdog.cancelled()) {
       throw new AcodeError('ACODE-BAK-010', `another session held a lock on ${target.display} for more than ${watchdog.waitedMs} ms; pg_restore was cancelled and nothing was restored`, { cause: err });
     }
-    if (err instanceof PgToolError) throw new AcodeError('ACODE-BAK-002', `pg_restore into ${target.display}: ${err.reason}; the transaction was rolled back`, { cause: err });
+    if (err instanceof PgToolError) throw blockedRestore(err, target) ?? new AcodeError('ACODE-BAK-002', `pg_restore into ${target.display}: ${err.reason}; the transaction was rolled back`, { cause: err });
     throw err;
   } finally {
     await watchdog.stop();
   }
+}
+
+/**
+ * --clean drops what the backup holds before recreating it; an object made since (a new table's
+ * foreign key to a restored table) that depends on one of them stops the drop. The backup is fine:
+ * what to change is that object, which the server's DETAIL line names.
+ */
+function blockedRestore(err: PgToolError, target: PgTarget): AcodeError | null {
+  const dropped = /cannot drop (.+?) because other objects depend on it/.exec(err.reason)?.[1];
+  if (!dropped) return null;
+  const dependent = /DETAIL:\s+(.+?) depends on /.exec(err.reason)?.[1] ?? 'an object the backup does not hold';
+  return new AcodeError('ACODE-BAK-002', `pg_restore into ${target.display} cannot replace ${dropped}: ${dependent} depends on it, and the backup does not hold it; the transaction was rolled back`, {
+    cause: err,
+    hint: `the live database was left as it was and the backup is fine; drop or alter ${dependent} (or what it belongs to), or restore into a new, empty database (another database.url), then restore again`,
+  });
 }
 
 interface LockWatchdog {
