@@ -11,9 +11,11 @@ export interface MainOptions {
   readonly cwd?: string;
 }
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
  * Runs the CLI and returns the exit code. One AbortController for the whole run: the first
- * Ctrl-C (or SIGTERM) aborts it so every stage is destroyed and temporary files are removed in
+ * Ctrl-C (or SIGTERM, or SIGHUP) aborts it so every stage is destroyed and temporary files are removed in
  * `finally` blocks; a second Ctrl-C leaves at once.
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
@@ -34,8 +36,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     if (++interrupts > 1) process.exit(130);
     controller.abort(Object.assign(new Error(`interrupted by ${signal}`), { name: 'AbortError' }));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP (the terminal closed, an ssh session dropped) would otherwise end the process at once,
+  // leaving a temporary file behind and pg_dump running on.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const program = createProgram(runtime);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -45,8 +48,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const leaf = findLeaf(program, argv);
     return reportError(err, outputFor(leaf, runtime), env);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
 
