@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RestoreRunOptions } from '../engine.js';
 import { AcodeError, describeCause } from '../errors.js';
@@ -41,6 +42,7 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
   // secret must not keep it in free pages, where every later backup would copy it (~10% slower).
   const secureDelete = Number(db.pragma('main.secure_delete', { simple: true }));
   db.pragma('main.secure_delete = ON');
+  await matchEncoding(db, sourceFile);
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourceFile);
   try {
     await beginImmediate(db, options);
@@ -66,6 +68,34 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     db.pragma(`main.secure_delete = ${secureDelete}`);
   }
   shrinkIfMostlyFree(db);
+}
+
+/** The text encodings a SQLite header names (offset 56). */
+const ENCODINGS: Readonly<Record<number, string>> = { 1: 'UTF-8', 2: 'UTF-16le', 3: 'UTF-16be' };
+
+/**
+ * SQLite attaches only a database of the main one's text encoding. An empty database (a test
+ * restore's) takes the backup's; a live one of another encoding cannot be copied into, which is
+ * said as such (it was "Restore failed … run verify on the backup first").
+ */
+async function matchEncoding(db: SqliteDb, sourceFile: string): Promise<void> {
+  const header = Buffer.alloc(4);
+  const handle = await open(sourceFile, 'r');
+  try {
+    await handle.read(header, 0, 4, 56);
+  } finally {
+    await handle.close();
+  }
+  const source = ENCODINGS[header.readUInt32BE(0)];
+  const live = String(db.pragma('main.encoding', { simple: true }));
+  if (source === undefined || source === live) return;
+  if (Number(db.pragma('main.page_count', { simple: true })) === 0) {
+    db.pragma(`main.encoding = '${source}'`);
+    return;
+  }
+  throw new AcodeError('ACODE-BAK-002', `the backup's text is ${source} and the live database's ${live}: SQLite copies rows only between databases of one encoding; nothing was restored`, {
+    hint: 'move the live database aside (with its -wal) and restore again: with no database there, the backup file itself is put in place',
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
 import { restoreBackup, type RestorePlan } from '../../lib/restore.js';
+import { verifyBackup } from '../../lib/verify.js';
 import { DbChild } from '../support/children.js';
 import { contentDigest, openDb, openToRead, tableCounts } from '../support/sqlite.js';
 import { editManifest, sha256Of } from '../support/tamper.js';
@@ -282,6 +283,40 @@ describe('integration: restore', function () {
       expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
     });
   }
+
+  it('a UTF-16 database: its backup passes a test restore and restores over itself; over a UTF-8 database it is refused, saying why', async () => {
+    const u16 = await createWorkspace({ database: 'none' });
+    try {
+      const db = openDb(u16.db);
+      db.exec("PRAGMA encoding = 'UTF-16le'; CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('ünïcödé'), ('plain');");
+      db.close();
+      const config = await u16.config();
+      const made = await createBackup({ config, now: () => NOW });
+      // The test restore was "INVALID: attached databases must use the same text encoding".
+      const checked = await verifyBackup({ config, file: made.name, testRestore: true });
+      expect(checked.valid).to.equal(true);
+      const writer = openDb(u16.db);
+      writer.exec("UPDATE notes SET body = 'changed'");
+      writer.close();
+      await restoreBackup({ config, file: made.name, now: () => LATER });
+      const restored = openToRead(u16.db);
+      expect(restored.prepare('SELECT body FROM notes ORDER BY id').pluck().all()).to.deep.equal(['ünïcödé', 'plain']);
+      restored.close();
+
+      await rm(u16.db);
+      const utf8 = openDb(u16.db);
+      utf8.exec('CREATE TABLE other (x)');
+      utf8.close();
+      const err = await failure(restoreBackup({ config, file: made.name, now: () => new Date('2024-01-20T16:00:00Z') }));
+      expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
+      expect(err.message).to.equal("Restore failed: the backup's text is UTF-16le and the live database's UTF-8: SQLite copies rows only between databases of one encoding; nothing was restored");
+      const untouched = openToRead(u16.db);
+      expect(untouched.prepare('SELECT name FROM sqlite_schema').pluck().all()).to.deep.equal(['other']);
+      untouched.close();
+    } finally {
+      await removeTempDir(u16.dir);
+    }
+  });
 
   it('a backup whose checksum does not match is refused with ACODE-BAK-004 (exit 4), nothing changed', async () => {
     changeDemoData(ws.db);
