@@ -109,7 +109,7 @@ const HEX_ANY_CASE = /^[0-9a-fA-F]+$/;
  * longest prefix first.
  */
 const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => boolean)?]> = [
-  ['github_pat_', 30], ['sk-ant-', 30], ['sk_live_', 16], ['sk_test_', 16], ['rk_live_', 16], ['rk_test_', 16],
+  ['github_pat_', 30], ['sk-or-v1-', 64, only(HEX, 64, 64, false)], ['sk-lf-', 36, only(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 36, 36, false)], ['sk-ant-', 30], ['sk_live_', 16], ['sk_test_', 16], ['rk_live_', 16], ['rk_test_', 16],
   ['pypi-Ag', 50], ['whsec_', 20], ['glpat-', 20], ['gldt-', 20], ['glrt-', 20], ['glptt-', 20],
   ['xoxb-', 12], ['xoxp-', 12], ['xoxa-', 12], ['xoxr-', 12], ['xoxs-', 12], ['xoxe-', 12], ['xapp-', 12],
   ['ghp_', 30], ['gho_', 30], ['ghu_', 30], ['ghs_', 30], ['ghr_', 30], ['npm_', 30, only(PLAIN, 36, 40)], ['hf_', 30, only(PLAIN, 30)],

@@ -72,6 +72,13 @@ export function createTokenRules(): ContentRule[] {
       // A kebab-case slug with a number (`sk-circle-bounce-delay-2`, a CSS class) is not a key.
       { prefixes: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-', 'sk-'], body: URLSAFE, min: 20, validate: (b) => looksRandom(b) && !/^[a-z]+(?:-[a-z0-9]+)+$/.test(b), not: ['sk-ant-'] },
     ]),
+    // OpenRouter's and Langfuse's bodies are lowercase hex: past the kebab-case exclusion above they would be read as a CSS class.
+    tokenRule('openrouter_api_key', 'API keys', 'OpenRouter API keys (sk-or-v1- and 64 hex digits)', [
+      { prefixes: ['sk-or-v1-'], body: HEX_LOWER, min: 64, max: 64 },
+    ]),
+    tokenRule('langfuse_secret_key', 'API keys', 'Langfuse secret keys (sk-lf- and a UUID)', [
+      { prefixes: ['sk-lf-'], body: HEX_DASH, min: 36, max: 36, validate: (b) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(b) },
+    ]),
     tokenRule('github_token', 'tokens', 'GitHub tokens: classic, OAuth, user-to-server, server-to-server, refresh (ghp_ gho_ ghu_ ghs_ ghr_) and fine-grained (github_pat_)', [
       { prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], body: ALNUM, min: 30, validate: looksRandom },
       { prefixes: ['github_pat_'], body: charTable('A-Za-z0-9_'), min: 40, validate: looksRandom },

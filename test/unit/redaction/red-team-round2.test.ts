@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import type { SqlValue } from '../../../lib/records.js';
-import { ALNUM, body, chars, hex, seeded, table } from './fakes.js';
-import { detectorsOf, expectUntouched, policyWith, redactText } from './helpers.js';
+import { ALNUM, body, chars, hex, seeded, table, uuid } from './fakes.js';
+import { detectorsOf, expectEach, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password holding the characters that end an unquoted value: `& ; , | } ) < > ] \``. */
@@ -118,5 +118,16 @@ describe('red team 2: labels of words, and markdown bold', () => {
       'The password: it expires tomorrow.', 'Your API key: is shown once.', '**Password:** the password to use', 'API key: YOUR_API_KEY',
       '- **Password reset:** `Kx9vQ2mLp7`', 'Token usage: 12345678', '**Secret:** `<your-secret>`', 'Access key ID: (see below)', 'Primary key: id',
     ]);
+  });
+});
+
+describe('red team 2: OpenRouter and Langfuse keys', () => {
+  it('sk-or-v1- and 64 hex digits, sk-lf- and a UUID: redacted bare in prose, and found by the leak scan', () => {
+    expectEach(['use %s for the router', 'OPENROUTER=%s', '"%s"'], () => `sk-or-v1-${hex(rand, 64)}`, 'openrouter_api_key', 'vendor_token');
+    expectEach(['langfuse key %s', 'LF=%s'], () => `sk-lf-${uuid(rand)}`, 'langfuse_secret_key', 'vendor_token');
+  });
+
+  it('their public halves and kebab-case classes stay', () => {
+    expectUntouched([`pk-lf-${uuid(rand)}`, 'class="sk-or-circle-bounce-2"']);
   });
 });
