@@ -169,9 +169,18 @@ async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> 
     );
   } catch (err) {
     const inner = toAcodeError(err, 'ACODE-BAK-001', 'safety backup');
+    // The backup command's hints name --output-dir, which restore does not take.
+    const where = `the safety backup goes to the backup folder (backup.path, ${options.config.backup.path})`;
+    if (inner.code === 'ACODE-BAK-009') {
+      throw new AcodeError('ACODE-BAK-009', `no room for the safety backup of the current database, so nothing was restored: ${inner.detail}`, {
+        cause: inner,
+        hint: `${where}: free space there, then run the restore again`,
+        exitCode: EXIT.restoreFailed,
+      });
+    }
     throw new AcodeError('ACODE-BAK-002', `the safety backup of the current database failed, so nothing was restored: ${inner.message}`, {
       cause: inner,
-      hint: inner.hint,
+      hint: inner.code === 'ACODE-BAK-008' ? `${where}: make it writable, or set backup.path to a folder that is, then run the restore again` : inner.hint,
     });
   }
 }

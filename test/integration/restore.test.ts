@@ -10,6 +10,7 @@ import { editManifest, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 import { failure } from '../support/failure.js';
+import { mountTmpfs, unmount } from '../support/tmpfs.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 const LATER = new Date('2024-01-20T15:00:00Z');
@@ -366,7 +367,27 @@ describe('integration: restore', function () {
     const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path }));
     expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
     expect(err.message).to.match(/^Restore failed: the safety backup of the current database failed, so nothing was restored: Backup folder not writable: /);
+    // Restore takes no --output-dir, which the backup command's hint named.
+    expect(err.hint).to.equal(`the safety backup goes to the backup folder (backup.path, ${path.join(ws.db, 'backups')}): make it writable, or set backup.path to a folder that is, then run the restore again`);
     expect(contentDigest(ws.db)).to.equal(before);
+  });
+
+  it('no room for the safety backup is ACODE-BAK-009 (exit 3), as the README says, and nothing is restored', async function () {
+    const small = path.join(ws.dir, 'small-backups');
+    if (await mountTmpfs(small, 32 * 1024)) this.skip();
+    try {
+      changeDemoData(ws.db);
+      const before = contentDigest(ws.db);
+      await writeFile(ws.configFile, `backup:\n  path: ${small}\n`);
+      const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path }));
+      expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
+      expect(err.message).to.match(/^Not enough disk space: no room for the safety backup of the current database, so nothing was restored: /);
+      expect(err.hint).to.equal(`the safety backup goes to the backup folder (backup.path, ${small}): free space there, then run the restore again`);
+      expect(contentDigest(ws.db)).to.equal(before);
+      expect(await leftovers(small)).to.deep.equal([]);
+    } finally {
+      unmount(small);
+    }
   });
 
   it('an aborted restore rolls back: ACODE-BAK-002 "interrupted", live data unchanged', async () => {
