@@ -262,7 +262,11 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
     run.onStderrLine?.(line);
     // "pg_dump: error: …", "pg_restore: error: …", the server's "ERROR:"/"DETAIL:" lines and
     // pg_wrapper's "Error: …", not verbose lines that merely name a table called error_log.
-    if (/(?:^|: )(?:error|fatal|detail|Error|ERROR|FATAL|DETAIL):/.test(line)) errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
+    // libpq's words for a connection the server dropped come with no such prefix ("connection to
+    // server was lost", which follows them, adds nothing).
+    if (/(?:^|: )(?:error|fatal|detail|Error|ERROR|FATAL|DETAIL):|(?:^|: )(?:server closed the connection unexpectedly|WARNING:\s+terminating connection)/.test(line)) {
+      errors.push(line.replace(new RegExp(`^${tool}: `), '').trim());
+    }
   };
   const reading = run.onStdout ? run.onStdout(child.stdout) : (child.stdout.resume(), Promise.resolve());
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {

@@ -60,7 +60,19 @@ function psqlFailure(err: unknown, live: PgTarget): unknown {
   // A refused or failed connection, a host that does not resolve, a connection option libpq rejects.
   const refused = /connection to server .*? failed: (?:FATAL: *)?(.*)$|((?:could not translate host name|invalid (?:\w+ )?value|invalid connection option|invalid (?:URI|integer value)).*)$/.exec(err.reason);
   if (refused) return new AcodeError('ACODE-DB-005', `cannot connect to ${live.display}: ${refused[1] ?? refused[2]}`, { cause: err });
-  return new AcodeError('ACODE-BAK-001', `psql on ${live.display}: ${err.reason}`, { cause: err });
+  return new AcodeError('ACODE-BAK-001', `psql on ${live.display}: ${err.reason}`, { cause: err, hint: backupHint(err.reason) });
+}
+
+/** What to do about a failed pg_dump or psql, from its own words; undefined for the default (disk space, permissions). */
+function backupHint(reason: string): string | undefined {
+  if (/server version mismatch/.test(reason)) {
+    return 'install a pg_dump as new as the server or newer (Debian: apt-get install postgresql-client-<server version>) or point ACODE_PG_BIN at it, then run the backup again';
+  }
+  if (/permission denied for/.test(reason)) return 'back up as a role that may read every table (the database owner, or one granted pg_read_all_data or SELECT on each), then run the backup again';
+  if (/server closed the connection unexpectedly|terminating connection|connection to server was lost/.test(reason)) {
+    return 'the server ended the connection (it stopped, crashed or restarted, or the session was terminated): check that it is running and its log, then run the backup again';
+  }
+  return undefined;
 }
 
 /**
@@ -109,7 +121,7 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
     });
   } catch (err) {
     if (countFailure !== null && err instanceof PgToolError) throw psqlFailure(countFailure, live);
-    throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err }) : err;
+    throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err, hint: backupHint(err.reason) }) : err;
   } finally {
     // The exported snapshot lives as long as this transaction: it ends only once pg_dump has.
     await psql.close('COMMIT;\n').catch(() => undefined);

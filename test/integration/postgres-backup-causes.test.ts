@@ -1,0 +1,117 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import pg from 'pg';
+import { createBackup } from '../../lib/backup.js';
+import { failure } from '../support/failure.js';
+import { requirePostgres, startOwnPostgres, type PgServer } from '../support/postgres.js';
+import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const NOW = (): Date => new Date('2024-01-20T14:30:45Z');
+const DISK_HINT = /disk space/;
+
+/** Resolves once a session of `database` waits for a lock. */
+async function blocked(server: PgServer, database: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const rows = await server.query(`SELECT 1 FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`);
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('no session waited for the lock');
+}
+
+describe('integration: a failed PostgreSQL backup says what to do about its own cause', function () {
+  let server: PgServer;
+  let database: string;
+  let ws: SeededWorkspace;
+
+  before(async function () {
+    server = await requirePostgres(this);
+    database = await server.createDatabase('acode_causes');
+    await server.query('CREATE TABLE open_t (id int); CREATE TABLE admin_only (id int)', database);
+  });
+  after(async () => {
+    if (server) await server.dropDatabase(database);
+  });
+  beforeEach(async () => {
+    ws = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${server.url(database)}\n` });
+  });
+  afterEach(() => removeTempDir(ws.dir));
+
+  it('pg_dump older than the server: install a matching client, not disk space', async () => {
+    // A pg_dump that answers as one older than the server does (the only other version here is the server's own).
+    const bin = await makeTempDir('old-pg-dump');
+    try {
+      await writeFile(path.join(bin, 'pg_dump'), "#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\necho 'pg_dump: detail: server version: 17.2; pg_dump version: 15.10' >&2\nexit 1\n");
+      await chmod(path.join(bin, 'pg_dump'), 0o755);
+      process.env['ACODE_PG_BIN'] = bin;
+      try {
+        const e = await failure(createBackup({ config: await ws.config(), now: NOW }));
+        expect(e.code).to.equal('ACODE-BAK-001');
+        expect(e.message).to.include('aborting because of server version mismatch; detail: server version: 17.2; pg_dump version: 15.10');
+        expect(e.hint).to.equal('install a pg_dump as new as the server or newer (Debian: apt-get install postgresql-client-<server version>) or point ACODE_PG_BIN at it, then run the backup again');
+      } finally {
+        delete process.env['ACODE_PG_BIN'];
+      }
+    } finally {
+      await removeTempDir(bin);
+    }
+    expect(await listDir(ws.backups)).to.deep.equal([]);
+  });
+
+  it('a table the role may not read: back up as a role that may, not disk space', async () => {
+    const role = `acode_partial_${process.pid}`;
+    await server.query(`CREATE ROLE ${role} LOGIN PASSWORD 'part1al'`);
+    await server.query(`GRANT SELECT ON open_t TO ${role}`, database);
+    try {
+      const url = new URL(server.url(database));
+      url.username = role;
+      url.password = 'part1al';
+      const limited = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${url.href}\n` });
+      try {
+        const e = await failure(createBackup({ config: await limited.config(), now: NOW }));
+        expect(e.code).to.equal('ACODE-BAK-001');
+        expect(e.message).to.include('permission denied for table admin_only');
+        expect(e.hint).to.equal('back up as a role that may read every table (the database owner, or one granted pg_read_all_data or SELECT on each), then run the backup again');
+      } finally {
+        await removeTempDir(limited.dir);
+      }
+    } finally {
+      await server.query(`REVOKE ALL ON open_t FROM ${role}`, database);
+      await server.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('the server going down mid-backup: libpq\'s own words and the server to check, not disk space', async function () {
+    const own = await startOwnPostgres({});
+    if (!own) this.skip();
+    const locker = new pg.Client({ connectionString: own.url() });
+    try {
+      await own.query('CREATE TABLE held (id int)');
+      const crashed = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${own.url()}\n` });
+      try {
+        await locker.connect();
+        locker.on('error', () => undefined);
+        // pg_dump and the row count wait behind this lock while the server is stopped as by a crash.
+        await locker.query('BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE');
+        const running = createBackup({ config: await crashed.config(), now: NOW });
+        running.catch(() => undefined);
+        await blocked(own, 'postgres');
+        await own.stop();
+        const e = await failure(running);
+        expect(e.code).to.equal('ACODE-BAK-001');
+        expect(e.message, e.message).to.match(/server closed the connection unexpectedly|terminating connection/);
+        expect(e.message).not.to.match(/: exit \d+$/);
+        expect(e.hint, e.message).to.equal('the server ended the connection (it stopped, crashed or restarted, or the session was terminated): check that it is running and its log, then run the backup again');
+        expect(e.hint).not.to.match(DISK_HINT);
+        expect(await listDir(crashed.backups)).to.deep.equal([]);
+      } finally {
+        await removeTempDir(crashed.dir);
+      }
+    } finally {
+      await locker.end().catch(() => undefined);
+      await own.stop();
+    }
+  });
+});
