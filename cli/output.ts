@@ -13,6 +13,15 @@ export interface OutputOptions {
 const REDRAW_MS = 100;
 
 /**
+ * A line as it may reach a terminal: control characters (ESC, CR, a newline inside a file name
+ * or a manifest's tag) shown as \xNN, so a crafted name cannot clear the screen, move the
+ * cursor or print a fake line. Tabs stay.
+ */
+export function shown(line: string): string {
+  return line.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
  * --json results waiting to be written, per stdout: a run writes exactly one JSON document, at
  * its end (flushJson), and a failure after a result joins it (a verify that found the backup
  * invalid, a demo's later step) instead of following it as a second document.
@@ -69,26 +78,26 @@ export class Output {
   info(line = ''): void {
     if (!this.chatty) return;
     this.#clearLive();
-    this.#err.write(`${line}\n`);
+    this.#err.write(`${shown(line)}\n`);
   }
 
   /** A warning the user must see even with --quiet (but not mixed into --json output). */
   warn(line: string): void {
     this.#clearLive();
-    this.#err.write(`⚠ ${line}\n`);
+    this.#err.write(`⚠ ${shown(line)}\n`);
   }
 
   /** The human result of a command: stdout, not with --quiet or --json. */
   result(line = ''): void {
     if (!this.chatty) return;
     this.#clearLive();
-    this.#out.write(`${line}\n`);
+    this.#out.write(`${shown(line)}\n`);
   }
 
   /** Output that is the point of the command (a listing): stdout even with --quiet. */
   data(line = ''): void {
     if (this.json) return;
-    this.#out.write(`${line}\n`);
+    this.#out.write(`${shown(line)}\n`);
   }
 
   /** The machine-readable result with --json, written when the run ends (flushJson). */
@@ -112,7 +121,7 @@ export class Output {
   /** The one error line, always on stderr. */
   error(line: string): void {
     this.#clearLive();
-    this.#err.write(`✗ ${line}\n`);
+    this.#err.write(`✗ ${shown(line)}\n`);
   }
 
   /** A path as the user would type it: relative to where they are, when inside it. */
@@ -141,14 +150,14 @@ export class Output {
     if (!this.chatty) return;
     if (event.phase === 'end') {
       this.#clearLive();
-      this.#err.write(`${this.#indent}✓ ${event.label}${event.detail ? ` (${event.detail})` : ''}\n`);
+      this.#err.write(shown(`${this.#indent}✓ ${event.label}${event.detail ? ` (${event.detail})` : ''}`) + '\n');
       return;
     }
     if (!this.#tty) return;
     const now = Date.now();
     if (event.phase === 'update' && now - this.#lastDraw < REDRAW_MS) return;
     this.#lastDraw = now;
-    this.#live = `${this.#indent}… ${event.label}${describeAmount(event)}`;
+    this.#live = shown(`${this.#indent}… ${event.label}${describeAmount(event)}`);
     this.#err.write(`\r\x1b[K${this.#live}`);
   };
 

@@ -102,6 +102,14 @@ describe('e2e: acode db backup', function () {
       return names;
     }
 
+    it('shows control characters in names and manifest fields as \\xNN: a crafted tag cannot clear the screen or print a fake line', async () => {
+      await threeBackups();
+      await editManifest(path.join(ws.backups, 'acode_backup_20240119_100000.db'), (m) => (m['tag'] = '\u001b[2Jtag\nFAKE: all backups valid\u009b'));
+      const r = await cli(['db', 'backup', 'list']);
+      expect(r.stdout).to.not.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+      expect(lines(r.stdout)).to.include('       Tag: \\x1b[2Jtag\\x0aFAKE: all backups valid\\x9b');
+    });
+
     it('lists every backup, newest first, with a total', async () => {
       const names = await threeBackups();
       const sizes = await Promise.all(names.map(async (n) => (await stat(path.join(ws.backups, n))).size));
