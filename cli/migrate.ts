@@ -12,6 +12,7 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
       const { out } = ctx;
       out.info(`Migrating ${out.shortPath(ctx.config.database.path)}...`);
       const { migrate } = await import('../lib/migrate.js');
+      const { latestSchemaVersion } = await import('../lib/migrations.js');
       const result = await migrate({
         config: ctx.config,
         backup: flags.backup === false ? false : undefined,
@@ -19,7 +20,10 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
         onProgress: out.progress,
         now: ctx.now,
       });
-      if (result.applied.length === 0) {
+      const known = latestSchemaVersion();
+      if (result.to > known) {
+        out.warn(`The database is at schema version ${result.to}, newer than this acode knows (${known}): nothing to apply; update acode before you migrate, export or import it.`);
+      } else if (result.applied.length === 0) {
         out.result(`Database is up to date (schema version ${result.to}).`);
       } else {
         out.result(`${result.created ? 'Created the database; s' : 'S'}chema version ${result.from} → ${result.to} (${plural(result.applied.length, 'migration')} applied).`);

@@ -94,3 +94,8 @@ export const WORKSPACE_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** The newest workspace schema version this acode knows. */
+export function latestSchemaVersion(): number {
+  return Math.max(...WORKSPACE_MIGRATIONS.map((m) => m.version));
+}

@@ -1,9 +1,12 @@
+import path from 'node:path';
 import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
 import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
+import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
+import { sameDatabase } from './rotation.js';
 
 export interface RestorePlan {
   readonly backup: OpenedBackup;
@@ -94,8 +97,13 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     const target = provider.target;
     const replacesExisting = await provider.liveExists();
     const live = await liveSource(config);
-    if (backup.manifest.database.source !== live.location) {
+    if (!sameDatabase(backup.manifest.database, live, path.dirname(backup.path))) {
       options.onNotice?.(`${backup.name} is a backup of ${backup.manifest.database.source}, not of ${live.location}`);
+    }
+    const known = latestSchemaVersion();
+    const version = backup.manifest.database.schemaVersion;
+    if (version !== null && version > known) {
+      options.onNotice?.(`${backup.name} holds workspace schema version ${version}, newer than this acode knows (${known}): update acode before you migrate, export or import this database`);
     }
     if (options.confirm && !(await options.confirm({ backup, target, replacesExisting }))) {
       throw new AcodeError('ACODE-BAK-013', `restore of ${backup.name} cancelled`);

@@ -62,7 +62,7 @@ export function planRotation(backups: readonly CatalogEntry[], policy: Retention
  * A path compared as text alone made rotation stop for good after a move: every older backup
  * counted as another database's and was never removed.
  */
-function sameDatabase(database: BackupManifest['database'], live: { readonly type: string; readonly location: string }, dir: string): boolean {
+export function sameDatabase(database: BackupManifest['database'], live: { readonly type: string; readonly location: string }, dir: string): boolean {
   if (database.type !== live.type) return false;
   if (database.source === live.location) return true;
   if (live.type === 'postgres') return withoutQuery(database.source) === withoutQuery(live.location);

@@ -101,4 +101,22 @@ describe('e2e: acode db migrate', function () {
     expect(versionAndTables(ws.db).version).to.equal(3);
     expect(await listDir(ws.backups)).to.deep.equal([]);
   });
+
+  it('a database at a schema version newer than acode knows: migrate says so instead of "up to date", and restoring its backup warns', async () => {
+    ws = await createWorkspace({ database: 'schema' });
+    const db = openDb(ws.db);
+    db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (99, '099_future', '2030-01-01T00:00:00Z')").run();
+    db.close();
+    const r = await cli(['db', 'migrate']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('');
+    expect(lines(r.stderr)).to.include('⚠ The database is at schema version 99, newer than this acode knows (3): nothing to apply; update acode before you migrate, export or import it.');
+
+    expect((await cli(['db', 'backup'])).code).to.equal(0);
+    const restored = await cli(['db', 'restore', 'acode_backup_20240120_143045.db', '--yes']);
+    expect(restored.code, restored.stderr).to.equal(0);
+    expect(lines(restored.stderr)).to.include(
+      '⚠ acode_backup_20240120_143045.db holds workspace schema version 99, newer than this acode knows (3): update acode before you migrate, export or import this database',
+    );
+  });
 });
