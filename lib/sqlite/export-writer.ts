@@ -47,6 +47,8 @@ export class SqliteExportWriter extends RecordWriter {
   readonly #db: SqliteDb;
   #insert: Database.Statement | null = null;
   #table: TableSchema | null = null;
+  /** The tables written so far, by their case-folded name. */
+  readonly #names = new Map<string, string>();
 
   constructor(file: string) {
     super();
@@ -65,6 +67,7 @@ export class SqliteExportWriter extends RecordWriter {
         this.#meta('metadata', record.header);
         break;
       case 'table': {
+        this.#claimName(record.table.name);
         this.#table = record.table;
         db.exec(createTableSql(record.table));
         const cols = record.table.columns.map((c) => quoteIdent(c.name));
@@ -91,6 +94,28 @@ export class SqliteExportWriter extends RecordWriter {
         this.#meta('summary', record.summary);
         break;
     }
+  }
+
+  /**
+   * A PostgreSQL table's name SQLite cannot hold beside the others: SQLite reserves sqlite_*,
+   * this format keeps its metadata in _acode_export, and names differing only in case are one
+   * name to SQLite. Said as such (they failed as 'table "genre" already exists').
+   */
+  #claimName(name: string): void {
+    const folded = name.toLowerCase();
+    const why = folded.startsWith('sqlite_')
+      ? 'SQLite reserves names starting with sqlite_'
+      : folded === EXPORT_META_TABLE
+        ? `a SQLite export keeps its metadata in ${EXPORT_META_TABLE}`
+        : this.#names.has(folded)
+          ? `SQLite sees it and ${this.#names.get(folded)} as one name (they differ only in case)`
+          : null;
+    if (why) {
+      throw new AcodeError('ACODE-EXP-006', `table ${name} cannot go into a SQLite export: ${why}`, {
+        hint: `leave it out with --exclude-tables ${name}, or export it as json, ndjson or csv`,
+      });
+    }
+    this.#names.set(folded, name);
   }
 
   #meta(key: string, value: unknown): void {

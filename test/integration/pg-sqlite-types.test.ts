@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { exportDatabase } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
 import { openSqlite } from '../../lib/sqlite/open.js';
+import { failure } from '../support/failure.js';
 import { requirePostgres, type PgServer } from '../support/postgres.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
@@ -99,4 +100,24 @@ describe('integration: PostgreSQL columns in a SQLite database (a SQLite export,
       }
     });
   }
+
+  it('names SQLite cannot hold beside the others are refused, saying why: sqlite_*, _acode_export, two names one in SQLite\'s eyes', async () => {
+    await pg.query('CREATE TABLE sqlite_notes (id int); CREATE TABLE _acode_export (id int); CREATE TABLE "Twin" (id int); CREATE TABLE twin (id int)', database);
+    try {
+      const cases = [
+        [['sqlite_notes'], 'table sqlite_notes cannot go into a SQLite export: SQLite reserves names starting with sqlite_', 'sqlite_notes'],
+        [['_acode_export'], 'table _acode_export cannot go into a SQLite export: a SQLite export keeps its metadata in _acode_export', '_acode_export'],
+        [['Twin', 'twin'], 'table twin cannot go into a SQLite export: SQLite sees it and Twin as one name (they differ only in case)', 'twin'],
+      ] as const;
+      for (const [tables, message, left] of cases) {
+        const output = path.join(out, `${left}.sqlite`);
+        const err = await failure(exportDatabase({ config: await ws.config(), format: 'sqlite', tables: [...tables], output, redact: false, now: () => NOW }));
+        expect(err).to.include({ code: 'ACODE-EXP-006', exitCode: 64, message: `Invalid export options: ${message}` });
+        expect(err.hint).to.equal(`leave it out with --exclude-tables ${left}, or export it as json, ndjson or csv`);
+        expect(await readdir(out)).to.deep.equal([]);
+      }
+    } finally {
+      await pg.query('DROP TABLE sqlite_notes; DROP TABLE _acode_export; DROP TABLE "Twin"; DROP TABLE twin', database);
+    }
+  });
 });
