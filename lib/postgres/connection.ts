@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, readdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readdirSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -110,6 +110,12 @@ function nodeClientConfigs(url: string, env: NodeJS.ProcessEnv = process.env): C
   if (!params.has('sslrootcert') && env['PGSSLROOTCERT']) params.set('sslrootcert', env['PGSSLROOTCERT']);
   // libpq 16's sslrootcert=system: the system's CAs and verify-full, which is what Node does by default.
   if (params.get('sslrootcert') === 'system') params.delete('sslrootcert');
+  // No host anywhere: libpq takes its default Unix socket, pg TCP to localhost, which is another
+  // way in (other pg_hba lines), or another server.
+  if (!base.hostname && !params.has('host') && !env['PGHOST']) {
+    const socketDir = defaultSocketDir();
+    if (socketDir) params.set('host', socketDir);
+  }
   const as = (sslmode: string | null): ClientConfig => {
     const u = new URL(base);
     if (sslmode) {
@@ -124,6 +130,18 @@ function nodeClientConfigs(url: string, env: NodeJS.ProcessEnv = process.env): C
     throw new AcodeError('ACODE-DB-005', 'sslmode=verify-ca needs the certificate of the CA that signed the server\'s: add sslrootcert=/path/to/root.crt to database.url (or set PGSSLROOTCERT)');
   }
   return [as(mode)];
+}
+
+/** libpq's compiled-in socket folder: Debian's and Red Hat's where it exists, else the upstream default. */
+function defaultSocketDir(): string | null {
+  for (const dir of ['/var/run/postgresql', '/tmp']) {
+    try {
+      if (statSync(dir).isDirectory()) return dir;
+    } catch {
+      // Not here: the next one.
+    }
+  }
+  return null;
 }
 
 type PgModule = typeof import('pg');

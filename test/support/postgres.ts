@@ -94,6 +94,8 @@ export interface OwnPostgres extends PgServer {
 export interface ClusterOptions {
   /** ssl=on with a self-signed certificate made for the run (plain connections still work). */
   readonly ssl?: boolean;
+  /** Where the server's Unix socket goes; default the cluster's own folder. */
+  readonly socketDir?: string;
 }
 
 /**
@@ -233,7 +235,7 @@ class Cluster {
       for (let attempt = 1; ; attempt++) {
         c.port = await freePort();
         try {
-          await c.#runAsOwner(c.#tool('pg_ctl'), ['start', '-w', '-D', c.#data, '-l', c.#log, '-o', `-p ${c.port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off${settings}`]);
+          await c.#runAsOwner(c.#tool('pg_ctl'), ['start', '-w', '-D', c.#data, '-l', c.#log, '-o', `-p ${c.port} -k '${options.socketDir ?? dir}' -c listen_addresses=127.0.0.1 -c fsync=off${settings}`]);
           return c;
         } catch (err) {
           const log = await readFile(c.#log, 'utf8').catch(() => '');
