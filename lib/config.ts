@@ -113,11 +113,21 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
 };
 
 /** The live database in words safe to print: the SQLite path, or the URL without its password. */
+/**
+ * `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
+ * database named `ss@host/db`: with an unescaped '/' or '@' in its database part, no part of a
+ * URL is known not to be the password, so it is never shown.
+ */
+export function passwordMaySpill(url: URL): boolean {
+  return /[@/]/.test(url.pathname.slice(1));
+}
+
 export function databaseLabel(database: DatabaseConfig): string {
   if (database.type === 'sqlite') return database.path;
   if (!database.url) return '(no database.url)';
   try {
     const url = new URL(database.url);
+    if (passwordMaySpill(url)) return '(database.url, not shown: it cannot be read as a URL and may hold a password)';
     url.password = '';
     // libpq also reads a password from the query string.
     for (const key of ['password', 'sslpassword']) url.searchParams.delete(key);

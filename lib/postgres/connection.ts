@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Client, ClientConfig } from 'pg';
-import { databaseLabel } from '../config.js';
+import { databaseLabel, passwordMaySpill } from '../config.js';
 import { AcodeError, describeCause } from '../errors.js';
 
 /**
@@ -42,9 +42,7 @@ export function parsePgUrl(url: string): PgTarget {
   if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
     throw new AcodeError('ACODE-CFG-005', `database.url must start with postgresql://, not ${parsed.protocol}//`);
   }
-  // `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
-  // database named `ss@host/db`: no part of such a URL is known not to be the password.
-  if (/[@/]/.test(parsed.pathname.slice(1))) {
+  if (passwordMaySpill(parsed)) {
     throw new AcodeError('ACODE-CFG-005', "database.url (or ACODE_DATABASE_URL) cannot be read as a URL: its database name holds an unescaped '/' or '@', as when a password holds them (the URL is not shown: it may hold one)", {
       hint: "write a '/' as %2F and an '@' as %40 in the password (and the database name): postgresql://user:pa%2Fss@host:5432/database",
     });

@@ -28,12 +28,12 @@ describe('e2e: a database.url that cannot be read as meant is never shown', func
     });
   });
 
-  // Not yet `db backup` and `db restore`: their Source/Target line comes from databaseLabel() in lib/config.ts, before this check runs.
-  for (const args of [['db', 'export', '--format', 'json', '--output', '-'], ['db', 'backup', 'list']]) {
+  // backup's Source and restore's Target lines come from databaseLabel(), before parsePgUrl runs.
+  for (const args of [['db', 'export', '--format', 'json', '--output', '-'], ['db', 'backup', 'list'], ['db', 'backup'], ['db', 'restore', 'acode_backup_20240101_000000.dump', '--yes']]) {
     it(`acode ${args.join(' ')}: the password appears nowhere in its output`, async () => {
       const r = await runCli(args, { workspace: ws.dir, env: { ACODE_DATABASE_URL: MALFORMED } });
       expect(`${r.stdout}${r.stderr}`).not.to.include('Secr3tPW');
-      if (args[2] !== 'list') {
+      if (args[1] === 'export' || (args[1] === 'backup' && args.length === 2)) {
         expect(r.code, r.stderr).to.equal(1);
         expect(r.stderr).to.include('ACODE-CFG-005');
       }
