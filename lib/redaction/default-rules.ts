@@ -7,6 +7,7 @@ import type { DefaultColumnRule } from './names.js';
 import type { Category, ContentRule, RuleInfo } from './rule.js';
 import { emailAddress, homePath, jwkPrivateKey, kubernetesSecret, pemPrivateKey, puttyPrivateKey } from './structure-rules.js';
 import { labeledSecret } from './label-rules.js';
+import { tableCell } from './table-rules.js';
 import { createTokenRules } from './token-rules.js';
 
 export const DEFAULT_COLUMN_RULES: Readonly<Record<DefaultColumnRule, RuleInfo>> = {
@@ -32,7 +33,7 @@ export interface DefaultContentOptions {
 export function createDefaultContentRules(options: DefaultContentOptions): ContentRule[] {
   const rules: ContentRule[] = [];
   if (options.secrets) {
-    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret());
+    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret(), tableCell());
   }
   if (options.emails) rules.push(emailAddress());
   if (options.paths) rules.push(homePath());

@@ -30,8 +30,9 @@ export function labeledSecret(): ContentRule {
       if (start > 0 && text.charCodeAt(start - 1) !== 10) return at + 1;
       const line = text.slice(start, Math.min(text.length, start + MAX_LINE)).split('\n', 1)[0]!;
       const m = LABEL.exec(line);
-      // The anchor must lie in the label, which must be more than one word (one is secret_assignment's) unless bold.
-      if (!m || start + m[0].length <= at) return at + 1;
+      // The anchor must lie in the label, which must be more than one word (one is secret_assignment's) unless bold;
+      // with no label, or the anchor past it, the line's other anchors find nothing either.
+      if (!m || start + m[0].length <= at) return Math.max(at + 1, start + line.length);
       const label = m[2]!;
       const bold = m[1] !== undefined || /\*\*|__/.test(m[0].slice(m[0].indexOf(label) + label.length));
       const resume = start + m[0].length;

@@ -391,11 +391,11 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
 }
 
 /**
- * A secret word ending a name, then `=`, `:` or `=>`; or `password` and a space, as .netrc writes it.
+ * A secret word ending a name, then `=`, `:`, `=>` or a table's `|`; or `password` and a space, as .netrc writes it.
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|private[-_ ]?key|(?:hmac|session|fernet|enc|encryption|signing|master|license|openai|anthropic|cohere|mistral)[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=])/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|private[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -411,6 +411,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
       const before = text.slice(Math.max(0, m.index - NETRC_REACH), m.index);
       if (!before.includes('login') && !before.includes('machine')) continue;
     }
+    // A table's `name | value`: the name alone in its cell, at a line's start or after a `|` (not a type union's `Token | Other`).
+    if (last === 124 && !tableCellName(text, m.index)) continue;
     let i = after;
     // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
     // And markdown's bold and code around a label's value: `**Password:** \`…\``.
@@ -434,6 +436,18 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     if (!looksSecret(value) || selfAssigned(text, m.index, i, value)) continue;
     hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
   }
+}
+
+/** The name holding `at` stands alone in a table's cell: only spaces, a backtick and a `|` or a line's start before it. */
+function tableCellName(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && at - i < 64 && /[\w.-]/.test(text[i - 1]!)) i--;
+  // JSON's escaped line break (`\npassword |`): the walk above took its `n`.
+  if (text[i - 1] === '\\' && text[i] === 'n') return true;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '`')) i--;
+  if (text[i - 1] === 'n' && text[i - 2] === '\\') return true;
+  // A line's start, a cell's `|`, or a JSON string's opening quote.
+  return i === 0 || text[i - 1] === '|' || text[i - 1] === '\n' || text[i - 1] === '"';
 }
 
 /** `exports.AuthenticationMD5Password = AuthenticationMD5Password;`: the name's last part, assigned to itself. */

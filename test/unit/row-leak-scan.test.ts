@@ -67,7 +67,7 @@ describe('row leak scan: key/value tables', () => {
 
   it('a random value under a secret-named key fails the export, naming the value column, whatever the pair is called', async () => {
     for (const [k, v] of [['key', 'value'], ['k', 'v'], ['option_name', 'option_value'], ['meta_key', 'meta_value'], ['env_name', 'env_value'], ['name', 'data'], ['setting_name', 'setting_value'], ['property', 'val']]) {
-      for (const name of ['PGPASS', 'SECRETKEY', 'AZURE_OPENAI_KEY']) {
+      for (const name of ['PGPASS', 'SECRETKEY', 'DB_PASSWORD', 'stripeApiKey']) {
         const secret = body(rand, ALNUM, 32);
         const error = await scanTable(['id', k!, v!], [[1n, 'theme', 'dark'], [2n, name, secret]]);
         expect(error, `${k},${v} ${name}`).to.have.property('code', 'ACODE-EXP-003');

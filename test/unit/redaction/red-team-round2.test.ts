@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { SqlValue } from '../../../lib/records.js';
 import { ALNUM, body, chars, hex, seeded, table, uuid } from './fakes.js';
-import { detectorsOf, expectEach, expectUntouched, policyWith, redactText } from './helpers.js';
+import { detectorsOf, expectEach, expectRedactedTo, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password holding the characters that end an unquoted value: `& ; , | } ) < > ] \``. */
@@ -129,5 +129,44 @@ describe('red team 2: OpenRouter and Langfuse keys', () => {
 
   it('their public halves and kebab-case classes stay', () => {
     expectUntouched([`pk-lf-${uuid(rand)}`, 'class="sk-or-circle-bounce-2"']);
+  });
+});
+
+describe('red team 2: tables printed as text', () => {
+  const pw = (): string => body(rand, ALNUM, 18);
+  it('markdown rows, psql\'s aligned and \\x output, CSV and TSV lines: the cell after a secret\'s name', () => {
+    const [a, b, c, d, e, f] = [pw(), pw(), pw(), pw(), pw(), pw()];
+    expectRedactedTo([
+      [`| Name | Value |\n|---|---|\n| DB_PASSWORD | ${a} |\n| DB_HOST | db.internal |`, '| Name | Value |\n|---|---|\n| DB_PASSWORD | [REDACTED] |\n| DB_HOST | db.internal |'],
+      [`| \`API_TOKEN\` | \`${b}\` |`, '| `API_TOKEN` | `[REDACTED]` |'],
+      [`      key       |        value\n----------------+--------------------\n smtp_password  | ${c}\n smtp_host      | mail.example.com\n(2 rows)`, '      key       |        value\n----------------+--------------------\n smtp_password  | [REDACTED]\n smtp_host      | mail.example.com\n(2 rows)'],
+      [`-[ RECORD 1 ]-----\nid       | 1\npassword | ${d}`, '-[ RECORD 1 ]-----\nid       | 1\npassword | [REDACTED]'],
+      [`DB_PASSWORD,${e}\nDB_HOST,db`, 'DB_PASSWORD,[REDACTED]\nDB_HOST,db'],
+      [`SECRET_KEY\t${f}`, 'SECRET_KEY\t[REDACTED]'],
+    ]);
+  });
+
+  it('the column under a header cell naming a secret', () => {
+    const [a, b, c] = [pw(), pw(), pw()];
+    expectRedactedTo([
+      [`| user | password |\n|------|----------|\n| bob  | ${a} |\n| alice | ${b} |`, '| user | password |\n|------|----------|\n| bob  | [REDACTED] |\n| alice | [REDACTED] |'],
+      [`username,password,verified\nbob,${c},true\n`, 'username,password,verified\nbob,[REDACTED],true\n'],
+    ]);
+  });
+
+  it('the leak scan sees a markdown or psql row raw', () => {
+    for (const form of ['| DB_PASSWORD | %s |', ' smtp_password | %s', 'x\npassword | %s']) expect(detectorsOf(JSON.stringify({ c: form.replace('%s', pw()) })), form).to.include('secret_assignment');
+  });
+
+  it('documentation tables, code with commas and type unions stay', () => {
+    expectUntouched([
+      '| Option | Type | Description |\n|---|---|---|\n| password | string | The password |\n| token | `str` | API token, required |',
+      'def connect(user, password, host):\n    return f(user, password)',
+      'password, user = get()',
+      '        self.key,\n        _remove_md5_fragment(self.location),\n',
+      '    privateKey: KeyLike | SignKeyObjectInput | SignPrivateKeyInput | SignJsonWebKeyInput,',
+      "r'A_LoopRegKey|A_LoopRegName|A_LoopRegSubkey|A_LoopRegTimeModified|'",
+      '| api_key | sk-... | shown once |',
+    ]);
   });
 });

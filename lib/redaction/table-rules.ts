@@ -1,0 +1,131 @@
+/**
+ * Secrets in tables printed as text: markdown tables and psql's output (`| DB_PASSWORD | … |`,
+ * ` smtp_password | …`, `\x`'s `password | …`), CSV and TSV lines (`DB_PASSWORD,…`), and the
+ * column under a header cell naming a secret (`| user | password |` or `username,password`, then
+ * rows). The anchor must stand in a cell of its own; a cell's value must look generated.
+ */
+import { REFERENCE } from './assignment.js';
+import { classifyName, isKeyLikeName, isShortPasswordName } from './names.js';
+import { builtInRule, looksRandom, type ContentRule, type Span } from './rule.js';
+
+const MAX_LINE = 1024;
+/** Rows read under a header, and how far. */
+const MAX_ROWS = 64;
+const MAX_TABLE = 64 * 1024;
+const NAME = /^[A-Za-z_][\w-]{0,63}$/;
+/** A separator line under a header: `|---|:--:|`, psql's `------+------`. */
+const RULE_LINE = /^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/;
+const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|required|optional|string|str|int|integer|number|bool|boolean|bytes|object|secret|password|token|redacted|n\/a|-+|\*+|x{3,}|\.{3}|…)$/i;
+
+type Separator = '|' | ',' | '\t';
+
+/**
+ * A line's cells, trimmed and without backticks (markdown's outer pipes dropped), or [] when the
+ * line reads as code: an empty cell (`self.key,` then a newline), `|` without a space beside it
+ * (a regex's alternation), a CSV line indented or holding brackets, `=` or `;`.
+ */
+function cells(line: string, sep: Separator): string[] {
+  let body = line.replace(/\r$/, '');
+  if (sep === '|') {
+    const markdown = /^[ \t]*\|/.test(body);
+    body = body.replace(/^[ \t]*\|/, '').replace(/\|[ \t]*$/, '');
+    if (/[^ \t]\|[^ \t]|\|\|/.test(body)) return [];
+    // psql's rows start with a plain cell (a key, an id); a type union (`key: KeyLike | Other`) does not.
+    if (!markdown && !/^[ \t]*[\w.-]+[ \t]*\|/.test(body)) return [];
+  } else if (/^[ \t]|[(){}[\];=]/.test(body)) {
+    return [];
+  }
+  const out = body.split(sep).map((c) => c.trim().replace(/^`([^`]*)`$/, '$1'));
+  return out.some((c) => c === '') ? [] : out;
+}
+
+function namesSecret(name: string): boolean {
+  return NAME.test(name) && (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name));
+}
+
+/** A cell that holds a credential: one word, generated-looking, not a type or a placeholder. */
+function valueCell(value: string): boolean {
+  return value.length >= 6 && value.length <= 512 && !/[\s|]|[,;]$/.test(value) && looksRandom(value) && !NOT_A_VALUE.test(value) && !REFERENCE.test(value) && !/^<.*>$|^\{.*\}$|(?:\.{3}|…)$/.test(value);
+}
+
+/** Where `cell` (trimmed, maybe in backticks) lies in `line`, searching from `from`. */
+function cellSpan(line: string, value: string, from: number): [number, number] | null {
+  const at = line.indexOf(value, from);
+  return at < 0 ? null : [at, at + value.length];
+}
+
+export function tableCell(): ContentRule {
+  return builtInRule(
+    'table_cell', 'secrets',
+    'values in tables printed as text: a cell after a cell naming a secret (| DB_PASSWORD | … |, psql\'s smtp_password | …, CSV DB_PASSWORD,…) and the column under a header cell naming one (| user | password |, username,password), when they look generated',
+    ['pass', 'pwd', 'secret', 'token', 'key', 'cred'],
+    (self) => (text, at, out) => {
+      let start = at;
+      while (start > 0 && at - start < 96 && text.charCodeAt(start - 1) !== 10) start--;
+      if (start > 0 && text.charCodeAt(start - 1) !== 10) return at + 1;
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      if (end - start > MAX_LINE) return end;
+      const line = text.slice(start, end);
+      // Cheap first: the anchor's word is a cell of its own, between separators.
+      let l = at - start;
+      while (l > 0 && /[\w.`-]/.test(line[l - 1]!)) l--;
+      let r = at - start;
+      while (r < line.length && /[\w.`-]/.test(line[r]!)) r++;
+      let a = l;
+      while (a > 0 && (line[a - 1] === ' ' || line[a - 1] === '\t')) a--;
+      let b = r;
+      while (b < line.length && line[b] === ' ') b++;
+      const after = line[b];
+      const beforeSep = a === 0 ? '' : line[a - 1]!;
+      const sep: Separator | null = after === '|' || beforeSep === '|' ? '|' : after === '\t' || beforeSep === '\t' ? '\t' : after === ',' || beforeSep === ',' ? ',' : null;
+      if (sep === null || (beforeSep !== '' && beforeSep !== sep) || (after !== undefined && after !== sep)) return start + r;
+      const row = cells(line, sep);
+      if (row.length < 2 || row.length > 64) return start + r;
+      const name = line.slice(l, r).replace(/^`|`$/g, '');
+      if (!namesSecret(name)) return start + r;
+      const index = row.indexOf(name);
+      if (index < 0) return start + r;
+      // A row: the name, then its value in the next cell.
+      const next = row[index + 1];
+      if (next !== undefined && valueCell(next) && !namesSecret(next)) {
+        const span = cellSpan(line, next, r);
+        if (span) out.push({ start: start + span[0], end: start + span[1], rule: self });
+        return start + (span ? span[1] : r);
+      }
+      // A header: its column in the rows below, up to a blank line or a line of another shape.
+      return header(text, end, sep, row.length, index, out, self) ?? start + r;
+    },
+  );
+}
+
+function header(text: string, lineEnd: number, sep: Separator, width: number, index: number, out: Span[], self: ContentRule): number | null {
+  let i = lineEnd + 1;
+  const limit = Math.min(text.length, lineEnd + MAX_TABLE);
+  let found: number | null = null;
+  for (let n = 0; n < MAX_ROWS && i < limit; n++) {
+    let e = text.indexOf('\n', i);
+    if (e < 0) e = text.length;
+    const line = text.slice(i, e);
+    if (n === 0 && RULE_LINE.test(line)) {
+      i = e + 1;
+      continue;
+    }
+    const row = line.includes(sep) ? cells(line, sep) : [];
+    if (row.length !== width) break;
+    const value = row[index]!;
+    if (valueCell(value)) {
+      // The cell's own place on the line: count separators up to it.
+      let from = sep === '|' ? line.indexOf('|') + 1 : 0;
+      if (sep === '|' && !/^[ \t]*\|/.test(line)) from = 0;
+      for (let k = 0; k < index; k++) from = line.indexOf(sep, from) + 1;
+      const span = cellSpan(line, value, from);
+      if (span) {
+        out.push({ start: i + span[0], end: i + span[1], rule: self });
+        found = i + span[1];
+      }
+    }
+    i = e + 1;
+  }
+  return found;
+}
