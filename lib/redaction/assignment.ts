@@ -30,8 +30,8 @@ export interface Assignment {
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
 export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED|\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}$)/;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
-/** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`: code that fetches or types a secret. */
-const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*[([]/;
+/** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`, Rust's `String::from(…)`: code that fetches, builds or types a secret. */
+const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*(?:::[A-Za-z_$][\w$]*)*(?:::)?[([]/;
 const VARIABLE = /^[A-Za-z_$][\w$]*$/;
 /** Prose after a flag's name (`use --token and the CLI`), not its value. */
 const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argument|value|instead|here|as|if|when|only)$/i;
@@ -47,11 +47,11 @@ const TUPLE_TARGETS = /(?:^|\n|\\n)[ \t]*(?:(?:const|let|var|val|auto)[ \t]+)?[(
 /** A tuple of variables on the rest of a line: `un, pw`, `user, self.password  # x`. */
 const IDENTIFIER_TUPLE = /^[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+[ \t]*[)\]]?[ \t]*;?[ \t]*(?:(?:#|\/\/).*)?$/;
 /**
- * Code where a value would stand: a function (`function (n) {`, `async (x) =>`, `(password) => {`),
+ * Code where a value would stand: a function (`function (n) {`, `async (x) =>`, `(password) => {`), a Go conversion (`[]byte(…)`),
  * an awaited or constructed value, an object or array opening on the line's end, `this.…` and the
  * environment (`process.env.X`, `import.meta.env.X`).
  */
-const CODE_VALUE = /^(?:function\s*[\w$]*\s*\(|async\s+(?:function\b|\(|[\w$]+\s*=>)|(?:await|new|yield|typeof)\s+[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*(?:[(.[;,)]|$)|\([^()]{0,200}\)\s*(?::\s*[\w<>[\], |.]{1,60})?\s*=>|[A-Za-z_$][\w$]*\s*=>|[{[(]$|process\.env\.|import\.meta\.env\.)/;
+const CODE_VALUE = /^(?:\[\][A-Za-z_]\w*\(|function\s*[\w$]*\s*\(|async\s+(?:function\b|\(|[\w$]+\s*=>)|(?:await|new|yield|typeof)\s+[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*(?:[(.[;,)]|$)|\([^()]{0,200}\)\s*(?::\s*[\w<>[\], |.]{1,60})?\s*=>|[A-Za-z_$][\w$]*\s*=>|[{[(]$|process\.env\.|import\.meta\.env\.)/;
 /** A union or intersection of TypeScript types: `KeyLike | SignKeyObjectInput,`, `RsaPrivateKey | KeyLike, buffer…`. */
 const TYPE_UNION = /^[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?(?:\s+[|&]\s+(?:[A-Z][\w$.]*(?:<[^<>]{0,80}>)?(?:\[\])?|null|undefined|string|number|boolean))+\s*(?:[;,)].*)?$/;
 /** A type, or a union of types, with an array or optional mark. */
@@ -61,6 +61,16 @@ const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|byte
  * is code: `password: string;`, `token: string | null,`, pydantic's `api_key: str = Field(...)`.
  */
 const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d{1,3}|""|'')[;,)]?)?$`, 'i');
+
+/** A setter's or builder's name, alone or after an object: `setPassword`, `ds.setApiKey`, `.withPassword`. */
+const SETTER = /(?:^|\.)(?:set|with)[A-Z]\w*$/;
+
+/** The index of the last non-space character at or before `at`. */
+function skipSpacesBack(text: string, at: number): number {
+  let i = at;
+  while (i >= 0 && at - i < 8 && isSpace(text.charCodeAt(i))) i--;
+  return i;
+}
 
 export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
@@ -109,10 +119,19 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   if (encoded && !(sep === 37 && /^%3d/i.test(text.slice(i, i + 3)))) return right;
   // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word;
   // and an argument list's flag (an MCP server's `"args": ["--api-key", "…"]`): the next element.
-  if (quote.length === 1 && sep === 44 && (text.charCodeAt(left - 2) === 40 || dashes === 2)) {
+  if (quote.length === 1 && sep === 44 && (text.charCodeAt(skipSpacesBack(text, left - 2)) === 40 || dashes === 2)) {
     const v = skipSpaces(text, i + 1);
     const q = isQuote(text.charCodeAt(v)) ? quotedValue(text, v + 1, text[v]!) : null;
     if (!q || text.charCodeAt(q[0]) === 45 || /\s/.test(text.slice(q[0], q[1])) || REFERENCE.test(text.slice(q[0], q[1])) || MASKED.test(text.slice(q[0], q[1]))) return right;
+    return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
+  }
+  if (sep === 40 && !quote && i === right && SETTER.test(name)) {
+    // A setter or builder given a literal: `ds.setPassword("…")`, `.withPassword("…")`, `client.setApiKey("…")`.
+    const v = skipSpaces(text, i + 1);
+    const q = isQuote(text.charCodeAt(v)) || text.charCodeAt(v) === 96 ? quotedValue(text, v + 1, text[v]!) : null;
+    if (!q || !/^[ \t]*\)/.test(text.slice(q[1] + 1, q[1] + 8))) return right;
+    const literal = text.slice(q[0], q[1]);
+    if (literal.length < 6 || /^[A-Za-z_]+$/.test(literal) || REFERENCE.test(literal) || MASKED.test(literal)) return right;
     return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
   }
   if (sep === 37 && !quote && /^%3d/i.test(text.slice(i, i + 3))) {

@@ -170,3 +170,18 @@ describe('red team 2: tables printed as text', () => {
     ]);
   });
 });
+
+describe('red team 2: code that builds a secret from a literal', () => {
+  const key = (): string => body(rand, ALNUM, 24);
+  it('Rust\'s String::from and SecretString::new, Go\'s []byte, PHP\'s define( … ), setters and builders: the literal alone', () => {
+    expectEach([
+      'let api_key = String::from("%s");', 'let password = SecretString::new("%s".into());', 'var password = []byte("%s")',
+      'let password = "%s".to_string();', "define( 'DB_PASSWORD', '%s' );", "define('AUTH_KEY', '%s');",
+      'ds.setPassword("%s");', 'container.withPassword("%s")', 'client.setApiKey("%s");', 'builder.setToken( "%s" )',
+    ], key, 'secret_assignment');
+  });
+
+  it('setters given variables or calls, and short words, stay', () => {
+    expectUntouched(['user.setPassword(hashed);', 'this.setToken(token)', 'ds.setPassword(System.getenv("DB_PASSWORD"));', 'let key = String::from("hello");', 'spec.setSecretKeyAlgorithm("AES")', 'x.setToken("Bearer")']);
+  });
+});
