@@ -6,7 +6,7 @@ import { backupProviderFor, liveSource, type BackupInspection, type BackupProvid
 import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
 import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
-import { sameDatabase } from './rotation.js';
+import { deleteBackupFiles, sameDatabase } from './rotation.js';
 
 export interface RestorePlan {
   readonly backup: OpenedBackup;
@@ -125,9 +125,15 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
         }),
       );
     } catch (err) {
-      if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) throw err;
-      const kept = safetyBackup ? ` (safety backup kept: ${(safetyBackup as BackupResult).name})` : '';
-      throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${kept}`, { file: target });
+      // Nothing was committed, so the safety backup is a copy of the database as it still is:
+      // kept, each failed try (a full disk retried) would leave another, taking the room the
+      // restore needs.
+      const removed = safetyBackup !== null && (await deleteBackupFiles((safetyBackup as BackupResult).path).then(() => true, () => false));
+      const note = safetyBackup ? (removed ? ' (the database is as it was: its safety backup was removed)' : ` (safety backup kept: ${(safetyBackup as BackupResult).name})`) : '';
+      if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
+        throw note ? new AcodeError(err.code, `${err.detail}${note}`, { cause: err.cause ?? err, context: err.context, hint: err.hint, exitCode: err.exitCode }) : err;
+      }
+      throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${note}`, { file: target });
     }
     // The restore is committed: an interrupt from here on must not report it as failed, and no
     // failure from here on may say the database was left as it was. Row counts checked before

@@ -34,10 +34,12 @@ describe('e2e: a PostgreSQL restore blocked by an object added after the backup'
     const restore = await cli(['db', 'restore', BACKUP, '--yes'], '2024-01-20T15:00:00Z');
     expect(restore.code, restore.stderr).to.equal(3);
     expect(lines(restore.stderr).at(-1)).to.equal(
-      `✗ ACODE-BAK-002 Restore failed: pg_restore into ${pg.url(database).replace(`:${encodeURIComponent(pg.password)}@`, '@')} cannot replace constraint album_pkey on table public.album: constraint newtbl_album_id_fkey on table public.newtbl depends on it, and the backup does not hold it; the transaction was rolled back — ` +
+      `✗ ACODE-BAK-002 Restore failed: pg_restore into ${pg.url(database).replace(`:${encodeURIComponent(pg.password)}@`, '@')} cannot replace constraint album_pkey on table public.album: constraint newtbl_album_id_fkey on table public.newtbl depends on it, and the backup does not hold it; the transaction was rolled back (the database is as it was: its safety backup was removed) — ` +
         'the live database was left as it was and the backup is fine; drop or alter constraint newtbl_album_id_fkey on table public.newtbl (or what it belongs to), or restore into a new, empty database (another database.url), then restore again',
     );
     expect((await pg.query('SELECT count(*)::int AS n FROM newtbl', database))[0]).to.deep.equal({ n: 1 });
+    // Each failed try left a copy of the unchanged database behind.
+    expect((await listDir(ws.backups)).filter((n) => n.includes('pre_restore'))).to.deep.equal([]);
     expect((await pg.query('SELECT count(*)::int AS n FROM playlist_track', database))[0]).to.deep.equal({ n: 8715 - 3290 });
     await pg.query('DROP TABLE newtbl', database);
     const again = await cli(['db', 'restore', BACKUP, '--yes'], '2024-01-20T15:10:00Z');

@@ -249,7 +249,7 @@ describe('e2e: Ctrl-C during a restore', function () {
     [
       'while replacing the data',
       '  Restoring...',
-      `Restore failed: restoring ${BACKUP} into /WS/.agent/acode.db (safety backup kept: acode_backup_20240120_150000_pre_restore.db): interrupted`,
+      `Restore failed: restoring ${BACKUP} into /WS/.agent/acode.db (the database is as it was: its safety backup was removed): interrupted`,
     ],
   ] as const) {
     it(`${what}: exit 3, ACODE-BAK-002 interrupted, live data unchanged`, async () => {

@@ -406,7 +406,8 @@ describe('integration: restore', function () {
       }),
     );
     expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
-    expect(err.message).to.equal(`Restore failed: restoring ${backup.name} into ${ws.db} (safety backup kept: acode_backup_20240120_150000_pre_restore.db): interrupted`);
+    expect(err.message).to.equal(`Restore failed: restoring ${backup.name} into ${ws.db} (the database is as it was: its safety backup was removed): interrupted`);
+    expect(await listDir(ws.backups)).to.deep.equal([backup.name, `${backup.name}.manifest.json`]);
     expect(err.hint).to.equal('the live database was left as it was; run the restore again when you are ready');
     expect(contentDigest(ws.db)).to.equal(before);
   });
