@@ -1,10 +1,11 @@
 /**
  * Redaction of text that holds JSON. The text is validated with JSON.parse, then walked token by
- * token: a value under a secret-named key is replaced whole, every other string goes through the
+ * token: a value under a secret-named key is replaced whole (an object or array under a built-in
+ * rule's key is walked, each of its values replaced but a schema's keywords), every other string goes through the
  * content rules, and only changed tokens are rewritten. Formatting, key order and number
  * precision (JSON.parse would round 64-bit ids) survive untouched.
  */
-import { PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
+import { isMetadataKey, PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
 
 export interface JsonHooks<R> {
   /** The rule a key names (the column rules applied to keys), or null. */
@@ -20,6 +21,12 @@ export interface JsonHooks<R> {
    * whole; when not, a string goes through the content rules and an object or array is walked.
    */
   takes(rule: R, value: string, container: boolean): boolean;
+  /**
+   * Whether an object or array the rule takes is walked instead (the built-in rules': a JSON Schema
+   * under `password` keeps its shape), its strings and numbers taken one by one unless under a
+   * keyword that describes the secret (`type`, `minLength`, `label`).
+   */
+  walks?(rule: R): boolean;
   /** The placeholder for a value a key rule takes whole (`secret`: the string, or the JSON of anything else); null keeps it. */
   whole(rule: R, secret: string): string | null;
 }
@@ -48,10 +55,14 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
   const stack: number[] = [];
   // Per open object: the rule its key/value pair names (`{"name": "DB_PASSWORD", "value": …}`).
   const pairs: (R | null)[] = [];
+  // Per open container: the rule of the secret-named key it stands under, when walked rather than taken whole.
+  const inherited: (R | null)[] = [];
   let out = '';
   let copied = 0;
   let expectKey = false;
   let pending: R | null = null;
+  // Inside a walked container: the outer key's rule, for a value its own key's rule leaves (`{"credentials": {"pass": "x"}}`).
+  let fallback: R | null = null;
   const replace = (start: number, end: number, json: string): void => {
     out += text.slice(copied, start) + json;
     copied = end;
@@ -64,17 +75,25 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (c === 123 || c === 91) {
+      let inherit: R | null = null;
+      if (pending === null && stack[stack.length - 1] === ARRAY) pending = inherited[inherited.length - 1] ?? null;
       if (pending !== null) {
         const end = skipContainer(text, i);
         const json = text.slice(i, end);
         if (hooks.takes(pending, json, true)) {
-          takeWhole(pending, i, end, json);
-          pending = null;
-          i = end;
-          continue;
+          if (hooks.walks?.(pending)) {
+            inherit = pending;
+          } else {
+            takeWhole(pending, i, end, json);
+            pending = null;
+            i = end;
+            continue;
+          }
         }
       }
       pending = null;
+      fallback = null;
+      inherited.push(inherit);
       stack.push(c === 123 ? OBJECT : ARRAY);
       pairs.push(c === 123 ? pairRule(text, i, hooks) : null);
       expectKey = c === 123;
@@ -82,22 +101,31 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
     } else if (c === 125 || c === 93) {
       stack.pop();
       pairs.pop();
+      inherited.pop();
       expectKey = false;
       i++;
     } else if (c === 44) {
+      fallback = null;
       expectKey = stack[stack.length - 1] === OBJECT;
       i++;
     } else if (c === 34) {
       const end = stringEnd(text, i);
       const value = decode(text, i, end);
       const escaped = value.length !== end - i - 2;
+      const inArray = !expectKey && pending === null && stack[stack.length - 1] === ARRAY ? (inherited[inherited.length - 1] ?? null) : null;
+      if (inArray !== null) pending = inArray;
       if (expectKey) {
         expectKey = false;
-        pending = hooks.keyRule(value) ?? (PAIR_VALUES.has(squash(value)) ? (pairs[pairs.length - 1] ?? null) : null);
+        const outer = inherited[inherited.length - 1] ?? null;
+        fallback = outer !== null && !isMetadataKey(value) ? outer : null;
+        pending = hooks.keyRule(value) ?? (PAIR_VALUES.has(squash(value)) ? (pairs[pairs.length - 1] ?? null) : null) ?? fallback;
         const key = hooks.text(value, i + 1, end - 1, escaped);
         if (key !== value) replace(i, end, JSON.stringify(key));
       } else if (pending !== null && hooks.takes(pending, value, false)) {
         takeWhole(pending, i, end, value);
+        pending = null;
+      } else if (fallback !== null && fallback !== pending && hooks.takes(fallback, value, false)) {
+        takeWhole(fallback, i, end, value);
         pending = null;
       } else {
         pending = null;
@@ -108,6 +136,7 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
     } else if (c === 58 || c <= 32) {
       i++;
     } else {
+      if (pending === null && stack[stack.length - 1] === ARRAY) pending = inherited[inherited.length - 1] ?? null;
       let end = i;
       while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
       // A secret-named key over a number takes it (a PIN); over true/false/null there is nothing to hide.

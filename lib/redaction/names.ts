@@ -27,6 +27,25 @@ const METADATA_SUFFIX = new Set([
   'error', 'errors', 'message', 'messages', 'status',
 ]);
 
+/** JSON Schema's, OpenAPI's and forms' keywords: what an object under a secret-named key says about the secret, not it. */
+const SCHEMA_KEYS = new Set([
+  'type', 'format', 'description', 'title', 'pattern', '$ref', '$id', '$schema', '$comment', 'required', 'properties', 'items',
+  'additionalproperties', 'patternproperties', 'enum', 'minlength', 'maxlength', 'minimum', 'maximum', 'nullable', 'readonly', 'writeonly',
+  'deprecated', 'in', 'name', 'scheme', 'bearerformat', 'flows', 'scopes', 'authorizationurl', 'tokenurl', 'refreshurl', 'openidconnecturl',
+  'label', 'placeholder', 'hint', 'help', 'helptext', 'tooltip', 'message', 'messages', 'errors', 'error', 'validation', 'rules', 'widget',
+  'autocomplete', 'minitems', 'maxitems', 'oneof', 'anyof', 'allof', 'not', 'if', 'then', 'else', 'dependencies', 'const', 'multipleof', 'style', 'explode',
+]);
+
+/**
+ * A key inside an object under a secret-named key that describes the secret rather than holds it:
+ * a schema's or form's keyword (`type`, `minLength`, `label`) or a name ending like metadata (`created_at`).
+ */
+export function isMetadataKey(key: string): boolean {
+  if (SCHEMA_KEYS.has(key.toLowerCase()) || SCHEMA_KEYS.has(squash(key))) return true;
+  const words = nameWords(key);
+  return words.length > 0 && METADATA_SUFFIX.has(words[words.length - 1]!);
+}
+
 const KEY_QUALIFIERS = new Set(['api', 'access', 'private', 'signing', 'encryption', 'master', 'client', 'app', 'license', 'subscription', 'service', 'account', 'auth']);
 
 /**

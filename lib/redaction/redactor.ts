@@ -160,6 +160,7 @@ export class RowRedactor implements Redactor {
         return inside.length === 0 ? s : applySpans(s, inside, (span, secret) => this.#render(span, secret));
       },
       takes: (rule, secret, container) => rule.takes?.(secret, container) ?? true,
+      walks: (rule) => rule.info.source === 'default',
       whole: (rule, secret) => {
         const out = this.#whole(rule, secret);
         return out === secret ? null : (out as string);

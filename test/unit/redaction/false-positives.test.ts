@@ -125,7 +125,7 @@ describe('false positives: package manifests and lockfiles', () => {
   it('a secret under the same keys, or an object that is no lockfile entry, is still taken', () => {
     const pw = fakePassword(rand);
     expect(redactText(`{"password":"1234","jsonwebtoken":"${pw}","db_password":{"version":1,"value":"${pw}"}}`).out)
-      .to.equal('{"password":"[REDACTED]","jsonwebtoken":"[REDACTED]","db_password":"[REDACTED]"}');
+      .to.equal('{"password":"[REDACTED]","jsonwebtoken":"[REDACTED]","db_password":{"version":1,"value":"[REDACTED]"}}');
     expect(redactText('DB_PASSWORD=1.2.3x\npassword: 12.34').out).to.equal('DB_PASSWORD=[REDACTED]\npassword: [REDACTED]');
   });
 });

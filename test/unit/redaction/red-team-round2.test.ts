@@ -185,3 +185,25 @@ describe('red team 2: code that builds a secret from a literal', () => {
     expectUntouched(['user.setPassword(hashed);', 'this.setToken(token)', 'ds.setPassword(System.getenv("DB_PASSWORD"));', 'let key = String::from("hello");', 'spec.setSecretKeyAlgorithm("AES")', 'x.setToken("Bearer")']);
   });
 });
+
+describe('red team 2: an object under a secret-named key is walked, not replaced', () => {
+  it('JSON Schema, OpenAPI and form definitions keep their shape', () => {
+    expectRedactedTo([
+      ['{"properties":{"password":{"type":"string","minLength":12}}}', '{"properties":{"password":{"type":"string","minLength":12}}}'],
+      ['{"securitySchemes":{"api_key":{"type":"apiKey","name":"X-API-Key","in":"header"}}}', '{"securitySchemes":{"api_key":{"type":"apiKey","name":"X-API-Key","in":"header"}}}'],
+      ['{"password":{"label":"Mot de passe","placeholder":"Entrez-le"}}', '{"password":{"label":"Mot de passe","placeholder":"Entrez-le"}}'],
+    ]);
+  });
+
+  it('every value inside still goes: under value-like keys, nested, in arrays, numbers too', () => {
+    const [a, b, c, d] = [body(rand, ALNUM, 20), body(rand, ALNUM, 8), body(rand, ALNUM, 12), body(rand, ALNUM, 10)];
+    expectRedactedTo([
+      [`{"password": {"value": "${a}"}}`, '{"password": {"value": "[REDACTED]"}}'],
+      [`{"password": {"value": {"plain": "${a}", "type": "x"}}}`, '{"password": {"value": {"plain": "[REDACTED]", "type": "x"}}}'],
+      [`{"passwords": ["${a}", "${b}"]}`, '{"passwords": ["[REDACTED]", "[REDACTED]"]}'],
+      [`{"secret": [["${c}"], {"k": "${d}"}], "n": 1}`, '{"secret": [["[REDACTED]"], {"k": "[REDACTED]"}], "n": 1}'],
+      [`{"token": {"access": "${a}", "expires_at": "2026-01-01", "pin": 1234}}`, '{"token": {"access": "[REDACTED]", "expires_at": "2026-01-01", "pin": "[REDACTED]"}}'],
+      ['{"credentials": {"user": "bob", "pass": "x"}}', '{"credentials": {"user": "[REDACTED]", "pass": "[REDACTED]"}}'],
+    ]);
+  });
+});

@@ -27,13 +27,14 @@ describe('structure-aware redaction', () => {
     const back = JSON.parse(out) as typeof doc;
     expect(back.auth).to.deep.equal({ token: '[REDACTED]', type: 'bearer' });
     expect(back.env[0]!.nested.deeper).to.deep.equal({ DB_PASSWORD: '[REDACTED]', note: 'key [REDACTED]' });
-    expect(back.credentials).to.equal('[REDACTED]');
+    // An object under a secret-named key is walked: each value goes, its shape stays.
+    expect(back.credentials).to.deep.equal({ user: '[REDACTED]', pass: '[REDACTED]' });
     expect(back.cwd).to.equal('~/src/api');
     expect(back.input_tokens).to.equal(1200);
     expect(back.password_required).to.equal(true);
     expect(back.refresh_token).to.equal(null);
     expect(out, 'formatting is kept').to.equal(JSON.stringify(back, null, 2));
-    expect(counts(summary)).to.deep.equal({ token: 1, password: 1, openai_api_key: 1, credentials: 1, home_path: 1 });
+    expect(counts(summary)).to.deep.equal({ token: 1, password: 1, openai_api_key: 1, credentials: 2, home_path: 1 });
   });
 
   it('JSON in text keeps what JSON.parse would lose: 64-bit numbers and formatting of untouched parts', () => {
