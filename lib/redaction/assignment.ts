@@ -171,10 +171,13 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     form = 'equals';
   } else if (dashes === 2 && i > right && !quote) {
     form = 'flag';
+  } else if (dashes === 0 && i > right && !quote && /^(?:requirepass|masterauth)$/i.test(name) && lineStart(text, left) === skipSpacesBack(text, left - 1) + 1) {
+    // redis.conf's `requirepass …` and `masterauth …` at a line's start: the next word.
+    return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
     return netrcValue(text, name, right, i);
-  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+$/.test(text.slice(Math.max(0, left - 24), left))) {
-    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`: the next word.
+  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/.test(text.slice(Math.max(0, left - 420), left))) {
+    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /^password$/i.test(name) && text.charCodeAt(i) === 39 && /\b(?:with|login|encrypted|unencrypted)\s+$/i.test(text.slice(Math.max(0, left - 16), left))) {
     // SQL: `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`.

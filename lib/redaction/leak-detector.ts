@@ -391,11 +391,12 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
 }
 
 /**
- * A secret word ending a name, then `=`, `:`, `=>` or a table's `|`; or `password` and a space, as .netrc writes it.
+ * A secret word ending a name, then `=`, `:`, `=>` or a table's `|`; or `password` and a space, as .netrc writes it;
+ * or redis.conf's `requirepass` and `masterauth` and a space.
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)|[ \t])|(?:passphrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|private[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -405,7 +406,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
   for (let m = SECRET_NAME_END.exec(text); m; m = SECRET_NAME_END.exec(text)) {
     const after = m.index + m[0].length;
     const last = text.charCodeAt(after - 1);
-    const netrc = last === 32 || last === 9;
+    // redis.conf's `requirepass …` is no .netrc.
+    const netrc = (last === 32 || last === 9) && (m[0].charCodeAt(4) | 0x20) === 119;
     // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.
     if (netrc) {
       const before = text.slice(Math.max(0, m.index - NETRC_REACH), m.index);

@@ -104,8 +104,8 @@ export function shortNameNonPassword(value: string): boolean {
 
 const SQUASHED_PASSWORD = /^(?:pg|db|root|admin|user|smtp|mysql|redis|ftp|mail|ldap|sql|vnc|mongo|rabbitmq|proxy|wifi)pass$/;
 
-/** Short forms that mean a password only as a name's last word: `DB_PASS`, `MYSQL_PWD`, not `pass_rate` or the shell's `PWD`. */
-const SHORT_PASSWORD = new Set(['pass', 'pwd']);
+/** Short forms that mean a password only as a name's last word: `DB_PASS`, `MYSQL_PWD`, `ADMIN_PW`, not `pass_rate` or the shell's `PWD`. */
+const SHORT_PASSWORD = new Set(['pass', 'pwd', 'pw']);
 
 function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   if (words.length === 0) return null;
@@ -115,11 +115,12 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     const w = words[i]!;
     const next = words[i + 1];
     if (w === 'private' && next === 'key') return 'private_key';
-    if (w === 'privatekey' || w.endsWith('privatekey')) return 'private_key';
+    if (w === 'privatekey' || w.endsWith('privatekey') || w === 'privkey' || w.endsWith('privkey') || (w === 'priv' && (next === 'key' || next === 'keys'))) return 'private_key';
+    if (w === 'pass' && next === 'phrase') return 'password';
     if (/(?:password|passwd|passphrase|passcode)s?$/.test(w)) return 'password';
     if (w === 'secret' || w === 'secrets' || w.endsWith('secret') || w === 'secretkey') return 'secret';
     // Squashed names standing alone: `PGPASS`, `DBPASS` (not `bypass`, `compass`, the package `node_modules/pgpass`), `MASTERKEY` (not HTML's `accesskey`).
-    if (words.length === 1 && SQUASHED_PASSWORD.test(w)) return 'password';
+    if (words.length === 1 && (SQUASHED_PASSWORD.test(w) || w === 'requirepass' || w === 'masterauth')) return 'password';
     if (/^(?:master|signing|encryption|client)keys?$/.test(w)) return 'api_key';
     if (w === 'credential' || w === 'credentials' || w === 'creds') return 'credentials';
     if (/apikeys?$/.test(w) || ((next === 'key' || next === 'keys') && KEY_QUALIFIERS.has(w))) return 'api_key';

@@ -207,3 +207,16 @@ describe('red team 2: an object under a secret-named key is walked, not replaced
     ]);
   });
 });
+
+describe('red team 2: _PW names, pass phrases, redis.conf, npm config set', () => {
+  const pw = (): string => body(rand, ALNUM, 20);
+  it('DB_PW, ADMIN_PW, PASS_PHRASE, PRIVKEY; redis\'s requirepass and masterauth; npm config set //host/:_authToken', () => {
+    expectEach(['DB_PW=%s', 'export ADMIN_PW="%s"', 'PASS_PHRASE=%s', 'PRIVKEY=%s', 'priv_key: %s', 'requirepass %s', 'bind 0.0.0.0\nmasterauth %s\n'], pw, 'secret_assignment');
+    expectEach(['npm config set //registry.npmjs.org/:_authToken %s'], () => uuid(rand), 'secret_assignment');
+    for (const form of ['PASS_PHRASE=%s', 'PRIVKEY=%s', 'requirepass %s']) expect(detectorsOf(form.replace('%s', pw())), form).to.deep.equal(['secret_assignment']);
+  });
+
+  it('prose about them and the shell\'s PWD stay', () => {
+    expectUntouched(['the requirepass directive sets a password', 'cd $PWD && ls', 'npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN}', 'PW_LENGTH=12']);
+  });
+});
