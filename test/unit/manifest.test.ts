@@ -88,7 +88,7 @@ describe('manifest', () => {
         (e: unknown) => e as AcodeError,
       );
       expect(err?.code).to.equal('ACODE-BAK-007');
-      expect(err?.message).to.equal(`Backup manifest missing or unreadable: ${NAME}.manifest.json: EISDIR: illegal operation on a directory, read`);
+      expect(err?.message).to.equal(`Backup manifest missing or unreadable: ${NAME}.manifest.json: not a regular file`);
     });
   });
 });
