@@ -109,6 +109,10 @@ const HEX_ANY_CASE = /^[0-9a-fA-F]+$/;
  * longest prefix first.
  */
 const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => boolean)?]> = [
+  ['pscale_tkn_', 32, only(URL_SAFE, 32)], ['pscale_pw_', 32, only(URL_SAFE, 32)], ['pscale_oauth_', 32, only(URL_SAFE, 32)], ['rubygems_', 48, only(HEX, 48, 48, false)],
+  ['tgp_v1_', 40, only(URL_SAFE, 40)], ['CCIPAT_', 40, only(WORD, 40)], ['CFPAT-', 40, only(URL_SAFE, 40)], ['dt0c01.', 89, only(/^[A-Z0-9]{24}\.[A-Z0-9]{64}$/, 89, 89, false)],
+  ['NRAK-', 27, only(/^[A-Z0-9]+$/, 27, 27, false)], ['bkua_', 40, only(/^[a-z0-9]+$/, 40, 40, false)], ['squ_', 40, only(HEX, 40, 40, false)], ['sqp_', 40, only(HEX, 40, 40, false)], ['sqa_', 40, only(HEX, 40, 40, false)],
+  ['csk-', 40, only(PLAIN, 40)], ['nfp_', 36, only(PLAIN, 36)], ['pnu_', 36, only(PLAIN, 36)], ['ATBB', 28, only(/^[\w=-]+$/, 28)], ['AKCp', 60, only(PLAIN, 60)],
   ['github_pat_', 30], ['sk-or-v1-', 64, only(HEX, 64, 64, false)], ['sk-lf-', 36, only(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 36, 36, false)], ['sk-ant-', 30], ['sk_live_', 16], ['sk_test_', 16], ['rk_live_', 16], ['rk_test_', 16],
   ['pypi-Ag', 50], ['whsec_', 20], ['glpat-', 20], ['gldt-', 20], ['glrt-', 20], ['glptt-', 20],
   ['xoxb-', 12], ['xoxp-', 12], ['xoxa-', 12], ['xoxr-', 12], ['xoxs-', 12], ['xoxe-', 12], ['xapp-', 12],
@@ -136,10 +140,10 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
- * (the body after `sk-`, `ghp_`, `SG.`…), an `A` opening an AWS or Google key, the `yJ` of a
+ * (the body after `sk-`, `ghp_`, `SG.`…), an `A` opening an AWS, Google, Bitbucket or JFrog key, the `yJ` of a
  * JWT, Databricks' `dapi`, Google's `1//0` and the `:AA` inside a Telegram bot token. Letter-led vendor prefixes would make the engine stop at most letters of ordinary text.
  */
-const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
+const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza|TBB|KCp)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
 const RUN_BACK = 256;
 
 /** True right after `\n` `\t` `\r` `\b` `\f`, `\uXXXX` or `%XX`: text that stands for a separator. */
@@ -173,6 +177,8 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
   }
 }
 
+const TERRAFORM = /^[A-Za-z0-9]{14}\.atlasv1\.[\w=-]{60,70}(?![\w=])/;
+
 /** A Discord bot token: base64 of a 17–20 digit id, a dot, six characters, a dot, 27–38 characters. */
 const DISCORD_BOT = /^([A-Za-z0-9_-]{23,27})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}$/;
 
@@ -196,6 +202,11 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key.
   if (entry?.[0] === 'key-' && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
   if (!entry) {
+    // Terraform Cloud: 14 characters, `.atlasv1.`, 60 to 70 more.
+    if (text.charCodeAt(start + 14) === 46 && text.startsWith('atlasv1.', start + 15)) {
+      const token = TERRAFORM.exec(text.slice(start, runEnd));
+      return token && entropy(token[0]) >= 3 ? hit('vendor_token', token[0], start, start + token[0].length) : null;
+    }
     // Cheap first: a Discord token is 58–73 characters and starts M, N or O.
     const first = text.charCodeAt(start);
     if (runEnd - start < 58 || runEnd - start > 73 || first < 77 || first > 79) return null;

@@ -189,7 +189,39 @@ function agentServiceTokens(): ContentRule[] {
     simple('mailgun_api_key', 'API keys', 'Mailgun private API keys (key- + 32 hex)', ['key-'], HEX_LOWER, 32, 32, hasDigit),
     simple('vault_token', 'tokens', 'HashiCorp Vault service, batch and recovery tokens (hvs. hvb. hvr.)', ['hvs.', 'hvb.', 'hvr.'], URLSAFE, 24),
     simple('age_secret_key', 'private keys', 'age encryption secret keys (what age-keygen writes: AGE-SECRET-… and 59 characters)', ['AGE-SECRET-KEY-1'], BECH32_UPPER, 58, 58, null),
+    // CI, registries and hosted services, shapes as their vendors document them (a red-team review, 2026-11-27).
+    simple('cerebras_api_key', 'API keys', 'Cerebras API keys (csk-…)', ['csk-'], ALNUM, 40, undefined, generated),
+    simple('together_api_key', 'API keys', 'Together AI API keys (tgp_v1_…)', ['tgp_v1_'], URLSAFE, 40),
+    terraformCloudToken(),
+    simple('circleci_token', 'tokens', 'CircleCI personal API tokens (CCIPAT_…)', ['CCIPAT_'], WORD, 40),
+    simple('buildkite_token', 'tokens', 'Buildkite API access tokens (bkua_ + 40 characters)', ['bkua_'], charTable('a-z0-9'), 40, 40, hasDigit),
+    simple('bitbucket_app_password', 'secrets', 'Bitbucket app passwords and API tokens (ATBB…)', ['ATBB'], ATLASSIAN, 28, undefined, generated),
+    simple('jfrog_api_key', 'API keys', 'JFrog Artifactory API keys (AKCp…)', ['AKCp'], ALNUM, 60, undefined, generated),
+    simple('netlify_token', 'tokens', 'Netlify personal access tokens (nfp_…)', ['nfp_'], ALNUM, 36, undefined, generated),
+    simple('newrelic_api_key', 'API keys', 'New Relic user API keys (NRAK- + 27 capitals and digits)', ['NRAK-'], UPPER_DIGIT, 27, 27, hasDigit),
+    simple('contentful_token', 'tokens', 'Contentful personal access tokens (CFPAT-…)', ['CFPAT-'], URLSAFE, 40),
+    simple('sonarqube_token', 'tokens', 'SonarQube user, project and analysis tokens (squ_ sqp_ sqa_ + 40 hex)', ['squ_', 'sqp_', 'sqa_'], HEX_LOWER, 40, 40, hasDigit),
+    simple('dynatrace_token', 'tokens', 'Dynatrace API tokens (dt0c01.<24>.<64>)', ['dt0c01.'], charTable('A-Z0-9.'), 89, 89, (b) => /^[A-Z0-9]{24}\.[A-Z0-9]{64}$/.test(b) && hasDigit(b)),
+    simple('planetscale_token', 'tokens', 'PlanetScale service tokens, passwords and OAuth tokens (pscale_tkn_ pscale_pw_ pscale_oauth_)', ['pscale_tkn_', 'pscale_pw_', 'pscale_oauth_'], URLSAFE, 32),
+    simple('prefect_api_key', 'API keys', 'Prefect Cloud API keys (pnu_…)', ['pnu_'], ALNUM, 36, undefined, generated),
+    simple('rubygems_api_key', 'API keys', 'RubyGems API keys (rubygems_ + 48 hex)', ['rubygems_'], HEX_LOWER, 48, 48, hasDigit),
   ];
+}
+
+const TERRAFORM_ID = /^[A-Za-z0-9]{14}$/;
+const TERRAFORM_BODY = charTable('A-Za-z0-9_=-');
+
+/** Terraform Cloud and Enterprise tokens: 14 characters, `.atlasv1.`, 60 to 70 more; found from `atlasv1.` (its id comes first). */
+function terraformCloudToken(): ContentRule {
+  const rule = contentRule('terraform_cloud_token', 'tokens', 'Terraform Cloud / Enterprise API tokens (<14>.atlasv1.<60–70>)', ['atlasv1.'], (text, at, out) => {
+    const start = at - 15;
+    if (start < 0 || text.charCodeAt(at - 1) !== 46 || !TERRAFORM_ID.test(text.slice(start, at - 1)) || !startsAfterBoundary(text, start, URLSAFE)) return at + 1;
+    const end = runEnd(text, at + 8, TERRAFORM_BODY);
+    if (end - at - 8 < 60 || end - at - 8 > 70 || !looksRandom(text.slice(at + 8, end))) return end;
+    out.push({ start, end, rule });
+    return end;
+  });
+  return rule;
 }
 
 function sendgrid(): ContentRule {

@@ -220,3 +220,34 @@ describe('red team 2: _PW names, pass phrases, redis.conf, npm config set', () =
     expectUntouched(['the requirepass directive sets a password', 'cd $PWD && ls', 'npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN}', 'PW_LENGTH=12']);
   });
 });
+
+describe('red team 2: CI, registry and hosted-service keys bare in prose', () => {
+  const LOWER_DIGIT = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const UPPER_DIGIT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const shapes: [string, () => string][] = [
+    ['cerebras_api_key', () => `csk-${body(rand, LOWER_DIGIT, 48)}`],
+    ['together_api_key', () => `tgp_v1_${body(rand, `${ALNUM}-_`, 43)}`],
+    ['terraform_cloud_token', () => `${body(rand, ALNUM, 14)}.atlasv1.${body(rand, `${ALNUM}-_`, 67)}`],
+    ['circleci_token', () => `CCIPAT_${body(rand, ALNUM, 22)}_${hex(rand, 39)}1`],
+    ['buildkite_token', () => `bkua_${hex(rand, 39)}7`],
+    ['bitbucket_app_password', () => `ATBB${body(rand, ALNUM, 32)}`],
+    ['jfrog_api_key', () => `AKCp${body(rand, ALNUM, 69)}`],
+    ['netlify_token', () => `nfp_${body(rand, ALNUM, 36)}`],
+    ['newrelic_api_key', () => `NRAK-${chars(rand, UPPER_DIGIT, 26)}7`],
+    ['contentful_token', () => `CFPAT-${body(rand, `${ALNUM}-_`, 43)}`],
+    ['sonarqube_token', () => `${['squ_', 'sqp_', 'sqa_'][Math.floor(rand() * 3)]}${hex(rand, 39)}2`],
+    ['dynatrace_token', () => `dt0c01.${chars(rand, UPPER_DIGIT, 23)}1.${chars(rand, UPPER_DIGIT, 63)}2`],
+    ['planetscale_token', () => `${['pscale_tkn_', 'pscale_pw_', 'pscale_oauth_'][Math.floor(rand() * 3)]}${body(rand, `${ALNUM}-_`, 43)}`],
+    ['prefect_api_key', () => `pnu_${body(rand, ALNUM, 36)}`],
+    ['rubygems_api_key', () => `rubygems_${hex(rand, 47)}3`],
+  ];
+  for (const [rule, make] of shapes) {
+    it(`${rule}: redacted in prose and found by the leak scan`, () => {
+      expectEach(['here it is: %s thanks', 'KEY="%s"', '%s'], make, rule, 'vendor_token');
+    });
+  }
+
+  it('look-alikes stay: words after the prefixes, short bodies, CSS classes', () => {
+    expectUntouched(['csk-button-primary', 'the squ_ prefix', 'ATBBoard', 'AKCpInfo', 'rubygems_org_api_key', 'nfp_config', 'NRAK-123', 'a.atlasv1.b']);
+  });
+});
