@@ -71,6 +71,17 @@ function probes(): Probe[] {
   add('a literal piped into docker login --password-stdin', (s) => `echo "${s}" | docker login -u bob --password-stdin ghcr.io`, pw());
   add('htpasswd -b FILE USER PASSWORD', (s) => `sudo htpasswd -b -c /etc/nginx/.htpasswd admin ${s}`, pw(), { expected: 'sudo htpasswd -b -c /etc/nginx/.htpasswd admin [REDACTED]' });
   add("Python's tuple assignment: the password is the second item", (s) => `username, password = "admin", "${s}"`, pw(), { expected: 'username, password = "admin", "[REDACTED]"' });
+  // A second red-team review (2026-11-27): shapes that passed with exit 0, now covered.
+  const symbols = (): string => `${body(rand, ALNUM, 6)}&${body(rand, ALNUM, 5)};${body(rand, ALNUM, 5)}|${body(rand, ALNUM, 4)}`;
+  add("docker inspect's Env: a quoted NAME=value holding & ; |", (s) => `[{"Config":{"Env":["POSTGRES_PASSWORD=${s}","PATH=/usr/bin"]}}]`, symbols());
+  add('docker run -e "NAME=…"', (s) => `docker run -e "MYSQL_ROOT_PASSWORD=${s}" -d mysql:8`, symbols(), { expected: 'docker run -e "MYSQL_ROOT_PASSWORD=[REDACTED]" -d mysql:8' });
+  add('a markdown bold label', (s) => `- **Password:** \`${s}\``, pw(), { expected: '- **Password:** `[REDACTED]`' });
+  add("aws configure's prompt", (s) => `AWS Secret Access Key [None]: ${s}`, `${body(rand, ALNUM, 20)}/${body(rand, ALNUM, 19)}`, { expected: 'AWS Secret Access Key [None]: [REDACTED]' });
+  add('an OpenRouter key in prose', (s) => `router key ${s} works`, `sk-or-v1-${hex(rand, 64)}`, { expected: 'router key [REDACTED] works' });
+  add('a markdown table row', (s) => `| DB_PASSWORD | ${s} |`, pw(), { expected: '| DB_PASSWORD | [REDACTED] |' });
+  add('a CSV header, then rows', (s) => `username,password\nbob,${s}\n`, body(rand, ALNUM, 20), { expected: 'username,password\nbob,[REDACTED]\n' });
+  add("Rust's String::from", (s) => `let api_key = String::from("${s}");`, body(rand, ALNUM, 24), { expected: 'let api_key = String::from("[REDACTED]");' });
+  add('a setter call', (s) => `ds.setPassword("${s}");`, pw(), { expected: 'ds.setPassword("[REDACTED]");' });
   return list;
 }
 
