@@ -179,6 +179,13 @@ function vendorTokens(text: string, hits: LeakHit[]): void {
 
 const TERRAFORM = /^[A-Za-z0-9]{14}\.atlasv1\.[\w=-]{60,70}(?![\w=])/;
 
+/** PREFIX_BODY by its prefixes' first character, in its order: a candidate is tried against a few prefixes, not all. */
+const BY_FIRST = new Map<number, (typeof PREFIX_BODY)[number][]>();
+for (const entry of PREFIX_BODY) {
+  const code = entry[0].charCodeAt(0);
+  BY_FIRST.set(code, [...(BY_FIRST.get(code) ?? []), entry]);
+}
+
 /** A Discord bot token: base64 of a 17–20 digit id, a dot, six characters, a dot, 27–38 characters. */
 const DISCORD_BOT = /^([A-Za-z0-9_-]{23,27})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}$/;
 
@@ -198,7 +205,7 @@ function encodedJson(text: string, start: number, runEnd: number): LeakHit | nul
 }
 
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
-  const entry = PREFIX_BODY.find(([p]) => text.startsWith(p, start));
+  const entry = BY_FIRST.get(text.charCodeAt(start))?.find(([p]) => text.startsWith(p, start));
   // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key.
   if (entry?.[0] === 'key-' && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
   if (!entry) {
