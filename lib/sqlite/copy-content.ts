@@ -40,6 +40,8 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
   db.unsafeMode(true);
   // The old content's pages are zeroed as they are freed: a restore made to be rid of a leaked
   // secret must not keep it in free pages, where every later backup would copy it (~10% slower).
+  // The file keeps its size: a VACUUM to shrink it would renumber the rowids of tables without an
+  // INTEGER PRIMARY KEY (an FTS index pointing at them would then point at nothing).
   const secureDelete = Number(db.pragma('main.secure_delete', { simple: true }));
   db.pragma('main.secure_delete = ON');
   await matchEncoding(db, sourceFile);
@@ -67,7 +69,6 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     db.pragma(`foreign_keys = ${foreignKeys}`);
     db.pragma(`main.secure_delete = ${secureDelete}`);
   }
-  shrinkIfMostlyFree(db);
 }
 
 /** The text encodings a SQLite header names (offset 56). */
@@ -96,25 +97,6 @@ async function matchEncoding(db: SqliteDb, sourceFile: string): Promise<void> {
   throw new AcodeError('ACODE-BAK-002', `the backup's text is ${source} and the live database's ${live}: SQLite copies rows only between databases of one encoding; nothing was restored`, {
     hint: 'move the live database aside (with its -wal) and restore again: with no database there, the backup file itself is put in place',
   });
-}
-
-/**
- * A small backup restored over a large database leaves the file its old size, mostly free pages
- * that every later backup copies too (1 MB restored over 464 MB stayed 464 MB). When more than a
- * quarter of the file is free, VACUUM rewrites it at the size of what it holds, at a cost that
- * follows that content. The restore has committed by then: a VACUUM that cannot run (another
- * process busy, no room for its temporary copy) leaves the size as it was, and is no failure of
- * the restore — the free pages hold zeros either way.
- */
-function shrinkIfMostlyFree(db: SqliteDb): void {
-  const free = Number(db.pragma('main.freelist_count', { simple: true }));
-  const pages = Number(db.pragma('main.page_count', { simple: true }));
-  if (free * 4 <= pages) return;
-  try {
-    db.exec('VACUUM main');
-  } catch {
-    // As said above: the size stays, nothing else.
-  }
 }
 
 /**

@@ -69,7 +69,14 @@ describe('integration: restore', function () {
   });
 
   for (const [label, rows] of [['a few pages', 20], ['most of the file', 3000]] as const) {
-    it(`leaves none of the replaced content in the file when the old data was ${label} (free pages zeroed; a mostly free file shrunk)`, async () => {
+    it(`leaves none of the replaced content in the file when the old data was ${label}, and keeps every rowid`, async () => {
+      // Rowids with gaps in a table without an INTEGER PRIMARY KEY, and an FTS index that points
+      // at them: a VACUUM (tried once to shrink the file) renumbered them and broke the index.
+      const seed = openDb(ws.db);
+      seed.exec(`CREATE TABLE notes (body TEXT); INSERT INTO notes (rowid, body) VALUES (10, 'alpha'), (20, 'beta'), (30, 'gamma');
+        CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='rowid'); INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');`);
+      seed.close();
+      const withNotes = await createBackup({ config: await ws.config(), now: () => new Date('2024-01-20T14:40:00Z') });
       // A secret written after the backup: restoring it away must take it out of the file too,
       // or every later backup (a copy of every page) carries it on.
       const db = openDb(ws.db);
@@ -77,22 +84,14 @@ describe('integration: restore', function () {
         INSERT INTO leak SELECT 'LEAKED-SECRET-MARK-' || x || '-' || hex(randomblob(500)) FROM c; PRAGMA wal_checkpoint(TRUNCATE);`);
       db.close();
       expect((await readFile(ws.db)).includes('LEAKED-SECRET-MARK-')).to.equal(true);
-      const sizeWithLeak = (await stat(ws.db)).size;
 
-      await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+      await restoreBackup({ config: await ws.config(), file: withNotes.name, now: () => LATER });
       const live = openDb(ws.db);
       live.pragma('wal_checkpoint(TRUNCATE)');
-      const free = Number(live.pragma('freelist_count', { simple: true }));
-      const pages = Number(live.pragma('page_count', { simple: true }));
+      expect(live.prepare('SELECT rowid, body FROM notes ORDER BY rowid').raw(true).all()).to.deep.equal([[10, 'alpha'], [20, 'beta'], [30, 'gamma']]);
+      expect(live.prepare("SELECT rowid FROM notes_fts WHERE notes_fts MATCH 'beta'").pluck().all()).to.deep.equal([20]);
       live.close();
-      expect(contentDigest(ws.db)).to.equal(original);
       expect((await readFile(ws.db)).includes('LEAKED-SECRET-MARK-')).to.equal(false);
-      if (rows > 1000) {
-        expect(free, 'free pages after a shrink').to.equal(0);
-        expect((await stat(ws.db)).size).to.be.below(sizeWithLeak / 2);
-      } else {
-        expect(free * 4, 'a few free pages are kept (no VACUUM)').to.be.within(1, pages);
-      }
     });
   }
 
