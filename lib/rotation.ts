@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
@@ -57,21 +57,32 @@ export function planRotation(backups: readonly CatalogEntry[], policy: Retention
 
 /**
  * Whether a backup's manifest names the live database: the same file however it is reached (a
- * symlink, a workspace moved together with its backup folder: the path from the folder to the
- * database is the same), the same PostgreSQL database whatever the URL's options (`?sslmode=`).
- * A path compared as text alone made rotation stop for good after a move: every older backup
- * counted as another database's and was never removed.
+ * symlink; a workspace moved together with its backup folder, whose recorded path is gone and
+ * whose path from the folder is the same), the same PostgreSQL database whatever the URL's other
+ * options (`?sslmode=`). A path compared as text alone made rotation stop for good after a move:
+ * every older backup counted as another database's and was never removed.
  */
 export function sameDatabase(database: BackupManifest['database'], live: { readonly type: string; readonly location: string }, dir: string): boolean {
   if (database.type !== live.type) return false;
   if (database.source === live.location) return true;
-  if (live.type === 'postgres') return withoutQuery(database.source) === withoutQuery(live.location);
-  if (database.fromBackups !== undefined && database.fromBackups === path.relative(dir, live.location)) return true;
+  if (live.type === 'postgres') return pgIdentity(database.source) === pgIdentity(live.location);
+  // Every workspace's backups say '../acode.db': that alone names no database while the recorded
+  // one is still there (another workspace's backups copied in).
+  if (database.fromBackups !== undefined && !existsSync(database.source) && database.fromBackups === path.relative(dir, live.location)) return true;
   return realPath(database.source) === realPath(live.location);
 }
 
-function withoutQuery(url: string): string {
-  return url.replace(/[?#].*$/s, '');
+/** The URL's parts that choose the server, the database and the role; not its other options. */
+const PG_IDENTITY_PARAMS = ['host', 'hostaddr', 'port', 'dbname', 'user', 'service'];
+
+function pgIdentity(url: string): string {
+  try {
+    const u = new URL(url);
+    const chosen = PG_IDENTITY_PARAMS.map((key) => `${key}=${u.searchParams.getAll(key).join(',')}`);
+    return [u.username, u.hostname, u.port, decodeURIComponent(u.pathname), ...chosen].join('|');
+  } catch {
+    return url;
+  }
 }
 
 /** The path with symlinks resolved; as given when it does not exist (a database moved or gone). */

@@ -1,9 +1,9 @@
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
 import { serializeManifest } from '../../lib/manifest.js';
-import { planRotation, pruneBackups } from '../../lib/rotation.js';
+import { planRotation, pruneBackups, sameDatabase } from '../../lib/rotation.js';
 import { entry, sampleManifest } from '../support/manifests.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 
@@ -168,6 +168,43 @@ describe('rotation', () => {
       const cleaned = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, removeStrays: true });
       expect(names(cleaned.straysRemoved)).to.deep.equal([dead, 'acode_backup_20231201_000000.db.manifest.json']);
       expect(await listDir(dir)).to.deep.equal([recent, 'acode_backup_20240101_100000.db', 'acode_backup_20240101_100000.db.manifest.json']);
+    });
+  });
+
+  describe('sameDatabase', () => {
+    const pg = (source: string) => ({ type: 'postgres' as const, source, engineVersion: '15', schemaVersion: null, pageSize: 0, pageCount: 0 });
+    const live = (location: string) => ({ type: 'postgres', location });
+
+    it('PostgreSQL: the same server, database and role whatever the other options; never another host, port, dbname or user given in the query', () => {
+      const base = 'postgresql://agent@127.0.0.1:5432/ws';
+      expect(sameDatabase(pg(base), live(`${base}?sslmode=disable&application_name=x`), '/b')).to.equal(true);
+      for (const [a, b] of [
+        ['postgresql:///ws?host=/var/run/pg-a', 'postgresql:///ws?host=/var/run/pg-b'],
+        ['postgresql://agent@127.0.0.1/ws?port=5432', 'postgresql://agent@127.0.0.1/ws?port=5433'],
+        ['postgresql://agent@127.0.0.1/ws?dbname=prod', 'postgresql://agent@127.0.0.1/ws?dbname=staging'],
+        ['postgresql://agent@127.0.0.1/ws', 'postgresql://other@127.0.0.1/ws'],
+        ['postgresql://agent@127.0.0.1/ws', 'postgresql://agent@127.0.0.1/ws2'],
+      ]) {
+        expect(sameDatabase(pg(a!), live(b!), '/b'), `${a} / ${b}`).to.equal(false);
+      }
+    });
+
+    it('SQLite: the path from the backup folder counts only when the recorded database is gone (moved), not for another workspace\'s backups copied in', async () => {
+      const root = await makeTempDir('same-db');
+      try {
+        const a = path.join(root, 'a', '.agent');
+        const b = path.join(root, 'b', '.agent');
+        for (const d of [a, b]) await mkdir(path.join(d, 'backups'), { recursive: true });
+        await writeFile(path.join(a, 'acode.db'), '');
+        await writeFile(path.join(b, 'acode.db'), '');
+        const ofA = { ...sampleManifest('acode_backup_20240101_000000.db').database, type: 'sqlite' as const, source: path.join(a, 'acode.db'), fromBackups: '../acode.db' };
+        const inB = { type: 'sqlite', location: path.join(b, 'acode.db') };
+        expect(sameDatabase(ofA, inB, path.join(b, 'backups'))).to.equal(false);
+        const moved = { ...ofA, source: path.join(root, 'gone', '.agent', 'acode.db') };
+        expect(sameDatabase(moved, inB, path.join(b, 'backups'))).to.equal(true);
+      } finally {
+        await removeTempDir(root);
+      }
     });
   });
 });
