@@ -159,7 +159,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Acode
   const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
   let text: string | null = null;
   try {
-    text = await readSmallTextFile(file, MAX_CONFIG_BYTES);
+    text = await readSmallTextFile(file, MAX_CONFIG_BYTES, { streams: options.file !== undefined });
   } catch (err) {
     const missing = systemCode(err) === 'ENOENT';
     if (!missing || options.file) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { systemCode } from './errors.js';
@@ -285,17 +285,29 @@ export async function removeQuietly(...files: (string | undefined | null)[]): Pr
 /**
  * A small text file (a manifest, the config), read only when it is a regular file of at most
  * `maxBytes`: a FIFO at that name (readFile waited for a writer forever, deaf to Ctrl-C), a device
- * or a huge file fails at once, with an Error whose message says which.
+ * or a huge file fails at once, with an Error whose message says which. `streams`: a pipe is read
+ * too (a config named on the command line as `<(…)` or /dev/stdin), up to `maxBytes`.
  */
-export async function readSmallTextFile(file: string, maxBytes: number): Promise<string> {
+export async function readSmallTextFile(file: string, maxBytes: number, options: { readonly streams?: boolean } = {}): Promise<string> {
   // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  let pipe = false;
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new Error('not a regular file');
+    pipe = options.streams === true && (info.isFIFO() || info.isCharacterDevice() || info.isSocket());
+    if (!info.isFile() && !pipe) throw new Error('not a regular file');
     if (info.size > maxBytes) throw new Error(`${info.size} bytes, more than the ${maxBytes} such a file may have`);
-    return await handle.readFile('utf8');
+    if (!pipe) return await handle.readFile('utf8');
   } finally {
     await handle.close();
   }
+  // Read as a stream (blocking: the writer may not have written yet), no further than maxBytes.
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) throw new Error(`more than the ${maxBytes} bytes such a file may have`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

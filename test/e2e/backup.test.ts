@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { formatBytes } from '../../cli/format.js';
 import { makeUnwritableFolder } from '../support/unwritable.js';
 import { lines, runCli, type CliResult } from '../support/cli.js';
+import { cliPath } from '../support/paths.js';
 import { editManifest, flipByte, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
@@ -183,6 +184,19 @@ describe('e2e: acode db backup', function () {
         [recent, 'temporary', true],
       ]);
       expect(parsed.total.count).to.equal(4);
+    });
+
+    it('--config from a pipe (/dev/stdin, as <(…) gives one) is read; a FIFO at the workspace\'s own config name is refused at once', async () => {
+      await threeBackups();
+      // A shell's pipes are FIFOs (the test runner's stdin is a socket): go through bash, as a user does.
+      for (const how of [`--config <(printf 'backup:\\n  path: .agent/backups\\n')`, `--config /dev/stdin < <(printf 'backup:\\n  path: .agent/backups\\n')`]) {
+        const listed = execFileSync('bash', ['-c', `"${process.execPath}" "${cliPath}" --workspace "${ws.dir}" ${how} db backup list`], { encoding: 'utf8' });
+        expect(lines(listed).at(-1), how).to.match(/^Total: 3 backups \(/);
+      }
+      execFileSync('mkfifo', [ws.configFile]);
+      const fifo = await cli(['db', 'backup', 'list']);
+      expect(fifo.code).to.equal(1);
+      expect(lines(fifo.stderr)).to.deep.equal([`✗ ACODE-CFG-004 Config file unreadable: ${ws.configFile}: not a regular file — check the file exists and can be read`]);
     });
 
     it('an empty backup folder says how to make one', async () => {
