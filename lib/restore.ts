@@ -4,6 +4,7 @@ import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, open
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
 import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
+import { exists } from './fs-atomic.js';
 import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { deleteBackupFiles, sameDatabase } from './rotation.js';
@@ -128,7 +129,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       // Nothing was committed, so the safety backup is a copy of the database as it still is:
       // kept, each failed try (a full disk retried) would leave another, taking the room the
       // restore needs.
-      const removed = safetyBackup !== null && (await deleteBackupFiles((safetyBackup as BackupResult).path).then(() => true, () => false));
+      const removed = safetyBackup !== null && (await deleteBackupFiles((safetyBackup as BackupResult).path).then(() => true, () => exists((safetyBackup as BackupResult).path).then((left) => !left, () => false)));
       const note = safetyBackup ? (removed ? ' (the database is as it was: its safety backup was removed)' : ` (safety backup kept: ${(safetyBackup as BackupResult).name})`) : '';
       if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
         throw note ? new AcodeError(err.code, `${err.detail}${note}`, { cause: err.cause ?? err, context: err.context, hint: err.hint, exitCode: err.exitCode }) : err;

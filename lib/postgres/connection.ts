@@ -298,8 +298,10 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
   });
   const [result] = await Promise.all([exit, reading]);
   if (pending) take(pending);
-  run.signal?.throwIfAborted();
+  // A tool that exited 0 did its work, even when Ctrl-C came as it ended: a pg_restore that had
+  // committed reported as interrupted made restore drop its safety backup as if nothing changed.
   if (result.code !== 0) {
+    run.signal?.throwIfAborted();
     const why = errors.slice(-2).join('; ') || `exit ${result.code ?? result.signal}`;
     throw new PgToolError(tool, why);
   }
