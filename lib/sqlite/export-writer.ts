@@ -102,7 +102,8 @@ export class SqliteExportWriter extends RecordWriter {
    * name to SQLite. Said as such (they failed as 'table "genre" already exists').
    */
   #claimName(name: string): void {
-    const folded = name.toLowerCase();
+    // SQLite folds ASCII letters only: "Émile" and "émile" are two names to it.
+    const folded = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
     const why = folded.startsWith('sqlite_')
       ? 'SQLite reserves names starting with sqlite_'
       : folded === EXPORT_META_TABLE

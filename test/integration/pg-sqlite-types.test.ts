@@ -116,7 +116,18 @@ describe('integration: PostgreSQL columns in a SQLite database (a SQLite export,
         expect(err.hint).to.equal(`leave it out with --exclude-tables ${left}, or export it as json, ndjson or csv`);
         expect(await readdir(out)).to.deep.equal([]);
       }
+      // SQLite folds ASCII letters only: these are two tables to it.
+      await pg.query('CREATE TABLE "Émile" (id int); CREATE TABLE "émile" (id int); INSERT INTO "émile" VALUES (1)', database);
+      const both = path.join(out, 'accents.sqlite');
+      await exportDatabase({ config: await ws.config(), format: 'sqlite', tables: ['Émile', 'émile'], output: both, redact: false, now: () => NOW });
+      const db = openSqlite(both, { readonly: true });
+      try {
+        expect(db.prepare('SELECT (SELECT count(*) FROM "Émile"), (SELECT count(*) FROM "émile")').raw(true).get()).to.deep.equal([0, 1]);
+      } finally {
+        db.close();
+      }
     } finally {
+      await pg.query('DROP TABLE IF EXISTS "Émile"; DROP TABLE IF EXISTS "émile"', database);
       await pg.query('DROP TABLE sqlite_notes; DROP TABLE _acode_export; DROP TABLE "Twin"; DROP TABLE twin', database);
     }
   });
