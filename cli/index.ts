@@ -6,7 +6,7 @@
 // - --heap-growing-percent=10: the old generation otherwise filled with promoted garbage up to
 //   three times its live size (6.5 MiB live, 24 MiB used) before the first full collection.
 // - --expose-gc lets the file sink ask for a scavenge every few MiB (see hashing-sink.ts).
-import { main } from './main.js';
+import { main, stopSignal } from './main.js';
 
 
 // A closed pipe (`| head`) means the reader has what it wanted: the export ends quietly. Should a
@@ -23,3 +23,6 @@ process.on('beforeExit', () => {
 });
 process.exitCode = await main(process.argv.slice(2));
 settled = true;
+// Cleaned up after a SIGHUP (the terminal is gone): end by that signal, as a shell expects (129).
+// Exiting normally made Node 20 abort in its tty reset with a native stack (nodejs/node#51519).
+if (stopSignal() === 'SIGHUP') process.kill(process.pid, 'SIGHUP');

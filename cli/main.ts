@@ -13,6 +13,13 @@ export interface MainOptions {
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+let stoppedBy: NodeJS.Signals | null = null;
+
+/** The signal that stopped the last run, if one did. */
+export function stopSignal(): NodeJS.Signals | null {
+  return stoppedBy;
+}
+
 /**
  * Runs the CLI and returns the exit code. One AbortController for the whole run: the first
  * Ctrl-C (or SIGTERM, or SIGHUP) aborts it so every stage is destroyed and temporary files are removed in
@@ -33,6 +40,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   };
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
+    stoppedBy ??= signal;
     if (++interrupts > 1) process.exit(130);
     controller.abort(Object.assign(new Error(`interrupted by ${signal}`), { name: 'AbortError' }));
   };
