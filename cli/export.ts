@@ -151,7 +151,7 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   const chosen = (plan.header.filters['tables'] as readonly string[] | undefined)?.length ?? 0;
   if (plan.skippedTables.length > 0 && chosen === 0) out.warn(`virtual tables are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
   for (const t of plan.tables) {
-    if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not in ISO 8601) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
+    if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not shaped like 2024-01-20 or 2024-01-20T14:30:45Z) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
   }
   out.info('Exporting database...');
   out.info(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
