@@ -209,11 +209,12 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
     await copyFile(livePath, kept);
     if (await exists(`${livePath}-wal`)) await copyFile(`${livePath}-wal`, `${kept}-wal`);
     await copyFile(file, tmp);
-    // The agent that opens the database may run as another user or group: the new file takes the
-    // damaged one's mode and owner (a backup is 0600 and the restorer's).
-    await takeAccessOf(livePath, tmp);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
+    // The agent that opens the database may run as another user or group: the new file takes the
+    // damaged one's mode and owner (a backup is 0600 and the restorer's). After the sync, which
+    // opens it for writing: a 0444 database would refuse that.
+    await takeAccessOf(livePath, tmp);
     for (const companion of ['-wal', '-shm', '-journal']) await rm(`${livePath}${companion}`, { force: true });
     await publishFile(tmp, livePath, true);
     await fsyncDir(path.dirname(livePath));
