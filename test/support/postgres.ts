@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { fixturesDir } from './paths.js';
+import { makeTempDir, removeTempDir } from './temp.js';
+import { createWorkspace, type SeededWorkspace } from './workspace.js';
 
 /** The Chinook script: it creates and connects to its own `chinook` database unless filtered (see loadChinook). */
 export const chinookSqlPath = path.join(fixturesDir, 'chinook', 'Chinook_PostgreSql.sql');
@@ -340,3 +342,51 @@ process.stdin.on('data', () => {}).on('close', () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 `;
+
+/** What usePgWorkspace gives a describe block once its hooks have run. */
+export interface PgWorkspace {
+  readonly pg: PgServer;
+  /** The block's own database on the shared server. */
+  readonly database: string;
+  /** A workspace whose config points at that database. */
+  readonly ws: SeededWorkspace;
+  /** A fresh output folder for each test. */
+  readonly out: string;
+}
+
+/**
+ * Registers the hooks of a describe block that exports from PostgreSQL: a database of its own
+ * (`prefix_<hex>`, prepared by `setup`), a workspace pointing at it, and an output folder per
+ * test; all removed after. Read the fields inside hooks and tests, once `before` has run.
+ */
+export function usePgWorkspace(prefix: string, setup: (pg: PgServer, database: string) => Promise<void> = async () => {}): PgWorkspace {
+  const state: { pg?: PgServer; database?: string; ws?: SeededWorkspace; out?: string } = {};
+  before(async function () {
+    state.pg = await requirePostgres(this);
+    state.database = await state.pg.createDatabase(prefix);
+    await setup(state.pg, state.database);
+    state.ws = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${state.pg.url(state.database)}\n` });
+  });
+  after(async () => {
+    if (state.pg && state.database) await state.pg.dropDatabase(state.database);
+    await removeTempDir(state.ws?.dir);
+  });
+  beforeEach(async () => {
+    state.out = await makeTempDir(prefix);
+  });
+  afterEach(() => removeTempDir(state.out));
+  return {
+    get pg() {
+      return state.pg!;
+    },
+    get database() {
+      return state.database!;
+    },
+    get ws() {
+      return state.ws!;
+    },
+    get out() {
+      return state.out!;
+    },
+  };
+}
