@@ -83,49 +83,73 @@ export function tableCell(): ContentRule {
       const row = cells(line, sep);
       if (row.length < 2 || row.length > 64) return start + r;
       const name = line.slice(l, r).replace(/^`|`$/g, '');
-      if (!namesSecret(name)) return start + r;
-      const index = row.indexOf(name);
-      if (index < 0) return start + r;
-      // A row: the name, then its value in the next cell.
-      const next = row[index + 1];
-      if (next !== undefined && valueCell(next) && !namesSecret(next)) {
-        const span = cellSpan(line, next, r);
-        if (span) out.push({ start: start + span[0], end: start + span[1], rule: self });
-        return start + (span ? span[1] : r);
-      }
-      // A header: its column in the rows below, up to a blank line or a line of another shape.
-      return header(text, end, sep, row.length, index, out, self) ?? start + r;
+      if (!namesSecret(name) || row.indexOf(name) < 0) return start + r;
+      // The whole line at once, and the rows under it once: every other anchor on this line or in
+      // the rows read below would only read them again (64 anchors a line, 64 rows each).
+      const columns = rowValues(line, start, sep, row, out, self);
+      if (columns.length === 0) return end;
+      return header(text, end, sep, row.length, columns, out, self);
     },
   );
 }
 
-function header(text: string, lineEnd: number, sep: Separator, width: number, index: number, out: Span[], self: ContentRule): number | null {
+/** Where cell `index` of `line` starts: after `index` separators (and markdown's leading pipe). */
+function cellFrom(line: string, sep: Separator, index: number): number {
+  let from = sep === '|' && /^[ \t]*\|/.test(line) ? line.indexOf('|') + 1 : 0;
+  for (let k = 0; k < index; k++) from = line.indexOf(sep, from) + 1;
+  return from;
+}
+
+/**
+ * A row's cells naming a secret: the value in the next cell is taken; the indexes of those with no
+ * value beside them (a header's cells) are returned.
+ */
+function rowValues(line: string, lineStart: number, sep: Separator, row: readonly string[], out: Span[], self: ContentRule): number[] {
+  const columns: number[] = [];
+  for (let i = 0; i < row.length; i++) {
+    const cell = row[i]!;
+    if (!namesSecret(cell)) continue;
+    const next = row[i + 1];
+    if (next !== undefined && valueCell(next) && !namesSecret(next)) {
+      const span = cellSpan(line, next, cellFrom(line, sep, i + 1));
+      if (span) out.push({ start: lineStart + span[0], end: lineStart + span[1], rule: self });
+      i++;
+    } else {
+      columns.push(i);
+    }
+  }
+  return columns;
+}
+
+/**
+ * A header's columns in the rows below, up to a blank line or a line of another shape (each row's
+ * own name/value pairs too). Returns where the rows read end: no anchor before it is read again.
+ */
+function header(text: string, lineEnd: number, sep: Separator, width: number, columns: readonly number[], out: Span[], self: ContentRule): number {
   let i = lineEnd + 1;
   const limit = Math.min(text.length, lineEnd + MAX_TABLE);
-  let found: number | null = null;
+  let read = lineEnd;
   for (let n = 0; n < MAX_ROWS && i < limit; n++) {
     let e = text.indexOf('\n', i);
     if (e < 0) e = text.length;
+    if (e - i > MAX_LINE) break;
     const line = text.slice(i, e);
     if (n === 0 && RULE_LINE.test(line)) {
+      read = e;
       i = e + 1;
       continue;
     }
     const row = line.includes(sep) ? cells(line, sep) : [];
     if (row.length !== width) break;
-    const value = row[index]!;
-    if (valueCell(value)) {
-      // The cell's own place on the line: count separators up to it.
-      let from = sep === '|' ? line.indexOf('|') + 1 : 0;
-      if (sep === '|' && !/^[ \t]*\|/.test(line)) from = 0;
-      for (let k = 0; k < index; k++) from = line.indexOf(sep, from) + 1;
-      const span = cellSpan(line, value, from);
-      if (span) {
-        out.push({ start: i + span[0], end: i + span[1], rule: self });
-        found = i + span[1];
-      }
+    for (const index of columns) {
+      const value = row[index]!;
+      if (!valueCell(value)) continue;
+      const span = cellSpan(line, value, cellFrom(line, sep, index));
+      if (span) out.push({ start: i + span[0], end: i + span[1], rule: self });
     }
+    rowValues(line, i, sep, row, out, self);
+    read = e;
     i = e + 1;
   }
-  return found;
+  return read;
 }

@@ -1,0 +1,60 @@
+/**
+ * Regressions a third review (2026-11-27) found in the second round's rules: table_cell reading a
+ * line and the rows below it once per anchor, and rules and the leak scan taking ordinary text.
+ */
+import { expect } from 'chai';
+import { tableCell } from '../../../lib/redaction/table-rules.js';
+import type { Span } from '../../../lib/redaction/rule.js';
+import { ALNUM, body, seeded } from './fakes.js';
+import { expectRedactedTo, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(20261128);
+const MiB = 1 << 20;
+const fill = (line: string): string => line.repeat(Math.ceil(MiB / line.length)).slice(0, MiB);
+
+describe('review 3: table_cell reads each line once', () => {
+  const crafted: [string, string][] = [
+    ['CSV, 64 cells of token', `${Array(64).fill('token').join(',')}\n`],
+    ['markdown, 64 cells of token', `| ${Array(64).fill('token').join(' | ')} |\n`],
+    ['TSV, 64 cells of secret', `${Array(64).fill('secret').join('\t')}\n`],
+    ['psql rows', ' password | abc\n'],
+    ['markdown rows', '| token | abc |\n'],
+    ['CSV rows', 'password,abc\n'],
+    ['TSV rows', 'password\tabc\n'],
+  ];
+
+  for (const [what, line] of crafted) {
+    it(`${what} over 1 MiB: the rule is called once per 64 rows read, and takes nothing`, () => {
+      const text = fill(line);
+      const lines = text.split('\n').length;
+      const rule = tableCell();
+      const anchor = /token|secret|pass/gi;
+      const out: Span[] = [];
+      let calls = 0;
+      let resume = 0;
+      for (let m = anchor.exec(text); m !== null; m = anchor.exec(text)) {
+        if (m.index < resume) continue;
+        calls++;
+        // Each call reads its line and up to 64 rows below; a call per line reads every line 64 times: stop before it takes seconds.
+        if (calls > lines / 60) break;
+        resume = rule.find(text, m.index, out);
+        expect(resume, `resume at ${m.index}`).to.be.greaterThan(m.index);
+      }
+      expect(calls, 'calls').to.be.at.most(lines / 60);
+      expect(out).to.deep.equal([]);
+    });
+  }
+
+  it('after a header read with its rows, values in every secret column and in name/value cells of those rows still go', () => {
+    const [a, b, c, d] = [body(rand, ALNUM, 18), body(rand, ALNUM, 18), body(rand, ALNUM, 18), body(rand, ALNUM, 18)];
+    expectRedactedTo([
+      [`| user | password | token |\n|---|---|---|\n| bob | ${a} | ${b} |\n| DB_PASSWORD | ${c} | x |`, '| user | password | token |\n|---|---|---|\n| bob | [REDACTED] | [REDACTED] |\n| DB_PASSWORD | [REDACTED] | x |'],
+      [`| DB_PASSWORD | ${d} | API_TOKEN | ${a} |`, '| DB_PASSWORD | [REDACTED] | API_TOKEN | [REDACTED] |'],
+    ]);
+    expect(redactText(`${'| a | b |\n'.repeat(3)}password,token\n${c},${d}\n`).out).to.equal(`${'| a | b |\n'.repeat(3)}password,token\n[REDACTED],[REDACTED]\n`);
+  });
+
+  it('a line of token cells over 1 MiB comes out unchanged', () => {
+    expectUntouched([fill(`${Array(64).fill('token').join(',')}\n`)]);
+  });
+});
