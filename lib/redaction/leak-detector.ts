@@ -432,7 +432,7 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
       if (!before.includes('login') && !before.includes('machine')) continue;
     }
     // A table's `name | value`: the name alone in its cell, at a line's start or after a `|` (not a type union's `Token | Other`).
-    if (last === 124 && !tableCellName(text, m.index)) continue;
+    if (last === 124 && !tableCellName(text, m.index, m[0])) continue;
     let i = after;
     // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
     // And markdown's bold and code around a label's value: `**Password:** \`…\``.
@@ -458,10 +458,19 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
   }
 }
 
-/** The name holding `at` stands alone in a table's cell: only spaces, a backtick and a `|` or a line's start before it. */
-function tableCellName(text: string, at: number): boolean {
+/**
+ * The name holding `at` stands alone in a table's cell: only spaces, a backtick and a `|` or a line's start before it.
+ * And it is one the rules' tables read: no `auth` (`OAuth`, `BasicAuth`: a provider, a method), no `tokens` (a count),
+ * and `pass`, `pwd`, `key`, `credentials` as a word of their own (not `bypass`); `token`, `secret`, `password` end any name.
+ */
+function tableCellName(text: string, at: number, word: string): boolean {
+  if (/^(?:auth|tokens\b)/i.test(word)) return false;
   let i = at;
   while (i > 0 && at - i < 64 && /[\w.-]/.test(text[i - 1]!)) i--;
+  if (i < at && !/^(?:passw|token|secret)/i.test(word)) {
+    const before = text[at - 1]!;
+    if (!/[_.-]/.test(before) && !(/[a-z0-9]/.test(before) && /[A-Z]/.test(text[at]!))) return false;
+  }
   // JSON's escaped line break (`\npassword |`): the walk above took its `n`.
   if (text[i - 1] === '\\' && text[i] === 'n') return true;
   while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '`')) i--;

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { tableCell } from '../../../lib/redaction/table-rules.js';
 import type { Span } from '../../../lib/redaction/rule.js';
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectRedactedTo, expectUntouched, redactText } from './helpers.js';
+import { detectorsOf, expectRedactedTo, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 const MiB = 1 << 20;
@@ -56,5 +56,27 @@ describe('review 3: table_cell reads each line once', () => {
 
   it('a line of token cells over 1 MiB comes out unchanged', () => {
     expectUntouched([fill(`${Array(64).fill('token').join(',')}\n`)]);
+  });
+});
+
+describe('review 3: the leak scan reads a table cell only where the rules would', () => {
+  const ordinary = [
+    ' provider | external_id\n----------+----------------------------------\n oauth    | 3f2b8c1a9d4e4f6ab7c81e2d3f4a5b6c\n(1 row)',
+    '| Provider | Request |\n|---|---|\n| OAuth | req_8f3k2m9x7q1w4e6r |',
+    '| Scheme | Request |\n|---|---|\n| BasicAuth | req_8f3k2m9x7q1w4e6r |',
+    ' method | request_id\n--------+----------------------------\n auth   | req_01HV8Q2M7X3K9Z4T6B1N5R8W2C',
+    '| step | id |\n|---|---|\n| oauth | 01HV8Q2M7X3K9Z4T6B1N5R8W2C |',
+    '| tool | flag |\n|---|---|\n| bypass | Xk9vQ2mLp7RtYb3N |',
+    ' metric | value\n--------+-------\n tokens | 8f3k2m9x7q1w4e6r',
+  ];
+  it('psql and markdown tables with an oauth, auth, bypass or tokens cell: untouched, and no leak-scan hit', () => {
+    expectUntouched(ordinary);
+    for (const text of ordinary) expect(detectorsOf(JSON.stringify({ c: redactText(text).out })), text).to.deep.equal([]);
+  });
+
+  it('a cell naming a secret still fails the scan raw', () => {
+    for (const name of ['DB_PASSWORD', 'oauth_token', 'clientSecret', 'db_pass', 'api_key', 'mytoken']) {
+      expect(detectorsOf(JSON.stringify({ c: `| ${name} | ${body(rand, ALNUM, 18)} |` })), name).to.include('secret_assignment');
+    }
   });
 });
