@@ -166,10 +166,13 @@ const SECRET_NAMED = /pass|pwd|secret|token|key|auth|cred|private|session|cookie
 /**
  * A key/value table's key column and its value columns, by the scan's own list (not the rules'):
  * `settings(key, value)`, `(k, v)`, WordPress' `option_name`/`option_value` and `meta_key`/`meta_value`,
- * `(env_name, env_value)`, `(name, data)`. A row whose key is secret-named is scanned as `key=value`.
+ * `(env_name, env_value)`; not document columns (`data`, `json`, `content`: a file under its path,
+ * a response under its cache key). A row whose key is a setting's name (no path or cache key) and
+ * secret-named is scanned as `key=value`.
  */
 const PAIR_KEY_COLUMN = /^(?:k|key|name|setting|(?:setting|option|config|env|var|variable|property|attribute|field|param)_?(?:key|name)|meta_?key|env(?:_?var)?|var(?:iable)?|property|attribute|field|param(?:eter)?)$/i;
-const PAIR_VALUE_COLUMN = /^(?:v|val|value|data|json|content|(?:setting|option|meta|config|property|env|var|variable|attribute|field|param)_?val(?:ue)?)$/i;
+const PAIR_SETTING = /^[A-Za-z_][\w.-]{0,127}$/;
+const PAIR_VALUE_COLUMN = /^(?:v|val|value|(?:setting|option|meta|config|property|env|var|variable|attribute|field|param)_?val(?:ue)?)$/i;
 
 /** Bounds of the row scan's per-column memory of clean values (≤ 1024 × 128 characters). */
 const CLEAN_CACHE_VALUES = 1024;
@@ -237,7 +240,7 @@ export function createRowLeakScan(detector: LeakDetector, options: RowLeakScanOp
           for (let i = 0; i < row.length; i++) {
             const v = row[i];
             const key = pairOf[i]! >= 0 ? row[pairOf[i]!] : null;
-            if (typeof key === 'string' && key.length <= 128 && SECRET_NAMED.test(key) && (typeof v === 'string' || v instanceof Uint8Array)) {
+            if (typeof key === 'string' && PAIR_SETTING.test(key) && SECRET_NAMED.test(key) && (typeof v === 'string' || v instanceof Uint8Array)) {
               // The row's key names a secret (`PGPASS`, `SECRETKEY`): the value as it would stand after that name in a file.
               const pair = detector.scan(`${key}=${typeof v === 'string' ? v : asText(v)}`)[0];
               if (pair) {

