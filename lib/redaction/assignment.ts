@@ -229,8 +229,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const context = form === 'colon' && !quote ? structuralContext(text, left) : inQuotes ? 'quoted' : shellWord || (form === 'equals' && sep === 61 && !quote && iniLine(text, left, valueStart)) ? 'word' : null;
   const value = readValue(text, valueStart, context);
   if (!value) return right;
-  // After `--password`, a word starting with '-' is the next flag.
-  if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])))) return right;
+  // After `--password`, a word starting with '-' is the next flag; a contraction (`--generate-privkey wouldn't`) is prose.
+  if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])) || /^[A-Za-z]+'(?:t|s|ll|re|ve|d)\b/.test(text.slice(value[0], value[1] + 4)))) return right;
   const [start, end, quoted] = value;
   const raw = text.slice(start, end);
   if (!quoted && form === 'colon' && BLOCK_SCALAR.test(raw) && structuralContext(text, left) === 'line') {

@@ -115,7 +115,9 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     const w = words[i]!;
     const next = words[i + 1];
     if (w === 'private' && next === 'key') return 'private_key';
-    if (w === 'privatekey' || w.endsWith('privatekey') || w === 'privkey' || w.endsWith('privkey') || (w === 'priv' && (next === 'key' || next === 'keys'))) return 'private_key';
+    if (w === 'privatekey' || w.endsWith('privatekey')) return 'private_key';
+    // PRIVKEY, SSL_PRIVKEY, priv_key as a name's last word; not gnutls' GNUTLS_PRIVKEY_IMPORT_COPY or gnutls_privkey_export_rsa_raw2.
+    if ((w.endsWith('privkey') && next === undefined) || (w === 'priv' && (next === 'key' || next === 'keys') && i + 2 === words.length)) return 'private_key';
     if (w === 'pass' && next === 'phrase') return 'password';
     if (/(?:password|passwd|passphrase|passcode)s?$/.test(w)) return 'password';
     if (w === 'secret' || w === 'secrets' || w.endsWith('secret') || w === 'secretkey') return 'secret';

@@ -114,3 +114,19 @@ describe('review 3: key/value tables keyed by settings, not by paths or cache ke
     expect(redactTable(['key', 'json'], [['github', `{"token":"${secret}","org":"acme"}`]])).to.deep.equal([['github', '{"token":"[REDACTED]","org":"acme"}']]);
   });
 });
+
+describe('review 3: privkey names a secret only as a name\'s last word', () => {
+  it('gnutls headers and NEWS stay', () => {
+    expectUntouched([
+      '  GNUTLS_PRIVKEY_IMPORT_COPY = 1 << 1,\n  GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE = 1,',
+      '** libgnutls: gnutls_privkey_export_rsa_raw2: Added',
+      "** certtool: --generate-privkey wouldn't overwrite the key file",
+      "Use --password won't work here",
+    ]);
+  });
+
+  it('PRIVKEY, SSL_PRIVKEY and priv_key still take their value', () => {
+    const secret = body(rand, ALNUM, 20);
+    for (const name of ['PRIVKEY', 'SSL_PRIVKEY', 'priv_key']) expect(redactText(`${name}=${secret}`).out, name).to.equal(`${name}=[REDACTED]`);
+  });
+});
