@@ -123,7 +123,7 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     if (w === 'secret' || w === 'secrets' || w.endsWith('secret') || w === 'secretkey') return 'secret';
     // Squashed names standing alone: `PGPASS`, `DBPASS` (not `bypass`, `compass`, the package `node_modules/pgpass`), `MASTERKEY` (not HTML's `accesskey`).
     if (words.length === 1 && (SQUASHED_PASSWORD.test(w) || w === 'requirepass' || w === 'masterauth')) return 'password';
-    if (/^(?:master|signing|encryption|client)keys?$/.test(w)) return 'api_key';
+    if (/^(?:master|encryption|client)keys?$/.test(w)) return 'api_key';
     if (w === 'credential' || w === 'credentials' || w === 'creds') return 'credentials';
     if (/apikeys?$/.test(w) || ((next === 'key' || next === 'keys') && KEY_QUALIFIERS.has(w))) return 'api_key';
     if ((w === 'token' || w.endsWith('token')) && w !== 'tokens') return 'token';

@@ -130,3 +130,14 @@ describe('review 3: privkey names a secret only as a name\'s last word', () => {
     for (const name of ['PRIVKEY', 'SSL_PRIVKEY', 'priv_key']) expect(redactText(`${name}=${secret}`).out, name).to.equal(`${name}=[REDACTED]`);
   });
 });
+
+describe('review 3: signingkey is a public key id', () => {
+  it("git's user.signingkey stays, in text and as a settings row", () => {
+    expectUntouched(['[user]\n\tsigningkey = 3AA5C34371567BD2', 'git config --global user.signingkey=3AA5C34371567BD2', 'SIGNINGKEY=3AA5C34371567BD2']);
+    const policy = policyWith();
+    const plan = policy.plan(table('settings', ['key', 'value']));
+    const rows: SqlValue[][] = [['git.signingkey', '3AA5C34371567BD2']];
+    policy.createRedactor().redactRows('settings', plan, rows);
+    expect(rows).to.deep.equal([['git.signingkey', '3AA5C34371567BD2']]);
+  });
+});
