@@ -444,6 +444,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     const end = valueEnd(text, i);
     SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
     const value = text.slice(i, end);
+    // What the rules' tables keep beside a secret's name: a type, a regex, a UUID, a lowercase path or cache key.
+    if (last === 124 && TABLE_DESCRIPTION.test(value)) continue;
     if (looksSecret(value) && isCode(value, text.charCodeAt(end))) {
       // `process.env.DB_PASSWORD || "…"`: the code is no secret, its fallback may be.
       const fallback = FALLBACK.exec(text.slice(end, end + 480));
@@ -457,6 +459,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
   }
 }
+
+const TABLE_DESCRIPTION = /^(?:[A-Za-z]\w*\(\d+(?:,\s*\d+)?\)|(?:Big)?(?:Uint|Int|Float)\d+(?:Clamped)?Array|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9_.-]+(?:[/:][a-z0-9_.-]+)+|[^\s|]*(?:\[[^\]\s]*\]|\\[dwsDWSbB.])[^\s|]*)$/;
 
 /**
  * The name holding `at` stands alone in a table's cell: only spaces, a backtick and a `|` or a line's start before it.

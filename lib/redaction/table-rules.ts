@@ -45,8 +45,37 @@ function namesSecret(name: string): boolean {
 
 /** A cell that holds a credential: one word, generated-looking, not a type or a placeholder. */
 function valueCell(value: string): boolean {
-  return value.length >= 6 && value.length <= 512 && !/[\s|]|[,;]$/.test(value) && looksRandom(value) && !NOT_A_VALUE.test(value) && !REFERENCE.test(value) && !/^<.*>$|^\{.*\}$|(?:\.{3}|…)$/.test(value);
+  return value.length >= 6 && value.length <= 512 && !/[\s|]|[,;]$/.test(value) && looksRandom(value) && !NOT_A_VALUE.test(value) && !REFERENCE.test(value) && !/^<.*>$|^\{.*\}$|(?:\.{3}|…)$/.test(value) && !described(value);
 }
+
+/**
+ * What a schema's, a lexer's or a design system's table holds beside a secret's name: a type
+ * (`varchar(255)`, `CHAR(64)`, `Uint8Array`), a regex (`[0-9]+`, `0x[0-9a-fA-F]+`), a slug with a
+ * number (`color-primary-500`, `font-size-2xl`), a UUID, a path or a cache key (`uploads/2024/img_01.png`,
+ * `lock:job:42`: lowercase parts; an AWS secret's `/` parts are mixed-case).
+ */
+function described(value: string): boolean {
+  return /^[A-Za-z]\w*\(\d+(?:,\s*\d+)?\)$/.test(value)
+    || /^(?:Big)?(?:Uint|Int|Float)\d+(?:Clamped)?Array$/.test(value)
+    || /\[[^\]]*\]|\\[dwsDWSbB.]|\(.*\)[?*+]?$|[+*?]$/.test(value)
+    || /^[A-Za-z]+(?:[-_](?:[A-Za-z]+|\d{1,4}[a-z]{0,3}))+$/.test(value)
+    || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+    || /^[a-z0-9_.-]+(?:[/:][a-z0-9_.-]+)+$/.test(value);
+}
+
+/**
+ * A value in a header's column, where nothing beside it says what it is: generated-looking beyond
+ * a word with a number (`covid19`, `Float32Lit`): digits in two places or more, or three capitals
+ * and three small letters among digits.
+ */
+function columnValue(value: string): boolean {
+  if (!valueCell(value)) return false;
+  const digitRuns = value.match(/\d+/g)?.length ?? 0;
+  return value.length >= 8 && (digitRuns >= 2 || (digitRuns >= 1 && /(?:[A-Z].*){3}/.test(value) && /(?:[a-z].*){3}/.test(value) && !/^[A-Za-z]+\d+[A-Za-z]*$/.test(value)));
+}
+
+/** Header cells that name a column of words as often as of secrets: a lexer's `Token`, a design system's `Token`, a table's `key`. */
+const WORD_COLUMNS = /^(?:tokens?|keys?)$/i;
 
 /** Where `cell` (trimmed, maybe in backticks) lies in `line`, searching from `from`. */
 function cellSpan(line: string, value: string, from: number): [number, number] | null {
@@ -114,7 +143,7 @@ function rowValues(line: string, lineStart: number, sep: Separator, row: readonl
       const span = cellSpan(line, next, cellFrom(line, sep, i + 1));
       if (span) out.push({ start: lineStart + span[0], end: lineStart + span[1], rule: self });
       i++;
-    } else {
+    } else if (!WORD_COLUMNS.test(cell)) {
       columns.push(i);
     }
   }
@@ -143,7 +172,7 @@ function header(text: string, lineEnd: number, sep: Separator, width: number, co
     if (row.length !== width) break;
     for (const index of columns) {
       const value = row[index]!;
-      if (!valueCell(value)) continue;
+      if (!columnValue(value)) continue;
       const span = cellSpan(line, value, cellFrom(line, sep, index));
       if (span) out.push({ start: i + span[0], end: i + span[1], rule: self });
     }
