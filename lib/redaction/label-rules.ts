@@ -15,14 +15,21 @@ import { builtInRule, looksRandom, type ContentRule } from './rule.js';
  */
 const LABEL = /^[ \t]*(?:[-*+>][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>]))[ \t]*(?:\*\*|__)?[ \t]*/;
 /** Words in labels that name no secret's value: its rules, its age, where to find it. */
-const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type)\b/i;
+const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type|store|backend|encoder|provider|hashing|scope)\b/i;
+/**
+ * Values that say where a secret is or what handles it, not the secret: a path (`~/.aws/credentials`,
+ * `./certs/server.key`, `20240101/us-east-1/s3/aws4_request`), an environment variable's name
+ * (`OPENAI_API_KEY`), a dotted reference (`process.env.GITHUB_TOKEN`), a class of words
+ * (`BCryptPasswordEncoder`, `DefaultAWSCredentialsProviderChain`, `RedisTokenStore`).
+ */
+const NOT_A_SECRET = /^(?:(?:~|\.{1,2})?\/|[A-Za-z]:\\)|^[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^(?:[A-Z][a-z]{2,}|[A-Z]+(?=[A-Z][a-z]|\d|$)|\d{1,2})+$/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|(?:your|my|the)[-_ ].*)$/i;
 const MAX_LINE = 512;
 
 export function labeledSecret(): ContentRule {
   return builtInRule(
     'labeled_secret', 'secrets',
-    'a value after a label of words naming a secret at a line\'s start (- **Password:** `…`, API key: …, Client secret value: …, AWS Secret Access Key [None]: …): random-looking, or quoted after a bold label',
+    'a value after a label of words naming a secret at a line\'s start (- **Password:** `…`, API key: …, Client secret value: …, AWS Secret Access Key [None]: …): random-looking, not a path, a variable\'s name or a class',
     ['pass', 'secret', 'token', 'key', 'cred'],
     (self) => (text, at, out) => {
       let start = at;
@@ -54,8 +61,8 @@ export function labeledSecret(): ContentRule {
         if (line.slice(to).trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(line.slice(to))) return resume;
       }
       const value = line.slice(from, to);
-      if (value.length < (quoted && bold ? 6 : 8) || /\s/.test(value) || REFERENCE.test(value) || MASKED.test(value)) return resume;
-      if (!looksRandom(value) && !(quoted && bold)) return resume;
+      if (value.length < (quoted && bold ? 6 : 8) || /\s/.test(value) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_SECRET.test(value)) return resume;
+      if (!looksRandom(value)) return resume;
       out.push({ start: start + from, end: start + to, rule: self });
       return start + to;
     },

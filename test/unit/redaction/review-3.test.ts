@@ -172,3 +172,32 @@ describe('review 3: table_cell keeps what tables say about secrets', () => {
     ]);
   });
 });
+
+describe('review 3: labeled_secret takes only generated-looking values', () => {
+  it('where a secret is kept and what handles it stay, bold or not', () => {
+    expectUntouched([
+      '- **Credentials**: `~/.aws/credentials`',
+      '- **Token store**: `memcached`',
+      '- **Secret backend**: `aws-secrets-manager`',
+      '- **Password hashing**: `argon2id`',
+      '- **API key**: `OPENAI_API_KEY` environment variable',
+      '- **Access token**: `process.env.GITHUB_TOKEN`',
+      '- **Private key**: `./certs/server.key`',
+      "- **password**: `string` - The user's password",
+      'Password encoder: BCryptPasswordEncoder',
+      'Credentials provider: DefaultAWSCredentialsProviderChain',
+      'Token store: RedisTokenStore',
+      'Password hashing: Argon2id',
+      'Credential scope: 20240101/us-east-1/s3/aws4_request',
+    ]);
+  });
+
+  it('generated values after such labels still go', () => {
+    const [a, b] = [body(rand, ALNUM, 18), body(rand, ALNUM, 20)];
+    expectRedactedTo([
+      [`- **Password:** \`${a}\``, '- **Password:** `[REDACTED]`'],
+      [`Client secret value: ${b}`, 'Client secret value: [REDACTED]'],
+      ['Secret access key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'Secret access key: [REDACTED]'],
+    ]);
+  });
+});
