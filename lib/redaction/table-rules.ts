@@ -17,26 +17,34 @@ const NAME = /^[A-Za-z_][\w-]{0,63}$/;
 const RULE_LINE = /^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/;
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|required|optional|string|str|int|integer|number|bool|boolean|bytes|object|secret|password|token|redacted|n\/a|-+|\*+|x{3,}|\.{3}|…)$/i;
 
-type Separator = '|' | ',' | '\t';
+type Separator = '|' | ',' | ';' | '\t';
 
 /**
- * A line's cells, trimmed and without backticks (markdown's outer pipes dropped), or [] when the
- * line reads as code: an empty cell (`self.key,` then a newline), `|` without a space beside it
- * (a regex's alternation), a CSV line indented or holding brackets, `=` or `;`.
+ * A line's cells, trimmed and without backticks, bold or CSV's quotes (markdown's outer pipes
+ * dropped), or [] when the line reads as code: an empty cell outside markdown (`self.key,` then a
+ * newline), `|` without a space beside it (a regex's alternation), a CSV line indented or holding
+ * brackets, `=` or (but for a `;`-separated one) `;`.
  */
 function cells(line: string, sep: Separator): string[] {
   let body = line.replace(/\r$/, '');
+  let markdown = false;
   if (sep === '|') {
-    const markdown = /^[ \t]*\|/.test(body);
+    markdown = /^[ \t]*\|/.test(body);
     body = body.replace(/^[ \t]*\|/, '').replace(/\|[ \t]*$/, '');
     if (/[^ \t]\|[^ \t]|\|\|/.test(body)) return [];
     // psql's rows start with a plain cell (a key, an id); a type union (`key: KeyLike | Other`) does not.
     if (!markdown && !/^[ \t]*[\w.-]+[ \t]*\|/.test(body)) return [];
-  } else if (/^[ \t]|[(){}[\];=]/.test(body)) {
+  } else if (/^[ \t]|[(){}[\]=]/.test(body) || (sep !== ';' && body.includes(';'))) {
     return [];
   }
-  const out = body.split(sep).map((c) => c.trim().replace(/^`([^`]*)`$/, '$1'));
-  return out.some((c) => c === '') ? [] : out;
+  const out = body.split(sep).map(bare);
+  // Markdown leaves a cell empty (a row's notes); elsewhere an empty cell is code's trailing comma.
+  return !markdown && out.some((c) => c === '') ? [] : out;
+}
+
+/** A cell's text: trimmed, without backticks, markdown's bold or CSV's quotes around it. */
+function bare(cell: string): string {
+  return cell.trim().replace(/^`([^`]*)`$/, '$1').replace(/^\*\*([^*]+)\*\*$/, '$1').replace(/^"([^"]*)"$/, '$1');
 }
 
 function namesSecret(name: string): boolean {
@@ -98,20 +106,20 @@ export function tableCell(): ContentRule {
       const line = text.slice(start, end);
       // Cheap first: the anchor's word is a cell of its own, between separators.
       let l = at - start;
-      while (l > 0 && /[\w.`-]/.test(line[l - 1]!)) l--;
+      while (l > 0 && /[\w.`*"-]/.test(line[l - 1]!)) l--;
       let r = at - start;
-      while (r < line.length && /[\w.`-]/.test(line[r]!)) r++;
+      while (r < line.length && /[\w.`*"-]/.test(line[r]!)) r++;
       let a = l;
       while (a > 0 && (line[a - 1] === ' ' || line[a - 1] === '\t')) a--;
       let b = r;
       while (b < line.length && line[b] === ' ') b++;
       const after = line[b];
       const beforeSep = a === 0 ? '' : line[a - 1]!;
-      const sep: Separator | null = after === '|' || beforeSep === '|' ? '|' : after === '\t' || beforeSep === '\t' ? '\t' : after === ',' || beforeSep === ',' ? ',' : null;
+      const sep: Separator | null = after === '|' || beforeSep === '|' ? '|' : after === '\t' || beforeSep === '\t' ? '\t' : after === ',' || beforeSep === ',' ? ',' : after === ';' || beforeSep === ';' ? ';' : null;
       if (sep === null || (beforeSep !== '' && beforeSep !== sep) || (after !== undefined && after !== sep)) return start + r;
       const row = cells(line, sep);
       if (row.length < 2 || row.length > 64) return start + r;
-      const name = line.slice(l, r).replace(/^`|`$/g, '');
+      const name = bare(line.slice(l, r));
       if (!namesSecret(name) || row.indexOf(name) < 0) return start + r;
       // The whole line at once, and the rows under it once: every other anchor on this line or in
       // the rows read below would only read them again (64 anchors a line, 64 rows each).

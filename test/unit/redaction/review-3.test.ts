@@ -201,3 +201,25 @@ describe('review 3: labeled_secret takes only generated-looking values', () => {
     ]);
   });
 });
+
+describe('review 3: tables with an empty cell, quotes, bold names or semicolons', () => {
+  it('a markdown row with an empty cell, quoted CSV, a bold name, semicolon CSV: the generated cell goes', () => {
+    const [a, b, c, d] = [body(rand, ALNUM, 18), body(rand, ALNUM, 18), body(rand, ALNUM, 18), body(rand, ALNUM, 18)];
+    expectRedactedTo([
+      [`| env | user | password | notes |\n|---|---|---|---|\n| prod | admin | ${a} | |`, '| env | user | password | notes |\n|---|---|---|---|\n| prod | admin | [REDACTED] | |'],
+      [`"DB_HOST","db.internal"\n"DB_PASSWORD","${b}"`, '"DB_HOST","db.internal"\n"DB_PASSWORD","[REDACTED]"'],
+      [`| **Password** | \`${c}\` |`, '| **Password** | `[REDACTED]` |'],
+      [`user;password\nalice;${d}\n`, 'user;password\nalice;[REDACTED]\n'],
+    ]);
+  });
+
+  it('code with semicolons, quotes and empty cells stays', () => {
+    expectUntouched([
+      'let password;\nlet token;',
+      'password;\n',
+      '"password", "token", "api_key"',
+      '| **Password** | required |',
+      'user;password;remember\n',
+    ]);
+  });
+});
