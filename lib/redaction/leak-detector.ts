@@ -465,10 +465,13 @@ const TABLE_DESCRIPTION = /^(?:[A-Za-z]\w*\(\d+(?:,\s*\d+)?\)|(?:Big)?(?:Uint|In
 /**
  * The name holding `at` stands alone in a table's cell: only spaces, a backtick and a `|` or a line's start before it.
  * And it is one the rules' tables read: no `auth` (`OAuth`, `BasicAuth`: a provider, a method), no `tokens` (a count),
- * and `pass`, `pwd`, `key`, `credentials` as a word of their own (not `bypass`); `token`, `secret`, `password` end any name.
+ * no name of several words (`api key`), and `pass`, `pwd`, `key`, `credentials` as a word of their own (not `bypass`);
+ * `token`, `secret`, `password` end any name.
  */
 function tableCellName(text: string, at: number, word: string): boolean {
   if (/^(?:auth|tokens\b)/i.test(word)) return false;
+  // A name of words (`api key |`, `password value |`): the rules' tables read one-word names only.
+  if (/[ \t]/.test(word.replace(/[\s"'\\*`]*\|$/, ''))) return false;
   let i = at;
   while (i > 0 && at - i < 64 && /[\w.-]/.test(text[i - 1]!)) i--;
   if (i < at && !/^(?:passw|token|secret)/i.test(word)) {

@@ -74,6 +74,8 @@ describe('review 3: the leak scan reads a table cell only where the rules would'
     '| step | id |\n|---|---|\n| oauth | 01HV8Q2M7X3K9Z4T6B1N5R8W2C |',
     '| tool | flag |\n|---|---|\n| bypass | Xk9vQ2mLp7RtYb3N |',
     ' metric | value\n--------+-------\n tokens | 8f3k2m9x7q1w4e6r',
+    'api key | 01HV8Q2M7X3K9Z4T6B1N5R8W2C',
+    '| access key | 01HV8Q2M7X3K9Z4T6B1N5R8W2C |',
   ];
   it('psql and markdown tables with an oauth, auth, bypass or tokens cell: untouched, and no leak-scan hit', () => {
     expectUntouched(ordinary);
