@@ -8,7 +8,7 @@ import { createHashTap } from '../transforms/hash.js';
 import { resolveBackupRef } from './catalog.js';
 import { sha256File } from './checksum.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
-import { PRIVATE_FILE_MODE, removeAbandoned } from './fs-atomic.js';
+import { PRIVATE_FILE_MODE, removeAbandoned, removeTree } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import type { RunOptions } from './progress.js';
 
@@ -88,11 +88,9 @@ export async function createScratch(forBackup = false): Promise<Scratch> {
   liveScratch.add(dir);
   return {
     dir,
-    // Never throws: it runs in `finally` blocks, and must not replace the failure it cleans up
-    // after. A folder it could not remove stays listed, and the exit hook tries again.
+    // Never throws (removeTree): a folder it could not remove stays listed, and the exit hook tries again.
     dispose: async () => {
-      const clean = (): Promise<void> => rm(dir, { recursive: true, force: true });
-      if (await clean().catch(clean).then(() => true, () => false)) liveScratch.delete(dir);
+      if (await removeTree(dir)) liveScratch.delete(dir);
     },
   };
 }

@@ -112,7 +112,6 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
   },
 };
 
-/** The live database in words safe to print: the SQLite path, or the URL without its password. */
 /**
  * `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
  * database named `ss@host/db`: with an unescaped '/' or '@' in its database part, no part of a
@@ -122,6 +121,7 @@ export function passwordMaySpill(url: URL): boolean {
   return /[@/]/.test(url.pathname.slice(1));
 }
 
+/** The live database in words safe to print: the SQLite path, or the URL without its password. */
 export function databaseLabel(database: DatabaseConfig): string {
   if (database.type === 'sqlite') return database.path;
   if (!database.url) return '(no database.url)';

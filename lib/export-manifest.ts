@@ -1,6 +1,7 @@
-import { readSmallTextFile } from './fs-atomic.js';
 import path from 'node:path';
 import { AcodeError, describeCause, systemCode } from './errors.js';
+import { readBounded, readSmallTextFile } from './fs-atomic.js';
+import { MAX_MANIFEST_BYTES } from './manifest.js';
 import type { ExportHeader, TableSchema } from './records.js';
 
 export const EXPORT_MANIFEST_FORMAT = 'acode-export-manifest';
@@ -95,17 +96,8 @@ export async function readExportManifest(file: string): Promise<ExportManifest |
   return parseExportManifest(text, file);
 }
 
-/** The largest manifest.json a bundle may hold: a real one is a few KiB per table. */
-export const MAX_MANIFEST_BYTES = 16 << 20;
-
 /** A bundle's manifest.json entry as text (it is small: read whole, up to 16 MiB). */
 export async function entryText(entry: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of entry) {
-    size += chunk.length;
-    if (size > MAX_MANIFEST_BYTES) throw new AcodeError('ACODE-IMP-002', `the bundle's ${BUNDLE_MANIFEST_NAME} is larger than ${MAX_MANIFEST_BYTES >> 20} MiB: not an acode manifest`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+  const tooLarge = (): AcodeError => new AcodeError('ACODE-IMP-002', `the bundle's ${BUNDLE_MANIFEST_NAME} is larger than ${MAX_MANIFEST_BYTES >> 20} MiB: not an acode manifest`);
+  return (await readBounded(entry, MAX_MANIFEST_BYTES, tooLarge)).toString('utf8');
 }

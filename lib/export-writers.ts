@@ -17,7 +17,7 @@ import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
 import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, removeTree, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic, type StagedFile } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
 import type { ExportHeader, RowTextFormat } from './records.js';
@@ -310,10 +310,8 @@ async function writeFolder(args: WriteOutputArgs): Promise<WrittenOutput> {
     await fsyncDir(path.dirname(final));
     return { manifest, manifestPath: path.join(final, BUNDLE_MANIFEST_NAME) };
   } catch (err) {
-    // The failure is what the user must see: a cleanup that trips (EBADF from a scandir racing the
-    // table files' closing, seen once under Ctrl-C) is tried once more and never replaces it.
-    const clean = (): Promise<void> => rm(tmpDir, { recursive: true, force: true });
-    await clean().catch(clean).catch(() => undefined);
+    // The failure is what the user must see: its cleanup never replaces it.
+    await removeTree(tmpDir);
     throw err;
   }
 }

@@ -302,12 +302,29 @@ export async function readSmallTextFile(file: string, maxBytes: number, options:
     await handle.close();
   }
   // Read as a stream (blocking: the writer may not have written yet), no further than maxBytes.
+  const bytes = await readBounded(createReadStream(file) as AsyncIterable<Buffer>, maxBytes, () => new Error(`more than the ${maxBytes} bytes such a file may have`));
+  return bytes.toString('utf8');
+}
+
+/** All of `source`'s bytes, failing with `tooLarge()` as soon as they pass `maxBytes`. */
+export async function readBounded(source: AsyncIterable<Buffer>, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > maxBytes) throw new Error(`more than the ${maxBytes} bytes such a file may have`);
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Removes a folder and what is in it; never throws, for cleanups in `catch` and `finally` blocks
+ * whose own failure must not replace the one they follow. True when it is gone.
+ */
+export async function removeTree(dir: string): Promise<boolean> {
+  return rm(dir, { recursive: true, force: true }).then(
+    () => true,
+    () => false,
+  );
 }

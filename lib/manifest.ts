@@ -41,8 +41,8 @@ export function serializeManifest(manifest: BackupManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-/** A backup manifest is a few KiB per table: anything larger is not one. */
-const MAX_MANIFEST_BYTES = 16 << 20;
+/** A manifest (a backup's or an export's) is a few KiB per table: anything larger is not one. */
+export const MAX_MANIFEST_BYTES = 16 << 20;
 
 /** Reads the manifest beside a backup; null when there is none. Anything unreadable is ACODE-BAK-007. */
 export async function readBackupManifest(backupPath: string): Promise<BackupManifest | null> {

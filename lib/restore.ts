@@ -128,9 +128,9 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     } catch (err) {
       // Nothing was committed, so the safety backup is a copy of the database as it still is:
       // kept, each failed try (a full disk retried) would leave another, taking the room the
-      // restore needs.
-      const removed = safetyBackup !== null && (await deleteBackupFiles((safetyBackup as BackupResult).path).then(() => true, () => exists((safetyBackup as BackupResult).path).then((left) => !left, () => false)));
-      const note = safetyBackup ? (removed ? ' (the database is as it was: its safety backup was removed)' : ` (safety backup kept: ${(safetyBackup as BackupResult).name})`) : '';
+      // restore needs. (Assigned in a callback: TypeScript sees it as never set.)
+      const made = safetyBackup as BackupResult | null;
+      const note = made ? await dropSafetyBackup(made) : '';
       if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
         throw note ? new AcodeError(err.code, `${err.detail}${note}`, { cause: err.cause ?? err, context: err.context, hint: err.hint, exitCode: err.exitCode }) : err;
       }
@@ -154,6 +154,14 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   } finally {
     await scratch.dispose();
   }
+}
+
+/** Removes a safety backup nothing was restored over; the words that say what became of it. */
+async function dropSafetyBackup(made: BackupResult): Promise<string> {
+  await deleteBackupFiles(made.path).catch(() => undefined);
+  // The backup file goes first: gone, the safety backup is gone, whatever became of its manifest.
+  const left = await exists(made.path).catch(() => true);
+  return left ? ` (safety backup kept: ${made.name})` : ' (the database is as it was: its safety backup was removed)';
 }
 
 /**

@@ -110,9 +110,10 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') throw err;
         // No room or access for the scratch database, no server to restore into, a role that may
-        // not create one: the machine's failure, not the backup's. Only pg_restore failing on the
-        // archive (ACODE-BAK-002) or rows that do not count up are the backup's.
-        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && err.code !== 'ACODE-BAK-002' ? err : null);
+        // not create one (ACODE-BAK-003, saying the backup was not checked): the machine's
+        // failure, not the backup's. Anything else (pg_restore failing on the archive, rows that
+        // do not count up) is the backup's.
+        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && [...MACHINE_CODES, 'ACODE-BAK-003'].includes(err.code) ? err : null);
         if (machine) throw machine;
         checks.push({ name: 'test-restore', ok: false, label: 'Test restore failed', problem: describeCause(err) });
       }

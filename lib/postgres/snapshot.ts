@@ -153,6 +153,8 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       const dated = dateColumn === null ? null : dateExpr(dateColumn, t.oids[columnNames.indexOf(dateColumn)]!);
       const relation = `${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}`;
       const from = `${relation}${whereClause(dated, selection)}`;
+      // Rows without a date (NULL, an epoch number, text that is no date) are in no window: said rather than dropped unseen.
+      const filtered = dated !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
       const count = async (sql: string): Promise<number> =>
         Number(
           (
@@ -161,8 +163,6 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
             })
           ).rows[0]!.n,
         );
-      // Rows without a date (NULL, an epoch number, text that is no date) are in no window: said rather than dropped unseen.
-      const filtered = dated !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
       const rows = selection.schemaOnly ? 0 : await count(`SELECT count(*)::text AS n FROM ${from}`);
       const undated = filtered ? await count(`SELECT count(*)::text AS n FROM ${relation} WHERE (${dated}) IS NULL`) : 0;
       tables.push({ schema, rows, dateColumn, ...(undated > 0 ? { undated } : {}) });
