@@ -1,5 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Dataset } from './dataset.js';
 import { sq, type CommandSpec } from './measure.js';
 import type { PgDataset } from './postgres.js';
@@ -43,7 +44,7 @@ export interface Operation {
 
 export const OPERATION_NAMES = [
   'backup', 'verify', 'restore',
-  'export-json', 'export-ndjson', 'export-csv', 'export-sqlite',
+  'export-json', 'export-ndjson', 'export-csv', 'export-csv-floor', 'export-sqlite',
   'export-json-redacted', 'export-ndjson-redacted', 'export-csv-redacted', 'export-sqlite-redacted', 'export-csv-gzip-stdout',
 ] as const;
 export const PG_OPERATION_NAMES = ['pg-backup', 'pg-export-csv'] as const;
@@ -58,6 +59,9 @@ export function shebangNodeFlags(firstLine: string): string[] {
 export const MEMORY_TARGET_BYTES = 150e6;
 /** Peak memory at the larger size over the smaller one (issue 5: within 10%). */
 export const SCALING_TARGET = 1.1;
+
+/** The bare Node exporter compiled next to this file (bench/floor-csv.ts). */
+const FLOOR_CSV = fileURLToPath(new URL('./floor-csv.js', import.meta.url));
 
 /** bash rather than sh only for pipefail: a failing first stage must not pass as gzip's success. */
 const sh = (cwd: string, script: string): CommandSpec => ({ file: '/bin/bash', args: ['-o', 'pipefail', '-c', script], cwd });
@@ -95,6 +99,10 @@ export function createOperations(ctx: OpContext): Operation[] {
     does: 'sqlite3 -json, every table into one file',
     command: (run) => sqlite(run, ['-json', db, ...selects], path.join(run, 'export.json')),
   };
+  const sqliteCsv: Side = {
+    does: 'sqlite3 -csv -header, one file per table (.output), one process',
+    command: (run) => sqlite(run, ['-csv', '-header', db, ...data.tables.flatMap((t, i) => [`.output ${sq(path.join(run, `${t}.csv`))}`, selects[i]!])]),
+  };
 
   return [
     {
@@ -122,10 +130,15 @@ export function createOperations(ctx: OpContext): Operation[] {
     },
     exportOp('export-json', 'json', 'export.json', 1.5, sqliteJson),
     exportOp('export-ndjson', 'ndjson', 'export.ndjson', null, { ...sqliteJson, does: 'sqlite3 -json, every table into one file (sqlite3 has no NDJSON mode; -json is the nearest)' }),
-    exportOp('export-csv', 'csv', 'export', 1.5, {
-      does: 'sqlite3 -csv -header, one file per table (.output), one process',
-      command: (run) => sqlite(run, ['-csv', '-header', db, ...data.tables.flatMap((t, i) => [`.output ${sq(path.join(run, `${t}.csv`))}`, selects[i]!])]),
-    }),
+    exportOp('export-csv', 'csv', 'export', 1.5, sqliteCsv),
+    {
+      // Not acode: the ratio export-csv could reach with Node and better-sqlite3 and nothing else.
+      name: 'export-csv-floor', ratioTarget: null, rows: allRows, inputs: onlyDb, peer: sqliteCsv,
+      ours: {
+        does: 'not acode: a bare Node script (bench/floor-csv.ts) with better-sqlite3, acode\'s CSV encoder, sha256 and fsync, and nothing else',
+        command: (run) => ({ file: ctx.node, args: [FLOOR_CSV, db, path.join(run, 'export')], cwd: run }),
+      },
+    },
     exportOp('export-sqlite', 'sqlite', 'export.db', null, {
       does: "sqlite3 VACUUM INTO (a fresh compact copy of every table; the nearest to a SQLite export)",
       command: (run) => sqlite(run, [db, `VACUUM INTO '${path.join(run, 'export.db').replaceAll("'", "''")}'`]),
