@@ -72,6 +72,8 @@ interface PgTableInfo {
   readonly name: string;
   readonly columns: ColumnInfo[];
   readonly oids: number[];
+  /** Another table acode names the same (public."s.t" and s.t are both `s.t`): set when there is one. */
+  twin?: string;
 }
 
 const COLUMNS_SQL = `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, format_type(CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END, CASE WHEN ty.typtype = 'd' THEN ty.typtypmod ELSE a.atttypmod END) AS type,
@@ -91,6 +93,7 @@ async function readTables(client: Client): Promise<Map<string, PgTableInfo>> {
     const name = pgTableName(r.schema, r.table);
     let t = tables.get(name);
     if (!t) tables.set(name, (t = { schema: r.schema, table: r.table, name, columns: [], oids: [] }));
+    else if (t.schema !== r.schema) t.twin = `${quotePgIdent(r.schema)}.${quotePgIdent(r.table)}`;
     t.columns.push({ name: r.column, type: r.type, notNull: r.not_null, primaryKey: r.pk });
     t.oids.push(r.oid);
   }
@@ -147,6 +150,8 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     const sources = new Map<string, { from: string; oids: number[] }>();
     for (const name of names) {
       const t = info.get(name)!;
+      // Read as one, the two tables' columns and rows would merge into a table that never existed.
+      if (t.twin) throw new AcodeError('ACODE-EXP-006', `tables ${quotePgIdent(t.schema)}.${quotePgIdent(t.table)} and ${t.twin} are both named ${name} in an export: rename one to export ${name}`);
       const schema: TableSchema = { name, sql: null, columns: t.columns, indexes: [] };
       const columnNames = t.columns.map((c) => c.name);
       const dateColumn = selection.dateColumnFor(name, columnNames);

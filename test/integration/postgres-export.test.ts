@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { exportDatabase, openExport } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
+import { failure } from '../support/failure.js';
 import { CHINOOK_COUNTS, usePgWorkspace } from '../support/postgres.js';
 import { openToRead, tableCounts } from '../support/sqlite.js';
 import { removeTempDir } from '../support/temp.js';
@@ -130,6 +131,20 @@ describe('integration: exports from PostgreSQL (COPY in one repeatable-read snap
       expect(exported.tables.map((t) => t.rows.length)).to.deep.equal([275, 3503]);
     } finally {
       job.close();
+    }
+  });
+
+  it('refuses two tables it would name alike (public."s.t" and s.t) rather than merge them; other tables still export', async () => {
+    await fx.pg.query('CREATE SCHEMA s; CREATE TABLE s.t (a int); CREATE TABLE public."s.t" (b text); INSERT INTO s.t VALUES (1); INSERT INTO public."s.t" VALUES (\'x\')', fx.database);
+    try {
+      const output = path.join(fx.out, 'twins.json');
+      const err = await failure(exportDatabase({ config: await fx.ws.config(), format: 'json', tables: ['s.t'], output, redact: false, now: () => NOW }));
+      expect(err).to.include({ code: 'ACODE-EXP-006', exitCode: 64, message: 'Invalid export options: tables "public"."s.t" and "s"."t" are both named s.t in an export: rename one to export s.t' });
+      expect(await readdir(fx.out)).not.to.include('twins.json');
+      const result = await exportDatabase({ config: await fx.ws.config(), format: 'json', tables: ['genre'], output, redact: false, now: () => NOW });
+      expect(result.manifest.tables.map((t) => [t.name, t.rows])).to.deep.equal([['genre', CHINOOK_COUNTS['genre']]]);
+    } finally {
+      await fx.pg.query('DROP SCHEMA s CASCADE; DROP TABLE public."s.t"', fx.database);
     }
   });
 });
