@@ -149,6 +149,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         schemaVersion: facts.schemaVersion,
         pageSize: facts.pageSize,
         pageCount: facts.pageCount || snap.pages,
+        ...(facts.wal ? { journalMode: 'wal' as const } : {}),
       },
       file: { name, size: stored.size, sha256: stored.sha256 },
       compression: compress ? 'gzip' : gzipAllowed ? 'none' : 'pg_dump',

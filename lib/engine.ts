@@ -33,6 +33,8 @@ export interface BackupInspection {
   readonly tables: readonly TableCount[];
   /** Null when the check was skipped (`backup.verify: false`). */
   readonly integrity: IntegrityResult | null;
+  /** A SQLite copy sealed by a backup: its source was in WAL mode (the copy itself no longer is). */
+  readonly wal?: boolean;
 }
 
 export interface RestoreRunOptions extends RunOptions {
@@ -49,6 +51,11 @@ export interface RestoreRunOptions extends RunOptions {
    * after the commit never count against it.
    */
   readonly expectTables?: readonly { readonly name: string; readonly rows: number }[];
+  /**
+   * The backup's source was in WAL mode: a restore that puts the backup in place as a new file
+   * (no live database, or a damaged one) gives it WAL mode again. A live database keeps its own.
+   */
+  readonly wal?: boolean;
 }
 
 /** What a restore did beyond replacing the content. */

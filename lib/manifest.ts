@@ -26,6 +26,8 @@ export interface BackupManifest {
     readonly schemaVersion: number | null;
     readonly pageSize: number;
     readonly pageCount: number;
+    /** SQLite: 'wal' when the database was in WAL mode (a restore as a new file gives it that mode back); absent otherwise. */
+    readonly journalMode?: 'wal';
   };
   /** The file as stored (compressed when compression is gzip; a pg_dump archive compresses itself). */
   readonly file: { readonly name: string; readonly size: number; readonly sha256: string };

@@ -118,6 +118,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
           onProgress: options.onProgress,
           busyTimeoutMs: options.busyTimeoutMs,
           expectTables: backup.manifest.tables,
+          wal: backup.manifest.database.journalMode === 'wal',
           beforeReplace: replacesExisting
             ? async () => {
                 safetyBackup = await takeSafetyBackup(options);

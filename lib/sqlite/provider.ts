@@ -85,16 +85,19 @@ async function snapshot(livePath: string, target: string, options: RunOptions): 
 
 /** Switches a fresh copy out of WAL mode so it never needs a -wal file, then checks and counts it. */
 async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<BackupInspection> {
-  await clearWalMark(file);
+  let wal = await setWalMark(file, false);
   const db = openSqlite(file, { role: 'backup copy', notDatabaseCode: 'ACODE-BAK-001' });
   try {
-    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') db.pragma('journal_mode = DELETE');
+    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') {
+      wal ||= String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+      db.pragma('journal_mode = DELETE');
+    }
     const result = inspectOpen(db, check);
     if (result.integrity && !result.integrity.ok) {
       const more = result.integrity.problems.length - 1;
       throw new AcodeError('ACODE-DB-004', `the copy of the database fails ${result.integrity.check}: ${result.integrity.problems[0]}${more > 0 ? ` (and ${more} more)` : ''}`);
     }
-    return result;
+    return wal ? { ...result, wal } : result;
   } finally {
     db.close();
   }
@@ -105,16 +108,21 @@ async function seal(file: string, check: 'none' | 'quick' | 'full'): Promise<Bac
  * is in the file itself. Opening it so would create -wal and -shm files first, which fails with a
  * vague I/O error when the disk has room for the copy but not for them. Writing the legacy mark
  * (1) before SQLite sees the file is what `journal_mode = DELETE` ends up doing, without the detour.
+ * A restored database gets the WAL mark back (a WAL database closed cleanly is just that).
+ * Returns whether the file had the WAL mark.
  */
-async function clearWalMark(file: string): Promise<void> {
+async function setWalMark(file: string, wal: boolean): Promise<boolean> {
   const handle = await open(file, 'r+');
   try {
     const header = Buffer.alloc(2);
     const { bytesRead } = await handle.read(header, 0, 2, 18);
-    if (bytesRead === 2 && header[0] === 2 && header[1] === 2) {
-      await handle.write(Buffer.from([1, 1]), 0, 2, 18);
+    const had = bytesRead === 2 && header[0] === 2 && header[1] === 2;
+    const legacy = bytesRead === 2 && header[0] === 1 && header[1] === 1;
+    if ((had && !wal) || (legacy && wal)) {
+      await handle.write(Buffer.from(wal ? [2, 2] : [1, 1]), 0, 2, 18);
       await handle.sync();
     }
+    return had;
   } finally {
     await handle.close();
   }
@@ -209,6 +217,7 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
     await copyFile(livePath, kept);
     if (await exists(`${livePath}-wal`)) await copyFile(`${livePath}-wal`, `${kept}-wal`);
     await copyFile(file, tmp);
+    if (options.wal) await setWalMark(tmp, true);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
     // The agent that opens the database may run as another user or group: the new file takes the
@@ -244,13 +253,14 @@ async function takeAccessOf(model: string, file: string): Promise<void> {
  * A WAL or rollback journal left by a database that was there before (crashed, then moved away)
  * would be replayed onto the restored file by the next connection: they are moved aside first.
  */
-async function restoreAsNewFile(file: string, livePath: string, options: RunOptions): Promise<string[]> {
+async function restoreAsNewFile(file: string, livePath: string, options: RestoreRunOptions): Promise<string[]> {
   const tmp = tempPathFor(livePath);
   try {
     await ensureDir(path.dirname(livePath));
     // A killed restore's copies beside the database hold every secret in it: the next one removes them.
     await removeAbandoned(path.dirname(livePath), tempNamePid);
     await copyFile(file, tmp);
+    if (options.wal) await setWalMark(tmp, true);
     options.signal?.throwIfAborted();
     await fsyncFile(tmp);
     const setAside = await setAsideOrphans(livePath);

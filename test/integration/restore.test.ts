@@ -29,6 +29,16 @@ function changeDemoData(file: string): void {
   db.close();
 }
 
+/** The journal mode a new connection finds the database in. */
+function journalMode(file: string): string {
+  const db = openToRead(file);
+  try {
+    return String(db.pragma('journal_mode', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
 describe('integration: restore', function () {
   let ws: SeededWorkspace;
   let backup: BackupResult;
@@ -190,7 +200,22 @@ describe('integration: restore', function () {
     expect(result.target).to.equal(path.join(ws.dir, 'data', 'new', 'acode.db'));
     expect(contentDigest(result.target)).to.equal(original);
     expect((await stat(result.target)).mode & 0o777).to.equal(0o600);
+    // The workspace was in WAL mode when backed up (the backup file itself is not): so is the new one.
+    expect(backup.manifest.database.journalMode).to.equal('wal');
+    expect(journalMode(result.target)).to.equal('wal');
     expect(await leftovers(path.dirname(result.target))).to.deep.equal([]);
+  });
+
+  it('a database in rollback-journal mode is restored as a new file in that mode (WAL only for a WAL source)', async () => {
+    const db = openDb(ws.db);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const made = await createBackup({ config: await ws.config(), now: () => LATER });
+    expect(made.manifest.database).not.to.have.property('journalMode');
+    await rm(ws.db);
+    await restoreBackup({ config: await ws.config(), file: made.name, now: () => new Date('2024-01-20T16:00:00Z') });
+    expect(contentDigest(ws.db)).to.equal(original);
+    expect(journalMode(ws.db)).to.equal('delete');
   });
 
   it('with no database but the WAL of one that was there (crashed, moved away): the WAL is moved aside, never replayed onto the restored file', async () => {
@@ -274,6 +299,7 @@ describe('integration: restore', function () {
       const damaged = await readFile(ws.db);
       const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
       expect(contentDigest(ws.db)).to.equal(original);
+      expect(journalMode(ws.db)).to.equal('wal');
       const info = await stat(ws.db);
       expect(info.mode & 0o777).to.equal(0o664);
       if (root) expect([info.uid, info.gid]).to.deep.equal([65534, 65534]);
