@@ -95,6 +95,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       return loaded;
     }, () => `${loader.loaded.length} ${loader.loaded.length === 1 ? 'table' : 'tables'}`);
     loader.checkReferences();
+    loader.resumeTriggers();
     // Known before the commit: nothing after it may fail the import that has happened.
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     db.exec('COMMIT');
@@ -190,7 +191,11 @@ function parseCsvFile(file: string, gzip: boolean, schema: TableSchema, rows: nu
 async function* csvRecords(source: string, folder: string | null, gzip: boolean, manifest: ExportManifest): AsyncGenerator<ExportRecord> {
   yield { kind: 'header', header: manifest.header };
   const listed = new Set(manifest.files.map((f) => f.name));
-  for (const entry of manifest.tables) {
+  const named = new Set<string>();
+  const tables = manifest.tables.map((entry) => {
+    // A table listed twice would load twice: an altered manifest.
+    if (named.has(entry.name)) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} twice: the export was altered`, { context: { table: entry.name } });
+    named.add(entry.name);
     const schema = manifest.schemas.find((s) => s.name === entry.name);
     // A folder's table files are its own files, each with a checksum in the manifest.
     if (folder && entry.file && (!isPlainFileName(entry.file) || !listed.has(entry.file))) {
@@ -198,8 +203,14 @@ async function* csvRecords(source: string, folder: string | null, gzip: boolean,
     }
     const file = folder ? (entry.file ? path.join(folder, entry.file) : null) : source;
     if (!file || !schema) throw new AcodeError('ACODE-IMP-002', `manifest lists table ${entry.name} without its file or definition`, { context: { table: entry.name } });
-    yield* parseCsvFile(file, gzip, schema, entry.rows);
+    return { file, schema, rows: entry.rows };
+  });
+  // A checksummed table file that no table names would be skipped unseen (a tar bundle refuses the same by its entries).
+  const unread = folder ? manifest.files.filter((f) => f.table != null && !manifest.tables.some((t) => t.file === f.name)) : [];
+  if (unread.length > 0) {
+    throw new AcodeError('ACODE-IMP-002', `manifest checksums ${unread.map((f) => f.name).join(', ')} but lists no table in ${unread.length === 1 ? 'it' : 'them'}: the export was altered`);
   }
+  for (const table of tables) yield* parseCsvFile(table.file, gzip, table.schema, table.rows);
 }
 
 /** A SQLite export's records, after the header it keeps in its metadata table. */

@@ -52,6 +52,8 @@ export class ImportLoader extends RecordWriter {
   #insert: Database.Statement | null = null;
   /** Tables that refer to a replaced table, with how many of their rows referred to nothing before it was emptied. */
   readonly #referrers = new Map<string, { parent: string; before: number }>();
+  /** Triggers on the tables being loaded, dropped until the load ends (resumeTriggers). */
+  readonly #suspended: { name: string; sql: string }[] = [];
 
   constructor(db: SqliteDb, options: ImportLoaderOptions) {
     super();
@@ -147,11 +149,13 @@ export class ImportLoader extends RecordWriter {
     if (!exists) {
       runDefinition(db, createTableSql(table), 'table', table.name);
     } else {
-      const have = new Set((db.prepare(`PRAGMA main.table_xinfo(${quoteIdent(table.name)})`).all() as { name: string }[]).map((c) => c.name));
-      const missing = table.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+      // Column names are case-insensitive in SQL too: K is the column k is.
+      const have = new Set((db.prepare(`PRAGMA main.table_xinfo(${quoteIdent(table.name)})`).all() as { name: string }[]).map((c) => c.name.toLowerCase()));
+      const missing = table.columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => c.name);
       if (missing.length) {
         throw new AcodeError('ACODE-IMP-001', `table ${table.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: table.name } });
       }
+      this.#suspendTriggers(table.name);
       if (this.#options.mode === 'replace') {
         this.#noteReferrers(table.name);
         db.exec(`DELETE FROM main.${quoteIdent(table.name)}`);
@@ -165,6 +169,27 @@ export class ImportLoader extends RecordWriter {
     // keeps the ones the target has instead of clashing on version 1.
     const verb = table.name === SCHEMA_VERSION_TABLE && this.#options.mode === 'append' ? 'INSERT OR IGNORE' : 'INSERT';
     this.#insert = db.prepare(`${verb} INTO main.${quoteIdent(table.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  }
+
+  /**
+   * The export holds the rows as they were, what their triggers did included: run again on
+   * import, a trigger would count a chat's messages twice, or a replace's DELETE would empty
+   * another table the import was never asked to touch. Dropped inside the import's transaction,
+   * so a rollback brings them back as well as resumeTriggers does.
+   */
+  #suspendTriggers(table: string): void {
+    const triggers = this.#db
+      .prepare("SELECT name, sql FROM main.sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE ORDER BY rowid")
+      .all(table) as { name: string; sql: string }[];
+    for (const trigger of triggers) {
+      this.#db.exec(`DROP TRIGGER main.${quoteIdent(trigger.name)}`);
+      this.#suspended.push(trigger);
+    }
+  }
+
+  /** Puts back, as they were, the triggers dropped for the load: call once every table is loaded, before the commit. */
+  resumeTriggers(): void {
+    for (const trigger of this.#suspended.splice(0)) this.#db.exec(trigger.sql);
   }
 
   /** Before `parent` is emptied: the tables whose foreign keys point at it, and their dangling rows so far. */
@@ -226,8 +251,8 @@ export class ImportLoader extends RecordWriter {
       const shown = (cols: readonly ColumnInfo[]): string => cols.map((c) => `${c.name}=${showKey(row[table.columns.indexOf(c)] ?? null, c.type, c.name)}`).join(', ');
       // SQLite names the clashing columns: `UNIQUE constraint failed: creds.password`. When they
       // are not the primary key, the row clashes on another unique key, and that is what to name.
-      const named = /constraint failed: (.+)$/.exec(describeCause(err))?.[1]?.split(', ').map((q) => q.slice(q.indexOf('.') + 1)) ?? [];
-      const uniqueCols = named.map((n) => table.columns.find((c) => c.name === n)).filter((c): c is ColumnInfo => c !== undefined);
+      const named = clashColumns(describeCause(err), table.name);
+      const uniqueCols = named.map((n) => table.columns.find((c) => c.name.toLowerCase() === n.toLowerCase())).filter((c): c is ColumnInfo => c !== undefined);
       const onKey = code !== 'SQLITE_CONSTRAINT_UNIQUE' || uniqueCols.length === 0 || sameColumns(uniqueCols, keyCols);
       if (!onKey) {
         const key = shown(uniqueCols);
@@ -279,11 +304,30 @@ function counterOf(value: unknown): bigint | null {
 
 const keyDetector = createLeakDetector();
 
-/** A key value as shown in an error: ids are fine to show, long text is cut. */
+/**
+ * The columns SQLite names in `UNIQUE constraint failed: t.a, t.b`. Names may hold dots and
+ * commas themselves ("tbl.dot"."e, f"): the list is cut at the table's own name, not at dots.
+ */
+function clashColumns(message: string, table: string): string[] {
+  const list = /constraint failed: (.+)$/s.exec(message)?.[1] ?? '';
+  const prefix = `${table}.`.toLowerCase();
+  const folded = list.toLowerCase();
+  if (!folded.startsWith(prefix)) return [];
+  const names: string[] = [];
+  let from = prefix.length;
+  for (;;) {
+    const next = folded.indexOf(`, ${prefix}`, from);
+    names.push(list.slice(from, next < 0 ? list.length : next));
+    if (next < 0) return names;
+    from = next + 2 + prefix.length;
+  }
+}
+
 function sameColumns(a: readonly ColumnInfo[], b: readonly ColumnInfo[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
 
+/** A key value as shown in an error: ids are fine to show, long text and secrets are withheld. */
 function showKey(value: SqlValue, declaredType: string, column: string): string {
   if (value === null) return 'NULL';
   // CSV hands every value over as text; an INTEGER key is shown as the number SQLite stored.

@@ -469,6 +469,22 @@ describe('integration: import refuses bad exports and leaves the database as it 
         await expectUnchanged();
       });
     }
+    it('a table listed twice: ACODE-IMP-002 exit 4 saying so (not loaded twice, not a case clash)', async () => {
+      const copy = await rewrite((m) => {
+        m.tables.push({ ...m.tables.find((t) => t.name === 'settings')! });
+      });
+      const err = await failure(run(copy));
+      expect(err).to.include({ code: 'ACODE-IMP-002', exitCode: 4, message: 'Not a valid export: manifest lists table settings twice: the export was altered' });
+      await expectUnchanged();
+    });
+    it('a checksummed table file whose table the manifest leaves out: ACODE-IMP-002 exit 4, not the other tables imported without it', async () => {
+      const copy = await rewrite((m) => {
+        m.tables = m.tables.filter((t) => t.name !== 'settings');
+      });
+      const err = await failure(run(copy));
+      expect(err).to.include({ code: 'ACODE-IMP-002', exitCode: 4, message: 'Not a valid export: manifest checksums settings.csv but lists no table in it: the export was altered' });
+      await expectUnchanged();
+    });
     it('a checksummed file ../outside.csv: ACODE-IMP-002 before anything is hashed or read', async () => {
       const copy = await rewrite((m) => {
         m.files[0]!.name = '../outside.csv';
