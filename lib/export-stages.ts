@@ -48,8 +48,9 @@ export class TableOffsets {
       const index = csvFieldIndex(lineBefore);
       return { table: name, column: table?.columns[index]?.name };
     }
-    const keys = [...lineBefore.matchAll(/"((?:[^"\\]|\\.)*)":/g)];
-    const last = keys.at(-1)?.[1];
+    // A BLOB or a special REAL is an object in its column: {"$blob": …}, {"$real": …}.
+    const keys = [...lineBefore.matchAll(/"((?:[^"\\]|\\.)*)":/g)].map((k) => k[1]).filter((k) => k !== '$blob' && k !== '$real');
+    const last = keys.at(-1);
     // An NDJSON row line names its table first: {"table":"t","row":{…}}.
     const ndjsonTable = /^\{"table":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
     return { table: name ?? ndjsonTable, column: last === 'row' || last === 'table' ? undefined : last };

@@ -29,11 +29,50 @@ export interface LeakScanner {
 
 const MAX_LINE = 4096;
 
+/**
+ * How acode writes a BLOB in JSON and NDJSON: `{"$blob":"` and its base64. Nothing else in an
+ * export holds these bytes as they are (a quote inside JSON text is `\"`, inside CSV `""`).
+ */
+const BLOB_OPEN = '{"$blob":"';
+
+/** Base64's characters, by code: a BLOB's encoding is blanked up to the first character outside them. */
+const BASE64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') BASE64[c.charCodeAt(0)] = 1;
+
+/**
+ * A BLOB's base64 is bytes acode encoded, not data: a token's shape turns up there by chance
+ * (the base64 of 300 MB of random bytes holds a few `AIza…` runs), and a secret inside the BLOB
+ * cannot be read from it. The BLOB itself was read byte for byte by the redaction rules and the
+ * row scan before it was encoded. So the encoding is blanked (spaces, the length kept) for this
+ * scan; the bytes passed on are untouched. Blanks from `from` on, where the text is inside an
+ * encoding when `open`; returns the text and whether it ends inside one.
+ */
+function blankBlobs(text: string, from: number, open: boolean): { text: string; open: boolean } {
+  let out = '';
+  let copied = 0;
+  let at = open ? from : -1;
+  for (;;) {
+    if (at < 0) {
+      const mark = text.indexOf(BLOB_OPEN, Math.max(from, copied));
+      if (mark < 0) break;
+      at = mark + BLOB_OPEN.length;
+    }
+    let end = at;
+    while (end < text.length && BASE64[text.charCodeAt(end)] === 1) end++;
+    out += text.slice(copied, at) + ' '.repeat(end - at);
+    copied = end;
+    if (end === text.length) return { text: out, open: true };
+    at = -1;
+  }
+  return { text: copied === 0 ? text : out + text.slice(copied), open: false };
+}
+
 export function createLeakScanner(detector: LeakDetector): LeakScanner {
   let carry = '';
   let base = 0;
   let bytes = 0;
   let ended = false;
+  let inBlob = false;
   const reported = new Set<string>();
 
   const take = (text: string, final: boolean): LeakFinding[] => {
@@ -51,7 +90,10 @@ export function createLeakScanner(detector: LeakDetector): LeakScanner {
 
   const writeLatin1 = (chunk: string): LeakFinding[] => {
     bytes += chunk.length;
-    const text = carry + chunk;
+    // The carry was blanked already; an opening it ends in the first part of is found whole here.
+    const blanked = blankBlobs(carry + chunk, inBlob ? carry.length : Math.max(0, carry.length - BLOB_OPEN.length + 1), inBlob);
+    inBlob = blanked.open;
+    const text = blanked.text;
     const found = take(text, false);
     const keep = Math.min(text.length, detector.reach);
     carry = text.slice(text.length - keep);
