@@ -48,7 +48,8 @@ export async function runBackup(ctx: Context, flags: BackupFlags): Promise<Backu
     compress: flags.compress,
     tag: flags.tag,
     full: flags.full,
-    verify: flags.verify,
+    // --no-verify alone exists, so commander sets verify true by default: only false is the user's.
+    verify: flags.verify === false ? false : undefined,
     signal: ctx.signal,
     onProgress: out.progress,
     now: ctx.now,

@@ -76,6 +76,19 @@ describe('e2e: acode db backup', function () {
       expect(parsed.rotated).to.deep.equal([]);
     });
 
+    it('backup.verify: false in the config skips the check, as --no-verify does; --no-verify still wins over verify: true', async () => {
+      await writeFile(ws.configFile, 'backup:\n  verify: false\n');
+      const r = await cli(['db', 'backup', '--json'], at(T1));
+      expectOk(r);
+      expect((JSON.parse(r.stdout) as { manifest: { check: unknown } }).manifest.check).to.equal(null);
+      await writeFile(ws.configFile, 'backup:\n  verify: true\n');
+      const checked = await cli(['db', 'backup', '--json'], at('2024-01-20T14:31:45Z'));
+      expect((JSON.parse(checked.stdout) as { manifest: { check: unknown } }).manifest.check).to.equal('quick_check');
+      const skipped = await cli(['db', 'backup', '--no-verify'], at('2024-01-20T14:32:45Z'));
+      expectOk(skipped);
+      expect(lines(skipped.stderr)).to.include('  ✓ Copy sealed (check skipped)');
+    });
+
     it('two backups in the same second do not collide: _HHMMSS.db and _HHMMSS_2.db', async () => {
       const first = await cli(['db', 'backup'], at(T1));
       const second = await cli(['db', 'backup'], at(T1));
