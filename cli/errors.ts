@@ -10,7 +10,9 @@ export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): 
   if (isBrokenPipe(err)) return EXIT.ok;
   if (err instanceof CommanderError) {
     if (QUIET_EXITS.has(err.code)) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    return reportError(new AcodeError('ACODE-USE-001', err.message.replace(/^error:\s*/i, ''), { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);
+    // Commander puts its suggestion on a line of its own: "unknown command 'backpu'\n(Did you mean backup?)".
+    const message = err.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\s*\n\s*/g, ' ');
+    return reportError(new AcodeError('ACODE-USE-001', message, { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);
   }
   const coded = err instanceof AcodeError ? err : new AcodeError('ACODE-INT-001', describeCause(err), { cause: err });
   out.error(coded.toLine());

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { closest } from '../lib/config.js';
+import { AcodeError, shownString } from '../lib/errors.js';
 import { TOOL_VERSION } from '../lib/version.js';
 import { registerBackupDelete } from './backup-delete.js';
 import { registerBackupList } from './backup-list.js';
@@ -39,7 +41,26 @@ export function createProgram(runtime: Runtime): Command {
   registerBackupPrune(backup, runtime);
   registerRestore(db, runtime);
   registerMigrate(db, runtime);
-  registerExport(db, runtime);
+  const exportCommand = registerExport(db, runtime);
   registerImport(db, runtime);
+  for (const parent of [backup, exportCommand]) readStrayWordAsSubcommand(parent);
   return program;
+}
+
+/**
+ * `backup` and `export` run on their own and have subcommands: `acode db backup verfy x.db` was
+ * "too many arguments for 'backup'. Expected 0 arguments but got 2.", which points at the wrong
+ * problem. A stray first word is taken for a misspelt subcommand, and the nearest one named.
+ */
+function readStrayWordAsSubcommand(command: Command): void {
+  command.allowExcessArguments(true).hook('preAction', (_self, action) => {
+    const word = action === command ? action.args[0] : undefined;
+    if (word === undefined) return;
+    const names = command.commands.map((c) => c.name());
+    const near = closest(word, names);
+    const output = !near && command.options.some((o) => o.long === '--output') ? ' (a file to write goes after --output)' : '';
+    throw new AcodeError('ACODE-USE-001', `unexpected argument ${shownString(word)} for 'db ${command.name()}'${near ? ` (did you mean ${near}?)` : output}`, {
+      hint: `'db ${command.name()}' takes options, or the subcommand${names.length > 1 ? 's' : ''} ${names.join(', ')}: see \`acode db ${command.name()} --help\``,
+    });
+  });
 }

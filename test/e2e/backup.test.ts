@@ -383,6 +383,20 @@ describe('e2e: acode db backup', function () {
         expect(r.stdout, args.join(' ')).to.equal('');
         expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — see \`acode --help\` or \`acode <command> --help\`\n`);
       }
+      // Typos: commander's suggestion on the same line (it was "\x0a(Did you mean …)"), and a
+      // misspelt subcommand named as one (it was "too many arguments for 'backup'").
+      const typos: [string[], string, string][] = [
+        [['db', 'backpu'], "unknown command 'backpu' (did you mean backup?)", 'see `acode --help` or `acode <command> --help`'],
+        [['db', 'export', '--fromat', 'json'], "unknown option '--fromat' (did you mean --format?)", 'see `acode --help` or `acode <command> --help`'],
+        [['db', 'backup', 'verfy', 'x.db'], "unexpected argument 'verfy' for 'db backup' (did you mean verify?)", "'db backup' takes options, or the subcommands list, verify, delete, prune: see `acode db backup --help`"],
+        [['db', 'export', 'out.json'], "unexpected argument 'out.json' for 'db export' (a file to write goes after --output)", "'db export' takes options, or the subcommand verify: see `acode db export --help`"],
+        [['db', 'backup', 'sk-abcdefghijklmnop1234'], "unexpected argument a string of 23 characters (not shown: it may hold a secret) for 'db backup'", "'db backup' takes options, or the subcommands list, verify, delete, prune: see `acode db backup --help`"],
+      ];
+      for (const [args, why, hint] of typos) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).to.equal(64);
+        expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — ${hint}\n`);
+      }
       // A bad tag is refused before the backup starts: the error is all there is to read.
       const tag = await cli(['db', 'backup', '--tag', 'a b']);
       expect(tag.code).to.equal(64);
