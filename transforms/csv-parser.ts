@@ -2,7 +2,7 @@ import type { Transform, TransformCallback } from 'node:stream';
 import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
 import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
-import { decodeCsvField, isBlobColumn, preview, sqliteDeclaredType } from './value-codec.js';
+import { decodeCsvField, describeInput, isBlobColumn, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
 export interface CsvParserOptions {
@@ -127,8 +127,9 @@ class CsvTableParser extends Parser {
       case 'CSV_MAX_RECORD_SIZE':
         return new AcodeError('ACODE-IMP-002', `table ${name}: ${where} is longer than ${formatLimit(this.#maxRecordBytes)} (or a quote never closes)`, { cause: err, context: { table: name }, hint: TOO_LARGE_HINT });
       default:
-        // csv-parse quotes the field it stopped at: a field can hold a secret, so the quotes are emptied.
-        return invalid(name, `not valid CSV at ${where}: ${describeCause(err).replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`, err);
+        // csv-parse quotes the field it stopped at, in its message and its error's properties: a
+        // field can hold a secret, so the quotes are emptied and its error is not kept as the cause.
+        return invalid(name, `not valid CSV at ${where}: ${describeCause(err).replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`);
     }
   }
 }
@@ -137,10 +138,22 @@ function invalid(table: string, detail: string, cause?: unknown): AcodeError {
   return new AcodeError('ACODE-IMP-002', `table ${table}: ${detail}`, { cause, context: { table } });
 }
 
+/**
+ * The header row must name the table's columns in order. When it does not, the message says
+ * where: a field that is one of the table's column names is named, any other field (the header
+ * line may be missing and this a row of data) only described.
+ */
 function checkHeader(table: TableSchema, header: readonly string[]): void {
   const names = table.columns.map((c) => c.name);
   if (header.length === names.length && header.every((h, i) => h === names[i])) return;
-  throw invalid(table.name, `the header row ${preview(header.join(','))} does not name the columns ${preview(names.join(','))}`);
+  const known = new Set(names);
+  let at = 0;
+  while (header[at] === names[at]) at++;
+  const field = header[at];
+  const got = field === undefined ? 'missing' : known.has(field) ? `column ${JSON.stringify(field)}` : describeInput(field);
+  const expected = names[at] === undefined ? 'no more fields' : `column ${JSON.stringify(names[at])}`;
+  const count = header.length === names.length ? '' : ` (${header.length} fields for ${names.length} columns)`;
+  throw invalid(table.name, `the header row does not name the columns ${JSON.stringify(names.join(','))}${count}: field ${at + 1} is ${got}, expected ${expected}`);
 }
 
 /** One table's CSV bytes in, export records out. */

@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import type { ExportHeader, ExportRecord, ExportSummary, SqlValue, TableSchema } from '../lib/records.js';
-import { describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
+import { describeKey, describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
 export interface ParserOptions {
@@ -145,7 +145,7 @@ export class JsonDocumentReader implements TokenReader {
       return;
     }
     this.#value('table', (v) => {
-      if (this.#table) throw invalid(`table ${this.#table.name}: "${key}" comes after its rows`, this.#table.name);
+      if (this.#table) throw invalid(`table ${this.#table.name}: ${describeKey(key)} comes after its rows`, this.#table.name);
       this.#parts[key] = v;
     });
   }

@@ -1,6 +1,6 @@
 import { AcodeError } from '../lib/errors.js';
 import type { ColumnInfo, ExportHeader, ExportSummary, SqlValue, TableSchema } from '../lib/records.js';
-import { decodeJsonNumber, decodeJsonSpecial, preview } from './value-codec.js';
+import { decodeJsonNumber, decodeJsonSpecial, describeInput } from './value-codec.js';
 
 /**
  * The pure pieces the JSON and NDJSON readers share: stream-json's packed tokens in, values,
@@ -17,14 +17,26 @@ export function invalid(detail: string, table?: string): AcodeError {
   return new AcodeError('ACODE-IMP-002', detail, table === undefined ? {} : { context: { table } });
 }
 
-export function describeToken(t: Token): string {
+/** The keys the export formats themselves use: named in messages, unlike other keys. */
+export const FORMAT_KEYS: ReadonlySet<string> = new Set(['metadata', 'tables', 'summary', 'table', 'schema', 'row', 'name', 'columns', 'sql', 'indexes', 'rows', '$blob', '$real']);
+
+/**
+ * A key in a message: named when it is one of `names` (the format's keys, a table's column
+ * names from the export's own metadata), otherwise only described: input in the wrong place may
+ * be data, and data may be a secret.
+ */
+export function describeKey(key: unknown, names: ReadonlySet<string> = FORMAT_KEYS): string {
+  return typeof key === 'string' && names.has(key) ? `key ${JSON.stringify(key)}` : describeInput(key).replace(/^a string/, 'a key');
+}
+
+/** A token in a message: its kind, never a value's text (see describeKey). */
+export function describeToken(t: Token, names?: ReadonlySet<string>): string {
   switch (t.name) {
     case 'keyValue':
-      return `key ${preview(t.value)}`;
+      return describeKey(t.value, names);
     case 'stringValue':
-      return `string ${preview(t.value)}`;
     case 'numberValue':
-      return `number ${String(t.value)}`;
+      return t.name === 'stringValue' ? describeInput(t.value) : 'a number';
     default:
       return t.name.replace(/Value$/, '').replace(/^start/, 'start of ').replace(/^end/, 'end of ').toLowerCase();
   }
@@ -101,6 +113,8 @@ export class ValueAssembler {
 export class RowReader {
   readonly #table: string;
   readonly #index = new Map<string, number>();
+  /** Keys a message may name: the table's column names and the special values' keys. */
+  readonly #keys: ReadonlySet<string>;
   readonly #width: number;
   #row: (SqlValue | undefined)[] = [];
   #col = -1;
@@ -110,6 +124,7 @@ export class RowReader {
   constructor(table: TableSchema) {
     this.#table = table.name;
     table.columns.forEach((c, i) => this.#index.set(c.name, i));
+    this.#keys = new Set([...this.#index.keys(), '$blob', '$real']);
     this.#width = table.columns.length;
   }
 
@@ -127,10 +142,10 @@ export class RowReader {
         for (let i = 0; i < row.length; i++) if (row[i] === undefined) row[i] = null;
         return row as SqlValue[];
       }
-      if (t.name !== 'keyValue') throw this.#bad(`expected a column name, got ${describeToken(t)}`);
+      if (t.name !== 'keyValue') throw this.#bad(`expected a column name, got ${describeToken(t, this.#keys)}`);
       const col = this.#index.get(t.value as string);
-      if (col === undefined) throw this.#bad(`unknown column ${preview(t.value)}`);
-      if (this.#row[col] !== undefined) throw this.#bad(`column ${preview(t.value)} appears twice in a row`);
+      if (col === undefined) throw this.#bad(`a row has ${describeKey(t.value, this.#keys)}, which names no column`);
+      if (this.#row[col] !== undefined) throw this.#bad(`column ${JSON.stringify(t.value)} appears twice in a row`);
       this.#col = col;
       return undefined;
     }
@@ -145,7 +160,7 @@ export class RowReader {
         this.#special = 'key';
         return undefined;
       default:
-        throw this.#bad(`column ${this.#columnName()} holds no SQL value: got ${describeToken(t)}`);
+        throw this.#bad(`column ${this.#columnName()} holds no SQL value: got ${describeToken(t, this.#keys)}`);
     }
   }
 
@@ -167,7 +182,7 @@ export class RowReader {
       this.#special = 'no';
       this.#col = -1;
     } else {
-      throw this.#bad(`column ${this.#columnName()} holds an object that is no {"$blob"} or {"$real"}: got ${describeToken(t)}`);
+      throw this.#bad(`column ${this.#columnName()} holds an object that is no {"$blob"} or {"$real"}: got ${describeToken(t, this.#keys)}`);
     }
     return undefined;
   }
@@ -188,14 +203,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Checks the metadata object: it must say it is an acode export. */
 export function toHeader(value: unknown): ExportHeader {
   if (!isObject(value) || value['format'] !== 'acode-export') {
-    throw invalid(`the metadata does not describe an acode export: got format ${preview(isObject(value) ? value['format'] : value)}`);
+    const got = isObject(value) ? `its format is ${describeInput(value['format'])}` : `it is ${describeInput(value)}`;
+    throw invalid(`the metadata does not describe an acode export: ${got}, not "acode-export"`);
   }
   return value as unknown as ExportHeader;
 }
 
 export function toSummary(value: unknown): ExportSummary | null {
   if (value === null) return null;
-  if (!isObject(value) || typeof value['rows'] !== 'number') throw invalid(`the summary is not an export summary: got ${preview(JSON.stringify(value))}`);
+  if (!isObject(value) || typeof value['rows'] !== 'number') throw invalid(`the summary is not an export summary: got ${isObject(value) ? 'an object without a row count' : describeInput(value)}`);
   return value as unknown as ExportSummary;
 }
 

@@ -105,7 +105,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function decodeBase64(text: string, what: string): Buffer {
   if (text.length % 4 !== 0 || !BASE64.test(text)) {
-    throw new AcodeError('ACODE-IMP-002', `${what} is not base64: got ${preview(text)}`);
+    const why = text.length % 4 !== 0 ? 'its length is not a multiple of 4' : 'it holds a character outside base64';
+    throw new AcodeError('ACODE-IMP-002', `${what} is not base64: got ${describeInput(text)} (${why})`);
   }
   return Buffer.from(text, 'base64');
 }
@@ -114,7 +115,7 @@ export function decodeBase64(text: string, what: string): Buffer {
 export function decodeJsonSpecial(key: string, text: string, what: string): Buffer | number {
   if (key === '$blob') return decodeBase64(text, what);
   if (key === '$real' && (text === 'Infinity' || text === '-Infinity')) return Number(text);
-  throw new AcodeError('ACODE-IMP-002', `${what} is not a value: got {${JSON.stringify(key)}:${preview(text)}}`);
+  throw new AcodeError('ACODE-IMP-002', `${what} is not a value: got {${JSON.stringify(key)}: ${describeInput(text)}}`);
 }
 
 const CSV_QUOTE_NEEDED = /[",\r\n]|^[ \t]|[ \t]$/;
@@ -161,8 +162,19 @@ export function decodeCsvField(text: string, quoted: boolean, blob: boolean, wha
   return blob ? decodeBase64(text, what) : text;
 }
 
-/** A value in an error message: short, and never a whole row. */
-export function preview(value: unknown): string {
-  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+/**
+ * What a value read from an import's input is, for an error message: its kind and size, never
+ * its content, which may be a secret (a shifted CSV header, a JSON line that lost its `{`).
+ */
+export function describeInput(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${plural(value.length, 'character')}`;
+  if (typeof value === 'number' || typeof value === 'bigint') return 'a number';
+  if (value === null || value === undefined || typeof value === 'boolean') return String(value);
+  if (value instanceof Uint8Array) return plural(value.byteLength, 'byte');
+  if (Array.isArray(value)) return `a list of ${plural(value.length, 'item')}`;
+  return 'an object';
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
