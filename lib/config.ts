@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
@@ -277,7 +278,8 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
   const db = section('database');
   const bak = section('backup');
   const exp = section('export');
-  const resolve = (p: unknown, fallback: string): string => path.resolve(options.workspace, (p as string | undefined) ?? fallback);
+  // `~/backups` is the home folder's, as in a shell (it was a folder named ~ in the workspace).
+  const resolve = (p: unknown, fallback: string): string => path.resolve(options.workspace, expandHome((p as string | undefined) ?? fallback, options.env ?? process.env));
   const env = options.env ?? process.env;
   const url = (db['url'] as string | undefined) ?? env['ACODE_DATABASE_URL'] ?? null;
   return {
@@ -312,6 +314,12 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
       dateColumns: (exp['date_columns'] as Record<string, string> | undefined) ?? {},
     },
   };
+}
+
+/** `~` and `~/…` as the home folder; `~user` and everything else as written. */
+function expandHome(p: string, env: NodeJS.ProcessEnv): string {
+  if (p !== '~' && !p.startsWith('~/')) return p;
+  return path.join(env['HOME'] || os.homedir(), p.slice(1));
 }
 
 function nodeStart(node: unknown): number | undefined {

@@ -57,9 +57,11 @@ export function createSelection(options: SelectionOptions): ExportSelection {
       return chosen;
     },
     dateColumnFor(table, columns) {
-      const wanted = dateColumns[table] ?? DEFAULT_DATE_COLUMN;
+      // Own keys only: a table named __proto__ or constructor must not read Object.prototype's.
+      const configured = Object.hasOwn(dateColumns, table) ? dateColumns[table] : undefined;
+      const wanted = configured ?? DEFAULT_DATE_COLUMN;
       if (!columns.includes(wanted)) {
-        if (dateColumns[table]) {
+        if (configured) {
           throw new AcodeError('ACODE-EXP-006', `export.date_columns names ${table}.${wanted}, which does not exist; columns: ${columns.join(', ')}`, { context: { table } });
         }
         return null;

@@ -79,6 +79,15 @@ describe('config', () => {
     });
   });
 
+  it('~ and ~/… in a path are the home folder, as in a shell (it was a folder named ~ in the workspace); ~user and a~ are as written', () => {
+    // A bare ~ is YAML's null: quoted, it is the home folder.
+    const config = parse('database:\n  path: ~/agent/acode.db\nbackup:\n  path: "~"\nexport:\n  path: ~other/exports\n', { HOME: '/home/dana' });
+    expect(config.database.path).to.equal('/home/dana/agent/acode.db');
+    expect(config.backup.path).to.equal('/home/dana');
+    expect(config.export.path).to.equal('/ws/~other/exports');
+    expect(parse('backup:\n  path: a~/b\n', { HOME: '/home/dana' }).backup.path).to.equal('/ws/a~/b');
+  });
+
   describe('ACODE_DATABASE_URL', () => {
     it('gives database.url when the file names none', () => {
       const config = parse('database:\n  type: postgres\n', { ACODE_DATABASE_URL: 'postgres://u@h/db' });
