@@ -1,8 +1,8 @@
 import type { Transform, TransformCallback } from 'node:stream';
 import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
-import type { ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
-import { decodeCsvField, describeInput, isBlobColumn, sqliteDeclaredType } from './value-codec.js';
+import { BATCH_CHARS, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
+import { decodeCsvField, describeInput, isBlobColumn, rowChars, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
 export interface CsvParserOptions {
@@ -10,7 +10,7 @@ export interface CsvParserOptions {
   readonly table: TableSchema;
   /** The row count the manifest promises; when given, a different count is ACODE-IMP-002. */
   readonly rows?: number;
-  /** Rows per 'rows' record (default 500). */
+  /** Rows per 'rows' record (default 500); a batch also ends once its values reach BATCH_CHARS. */
   readonly batchSize?: number;
   /**
    * Refuse input whose last record has no line break after it (default true): every CSV we write
@@ -40,6 +40,7 @@ class CsvTableParser extends Parser {
   #started = false;
   #ended = false;
   #batch: SqlValue[][] = [];
+  #batchChars = 0;
   #count = 0;
   #lastByte = -1;
 
@@ -82,13 +83,15 @@ class CsvTableParser extends Parser {
       return super.push({ kind: 'table', table: this.#table, rows: this.#expected ?? 0 } satisfies ExportRecord);
     }
     this.#batch.push(record as SqlValue[]);
-    return this.#batch.length >= this.#batchSize ? this.#flush() : true;
+    this.#batchChars += rowChars(record as SqlValue[]);
+    return this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS ? this.#flush() : true;
   }
 
   #flush(): boolean {
     if (this.#batch.length === 0) return true;
     const rows = this.#batch;
     this.#batch = [];
+    this.#batchChars = 0;
     this.#count += rows.length;
     return super.push({ kind: 'rows', table: this.#table.name, rows } satisfies ExportRecord);
   }

@@ -1,10 +1,11 @@
 import type { Transform } from 'node:stream';
-import type { ExportHeader, ExportRecord, ExportSummary, SqlValue, TableSchema } from '../lib/records.js';
+import { BATCH_CHARS, type ExportHeader, type ExportRecord, type ExportSummary, type SqlValue, type TableSchema } from '../lib/records.js';
 import { describeKey, describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
+import { rowChars } from './value-codec.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
 export interface ParserOptions {
-  /** Rows per 'rows' record (default 500). */
+  /** Rows per 'rows' record (default 500); a batch also ends once its values reach BATCH_CHARS. */
   readonly batchSize?: number;
   /** The longest single value read (default MAX_VALUE_BYTES, 512 MiB); longer is ACODE-IMP-002. */
   readonly maxValueBytes?: number;
@@ -31,6 +32,7 @@ export class JsonDocumentReader implements TokenReader {
   #table: TableSchema | null = null;
   #rowReader: RowReader | null = null;
   #batch: SqlValue[][] = [];
+  #batchChars = 0;
   #count = 0;
   #total = 0;
   #seen = new Set<string>();
@@ -46,8 +48,9 @@ export class JsonDocumentReader implements TokenReader {
         const row = this.#rowReader!.token(t);
         if (row) {
           this.#batch.push(row);
+          this.#batchChars += rowChars(row);
           this.#state = 'rows';
-          if (this.#batch.length >= this.#batchSize) this.#flushRows();
+          if (this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS) this.#flushRows();
         }
         return;
       }
@@ -164,6 +167,7 @@ export class JsonDocumentReader implements TokenReader {
     if (this.#batch.length === 0) return;
     const rows = this.#batch;
     this.#batch = [];
+    this.#batchChars = 0;
     this.#count += rows.length;
     this.#total += rows.length;
     this.#emit({ kind: 'rows', table: this.#table!.name, rows });

@@ -1,7 +1,8 @@
 import type { Transform } from 'node:stream';
-import type { ExportHeader, ExportRecord, SqlValue, TableSchema } from '../lib/records.js';
+import { BATCH_CHARS, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
 import type { ParserOptions } from './json-parser.js';
 import { describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
+import { rowChars } from './value-codec.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
 type State = 'line' | 'key' | 'table-name' | 'table-key' | 'row-start' | 'row' | 'value' | 'line-end' | 'done';
@@ -25,6 +26,7 @@ export class NdjsonReader implements TokenReader {
   #table: TableSchema | null = null;
   #rowReader: RowReader | null = null;
   #batch: SqlValue[][] = [];
+  #batchChars = 0;
   #count = 0;
   #total = 0;
   #seen = new Set<string>();
@@ -42,8 +44,9 @@ export class NdjsonReader implements TokenReader {
         const row = this.#rowReader!.token(t);
         if (row) {
           this.#batch.push(row);
+          this.#batchChars += rowChars(row);
           this.#state = 'line-end';
-          if (this.#batch.length >= this.#batchSize) this.#flushRows();
+          if (this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS) this.#flushRows();
         }
         return;
       }
@@ -148,6 +151,7 @@ export class NdjsonReader implements TokenReader {
     if (this.#batch.length === 0) return;
     const rows = this.#batch;
     this.#batch = [];
+    this.#batchChars = 0;
     this.#count += rows.length;
     this.#total += rows.length;
     this.#emit({ kind: 'rows', table: this.#table!.name, rows });
