@@ -132,9 +132,21 @@ export function csvText(s: string): string {
 }
 
 /**
+ * A BLOB in a column not declared BLOB, as the CSV writer marks it: written as a quoted
+ * `"base64:<base64>"`. The marker is the quotes: text is quoted only when it holds a comma, quote,
+ * CR or LF, starts or ends with a space or tab, or is empty (csvText), and base64 after "base64:"
+ * holds none of these, so no text is ever written in this form and a reader tells the two apart
+ * by value. A BLOB-declared column keeps bare base64 (the form exports have always had there).
+ */
+export class CsvMarkedBlob extends Uint8Array {}
+
+/** The prefix of a marked BLOB's field (see CsvMarkedBlob). */
+export const CSV_BLOB_PREFIX = 'base64:';
+
+/**
  * One value as a CSV field. NULL is the empty unquoted field; REALs as in JSON; ±Infinity as
  * 1e999 / -1e999, which a REAL, NUMERIC or INTEGER column turns back into ±Infinity; BLOBs as
- * base64 (an empty BLOB as "" so it is not NULL).
+ * base64 (an empty BLOB as "" so it is not NULL), or marked (CsvMarkedBlob).
  */
 export function csvValue(v: SqlValue): string {
   switch (typeof v) {
@@ -148,18 +160,25 @@ export function csvValue(v: SqlValue): string {
       return v > 0 ? '1e999' : '-1e999';
     default:
       if (v === null) return '';
+      if (v instanceof CsvMarkedBlob) return `"${CSV_BLOB_PREFIX}${toBuffer(v).toString('base64')}"`;
       return v.byteLength === 0 ? '""' : toBuffer(v).toString('base64');
   }
 }
 
 /**
- * A CSV field back into a value. Unquoted empty is NULL. A column declared BLOB holds base64.
- * Everything else stays text: inserted into its column, SQLite's affinity turns "42" into an
- * INTEGER exactly (no double on the way) and "0.5" into a REAL, as the original column did.
+ * A CSV field back into a value. Unquoted empty is NULL. A column declared BLOB holds base64;
+ * in any other column a quoted "base64:…" field is a marked BLOB (CsvMarkedBlob), which exports
+ * made before the marker never hold, so they read as they always did. Everything else stays
+ * text: inserted into its column, SQLite's affinity turns "42" into an INTEGER exactly (no double
+ * on the way) and "0.5" into a REAL, as the original column did.
  */
 export function decodeCsvField(text: string, quoted: boolean, blob: boolean, what: string): SqlValue {
   if (text === '' && !quoted) return null;
-  return blob ? decodeBase64(text, what) : text;
+  if (blob) return decodeBase64(text, what);
+  if (quoted && text.startsWith(CSV_BLOB_PREFIX) && BASE64.test(text.slice(CSV_BLOB_PREFIX.length))) {
+    return decodeBase64(text.slice(CSV_BLOB_PREFIX.length), what);
+  }
+  return text;
 }
 
 /**
