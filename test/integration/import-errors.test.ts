@@ -233,7 +233,7 @@ describe('integration: import refuses bad exports and leaves the database as it 
       ['random bytes', Buffer.from([0x00, 0x13, 0x37, 0xfe, 0x80, 0x01, 0x02]), 'Not a valid export: x.bin is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)'],
       ['an empty file', Buffer.alloc(0), 'Not a valid export: x.bin is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)'],
       ['plain CSV', Buffer.from('a,b\r\n1,2\r\n'), 'Not a valid export: x.bin is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)'],
-      ['JSON that is no acode export', Buffer.from('{"metadata":{"format":"something-else"},"tables":[]}'), 'Not a valid export: the metadata does not describe an acode export: got format "something-else"'],
+      ['JSON that is no acode export', Buffer.from('{"metadata":{"format":"something-else"},"tables":[]}'), 'Not a valid export: the metadata does not describe an acode export: its format is a string of 14 characters, not "acode-export"'],
       ['a JSON array', Buffer.from('[1,2,3]'), 'Not a valid export: x.bin is not an acode export (JSON, NDJSON, CSV, tar bundle or SQLite)'],
     ] as const) {
       it(`${label}: ACODE-IMP-002 exit 4`, async () => {

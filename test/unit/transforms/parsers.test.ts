@@ -79,7 +79,7 @@ describe('JSON and NDJSON parsers', () => {
       it('refuses a document that is not an acode export', async () => {
         const other = name === 'JSON' ? '{"metadata":{"format":"other"},"tables":[],"summary":null}' : '{"metadata":{"format":"other"}}\n{"summary":null}\n';
         const err = await rejection(parseChunks(() => parser(), [Buffer.from(other)]));
-        expect(err).to.include({ code: 'ACODE-IMP-002', message: 'Not a valid export: the metadata does not describe an acode export: got format "other"' });
+        expect(err).to.include({ code: 'ACODE-IMP-002', message: 'Not a valid export: the metadata does not describe an acode export: its format is a string of 5 characters, not "acode-export"' });
       });
 
       it('refuses a summary whose row count differs from the rows read', async () => {
@@ -108,13 +108,13 @@ describe('JSON and NDJSON parsers', () => {
 
     it('names the table and column of a bad value', async () => {
       const cases: [string, string][] = [
-        ['{"c":1}', 'Not a valid export: table t: unknown column "c"'],
+        ['{"c":1}', 'Not a valid export: table t: a row has a key of 1 character, which names no column'],
         ['{"a":1,"a":2}', 'Not a valid export: table t: column "a" appears twice in a row'],
         ['{"a":true}', 'Not a valid export: table t: column a holds no SQL value: got true'],
         ['{"a":[1]}', 'Not a valid export: table t: column a holds no SQL value: got start of array'],
-        ['{"b":{"$blob":"%%"}}', 'Not a valid export: t.b is not base64: got "%%"'],
-        ['{"b":{"$text":"x"}}', 'Not a valid export: table t: column b holds an object that is no {"$blob"} or {"$real"}: got key "$text"'],
-        ['1', 'Not a valid export: expected a row object, got number 1'],
+        ['{"b":{"$blob":"%%"}}', 'Not a valid export: t.b is not base64: got a string of 2 characters (its length is not a multiple of 4)'],
+        ['{"b":{"$text":"x"}}', 'Not a valid export: table t: column b holds an object that is no {"$blob"} or {"$real"}: got a key of 5 characters'],
+        ['1', 'Not a valid export: expected a row object, got a number'],
       ];
       for (const [rows, message] of cases) {
         const err = await rejection(parseChunks(() => createJsonParser(), [doc(rows)]));
@@ -150,7 +150,7 @@ describe('JSON and NDJSON parsers', () => {
         [meta + '{"table":"t","row":{"a":1}}\n{"summary":null}\n', 'Not a valid export: line 2: a row of table t outside its table\'s lines'],
         [meta + schema + '{"summary":null}\n{"summary":null}\n', 'Not a valid export: line 4: content after the summary line'],
         [schema + '{"summary":null}\n', 'Not a valid export: line 1: the first line must be the metadata'],
-        [meta + schema + '{"table":"t","row":{"a":1},"extra":1}\n{"summary":null}\n', "Not a valid export: line 3: expected the end of the line's object, got key \"extra\""],
+        [meta + schema + '{"table":"t","row":{"a":1},"extra":1}\n{"summary":null}\n', "Not a valid export: line 3: expected the end of the line's object, got a key of 5 characters"],
       ];
       for (const [text, message] of cases) {
         const err = await rejection(parseChunks(() => createNdjsonParser(), [Buffer.from(text)]));

@@ -84,9 +84,9 @@ describe('value codec', () => {
   it('decodes {"$blob"} and {"$real"} and refuses anything else with ACODE-IMP-002', () => {
     expect(decodeJsonSpecial('$blob', 'AP8=', 't.b')).to.deep.equal(Buffer.from([0, 255]));
     expect(decodeJsonSpecial('$real', '-Infinity', 't.r')).to.equal(-Infinity);
-    expect(() => decodeJsonSpecial('$real', 'NaN', 't.r')).to.throw('Not a valid export: t.r is not a value: got {"$real":"NaN"}').with.property('code', 'ACODE-IMP-002');
-    expect(() => decodeJsonSpecial('$blob', 'AP8', 't.b')).to.throw('Not a valid export: t.b is not base64: got "AP8"').with.property('code', 'ACODE-IMP-002');
-    expect(() => decodeBase64('a b=', 'x')).to.throw('Not a valid export: x is not base64: got "a b="');
+    expect(() => decodeJsonSpecial('$real', 'NaN', 't.r')).to.throw('Not a valid export: t.r is not a value: got {"$real": a string of 3 characters}').with.property('code', 'ACODE-IMP-002');
+    expect(() => decodeJsonSpecial('$blob', 'AP8', 't.b')).to.throw('Not a valid export: t.b is not base64: got a string of 3 characters (its length is not a multiple of 4)').with.property('code', 'ACODE-IMP-002');
+    expect(() => decodeBase64('a b=', 'x')).to.throw('Not a valid export: x is not base64: got a string of 4 characters (it holds a character outside base64)');
     expect(decodeBase64('', 'x')).to.deep.equal(Buffer.alloc(0));
   });
 
@@ -106,7 +106,7 @@ describe('value codec', () => {
       Buffer.from([0, 255]),
       null,
     ]);
-    expect(() => decodeCsvField('not base64!', false, true, 'awkward.b in data row 3')).to.throw('Not a valid export: awkward.b in data row 3 is not base64: got "not base64!"');
+    expect(() => decodeCsvField('not base64!', false, true, 'awkward.b in data row 3')).to.throw('Not a valid export: awkward.b in data row 3 is not base64: got a string of 11 characters (its length is not a multiple of 4)');
   });
 
   it('encodes a JSON row exactly as JSON.stringify would, escapes included', () => {
