@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createHashTap, readTar } from '../transforms/index.js';
+import { csvBlobColumns } from '../transforms/csv-serializer.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
 import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
@@ -124,7 +125,8 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
       const hash = createHashTap();
       const offsets = new TableOffsets('json');
       const table = name.replace(/\.[a-z]+$/, '');
-      await runPipeline([entry, hash, createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table) }), discard()], options.signal);
+      const scan = createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, (manifest as ExportManifest | null)?.files.find((f) => f.name === name)?.table ?? table) });
+      await runPipeline([entry, hash, scan, discard()], options.signal);
       seen.add(name);
       const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
       const digest = hash.digest();
@@ -141,10 +143,17 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
 
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
 
-function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string): Promise<void> {
+function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null): Promise<void> {
   const offsets = new TableOffsets('json');
-  const stages: PipelineStage[] = [input, ...(gzip ? [createGunzip()] : []), createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table) }), discard()];
+  const scan = createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(csv, table) });
+  const stages: PipelineStage[] = [input, ...(gzip ? [createGunzip()] : []), scan, discard()];
   return runPipeline(stages, signal);
+}
+
+/** A CSV export's table's BLOB-declared fields, from the definition in its manifest: their base64 is no data to scan. */
+function blobFields(csv: ExportManifest | null | undefined, table: string | undefined): number[] {
+  const schema = csv?.header.exportFormat === 'csv' ? csv.schemas.find((s) => s.name === table) : undefined;
+  return schema ? csvBlobColumns(schema) : [];
 }
 
 /**
@@ -165,7 +174,7 @@ async function scanFolder(source: string, manifest: ExportManifest, detector: Le
       damage.push(`${file.name} is ${info ? 'not a regular file' : 'missing'}`);
       continue;
     }
-    await scanBytes(createReadStream(path.join(source, file.name)), false, detector, options.signal, file.table);
+    await scanBytes(createReadStream(path.join(source, file.name)), false, detector, options.signal, file.table, manifest);
   }
   for (const entry of await readdir(source, { withFileTypes: true })) {
     if (entry.name === BUNDLE_MANIFEST_NAME || listed.has(entry.name)) continue;
@@ -193,7 +202,7 @@ async function scanExport(source: string, located: LocatedExport, detector: Leak
     case 'ndjson':
       return scanBytes(createReadStream(source), gzip, detector, options.signal);
     case 'csv-file':
-      return scanBytes(createReadStream(source), gzip, detector, options.signal, located.manifest?.tables[0]?.name);
+      return scanBytes(createReadStream(source), gzip, detector, options.signal, located.manifest?.tables[0]?.name, located.manifest);
     case 'csv-folder':
       return scanFolder(source, located.manifest!, detector, options, damage);
     case 'tar':

@@ -5,6 +5,7 @@ import type { Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 // Specific modules, not the transforms barrel: an export must not load the import parsers, and
 // tar-stream is loaded only by the one layout that packs a tar.
+import { csvBlobColumns } from '../transforms/csv-serializer.js';
 import { createHashingPassThrough } from '../transforms/hashing-pass-through.js';
 import { createHashingSink, type DigestSource, type HashingSink } from '../transforms/hashing-sink.js';
 import type { LeakScanTransform } from '../transforms/leak-scan.js';
@@ -131,9 +132,13 @@ function leakStage(args: WriteOutputArgs, offsets: TableOffsets, table?: string,
   if (!args.redact) return [];
   const detector = createLeakDetector({ allow: args.allowScanHits });
   const rows = table === undefined ? Infinity : (args.snapshot.tables.find((t) => t.schema.name === table)?.rows ?? Infinity);
+  // A CSV stream holds one table (per file, per entry, or alone on stdout).
+  const only = table ?? (args.snapshot.tables.length === 1 ? args.snapshot.tables[0]!.schema.name : undefined);
+  const schema = args.layout.format === 'csv' ? args.snapshot.tables.find((t) => t.schema.name === only)?.schema : undefined;
   return [
     loadedRedactionStages().createLeakScanTransform({
       detector,
+      csvBlobColumns: schema ? csvBlobColumns(schema) : [],
       locate: (offset, line, lineOffset) => offsets.locate(offset, line, lineOffset, table),
       parallel: rows >= WORKER_SCAN_MIN_ROWS,
       // Straight from the serializer, each chunk made for this pass alone.

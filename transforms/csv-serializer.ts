@@ -25,7 +25,7 @@ export class CsvWriter implements TextWriter {
         if (this.#table) throw outOfOrder(`table ${record.table.name}`, `only table ${this.#table.name} in one CSV stream`);
         this.#table = record.table;
         this.#open = true;
-        this.#blobColumns = record.table.columns.flatMap((c, i) => (isBlobColumn(sqliteDeclaredType(record.table, c)) ? [i] : []));
+        this.#blobColumns = csvBlobColumns(record.table);
         return csvHeader(record.table);
       case 'rows':
         this.#expectOpen(record.kind, record.table);
@@ -70,6 +70,11 @@ export class CsvWriter implements TextWriter {
   #expectOpen(got: string, table: string): void {
     if (!this.#open || this.#table?.name !== table) throw outOfOrder(`a '${got}' record for ${table}`, this.#table ? `rows of ${this.#table.name}` : "a 'table' record");
   }
+}
+
+/** The fields of `table` its CSV holds as bare base64 (declared BLOB); a BLOB in any other is written "base64:…". */
+export function csvBlobColumns(table: TableSchema): number[] {
+  return table.columns.flatMap((c, i) => (isBlobColumn(sqliteDeclaredType(table, c)) ? [i] : []));
 }
 
 /**

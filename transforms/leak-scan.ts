@@ -34,6 +34,8 @@ export interface LeakScanTransformOptions {
    * thread (`createHashingSink({ digestFrom })`). Default false.
    */
   readonly hash?: boolean;
+  /** A CSV stream of one table: its BLOB-declared fields, whose bare base64 the scan leaves out (as it does `{"$blob"}` and `"base64:…"`). */
+  readonly csvBlobColumns?: readonly number[];
 }
 
 const WHAT: Readonly<Record<string, string>> = {
@@ -67,6 +69,7 @@ export class LeakScanTransform extends Transform {
   readonly #parallel: boolean;
   readonly #ownsChunks: boolean;
   readonly #hash: boolean;
+  readonly #csvBlobColumns: readonly number[];
   /** Hashing on this thread (a scan without a worker). */
   #localHash: Hash | null = null;
   #digest: Digest | null = null;
@@ -88,6 +91,7 @@ export class LeakScanTransform extends Transform {
     this.#parallel = options.parallel ?? true;
     this.#ownsChunks = options.ownsChunks ?? false;
     this.#hash = options.hash ?? false;
+    this.#csvBlobColumns = options.csvBlobColumns ?? [];
   }
 
   /** With `hash`: sha256 and size of every byte passed on, once the stream is flushed; else null. */
@@ -103,7 +107,7 @@ export class LeakScanTransform extends Transform {
       if (this.#hash) (this.#localHash ??= createHash('sha256')).update(bytes);
       // Held until scanned past: the next chunk at the latest.
       this.#held.push(bytes);
-      this.#scanner ??= createLeakScanner(this.#detector);
+      this.#scanner ??= createLeakScanner(this.#detector, { csvBlobColumns: this.#csvBlobColumns });
       const found = this.#scanner.write(bytes);
       if (found.length > 0) return callback(this.#error(found[0]!));
       this.#release(this.#scanner.settled);
@@ -148,7 +152,7 @@ export class LeakScanTransform extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.#failure) return callback(this.#failure);
     if (!this.#parallel) {
-      this.#scanner ??= createLeakScanner(this.#detector);
+      this.#scanner ??= createLeakScanner(this.#detector, { csvBlobColumns: this.#csvBlobColumns });
       const found = this.#scanner.end();
       if (found.length > 0) return callback(this.#error(found[0]!));
       this.#release(this.#scanner.settled);
@@ -168,7 +172,7 @@ export class LeakScanTransform extends Transform {
   #startWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('../lib/redaction/leak-scan-worker.js', import.meta.url), {
-      workerData: { detector: this.#detector.options, hash: this.#hash } satisfies LeakScanWorkerData,
+      workerData: { detector: this.#detector.options, hash: this.#hash, csvBlobColumns: [...this.#csvBlobColumns] } satisfies LeakScanWorkerData,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     worker.on('message', (reply: LeakScanReply) => this.#onReply(reply));

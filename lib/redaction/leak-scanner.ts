@@ -29,50 +29,182 @@ export interface LeakScanner {
 
 const MAX_LINE = 4096;
 
-/**
- * How acode writes a BLOB in JSON and NDJSON: `{"$blob":"` and its base64. Nothing else in an
- * export holds these bytes as they are (a quote inside JSON text is `\"`, inside CSV `""`).
- */
-const BLOB_OPEN = '{"$blob":"';
-
-/** Base64's characters, by code: a BLOB's encoding is blanked up to the first character outside them. */
+/** Base64's characters, by code. */
 const BASE64 = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') BASE64[c.charCodeAt(0)] = 1;
+const QUOTE = 0x22;
+
+/** Where base64 from `from` on ends: the first character outside it, or the text's end. */
+function base64End(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && BASE64[text.charCodeAt(end)] === 1) end++;
+  return end;
+}
+
+/**
+ * How acode writes a BLOB: `{"$blob":"<base64>"}` in JSON and NDJSON, a quoted
+ * `"base64:<base64>"` in a CSV column not declared BLOB. Neither is ever text as written (a quote
+ * inside JSON text is `\"`; CSV quotes text only when it holds a comma, a quote, a line break or
+ * edge blanks, none of which base64 has).
+ */
+const ENCODING_OPEN = /\{"\$blob":"|"base64:/g;
+const LONGEST_OPEN = 10;
+
+export interface LeakScannerOptions {
+  /** A CSV stream (one table, header first): the fields declared BLOB, which hold bare base64. */
+  readonly csvBlobColumns?: readonly number[];
+}
 
 /**
  * A BLOB's base64 is bytes acode encoded, not data: a token's shape turns up there by chance
- * (the base64 of 300 MB of random bytes holds a few `AIza…` runs), and a secret inside the BLOB
- * cannot be read from it. The BLOB itself was read byte for byte by the redaction rules and the
- * row scan before it was encoded. So the encoding is blanked (spaces, the length kept) for this
- * scan; the bytes passed on are untouched. Blanks from `from` on, where the text is inside an
- * encoding when `open`; returns the text and whether it ends inside one.
+ * (the base64 of 300 MB of random bytes holds a few `AIza…` runs), and no secret of the BLOB can
+ * be read from it. The BLOB itself was read byte for byte by the redaction rules and the row
+ * scan before it was encoded. So its encoding is blanked (spaces, the length kept) for the
+ * scan; the bytes passed on are untouched. Chunks come in stream order, each once.
  */
-function blankBlobs(text: string, from: number, open: boolean): { text: string; open: boolean } {
-  let out = '';
-  let copied = 0;
-  let at = open ? from : -1;
-  for (;;) {
-    if (at < 0) {
-      const mark = text.indexOf(BLOB_OPEN, Math.max(from, copied));
-      if (mark < 0) break;
-      at = mark + BLOB_OPEN.length;
-    }
-    let end = at;
-    while (end < text.length && BASE64[text.charCodeAt(end)] === 1) end++;
-    out += text.slice(copied, at) + ' '.repeat(end - at);
-    copied = end;
-    if (end === text.length) return { text: out, open: true };
-    at = -1;
+class EncodingBlanker {
+  /** The previous chunk's last characters: an opening cut in two is found whole. */
+  #tail = '';
+  /** The previous chunk ended inside an encoding. */
+  #open = false;
+  readonly #csv: CsvBlobFields | null;
+
+  constructor(options: LeakScannerOptions) {
+    this.#csv = options.csvBlobColumns?.length ? new CsvBlobFields(options.csvBlobColumns) : null;
   }
-  return { text: copied === 0 ? text : out + text.slice(copied), open: false };
+
+  blank(chunk: string): string {
+    const spans: number[] = [];
+    let from = 0;
+    if (this.#open) {
+      from = base64End(chunk, 0);
+      this.#open = from === chunk.length;
+      // An encoding ends at its closing quote; anything else after base64 means it was none.
+      if (this.#open || chunk.charCodeAt(from) === QUOTE) spans.push(0, from);
+    }
+    const shift = this.#tail.length;
+    const joined = this.#tail + chunk;
+    ENCODING_OPEN.lastIndex = Math.max(0, shift + from - (LONGEST_OPEN - 1));
+    for (let m = ENCODING_OPEN.exec(joined); m && !this.#open; m = ENCODING_OPEN.exec(joined)) {
+      const start = m.index + m[0].length - shift;
+      if (start < from) continue;
+      const end = base64End(chunk, start);
+      this.#open = end === chunk.length;
+      if (this.#open || chunk.charCodeAt(end) === QUOTE) spans.push(start, end);
+      ENCODING_OPEN.lastIndex = end + shift;
+    }
+    this.#tail = joined.slice(-(LONGEST_OPEN - 1));
+    this.#csv?.spans(chunk, spans);
+    if (spans.length === 0) return chunk;
+    spans.sort((a, b) => a - b);
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i < spans.length; i += 2) {
+      const [a, b] = [Math.max(spans[i]!, copied), spans[i + 1]!];
+      if (b <= a) continue;
+      out += chunk.slice(copied, a) + ' '.repeat(b - a);
+      copied = b;
+    }
+    return out + chunk.slice(copied);
+  }
 }
 
-export function createLeakScanner(detector: LeakDetector): LeakScanner {
+const enum Csv {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** A quote ended the last chunk inside a quoted field: the next character says whether it was doubled. */
+  QuoteAtEnd,
+  AfterQuoted,
+}
+
+/**
+ * The fields of BLOB-declared columns in a CSV stream, found as it streams: bare base64, which
+ * only their column tells apart from text. Jumps from separator to separator (indexOf), so a
+ * table of long text fields costs little.
+ */
+class CsvBlobFields {
+  readonly #columns: ReadonlySet<number>;
+  #state = Csv.FieldStart;
+  #field = 0;
+  #row = 0;
+
+  constructor(columns: readonly number[]) {
+    this.#columns = new Set(columns);
+  }
+
+  spans(chunk: string, spans: number[]): void {
+    const n = chunk.length;
+    let comma = -1;
+    let newline = -1;
+    let i = 0;
+    while (i < n) {
+      switch (this.#state) {
+        case Csv.FieldStart:
+          this.#state = chunk.charCodeAt(i) === QUOTE ? Csv.Quoted : Csv.Unquoted;
+          if (this.#state === Csv.Quoted) i++;
+          break;
+        case Csv.Unquoted: {
+          if (comma < i) comma = indexOrEnd(chunk, ',', i);
+          if (newline < i) newline = indexOrEnd(chunk, '\n', i);
+          const stop = Math.min(comma, newline);
+          if (this.#row > 0 && this.#columns.has(this.#field)) spans.push(i, stop);
+          if (stop < n) this.#separator(chunk.charCodeAt(stop) === 0x2c);
+          i = stop + 1;
+          break;
+        }
+        case Csv.Quoted: {
+          const q = chunk.indexOf('"', i);
+          if (q < 0 || q === n - 1) {
+            if (q === n - 1) this.#state = Csv.QuoteAtEnd;
+            i = n;
+          } else if (chunk.charCodeAt(q + 1) === QUOTE) {
+            i = q + 2;
+          } else {
+            this.#state = Csv.AfterQuoted;
+            i = q + 1;
+          }
+          break;
+        }
+        case Csv.QuoteAtEnd:
+          if (chunk.charCodeAt(i) === QUOTE) {
+            this.#state = Csv.Quoted;
+            i++;
+          } else {
+            this.#state = Csv.AfterQuoted;
+          }
+          break;
+        case Csv.AfterQuoted: {
+          const c = chunk.charCodeAt(i++);
+          if (c === 0x2c || c === 0x0a) this.#separator(c === 0x2c);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Past a field's comma (the next field) or line end (the next row's first field). */
+  #separator(comma: boolean): void {
+    if (comma) this.#field++;
+    else {
+      this.#field = 0;
+      this.#row++;
+    }
+    this.#state = Csv.FieldStart;
+  }
+}
+
+function indexOrEnd(text: string, what: string, from: number): number {
+  const at = text.indexOf(what, from);
+  return at < 0 ? text.length : at;
+}
+
+export function createLeakScanner(detector: LeakDetector, options: LeakScannerOptions = {}): LeakScanner {
   let carry = '';
   let base = 0;
   let bytes = 0;
   let ended = false;
-  let inBlob = false;
+  const blanker = new EncodingBlanker(options);
   const reported = new Set<string>();
 
   const take = (text: string, final: boolean): LeakFinding[] => {
@@ -90,10 +222,7 @@ export function createLeakScanner(detector: LeakDetector): LeakScanner {
 
   const writeLatin1 = (chunk: string): LeakFinding[] => {
     bytes += chunk.length;
-    // The carry was blanked already; an opening it ends in the first part of is found whole here.
-    const blanked = blankBlobs(carry + chunk, inBlob ? carry.length : Math.max(0, carry.length - BLOB_OPEN.length + 1), inBlob);
-    inBlob = blanked.open;
-    const text = blanked.text;
+    const text = carry + blanker.blank(chunk);
     const found = take(text, false);
     const keep = Math.min(text.length, detector.reach);
     carry = text.slice(text.length - keep);

@@ -26,6 +26,9 @@ describe('integration: exports of binary BLOBs with the default redaction', func
     const db = openDb(ws.db);
     db.exec('CREATE TABLE files (id INTEGER PRIMARY KEY, png BLOB)');
     db.prepare('INSERT INTO files VALUES (1, ?)').run(blob);
+    // A BLOB outside a BLOB-declared column: written "base64:…" in CSV.
+    db.exec('CREATE TABLE attachments (id INTEGER PRIMARY KEY, note TEXT, data BINARY)');
+    db.prepare("INSERT INTO attachments VALUES (1, 'a note, with a comma', ?)").run(blob);
     db.close();
   });
   after(() => removeTempDir(ws.dir));
@@ -36,8 +39,22 @@ describe('integration: exports of binary BLOBs with the default redaction', func
       await exportDatabase({ config: await ws.config(), format, output: file, now: () => NOW });
       const text = await readFile(file, 'utf8');
       // The shape is in the output, as the BLOB's encoding.
-      expect(text).to.include(`{"$blob":"${blob.toString('base64')}"}`);
+      expect(text.split(`{"$blob":"${blob.toString('base64')}"}`)).to.have.length(3);
       expect(text).to.include(shape);
+      const verified = await verifyExport({ path: file });
+      expect(verified.checks.map((c) => [c.name, c.ok])).to.deep.include(['leak-scan', true]);
+      expect(verified.valid).to.equal(true);
+    });
+  }
+
+  for (const output of ['files.csv', 'csv-folder', 'all.tar.gz'] as const) {
+    it(`csv (${output}): bare base64 in a BLOB column and "base64:…" in another pass the scan, and export verify finds nothing`, async () => {
+      const file = path.join(ws.dir, output);
+      const tables = output === 'files.csv' ? ['files'] : undefined;
+      await exportDatabase({ config: await ws.config(), format: 'csv', output: file, ...(tables ? { tables } : {}), now: () => NOW });
+      const files = output === 'csv-folder' ? [path.join(file, 'files.csv'), path.join(file, 'attachments.csv')] : output === 'files.csv' ? [file] : [];
+      for (const f of files) expect(await readFile(f, 'utf8')).to.include(blob.toString('base64'));
+      if (output === 'csv-folder') expect(await readFile(path.join(file, 'attachments.csv'), 'utf8')).to.include(`"base64:${blob.toString('base64')}"`);
       const verified = await verifyExport({ path: file });
       expect(verified.checks.map((c) => [c.name, c.ok])).to.deep.include(['leak-scan', true]);
       expect(verified.valid).to.equal(true);
