@@ -8,6 +8,7 @@
  * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
 import { isVersionSpec } from './names.js';
+import { proseIs, prosePrefix, proseWord } from './prose-value.js';
 import { charTable, inTable, looksRandom, runEnd, runStart, type CharTable } from './rule.js';
 
 const NAME = charTable('A-Za-z0-9_.-');
@@ -27,7 +28,7 @@ export interface Assignment {
 }
 
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
-const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
+export const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
 export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED|\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}$)/;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
 /** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`, Rust's `String::from(…)`: code that fetches, builds or types a secret. */
@@ -37,7 +38,7 @@ const VARIABLE = /^[A-Za-z_$][\w$]*$/;
 const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argument|value|instead|here|as|if|when|only)$/i;
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
-const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
+export const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
 /** After the first of a tuple's targets: `, user =`, `, user) =`, `, user] =` (not `==` or `=>`). */
 const TUPLE_REST = /^,[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*[)\]]?[ \t]*=(?![=>])/;
 /** Before the first of a tuple's targets: a line's start, a declaration's keyword, an opening bracket (`(user, password) =`, `const [user, password] =`). */
@@ -186,6 +187,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   } else if (dashes === 0 && i > right && !quote && SET_COMMAND.test(text.slice(Math.max(0, left - 40), left))) {
     // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`, nor a path).
     return /[(/~.]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
+  } else if (dashes === 0 && i > right && !quote && (sep === 105 || sep === 73) && /^is:?[ \t]/i.test(text.slice(i, i + 4))) {
+    // Prose: `The new password is: letmein`, `the token is "…"`.
+    const word = proseIs(text, name, left, i);
+    return word ? { name, nameEnd: right, valueStart: word[0], valueEnd: word[1] } : right;
   } else {
     return dashes === 0 ? namedValue(text, name, left, right, quote) : right;
   }
@@ -273,6 +278,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // (A part that looks generated makes it a value: Vault's legacy `s.Kx9vQ2mLp7RtYb3N…`, my.cnf's `Xq7.Wm3pLz9.Kt`.)
     if (DOTTED_IDENTIFIER.test(code) && !code.split(/\??\./).some(generatedPart) && (spaced || trailing || form === 'flag' || (form === 'colon' && structuralContext(text, left) !== 'line'))) return inCode(text, start, name, right);
     if ((spaced || trailing) && VARIABLE.test(code) && (code.toLowerCase() === name.toLowerCase() || /[a-z][A-Z]|_/.test(code)) && !looksRandom(code)) return right;
+    // An object literal's member given a camelCase variable (`{ token: tokenFromEnv }`): code, not a YAML value.
+    if (form === 'colon' && /^[a-z]+(?:[A-Z][a-z]+)+$/.test(code) && !looksRandom(code) && structuralContext(text, left) === 'flow') return right;
     // A type after a member's colon, ending a statement or a parameter list or joined to another type
     // (`cookies: CookieStoreManager;`, `token: QuestionDotToken | undefined`): code even with capitals;
     // a digit makes it a value, and so does a comma (a YAML flow map's `{password: Abc, …}`).
@@ -281,8 +288,12 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     if (form === 'equals' && trailing && /^\d{1,3}$/.test(code)) return right;
     const after = text.charCodeAt(end);
     if (after === 40 || after === 91) return right;
-    // "The password: it expires" is prose, not YAML: mid-line `name: value` needs a credential-looking value.
-    if (form === 'colon' && structuralContext(text, left) === 'prose' && !(raw.length >= 8 && looksRandom(raw))) return right;
+    // "The password: it expires" is prose, not YAML: mid-line `name: value` needs a credential-looking
+    // value, or one plain word ending a sentence whose words read as prose (`The new password: letmein.`).
+    if (form === 'colon' && structuralContext(text, left) === 'prose' && !(raw.length >= 8 && looksRandom(raw))) {
+      const word = i === right + 1 && prosePrefix(text, name, left) ? proseWord(text, name, start, end) : null;
+      return word ? { name, nameEnd: right, valueStart: word[0], valueEnd: word[1] } : right;
+    }
   } else if (REFERENCE.test(raw) || MASKED.test(raw)) {
     return right;
   }
