@@ -19,6 +19,15 @@ export const DEFAULT_COLUMN_RULES: Readonly<Record<DefaultColumnRule, RuleInfo>>
   credentials: columnInfo('credentials', 'secrets', 'columns and keys named credential, credentials, creds'),
 };
 
+/**
+ * Personal identifiers by column name, masked as e-mail addresses are and under the same switch
+ * (`export.redact_emails`): a user name is stripped from home paths, so its own column must go too.
+ */
+export const USER_NAME_RULE: RuleInfo = {
+  name: 'user_name', kind: 'column', category: 'user names', source: 'default',
+  description: 'columns and JSON keys named like user_name, username, login, os_user, ssh_user (with export.redact_emails); not user_id, role, user_agent, last_login',
+};
+
 function columnInfo(name: string, category: Category, description: string): RuleInfo {
   return { name, kind: 'column', category, description: `${description}; names ending in _at, _id, _type, _count… describe a secret and are kept`, source: 'default' };
 }

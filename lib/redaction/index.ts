@@ -48,6 +48,7 @@ const SINGULAR: Readonly<Record<Category, string>> = {
   'private keys': 'private key',
   'custom matches': 'custom match',
   'e-mail addresses': 'e-mail address',
+  'user names': 'user name',
   'file paths': 'file path',
 };
 
@@ -64,6 +65,6 @@ export function summaryLines(summary: RedactionSummary, placeholder = '[REDACTED
       const n = totals.get(c)!;
       const what = `${n} ${n === 1 ? SINGULAR[c] : c}`;
       if (c === 'file paths') return `${what} normalized`;
-      return `${what} ${c === 'e-mail addresses' ? 'masked with' : 'replaced with'} ${placeholder}`;
+      return `${what} ${c === 'e-mail addresses' || c === 'user names' ? 'masked with' : 'replaced with'} ${placeholder}`;
     });
 }

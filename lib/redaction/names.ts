@@ -133,6 +133,28 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   return null;
 }
 
+/** What stands before `user` or `login` in a user name's column: `os_user`, `ssh_login`, `git_user_name`. */
+const USER_QUALIFIERS = new Set(['os', 'unix', 'linux', 'windows', 'system', 'sys', 'local', 'remote', 'host', 'shell', 'ssh', 'git', 'login', 'user', 'github', 'gitlab', 'author', 'committer', 'owner', 'account']);
+
+/**
+ * A column or JSON key holding a user name: `user_name`, `username`, `userName`, `login`,
+ * `login_name`, `os_user`, `os_username`, `ssh_user`, `git_user_name`; not an id, a role, an
+ * agent or a time (`user_id`, `role`, `user_agent`, `author_id`, `last_login`, `login_count`).
+ */
+export function isUserNameName(name: string): boolean {
+  const words = nameWords(name);
+  const squashed = words.join('');
+  if (squashed === 'login' || squashed === 'username' || squashed === 'loginname') return true;
+  const last = words[words.length - 1];
+  if (words.length < 2 || last === undefined) return false;
+  const qualified = (head: readonly string[]): boolean => head.every((w) => USER_QUALIFIERS.has(w));
+  if (last === 'username' || (last === 'name' && (words[words.length - 2] === 'user' || words[words.length - 2] === 'login'))) {
+    return qualified(words.slice(0, last === 'name' ? -2 : -1));
+  }
+  // WordPress' `user_login`, `os_user`; not a doubled word (`user_user`).
+  return (last === 'user' || last === 'login') && words[words.length - 2] !== last && qualified(words.slice(0, -1));
+}
+
 /** `<something>_key` words that name no secret: database and cache keys, public keys, i18n. */
 const PUBLIC_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'partition', 'range', 'cache', 'idempotency', 'lookup', 'i18n', 'translation', 'shortcut', 'hot', 'row', 'object', 'unique', 'composite', 'routing', 'dedup', 'dedupe', 'group', 'join', 'index', 'map', 'cursor', 'page', 'order', 'react', 'list', 'item', 'field', 'column', 'table', 'locale', 'message', 'label', 'sequence', 'natural', 'surrogate', 'candidate', 'shard', 'bucket']);
 

@@ -4,8 +4,8 @@
  */
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
-import { DEFAULT_COLUMN_RULES, createDefaultContentRules } from './default-rules.js';
-import { classifyName, isAuthOnlyName, isKeyLikeName, isSecretSettingName, isShortPasswordName, isTablePairValue, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
+import { DEFAULT_COLUMN_RULES, USER_NAME_RULE, createDefaultContentRules } from './default-rules.js';
+import { classifyName, isAuthOnlyName, isKeyLikeName, isSecretSettingName, isShortPasswordName, isTablePairValue, isUserNameName, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
 
@@ -108,14 +108,24 @@ export class Policy implements PolicyCore {
     info: DEFAULT_COLUMN_RULES.api_key, allow: null, replacement: null,
     takes: (value, container) => !container && value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value),
   };
+  /**
+   * `user_name`, `login`: a column's every value; in JSON a one-word string (`{"login": "octocat"}`),
+   * not a route, a sentence or an object (`"login": {"title": "Sign in"}` is a form's text).
+   */
+  readonly #userName: WholeValueRule = {
+    info: USER_NAME_RULE, allow: null, replacement: null,
+    takes: (value, container) => !container && /^[^\s/\\]{1,64}$/.test(value),
+  };
+  readonly #identifiers: boolean;
   readonly #sets = new Map<string, RuleSet>();
   readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
 
   constructor(options: RedactionOptions) {
     const defaults = createDefaultContentRules({ secrets: options.defaultRules, emails: options.redactEmails, paths: options.redactPaths });
-    const reserved = new Set([...createDefaultContentRules({ secrets: true, emails: true, paths: true }).map((r) => r.info.name), ...Object.keys(DEFAULT_COLUMN_RULES)]);
+    const reserved = new Set([...createDefaultContentRules({ secrets: true, emails: true, paths: true }).map((r) => r.info.name), ...Object.keys(DEFAULT_COLUMN_RULES), USER_NAME_RULE.name]);
     this.#config = compileConfigRules(options.patterns, { locate: options.locate, reserved });
     this.#defaults = options.defaultRules;
+    this.#identifiers = options.redactEmails;
     this.placeholder = options.placeholder;
     this.pseudonymize = options.pseudonymize;
     this.allow = this.#config.allow;
@@ -127,15 +137,14 @@ export class Policy implements PolicyCore {
     this.#global = [...this.#config.content.filter((c) => c.matches === null).map((c) => c.rule), ...defaults];
     this.#defaultColumns = new Map(Object.entries(DEFAULT_COLUMN_RULES).map(([name, info]) => [name, { info, allow: null, replacement: null, takes: notAPackage }]));
     const columnInfos = options.defaultRules ? Object.values(DEFAULT_COLUMN_RULES) : [];
-    this.rules = [...this.#config.infos, ...columnInfos, ...defaults.map((r) => r.info)];
+    this.rules = [...this.#config.infos, ...columnInfos, ...(options.redactEmails ? [USER_NAME_RULE] : []), ...defaults.map((r) => r.info)];
   }
 
   keyRule(name: string): WholeValueRule | null {
     for (const rule of this.#config.columns) if (rule.matches(name)) return rule;
-    if (!this.#defaults) return null;
-    const builtIn = classifyName(name);
-    if (builtIn === null) return null;
-    return isAuthOnlyName(name) ? this.#authOnly : this.#defaultColumns.get(builtIn)!;
+    const builtIn = this.#defaults ? classifyName(name) : null;
+    if (builtIn !== null) return isAuthOnlyName(name) ? this.#authOnly : this.#defaultColumns.get(builtIn)!;
+    return this.#identifiers && isUserNameName(name) ? this.#userName : null;
   }
 
   /**
