@@ -143,7 +143,7 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
  * (the body after `sk-`, `ghp_`, `SG.`…), an `A` opening an AWS, Google, Bitbucket or JFrog key, the `yJ` of a
  * JWT, Databricks' `dapi`, Google's `1//0` and the `:AA` inside a Telegram bot token. Letter-led vendor prefixes would make the engine stop at most letters of ordinary text.
  */
-const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza|TBB|KCp)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
+const CANDIDATE = /[-_.](?=[A-Za-z0-9+/]{10})|A(?:KIA|SIA|Iza|TBB|KCp|TATT)|yJ|dapi|1\/\/0|:(?=AA[A-Za-z0-9_-]{33})/g;
 const RUN_BACK = 256;
 
 /** True right after `\n` `\t` `\r` `\b` `\f`, `\uXXXX` or `%XX`: text that stands for a separator. */
@@ -221,10 +221,24 @@ function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
     const bot = DISCORD_BOT.exec(run);
     return bot && /^\d{17,20}$/.test(Buffer.from(bot[1]!, 'base64url').toString('latin1')) && entropy(run) >= 3 ? hit('vendor_token', run, start, runEnd) : null;
   }
-  const body = text.slice(start + entry[0].length, runEnd).replace(/[.\-_+/]+$/, '');
-  if (body.length < entry[1] || classes(body) < 2 || entropy(body) < 3 || (entry[2] && !entry[2](body))) return null;
+  // A token ends where its run does, but for punctuation after it (a sentence's full stop); a
+  // URL-safe body may itself end in - or _ (glpat-…-), so the run is tried with those kept first.
+  const run = text.slice(start + entry[0].length, runEnd).replace(/[.+/]+$/, '');
+  const bodies = /[-_]$/.test(run) ? [run, run.replace(/[-_]+$/, '')] : [run];
+  const body = bodies.find((b) => vendorBody(entry, b));
+  if (body === undefined) return null;
   if (entry[0] === 'eyJ' && !/^[^.]+\.eyJ[^.]+/.test(body.slice(0, SAMPLE * 8))) return encodedJson(text, start, runEnd);
   return hit('vendor_token', text.slice(start, start + entry[0].length + body.length), start, runEnd);
+}
+
+/**
+ * Whether `body` is the body of a token with this prefix: long enough, random enough, and what
+ * the vendor's own check says. An AWS key ID's body (16 of A–Z and 2–7 in practice) may have no
+ * digit: one character class is enough after AKIA or ASIA, where the length is exact.
+ */
+function vendorBody(entry: (typeof PREFIX_BODY)[number], body: string): boolean {
+  const oneClass = entry[0] === 'AKIA' || entry[0] === 'ASIA';
+  return body.length >= entry[1] && (oneClass || classes(body) >= 2) && entropy(body) >= 3 && (!entry[2] || entry[2](body));
 }
 
 /** `<bot id>:AA<33 characters>`, found from its colon: 8 to 11 digits before it, nothing word-like before them. */

@@ -6,7 +6,7 @@ import { createLeakDetector, createLeakScanner, type LeakHit } from '../../../li
 import type { SqlValue } from '../../../lib/records.js';
 import { TableOffsets } from '../../../lib/export-stages.js';
 import { createLeakScanTransform, type LeakLocation } from '../../../transforms/leak-scan.js';
-import { FAKE, body, ALNUM, fakePassword, fakePem, fragments, hex, seeded, table, uuid } from './fakes.js';
+import { FAKE, body, chars, ALNUM, fakePassword, fakePem, fragments, hex, seeded, table, uuid } from './fakes.js';
 import { policyWith } from './helpers.js';
 
 const rand = seeded(51);
@@ -19,6 +19,22 @@ describe('leak detector (independent of the redaction rules)', () => {
     for (const [name, make] of Object.entries(FAKE)) {
       const token = make(rand);
       expect(detectorsOf(`{"content":"see ${token} here"}`), name).to.deep.equal(['vendor_token']);
+    }
+  });
+
+  it('finds a URL-safe body ending in - or _, an AWS key ID without a digit, and an Atlassian token with no separator inside', () => {
+    const own = seeded(5);
+    const tokens = [
+      `glpat-${body(own, ALNUM, 19)}-`,
+      `sq0atp-${body(own, ALNUM, 20)}_-`,
+      `ASIA${chars(own, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 16)}`,
+      `ATATT3${body(own, ALNUM, 180)}=${chars(own, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 8)}`,
+    ];
+    for (const token of tokens) {
+      const hits = detector.scan(`{"content":"see ${token} here"}`);
+      expect(hits.map((h) => h.detector), token.slice(0, 12)).to.deep.equal(['vendor_token']);
+      // The whole token, its last - or _ included: nothing of it is left for the reader.
+      expect(hits[0]!.end - hits[0]!.start, token.slice(0, 12)).to.be.at.least(token.replace(/=.*$/, '').length);
     }
   });
 
