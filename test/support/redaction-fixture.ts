@@ -54,13 +54,14 @@ export const CATEGORY: Readonly<Record<string, string>> = {
   authorization_header: 'tokens',
   secret_assignment: 'secrets',
   email: 'e-mail addresses',
+  user_name: 'user names',
   home_path: 'file paths',
 };
 
-const ORDER = ['API keys', 'tokens', 'secrets', 'passwords', 'private keys', 'custom matches', 'e-mail addresses', 'file paths'];
+const ORDER = ['API keys', 'tokens', 'secrets', 'passwords', 'private keys', 'custom matches', 'e-mail addresses', 'user names', 'file paths'];
 const SINGULAR: Readonly<Record<string, string>> = {
   'API keys': 'API key', tokens: 'token', secrets: 'secret', passwords: 'password', 'private keys': 'private key',
-  'custom matches': 'custom match', 'e-mail addresses': 'e-mail address', 'file paths': 'file path',
+  'custom matches': 'custom match', 'e-mail addresses': 'e-mail address', 'user names': 'user name', 'file paths': 'file path',
 };
 
 export type Tally = Record<string, Record<string, Record<string, number>>>;
@@ -140,7 +141,7 @@ export function summaryLines(t: Tally, placeholder = '[REDACTED]'): string[] {
     const n = totals.get(c)!;
     const what = `${n} ${n === 1 ? SINGULAR[c] : c}`;
     if (c === 'file paths') return `${what} normalized`;
-    return `${what} ${c === 'e-mail addresses' ? 'masked with' : 'replaced with'} ${placeholder}`;
+    return `${what} ${c === 'e-mail addresses' || c === 'user names' ? 'masked with' : 'replaced with'} ${placeholder}`;
   });
 }
 
@@ -201,9 +202,9 @@ export function buildFixture(seed = 4242): Fixture {
     { table: 'conv_chats', key: 'id', values: { id: 'chat-1', title: 'Set up CI', workspace_path: [H('/home/alice'), '/projects/acme'], created_at: t0, updated_at: t0 } },
     { table: 'conv_runs', key: 'id', values: { id: 'run-1', chat_id: 'chat-1', model: 'gpt-4.1', status: 'succeeded', input_tokens: 1834, output_tokens: 312, cost_usd: 0.25, created_at: t0, finished_at: t0 } },
     ...messages(),
-    { table: 'sess_sessions', key: 'id', values: { id: 'sess-1', user_name: 'alice', email: [S(s.email1, 'email')], cwd: [H('/home/alice'), '/projects/acme'], shell_env: ['export API_TOKEN=', S(s.exported, 'secret_assignment'), '\nexport PATH=/usr/local/bin:/usr/bin'], started_at: t0, ended_at: null, created_at: t0 } },
-    { table: 'sess_sessions', key: 'id', values: { id: 'sess-2', user_name: 'bob', email: null, cwd: [H('/Users/bob'), '/code/app'], shell_env: ['AWS_SECRET_ACCESS_KEY=', S(s.awsSecret, 'aws_secret_access_key')], started_at: t0, ended_at: t0, created_at: t0 } },
-    { table: 'sess_sessions', key: 'id', values: { id: 'sess-3', user_name: 'carol', email: null, cwd: [H('C:\\Users\\carol'), '\\repo'], shell_env: null, started_at: t0, ended_at: null, created_at: t0 } },
+    { table: 'sess_sessions', key: 'id', values: { id: 'sess-1', user_name: [S('alice', 'user_name')], email: [S(s.email1, 'email')], cwd: [H('/home/alice'), '/projects/acme'], shell_env: ['export API_TOKEN=', S(s.exported, 'secret_assignment'), '\nexport PATH=/usr/local/bin:/usr/bin'], started_at: t0, ended_at: null, created_at: t0 } },
+    { table: 'sess_sessions', key: 'id', values: { id: 'sess-2', user_name: [S('bob', 'user_name')], email: null, cwd: [H('/Users/bob'), '/code/app'], shell_env: ['AWS_SECRET_ACCESS_KEY=', S(s.awsSecret, 'aws_secret_access_key')], started_at: t0, ended_at: t0, created_at: t0 } },
+    { table: 'sess_sessions', key: 'id', values: { id: 'sess-3', user_name: [S('carol', 'user_name')], email: null, cwd: [H('C:\\Users\\carol'), '\\repo'], shell_env: null, started_at: t0, ended_at: null, created_at: t0 } },
     { table: 'appr_approvals', key: 'id', values: { id: 1, run_id: 'run-1', session_id: 'sess-1', action: 'shell', command: ['echo ', S(s.npm, 'npm_token'), ' | npm login --registry https://registry.npmjs.org/'], decision: 'approved', decided_by: 'alice', created_at: t0 } },
     { table: 'appr_approvals', key: 'id', values: { id: 2, run_id: 'run-1', session_id: 'sess-1', action: 'shell', command: nearMisses.join(' ; '), decision: 'auto', decided_by: null, created_at: t0 } },
     { table: 'settings', key: 'key', values: { key: 'openai.api_key', value: [S(s.openai2, 'api_key')], updated_at: t0 } },
