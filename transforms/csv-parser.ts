@@ -17,7 +17,7 @@ export interface CsvParserOptions {
    * ends with one, so a missing one means the file was cut inside its last row.
    */
   readonly requireFinalNewline?: boolean;
-  /** The longest record (row) read, in characters (default MAX_VALUE_BYTES, 512 MiB); longer is ACODE-IMP-002. */
+  /** The longest record (row) read, in characters (default MAX_VALUE_BYTES, 500 MiB); longer is ACODE-IMP-002. */
   readonly maxRecordBytes?: number;
 }
 

@@ -7,7 +7,7 @@ import { TokenParseTransform, type TokenReader } from './token-stream.js';
 export interface ParserOptions {
   /** Rows per 'rows' record (default 500); a batch also ends once its values reach BATCH_CHARS. */
   readonly batchSize?: number;
-  /** The longest single value read (default MAX_VALUE_BYTES, 512 MiB); longer is ACODE-IMP-002. */
+  /** The longest single value read (default MAX_VALUE_BYTES, 500 MiB); longer is ACODE-IMP-002. */
   readonly maxValueBytes?: number;
 }
 

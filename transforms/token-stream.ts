@@ -6,10 +6,11 @@ import type { Token } from './json-tokens.js';
 
 /**
  * The longest single value (a string, as written in the export; a CSV record) an import reads by
- * default: 512 MiB, about the longest string V8 holds anyway. Past it the input is refused rather
+ * default: 500 MiB, under the longest string V8 holds (2^29 - 24 characters, just short of 512
+ * MiB), so the limit, not V8, says no. Past it the input is refused rather
  * than grown until memory runs out (a small .gz can hold a string that never closes).
  */
-export const MAX_VALUE_BYTES = 512 << 20;
+export const MAX_VALUE_BYTES = 500 << 20;
 
 /** Said when a value is over the limit: the export may be sound, just too large for this format. */
 export const TOO_LARGE_HINT = 'a value this large cannot be imported from JSON, NDJSON or CSV: export the table in the sqlite format';
