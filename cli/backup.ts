@@ -49,7 +49,8 @@ export async function runBackup(ctx: Context, flags: BackupFlags): Promise<Backu
     tag: flags.tag,
     full: flags.full,
     // --no-verify alone exists, so commander sets verify true by default: only false is the user's.
-    verify: flags.verify === false ? false : undefined,
+    // --full asks for a check, whatever backup.verify says.
+    verify: flags.verify === false ? false : flags.full ? true : undefined,
     signal: ctx.signal,
     onProgress: out.progress,
     now: ctx.now,

@@ -263,7 +263,8 @@ function checkValue(node: unknown, rule: Rule, keyPath: string[], at: At): unkno
       return node.items.map((item, i) => checkValue(item, { type: 'string' }, [...keyPath, String(i)], at));
     case 'string-map': {
       if (!isMap(node)) throw wrongType('a mapping of names to strings');
-      const out: Record<string, string> = {};
+      // Table names are keys: one named __proto__ must be a key like any other, not the prototype.
+      const out: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const pair of node.items) {
         const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         out[name] = checkValue(pair.value, { type: 'string' }, [...keyPath, name], at) as string;

@@ -87,6 +87,10 @@ describe('e2e: acode db backup', function () {
       const skipped = await cli(['db', 'backup', '--no-verify'], at('2024-01-20T14:32:45Z'));
       expectOk(skipped);
       expect(lines(skipped.stderr)).to.include('  ✓ Copy sealed (check skipped)');
+      // --full asks for the full check, whatever the config says.
+      await writeFile(ws.configFile, 'backup:\n  verify: false\n');
+      const full = await cli(['db', 'backup', '--full', '--json'], at('2024-01-20T14:33:45Z'));
+      expect((JSON.parse(full.stdout) as { manifest: { check: unknown } }).manifest.check).to.equal('integrity_check');
     });
 
     it('two backups in the same second do not collide: _HHMMSS.db and _HHMMSS_2.db', async () => {

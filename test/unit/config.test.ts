@@ -88,6 +88,13 @@ describe('config', () => {
     expect(parse('backup:\n  path: a~/b\n', { HOME: '/home/dana' }).backup.path).to.equal('/ws/a~/b');
   });
 
+  it('export.date_columns takes a table named __proto__ like any other name', () => {
+    const config = parse('export:\n  date_columns:\n    __proto__: made\n    chats: opened_at\n');
+    expect(Object.hasOwn(config.export.dateColumns, '__proto__')).to.equal(true);
+    expect(config.export.dateColumns['__proto__']).to.equal('made');
+    expect(config.export.dateColumns['chats']).to.equal('opened_at');
+  });
+
   describe('ACODE_DATABASE_URL', () => {
     it('gives database.url when the file names none', () => {
       const config = parse('database:\n  type: postgres\n', { ACODE_DATABASE_URL: 'postgres://u@h/db' });
