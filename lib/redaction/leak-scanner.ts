@@ -42,13 +42,24 @@ function base64End(text: string, from: number): number {
 }
 
 /**
- * How acode writes a BLOB: `{"$blob":"<base64>"}` in JSON and NDJSON, a quoted
- * `"base64:<base64>"` in a CSV column not declared BLOB. Neither is ever text as written (a quote
- * inside JSON text is `\"`; CSV quotes text only when it holds a comma, a quote, a line break or
- * edge blanks, none of which base64 has).
+ * How acode writes a BLOB in a text export: a column's value `{"$blob":"<base64>"}` in JSON and
+ * NDJSON, right after its key's colon and followed by `}`; a whole CSV field `"base64:<base64>"`
+ * in a column not declared BLOB, after a comma or a line break and followed by one. Text never
+ * comes out so: a quote inside JSON text is `\"`, and inside a CSV field it is doubled, so the
+ * `"` of an opening cannot follow a comma or line break there.
  */
 const ENCODING_OPEN = /\{"\$blob":"|"base64:/g;
 const LONGEST_OPEN = 10;
+/** Characters before an opening that say whether it opens a value: `":` (not NDJSON's `"row":`), or `,`/`\n`. */
+const BEFORE = 6;
+
+const enum Run {
+  None,
+  /** The last chunk ended inside the base64 after an opening. */
+  Base64,
+  /** The last chunk ended with the closing quote: the next character must end the value. */
+  Closed,
+}
 
 export interface LeakScannerOptions {
   /** A CSV stream (one table, header first): the fields declared BLOB, which hold bare base64. */
@@ -60,53 +71,108 @@ export interface LeakScannerOptions {
  * (the base64 of 300 MB of random bytes holds a few `AIza…` runs), and no secret of the BLOB can
  * be read from it. The BLOB itself was read byte for byte by the redaction rules and the row
  * scan before it was encoded. So its encoding is blanked (spaces, the length kept) for the
- * scan; the bytes passed on are untouched. Chunks come in stream order, each once.
+ * scan; the bytes passed on are untouched. Chunks come in stream order, each once. An encoding
+ * cut by a chunk's end is blanked as far as it goes; should the next chunk show it was none (no
+ * closing quote, or more after it), `blank` says `reopened` and the scanner reads the carried end
+ * of the last chunk again as it was.
  */
 class EncodingBlanker {
-  /** The previous chunk's last characters: an opening cut in two is found whole. */
+  /** The previous chunks' last characters, as they were: an opening cut in two, and what precedes one. */
   #tail = '';
-  /** The previous chunk ended inside an encoding. */
-  #open = false;
+  #run = Run.None;
+  #json = false;
+  /** Characters before the current chunk, and where the last opening's base64 began (both in the stream). */
+  #offset = 0;
+  #runStart = 0;
   readonly #csv: CsvBlobFields | null;
 
   constructor(options: LeakScannerOptions) {
     this.#csv = options.csvBlobColumns?.length ? new CsvBlobFields(options.csvBlobColumns) : null;
   }
 
-  blank(chunk: string): string {
+  blank(chunk: string): { text: string; reopenedFrom: number | null } {
+    const offset = this.#offset;
+    this.#offset += chunk.length;
+    if (chunk.length === 0) return { text: chunk, reopenedFrom: null };
     const spans: number[] = [];
+    let reopenedFrom: number | null = null;
     let from = 0;
-    if (this.#open) {
-      from = base64End(chunk, 0);
-      this.#open = from === chunk.length;
-      // An encoding ends at its closing quote; anything else after base64 means it was none.
-      if (this.#open || chunk.charCodeAt(from) === QUOTE) spans.push(0, from);
+    if (this.#run === Run.Closed) {
+      this.#run = Run.None;
+      if (!this.#ends(chunk.charCodeAt(0))) reopenedFrom = this.#runStart;
+    } else if (this.#run === Run.Base64) {
+      this.#run = Run.None;
+      const end = base64End(chunk, 0);
+      const runStart = this.#runStart;
+      const verdict = this.#close(chunk, end);
+      if (verdict === false) reopenedFrom = runStart;
+      else spans.push(0, end);
+      from = end;
     }
     const shift = this.#tail.length;
     const joined = this.#tail + chunk;
     ENCODING_OPEN.lastIndex = Math.max(0, shift + from - (LONGEST_OPEN - 1));
-    for (let m = ENCODING_OPEN.exec(joined); m && !this.#open; m = ENCODING_OPEN.exec(joined)) {
+    for (let m = ENCODING_OPEN.exec(joined); m && this.#run === Run.None; m = ENCODING_OPEN.exec(joined)) {
       const start = m.index + m[0].length - shift;
       if (start < from) continue;
+      this.#json = m[0].charCodeAt(0) === 0x7b;
+      const before = joined.slice(Math.max(0, m.index - BEFORE), m.index);
+      const opens = this.#json ? before.endsWith('":') && !before.endsWith('"row":') : /[,\n]$/.test(before);
       const end = base64End(chunk, start);
-      this.#open = end === chunk.length;
-      if (this.#open || chunk.charCodeAt(end) === QUOTE) spans.push(start, end);
+      if (!opens) {
+        ENCODING_OPEN.lastIndex = end + shift;
+        continue;
+      }
+      this.#runStart = offset + start;
+      if (this.#close(chunk, end) !== false) spans.push(start, end);
       ENCODING_OPEN.lastIndex = end + shift;
     }
-    this.#tail = joined.slice(-(LONGEST_OPEN - 1));
+    this.#tail = joined.slice(-(LONGEST_OPEN - 1 + BEFORE));
     this.#csv?.spans(chunk, spans);
-    if (spans.length === 0) return chunk;
-    spans.sort((a, b) => a - b);
-    let out = '';
-    let copied = 0;
-    for (let i = 0; i < spans.length; i += 2) {
-      const [a, b] = [Math.max(spans[i]!, copied), spans[i + 1]!];
-      if (b <= a) continue;
-      out += chunk.slice(copied, a) + ' '.repeat(b - a);
-      copied = b;
-    }
-    return out + chunk.slice(copied);
+    return { text: spans.length === 0 ? chunk : withBlanks(chunk, spans), reopenedFrom };
   }
+
+  /** The stream has ended: where what looked like an encoding began, when it ended inside one (so it was none); else null. */
+  end(): number | null {
+    const open = this.#run !== Run.None;
+    this.#run = Run.None;
+    return open ? this.#runStart : null;
+  }
+
+  /** Whether base64 that stops at `end` closed an encoding: true, false, or undecided (null: the chunk ended first; the state says what to check next). */
+  #close(chunk: string, end: number): boolean | null {
+    if (end === chunk.length) {
+      this.#run = Run.Base64;
+      return null;
+    }
+    if (chunk.charCodeAt(end) !== QUOTE) return false;
+    if (end + 1 === chunk.length) {
+      this.#run = Run.Closed;
+      return null;
+    }
+    return this.#ends(chunk.charCodeAt(end + 1));
+  }
+
+  /** What may follow an encoding's closing quote: `}` in JSON; a comma or line end in CSV. */
+  #ends(code: number): boolean {
+    return this.#json ? code === 0x7d : code === 0x2c || code === 0x0d || code === 0x0a;
+  }
+}
+
+/** `text` with the characters in each [start, end) pair of `spans` replaced by spaces. */
+function withBlanks(text: string, spans: number[]): string {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < spans.length; i += 2) pairs.push([spans[i]!, spans[i + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let copied = 0;
+  for (const [from, to] of pairs) {
+    const a = Math.max(from, copied);
+    if (to <= a) continue;
+    out += text.slice(copied, a) + ' '.repeat(to - a);
+    copied = to;
+  }
+  return out + text.slice(copied);
 }
 
 const enum Csv {
@@ -205,6 +271,13 @@ export function createLeakScanner(detector: LeakDetector, options: LeakScannerOp
   let bytes = 0;
   let ended = false;
   const blanker = new EncodingBlanker(options);
+  /** `carry` as the bytes were, before any blanking. */
+  let rawCarry = '';
+  /** `carry` with what was blanked from stream offset `from` on put back as it was. */
+  const reopen = (from: number): string => {
+    const k = Math.min(carry.length, Math.max(0, from - base));
+    return carry.slice(0, k) + rawCarry.slice(k);
+  };
   const reported = new Set<string>();
 
   const take = (text: string, final: boolean): LeakFinding[] => {
@@ -222,10 +295,13 @@ export function createLeakScanner(detector: LeakDetector, options: LeakScannerOp
 
   const writeLatin1 = (chunk: string): LeakFinding[] => {
     bytes += chunk.length;
-    const text = carry + blanker.blank(chunk);
+    const blanked = blanker.blank(chunk);
+    // What was blanked as an encoding and turned out to be none is read again as it was.
+    const text = (blanked.reopenedFrom === null ? carry : reopen(blanked.reopenedFrom)) + blanked.text;
     const found = take(text, false);
     const keep = Math.min(text.length, detector.reach);
     carry = text.slice(text.length - keep);
+    rawCarry = (rawCarry + chunk).slice(-keep);
     base += text.length - keep;
     for (const key of reported) {
       if (Number(key.slice(0, key.indexOf(':'))) < base) reported.delete(key);
@@ -243,8 +319,10 @@ export function createLeakScanner(detector: LeakDetector, options: LeakScannerOp
     write: (chunk) => writeLatin1(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1')),
     writeLatin1,
     end() {
-      const found = take(carry, true);
+      const from = blanker.end();
+      const found = take(from === null ? carry : reopen(from), true);
       carry = '';
+      rawCarry = '';
       ended = true;
       return found;
     },

@@ -249,12 +249,44 @@ describe('leak scan of a BLOB\'s encoding', () => {
 
   it('scans on after the encoding: a token in the next column, or one glued after the closing quote, is found at its offset', () => {
     const token = FAKE['github_token']!(rand);
-    for (const text of [asBlob.replace('"note":"x"', `"note":"${token}"`), asBlob.replace(`${encoded}"`, `${encoded}"${token}`)]) {
+    for (const text of [asBlob.replace('"note":"x"', `"note":"${token}"`), asBlob.replace(`${encoded}"}`, `${encoded}"}${token}`)]) {
       for (const cuts of [[], [40], [text.indexOf(token) - 3]]) {
         expect(scanInPieces(text, cuts).map((h) => [h.detector, h.start]), text.slice(-60)).to.deep.equal([['vendor_token', text.indexOf(token)]]);
       }
     }
   });
+});
+
+describe('leak scan of text that looks like a BLOB\'s encoding but is none', () => {
+  const own = seeded(79);
+  const key = `AKIA${chars(own, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+  const cases: [string, string][] = [
+    ['"base64:…" as a JSON text value', `{"table":"t","row":{"id":1,"body":"base64:${key}"}}\n`],
+    ['a first column named $blob in NDJSON', `{"table":"t","row":{"$blob":"${key}"}}\n`],
+    ['{"$blob": …} whose base64 stops before its quote', `{"table":"t","row":{"id":1,"png":{"$blob":"${key} is the deploy key"}}}\n`],
+    ['"base64:…" inside a CSV field (its quotes doubled)', `id,body\r\n2,"x""base64:${key}""y"\r\n`],
+    ['a CSV field that only starts "base64:…"', `id,body\r\n2,"base64:${key}, then rotate"\r\n`],
+  ];
+  const scan = (text: string, cuts: readonly number[]): number[] => {
+    const scanner = createLeakScanner(createLeakDetector());
+    const found: LeakHit[] = [];
+    let from = 0;
+    for (const cut of [...cuts, text.length]) {
+      found.push(...scanner.writeLatin1(text.slice(from, cut)));
+      from = cut;
+    }
+    return [...found, ...scanner.end()].map((h) => h.start);
+  };
+
+  for (const [label, text] of cases) {
+    it(`${label}: the token is found, wherever the stream is cut`, () => {
+      const at = [text.indexOf(key)];
+      for (let i = 0; i <= text.length; i++) {
+        expect(scan(text, [i]), `cut at ${i}`).to.deep.equal(at);
+        for (let j = i; j <= text.length; j += 3) expect(scan(text, [i, j]), `cut at ${i} and ${j}`).to.deep.equal(at);
+      }
+    });
+  }
 });
 
 describe('leak scan locator', () => {
