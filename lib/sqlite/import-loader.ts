@@ -172,19 +172,46 @@ export class ImportLoader extends RecordWriter {
   }
 
   /**
-   * The export holds the rows as they were, what their triggers did included: run again on
-   * import, a trigger would count a chat's messages twice, or a replace's DELETE would empty
-   * another table the import was never asked to touch. Dropped inside the import's transaction,
-   * so a rollback brings them back as well as resumeTriggers does.
+   * The target's triggers on a table about to be loaded. One whose writes all land in tables this
+   * import loads is dropped for the load: the export holds those tables as they were, the
+   * trigger's work included, and run again it would count a chat's messages twice. One that
+   * writes elsewhere keeps running, so what it maintains stays true (an FTS index over the
+   * table, a count in a table not imported) — except that a replace's emptying must not make one
+   * delete or change rows of an ordinary table the import was not asked to touch: that is
+   * refused (ACODE-IMP-008). Dropped inside the import's transaction, so a rollback brings them
+   * back as well as resumeTriggers does. Without the export's table list, nothing is dropped.
    */
   #suspendTriggers(table: string): void {
-    const triggers = this.#db
+    const loading = this.#loading();
+    if (loading === null) return;
+    const db = this.#db;
+    const triggers = db
       .prepare("SELECT name, sql FROM main.sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE ORDER BY rowid")
       .all(table) as { name: string; sql: string }[];
+    const kinds = new Map((db.prepare("SELECT lower(name) AS name, sql FROM main.sqlite_schema WHERE type = 'table'").all() as { name: string; sql: string | null }[]).map((t) => [t.name, /^\s*CREATE\s+VIRTUAL\b/i.test(t.sql ?? '') ? 'virtual' : 'table']));
     for (const trigger of triggers) {
-      this.#db.exec(`DROP TRIGGER main.${quoteIdent(trigger.name)}`);
-      this.#suspended.push(trigger);
+      const { event, writes } = readTrigger(trigger.sql);
+      if (writes.length > 0 && writes.every((w) => loading.has(w))) {
+        db.exec(`DROP TRIGGER main.${quoteIdent(trigger.name)}`);
+        this.#suspended.push(trigger);
+        continue;
+      }
+      const touched = writes.find((w) => !loading.has(w) && kinds.get(w) === 'table');
+      if (this.#options.mode === 'replace' && event === 'DELETE' && touched !== undefined) {
+        throw new AcodeError('ACODE-IMP-008', `replacing ${table} would run its trigger ${trigger.name}, which changes ${touched}, a table this import does not load; nothing was imported`, {
+          context: { table },
+          hint: `import ${touched} too (--tables), or append instead of replacing`,
+        });
+      }
     }
+  }
+
+  /** Tables this import loads, by their lower-case names; null before the export's header (its table list) is known. */
+  #loading(): Set<string> | null {
+    const tables = this.#header?.tables.map((t) => t.name);
+    if (!tables) return null;
+    const wanted = this.#options.tables;
+    return new Set(tables.filter((t) => wanted === null || wanted.includes(t)).map((t) => t.toLowerCase()));
   }
 
   /** Puts back, as they were, the triggers dropped for the load: call once every table is loaded, before the commit. */
@@ -294,6 +321,36 @@ export class ImportLoader extends RecordWriter {
     const updated = db.prepare('UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, table).changes;
     if (updated === 0) db.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
   }
+}
+
+/** A name in SQL as written: "quoted", [bracketed], `backticked` or bare, maybe after `main.`. */
+const SQL_NAME = String.raw`(?:(?:"main"|main|\[main\]|\`main\`)\s*\.\s*)?("(?:[^"]|"")+"|\[[^\]]+\]|\`(?:[^\`]|\`\`)+\`|[A-Za-z_][\w$]*)`;
+const TRIGGER_WRITES = new RegExp(String.raw`\b(?:(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|UPDATE\s+(?:OR\s+\w+\s+)?|DELETE\s+FROM)\s*${SQL_NAME}`, 'gi');
+
+/**
+ * A trigger's event and the tables its body writes (lower-case), read from its definition: its
+ * string literals and comments taken out first, so `raise(ABORT, 'DELETE FROM x')` writes
+ * nothing. A word after UPDATE that is no table (an upsert's `DO UPDATE SET`) names nothing here.
+ */
+export function readTrigger(sql: string): { event: 'DELETE' | 'INSERT' | 'UPDATE' | null; writes: string[] } {
+  const code = sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, "''");
+  const begin = /\bBEGIN\b/i.exec(code);
+  const head = begin ? code.slice(0, begin.index) : code;
+  const event = /\b(DELETE|INSERT|UPDATE)\b/i.exec(head)?.[1]?.toUpperCase() as 'DELETE' | 'INSERT' | 'UPDATE' | undefined;
+  const writes = new Set<string>();
+  for (const m of (begin ? code.slice(begin.index) : '').matchAll(TRIGGER_WRITES)) {
+    if (/^set$/i.test(m[1]!)) continue;
+    writes.add(unquoteName(m[1]!).toLowerCase());
+  }
+  return { event: event ?? null, writes: [...writes] };
+}
+
+function unquoteName(name: string): string {
+  const first = name[0];
+  if (first === '"') return name.slice(1, -1).replaceAll('""', '"');
+  if (first === '`') return name.slice(1, -1).replaceAll('``', '`');
+  if (first === '[') return name.slice(1, -1);
+  return name;
 }
 
 /** An AUTOINCREMENT counter from a header: an integer, or its decimal string past 2^53; a bigint, so it is bound as an INTEGER. */

@@ -40,7 +40,7 @@ describe('integration: import into a database with its own triggers, names and k
     CREATE TRIGGER msgs_count AFTER INSERT ON msgs BEGIN UPDATE chats SET msg_count = msg_count + 1 WHERE id = new.chat_id; END;
     CREATE TRIGGER chats_cleanup AFTER DELETE ON chats BEGIN DELETE FROM msgs WHERE chat_id = old.id; END;`;
 
-  it("the target's triggers do not run on imported rows: counts are not doubled, a replace of one table empties no other; the triggers stay", async () => {
+  it("triggers whose work is in the export do not run again: counts are not doubled; a replace whose trigger would change a table not imported is refused", async () => {
     const db = openDb(source.db);
     db.exec(`${TRIGGERS} INSERT INTO chats (id, title) VALUES (1, 'a'), (2, 'b'); INSERT INTO msgs VALUES (1, 1, 'hi'), (2, 1, 'there'), (3, 2, 'yo');`);
     db.close();
@@ -58,9 +58,14 @@ describe('integration: import into a database with its own triggers, names and k
     expect(rows(target.db, 'SELECT * FROM chats ORDER BY id')).to.deep.equal(chats);
     expect(rows(target.db, 'SELECT * FROM msgs ORDER BY id')).to.deep.equal(msgs);
 
-    await importExport({ config: await target.config(), source: file, mode: 'replace', tables: ['chats'] });
-    expect(rows(target.db, 'SELECT * FROM msgs ORDER BY id'), 'msgs, not imported, untouched').to.deep.equal(msgs);
-    expect(rows(target.db, 'SELECT * FROM chats ORDER BY id')).to.deep.equal(chats);
+    // Emptying chats alone would make chats_cleanup delete every message: refused, nothing changed.
+    const digest = contentDigest(target.db);
+    const err = await failure(importExport({ config: await target.config(), source: file, mode: 'replace', tables: ['chats'] }));
+    expect(err).to.include({
+      code: 'ACODE-IMP-008',
+      message: 'Import would break references: replacing chats would run its trigger chats_cleanup, which changes msgs, a table this import does not load; nothing was imported',
+    });
+    expect(contentDigest(target.db)).to.equal(digest);
 
     // The triggers are back, as they were, and work.
     expect(rows(target.db, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")).to.deep.equal([['chats_cleanup'], ['msgs_count']]);
@@ -69,6 +74,27 @@ describe('integration: import into a database with its own triggers, names and k
     after.close();
     expect(rows(target.db, 'SELECT * FROM chats ORDER BY id')).to.deep.equal([[2, 'b', 2]]);
     expect(rows(target.db, 'SELECT id FROM msgs ORDER BY id')).to.deep.equal([[3], [4]]);
+  });
+
+  it('triggers that keep a table not imported true still run: a count in chats, an FTS index over the messages', async () => {
+    const schema = `${TRIGGERS}
+      CREATE VIRTUAL TABLE msgs_fts USING fts5(body, content='msgs', content_rowid='id');
+      CREATE TRIGGER msgs_ai AFTER INSERT ON msgs BEGIN INSERT INTO msgs_fts(rowid, body) VALUES (new.id, new.body); END;
+      CREATE TRIGGER msgs_ad AFTER DELETE ON msgs BEGIN INSERT INTO msgs_fts(msgs_fts, rowid, body) VALUES ('delete', old.id, old.body); END;`;
+    const db = openDb(source.db);
+    db.exec(`${schema} INSERT INTO chats (id, title) VALUES (1, 'a'); INSERT INTO msgs VALUES (3, 1, 'rotate the key'), (4, 1, 'deploy now');`);
+    db.close();
+    const file = out('m.json');
+    await exportDatabase({ config: await source.config(), format: 'json', output: file, tables: ['msgs'], redact: false, now: () => NOW });
+    const t = openDb(target.db);
+    t.exec(`${schema} INSERT INTO chats (id, title) VALUES (1, 'a'); INSERT INTO msgs VALUES (1, 1, 'hi'), (2, 1, 'there');`);
+    t.close();
+    await importExport({ config: await target.config(), source: file });
+    expect(rows(target.db, 'SELECT msg_count FROM chats')).to.deep.equal([[4]]);
+    expect(rows(target.db, "SELECT rowid FROM msgs_fts WHERE msgs_fts MATCH 'rotate OR deploy' ORDER BY rowid")).to.deep.equal([[3], [4]]);
+    // Replacing msgs keeps the index true too: the old rows leave it, the new ones enter.
+    await importExport({ config: await target.config(), source: file, mode: 'replace' });
+    expect(rows(target.db, "SELECT rowid FROM msgs_fts WHERE msgs_fts MATCH 'hi OR there OR rotate OR deploy' ORDER BY rowid")).to.deep.equal([[3], [4]]);
   });
 
   it('a failed import leaves the triggers in place (they were dropped inside its transaction)', async () => {
