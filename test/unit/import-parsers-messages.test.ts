@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { Transform } from 'node:stream';
 import type { TableSchema } from '../../lib/records.js';
@@ -6,7 +7,9 @@ import { createJsonParser } from '../../transforms/json-parser.js';
 import { createNdjsonParser } from '../../transforms/ndjson-parser.js';
 import { HEADER, parseChunks, rejection } from './transforms/helpers.js';
 
-const SECRET = 'ghp_j7qIdzXOmReGTmAY3GueHp0Lq1Zb2Wn4Vx8R';
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** A GitHub token's shape, made now: never a real key in the repository. */
+const SECRET = `ghp_${[...randomBytes(36)].map((b) => ALNUM[b % ALNUM.length]).join('')}`;
 const N = SECRET.length;
 
 const CREDENTIALS: TableSchema = {

@@ -220,6 +220,19 @@ describe('leak scan transform', () => {
   });
 });
 
+/** The streaming scanner's hits on `text` cut at `cuts`, its end included. */
+function scanInPieces(text: string, cuts: readonly number[], csvBlobColumns?: number[]): LeakHit[] {
+  const scanner = createLeakScanner(createLeakDetector(), { csvBlobColumns });
+  const found: LeakHit[] = [];
+  let from = 0;
+  for (const cut of [...cuts, text.length]) {
+    found.push(...scanner.writeLatin1(text.slice(from, cut)));
+    from = cut;
+  }
+  return [...found, ...scanner.end()];
+}
+const starts = (text: string, cuts: readonly number[]): number[] => scanInPieces(text, cuts).map((h) => h.start);
+
 describe('leak scan of a BLOB\'s encoding', () => {
   // The base64 of random bytes spells a Google key's shape after a '/' now and then (the base64
   // of 300 MB of random BLOBs failed a default export): made here on purpose. (Its own random
@@ -228,16 +241,6 @@ describe('leak scan of a BLOB\'s encoding', () => {
   const encoded = `AAA/AIza${body(own, ALNUM, 35)}/AAAA`;
   const asBlob = `{"table":"t","row":{"id":1,"png":{"$blob":"${encoded}"},"note":"x"}}\n`;
   const asText = `{"table":"t","row":{"id":1,"png":"${encoded}","note":"x"}}\n`;
-  const scanInPieces = (text: string, cuts: readonly number[]): LeakHit[] => {
-    const scanner = createLeakScanner(createLeakDetector());
-    const found: LeakHit[] = [];
-    let from = 0;
-    for (const cut of [...cuts, text.length]) {
-      found.push(...scanner.writeLatin1(text.slice(from, cut)));
-      from = cut;
-    }
-    return [...found, ...scanner.end()];
-  };
 
   it('finds no token in {"$blob": …}, wherever the stream is cut, once or twice; the same characters as text are a hit', () => {
     expect(scanInPieces(asText, []).map((h) => h.detector)).to.deep.equal(['vendor_token']);
@@ -267,23 +270,13 @@ describe('leak scan of text that looks like a BLOB\'s encoding but is none', () 
     ['"base64:…" inside a CSV field (its quotes doubled)', `id,body\r\n2,"x""base64:${key}""y"\r\n`],
     ['a CSV field that only starts "base64:…"', `id,body\r\n2,"base64:${key}, then rotate"\r\n`],
   ];
-  const scan = (text: string, cuts: readonly number[]): number[] => {
-    const scanner = createLeakScanner(createLeakDetector());
-    const found: LeakHit[] = [];
-    let from = 0;
-    for (const cut of [...cuts, text.length]) {
-      found.push(...scanner.writeLatin1(text.slice(from, cut)));
-      from = cut;
-    }
-    return [...found, ...scanner.end()].map((h) => h.start);
-  };
 
   for (const [label, text] of cases) {
     it(`${label}: the token is found, wherever the stream is cut`, () => {
       const at = [text.indexOf(key)];
       for (let i = 0; i <= text.length; i++) {
-        expect(scan(text, [i]), `cut at ${i}`).to.deep.equal(at);
-        for (let j = i; j <= text.length; j += 3) expect(scan(text, [i, j]), `cut at ${i} and ${j}`).to.deep.equal(at);
+        expect(starts(text, [i]), `cut at ${i}`).to.deep.equal(at);
+        for (let j = i; j <= text.length; j += 3) expect(starts(text, [i, j]), `cut at ${i} and ${j}`).to.deep.equal(at);
       }
     });
   }
@@ -310,16 +303,6 @@ note, with commas",`,
     `2,,plain,"base64:${encoded}"`,
     `3,${encoded},"",`,
   ].join('\r\n') + '\r\n';
-  const scanInPieces = (text: string, cuts: readonly number[], csvBlobColumns?: number[]): LeakHit[] => {
-    const scanner = createLeakScanner(createLeakDetector(), { csvBlobColumns });
-    const found: LeakHit[] = [];
-    let from = 0;
-    for (const cut of [...cuts, text.length]) {
-      found.push(...scanner.writeLatin1(text.slice(from, cut)));
-      from = cut;
-    }
-    return [...found, ...scanner.end()];
-  };
 
   it('finds no token in a BLOB column\'s bare base64 or a "base64:…" field, wherever the stream is cut; without the column, the bare ones are hits', () => {
     expect(scanInPieces(csv, [], []).map((h) => h.start)).to.deep.equal([csv.indexOf('AIza'), csv.lastIndexOf('AIza')]);
