@@ -149,7 +149,21 @@ const RUN_BACK = 256;
 /** True right after `\n` `\t` `\r` `\b` `\f`, `\uXXXX` or `%XX`: text that stands for a separator. */
 function afterEscape(text: string, p: number): boolean {
   if (text.charCodeAt(p - 2) === 92 && 'ntrbf'.includes(text[p - 1]!)) return true;
+  if (afterCsi(text, p)) return true;
   return (p >= 3 && text.charCodeAt(p - 3) === 37 && /^[0-9A-Fa-f]{2}$/.test(text.slice(p - 2, p))) || (p >= 6 && /^\\u[0-9A-Fa-f]{4}$/.test(text.slice(p - 6, p)));
+}
+
+/**
+ * True right after a terminal colour code (`ESC[32m`, `ESC[K`; in JSON `\u001b[32m`): tool output
+ * captured with colours puts one before a token, and its final letter would glue to it.
+ */
+function afterCsi(text: string, p: number): boolean {
+  const c = text.charCodeAt(p - 1);
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  let i = p - 2;
+  while (i >= 0 && p - i < 24 && ((text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) || text.charCodeAt(i) === 59)) i--;
+  if (text.charCodeAt(i) !== 91) return false;
+  return text.charCodeAt(i - 1) === 27 || (i >= 6 && text.startsWith('\\u001b', i - 6)) || (i >= 6 && text.startsWith('\\u001B', i - 6));
 }
 
 function vendorTokens(text: string, hits: LeakHit[]): void {

@@ -124,8 +124,27 @@ export class RuleSet {
     this.#gen = new Uint32Array(size);
   }
 
-  /** The stretches of `text` to replace, sorted, overlaps merged; null when there are none. */
+  /**
+   * The stretches of `text` to replace, sorted, overlaps merged; null when there are none.
+   * Terminal colour codes (tool output captured with `--color=always`) would glue a token to the
+   * code's last letter and split names and tokens, so the rules read the text without its CSI
+   * sequences and each span is mapped back, swallowing the codes inside it.
+   */
   find(text: string): Span[] | null {
+    if (text.indexOf('\x1b[') < 0) return this.#find(text);
+    const view = withoutCsi(text);
+    if (view === null) return this.#find(text);
+    const spans = this.#find(view.text);
+    if (spans === null) return null;
+    const at = view.origin;
+    for (const s of spans) {
+      s.end = s.end > s.start ? at[s.end - 1]! + 1 : at[s.start]!;
+      s.start = at[s.start]!;
+    }
+    return spans;
+  }
+
+  #find(text: string): Span[] | null {
     this.exempted = 0;
     this.#text = text;
     this.#spans = null;
@@ -217,6 +236,33 @@ export class RuleSet {
     }
     return false;
   }
+}
+
+/**
+ * `text` without its CSI sequences (ESC `[`, parameters, a final letter), and for each character
+ * left (and one past the end) its index in `text`; null when there is none.
+ */
+function withoutCsi(text: string): { text: string; origin: Int32Array } | null {
+  const origin = new Int32Array(text.length + 1);
+  let out = '';
+  let n = 0;
+  let from = 0;
+  for (let i = text.indexOf('\x1b['); i >= 0; i = text.indexOf('\x1b[', i)) {
+    let j = i + 2;
+    while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x3f) j++;
+    const c = text.charCodeAt(j);
+    if (!(c >= 0x40 && c <= 0x7e)) {
+      i += 2;
+      continue;
+    }
+    for (let k = from; k < i; k++) origin[n++] = k;
+    out += text.slice(from, i);
+    from = i = j + 1;
+  }
+  if (from === 0) return null;
+  for (let k = from; k < text.length; k++) origin[n++] = k;
+  origin[n] = text.length;
+  return { text: out + text.slice(from), origin };
 }
 
 /**

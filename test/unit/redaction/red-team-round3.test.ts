@@ -1,0 +1,52 @@
+/**
+ * Shapes a third red-team review (2026-11-27) found coming through a default redacted export with
+ * exit 0: secrets behind terminal colour codes, TSV tables whose secret column is not the first,
+ * mysql client tables; and ordinary code that failed the export. Every secret is generated here.
+ */
+import { expect } from 'chai';
+import { FAKE, ALNUM, body, seeded } from './fakes.js';
+import { detectorsOf, redactText } from './helpers.js';
+
+const rand = seeded(20261128);
+const ESC = '\x1b';
+
+/** The output holds no 6-character piece of `secret`, and the leak scan is quiet on it raw and as JSON. */
+function expectGone(text: string, secret: string): string {
+  const { out } = redactText(text);
+  for (const part of secret.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 6)) expect(out, `${JSON.stringify(text)}\n→ ${JSON.stringify(out)}`).not.to.include(part);
+  expect(out, JSON.stringify(text)).to.include('[REDACTED]');
+  expect(detectorsOf(out), JSON.stringify(out)).to.deep.equal([]);
+  expect(detectorsOf(JSON.stringify({ c: out })), JSON.stringify(out)).to.deep.equal([]);
+  return out;
+}
+
+const SHAPES = ['github_token', 'github_pat', 'openai_api_key', 'anthropic_api_key', 'aws_access_key_id', 'slack_token', 'stripe_key', 'gitlab_token', 'huggingface_token', 'npm_token', 'google_api_key', 'jwt'];
+
+describe('red team 3: terminal colour codes around secrets', () => {
+  it('a token right after a colour code is redacted whole, escapes kept around it', () => {
+    for (const name of SHAPES) {
+      const token = FAKE[name]!(rand);
+      const out = expectGone(`value ${ESC}[32m${token}${ESC}[0m`, token);
+      expect(out, name).to.equal(`value ${ESC}[32m[REDACTED]${ESC}[0m`);
+    }
+  });
+
+  it('grep --color highlighting: a name and its value in colour, and a token split by a highlight', () => {
+    const pw = body(rand, ALNUM, 20);
+    expect(expectGone(`${ESC}[36mpassword${ESC}[0m: ${ESC}[32m${pw}${ESC}[0m`, pw)).to.not.include(pw.slice(0, 6));
+    const key = `sk-proj-${body(rand, ALNUM, 120)}`;
+    expectGone(`.env:3:OPENAI_API_KEY=sk-${ESC}[m${ESC}[Kproj-${key.slice(8)}`, key);
+    const value = body(rand, ALNUM, 40);
+    const out = expectGone(`${ESC}[35m${ESC}[K.env${ESC}[m${ESC}[K${ESC}[36m${ESC}[K:${ESC}[m${ESC}[K${ESC}[32m${ESC}[K3${ESC}[m${ESC}[K:OPENAI_API_KEY${ESC}[01;31m${ESC}[K=${ESC}[m${ESC}[K${value}`, value);
+    expect(out).to.include(`${ESC}[01;31m`);
+  });
+
+  it('the leak scan finds a token after a colour code, raw (CSV) and JSON-escaped', () => {
+    for (const name of ['github_token', 'npm_token', 'aws_access_key_id', 'slack_token']) {
+      const token = FAKE[name]!(rand);
+      const raw = `value ${ESC}[32m${token}${ESC}[0m`;
+      expect(detectorsOf(raw), `${name} raw`).to.not.deep.equal([]);
+      expect(detectorsOf(JSON.stringify({ c: raw })), `${name} json`).to.not.deep.equal([]);
+    }
+  });
+});
