@@ -109,8 +109,9 @@ export function tableCell(): ContentRule {
       while (l > 0 && /[\w.`*"-]/.test(line[l - 1]!)) l--;
       let r = at - start;
       while (r < line.length && /[\w.`*"-]/.test(line[r]!)) r++;
+      // Spaces only: a tab before the name is TSV's separator, the character to check.
       let a = l;
-      while (a > 0 && (line[a - 1] === ' ' || line[a - 1] === '\t')) a--;
+      while (a > 0 && line[a - 1] === ' ') a--;
       let b = r;
       while (b < line.length && line[b] === ' ') b++;
       const after = line[b];

@@ -50,3 +50,21 @@ describe('red team 3: terminal colour codes around secrets', () => {
     }
   });
 });
+
+describe('red team 3: tables whose secret column is not the first', () => {
+  it('TSV: the value under a secret-named header after another column is taken', () => {
+    const pw = body(rand, ALNUM, 20);
+    expect(redactText(`user\tpassword\nbob\t${pw}`).out).to.equal('user\tpassword\nbob\t[REDACTED]');
+    const key = body(rand, ALNUM, 32);
+    expect(redactText(`user\tapi_key\tcreated\nbob\t${key}\t2024-01-01`).out).to.equal('user\tapi_key\tcreated\nbob\t[REDACTED]\t2024-01-01');
+    const token = body(rand, ALNUM, 24);
+    expect(redactText(`id\tname\tauth_token\n1\talice\t${token}\n`).out).to.equal('id\tname\tauth_token\n1\talice\t[REDACTED]\n');
+    expect(redactText(`name\tpassword\nbob\t${pw}`).out).to.equal('name\tpassword\nbob\t[REDACTED]');
+  });
+
+  it('code with tabs and +---+ art stays', () => {
+    for (const text of ['if x:\n\tpassword\tlen\n', 'user\tpassword\nbob\thunter']) {
+      expect(redactText(text).out, text).to.equal(text);
+    }
+  });
+});
