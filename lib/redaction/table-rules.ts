@@ -13,8 +13,8 @@ const MAX_LINE = 1024;
 const MAX_ROWS = 64;
 const MAX_TABLE = 64 * 1024;
 const NAME = /^[A-Za-z_][\w-]{0,63}$/;
-/** A separator line under a header: `|---|:--:|`, psql's `------+------`. */
-const RULE_LINE = /^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/;
+/** A separator line under a header: `|---|:--:|`, psql's `------+------`, mysql's `+----+----+`. */
+const RULE_LINE = /^[ \t]*[|+]?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*[|+]?[ \t]*$/;
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|required|optional|string|str|int|integer|number|bool|boolean|bytes|object|secret|password|token|redacted|n\/a|-+|\*+|x{3,}|\.{3}|…)$/i;
 
 type Separator = '|' | ',' | ';' | '\t';

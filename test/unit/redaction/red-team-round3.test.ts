@@ -62,8 +62,16 @@ describe('red team 3: tables whose secret column is not the first', () => {
     expect(redactText(`name\tpassword\nbob\t${pw}`).out).to.equal('name\tpassword\nbob\t[REDACTED]');
   });
 
+  it('mysql client tables: the rows under a +----+ border', () => {
+    const pw = body(rand, ALNUM, 20);
+    const border = '+----+------+----------------------+';
+    const text = `${border}\n| id | user | password             |\n${border}\n|  1 | bob  | ${pw} |\n${border}\n1 row in set (0.00 sec)\n`;
+    expect(redactText(text).out).to.equal(text.replace(pw, '[REDACTED]'));
+    expect(detectorsOf(JSON.stringify({ c: redactText(text).out }))).to.deep.equal([]);
+  });
+
   it('code with tabs and +---+ art stays', () => {
-    for (const text of ['if x:\n\tpassword\tlen\n', 'user\tpassword\nbob\thunter']) {
+    for (const text of ['if x:\n\tpassword\tlen\n', 'user\tpassword\nbob\thunter', '+-----+\n| key | value |\n+-----+\n| a | b |\n']) {
       expect(redactText(text).out, text).to.equal(text);
     }
   });
