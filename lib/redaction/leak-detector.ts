@@ -220,8 +220,9 @@ function encodedJson(text: string, start: number, runEnd: number): LeakHit | nul
 
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
   const entry = BY_FIRST.get(text.charCodeAt(start))?.find(([p]) => text.startsWith(p, start));
-  // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key.
-  if (entry?.[0] === 'key-' && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
+  // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key; a `fw_` inside a
+  // base64 digest (pip's RECORD: `sha256=qaN-fw_…`) no Fireworks key (the rules want a boundary too).
+  if ((entry?.[0] === 'key-' || entry?.[0] === 'fw_') && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;
   if (!entry) {
     // Terraform Cloud: 14 characters, `.atlasv1.`, 60 to 70 more.
     if (text.charCodeAt(start + 14) === 46 && text.startsWith('atlasv1.', start + 15)) {
@@ -526,10 +527,22 @@ function selfAssigned(text: string, nameAt: number, valueAt: number, value: stri
  */
 function isCode(value: string, next: number): boolean {
   // A call or a subscript, a dotted reference: unless a part reads generated (a digit among letters, eight or more long).
-  const machineMade = value.split('.').some((part) => part.length >= 8 && /[0-9]/.test(part) && /[A-Za-z]/.test(part));
+  // Identifiers spelled in words with a version or size in them (`step2_exchange`, `load_pkcs1`,
+  // `AWS_IMDSV2_SESSION_TOKEN`, `SHA224PasswordProperty`) are not generated.
+  const machineMade = value.split('.').some((part) => part.length >= 8 && /[0-9]/.test(part) && /[A-Za-z]/.test(part) && !spelledWithDigits(part));
   if ((next === 40 || next === 91 || /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(value)) && !machineMade) return true;
   // `Ec2InstanceMetadataCredentials`, `OAuth2Client`: a version digit after a word is still spelled.
   return /^[~.]?\//.test(value) || camelWords(value.replace(/(?<=[A-Za-z])\d{1,2}(?=[A-Z]|$)/g, ''));
+}
+
+/**
+ * An identifier whose pieces between digits and underscores are each one case (`oauth2_client`,
+ * `IMDSV2`) or words (`S3HmacAuthV4Handler`): a random body has pieces of mixed case within a few
+ * characters.
+ */
+function spelledWithDigits(part: string): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(part)) return false;
+  return part.split(/[_$\d]+/).every((p) => p.length <= 1 || /^(?:[a-z]+|[A-Z]+)$/.test(p) || camelWords(p) || camelWords(p.replace(/[A-Z]$/, '')));
 }
 
 /** A literal after `||`, `??` or `or` on a line of code that read a secret name: its fallback value. */

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { FAKE, ALNUM, body, seeded } from './fakes.js';
-import { detectorsOf, redactText } from './helpers.js';
+import { detectorsOf, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 const ESC = '\x1b';
@@ -74,5 +74,34 @@ describe('red team 3: tables whose secret column is not the first', () => {
     for (const text of ['if x:\n\tpassword\tlen\n', 'user\tpassword\nbob\thunter', '+-----+\n| key | value |\n+-----+\n| a | b |\n']) {
       expect(redactText(text).out, text).to.equal(text);
     }
+  });
+});
+
+describe('red team 3: code whose names hold digits is no secret', () => {
+  it('calls and references after a secret name, and a pip RECORD digest: unchanged and quiet for the leak scan', () => {
+    expectUntouched([
+      'credentials = flow.step2_exchange(code)',
+      'private_key = rsa.PrivateKey.load_pkcs1(data)',
+      'password = SHA224PasswordProperty()',
+      'auth = S3HmacAuthV4Handler(host)',
+      'token = oauth2_client.AccessToken(x)',
+      'api_key = settings.OPENAI_API_KEY_V2',
+      'session_token = self._get_imdsv2_session_token(request)',
+      'token = s3_client.generate_presigned_url("get_object")',
+      '    "token": self.AWS_IMDSV2_SESSION_TOKEN,\n',
+      'pip/_internal/utils/version.py,sha256=qaN-fw_htIgKUVXoAuAEVgKxQu3tZ9qE2eiKkWIS7LA,1234',
+    ]);
+    // The rules take an unspaced dotted value as a .env line's (a known over-redaction); the scan must not fail it.
+    expect(detectorsOf('run(clientSecret=args.salesforce_oauth2_client_secret)')).to.deep.equal([]);
+  });
+
+  it('a generated value before a call or a member is still a secret to the leak scan', () => {
+    for (let n = 0; n < 50; n++) {
+      const value = body(rand, ALNUM, 24);
+      expect(detectorsOf(`token = ${value}.decode()`), value).to.deep.equal(['secret_assignment']);
+      expect(detectorsOf(`password = ${value}(x)`), value).to.deep.equal(['secret_assignment']);
+    }
+    const fw = `fw_${body(rand, ALNUM, 24)}`;
+    expect(detectorsOf(`FIREWORKS_API_KEY=${fw}`)).to.include('vendor_token');
   });
 });
