@@ -131,7 +131,9 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       // kept, each failed try (a full disk retried) would leave another, taking the room the
       // restore needs. (Assigned in a callback: TypeScript sees it as never set.)
       const made = safetyBackup as BackupResult | null;
-      const note = made ? await dropSafetyBackup(made) : '';
+      // Unless nobody knows whether it was (pg_restore stopped as it may have been committing).
+      const unknown = err instanceof AcodeError && err.context?.['applied'] === 'unknown';
+      const note = !made ? '' : unknown ? ` (safety backup kept: ${made.name})` : await dropSafetyBackup(made);
       if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
         throw note ? new AcodeError(err.code, `${err.detail}${note}`, { cause: err.cause ?? err, context: err.context, hint: err.hint, exitCode: err.exitCode }) : err;
       }

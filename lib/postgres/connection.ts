@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Client, ClientConfig } from 'pg';
 import { databaseLabel, passwordMaySpill } from '../config.js';
-import { AcodeError, describeCause } from '../errors.js';
+import { AcodeError, describeCause, isAbort } from '../errors.js';
 
 /**
  * A PostgreSQL connection URL split into what may be shown and what may not. The password goes
@@ -293,7 +293,11 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
   };
   const reading = run.onStdout ? run.onStdout(child.stdout) : (child.stdout.resume(), Promise.resolve());
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', reject);
+    // Ctrl-C kills the tool and reports an AbortError at once: its exit, which follows, says
+    // whether it had finished (a pg_restore that had committed exits 0).
+    child.on('error', (err) => {
+      if (!isAbort(err)) reject(err);
+    });
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const [result] = await Promise.all([exit, reading]);

@@ -220,8 +220,10 @@ async function restore(live: PgTarget, file: string, options: RestoreRunOptions)
 async function pgRestore(target: PgTarget, file: string, options: RunOptions & { readonly busyTimeoutMs?: number }, extra: readonly string[], before?: () => Promise<void>): Promise<void> {
   const appName = `acode-restore-${randomBytes(6).toString('hex')}`;
   const watchdog = await watchLockWaits(target, appName, options.busyTimeoutMs ?? 5000);
+  let replacing = false;
   try {
     await before?.();
+    replacing = before !== undefined;
     await runPgTool('pg_restore', {
       args: ['--single-transaction', '--exit-on-error', '--no-owner', '--no-acl', '--verbose', ...extra, `--dbname=${target.dbnameWithApplication(appName)}`, file],
       env: target.childEnv(),
@@ -229,6 +231,15 @@ async function pgRestore(target: PgTarget, file: string, options: RunOptions & {
       onStderrLine: tableProgress(/processing data for table "(.+)"$/, options, 'restore', 'Restoring data'),
     });
   } catch (err) {
+    // pg_restore stopped by Ctrl-C may have sent its COMMIT already: the server then applies it.
+    // Nobody can tell from here, so nothing may say the database was left as it was.
+    if (replacing && isAbort(err)) {
+      throw new AcodeError('ACODE-BAK-002', `interrupted while pg_restore was replacing ${target.display}: had it reached its commit, the restore was applied`, {
+        cause: err,
+        context: { applied: 'unknown' },
+        hint: 'look at the database; what it held before is in the safety backup (acode db backup list), and acode db restore of that puts it back',
+      });
+    }
     if (err instanceof PgToolError && watchdog.cancelled()) {
       throw new AcodeError('ACODE-BAK-010', `another session held a lock on ${target.display} for more than ${watchdog.waitedMs} ms; pg_restore was cancelled and nothing was restored`, { cause: err });
     }

@@ -151,6 +151,26 @@ describe('integration: PostgreSQL backup, verify and restore (pg_dump / pg_resto
     expect(result.after.tables.reduce((n, t) => n + t.rows, 0)).to.equal(15607);
   });
 
+  it('Ctrl-C while pg_restore replaces the data: whether it had committed is unknown, so the safety backup is kept and nothing says "as it was"', async () => {
+    await pg.query('DELETE FROM invoice_line WHERE invoice_line_id > 100', database);
+    const stop = new AbortController();
+    const err = await failure(restoreBackup({
+      config: await ws.config(),
+      file: backup.name,
+      signal: stop.signal,
+      now: () => new Date('2024-01-20T15:00:00Z'),
+      // pg_restore has started copying rows: the safety backup is made, the transaction open.
+      onProgress: (e) => {
+        if (e.stage === 'restore' && e.phase === 'update') stop.abort();
+      },
+    }));
+    expect(err).to.include({ code: 'ACODE-BAK-002', exitCode: 3 });
+    expect(err.message).to.include('had it reached its commit, the restore was applied');
+    expect(err.message).to.include('(safety backup kept: acode_backup_20240120_150000_pre_restore.dump)');
+    expect(err.message).not.to.include('as it was');
+    expect(await listDir(path.dirname(backup.path))).to.include('acode_backup_20240120_150000_pre_restore.dump');
+  });
+
   it('creates the database when it does not exist yet', async () => {
     const fresh = `${database}_new`;
     const other = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${pg.url(fresh)}\n` });
