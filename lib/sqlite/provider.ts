@@ -2,7 +2,7 @@ import { chmod, chown, copyFile, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
-import { AcodeError, describeCause, systemCode } from '../errors.js';
+import { AcodeError, describeCause, systemCode, toAcodeError } from '../errors.js';
 import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
@@ -212,10 +212,19 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
   const stamp = fileStamp();
   const kept = `${livePath}.damaged-${stamp}`;
   const tmp = tempPathFor(livePath);
+  // The damaged copy, like every file, is whole before it has its name: a kill mid-copy must not
+  // leave a cut file that claims to be the database kept byte for byte.
+  const keptTmp = [tempPathFor(kept), tempPathFor(`${kept}-wal`)];
   try {
     await removeAbandoned(path.dirname(livePath), tempNamePid);
-    await copyFile(livePath, kept);
-    if (await exists(`${livePath}-wal`)) await copyFile(`${livePath}-wal`, `${kept}-wal`);
+    await copyFile(livePath, keptTmp[0]!);
+    await fsyncFile(keptTmp[0]!);
+    if (await exists(`${livePath}-wal`)) {
+      await copyFile(`${livePath}-wal`, keptTmp[1]!);
+      await fsyncFile(keptTmp[1]!);
+      await publishFile(keptTmp[1]!, `${kept}-wal`, false);
+    }
+    await publishFile(keptTmp[0]!, kept, false);
     await copyFile(file, tmp);
     if (options.wal) await setWalMark(tmp, true);
     options.signal?.throwIfAborted();
@@ -228,12 +237,15 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
     await publishFile(tmp, livePath, true);
     await fsyncDir(path.dirname(livePath));
   } catch (err) {
-    throw new AcodeError('ACODE-BAK-002', `the live database is damaged and could not be replaced: ${describeCause(err)}`, {
+    // No room is ACODE-BAK-009, as for any restore (exit 3 all the same).
+    const coded = toAcodeError(err, 'ACODE-BAK-002', 'the live database is damaged and could not be replaced');
+    throw new AcodeError(coded.code, coded.detail, {
       cause: err,
       hint: `the damaged database is kept as ${path.basename(kept)} if it could be copied; free space or fix permissions and run the restore again`,
     });
   } finally {
     await removeQuietly(tmp);
+    for (const f of keptTmp) await removeQuietly(f);
   }
   return { countsChecked: true, setAside: [], damagedCopy: kept };
 }

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
@@ -410,6 +410,31 @@ describe('integration: restore', function () {
       expect(err.hint).to.equal(`the safety backup goes to the backup folder (backup.path, ${small}): free space there, then run the restore again`);
       expect(contentDigest(ws.db)).to.equal(before);
       expect(await leftovers(small)).to.deep.equal([]);
+    } finally {
+      unmount(small);
+    }
+  });
+
+  it('over a damaged database with no room to keep its copy: ACODE-BAK-009 (exit 3), the database untouched, no cut copy at a final name', async function () {
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    // Room for the database and half of it again: not for a copy of it.
+    const small = path.join(ws.dir, 'small-db');
+    if (await mountTmpfs(small, Math.floor((await stat(ws.db)).size * 1.5))) this.skip();
+    try {
+      const live = path.join(small, 'acode.db');
+      await copyFile(ws.db, live);
+      await writeFile(ws.configFile, `database:\n  path: ${live}\nbackup:\n  path: .agent/backups\n`);
+      const handle = await open(live, 'r+');
+      await handle.write(Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 20 * 4096);
+      await handle.close();
+      const damaged = await readFile(live);
+      const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path, now: () => LATER }));
+      expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
+      expect(err.message).to.match(/^Not enough disk space: the live database is damaged and could not be replaced: ENOSPC/);
+      expect(await readFile(live)).to.deep.equal(damaged);
+      expect(await listDir(small)).to.deep.equal(['acode.db']);
     } finally {
       unmount(small);
     }
