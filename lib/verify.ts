@@ -2,7 +2,7 @@ import path from 'node:path';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, scratchError } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, type BackupInspection, type BackupProvider } from './engine.js';
-import { AcodeError, describeCause, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, EXIT, isAbort, toAcodeError } from './errors.js';
 import type { BackupManifest } from './manifest.js';
 import { stage, type RunOptions } from './progress.js';
 import { formatCount } from './numbers.js';
@@ -48,7 +48,17 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
   try {
     return await verifyChecked(options);
   } catch (err) {
-    // Coded errors pass through; a Ctrl-C (an AbortError from any stage) gets a code too.
+    // A Ctrl-C (an AbortError from any stage) judged nothing: exit 1, as any interrupted command,
+    // never 2, which says the backup failed a check (a script would delete a sound backup).
+    if (isAbort(err)) {
+      throw new AcodeError('ACODE-BAK-003', `verifying ${options.file}: interrupted`, {
+        cause: err,
+        context: { file: options.file },
+        exitCode: EXIT.failed,
+        hint: 'the backup was not judged either way; run the verify again when you are ready',
+      });
+    }
+    // Coded errors pass through.
     throw toAcodeError(err, 'ACODE-BAK-003', `verifying ${options.file}`, { file: options.file });
   }
 }

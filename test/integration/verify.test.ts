@@ -225,11 +225,23 @@ describe('integration: verify', () => {
     });
   });
 
-  it('a Ctrl-C is ACODE-BAK-003 "interrupted", never an internal error', async () => {
+  it('a Ctrl-C, before or during the test restore, is "interrupted" with exit 1, never 2 (no check failed) nor an internal error', async () => {
     const controller = new AbortController();
     controller.abort(Object.assign(new Error('interrupted by SIGINT'), { name: 'AbortError' }));
     const err = await failure(verifyBackup({ config: await ws.config(), file: made.name, signal: controller.signal }));
-    expect(err).to.include({ code: 'ACODE-BAK-003', message: `Verification failed: verifying ${made.name}: interrupted`, exitCode: 2 });
+    const interrupted = { code: 'ACODE-BAK-003', message: `Verification failed: verifying ${made.name}: interrupted`, exitCode: 1, hint: 'the backup was not judged either way; run the verify again when you are ready' };
+    expect(err).to.include(interrupted);
+    const during = new AbortController();
+    const late = await failure(verifyBackup({
+      config: await ws.config(),
+      file: made.name,
+      testRestore: true,
+      signal: during.signal,
+      onProgress: (e) => {
+        if (e.stage === 'restore') during.abort(Object.assign(new Error('interrupted by SIGINT'), { name: 'AbortError' }));
+      },
+    }));
+    expect(late).to.include(interrupted);
   });
 
   it('leaves the backup byte for byte as it was', async () => {
