@@ -1,19 +1,19 @@
 /**
  * A secret after a label of words at a line's start, as notes, READMEs and tools print them:
- * `- **Password:** \`…\``, `API key: …`, `Client secret value: …`, `Secret access key: …`, and
+ * `- **Password:** \`…\``, `API key: …`, `OpenAI key: …`, `The API key is …`, `Client secret value: …`, `Secret access key: …`, and
  * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`). Assignments of one name
  * (`password=…`, `API_KEY: …`) are secret_assignment's.
  */
 import { REFERENCE } from './assignment.js';
-import { classifyName, nameWords } from './names.js';
+import { classifyName, isKeyLikeName, nameWords } from './names.js';
 import { builtInRule, looksRandom, type ContentRule } from './rule.js';
 
 /**
  * A line's start, a list or quote marker, bold, then the label (one to five words, letters and
  * digits), a bracketed default (`[None]`, `[****ABCD]`) or note, bold closing either side of the
- * separator, and the separator.
+ * separator, and the separator (`:`, `=`, or a sentence's `is`: `The API key is …`).
  */
-const LABEL = /^[ \t]*(?:[-*+>][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>]))[ \t]*(?:\*\*|__)?[ \t]*/;
+const LABEL = /^[ \t]*(?:[-*+>][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>])|(?<=[ \t])is:?(?=[ \t]))[ \t]*(?:\*\*|__)?[ \t]*/;
 /** Words in labels that name no secret's value: its rules, its age, where to find it. */
 const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type|store|backend|encoder|provider|hashing|scope)\b/i;
 /**
@@ -44,7 +44,9 @@ export function labeledSecret(): ContentRule {
       const bold = m[1] !== undefined || /\*\*|__/.test(m[0].slice(m[0].indexOf(label) + label.length));
       const resume = start + m[0].length;
       if (!bold && !/[ \t]/.test(label)) return resume;
-      if (NOT_A_LABEL.test(label) || classifyName(nameWords(label).join('_')) === null) return resume;
+      // `OpenAI key`, `Stripe secret key`: a vendor's key, taken only when generated-looking (below).
+      const words = nameWords(label).join('_');
+      if (NOT_A_LABEL.test(label) || (classifyName(words) === null && !isKeyLikeName(words))) return resume;
       let from = m[0].length;
       let to: number;
       const open = line[from];
@@ -57,12 +59,15 @@ export function labeledSecret(): ContentRule {
         to = from;
         while (to < line.length && line.charCodeAt(to) > 32) to++;
         while (to > from && /[.,;)]/.test(line[to - 1]!)) to--;
-        // A label's value ends its line: `Password: see the vault below` is prose.
-        if (line.slice(to).trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(line.slice(to))) return resume;
+        // A label's value ends its line (its full stop aside): `Password: see the vault below` is prose.
+        const rest = line.slice(to).replace(/^[.!?][ \t]*$/, '');
+        if (rest.trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(rest)) return resume;
       }
       const value = line.slice(from, to);
       if (value.length < (quoted && bold ? 6 : 8) || /\s/.test(value) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_SECRET.test(value)) return resume;
       if (!looksRandom(value)) return resume;
+      // After a sentence's `is`, letters and digits, as prose-value.ts wants (`elif token is Token.Name:` is code).
+      if (/is:?[ \t]*(?:\*\*|__)?[ \t]*$/.test(m[0]) && !(/[0-9]/.test(value) && /[A-Za-z]/.test(value) && /^[\w-]+$/.test(value))) return resume;
       out.push({ start: start + from, end: start + to, rule: self });
       return start + to;
     },

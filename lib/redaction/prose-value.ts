@@ -23,14 +23,24 @@ const STATE_WORD = /^(?:empty|blank|hidden|masked|redacted|removed|omitted|uncha
 
 /**
  * True when the words from the line's start to `nameStart` are prose: some letters, no code
- * characters, a space right before the name and no declaration keyword; and the name is no header's.
+ * characters, a space right before the name and no declaration keyword; or, with `lineStart`, no
+ * words at all; and the name is no header's.
  */
-export function prosePrefix(text: string, name: string, nameStart: number): boolean {
-  if (!/[ \t]/.test(text[nameStart - 1] ?? '') || HEADER_NAME.test(name)) return false;
+export function prosePrefix(text: string, name: string, nameStart: number, lineStart = false): boolean {
+  if (HEADER_NAME.test(name)) return false;
+  if (lineStart && startsLine(text, nameStart)) return true;
+  if (!/[ \t]/.test(text[nameStart - 1] ?? '')) return false;
   let from = nameStart;
   while (from > 0 && nameStart - from < 256 && text.charCodeAt(from - 1) !== 10 && !(text.charCodeAt(from - 1) === 110 && text.charCodeAt(from - 2) === 92) && !stringStart(text, from - 1)) from--;
   const before = text.slice(from, nameStart);
   return /[A-Za-z]/.test(before) && !CODE_BEFORE.test(before) && !KEYWORD_BEFORE.test(before);
+}
+
+/** Nothing but a list marker or spaces between `at` and its line's (or string's) start. */
+function startsLine(text: string, at: number): boolean {
+  let p = at;
+  while (p > 0 && at - p < 8 && /[ \t*>-]/.test(text[p - 1]!)) p--;
+  return p === 0 || text.charCodeAt(p - 1) === 10 || (text.charCodeAt(p - 1) === 110 && text.charCodeAt(p - 2) === 92) || stringStart(text, p - 1);
 }
 
 /** A quote opening a string of a JSON document or a list (`"content":"…`, `["…`): prose inside starts after it. */
@@ -67,7 +77,8 @@ export function proseWord(text: string, name: string, start: number, end: number
 export function proseIs(text: string, name: string, nameStart: number, at: number): [number, number] | null {
   const colon = text.charCodeAt(at + 2) === 58;
   const v = skipSpaces(text, at + (colon ? 3 : 2));
-  if (v === at + (colon ? 3 : 2) || !prosePrefix(text, name, nameStart)) return null;
+  // At a line's start too (`Password is hunter2.`): code does not write `name is value`.
+  if (v === at + (colon ? 3 : 2) || !prosePrefix(text, name, nameStart, true)) return null;
   const c = text.charCodeAt(v);
   if (isQuote(c) || c === 96) {
     const q = quotedValue(text, v + 1, text[v]!);

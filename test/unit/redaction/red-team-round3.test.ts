@@ -105,3 +105,17 @@ describe('red team 3: code whose names hold digits is no secret', () => {
     expect(detectorsOf(`FIREWORKS_API_KEY=${fw}`)).to.include('vendor_token');
   });
 });
+
+describe('red team 3: chat prose at a line\'s start', () => {
+  it('`Password is X.`, `The API key is X.`, `OpenAI key: X` take the value', () => {
+    for (const form of ['Password is %s.', 'password is %s', 'My password is %s.', '- password is %s', 'The API key is %s.', 'OpenAI key: %s', 'My OpenAI key: %s', 'API key: %s.', 'Done.\nPassword is %s.\nThanks']) {
+      const secret = body(rand, ALNUM, 20);
+      const text = form.replace('%s', secret);
+      expect(redactText(text).out, text).to.equal(text.replace(secret, '[REDACTED]'));
+    }
+  });
+
+  it('prose and code about a secret stay', () => {
+    expectUntouched(['password is required', 'Password is required.', 'if password is None:', 'The API key is stored in the vault.', 'OpenAI key: see below', 'Monkey: Banana', 'The sort key is createdAt.', 'token is expired']);
+  });
+});
