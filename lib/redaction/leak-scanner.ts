@@ -58,42 +58,45 @@ const LONGEST_OPEN = JSON_OPEN.length;
  * worker 66 ms on the bench's 100 MB.
  */
 class Openings {
+  readonly #text: string;
+  #from: number;
+  /** The next opening of each kind at or after #from, as last found; Infinity: none in the text. */
   #json: number;
   #csv: number;
 
-  constructor(
-    private readonly text: string,
-    private from: number,
-  ) {
+  constructor(text: string, from: number) {
+    this.#text = text;
+    this.#from = from;
     this.#json = this.#find(JSON_OPEN, from);
     this.#csv = this.#find(CSV_OPEN, from);
   }
 
   next(): { index: number; length: number; json: boolean } | null {
-    if (this.#json < this.from) this.#json = this.#find(JSON_OPEN, this.from);
-    if (this.#csv < this.from) this.#csv = this.#find(CSV_OPEN, this.from);
-    const json = this.#json >= 0 && (this.#csv < 0 || this.#json < this.#csv);
-    const index = json ? this.#json : this.#csv;
-    if (index < 0) return null;
-    this.from = index + 1;
+    if (this.#json < this.#from) this.#json = this.#find(JSON_OPEN, this.#from);
+    if (this.#csv < this.#from) this.#csv = this.#find(CSV_OPEN, this.#from);
+    const json = this.#json < this.#csv;
+    const index = Math.min(this.#json, this.#csv);
+    if (index === Infinity) return null;
+    this.#from = index + 1;
     return { index, length: json ? JSON_OPEN.length : CSV_OPEN.length, json };
   }
 
   /** Search on from `at` (past an encoding's base64). */
   skipTo(at: number): void {
-    this.from = Math.max(this.from, at);
+    this.#from = Math.max(this.#from, at);
   }
 
-  /** The next `opening` at or after `from`, found by its part from its first letter on (`$blob":"`, `base64:`); -1 when none. */
+  /** The next `opening` at or after `from`, found by its part from its first letter on (`$blob":"`, `base64:`); Infinity when none. */
   #find(opening: string, from: number): number {
     const lead = opening === JSON_OPEN ? 2 : 1;
     const rare = opening.slice(lead);
-    for (let at = this.text.indexOf(rare, from + lead); at !== -1; at = this.text.indexOf(rare, at + 1)) {
-      if (this.text.startsWith(opening.slice(0, lead), at - lead)) return at - lead;
+    for (let at = this.#text.indexOf(rare, from + lead); at !== -1; at = this.#text.indexOf(rare, at + 1)) {
+      if (this.#text.startsWith(opening.slice(0, lead), at - lead)) return at - lead;
     }
-    return -1;
+    return Infinity;
   }
 }
+
 /** Characters before an opening that say whether it opens a value: `":` (not NDJSON's `"row":`), or `,`/`\n`. */
 const BEFORE = 6;
 
