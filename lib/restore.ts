@@ -129,9 +129,9 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     } catch (err) {
       // Nothing was committed, so the safety backup is a copy of the database as it still is:
       // kept, each failed try (a full disk retried) would leave another, taking the room the
-      // restore needs. (Assigned in a callback: TypeScript sees it as never set.)
+      // restore needs. Unless nobody knows whether it was (pg_restore stopped as it may have
+      // been committing): then it stays. (Assigned in a callback: TypeScript sees it as never set.)
       const made = safetyBackup as BackupResult | null;
-      // Unless nobody knows whether it was (pg_restore stopped as it may have been committing).
       const unknown = err instanceof AcodeError && err.context?.['applied'] === 'unknown';
       const note = !made ? '' : unknown ? ` (safety backup kept: ${made.name})` : await dropSafetyBackup(made);
       if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
