@@ -77,6 +77,16 @@ export function rowCount(record: ExportRecord): number {
  */
 export const BATCH_ROWS = 512;
 export const BATCH_CHARS = 48 * 1024;
+
+/** How much a row weighs against BATCH_CHARS: its text, its BLOBs as they serialise (base64: about twice), a few per other value. */
+export function rowChars(row: readonly SqlValue[]): number {
+  let n = 0;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    n += typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength * 2 : 8;
+  }
+  return n;
+}
 /** Batches a row source reads between yields to the event loop, so Ctrl-C and I/O get their turn. */
 export const BATCHES_PER_YIELD = 8;
 

@@ -1,8 +1,8 @@
 import type { Transform, TransformCallback } from 'node:stream';
 import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
-import { BATCH_CHARS, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
-import { decodeCsvField, describeInput, isBlobColumn, rowChars, sqliteDeclaredType } from './value-codec.js';
+import { BATCH_CHARS, rowChars, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
+import { decodeCsvField, describeInput, isBlobColumn, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
 export interface CsvParserOptions {

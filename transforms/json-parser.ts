@@ -1,7 +1,6 @@
 import type { Transform } from 'node:stream';
-import { BATCH_CHARS, type ExportHeader, type ExportRecord, type ExportSummary, type SqlValue, type TableSchema } from '../lib/records.js';
+import { BATCH_CHARS, rowChars, type ExportHeader, type ExportRecord, type ExportSummary, type SqlValue, type TableSchema } from '../lib/records.js';
 import { describeKey, describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
-import { rowChars } from './value-codec.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
 export interface ParserOptions {

@@ -1,8 +1,7 @@
 import type { Transform } from 'node:stream';
-import { BATCH_CHARS, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
+import { BATCH_CHARS, rowChars, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
 import type { ParserOptions } from './json-parser.js';
 import { describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
-import { rowChars } from './value-codec.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
 type State = 'line' | 'key' | 'table-name' | 'table-key' | 'row-start' | 'row' | 'value' | 'line-end' | 'done';

@@ -198,12 +198,3 @@ function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** How much a row weighs in a batch: its text and bytes, and a few per other value. */
-export function rowChars(row: readonly SqlValue[]): number {
-  let n = 0;
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i];
-    n += typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 8;
-  }
-  return n;
-}

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
-import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
+import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, rowChars, rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
 import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 import { FIRST_ROWID, LAST_ROWID, registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
@@ -117,10 +117,7 @@ async function* readRecords(
         let batches = 0;
         for (const row of iterator) {
           batch.push(row);
-          for (const value of row) {
-            if (typeof value === 'string') chars += value.length;
-            else if (value instanceof Uint8Array) chars += value.length * 2;
-          }
+          chars += rowChars(row);
           if (batch.length === BATCH_ROWS || chars >= BATCH_CHARS) {
             count += batch.length;
             yield { kind: 'rows', table: table.schema.name, rows: batch };
