@@ -12,7 +12,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { csvHeader, encodeCsvRows } from '../transforms/row-encoders.js';
-import { BATCH_CHARS, BATCH_ROWS, type SqlValue } from '../lib/records.js';
+import { BATCH_CHARS, BATCH_ROWS, rowChars, type SqlValue } from '../lib/records.js';
 import { quoteIdent } from '../lib/sqlite/open.js';
 import { listTables, readTableSchema } from '../lib/sqlite/schema-reader.js';
 
@@ -37,7 +37,7 @@ for (const table of listTables(db).tables) {
   let chars = 0;
   for (const row of rows) {
     batch.push(row);
-    for (const v of row) if (typeof v === 'string') chars += v.length;
+    chars += rowChars(row);
     if (batch.length === BATCH_ROWS || chars >= BATCH_CHARS) {
       put(encodeCsvRows(table, columns.length, batch));
       batch = [];
