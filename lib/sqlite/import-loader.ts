@@ -332,7 +332,7 @@ const TRIGGER_WRITES = new RegExp(String.raw`\b(?:(?:INSERT|REPLACE)\s+(?:OR\s+\
  * string literals and comments taken out first, so `raise(ABORT, 'DELETE FROM x')` writes
  * nothing. A word after UPDATE that is no table (an upsert's `DO UPDATE SET`) names nothing here.
  */
-export function readTrigger(sql: string): { event: 'DELETE' | 'INSERT' | 'UPDATE' | null; writes: string[] } {
+function readTrigger(sql: string): { event: 'DELETE' | 'INSERT' | 'UPDATE' | null; writes: string[] } {
   const code = sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, "''");
   const begin = /\bBEGIN\b/i.exec(code);
   const head = begin ? code.slice(0, begin.index) : code;
