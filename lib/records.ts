@@ -87,6 +87,33 @@ export function rowChars(row: readonly SqlValue[]): number {
   }
   return n;
 }
+
+/** Rows gathered for one 'rows' record: it is full at `size` rows or BATCH_CHARS of weight. */
+export class RowBatch {
+  #rows: SqlValue[][] = [];
+  #chars = 0;
+  constructor(readonly size: number) {}
+
+  get length(): number {
+    return this.#rows.length;
+  }
+
+  /** Adds a row; true when the batch is now full and should be taken. */
+  add(row: SqlValue[]): boolean {
+    this.#rows.push(row);
+    this.#chars += rowChars(row);
+    return this.#rows.length >= this.size || this.#chars >= BATCH_CHARS;
+  }
+
+  /** The rows gathered so far (perhaps none); the batch starts again empty. */
+  take(): SqlValue[][] {
+    const rows = this.#rows;
+    this.#rows = [];
+    this.#chars = 0;
+    return rows;
+  }
+}
+
 /** Batches a row source reads between yields to the event loop, so Ctrl-C and I/O get their turn. */
 export const BATCHES_PER_YIELD = 8;
 

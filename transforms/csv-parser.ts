@@ -1,7 +1,7 @@
 import type { Transform, TransformCallback } from 'node:stream';
 import { Parser, type CastingContext, type Info } from 'csv-parse';
 import { AcodeError, describeCause } from '../lib/errors.js';
-import { BATCH_CHARS, rowChars, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
+import { RowBatch, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
 import { decodeCsvField, describeInput, isBlobColumn, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
 
@@ -34,13 +34,11 @@ export interface CsvParserOptions {
 class CsvTableParser extends Parser {
   readonly #table: TableSchema;
   readonly #expected: number | undefined;
-  readonly #batchSize: number;
   readonly #requireFinalNewline: boolean;
   readonly #maxRecordBytes: number;
   #started = false;
   #ended = false;
-  #batch: SqlValue[][] = [];
-  #batchChars = 0;
+  readonly #batch: RowBatch;
   #count = 0;
   #lastByte = -1;
 
@@ -65,7 +63,7 @@ class CsvTableParser extends Parser {
     });
     this.#table = table;
     this.#expected = options.rows;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#batch = new RowBatch(options.batchSize ?? 500);
     this.#requireFinalNewline = options.requireFinalNewline ?? true;
     this.#maxRecordBytes = options.maxRecordBytes ?? MAX_VALUE_BYTES;
   }
@@ -82,16 +80,13 @@ class CsvTableParser extends Parser {
       this.#started = true;
       return super.push({ kind: 'table', table: this.#table, rows: this.#expected ?? 0 } satisfies ExportRecord);
     }
-    this.#batch.push(record as SqlValue[]);
-    this.#batchChars += rowChars(record as SqlValue[]);
-    return this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS ? this.#flush() : true;
+    const full = this.#batch.add(record as SqlValue[]);
+    return full ? this.#flush() : true;
   }
 
   #flush(): boolean {
     if (this.#batch.length === 0) return true;
-    const rows = this.#batch;
-    this.#batch = [];
-    this.#batchChars = 0;
+    const rows = this.#batch.take();
     this.#count += rows.length;
     return super.push({ kind: 'rows', table: this.#table.name, rows } satisfies ExportRecord);
   }

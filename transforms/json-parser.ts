@@ -1,5 +1,5 @@
 import type { Transform } from 'node:stream';
-import { BATCH_CHARS, rowChars, type ExportHeader, type ExportRecord, type ExportSummary, type SqlValue, type TableSchema } from '../lib/records.js';
+import { RowBatch, type ExportHeader, type ExportRecord, type ExportSummary, type TableSchema } from '../lib/records.js';
 import { describeKey, describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
 
@@ -20,7 +20,6 @@ type State = 'doc' | 'top' | 'tables-open' | 'tables' | 'table' | 'rows-open' | 
  */
 export class JsonDocumentReader implements TokenReader {
   readonly #emit: (record: ExportRecord) => void;
-  readonly #batchSize: number;
   #state: State = 'doc';
   #assembler: ValueAssembler | null = null;
   #onValue: (value: unknown) => void = () => {};
@@ -30,15 +29,14 @@ export class JsonDocumentReader implements TokenReader {
   #parts: Record<string, unknown> = {};
   #table: TableSchema | null = null;
   #rowReader: RowReader | null = null;
-  #batch: SqlValue[][] = [];
-  #batchChars = 0;
+  readonly #batch: RowBatch;
   #count = 0;
   #total = 0;
   #seen = new Set<string>();
 
   constructor(emit: (record: ExportRecord) => void, options: ParserOptions = {}) {
     this.#emit = emit;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#batch = new RowBatch(options.batchSize ?? 500);
   }
 
   token(t: Token): void {
@@ -46,10 +44,9 @@ export class JsonDocumentReader implements TokenReader {
       case 'row': {
         const row = this.#rowReader!.token(t);
         if (row) {
-          this.#batch.push(row);
-          this.#batchChars += rowChars(row);
+          const full = this.#batch.add(row);
           this.#state = 'rows';
-          if (this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS) this.#flushRows();
+          if (full) this.#flushRows();
         }
         return;
       }
@@ -164,9 +161,7 @@ export class JsonDocumentReader implements TokenReader {
 
   #flushRows(): void {
     if (this.#batch.length === 0) return;
-    const rows = this.#batch;
-    this.#batch = [];
-    this.#batchChars = 0;
+    const rows = this.#batch.take();
     this.#count += rows.length;
     this.#total += rows.length;
     this.#emit({ kind: 'rows', table: this.#table!.name, rows });

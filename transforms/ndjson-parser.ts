@@ -1,5 +1,5 @@
 import type { Transform } from 'node:stream';
-import { BATCH_CHARS, rowChars, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
+import { RowBatch, type ExportHeader, type ExportRecord, type TableSchema } from '../lib/records.js';
 import type { ParserOptions } from './json-parser.js';
 import { describeToken, expectedRows, invalid, RowReader, toHeader, toSummary, toTableSchema, ValueAssembler, type Token } from './json-tokens.js';
 import { TokenParseTransform, type TokenReader } from './token-stream.js';
@@ -15,7 +15,6 @@ type State = 'line' | 'key' | 'table-name' | 'table-key' | 'row-start' | 'row' |
  */
 export class NdjsonReader implements TokenReader {
   readonly #emit: (record: ExportRecord) => void;
-  readonly #batchSize: number;
   #state: State = 'line';
   #line = 0;
   #assembler = new ValueAssembler();
@@ -24,8 +23,7 @@ export class NdjsonReader implements TokenReader {
   #lineTable = '';
   #table: TableSchema | null = null;
   #rowReader: RowReader | null = null;
-  #batch: SqlValue[][] = [];
-  #batchChars = 0;
+  readonly #batch: RowBatch;
   #count = 0;
   #total = 0;
   #seen = new Set<string>();
@@ -34,7 +32,7 @@ export class NdjsonReader implements TokenReader {
 
   constructor(emit: (record: ExportRecord) => void, options: ParserOptions = {}) {
     this.#emit = emit;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#batch = new RowBatch(options.batchSize ?? 500);
   }
 
   token(t: Token): void {
@@ -42,10 +40,9 @@ export class NdjsonReader implements TokenReader {
       case 'row': {
         const row = this.#rowReader!.token(t);
         if (row) {
-          this.#batch.push(row);
-          this.#batchChars += rowChars(row);
+          const full = this.#batch.add(row);
           this.#state = 'line-end';
-          if (this.#batch.length >= this.#batchSize || this.#batchChars >= BATCH_CHARS) this.#flushRows();
+          if (full) this.#flushRows();
         }
         return;
       }
@@ -148,9 +145,7 @@ export class NdjsonReader implements TokenReader {
 
   #flushRows(): void {
     if (this.#batch.length === 0) return;
-    const rows = this.#batch;
-    this.#batch = [];
-    this.#batchChars = 0;
+    const rows = this.#batch.take();
     this.#count += rows.length;
     this.#total += rows.length;
     this.#emit({ kind: 'rows', table: this.#table!.name, rows });
