@@ -10,6 +10,8 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
     .action(async (flags: { backup: boolean }, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
+      const { requireSqlite } = await import('../lib/engine.js');
+      requireSqlite(ctx.config, 'acode db migrate');
       out.info(`Migrating ${out.shortPath(ctx.config.database.path)}...`);
       const { migrate } = await import('../lib/migrate.js');
       const { latestSchemaVersion } = await import('../lib/migrations.js');
@@ -29,6 +31,7 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
         out.result(`${result.created ? 'Created the database; s' : 'S'}chema version ${result.from} → ${result.to} (${plural(result.applied.length, 'migration')} applied).`);
         if (result.backup) out.result(`Backup taken before migrating: ${result.backup.name}`);
       }
-      out.emitJson({ ok: true, ...result, backup: result.backup?.path ?? null });
+      if (result.backup?.rotationError) out.warn(`backup kept, but rotation failed: ${result.backup.rotationError.toLine()}`);
+      out.emitJson({ ok: true, ...result, newerThanTool: result.to > known, backup: result.backup?.path ?? null });
     });
 }

@@ -160,30 +160,45 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     const manifestPath = manifestPathFor(published);
     await stage(options, { stage: 'manifest', label: 'Manifest created' }, () => writeFileAtomic(manifestPath, serializeManifest(manifest)));
 
-    let rotation: PruneResult | null = null;
-    let rotationError: AcodeError | null = null;
-    if (options.rotate ?? kind !== 'pre_restore') {
-      try {
-        rotation = await stage(
-          options,
-          { stage: 'rotate', label: 'Old backups rotated' },
-          () =>
-            pruneBackups({
-              dir,
-              policy: { keep: config.backup.maxBackups, keepDays: config.backup.keepDays, now: now(), protect: name, source: { type: manifest.database.type, location: manifest.database.source } },
-            }),
-          (r) => `${r.removed.length} removed, ${r.kept.length} kept`,
-        );
-      } catch (err) {
-        rotationError = toAcodeError(err, 'ACODE-BAK-001', 'rotating old backups');
-      }
-    }
-    return { path: published, name, manifestPath, manifest, source, rotation, rotationError };
+    const rotated = (options.rotate ?? kind !== 'pre_restore') ? await rotateBackups({ ...options, path: published, manifest, now }) : { rotation: null, rotationError: null };
+    return { path: published, name, manifestPath, manifest, source, ...rotated };
   } catch (err) {
     if (published) await removeQuietly(published, manifestPathFor(published));
     throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${source.location}`, { file: source.location });
   } finally {
     await removeQuietly(rawTmp, gzTmp);
+  }
+}
+
+/**
+ * Rotation after a backup: its folder pruned by `backup.max_backups` and `keep_days`, the backup
+ * itself (and backups of other databases) protected. A failure is returned, not thrown: the
+ * backup stands whatever happens here.
+ */
+export async function rotateBackups(
+  options: RunOptions & { readonly config: AcodeConfig; readonly path: string; readonly manifest: BackupManifest; readonly now?: () => Date },
+): Promise<Pick<BackupResult, 'rotation' | 'rotationError'>> {
+  const { config, manifest } = options;
+  try {
+    const rotation = await stage(
+      options,
+      { stage: 'rotate', label: 'Old backups rotated' },
+      () =>
+        pruneBackups({
+          dir: path.dirname(options.path),
+          policy: {
+            keep: config.backup.maxBackups,
+            keepDays: config.backup.keepDays,
+            now: (options.now ?? (() => new Date()))(),
+            protect: path.basename(options.path),
+            source: { type: manifest.database.type, location: manifest.database.source },
+          },
+        }),
+      (r) => `${r.removed.length} removed, ${r.kept.length} kept`,
+    );
+    return { rotation, rotationError: null };
+  } catch (err) {
+    return { rotation: null, rotationError: toAcodeError(err, 'ACODE-BAK-001', 'rotating old backups') };
   }
 }
 

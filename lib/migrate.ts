@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { createBackup, type BackupResult } from './backup.js';
+import { createBackup, rotateBackups, type BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
-import { AcodeError, describeCause, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, systemCode, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
-import { openSqlite, type SqliteDb } from './sqlite/open.js';
+import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
 
 export interface MigrateOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -38,16 +38,38 @@ export function currentVersion(db: SqliteDb): number {
   return has ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck().get()) : 0;
 }
 
-/** Migrations not yet applied to a database, in order. */
+function appliedVersions(db: SqliteDb): Set<number> {
+  const has = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").pluck().get();
+  return new Set(has ? db.prepare('SELECT version FROM schema_version').pluck().all().map(Number) : []);
+}
+
+/** Migrations not yet applied to a database, in order: one missing below the highest applied too. */
 export function pendingMigrations(db: SqliteDb, migrations: readonly Migration[] = WORKSPACE_MIGRATIONS): Migration[] {
-  const at = currentVersion(db);
-  return [...migrations].filter((m) => m.version > at).sort((a, b) => a.version - b.version);
+  const applied = appliedVersions(db);
+  return [...migrations].filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+}
+
+/**
+ * Another process's lock or a database it may not write, as the codes every command uses
+ * (DB-008, DB-007); null for any other failure.
+ */
+function accessError(err: unknown, file: string, what: string): AcodeError | null {
+  if (isBusyError(err)) return new AcodeError('ACODE-DB-008', `${file} is locked by another process (${describeCause(err)}); ${what}`, { cause: err, context: { file } });
+  const code = systemCode(err) ?? '';
+  if (/^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(code)) {
+    return new AcodeError('ACODE-DB-007', `cannot write ${file} (${describeCause(err)}); ${what}`, { cause: err, context: { file } });
+  }
+  return null;
 }
 
 /**
  * Applies pending migrations, each in its own transaction. With pending work on an existing
- * database it first takes a backup (unless told not to); if that backup fails nothing changes.
- * A failing migration is rolled back and the error names the backup to restore from.
+ * database it first proves it may write it (no lock held elsewhere, not read-only), then takes a
+ * backup (unless told not to); if either fails nothing changes. A failing migration is rolled
+ * back and, when this run applied others before it, the error names the backup to restore from.
+ * Old backups are rotated only once every migration is in: a run that fails, again and again,
+ * never prunes the backups taken before it. A migration another process applied meanwhile is
+ * skipped (each transaction checks under its write lock).
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { config } = options;
@@ -68,13 +90,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (!existed) db.pragma('journal_mode = WAL');
     const from = currentVersion(db);
     const pending = pendingMigrations(db, migrations);
+    if (pending.length > 0) {
+      try {
+        db.transaction(() => db.exec(VERSION_TABLE)).immediate();
+      } catch (err) {
+        throw accessError(err, file, 'nothing was migrated') ?? err;
+      }
+    }
     if (pending.length > 0 && existed && (options.backup ?? config.backup.preMigration)) {
       db.close();
       try {
         backup = await stage(
           options,
           { stage: 'safety-backup', label: 'Pre-migration backup' },
-          () => createBackup({ config, kind: 'pre_migration', signal: options.signal, now: options.now }),
+          () => createBackup({ config, kind: 'pre_migration', rotate: false, signal: options.signal, now: options.now }),
           (r) => r.name,
         );
       } catch (err) {
@@ -83,28 +112,36 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       }
       db = openSqlite(file);
     }
-    db.exec(VERSION_TABLE);
     const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+    const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?').pluck();
     const applied: Pick<Migration, 'version' | 'name'>[] = [];
     for (const migration of pending) {
       options.signal?.throwIfAborted();
-      await stage(options, { stage: 'migrate', label: migration.name }, () => {
+      const ran = await stage(options, { stage: 'migrate', label: migration.name }, () => {
         try {
-          db.transaction(() => {
-            db.exec(migration.sql);
-            record.run(migration.version, migration.name, (options.now?.() ?? new Date()).toISOString());
-          })();
+          return db
+            .transaction(() => {
+              if (isApplied.get(migration.version)) return false;
+              db.exec(migration.sql);
+              record.run(migration.version, migration.name, (options.now?.() ?? new Date()).toISOString());
+              return true;
+            })
+            .immediate();
         } catch (err) {
-          const restoreFrom = backup ? `; to return to the state before this run: acode db restore ${backup.name}` : '';
-          throw new AcodeError(
-            'ACODE-MIG-001',
-            `${migration.name}: ${describeCause(err)}; it was rolled back and the database is at version ${currentVersion(db)}${restoreFrom}`,
-            { cause: err, context: { migration: migration.name, backup: backup?.path } },
-          );
+          const state = `the database is at version ${currentVersion(db)}`;
+          const access = accessError(err, file, `${migration.name} was not applied and ${state}`);
+          if (access) throw access;
+          // Only migrations this run applied make the state before it worth going back to.
+          const restoreFrom = backup && applied.length > 0 ? `; to return to the state before this run: acode db restore ${backup.name}` : '';
+          throw new AcodeError('ACODE-MIG-001', `${migration.name}: ${describeCause(err)}; it was rolled back and ${state}${restoreFrom}`, {
+            cause: err,
+            context: { migration: migration.name, backup: backup?.path },
+          });
         }
       });
-      applied.push({ version: migration.version, name: migration.name });
+      if (ran) applied.push({ version: migration.version, name: migration.name });
     }
+    if (backup) backup = { ...backup, ...(await rotateBackups({ ...options, config, path: backup.path, manifest: backup.manifest })) };
     return { database: file, created: !existed, from, to: currentVersion(db), applied, backup };
   } catch (err) {
     if (err instanceof AcodeError) throw err;

@@ -39,7 +39,13 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Sqlit
   }
   if (!isFile && !options.create) throw new AcodeError('ACODE-DB-002', `${role} path ${file} is not a regular file`, { context: { file } });
   // A database we create holds the agent's secrets: readable by its owner only, like our backups.
-  if (!isFile) closeSync(openSync(file, 'wx', 0o600));
+  if (!isFile) {
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (err) {
+      throw new AcodeError('ACODE-DB-007', `cannot create ${role} ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
+    }
+  }
   let db: SqliteDb | undefined;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: !options.create, timeout: options.busyTimeoutMs ?? 5000 });

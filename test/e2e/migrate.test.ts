@@ -41,6 +41,7 @@ describe('e2e: acode db migrate', function () {
         `  ✓ Pre-migration backup (${PRE})`,
         '  ✓ 002_sessions_approvals',
         '  ✓ 003_settings_credentials',
+        '  ✓ Old backups rotated (0 removed, 1 kept)',
       ]);
       expect(versionAndTables(ws.db)).to.deep.equal({
         version: 3,
@@ -69,7 +70,8 @@ describe('e2e: acode db migrate', function () {
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
       expect(lines(r.stderr).at(-1)).to.equal(
-        `✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; it was rolled back and the database is at version 1; to return to the state before this run: acode db restore ${PRE} — the failed migration was rolled back; fix its cause and run \`acode db migrate\` again`,
+        // Nothing was applied by this run: the database is as it was, so no restore is advised.
+        '✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; it was rolled back and the database is at version 1 — the failed migration was rolled back; fix its cause and run `acode db migrate` again',
       );
       expect(contentDigest(ws.db)).to.equal(before);
       expect(versionAndTables(ws.db).version).to.equal(1);
@@ -77,6 +79,59 @@ describe('e2e: acode db migrate', function () {
       expect(check.prepare('SELECT id, note FROM sess_sessions').all()).to.deep.equal([{ id: 1, note: 'mine' }]);
       check.close();
       expect(await listDir(ws.backups)).to.deep.equal([PRE, `${PRE}.manifest.json`]);
+    });
+
+    it('a migration that fails run after run never rotates away the backups taken before it', async () => {
+      await writeFile(ws.configFile, 'backup:\n  max_backups: 1\n');
+      expect((await runCli(['db', 'backup'], { workspace: ws.dir, env: { ACODE_NOW: '2024-01-19T10:00:00Z' } })).code).to.equal(0);
+      const db = openDb(ws.db);
+      db.exec('CREATE TABLE sess_sessions (id INTEGER PRIMARY KEY)');
+      db.close();
+      for (const at of ['2024-01-20T14:30:45Z', '2024-01-20T14:31:45Z']) {
+        const r = await runCli(['db', 'migrate'], { workspace: ws.dir, env: { ACODE_NOW: at } });
+        expect(r.code, r.stderr).to.equal(1);
+        expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-MIG-001 Migration failed: 002_sessions_approvals: table sess_sessions already exists; /);
+      }
+      expect((await listDir(ws.backups)).filter((n) => n.endsWith('.db'))).to.deep.equal([
+        'acode_backup_20240119_100000.db',
+        PRE,
+        'acode_backup_20240120_143145_pre_migration.db',
+      ]);
+      // Once the migrations go in, rotation applies max_backups as after any backup.
+      const fixed = openDb(ws.db);
+      fixed.exec('DROP TABLE sess_sessions');
+      fixed.close();
+      const r = await runCli(['db', 'migrate'], { workspace: ws.dir, env: { ACODE_NOW: '2024-01-20T14:32:45Z' } });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lines(r.stderr)).to.include('  ✓ Old backups rotated (3 removed, 1 kept)');
+      expect((await listDir(ws.backups)).filter((n) => n.endsWith('.db'))).to.deep.equal(['acode_backup_20240120_143245_pre_migration.db']);
+    });
+
+    it('a database another process holds a write lock on: ACODE-DB-008 before any backup is taken, nothing migrated', async () => {
+      const holder = openDb(ws.db);
+      holder.exec("BEGIN IMMEDIATE; INSERT INTO conv_chats (id, title, created_at, updated_at) VALUES ('held', 't', 'a', 'b')");
+      try {
+        const r = await cli(['db', 'migrate']);
+        expect(r.code).to.equal(1);
+        expect(lines(r.stderr).at(-1)).to.equal(
+          `✗ ACODE-DB-008 Database is busy: ${ws.db} is locked by another process (database is locked); nothing was migrated — another process holds a lock on the database; wait for it to finish (or stop it) and run the command again`,
+        );
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+      expect(versionAndTables(ws.db).version).to.equal(1);
+    });
+
+    it('a migration missing below the highest one applied (version 3 recorded, 2 not) is applied', async () => {
+      const db = openDb(ws.db);
+      db.exec("INSERT INTO schema_version (version, name, applied_at) VALUES (3, '003_settings_credentials', 'x'); CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT); CREATE TABLE credentials (id TEXT PRIMARY KEY)");
+      db.close();
+      const r = await cli(['db', 'migrate', '--no-backup']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal('Schema version 3 → 3 (1 migration applied).\n');
+      expect(versionAndTables(ws.db).tables).to.include('sess_sessions').and.include('appr_approvals');
     });
 
     it('a pre-migration backup that fails: ACODE-MIG-002, nothing migrated', async () => {

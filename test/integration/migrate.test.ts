@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
 import { migrate } from '../../lib/migrate.js';
 import { WORKSPACE_MIGRATIONS } from '../../lib/migrations.js';
-import { openToRead } from '../support/sqlite.js';
+import { openDb, openToRead } from '../support/sqlite.js';
 import { listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
@@ -24,6 +24,33 @@ describe('integration: migrate', () => {
       [1, '001_conversations'],
       [2, '002_sessions_approvals'],
       [3, '003_settings_credentials'],
+    ]);
+    db.close();
+  });
+
+  it('a migration another process applied meanwhile (a second migrate run) is skipped, not run twice and failed', async () => {
+    ws = await createWorkspace({ database: 'schema', schemaVersion: 1 });
+    const second = WORKSPACE_MIGRATIONS[1]!;
+    const result = await migrate({
+      config: await ws.config(),
+      backup: false,
+      onProgress: (e) => {
+        if (e.stage !== 'migrate' || e.phase !== 'start' || e.label !== second.name) return;
+        // The other run, between this run's reading of what is pending and its transaction.
+        const other = openDb(ws.db);
+        other.transaction(() => {
+          other.exec(second.sql);
+          other.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, 'elsewhere')").run(second.version, second.name);
+        })();
+        other.close();
+      },
+    });
+    expect(result.applied).to.deep.equal([{ version: 3, name: '003_settings_credentials' }]);
+    const db = openToRead(ws.db);
+    expect(db.prepare('SELECT version, applied_at = ? FROM schema_version ORDER BY version').raw().all('elsewhere')).to.deep.equal([
+      [1, 0],
+      [2, 1],
+      [3, 0],
     ]);
     db.close();
   });
