@@ -1,3 +1,4 @@
+import { readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -166,6 +167,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Acode
     if (!missing || options.file) {
       throw new AcodeError('ACODE-CFG-004', `${file}: ${missing ? 'no such file' : (err as Error).message}`, { cause: err, context: { file } });
     }
+    // A link whose target is gone is a config moved or unmounted, not no config: its rules (a
+    // redaction pattern, the database's path) must not silently fall back to the defaults.
+    const link = await readlink(file).catch(() => null);
+    if (link !== null) {
+      throw new AcodeError('ACODE-CFG-004', `${file} is a symbolic link to ${link}, which does not exist`, { cause: err, context: { file } });
+    }
   }
   return parseConfig(text ?? '', { ...options, workspace, file: text === null ? null : file });
 }
@@ -193,6 +200,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): AcodeCon
     const where = at(firstError.pos?.[0]);
     throw new AcodeError('ACODE-CFG-001', `${where}: ${firstError.message.split('\n')[0]}`, { context: { file: options.file ?? undefined } });
   }
+  let alias: YamlNode | null = null;
+  yaml().visit(doc, { Alias: (_key, node) => ((alias ??= node), yaml().visit.BREAK) });
+  if (alias) {
+    throw new AcodeError('ACODE-CFG-001', `${at(nodeStart(alias))}: an alias (*name) — acode does not read YAML anchors and aliases: write the value out`, { context: { file: options.file ?? undefined } });
+  }
   const raw: Record<string, unknown> = {};
   if (doc.contents !== null && !(isScalar(doc.contents) && doc.contents.value === null)) {
     Object.assign(raw, checkSection(doc.contents, SCHEMA, [], at));
@@ -215,11 +227,15 @@ function checkSection(node: unknown, fields: Readonly<Record<string, Rule>>, key
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const full = [...keyPath, key];
-    const rule = fields[key];
+    // Own keys only: `toString` or `__proto__` must not find Object.prototype's and pass.
+    const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (!rule) {
       const near = closest(key, Object.keys(fields));
       const suggestion = near ? `did you mean '${[...keyPath, near].join('.')}'?` : `valid keys: ${Object.keys(fields).join(', ')}`;
-      throw new AcodeError('ACODE-CFG-002', `${at(nodeStart(pair.key))}: unknown key '${full.join('.')}' — ${suggestion}`, { context: { key: full.join('.') } });
+      // A key can be a pasted secret (a URL with its password): shown only when it is a plain word.
+      const plain = shownString(key).startsWith("'");
+      const label = plain ? `'${full.join('.')}'` : `in ${name}: ${shownString(key).replace(/^a string/, 'a key')}`;
+      throw new AcodeError('ACODE-CFG-002', `${at(nodeStart(pair.key))}: unknown key ${label} — ${suggestion}`, { context: { key: plain ? full.join('.') : `${name}.…` } });
     }
     out[key] = checkValue(pair.value, rule, full, at);
   }
@@ -335,7 +351,7 @@ function describe(node: unknown): string {
     const v = node.value;
     if (v === null) return 'nothing (null)';
     if (typeof v === 'string') return describeString(v);
-    return `the ${typeof v} ${JSON.stringify(v)}`;
+    return `the ${typeof v} ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`;
   }
   return 'an unsupported value';
 }

@@ -43,7 +43,7 @@ export const ERRORS = {
   'ACODE-CFG-002': { title: 'Unknown config key', exit: EXIT.failed, hint: 'fix the key\'s spelling; see the README for every key' },
   'ACODE-CFG-003': { title: 'Config value has the wrong type', exit: EXIT.failed, hint: 'set the value to the type named' },
   'ACODE-CFG-004': { title: 'Config file unreadable', exit: EXIT.failed, hint: 'check the file exists and can be read' },
-  'ACODE-CFG-005': { title: 'Invalid config value', exit: EXIT.failed, hint: 'set one of the values named' },
+  'ACODE-CFG-005': { title: 'Invalid config value', exit: EXIT.failed, hint: 'set the value to one the message allows' },
   'ACODE-CFG-006': { title: 'Invalid redaction rule', exit: EXIT.failed, hint: 'fix the rule named in export.redaction_patterns' },
   'ACODE-MIG-001': { title: 'Migration failed', exit: EXIT.failed, hint: 'the failed migration was rolled back; fix its cause and run `acode db migrate` again' },
   'ACODE-MIG-002': { title: 'Pre-migration backup failed', exit: EXIT.failed, hint: 'nothing was migrated; fix the backup problem or run with --no-backup' },

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { closest, loadConfig, parseConfig } from '../../lib/config.js';
@@ -77,6 +77,16 @@ describe('config', () => {
       );
       expect(err).to.include({ code: 'ACODE-CFG-004', message: `Config file unreadable: ${missing}: no such file` });
     });
+
+    it('a config.yml that is a symbolic link to a file no longer there is ACODE-CFG-004, not the defaults (its rules would be lost silently)', async () => {
+      await mkdir(path.join(dir, '.agent'));
+      await symlink('../dotfiles/acode.yml', path.join(dir, '.agent', 'config.yml'));
+      const err = await loadConfig({ workspace: dir, env: {} }).then(
+        () => null,
+        (e: unknown) => e as AcodeError,
+      );
+      expect(err).to.include({ code: 'ACODE-CFG-004', message: `Config file unreadable: ${path.join(dir, '.agent', 'config.yml')} is a symbolic link to ../dotfiles/acode.yml, which does not exist` });
+    });
   });
 
   it('~ and ~/… in a path are the home folder, as in a shell (it was a folder named ~ in the workspace); ~user and a~ are as written', () => {
@@ -148,6 +158,35 @@ describe('config', () => {
     it('an unknown key with nothing near lists the valid keys', () => {
       expect(failure('backup:\n  colour: blue\n').message).to.equal(
         "Unknown config key: .agent/config.yml:2:3: unknown key 'backup.colour' — valid keys: path, max_backups, keep_days, pre_migration, verify, compress",
+      );
+    });
+
+    it("keys Object.prototype has (toString, constructor, __proto__) are unknown keys like any other", () => {
+      expect(failure('backup:\n  toString: 5\n')).to.include({ code: 'ACODE-CFG-002' }).and.have.property('message').that.includes("unknown key 'backup.toString'");
+      expect(failure('constructor: [1, 2]\n')).to.include({ code: 'ACODE-CFG-002' });
+      expect(failure('export:\n  __proto__:\n    x: 1\n')).to.include({ code: 'ACODE-CFG-002' });
+    });
+
+    it('an unknown key that may be a secret (a pasted URL) is described by its length, never shown', () => {
+      const err = failure('database:\n  postgresql://agent:S3cretPW9x@h/db: 1\n');
+      expect(err).to.include({
+        code: 'ACODE-CFG-002',
+        message: 'Unknown config key: .agent/config.yml:2:3: unknown key in database: a key of 34 characters (not shown: it may hold a secret) — valid keys: type, path, url',
+      });
+      expect(JSON.stringify(err.toJSON())).to.not.include('S3cretPW9x');
+    });
+
+    it('YAML anchors and aliases are refused where they stand (ACODE-CFG-001), never read as a value of another type', () => {
+      expect(failure('database:\n  url: &p x\n  path: *p\n')).to.include({
+        code: 'ACODE-CFG-001',
+        message: 'Config file is not valid YAML: .agent/config.yml:3:9: an alias (*name) — acode does not read YAML anchors and aliases: write the value out',
+      });
+      expect(failure('export:\n  redaction_patterns:\n    - &r { name: a, pattern: x }\n    - *r\n')).to.include({ code: 'ACODE-CFG-001' });
+    });
+
+    it('a number out of every range reads as itself (Infinity), not as "the number null"', () => {
+      expect(failure('backup:\n  max_backups: .inf\n').message).to.equal(
+        'Config value has the wrong type: .agent/config.yml:2:16: backup.max_backups must be an integer, got the number Infinity',
       );
     });
 
