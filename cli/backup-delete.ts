@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AcodeError, toAcodeError } from '../lib/errors.js';
+import { AcodeError } from '../lib/errors.js';
 import { exists } from '../lib/fs-atomic.js';
 import { manifestPathFor } from '../lib/naming.js';
 import { createContext, pathArgument, type Runtime } from './context.js';
@@ -13,7 +13,7 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
     .addHelpText('after', '\nOnly files named like backups (acode_backup_*.db[.gz], acode_backup_*.dump) are deleted.\n\nExample:\n  $ acode db backup delete acode_backup_20240118_100000.db')
     .action(async (file: string, _flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
-      const [{ resolveBackupRef }, { parseBackupName }, { deleteBackupFiles }] = await Promise.all([import('../lib/catalog.js'), import('../lib/naming.js'), import('../lib/rotation.js')]);
+      const [{ resolveBackupRef }, { parseBackupName }, { deleteBackupFiles, removalError }] = await Promise.all([import('../lib/catalog.js'), import('../lib/naming.js'), import('../lib/rotation.js')]);
       const found = await resolveBackupRef(file, ctx.config.backup.path);
       if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(ctx.config.database.path)) {
         throw new AcodeError('ACODE-BAK-012', `${file} is not named like an acode backup; refusing to delete it`, { context: { file: found } });
@@ -26,7 +26,8 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
       try {
         await deleteBackupFiles(found);
       } catch (err) {
-        throw toAcodeError(err, 'ACODE-BAK-001', `deleting ${found}`, { file: found });
+        // The backup may be gone and its manifest not: say which file stays.
+        throw removalError(await exists(found) ? found : manifestPathFor(found), err);
       }
       ctx.out.result(`Deleted ${path.basename(found)}${manifest ? ' and its manifest' : ' (it had no manifest)'}.`);
       ctx.out.emitJson({ ok: true, deleted: found });

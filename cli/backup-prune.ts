@@ -2,6 +2,22 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createContext, intOption, type Runtime } from './context.js';
 import { formatBytes, plural } from './format.js';
+import type { UntouchedBackup, UntouchedReason } from '../lib/rotation.js';
+
+const UNTOUCHED_LABELS: Record<UntouchedReason, string> = {
+  'pre-restore': 'pre-restore',
+  'no-manifest': 'without a readable manifest',
+  'other-database': 'of another database',
+  future: 'dated in the future',
+  damaged: 'damaged',
+};
+
+/** "3 backups of another database, 1 pre-restore": what rotation did not count, and why. */
+function leftAlone(untouched: readonly UntouchedBackup[]): string {
+  const counts = new Map<UntouchedReason, number>();
+  for (const b of untouched) counts.set(b.why, (counts.get(b.why) ?? 0) + 1);
+  return [...counts].map(([why, n]) => `${plural(n, 'backup')} ${UNTOUCHED_LABELS[why]}`).join(', ');
+}
 
 export function registerBackupPrune(backup: Command, runtime: Runtime): void {
   backup
@@ -22,12 +38,28 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
         policy: { keep: flags.keep ?? config.backup.maxBackups, keepDays: flags.keepDays ?? config.backup.keepDays, now: ctx.now(), source: await liveSource(config) },
         dryRun: flags.dryRun,
         removeStrays: true,
+        checksums: true,
+        signal: ctx.signal,
       });
       const verb = result.dryRun ? 'Would remove' : 'Removed';
       for (const b of result.removed) out.result(`  ${verb}: ${b.name} (${formatBytes(b.size)})`);
       for (const s of result.straysRemoved) out.result(`  ${verb}: ${s.name} (${s.kind === 'temporary' ? 'left by a failed backup' : 'manifest without backup'})`);
+      for (const b of result.untouched.filter((u) => u.why === 'damaged' || u.why === 'future')) {
+        out.warn(
+          b.why === 'damaged'
+            ? `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${b.name}\`, delete it with \`acode db backup delete ${b.name}\``
+            : `${b.name} is dated ${b.createdAt.toISOString()}, after now (a clock set wrong?): left alone and not counted as kept; delete it with \`acode db backup delete ${b.name}\` if it is not wanted`,
+        );
+      }
       const freed = result.removed.reduce((n, b) => n + b.size, 0) + result.straysRemoved.reduce((n, s) => n + s.size, 0);
-      out.result(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length + result.untouched.length, 'backup')}.`);
+      out.result(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);
+      const alone = leftAlone(result.untouched);
+      if (alone) out.result(`Left alone: ${alone}.`);
+      const [failure, ...more] = result.failed;
+      if (failure) {
+        for (const f of more) out.warn(f.toLine());
+        throw failure;
+      }
       out.emitJson({
         ok: true,
         dryRun: result.dryRun,
@@ -35,6 +67,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
         strays: result.straysRemoved.map((s) => s.name),
         kept: result.kept.map((b) => b.name),
         untouched: result.untouched.map((b) => b.name),
+        leftAlone: result.untouched.map((b) => ({ name: b.name, why: b.why })),
       });
     });
 }

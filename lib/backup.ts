@@ -196,7 +196,10 @@ export async function rotateBackups(
         }),
       (r) => `${r.removed.length} removed, ${r.kept.length} kept`,
     );
-    return { rotation, rotationError: null };
+    // What could not be removed is named; the rest of the rotation stands.
+    const [first, ...more] = rotation.failed;
+    const rotationError = first ? (more.length ? new AcodeError(first.code, `${first.detail} (and ${more.length} more)`, { cause: first, context: first.context }) : first) : null;
+    return { rotation, rotationError };
   } catch (err) {
     return { rotation: null, rotationError: toAcodeError(err, 'ACODE-BAK-001', 'rotating old backups') };
   }

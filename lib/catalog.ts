@@ -24,18 +24,26 @@ export interface StrayFile {
   /** `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone. */
   readonly kind: 'temporary' | 'orphan-manifest';
   /**
-   * For a temporary file: whether a backup may still be writing it — its process runs, or it
-   * changed in the last ten minutes (a pid says nothing of a backup in another container or on
-   * another host sharing the folder: prune removed those while they ran).
+   * For a temporary file: whether a backup may still be writing it — it changed in the last ten
+   * minutes (a pid says nothing of a backup in another container or on another host sharing the
+   * folder: prune removed those while they ran), or in the last day and its process runs.
    */
   readonly inProgress: boolean;
 }
+
+/** A temporary file whose recorded process still runs is abandoned after this long untouched. */
+const LIVE_PID_ABANDONED_MS = 86_400_000;
 
 export interface Catalog {
   readonly dir: string;
   /** Newest first. */
   readonly backups: readonly CatalogEntry[];
   readonly strays: readonly StrayFile[];
+}
+
+/** Newest first by when a backup was made: the manifest's time, else the name's; then its sequence. */
+export function compareNewestMade(a: CatalogEntry, b: CatalogEntry): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || compareNewestFirst(a, b);
 }
 
 export async function scanBackupDir(dir: string): Promise<Catalog> {
@@ -77,11 +85,13 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
         path: file,
         size: info.size,
         kind: temp ? 'temporary' : 'orphan-manifest',
-        inProgress: temp ? (isProcessAlive(temp.pid) && temp.pid !== process.pid) || Date.now() - info.mtimeMs < ABANDONED_MS : false,
+        // A pid proves nothing after a day untouched: pid 1 always runs (a backup in a container
+        // killed by its OOM killer), and pids are reused; a running backup writes its file.
+        inProgress: temp ? Date.now() - info.mtimeMs < (isProcessAlive(temp.pid) && temp.pid !== process.pid ? LIVE_PID_ABANDONED_MS : ABANDONED_MS) : false,
       });
     }
   }
-  backups.sort(compareNewestFirst);
+  backups.sort(compareNewestMade);
   strays.sort((a, b) => a.name.localeCompare(b.name));
   return { dir, backups, strays };
 }

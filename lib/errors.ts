@@ -31,6 +31,7 @@ export const ERRORS = {
   'ACODE-BAK-013': { title: 'Restore cancelled', exit: EXIT.restoreFailed, hint: 'nothing was changed' },
   'ACODE-BAK-014': { title: 'Backup not readable', exit: EXIT.invalidBackup, hint: 'acode cannot read the backup file: give it read access to it, or use another backup (`acode db backup list`)' },
   'ACODE-BAK-015': { title: 'Temporary folder not usable', exit: EXIT.failed, hint: 'set TMPDIR to a folder acode may write, with room for an uncompressed copy of the backup' },
+  'ACODE-BAK-016': { title: 'Backup not removed', exit: EXIT.failed, hint: 'acode may not delete it: check the permissions of the file and its folder (and `lsattr` for an immutable file), then run the command again' },
   'ACODE-DB-001': { title: 'Database not found', exit: EXIT.failed, hint: 'check database.path in .agent/config.yml or --workspace, or create it with `acode db migrate`' },
   'ACODE-DB-002': { title: 'Database path is not a file', exit: EXIT.failed, hint: 'database.path must name a SQLite file, not a folder' },
   'ACODE-DB-003': { title: 'Not a SQLite database', exit: EXIT.failed, hint: 'database.path must name a SQLite database file' },

@@ -83,7 +83,10 @@ export function parseBackupManifest(text: string, file: string): BackupManifest 
   if (!Array.isArray(m.tables) || !m.tables.every((t) => typeof t?.name === 'string' && Number.isSafeInteger(t?.rows))) {
     throw fail('tables must be a list of names with row counts');
   }
-  if (!m.database || typeof m.database.type !== 'string') throw fail('database section missing');
+  const db = m.database;
+  if (!db || typeof db.type !== 'string' || typeof db.source !== 'string' || (db.fromBackups !== undefined && typeof db.fromBackups !== 'string')) {
+    throw fail('database section missing or malformed (type and source must be strings)');
+  }
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) throw fail('createdAt missing or not a date');
   return m as BackupManifest;
 }

@@ -1,8 +1,9 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
-import { AcodeError, systemCode, toAcodeError } from './errors.js';
+import { compareNewestMade, scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
+import { checkStoredChecksum } from './backup-file.js';
+import { AcodeError, describeCause, isAcodeError, systemCode } from './errors.js';
 import type { BackupManifest } from './manifest.js';
 import { manifestPathFor } from './naming.js';
 
@@ -21,27 +22,54 @@ export interface RetentionPolicy {
   readonly source?: { readonly type: string; readonly location: string };
 }
 
+/** Why rotation leaves a backup alone: it never removes it, and it never counts against `keep`. */
+export type UntouchedReason = 'pre-restore' | 'no-manifest' | 'other-database' | 'future' | 'damaged';
+
+export interface UntouchedBackup extends CatalogEntry {
+  readonly why: UntouchedReason;
+}
+
 export interface RotationPlan {
   readonly keep: readonly CatalogEntry[];
   readonly remove: readonly CatalogEntry[];
-  /** Pre-restore safety backups and backups without a readable manifest: rotation leaves them alone. */
-  readonly untouched: readonly CatalogEntry[];
+  /**
+   * Left alone: pre-restore safety backups, backups without a readable manifest, another
+   * database's, backups dated in the future (a clock set wrong once would make one the newest for
+   * ever, and every real backup older than it), and backups found damaged.
+   */
+  readonly untouched: readonly UntouchedBackup[];
 }
 
 const DAY_MS = 86_400_000;
+/** A backup dated more than this after now was made by a clock set wrong (another host's skew is far less). */
+const FUTURE_SLACK_MS = 3_600_000;
 
 /**
- * Decides which backups go, oldest first. Only regular and pre-migration backups with a manifest
- * take part; the newest of them and the protected one always stay.
+ * Decides which backups go, oldest first. Only regular and pre-migration backups with a manifest,
+ * of this database, dated no later than now and not in `damaged`, take part; the newest of them
+ * and the protected one always stay.
  */
-export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy): RotationPlan {
+export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy, damaged: ReadonlySet<string> = new Set()): RotationPlan {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new AcodeError('ACODE-USE-001', `keep must be a whole number of at least 1, got ${policy.keep}`);
   const source = policy.source;
-  const eligible = [...backups]
-    .filter((b) => b.kind !== 'pre_restore' && b.manifest !== null)
-    .filter((b) => !source || sameDatabase(b.manifest!.database, source, path.dirname(b.path)))
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.stamp.getTime() - a.stamp.getTime() || b.seq - a.seq);
-  const untouched = backups.filter((b) => !eligible.includes(b));
+  const latest = policy.now.getTime() + FUTURE_SLACK_MS;
+  const whyUntouched = (b: CatalogEntry): UntouchedReason | null => {
+    if (b.name === policy.protect) return null;
+    if (b.kind === 'pre_restore') return 'pre-restore';
+    if (b.manifest === null) return 'no-manifest';
+    if (source && !sameDatabase(b.manifest.database, source, path.dirname(b.path))) return 'other-database';
+    if (damaged.has(b.name)) return 'damaged';
+    if (b.createdAt.getTime() > latest) return 'future';
+    return null;
+  };
+  const untouched: UntouchedBackup[] = [];
+  const eligible: CatalogEntry[] = [];
+  for (const b of backups) {
+    const why = whyUntouched(b);
+    if (why) untouched.push({ ...b, why });
+    else eligible.push(b);
+  }
+  eligible.sort(compareNewestMade);
   const cutoff = policy.keepDays === null ? null : policy.now.getTime() - policy.keepDays * DAY_MS;
   const keep: CatalogEntry[] = [];
   const remove: CatalogEntry[] = [];
@@ -79,7 +107,8 @@ function pgIdentity(url: string): string {
   try {
     const u = new URL(url);
     const chosen = PG_IDENTITY_PARAMS.map((key) => `${key}=${u.searchParams.getAll(key).join(',')}`);
-    return [u.username, u.hostname, u.port, decodeURIComponent(u.pathname), ...chosen].join('|');
+    // No port is PostgreSQL's own: a URL with :5432 and one without name the same server.
+    return [u.username, u.hostname, u.port || '5432', decodeURIComponent(u.pathname), ...chosen].join('|');
   } catch {
     return url;
   }
@@ -94,10 +123,20 @@ function realPath(file: string): string {
   }
 }
 
-/** Deletes a backup and then its manifest (a manifest left alone is harmless; a lone backup is not trusted). */
+/**
+ * Deletes a backup and then its manifest (a manifest left alone is harmless; a lone backup is not
+ * trusted). unlink, not rm: rm reports a file it may not delete as "ENOTDIR: scandir".
+ */
 export async function deleteBackupFiles(backupPath: string): Promise<void> {
-  await rm(backupPath);
-  await rm(manifestPathFor(backupPath), { force: true });
+  await unlink(backupPath);
+  await unlink(manifestPathFor(backupPath)).catch((err: unknown) => {
+    if (systemCode(err) !== 'ENOENT') throw err;
+  });
+}
+
+/** A backup or leftover that could not be removed: the file and why, in one line. */
+export function removalError(file: string, err: unknown): AcodeError {
+  return new AcodeError('ACODE-BAK-016', `cannot remove ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
 }
 
 export interface PruneOptions {
@@ -106,32 +145,82 @@ export interface PruneOptions {
   readonly dryRun?: boolean;
   /** Also remove temporary files of backups that died and manifests whose backup is gone. */
   readonly removeStrays?: boolean;
+  /**
+   * How the backups that stay are checked first: by their sha256 (`true`) or their size. One found
+   * damaged does not count as kept, so a damaged newest backup never leaves the good ones removed.
+   */
+  readonly checksums?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 export interface PruneResult {
   readonly removed: readonly CatalogEntry[];
   readonly kept: readonly CatalogEntry[];
-  readonly untouched: readonly CatalogEntry[];
+  readonly untouched: readonly UntouchedBackup[];
   readonly straysRemoved: readonly StrayFile[];
+  /** What could not be removed (its permissions, an immutable attribute); the rest was. */
+  readonly failed: readonly AcodeError[];
   readonly dryRun: boolean;
 }
 
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
   const catalog = await scanBackupDir(options.dir);
-  const plan = planRotation(catalog.backups, options.policy);
-  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
-  if (!options.dryRun) {
-    try {
-      for (const backup of plan.remove) {
-        // Gone already: another backup's rotation, running at the same time, took it first.
-        await deleteBackupFiles(backup.path).catch((err: unknown) => {
-          if (systemCode(err) !== 'ENOENT') throw err;
-        });
-      }
-      for (const stray of strays) await rm(stray.path, { force: true });
-    } catch (err) {
-      throw toAcodeError(err, 'ACODE-BAK-001', `removing old backups in ${options.dir}`);
+  const damaged = new Set<string>();
+  const checked = new Set<string>();
+  let plan: RotationPlan;
+  // Each backup planned to stay is checked once; one found damaged is set aside and the plan made
+  // again, so the next one in line takes its place.
+  for (;;) {
+    plan = planRotation(catalog.backups, options.policy, damaged);
+    const unchecked = plan.keep.filter((b) => !checked.has(b.name) && b.name !== options.policy.protect);
+    if (unchecked.length === 0) break;
+    for (const backup of unchecked) {
+      options.signal?.throwIfAborted();
+      checked.add(backup.name);
+      if (!(await isIntact(backup, options))) damaged.add(backup.name);
     }
   }
-  return { removed: plan.remove, kept: plan.keep, untouched: plan.untouched, straysRemoved: strays, dryRun: Boolean(options.dryRun) };
+  const removed: CatalogEntry[] = [];
+  const straysRemoved: StrayFile[] = [];
+  const failed: AcodeError[] = [];
+  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
+  if (options.dryRun) {
+    removed.push(...plan.remove);
+    straysRemoved.push(...strays);
+  } else {
+    // One file that may not be removed is reported; it does not stop the others going.
+    for (const backup of plan.remove) {
+      await deleteBackupFiles(backup.path).then(
+        () => removed.push(backup),
+        (err: unknown) => {
+          // Gone already: another backup's rotation, running at the same time, took it first.
+          if (systemCode(err) === 'ENOENT') removed.push(backup);
+          else failed.push(removalError(backup.path, err));
+        },
+      );
+    }
+    for (const stray of strays) {
+      await unlink(stray.path).then(
+        () => straysRemoved.push(stray),
+        (err: unknown) => {
+          if (systemCode(err) === 'ENOENT') straysRemoved.push(stray);
+          else failed.push(removalError(stray.path, err));
+        },
+      );
+    }
+  }
+  return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, failed, dryRun: Boolean(options.dryRun) };
+}
+
+/** Whether a backup is as its manifest says: its size, and with `checksums` its sha256. */
+async function isIntact(backup: CatalogEntry, options: Pick<PruneOptions, 'checksums' | 'signal'>): Promise<boolean> {
+  const manifest = backup.manifest!;
+  if (backup.size !== manifest.file.size) return false;
+  if (!options.checksums) return true;
+  const outcome = await checkStoredChecksum({ path: backup.path, name: backup.name, manifest }, { signal: options.signal }).catch((err: unknown) => {
+    // One acode may not read cannot be shown intact: it stays, and does not count as kept.
+    if (isAcodeError(err, 'ACODE-BAK-014')) return { ok: false };
+    throw err;
+  });
+  return outcome.ok;
 }

@@ -50,7 +50,9 @@ describe('manifest', () => {
       ['gzip without the uncompressed digest', edited((m) => (m['compression'] = 'gzip')), 'a compressed backup needs the uncompressed size and sha256'],
       ['tables that are not a list', edited((m) => (m['tables'] = { conv_chats: 3 })), 'tables must be a list of names with row counts'],
       ['a row count that is not a whole number', edited((m) => (m['tables'] = [{ name: 't', rows: 1.5 }])), 'tables must be a list of names with row counts'],
-      ['no database section', edited((m) => delete m['database']), 'database section missing'],
+      ['no database section', edited((m) => delete m['database']), 'database section missing or malformed (type and source must be strings)'],
+      ['a database source that is not a string', edited((m) => ((m['database'] as Record<string, unknown>)['source'] = null)), 'database section missing or malformed (type and source must be strings)'],
+      ['a fromBackups that is not a string', edited((m) => ((m['database'] as Record<string, unknown>)['fromBackups'] = 7)), 'database section missing or malformed (type and source must be strings)'],
       ['a createdAt that is not a date', edited((m) => (m['createdAt'] = 'yesterday')), 'createdAt missing or not a date'],
     ];
     for (const [what, text, why] of cases) {

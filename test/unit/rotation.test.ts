@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -82,6 +84,12 @@ describe('rotation', () => {
       expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
     });
 
+    it('with a source, a PostgreSQL URL with :5432 and one without name the same database', () => {
+      const list = daily(3).map((e) => ({ ...e, manifest: { ...e.manifest!, database: { ...e.manifest!.database, type: 'postgres' as const, source: 'postgresql://agent@127.0.0.1/ws' } } }));
+      const plan = planRotation(list, { keep: 1, keepDays: null, now: NOW, source: { type: 'postgres', location: 'postgresql://agent@127.0.0.1:5432/ws' } });
+      expect(names(plan.remove)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+    });
+
     it('never removes pre-restore safety backups or backups without a manifest', () => {
       const list = [
         ...daily(3),
@@ -119,10 +127,66 @@ describe('rotation', () => {
     });
     afterEach(() => removeTempDir(dir));
 
-    async function put(name: string, options: { manifest?: boolean } = {}): Promise<void> {
-      await writeFile(path.join(dir, name), `backup ${name}`);
-      if (options.manifest !== false) await writeFile(path.join(dir, `${name}.manifest.json`), serializeManifest(sampleManifest(name)));
+    /** A backup file with a manifest that matches it (size and sha256), unless told otherwise. */
+    async function put(name: string, options: { manifest?: boolean; createdAt?: string } = {}): Promise<void> {
+      const content = `backup ${name}`;
+      await writeFile(path.join(dir, name), content);
+      const file = { name, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
+      const manifest = sampleManifest(name, { file, ...(options.createdAt ? { createdAt: options.createdAt } : {}) });
+      if (options.manifest !== false) await writeFile(path.join(dir, `${name}.manifest.json`), serializeManifest(manifest));
     }
+
+    it('a damaged backup among the newest does not count as kept: the next good one stays in its place, and the damaged one is left alone', async () => {
+      for (const e of daily(4)) await put(e.name);
+      // The newest changed in place (same size: only its sha256 tells), the next one was truncated.
+      await writeFile(path.join(dir, 'acode_backup_20240104_100000.db'), 'backup acode_backup_20240104_10000X.db');
+      await writeFile(path.join(dir, 'acode_backup_20240103_100000.db'), 'backup');
+      const result = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, checksums: true });
+      expect(names(result.kept)).to.deep.equal(['acode_backup_20240102_100000.db']);
+      expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db']);
+      expect(result.untouched.map((b) => [b.name, b.why])).to.deep.equal([
+        ['acode_backup_20240104_100000.db', 'damaged'],
+        ['acode_backup_20240103_100000.db', 'damaged'],
+      ]);
+      expect((await listDir(dir)).filter((n) => n.endsWith('.db'))).to.deep.equal([
+        'acode_backup_20240102_100000.db',
+        'acode_backup_20240103_100000.db',
+        'acode_backup_20240104_100000.db',
+      ]);
+      // Without checksums (rotation after a backup, which keeps the backup it just checked) only
+      // sizes are read: the changed newest passes, and the older ones go (the truncated one too).
+      const bySize = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, dryRun: true });
+      expect(names(bySize.kept)).to.deep.equal(['acode_backup_20240104_100000.db']);
+      expect(names(bySize.removed)).to.deep.equal(['acode_backup_20240102_100000.db', 'acode_backup_20240103_100000.db']);
+    });
+
+    it('a backup dated after now (a clock set wrong once) is left alone: it is not the newest, and the real backups are not removed for it', async () => {
+      for (const e of daily(3)) await put(e.name);
+      await put('acode_backup_20360207_062816.db');
+      const result = await pruneBackups({ dir, policy: { keep: 2, keepDays: 14, now: NOW } });
+      expect(names(result.kept)).to.deep.equal(['acode_backup_20240103_100000.db']);
+      expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+      expect(result.untouched.map((b) => [b.name, b.why])).to.deep.equal([['acode_backup_20360207_062816.db', 'future']]);
+    });
+
+    it('a backup it may not delete is reported (ACODE-BAK-016, naming it) and the others are removed all the same', async function () {
+      for (const e of daily(4)) await put(e.name);
+      const stuck = path.join(dir, 'acode_backup_20240101_100000.db');
+      if (spawnSync('chattr', ['+i', stuck]).status !== 0) return this.skip();
+      try {
+        const result = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW } });
+        expect(names(result.removed)).to.deep.equal(['acode_backup_20240102_100000.db', 'acode_backup_20240103_100000.db']);
+        expect(result.failed.map((e) => e.message)).to.deep.equal([`Backup not removed: cannot remove ${stuck}: EPERM: operation not permitted, unlink '${stuck}'`]);
+        expect(await listDir(dir)).to.deep.equal([
+          'acode_backup_20240101_100000.db',
+          'acode_backup_20240101_100000.db.manifest.json',
+          'acode_backup_20240104_100000.db',
+          'acode_backup_20240104_100000.db.manifest.json',
+        ]);
+      } finally {
+        spawnSync('chattr', ['-i', stuck]);
+      }
+    });
 
     it('--dry-run lists what would go and deletes nothing', async () => {
       for (const e of daily(4)) await put(e.name);
@@ -149,6 +213,21 @@ describe('rotation', () => {
         'acode_backup_20240104_100000.db.manifest.json',
       ]);
       expect(await readFile(path.join(dir, 'acode_backup_20240104_100000.db'), 'utf8')).to.equal('backup acode_backup_20240104_100000.db');
+    });
+
+    it('a leftover whose recorded pid runs (pid 1 always does) is abandoned once untouched for a day', async () => {
+      await put('acode_backup_20240101_100000.db');
+      const old = '.acode_backup_20240102_100000.db.acode-tmp-1-0123abcd';
+      const fresh = '.acode_backup_20240102_100001.db.acode-tmp-1-0123abce';
+      await writeFile(path.join(dir, old), 'partial');
+      await writeFile(path.join(dir, fresh), 'partial');
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      await utimes(path.join(dir, old), twoDaysAgo, twoDaysAgo);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(path.join(dir, fresh), hourAgo, hourAgo);
+      const result = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, removeStrays: true });
+      expect(names(result.straysRemoved)).to.deep.equal([old]);
+      expect(await listDir(dir)).to.include(fresh).and.not.include(old);
     });
 
     it('removes leftovers of dead backups (untouched for 10 minutes) and orphan manifests only when asked', async () => {
