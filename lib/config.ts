@@ -116,11 +116,13 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
 
 /**
  * `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
- * database named `ss@host/db`: with an unescaped '/' or '@' in its database part, no part of a
- * URL is known not to be the password, so it is never shown.
+ * database named `ss@host/db`; `agent:2024#Summer!@host/db` as host `agent`, port 2024 and a
+ * fragment `#Summer!@host/db` (`?` likewise, as a query): with an unescaped '/' or '@' in its
+ * database part, any fragment, or an '@' in its query, no part of a URL is known not to be the
+ * password, so it is never shown.
  */
 export function passwordMaySpill(url: URL): boolean {
-  return /[@/]/.test(url.pathname.slice(1));
+  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || url.search.includes('@');
 }
 
 /** The live database in words safe to print: the SQLite path, or the URL without its password. */

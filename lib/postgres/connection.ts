@@ -43,8 +43,8 @@ export function parsePgUrl(url: string): PgTarget {
     throw new AcodeError('ACODE-CFG-005', `database.url must start with postgresql://, not ${parsed.protocol}//`);
   }
   if (passwordMaySpill(parsed)) {
-    throw new AcodeError('ACODE-CFG-005', "database.url (or ACODE_DATABASE_URL) cannot be read as a URL: its database name holds an unescaped '/' or '@', as when a password holds them (the URL is not shown: it may hold one)", {
-      hint: "write a '/' as %2F and an '@' as %40 in the password (and the database name): postgresql://user:pa%2Fss@host:5432/database",
+    throw new AcodeError('ACODE-CFG-005', "database.url (or ACODE_DATABASE_URL) cannot be read as a URL: an unescaped '/', '@', '#' or '?' ends its host part early, as when a password holds them (the URL is not shown: it may hold one)", {
+      hint: "write '/' as %2F, '@' as %40, '#' as %23 and '?' as %3F in the password (and the database name): postgresql://user:pa%2Fss@host:5432/database",
     });
   }
   const safe = withoutNodeOnly(databaseLabel({ type: 'postgres', path: '', url }));
