@@ -34,7 +34,7 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection): Sn
       const where = whereClause(dateColumn, selection);
       const rows = selection.schemaOnly ? 0 : Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)}${where.sql}`).pluck().get(...where.params));
       // Epoch numbers, NULLs, text julianday() cannot read: in no window, so said rather than dropped unseen.
-      const undated = where.params.length > 0 && !selection.schemaOnly ? Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)} WHERE julianday(${quoteIdent(dateColumn!)}) IS NULL`).pluck().get()) : 0;
+      const undated = where.params.length > 0 && !selection.schemaOnly ? Number(db.prepare(`SELECT count(*) FROM main.${quoteIdent(name)} WHERE ${dateOf(dateColumn!)} IS NULL`).pluck().get()) : 0;
       const sequence = sequences.get(name);
       return { schema, rows, dateColumn, ...(sequence === undefined ? {} : { sequence }), ...(undated > 0 ? { undated } : {}) };
     });
@@ -72,6 +72,17 @@ function whereClause(dateColumn: string | null, selection: ExportSelection): { s
   return { sql: sql.length > 0 ? ` WHERE ${sql.join(' AND ')}` : '', params };
 }
 
+/**
+ * A date column's value as a Julian day, NULL when it holds no date. julianday() wants a zone as
+ * `Z` or `±HH:MM`; PostgreSQL writes timestamptz text with `±HH` (`2024-01-16 04:30:00+00`, as
+ * an import from a PostgreSQL export stores it) or `±HHMM`, which it would read as no date.
+ */
+function dateOf(column: string): string {
+  const c = quoteIdent(column);
+  const time = `typeof(${c}) = 'text' AND ${c} GLOB '*:[0-9][0-9]*[+-][0-9][0-9]`;
+  return `julianday(CASE WHEN ${time}' THEN ${c} || ':00' WHEN ${time}[0-9][0-9]' THEN substr(${c}, 1, length(${c}) - 2) || ':' || substr(${c}, -2) ELSE ${c} END)`;
+}
+
 /** The --since/--until filters on a table's date column, as SQL conditions and their parameters. */
 function dateConditions(dateColumn: string | null, selection: ExportSelection): { sql: string[]; params: string[] } {
   const parts: string[] = [];
@@ -79,11 +90,11 @@ function dateConditions(dateColumn: string | null, selection: ExportSelection): 
   if (!dateColumn) return { sql: parts, params };
   // julianday() reads both '2024-01-20T14:30:45Z' and '2024-01-20 14:30:45'; text comparison would not.
   if (selection.since) {
-    parts.push(`julianday(${quoteIdent(dateColumn)}) >= julianday(?)`);
+    parts.push(`${dateOf(dateColumn)} >= julianday(?)`);
     params.push(selection.since.toISOString());
   }
   if (selection.until) {
-    parts.push(`julianday(${quoteIdent(dateColumn)}) < julianday(?)`);
+    parts.push(`${dateOf(dateColumn)} < julianday(?)`);
     params.push(selection.until.toISOString());
   }
   return { sql: parts, params };

@@ -279,6 +279,26 @@ describe('e2e: rows a date filter cannot place are counted and named', () => {
   });
 });
 
+describe('e2e: PostgreSQL-style zones in SQLite dates (an import from a PostgreSQL export)', () => {
+  it("'+00' and '-0530' zones are read as dates by --since/--until (julianday() alone read them as no date)", async () => {
+    const ws = await createWorkspace({ database: 'schema' });
+    try {
+      const db = new Database(ws.db);
+      const add = db.prepare("INSERT INTO conv_chats (id, title, created_at, updated_at) VALUES (?, 't', ?, ?)");
+      for (const [id, at] of [['utc', '2024-01-16 04:30:00+00'], ['india', '2024-01-16 23:00:00+0530'], ['ny', '2024-01-15 20:00:00-05'], ['before', '2024-01-15 23:59:59+00'], ['day', '2024-01-16']]) add.run(id, at, at);
+      db.close();
+      const r = await runCli(['db', 'export', '--format', 'ndjson', '--no-redact', '--since', '2024-01-16', '--until', '2024-01-16', '--tables', 'conv_chats', '--output', '-'], { cwd: ws.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.not.include('holds no date');
+      const ids = lines(r.stdout).map((l) => JSON.parse(l) as { row?: { id: string } }).flatMap((o) => (o.row ? [o.row.id] : []));
+      // 23:00+05:30 on the 16th is 17:30Z; 20:00-05 on the 15th is 01:00Z on the 16th.
+      expect(ids.sort()).to.deep.equal(['day', 'india', 'ny', 'utc']);
+    } finally {
+      await removeTempDir(ws.dir);
+    }
+  });
+});
+
 describe('e2e: scratch folders a killed run left in the temp folder', () => {
   it('are removed by the next run that needs one; a user\'s own folders with like names are not', async () => {
     const ws = await createWorkspace({ database: 'demo' });
