@@ -31,19 +31,34 @@ export interface LayoutInput {
 
 const EXTENSION: Record<ExportFormat, string> = { json: '.json', ndjson: '.ndjson', csv: '.csv', sqlite: '.db' };
 
+/** The format an output's name says (`x.ndjson.gz`, `x.csv`, `x.db`); null when it names none (a .tar, a folder, stdout). */
+export function formatNamedBy(output: string | undefined): ExportFormat | null {
+  if (!output || output === '-') return null;
+  const name = output.replace(/\.gz$/i, '');
+  if (/\.(ndjson|jsonl)$/i.test(name)) return 'ndjson';
+  if (/\.json$/i.test(name)) return 'json';
+  if (/\.csv$/i.test(name)) return 'csv';
+  if (/\.(db|sqlite|sqlite3)$/i.test(name)) return 'sqlite';
+  return null;
+}
+
 export function resolveLayout(input: LayoutInput): OutputLayout {
   const notes: string[] = [];
+  const named = formatNamedBy(input.output);
+  if (named && named !== input.format) {
+    notes.push(`${path.basename(input.output!)} will hold ${input.format === 'sqlite' ? 'a SQLite database' : input.format.toUpperCase()} (--format ${input.format}), not what its name says`);
+  }
   const toStdout = input.output === '-' || (input.output === undefined && !input.stdoutIsTTY);
-  const named = input.output && input.output !== '-' ? input.output : null;
+  const given = input.output && input.output !== '-' ? input.output : null;
   let archive: 'tar' | null = input.archive ?? null;
   let gzip = Boolean(input.gzip);
-  if (named) {
-    if (/\.(tar\.gz|tgz)$/i.test(named)) {
+  if (given) {
+    if (/\.(tar\.gz|tgz)$/i.test(given)) {
       archive = 'tar';
       gzip = true;
-    } else if (/\.tar$/i.test(named)) {
+    } else if (/\.tar$/i.test(given)) {
       archive = 'tar';
-    } else if (/\.gz$/i.test(named)) {
+    } else if (/\.gz$/i.test(given)) {
       gzip = true;
     }
   }
@@ -66,7 +81,7 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
     }
     return { kind: 'stdout', path: null, format: input.format, gzip, archive, notes };
   }
-  let target = named ? path.resolve(named) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable }));
+  let target = given ? path.resolve(given) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable }));
   if (perTable && !archive) {
     if (/\.csv$/i.test(target)) {
       target = target.slice(0, -4);

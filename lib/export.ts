@@ -5,7 +5,7 @@ import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
 import { checkTargets, manifestPathFor, type ExportTargets } from './export-targets.js';
-import { resolveLayout, type OutputLayout } from './export-layout.js';
+import { formatNamedBy, resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
@@ -191,7 +191,8 @@ function targetsOf({ options, layout }: Prepared, creates?: string): ExportTarge
 
 async function prepare(options: ExportOptions): Promise<Prepared> {
   const { config } = options;
-  const format = options.format ?? config.export.defaultFormat;
+  // Without --format, an output named x.ndjson.gz, x.csv or x.db says which (before the config's default).
+  const format = options.format ?? formatNamedBy(options.output) ?? config.export.defaultFormat;
   if (!EXPORT_FORMATS.includes(format)) {
     throw new AcodeError('ACODE-EXP-006', `unknown format '${String(format)}'; formats: ${EXPORT_FORMATS.join(', ')}`);
   }

@@ -279,6 +279,25 @@ describe('e2e: rows a date filter cannot place are counted and named', () => {
   });
 });
 
+describe('e2e: an output name chooses the format when --format is not given', () => {
+  it("--output january.ndjson.gz writes gzipped NDJSON (it wrote one JSON document under that name), x.db a SQLite database", async () => {
+    const ws = await createWorkspace({ database: 'demo' });
+    try {
+      const r = await runCli(['db', 'export', '--no-redact', '--tables', 'settings', '--output', 'january.ndjson.gz'], { cwd: ws.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lines(r.stderr)).to.include('  Format: NDJSON, gzip');
+      const text = gunzipSync(await readFile(path.join(ws.dir, 'january.ndjson.gz'))).toString('utf8');
+      const objects = lines(text).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(objects.filter((o) => 'row' in o)).to.have.lengthOf(5);
+      const db = await runCli(['db', 'export', '--no-redact', '--tables', 'settings', '--output', 'copy.db'], { cwd: ws.dir, env: AT });
+      expect(db.code, db.stderr).to.equal(0);
+      expect((await readFile(path.join(ws.dir, 'copy.db'))).subarray(0, 15).toString('latin1')).to.equal('SQLite format 3');
+    } finally {
+      await removeTempDir(ws.dir);
+    }
+  });
+});
+
 describe('e2e: PostgreSQL-style zones in SQLite dates (an import from a PostgreSQL export)', () => {
   it("'+00' and '-0530' zones are read as dates by --since/--until (julianday() alone read them as no date)", async () => {
     const ws = await createWorkspace({ database: 'schema' });
