@@ -64,7 +64,7 @@ export const ERRORS = {
   'ACODE-IMP-004': { title: 'Primary key conflict', exit: EXIT.failed, hint: 'nothing was imported; use --mode replace or import into another database' },
   'ACODE-IMP-005': { title: 'Unsafe archive entry', exit: EXIT.invalidBackup, hint: 'the archive tries to write outside its folder or holds links; it was refused' },
   'ACODE-IMP-006': { title: 'Unique key conflict', exit: EXIT.failed, hint: 'nothing was imported; the target already holds a row with that unique value: use --mode replace or import into another database' },
-  'ACODE-IMP-007': { title: 'Export not found', exit: EXIT.failed, hint: 'check the path: an export is a file, a CSV folder or a tar bundle' },
+  'ACODE-IMP-007': { title: 'Export not found', exit: EXIT.invalidBackup, hint: 'check the path: an export is a file, a CSV folder or a tar bundle' },
   'ACODE-IMP-008': { title: 'Import would break references', exit: EXIT.failed, hint: 'import the tables that refer to it as well (or every table), or use --mode append' },
   'ACODE-INT-001': { title: 'Internal error', exit: EXIT.failed, hint: 'this is a bug in acode; please report it with the command you ran' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -157,9 +157,9 @@ describe('e2e: acode db import', function () {
       await expectUnchanged();
     });
 
-    it('a path that does not exist: ACODE-IMP-007, exit 1, saying so (no errno, no "truncated" advice)', async () => {
+    it('a path that does not exist: ACODE-IMP-007, exit 4 as restore\'s missing backup, saying so (no errno, no "truncated" advice)', async () => {
       const r = await importInto(ws, [path.join(dir, 'nowhere.json')]);
-      expect(r.code).to.equal(1);
+      expect(r.code).to.equal(4);
       expect(lastLine(r)).to.equal(`✗ ACODE-IMP-007 Export not found: no file or folder ${path.join(dir, 'nowhere.json')} — check the path: an export is a file, a CSV folder or a tar bundle`);
       await expectUnchanged();
     });
