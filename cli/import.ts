@@ -21,6 +21,8 @@ export function registerImport(db: Command, runtime: Runtime): void {
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
+      const { requireSqlite } = await import('../lib/engine.js');
+      requireSqlite(ctx.config, 'acode db import');
       out.info(`Importing ${source} into ${out.shortPath(ctx.config.database.path)}...`);
       if (!flags.verify) out.warn('checksums are not checked (--no-verify)');
       const { importExport } = await import('../lib/import.js');

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { AcodeConfig, ExportFormat } from './config.js';
@@ -254,6 +255,9 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
 }
 
 function homeless(file: string): string {
+  // This user's home, wherever it is (/root, /var/lib/agent), then any /home/<user>-like prefix.
+  const home = os.homedir();
+  if (home.length > 1 && (file === home || file.startsWith(`${home}${path.sep}`))) return `~${file.slice(home.length)}`;
   return file.replace(/^(\/home\/[^/]+|\/Users\/[^/]+|[A-Za-z]:\\Users\\[^\\]+)(?=[/\\]|$)/, '~');
 }
 

@@ -115,6 +115,8 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     for (const args of [['db', 'import', 'nothing.json'], ['db', 'migrate']]) {
       const r = await cli(args, { ACODE_DATABASE_URL: url });
       expect(r.code, args.join(' ')).to.equal(64);
+      // The refusal is the only line: no 'Importing … into .agent/acode.db...' naming a file it never touches.
+      expect(lines(r.stderr), args.join(' ')).to.have.lengthOf(1);
       expect(lines(r.stderr).at(-1), args.join(' ')).to.match(new RegExp(`^✗ ACODE-USE-001 .*acode db ${args[1]} does not support database\\.type postgres yet`));
     }
     expect(await listDir(`${ws.dir}/.agent`)).to.deep.equal(['backups', 'config.yml']);

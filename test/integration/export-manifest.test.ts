@@ -91,6 +91,22 @@ describe('integration: export manifests, filters, plans and snapshots', function
     }
   });
 
+  it("a redacted export names a source under the user's home folder from ~, wherever the home is (it kept /root/… and the like whole)", async () => {
+    const home = await makeTempDir('exp-home');
+    const before = process.env['HOME'];
+    try {
+      const there = await createWorkspace({ database: 'demo', parent: home });
+      process.env['HOME'] = home;
+      await exportDatabase({ config: await there.config(), format: 'json', output: path.join(out, 'h.json'), now: () => NOW });
+      const manifest = JSON.parse(await readFile(path.join(out, 'h.json.manifest.json'), 'utf8')) as ExportManifest;
+      expect(manifest.header.source).to.deep.equal({ type: 'sqlite', location: path.join('~', 'ws', '.agent', 'acode.db') });
+    } finally {
+      if (before === undefined) delete process.env['HOME'];
+      else process.env['HOME'] = before;
+      await removeTempDir(home);
+    }
+  });
+
   it('a redacted export of a table or column named after an e-mail address or a home path fails before writing, without the name', async () => {
     for (const [ddl, what] of [
       ['CREATE TABLE "inbox_jane.doe@example.com" (id INTEGER PRIMARY KEY, subject TEXT)', 'the name of table #1'],
