@@ -80,7 +80,7 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
   for (const rule of job.plan.unmatchedRules) ctx.out.warn(unmatched(rule));
   printHeader(ctx, job.plan);
   const result = await job.run();
-  printResult(ctx, result, result.redaction ? (await import('../lib/redaction/index.js')).summaryLines(result.redaction) : []);
+  printResult(ctx, result, result.redaction ? (await import('../lib/redaction/index.js')).summaryLines(result.redaction, placeholderShape(ctx.config.export)) : []);
   return result;
 }
 
@@ -159,6 +159,12 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   out.info(`  Output: ${where(ctx, plan)}`);
   out.info();
   out.info('  Processing tables...');
+}
+
+/** How the summary names what a secret became: the placeholder the config chose. */
+function placeholderShape(exp: { readonly placeholder: 'plain' | 'typed'; readonly pseudonymize: boolean }): string {
+  if (exp.pseudonymize) return 'pseudonyms ([REDACTED:<12 hex digits>], one per secret)';
+  return exp.placeholder === 'typed' ? '[REDACTED:<rule>]' : '[REDACTED]';
 }
 
 /** `redaction`: the summary's lines ("15 API keys replaced with [REDACTED]"). */

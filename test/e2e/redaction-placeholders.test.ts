@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { lines } from '../support/cli.js';
 import { TYPED, buildFixture, cliIn, plantWorkspace, tally, type PlantedWorkspace, type RowSpec } from '../support/redaction-fixture.js';
-import { expectManifestCounts, expectNoFragments, expectOk, expectRowsRedacted } from '../support/redaction-expect.js';
+import { expectManifestCounts, expectNoFragments, expectOk, expectRowsRedacted, expectSummaryPrinted } from '../support/redaction-expect.js';
 import { findFragments, readExport, walkFiles } from '../support/redaction-read.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 
@@ -23,6 +24,8 @@ describe('e2e: placeholders — typed, pseudonyms — and irreversibility', func
       expectNoFragments(contents, r, ws.fixture);
       expectRowsRedacted(contents, ws.fixture, { placeholder: TYPED });
       expectManifestCounts(contents.manifests[0]!, tally(ws.fixture.rows));
+      // The summary names the placeholder written (it said [REDACTED] whatever the config).
+      expectSummaryPrinted(r, tally(ws.fixture.rows), '[REDACTED:<rule>]');
       const credentials = contents.tables['credentials']!.find((row) => row['id'] === 2)!;
       expect([credentials['access_token'], credentials['client_secret']]).to.deep.equal(['[REDACTED:token]', '[REDACTED:secret]']);
     });
@@ -60,6 +63,12 @@ describe('e2e: placeholders — typed, pseudonyms — and irreversibility', func
         openaiTwice: [...pseudonymsIn(msg(1)).slice(0, 1), ...pseudonymsIn(msg(20)).slice(1)],
       };
     }
+
+    it('the summary says secrets became pseudonyms', async () => {
+      const r = await cliIn(ws.dir, ['db', 'export', '--format', 'json', '--output', 'ps.json']);
+      expectOk(r);
+      expect(lines(r.stdout).find((l) => l.includes('API keys'))).to.match(/^ {2}- \d+ API keys replaced with pseudonyms \(\[REDACTED:<12 hex digits>\], one per secret\)$/);
+    });
 
     it('the same secret gets the same pseudonym everywhere in one export, whichever rule took it; different secrets differ', async () => {
       const a = await exportOnce('p1.json');
