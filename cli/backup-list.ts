@@ -33,11 +33,15 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
     const { out } = ctx;
     const { listBackups } = await import('../lib/list.js');
     const result = await listBackups({ config: ctx.config, dir: flags.dir, checksums: flags.checksums, signal: ctx.signal, onProgress: out.liveProgress });
+    // A file named like a backup without a readable manifest is not counted as one.
+    const untrusted = result.backups.filter((b) => b.status === 'no-manifest' || b.status === 'bad-manifest');
+    const untrustedBytes = untrusted.reduce((n, b) => n + b.size, 0);
     out.emitJson({
       dir: result.dir,
       backups: result.backups.map((b) => ({ ...b, createdAt: b.createdAt.toISOString() })),
       strays: result.strays,
-      total: { count: result.backups.length, bytes: result.totalBytes },
+      total: { count: result.backups.length - untrusted.length, bytes: result.totalBytes - untrustedBytes },
+      withoutManifest: { count: untrusted.length, bytes: untrustedBytes },
     });
     if (out.json) return;
     if (result.backups.length === 0 && result.strays.length === 0) {
@@ -52,13 +56,15 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       out.data(`       Created: ${formatDate(b.createdAt)}`);
       if (b.tag) out.data(`       Tag: ${b.tag}`);
       out.data(`       Checksum: ${STATUS[b.status]}${b.problem && b.status !== 'no-manifest' ? ` (${b.problem})` : ''}`);
+      if (b.status === 'no-manifest' || b.status === 'bad-manifest') out.data(`       Not trusted as a backup: restore refuses it; \`acode db backup delete ${b.name}\` removes it`);
       out.data();
     });
     for (const s of result.strays) {
-      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (its process runs, or it changed in the last 10 minutes)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
+      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (it changed in the last 10 minutes, or in the last day and its process runs)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
       out.data(`  ! ${s.name}`);
       out.data(`       ${what} (${formatBytes(s.size)})`);
       out.data();
     }
-    out.data(`Total: ${plural(result.backups.length, 'backup')} (${formatBytes(result.totalBytes)})`);
+    const also = untrusted.length ? `, and ${plural(untrusted.length, 'file')} without a readable manifest (${formatBytes(untrustedBytes)})` : '';
+    out.data(`Total: ${plural(result.backups.length - untrusted.length, 'backup')} (${formatBytes(result.totalBytes - untrustedBytes)})${also}`);
 }

@@ -178,18 +178,20 @@ describe('e2e: acode db backup', function () {
       expect(statusOf('acode_backup_20240101_000000.db')).to.equal('       Checksum: ? no manifest');
       expect(out.filter((l) => l.includes(stray))).to.deep.equal([`  ! ${stray}`]);
       expect(out[out.indexOf(`  ! ${stray}`) + 1]).to.equal('       incomplete: left by a backup that did not finish; `acode db backup prune` removes it (4.1 kB)');
-      expect(out[out.indexOf(`  ! ${recent}`) + 1]).to.equal('       backup in progress (its process runs, or it changed in the last 10 minutes) (4.1 kB)');
+      expect(out[out.indexOf(`  ! ${recent}`) + 1]).to.equal('       backup in progress (it changed in the last 10 minutes, or in the last day and its process runs) (4.1 kB)');
+      expect(out[out.findIndex((l) => l.endsWith('. acode_backup_20240101_000000.db')) + 4]).to.equal('       Not trusted as a backup: restore refuses it; `acode db backup delete acode_backup_20240101_000000.db` removes it');
       expect(out.filter((l) => /^ {2}\d+\. /.test(l)).map((l) => l.trim())).to.deep.equal([
         '1. acode_backup_20240120_143045.db',
         '2. acode_backup_20240119_100000.db',
         '3. acode_backup_20240118_100000.db',
         '4. acode_backup_20240101_000000.db',
       ]);
-      expect(out.at(-1)).to.match(/^Total: 4 backups \(/);
+      // The file without a manifest is not counted as a backup.
+      expect(out.at(-1)).to.match(/^Total: 3 backups \([\d.]+ [kM]B\), and 1 file without a readable manifest \([\d.]+ [kM]B\)$/);
 
       const json = await cli(['--json', 'db', 'backup', 'list']);
       expectOk(json);
-      const parsed = JSON.parse(json.stdout) as { backups: { name: string; status: string }[]; strays: { name: string; kind: string; inProgress: boolean }[]; total: { count: number } };
+      const parsed = JSON.parse(json.stdout) as { backups: { name: string; status: string }[]; strays: { name: string; kind: string; inProgress: boolean }[]; total: { count: number }; withoutManifest: { count: number } };
       expect(parsed.backups.map((b) => [b.name, b.status])).to.deep.equal([
         ['acode_backup_20240120_143045.db', 'valid'],
         ['acode_backup_20240119_100000.db', 'mismatch'],
@@ -200,7 +202,7 @@ describe('e2e: acode db backup', function () {
         [stray, 'temporary', false],
         [recent, 'temporary', true],
       ]);
-      expect(parsed.total.count).to.equal(4);
+      expect([parsed.total.count, parsed.withoutManifest.count]).to.deep.equal([3, 1]);
     });
 
     it('--config from a pipe (/dev/stdin, as <(…) gives one) is read; a FIFO at the workspace\'s own config name is refused at once', async () => {
