@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BackupStatus } from '../lib/list.js';
-import { createContext, type Context, type Runtime } from './context.js';
+import { createContext, existingFolder, type Context, type Runtime } from './context.js';
 import { formatBytes, formatDate, plural } from './format.js';
 
 const STATUS: Record<BackupStatus, string> = {
@@ -32,11 +32,13 @@ interface ListFlags {
 export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promise<void> {
     const { out } = ctx;
     const { listBackups } = await import('../lib/list.js');
-    const result = await listBackups({ config: ctx.config, dir: flags.dir, checksums: flags.checksums, signal: ctx.signal, onProgress: out.liveProgress });
+    const dir = flags.dir === undefined ? undefined : await existingFolder(ctx.runtime, '--dir', flags.dir);
+    const result = await listBackups({ config: ctx.config, dir, checksums: flags.checksums, signal: ctx.signal, onProgress: out.liveProgress });
     // A file named like a backup without a readable manifest is not counted as one.
     const untrusted = result.backups.filter((b) => b.status === 'no-manifest' || b.status === 'bad-manifest');
     const untrustedBytes = untrusted.reduce((n, b) => n + b.size, 0);
     out.emitJson({
+      ok: true,
       dir: result.dir,
       backups: result.backups.map((b) => ({ ...b, createdAt: b.createdAt.toISOString() })),
       strays: result.strays,

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { createContext, intOption, type Runtime } from './context.js';
+import { createContext, existingFolder, intOption, type Runtime } from './context.js';
 import { formatBytes, plural } from './format.js';
 import type { UntouchedBackup, UntouchedReason } from '../lib/rotation.js';
 
@@ -34,7 +33,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
       const { pruneBackups } = await import('../lib/rotation.js');
       const { liveSource } = await import('../lib/engine.js');
       const result = await pruneBackups({
-        dir: flags.dir ? path.resolve(runtime.cwd, flags.dir) : config.backup.path,
+        dir: flags.dir ? await existingFolder(runtime, '--dir', flags.dir) : config.backup.path,
         policy: { keep: flags.keep ?? config.backup.maxBackups, keepDays: flags.keepDays ?? config.backup.keepDays, now: ctx.now(), source: await liveSource(config) },
         dryRun: flags.dryRun,
         removeStrays: true,

@@ -1,6 +1,8 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { databaseLabel, loadConfig, type AcodeConfig } from '../lib/config.js';
-import { AcodeError } from '../lib/errors.js';
+import { AcodeError, shownString } from '../lib/errors.js';
 import { Output } from './output.js';
 
 /** What the process gives a command: streams, environment, clock and the abort signal. */
@@ -43,9 +45,26 @@ export async function createContext(cmd: Command, runtime: Runtime): Promise<Con
   for (const [flag, value] of [['--workspace', opts.workspace], ['--config', opts.config], ['--database', opts.database]] as const) {
     if (value === '') throw new AcodeError('ACODE-USE-001', `${flag} needs a value, got an empty one`, { hint: `give ${flag} a path, or leave the flag out` });
   }
+  const pinned = runtime.env['ACODE_NOW'];
+  if (pinned && Number.isNaN(new Date(pinned).getTime())) {
+    throw new AcodeError('ACODE-USE-001', `ACODE_NOW must be an ISO 8601 date-time (2024-01-20T14:30:45Z), got ${shownString(pinned)}`, { hint: 'fix ACODE_NOW, or unset it to use the clock' });
+  }
+  // A --workspace that exists must be a folder (one that does not is made, as import and migrate do).
+  if (opts.workspace !== undefined) {
+    const info = await stat(path.resolve(runtime.cwd, opts.workspace)).catch(() => null);
+    if (info && !info.isDirectory()) throw new AcodeError('ACODE-USE-001', `--workspace ${opts.workspace} is not a folder`, { hint: 'give --workspace the folder that holds .agent/' });
+  }
   const out = outputFor(cmd, runtime);
   const config = await loadConfig({ workspace: opts.workspace ?? runtime.cwd, file: opts.config, env: runtime.env, databasePath: opts.database });
   return { config, out, runtime, signal: runtime.signal, now: runtime.now };
+}
+
+/** A folder an option names that must be there already (`--dir` of list and prune): a typo is a usage error, not an empty listing. */
+export async function existingFolder(runtime: Runtime, flag: string, value: string): Promise<string> {
+  const dir = path.resolve(runtime.cwd, value);
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new AcodeError('ACODE-USE-001', `${flag} ${value}: ${info ? 'not a folder' : 'no such folder'}`, { hint: `give ${flag} the folder the backups are in` });
+  return dir;
 }
 
 /** A path argument: an empty one (`acode db restore "$UNSET"`) would name the current folder. */

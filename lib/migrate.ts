@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createBackup, rotateBackups, type BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
-import { AcodeError, describeCause, systemCode, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
@@ -107,8 +107,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           (r) => r.name,
         );
       } catch (err) {
+        // The database's own state (damaged, locked, unreadable) is said as such: "run with
+        // --no-backup" would be the wrong advice for a damaged database.
+        if (err instanceof AcodeError && err.code.startsWith('ACODE-DB-')) throw err;
         const inner = toAcodeError(err, 'ACODE-BAK-001', 'pre-migration backup');
-        throw new AcodeError('ACODE-MIG-002', inner.message, { cause: inner });
+        throw new AcodeError('ACODE-MIG-002', inner.message, { cause: inner, ...(isAbort(err) ? { hint: 'nothing was migrated; run the command again when you are ready' } : {}) });
       }
       db = openSqlite(file);
     }

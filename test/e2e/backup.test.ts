@@ -376,6 +376,21 @@ describe('e2e: acode db backup', function () {
   });
 
   describe('bad input', () => {
+    it('a --dir that is not there, a --workspace that is a file and an ACODE_NOW that is no date are usage errors (they listed nothing, said ENOTDIR, or were ignored)', async () => {
+      const cases: [string[], Record<string, string>, string][] = [
+        [['db', 'backup', 'prune', '--dir', 'nowhere'], {}, '--dir nowhere: no such folder — give --dir the folder the backups are in'],
+        [['db', 'backup', 'list', '--dir', '.agent/acode.db'], {}, '--dir .agent/acode.db: not a folder — give --dir the folder the backups are in'],
+        [['--workspace', '.agent/acode.db', 'db', 'backup', 'list'], {}, '--workspace .agent/acode.db is not a folder — give --workspace the folder that holds .agent/'],
+        [['db', 'backup'], { ACODE_NOW: 'garbage' }, "ACODE_NOW must be an ISO 8601 date-time (2024-01-20T14:30:45Z), got 'garbage' — fix ACODE_NOW, or unset it to use the clock"],
+      ];
+      for (const [args, env, why] of cases) {
+        const r = await runCli(args, { cwd: ws.dir, env });
+        expect(r.code, args.join(' ')).to.equal(64);
+        expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why}\n`);
+      }
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+    });
+
     it('usage errors are ACODE-USE-001, exit 64', async () => {
       const cases: [string[], string][] = [
         [['db', 'backup', '--frob'], "unknown option '--frob'"],

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
 import { migrate } from '../../lib/migrate.js';
@@ -53,6 +54,29 @@ describe('integration: migrate', () => {
       [3, 0],
     ]);
     db.close();
+  });
+
+  it('a damaged database: the pre-migration backup\'s check fails as ACODE-DB-004 (not MIG-002 advising --no-backup), nothing migrated', async () => {
+    ws = await createWorkspace({ database: 'schema', schemaVersion: 1 });
+    const db = openDb(ws.db);
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);');
+    db.prepare("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t (v) SELECT printf('value %d', i) FROM n").run();
+    const indexRoot = Number(db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 't_v'").pluck().get());
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const bytes = await readFile(ws.db);
+    bytes.fill(0x5a, (indexRoot - 1) * 4096 + 8, indexRoot * 4096);
+    await writeFile(ws.db, bytes);
+    const err = await migrate({ config: await ws.config() }).then(
+      () => null,
+      (e: unknown) => e as AcodeError,
+    );
+    expect(err).to.include({ code: 'ACODE-DB-004', exitCode: 1 });
+    expect(err!.hint).to.equal('the source database is damaged; restore a known good backup with `acode db restore`');
+    expect(await listDir(ws.backups)).to.deep.equal([]);
+    const check = openToRead(ws.db);
+    expect(check.prepare('SELECT max(version) FROM schema_version').pluck().get()).to.equal(1);
+    check.close();
   });
 
   it('a Ctrl-C between migrations is ACODE-MIG-001 "interrupted"; the ones applied stay', async () => {
