@@ -68,13 +68,17 @@ function sectioned(ctx: Context): (event: ProgressEvent) => void {
   return (event) => {
     if (event.phase === 'start' && event.stage === 'checksum') out.info('  Verifying source backup...');
     if (event.phase === 'start' && event.stage === 'safety-backup') out.info('  Creating safety backup of current...');
-    // The safety backup runs inside the restore stage, once the database is locked.
-    const restoreWork = (event.stage === 'restore' && event.phase !== 'start') || (event.stage === 'safety-backup' && event.phase === 'end');
-    out.withIndent('    ', () => out.progress(event));
-    if (restoreWork && !restoring) {
+    // The safety backup runs inside the restore stage, once the database is locked: the header
+    // comes after its line; with no safety backup (no database, or a damaged one kept aside), before
+    // the restore's first line.
+    const header = (): void => {
+      if (restoring) return;
       restoring = true;
       out.info('  Restoring...');
-    }
+    };
+    if (event.stage === 'restore' && event.phase !== 'start') header();
+    out.withIndent('    ', () => out.progress(event));
+    if (event.stage === 'safety-backup' && event.phase === 'end') header();
   };
 }
 

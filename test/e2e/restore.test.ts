@@ -219,6 +219,8 @@ describe('e2e: acode db restore', function () {
     const r = await cli(['db', 'restore', BACKUP, '--yes']);
     expectOk(r);
     expect(lines(r.stdout).at(-1)).to.equal('There was no database before; nothing to save.');
+    // Its steps under their headings ('✓ Database replaced' came under "Verifying source backup...").
+    expect(lines(r.stderr).slice(4)).to.deep.equal(['  Verifying source backup...', '    ✓ Checksum valid', '    ✓ Structure valid', '  Restoring...', '    ✓ Database replaced', '    ✓ Integrity verified', '']);
     expect(contentDigest(ws.db)).to.equal(original);
     expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
   });
