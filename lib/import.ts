@@ -92,9 +92,10 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       const loaded = await load(source, located, loader, verify, options);
       // Without a manifest the export's tables are known only now; nothing is committed yet.
       if (tables) checkTableNames(tables, loaded.tables);
+      // Inside the stage: a replace that would orphan rows fails before "✓ Rows loaded" is said.
+      loader.checkReferences();
       return loaded;
     }, () => `${loader.loaded.length} ${loader.loaded.length === 1 ? 'table' : 'tables'}`);
-    loader.checkReferences();
     loader.resumeTriggers();
     // Known before the commit: nothing after it may fail the import that has happened.
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);

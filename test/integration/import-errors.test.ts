@@ -414,7 +414,10 @@ describe('integration: import refuses bad exports and leaves the database as it 
       const cut = source1.prepare('SELECT created_at FROM conv_chats ORDER BY created_at LIMIT 1 OFFSET 3').pluck().get() as string;
       source1.close();
       await exportDatabase({ config: await source.config(), format: 'json', output: chats, tables: ['conv_chats'], until: cut, redact: false, now: () => NOW });
-      const err = await failure(run(chats, { mode: 'replace' }));
+      const ended: string[] = [];
+      const err = await failure(run(chats, { mode: 'replace', onProgress: (e) => e.phase === 'end' && ended.push(e.label) }));
+      // Refused inside the load: no "Rows loaded" said first.
+      expect(ended).to.not.include('Rows loaded');
       expect(err.code).to.equal('ACODE-IMP-008');
       expect(err.exitCode).to.equal(1);
       expect(err.message).to.match(/^Import would break references: replacing conv_chats would leave \d+ rows of conv_runs referring to rows that are gone; nothing was imported$/);
