@@ -63,6 +63,9 @@ const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|byte
  */
 const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d{1,3}|""|'')[;,)]?)?$`, 'i');
 
+/** Single-dash flags that take a password (keytool's, jarsigner's, PuTTY's, Java tools'); other names need two dashes. */
+export const SINGLE_DASH_FLAG = /^(?:password|passwd|(?:src|dest)?(?:store|key)pass|pw)$/;
+
 /** A setter's or builder's name, alone or after an object: `setPassword`, `ds.setApiKey`, `.withPassword`. */
 const SETTER = /(?:^|\.)(?:set|with)[A-Z]\w*$/;
 
@@ -171,6 +174,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     i = skipSpaces(text, i + 1) + 1;
     form = 'equals';
   } else if (dashes === 2 && i > right && !quote) {
+    form = 'flag';
+  } else if (dashes === 1 && i > right && !quote && SINGLE_DASH_FLAG.test(name) && (left === 0 || isWhitespace(text.charCodeAt(left - 1)))) {
+    // Java's and PuTTY's single-dash flags: `keytool -storepass …`, `plink -pw …`, `-password …`.
     form = 'flag';
   } else if (dashes === 0 && i > right && !quote && /^(?:requirepass|masterauth)$/i.test(name) && lineStart(text, left) === skipSpacesBack(text, left - 1) + 1) {
     // redis.conf's `requirepass …` and `masterauth …` at a line's start: the next word.

@@ -3,7 +3,7 @@
  * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
  * password inside a connection URL.
  */
-import { parseAssignment } from './assignment.js';
+import { SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
@@ -48,37 +48,59 @@ export function secretAssignment(): ContentRule {
       for (const [start, end] of argumentSecret(text, at)) out.push({ start, end, rule: self });
       if (text.charCodeAt(at) === 45) {
         const found = commandPassword(text, at);
+        // PuTTY's `-pw …` holds no keyword: the `-p` anchor finds it.
+        if (found === null && text.startsWith('-pw', at) && isSpace(text.charCodeAt(at + 3))) return takeAssignment(text, at + 1, out, self);
         // Nothing skipped: a keyword anchor may start right after the dash (`-password=…`, `--password …`).
         if (found === null) return at + 1;
         out.push({ start: found[0], end: found[1], rule: self });
         return found[1];
       }
       if (startsWithIgnoreCase(text, 'identified by ', at)) return identifiedBy(text, at, out, self);
-      // Header values keep their scheme word: authorization_header takes those. An ODBC/ADO
-      // connection string's `;Pwd=` is a password though `PWD` alone is the shell's folder.
-      const a = parseAssignment(text, at, (name) => (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name)) && !/^(?:proxy-)?authorization$/i.test(name));
-      if (typeof a === 'number') return a;
-      const value = text.slice(a.valueStart, a.valueEnd);
-      // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
-      if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);
-      // `WANDB_KEY`, `?sig=`: only a value that looks generated (`sort_key = created_at` is not one).
-      if (classifyName(a.name) === null && isKeyLikeName(a.name) && !(value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value))) return Math.max(a.nameEnd, a.valueEnd);
-      // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
-      if (isAuthOnlyName(a.name)) {
-        // requests' `auth=("admin", "…")`: the tuple's second member is the password.
-        const pair = AUTH_TUPLE.exec(text.slice(a.nameEnd, a.nameEnd + 160));
-        if (pair) {
-          const start = a.nameEnd + pair[0].length;
-          const close = text.indexOf(pair[2]!, start);
-          if (close > start && close - start <= 256 && !text.slice(start, close).includes('\n')) out.push({ start, end: close, rule: self });
-          return Math.max(a.nameEnd, close);
-        }
-        if (!(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
-      }
-      out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
-      return a.resume ?? Math.max(a.nameEnd, a.valueEnd);
+      return takeAssignment(text, at, out, self);
     },
   );
+}
+
+/**
+ * A secret-named assignment's name: header values keep their scheme word (authorization_header
+ * takes those); an ODBC/ADO connection string's `;Pwd=` is a password though `PWD` alone is the
+ * shell's folder. A flag names one by itself: keytool's `-storepass`, PuTTY's `-pw`, and a bare
+ * `--key` (its value must look generated, as for `*_key` names).
+ */
+function secretName(text: string, name: string, start: number): boolean {
+  if (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name)) return !/^(?:proxy-)?authorization$/i.test(name);
+  if (text.charCodeAt(start - 1) !== 45) return false;
+  return text.charCodeAt(start - 2) === 45 ? name === 'key' : SINGLE_DASH_FLAG.test(name);
+}
+
+/** A value that looks generated: what a `*_key` name or a bare `--key` must hold (`sort_key = created_at` is none). */
+function generatedValue(value: string): boolean {
+  return value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value);
+}
+
+/** The value of the secret-named assignment around `at`, pushed; returns where the scan goes on. */
+function takeAssignment(text: string, at: number, out: Span[], self: ContentRule): number {
+  const a = parseAssignment(text, at, (name, start) => secretName(text, name, start));
+  if (typeof a === 'number') return a;
+  const value = text.slice(a.valueStart, a.valueEnd);
+  // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
+  if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);
+  // `WANDB_KEY`, `?sig=`, `--key`: only a value that looks generated.
+  if ((a.name === 'key' || (classifyName(a.name) === null && isKeyLikeName(a.name))) && !generatedValue(value)) return Math.max(a.nameEnd, a.valueEnd);
+  // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
+  if (isAuthOnlyName(a.name)) {
+    // requests' `auth=("admin", "…")`: the tuple's second member is the password.
+    const pair = AUTH_TUPLE.exec(text.slice(a.nameEnd, a.nameEnd + 160));
+    if (pair) {
+      const start = a.nameEnd + pair[0].length;
+      const close = text.indexOf(pair[2]!, start);
+      if (close > start && close - start <= 256 && !text.slice(start, close).includes('\n')) out.push({ start, end: close, rule: self });
+      return Math.max(a.nameEnd, close);
+    }
+    if (!(a.valueEnd - a.valueStart >= 8 && looksRandom(text.slice(a.valueStart, a.valueEnd)))) return Math.max(a.nameEnd, a.valueEnd);
+  }
+  out.push({ start: a.valueStart, end: a.valueEnd, rule: self });
+  return a.resume ?? Math.max(a.nameEnd, a.valueEnd);
 }
 
 const AWS_SECRET = charTable('A-Za-z0-9/+');
