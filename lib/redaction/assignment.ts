@@ -138,6 +138,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     if (literal.length < 6 || /^[A-Za-z_]+$/.test(literal) || REFERENCE.test(literal) || MASKED.test(literal)) return right;
     return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
   }
+  let sql: Assignment | number | null = null;
+  if (sep === 61 && !quote && dashes === 0 && /^password$/i.test(name) && SQL_SET.test(text.slice(Math.max(0, left - 8), left)) && (sql = sqlPassword(text, name, left, right)) !== null) return sql;
   if (sep === 37 && !quote && /^%3d/i.test(text.slice(i, i + 3))) {
     // A query string inside a URL-encoded one (`redirect_uri=…%3Faccess_token%3D…`): the value ends where an encoded separator starts.
     const valueStart = i + 3;
@@ -186,10 +188,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/.test(text.slice(Math.max(0, left - 420), left))) {
     // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
     return netrcValue(text, name, right, i);
-  } else if (dashes === 0 && i > right && !quote && /^password$/i.test(name) && text.charCodeAt(i) === 39 && /\b(?:with|login|encrypted|unencrypted)\s+$/i.test(text.slice(Math.max(0, left - 16), left))) {
-    // SQL: `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`.
-    const q = quotedValue(text, i + 1, "'");
-    return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
+  } else if (dashes === 0 && i > right && !quote && /password$/i.test(name) && (sql = sqlPassword(text, name, left, right)) !== null) {
+    return sql;
   } else if (dashes === 0 && i > right && !quote && SET_COMMAND.test(text.slice(Math.max(0, left - 40), left))) {
     // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`, nor a path).
     return /[(/~.]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
@@ -340,6 +340,38 @@ function inCode(text: string, start: number, name: string, right: number): Assig
     }
   }
   return right;
+}
+
+/** `SET ` before MySQL's `PASSWORD [FOR user] = …`. */
+const SQL_SET = /\bset\s+$/i;
+/** Where a `PASSWORD '…'` clause sets a user's password: after WITH, LOGIN, ENCRYPTED, or right after `ALTER|CREATE USER|ROLE name`. */
+const SQL_PASSWORD_CLAUSE = /(?:\b(?:with|login|encrypted|unencrypted)|\b(?:alter|create)\s+(?:user|role)\s+(?:if\s+(?:not\s+)?exists\s+)?(?:"[^"\n]{1,64}"|'[^'\n]{1,64}'|[\w$.-]{1,64}))\s+$/i;
+/** After MySQL's `SET PASSWORD`: `[FOR user] = ['…' | PASSWORD('…')]`, up to the literal's quote. */
+const SQL_SET_VALUE = /^[ \t]*(?:for[ \t]+(?:'[^'\n]{1,64}'(?:@'[^'\n]{1,255}')?|`[^`\n]{1,64}`|[\w$.%-]{1,64}(?:@[\w$.%-]{1,255})?)[ \t]*)?=[ \t]*(?:password[ \t]*\([ \t]*)?'/i;
+
+/**
+ * SQL that sets a password, the quoted literal: `ALTER USER app [WITH] PASSWORD '…'`, `CREATE ROLE
+ * app LOGIN PASSWORD '…'`, MySQL's `SET PASSWORD [FOR u] = '…'` (or `PASSWORD('…')`) and
+ * `IDENTIFIED WITH mysql_native_password BY '…'` (not `AS 'hash'`). Null when the text reads as no such
+ * statement (the name's other forms are tried); `PASSWORD NULL` holds no literal.
+ */
+function sqlPassword(text: string, name: string, left: number, right: number): Assignment | number | null {
+  let open = -1;
+  const before = text.slice(Math.max(0, left - 160), left);
+  if (/^password$/i.test(name)) {
+    const i = skipSpaces(text, right);
+    if (text.charCodeAt(i) === 39 && i > right && SQL_PASSWORD_CLAUSE.test(before)) open = i;
+    else if (SQL_SET.test(before.slice(-8))) {
+      const m = SQL_SET_VALUE.exec(text.slice(right, right + 400));
+      if (m) open = right + m[0].length - 1;
+    }
+  } else if (/_password$/i.test(name) && /\bidentified\s+with\s+$/i.test(before.slice(-32))) {
+    const m = /^[ \t]+by[ \t]+'/i.exec(text.slice(right, right + 16));
+    if (m) open = right + m[0].length - 1;
+  }
+  if (open < 0) return null;
+  const q = quotedValue(text, open + 1, "'");
+  return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
 }
 
 /** fish's `set` with flags (`set -x`, `set -gx`, `set --export`) and Windows' `setx`, right before a name. */

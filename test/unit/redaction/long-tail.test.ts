@@ -42,3 +42,30 @@ describe('long tail: single-dash flags', () => {
     ]);
   });
 });
+
+describe('long tail: SQL statements that set a password', () => {
+  it('ALTER/CREATE USER or ROLE … PASSWORD, SET PASSWORD … =, IDENTIFIED WITH <plugin> BY', () => {
+    expectEach([
+      "ALTER USER bob PASSWORD '%s';",
+      "alter role app password '%s'",
+      'CREATE USER "app-rw" PASSWORD \'%s\' VALID UNTIL \'2027-01-01\';',
+      "CREATE USER IF NOT EXISTS app PASSWORD '%s'",
+      "SET PASSWORD FOR 'bob'@'localhost' = '%s';",
+      "SET PASSWORD FOR bob = PASSWORD('%s');",
+      "SET PASSWORD = PASSWORD('%s');",
+      "ALTER USER 'bob'@'%' IDENTIFIED WITH mysql_native_password BY '%s';",
+      "CREATE USER 'app'@'10.0.%' IDENTIFIED WITH caching_sha2_password BY '%s' REQUIRE SSL;",
+    ], password, 'secret_assignment');
+  });
+
+  it('NULL, variables, placeholders, hashes after AS, and prose stay', () => {
+    expectUntouched([
+      'ALTER USER bob PASSWORD NULL;',
+      'SET PASSWORD FOR bob = PASSWORD(@pw);',
+      "SET PASSWORD FOR 'bob'@'localhost' = '${NEW_PASSWORD}';",
+      "CREATE USER 'app'@'%' IDENTIFIED WITH caching_sha2_password AS '$A$005$abc';",
+      "Use ALTER USER to change a user's password; the user password 'policy' is checked by the server.",
+      'SET PASSWORD FOR requires the UPDATE privilege.',
+    ]);
+  });
+});
