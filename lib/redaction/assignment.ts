@@ -159,6 +159,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     }
     form = 'equals';
     i++;
+  } else if (sep === 63 && text.charCodeAt(i + 1) === 61 && !quote && dashes === 0) {
+    // make's conditional `DB_PASSWORD ?= …`.
+    form = 'equals';
+    i += 2;
   } else if (sep === 58) {
     const next = text.charCodeAt(i + 1);
     if (next === 58 || next === 47) return right;
@@ -190,9 +194,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /password$/i.test(name) && (sql = sqlPassword(text, name, left, right)) !== null) {
     return sql;
-  } else if (dashes === 0 && i > right && !quote && SET_COMMAND.test(text.slice(Math.max(0, left - 40), left))) {
-    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`: the next word (not fish's command substitution `(cat f)`, nor a path).
-    return /[(/~.]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
+  } else if (dashes === 0 && i > right && !quote && (SET_COMMAND.test(text.slice(Math.max(0, left - 40), left)) || ENV_DIRECTIVE.test(text.slice(lineStart(text, left), left)))) {
+    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`, a Dockerfile's `ENV NAME …`, Apache's
+    // `SetEnv NAME …`: the next word (not a command substitution `(cat f)` or `` `cat f` ``, nor a path).
+    return /[(/~.`]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && (sep === 105 || sep === 73) && /^is:?[ \t]/i.test(text.slice(i, i + 4))) {
     // Prose: `The new password is: letmein`, `the token is "…"`.
     const word = proseIs(text, name, left, i);
@@ -342,6 +347,8 @@ function inCode(text: string, start: number, name: string, right: number): Assig
   return right;
 }
 
+/** A line's directive that sets the variable named next: a Dockerfile's `ENV NAME value`, Apache's `SetEnv`, csh's `setenv`. */
+const ENV_DIRECTIVE = /^[ \t]*(?:ENV|SetEnv|setenv)[ \t]+$/;
 /** `SET ` before MySQL's `PASSWORD [FOR user] = …`. */
 const SQL_SET = /\bset\s+$/i;
 /** Where a `PASSWORD '…'` clause sets a user's password: after WITH, LOGIN, ENCRYPTED, or right after `ALTER|CREATE USER|ROLE name`. */

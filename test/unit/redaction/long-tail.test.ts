@@ -69,3 +69,31 @@ describe('long tail: SQL statements that set a password', () => {
     ]);
   });
 });
+
+describe('long tail: Dockerfile, Makefile, Apache and csh assignments', () => {
+  it('ENV NAME value, ARG NAME=value, NAME ?= value, SetEnv NAME value, setenv NAME value', () => {
+    expectEach([
+      'FROM postgres:16\nENV POSTGRES_PASSWORD %s\nEXPOSE 5432',
+      'ENV DB_PASSWORD "%s"',
+      'ARG GITHUB_TOKEN=%s',
+      'DB_PASSWORD ?= %s\nexport DB_PASSWORD',
+      'API_TOKEN?=%s',
+      'DB_PASSWORD := %s',
+      '<VirtualHost *:80>\n    SetEnv DB_PASS %s\n</VirtualHost>',
+      'setenv API_TOKEN %s',
+    ], password, 'secret_assignment');
+  });
+
+  it('references, files, build args without a value and prose stay', () => {
+    expectUntouched([
+      'ENV DB_PASSWORD_FILE /run/secrets/db_password',
+      'ENV POSTGRES_PASSWORD $POSTGRES_PASSWORD',
+      'ARG GITHUB_TOKEN',
+      'DB_PASSWORD ?= $(shell cat .secrets/db)',
+      'SetEnv DB_PASS ${DB_PASS}',
+      'PassEnv DB_PASSWORD',
+      'setenv API_TOKEN `cat ~/.token`',
+      'Set the ENV DB_PASSWORD in your Dockerfile, or pass it with SetEnv.',
+    ]);
+  });
+});
