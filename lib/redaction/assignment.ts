@@ -114,6 +114,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   if ((before === 34 || before === 39) && text.charCodeAt(right) === before) quote = text[right]!;
   else if (before === 34 && text.charCodeAt(left - 2) === 92 && text.startsWith('\\"', right)) quote = '\\"';
   if (before === 60 && text.charCodeAt(right) === 62 && left === nameStart) return xmlElement(text, name, right);
+  if (before === 62 && text.startsWith('</key>', right) && text.startsWith('<key>', left - 5)) return plistValue(text, name, right);
+  if (quote === '"' && text.charCodeAt(left - 2) === 61 && ANDROID_STRING.test(text.slice(Math.max(0, left - 96), left - 1))) return androidString(text, name, right + 1);
   let i = skipSpaces(text, right + quote.length);
   // `os.environ["API_KEY"] = "…"`, `app.config['SECRET_KEY'] = '…'`: a subscript, then `=`.
   if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
@@ -475,6 +477,30 @@ function xmlElement(text: string, name: string, nameEnd: number): Assignment | n
   const raw = text.slice(start, end);
   if (end === start || raw.includes('<') || NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return nameEnd;
   return { name, nameEnd, valueStart: start, valueEnd: end };
+}
+
+/** A plist's `<key>NAME</key>` then, after whitespace (raw or JSON-escaped), its `<string>…</string>`. */
+function plistValue(text: string, name: string, nameEnd: number): Assignment | number {
+  const m = /^(?:\s|\\[nrt]){0,64}<string>/.exec(text.slice(nameEnd + 6, nameEnd + 6 + 200));
+  if (!m) return nameEnd;
+  const a = xmlElement(text, 'string', nameEnd + 6 + m[0].length - 1);
+  return typeof a === 'number' ? nameEnd : { ...a, name, nameEnd };
+}
+
+/** Android's `<string name="` (other attributes may stand before `name`) right before a resource's name. */
+const ANDROID_STRING = /<string\s(?:[^<>"]{0,40}"[^<>"]{0,40}"\s)*\s*name=$/;
+
+/**
+ * An Android string resource named like a secret (`<string name="api_key">…</string>`): its text
+ * when it looks generated, since most such resources are a form's labels (`Password`, `Enter your password`).
+ */
+function androidString(text: string, name: string, from: number): Assignment | number {
+  const gt = /^[^<>\n]{0,80}>/.exec(text.slice(from, from + 82));
+  if (!gt) return from;
+  const a = xmlElement(text, 'string', from + gt[0].length - 1);
+  if (typeof a === 'number') return from;
+  const value = text.slice(a.valueStart, a.valueEnd);
+  return value.length >= 8 && looksRandom(value) && !/\s/.test(value) ? { ...a, name, nameEnd: from } : from;
 }
 
 /** Escapes that end a URL-encoded value: &, %, space, quotes, comma, semicolon, #, newlines, <, > and closing brackets. */

@@ -97,3 +97,31 @@ describe('long tail: Dockerfile, Makefile, Apache and csh assignments', () => {
     ]);
   });
 });
+
+describe('long tail: XML, plist and Android resources', () => {
+  it('a plist <key> and its <string>, an Android <string name>, <password>, .NET <add key value>', () => {
+    expectEach([
+      '<dict>\n\t<key>APIKey</key>\n\t<string>%s</string>\n</dict>',
+      '<key>SentryAuthToken</key> <string>%s</string>',
+      '<key>client_secret</key><string>%s</string>',
+      '<resources>\n    <string name="api_key">%s</string>\n</resources>',
+      '<string name="stripe_secret_key" translatable="false">%s</string>',
+      '<password>%s</password>',
+      '<add key="ApiKey" value="%s"/>',
+    ], key, 'secret_assignment');
+  });
+
+  it('labels, other keys, build variables and empty strings stay', () => {
+    expectUntouched([
+      '<string name="app_name">Acme Notes</string>',
+      '<string name="password">Password</string>',
+      '<string name="prompt_password">Enter your password</string>',
+      '<string name="password_hint">At least 12 characters</string>',
+      '<key>APIKey</key>\n<string>$(ACME_API_KEY)</string>',
+      '<key>APIKey</key><string></string>',
+      '<key>PasswordPolicy</key><string>strict</string>',
+      '<key>NSFaceIDUsageDescription</key>\n<string>Unlock your saved passwords</string>',
+      '<key>Token</key>\n<dict>\n<key>Type</key>\n<string>Bearer</string>',
+    ]);
+  });
+});
