@@ -125,3 +125,42 @@ describe('long tail: XML, plist and Android resources', () => {
     ]);
   });
 });
+
+describe('long tail: auth setters given a literal', () => {
+  it('Go, Rust, C#, PowerShell and Python calls: the password argument goes, the user stays', () => {
+    expectEach([
+      'req.SetBasicAuth("bob", "%s")',
+      'req.SetBasicAuth(user, `%s`)',
+      'let res = client.get(url).basic_auth("bob", Some("%s")).send()?;',
+      '.basic_auth(&user, Some(String::from("%s")))',
+      'var cred = new NetworkCredential("bob", "%s");',
+      'client.Credentials = new System.Net.NetworkCredential("bob", "%s", "CORP");',
+      "$pw = ConvertTo-SecureString '%s' -AsPlainText -Force",
+      '$pw = ConvertTo-SecureString -String "%s" -AsPlainText -Force',
+      'server.login(user, "%s")',
+      "smtp.login(SMTP_USER, '%s')",
+      'keyring.set_password("acme-api", "bob", "%s")',
+    ], password, 'secret_assignment');
+  });
+
+  it('variables, placeholders, plain words and definitions stay', () => {
+    expectUntouched([
+      'req.SetBasicAuth(user, pass)',
+      'req.SetBasicAuth(cfg.User, cfg.Password)',
+      '.basic_auth(&user, Some(&password))',
+      '.basic_auth("bob", None::<&str>)',
+      'new NetworkCredential(userName, securePassword)',
+      '$pw = ConvertTo-SecureString $env:DB_PASSWORD -AsPlainText -Force',
+      '$pw = Read-Host -AsSecureString',
+      'server.login(user, password)',
+      'server.login(os.environ["SMTP_USER"], os.environ["SMTP_PASSWORD"])',
+      'server.login("user", "password")',
+      'def login(self, user, password):',
+      'keyring.set_password("acme-api", user, token)',
+      'keyring.get_password("acme-api", "bob")',
+      'See SetBasicAuth() and basic_auth() in the docs; call .login(user, pw) after connect.',
+      // Names of Object.prototype after a secret's name are no callees (a lookup there once threw).
+      'apiKey.toString()', 'token.constructor("abc123")', 'password.hasOwnProperty("length1")',
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Credentials given to a call as literals: Go's `req.SetBasicAuth("bob", "…")`, Rust's
+ * `.basic_auth("bob", Some("…"))`, C#'s `new NetworkCredential("bob", "…")`, Python's
+ * `server.login(user, "…")` (smtplib, ftplib, imaplib) and `keyring.set_password("svc", "bob", "…")`,
+ * and PowerShell's `ConvertTo-SecureString '…' -AsPlainText`. Found from `secret_assignment`'s
+ * keyword anchors inside the callee's name (`auth`, `cred`, `pass`) and from `ogin(` and
+ * `asplaintext`, read with assignment.ts's value readers.
+ */
+import { MASKED, REFERENCE, isQuote, lineStart, quotedValue, skipSpaces } from './assignment.js';
+import { charTable, runEnd, runStart, startsWithIgnoreCase } from './rule.js';
+
+/** `.login(` (`log` and `lo` start too much) and `-AsPlainText` (`-a` is a flag of its own). */
+export const CALL_ANCHORS = ['ogin(', 'asplaintext'];
+
+const IDENT = charTable('A-Za-z0-9_');
+const DOTTED = charTable('A-Za-z0-9_.');
+
+/** The callees, by name: which argument is the secret, and what must stand before the name. */
+const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp }> = new Map([
+  ['SetBasicAuth', { arg: 1, before: /\.$/ }],
+  ['basic_auth', { arg: 1, before: /\.$/ }],
+  ['NetworkCredential', { arg: 1, before: /(?:\bnew\s+|\bNet\.)$/ }],
+  ['login', { arg: 1, before: /[\w)\]]\.$/ }],
+  ['set_password', { arg: 2, before: /\bkeyring\.$/ }],
+]);
+
+/** A literal the way setters take one: six or more characters, not a plain word (`"password"`), no reference or mask. */
+function literalSecret(text: string, start: number, end: number): boolean {
+  const literal = text.slice(start, end);
+  return literal.length >= 6 && !/^[A-Za-z_]+$/.test(literal) && !REFERENCE.test(literal) && !MASKED.test(literal);
+}
+
+/** The end of a call's argument at `from` that is no literal (`user`, `&cfg.user`, `os.environ["X"]`): up to `,` or `)` on the line, brackets balanced. */
+function otherArgumentEnd(text: string, from: number, limit: number): number {
+  let depth = 0;
+  for (let i = from; i < limit; i++) {
+    const c = text[i]!;
+    if (c === '\n') return -1;
+    if (isQuote(text.charCodeAt(i)) || c === '`') {
+      const q = quotedValue(text, i + 1, c);
+      if (!q) return -1;
+      i = q[1];
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The literal at argument `arg` of the call whose `(` is at `open`: quoted, or Rust's `Some("…")` / `String::from("…")`. */
+function literalArgument(text: string, open: number, arg: number): [number, number] | null {
+  const limit = Math.min(text.length, open + 512);
+  let i = open + 1;
+  for (let k = 0; k < arg; k++) {
+    const end = otherArgumentEnd(text, skipSpaces(text, i), limit);
+    if (end < 0 || text[end] !== ',') return null;
+    i = end + 1;
+  }
+  i = skipSpaces(text, i);
+  const wrap = /^(Some\(\s*)?(&?String::from\(\s*)?/.exec(text.slice(i, i + 24))!;
+  const closers = (wrap[1] ? 1 : 0) + (wrap[2] ? 1 : 0);
+  i += wrap[0].length;
+  const quote = text[i];
+  if (quote === undefined || (!isQuote(text.charCodeAt(i)) && quote !== '`')) return null;
+  const q = quotedValue(text, i + 1, quote);
+  if (!q) return null;
+  let after = q[1] + 1;
+  if (text.startsWith('.to_string()', after)) after += 12;
+  for (let k = 0; k < closers; k++) {
+    after = skipSpaces(text, after);
+    if (text[after] !== ')') return null;
+    after++;
+  }
+  after = skipSpaces(text, after);
+  return (text[after] === ',' || text[after] === ')') && literalSecret(text, q[0], q[1]) ? [q[0], q[1]] : null;
+}
+
+/** PowerShell's `ConvertTo-SecureString '…' -AsPlainText` (or `-String '…'`), from the `AsPlainText` at `at`. */
+function plainTextSecureString(text: string, at: number): [number, number] | null {
+  const from = lineStart(text, at);
+  const line = text.slice(from, at);
+  const cmdlet = line.toLowerCase().lastIndexOf('convertto-securestring');
+  if (cmdlet < 0 || /[|;]/.test(line.slice(cmdlet))) return null;
+  const m = /^convertto-securestring(?:\s+-(?:asplaintext|force))*\s+(?:-string\s+)?(["'])/i.exec(line.slice(cmdlet));
+  if (!m) return null;
+  const open = from + cmdlet + m[0].length;
+  const q = quotedValue(text, open, m[1]!);
+  return q && literalSecret(text, q[0], q[1]) ? [q[0], q[1]] : null;
+}
+
+/** The secret literal of a credential call around the anchor at `at`, or null. */
+export function credentialCall(text: string, at: number): [number, number] | null {
+  if (startsWithIgnoreCase(text, 'asplaintext', at)) return text.charCodeAt(at - 1) === 45 ? plainTextSecureString(text, at - 1) : null;
+  // To the end of a dotted name: `keyring.set_password(` is read from the `key` of keyring too, whose scan skips the name.
+  const right = runEnd(text, at, DOTTED, at + 64);
+  if (text.charCodeAt(right) !== 40) return null;
+  const left = runStart(text, right, IDENT, 48);
+  const call = CALLS.get(text.slice(left, right));
+  if (call === undefined || !call.before.test(text.slice(Math.max(0, left - 16), left))) return null;
+  return literalArgument(text, right, call.arg);
+}
