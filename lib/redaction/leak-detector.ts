@@ -137,6 +137,8 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
   ['1//0', 30, only(URL_SAFE, 30)], ['dckr_pat_', 20, only(URL_SAFE, 20)], ['nvapi-', 40, only(URL_SAFE, 40)], ['e2b_', 40, only(HEX, 40, 40, false)],
   ['phx_', 30, only(PLAIN, 30)], ['hvs.', 24, only(URL_SAFE, 24)], ['hvb.', 24, only(URL_SAFE, 24)],
   ['GOCSPX-', 24, only(URL_SAFE, 24)], ['key-', 32, only(HEX, 32, 32, false)], ['re_', 33, only(/^[A-Za-z0-9]{8}_[A-Za-z0-9]{24}$/, 33, 33)],
+  ['xkeysib-', 81, only(/^[0-9a-f]{64}-[A-Za-z0-9]{16}$/, 81, 81, false)], ['shippo_live_', 40, only(HEX, 40, 40, false)], ['shippo_test_', 40, only(HEX, 40, 40, false)],
+  ['pat', 79, only(/^[A-Za-z0-9]{14}\.[0-9a-f]{64}$/, 79, 79, false)],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
@@ -219,7 +221,8 @@ function encodedJson(text: string, start: number, runEnd: number): LeakHit | nul
 }
 
 function tokenAt(text: string, start: number, runEnd: number): LeakHit | null {
-  const entry = BY_FIRST.get(text.charCodeAt(start))?.find(([p]) => text.startsWith(p, start));
+  // Airtable's `pat` has its `.` 17 characters in: other runs starting `pat` (a Terraform id) go on to the checks below.
+  const entry = BY_FIRST.get(text.charCodeAt(start))?.find(([p]) => text.startsWith(p, start) && (p !== 'pat' || text.charCodeAt(start + 17) === 46));
   // `cache-key-<md5>`: a `key-` inside a hyphenated name is no Mailgun key; a `fw_` inside a
   // base64 digest (pip's RECORD: `sha256=qaN-fw_…`) no Fireworks key (the rules want a boundary too).
   if ((entry?.[0] === 'key-' || entry?.[0] === 'fw_') && start > 0 && /[\w-]/.test(text[start - 1]!)) return null;

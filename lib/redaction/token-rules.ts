@@ -205,7 +205,28 @@ function agentServiceTokens(): ContentRule[] {
     simple('planetscale_token', 'tokens', 'PlanetScale service tokens, passwords and OAuth tokens (pscale_tkn_ pscale_pw_ pscale_oauth_)', ['pscale_tkn_', 'pscale_pw_', 'pscale_oauth_'], URLSAFE, 32),
     simple('prefect_api_key', 'API keys', 'Prefect Cloud API keys (pnu_…)', ['pnu_'], ALNUM, 36, undefined, generated),
     simple('rubygems_api_key', 'API keys', 'RubyGems API keys (rubygems_ + 48 hex)', ['rubygems_'], HEX_LOWER, 48, 48, hasDigit),
+    // Shapes as gitleaks' rules give them (sendinblue.go, shippo.go, airtable.go).
+    simple('brevo_api_key', 'API keys', 'Brevo (Sendinblue) API keys (xkeysib- + 64 hex + - + 16 letters and digits)', ['xkeysib-'], charTable('A-Za-z0-9-'), 81, 81, (b) => BREVO_BODY.test(b)),
+    simple('shippo_api_token', 'tokens', 'Shippo API tokens (shippo_, live_ or test_, 40 hex)', ['shippo_live_', 'shippo_test_'], HEX_LOWER, 40, 40, hasDigit),
+    airtableToken(),
   ];
+}
+
+const BREVO_BODY = /^[0-9a-f]{64}-[A-Za-z0-9]{16}$/;
+
+/**
+ * Airtable personal access tokens: `pat`, a 14-character id, `.`, 64 hex. `pat` starts path and
+ * pattern, so the `.` at its fixed place is checked before anything is read.
+ */
+function airtableToken(): ContentRule {
+  const rule = contentRule('airtable_token', 'tokens', 'Airtable personal access tokens (pat + 14 letters and digits + . + 64 hex)', ['pat'], (text, at, out) => {
+    if (text.charCodeAt(at + 17) !== 46 || !text.startsWith('pat', at) || runEnd(text, at + 3, ALNUM, at + 17) !== at + 17 || !startsAfterBoundary(text, at, URLSAFE)) return at + 3;
+    const end = runEnd(text, at + 18, HEX_LOWER, at + 83);
+    if (end - at - 18 !== 64 || (end < text.length && inTable(URLSAFE, text.charCodeAt(end))) || !hasDigit(text.slice(at + 3, at + 17))) return at + 3;
+    out.push({ start: at, end, rule });
+    return end;
+  });
+  return rule;
 }
 
 const TERRAFORM_ID = /^[A-Za-z0-9]{14}$/;

@@ -79,6 +79,9 @@ export const FAKE: Readonly<Record<string, (rand: Random) => string>> = {
   google_oauth_client_secret: (r) => `GOCSPX-${body(r, URLSAFE, 28)}`,
   mailgun_api_key: (r) => `key-${chars(r, HEX, 31)}4`,
   resend_api_key: (r) => `re_${body(r, ALNUM, 8)}_${body(r, ALNUM, 24)}`,
+  brevo_api_key: (r) => `xkeysib-${chars(r, HEX, 63)}1-${body(r, ALNUM, 16)}`,
+  shippo_api_token: (r) => `shippo_${r() < 0.5 ? 'live' : 'test'}_${chars(r, HEX, 39)}2`,
+  airtable_token: (r) => `pat${body(r, ALNUM, 14)}.${chars(r, HEX, 63)}3`,
   telegram_bot_token: (r) => `${chars(r, '123456789', 1)}${chars(r, '0123456789', 9)}:AA${body(r, URLSAFE, 33)}`,
 };
 

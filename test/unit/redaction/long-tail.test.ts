@@ -3,8 +3,9 @@
  * each form is redacted by a default rule, and the code and prose that look like it stay. Every
  * secret is generated here.
  */
+import { expect } from 'chai';
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectUntouched } from './helpers.js';
+import { detectorsOf, expectEach, expectUntouched } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -162,5 +163,31 @@ describe('long tail: auth setters given a literal', () => {
       // Names of Object.prototype after a secret's name are no callees (a lookup there once threw).
       'apiKey.toString()', 'token.constructor("abc123")', 'password.hasOwnProperty("length1")',
     ]);
+  });
+});
+
+describe('long tail: Brevo, Shippo and Airtable tokens', () => {
+  it('each is redacted whole in prose, env and JSON, and the leak scan finds it raw', () => {
+    const hexRun = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rand() * 16)]).join('');
+    const brevo = (): string => `xkeysib-${hexRun(63)}7-${body(rand, ALNUM, 16)}`;
+    const shippo = (): string => `shippo_${rand() < 0.5 ? 'live' : 'test'}_${hexRun(39)}5`;
+    const airtable = (): string => `pat${body(rand, ALNUM, 14)}.${hexRun(63)}9`;
+    const forms = ['Use %s for the API.', 'EXPORT_KEY_VALUE=%s', '{"k": "%s"}'];
+    expectEach(forms, brevo, 'brevo_api_key', 'vendor_token');
+    expectEach(forms, shippo, 'shippo_api_token', 'vendor_token');
+    expectEach(forms, airtable, 'airtable_token', 'vendor_token');
+  });
+
+  it('near misses stay: a short body, a word, a path, a Terraform-shaped id starting pat', () => {
+    expectUntouched([
+      'xkeysib-0123abcd-short',
+      'shippo_live_mode = True',
+      'shippo_test_helpers.py',
+      'path.join(dir, "patterns.json")',
+      'patchAbcdefghijk.diff',
+      'see patXyz12Ab34Cd56.txt',
+    ]);
+    // A Terraform Cloud token whose 14-character id starts `pat` is still the leak scan's.
+    expect(detectorsOf(`pat${body(rand, ALNUM, 11)}.atlasv1.${body(rand, ALNUM, 64)}`)).to.deep.equal(['vendor_token']);
   });
 });
