@@ -13,7 +13,7 @@ import {
 
 
 /** Keywords one of which sits inside every secret-ish name the column classifier accepts. */
-export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer'];
+export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', 'auth', 'cookie', 'bearer', 'otp', 'psk'];
 
 const AUTH_TUPLE = /^\s*=\s*\(\s*(["'])[^"'\n]{1,64}\1\s*,\s*(["'])/;
 

@@ -12,9 +12,9 @@ import { createTokenRules } from './token-rules.js';
 
 export const DEFAULT_COLUMN_RULES: Readonly<Record<DefaultColumnRule, RuleInfo>> = {
   api_key: columnInfo('api_key', 'API keys', 'columns and keys named like api_key, apiKey, access_key, signing_key, x-api-key'),
-  password: columnInfo('password', 'passwords', 'columns and keys named like password, passwd, passphrase, db_password, DB_PASS, MYSQL_PWD'),
+  password: columnInfo('password', 'passwords', 'columns and keys named like password, passwd, passphrase, db_password, DB_PASS, MYSQL_PWD, psk'),
   token: columnInfo('token', 'tokens', 'columns and keys named like token, access_token, refresh_token, auth_token, jwt, authorization, cookie, and auth (docker, npm: random-looking values only) (not token counts like input_tokens)'),
-  secret: columnInfo('secret', 'secrets', 'columns and keys named like secret, client_secret, secret_key'),
+  secret: columnInfo('secret', 'secrets', 'columns and keys named like secret, client_secret, secret_key, totp_seed, recovery_codes'),
   private_key: columnInfo('private_key', 'private keys', 'columns and keys named like private_key, privateKey'),
   credentials: columnInfo('credentials', 'secrets', 'columns and keys named credential, credentials, creds'),
 };

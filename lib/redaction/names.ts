@@ -76,7 +76,7 @@ function classified(name: string): Classification {
   let c = cache.get(name);
   if (c === undefined) {
     if (cache.size >= 4096) cache.clear();
-    const words = nameWords(name);
+    const words = numberless(nameWords(name));
     const rule = classifyWords(words);
     const authOnly = rule === null && words.length > 0 && words[words.length - 1] === 'auth';
     c = { rule: authOnly ? 'token' : rule, authOnly, keyLike: keyLikeWords(words) };
@@ -87,6 +87,25 @@ function classified(name: string): Classification {
 
 // JSON keys and assignment names repeat row after row; classifying each once keeps the hot path cheap.
 const cache = new Map<string, Classification>();
+
+/** Words that keep their meaning with a number after them (`API_KEY2`, `authToken3`, `DB_PASSWORD_2`). */
+const NUMBERED_STEM = /^(key|token|password|passwd|passphrase|secret|pass|pwd|pw|psk|seed)\d{1,2}$/;
+
+/**
+ * A name's words without a number ending it: `API_KEY2` reads as `API_KEY`, `db_password_2` as
+ * `db_password`. Only a qualified name (two words or more): `token1`, `key2` and Django's
+ * `password2` are a loop's or a form's variables as often as secrets.
+ */
+function numberless(words: string[]): string[] {
+  if (words.length < 2) return words;
+  const last = words[words.length - 1]!;
+  if (/^\d{1,2}$/.test(last)) return words.length > 2 ? words.slice(0, -1) : words;
+  const stem = NUMBERED_STEM.exec(last);
+  return stem ? [...words.slice(0, -1), stem[1]!] : words;
+}
+
+/** What stands before `seed` in a one-time-password generator's seed: `totp_seed`, `mfaSeed`, `2fa_seed`. */
+const OTP_WORDS = new Set(['otp', 'totp', 'hotp', 'mfa', '2fa', 'twofa']);
 
 /**
  * `pass` and `pwd` alone: a password in a JSON object or a YAML mapping (nodemailer's
@@ -125,6 +144,9 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
     if (words.length === 1 && (SQUASHED_PASSWORD.test(w) || w === 'requirepass' || w === 'masterauth')) return 'password';
     if (/^(?:master|encryption|client)keys?$/.test(w)) return 'api_key';
     if (w === 'credential' || w === 'credentials' || w === 'creds') return 'credentials';
+    // A TOTP seed and 2FA recovery codes are secrets; a WPA or IPsec pre-shared key (`psk`, `wpa_psk`; not `psk_identity`) a password.
+    if ((w === 'seed' && i > 0 && OTP_WORDS.has(words[i - 1]!)) || (w === 'recovery' && (next === 'codes' || next === 'code'))) return 'secret';
+    if (w === 'psk' && next === undefined) return 'password';
     if (/apikeys?$/.test(w) || ((next === 'key' || next === 'keys') && KEY_QUALIFIERS.has(w))) return 'api_key';
     if ((w === 'token' || w.endsWith('token')) && w !== 'tokens') return 'token';
     if (w === 'jwt' || w === 'authorization' || w === 'cookie' || w === 'cookies' || w === 'bearer') return 'token';
@@ -223,13 +245,13 @@ const SETTING_NAME = /^[A-Za-z_][\w.-]{0,127}$/;
  */
 export function isSecretSettingName(name: string): boolean {
   if (!SETTING_NAME.test(name)) return false;
-  const words = nameWords(name);
+  const words = numberless(nameWords(name));
   // Rails' SECRET_KEY_BASE is the key itself.
   const n = words.length > 2 && words[words.length - 1] === 'base' && words[words.length - 2] === 'key' ? words.length - 1 : words.length;
   if (n === 0) return false;
   const last = words[n - 1]!;
   if (last === 'auth' || classifyWords([last]) !== null) return true;
-  return n > 1 && /^(?:keys?|phrase|pass|pwd|pw)$/.test(last) && classifyWords(words.slice(n - 2, n)) !== null;
+  return n > 1 && /^(?:keys?|phrase|pass|pwd|pw|seed|codes?)$/.test(last) && classifyWords(words.slice(n - 2, n)) !== null;
 }
 
 /** Lowercase with separators removed: how globs and names are compared. */

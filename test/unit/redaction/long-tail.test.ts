@@ -4,8 +4,10 @@
  * secret is generated here.
  */
 import { expect } from 'chai';
-import { ALNUM, body, seeded } from './fakes.js';
-import { detectorsOf, expectEach, expectUntouched } from './helpers.js';
+import type { SqlValue } from '../../../lib/records.js';
+import { classifyName } from '../../../lib/redaction/names.js';
+import { ALNUM, body, seeded, table } from './fakes.js';
+import { detectorsOf, expectEach, expectUntouched, policyWith } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -189,5 +191,41 @@ describe('long tail: Brevo, Shippo and Airtable tokens', () => {
     ]);
     // A Terraform Cloud token whose 14-character id starts `pat` is still the leak scan's.
     expect(detectorsOf(`pat${body(rand, ALNUM, 11)}.atlasv1.${body(rand, ALNUM, 64)}`)).to.deep.equal(['vendor_token']);
+  });
+});
+
+describe('long tail: one-time-password seeds, recovery codes, pre-shared keys, numbered names', () => {
+  it('columns totp_seed, otp_secret, recovery_codes, psk, API_KEY2 are redacted whole; their metadata stays', () => {
+    expect(classifyName('totp_seed')).to.equal('secret');
+    expect(classifyName('mfaSeed')).to.equal('secret');
+    expect(classifyName('otp_secret')).to.equal('secret');
+    expect(classifyName('recovery_codes')).to.equal('secret');
+    expect(classifyName('psk')).to.equal('password');
+    expect(classifyName('wpa_psk')).to.equal('password');
+    expect(classifyName('API_KEY2')).to.equal('api_key');
+    expect(classifyName('db_password_2')).to.equal('password');
+    expect(classifyName('authToken3')).to.equal('token');
+    for (const name of ['seed', 'random_seed', 'seed_phrase_length', 'recovery_codes_count', 'recovery_codes_generated_at', 'psk_identity', 'token1', 'key2', 'sha256', 'base64', 'api_version2', 'input_tokens2']) {
+      expect(classifyName(name), name).to.equal(null);
+    }
+    const policy = policyWith();
+    const plan = policy.plan(table('users', ['id', 'totp_seed', 'recovery_codes', 'psk', 'API_KEY2', 'recovery_codes_count']));
+    const rows: SqlValue[][] = [[1n, 'JBSWY3DPEHPK3PXP', '["8f3k-2m9q","4n7p-x2c8"]', password(), key(), 2n]];
+    policy.createRedactor().redactRows('users', plan, rows);
+    expect(rows).to.deep.equal([[1n, '[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]', 2n]]);
+  });
+
+  it('in text: API_KEY2=…, wpa_supplicant psk="…", a totp_seed in JSON and a settings row', () => {
+    expectEach(['API_KEY2=%s', 'export OPENAI_API_KEY_2=%s', 'network={\n\tssid="home"\n\tpsk="%s"\n}', 'TOTP_SEED=%s', 'otp_secret: %s'], key, 'secret_assignment');
+    expectEach(['{"user": "bob", "totp_seed": "%s"}'], key, 'secret');
+    const policy = policyWith();
+    const plan = policy.plan(table('settings', ['key', 'value']));
+    const rows: SqlValue[][] = [['mfa.totp_seed', 'JBSWY3DPEHPK3PXP'], ['SMTP_PASSWORD2', password()], ['wifi.psk', password()], ['seed', '42']];
+    policy.createRedactor().redactRows('settings', plan, rows);
+    expect(rows.map((r) => r[1])).to.deep.equal(['[REDACTED]', '[REDACTED]', '[REDACTED]', '42']);
+  });
+
+  it('numbered code and random seeds stay', () => {
+    expectUntouched(['token1 = tokens[0]', 'key2 = "b"', 'seed = 1234567', 'np.random.seed(42)', 'psk_identity="client1"', 'for key2 in keys2:']);
   });
 });
