@@ -190,7 +190,13 @@ export function parseConfig(text: string, options: ParseConfigOptions): AcodeCon
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const shown = options.file ? path.relative(options.workspace, options.file) || options.file : '<config>';
+  // Relative to the workspace when inside it; a file elsewhere (/dev/stdin, ~/acode.yml) as it is.
+  const inside = options.file ? path.relative(options.workspace, options.file) : '';
+  const shown = options.file ? (inside && !inside.startsWith('..') && !path.isAbsolute(inside) ? inside : options.file) : '<config>';
+  // UTF-16 (Notepad's "Unicode") read as UTF-8 is NULs between letters: say that, not a YAML error.
+  if (text.includes('\u0000')) {
+    throw new AcodeError('ACODE-CFG-001', `${shown}: not UTF-8 text (UTF-16?): save it as UTF-8`, { context: { file: options.file ?? undefined } });
+  }
   const at = (offset: number | undefined): string => {
     if (offset === undefined) return shown;
     const { line, col } = lines.linePos(offset);

@@ -70,8 +70,9 @@ export function parseBackupManifest(text: string, file: string): BackupManifest 
   }
   const m = value as Partial<BackupManifest> | null;
   if (typeof m !== 'object' || m === null || m.format !== BACKUP_MANIFEST_FORMAT) throw fail('not an acode backup manifest');
-  if (typeof m.formatVersion !== 'number' || m.formatVersion > BACKUP_MANIFEST_VERSION) {
-    throw fail(`manifest format version ${String(m.formatVersion)} is newer than this tool understands (${BACKUP_MANIFEST_VERSION})`);
+  if (typeof m.formatVersion !== 'number') throw fail('manifest format version missing');
+  if (m.formatVersion > BACKUP_MANIFEST_VERSION) {
+    throw fail(`manifest format version ${m.formatVersion} is newer than this tool understands (${BACKUP_MANIFEST_VERSION}): update acode to read it`);
   }
   const sha = /^[0-9a-f]{64}$/;
   const f = m.file;

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackup, rotateBackups, type BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
@@ -50,6 +51,20 @@ export function pendingMigrations(db: SqliteDb, migrations: readonly Migration[]
 }
 
 /**
+ * A database with tables and no schema_version is not a workspace database (another program's
+ * SQLite file given to --database): migrate would add acode's tables to it.
+ */
+function refuseForeign(db: SqliteDb, file: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  if (tables.length === 0) return;
+  const named = tables.slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (tables.length > 3 ? ` and ${tables.length - 3} more` : '');
+  throw new AcodeError('ACODE-MIG-001', `${file} holds tables (${named}) but no schema_version: it is not an acode workspace database; nothing was changed`, {
+    context: { file },
+    hint: 'give --database (or database.path) the workspace database, or a new file to create one',
+  });
+}
+
+/**
  * Another process's lock or a database it may not write, as the codes every command uses
  * (DB-008, DB-007); null for any other failure.
  */
@@ -84,11 +99,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       throw toAcodeError(err, 'ACODE-DB-007', `cannot create the folder for the workspace database ${path.dirname(file)}`, { file });
     }
   }
+  // An empty file (touched, or left by a tool that died) is a database to create, WAL and all.
+  const empty = existed && (await stat(file).then((s) => s.isFile() && s.size === 0, () => false));
   let db = openSqlite(file, { create: !existed });
   let backup: BackupResult | null = null;
   try {
-    if (!existed) db.pragma('journal_mode = WAL');
+    if (!existed || empty) db.pragma('journal_mode = WAL');
     const from = currentVersion(db);
+    if (from === 0) refuseForeign(db, file);
     const pending = pendingMigrations(db, migrations);
     if (pending.length > 0) {
       try {

@@ -148,6 +148,33 @@ describe('e2e: acode db migrate', function () {
     });
   });
 
+  it("another program's SQLite file (tables, no schema_version) is refused, unchanged: acode's tables are not added to it", async () => {
+    ws = await createWorkspace({ database: 'none' });
+    const other = path.join(ws.dir, 'photos.db');
+    const db = openDb(other);
+    db.exec("CREATE TABLE albums (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO albums (name) VALUES ('summer')");
+    db.close();
+    const before = contentDigest(other);
+    const r = await cli(['db', 'migrate', '--database', other]);
+    expect(r.code).to.equal(1);
+    expect(lines(r.stderr).at(-1)).to.equal(
+      `✗ ACODE-MIG-001 Migration failed: ${other} holds tables ("albums") but no schema_version: it is not an acode workspace database; nothing was changed — give --database (or database.path) the workspace database, or a new file to create one`,
+    );
+    expect(contentDigest(other)).to.equal(before);
+    expect(await listDir(ws.backups)).to.deep.equal([]);
+  });
+
+  it('an empty file where the database should be is created as a new one, in WAL mode', async () => {
+    ws = await createWorkspace({ database: 'none' });
+    await writeFile(ws.db, '');
+    const r = await cli(['db', 'migrate']);
+    expect(r.code, r.stderr).to.equal(0);
+    const db = openToRead(ws.db);
+    expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+    db.close();
+    expect(versionAndTables(ws.db).version).to.equal(3);
+  });
+
   it('creates a new database at the latest version without a backup', async () => {
     ws = await createWorkspace({ database: 'none' });
     const r = await cli(['db', 'migrate']);

@@ -161,6 +161,23 @@ describe('config', () => {
       );
     });
 
+    it('a UTF-16 file (NULs between the letters) is ACODE-CFG-001 saying so, not a type error', () => {
+      const utf16 = Buffer.from('\ufeffbackup:\n  max_backups: 3\n', 'utf16le').toString('utf8');
+      expect(failure(utf16)).to.include({ code: 'ACODE-CFG-001', message: 'Config file is not valid YAML: .agent/config.yml: not UTF-8 text (UTF-16?): save it as UTF-8' });
+    });
+
+    it('a config file outside the workspace is named by its own path (it read ../../../dev/fd/63)', () => {
+      const err = (() => {
+        try {
+          parseConfig('backup:\n  colour: blue\n', { workspace: WS, file: '/dev/fd/63', env: {} });
+        } catch (e) {
+          return e as AcodeError;
+        }
+        return null;
+      })();
+      expect(err!.message).to.match(/^Unknown config key: \/dev\/fd\/63:2:3: /);
+    });
+
     it("keys Object.prototype has (toString, constructor, __proto__) are unknown keys like any other", () => {
       expect(failure('backup:\n  toString: 5\n')).to.include({ code: 'ACODE-CFG-002' }).and.have.property('message').that.includes("unknown key 'backup.toString'");
       expect(failure('constructor: [1, 2]\n')).to.include({ code: 'ACODE-CFG-002' });
