@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AcodeError } from '../lib/errors.js';
+import { AcodeError, isAcodeError } from '../lib/errors.js';
 import { exists } from '../lib/fs-atomic.js';
 import { manifestPathFor } from '../lib/naming.js';
 import { createContext, pathArgument, type Runtime } from './context.js';
@@ -14,7 +14,14 @@ export function registerBackupDelete(backup: Command, runtime: Runtime): void {
     .action(async (file: string, _flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const [{ resolveBackupRef }, { parseBackupName }, { deleteBackupFiles, removalError }] = await Promise.all([import('../lib/catalog.js'), import('../lib/naming.js'), import('../lib/rotation.js')]);
-      const found = await resolveBackupRef(file, ctx.config.backup.path);
+      if (file.endsWith('.manifest.json') && parseBackupName(path.basename(file).slice(0, -'.manifest.json'.length))) {
+        throw new AcodeError('ACODE-BAK-012', `${file} is a backup's manifest; delete the backup itself (its manifest goes with it), or, when the backup is gone, \`acode db backup prune\` removes the manifest`, { context: { file } });
+      }
+      const found = await resolveBackupRef(file, ctx.config.backup.path).catch((err: unknown) => {
+        // A folder named like a backup is not one to delete (restore's "use another one" hint does not fit).
+        if (isAcodeError(err, 'ACODE-BAK-006')) throw new AcodeError('ACODE-BAK-012', `${file} is a folder, not a backup file; refusing to delete it`, { context: { file } });
+        throw err;
+      });
       if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(ctx.config.database.path)) {
         throw new AcodeError('ACODE-BAK-012', `${file} is not named like an acode backup; refusing to delete it`, { context: { file: found } });
       }

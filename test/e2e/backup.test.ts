@@ -372,6 +372,13 @@ describe('e2e: acode db backup', function () {
       expect(far.code).to.equal(64);
       expect(lines(far.stderr).at(-1)).to.match(/^✗ ACODE-BAK-012 Not an acode backup file: .* is outside the backup folder and has no manifest beside it; refusing to delete it — /);
       expect(await readFile(outside, 'utf8')).to.equal('not a backup');
+      // A folder named like a backup, and a manifest: refused with what to do instead.
+      await mkdir(path.join(ws.backups, 'acode_backup_20200102_000000.db'));
+      const folder = await cli(['db', 'backup', 'delete', 'acode_backup_20200102_000000.db']);
+      expect([folder.code, lines(folder.stderr).at(-1)]).to.deep.equal([64, '✗ ACODE-BAK-012 Not an acode backup file: acode_backup_20200102_000000.db is a folder, not a backup file; refusing to delete it — only files named acode_backup_*.db[.gz] or acode_backup_*.dump in the backup folder can be deleted this way']);
+      const manifest = await cli(['db', 'backup', 'delete', 'acode_backup_20200103_000000.db.manifest.json']);
+      expect(manifest.code).to.equal(64);
+      expect(lines(manifest.stderr).at(-1)).to.match(/^✗ ACODE-BAK-012 Not an acode backup file: acode_backup_20200103_000000\.db\.manifest\.json is a backup's manifest; delete the backup itself .*`acode db backup prune` removes the manifest — /);
     });
   });
 
