@@ -22,6 +22,8 @@ export interface SnapshotResult {
 export interface SnapshotOptions extends RunOptions {
   /** Spend CPU on a smaller file (`--compress`): for an engine that compresses its own format. */
   readonly compress?: boolean;
+  /** How long to wait for another session's lock on a table before giving up as busy, in ms. */
+  readonly busyTimeoutMs?: number;
 }
 
 /** What a backup file holds, read from the file itself. */

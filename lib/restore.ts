@@ -190,12 +190,19 @@ async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> 
     return await stage(
       options,
       { stage: 'safety-backup', label: 'Safety backup of current database' },
-      () => createBackup({ config: options.config, kind: 'pre_restore', rotate: false, signal: options.signal, now: options.now }),
+      () => createBackup({ config: options.config, kind: 'pre_restore', rotate: false, signal: options.signal, now: options.now, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }),
       (r) => r.name,
     );
   } catch (err) {
     const inner = toAcodeError(err, 'ACODE-BAK-001', 'safety backup');
     // The backup command's hints name --output-dir, which restore does not take.
+    // A lock it waited --wait for is the restore's busy failure: nothing was restored.
+    if (inner.context['busy'] === true) {
+      const waited = Number(inner.context['waitedMs']);
+      throw new AcodeError('ACODE-BAK-010', `another session held a lock on the database for more than ${waited % 1000 === 0 ? `${waited / 1000} s` : `${waited} ms`} (the safety backup waited for it); nothing was restored`, {
+        cause: inner,
+      });
+    }
     const where = `the safety backup goes to the backup folder (backup.path, ${options.config.backup.path})`;
     if (inner.code === 'ACODE-BAK-009') {
       throw new AcodeError('ACODE-BAK-009', `no room for the safety backup of the current database, so nothing was restored: ${inner.detail}`, {

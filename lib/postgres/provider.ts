@@ -90,11 +90,16 @@ const HARD_COMPRESSION = 6;
  * table is ~15 ms on the bench workspace and grows with the database).
  */
 async function snapshot(live: PgTarget, target: string, options: SnapshotOptions): Promise<SnapshotFacts> {
+  const waitMs = Math.max(1, Math.round(options.busyTimeoutMs ?? 30_000));
   const psql = openPsql(live, options.signal);
   let counted: Promise<SnapshotFacts>;
   let countFailure: unknown = null;
   let id: string;
   try {
+    // The count waits for a table's lock at most waitMs (pg_dump likewise, --lock-wait-timeout):
+    // a session holding one in an open transaction would otherwise hold the backup for ever. The
+    // database's own statement and idle timeouts must not end a snapshot pg_dump is still reading.
+    psql.send(`SET lock_timeout = ${waitMs};\nSET statement_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n`);
     psql.send('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n');
     [id] = (await psql.fields(1)) as [string];
     psql.send(`SELECT facts.* FROM (${FACTS_SQL}) AS facts;\n`);
@@ -106,27 +111,50 @@ async function snapshot(live: PgTarget, target: string, options: SnapshotOptions
     });
   } catch (err) {
     await psql.close().catch(() => undefined);
-    throw psqlFailure(err, live);
+    throw busyBackup(err, live, waitMs) ?? psqlFailure(err, live);
   }
   let facts: SnapshotFacts;
   try {
     await runPgTool('pg_dump', {
-      args: ['--format=custom', `--compress=${options.compress ? HARD_COMPRESSION : FAST_COMPRESSION}`, `--snapshot=${id}`, '--verbose', `--file=${target}`, `--dbname=${live.dbnameArg}`],
+      args: ['--format=custom', `--compress=${options.compress ? HARD_COMPRESSION : FAST_COMPRESSION}`, `--snapshot=${id}`, `--lock-wait-timeout=${waitMs}`, '--verbose', `--file=${target}`, `--dbname=${live.dbnameArg}`],
       env: live.childEnv(),
       signal: options.signal,
       onStderrLine: tableProgress(/dumping contents of table "(.+)"$/, options, 'copy', 'Copying data'),
     });
     facts = await counted.catch((err: unknown) => {
-      throw psqlFailure(err, live);
+      throw busyBackup(err, live, waitMs) ?? psqlFailure(err, live);
     });
   } catch (err) {
-    if (countFailure !== null && err instanceof PgToolError) throw psqlFailure(countFailure, live);
+    if (countFailure !== null && err instanceof PgToolError) throw busyBackup(countFailure, live, waitMs) ?? psqlFailure(countFailure, live);
+    const busy = busyBackup(err, live, waitMs);
+    if (busy) throw busy;
     throw err instanceof PgToolError ? new AcodeError('ACODE-BAK-001', `pg_dump of ${live.display}: ${err.reason}`, { cause: err, hint: backupHint(err.reason) }) : err;
   } finally {
     // The exported snapshot lives as long as this transaction: it ends only once pg_dump has.
     await psql.close('COMMIT;\n').catch(() => undefined);
   }
   return facts;
+}
+
+/**
+ * A count or pg_dump that gave up waiting for a table's lock (lock_timeout in the count;
+ * pg_dump's --lock-wait-timeout is a statement_timeout around its LOCK TABLE): the backup's busy
+ * failure, which a restore reports as ACODE-BAK-010. null for any other failure.
+ */
+function busyBackup(err: unknown, live: PgTarget, waitMs: number): AcodeError | null {
+  if (!(err instanceof PgToolError)) return null;
+  const lockWait = /canceling statement due to lock timeout/.test(err.reason) || (/canceling statement due to statement timeout/.test(err.reason) && /LOCK TABLE/.test(err.reason));
+  if (!lockWait) return null;
+  return new AcodeError('ACODE-BAK-001', `another session held a lock on ${live.display} for more than ${formatWait(waitMs)}; no backup was made (${err.reason})`, {
+    cause: err,
+    context: { busy: true, waitedMs: waitMs },
+    hint: 'another process holds a lock on the database: wait for it to finish (or stop it), then run the backup again',
+  });
+}
+
+/** A wait in the words a user gave it: `3 s`, `500 ms`. */
+export function formatWait(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /**

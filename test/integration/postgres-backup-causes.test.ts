@@ -83,6 +83,25 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
     }
   });
 
+  it('a table locked by another session: gives up after its wait as busy, and leaves no file', async () => {
+    const locker = new pg.Client({ connectionString: server.url(database) });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    try {
+      await locker.query('BEGIN; LOCK TABLE open_t IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const e = await failure(createBackup({ config: await ws.config(), now: NOW, busyTimeoutMs: 1500 }));
+      expect(Date.now() - started).to.be.below(20_000);
+      expect(e.code).to.equal('ACODE-BAK-001');
+      expect(e.detail).to.match(new RegExp(`^another session held a lock on ${server.url(database).replace(`:${encodeURIComponent(server.password)}@`, '@').replace(/[.?]/g, '\\$&')} for more than 1500 ms; no backup was made \\(.*(lock|statement) timeout`));
+      expect(e.hint).to.equal('another process holds a lock on the database: wait for it to finish (or stop it), then run the backup again');
+      expect(e.context['busy']).to.equal(true);
+    } finally {
+      await locker.end().catch(() => undefined);
+    }
+    expect(await listDir(ws.backups)).to.deep.equal([]);
+  });
+
   it('the server going down mid-backup: libpq\'s own words and the server to check, not disk space', async function () {
     const own = await startOwnPostgres({});
     if (!own) this.skip();
@@ -93,9 +112,9 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
       try {
         await locker.connect();
         locker.on('error', () => undefined);
-        // pg_dump and the row count wait behind this lock while the server is stopped as by a crash.
+        // pg_dump and the row count wait behind this lock (for longer than the test takes) while the server is stopped as by a crash.
         await locker.query('BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE');
-        const running = createBackup({ config: await crashed.config(), now: NOW });
+        const running = createBackup({ config: await crashed.config(), now: NOW, busyTimeoutMs: 600_000 });
         running.catch(() => undefined);
         await blocked(own, 'postgres');
         await own.stop();
