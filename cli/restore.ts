@@ -49,6 +49,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       if (result.damagedCopy) out.result(`The previous database was damaged; it is kept as it was: ${result.damagedCopy}`);
       else out.result(result.safetyBackup ? `Previous database saved as: ${result.safetyBackup.name}` : 'There was no database before; nothing to save.');
       for (const file of result.setAside) out.warn(`A file left by an earlier database was moved aside, not applied: ${file}`);
+      for (const warning of result.warnings) out.warn(warning);
       out.emitJson({
         ok: true,
         restored: result.backup.path,
@@ -56,6 +57,7 @@ export function registerRestore(db: Command, runtime: Runtime): void {
         safetyBackup: result.safetyBackup?.path ?? null,
         setAside: result.setAside,
         damagedCopy: result.damagedCopy,
+        warnings: result.warnings,
         tables: result.after.tables,
       });
     });

@@ -44,6 +44,8 @@ export interface RestoreResult {
   readonly setAside: readonly string[];
   /** The live database was damaged: where it was kept as it was (no safety backup could be made of it); null when it was not. */
   readonly damagedCopy: string | null;
+  /** What the check after the commit found and did not fail on (PostgreSQL: row counts other sessions changed since). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -142,10 +144,17 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     // The restore is committed: an interrupt from here on must not report it as failed, and no
     // failure from here on may say the database was left as it was. Row counts checked before
     // the commit are not compared again: other processes may write as soon as it is done.
+    // An engine that could not check the counts before its commit (PostgreSQL: pg_restore commits
+    // on its own) has them compared now, when other sessions may have written already: a
+    // difference is reported, not a failure; a table missing is one.
+    const warnings: string[] = [];
     const after = await stage({ onProgress: options.onProgress }, { stage: 'check', label: 'Integrity verified' }, async () => {
       const inspection = await provider.inspectLive(backup.manifest.tables.map((t) => t.name));
       const cmp = compareTables(backup.manifest, inspection.tables);
-      if (!inspection.integrity?.ok || !cmp.tablesOk || (!outcome.countsChecked && !cmp.recordsOk)) {
+      if (inspection.integrity?.ok && cmp.tablesOk && !outcome.countsChecked && !cmp.recordsOk) {
+        warnings.push(`row counts after the commit differ from the backup's (other sessions may have written since): ${firstLine(cmp.problems.join('; '))}`);
+      }
+      if (!inspection.integrity?.ok || !cmp.tablesOk) {
         const saved = safetyBackup ? `the previous database is in ${(safetyBackup as BackupResult).name}` : 'there was no database before';
         throw new AcodeError('ACODE-BAK-002', `the restore of ${backup.name} was committed, but the database now fails its check: ${firstLine(inspection.integrity?.ok === false ? inspection.integrity.problems.join('; ') : cmp.problems.join('; '))}`, {
           hint: `the restore was committed (the database was replaced); ${saved}: run \`acode db backup verify\` on ${backup.name}`,
@@ -153,7 +162,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       }
       return inspection;
     });
-    return { backup, target, safetyBackup, after, setAside: outcome.setAside, damagedCopy: outcome.damagedCopy ?? null };
+    return { backup, target, safetyBackup, after, setAside: outcome.setAside, damagedCopy: outcome.damagedCopy ?? null, warnings };
   } finally {
     await scratch.dispose();
   }

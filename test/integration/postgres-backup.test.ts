@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
 import { restoreBackup } from '../../lib/restore.js';
+import { backupProviderFor, type BackupProvider } from '../../lib/engine.js';
 import { verifyBackup } from '../../lib/verify.js';
 import { exists } from '../../lib/fs-atomic.js';
 import { pgToolPath } from '../../lib/postgres/connection.js';
@@ -149,6 +150,25 @@ describe('integration: PostgreSQL backup, verify and restore (pg_dump / pg_resto
     expect(result.safetyBackup?.name).to.equal('acode_backup_20240120_150000_pre_restore.dump');
     expect(result.safetyBackup?.manifest.tables.find((t) => t.name === 'invoice_line')?.rows).to.equal(100);
     expect(result.after.tables.reduce((n, t) => n + t.rows, 0)).to.equal(15607);
+  });
+
+  it('a row another client inserts right after the commit: the restore succeeded, and the count difference is a warning', async () => {
+    await pg.query('DELETE FROM invoice_line WHERE invoice_line_id > 100', database);
+    const config = await ws.config();
+    const real = await backupProviderFor(config);
+    // Another client's insert lands between pg_restore's commit and acode's count.
+    const provider: BackupProvider = {
+      ...real,
+      restore: async (file, options) => {
+        const outcome = await real.restore(file, options);
+        await pg.query("INSERT INTO genre (genre_id, name) VALUES (1000, 'written after the commit')", database);
+        return outcome;
+      },
+    };
+    const result = await restoreBackup({ config, provider, file: backup.name, now: () => new Date('2024-01-20T15:00:00Z') });
+    expect(result.warnings).to.deep.equal(["row counts after the commit differ from the backup's (other sessions may have written since): genre has 26 rows, manifest says 25"]);
+    expect(result.after.tables.find((t) => t.name === 'genre')?.rows).to.equal(26);
+    expect(await counts(pg, database)).to.deep.equal({ ...CHINOOK, genre: 26 });
   });
 
   it('Ctrl-C while pg_restore replaces the data: whether it had committed is unknown, so the safety backup is kept and nothing says "as it was"', async () => {
