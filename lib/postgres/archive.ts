@@ -4,8 +4,12 @@ import { pgTableName, runPgTool } from './connection.js';
 /** What `pg_restore --list` says about a custom-format archive. */
 export interface ArchiveToc {
   readonly serverVersion: string;
-  /** `TABLE DATA` entries, as `<schema> <name> <owner>` text (the list does not quote names). */
-  readonly dataEntries: readonly string[];
+  /**
+   * The oids of the tables with a `TABLE DATA` entry. The list prints `<schema> <name> <owner>`
+   * unquoted, and any of the three may hold spaces (`public t App User` is table `t` of role
+   * `App User`, or table `t App` of role `User`); the entry's catalog id, the table's oid, is exact.
+   */
+  readonly dataOids: ReadonlySet<number>;
 }
 
 const BACKSLASH = 0x5c;
@@ -25,18 +29,18 @@ export async function readToc(file: string, env: NodeJS.ProcessEnv, signal?: Abo
     },
   });
   const version = /^;\s+Dumped from database version: (.+)$/m.exec(text)?.[1]?.trim() ?? '';
-  const dataEntries = text
-    .split('\n')
-    .map((line) => /^\d+; \d+ \d+ TABLE DATA (.+)$/.exec(line)?.[1])
-    .filter((entry): entry is string => entry !== undefined);
-  return { serverVersion: version, dataEntries };
+  const dataOids = new Set<number>();
+  for (const line of text.split('\n')) {
+    // `<dump id>; <catalog table oid> <oid> TABLE DATA …`: a data entry's oid is its table's.
+    const oid = /^\d+; \d+ (\d+) TABLE DATA /.exec(line)?.[1];
+    if (oid !== undefined) dataOids.add(Number(oid));
+  }
+  return { serverVersion: version, dataOids };
 }
 
-/** True when the list names a data entry for the table (names are unquoted there, so this compares text). */
-export function tocHasData(toc: ArchiveToc, schema: string, table: string): boolean {
-  // `<schema> <table> <owner>`: the owner is what follows, one word (so `foo` is not `foo bar`).
-  const prefix = `${schema} ${table} `;
-  return toc.dataEntries.some((entry) => entry.startsWith(prefix) && !entry.slice(prefix.length).includes(' '));
+/** True when the list has a data entry for the table with this oid. */
+export function tocHasData(toc: ArchiveToc, oid: number): boolean {
+  return toc.dataOids.has(oid);
 }
 
 /**

@@ -6,7 +6,8 @@ import { pgTableName } from './connection.js';
 export interface SnapshotFacts {
   readonly serverVersion: string;
   readonly schemaVersion: number | null;
-  readonly tables: readonly (TableCount & { readonly schema: string; readonly table: string })[];
+  /** `oid`: the table's, which names its data entry in `pg_restore --list` (whose names are not quoted). */
+  readonly tables: readonly (TableCount & { readonly schema: string; readonly table: string; readonly oid: number })[];
 }
 
 /**
@@ -24,15 +25,15 @@ export const VERSIONS_SQL = `SELECT ${VERSIONS}`;
 
 export const FACTS_SQL = `SELECT ${VERSIONS},
   coalesce((SELECT json_agg(json_build_array(n.nspname, c.relname,
-      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint))
+      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint, c.oid::bigint))
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')), '[]') AS tables`;
 
 /** The three fields of FACTS_SQL, as psql or the client library return them (text). */
 export function parseFacts([serverVersion, schemaVersion, tablesJson]: readonly (string | null | undefined)[]): SnapshotFacts {
-  const tables = (JSON.parse(tablesJson ?? '[]') as [string, string, number][])
-    .map(([schema, table, rows]) => ({ name: pgTableName(schema, table), schema, table, rows }))
+  const tables = (JSON.parse(tablesJson ?? '[]') as [string, string, number, number][])
+    .map(([schema, table, rows, oid]) => ({ name: pgTableName(schema, table), schema, table, rows, oid: Number(oid) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { serverVersion: serverVersion ?? '', schemaVersion: schemaVersion ? Number(schemaVersion) : null, tables };
 }

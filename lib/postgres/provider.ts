@@ -169,7 +169,7 @@ async function seal(live: PgTarget, file: string, facts: SnapshotFacts, check: '
     const toc = await readToc(file, live.childEnv()).catch((err: unknown) => {
       throw new AcodeError('ACODE-BAK-001', `pg_dump wrote an archive pg_restore cannot read: ${describeCause(err)}`, { cause: err });
     });
-    const problems = facts.tables.filter((t) => !tocHasData(toc, t.schema, t.table)).map((t) => `no data entry for ${t.name}`);
+    const problems = facts.tables.filter((t) => !tocHasData(toc, t.oid)).map((t) => `no data entry for ${t.name}`);
     if (check === 'full' && problems.length === 0) problems.push(...countProblems(tables, await countArchiveRows(file, live.childEnv())));
     integrity = { check: check === 'full' ? 'archive_rows' : 'archive_toc', ok: problems.length === 0, problems };
     if (!integrity.ok) throw new AcodeError('ACODE-DB-004', `the new archive fails its ${integrity.check} check: ${problems[0]}`);
