@@ -11,6 +11,7 @@ import { RECORD_HIGH_WATER_MARK, rowCount, type ExportHeader, type ExportRecord,
 import type { LeakDetector } from './redaction/index.js';
 import { decodeUtf16 } from './redaction/utf16.js';
 import { formatCount } from './numbers.js';
+import { createSqliteStorableCheck } from './sqlite-storable.js';
 
 /**
  * Which table each byte of a serialised stream belongs to, so a leak-scan hit can be named by
@@ -128,6 +129,30 @@ export function createTableSerializer(format: ExportFormat, header: ExportHeader
   if (format === 'sqlite') throw new AcodeError('ACODE-INT-001', 'the sqlite format has no text serializer');
   const writer = WRITERS[format]();
   return new MarkedTextTransform(format === 'csv' ? writer : new TableDocumentWriter(writer, header), offsets);
+}
+
+/**
+ * The stage just before the SQLite export writer: refuses what SQLite cannot store, naming the
+ * table and column (lib/sqlite-storable.ts), and keeps `at.table` on the table the writer is at.
+ * The source reads a few batches ahead, so its table is not the one a writer's failure is in;
+ * the writer works synchronously, so what passed this stage last is what it was writing.
+ */
+export function createSqliteRowCheck(at: { table: string | null }): Transform {
+  const check = createSqliteStorableCheck('ACODE-EXP-001');
+  return new Transform({
+    objectMode: true,
+    highWaterMark: RECORD_HIGH_WATER_MARK,
+    transform(record: ExportRecord, _encoding, callback) {
+      if (record.kind === 'table') at.table = record.table.name;
+      try {
+        check(record);
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      callback(null, record);
+    },
+  });
 }
 
 const PROGRESS_EVERY_MS = 100;

@@ -17,7 +17,7 @@ import { AcodeError, describeCause } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
-import { createRowLeakScan, createSerializer, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
+import { createRowLeakScan, createSerializer, createSqliteRowCheck, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
 import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, removeTree, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic, type StagedFile } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
 import type { ProgressListener } from './progress.js';
@@ -43,6 +43,8 @@ export interface WriteOutputArgs {
   readonly buildManifest: (files: readonly ExportFileEntry[]) => ExportManifest;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
+  /** Set to the table a SQLite export's writer is at (a failure there names it). */
+  readonly writing?: { table: string | null };
 }
 
 export interface WrittenOutput {
@@ -216,7 +218,7 @@ async function writeSqlite(args: WriteOutputArgs): Promise<WrittenOutput> {
   const scratch = await createScratch();
   const tmp = layout.kind === 'file' && !layout.gzip ? tempPathFor(layout.path!) : path.join(scratch.dir, 'export.db');
   try {
-    await runPipeline([...headStages(args), createSqliteExportWriter(tmp)], args.signal);
+    await runPipeline([...headStages(args), createSqliteRowCheck(args.writing ?? { table: null }), createSqliteExportWriter(tmp)], args.signal);
     if (layout.kind === 'file' && !layout.gzip) {
       const digest = await sha256File(tmp, { signal: args.signal });
       const manifest = args.buildManifest([{ name: path.basename(layout.path!), bytes: digest.size, sha256: digest.sha256 }]);

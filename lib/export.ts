@@ -137,6 +137,7 @@ async function run(prepared: Prepared): Promise<ExportResult> {
   const { options, snapshot, layout, policy, header } = prepared;
   const redactor = policy?.createRedactor() ?? null;
   const reading: { table: string | null } = { table: null };
+  const writing: { table: string | null } = { table: null };
   const totalRows = snapshot.tables.reduce((n, t) => n + t.rows, 0);
   const summary: ExportSummary = {
     rows: totalRows,
@@ -159,11 +160,13 @@ async function run(prepared: Prepared): Promise<ExportResult> {
       buildManifest: (files) => buildManifest(prepared, files, redactor),
       signal: options.signal,
       onProgress: options.onProgress,
+      writing,
     });
     return { layout, manifest: written.manifest, manifestPath: written.manifestPath, files: written.manifest.files, redaction: redactor?.summary() ?? null };
   } catch (err) {
-    // A table being exported when it failed (read a few batches ahead of the bytes written) is named.
-    const table = reading.table ?? undefined;
+    // A table being exported when it failed is named: the one the SQLite writer was at, else the
+    // one being read (a few batches ahead of the bytes written).
+    const table = writing.table ?? reading.table ?? undefined;
     throw toAcodeError(err, 'ACODE-EXP-001', `export to ${layout.path ?? 'standard output'}${table ? `, table ${table}` : ''}`, { file: layout.path ?? undefined, ...(table ? { table } : {}) });
   }
 }

@@ -19,6 +19,7 @@ import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
 import { openSqliteSnapshot } from './sqlite/snapshot.js';
+import { createSqliteStorableCheck } from './sqlite-storable.js';
 
 export interface ImportOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -89,7 +90,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     const tables = options.tables?.length ? [...options.tables] : null;
     const loader = new ImportLoader(db, { mode: options.mode ?? 'append', tables, onProgress: options.onProgress });
     const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, async () => {
-      const loaded = await load(source, located, loader, verify, options);
+      const loaded = await load(source, located, loader, verify, { ...options, tables });
       // Without a manifest the export's tables are known only now; nothing is committed yet.
       if (tables) checkTableNames(tables, loaded.tables);
       // Inside the stage: a replace that would orphan rows fails before "✓ Rows loaded" is said.
@@ -141,9 +142,11 @@ interface Loaded {
   readonly manifest: ExportManifest | null;
 }
 
-async function load(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, options: RunOptions): Promise<Loaded> {
+async function load(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, options: RunOptions & { readonly tables: readonly string[] | null }): Promise<Loaded> {
   const tables: string[] = [];
+  const storable = createSqliteStorableCheck('ACODE-IMP-001', options.tables);
   const note = tap((record) => {
+    storable(record);
     if (record.kind === 'table') tables.push(record.table.name);
   });
   const signal = options.signal;
@@ -308,7 +311,12 @@ function tap(fn: (record: ExportRecord) => void): Transform {
     objectMode: true,
     highWaterMark: RECORD_HIGH_WATER_MARK,
     transform(record: ExportRecord, _encoding, callback) {
-      fn(record);
+      try {
+        fn(record);
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
       callback(null, record);
     },
   });

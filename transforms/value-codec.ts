@@ -59,8 +59,8 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /**
  * One value as JSON text. Strings go through JSON.stringify (NUL and lone surrogates become
- * \u escapes, so they survive exactly); BLOBs and infinities become one-key objects; NaN, which
- * SQLite stores as NULL, is written as null.
+ * \u escapes, so they survive exactly); BLOBs, infinities and NaN (PostgreSQL's float4 and
+ * float8 hold it; JSON has no token for any of the three) become one-key objects.
  */
 export function jsonValue(v: SqlValue): string {
   switch (typeof v) {
@@ -70,7 +70,7 @@ export function jsonValue(v: SqlValue): string {
       return v.toString();
     case 'number':
       if (Number.isFinite(v)) return encodeReal(v);
-      if (Number.isNaN(v)) return 'null';
+      if (Number.isNaN(v)) return '{"$real":"NaN"}';
       return v > 0 ? '{"$real":"Infinity"}' : '{"$real":"-Infinity"}';
     default:
       return v === null ? 'null' : `{"$blob":"${toBuffer(v).toString('base64')}"}`;
@@ -114,7 +114,7 @@ export function decodeBase64(text: string, what: string): Buffer {
 /** The value of a `{"$blob": …}` or `{"$real": …}` object. */
 export function decodeJsonSpecial(key: string, text: string, what: string): Buffer | number {
   if (key === '$blob') return decodeBase64(text, what);
-  if (key === '$real' && (text === 'Infinity' || text === '-Infinity')) return Number(text);
+  if (key === '$real' && (text === 'Infinity' || text === '-Infinity' || text === 'NaN')) return Number(text);
   throw new AcodeError('ACODE-IMP-002', `${what} is not a value: got {${JSON.stringify(key)}: ${describeInput(text)}}`);
 }
 

@@ -63,7 +63,7 @@ describe('value codec', () => {
       '1.0',
       '{"$real":"Infinity"}',
       '{"$real":"-Infinity"}',
-      'null',
+      '{"$real":"NaN"}',
       '"a\\"b\\u0000\\ud800"',
       '{"$blob":"AP8="}',
       '{"$blob":"AQID"}',
@@ -84,7 +84,8 @@ describe('value codec', () => {
   it('decodes {"$blob"} and {"$real"} and refuses anything else with ACODE-IMP-002', () => {
     expect(decodeJsonSpecial('$blob', 'AP8=', 't.b')).to.deep.equal(Buffer.from([0, 255]));
     expect(decodeJsonSpecial('$real', '-Infinity', 't.r')).to.equal(-Infinity);
-    expect(() => decodeJsonSpecial('$real', 'NaN', 't.r')).to.throw('Not a valid export: t.r is not a value: got {"$real": a string of 3 characters}').with.property('code', 'ACODE-IMP-002');
+    expect(decodeJsonSpecial('$real', 'NaN', 't.r')).to.be.NaN;
+    expect(() => decodeJsonSpecial('$real', 'nan', 't.r')).to.throw('Not a valid export: t.r is not a value: got {"$real": a string of 3 characters}').with.property('code', 'ACODE-IMP-002');
     expect(() => decodeJsonSpecial('$blob', 'AP8', 't.b')).to.throw('Not a valid export: t.b is not base64: got a string of 3 characters (its length is not a multiple of 4)').with.property('code', 'ACODE-IMP-002');
     expect(() => decodeBase64('a b=', 'x')).to.throw('Not a valid export: x is not base64: got a string of 4 characters (it holds a character outside base64)');
     expect(decodeBase64('', 'x')).to.deep.equal(Buffer.alloc(0));

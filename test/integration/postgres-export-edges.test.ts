@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { exportDatabase } from '../../lib/export.js';
+import { importExport } from '../../lib/import.js';
+import { failure } from '../support/failure.js';
+import { usePgWorkspace } from '../support/postgres.js';
+import { removeTempDir } from '../support/temp.js';
+import { createWorkspace } from '../support/workspace.js';
+
+const NOW = new Date('2024-01-20T14:30:45Z');
+
+describe('integration: PostgreSQL exports of unusual values and settings', function () {
+  const fx = usePgWorkspace('acode_edges');
+
+  describe('NaN in float8 and float4', () => {
+    before(async () => {
+      await fx.pg.query(
+        `CREATE TABLE floats (id int PRIMARY KEY, d float8 NOT NULL, r real);
+         INSERT INTO floats VALUES (1, 'NaN', 'NaN'), (2, 'Infinity', '-Infinity'), (3, 0.5, NULL);
+         CREATE TABLE leaks (id int PRIMARY KEY)`,
+        fx.database,
+      );
+    });
+    after(() => fx.pg.query('DROP TABLE floats, leaks', fx.database));
+
+    it('JSON keeps NaN as {"$real":"NaN"}, like the infinities, and reads it back', async () => {
+      const out = path.join(fx.out, 'f.json');
+      await exportDatabase({ config: await fx.ws.config(), format: 'json', output: out, tables: ['floats'], redact: false, now: () => NOW });
+      const text = await readFile(out, 'utf8');
+      expect(text).to.include('{"id":1,"d":{"$real":"NaN"},"r":{"$real":"NaN"}}');
+      expect(text).to.include('{"id":2,"d":{"$real":"Infinity"},"r":{"$real":"-Infinity"}}');
+      // SQLite stores NaN as NULL: importing it says so, naming the table and column, and imports nothing.
+      const target = await createWorkspace({ database: 'none' });
+      try {
+        const e = await failure(importExport({ config: await target.config(), source: out }));
+        expect(e.code).to.equal('ACODE-IMP-001');
+        expect(e.detail).to.match(/^floats\.d holds NaN \(row 1\), which SQLite cannot store \(it would be NULL\)/);
+      } finally {
+        await removeTempDir(target.dir);
+      }
+    });
+
+    it('a SQLite-format export of NaN fails naming the table and column it is in', async () => {
+      const e = await failure(exportDatabase({ config: await fx.ws.config(), format: 'sqlite', output: path.join(fx.out, 'f.db'), redact: false, now: () => NOW }));
+      expect(e.code).to.equal('ACODE-EXP-001');
+      expect(e.detail).to.match(/^floats\.d holds NaN \(row 1\), which SQLite cannot store \(it would be NULL\)/);
+      // The source had moved on to the next table (leaks) when the writer met the row: not named.
+      expect(e.context['table']).to.equal('floats');
+      expect(e.message).not.to.include('leaks');
+    });
+  });
+});
