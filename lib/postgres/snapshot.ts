@@ -137,6 +137,9 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
   const client = await connectPg(target);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // As pg_dump does: the database's or role's statement and idle timeouts would end a long
+    // export part-way (a big table's COPY, a slow consumer).
+    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0');
     // COPY writes values as the session's settings say: fix the ones that change the text.
     await client.query("SET LOCAL bytea_output = 'hex'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1");
     const versions = (await client.query<{ server_version: string; schema_version: string | null }>(VERSIONS_SQL)).rows[0]!;

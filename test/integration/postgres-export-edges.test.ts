@@ -51,3 +51,19 @@ describe('integration: PostgreSQL exports of unusual values and settings', funct
     });
   });
 });
+
+describe('integration: PostgreSQL exports under the database\'s own timeouts', function () {
+  const fx = usePgWorkspace('acode_timeouts', async (pg, database) => {
+    await pg.query('CREATE TABLE big AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 300000) AS g', database);
+    // Every new session of the database gets it: the export's too.
+    await pg.query(`ALTER DATABASE "${database}" SET statement_timeout = '50ms'`);
+    await pg.query(`ALTER DATABASE "${database}" SET idle_in_transaction_session_timeout = '50ms'`);
+  });
+
+  it('exports a table that takes longer to read than statement_timeout (as pg_dump does, it sets its own)', async () => {
+    const out = path.join(fx.out, 'big.ndjson');
+    const result = await exportDatabase({ config: await fx.ws.config(), format: 'ndjson', output: out, redact: false, now: () => NOW });
+    expect(result.manifest.tables).to.have.length(1);
+    expect(result.manifest.tables[0]).to.include({ name: 'big', rows: 300000 });
+  });
+});
