@@ -138,8 +138,9 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // As pg_dump does: the database's or role's statement and idle timeouts would end a long
-    // export part-way (a big table's COPY, a slow consumer).
-    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0');
+    // export part-way (a big table's COPY, a slow consumer), and row-level security would quietly
+    // leave out the rows a policy hides; off, a table with a policy fails instead (serverError).
+    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL row_security = off');
     // COPY writes values as the session's settings say: fix the ones that change the text.
     await client.query("SET LOCAL bytea_output = 'hex'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1");
     const versions = (await client.query<{ server_version: string; schema_version: string | null }>(VERSIONS_SQL)).rows[0]!;
@@ -255,6 +256,13 @@ function serverError(err: unknown, table: string | null, dateColumn: string | nu
   if (err instanceof AcodeError || typeof code !== 'string' || typeof severity !== 'string') return err;
   const what = table ?? 'the catalog';
   const context = table ? { table } : {};
+  if (code === '42501' && table && /row-level security/.test(describeCause(err))) {
+    return new AcodeError('ACODE-EXP-001', `${table} has row-level security, and its policies would hide rows from this role: ${describeCause(err)}`, {
+      cause: err,
+      context,
+      hint: `no output was kept; export as the table's owner or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables ${table}`,
+    });
+  }
   if (code === '42501') {
     return new AcodeError('ACODE-EXP-001', `PostgreSQL refused to let this role read ${what}: ${describeCause(err)}`, {
       cause: err,

@@ -67,3 +67,36 @@ describe('integration: PostgreSQL exports under the database\'s own timeouts', f
     expect(result.manifest.tables[0]).to.include({ name: 'big', rows: 300000 });
   });
 });
+
+describe('integration: PostgreSQL exports of a table under row-level security', function () {
+  const role = `acode_rls_${process.pid}`;
+  const fx = usePgWorkspace('acode_rls', async (pg, database) => {
+    await pg.query(`CREATE ROLE ${role} LOGIN PASSWORD 'rls-pass'`);
+    await pg.query(
+      `CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');
+       ALTER TABLE notes ENABLE ROW LEVEL SECURITY; CREATE POLICY mine ON notes FOR SELECT TO ${role} USING (id = 1);
+       GRANT SELECT ON notes TO ${role}`,
+      database,
+    );
+  });
+  // Runs after usePgWorkspace's own: the database, and with it the grant and the policy, is gone.
+  after(async () => {
+    await fx.pg?.query(`DROP ROLE IF EXISTS ${role}`);
+  });
+
+  it('fails loudly, naming the table and what to do, rather than export the rows the policy shows (1 of 3)', async () => {
+    const url = new URL(fx.pg.url(fx.database));
+    url.username = role;
+    url.password = 'rls-pass';
+    const ws = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${url.href}\n` });
+    try {
+      const e = await failure(exportDatabase({ config: await ws.config(), format: 'json', output: path.join(fx.out, 'n.json'), redact: false, now: () => NOW }));
+      expect(e.code).to.equal('ACODE-EXP-001');
+      expect(e.detail).to.equal('notes has row-level security, and its policies would hide rows from this role: query would be affected by row-level security policy for table "notes"');
+      expect(e.hint).to.equal('no output was kept; export as the table\'s owner or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables notes');
+      expect(e.context['table']).to.equal('notes');
+    } finally {
+      await removeTempDir(ws.dir);
+    }
+  });
+});
