@@ -136,10 +136,15 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
       lines.push(`      ${c.column}: ${what}`);
     }
   }
-  for (const skipped of plan.skippedTables) lines.push(`  ${skipped}: skipped (virtual table)`);
+  for (const skipped of plan.skippedTables) lines.push(`  ${skipped}: skipped (${skippedWhy(plan)})`);
   for (const rule of plan.unmatchedRules) lines.push(`  ⚠ ${unmatched(rule)}`);
   if (out.json) out.emitJson({ ok: true, dryRun: true, ...plan });
   else for (const line of lines) out.data(line);
+}
+
+/** What the skipped tables are: SQLite's virtual tables, PostgreSQL's tables with no columns. */
+function skippedWhy(plan: ExportPlan): string {
+  return plan.header.source.type === 'postgres' ? 'table with no columns' : 'virtual table';
 }
 
 function printHeader(ctx: Context, plan: ExportPlan): void {
@@ -149,7 +154,7 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   // Left out without a word, an FTS index looked exported; a backup copies it.
   // Only when every table was asked for: --tables names what the user wants, and nothing else is missing.
   const chosen = (plan.header.filters['tables'] as readonly string[] | undefined)?.length ?? 0;
-  if (plan.skippedTables.length > 0 && chosen === 0) out.warn(`virtual tables are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
+  if (plan.skippedTables.length > 0 && chosen === 0) out.warn(`${skippedWhy(plan)}s are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
   for (const t of plan.tables) {
     if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not shaped like 2024-01-20 or 2024-01-20T14:30:45Z) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
   }

@@ -127,13 +127,17 @@ export function requireSqlite(config: AcodeConfig, command: string): void {
   });
 }
 
-/** The provider for the workspace's database, or for a backup of `type` (verify reads a backup by its own kind). */
-export async function backupProviderFor(config: AcodeConfig, type: DatabaseType = config.database.type): Promise<BackupProvider> {
+/**
+ * The provider for the workspace's database, or for a backup of `type` (verify reads a backup by
+ * its own kind). `serverOptional`: what needs no server works without database.url (verify: a
+ * `.dump` checks out with pg_restore alone); what needs it fails then with ACODE-CFG-005.
+ */
+export async function backupProviderFor(config: AcodeConfig, type: DatabaseType = config.database.type, options: { readonly serverOptional?: boolean } = {}): Promise<BackupProvider> {
   if (type === 'sqlite') {
     const { createSqliteBackupProvider } = await import('./sqlite/provider.js');
     return createSqliteBackupProvider(config.database.path);
   }
   const { createPostgresBackupProvider } = await import('./postgres/provider.js');
   // A PostgreSQL workspace must have its URL; verifying a pg_dump backup from elsewhere need not.
-  return createPostgresBackupProvider(config.database.type === 'postgres' ? postgresUrl(config) : config.database.url);
+  return createPostgresBackupProvider(config.database.type === 'postgres' && !options.serverOptional ? postgresUrl(config) : config.database.url);
 }

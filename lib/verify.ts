@@ -77,7 +77,7 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
     problem: checksum.ok ? undefined : `sha256 is ${checksum.actual.slice(0, 16)}…, manifest says ${checksum.expected.slice(0, 16)}… (${checksum.size} of ${manifest.file.size} bytes)`,
   });
 
-  const provider = options.provider ?? (await backupProviderFor(options.config, manifest.database.type));
+  const provider = options.provider ?? (await backupProviderFor(options.config, manifest.database.type, { serverOptional: true }));
   const scratch = await createScratch(true);
   let inspection: BackupInspection | null = null;
   let tables = 0;

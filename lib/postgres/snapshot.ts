@@ -86,6 +86,21 @@ const COLUMNS_SQL = `SELECT n.nspname AS schema, c.relname AS table, a.attname A
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
  ORDER BY n.nspname, c.relname, a.attnum`;
 
+/** Tables with no columns (CREATE TABLE t ()): COLUMNS_SQL has no row for them. */
+const COLUMNLESS_SQL = `SELECT n.nspname AS schema, c.relname AS table
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)`;
+
+/**
+ * Tables with no columns are named, not exported: no format but JSON could carry one (SQLite and
+ * a CSV header need a column), so every format leaves them out alike; a backup keeps them.
+ */
+async function readColumnless(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ schema: string; table: string }>(COLUMNLESS_SQL);
+  return rows.map((r) => pgTableName(r.schema, r.table)).sort();
+}
+
 async function readTables(client: Client): Promise<Map<string, PgTableInfo>> {
   const { rows } = await client.query<{ schema: string; table: string; column: string; type: string; oid: number; not_null: boolean; pk: number }>(COLUMNS_SQL);
   const tables = new Map<string, PgTableInfo>();
@@ -147,7 +162,18 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     const info = await readTables(client).catch((err: unknown) => {
       throw serverError(err, null, null);
     });
-    const names = selection.resolveTables([...info.keys()].sort());
+    const columnless = await readColumnless(client).catch((err: unknown) => {
+      throw serverError(err, null, null);
+    });
+    const asked = (selection.tables ?? []).filter((t) => columnless.includes(t));
+    if (asked.length) {
+      throw new AcodeError('ACODE-EXP-006', `--tables names ${asked.join(', ')}, which ${asked.length === 1 ? 'has' : 'have'} no columns: exports skip such tables (a backup keeps them)`, {
+        context: { table: asked[0] },
+        hint: `leave ${asked.length === 1 ? 'it' : 'them'} out of --tables`,
+      });
+    }
+    // Known by name (so --exclude-tables may name one), exported never.
+    const names = selection.resolveTables([...info.keys(), ...columnless].sort()).filter((n) => !columnless.includes(n));
     const takenAt = new Date().toISOString();
     const snapshotId = (await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s;
     const tables: SnapshotTable[] = [];
@@ -181,7 +207,7 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     const reading: { stream: Readable | null } = { stream: null };
     return {
       tables,
-      skipped: [],
+      skipped: columnless,
       schemaVersion: versions.schema_version ? Number(versions.schema_version) : null,
       engineVersion: versions.server_version,
       info: { method: 'postgres-repeatable-read', takenAt, snapshot: snapshotId },

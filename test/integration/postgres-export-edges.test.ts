@@ -50,6 +50,52 @@ describe('integration: PostgreSQL exports of unusual values and settings', funct
       expect(e.message).not.to.include('leaks');
     });
   });
+  describe('columns whose names differ only in case', () => {
+    before(() => fx.pg.query('CREATE TABLE cased (id int PRIMARY KEY, "a" int, "A" int); INSERT INTO cased VALUES (1, 2, 3)', fx.database));
+    after(() => fx.pg.query('DROP TABLE cased', fx.database));
+
+    it('a SQLite-format export refuses the table with ACODE-EXP-006, naming both columns', async () => {
+      const e = await failure(exportDatabase({ config: await fx.ws.config(), format: 'sqlite', output: path.join(fx.out, 'c.db'), tables: ['cased'], redact: false, now: () => NOW }));
+      expect(e.code).to.equal('ACODE-EXP-006');
+      expect(e.detail).to.equal('table cased has columns "a" and "A", which SQLite sees as one name (they differ only in case): it cannot go into a SQLite export');
+      expect(e.hint).to.equal('rename one of the columns, leave the table out with --exclude-tables cased, or export as json, ndjson or csv');
+    });
+
+    it('JSON keeps both; importing it into SQLite says why it cannot, not that the export is damaged', async () => {
+      const out = path.join(fx.out, 'c.json');
+      await exportDatabase({ config: await fx.ws.config(), format: 'json', output: out, tables: ['cased'], redact: false, now: () => NOW });
+      expect(await readFile(out, 'utf8')).to.include('{"id":1,"a":2,"A":3}');
+      const target = await createWorkspace({ database: 'none' });
+      try {
+        const e = await failure(importExport({ config: await target.config(), source: out }));
+        expect(e.code).to.equal('ACODE-IMP-001');
+        expect(e.detail).to.equal('table cased has columns "a" and "A", which SQLite sees as one name (they differ only in case): it cannot be imported into a SQLite database; nothing was imported');
+      } finally {
+        await removeTempDir(target.dir);
+      }
+    });
+  });
+
+  describe('a table with no columns', () => {
+    before(() => fx.pg.query('CREATE TABLE nocols (); CREATE TABLE other (id int); INSERT INTO other VALUES (1)', fx.database));
+    after(() => fx.pg.query('DROP TABLE nocols, other', fx.database));
+
+    it('is named as skipped by every export, and --tables nocols says why rather than "unknown table"', async () => {
+      for (const format of ['json', 'sqlite'] as const) {
+        const result = await exportDatabase({ config: await fx.ws.config(), format, output: path.join(fx.out, `n.${format}`), tables: ['other'], redact: false, now: () => NOW });
+        expect(result.manifest.tables.map((t) => t.name), format).to.deep.equal(['other']);
+      }
+      const all = await exportDatabase({ config: await fx.ws.config(), format: 'json', output: path.join(fx.out, 'all.json'), redact: false, now: () => NOW });
+      expect(all.manifest.skippedTables).to.include('nocols');
+      expect(all.manifest.tables.map((t) => t.name)).not.to.include('nocols');
+      const e = await failure(exportDatabase({ config: await fx.ws.config(), format: 'json', output: path.join(fx.out, 'nc.json'), tables: ['nocols'], redact: false, now: () => NOW }));
+      expect(e.code).to.equal('ACODE-EXP-006');
+      expect(e.detail).to.equal('--tables names nocols, which has no columns: exports skip such tables (a backup keeps them)');
+      // Named in --exclude-tables, it is known.
+      const excluded = await exportDatabase({ config: await fx.ws.config(), format: 'json', output: path.join(fx.out, 'ex.json'), excludeTables: ['nocols'], redact: false, now: () => NOW });
+      expect(excluded.manifest.tables.map((t) => t.name)).to.include('other');
+    });
+  });
 });
 
 describe('integration: PostgreSQL exports under the database\'s own timeouts', function () {
