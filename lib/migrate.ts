@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackup, rotateBackups, type BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
@@ -39,15 +40,14 @@ export function currentVersion(db: SqliteDb): number {
   return has ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck().get()) : 0;
 }
 
-function appliedVersions(db: SqliteDb): Set<number> {
-  const has = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").pluck().get();
-  return new Set(has ? db.prepare('SELECT version FROM schema_version').pluck().all().map(Number) : []);
-}
-
-/** Migrations not yet applied to a database, in order: one missing below the highest applied too. */
+/**
+ * Migrations not yet applied to a database, in order: those above its version. A row missing
+ * below the highest (a baseline row only, rows another tool wrote) does not make a migration
+ * pending: its tables are there, and running it again would fail.
+ */
 export function pendingMigrations(db: SqliteDb, migrations: readonly Migration[] = WORKSPACE_MIGRATIONS): Migration[] {
-  const applied = appliedVersions(db);
-  return [...migrations].filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+  const at = currentVersion(db);
+  return [...migrations].filter((m) => m.version > at).sort((a, b) => a.version - b.version);
 }
 
 /**
@@ -109,9 +109,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (from === 0) refuseForeign(db, file);
     const pending = pendingMigrations(db, migrations);
     if (pending.length > 0) {
+      // The write lock alone (BEGIN IMMEDIATE takes it, or fails as locked or read-only), nothing
+      // written: a backup that then fails must leave the database exactly as it was.
+      // SQLite opens a read-only file read-only without a word, and in WAL mode takes the write
+      // lock all the same: the file's own permission is asked too.
       try {
-        db.transaction(() => db.exec(VERSION_TABLE)).immediate();
+        if (existed) await access(file, constants.W_OK);
+        db.exec('BEGIN IMMEDIATE');
+        db.exec('ROLLBACK');
       } catch (err) {
+        if (systemCode(err) === 'EACCES' || systemCode(err) === 'EROFS') {
+          throw new AcodeError('ACODE-DB-007', `cannot write ${file} (${describeCause(err)}); nothing was migrated`, { cause: err, context: { file } });
+        }
         throw accessError(err, file, 'nothing was migrated') ?? err;
       }
     }
@@ -133,6 +142,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       }
       db = openSqlite(file);
     }
+    db.exec(VERSION_TABLE);
     const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
     const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?').pluck();
     const applied: Pick<Migration, 'version' | 'name'>[] = [];
@@ -168,6 +178,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (err instanceof AcodeError) throw err;
     // A Ctrl-C between migrations lands here as an AbortError; the applied ones stay applied.
     const at = db.open ? `; the database is at version ${currentVersion(db)}` : '';
+    const access = accessError(err, file, `migrating ${file}${at}`);
+    if (access) throw access;
     throw toAcodeError(err, 'ACODE-MIG-001', `migrating ${file}${at}`, { file });
   } finally {
     if (db.open) db.close();

@@ -1,9 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { lines, runCli, type CliResult } from '../support/cli.js';
 import { contentDigest, openDb, openToRead } from '../support/sqlite.js';
 import { listDir, removeTempDir } from '../support/temp.js';
+import { NOBODY, nobodyCanRunCli } from '../support/unwritable.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const NOW = { ACODE_NOW: '2024-01-20T14:30:45Z' };
@@ -124,14 +125,32 @@ describe('e2e: acode db migrate', function () {
       expect(versionAndTables(ws.db).version).to.equal(1);
     });
 
-    it('a migration missing below the highest one applied (version 3 recorded, 2 not) is applied', async () => {
+    it('rows missing below the highest version (a baseline row only) do not make migrations pending: up to date, no backup taken', async () => {
       const db = openDb(ws.db);
-      db.exec("INSERT INTO schema_version (version, name, applied_at) VALUES (3, '003_settings_credentials', 'x'); CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT); CREATE TABLE credentials (id TEXT PRIMARY KEY)");
+      db.exec('DROP TABLE conv_messages'); // not there: if 001 ran again it would say nothing of it; it must not run
+      db.exec("INSERT INTO schema_version (version, name, applied_at) VALUES (3, '003_settings_credentials', 'x'); DELETE FROM schema_version WHERE version < 3");
       db.close();
-      const r = await cli(['db', 'migrate', '--no-backup']);
+      const r = await cli(['db', 'migrate']);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.equal('Schema version 3 → 3 (1 migration applied).\n');
-      expect(versionAndTables(ws.db).tables).to.include('sess_sessions').and.include('appr_approvals');
+      expect(r.stdout).to.equal('Database is up to date (schema version 3).\n');
+      expect(await listDir(ws.backups)).to.deep.equal([]);
+    });
+
+    it('a database file it may not write: ACODE-DB-007 before any backup is taken, nothing migrated', async function () {
+      if (process.getuid?.() === 0 && !nobodyCanRunCli()) return this.skip();
+      const root = process.getuid?.() === 0;
+      if (root) {
+        // nobody may enter, read and make files (the WAL's -shm) everywhere; only the database is read-only.
+        await chmod(ws.dir, 0o777);
+        await chmod(path.dirname(ws.db), 0o777);
+        for (const f of ['-wal', '-shm']) await chmod(`${ws.db}${f}`, 0o666).catch(() => {});
+      }
+      await chmod(ws.db, 0o444);
+      const r = await runCli(['db', 'migrate'], { workspace: ws.dir, env: NOW, ...(root ? NOBODY : {}) });
+      expect(r.code).to.equal(1);
+      expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-DB-007 Database not accessible: cannot write .*; nothing was migrated — /);
+      expect(await listDir(ws.backups).catch(() => [])).to.deep.equal([]);
+      expect(versionAndTables(ws.db).version).to.equal(1);
     });
 
     it('a pre-migration backup that fails: ACODE-MIG-002, nothing migrated', async () => {
