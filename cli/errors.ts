@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { AcodeError, describeCause, EXIT } from '../lib/errors.js';
+import { AcodeError, describeCause, EXIT, isAbort } from '../lib/errors.js';
 import type { Output } from './output.js';
 
 const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync']);
@@ -14,7 +14,8 @@ export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): 
     const message = err.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\s*\n\s*/g, ' ');
     return reportError(new AcodeError('ACODE-USE-001', message, { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);
   }
-  const coded = err instanceof AcodeError ? err : new AcodeError('ACODE-INT-001', describeCause(err), { cause: err });
+  // A Ctrl-C in a command that reads only (list, prune's checks) reaches here bare: not a bug.
+  const coded = err instanceof AcodeError ? err : isAbort(err) ? new AcodeError('ACODE-INT-002', describeCause(err), { cause: err }) : new AcodeError('ACODE-INT-001', describeCause(err), { cause: err });
   out.error(coded.toLine());
   out.emitJsonError(coded.toJSON());
   if (env['ACODE_DEBUG']) {

@@ -67,6 +67,7 @@ export const ERRORS = {
   'ACODE-IMP-007': { title: 'Export not found', exit: EXIT.invalidBackup, hint: 'check the path: an export is a file, a CSV folder or a tar bundle' },
   'ACODE-IMP-008': { title: 'Import would break references', exit: EXIT.failed, hint: 'import the tables that refer to it as well (or every table), or use --mode append' },
   'ACODE-INT-001': { title: 'Internal error', exit: EXIT.failed, hint: 'this is a bug in acode; please report it with the command you ran' },
+  'ACODE-INT-002': { title: 'Interrupted', exit: EXIT.failed, hint: 'nothing was changed; run the command again when you are ready' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -104,6 +104,14 @@ describe('errors', () => {
       expect(err.text()).to.equal('✗ ACODE-INT-001 Internal error: boom — this is a bug in acode; please report it with the command you ran\n');
     });
 
+    it('turns a bare Ctrl-C (an AbortError no command wrapped: list, prune hashing) into ACODE-INT-002 Interrupted, not a bug report', () => {
+      const err = capture();
+      const abort = Object.assign(new Error('interrupted by SIGINT'), { name: 'AbortError' });
+      const code = reportError(abort, new Output({ quiet: true, json: false, stdout: capture().stream, stderr: err.stream }), {});
+      expect(code).to.equal(1);
+      expect(err.text()).to.equal('✗ ACODE-INT-002 Interrupted: interrupted by SIGINT — nothing was changed; run the command again when you are ready\n');
+    });
+
     it('turns a commander usage error into ACODE-USE-001 (exit 64) and gives JSON with --json', () => {
       const out = capture();
       const err = capture();
