@@ -118,12 +118,27 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
  * `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
  * database named `ss@host/db`; `agent:2024#Summer!@host/db` as host `agent`, port 2024 and a
  * fragment `#Summer!@host/db` (`?` likewise, as a query): with an unescaped '/' or '@' in its
- * database part, any fragment, or an '@' in its query, no part of a URL is known not to be the
- * password, so it is never shown.
+ * database part, any fragment, or a query parameter libpq does not know, no part of a URL is
+ * known not to be the password, so it is never shown.
  */
 export function passwordMaySpill(url: URL): boolean {
-  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || url.search.includes('@');
+  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || [...url.searchParams.keys()].some((key) => !LIBPQ_PARAMS.has(key));
 }
+
+/**
+ * The query parameters libpq reads (it refuses any other), and node-postgres' uselibpqcompat. A
+ * key outside them is a password's tail after a '?' (`agent:2024?Secret=pw@host/db`), however
+ * plain it looks; `?user=admin@srv` is a user name, and stays.
+ */
+const LIBPQ_PARAMS = new Set(
+  (
+    'host hostaddr port dbname user password passfile require_auth channel_binding connect_timeout client_encoding options ' +
+    'application_name fallback_application_name keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout ' +
+    'replication gssencmode sslmode requiressl sslcompression sslcert sslkey sslcertmode sslpassword sslrootcert sslcrl sslcrldir ' +
+    'sslsni requirepeer ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib gssdelegation service ' +
+    'target_session_attrs load_balance_hosts uselibpqcompat'
+  ).split(' '),
+);
 
 /** The live database in words safe to print: the SQLite path, or the URL without its password. */
 export function databaseLabel(database: DatabaseConfig): string {

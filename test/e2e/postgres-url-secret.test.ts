@@ -7,7 +7,13 @@ import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 // An unescaped '/' in the password: the authority ends at it, and the password lands in the "database name".
 const MALFORMED = 'postgresql://agent:5432/Secr3tPW@127.0.0.1:55432/ws';
 // A '#' or '?' after leading digits: host 'agent', port 2024, and the password in a fragment or a query.
-const URLS = [MALFORMED, 'postgresql://agent:2024#Secr3tPW!@127.0.0.1:55432/ws', 'postgresql://agent:55433?Secr3tPW@127.0.0.1:55432/ws'];
+const URLS = [
+  MALFORMED,
+  'postgresql://agent:2024#Secr3tPW!@127.0.0.1:55432/ws',
+  'postgresql://agent:55433?Secr3tPW@127.0.0.1:55432/ws',
+  // A plain word and '=' after the '?': the query's key is no libpq parameter.
+  'postgresql://agent:55433?Secret=Secr3tPW@127.0.0.1:55432/ws',
+];
 
 describe('e2e: a database.url that cannot be read as meant is never shown', function () {
   let ws: SeededWorkspace;
@@ -30,6 +36,10 @@ describe('e2e: a database.url that cannot be read as meant is never shown', func
         hint: "write '/' as %2F, '@' as %40, '#' as %23 and '?' as %3F in the password (and the database name): postgresql://user:pa%2Fss@host:5432/database",
       });
     }
+  });
+
+  it("a user name with '@' in the query (?user=admin@srv, Azure's form) is read, not refused", () => {
+    expect(parsePgUrl('postgresql://127.0.0.1:55432/ws?user=admin@srv&sslmode=disable').database).to.equal('ws');
   });
 
   // backup's Source and restore's Target lines come from databaseLabel(), before parsePgUrl runs.
