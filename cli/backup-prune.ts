@@ -9,6 +9,7 @@ const UNTOUCHED_LABELS: Record<UntouchedReason, string> = {
   'other-database': 'of another database',
   future: 'dated in the future',
   damaged: 'damaged',
+  unreadable: 'acode may not read',
 };
 
 /** "3 backups of another database, 1 pre-restore": what rotation did not count, and why. */
@@ -31,24 +32,25 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
       const ctx = await createContext(cmd, runtime);
       const { out, config } = ctx;
       const { pruneBackups } = await import('../lib/rotation.js');
-      const { liveSource } = await import('../lib/engine.js');
       const result = await pruneBackups({
         dir: flags.dir ? await existingFolder(runtime, '--dir', flags.dir) : config.backup.path,
-        policy: { keep: flags.keep ?? config.backup.maxBackups, keepDays: flags.keepDays ?? config.backup.keepDays, now: ctx.now(), source: await liveSource(config) },
+        policy: { keep: flags.keep ?? config.backup.maxBackups, keepDays: flags.keepDays ?? config.backup.keepDays, now: ctx.now() },
+        config,
         dryRun: flags.dryRun,
         removeStrays: true,
-        checksums: true,
         signal: ctx.signal,
       });
       const verb = result.dryRun ? 'Would remove' : 'Removed';
       for (const b of result.removed) out.result(`  ${verb}: ${b.name} (${formatBytes(b.size)})`);
       for (const s of result.straysRemoved) out.result(`  ${verb}: ${s.name} (${s.kind === 'temporary' ? 'left by a failed backup' : 'manifest without backup'})`);
-      for (const b of result.untouched.filter((u) => u.why === 'damaged' || u.why === 'future')) {
-        out.warn(
-          b.why === 'damaged'
-            ? `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${b.name}\`, delete it with \`acode db backup delete ${b.name}\``
-            : `${b.name} is dated ${b.createdAt.toISOString()}, after now (a clock set wrong?): left alone and not counted as kept; delete it with \`acode db backup delete ${b.name}\` if it is not wanted`,
-        );
+      const WARNINGS: Partial<Record<UntouchedReason, (b: UntouchedBackup) => string>> = {
+        damaged: (b) => `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${b.name}\`, delete it with \`acode db backup delete ${b.name}\``,
+        unreadable: (b) => `${b.name} cannot be read by acode, so it cannot be checked: left alone and not counted as kept; give acode read access to it`,
+        future: (b) => `${b.name} is dated ${b.createdAt.toISOString()}, after now (a clock set wrong?): left alone and not counted as kept; delete it with \`acode db backup delete ${b.name}\` if it is not wanted`,
+      };
+      for (const b of result.untouched) {
+        const warning = WARNINGS[b.why];
+        if (warning) out.warn(warning(b));
       }
       const freed = result.removed.reduce((n, b) => n + b.size, 0) + result.straysRemoved.reduce((n, s) => n + s.size, 0);
       out.result(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);

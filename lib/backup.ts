@@ -194,6 +194,8 @@ export async function rotateBackups(
       () =>
         pruneBackups({
           dir: path.dirname(options.path),
+          // Sizes only: the backup just made was checked in full, and it is kept whatever happens.
+          checksums: false,
           policy: {
             keep: config.backup.maxBackups,
             keepDays: config.backup.keepDays,

@@ -16,6 +16,6 @@ export { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 export { backupFileName, parseBackupName, type BackupKind } from './naming.js';
 export type { ProgressEvent, ProgressListener, ProgressStage, RunOptions } from './progress.js';
 export { restoreBackup, type RestoreOptions, type RestorePlan, type RestoreResult } from './restore.js';
-export { planRotation, pruneBackups, deleteBackupFiles, type RetentionPolicy, type PruneOptions, type PruneResult } from './rotation.js';
+export { planRotation, pruneBackups, deleteBackup, type RetentionPolicy, type PruneOptions, type PruneResult, type DeleteBackupOptions, type UntouchedBackup, type UntouchedReason } from './rotation.js';
 export { verifyBackup, type VerifyOptions, type VerifyResult, type VerifyCheck } from './verify.js';
 export { TOOL_VERSION } from './version.js';

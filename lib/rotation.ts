@@ -1,11 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { compareNewestMade, scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
+import { compareNewestMade, resolveBackupRef, scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
 import { checkStoredChecksum } from './backup-file.js';
 import { AcodeError, describeCause, isAcodeError, systemCode } from './errors.js';
+import type { AcodeConfig } from './config.js';
 import type { BackupManifest } from './manifest.js';
-import { manifestPathFor } from './naming.js';
+import { MANIFEST_SUFFIX, manifestPathFor, parseBackupName } from './naming.js';
 
 export interface RetentionPolicy {
   /** Keep at most this many backups (at least 1). */
@@ -23,7 +24,7 @@ export interface RetentionPolicy {
 }
 
 /** Why rotation leaves a backup alone: it never removes it, and it never counts against `keep`. */
-export type UntouchedReason = 'pre-restore' | 'no-manifest' | 'other-database' | 'future' | 'damaged';
+export type UntouchedReason = 'pre-restore' | 'no-manifest' | 'other-database' | 'future' | 'damaged' | 'unreadable';
 
 export interface UntouchedBackup extends CatalogEntry {
   readonly why: UntouchedReason;
@@ -46,10 +47,10 @@ const FUTURE_SLACK_MS = 3_600_000;
 
 /**
  * Decides which backups go, oldest first. Only regular and pre-migration backups with a manifest,
- * of this database, dated no later than now and not in `damaged`, take part; the newest of them
+ * of this database, dated no later than now and not set aside (damaged, unreadable), take part; the newest of them
  * and the protected one always stay.
  */
-export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy, damaged: ReadonlySet<string> = new Set()): RotationPlan {
+export function planRotation(backups: readonly CatalogEntry[], policy: RetentionPolicy, setAside: ReadonlyMap<string, 'damaged' | 'unreadable'> = new Map()): RotationPlan {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new AcodeError('ACODE-USE-001', `keep must be a whole number of at least 1, got ${policy.keep}`);
   const source = policy.source;
   const latest = policy.now.getTime() + FUTURE_SLACK_MS;
@@ -58,7 +59,8 @@ export function planRotation(backups: readonly CatalogEntry[], policy: Retention
     if (b.kind === 'pre_restore') return 'pre-restore';
     if (b.manifest === null) return 'no-manifest';
     if (source && !sameDatabase(b.manifest.database, source, path.dirname(b.path))) return 'other-database';
-    if (damaged.has(b.name)) return 'damaged';
+    const aside = setAside.get(b.name);
+    if (aside) return aside;
     if (b.createdAt.getTime() > latest) return 'future';
     return null;
   };
@@ -134,6 +136,44 @@ export async function deleteBackupFiles(backupPath: string): Promise<void> {
   });
 }
 
+export interface DeleteBackupOptions {
+  readonly config: AcodeConfig;
+  /** A backup's name in the backup folder, or a path. */
+  readonly backup: string;
+}
+
+/**
+ * Deletes one backup and its manifest (`acode db backup delete`), refusing (ACODE-BAK-012) what is
+ * not an acode backup: a name not shaped like one, the live database, a folder, a manifest, and
+ * a file outside the backup folder without a manifest (there a name proves nothing).
+ */
+export async function deleteBackup(options: DeleteBackupOptions): Promise<{ readonly path: string; readonly manifest: boolean }> {
+  const { config, backup: ref } = options;
+  const refuse = (why: string, file = ref): AcodeError => new AcodeError('ACODE-BAK-012', `${ref} ${why}`, { context: { file } });
+  if (ref.endsWith(MANIFEST_SUFFIX) && parseBackupName(path.basename(ref).slice(0, -MANIFEST_SUFFIX.length))) {
+    throw refuse("is a backup's manifest; delete the backup itself (its manifest goes with it), or, when the backup is gone, `acode db backup prune` removes the manifest");
+  }
+  const found = await resolveBackupRef(ref, config.backup.path).catch((err: unknown) => {
+    // A folder named like a backup is not one to delete (restore's "use another one" hint does not fit).
+    if (isAcodeError(err, 'ACODE-BAK-006')) throw refuse('is a folder, not a backup file; refusing to delete it');
+    throw err;
+  });
+  if (!parseBackupName(path.basename(found)) || path.resolve(found) === path.resolve(config.database.path)) {
+    throw refuse('is not named like an acode backup; refusing to delete it', found);
+  }
+  const manifest = existsSync(manifestPathFor(found));
+  if (!manifest && path.dirname(path.resolve(found)) !== path.resolve(config.backup.path)) {
+    throw refuse('is outside the backup folder and has no manifest beside it; refusing to delete it', found);
+  }
+  try {
+    await deleteBackupFiles(found);
+  } catch (err) {
+    // The backup may be gone and its manifest not: say which file stays.
+    throw removalError(existsSync(found) ? found : manifestPathFor(found), err);
+  }
+  return { path: found, manifest };
+}
+
 /** A backup or leftover that could not be removed: the file and why, in one line. */
 export function removalError(file: string, err: unknown): AcodeError {
   return new AcodeError('ACODE-BAK-016', `cannot remove ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
@@ -141,12 +181,15 @@ export function removalError(file: string, err: unknown): AcodeError {
 
 export interface PruneOptions {
   readonly dir: string;
+  /** With `config` and no `policy.source`, only the configured database's backups count (as the CLI does). */
   readonly policy: RetentionPolicy;
+  readonly config?: AcodeConfig;
   readonly dryRun?: boolean;
   /** Also remove temporary files of backups that died and manifests whose backup is gone. */
   readonly removeStrays?: boolean;
   /**
-   * How the backups that stay are checked first: by their sha256 (`true`) or their size. One found
+   * How the backups that stay are checked first: by their sha256 (default) or, `false`, their
+   * size only (rotation after a backup, which keeps the backup it just checked in full). One found
    * damaged does not count as kept, so a damaged newest backup never leaves the good ones removed.
    */
   readonly checksums?: boolean;
@@ -164,20 +207,25 @@ export interface PruneResult {
 }
 
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
+  const policy = !options.policy.source && options.config ? { ...options.policy, source: await (await import('./engine.js')).liveSource(options.config) } : options.policy;
   const catalog = await scanBackupDir(options.dir);
-  const damaged = new Set<string>();
+  const setAside = new Map<string, 'damaged' | 'unreadable'>();
   const checked = new Set<string>();
+  let backups = catalog.backups;
   let plan: RotationPlan;
   // Each backup planned to stay is checked once; one found damaged is set aside and the plan made
   // again, so the next one in line takes its place.
   for (;;) {
-    plan = planRotation(catalog.backups, options.policy, damaged);
-    const unchecked = plan.keep.filter((b) => !checked.has(b.name) && b.name !== options.policy.protect);
+    plan = planRotation(backups, policy, setAside);
+    const unchecked = plan.keep.filter((b) => !checked.has(b.name) && b.name !== policy.protect);
     if (unchecked.length === 0) break;
     for (const backup of unchecked) {
       options.signal?.throwIfAborted();
       checked.add(backup.name);
-      if (!(await isIntact(backup, options))) damaged.add(backup.name);
+      const state = await checkBackup(backup, options);
+      // Gone while it was checked (another prune, a delete): nothing to keep or remove.
+      if (state === 'gone') backups = backups.filter((b) => b !== backup);
+      else if (state !== 'intact') setAside.set(backup.name, state);
     }
   }
   const removed: CatalogEntry[] = [];
@@ -212,15 +260,18 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, failed, dryRun: Boolean(options.dryRun) };
 }
 
-/** Whether a backup is as its manifest says: its size, and with `checksums` its sha256. */
-async function isIntact(backup: CatalogEntry, options: Pick<PruneOptions, 'checksums' | 'signal'>): Promise<boolean> {
+/** Whether a backup is as its manifest says: its size, and unless `checksums` is false its sha256. */
+async function checkBackup(backup: CatalogEntry, options: Pick<PruneOptions, 'checksums' | 'signal'>): Promise<'intact' | 'damaged' | 'unreadable' | 'gone'> {
   const manifest = backup.manifest!;
-  if (backup.size !== manifest.file.size) return false;
-  if (!options.checksums) return true;
-  const outcome = await checkStoredChecksum({ path: backup.path, name: backup.name, manifest }, { signal: options.signal }).catch((err: unknown) => {
+  if (backup.size !== manifest.file.size) return 'damaged';
+  if (options.checksums === false) return 'intact';
+  try {
+    const outcome = await checkStoredChecksum({ path: backup.path, name: backup.name, manifest }, { signal: options.signal });
+    return outcome.ok ? 'intact' : 'damaged';
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return 'gone';
     // One acode may not read cannot be shown intact: it stays, and does not count as kept.
-    if (isAcodeError(err, 'ACODE-BAK-014')) return { ok: false };
+    if (isAcodeError(err, 'ACODE-BAK-014')) return 'unreadable';
     throw err;
-  });
-  return outcome.ok;
+  }
 }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { AcodeError } from '../../lib/errors.js';
 import { serializeManifest } from '../../lib/manifest.js';
-import { planRotation, pruneBackups, sameDatabase } from '../../lib/rotation.js';
+import { parseConfig } from '../../lib/config.js';
+import { deleteBackup, planRotation, pruneBackups, sameDatabase } from '../../lib/rotation.js';
 import { entry, sampleManifest } from '../support/manifests.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 
@@ -141,7 +142,8 @@ describe('rotation', () => {
       // The newest changed in place (same size: only its sha256 tells), the next one was truncated.
       await writeFile(path.join(dir, 'acode_backup_20240104_100000.db'), 'backup acode_backup_20240104_10000X.db');
       await writeFile(path.join(dir, 'acode_backup_20240103_100000.db'), 'backup');
-      const result = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, checksums: true });
+      // The library checks sha256 unless told not to (the CLI's prune does; it did not by default).
+      const result = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW } });
       expect(names(result.kept)).to.deep.equal(['acode_backup_20240102_100000.db']);
       expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db']);
       expect(result.untouched.map((b) => [b.name, b.why])).to.deep.equal([
@@ -155,9 +157,41 @@ describe('rotation', () => {
       ]);
       // Without checksums (rotation after a backup, which keeps the backup it just checked) only
       // sizes are read: the changed newest passes, and the older ones go (the truncated one too).
-      const bySize = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, dryRun: true });
+      const bySize = await pruneBackups({ dir, policy: { keep: 1, keepDays: null, now: NOW }, dryRun: true, checksums: false });
       expect(names(bySize.kept)).to.deep.equal(['acode_backup_20240104_100000.db']);
       expect(names(bySize.removed)).to.deep.equal(['acode_backup_20240102_100000.db', 'acode_backup_20240103_100000.db']);
+    });
+
+    it('given the config, only its database\'s backups count (the library counted every backup in the folder unless given a source)', async () => {
+      for (const e of daily(3)) await put(e.name);
+      for (const name of ['acode_backup_20240110_100000.db', 'acode_backup_20240111_100000.db']) {
+        await writeFile(path.join(dir, name), `backup ${name}`);
+        const file = { name, size: Buffer.byteLength(`backup ${name}`), sha256: createHash('sha256').update(`backup ${name}`).digest('hex') };
+        const manifest = sampleManifest(name, { file });
+        await writeFile(path.join(dir, `${name}.manifest.json`), serializeManifest({ ...manifest, database: { ...manifest.database, source: '/elsewhere/other.db' } }));
+      }
+      const config = parseConfig('', { workspace: '/ws', file: null, env: {} });
+      const result = await pruneBackups({ dir, config, policy: { keep: 1, keepDays: null, now: NOW } });
+      expect(names(result.kept)).to.deep.equal(['acode_backup_20240103_100000.db']);
+      expect(names(result.removed)).to.deep.equal(['acode_backup_20240101_100000.db', 'acode_backup_20240102_100000.db']);
+      expect(result.untouched.map((b) => [b.name, b.why])).to.deep.equal([
+        ['acode_backup_20240111_100000.db', 'other-database'],
+        ['acode_backup_20240110_100000.db', 'other-database'],
+      ]);
+    });
+
+    it('deleteBackup refuses what is not an acode backup (ACODE-BAK-012) and deletes nothing; a backup goes with its manifest', async () => {
+      const config = parseConfig(`backup:\n  path: ${dir}\n`, { workspace: '/ws', file: null, env: {} });
+      await writeFile(path.join(dir, 'notes.txt'), 'keep me');
+      const refused = await deleteBackup({ config, backup: path.join(dir, 'notes.txt') }).then(
+        () => null,
+        (e: unknown) => e as AcodeError,
+      );
+      expect(refused).to.include({ code: 'ACODE-BAK-012', exitCode: 64 });
+      expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).to.equal('keep me');
+      await put('acode_backup_20240101_100000.db');
+      expect(await deleteBackup({ config, backup: 'acode_backup_20240101_100000.db' })).to.deep.equal({ path: path.join(dir, 'acode_backup_20240101_100000.db'), manifest: true });
+      expect(await listDir(dir)).to.deep.equal(['notes.txt']);
     });
 
     it('a backup dated after now (a clock set wrong once) is left alone: it is not the newest, and the real backups are not removed for it', async () => {
