@@ -26,6 +26,8 @@ function encode(text: Text): Buffer | undefined {
   return typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
 }
 
+const RECORD_KINDS = new Set<string>(['header', 'table', 'rows', 'text-rows', 'table-end', 'summary']);
+
 /** Where a writer is in the record sequence of lib/records.ts. */
 export type WriterState = 'start' | 'tables' | 'rows';
 
@@ -70,6 +72,11 @@ export class RecordTextTransform extends Transform {
   override _transform(record: ExportRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     let text: Text;
     try {
+      // A library caller's stream may carry anything: a chunk that is no record fails the pipeline
+      // with a code, where it threw out of the stream and ended the process.
+      if (typeof record !== 'object' || record === null || !RECORD_KINDS.has((record as { kind?: unknown }).kind as string)) {
+        throw new AcodeError('ACODE-USE-001', `a serializer takes export records (${[...RECORD_KINDS].join(', ')}; see ARCHITECTURE.md), got ${typeof record === 'object' && record !== null ? `a record of kind ${JSON.stringify(String((record as { kind?: unknown }).kind)).slice(0, 40)}` : `a ${typeof record}`}`);
+      }
       text = this.#writer.write(record);
     } catch (err) {
       callback(err as Error);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { finished } from 'node:stream/promises';
-import { PassThrough, Writable as NodeWritable, type Duplex, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { PassThrough, Readable, Writable as NodeWritable, type Duplex, type Writable } from 'node:stream';
 import type { ExportRecord } from '../../../lib/records.js';
 import { createCsvParser } from '../../../transforms/csv-parser.js';
 import { createCsvSerializer } from '../../../transforms/csv-serializer.js';
@@ -89,6 +89,16 @@ describe('stream contract: one end or one error, finished() sees it', () => {
       expect(got.errors).to.deep.equal([boom]);
       expect(got.closes).to.equal(1);
       expect(got.result).to.equal(boom);
+    });
+  }
+
+  for (const make of [createJsonSerializer, createNdjsonSerializer, createCsvSerializer]) {
+    it(`${make.name}: a chunk that is no export record ({ kind: 'foo' }, a string) rejects the pipeline with ACODE-USE-001 (it threw out of the stream and ended the process, or was dropped)`, async () => {
+      for (const chunk of [{ kind: 'foo' }, 'hello']) {
+        const err = await rejection(pipeline(Readable.from([header, chunk]), make(), nullSink()));
+        expect(err).to.include({ code: 'ACODE-USE-001' });
+        expect(err.message).to.match(/^Invalid usage: a serializer takes export records \(header, table, rows, text-rows, table-end, summary; see ARCHITECTURE\.md\), got a (record of kind "foo"|string)$/);
+      }
     });
   }
 
