@@ -1,10 +1,13 @@
 export { createBackup, plannedBackupPath, type BackupOptions, type BackupResult } from './backup.js';
 export { scanBackupDir, resolveBackupRef, type Catalog, type CatalogEntry, type StrayFile } from './catalog.js';
 export { sha256File, type FileDigest } from './checksum.js';
-export { loadConfig, parseConfig, type AcodeConfig, type LoadConfigOptions } from './config.js';
+export { loadConfig, parseConfig, type AcodeConfig, type LoadConfigOptions, type ParseConfigOptions } from './config.js';
 export { seedWorkspace, fakeSecret, createRandom, type SeedOptions, type SeedResult } from './demo-data.js';
 export { backupProviderFor, type BackupProvider, type BackupInspection, type SourceInfo } from './engine.js';
 export { AcodeError, ERRORS, EXIT, isAcodeError, type ErrorCode } from './errors.js';
+export { compileRedaction, createLeakDetector, summaryLines, type RedactionPolicy, type RedactionOptions, type RedactionSummary, type LeakDetector, type LeakHit } from './redaction/index.js';
+export { createRowLeakScan, type RowLeakScanOptions } from './export-stages.js';
+export type { ColumnInfo, ExportHeader, ExportRecord, ExportSummary, SqlValue, TableSchema } from './records.js';
 export { exportDatabase, openExport, planExport, type ExportOptions, type ExportResult, type ExportPlan, type ExportJob } from './export.js';
 export type { ExportManifest, ExportFileEntry } from './export-manifest.js';
 export { verifyExport, type ExportVerifyOptions, type ExportVerifyResult, type ExportCheck } from './export-verify.js';
