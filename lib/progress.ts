@@ -5,7 +5,6 @@ export type ProgressStage =
   | 'check'
   | 'checksum'
   | 'compress'
-  | 'decompress'
   | 'manifest'
   | 'rotate'
   | 'safety-backup'
@@ -13,8 +12,8 @@ export type ProgressStage =
   | 'migrate'
   | 'export'
   | 'import'
-  | 'redact'
   | 'scan'
+  /** createProgressTap's, for a caller's own byte stream. */
   | 'write';
 
 export type ProgressPhase = 'start' | 'update' | 'end';
@@ -23,7 +22,7 @@ export type ProgressPhase = 'start' | 'update' | 'end';
 export interface ProgressEvent {
   readonly stage: ProgressStage;
   readonly phase: ProgressPhase;
-  /** What the stage does, in words for people ("Copying data"). */
+  /** What the stage does, in words for people ("Copying data"); an export's and an import's per-table events carry the table's name. */
   readonly label: string;
   readonly table?: string;
   readonly rows?: number;
