@@ -123,7 +123,7 @@ export async function openExport(options: ExportOptions): Promise<ExportJob> {
     plan,
     close,
     run: async () => {
-      if (closed) throw new Error('export job already closed');
+      if (closed) throw new AcodeError('ACODE-USE-001', 'this export job has run or was closed: open another with openExport()');
       try {
         return await run(prepared);
       } finally {
