@@ -12,6 +12,7 @@ import type { LeakDetector } from './redaction/index.js';
 import { decodeUtf16 } from './redaction/utf16.js';
 import { formatCount } from './numbers.js';
 import { createSqliteStorableCheck } from './sqlite-storable.js';
+import { recordTap } from './pipeline.js';
 
 /**
  * Which table each byte of a serialised stream belongs to, so a leak-scan hit can be named by
@@ -139,19 +140,9 @@ export function createTableSerializer(format: ExportFormat, header: ExportHeader
  */
 export function createSqliteRowCheck(at: { table: string | null }): Transform {
   const check = createSqliteStorableCheck('ACODE-EXP-001');
-  return new Transform({
-    objectMode: true,
-    highWaterMark: RECORD_HIGH_WATER_MARK,
-    transform(record: ExportRecord, _encoding, callback) {
-      if (record.kind === 'table') at.table = record.table.name;
-      try {
-        check(record);
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback(null, record);
-    },
+  return recordTap((record) => {
+    if (record.kind === 'table') at.table = record.table.name;
+    check(record);
   });
 }
 

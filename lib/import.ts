@@ -4,6 +4,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { recordTap } from './pipeline.js';
 import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import type { AcodeConfig } from './config.js';
@@ -145,7 +146,7 @@ interface Loaded {
 async function load(source: string, located: LocatedExport, loader: ImportLoader, verify: boolean, options: RunOptions & { readonly tables: readonly string[] | null }): Promise<Loaded> {
   const tables: string[] = [];
   const storable = createSqliteStorableCheck('ACODE-IMP-001', options.tables);
-  const note = tap((record) => {
+  const note = recordTap((record) => {
     storable(record);
     if (record.kind === 'table') tables.push(record.table.name);
   });
@@ -247,7 +248,7 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
   let manifest: ExportManifest | null = null;
   const tables: string[] = [];
   const records = new PassThrough({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
-  const loading = pipeline(records, note, tap((r) => {
+  const loading = pipeline(records, note, recordTap((r) => {
     if (r.kind === 'table') tables.push(r.table.name);
   }), loader, { signal: options.signal });
   loading.catch(() => {});
@@ -303,23 +304,6 @@ async function loadTar(source: string, located: LocatedExport, loader: ImportLoa
     });
     throw err;
   }
-}
-
-/** Lets records through, telling `fn` about each. */
-function tap(fn: (record: ExportRecord) => void): Transform {
-  return new Transform({
-    objectMode: true,
-    highWaterMark: RECORD_HIGH_WATER_MARK,
-    transform(record: ExportRecord, _encoding, callback) {
-      try {
-        fn(record);
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback(null, record);
-    },
-  });
 }
 
 /** --tables names only tables the export holds (ACODE-EXP-004, exit 64, listing them). */
