@@ -5,9 +5,10 @@ import { plural } from './format.js';
 export function registerMigrate(db: Command, runtime: Runtime): void {
   db.command('migrate')
     .description('apply pending workspace schema migrations (backs up first when backup.pre_migration)')
+    .option('--backup', 'take the pre-migration backup even when backup.pre_migration is off')
     .option('--no-backup', 'skip the pre-migration backup')
     .addHelpText('after', '\nExamples:\n  $ acode db migrate\n  $ acode db migrate --no-backup')
-    .action(async (flags: { backup: boolean }, cmd: Command) => {
+    .action(async (flags: { backup?: boolean }, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
       const { requireSqlite } = await import('../lib/engine.js');
@@ -17,7 +18,7 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
       const { latestSchemaVersion } = await import('../lib/migrations.js');
       const result = await migrate({
         config: ctx.config,
-        backup: flags.backup === false ? false : undefined,
+        backup: flags.backup,
         signal: ctx.signal,
         onProgress: out.progress,
         now: ctx.now,

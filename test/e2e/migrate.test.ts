@@ -62,6 +62,13 @@ describe('e2e: acode db migrate', function () {
       expect(await listDir(ws.backups)).to.deep.equal([]);
     });
 
+    it('--backup takes one where backup.pre_migration is off', async () => {
+      await writeFile(ws.configFile, 'backup:\n  pre_migration: false\n');
+      const r = await cli(['db', 'migrate', '--backup']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lines(r.stdout)).to.deep.equal(['Schema version 1 → 3 (2 migrations applied).', `Backup taken before migrating: ${PRE}`]);
+    });
+
     it('a failing migration: ACODE-MIG-001, exit 1, names the backup; the database stays at version 1 with its table intact', async () => {
       const db = openDb(ws.db);
       db.exec("CREATE TABLE sess_sessions (id INTEGER PRIMARY KEY, note TEXT NOT NULL); INSERT INTO sess_sessions (note) VALUES ('mine')");
