@@ -199,7 +199,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   } else if (dashes === 0 && i > right && !quote && (SET_COMMAND.test(text.slice(Math.max(0, left - 40), left)) || ENV_DIRECTIVE.test(text.slice(lineStart(text, left), left)))) {
     // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`, a Dockerfile's `ENV NAME …`, Apache's
     // `SetEnv NAME …`: the next word (not a command substitution `(cat f)` or `` `cat f` ``, nor a path).
-    return /[(/~.`]/.test(text[i]!) ? right : netrcValue(text, name, right, i);
+    if (/[(/~.`]/.test(text[i]!)) return right;
+    return /^[ \t]*ENV[ \t]+$/.test(text.slice(lineStart(text, left), left)) ? dockerEnvValue(text, name, right, i) : netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && (sep === 105 || sep === 73) && /^is:?[ \t]/i.test(text.slice(i, i + 4))) {
     // Prose: `The new password is: letmein`, `the token is "…"`.
     const word = proseIs(text, name, left, i);
@@ -351,6 +352,44 @@ function inCode(text: string, start: number, name: string, right: number): Assig
 
 /** A line's directive that sets the variable named next: a Dockerfile's `ENV NAME value`, Apache's `SetEnv`, csh's `setenv`. */
 const ENV_DIRECTIVE = /^[ \t]*(?:ENV|SetEnv|setenv)[ \t]+$/;
+/**
+ * The value of a Dockerfile's legacy `ENV NAME value`: everything after the name, to the line's end,
+ * and on through the lines a `\` continues it to (`ENV DB_PASSWORD correct horse battery staple`
+ * is one value). A quoted value alone on its line is its quotes' contents.
+ */
+function dockerEnvValue(text: string, name: string, nameEnd: number, at: number): Assignment | number {
+  // `ENV NAME \` and the value on the next line.
+  const lead = /^\\[ \t\r]*\n[ \t]*/.exec(text.slice(at, at + 64));
+  if (lead) at += lead[0].length;
+  if (at >= text.length || /[(/~.`\s]/.test(text[at]!)) return nameEnd;
+  if (isQuote(text.charCodeAt(at))) {
+    const q = quotedValue(text, at + 1, text[at]!);
+    if (q && /^[ \t\r]*(?:\n|$)/.test(text.slice(q[1] + 1, q[1] + 1 + 64))) return REFERENCE.test(text.slice(q[0], q[1])) ? nameEnd : { name, nameEnd, valueStart: q[0], valueEnd: q[1] };
+  }
+  const limit = Math.min(text.length, at + MAX_VALUE);
+  let end = at;
+  for (let i = at; ; ) {
+    let eol = i;
+    while (eol < limit && text.charCodeAt(eol) !== 10) eol++;
+    let last = eol;
+    while (last > i && (isSpace(text.charCodeAt(last - 1)) || text.charCodeAt(last - 1) === 13)) last--;
+    // A line ending in `\` goes on below it (an empty or missing next line ends the value before the `\`).
+    const continued = last > i && text.charCodeAt(last - 1) === 92 && text.charCodeAt(last - 2) !== 92;
+    if (!continued) {
+      if (last > i) end = last;
+      break;
+    }
+    let stop = last - 1;
+    while (stop > i && isSpace(text.charCodeAt(stop - 1))) stop--;
+    if (stop > i) end = stop;
+    if (eol >= limit || !/[^ \t\r]/.test(text.slice(eol + 1, text.indexOf('\n', eol + 1) < 0 ? limit : Math.min(limit, text.indexOf('\n', eol + 1))))) break;
+    i = eol + 1;
+  }
+  const raw = text.slice(at, end);
+  if (end === at || REFERENCE.test(raw) || NOT_A_VALUE.test(raw)) return nameEnd;
+  return { name, nameEnd, valueStart: at, valueEnd: end };
+}
+
 /** `SET ` before MySQL's `PASSWORD [FOR user] = …`. */
 const SQL_SET = /\bset\s+$/i;
 /** Where a `PASSWORD '…'` clause sets a user's password: after WITH, LOGIN, ENCRYPTED, or right after `ALTER|CREATE USER|ROLE name`. */

@@ -1,0 +1,41 @@
+/**
+ * The review of the long tail's rules (lib/redaction/README.md): values the rules cut short, help
+ * text and ids they mangled, and near variants they missed. Every secret is generated here.
+ */
+import { ALNUM, body, seeded } from './fakes.js';
+import { expectEach, expectUntouched } from './helpers.js';
+
+const rand = seeded(20261128);
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+/** A generated password of the kind people paste: letters, digits, fourteen long. */
+const password = (): string => body(rand, ALNUM, 14);
+/** A passphrase of four generated words: what a value with spaces holds. */
+const passphrase = (): string => Array.from({ length: 4 }, () => body(rand, LOWER, 5 + Math.floor(rand() * 4))).join(' ');
+
+describe('long tail review: Dockerfile ENV NAME value', () => {
+  it('the legacy form takes the rest of the line, and the lines a backslash continues it to', () => {
+    expectEach([
+      'FROM postgres:16\nENV DB_PASSWORD %s\nEXPOSE 5432',
+      'ENV POSTGRES_PASSWORD %s',
+      'ENV DB_PASSWORD "%s"',
+    ], passphrase, 'secret_assignment');
+    expectEach(['ENV DB_PASSWORD %s\nRUN make'], () => `${passphrase()} \\\n    ${passphrase()}`, 'secret_assignment');
+    expectEach(['ENV API_TOKEN %s', 'ENV API_TOKEN %s  \nRUN make'], password, 'secret_assignment');
+  });
+
+  it('Apache SetEnv and csh setenv take one value, quoted when it has spaces', () => {
+    expectEach(['SetEnv DB_PASS "%s"', 'setenv DB_PASSWORD "%s"'], passphrase, 'secret_assignment');
+    expectEach(['    SetEnv DB_PASS %s\n', 'setenv API_TOKEN %s'], password, 'secret_assignment');
+  });
+
+  it('references, files, a value that is one reference and the = form stay as they were', () => {
+    expectUntouched([
+      'ENV DB_PASSWORD $DB_PASSWORD',
+      'ENV POSTGRES_PASSWORD ${POSTGRES_PASSWORD}',
+      'ENV DB_PASSWORD_FILE /run/secrets/db_password',
+      'ENV DB_PASSWORD \\\n    $DB_PASSWORD',
+      'ENV PATH /usr/local/bin:$PATH',
+      'Set the ENV DB_PASSWORD in your Dockerfile, or pass it with SetEnv.',
+    ]);
+  });
+});
