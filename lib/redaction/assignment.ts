@@ -250,6 +250,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag; a contraction (`--generate-privkey wouldn't`) is prose.
   if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])) || /^[A-Za-z]+'(?:t|s|ll|re|ve|d)\b/.test(text.slice(value[0], value[1] + 4)))) return right;
+  if (form === 'flag' && !value[2] && flagHelp(text, name, right, value[0], value[1])) return right;
   const [start, end, quoted] = value;
   const raw = text.slice(start, end);
   if (!quoted && form === 'colon' && BLOCK_SCALAR.test(raw) && structuralContext(text, left) === 'line') {
@@ -313,6 +314,29 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   }
   if (isVersionSpec(raw)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end, ...(tuple ? { resume: right } : {}) };
+}
+
+/** What a usage line writes for a password flag's value (`-storepass arg`, `--password PASSWORD`, `-pw passw`): no password. */
+const FLAG_PLACEHOLDER = /^(?:args?|value|val|str|string|text|password|passwd|passw|pass|pw|pwd|passphrase|secret|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass)$/i;
+/** Two or more words of prose: a usage table's description (`keystore password`, `login with specified password`). */
+const HELP_PROSE = /^[A-Za-z][A-Za-z'-]*[.,;:)]?(?:[ \t]+\(?[A-Za-z][A-Za-z'-]*[.,;:)]?)+(?=[ \t]|$)/;
+
+/**
+ * A flag's value as a usage text shows it: a placeholder (`arg`, `password`, `[pass]`, the flag's
+ * own name), a word ending in `:` (`-storepass storepass: The password…`), or the column of a help
+ * table: the value, two or more spaces and prose (`-storepass arg   keystore password`), or the
+ * flag, a wide gap and prose (`-password               Prompt for a password`).
+ */
+function flagHelp(text: string, name: string, nameEnd: number, start: number, end: number): boolean {
+  const raw = text.slice(start, end);
+  if (FLAG_PLACEHOLDER.test(raw) || raw.toLowerCase() === name.toLowerCase() || /^[A-Za-z][A-Za-z_-]*:$/.test(raw)) return true;
+  if (text.charCodeAt(start) === 91 && /^\[[^\]\s]{1,40}\]/.test(text.slice(start, start + 48))) return true;
+  // A generated-looking value is a value, whatever follows it.
+  if (looksRandom(raw)) return false;
+  const line = text.slice(end, end + 256).split('\n', 1)[0]!;
+  const gap = /^(?:[ \t]{2,}|\t)/.exec(line);
+  if (gap && HELP_PROSE.test(line.slice(gap[0].length))) return true;
+  return start - nameEnd >= 2 && /^[A-Za-z][A-Za-z'-]*$/.test(raw) && HELP_PROSE.test(text.slice(start, start + 256).split('\n', 1)[0]!);
 }
 
 /**

@@ -39,3 +39,34 @@ describe('long tail review: Dockerfile ENV NAME value', () => {
     ]);
   });
 });
+
+describe('long tail review: usage text around password flags', () => {
+  it('a real value still goes, single dash or double, before another flag or a file', () => {
+    expectEach([
+      'keytool -list -keystore app.jks -storepass %s',
+      'keytool -list -storepass %s  -keystore app.jks',
+      'pscp -pw %s  file.txt bob@host:/tmp',
+      'plink -ssh bob@host -pw "%s"',
+      'mytool --password %s --verbose',
+    ], password, 'secret_assignment');
+  });
+
+  it('help tables, placeholders and a word ending in a colon stay', () => {
+    expectUntouched([
+      '  -storepass arg   keystore password',
+      ' -storepass <arg>            keystore password',
+      '  -password               Prompt for a password',
+      '-storepass storepass: The password used to protect the keystore',
+      '  -pw passw   login with specified password',
+      '  -pw PASSWORD\tlogin with password',
+      '  -keypass [pass]   key password',
+      'keytool -storepass password',
+      'keytool -storepass secret -list',
+      'tool --password password',
+      'tool --password pass',
+      '  --password arg   the password',
+      '  --password PASSWORD  Password for the server',
+      '  --password               Prompt for a password',
+    ]);
+  });
+});
