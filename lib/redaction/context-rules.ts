@@ -71,16 +71,16 @@ export function secretAssignment(): ContentRule {
 /**
  * A secret-named assignment's name: header values keep their scheme word (authorization_header
  * takes those); an ODBC/ADO connection string's `;Pwd=` is a password though `PWD` alone is the
- * shell's folder. A flag names one by itself: keytool's `-storepass`, PuTTY's `-pw`, and a bare
- * `--key` (its value must look generated, as for `*_key` names).
+ * shell's folder. A single-dash flag names one by itself: keytool's `-storepass`, PuTTY's `-pw`.
+ * A bare `--key` does not: it is an object's key, a cache key or a key id as often (`aws s3api
+ * get-object --key <uuid>`, `gpg --key <id>`).
  */
 function secretName(text: string, name: string, start: number): boolean {
   if (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name)) return !/^(?:proxy-)?authorization$/i.test(name);
-  if (text.charCodeAt(start - 1) !== 45) return false;
-  return text.charCodeAt(start - 2) === 45 ? name === 'key' : SINGLE_DASH_FLAG.test(name);
+  return text.charCodeAt(start - 1) === 45 && text.charCodeAt(start - 2) !== 45 && SINGLE_DASH_FLAG.test(name);
 }
 
-/** A value that looks generated: what a `*_key` name or a bare `--key` must hold (`sort_key = created_at` is none). */
+/** A value that looks generated: what a `*_key` name must hold (`sort_key = created_at` is none). */
 function generatedValue(value: string): boolean {
   return value.length >= 16 && looksRandom(value) && /^[A-Za-z0-9+/=_%-]+$/.test(value);
 }
@@ -92,8 +92,8 @@ function takeAssignment(text: string, at: number, out: Span[], self: ContentRule
   const value = text.slice(a.valueStart, a.valueEnd);
   // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
   if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);
-  // `WANDB_KEY`, `?sig=`, `--key`: only a value that looks generated.
-  if ((a.name === 'key' || (classifyName(a.name) === null && isKeyLikeName(a.name))) && !generatedValue(value)) return Math.max(a.nameEnd, a.valueEnd);
+  // `WANDB_KEY`, `?sig=`: only a value that looks generated.
+  if (classifyName(a.name) === null && isKeyLikeName(a.name) && !generatedValue(value)) return Math.max(a.nameEnd, a.valueEnd);
   // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
   if (isAuthOnlyName(a.name)) {
     // requests' `auth=("admin", "…")`: the tuple's second member is the password.

@@ -70,3 +70,20 @@ describe('long tail review: usage text around password flags', () => {
     ]);
   });
 });
+
+describe('long tail review: a bare --key', () => {
+  it('object keys, hashes, key ids and cache keys after --key stay', () => {
+    expectUntouched([
+      'aws s3api get-object --bucket b --key 3f2504e0-4f89-11d3-9a0c-0305e82c3301 out.bin',
+      'aws s3api head-object --bucket b --key 5d41402abc4b2a76b9719d911017c592',
+      'gpg --key 5A3B9F2C1D4E6F78 --verify x.sig',
+      'cache get --key <sha1>',
+      'mytool --key Xk9vQ2mLp7RtYb3NzW4s --verbose',
+      'sort --key 2,2 file.txt',
+    ]);
+  });
+
+  it('secret-named flags still take their value', () => {
+    expectEach(['mytool --api-key %s --verbose', 'aws-cli --secret-key "%s"', 'run --private-key %s'], () => body(rand, ALNUM, 32), 'secret_assignment');
+  });
+});
