@@ -29,7 +29,12 @@ export interface Assignment {
 
 /** Values that name a secret without being one: references, types, empties, earlier placeholders. */
 export const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|on|off|~|[|>][-+]?|\*+|x{3,}|\.{3}|…|str|string|int|integer|number|bool|boolean|bytes|any|unknown|object|optional|secretstr|secretstring|required|env|redacted)$/i;
-export const REFERENCE = /^(?:\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED|\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}$)/;
+/**
+ * Values that name a secret without being one: references and templates (`$PW`, `%s`, `{{pw}}`,
+ * `<password>`), and the inside of a string concatenation (`'" + pw + "'`, PHP's `'" . $pw . "'`,
+ * VB's `'" & pw & "'`), whose quotes close one literal and open the next.
+ */
+export const REFERENCE = /^(?:["'`][ \t]*(?:\+|\.{1,2}|\|\||&)[ \t]*[\w$@(]|\$|%\(|%s$|%\w+%$|\{\{|<%|<[^>]*>$|\[REDACTED|\{[\w.]*(?:![rsa])?(?::[^{}]{0,32})?\}$)/;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
 /** `os.environ[…]`, `getenv(…)`, `Optional[str]`, `req.headers.authorization?.split(…)`, Rust's `String::from(…)`: code that fetches, builds or types a secret. */
 const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*(?:::[A-Za-z_$][\w$]*)*(?:::)?[([]/;

@@ -16,17 +16,24 @@ const IDENT = charTable('A-Za-z0-9_');
 const DOTTED = charTable('A-Za-z0-9_.');
 
 /** The callees, by name: which argument is the secret, and what must stand before the name. */
-const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp }> = new Map([
+const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp; readonly wordy?: boolean }> = new Map([
   ['SetBasicAuth', { arg: 1, before: /\.$/ }],
   ['basic_auth', { arg: 1, before: /\.$/ }],
   ['NetworkCredential', { arg: 1, before: /(?:\bnew\s+|\bNet\.)$/ }],
-  ['login', { arg: 1, before: /[\w)\]]\.$/ }],
+  ['login', { arg: 1, before: /[\w)\]]\.$/, wordy: true }],
   ['set_password', { arg: 2, before: /\bkeyring\.$/ }],
 ]);
 
-/** A literal the way setters take one: six or more characters, not a plain word (`"password"`), no reference or mask. */
-function literalSecret(text: string, start: number, end: number): boolean {
+/**
+ * A literal the way setters take one: six or more characters, not a plain word (`"password"`), no
+ * reference or mask. `wordy`: the callee is also a method of message catalogs, routers and test
+ * clients (`login`), so no text with spaces (`"Welcome back, friend!"`), no path or URL
+ * (`"accounts/login.html"`, `"/login"`), no template's file name (`"login.html"`) and no slug of words
+ * and hyphens (`"home-page"`) either.
+ */
+function literalSecret(text: string, start: number, end: number, wordy = false): boolean {
   const literal = text.slice(start, end);
+  if (wordy && (/[\s/]/.test(literal) || /^[A-Za-z]+(?:[-_][A-Za-z]+)+$/.test(literal) || /^[\w-]+\.(?:html?|php|jsp|aspx?|erb|j2|jinja2?|hbs|tpl)$/i.test(literal))) return false;
   return literal.length >= 6 && !/^[A-Za-z_]+$/.test(literal) && !REFERENCE.test(literal) && !MASKED.test(literal);
 }
 
@@ -48,7 +55,7 @@ function otherArgumentEnd(text: string, from: number, limit: number): number {
 }
 
 /** The literal at argument `arg` of the call whose `(` is at `open`: quoted, or Rust's `Some("…")` / `String::from("…")`. */
-function literalArgument(text: string, open: number, arg: number): [number, number] | null {
+function literalArgument(text: string, open: number, arg: number, wordy = false): [number, number] | null {
   const limit = Math.min(text.length, open + 512);
   let i = open + 1;
   for (let k = 0; k < arg; k++) {
@@ -72,7 +79,7 @@ function literalArgument(text: string, open: number, arg: number): [number, numb
     after++;
   }
   after = skipSpaces(text, after);
-  return (text[after] === ',' || text[after] === ')') && literalSecret(text, q[0], q[1]) ? [q[0], q[1]] : null;
+  return (text[after] === ',' || text[after] === ')') && literalSecret(text, q[0], q[1], wordy) ? [q[0], q[1]] : null;
 }
 
 /** PowerShell's `ConvertTo-SecureString '…' -AsPlainText` (or `-String '…'`), from the `AsPlainText` at `at`. */
@@ -97,5 +104,5 @@ export function credentialCall(text: string, at: number): [number, number] | nul
   const left = runStart(text, right, IDENT, 48);
   const call = CALLS.get(text.slice(left, right));
   if (call === undefined || !call.before.test(text.slice(Math.max(0, left - 16), left))) return null;
-  return literalArgument(text, right, call.arg);
+  return literalArgument(text, right, call.arg, call.wordy);
 }

@@ -87,3 +87,34 @@ describe('long tail review: a bare --key', () => {
     expectEach(['mytool --api-key %s --verbose', 'aws-cli --secret-key "%s"', 'run --private-key %s'], () => body(rand, ALNUM, 32), 'secret_assignment');
   });
 });
+
+describe('long tail review: credential calls and concatenated SQL', () => {
+  it('login(user, "…") still takes a password; the other credential calls take one with spaces too', () => {
+    expectEach(['server.login(user, "%s")', "smtp.login(SMTP_USER, '%s')", 'self.client.login(username="bob", password="%s")'], password, 'secret_assignment');
+    expectEach(['req.SetBasicAuth("bob", "%s")', 'var cred = new NetworkCredential("bob", "%s");'], passphrase, 'secret_assignment');
+  });
+
+  it('messages, titles, paths, URLs, templates and slugs given to a login method stay', () => {
+    expectUntouched([
+      'messages.login("Sign in", "Welcome back, friend!")',
+      'strings.login("title", "Log in to continue")',
+      'self.client.login("bob", "accounts/login.html")',
+      'router.login("/login", "home-page")',
+      'app.login("bob", "https://example.com/login")',
+      'views.login(request, "login.html")',
+      'nav.login("header", "sign-in-button")',
+    ]);
+  });
+
+  it('a literal that is the inside of a string concatenation is no password', () => {
+    expectUntouched([
+      `db.Exec("ALTER USER app PASSWORD '" + pw + "'")`,
+      `cur.execute("ALTER ROLE app WITH PASSWORD '" + pw + "'")`,
+      `$sql = "CREATE USER app PASSWORD '" . $pw . "'";`,
+      `sql = "SET PASSWORD FOR bob = '" + newPassword + "'"`,
+      `q = "UPDATE users SET password='" + pw + "' WHERE id=1"`,
+      `cmd = "ALTER USER app PASSWORD '" & pw & "'"`,
+    ]);
+    expectEach([`db.Exec("ALTER USER app PASSWORD '%s'")`, "q = \"UPDATE users SET password='%s' WHERE id=1\""], password, 'secret_assignment');
+  });
+});
