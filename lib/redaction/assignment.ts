@@ -120,7 +120,7 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   else if (before === 34 && text.charCodeAt(left - 2) === 92 && text.startsWith('\\"', right)) quote = '\\"';
   if (before === 60 && text.charCodeAt(right) === 62 && left === nameStart) return xmlElement(text, name, right);
   if (before === 62 && text.startsWith('</key>', right) && text.startsWith('<key>', left - 5)) return plistValue(text, name, right);
-  if (quote === '"' && text.charCodeAt(left - 2) === 61 && ANDROID_STRING.test(text.slice(Math.max(0, left - 96), left - 1))) return androidString(text, name, right + 1);
+  if (quote.length === 1 && text.charCodeAt(left - 2) === 61 && ANDROID_STRING.test(text.slice(Math.max(0, left - 96), left - 1))) return androidString(text, name, right + 1);
   let i = skipSpaces(text, right + quote.length);
   // `os.environ["API_KEY"] = "…"`, `app.config['SECRET_KEY'] = '…'`: a subscript, then `=`.
   if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
@@ -424,12 +424,15 @@ const SQL_SET = /\bset\s+$/i;
 /** Where a `PASSWORD '…'` clause sets a user's password: after WITH, LOGIN, ENCRYPTED, or right after `ALTER|CREATE USER|ROLE name`. */
 const SQL_PASSWORD_CLAUSE = /(?:\b(?:with|login|encrypted|unencrypted)|\b(?:alter|create)\s+(?:user|role)\s+(?:if\s+(?:not\s+)?exists\s+)?(?:"[^"\n]{1,64}"|'[^'\n]{1,64}'|[\w$.-]{1,64}))\s+$/i;
 /** After MySQL's `SET PASSWORD`: `[FOR user] = ['…' | PASSWORD('…')]`, up to the literal's quote. */
-const SQL_SET_VALUE = /^[ \t]*(?:for[ \t]+(?:'[^'\n]{1,64}'(?:@'[^'\n]{1,255}')?|`[^`\n]{1,64}`|[\w$.%-]{1,64}(?:@[\w$.%-]{1,255})?)[ \t]*)?=[ \t]*(?:password[ \t]*\([ \t]*)?'/i;
+const SQL_SET_VALUE = /^[ \t]*(?:for[ \t]+(?:'[^'\n]{1,64}'(?:@'[^'\n]{1,255}')?|`[^`\n]{1,64}`|[\w$.%-]{1,64}(?:@[\w$.%-]{1,255})?)[ \t]*)?=[ \t]*(?:password[ \t]*\([ \t]*)?['"]/i;
+/** A foreign-data wrapper's options before `password '…'`: `OPTIONS (user 'x', `, `OPTIONS (ADD `, `OPTIONS (SET `. */
+const SQL_OPTIONS = /\boptions[ \t]*\([ \t]*(?:(?:add|set)[ \t]+)?(?:[A-Za-z_]\w{0,63}[ \t]+'(?:[^'\n]|''){0,255}'[ \t]*,\s*(?:(?:add|set)[ \t]+)?){0,16}$/i;
 
 /**
  * SQL that sets a password, the quoted literal: `ALTER USER app [WITH] PASSWORD '…'`, `CREATE ROLE
- * app LOGIN PASSWORD '…'`, MySQL's `SET PASSWORD [FOR u] = '…'` (or `PASSWORD('…')`) and
- * `IDENTIFIED WITH mysql_native_password BY '…'` (not `AS 'hash'`). Null when the text reads as no such
+ * app LOGIN PASSWORD '…'`, a foreign-data wrapper's `OPTIONS (user 'x', password '…')`, MySQL's
+ * `SET PASSWORD [FOR u] = '…'` (or `PASSWORD('…')`) and `IDENTIFIED WITH mysql_native_password BY
+ * '…'` (not `AS 'hash'`), MySQL's with either quote. Null when the text reads as no such
  * statement (the name's other forms are tried); `PASSWORD NULL` holds no literal.
  */
 function sqlPassword(text: string, name: string, left: number, right: number): Assignment | number | null {
@@ -437,17 +440,18 @@ function sqlPassword(text: string, name: string, left: number, right: number): A
   const before = text.slice(Math.max(0, left - 160), left);
   if (/^password$/i.test(name)) {
     const i = skipSpaces(text, right);
-    if (text.charCodeAt(i) === 39 && i > right && SQL_PASSWORD_CLAUSE.test(before)) open = i;
+    if (text.charCodeAt(i) === 39 && i > right && (SQL_PASSWORD_CLAUSE.test(before) || SQL_OPTIONS.test(before))) open = i;
     else if (SQL_SET.test(before.slice(-8))) {
       const m = SQL_SET_VALUE.exec(text.slice(right, right + 400));
       if (m) open = right + m[0].length - 1;
     }
   } else if (/_password$/i.test(name) && /\bidentified\s+with\s+$/i.test(before.slice(-32))) {
-    const m = /^[ \t]+by[ \t]+'/i.exec(text.slice(right, right + 16));
+    // MySQL quotes strings with either quote: `BY '…'` or `BY "…"`.
+    const m = /^[ \t]+by[ \t]+['"]/i.exec(text.slice(right, right + 16));
     if (m) open = right + m[0].length - 1;
   }
   if (open < 0) return null;
-  const q = quotedValue(text, open + 1, "'");
+  const q = quotedValue(text, open + 1, text[open]!);
   return q && !REFERENCE.test(text.slice(q[0], q[1])) ? { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] } : right;
 }
 
@@ -547,16 +551,16 @@ function xmlElement(text: string, name: string, nameEnd: number): Assignment | n
   return { name, nameEnd, valueStart: start, valueEnd: end };
 }
 
-/** A plist's `<key>NAME</key>` then, after whitespace (raw or JSON-escaped), its `<string>…</string>`. */
+/** A plist's `<key>NAME</key>` then, after whitespace (raw or JSON-escaped) and comments, its `<string>…</string>`. */
 function plistValue(text: string, name: string, nameEnd: number): Assignment | number {
-  const m = /^(?:\s|\\[nrt]){0,64}<string>/.exec(text.slice(nameEnd + 6, nameEnd + 6 + 200));
+  const m = /^(?:\s|\\[nrt]|<!--(?:(?!-->)[^]){0,160}-->){0,64}<string>/.exec(text.slice(nameEnd + 6, nameEnd + 6 + 400));
   if (!m) return nameEnd;
   const a = xmlElement(text, 'string', nameEnd + 6 + m[0].length - 1);
   return typeof a === 'number' ? nameEnd : { ...a, name, nameEnd };
 }
 
 /** Android's `<string name="` (other attributes may stand before `name`) right before a resource's name. */
-const ANDROID_STRING = /<string\s(?:[^<>"]{0,40}"[^<>"]{0,40}"\s)*\s*name=$/;
+const ANDROID_STRING = /<string\s(?:[^<>"']{0,40}(?:"[^<>"]{0,40}"|'[^<>']{0,40}')\s)*\s*name=$/;
 
 /**
  * An Android string resource named like a secret (`<string name="api_key">…</string>`): its text

@@ -54,16 +54,24 @@ function otherArgumentEnd(text: string, from: number, limit: number): number {
   return -1;
 }
 
+/** Past spaces and one line break among them: gofmt and rustfmt wrap a call's arguments (`SetBasicAuth("bob",⏎\t"…")`). */
+function skipBlank(text: string, from: number): number {
+  let i = skipSpaces(text, from);
+  if (text.charCodeAt(i) === 13) i++;
+  if (text.charCodeAt(i) === 10) i = skipSpaces(text, i + 1, 32);
+  return i;
+}
+
 /** The literal at argument `arg` of the call whose `(` is at `open`: quoted, or Rust's `Some("…")` / `String::from("…")`. */
 function literalArgument(text: string, open: number, arg: number, wordy = false): [number, number] | null {
   const limit = Math.min(text.length, open + 512);
   let i = open + 1;
   for (let k = 0; k < arg; k++) {
-    const end = otherArgumentEnd(text, skipSpaces(text, i), limit);
+    const end = otherArgumentEnd(text, skipBlank(text, i), limit);
     if (end < 0 || text[end] !== ',') return null;
     i = end + 1;
   }
-  i = skipSpaces(text, i);
+  i = skipBlank(text, i);
   const wrap = /^(Some\(\s*)?(&?String::from\(\s*)?/.exec(text.slice(i, i + 24))!;
   const closers = (wrap[1] ? 1 : 0) + (wrap[2] ? 1 : 0);
   i += wrap[0].length;
@@ -74,20 +82,21 @@ function literalArgument(text: string, open: number, arg: number, wordy = false)
   let after = q[1] + 1;
   if (text.startsWith('.to_string()', after)) after += 12;
   for (let k = 0; k < closers; k++) {
-    after = skipSpaces(text, after);
+    after = skipBlank(text, after);
     if (text[after] !== ')') return null;
     after++;
   }
-  after = skipSpaces(text, after);
+  after = skipBlank(text, after);
   return (text[after] === ',' || text[after] === ')') && literalSecret(text, q[0], q[1], wordy) ? [q[0], q[1]] : null;
 }
 
 /** PowerShell's `ConvertTo-SecureString '…' -AsPlainText` (or `-String '…'`), from the `AsPlainText` at `at`. */
 function plainTextSecureString(text: string, at: number): [number, number] | null {
   const from = lineStart(text, at);
-  const line = text.slice(from, at);
-  const cmdlet = line.toLowerCase().lastIndexOf('convertto-securestring');
-  if (cmdlet < 0 || /[|;]/.test(line.slice(cmdlet))) return null;
+  // The line on both sides of the flag: the literal may follow it (`-AsPlainText -Force -String "…"`, `-AsPlainText '…'`).
+  const line = text.slice(from, at + 256).split('\n', 1)[0]!;
+  const cmdlet = line.slice(0, at - from).toLowerCase().lastIndexOf('convertto-securestring');
+  if (cmdlet < 0 || /[|;]/.test(line.slice(cmdlet, at - from))) return null;
   const m = /^convertto-securestring(?:\s+-(?:asplaintext|force))*\s+(?:-string\s+)?(["'])/i.exec(line.slice(cmdlet));
   if (!m) return null;
   const open = from + cmdlet + m[0].length;

@@ -118,3 +118,45 @@ describe('long tail review: credential calls and concatenated SQL', () => {
     expectEach([`db.Exec("ALTER USER app PASSWORD '%s'")`, "q = \"UPDATE users SET password='%s' WHERE id=1\""], password, 'secret_assignment');
   });
 });
+
+describe('long tail review: near variants of the credential forms', () => {
+  const key = (): string => body(rand, ALNUM, 32);
+
+  it('PowerShell flags before the literal, a call wrapped by gofmt, MySQL double quotes, FDW options', () => {
+    expectEach([
+      '$pw = ConvertTo-SecureString -AsPlainText -Force -String "%s"',
+      "$pw = ConvertTo-SecureString -AsPlainText '%s' -Force",
+      'req.SetBasicAuth("bob",\n\t"%s")',
+      'req.SetBasicAuth(\n\t"bob",\n\t"%s",\n)',
+      'ALTER USER \'bob\'@\'%\' IDENTIFIED WITH mysql_native_password BY "%s";',
+      'SET PASSWORD FOR \'bob\'@\'localhost\' = "%s";',
+      "CREATE USER MAPPING FOR bob SERVER remote OPTIONS (user 'remote_bob', password '%s');",
+      "CREATE USER MAPPING FOR PUBLIC SERVER remote\n  OPTIONS (user 'app',\n           password '%s');",
+      "ALTER USER MAPPING FOR bob SERVER remote OPTIONS (SET password '%s');",
+    ], password, 'secret_assignment');
+  });
+
+  it('an Android resource in single quotes, a comment between a plist key and its string', () => {
+    expectEach([
+      "<string name='api_key'>%s</string>",
+      "<string translatable='false' name='stripe_secret_key'>%s</string>",
+      '<key>APIKey</key>\n<!-- production -->\n<string>%s</string>',
+      '<key>SentryAuthToken</key><!-- CI --><string>%s</string>',
+    ], key, 'secret_assignment');
+  });
+
+  it('their code, labels and other options stay', () => {
+    expectUntouched([
+      '$pw = ConvertTo-SecureString -AsPlainText -Force -String $env:DB_PASSWORD',
+      '$pw = Read-Host | ConvertTo-SecureString -AsPlainText -Force',
+      'req.SetBasicAuth(user,\n\tpass)',
+      'ALTER USER \'bob\'@\'%\' IDENTIFIED WITH caching_sha2_password AS "$A$005$abc";',
+      "CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db', dbname 'app', port '5432');",
+      "CREATE USER MAPPING FOR bob SERVER remote OPTIONS (user 'remote_bob', password_required 'false');",
+      "<string name='password'>Password</string>",
+      "<string name='prompt_password'>Enter your password</string>",
+      '<key>APIKey</key>\n<!-- set in CI -->\n<string>$(ACME_API_KEY)</string>',
+      '<key>Token</key>\n<!-- kind -->\n<dict>\n<key>Type</key>\n<string>Bearer</string>',
+    ]);
+  });
+});
