@@ -24,8 +24,11 @@ const METADATA_SUFFIX = new Set([
   'ttl', 'algorithm', 'algo', 'scheme', 'format', 'url', 'uri', 'endpoint', 'path', 'file', 'env',
   'header', 'prefix', 'suffix', 'fingerprint', 'last4', 'present', 'set', 'valid', 'ok', 'usage', 'used',
   'strength', 'help', 'note', 'notes', 'ref', 'budget', 'label', 'placeholder', 'description', 'title', 'hint',
-  'error', 'errors', 'message', 'messages', 'status',
+  'error', 'errors', 'message', 'messages', 'status', 'sent', 'remaining', 'left',
 ]);
+
+/** Words that make a name a yes/no about a secret (`has_recovery_codes`, `hasPassword`, `is_token_valid`), not the secret. */
+const FLAG_PREFIX = new Set(['has', 'is']);
 
 /** JSON Schema's, OpenAPI's and forms' keywords: what an object under a secret-named key says about the secret, not it. */
 const SCHEMA_KEYS = new Set([
@@ -129,7 +132,7 @@ const SHORT_PASSWORD = new Set(['pass', 'pwd', 'pw']);
 function classifyWords(words: readonly string[]): DefaultColumnRule | null {
   if (words.length === 0) return null;
   const last = words[words.length - 1]!;
-  if (words.length > 1 && METADATA_SUFFIX.has(last)) return null;
+  if (words.length > 1 && (METADATA_SUFFIX.has(last) || FLAG_PREFIX.has(words[0]!))) return null;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const next = words[i + 1];

@@ -2,8 +2,11 @@
  * The review of the long tail's rules (lib/redaction/README.md): values the rules cut short, help
  * text and ids they mangled, and near variants they missed. Every secret is generated here.
  */
-import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectUntouched } from './helpers.js';
+import { expect } from 'chai';
+import type { SqlValue } from '../../../lib/records.js';
+import { classifyName } from '../../../lib/redaction/names.js';
+import { ALNUM, body, seeded, table } from './fakes.js';
+import { expectEach, expectUntouched, policyWith } from './helpers.js';
 
 const rand = seeded(20261128);
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -158,5 +161,26 @@ describe('long tail review: near variants of the credential forms', () => {
       '<key>APIKey</key>\n<!-- set in CI -->\n<string>$(ACME_API_KEY)</string>',
       '<key>Token</key>\n<!-- kind -->\n<dict>\n<key>Type</key>\n<string>Bearer</string>',
     ]);
+  });
+});
+
+describe('long tail review: names about recovery codes', () => {
+  it('flags, counts and delivery of codes are metadata, for every secret name alike', () => {
+    for (const name of ['has_recovery_codes', 'recovery_code_sent', 'recoveryCodesRemaining', 'recovery_codes_left', 'recovery_codes_count', 'hasRecoveryCodes', 'has_password', 'password_sent', 'is_token_valid', 'api_key_remaining']) {
+      expect(classifyName(name), name).to.equal(null);
+    }
+    expect(classifyName('recovery_codes')).to.equal('secret');
+    expect(classifyName('mfa_recovery_codes')).to.equal('secret');
+    expect(classifyName('recovery_codes_hash')).to.equal('secret');
+    expect(classifyName('password_hash')).to.equal('password');
+  });
+
+  it('a users table keeps its code metadata and loses its codes', () => {
+    const policy = policyWith();
+    const plan = policy.plan(table('users', ['id', 'recovery_codes', 'has_recovery_codes', 'recovery_code_sent', 'recoveryCodesRemaining', 'recovery_codes_left']));
+    const codes = JSON.stringify([body(rand, ALNUM, 10), body(rand, ALNUM, 10)]);
+    const rows: SqlValue[][] = [[1n, codes, 1n, '2026-11-27T10:00:00Z', 8n, 8n]];
+    policy.createRedactor().redactRows('users', plan, rows);
+    expect(rows).to.deep.equal([[1n, '[REDACTED]', 1n, '2026-11-27T10:00:00Z', 8n, 8n]]);
   });
 });
