@@ -143,8 +143,8 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
 }
 
 /** What the skipped tables are: SQLite's virtual tables, PostgreSQL's tables with no columns. */
-function skippedWhy(plan: ExportPlan): string {
-  return plan.header.source.type === 'postgres' ? 'table with no columns' : 'virtual table';
+function skippedWhy(plan: ExportPlan, many = false): string {
+  return plan.header.source.type === 'postgres' ? (many ? 'tables with no columns' : 'table with no columns') : many ? 'virtual tables' : 'virtual table';
 }
 
 function printHeader(ctx: Context, plan: ExportPlan): void {
@@ -154,7 +154,10 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
   // Left out without a word, an FTS index looked exported; a backup copies it.
   // Only when every table was asked for: --tables names what the user wants, and nothing else is missing.
   const chosen = (plan.header.filters['tables'] as readonly string[] | undefined)?.length ?? 0;
-  if (plan.skippedTables.length > 0 && chosen === 0) out.warn(`${skippedWhy(plan)}s are not exported: ${plan.skippedTables.join(', ')} (a backup keeps them)`);
+  // Nor the ones --exclude-tables left out on purpose.
+  const excluded = new Set((plan.header.filters['excludeTables'] as readonly string[] | undefined) ?? []);
+  const unasked = plan.skippedTables.filter((t) => !excluded.has(t));
+  if (unasked.length > 0 && chosen === 0) out.warn(`${skippedWhy(plan, unasked.length > 1)} ${unasked.length > 1 ? 'are' : 'is'} not exported: ${unasked.join(', ')} (a backup keeps ${unasked.length > 1 ? 'them' : 'it'})`);
   for (const t of plan.tables) {
     if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not shaped like 2024-01-20 or 2024-01-20T14:30:45Z) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
   }

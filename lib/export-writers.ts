@@ -17,6 +17,8 @@ import { AcodeError, describeCause } from './errors.js';
 import type { OutputLayout } from './export-layout.js';
 import { BUNDLE_MANIFEST_NAME, serializeExportManifest, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import type { Snapshot } from './export-source.js';
+import { recordTap } from './pipeline.js';
+import { createSqliteStorableCheck } from './sqlite-storable.js';
 import { createRowLeakScan, createSerializer, createSqliteRowCheck, createTableProgress, createTableSerializer, leakError, TableOffsets } from './export-stages.js';
 import { exists, fsyncDir, PRIVATE_DIR_MODE, publishFile, removeAbandoned, removeQuietly, removeTree, setAsideOrphans, stageFile, tempNamePid, tempPathFor, writeFileAtomic, type StagedFile } from './fs-atomic.js';
 import { runPipeline } from './pipeline.js';
@@ -119,6 +121,8 @@ function headStages(args: WriteOutputArgs): (Readable | Transform)[] {
     stages.push(loadedRedactionStages().createRedactTransform(args.redact));
     stages.push(createRowLeakScan(createLeakDetector({ allow: args.allowScanHits }), { allStrings: args.layout.format === 'sqlite' }));
   }
+  // Only PostgreSQL has NaN (SQLite stores it as NULL): CSV would write it as an empty field, NULL.
+  if (format === 'csv' && args.header.source.type === 'postgres') stages.push(recordTap(createSqliteStorableCheck('ACODE-EXP-001', null, 'csv')));
   stages.push(createTableProgress(args.snapshot, args.onProgress));
   return stages;
 }

@@ -8,7 +8,7 @@ import type { ExportRecord } from './records.js';
  * (a `sqlite` export, an import), so the failure names the table and column, not SQLite's words
  * about a statement. Returns the check, fed every record in order.
  */
-export function createSqliteStorableCheck(code: Extract<ErrorCode, 'ACODE-EXP-001' | 'ACODE-IMP-001'>, only: readonly string[] | null = null): (record: ExportRecord) => void {
+export function createSqliteStorableCheck(code: Extract<ErrorCode, 'ACODE-EXP-001' | 'ACODE-IMP-001'>, only: readonly string[] | null = null, target: 'sqlite' | 'csv' = 'sqlite'): (record: ExportRecord) => void {
   let columns: readonly string[] = [];
   let skipping = false;
   let rowNumber = 0;
@@ -19,7 +19,8 @@ export function createSqliteStorableCheck(code: Extract<ErrorCode, 'ACODE-EXP-00
       rowNumber = 0;
       // A table the import leaves out is not written anywhere.
       skipping = only !== null && !only.includes(record.table.name);
-      if (skipping) return;
+      // CSV keeps two columns named apart by case; only a NaN has no form there.
+      if (skipping || target === 'csv') return;
       const seen = new Map<string, string>();
       for (const name of columns) {
         // SQLite folds ASCII letters only: "É" and "é" are two names to it.
@@ -47,7 +48,8 @@ export function createSqliteStorableCheck(code: Extract<ErrorCode, 'ACODE-EXP-00
       const at = row.findIndex((v) => typeof v === 'number' && Number.isNaN(v));
       if (at === -1) continue;
       const column = columns[at] ?? `column ${at + 1}`;
-      throw new AcodeError(code, `${record.table}.${column} holds NaN (row ${rowNumber}), which SQLite cannot store (it would be NULL)${exporting ? '' : '; nothing was imported'}`, {
+      const where = target === 'csv' ? 'CSV has no form for (an empty field reads back as NULL)' : 'SQLite cannot store (it would be NULL)';
+      throw new AcodeError(code, `${record.table}.${column} holds NaN (row ${rowNumber}), which ${where}${exporting ? '' : '; nothing was imported'}`, {
         context: { table: record.table, column },
         hint: exporting
           ? `export as json or ndjson (they keep NaN as {"$real":"NaN"}), or leave the table out with --exclude-tables ${record.table}`

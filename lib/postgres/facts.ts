@@ -25,7 +25,7 @@ export const VERSIONS_SQL = `SELECT ${VERSIONS}`;
 
 export const FACTS_SQL = `SELECT ${VERSIONS},
   coalesce((SELECT json_agg(json_build_array(n.nspname, c.relname,
-      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint, c.oid::bigint))
+      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint, c.oid::bigint))
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')), '[]') AS tables`;

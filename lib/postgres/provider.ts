@@ -90,7 +90,8 @@ const HARD_COMPRESSION = 6;
  * table is ~15 ms on the bench workspace and grows with the database).
  */
 async function snapshot(live: PgTarget, target: string, options: SnapshotOptions): Promise<SnapshotFacts> {
-  const waitMs = Math.max(1, Math.round(options.busyTimeoutMs ?? 30_000));
+  // PostgreSQL's timeouts stop at 2^31-1 ms (24.8 days): a longer --wait is that.
+  const waitMs = Math.min(2_147_483_647, Math.max(1, Math.round(options.busyTimeoutMs ?? 30_000)));
   const psql = openPsql(live, options.signal);
   let counted: Promise<SnapshotFacts>;
   let countFailure: unknown = null;

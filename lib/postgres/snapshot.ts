@@ -186,7 +186,8 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       const columnNames = t.columns.map((c) => c.name);
       const dateColumn = selection.dateColumnFor(name, columnNames);
       const dated = dateColumn === null ? null : dateExpr(dateColumn, t.oids[columnNames.indexOf(dateColumn)]!);
-      const relation = `${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}`;
+      // ONLY: a parent's own rows, as pg_dump archives them; an inheriting child's rows are its own table's.
+      const relation = `ONLY ${quotePgIdent(t.schema)}.${quotePgIdent(t.table)}`;
       const from = `${relation}${whereClause(dated, selection)}`;
       // Rows without a date (NULL, an epoch number, text that is no date) are in no window: said rather than dropped unseen.
       const filtered = dated !== null && (selection.since !== null || selection.until !== null) && !selection.schemaOnly;
@@ -286,7 +287,7 @@ function serverError(err: unknown, table: string | null, dateColumn: string | nu
     return new AcodeError('ACODE-EXP-001', `${table} has row-level security, and its policies would hide rows from this role: ${describeCause(err)}`, {
       cause: err,
       context,
-      hint: `no output was kept; export as the table's owner or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables ${table}`,
+      hint: `no output was kept; export as the table's owner (unless it has FORCE ROW LEVEL SECURITY, which binds its owner too) or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables ${table}`,
     });
   }
   if (code === '42501') {

@@ -49,7 +49,30 @@ describe('integration: PostgreSQL exports of unusual values and settings', funct
       expect(e.context['table']).to.equal('floats');
       expect(e.message).not.to.include('leaks');
     });
+
+    it('a CSV export of NaN fails naming the table and column (it wrote an empty field, which reads back as NULL)', async () => {
+      const e = await failure(exportDatabase({ config: await fx.ws.config(), format: 'csv', output: path.join(fx.out, 'f.csv'), tables: ['floats'], redact: false, now: () => NOW }));
+      expect(e.code).to.equal('ACODE-EXP-001');
+      expect(e.detail).to.match(/^floats\.d holds NaN \(row 1\), which CSV has no form for \(an empty field reads back as NULL\)/);
+    });
   });
+
+  describe('table inheritance', () => {
+    before(() => fx.pg.query('CREATE TABLE inh_parent (id int); CREATE TABLE inh_child () INHERITS (inh_parent); INSERT INTO inh_parent VALUES (1); INSERT INTO inh_child VALUES (2), (3)', fx.database));
+    after(() => fx.pg.query('DROP TABLE inh_child, inh_parent', fx.database));
+
+    it("a parent's export holds its own rows only, as pg_dump archives them (the child's rows came twice: under the parent too)", async () => {
+      const out = path.join(fx.out, 'inh.ndjson');
+      const result = await exportDatabase({ config: await fx.ws.config(), format: 'ndjson', output: out, tables: ['inh_parent', 'inh_child'], redact: false, now: () => NOW });
+      expect(result.manifest.header.tables.map((t) => [t.name, t.rows])).to.deep.equal([
+        ['inh_parent', 1],
+        ['inh_child', 2],
+      ]);
+      const rows = (await readFile(out, 'utf8')).split('\n').filter((l) => l.includes('"row"'));
+      expect(rows).to.have.lengthOf(3);
+    });
+  });
+
   describe('columns whose names differ only in case', () => {
     before(() => fx.pg.query('CREATE TABLE cased (id int PRIMARY KEY, "a" int, "A" int); INSERT INTO cased VALUES (1, 2, 3)', fx.database));
     after(() => fx.pg.query('DROP TABLE cased', fx.database));
@@ -139,7 +162,7 @@ describe('integration: PostgreSQL exports of a table under row-level security', 
       const e = await failure(exportDatabase({ config: await ws.config(), format: 'json', output: path.join(fx.out, 'n.json'), redact: false, now: () => NOW }));
       expect(e.code).to.equal('ACODE-EXP-001');
       expect(e.detail).to.equal('notes has row-level security, and its policies would hide rows from this role: query would be affected by row-level security policy for table "notes"');
-      expect(e.hint).to.equal('no output was kept; export as the table\'s owner or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables notes');
+      expect(e.hint).to.equal('no output was kept; export as the table\'s owner (unless it has FORCE ROW LEVEL SECURITY, which binds its owner too) or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables notes');
       expect(e.context['table']).to.equal('notes');
     } finally {
       await removeTempDir(ws.dir);
