@@ -321,8 +321,12 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   return { name, nameEnd: right, valueStart: start, valueEnd: end, ...(tuple ? { resume: right } : {}) };
 }
 
-/** What a usage line writes for a password flag's value (`-storepass arg`, `--password PASSWORD`, `-pw passw`): no password. */
-const FLAG_PLACEHOLDER = /^(?:args?|value|val|str|string|text|password|passwd|passw|pass|pw|pwd|passphrase|secret|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass)$/i;
+/**
+ * What a usage line writes for a password flag's value (`-storepass arg`, `--password PASSWORD`):
+ * no password. Generic words in lower case, a secret's name in capitals only: `--password secret`,
+ * `--pass Pass` and `psql --password Password` are how people type real (weak) passwords.
+ */
+const FLAG_PLACEHOLDER = /^(?:args?|value|val|str|string|text|PASSWORD|PASSWD|PASSW|PASS|PW|PWD|PASSPHRASE|SECRET|STOREPASS|KEYPASS)$/;
 /** Two or more words of prose: a usage table's description (`keystore password`, `login with specified password`). */
 const HELP_PROSE = /^[A-Za-z][A-Za-z'-]*[.,;:)]?(?:[ \t]+\(?[A-Za-z][A-Za-z'-]*[.,;:)]?)+(?=[ \t]|$)/;
 
@@ -334,10 +338,14 @@ const HELP_PROSE = /^[A-Za-z][A-Za-z'-]*[.,;:)]?(?:[ \t]+\(?[A-Za-z][A-Za-z'-]*[
  */
 function flagHelp(text: string, name: string, nameEnd: number, start: number, end: number): boolean {
   const raw = text.slice(start, end);
-  if (FLAG_PLACEHOLDER.test(raw) || raw.toLowerCase() === name.toLowerCase() || /^[A-Za-z][A-Za-z_-]*:$/.test(raw)) return true;
+  if (FLAG_PLACEHOLDER.test(raw) || raw === name || /^[A-Za-z][A-Za-z_-]*:$/.test(raw)) return true;
   if (text.charCodeAt(start) === 91 && /^\[[^\]\s]{1,40}\]/.test(text.slice(start, start + 48))) return true;
   // A generated-looking value is a value, whatever follows it.
   if (looksRandom(raw)) return false;
+  // A help table's columns only where the flag starts its line (after indentation): in a command
+  // or a sentence (`mysql --password  swordfish mydb`, `I used --password swordfish  as you told me`)
+  // two spaces and words after the value say nothing.
+  if (!/^[ \t]*-{1,2}[\w-]+[ \t]*$/.test(text.slice(lineStart(text, nameEnd), nameEnd + (text.slice(nameEnd, start).match(/^[ \t=]*/)?.[0].length ?? 0)))) return false;
   const line = text.slice(end, end + 256).split('\n', 1)[0]!;
   const gap = /^(?:[ \t]{2,}|\t)/.exec(line);
   if (gap && HELP_PROSE.test(line.slice(gap[0].length))) return true;

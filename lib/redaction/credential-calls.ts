@@ -26,14 +26,19 @@ const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp
 
 /**
  * A literal the way setters take one: six or more characters, not a plain word (`"password"`), no
- * reference or mask. `wordy`: the callee is also a method of message catalogs, routers and test
- * clients (`login`), so no text with spaces (`"Welcome back, friend!"`), no path or URL
- * (`"accounts/login.html"`, `"/login"`), no template's file name (`"login.html"`) and no slug of words
- * and hyphens (`"home-page"`) either.
+ * reference or mask. `wordy`: the callee is also a method of message catalogs and test clients
+ * (`login`), so not a sentence (`"Welcome back, friend!"`: a comma, or a space and a closing
+ * stop) or a title (`"Log in to continue"`: a capital, then words), not an absolute path or URL
+ * and not a template's file name (`"accounts/login.html"`). What stays a password: a Gmail app
+ * password (`"abcd efgh ijkl mnop"`), a lower-case passphrase, base64 with `/`, a word-and-hyphen
+ * slug (`"my-secret-pass"`).
  */
 function literalSecret(text: string, start: number, end: number, wordy = false): boolean {
   const literal = text.slice(start, end);
-  if (wordy && (/[\s/]/.test(literal) || /^[A-Za-z]+(?:[-_][A-Za-z]+)+$/.test(literal) || /^[\w-]+\.(?:html?|php|jsp|aspx?|erb|j2|jinja2?|hbs|tpl)$/i.test(literal))) return false;
+  if (wordy) {
+    if (/^(?:\/|[a-z][a-z+.-]*:\/\/)/i.test(literal) || /^[\w.-]+(?:\/[\w.-]+)*\.(?:html?|php|jsp|aspx?|erb|j2|jinja2?|hbs|tpl)$/i.test(literal)) return false;
+    if (/\s/.test(literal) && (/, |[.!?:]$/.test(literal) || /^[A-Z][a-z]*(?: [A-Za-z]+)+$/.test(literal))) return false;
+  }
   return literal.length >= 6 && !/^[A-Za-z_]+$/.test(literal) && !REFERENCE.test(literal) && !MASKED.test(literal);
 }
 
@@ -113,5 +118,7 @@ export function credentialCall(text: string, at: number): [number, number] | nul
   const left = runStart(text, right, IDENT, 48);
   const call = CALLS.get(text.slice(left, right));
   if (call === undefined || !call.before.test(text.slice(Math.max(0, left - 16), left))) return null;
+  // A route's definition (`router.login("/login", "home-page")`): its first argument is a path.
+  if (call.wordy && /^\s*["'`]\//.test(text.slice(right + 1, right + 16))) return null;
   return literalArgument(text, right, call.arg, call.wordy);
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { SqlValue } from '../../../lib/records.js';
 import { classifyName } from '../../../lib/redaction/names.js';
 import { ALNUM, body, seeded, table } from './fakes.js';
-import { expectEach, expectUntouched, policyWith } from './helpers.js';
+import { expectEach, expectRedactedTo, expectUntouched, policyWith } from './helpers.js';
 
 const rand = seeded(20261128);
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -54,6 +54,18 @@ describe('long tail review: usage text around password flags', () => {
     ], password, 'secret_assignment');
   });
 
+  it('a weak real password is still taken: a secret word in lower case, and a value followed by two spaces outside a help table', () => {
+    expectRedactedTo([
+      ['keytool -storepass secret -list', 'keytool -storepass [REDACTED] -list'],
+      ['docker login -u bob --password secret registry.example.com', 'docker login -u bob --password [REDACTED] registry.example.com'],
+      ['redis-cli --pass secret', 'redis-cli --pass [REDACTED]'],
+      ['psql --password Password mydb', 'psql --password [REDACTED] mydb'],
+      ['mysql -u root --password  swordfish mydb', 'mysql -u root --password  [REDACTED] mydb'],
+      ['I used --password swordfish  as you told me', 'I used --password [REDACTED]  as you told me'],
+      ['keytool -list -storepass changeit  and it failed', 'keytool -list -storepass [REDACTED]  and it failed'],
+    ]);
+  });
+
   it('help tables, placeholders and a word ending in a colon stay', () => {
     expectUntouched([
       '  -storepass arg   keystore password',
@@ -63,10 +75,8 @@ describe('long tail review: usage text around password flags', () => {
       '  -pw passw   login with specified password',
       '  -pw PASSWORD\tlogin with password',
       '  -keypass [pass]   key password',
-      'keytool -storepass password',
-      'keytool -storepass secret -list',
       'tool --password password',
-      'tool --password pass',
+      'keytool -storepass storepass',
       '  --password arg   the password',
       '  --password PASSWORD  Password for the server',
       '  --password               Prompt for a password',
@@ -97,7 +107,15 @@ describe('long tail review: credential calls and concatenated SQL', () => {
     expectEach(['req.SetBasicAuth("bob", "%s")', 'var cred = new NetworkCredential("bob", "%s");'], passphrase, 'secret_assignment');
   });
 
-  it('messages, titles, paths, URLs, templates and slugs given to a login method stay', () => {
+  it("login(user, '…') takes what real passwords look like: a Gmail app password, a lower-case passphrase, base64 with '/' and '+', a slug, one ending in '!'", () => {
+    const gmail = (): string => Array.from({ length: 4 }, () => body(rand, LOWER, 4)).join(' ');
+    const base64 = (): string => `${body(rand, ALNUM, 12)}/${body(rand, ALNUM, 10)}+${body(rand, ALNUM, 14)}`;
+    const slug = (): string => Array.from({ length: 3 }, () => body(rand, LOWER, 5)).join('-');
+    const bang = (): string => `${body(rand, ALNUM, 8)}/#${body(rand, ALNUM, 3)}!`;
+    for (const make of [gmail, passphrase, base64, slug, bang]) expectEach(["mail.login(EMAIL, '%s')", 'imap.login("bob", "%s")'], make, 'secret_assignment');
+  });
+
+  it('messages, titles, paths, URLs, templates and routes given to a login method stay', () => {
     expectUntouched([
       'messages.login("Sign in", "Welcome back, friend!")',
       'strings.login("title", "Log in to continue")',
@@ -105,7 +123,6 @@ describe('long tail review: credential calls and concatenated SQL', () => {
       'router.login("/login", "home-page")',
       'app.login("bob", "https://example.com/login")',
       'views.login(request, "login.html")',
-      'nav.login("header", "sign-in-button")',
     ]);
   });
 
