@@ -109,13 +109,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (from === 0) refuseForeign(db, file);
     const pending = pendingMigrations(db, migrations);
     if (pending.length > 0) {
-      // The write lock alone (BEGIN IMMEDIATE takes it, or fails as locked or read-only), nothing
+      // The write lock alone (BEGIN EXCLUSIVE takes it, or fails as locked or read-only), nothing
       // written: a backup that then fails must leave the database exactly as it was.
       // SQLite opens a read-only file read-only without a word, and in WAL mode takes the write
       // lock all the same: the file's own permission is asked too.
       try {
         if (existed) await access(file, constants.W_OK);
-        db.exec('BEGIN IMMEDIATE');
+        // EXCLUSIVE: in rollback-journal mode a reader's transaction blocks a commit, not BEGIN
+        // IMMEDIATE; in WAL mode it is IMMEDIATE, and readers block nothing.
+        db.exec('BEGIN EXCLUSIVE');
         db.exec('ROLLBACK');
       } catch (err) {
         if (systemCode(err) === 'EACCES' || systemCode(err) === 'EROFS') {

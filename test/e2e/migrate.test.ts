@@ -1,4 +1,4 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { lines, runCli, type CliResult } from '../support/cli.js';
@@ -130,6 +130,25 @@ describe('e2e: acode db migrate', function () {
       }
       expect(await listDir(ws.backups)).to.deep.equal([]);
       expect(versionAndTables(ws.db).version).to.equal(1);
+    });
+
+    it('a rollback-journal database another process reads in a transaction: ACODE-DB-008 before any backup (BEGIN IMMEDIATE let it through to fail at the commit)', async () => {
+      const setup = openDb(ws.db);
+      setup.pragma('journal_mode = DELETE');
+      setup.close();
+      for (const f of ['-wal', '-shm']) await rm(`${ws.db}${f}`, { force: true });
+      const reader = openDb(ws.db);
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM conv_chats').get();
+      try {
+        const r = await cli(['db', 'migrate']);
+        expect(r.code).to.equal(1);
+        expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-DB-008 Database is busy: .* is locked by another process \(database is locked\); nothing was migrated — /);
+      } finally {
+        reader.exec('ROLLBACK');
+        reader.close();
+      }
+      expect(await listDir(ws.backups)).to.deep.equal([]);
     });
 
     it('rows missing below the highest version (a baseline row only) do not make migrations pending: up to date, no backup taken', async () => {
