@@ -122,13 +122,14 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
  * known not to be the password, so it is never shown.
  */
 export function passwordMaySpill(url: URL): boolean {
-  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || [...url.searchParams.keys()].some((key) => !LIBPQ_PARAMS.has(key));
+  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || [...url.searchParams].some(([key, value]) => !LIBPQ_PARAMS.has(key) && /@/.test(`${key}${value}`));
 }
 
 /**
- * The query parameters libpq reads (it refuses any other), and node-postgres' uselibpqcompat. A
- * key outside them is a password's tail after a '?' (`agent:2024?Secret=pw@host/db`), however
- * plain it looks; `?user=admin@srv` is a user name, and stays.
+ * Query parameters libpq reads (and node-postgres' uselibpqcompat). A password's tail after an
+ * unescaped '?' (`agent:2024?Secret=pw@host/db`) always holds the '@' before the host: a
+ * parameter outside these with an '@' in it is that tail, however plain it looks; one without
+ * (`?ssl=true`, a newer libpq's `sslnegotiation`) is read, and `?user=admin@srv` is a user name.
  */
 const LIBPQ_PARAMS = new Set(
   (

@@ -38,8 +38,11 @@ describe('e2e: a database.url that cannot be read as meant is never shown', func
     }
   });
 
-  it("a user name with '@' in the query (?user=admin@srv, Azure's form) is read, not refused", () => {
+  it("a user name with '@' in the query (?user=admin@srv, Azure's form) and parameters of a newer libpq or of node-postgres are read, not refused", () => {
     expect(parsePgUrl('postgresql://127.0.0.1:55432/ws?user=admin@srv&sslmode=disable').database).to.equal('ws');
+    for (const query of ['sslnegotiation=direct', 'min_protocol_version=3.0', 'ssl=true', 'oauth_client_id=acode']) {
+      expect(parsePgUrl(`postgresql://agent@127.0.0.1:55432/ws?${query}`).database, query).to.equal('ws');
+    }
   });
 
   // backup's Source and restore's Target lines come from databaseLabel(), before parsePgUrl runs.
