@@ -126,10 +126,10 @@ export interface Snapshot {
   close(): void;
 }
 
-export async function openSnapshot(config: AcodeConfig, selection: ExportSelection): Promise<Snapshot> {
+export async function openSnapshot(config: AcodeConfig, selection: ExportSelection, busyTimeoutMs?: number): Promise<Snapshot> {
   if (config.database.type === 'postgres') {
     const { openPostgresSnapshot } = await import('./postgres/snapshot.js');
-    return openPostgresSnapshot(postgresUrl(config), selection);
+    return openPostgresSnapshot(postgresUrl(config), selection, busyTimeoutMs);
   }
   const { openSqliteSnapshot } = await import('./sqlite/snapshot.js');
   return openSqliteSnapshot(config.database.path, selection);

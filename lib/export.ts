@@ -27,6 +27,8 @@ export interface ExportOptions extends RunOptions {
   readonly until?: string;
   /** Table definitions only, no rows. */
   readonly schemaOnly?: boolean;
+  /** PostgreSQL: how long to wait for another session's lock on a table before failing as busy (ms; default 30 s). */
+  readonly busyTimeoutMs?: number;
   /** A path, '-' for `stdout`, or nothing: stdout when it is not a terminal, else a file in export.path. */
   readonly output?: string;
   /** Where '-' goes; default process.stdout. */
@@ -214,7 +216,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
         locate: config.locate,
       })
     : null;
-  const snapshot = await openSnapshot(config, selection);
+  const snapshot = await openSnapshot(config, selection, options.busyTimeoutMs);
   try {
     const now = (options.now ?? (() => new Date()))();
     const stdout = options.stdout ?? process.stdout;

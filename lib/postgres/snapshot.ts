@@ -147,7 +147,8 @@ function whereClause(column: string | null, selection: ExportSelection): string 
  * transaction holds it from the row counts to the last row. Rows come out through COPY … TO
  * STDOUT (what psql's \copy uses) in COPY's binary format.
  */
-export async function openPostgresSnapshot(url: string, selection: ExportSelection): Promise<Snapshot> {
+export async function openPostgresSnapshot(url: string, selection: ExportSelection, busyTimeoutMs = EXPORT_LOCK_WAIT_MS): Promise<Snapshot> {
+  const lockWaitMs = Math.min(2_147_483_647, Math.max(1, Math.round(busyTimeoutMs)));
   const target = parsePgUrl(url);
   const client = await connectPg(target);
   try {
@@ -155,7 +156,9 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
     // As pg_dump does: the database's or role's statement and idle timeouts would end a long
     // export part-way (a big table's COPY, a slow consumer), and row-level security would quietly
     // leave out the rows a policy hides; off, a table with a policy fails instead (serverError).
-    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL row_security = off');
+    // A table another session holds locked (ACCESS EXCLUSIVE: an ALTER, a VACUUM FULL) is waited
+    // for as a backup waits, 30 s, then the export fails as busy instead of hanging for ever.
+    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL row_security = off; SET LOCAL lock_timeout = ${lockWaitMs}`);
     // COPY writes values as the session's settings say: fix the ones that change the text.
     await client.query("SET LOCAL bytea_output = 'hex'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1");
     const versions = (await client.query<{ server_version: string; schema_version: string | null }>(VERSIONS_SQL)).rows[0]!;
@@ -290,6 +293,13 @@ function serverError(err: unknown, table: string | null, dateColumn: string | nu
       hint: `no output was kept; export as the table's owner (unless it has FORCE ROW LEVEL SECURITY, which binds its owner too) or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), or leave it out with --exclude-tables ${table}`,
     });
   }
+  if (code === '55P03') {
+    return new AcodeError('ACODE-DB-008', `${what} is locked by another session: ${describeCause(err)}`, {
+      cause: err,
+      context,
+      hint: `no output was kept; wait for the session holding the lock to finish (or stop it) and run the export again${table ? `, or leave the table out with --exclude-tables ${table}` : ''}`,
+    });
+  }
   if (code === '42501') {
     return new AcodeError('ACODE-EXP-001', `PostgreSQL refused to let this role read ${what}: ${describeCause(err)}`, {
       cause: err,
@@ -313,6 +323,9 @@ function selectItem(column: string, reader: ColumnReader): string {
   // num_nulls, not IS NULL: a composite whose fields are all NULL IS NULL, yet prints as (,).
   return reader.send === 'binary' ? column : `CASE WHEN num_nulls(${column}) = 0 THEN concat(${column}) END`;
 }
+
+/** How long an export waits for another session's lock on a table, as a backup does (ms). */
+export const EXPORT_LOCK_WAIT_MS = 30_000;
 
 /** The 11-byte signature that opens COPY's binary format. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
