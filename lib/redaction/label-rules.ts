@@ -4,7 +4,7 @@
  * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`). Assignments of one name
  * (`password=…`, `API_KEY: …`) are secret_assignment's.
  */
-import { REFERENCE } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE } from './assignment.js';
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
 import { builtInRule, looksRandom, type ContentRule } from './rule.js';
 
@@ -70,6 +70,65 @@ export function labeledSecret(): ContentRule {
       if (/is:?[ \t]*(?:\*\*|__)?[ \t]*$/.test(m[0]) && !(/[0-9]/.test(value) && /[A-Za-z]/.test(value) && /^[\w-]+$/.test(value))) return resume;
       out.push({ start: start + from, end: start + to, rule: self });
       return start + to;
+    },
+  );
+}
+
+/**
+ * A password's or key's name in another language, then `:` or `=` (full-width `：`/`＝` read as
+ * these, scanner.ts), then the value: the next token, or a quoted string on the same line.
+ * German `Passwort`/`Kennwort`, Spanish `contraseña`/`clave`, French `mot de passe`, Portuguese
+ * `senha`, Russian `пароль`, Japanese `パスワード`, Korean `비밀번호`, Chinese `密码`/`密钥` (and
+ * `数据库密码`, `API密钥`). Anchors are the names' rarer parts (`nnwort`, `seña`, `lave`, `enha`,
+ * `ароль`): non-ASCII ones stop the screen only where their low bytes meet.
+ */
+const LOCAL_NAMES = new Set(['passwort', 'kennwort', 'contraseña', 'clave', 'senha', 'mot de passe', 'пароль', 'パスワード', '비밀번호', '密码', '数据库密码', '密钥', 'api密钥']);
+const LETTER = /[\p{L}\p{N}]/u;
+const CJK_NAME = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー]*(?:密码|密钥|パスワード|비밀번호)$/u;
+/** Not a value: a reference or template, a placeholder, code (a call, a member), a type. */
+const LOCAL_NOT_A_VALUE = /^(?:[$%<{[(*:=@&|\\]|.*[()]|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$)/;
+const LOCAL_VALUE_END = /[\s"'`,;，。、）」』]/;
+
+export function localizedLabel(): ContentRule {
+  return builtInRule(
+    'localized_label', 'secrets',
+    'a value after a password\'s or key\'s name in another language and : or = (Passwort, Kennwort, contraseña, clave, mot de passe, senha, пароль, パスワード, 비밀번호, 密码, 密钥)',
+    ['pass', 'nnwort', 'seña', 'SEÑA', 'lave', 'enha', 'ароль', 'АРОЛЬ', 'パスワード', '비밀번호', '密码', '密钥'],
+    (self) => (text, at, out) => {
+      let start = at;
+      while (start > 0 && at - start < 8 && LETTER.test(text[start - 1]!)) start--;
+      let end = at;
+      while (end < text.length && end - at < 16 && LETTER.test(text[end]!)) end++;
+      let name = text.slice(start, end).toLowerCase();
+      if (name === 'passe' && /mot de $/i.test(text.slice(Math.max(0, start - 7), start))) name = 'mot de passe';
+      // CJK runs have no spaces: `请输入密码：`, `管理员密码：` end in the name (not `忘记密码`, forgot, `重置`, reset).
+      else if (!LOCAL_NAMES.has(name) && !(CJK_NAME.test(name) && !/忘记|重置|找回/.test(name))) return end > at ? end : at + 1;
+      // A word, not a part of an identifier: `user_clave`, `$clave`, `obj.senha`.
+      if (start > 0 && /[\w$.\-]/.test(text[start - 1]!)) return end;
+      let i = end;
+      while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+      const sep = text[i];
+      if (sep !== ':' && sep !== '=') return end;
+      if (text[i + 1] === '=' || text[i + 1] === '>' || text[i + 1] === ':') return end;
+      i++;
+      while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+      let from = i;
+      let to: number;
+      const open = text[i];
+      if (open === '"' || open === "'" || open === '`') {
+        from = i + 1;
+        to = from;
+        while (to < text.length && to - from < 256 && text[to] !== open && text[to] !== '\n') to++;
+        if (text[to] !== open) return end;
+      } else {
+        to = from;
+        while (to < text.length && to - from < 256 && !LOCAL_VALUE_END.test(text[to]!)) to++;
+        while (to > from && /[.!?)\]]/.test(text[to - 1]!)) to--;
+      }
+      const value = text.slice(from, to);
+      if (value.length < 4 || REFERENCE.test(value) || MASKED.test(value) || NOT_A_VALUE.test(value) || LOCAL_NOT_A_VALUE.test(value)) return end;
+      out.push({ start: from, end: to, rule: self });
+      return to;
     },
   );
 }

@@ -3,7 +3,7 @@
  * value's bytes (`AnchorScreen`): the punctuation-led anchors (`@`, `://`, `/home/`,
  * `-----BEGIN `) as written, the letter-led ones in either case; and only the rules whose anchor
  * occurs run their matcher, at that spot. Most values have no anchor at all and cost that pass.
- * Values too long for the screen, and rule sets with an anchor it cannot take (non-ASCII), are
+ * Values too long for the screen, and rule sets with an anchor it cannot take (an empty one), are
  * searched as before it: `indexOf` per punctuation-led anchor, one case-insensitive alternation
  * for the rest, which finds the same anchors in the same order.
  */
@@ -131,6 +131,10 @@ export class RuleSet {
    * sequences and each span is mapped back, swallowing the codes inside it.
    */
   find(text: string): Span[] | null {
+    // Full-width `：` and `＝` and the ideographic space read as `:`, `=` and a space (CJK input
+    // methods type them after a name: `password：…`, `DB_PASSWORD＝…`). One code unit for one, so
+    // every position holds; on a one-byte string (no character above U+00FF) indexOf answers at once.
+    if (text.indexOf('\uff1a') >= 0 || text.indexOf('\uff1d') >= 0 || text.indexOf('\u3000') >= 0) text = asciiPunctuation(text);
     if (text.indexOf('\x1b[') < 0) return this.#find(text);
     const view = withoutCsi(text);
     if (view === null) return this.#find(text);
@@ -242,6 +246,14 @@ export class RuleSet {
  * `text` without its CSI sequences (ESC `[`, parameters, a final letter), and for each character
  * left (and one past the end) its index in `text`; null when there is none.
  */
+const WIDE_PUNCTUATION = /[\uff1a\uff1d\u3000]/g;
+const ASCII_PUNCTUATION: Readonly<Record<string, string>> = { '\uff1a': ':', '\uff1d': '=', '\u3000': ' ' };
+
+/** The text with `：`, `＝` and U+3000 as `:`, `=` and a space: the same length, so spans need no mapping. */
+export function asciiPunctuation(text: string): string {
+  return text.replace(WIDE_PUNCTUATION, (c) => ASCII_PUNCTUATION[c]!);
+}
+
 function withoutCsi(text: string): { text: string; origin: Int32Array } | null {
   const origin = new Int32Array(text.length + 1);
   let out = '';

@@ -1,0 +1,75 @@
+/**
+ * The fourth red team's findings (lib/redaction/README.md): secrets that passed both the rules and
+ * the leak scan. Every secret is generated here.
+ */
+import { expect } from 'chai';
+import { AnchorScreen } from '../../../lib/redaction/anchor-screen.js';
+import { ALNUM, body, seeded } from './fakes.js';
+import { expectEach, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(20261204);
+/** A generated password of the kind people paste: letters, digits, fourteen long. */
+const password = (): string => body(rand, ALNUM, 14);
+/** A generated key, long enough to look like one to the label rules. */
+const key = (): string => body(rand, ALNUM, 32);
+
+describe('red team 4: full-width punctuation after a secret\'s name', () => {
+  it('： reads as :, ＝ as =, U+3000 as a space', () => {
+    expectEach(['password：%s', 'DB_PASSWORD＝%s', 'password:\u3000%s', 'password：\u3000%s', 'export DB_PASSWORD＝"%s"'], password, 'secret_assignment');
+    expectEach(['OPENAI_API_KEY：%s', 'api_key ＝ %s'], key, 'secret_assignment');
+    expectEach(['API Key：%s', '- **Password：** `%s`'], key, 'labeled_secret');
+  });
+
+  it('what the ASCII forms keep stays kept in full-width', () => {
+    expectUntouched([
+      'password：string;',
+      'password：${DB_PASSWORD}',
+      '密码长度：12',
+      'password　reset　link　sent',
+      'token＝＝null',
+    ]);
+  });
+});
+
+describe('red team 4: a password\'s name in another language', () => {
+  it('takes the next token after : ： or =', () => {
+    expectEach([
+      'Passwort: %s', 'Kennwort = "%s"', 'contraseña: %s', 'CONTRASEÑA=%s', 'Clave: %s', 'mot de passe : %s',
+      'senha: %s', 'Пароль: %s', 'пароль：%s', 'パスワード：%s', '비밀번호: %s', '密码：%s', '数据库密码：%s',
+      '密钥=%s', 'API密钥：%s', '请输入密码：%s。', 'Benutzer: bob\nPasswort: %s\n', '- Senha: \'%s\'',
+    ], password, 'localized_label');
+  });
+
+  it('labels, references, types and words that hold the name stay', () => {
+    expectUntouched([
+      '"Passwort": "Passwort"',
+      'label: "Passwort:",',
+      'clave: string;',
+      '$clave = $_POST[\'clave\'];',
+      'Passwort: ${PW}',
+      'Passwort: <Ihr Passwort>',
+      'Passwort: ********',
+      '忘记密码：点击这里',
+      'Passwort vergessen?',
+      'Clave::new()',
+      'clave = self.clave',
+      'autoclave: enabled',
+      'const slave = 1',
+      'enhanced: true',
+      'user_clave: abc',
+      'senha == outra',
+      'contraseña:',
+    ]);
+  });
+
+  it('the screen stops at non-ASCII anchors by their low bytes and finds them exactly', () => {
+    const screen = AnchorScreen.create([{ text: '密码', folded: false }, { text: 'ароль', folded: false }, { text: 'pass', folded: true }])!;
+    expect(screen).to.not.equal(null);
+    const text = 'x 密码：a Пароль 0@> \u00c6\u0001 PASS';
+    screen.find(text);
+    const hits = Array.from({ length: screen.count }, (_, h) => [screen.position(h), screen.anchor(h)]);
+    expect(hits).to.deep.equal([[2, 0], [8, 1], [21, 2]]);
+    // Text whose bytes are the anchors' low bytes is no hit.
+    expect(redactText('x 0@>\u043e\u043b: Xk29fLqa8PzT \u00c6\u0001: Xk29fLqa8PzT').summary.total).to.equal(0);
+  });
+});
