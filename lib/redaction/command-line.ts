@@ -155,6 +155,69 @@ export function stdinPassword(text: string, at: number): [number, number] | null
   return span && span[1] > span[0] && !REFERENCE.test(text.slice(span[0], span[1])) ? span : null;
 }
 
+/** Its anchor; `chpasswd` and `passwd --stdin` are found from secret_assignment's `pass`. */
+export const SUDO_ANCHOR = 'sudo';
+/** sudo's options that take an argument: the word after them is no command. */
+const SUDO_VALUED = /^-[ugpChrtUDRT]$/;
+
+/**
+ * A literal fed to a command that reads a password from its input: `sudo -S` (`echo "PW" | sudo -S
+ * …`, `printf '%s\n' PW | sudo -S -k true`, `sudo -S … <<< PW`), `passwd --stdin user`, and
+ * `chpasswd` (`echo 'user:PW' | chpasswd`: only what follows the first `:`). `at` is the command's
+ * name; null when it is no such command or its input is no literal (`echo $PW |`, `cat pw.txt |`).
+ */
+export function stdinReaderPassword(text: string, at: number): [number, number] | null {
+  let name: 'sudo' | 'passwd' | 'chpasswd';
+  let start = at;
+  if (startsWithIgnoreCase(text, 'sudo', at)) name = 'sudo';
+  else if (text.startsWith('passwd', at)) {
+    name = text.startsWith('chpasswd', at - 2) ? 'chpasswd' : 'passwd';
+    if (name === 'chpasswd') start = at - 2;
+  } else return null;
+  const end = at + (name === 'sudo' ? 4 : 6);
+  if (start > 0 && !inTable(COMMAND_BEFORE, text.charCodeAt(start - 1))) return null;
+  if (!isSpace(text.charCodeAt(end)) && text.charCodeAt(end) !== 10 && end < text.length) return null;
+  const from = lineStart(text, start);
+  let eol = text.indexOf('\n', end);
+  if (eol < 0 || eol - end > 512) eol = Math.min(text.length, end + 512);
+  const rest = text.slice(end, eol);
+  const own = /^[^|;&<]*/.exec(rest)![0];
+  const words = own.split(/[ \t]+/).filter((w) => w !== '');
+  if (name === 'sudo') {
+    let stdin = false;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (!w.startsWith('-')) break;
+      if (w === '--stdin' || /^-[A-Za-z]*S[A-Za-z]*$/.test(w)) stdin = true;
+      else if (SUDO_VALUED.test(w)) i++;
+    }
+    if (!stdin) return null;
+  } else if (name === 'passwd' && !words.includes('--stdin')) return null;
+  let span: [number, number] | null = null;
+  const here = /^[^\n|;&<]{0,128}<<<[ \t]*/.exec(rest);
+  if (here) {
+    const w = shellWord(text, end + here[0].length, text.length);
+    if (w) span = [w.start, w.end];
+  } else {
+    const line = text.slice(from, start);
+    const pipe = lastPipe(line);
+    // The command takes the pipe itself, or through sudo: `echo … | sudo chpasswd`.
+    if (pipe < 0 || !/^[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?$/.test(line.slice(pipe + 1))) return null;
+    const producer = line.slice(0, pipe);
+    let command: RegExpExecArray | null = null;
+    for (const m of producer.matchAll(/(?:^|[\s;&|(`])(echo|printf)\s+/g)) command = m;
+    if (command) span = producedLiteral(text, from + command.index! + command[0].length, from + pipe, command[1] === 'printf');
+  }
+  if (!span || span[1] <= span[0] || REFERENCE.test(text.slice(span[0], span[1]))) return null;
+  if (name === 'chpasswd') {
+    const colon = text.indexOf(':', span[0]);
+    if (colon < 0 || colon >= span[1] - 1) return null;
+    span = [colon + 1, span[1]];
+    if (REFERENCE.test(text.slice(span[0], span[1]))) return null;
+  }
+  return span;
+}
+
 /** What `echo [-n] WORDS` or `printf FORMAT WORD` (or `printf WORD`) writes, between `from` and the pipe at `to`. */
 function producedLiteral(text: string, from: number, to: number, printf: boolean): [number, number] | null {
   const words: { start: number; end: number }[] = [];

@@ -4,7 +4,7 @@
  * password inside a connection URL.
  */
 import { SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
-import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword } from './command-line.js';
+import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
@@ -37,13 +37,23 @@ export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', '_pw', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', '_pw', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
     (self) => (text, at, out) => {
       // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
       const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(WITH_TOKEN_ANCHOR, at - 4) ? stdinPassword(text, at - 4) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
       if (piped) {
         out.push({ start: piped[0], end: piped[1], rule: self });
         return Math.max(at + 1, piped[1]);
+      }
+      // `echo PW | sudo -S …`, `echo 'user:PW' | chpasswd`, `echo PW | passwd --stdin bob`.
+      const sudo = startsWithIgnoreCase(text, SUDO_ANCHOR, at);
+      if (sudo || text.startsWith('passwd', at)) {
+        const fed = stdinReaderPassword(text, at);
+        if (fed) {
+          out.push({ start: fed[0], end: fed[1], rule: self });
+          return Math.max(at + 1, fed[1]);
+        }
+        if (sudo) return at + 1;
       }
       // The other words of the command are read on: `curl -H "X-Api-Key: …" -b "s=…"` holds two secrets.
       for (const [start, end] of argumentSecret(text, at)) out.push({ start, end, rule: self });

@@ -73,3 +73,38 @@ describe('red team 4: a password\'s name in another language', () => {
     expect(redactText('x 0@>\u043e\u043b: Xk29fLqa8PzT \u00c6\u0001: Xk29fLqa8PzT').summary.total).to.equal(0);
   });
 });
+
+describe('red team 4: a literal piped to a command that reads a password from its input', () => {
+  it('sudo -S, passwd --stdin and chpasswd (the part after the colon) give up the literal', () => {
+    expectEach([
+      'echo "%s" | sudo -S apt-get update',
+      "echo '%s' | sudo -S",
+      "sudo -S apt install -y nginx <<< '%s'",
+      'echo %s | sudo -kS ls /root',
+      'echo "%s" | passwd --stdin deploy',
+      "echo 'deploy:%s' | chpasswd",
+      "echo 'deploy:%s' | sudo chpasswd",
+      '- run: echo "%s" | sudo -S systemctl restart app',
+    ], password, 'secret_assignment');
+    // printf's format holds a %s of its own: the literal is its argument.
+    for (const form of ["printf '%s\\n' 'SECRET' | sudo -S -k true", "printf '%s' SECRET | sudo -S true"]) {
+      const secret = password();
+      expect(redactText(form.replace('SECRET', secret)).out).to.equal(form.replace('SECRET', '[REDACTED]'));
+    }
+  });
+
+  it('variables, files, other commands and sudo without -S stay', () => {
+    expectUntouched([
+      'echo $PW | sudo -S ls',
+      'echo "$PASSWORD" | sudo -S ls',
+      'echo hello | sudo tee /etc/motd',
+      'echo "$PASSWORD" | passwd --stdin deploy',
+      'echo "deploy:$PW" | chpasswd',
+      'cat pw.txt | sudo -S ls',
+      'sudo -u bob ls -S',
+      'echo hi | sudo -u bob sort -S 1G',
+      'echo hunter2 | passwd deploy',
+      'pseudo -S value',
+    ]);
+  });
+});
