@@ -6,7 +6,7 @@ import { authorizationHeader, awsSecretKey, pgpassPassword, secretAssignment, ur
 import type { DefaultColumnRule } from './names.js';
 import type { Category, ContentRule, RuleInfo } from './rule.js';
 import { emailAddress, homePath, jwkPrivateKey, kubernetesSecret, pemPrivateKey, puttyPrivateKey } from './structure-rules.js';
-import { labeledSecret, localizedLabel } from './label-rules.js';
+import { labeledSecret, localizedLabel, spacedSetting } from './label-rules.js';
 import { tableCell } from './table-rules.js';
 import { createTokenRules } from './token-rules.js';
 
@@ -42,7 +42,7 @@ export interface DefaultContentOptions {
 export function createDefaultContentRules(options: DefaultContentOptions): ContentRule[] {
   const rules: ContentRule[] = [];
   if (options.secrets) {
-    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret(), localizedLabel(), tableCell());
+    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret(), localizedLabel(), spacedSetting(), tableCell());
   }
   if (options.emails) rules.push(emailAddress());
   if (options.paths) rules.push(homePath());

@@ -6,7 +6,7 @@
  */
 import { NOT_A_VALUE, REFERENCE } from './assignment.js';
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
-import { builtInRule, looksRandom, type ContentRule } from './rule.js';
+import { builtInRule, charTable, inTable, looksRandom, type ContentRule } from './rule.js';
 
 /**
  * A line's start, a list or quote marker, bold, then the label (one to five words, letters and
@@ -129,6 +129,79 @@ export function localizedLabel(): ContentRule {
       if (value.length < 4 || REFERENCE.test(value) || MASKED.test(value) || NOT_A_VALUE.test(value) || LOCAL_NOT_A_VALUE.test(value)) return end;
       out.push({ start: from, end: to, rule: self });
       return to;
+    },
+  );
+}
+
+/**
+ * A secret-named key starting its line, then spaces and the value, and nothing after it: vault's
+ * `KEY   VALUE` tables (`secret_key    …`, `password    …`), msmtprc's and fetchmail's `password …`
+ * (`password "…"`), `bridge_password …`, and a header set by nginx's `proxy_set_header X-Api-Key …;`
+ * or Apache's `RequestHeader set X-Api-Key "…"`. Unquoted values must look generated (not a word:
+ * `token expired`, `password combination.`), and be no type, reference, flag or code; prose goes on
+ * after its second word. A header's value has no space (`Authorization "Basic …"` is authorization_header's).
+ */
+const SETTING_NAME = charTable('A-Za-z0-9_.-');
+const HEADER_DIRECTIVE = /^[ \t]*(?:(?:proxy|grpc|fastcgi_param)_set_header|RequestHeader[ \t]+(?:set|append|add|merge)|more_set_input_headers)[ \t]+$/i;
+const SETTING_VALUE_START_NOT = /^[-$%<{[(*&@#!/\\|=:,'"`]/;
+const SETTING_CODE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+\(?|[(),]|;.|\.\.\./;
+
+export function spacedSetting(): ContentRule {
+  return builtInRule(
+    'spaced_setting', 'secrets',
+    'a value after a secret-named key starting its line and spaces, the line\'s last word (vault\'s KEY  VALUE tables, msmtprc\'s password …, nginx\'s proxy_set_header X-Api-Key …;, Apache\'s RequestHeader set X-Api-Key "…")',
+    ['pass', 'secret', 'token', 'key', 'pwd', 'cred', 'auth'],
+    (self) => (text, at, out) => {
+      let start = at;
+      while (start > 0 && at - start < 64 && inTable(SETTING_NAME, text.charCodeAt(start - 1))) start--;
+      let end = at;
+      while (end < text.length && end - at < 64 && inTable(SETTING_NAME, text.charCodeAt(end))) end++;
+      const sp = text.charCodeAt(end);
+      if (sp !== 32 && sp !== 9) return end;
+      let line = start;
+      while (line > 0 && start - line < 96 && text.charCodeAt(line - 1) !== 10) line--;
+      if (line > 0 && text.charCodeAt(line - 1) !== 10) return end;
+      const before = text.slice(line, start);
+      const header = !/^[ \t]*$/.test(before);
+      if (header && !HEADER_DIRECTIVE.test(before)) return end;
+      const name = text.slice(start, end);
+      if (name.startsWith('-') || name.startsWith('.')) return end;
+      const kind = classifyName(name);
+      const keyLike = kind === null && isKeyLikeName(name);
+      if (kind === null && !keyLike) return end;
+      let from = end;
+      while (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9) from++;
+      let eol = text.indexOf('\n', from);
+      if (eol < 0) eol = text.length;
+      if (eol - from > 512) return end;
+      let rest = text.slice(from, eol).replace(/\r$/, '');
+      let value: string;
+      let offset = 0;
+      const open = rest[0];
+      if (open === '"' || open === "'") {
+        const close = rest.indexOf(open, 1);
+        if (close < 0) return end;
+        value = rest.slice(1, close);
+        offset = 1;
+        rest = rest.slice(close + 1);
+      } else {
+        const m = /^\S+/.exec(rest);
+        if (!m) return end;
+        value = m[0];
+        rest = rest.slice(value.length);
+        if (header && value.endsWith(';')) {
+          value = value.slice(0, -1);
+          rest = `;${rest}`;
+        }
+        // Prose continued from the line above (`    password combination.`, `authorization server::`) is words: a value must look generated.
+        if (value.length < 6 || SETTING_VALUE_START_NOT.test(value) || /^[A-Za-z]+\W*$/.test(value) || SETTING_CODE.test(value) || !looksRandom(value)) return end;
+      }
+      // The value ends the line: a directive's `;` or a comment aside.
+      if (!/^[ \t]*(?:;[ \t]*)?(?:#.*)?$/.test(rest)) return end;
+      if (value.length < 4 || (/\s/.test(value) && (offset === 0 || header)) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_VALUE.test(value)) return end;
+      if (keyLike && !looksRandom(value)) return end;
+      out.push({ start: from + offset, end: from + offset + value.length, rule: self });
+      return from + offset + value.length;
     },
   );
 }

@@ -108,3 +108,42 @@ describe('red team 4: a literal piped to a command that reads a password from it
     ]);
   });
 });
+
+describe('red team 4: KEY   VALUE tables and directives separated by spaces', () => {
+  it('a secret-named key starting its line, spaces, and the line\'s last word', () => {
+    expectEach([
+      'Key                Value\n---                -----\nsecret_key         %s\n',
+      'password    %s',
+      'account gmail\nhost smtp.gmail.com\n  password %s\n',
+      'password "%s"',
+      'bridge_password %s',
+      '    proxy_set_header X-Api-Key %s;',
+      'RequestHeader set X-Api-Key "%s"',
+    ], password, 'spaced_setting');
+  });
+
+  it('prose, help tables, types, references, hashes and headers with a scheme stay', () => {
+    expectUntouched([
+      'password reset link sent',
+      'password must be 8 characters',
+      'token expired at 12:00',
+      'token expired',
+      'password_hash $2b$12$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU',
+      '  --password   The password to use',
+      '  password     The password to use',
+      'token_duration 768h',
+      'token_policies ["root"]',
+      'Password string',
+      'password VARCHAR(255)',
+      'Token    *oauth2.Token',
+      'key          value',
+      'token_renewable    false',
+      'password    <password>',
+      '    password combination.',
+      '    authorization server::',
+      'password ${SMTP_PASSWORD}',
+      'echo password abc123def',
+    ]);
+    expect(redactText('proxy_set_header Authorization "Basic dXNlcjpwYXNzd29yZDEyMw==";').out).to.equal('proxy_set_header Authorization "Basic [REDACTED]";');
+  });
+});
