@@ -6,7 +6,7 @@
  */
 import { NOT_A_VALUE, REFERENCE } from './assignment.js';
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
-import { builtInRule, charTable, inTable, looksRandom, type ContentRule } from './rule.js';
+import { builtInRule, charTable, inTable, looksRandom, type ContentRule, type Span } from './rule.js';
 
 /**
  * A line's start, a list or quote marker, bold, then the label (one to five words, letters and
@@ -146,6 +146,27 @@ const HEADER_DIRECTIVE = /^[ \t]*(?:(?:proxy|grpc|fastcgi_param)_set_header|Requ
 const SETTING_VALUE_START_NOT = /^[-$%<{[(*&@#!/\\|=:,'"`]/;
 const SETTING_CODE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+\(?|[(),]|;.|\.\.\./;
 
+/** A line's start before a C macro's name: `#define API_KEY "…"`, `#  define AES_KEY 0x…`. */
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+$/;
+/** A C character array's type before its name: `char pass[] = "…";`, `static const char wifi_pass[32] = "…";`. */
+const CHAR_TYPE = /(?:^|[;{}\n])[ \t]*(?:(?:static|const|constexpr|unsigned|signed|volatile)[ \t]+)*(?:char|wchar_t|TCHAR|uint8_t|byte)[ \t]+$/;
+const CHAR_INIT = /^\[\d*\][ \t]*(?:PROGMEM[ \t]*)?=[ \t]*(?:u8|L)?"([^"\\\n]{4,256})"[ \t]*;/;
+
+/** `char pass[] = "…";`: the literal of a character array named like a password (`pass`, `pwd` alone too). */
+function charArray(text: string, start: number, end: number, out: Span[], self: ContentRule): number {
+  const name = text.slice(start, end);
+  if (classifyName(name) === null && !/^(?:pass|pwd|pw|passwd)$/i.test(name)) return end;
+  if (!CHAR_TYPE.test(text.slice(Math.max(0, start - 96), start))) return end;
+  const m = CHAR_INIT.exec(text.slice(end, end + 300));
+  if (!m) return end;
+  const value = m[1]!;
+  // Words with spaces are text about the secret (`secret_data[] = "Big secret"`), not a password.
+  if (/\s/.test(value) || REFERENCE.test(value) || MASKED.test(value) || /^%[sd]$/.test(value)) return end;
+  const from = end + m[0].indexOf('"') + 1;
+  out.push({ start: from, end: from + value.length, rule: self });
+  return from + value.length;
+}
+
 export function spacedSetting(): ContentRule {
   return builtInRule(
     'spaced_setting', 'secrets',
@@ -157,12 +178,14 @@ export function spacedSetting(): ContentRule {
       let end = at;
       while (end < text.length && end - at < 64 && inTable(SETTING_NAME, text.charCodeAt(end))) end++;
       const sp = text.charCodeAt(end);
+      if (sp === 91) return charArray(text, start, end, out, self);
       if (sp !== 32 && sp !== 9) return end;
       let line = start;
       while (line > 0 && start - line < 96 && text.charCodeAt(line - 1) !== 10) line--;
       if (line > 0 && text.charCodeAt(line - 1) !== 10) return end;
       const before = text.slice(line, start);
-      const header = !/^[ \t]*$/.test(before);
+      const define = DEFINE.test(before);
+      const header = !define && !/^[ \t]*$/.test(before);
       if (header && !HEADER_DIRECTIVE.test(before)) return end;
       const name = text.slice(start, end);
       if (name.startsWith('-') || name.startsWith('.')) return end;
@@ -184,6 +207,8 @@ export function spacedSetting(): ContentRule {
         value = rest.slice(1, close);
         offset = 1;
         rest = rest.slice(close + 1);
+        // A macro's string that names or locates the secret: `"X-Api-Key"`, `"https://…/token"`.
+        if (define && (/\s/.test(value) || /^[A-Za-z][A-Za-z-]*$/.test(value) || value.includes('://') || value.startsWith('/'))) return end;
       } else {
         const m = /^\S+/.exec(rest);
         if (!m) return end;
@@ -194,10 +219,12 @@ export function spacedSetting(): ContentRule {
           rest = `;${rest}`;
         }
         // Prose continued from the line above (`    password combination.`, `authorization server::`) is words: a value must look generated.
+        // A flag's or a size's number (`FTS5_TOKEN_COLOCATED 0x0001`) is no key: hex keys hold 16 digits or more.
+        if (/^(?:0x)?[0-9a-f]{1,15}[ul]*$/i.test(value)) return end;
         if (value.length < 6 || SETTING_VALUE_START_NOT.test(value) || /^[A-Za-z]+\W*$/.test(value) || SETTING_CODE.test(value) || !looksRandom(value)) return end;
       }
       // The value ends the line: a directive's `;` or a comment aside.
-      if (!/^[ \t]*(?:;[ \t]*)?(?:#.*)?$/.test(rest)) return end;
+      if (!(define ? /^[ \t]*(?:\/\/.*|\/\*.*)?$/ : /^[ \t]*(?:;[ \t]*)?(?:#.*)?$/).test(rest)) return end;
       if (value.length < 4 || (/\s/.test(value) && (offset === 0 || header)) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_VALUE.test(value)) return end;
       if (keyLike && !looksRandom(value)) return end;
       out.push({ start: from + offset, end: from + offset + value.length, rule: self });

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { AnchorScreen } from '../../../lib/redaction/anchor-screen.js';
-import { ALNUM, body, seeded } from './fakes.js';
+import { ALNUM, body, hex, seeded } from './fakes.js';
 import { expectEach, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261204);
@@ -145,5 +145,37 @@ describe('red team 4: KEY   VALUE tables and directives separated by spaces', ()
       'echo password abc123def',
     ]);
     expect(redactText('proxy_set_header Authorization "Basic dXNlcjpwYXNzd29yZDEyMw==";').out).to.equal('proxy_set_header Authorization "Basic [REDACTED]";');
+  });
+});
+
+describe('red team 4: C macros and character arrays', () => {
+  it('#define NAME "…" or 0x…, and char NAME[] = "…";', () => {
+    expectEach([
+      '#define API_KEY "%s"',
+      '#define WIFI_PASSWORD "%s"',
+      '#define BLYNK_AUTH_TOKEN "%s"   // from the Blynk console',
+      '  #  define MQTT_PASSWORD "%s"',
+      'char pass[] = "%s";',
+      'static const char wifi_pass[32] = "%s";',
+    ], password, 'spaced_setting');
+    expectEach(['#define AES_KEY %s'], () => `0x${hex(rand, 32)}`, 'spaced_setting');
+  });
+
+  it('sizes, header names, URLs, prompts, references and buffers stay', () => {
+    expectUntouched([
+      '#define PASSWORD_MAX_LEN 64',
+      '#define API_KEY_HEADER "X-Api-Key"',
+      '#define TOKEN_URL "https://example.com/oauth/token"',
+      '#define PASSWORD_FIELD "password"',
+      '#define PASSWORD_PROMPT "Enter password: "',
+      '#define API_KEY getenv("API_KEY")',
+      '#define AUTH_TOKEN AUTH_TOKEN_DEFAULT',
+      '#define AES_KEY_SIZE 32',
+      'char pass[64];',
+      'char pass[] = "%s";',
+      'char passes[] = "abcdefgh";',
+      '#define FTS5_TOKEN_COLOCATED    0x0001      /* Same position as prev. token */',
+      '    static const char secret_data[] = "Big secret";',
+    ]);
   });
 });
