@@ -3,7 +3,7 @@
  * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
  * password inside a connection URL.
  */
-import { SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
+import { REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
@@ -375,3 +375,33 @@ function pgpassLineStart(text: string, at: number): boolean {
   return i < at && /(?:^|[\s;&|])echo$/.test(text.slice(Math.max(0, i - 8), i));
 }
 
+
+/** Where a Go MySQL DSN's `user:password` part stops, read backwards: whitespace, quotes, `=`, brackets, commas. */
+const DSN_STOP = charTable(' \t\r\n"\'`=(,<>;[{');
+
+/**
+ * The password of a Go MySQL driver DSN, `user:PASSWORD@tcp(host:3306)/db` or `…@unix(/path)/db`,
+ * in a string, an environment value or a panic message: what follows the user's `:` up to the
+ * `@` before `tcp(`/`unix(` (the user takes no `:`, the password may). `user@tcp(…)` holds none;
+ * `git@github.com:org/repo` and `user@host` are no DSN.
+ */
+export function mysqlDsnPassword(): ContentRule {
+  return builtInRule(
+    'mysql_dsn_password', 'passwords', 'passwords in Go MySQL DSNs (user:PASSWORD@tcp(host:3306)/db, user:PASSWORD@unix(/path)/db): the user and address are kept',
+    ['@tcp(', '@unix('],
+    (self) => (text, at, out) => {
+      // The anchors share the e-mail rule's `@`: this rule runs at every `@`.
+      if (!text.startsWith('@tcp(', at) && !text.startsWith('@unix(', at)) return at + 1;
+      let start = at;
+      while (start > 0 && at - start < 256 && !inTable(DSN_STOP, text.charCodeAt(start - 1))) start--;
+      const scheme = text.lastIndexOf('://', at);
+      if (scheme >= start) start = scheme + 3;
+      const colon = text.indexOf(':', start);
+      if (colon < 0 || colon >= at - 1 || colon === start) return at + 1;
+      const password = text.slice(colon + 1, at);
+      if (REFERENCE.test(password) || /^(?:%s|%v|\*+|\{\w*\})$/.test(password)) return at + 1;
+      out.push({ start: colon + 1, end: at, rule: self });
+      return at + 1;
+    },
+  );
+}

@@ -2,7 +2,7 @@
  * The rules that apply unless `export.default_rules: false`: the column rules of FR-041…044 and
  * the content rules of FR-045, in priority order (a more specific rule names an overlap).
  */
-import { authorizationHeader, awsSecretKey, pgpassPassword, secretAssignment, urlPassword } from './context-rules.js';
+import { authorizationHeader, awsSecretKey, mysqlDsnPassword, pgpassPassword, secretAssignment, urlPassword } from './context-rules.js';
 import type { DefaultColumnRule } from './names.js';
 import type { Category, ContentRule, RuleInfo } from './rule.js';
 import { emailAddress, homePath, jwkPrivateKey, kubernetesSecret, pemPrivateKey, puttyPrivateKey } from './structure-rules.js';
@@ -42,7 +42,7 @@ export interface DefaultContentOptions {
 export function createDefaultContentRules(options: DefaultContentOptions): ContentRule[] {
   const rules: ContentRule[] = [];
   if (options.secrets) {
-    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret(), localizedLabel(), spacedSetting(), tableCell());
+    rules.push(pemPrivateKey(), puttyPrivateKey(), jwkPrivateKey(), kubernetesSecret(), ...createTokenRules(), awsSecretKey(), urlPassword(), mysqlDsnPassword(), pgpassPassword(), authorizationHeader(), secretAssignment(), labeledSecret(), localizedLabel(), spacedSetting(), tableCell());
   }
   if (options.emails) rules.push(emailAddress());
   if (options.paths) rules.push(homePath());

@@ -179,3 +179,27 @@ describe('red team 4: C macros and character arrays', () => {
     ]);
   });
 });
+
+describe('red team 4: Go MySQL DSNs', () => {
+  it('the password between the user\'s colon and @tcp( or @unix(', () => {
+    expectEach([
+      'db, err := sql.Open("mysql", "app:%s@tcp(127.0.0.1:3306)/shop?parseTime=true")',
+      'DSN=root:%s@tcp(db:3306)/app',
+      'panic: dial app:%s@unix(/var/run/mysqld/mysqld.sock)/app: connection refused',
+      '{"dsn": "app:%s@tcp(mysql.internal:3306)/app"}',
+    ], password, 'mysql_dsn_password');
+    expectEach(['DSN=root:%s@tcp(db:3306)/app'], () => `${password()}:@x`, 'mysql_dsn_password');
+  });
+
+  it('templates, concatenations, a user alone, git and ssh addresses stay', () => {
+    expectUntouched([
+      'fmt.Sprintf("%s:%s@tcp(%s:%d)/%s", u, p, h, port, db)',
+      'dsn := user + ":" + pass + "@tcp(" + host + ")/db"',
+      'root@tcp(localhost:3306)/app',
+      'git@github.com:org/repo.git',
+      'ssh deploy@bastion',
+      '"${DB_USER}:${DB_PASS}@tcp(${DB_HOST})/app"',
+      'user:@tcp(localhost:3306)/app',
+    ]);
+  });
+});
