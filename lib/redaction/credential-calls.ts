@@ -2,7 +2,10 @@
  * Credentials given to a call as literals: Go's `req.SetBasicAuth("bob", "…")`, Rust's
  * `.basic_auth("bob", Some("…"))`, C#'s `new NetworkCredential("bob", "…")`, Python's
  * `server.login(user, "…")` (smtplib, ftplib, imaplib) and `keyring.set_password("svc", "bob", "…")`,
- * and PowerShell's `ConvertTo-SecureString '…' -AsPlainText`. Found from `secret_assignment`'s
+ * PowerShell's `ConvertTo-SecureString '…' -AsPlainText`, and the password of positional database
+ * logins: PHP's `mysqli_connect(h, u, "…")`, `new mysqli(…)`, `new PDO(dsn, u, "…")`,
+ * `curl_setopt($ch, CURLOPT_USERPWD, "u:…")`, `new Sequelize(db, u, "…")`, Java's
+ * `DriverManager.getConnection(url, u, "…")`. Found from `secret_assignment`'s
  * keyword anchors inside the callee's name (`auth`, `cred`, `pass`) and from `ogin(` and
  * `asplaintext`, read with assignment.ts's value readers.
  */
@@ -10,7 +13,7 @@ import { MASKED, REFERENCE, isQuote, lineStart, quotedValue, skipSpaces } from '
 import { charTable, runEnd, runStart, startsWithIgnoreCase } from './rule.js';
 
 /** `.login(` (`log` and `lo` start too much) and `-AsPlainText` (`-a` is a flag of its own). */
-export const CALL_ANCHORS = ['ogin(', 'asplaintext'];
+export const CALL_ANCHORS = ['ogin(', 'asplaintext', 'ysqli', 'pdo(', 'uelize(', 'tconnection('];
 
 const IDENT = charTable('A-Za-z0-9_');
 const DOTTED = charTable('A-Za-z0-9_.');
@@ -22,6 +25,12 @@ const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp
   ['NetworkCredential', { arg: 1, before: /(?:\bnew\s+|\bNet\.)$/ }],
   ['login', { arg: 1, before: /[\w)\]]\.$/, wordy: true }],
   ['set_password', { arg: 2, before: /\bkeyring\.$/ }],
+  // Positional database logins: (host, user, password, …) and (dsn|db, user, password, …).
+  ['mysqli_connect', { arg: 2, before: /(?:^|[^\w$.>])$/ }],
+  ['mysqli', { arg: 2, before: /\bnew\s+\\?$/ }],
+  ['PDO', { arg: 2, before: /\bnew\s+\\?$/ }],
+  ['Sequelize', { arg: 2, before: /\bnew\s+$/ }],
+  ['getConnection', { arg: 2, before: /\bDriverManager\.$/ }],
 ]);
 
 /**
@@ -112,6 +121,9 @@ function plainTextSecureString(text: string, at: number): [number, number] | nul
 /** The secret literal of a credential call around the anchor at `at`, or null. */
 export function credentialCall(text: string, at: number): [number, number] | null {
   if (startsWithIgnoreCase(text, 'asplaintext', at)) return text.charCodeAt(at - 1) === 45 ? plainTextSecureString(text, at - 1) : null;
+  // From `pwd`, or from the `url` of `CURLOPT` (curl's anchor), whose resume skips the `pwd`.
+  if (text.startsWith('CURLOPT_USERPWD', at - 12)) return curlUserPwd(text, at + 3);
+  if (text.startsWith('CURLOPT_USERPWD', at - 1)) return curlUserPwd(text, at + 14);
   // To the end of a dotted name: `keyring.set_password(` is read from the `key` of keyring too, whose scan skips the name.
   const right = runEnd(text, at, DOTTED, at + 64);
   if (text.charCodeAt(right) !== 40) return null;
@@ -121,4 +133,16 @@ export function credentialCall(text: string, at: number): [number, number] | nul
   // A route's definition (`router.login("/login", "home-page")`): its first argument is a path.
   if (call.wordy && /^\s*["'`]\//.test(text.slice(right + 1, right + 16))) return null;
   return literalArgument(text, right, call.arg, call.wordy);
+}
+
+/** PHP's `curl_setopt($ch, CURLOPT_USERPWD, "user:…")`: the literal's part after the user's `:`, from the end of the constant's name. */
+function curlUserPwd(text: string, from: number): [number, number] | null {
+  const m = /^\s*,\s*(["'])/.exec(text.slice(from, from + 64));
+  if (!m) return null;
+  const q = quotedValue(text, from + m[0].length, m[1]!);
+  if (!q) return null;
+  const colon = text.indexOf(':', q[0]);
+  if (colon < 0 || colon >= q[1] - 1) return null;
+  const after = skipBlank(text, q[1] + 1);
+  return text[after] === ')' && literalSecret(text, colon + 1, q[1]) ? [colon + 1, q[1]] : null;
 }

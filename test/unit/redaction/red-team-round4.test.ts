@@ -203,3 +203,30 @@ describe('red team 4: Go MySQL DSNs', () => {
     ]);
   });
 });
+
+describe('red team 4: positional credentials to database constructors', () => {
+  it('the password argument of mysqli, PDO, Sequelize, DriverManager and CURLOPT_USERPWD', () => {
+    expectEach([
+      '$db = mysqli_connect("localhost", "app", "%s", "shop");',
+      "$db = new mysqli('localhost','app','%s','shop');",
+      "$pdo = new PDO('mysql:host=localhost;dbname=shop', 'app', '%s');",
+      "$pdo = new \\PDO('pgsql:host=db', 'app',\n    '%s');",
+      "const sequelize = new Sequelize('shop', 'app', '%s', { dialect: 'mysql' });",
+      'Connection c = DriverManager.getConnection("jdbc:mysql://localhost/shop", "app", "%s");',
+      'curl_setopt($ch, CURLOPT_USERPWD, "app:%s");',
+    ], password, 'secret_assignment');
+  });
+
+  it('variables, environment reads and other methods stay', () => {
+    expectUntouched([
+      '$db = mysqli_connect($host, $user, $pass, $db);',
+      "$pdo = new PDO($dsn, $user, getenv('DB_PASS'));",
+      'new Sequelize(process.env.DB, process.env.USER, process.env.PASS)',
+      "curl_setopt($ch, CURLOPT_USERPWD, $user . ':' . $pass);",
+      'curl_setopt($ch, CURLOPT_USERPWD, "$user:$pass");',
+      'DriverManager.getConnection(url, user, password)',
+      'pool.getConnection("a", "b", "c1d2e3f4g5")',
+      "$db = mysqli_connect('localhost', 'app', '', 'shop');",
+    ]);
+  });
+});
