@@ -120,7 +120,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         db.exec('BEGIN EXCLUSIVE');
         db.exec('ROLLBACK');
       } catch (err) {
-        if (systemCode(err) === 'EACCES' || systemCode(err) === 'EROFS') {
+        // EPERM: an immutable file (chattr +i), which even root may not write.
+        if (systemCode(err) === 'EACCES' || systemCode(err) === 'EROFS' || systemCode(err) === 'EPERM') {
           throw new AcodeError('ACODE-DB-007', `cannot write ${file} (${describeCause(err)}); nothing was migrated`, { cause: err, context: { file } });
         }
         throw accessError(err, file, 'nothing was migrated') ?? err;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -163,8 +164,21 @@ describe('e2e: acode db migrate', function () {
     });
 
     it('a database file it may not write: ACODE-DB-007 before any backup is taken, nothing migrated', async function () {
-      if (process.getuid?.() === 0 && !nobodyCanRunCli()) return this.skip();
       const root = process.getuid?.() === 0;
+      if (root && !nobodyCanRunCli()) {
+        // Root, and nobody cannot reach the CLI (a private checkout): an immutable file, which root may not write either.
+        if (spawnSync('chattr', ['+i', ws.db]).status !== 0) return this.skip();
+        try {
+          const r = await cli(['db', 'migrate']);
+          expect(r.code).to.equal(1);
+          expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-DB-007 Database not accessible: cannot write .*; nothing was migrated — /);
+        } finally {
+          spawnSync('chattr', ['-i', ws.db]);
+        }
+        expect(await listDir(ws.backups).catch(() => [])).to.deep.equal([]);
+        expect(versionAndTables(ws.db).version).to.equal(1);
+        return;
+      }
       if (root) {
         // nobody may enter, read and make files (the WAL's -shm) everywhere; only the database is read-only.
         await chmod(ws.dir, 0o777);
