@@ -31,6 +31,14 @@ const CALLS: ReadonlyMap<string, { readonly arg: number; readonly before: RegExp
   ['PDO', { arg: 2, before: /\bnew\s+\\?$/ }],
   ['Sequelize', { arg: 2, before: /\bnew\s+$/ }],
   ['getConnection', { arg: 2, before: /\bDriverManager\.$/ }],
+  // Fluent builders named like the secret (Spring's User.withUsername("admin").password("…"),
+  // OpenAI.builder().apiKey("…")): their only argument, after a name or a call's closing bracket;
+  // wordy, as a form builder's .password("Enter your password") is a label.
+  ['password', { arg: 0, before: /[\w)\]]\.$/, wordy: true }],
+  ['apiKey', { arg: 0, before: /[\w)\]]\.$/, wordy: true }],
+  ['apiToken', { arg: 0, before: /[\w)\]]\.$/, wordy: true }],
+  ['accessToken', { arg: 0, before: /[\w)\]]\.$/, wordy: true }],
+  ['clientSecret', { arg: 0, before: /[\w)\]]\.$/, wordy: true }],
 ]);
 
 /**

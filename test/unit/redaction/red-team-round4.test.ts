@@ -230,3 +230,26 @@ describe('red team 4: positional credentials to database constructors', () => {
     ]);
   });
 });
+
+describe('red team 4: fluent builders named like the secret', () => {
+  it('.password("…"), .apiKey("…"), .accessToken("…") and .clientSecret("…") after a name or a call take their literal', () => {
+    expectEach(
+      ['User.withUsername("admin").password("%s").roles("ADMIN").build();', 'DataSourceBuilder.create().url(url).username("app").password("%s").build()', 'OpenAI.builder().apiKey("%s").build()', 'Client.builder().accessToken("%s")', 'oauth.clientSecret("%s")'],
+      password,
+      'secret_assignment',
+    );
+  });
+
+  it('a label, a variable, a mask, a reference or an environment read stays', () => {
+    expectUntouched([
+      'builder.password("Password")',
+      'form.password("Enter your password")',
+      'builder.password(pw)',
+      'b.password("********")',
+      'b.password("${DB_PASSWORD}")',
+      'x.apiKey(System.getenv("OPENAI_API_KEY"))',
+      'cfg.accessToken(token)',
+      'def password(self): return self._password',
+    ]);
+  });
+});
