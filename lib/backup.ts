@@ -34,13 +34,10 @@ export interface BackupOptions extends RunOptions {
   readonly provider?: BackupProvider;
   /**
    * PostgreSQL: how long pg_dump and the row count may wait for another session's lock on a table
-   * before the backup gives up as busy; default BACKUP_LOCK_WAIT_MS.
+   * before the backup gives up as busy; default 30 s (PG_LOCK_WAIT_MS).
    */
   readonly busyTimeoutMs?: number;
 }
-
-/** A backup waits this long for a lock another session holds (an ALTER TABLE, a LOCK TABLE), then fails as busy. */
-export const BACKUP_LOCK_WAIT_MS = 30_000;
 
 export interface BackupResult {
   readonly path: string;
@@ -116,7 +113,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     } catch (err) {
       throw toAcodeError(err, 'ACODE-BAK-008', `cannot write in ${dir}`, { file: dir });
     }
-    const snap = await stage(options, { stage: 'copy', label: 'Copying data' }, () => provider.snapshot(rawTmp, { ...options, compress: wantsCompression, busyTimeoutMs: options.busyTimeoutMs ?? BACKUP_LOCK_WAIT_MS }), (r) => r.detail ?? `${formatCount(r.pages)} pages`);
+    const snap = await stage(options, { stage: 'copy', label: 'Copying data' }, () => provider.snapshot(rawTmp, { ...options, compress: wantsCompression }), (r) => r.detail ?? `${formatCount(r.pages)} pages`);
     const facts = await stage(
       options,
       { stage: 'check', label: verify ? 'Integrity checked' : 'Copy sealed (check skipped)' },

@@ -27,7 +27,7 @@ export interface ExportOptions extends RunOptions {
   readonly until?: string;
   /** Table definitions only, no rows. */
   readonly schemaOnly?: boolean;
-  /** PostgreSQL: how long to wait for another session's lock on a table before failing as busy (ms; default 30 s). */
+  /** PostgreSQL: how long to wait for another session's lock on a table before failing as busy (ms; default 30 s, PG_LOCK_WAIT_MS). */
   readonly busyTimeoutMs?: number;
   /** A path, '-' for `stdout`, or nothing: stdout when it is not a terminal, else a file in export.path. */
   readonly output?: string;

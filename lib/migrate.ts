@@ -71,7 +71,8 @@ function refuseForeign(db: SqliteDb, file: string): void {
 function accessError(err: unknown, file: string, what: string): AcodeError | null {
   if (isBusyError(err)) return new AcodeError('ACODE-DB-008', `${file} is locked by another process (${describeCause(err)}); ${what}`, { cause: err, context: { file } });
   const code = systemCode(err) ?? '';
-  if (/^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(code)) {
+  // EPERM from the file's own permission check: an immutable file (chattr +i), which even root may not write.
+  if (/^(SQLITE_(READONLY|CANTOPEN|PERM|AUTH)|EACCES$|EROFS$|EPERM$)/.test(code)) {
     return new AcodeError('ACODE-DB-007', `cannot write ${file} (${describeCause(err)}); ${what}`, { cause: err, context: { file } });
   }
   return null;
@@ -109,21 +110,16 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (from === 0) refuseForeign(db, file);
     const pending = pendingMigrations(db, migrations);
     if (pending.length > 0) {
-      // The write lock alone (BEGIN EXCLUSIVE takes it, or fails as locked or read-only), nothing
-      // written: a backup that then fails must leave the database exactly as it was.
-      // SQLite opens a read-only file read-only without a word, and in WAL mode takes the write
-      // lock all the same: the file's own permission is asked too.
+      // Proves it may write, writing nothing (a backup that then fails must leave the database as
+      // it was): the file's own permission, since SQLite opens a read-only file read-only without
+      // a word and in WAL mode takes the write lock all the same; then BEGIN EXCLUSIVE, which a
+      // rollback-journal reader blocks (BEGIN IMMEDIATE would pass and the commit fail). In WAL
+      // mode it is IMMEDIATE, and readers block nothing.
       try {
         if (existed) await access(file, constants.W_OK);
-        // EXCLUSIVE: in rollback-journal mode a reader's transaction blocks a commit, not BEGIN
-        // IMMEDIATE; in WAL mode it is IMMEDIATE, and readers block nothing.
         db.exec('BEGIN EXCLUSIVE');
         db.exec('ROLLBACK');
       } catch (err) {
-        // EPERM: an immutable file (chattr +i), which even root may not write.
-        if (systemCode(err) === 'EACCES' || systemCode(err) === 'EROFS' || systemCode(err) === 'EPERM') {
-          throw new AcodeError('ACODE-DB-007', `cannot write ${file} (${describeCause(err)}); nothing was migrated`, { cause: err, context: { file } });
-        }
         throw accessError(err, file, 'nothing was migrated') ?? err;
       }
     }

@@ -4,6 +4,7 @@ import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, open
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
 import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
+import { formatWait } from './numbers.js';
 import { exists } from './fs-atomic.js';
 import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
@@ -208,7 +209,7 @@ async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> 
     // A lock it waited --wait for is the restore's busy failure: nothing was restored.
     if (inner.context['busy'] === true) {
       const waited = Number(inner.context['waitedMs']);
-      throw new AcodeError('ACODE-BAK-010', `another session held a lock on the database for more than ${waited % 1000 === 0 ? `${waited / 1000} s` : `${waited} ms`} (the safety backup waited for it); nothing was restored`, {
+      throw new AcodeError('ACODE-BAK-010', `another session held a lock on the database for more than ${formatWait(waited)} (the safety backup waited for it); nothing was restored`, {
         cause: inner,
       });
     }

@@ -175,7 +175,7 @@ export async function deleteBackup(options: DeleteBackupOptions): Promise<{ read
 }
 
 /** A backup or leftover that could not be removed: the file and why, in one line. */
-export function removalError(file: string, err: unknown): AcodeError {
+function removalError(file: string, err: unknown): AcodeError {
   return new AcodeError('ACODE-BAK-016', `cannot remove ${file}: ${describeCause(err)}`, { cause: err, context: { file } });
 }
 

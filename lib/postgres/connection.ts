@@ -392,3 +392,11 @@ export function openPsql(target: PgTarget, signal?: AbortSignal): PsqlSession {
     },
   };
 }
+
+/** How long a backup's or an export's session waits for another session's lock on a table, by default (ms). */
+export const PG_LOCK_WAIT_MS = 30_000;
+
+/** A lock wait for PostgreSQL's lock_timeout and pg_dump's --lock-wait-timeout: whole ms, at least 1, at most 2^31-1 (24.8 days), which is its limit. */
+export function pgLockWaitMs(ms: number = PG_LOCK_WAIT_MS): number {
+  return Math.min(2_147_483_647, Math.max(1, Math.round(ms)));
+}

@@ -5,7 +5,8 @@ import type { RunOptions } from '../progress.js';
 import type { IntegrityResult, TableCount } from '../sqlite/inspect.js';
 import { countArchiveRows, readToc, tocHasData } from './archive.js';
 import { FACTS_SQL, parseFacts, readFacts, type SnapshotFacts } from './facts.js';
-import { connectPg, isMissingDatabase, openPsql, parsePgUrl, PgToolError, quotePgIdent, runPgTool, type PgTarget } from './connection.js';
+import { connectPg, isMissingDatabase, openPsql, parsePgUrl, pgLockWaitMs, PgToolError, quotePgIdent, runPgTool, type PgTarget } from './connection.js';
+import { formatWait } from '../numbers.js';
 
 /**
  * PostgreSQL through its own tools: pg_dump's custom format (compressed by pg_dump) is the
@@ -90,8 +91,7 @@ const HARD_COMPRESSION = 6;
  * table is ~15 ms on the bench workspace and grows with the database).
  */
 async function snapshot(live: PgTarget, target: string, options: SnapshotOptions): Promise<SnapshotFacts> {
-  // PostgreSQL's timeouts stop at 2^31-1 ms (24.8 days): a longer --wait is that.
-  const waitMs = Math.min(2_147_483_647, Math.max(1, Math.round(options.busyTimeoutMs ?? 30_000)));
+  const waitMs = pgLockWaitMs(options.busyTimeoutMs);
   const psql = openPsql(live, options.signal);
   let counted: Promise<SnapshotFacts>;
   let countFailure: unknown = null;
@@ -153,10 +153,6 @@ function busyBackup(err: unknown, live: PgTarget, waitMs: number): AcodeError | 
   });
 }
 
-/** A wait in the words a user gave it: `3 s`, `500 ms`. */
-export function formatWait(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
 
 /**
  * Checks the finished archive. quick: pg_restore reads its table of contents and every counted

@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
 import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, type ColumnInfo, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import { AcodeError, describeCause } from '../errors.js';
-import { connectPg, parsePgUrl, pgTableName, quotePgIdent } from './connection.js';
+import { connectPg, parsePgUrl, pgLockWaitMs, pgTableName, quotePgIdent } from './connection.js';
 import { VERSIONS_SQL } from './facts.js';
 
 /**
@@ -147,8 +147,8 @@ function whereClause(column: string | null, selection: ExportSelection): string 
  * transaction holds it from the row counts to the last row. Rows come out through COPY … TO
  * STDOUT (what psql's \copy uses) in COPY's binary format.
  */
-export async function openPostgresSnapshot(url: string, selection: ExportSelection, busyTimeoutMs = EXPORT_LOCK_WAIT_MS): Promise<Snapshot> {
-  const lockWaitMs = Math.min(2_147_483_647, Math.max(1, Math.round(busyTimeoutMs)));
+export async function openPostgresSnapshot(url: string, selection: ExportSelection, busyTimeoutMs?: number): Promise<Snapshot> {
+  const lockWaitMs = pgLockWaitMs(busyTimeoutMs);
   const target = parsePgUrl(url);
   const client = await connectPg(target);
   try {
@@ -323,9 +323,6 @@ function selectItem(column: string, reader: ColumnReader): string {
   // num_nulls, not IS NULL: a composite whose fields are all NULL IS NULL, yet prints as (,).
   return reader.send === 'binary' ? column : `CASE WHEN num_nulls(${column}) = 0 THEN concat(${column}) END`;
 }
-
-/** How long an export waits for another session's lock on a table, as a backup does (ms). */
-export const EXPORT_LOCK_WAIT_MS = 30_000;
 
 /** The 11-byte signature that opens COPY's binary format. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
