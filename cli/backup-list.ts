@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { StrayFile } from '../lib/catalog.js';
 import type { BackupStatus } from '../lib/list.js';
 import { createContext, existingFolder, type Context, type Runtime } from './context.js';
 import { formatBytes, formatDate, plural } from './format.js';
@@ -62,11 +63,16 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       out.data();
     });
     for (const s of result.strays) {
-      const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (it changed in the last 10 minutes, or in the last day and its process runs)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
       out.data(`  ! ${s.name}`);
-      out.data(`       ${what} (${formatBytes(s.size)})`);
+      out.data(`       ${strayLine(s)}`);
       out.data();
     }
     const also = untrusted.length ? `, and ${plural(untrusted.length, 'file')} without a readable manifest (${formatBytes(untrustedBytes)})` : '';
     out.data(`Total: ${plural(result.backups.length - untrusted.length, 'backup')} (${formatBytes(result.totalBytes - untrustedBytes)})${also}`);
+}
+
+function strayLine(s: StrayFile): string {
+  if (s.kind === 'unreachable') return `${s.problem ?? 'cannot be read'}: not counted, never pruned; restore its file, or remove the name yourself`;
+  const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (it changed in the last 10 minutes, or in the last day and its process runs)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
+  return `${what} (${formatBytes(s.size)})`;
 }

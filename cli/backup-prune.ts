@@ -52,23 +52,27 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
         const warning = WARNINGS[b.why];
         if (warning) out.warn(warning(b));
       }
+      for (const s of result.unreachable) out.warn(`${s.name} is ${s.problem ?? 'no file acode can read'}: left alone; restore its file, or remove the name yourself`);
       const freed = result.removed.reduce((n, b) => n + b.size, 0) + result.straysRemoved.reduce((n, s) => n + s.size, 0);
       out.result(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);
       const alone = leftAlone(result.untouched);
       if (alone) out.result(`Left alone: ${alone}.`);
-      const [failure, ...more] = result.failed;
-      if (failure) {
-        for (const f of more) out.warn(f.toLine());
-        throw failure;
-      }
+      // With --json a failure still reports what was removed: a script must not think nothing went.
       out.emitJson({
-        ok: true,
+        ok: result.failed.length === 0,
         dryRun: result.dryRun,
         removed: result.removed.map((b) => b.name),
         strays: result.straysRemoved.map((s) => s.name),
         kept: result.kept.map((b) => b.name),
         untouched: result.untouched.map((b) => b.name),
         leftAlone: result.untouched.map((b) => ({ name: b.name, why: b.why })),
+        unreachable: result.unreachable.map((s) => ({ name: s.name, problem: s.problem })),
+        failed: result.failed.map((f) => f.toJSON()),
       });
+      const [failure, ...more] = result.failed;
+      if (failure) {
+        for (const f of more) out.warn(f.toLine());
+        throw failure;
+      }
     });
 }

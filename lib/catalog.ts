@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AcodeError, systemCode, toAcodeError } from './errors.js';
 import { ABANDONED_MS, isProcessAlive, parseTempName } from './fs-atomic.js';
@@ -21,8 +22,14 @@ export interface StrayFile {
   readonly name: string;
   readonly path: string;
   readonly size: number;
-  /** `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone. */
-  readonly kind: 'temporary' | 'orphan-manifest';
+  /**
+   * `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone;
+   * `unreachable`: named like a backup but no file acode can read (a link to a missing file, a
+   * folder): never removed, only shown, since what it points to may come back (a disk unmounted).
+   */
+  readonly kind: 'temporary' | 'orphan-manifest' | 'unreachable';
+  /** For an unreachable one: what it is instead, in a few words. */
+  readonly problem?: string;
   /**
    * For a temporary file: whether a backup may still be writing it — it changed in the last ten
    * minutes (a pid says nothing of a backup in another container or on another host sharing the
@@ -63,7 +70,10 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
     const parsed = parseBackupName(name);
     if (parsed) {
       const info = await stat(file).catch(() => null);
-      if (!info?.isFile()) continue;
+      if (!info?.isFile()) {
+        strays.push({ name, path: file, size: 0, kind: 'unreachable', inProgress: false, problem: await whyNotAFile(file, info) });
+        continue;
+      }
       let manifest: BackupManifest | null = null;
       let manifestError: string | null = null;
       try {
@@ -94,6 +104,14 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
   backups.sort(compareNewestMade);
   strays.sort((a, b) => a.name.localeCompare(b.name));
   return { dir, backups, strays };
+}
+
+/** Why a name in the backup folder is no backup file acode can read. */
+async function whyNotAFile(file: string, info: Stats | null): Promise<string> {
+  if (info?.isDirectory()) return 'a folder, not a backup file';
+  if (info) return 'not a regular file';
+  const target = await readlink(file).catch(() => null);
+  return target === null ? 'cannot be read' : `a link to ${target}, which is missing`;
 }
 
 /**

@@ -201,6 +201,8 @@ export interface PruneResult {
   readonly kept: readonly CatalogEntry[];
   readonly untouched: readonly UntouchedBackup[];
   readonly straysRemoved: readonly StrayFile[];
+  /** Names like a backup's that are no readable file (a link to a missing file): left alone. */
+  readonly unreachable: readonly StrayFile[];
   /** What could not be removed (its permissions, an immutable attribute); the rest was. */
   readonly failed: readonly AcodeError[];
   readonly dryRun: boolean;
@@ -231,7 +233,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const removed: CatalogEntry[] = [];
   const straysRemoved: StrayFile[] = [];
   const failed: AcodeError[] = [];
-  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
+  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress && s.kind !== 'unreachable') : [];
   if (options.dryRun) {
     removed.push(...plan.remove);
     straysRemoved.push(...strays);
@@ -257,7 +259,8 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
       );
     }
   }
-  return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, failed, dryRun: Boolean(options.dryRun) };
+  const unreachable = catalog.strays.filter((s) => s.kind === 'unreachable');
+  return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, unreachable, failed, dryRun: Boolean(options.dryRun) };
 }
 
 /** Whether a backup is as its manifest says: its size, and unless `checksums` is false its sha256. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { formatBytes } from '../../cli/format.js';
@@ -339,6 +339,48 @@ describe('e2e: acode db backup', function () {
       for (const t of ['2024-01-01T12:00:00Z', '2024-01-02T12:00:00Z', '2024-01-03T12:00:00Z']) expectOk(await cli(['db', 'backup', '--output-dir', usb], at(t)));
       expectOk(await cli(['db', 'backup', 'prune', '--dir', usb, '--keep', '1']));
       expect(await listDir(usb)).to.deep.equal(['acode_backup_20240103_120000.db', 'acode_backup_20240103_120000.db.manifest.json']);
+    });
+
+    it('a backup name that is a link to a missing file (a disk unmounted) is shown by list, left alone by prune, and not counted', async () => {
+      for (let day = 1; day <= 3; day++) expectOk(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
+      const gone = path.join(ws.dir, 'usb', 'acode_backup_20240110_120000.db');
+      await symlink(gone, path.join(ws.backups, 'acode_backup_20240110_120000.db'));
+      await symlink(`${gone}.manifest.json`, path.join(ws.backups, 'acode_backup_20240110_120000.db.manifest.json'));
+      const list = await cli(['db', 'backup', 'list']);
+      expectOk(list);
+      const out = lines(list.stdout);
+      expect(out[out.indexOf('  ! acode_backup_20240110_120000.db') + 1]).to.equal(`       a link to ${gone}, which is missing: not counted, never pruned; restore its file, or remove the name yourself`);
+      expect(out.at(-1)).to.match(/^Total: 3 backups \(/);
+      const prune = await cli(['db', 'backup', 'prune', '--keep', '1', '--json']);
+      expectOk(prune);
+      const doc = JSON.parse(prune.stdout) as Record<string, unknown>;
+      expect(doc['removed']).to.deep.equal(['acode_backup_20240101_120000.db', 'acode_backup_20240102_120000.db']);
+      expect(doc['unreachable']).to.deep.equal([{ name: 'acode_backup_20240110_120000.db', problem: `a link to ${gone}, which is missing` }]);
+      expect(lines(prune.stderr)).to.deep.equal([`⚠ acode_backup_20240110_120000.db is a link to ${gone}, which is missing: left alone; restore its file, or remove the name yourself`]);
+      expect(await listDir(ws.backups)).to.deep.equal([
+        'acode_backup_20240103_120000.db',
+        'acode_backup_20240103_120000.db.manifest.json',
+        'acode_backup_20240110_120000.db',
+        'acode_backup_20240110_120000.db.manifest.json',
+      ]);
+    });
+
+    it('prune --json that fails on one backup still reports the ones it removed', async function () {
+      for (let day = 1; day <= 3; day++) expectOk(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
+      const stuck = path.join(ws.backups, 'acode_backup_20240101_120000.db');
+      if (spawnSync('chattr', ['+i', stuck]).status !== 0) return this.skip();
+      try {
+        const prune = await cli(['db', 'backup', 'prune', '--keep', '1', '--json']);
+        expect(prune.code).to.equal(1);
+        const doc = JSON.parse(prune.stdout) as { ok: boolean; removed: string[]; kept: string[]; failed: { code: string }[]; error: { code: string } };
+        expect(doc.ok).to.equal(false);
+        expect(doc.removed).to.deep.equal(['acode_backup_20240102_120000.db']);
+        expect(doc.kept).to.deep.equal(['acode_backup_20240103_120000.db']);
+        expect(doc.failed.map((f) => f.code)).to.deep.equal(['ACODE-BAK-016']);
+        expect(doc.error.code).to.equal('ACODE-BAK-016');
+      } finally {
+        spawnSync('chattr', ['-i', stuck]);
+      }
     });
 
     it('delete removes a backup and its manifest', async () => {
