@@ -65,6 +65,13 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
   if (archive && input.format === 'sqlite') {
     throw new AcodeError('ACODE-EXP-006', 'the sqlite format is a single database file; --archive tar applies to json, ndjson and csv');
   }
+  // export verify and import open a SQLite export as the database file it is; a gzipped one
+  // could pass neither, and gunzipped it no longer matches its manifest.
+  if (gzip && input.format === 'sqlite') {
+    throw new AcodeError('ACODE-EXP-006', `the sqlite format is a database file and is not gzipped${given && /\.gz$/i.test(given) ? ` (${path.basename(given)})` : ' (--gzip)'}`, {
+      hint: 'export to a .db file and check it with `acode db export verify`; gzip is for json, ndjson and csv',
+    });
+  }
   const perTable = input.format === 'csv' && input.tableCount > 1;
   if (perTable && !archive && (toStdout || gzip)) {
     archive = 'tar';

@@ -57,6 +57,8 @@ describe('e2e: export failures leave nothing half-written', function () {
       ['month 13', ['--since', '2024-13-01'], `✗ ACODE-EXP-006 Invalid export options: --since '2024-13-01' ${NOT_DATE}${OPTIONS_HINT}`],
       ['a date without dashes', ['--since', '20240101'], `✗ ACODE-EXP-006 Invalid export options: --since '20240101' ${NOT_DATE}${OPTIONS_HINT}`],
       ['sqlite in a tar bundle', ['--format', 'sqlite', '--output', 'x.tar'], `✗ ACODE-EXP-006 Invalid export options: the sqlite format is a single database file; --archive tar applies to json, ndjson and csv${OPTIONS_HINT}`],
+      ['a gzipped SQLite export by name, which export verify and import could never open', ['--output', 'x.db.gz'], "✗ ACODE-EXP-006 Invalid export options: the sqlite format is a database file and is not gzipped (x.db.gz) — export to a .db file and check it with `acode db export verify`; gzip is for json, ndjson and csv"],
+      ['a gzipped SQLite export by flag', ['--format', 'sqlite', '--gzip', '--output', 'x.db'], "✗ ACODE-EXP-006 Invalid export options: the sqlite format is a database file and is not gzipped (--gzip) — export to a .db file and check it with `acode db export verify`; gzip is for json, ndjson and csv"],
       ['an empty --database (an unset variable), which would export the configured database instead', ['--database', ''], '✗ ACODE-USE-001 Invalid usage: --database needs a value, got an empty one — give --database a path, or leave the flag out'],
       ['every table excluded', ['--tables', 'settings', '--exclude-tables', 'settings'], `✗ ACODE-EXP-006 Invalid export options: no table left to export after --tables/--exclude-tables${OPTIONS_HINT}`],
     ] as const) {

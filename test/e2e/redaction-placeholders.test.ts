@@ -105,7 +105,7 @@ describe('e2e: placeholders — typed, pseudonyms — and irreversibility', func
 
     for (const [label, args] of [
       ['JSON', ['--format', 'json', '--output', 'x/e.json']],
-      ['SQLite, gzipped (spooled through a scratch file)', ['--format', 'sqlite', '--output', 'x/e.db.gz']],
+      ['SQLite to stdout (spooled through a scratch file)', ['--format', 'sqlite', '--output', '-']],
       ['CSV tar.gz (tables spooled before the bundle)', ['--format', 'csv', '--output', 'x/e.tgz']],
       ['NDJSON to stdout', ['--format', 'ndjson', '--output', '-']],
     ] as const) {
