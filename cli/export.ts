@@ -71,8 +71,10 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
     printPlan(ctx, await planExport(options));
     return null;
   }
+  // Decided before anything can fail: a --json document that lands on stdout would end up
+  // inside the data's file (`… | gzip > out.gz`).
+  if (flags.output === '-' || (flags.output === undefined && !ctx.runtime.stdout.isTTY)) ctx.out.stdoutCarriesData();
   const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
-  if (job.plan.layout.kind === 'stdout') ctx.out.stdoutCarriesData();
   if (!job.plan.header.redaction.enabled) {
     const why = options.redact === false ? '--no-redact' : 'export.redact_by_default: false';
     ctx.out.warn(`redaction is OFF (${why}): the output holds secrets as they are in the database; do not share it`);

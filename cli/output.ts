@@ -34,14 +34,23 @@ const pendingJson = new WeakMap<NodeJS.WritableStream, unknown[]>();
  */
 const carriesData = new WeakMap<NodeJS.WritableStream, NodeJS.WritableStream>();
 
+/**
+ * Warnings of a --json run whose stdout carries data: stderr holds the JSON document alone then,
+ * so they go into it (`warnings`) instead of before it.
+ */
+const heldWarnings = new WeakMap<NodeJS.WritableStream, string[]>();
+
 /** Writes the run's one JSON document: the result, or the results of each step ({ ok, results }), with `error` when it failed. */
 export function flushJson(stdout: NodeJS.WritableStream, error?: Record<string, unknown>): void {
   const pending = pendingJson.get(stdout) ?? [];
   pendingJson.delete(stdout);
-  if (pending.length === 0 && !error) return;
+  const warnings = heldWarnings.get(stdout) ?? [];
+  heldWarnings.delete(stdout);
+  if (pending.length === 0 && !error && warnings.length === 0) return;
   const ok = !error && pending.every((p) => (p as { ok?: unknown }).ok !== false);
   const doc: Record<string, unknown> =
     pending.length === 1 ? { ...(pending[0] as Record<string, unknown>), ok } : pending.length === 0 ? { ok } : { ok, results: pending };
+  if (warnings.length) doc['warnings'] = warnings;
   if (error) doc['error'] = error;
   (carriesData.get(stdout) ?? stdout).write(`${JSON.stringify(doc, null, 2)}\n`);
 }
@@ -83,6 +92,10 @@ export class Output {
 
   /** A warning the user must see even with --quiet (but not mixed into --json output). */
   warn(line: string): void {
+    if (this.#jsonOnStderr) {
+      heldWarnings.set(this.#out, [...(heldWarnings.get(this.#out) ?? []), line]);
+      return;
+    }
     this.#clearLive();
     this.#err.write(`⚠ ${shown(line)}\n`);
   }
@@ -113,6 +126,10 @@ export class Output {
     carriesData.set(this.#out, this.#err);
   }
 
+  get #jsonOnStderr(): boolean {
+    return this.json && carriesData.has(this.#out);
+  }
+
   /** The run's failure with --json: one document, joined to any result already given. */
   emitJsonError(error: Record<string, unknown>): void {
     if (this.json) flushJson(this.#out, error);
@@ -120,6 +137,8 @@ export class Output {
 
   /** The one error line, always on stderr. */
   error(line: string): void {
+    // The JSON document on stderr carries the error; a line before it would break its parse.
+    if (this.#jsonOnStderr) return;
     this.#clearLive();
     this.#err.write(`✗ ${shown(line)}\n`);
   }

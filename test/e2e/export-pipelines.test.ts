@@ -220,6 +220,21 @@ describe('e2e: export through real shell pipelines', function () {
     });
   });
 
+  it('piped with --json, whatever the outcome: stdout holds no JSON, stderr holds the one document (warnings and the error inside it)', async () => {
+    // Failing before the stream opened put the document on stdout, into the data's file; a
+    // warning or the error line before the document on stderr broke its parse.
+    const failed = await runCli(['db', 'export', '--json', '--tables', 'nope', '--output', '-'], { workspace: ws.dir, env: AT });
+    expect(failed.code).to.equal(64);
+    expect(failed.stdout).to.equal('');
+    const error = JSON.parse(failed.stderr) as { ok: boolean; error: { code: string } };
+    expect([error.ok, error.error.code]).to.deep.equal([false, 'ACODE-EXP-004']);
+    const warned = await runCli(['db', 'export', '--json', '--no-redact', '--tables', 'settings', '--output', '-'], { workspace: ws.dir, env: AT });
+    expect(warned.code, warned.stderr).to.equal(0);
+    const result = JSON.parse(warned.stderr) as { ok: boolean; warnings: string[] };
+    expect(result.ok).to.equal(true);
+    expect(result.warnings).to.deep.equal([NO_REDACT_WARNING.replace(/^⚠ /, '')]);
+  });
+
   it('--dry-run and --plan print tables, counts, output path and per-column redaction, and write nothing', async () => {
     // SQLite's own -wal/-shm files come and go with any reader: they are not outputs.
     const files = async (): Promise<Record<string, string>> => Object.fromEntries(Object.entries(await treeOf(ws.dir)).filter(([name]) => !/-(?:wal|shm)$/.test(name)));
