@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StrayFile } from '../lib/catalog.js';
 import type { BackupStatus } from '../lib/list.js';
-import { createContext, existingFolder, type Context, type Runtime } from './context.js';
+import { createContext, existingFolder, pathArgument, type Context, type Runtime } from './context.js';
 import { formatBytes, formatDate, plural } from './format.js';
 
 const STATUS: Record<BackupStatus, string> = {
@@ -19,7 +19,7 @@ export function registerBackupList(backup: Command, runtime: Runtime): void {
   backup
     .command('list')
     .description('list backups, newest first, with the state of each checksum')
-    .option('-d, --dir <dir>', 'backup folder to list, instead of backup.path')
+    .option('-d, --dir <dir>', 'backup folder to list, instead of backup.path', pathArgument)
     .option('--no-checksums', 'compare sizes only, do not hash every backup')
     .addHelpText('after', '\nExamples:\n  $ acode db backup list\n  $ acode db backup list --json')
     .action(async (flags: ListFlags, cmd: Command) => showBackupList(await createContext(cmd, runtime), flags));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createContext, existingFolder, intOption, type Runtime } from './context.js';
+import { createContext, existingFolder, intOption, pathArgument, type Runtime } from './context.js';
 import { formatBytes, plural } from './format.js';
 import type { UntouchedBackup, UntouchedReason } from '../lib/rotation.js';
 
@@ -26,7 +26,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
     .option('-k, --keep <n>', 'backups to keep (default backup.max_backups)', intOption(1))
     .option('--keep-days <days>', 'also remove backups older than this (default backup.keep_days)', intOption(1))
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
-    .option('-d, --dir <dir>', 'backup folder to prune, instead of backup.path (backups made with --output-dir)')
+    .option('-d, --dir <dir>', 'backup folder to prune, instead of backup.path (backups made with --output-dir)', pathArgument)
     .addHelpText('after', '\nPre-restore safety backups, backups without a manifest and backups of another database in the same folder are never pruned.\n\nExamples:\n  $ acode db backup prune --keep 3 --dry-run\n  $ acode db backup prune --keep-days 30')
     .action(async (flags: { keep?: number; keepDays?: number; dryRun?: boolean; dir?: string }, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackupResult } from '../lib/backup.js';
-import { createContext, liveDatabaseLabel, type Context, type Runtime } from './context.js';
+import { createContext, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
 import { formatBytes, formatCount } from './format.js';
 
 export interface BackupFlags {
@@ -17,7 +17,7 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
   return db
     .command('backup')
     .description('create a backup of the workspace database (online, consistent, checked, with a manifest)')
-    .option('-o, --output-dir <dir>', 'backup folder for this backup, instead of backup.path')
+    .option('-o, --output-dir <dir>', 'backup folder for this backup, instead of backup.path', pathArgument)
     .option('-z, --compress', 'gzip the backup; PostgreSQL: pg_dump -Z6 instead of -Z1 (default backup.compress)')
     .option('--no-compress', 'do not gzip (PostgreSQL: -Z1), whatever backup.compress says')
     .option('-t, --tag <tag>', 'a label stored in the manifest')

@@ -46,8 +46,12 @@ export async function createContext(cmd: Command, runtime: Runtime): Promise<Con
     if (value === '') throw new AcodeError('ACODE-USE-001', `${flag} needs a value, got an empty one`, { hint: `give ${flag} a path, or leave the flag out` });
   }
   const pinned = runtime.env['ACODE_NOW'];
-  if (pinned && Number.isNaN(new Date(pinned).getTime())) {
-    throw new AcodeError('ACODE-USE-001', `ACODE_NOW must be an ISO 8601 date-time (2024-01-20T14:30:45Z), got ${shownString(pinned)}`, { hint: 'fix ACODE_NOW, or unset it to use the clock' });
+  // Years outside 1970–9999 would name backups that list, prune and delete cannot parse.
+  const date = pinned ? new Date(pinned) : null;
+  const year = date ? date.getUTCFullYear() : 2000;
+  if (!(year >= 1970 && year <= 9999)) {
+    const got = Number.isNaN(year) ? shownString(pinned!) : date!.toISOString();
+    throw new AcodeError('ACODE-USE-001', `ACODE_NOW must be an ISO 8601 date-time from 1970 to 9999 (2024-01-20T14:30:45Z), got ${got}`, { hint: 'fix ACODE_NOW, or unset it to use the clock' });
   }
   // A --workspace that exists must be a folder (one that does not is made, as import and migrate do).
   if (opts.workspace !== undefined) {
@@ -71,6 +75,12 @@ export async function existingFolder(runtime: Runtime, flag: string, value: stri
 export function pathArgument(value: string): string {
   if (value === '') throw new InvalidArgumentError('expected a path, got an empty one');
   return value;
+}
+
+/** --allow-scan-hit's fingerprints, repeatable; an empty one (an unset variable) is a usage error. */
+export function fingerprintList(value: string, previous: string[] = []): string[] {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a fingerprint from the leak scan, got an empty one');
+  return [...previous, value];
 }
 
 /** Table names for --tables / --exclude-tables, comma-separated and repeatable; one naming none is a usage error. */

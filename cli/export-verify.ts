@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, fingerprintList, pathArgument, type Context, type Runtime } from './context.js';
 
 export function registerExportVerify(exportCommand: Command, runtime: Runtime): void {
   exportCommand
     .command('verify')
     .description('check an export before sharing it: manifest, checksums and the leak scan')
     .argument('<path>', 'export file, CSV folder or tar bundle', pathArgument)
-    .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)')
+    .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', fingerprintList)
+    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
     .addHelpText('after', '\nExit codes: 0 safe to share as far as the checks go, 2 a check failed.\n\nExample:\n  $ acode db export verify export.json')
     // `export` has a --manifest of its own, which commander may hand the parent: read both.
     .action(async (target: string, flags: { allowScanHit?: string[]; manifest?: string }, cmd: Command) =>

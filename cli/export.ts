@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/config.js';
 import type { ExportOptions, ExportPlan, ExportResult } from '../lib/export.js';
-import { createContext, tableList, type Context, type Runtime } from './context.js';
+import { createContext, fingerprintList, pathArgument, tableList, type Context, type Runtime } from './context.js';
 import { registerExportVerify } from './export-verify.js';
 import { formatBytes, plural } from './format.js';
 
@@ -35,14 +35,14 @@ export function registerExport(db: Command, runtime: Runtime): Command {
     .option('--schema-only', 'table definitions only, no rows')
     .option('-n, --dry-run', 'print tables, row counts, output paths and the redaction plan; write nothing')
     .option('--plan', 'same as --dry-run')
-    .option('-o, --output <path>', "file or folder to write; '-' for stdout (the default when stdout is not a terminal)")
+    .option('-o, --output <path>', "file or folder to write; '-' for stdout (the default when stdout is not a terminal)", pathArgument)
     .option('-z, --gzip', 'gzip the output (implied by a .gz name)')
     .addOption(new Option('--archive <kind>', 'bundle one file per table plus manifest.json (implied by .tar, .tar.gz, .tgz)').choices(['tar']))
     .option('--redact', 'redact secrets, paths and e-mail addresses (default when export.redact_by_default)')
     .option('--no-redact', 'export everything as it is: the output will hold secrets')
     .option('--force', 'replace an existing output')
-    .option('--manifest <file>', 'write the manifest here (for a stream to stdout)')
-    .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--manifest <file>', 'write the manifest here (for a stream to stdout)', pathArgument)
+    .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', fingerprintList)
     .addHelpText(
       'after',
       `

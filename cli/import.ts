@@ -16,7 +16,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
     .option('-t, --tables <names>', 'only these tables (comma-separated; \\, for a comma in a name)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
-    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)')
+    .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
     .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);

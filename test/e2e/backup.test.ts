@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { formatBytes } from '../../cli/format.js';
@@ -430,7 +430,18 @@ describe('e2e: acode db backup', function () {
         [['db', 'backup', 'prune', '--dir', 'nowhere'], {}, '--dir nowhere: no such folder — give --dir the folder the backups are in'],
         [['db', 'backup', 'list', '--dir', '.agent/acode.db'], {}, '--dir .agent/acode.db: not a folder — give --dir the folder the backups are in'],
         [['--workspace', '.agent/acode.db', 'db', 'backup', 'list'], {}, '--workspace .agent/acode.db is not a folder — give --workspace the folder that holds .agent/'],
-        [['db', 'backup'], { ACODE_NOW: 'garbage' }, "ACODE_NOW must be an ISO 8601 date-time (2024-01-20T14:30:45Z), got 'garbage' — fix ACODE_NOW, or unset it to use the clock"],
+        [['db', 'backup'], { ACODE_NOW: 'garbage' }, "ACODE_NOW must be an ISO 8601 date-time from 1970 to 9999 (2024-01-20T14:30:45Z), got 'garbage' — fix ACODE_NOW, or unset it to use the clock"],
+        // A backup named acode_backup_10101_000000.db, which list did not show and delete refused.
+        [['db', 'backup'], { ACODE_NOW: '0001-01-01T00:00:00Z' }, "ACODE_NOW must be an ISO 8601 date-time from 1970 to 9999 (2024-01-20T14:30:45Z), got 0001-01-01T00:00:00.000Z — fix ACODE_NOW, or unset it to use the clock"],
+        // An empty value (an unset variable) named the current folder: a full backup, secrets and
+        // all, into a git checkout; or the configured folder, or no manifest at all.
+        [['db', 'backup', '--output-dir', ''], {}, "option '-o, --output-dir <dir>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'backup', 'list', '--dir', ''], {}, "option '-d, --dir <dir>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'backup', 'prune', '--dir', ''], {}, "option '-d, --dir <dir>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'export', '--output', ''], {}, "option '-o, --output <path>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'export', '--output', '-', '--manifest', ''], {}, "option '--manifest <file>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'export', '--allow-scan-hit', ''], {}, "option '--allow-scan-hit <fingerprint>' argument '' is invalid. expected a fingerprint from the leak scan, got an empty one — see `acode --help` or `acode <command> --help`"],
+        [['db', 'import', 'x.json', '--manifest', ''], {}, "option '--manifest <file>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
       ];
       for (const [args, env, why] of cases) {
         const r = await runCli(args, { cwd: ws.dir, env });
@@ -438,6 +449,7 @@ describe('e2e: acode db backup', function () {
         expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why}\n`);
       }
       expect(await listDir(ws.backups)).to.deep.equal([]);
+      expect((await readdir(ws.dir)).filter((f) => f.startsWith('acode_'))).to.deep.equal([]);
     });
 
     it('usage errors are ACODE-USE-001, exit 64', async () => {
