@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, pathArgument, subcommandFlags, type Context, type Runtime } from './context.js';
 
 export function registerBackupVerify(backup: Command, runtime: Runtime): void {
   backup
@@ -10,7 +10,7 @@ export function registerBackupVerify(backup: Command, runtime: Runtime): void {
     .option('--full', 'run integrity_check instead of quick_check')
     .option('--test-restore', 'also restore into an isolated temporary database and check it there')
     .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')
-    .action(async (file: string, flags: VerifyFlags, cmd: Command) => showVerify(await createContext(cmd, runtime), file, flags));
+    .action(async (file: string, _flags: VerifyFlags, cmd: Command) => showVerify(await createContext(cmd, runtime), file, subcommandFlags<VerifyFlags>(cmd)));
 }
 
 interface VerifyFlags {

@@ -63,6 +63,24 @@ export async function createContext(cmd: Command, runtime: Runtime): Promise<Con
   return { config, out, runtime, signal: runtime.signal, now: runtime.now };
 }
 
+/**
+ * A subcommand's flags. Commander hands an option the parent defines too (`backup --full`,
+ * `export --manifest`) to the parent even when it follows the subcommand's name, so those are
+ * read from the parent when given there (lists joined).
+ */
+export function subcommandFlags<T extends object>(cmd: Command): T {
+  const flags: Record<string, unknown> = { ...cmd.opts() };
+  const parent = cmd.parent;
+  for (const option of cmd.options) {
+    const name = option.attributeName();
+    if (!parent?.options.some((o) => o.attributeName() === name) || parent.getOptionValueSource(name) !== 'cli') continue;
+    const theirs: unknown = parent.getOptionValue(name);
+    const mine = flags[name];
+    flags[name] = Array.isArray(mine) && Array.isArray(theirs) ? [...theirs, ...mine] : (mine ?? theirs);
+  }
+  return flags as T;
+}
+
 /** A folder an option names that must be there already (`--dir` of list and prune): a typo is a usage error, not an empty listing. */
 export async function existingFolder(runtime: Runtime, flag: string, value: string): Promise<string> {
   const dir = path.resolve(runtime.cwd, value);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, fingerprintList, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, fingerprintList, pathArgument, subcommandFlags, type Context, type Runtime } from './context.js';
 
 export function registerExportVerify(exportCommand: Command, runtime: Runtime): void {
   exportCommand
@@ -10,9 +10,7 @@ export function registerExportVerify(exportCommand: Command, runtime: Runtime): 
     .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', fingerprintList)
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
     .addHelpText('after', '\nExit codes: 0 safe to share as far as the checks go, 2 a check failed.\n\nExample:\n  $ acode db export verify export.json')
-    // `export` has a --manifest of its own, which commander may hand the parent: read both.
-    .action(async (target: string, flags: { allowScanHit?: string[]; manifest?: string }, cmd: Command) =>
-      showExportVerify(await createContext(cmd, runtime), target, { ...flags, manifest: flags.manifest ?? (cmd.optsWithGlobals() as { manifest?: string }).manifest }));
+    .action(async (target: string, _flags: unknown, cmd: Command) => showExportVerify(await createContext(cmd, runtime), target, subcommandFlags(cmd)));
 }
 
 /** Verifies an export and prints the report; a failed check throws ACODE-EXP-005 (exit 2). */

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { formatBytes } from '../../cli/format.js';
 import { makeUnwritableFolder } from '../support/unwritable.js';
@@ -278,6 +279,27 @@ describe('e2e: acode db backup', function () {
       const r = await cli(['db', 'backup', 'verify', gz]);
       expect(r.code).to.equal(2);
       expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045\.db\.gz failed: checksum, structure — /);
+    });
+
+    it('--full runs integrity_check: an index that disagrees with its table (quick_check passes it) fails it, exit 2', async () => {
+      expectOk(await cli(['db', 'backup'], at(T1)));
+      const file = path.join(ws.backups, 'acode_backup_20240120_143045.db');
+      // The index's entries stay those of chat_id while its definition now says created_at.
+      const db = new Database(file);
+      const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'conv_runs_chat'").pluck().get() as string;
+      db.unsafeMode(true); // lifts SQLITE_DBCONFIG_DEFENSIVE, which forbids writing sqlite_master
+      db.pragma('writable_schema = ON');
+      db.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 'conv_runs_chat'").run(sql.replace(/\([^)]*\)\s*$/, '(created_at)'));
+      db.close();
+      const sha256 = await sha256Of(file);
+      const size = (await stat(file)).size;
+      await editManifest(file, (m) => Object.assign(m['file'], { sha256, size }));
+      expectOk(await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db']));
+      // --full after the subcommand's name was handed to `backup`'s own --full and ignored.
+      const full = await cli(['db', 'backup', 'verify', 'acode_backup_20240120_143045.db', '--full']);
+      expect(full.code, full.stdout).to.equal(2);
+      expect(lines(full.stdout).at(-1)).to.equal('Backup is INVALID.');
+      expect(lines(full.stderr).at(-1)).to.match(/^✗ ACODE-BAK-003 Verification failed: acode_backup_20240120_143045\.db failed: structure — /);
     });
 
     it('a manifest edited into bad JSON: exit 4, ACODE-BAK-007', async () => {

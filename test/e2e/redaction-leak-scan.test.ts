@@ -86,6 +86,9 @@ describe('e2e: the leak scan fails closed, independent of the redaction rules', 
       // Reviewed and accepted: the value is exported as it is, because no rule was asked to take it.
       const contents = await readExport(path.join(ws.dir, 'out/a.json'));
       expect(contents.tables['notes_t']![0]!['body']).to.equal(`push with ${token} please`);
+      // export verify takes the same fingerprint (it was handed to `export`'s own flag and lost).
+      expect((await cliIn(ws.dir, ['db', 'export', 'verify', 'out/a.json'])).code).to.equal(2);
+      expectOk(await cliIn(ws.dir, ['db', 'export', 'verify', 'out/a.json', '--allow-scan-hit', fingerprint]));
       await rm(path.join(ws.dir, 'out'), { recursive: true });
       await mkdir(path.join(ws.dir, 'out'));
       const config = `${RULES_OFF}  allow_scan_hits:\n    - "${fingerprint}"\n`;
