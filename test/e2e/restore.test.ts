@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { serializeManifest } from '../../lib/manifest.js';
@@ -117,6 +117,31 @@ describe('e2e: acode db restore', function () {
     // The safety backup is listed, marked, and kept by rotation.
     const list = await cli(['db', 'backup', 'list']);
     expect(lines(list.stdout)).to.include(`  1. ${safety} (before restore)`);
+  });
+
+  it('a secret deleted before the restore, lying in free pages, is gone from the file and from the next backup', async () => {
+    // An agent's deletes leave rows in free pages (secure_delete is off by default); a restore
+    // made to be rid of them kept those pages as they were, and every later backup copied them.
+    const secret = `sk-${'Q'.repeat(20)}${Date.now()}`;
+    const db = openDb(ws.db);
+    const run = db.prepare('SELECT id FROM conv_runs LIMIT 1').pluck().get();
+    const insert = db.prepare("INSERT INTO conv_messages (run_id, seq, role, content, created_at) VALUES (?, ?, 'user', ?, '2024-01-20')");
+    db.transaction(() => {
+      for (let i = 0; i < 200; i++) insert.run(run, 900_000 + i, `my key is ${secret} ${'x'.repeat(300)}`);
+    })();
+    db.prepare('DELETE FROM conv_messages WHERE seq >= 900000').run();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const holds = async (file: string): Promise<boolean> => (await readFile(file)).includes(secret);
+    expect(await holds(ws.db)).to.equal(true);
+    expectOk(await cli(['db', 'restore', BACKUP, '--yes'], at('2024-01-20T15:00:00Z')));
+    expectOk(await cli(['db', 'backup'], at('2024-01-20T15:10:00Z')));
+    expect(await holds(path.join(ws.backups, 'acode_backup_20240120_151000.db'))).to.equal(false);
+    const after = openDb(ws.db);
+    after.pragma('wal_checkpoint(TRUNCATE)');
+    after.close();
+    expect(await holds(ws.db)).to.equal(false);
+    expect(contentDigest(ws.db)).to.equal(original);
   });
 
   it('a backup given by path outside the backup folder, gzip too', async () => {
