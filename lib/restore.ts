@@ -3,7 +3,7 @@ import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
-import { AcodeError, EXIT, isAbort, toAcodeError } from './errors.js';
+import { AcodeError, EXIT, isAbort, isAcodeError, toAcodeError } from './errors.js';
 import { formatWait } from './numbers.js';
 import { exists } from './fs-atomic.js';
 import { latestSchemaVersion } from './migrations.js';
@@ -200,7 +200,20 @@ async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> 
     return await stage(
       options,
       { stage: 'safety-backup', label: 'Safety backup of current database' },
-      () => createBackup({ config: options.config, kind: 'pre_restore', rotate: false, signal: options.signal, now: options.now, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }),
+      async () => {
+        const make = (verify: boolean): Promise<BackupResult> =>
+          createBackup({ config: options.config, kind: 'pre_restore', rotate: false, verify, signal: options.signal, now: options.now, busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+        try {
+          return await make(true);
+        } catch (err) {
+          // A database that reads but fails quick_check (a broken CHECK, an index out of step) is
+          // saved as it is and replaced through SQLite's locks like any other: taken for damaged,
+          // its file was swapped under the processes that had it open, and their writes were lost.
+          if (!isAcodeError(err, 'ACODE-DB-004')) throw err;
+          options.onNotice?.(`the current database fails its integrity check (${err.detail}); its safety backup is a copy of it as it is, unchecked`);
+          return make(false);
+        }
+      },
       (r) => r.name,
     );
   } catch (err) {

@@ -177,7 +177,7 @@ async function restore(livePath: string, file: string, options: RestoreRunOption
   try {
     await replaceContent(db, file, options);
   } catch (err) {
-    // A damaged database fails its safety backup's check, or SQLite's reads while it is replaced.
+    // A damaged database fails SQLite's reads: its safety backup's, or those while it is replaced.
     if (!isDamage(err)) throw err;
     db.close();
     return restoreOverDamaged(file, livePath, options);
@@ -192,10 +192,9 @@ function openWaiting(livePath: string, options: RestoreRunOptions): Promise<Sqli
   return whileBusy(() => openSqlite(livePath, { busyTimeoutMs: 0 }), options.busyTimeoutMs ?? 5000, options.signal);
 }
 
-/** True when an error, or one it was caused by, says the database file is damaged. */
+/** True when an error, or one it was caused by, says SQLite could not read the database file. */
 function isDamage(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof AcodeError && e.code === 'ACODE-DB-004') return true;
     const code = systemCode(e) ?? '';
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return true;
   }

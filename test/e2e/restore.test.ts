@@ -239,6 +239,22 @@ describe('e2e: acode db restore', function () {
     expect((await child.ask('counts', 'counts'))['integrity']).to.equal('ok');
   });
 
+  it('a live database that reads but fails quick_check (a broken CHECK) is replaced through SQLite, not swapped under the process that has it open', async () => {
+    const db = openDb(ws.db);
+    db.pragma('ignore_check_constraints = ON');
+    db.prepare("UPDATE conv_messages SET role = 'bogus' WHERE id = (SELECT min(id) FROM conv_messages)").run();
+    db.close();
+    const { child } = await DbChild.start('reader', ws.db);
+    children.push(child);
+    const r = await cli(['db', 'restore', BACKUP, '--yes'], at('2024-01-20T15:00:00Z'));
+    expectOk(r);
+    // Taken for damaged, the file was swapped: the reader kept the old one, and its writes went there.
+    expect((await child.ask('digest', 'digest'))['digest']).to.equal(original);
+    expect((await listDir(path.dirname(ws.db))).filter((f) => f.includes('.damaged-'))).to.deep.equal([]);
+    expect(lines(r.stdout).at(-1)).to.equal('Previous database saved as: acode_backup_20240120_150000_pre_restore.db');
+    expect(r.stderr).to.match(/⚠ the current database fails its integrity check \(.*\); its safety backup is a copy of it as it is, unchecked/);
+  });
+
   it('with no live database: creates it, nothing to save', async () => {
     for (const f of ['', '-wal', '-shm']) await rm(`${ws.db}${f}`, { force: true });
     const r = await cli(['db', 'restore', BACKUP, '--yes']);
