@@ -24,8 +24,15 @@ export function createSqliteBackupProvider(livePath: string): BackupProvider {
     seal,
     inspect,
     inspectLive: async (only) => {
-      const inspection = await inspect(livePath, { full: false });
-      return only ? { ...inspection, tables: inspection.tables.filter((t) => only.includes(t.name)) } : inspection;
+      // The check's connection is read-only: in WAL mode it makes -wal and -shm it may not remove.
+      // One that may write, closed after it, removes them (an empty -wal was left by every restore).
+      const writer = openSqlite(livePath);
+      try {
+        const inspection = await inspect(livePath, { full: false });
+        return only ? { ...inspection, tables: inspection.tables.filter((t) => only.includes(t.name)) } : inspection;
+      } finally {
+        writer.close();
+      }
     },
     restore: (file, options) => restore(livePath, file, options),
     restoreIsolated,

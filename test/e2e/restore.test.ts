@@ -144,6 +144,15 @@ describe('e2e: acode db restore', function () {
     expect(contentDigest(ws.db)).to.equal(original);
   });
 
+  it('a WAL database: the check after the commit leaves no -wal and -shm beside it (no process has it open)', async () => {
+    const db = openDb(ws.db);
+    db.pragma('journal_mode = WAL');
+    db.close();
+    expectOk(await cli(['db', 'restore', BACKUP, '--yes'], at('2024-01-20T15:00:00Z')));
+    expect((await listDir(path.dirname(ws.db))).filter((f) => /-(?:wal|shm)$/.test(f))).to.deep.equal([]);
+    expect(contentDigest(ws.db)).to.equal(original);
+  });
+
   it('a backup given by path outside the backup folder, gzip too', async () => {
     expectOk(await cli(['db', 'backup', '--compress'], at('2024-01-20T14:40:00Z')));
     elsewhere = await makeTempDir('usb');
