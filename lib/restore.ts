@@ -3,7 +3,7 @@ import { createBackup, type BackupResult } from './backup.js';
 import { checkStoredChecksum, compareTables, createScratch, databaseFileOf, openBackup, type OpenedBackup } from './backup-file.js';
 import type { AcodeConfig } from './config.js';
 import { backupProviderFor, liveSource, type BackupInspection, type BackupProvider, type RestoreOutcome } from './engine.js';
-import { AcodeError, EXIT, isAbort, isAcodeError, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, ERRORS, EXIT, isAbort, isAcodeError, systemCode, toAcodeError } from './errors.js';
 import { formatWait } from './numbers.js';
 import { exists } from './fs-atomic.js';
 import { latestSchemaVersion } from './migrations.js';
@@ -140,7 +140,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
       if (err instanceof AcodeError && ['ACODE-BAK-010', 'ACODE-BAK-002'].includes(err.code)) {
         throw note ? new AcodeError(err.code, `${err.detail}${note}`, { cause: err.cause ?? err, context: err.context, hint: err.hint, exitCode: err.exitCode }) : err;
       }
-      throw toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${note}`, { file: target });
+      throw targetAccessError(err, target, note) ?? toAcodeError(err, 'ACODE-BAK-002', `restoring ${backup.name} into ${target}${note}`, { file: target });
     }
     // The restore is committed: an interrupt from here on must not report it as failed, and no
     // failure from here on may say the database was left as it was. Row counts checked before
@@ -169,6 +169,24 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   }
 }
 
+const ACCESS_CODES = ['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'];
+
+/**
+ * The database's own file or folder may not be written (a read-only mount, its permissions): that
+ * is the database's access, not the backup folder's (it was "Backup folder not writable … choose
+ * another with --output-dir", which restore does not take).
+ */
+function targetAccessError(err: unknown, target: string, note: string): AcodeError | null {
+  const sys = systemCode(err) ?? '';
+  if (!ACCESS_CODES.some((c) => sys === c || sys.startsWith(`${c}_`))) return null;
+  return new AcodeError('ACODE-DB-007', `cannot write ${target}: ${describeCause(err)}${note}`, {
+    cause: err,
+    context: { file: target },
+    exitCode: EXIT.restoreFailed,
+    hint: `give acode write access to ${path.dirname(target)} and the database file in it, then run the restore again; nothing was restored`,
+  });
+}
+
 /** Removes a safety backup nothing was restored over; the words that say what became of it. */
 async function dropSafetyBackup(made: BackupResult): Promise<string> {
   await deleteBackupFiles(made.path).catch(() => undefined);
@@ -184,7 +202,8 @@ async function dropSafetyBackup(made: BackupResult): Promise<string> {
  */
 function asRestoreFailure(err: AcodeError): AcodeError {
   if (err.exitCode !== EXIT.failed) return err;
-  const hint = err.code === 'ACODE-BAK-009' ? "free space on the database's disk (the safety backup and the restore both need room), then run the restore again" : err.hint;
+  // A hint that says where room is needed (TMPDIR, for a gzip backup's copy) is kept.
+  const hint = err.code === 'ACODE-BAK-009' && err.hint === ERRORS['ACODE-BAK-009'].hint ? "free space on the database's disk (the safety backup and the restore both need room), then run the restore again" : err.hint;
   return new AcodeError(err.code, err.detail, { cause: err.cause ?? err, context: err.context, hint, exitCode: EXIT.restoreFailed });
 }
 

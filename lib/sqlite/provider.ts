@@ -221,6 +221,9 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
   // The damaged copy, like every file, is whole before it has its name: a kill mid-copy must not
   // leave a cut file that claims to be the database kept byte for byte.
   const keptTmp = [tempPathFor(kept), tempPathFor(`${kept}-wal`)];
+  // Until its -wal goes, the damaged database is as it was: a failure before then takes the copy
+  // back (each retry after a full disk left another, and needed room for two more).
+  let touched = false;
   try {
     await removeAbandoned(path.dirname(livePath), tempNamePid);
     await copyFile(livePath, keptTmp[0]!);
@@ -239,15 +242,19 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
     // damaged one's mode and owner (a backup is 0600 and the restorer's). After the sync, which
     // opens it for writing: a 0444 database would refuse that.
     await takeAccessOf(livePath, tmp);
+    touched = true;
     for (const companion of ['-wal', '-shm', '-journal']) await rm(`${livePath}${companion}`, { force: true });
     await publishFile(tmp, livePath, true);
     await fsyncDir(path.dirname(livePath));
   } catch (err) {
     // No room is ACODE-BAK-009, as for any restore (exit 3 all the same).
     const coded = toAcodeError(err, 'ACODE-BAK-002', 'the live database is damaged and could not be replaced');
+    if (!touched) await removeQuietly(kept, `${kept}-wal`);
     throw new AcodeError(coded.code, coded.detail, {
       cause: err,
-      hint: `the damaged database is kept as ${path.basename(kept)} if it could be copied; free space or fix permissions and run the restore again`,
+      hint: touched
+        ? `the damaged database is kept as ${path.basename(kept)}; free space or fix permissions and run the restore again`
+        : `the damaged database was left as it was; free space (the restore needs room for a copy of it and of the backup) or fix permissions, and run the restore again`,
     });
   } finally {
     await removeQuietly(tmp);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { serializeManifest } from '../../lib/manifest.js';
@@ -10,6 +10,7 @@ import { cliPath } from '../support/paths.js';
 import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
 import { editManifest, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
+import { makeUnwritableFolder } from '../support/unwritable.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const BACKUP = 'acode_backup_20240120_143045.db';
@@ -273,6 +274,33 @@ describe('e2e: acode db restore', function () {
     expect(lines(r.stderr).slice(4)).to.deep.equal(['  Verifying source backup...', '    ✓ Checksum valid', '    ✓ Structure valid', '  Restoring...', '    ✓ Database replaced', '    ✓ Integrity verified', '']);
     expect(contentDigest(ws.db)).to.equal(original);
     expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
+  });
+
+  it('into a database folder acode may not write: ACODE-DB-007 naming that folder, exit 3 (was "Backup folder not writable … --output-dir")', async function () {
+    elsewhere = await makeTempDir('usb');
+    await chmod(elsewhere, 0o755);
+    for (const f of [BACKUP, `${BACKUP}.manifest.json`]) {
+      await copyFile(path.join(ws.backups, f), path.join(elsewhere, f));
+      await chmod(path.join(elsewhere, f), 0o644);
+    }
+    await writeFile(ws.configFile, 'database:\n  path: ro/acode.db\n', { mode: 0o644 });
+    await chmod(ws.configFile, 0o644);
+    const ro = path.join(ws.dir, 'ro');
+    const folder = await makeUnwritableFolder(ro, ws);
+    if (typeof folder === 'string') {
+      this.test!.title += ` — pending: ${folder}`;
+      return this.skip();
+    }
+    try {
+      const r = await runCli(['db', 'restore', path.join(elsewhere, BACKUP), '--yes'], { workspace: ws.dir, ...folder.as });
+      expect(r.code, r.stderr).to.equal(3);
+      const last = lines(r.stderr).at(-1)!;
+      expect(last.startsWith(`✗ ACODE-DB-007 Database not accessible: cannot write ${ro}/acode.db: ${folder.refusal}`), last).to.equal(true);
+      expect(last.endsWith(` — give acode write access to ${ro} and the database file in it, then run the restore again; nothing was restored`), last).to.equal(true);
+      expect(await listDir(ro)).to.deep.equal([]);
+    } finally {
+      folder.cleanup();
+    }
   });
 
   it('a backup that is not there: ACODE-BAK-005, exit 4', async () => {

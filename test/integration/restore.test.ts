@@ -440,6 +440,51 @@ describe('integration: restore', function () {
     }
   });
 
+  it('over a damaged database with room for its copy but not for the backup\'s: ACODE-BAK-009, and the copy is taken back (each retry left another)', async function () {
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const size = (await stat(ws.db)).size;
+    // Room for the database and its kept copy, not for the backup copied in beside them.
+    const small = path.join(ws.dir, 'small-db');
+    if (await mountTmpfs(small, Math.floor(size * 2.5))) this.skip();
+    try {
+      const live = path.join(small, 'acode.db');
+      await copyFile(ws.db, live);
+      await writeFile(ws.configFile, `database:\n  path: ${live}\nbackup:\n  path: .agent/backups\n`);
+      const handle = await open(live, 'r+');
+      await handle.write(Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 20 * 4096);
+      await handle.close();
+      const damaged = await readFile(live);
+      for (const at of [LATER, new Date(LATER.getTime() + 60_000)]) {
+        const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path, now: () => at }));
+        expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
+        expect(err.hint).to.equal('the damaged database was left as it was; free space (the restore needs room for a copy of it and of the backup) or fix permissions, and run the restore again');
+        expect(await readFile(live)).to.deep.equal(damaged);
+        expect(await listDir(small)).to.deep.equal(['acode.db']);
+      }
+    } finally {
+      unmount(small);
+    }
+  });
+
+  it('a gzip backup with no room in TMPDIR for its uncompressed copy: ACODE-BAK-009 exit 3, and the hint names TMPDIR (it said the database\'s disk)', async function () {
+    const small = path.join(ws.dir, 'small-tmp');
+    if (await mountTmpfs(small, 64 * 1024)) this.skip();
+    const saved = process.env['TMPDIR'];
+    try {
+      const gz = await createBackup({ config: await ws.config(), compress: true, now: () => LATER });
+      process.env['TMPDIR'] = small;
+      const err = await failure(restoreBackup({ config: await ws.config(), file: gz.path }));
+      expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
+      expect(err.hint).to.equal('free space there, or set TMPDIR to a folder with room for an uncompressed copy of the backup');
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      unmount(small);
+    }
+  });
+
   it('an aborted restore rolls back: ACODE-BAK-002 "interrupted", live data unchanged', async () => {
     changeDemoData(ws.db);
     const before = contentDigest(ws.db);
