@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readlink, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { systemCode } from './errors.js';
 
@@ -260,6 +260,21 @@ export async function setAsideOrphans(dbPath: string): Promise<string[]> {
   await rm(`${dbPath}-shm`, { force: true });
   if (moved.length > 0) await fsyncDir(path.dirname(dbPath));
   return moved;
+}
+
+/**
+ * The file a path names once symbolic links are followed, also when the last one points at
+ * nothing yet: a file put in place there replaces what the link points to, not the link.
+ */
+export async function followLinks(file: string): Promise<string> {
+  let current = file;
+  // Past 40 links (a loop) the path is left for the system calls to refuse, as they do.
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await lstat(current).catch(() => null);
+    if (!info?.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), await readlink(current));
+  }
+  return current;
 }
 
 export async function exists(file: string): Promise<boolean> {

@@ -100,6 +100,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
     });
     const target = provider.target;
     const replacesExisting = await provider.liveExists();
+    if (!replacesExisting && config.database.type === 'sqlite') await checkTargetFolder(target, config);
     const live = await liveSource(config);
     if (!sameDatabase(backup.manifest.database, live, path.dirname(backup.path))) {
       options.onNotice?.(`${backup.name} is a backup of ${backup.manifest.database.source}, not of ${live.location}`);
@@ -167,6 +168,20 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   } finally {
     await scratch.dispose();
   }
+}
+
+/**
+ * With no database there, the restore creates it, and the workspace's .agent folder if need be;
+ * another folder that is not there is a typo in --database or database.path (it was created, and
+ * the restore reported success into a database nothing reads).
+ */
+async function checkTargetFolder(target: string, config: AcodeConfig): Promise<void> {
+  const folder = path.dirname(target);
+  if (folder === path.join(config.workspace, '.agent') || (await exists(folder))) return;
+  throw new AcodeError('ACODE-DB-001', `no database at ${target}, and no folder ${folder} for one; nothing was restored`, {
+    context: { file: target },
+    hint: 'check --database or database.path (restore creates the database, and the workspace\'s .agent folder, but no other folder)',
+  });
 }
 
 const ACCESS_CODES = ['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
 import { AcodeError, describeCause, systemCode, toAcodeError } from '../errors.js';
-import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fileStamp, followLinks, fsyncDir, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from '../fs-atomic.js';
 import type { RunOptions } from '../progress.js';
 import { replaceContent } from './copy-content.js';
 import { databaseFacts, integrityCheck } from './inspect.js';
@@ -168,7 +168,10 @@ function asInvalidBackup(err: unknown, file: string): unknown {
   return new AcodeError('ACODE-BAK-006', `${path.basename(file)} cannot be read as a database: ${describeCause(err)}`, { cause: err, context: { file } });
 }
 
-async function restore(livePath: string, file: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
+async function restore(linkedPath: string, file: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
+  // A database kept elsewhere behind a symbolic link stays there: a file put in place replaces
+  // the link's target (it replaced the link, and the damaged file stayed where it was read from).
+  const livePath = await followLinks(linkedPath);
   if (!(await exists(livePath))) {
     // The backup file itself, checked against its manifest: its counts are the backup's.
     return { countsChecked: true, setAside: await restoreAsNewFile(file, livePath, options) };

@@ -1,4 +1,4 @@
-import { chmod, chown, copyFile, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat, mkdir, open, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
@@ -309,6 +309,38 @@ describe('integration: restore', function () {
       expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
     });
   }
+
+  it('a database behind a symbolic link (kept on another disk): a damaged one is replaced where the link points, and a link to nothing gets the database there', async () => {
+    const real = path.join(ws.dir, 'elsewhere');
+    await mkdir(real);
+    const target = path.join(real, 'acode.db');
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    await copyFile(ws.db, target);
+    for (const f of ['', '-wal', '-shm']) await rm(`${ws.db}${f}`, { force: true });
+    await symlink(target, ws.db);
+    await writeFile(target, Buffer.alloc(4096, 0x5a));
+    const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    // The link stays a link (it became a regular file, and the damaged file stayed as it was).
+    expect((await lstat(ws.db)).isSymbolicLink()).to.equal(true);
+    expect(contentDigest(target)).to.equal(original);
+    expect(path.dirname(result.damagedCopy!)).to.equal(real);
+    // A link whose file is gone: the restore puts the database where it points (it said
+    // "appeared while restoring; nothing was replaced", exit 3).
+    for (const f of ['', '-wal', '-shm']) await rm(`${target}${f}`, { force: true });
+    await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    expect((await lstat(ws.db)).isSymbolicLink()).to.equal(true);
+    expect(contentDigest(target)).to.equal(original);
+  });
+
+  it('no database and no folder for it (a typo in database.path): ACODE-DB-001, exit 3, no folder made; the workspace\'s own .agent folder is made', async () => {
+    await writeFile(ws.configFile, `database:\n  path: ${path.join(ws.dir, 'typo', 'dir', 'acode.db')}\n`);
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path }));
+    expect(err).to.include({ code: 'ACODE-DB-001', exitCode: 3 });
+    expect(err.message).to.equal(`Database not found: no database at ${path.join(ws.dir, 'typo', 'dir', 'acode.db')}, and no folder ${path.join(ws.dir, 'typo', 'dir')} for one; nothing was restored`);
+    expect(await listDir(ws.dir)).to.not.include('typo');
+  });
 
   it('a UTF-16 database: its backup passes a test restore and restores over itself; over a UTF-8 database it is refused, saying why', async () => {
     const u16 = await createWorkspace({ database: 'none' });
