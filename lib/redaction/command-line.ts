@@ -34,6 +34,8 @@ export const COMMAND_ANCHORS = ['-u', '-p', '-a'];
  * (`-uuser:…`, `--user user:…`, `--user=user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
  * alone prompts), `sshpass -p PASSWORD`, `docker login … -p PASSWORD` and `redis-cli -a PASSWORD`. Only the password is returned; the user name stays.
  * The command must stand earlier on the same line: `docker -u 1000:1000` and `mkdir -p` are not it.
+ * The flag may be an element of an argument array (`["mysql","-uroot","-pPW"]`, `["sshpass","-p","PW"]`):
+ * the value is then the rest of its element or the next one, and the array's elements are the command line.
  * Null when there is none.
  */
 export function commandPassword(text: string, at: number): [number, number] | null {
@@ -42,39 +44,49 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   let userPart = false;
   let spaced: 'no' | 'optional' | 'required';
   const flagStart = text.startsWith('--user', at - 1) ? at - 1 : at;
-  if (flagStart === 0 || !isSpace(text.charCodeAt(flagStart - 1))) return null;
+  if (flagStart === 0) return null;
+  // `["mysql","-uroot","-pPW"]`, `['sshpass', '-p', 'PW', …]`: an element of an argument array (an agent's tool call, subprocess.run).
+  const element = isSpace(text.charCodeAt(flagStart - 1)) ? null : arrayElement(text, flagStart);
+  if (!element && !isSpace(text.charCodeAt(flagStart - 1))) return null;
   if (flagStart < at) {
     flagEnd = at + 5;
     if (text.charCodeAt(flagEnd) === 61) flagEnd++;
-    else if (!isSpace(text.charCodeAt(flagEnd))) return null;
+    else if (!isSpace(text.charCodeAt(flagEnd)) && !(element && text.startsWith(element.quote, flagEnd))) return null;
     [command, userPart, spaced] = [CURL, true, 'optional'];
   } else if (text.startsWith('-u', at)) {
     flagEnd = at + 2;
     [command, userPart, spaced] = [CURL, true, 'optional'];
   } else if (text.startsWith('-p', at)) {
     flagEnd = at + 2;
-    if (isSpace(text.charCodeAt(flagEnd))) [command, spaced] = [SPACED_P, 'required'];
+    if (isSpace(text.charCodeAt(flagEnd)) || (element && text.startsWith(element.quote, flagEnd))) [command, spaced] = [SPACED_P, 'required'];
     else {
       [command, spaced] = [GLUED_P, 'no'];
       if (text.charCodeAt(flagEnd) === 61) flagEnd++;
     }
-  } else if (text.startsWith('-a', at) && isSpace(text.charCodeAt(at + 2))) {
+  } else if (text.startsWith('-a', at) && (isSpace(text.charCodeAt(at + 2)) || (element && text.startsWith(element.quote, at + 2)))) {
     flagEnd = at + 2;
     [command, spaced] = [REDIS_CLI, 'required'];
   } else {
     return null;
   }
-  const valueStart = spaced === 'no' ? flagEnd : skipSpaces(text, flagEnd);
-  const first = text.charCodeAt(valueStart);
-  if ((spaced === 'required' && (valueStart === flagEnd || first === 45)) || valueStart >= text.length || (inTable(SHELL_STOP, first) && !isQuote(first))) return null;
-  let start = valueStart;
+  let start: number;
   let end: number;
-  if (isQuote(text.charCodeAt(valueStart))) {
-    const q = quotedValue(text, valueStart + 1, text[valueStart]!);
-    if (!q) return null;
-    [start, end] = q;
+  if (element) {
+    const value = elementValue(text, flagEnd, element.quote, spaced);
+    if (!value) return null;
+    [start, end] = value;
   } else {
-    end = runEndUntil(text, valueStart, SHELL_STOP, valueStart + MAX_VALUE);
+    const valueStart = spaced === 'no' ? flagEnd : skipSpaces(text, flagEnd);
+    const first = text.charCodeAt(valueStart);
+    if ((spaced === 'required' && (valueStart === flagEnd || first === 45)) || valueStart >= text.length || (inTable(SHELL_STOP, first) && !isQuote(first))) return null;
+    start = valueStart;
+    if (isQuote(text.charCodeAt(valueStart))) {
+      const q = quotedValue(text, valueStart + 1, text[valueStart]!);
+      if (!q) return null;
+      [start, end] = q;
+    } else {
+      end = runEndUntil(text, valueStart, SHELL_STOP, valueStart + MAX_VALUE);
+    }
   }
   if (userPart) {
     let colon = start;
@@ -85,8 +97,86 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   if (REFERENCE.test(text.slice(start, end))) return null;
   // Last, as the dearest check: the line up to the flag must name the command.
   // Only the command the flag belongs to: `docker login x && docker run -p 80:80` is two.
-  const current = text.slice(lineStart(text, flagStart), flagStart).split(/&&|\|\||[;|]/).pop()!;
+  const line = element ? arrayCommandLine(text, element.arrayStart, flagStart) : text.slice(lineStart(text, flagStart), flagStart);
+  const current = line.split(/&&|\|\||[;|]/).pop()!;
   return command.test(current) ? [start, end] : null;
+}
+
+/** An element of an argument array: its quote (`"`, `'`, or `\"` in JSON text held in a string) and where the array opens. */
+interface ArrayElement {
+  readonly quote: string;
+  readonly arrayStart: number;
+}
+
+/** How far back an argument array's `[` is looked for. */
+const MAX_ARRAY = 1024;
+/** The elements before a flag's: quoted strings and commas (the quotes made plain, escaped line breaks made spaces). */
+const ARRAY_HEAD = /^\s*(?:(?:"[^"\n]*"|'[^'\n]*')\s*,\s*)*$/;
+
+/** Whitespace between array elements, in raw text or as JSON's `\n`, `\r`, `\t` escapes; returns where it ends. */
+function skipArraySpace(text: string, from: number, step: 1 | -1): number {
+  let i = from;
+  for (let n = 0; n < 64; n++) {
+    const c = text.charCodeAt(step > 0 ? i : i - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i += step;
+    else if (step > 0 && c === 92 && /[nrt]/.test(text[i + 1] ?? '')) i += 2;
+    else if (step < 0 && text.charCodeAt(i - 2) === 92 && (c === 110 || c === 114 || c === 116)) i -= 2;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * The flag at `flagStart` opens an element of a bracketed argument array (`["mysql","-pPW"]`,
+ * `['-p', 'PW']`, `[\"sshpass\",\"-p\",…]` in a JSON string): a quote before it, a `,` or `[`
+ * before that, and only quoted elements between the array's `[` and it. Null otherwise.
+ */
+function arrayElement(text: string, flagStart: number): ArrayElement | null {
+  const c = text.charCodeAt(flagStart - 1);
+  if (c !== 34 && c !== 39) return null;
+  const escaped = text.charCodeAt(flagStart - 2) === 92;
+  const quote = escaped ? (c === 34 ? '\\"' : null) : text[flagStart - 1]!;
+  if (quote === null) return null;
+  const open = flagStart - quote.length;
+  const before = text.charCodeAt(skipArraySpace(text, open, -1) - 1);
+  if (before !== 44 && before !== 91) return null;
+  const arrayStart = text.lastIndexOf('[', open - 1);
+  if (arrayStart < 0 || open - arrayStart > MAX_ARRAY) return null;
+  let head = text.slice(arrayStart + 1, open);
+  if (escaped) head = head.replace(/\\[nrt]/g, ' ').replaceAll('\\"', '"');
+  return ARRAY_HEAD.test(head) ? { quote, arrayStart } : null;
+}
+
+/**
+ * The value of an array element's flag ending at `flagEnd`: the rest of its element (`"-pPW"`)
+ * when glued, or the next element (`"-p", "PW"`) when spaced; null when that is not allowed.
+ */
+function elementValue(text: string, flagEnd: number, quote: string, spaced: 'no' | 'optional' | 'required'): [number, number] | null {
+  let start = flagEnd;
+  if (text.startsWith(quote, flagEnd)) {
+    if (spaced === 'no') return null;
+    let i = skipArraySpace(text, flagEnd + quote.length, 1);
+    if (text.charCodeAt(i) !== 44) return null;
+    i = skipArraySpace(text, i + 1, 1);
+    if (!text.startsWith(quote, i)) return null;
+    start = i + quote.length;
+    if (text.charCodeAt(start) === 45) return null;
+  } else if (spaced === 'required') return null;
+  const limit = Math.min(text.length, start + MAX_VALUE);
+  for (let i = start; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return null;
+    if (text.startsWith(quote, i)) return i > start ? [start, i] : null;
+    // A backslash escapes the next character in JSON and Python strings (not the `\"` that closes an element).
+    if (c === 92 && quote.length === 1) i++;
+  }
+  return null;
+}
+
+/** The text before an array's flag as a command line: what precedes the array on its line (`execFileSync("sshpass", [`), then its elements as words. */
+function arrayCommandLine(text: string, arrayStart: number, flagStart: number): string {
+  const before = text.slice(lineStart(text, arrayStart), arrayStart);
+  return `${before} ${text.slice(arrayStart + 1, flagStart)}`.replace(/\\[nrt]/g, ' ').replace(/\\?["',\n\r]/g, ' ');
 }
 
 function runEndUntil(text: string, from: number, stop: CharTable, limit: number): number {
