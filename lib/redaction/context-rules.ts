@@ -3,9 +3,10 @@
  * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
  * password inside a connection URL.
  */
-import { REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
+import { sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
@@ -73,6 +74,14 @@ export function secretAssignment(): ContentRule {
         return found[1];
       }
       if (startsWithIgnoreCase(text, 'identified by ', at)) return identifiedBy(text, at, out, self);
+      // `INSERT INTO users (email, password) VALUES (…, '…')`, `UPDATE settings SET value = '…' WHERE key = 'smtp_password'`.
+      const rows = sqlInsertValues(text, at, secretRowValue);
+      const setting = rows.length === 0 ? sqlSettingUpdate(text, at) : null;
+      if (setting) rows.push(setting);
+      if (rows.length > 0) {
+        for (const [start, end] of rows) out.push({ start, end, rule: self });
+        return runEnd(text, at, SETTING_NAME);
+      }
       return takeAssignment(text, at, out, self);
     },
   );
@@ -88,6 +97,20 @@ export function secretAssignment(): ContentRule {
 function secretName(text: string, name: string, start: number): boolean {
   if (classifyName(name) !== null || isKeyLikeName(name) || isShortPasswordName(name)) return !/^(?:proxy-)?authorization$/i.test(name);
   return text.charCodeAt(start - 1) === 45 && text.charCodeAt(start - 2) !== 45 && SINGLE_DASH_FLAG.test(name);
+}
+
+const SETTING_NAME = charTable('A-Za-z0-9_.-');
+
+/**
+ * A literal stored under a column or setting named `name` (SQL's VALUES and SET): a secret when the
+ * name is one and the value holds no reference or placeholder, judged as an assignment's value is.
+ */
+function secretRowValue(name: string, value: string): boolean {
+  if (classifyName(name) === null && !isKeyLikeName(name) && !isShortPasswordName(name)) return false;
+  if (REFERENCE.test(value) || NOT_A_VALUE.test(value)) return false;
+  if (isShortPasswordName(name) && shortNameNonPassword(value)) return false;
+  if (classifyName(name) === null && isKeyLikeName(name) && !generatedValue(value)) return false;
+  return !isAuthOnlyName(name) || (value.length >= 8 && looksRandom(value));
 }
 
 /** A value that looks generated: what a `*_key` name must hold (`sort_key = created_at` is none). */

@@ -233,6 +233,11 @@ export function tablePairKey(squashed: readonly string[]): number {
   return -1;
 }
 
+/** A key/value table's key column (squashed): `key`, `name`, `option_name`, `setting_name`… */
+export function isTablePairKeyName(squashed: string): boolean {
+  return TABLE_PAIR_KEYS.includes(squashed);
+}
+
 export function isTablePairValue(_key: string, value: string): boolean {
   return TABLE_PAIR_VALUES.has(value);
 }

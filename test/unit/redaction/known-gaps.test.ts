@@ -3,7 +3,7 @@
  * and the leak scan in an agent's chat history. Every secret is generated here.
  */
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectUntouched } from './helpers.js';
+import { expectEach, expectRedactedTo, expectUntouched } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -53,6 +53,54 @@ describe('known gaps: command lines written as argument arrays', () => {
       'const flags = ["-u", "-p", "-a"];',
       '["tar","-czf","out.tgz","-C","dir"]',
       '["npm","publish","--access","public"]',
+    ]);
+  });
+});
+
+describe('known gaps: SQL that stores a secret in a row', () => {
+  it('INSERT … (…, password, …) VALUES (…): the literal under the secret-named column, in every row', () => {
+    expectEach([
+      "INSERT INTO users (email, password) VALUES ('bob@example', '%s');",
+      'INSERT INTO `users` (`name`, `password`, `role`) VALUES (\'bob\', \'%s\', \'admin\')',
+      'insert into public.accounts ("login", "api_key") values (\'svc\', \'%s\');',
+      "INSERT OR REPLACE INTO creds (id, token) VALUES (1, '%s')",
+      "INSERT INTO users (name, pwd)\nVALUES ('bob', '%s');",
+      "INSERT INTO users (name, password) VALUES ('a''b', '%s')",
+      "INSERT INTO smtp (host, port, password) VALUES ('mail', 587, '%s')",
+    ], password, 'secret_assignment');
+    const [a, b] = [password(), password()];
+    const text = `INSERT INTO users (name, password) VALUES ('ann', '${a}'), ('bob', '${b}');`;
+    expectRedactedTo([[text, "INSERT INTO users (name, password) VALUES ('ann', '[REDACTED]'), ('bob', '[REDACTED]');"]]);
+  });
+
+  it('UPDATE <table> SET value = … WHERE key = \'<secret name>\' (key/value settings tables)', () => {
+    expectEach([
+      "UPDATE settings SET value='%s' WHERE key='smtp_password';",
+      "UPDATE settings SET value = '%s', updated_at = now() WHERE name = 'OPENAI_API_KEY'",
+      "update wp_options set option_value = '%s' where option_name = 'mailgun_api_key';",
+      'UPDATE config SET "value" = \'%s\' WHERE "key" = \'db.password\'',
+    ], password, 'secret_assignment');
+  });
+
+  it('SQL without a secret stays', () => {
+    expectUntouched([
+      "INSERT INTO users (email, password) VALUES (?, ?)",
+      "INSERT INTO users (email, password) VALUES ($1, $2)",
+      "INSERT INTO users (email, password) VALUES (:email, :password)",
+      "INSERT INTO users (email, password) VALUES ('a@b', crypt($1, gen_salt('bf')))",
+      "INSERT INTO users (email, password_hash) VALUES ('bob', '$2b$12$abcdefghijklmnopqrstuv')",
+      "INSERT INTO users (name, role) VALUES ('bob', 'admin')",
+      "INSERT INTO users (name, token_count) VALUES ('bob', 42)",
+      "INSERT INTO users (name, password) VALUES ('bob', '')",
+      "INSERT INTO users (name, password) VALUES ('bob', NULL)",
+      "INSERT INTO users (name, password) SELECT name, password FROM staging",
+      "login(user, password), logout(user)",
+      "def f(self, password, retries):",
+      "UPDATE settings SET value = ? WHERE key = 'smtp_password'",
+      "UPDATE settings SET value = 'dark' WHERE key = 'theme'",
+      "UPDATE settings SET value = '30' WHERE key = 'token_refresh_interval'",
+      "SELECT value FROM settings WHERE key = 'smtp_password'",
+      "DELETE FROM settings WHERE key = 'smtp_password'",
     ]);
   });
 });
