@@ -210,10 +210,19 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     // Prose: `The new password is: letmein`, `the token is "…"`.
     const word = proseIs(text, name, left, i);
     return word ? { name, nameEnd: right, valueStart: word[0], valueEnd: word[1] } : right;
+  } else if (sep === 0x2192 && dashes === 0 && !quote && !symbol && i > right) {
+    // A summary's arrow: `password → …`, `New API key → \`…\``: one generated-looking word.
+    return arrowValue(text, name, right, i + 1);
   } else {
     return dashes === 0 ? namedValue(text, name, left, right, quote) : right;
   }
   let valueStart = skipSpaces(text, i);
+  // A YAML key alone on its line, its value indented on the next (`password:` then `  …`).
+  if (form === 'colon' && !quote && !symbol && isLineBreak(text, valueStart) && structuralContext(text, left) === 'line') {
+    const below = valueBelow(text, valueStart, left - lineStart(text, left));
+    if (below < 0) return right;
+    valueStart = below;
+  }
   // A typed declaration (`const apiKey: string = '…'`, Rust's `API_KEY: &str = "…"`): the value follows the type.
   if (form === 'colon') {
     const typed = TYPE_THEN_VALUE.exec(text.slice(valueStart, valueStart + 64));
@@ -592,6 +601,63 @@ function encodedValueEnd(text: string, from: number): number {
   while (end < limit && !inTable(UNQUOTED_STOP, text.charCodeAt(end))) end++;
   const stop = text.slice(from, end).search(ENCODED_STOP);
   return stop < 0 ? end : from + stop;
+}
+
+function isLineBreak(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c === 10 || (c === 13 && text.charCodeAt(at + 1) === 10);
+}
+
+/** Indentation of the line starting at `at`, or -1 when it is blank. */
+function indentAt(text: string, at: number): number {
+  let p = at;
+  while (p < text.length && p - at < 256 && isSpace(text.charCodeAt(p))) p++;
+  return p >= text.length || isLineBreak(text, p) ? -1 : p - at;
+}
+
+/** One plain or quoted scalar alone on a line: no mapping key (`a: b`, `a:`), list item, comment, anchor, tag, block header or statement. */
+const SCALAR_LINE = /^(?:"[^"\n]+"|'[^'\n]+'|[^\s"'#\-[\]{}&*!|>%@`,;][^\s]*)[ \t]*\r?$/;
+
+/**
+ * The value of a YAML key ending its line (at `eol`, the line break), when the next line holds one
+ * scalar indented deeper than the key (`keyIndent`) and the line after it is no deeper (a wrapped
+ * sentence or a nested block is no value). Its start, or -1.
+ */
+function valueBelow(text: string, eol: number, keyIndent: number): number {
+  const next = eol + (text.charCodeAt(eol) === 13 ? 2 : 1);
+  const indent = indentAt(text, next);
+  if (indent <= keyIndent) return -1;
+  const start = next + indent;
+  let end = start;
+  while (end < text.length && end - start < MAX_VALUE && text.charCodeAt(end) !== 10) end++;
+  const line = text.slice(start, end);
+  if (!SCALAR_LINE.test(line) || /:\r?$/.test(line)) return -1;
+  if (end < text.length) {
+    const after = indentAt(text, end + 1);
+    if (after > keyIndent) return -1;
+  }
+  return start;
+}
+
+/** The word after an arrow (`password → …`), when it looks generated and no further arrow follows (`Password → Settings → Security`). */
+function arrowValue(text: string, name: string, right: number, from: number): Assignment | number {
+  const at = skipSpaces(text, from);
+  if (at === from) return right;
+  let start = at;
+  let end: number;
+  if (isQuote(text.charCodeAt(at)) || text.charCodeAt(at) === 96) {
+    const q = quotedValue(text, at + 1, text[at]!);
+    if (!q) return right;
+    [start, end] = q;
+  } else {
+    end = at;
+    while (end < text.length && end - at < 256 && text.charCodeAt(end) > 32 && text.charCodeAt(end) < 127) end++;
+    while (end > at && /[.,;:!?)]/.test(text[end - 1]!)) end--;
+  }
+  const value = text.slice(start, end);
+  if (text.charCodeAt(skipSpaces(text, end + (start > at ? 1 : 0))) === 0x2192) return right;
+  if (value.length < 6 || !/^[\x21-\x7e]+$/.test(value) || !looksRandom(value) || REFERENCE.test(value) || MASKED.test(value)) return right;
+  return { name, nameEnd: right, valueStart: start, valueEnd: end };
 }
 
 /** A YAML block scalar's header: `|` or `>`, a chomping indicator, an indentation indicator. */

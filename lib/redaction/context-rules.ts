@@ -38,7 +38,7 @@ export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', '_pw', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', '_pw', 'pw:', 'pw=', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
     (self) => (text, at, out) => {
       // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
       const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(WITH_TOKEN_ANCHOR, at - 4) ? stdinPassword(text, at - 4) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;

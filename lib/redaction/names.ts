@@ -111,12 +111,12 @@ function numberless(words: string[]): string[] {
 const OTP_WORDS = new Set(['otp', 'totp', 'hotp', 'mfa', '2fa', 'twofa']);
 
 /**
- * `pass` and `pwd` alone: a password in a JSON object or a YAML mapping (nodemailer's
- * `auth: {user, pass}`, `{"user": …, "pwd": …}`), but also the shell's working folder (`PWD=/…`)
+ * `pass`, `pwd` and `pw` alone: a password in a JSON object or a YAML mapping (nodemailer's
+ * `auth: {user, pass}`, `{"user": …, "pwd": …}`, `pw: …`), but also the shell's working folder (`PWD=/…`)
  * and a test's verdict. Callers take their value only when it is no path and no flag-like word.
  */
 export function isShortPasswordName(name: string): boolean {
-  return /^(?:pass|pwd)$/i.test(name);
+  return /^(?:pass|pwd|pw)$/i.test(name);
 }
 
 /** A value a short password name (`pass`, `pwd`) can hold that is no password: a path, a boolean, a number. */

@@ -104,3 +104,53 @@ describe('known gaps: SQL that stores a secret in a row', () => {
     ]);
   });
 });
+
+describe('known gaps: a YAML value on the line below its key', () => {
+  it('a plain or quoted scalar indented under a secret-named key', () => {
+    expectEach([
+      'password:\n  %s',
+      'db:\n  password:\n    %s\n  host: db1',
+      'api_key:\n  "%s"\n',
+      '- token:\n    %s\n',
+      'password:\r\n  %s\r\nuser: bob',
+    ], password, 'secret_assignment');
+  });
+
+  it('mappings, lists, prose, code and references under the key stay', () => {
+    expectUntouched([
+      'password:\n  min_length: 12\n  require_digit: true',
+      'password:\n  - rule1\n  - rule2',
+      'password:\nhost: db1',
+      'password:\n  ${DB_PASSWORD}',
+      'password:\n  Use at least eight characters.',
+      'if password:\n    return None',
+      'if not token:\n    raise',
+      'class Password:\n    pass',
+      'password:\n  string;',
+      'password:\n  # set in CI\n',
+      'token:\n  null',
+      'password:\n  %(password)s',
+    ]);
+  });
+});
+
+describe('known gaps: pw and an arrow after a secret\'s name', () => {
+  it('pw: X, pw=X and password → X (an arrow takes a generated-looking word)', () => {
+    expectEach(['pw: %s', 'pw=%s', 'PW: "%s"', '  pw: %s\n', 'password → %s', 'New password → `%s`', 'api_key → %s'], password, 'secret_assignment');
+  });
+
+  it('pw as part of words, paths and labels, and arrows to words, stay', () => {
+    expectUntouched([
+      'pw: ~/secrets/pw.txt',
+      'pw: true',
+      'pw=$PW',
+      'cpw: 12',
+      'npw=3',
+      'pw:',
+      'password → hashed',
+      'token → access_token',
+      'password → bcrypt → database',
+      'Password → Settings → Security',
+    ]);
+  });
+});
