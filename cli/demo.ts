@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import path from 'node:path';
 import { printBackupResult, runBackup } from './backup.js';
 import { showBackupList } from './backup-list.js';
 import { showVerify } from './backup-verify.js';
@@ -42,8 +41,11 @@ export function registerDemo(program: Command, runtime: Runtime): void {
       out.result();
       await showBackupList(ctx);
       out.result();
-      const { defaultExportName } = await import('../lib/export-layout.js');
-      const exported = await runExport(ctx, { format: 'json', output: path.join(config.export.path, defaultExportName('json', ctx.now())) });
+      // Redacted whatever export.redact_by_default says: the demo shows redaction (unredacted, its
+      // planted secrets failed the verify below, exit 2). A name of its own, as a backup's: a
+      // second demo in the same second (ACODE_NOW pinned) failed on the first one's export.
+      const { freeDefaultPath } = await import('../lib/export-layout.js');
+      const exported = await runExport(ctx, { format: 'json', redact: true, output: await freeDefaultPath(config.export.path, 'json', ctx.now()) });
       if (exported?.layout.path) {
         out.result();
         await showExportVerify(ctx, out.shortPath(exported.layout.path));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ExportFormat } from './config.js';
 import { AcodeError } from './errors.js';
+import { exists } from './fs-atomic.js';
 import { utcStamp } from './naming.js';
 
 /** Where and how an export is written; decided before anything is read. */
@@ -27,6 +28,8 @@ export interface LayoutInput {
   /** Folder for exports when no --output is given on a terminal (export.path). */
   readonly defaultDir: string;
   readonly stamp: Date;
+  /** For a default name taken already: 1 gives `_2`, as a second backup in the same second has. */
+  readonly seq?: number;
 }
 
 const EXTENSION: Record<ExportFormat, string> = { json: '.json', ndjson: '.ndjson', csv: '.csv', sqlite: '.db' };
@@ -88,7 +91,7 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
     }
     return { kind: 'stdout', path: null, format: input.format, gzip, archive, notes };
   }
-  let target = given ? path.resolve(given) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable }));
+  let target = given ? path.resolve(given) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable, seq: input.seq }));
   if (perTable && !archive) {
     if (/\.csv$/i.test(target)) {
       target = target.slice(0, -4);
@@ -99,9 +102,18 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
   return { kind: 'file', path: target, format: input.format, gzip, archive, notes };
 }
 
-/** The name an export gets when no --output names it: `acode_export_YYYYMMDD_HHMMSS.<ext>`. */
-export function defaultExportName(format: ExportFormat, stamp: Date, options: { archive?: 'tar' | null; gzip?: boolean; perTable?: boolean } = {}): string {
-  const base = `acode_export_${utcStamp(stamp)}`;
+/** The first default name not taken in `dir` (`_2`, `_3` … after it); `layout` says which kind of name. */
+export async function freeDefaultPath(dir: string, format: ExportFormat, stamp: Date, layout: { archive?: 'tar' | null; gzip?: boolean; perTable?: boolean } = {}): Promise<string> {
+  for (let seq = 0; seq < 1000; seq++) {
+    const candidate = path.join(dir, defaultExportName(format, stamp, { ...layout, seq }));
+    if (!(await exists(candidate)) && !(await exists(`${candidate}.manifest.json`))) return candidate;
+  }
+  throw new AcodeError('ACODE-EXP-007', `no free export name for ${utcStamp(stamp)} in ${dir}`, { context: { file: dir } });
+}
+
+/** The name an export gets when no --output names it: `acode_export_YYYYMMDD_HHMMSS[_N].<ext>`. */
+export function defaultExportName(format: ExportFormat, stamp: Date, options: { archive?: 'tar' | null; gzip?: boolean; perTable?: boolean; seq?: number } = {}): string {
+  const base = `acode_export_${utcStamp(stamp)}${options.seq ? `_${options.seq + 1}` : ''}`;
   if (options.archive) return `${base}_${format}.tar${options.gzip ? '.gz' : ''}`;
   if (options.perTable) return `${base}_csv`;
   return `${base}${EXTENSION[format]}${options.gzip ? '.gz' : ''}`;

@@ -6,7 +6,7 @@ import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
 import { checkTargets, manifestPathFor, type ExportTargets } from './export-targets.js';
-import { formatNamedBy, resolveLayout, type OutputLayout } from './export-layout.js';
+import { formatNamedBy, freeDefaultPath, resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
 import { createSelection, openSnapshot, type Snapshot } from './export-source.js';
 import { writeOutput } from './export-writers.js';
@@ -220,7 +220,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
   try {
     const now = (options.now ?? (() => new Date()))();
     const stdout = options.stdout ?? process.stdout;
-    const layout = resolveLayout({
+    let layout = resolveLayout({
       format,
       output: options.output,
       gzip: options.gzip,
@@ -230,6 +230,11 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
       defaultDir: config.export.path,
       stamp: now,
     });
+    // A name acode chose is never a reason to fail: a second export in the same second gets _2.
+    if (options.output === undefined && layout.path !== null) {
+      const free = await freeDefaultPath(config.export.path, format, now, { archive: layout.archive, gzip: layout.gzip, perTable: layout.kind === 'folder' });
+      layout = { ...layout, path: free };
+    }
     const plans = new Map(snapshot.tables.map((t) => [t.schema.name, policy ? policy.plan(t.schema) : keepAll(t.schema.name, t.schema.columns.map((c) => c.name))]));
     const header: ExportHeader = {
       format: 'acode-export',

@@ -38,4 +38,26 @@ describe('e2e: acode demo', function () {
     expect(lines(again.stdout).at(-1)).to.equal('Export is valid and the leak scan found nothing.');
     expect(tableCounts(path.join(dir, '.agent', 'acode.db'))).to.deep.equal(counts);
   });
+
+  it('run twice in the same second, with export.redact_by_default: false: both redact, the second export gets _2, both exit 0', async () => {
+    // Unredacted, the demo's planted secrets failed its own verify (exit 2); the second run's
+    // export failed on the first one's name (ACODE-EXP-007, "add --force", which demo does not take).
+    const env = { ACODE_NOW: '2024-01-20T14:30:45Z' };
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(path.join(dir, '.agent'));
+    await writeFile(path.join(dir, '.agent', 'config.yml'), 'export:\n  redact_by_default: false\n');
+    for (const run of [1, 2]) {
+      const r = await runCli(['demo'], { cwd: dir, env });
+      expect(r.code, `run ${run}: ${r.stderr}`).to.equal(0);
+      expect(lines(r.stdout).at(-1)).to.equal('Export is valid and the leak scan found nothing.');
+      expect(r.stderr).to.not.include('redaction is OFF');
+    }
+    expect(await listDir(path.join(dir, '.agent', 'exports'))).to.deep.equal([
+      'acode_export_20240120_143045.json',
+      'acode_export_20240120_143045.json.manifest.json',
+      'acode_export_20240120_143045_2.json',
+      'acode_export_20240120_143045_2.json.manifest.json',
+    ]);
+  });
+
 });

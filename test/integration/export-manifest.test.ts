@@ -38,6 +38,18 @@ describe('integration: export manifests, filters, plans and snapshots', function
     await removeTempDir(out);
   });
 
+  it('with no --output on a terminal, twice in the same second: the second export is named _2 (it failed with ACODE-EXP-007)', async () => {
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    const config = await ws.config();
+    const names: string[] = [];
+    for (const format of ['json', 'json', 'csv'] as const) {
+      const result = await exportDatabase({ config, format, stdout: terminal, redact: false, now: () => NOW });
+      names.push(path.basename(result.layout.path!));
+    }
+    expect(names).to.deep.equal(['acode_export_20240120_143045.json', 'acode_export_20240120_143045_2.json', 'acode_export_20240120_143045_csv']);
+    expect(await listDir(config.export.path)).to.include('acode_export_20240120_143045_2.json.manifest.json');
+  });
+
   function expectHeader(manifest: ExportManifest, format: ExportFormat): void {
     const counts = tableCounts(ws.db);
     expect(manifest.format).to.equal('acode-export-manifest');
