@@ -41,8 +41,10 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
         signal: ctx.signal,
       });
       const verb = result.dryRun ? 'Would remove' : 'Removed';
-      for (const b of result.removed) out.result(`  ${verb}: ${b.name} (${formatBytes(b.size)})`);
-      for (const s of result.straysRemoved) out.result(`  ${verb}: ${s.name} (${s.kind === 'temporary' ? 'left by a failed backup' : 'manifest without backup'})`);
+      // A dry run's list is what was asked for: printed with --quiet too.
+      const say = (line: string): void => (result.dryRun ? out.data(line) : out.result(line));
+      for (const b of result.removed) say(`  ${verb}: ${b.name} (${formatBytes(b.size)})`);
+      for (const s of result.straysRemoved) say(`  ${verb}: ${s.name} (${s.kind === 'temporary' ? 'left by a failed backup' : 'manifest without backup'})`);
       const WARNINGS: Partial<Record<UntouchedReason, (b: UntouchedBackup) => string>> = {
         damaged: (b) => `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${b.name}\`, delete it with \`acode db backup delete ${b.name}\``,
         unreadable: (b) => `${b.name} cannot be read by acode, so it cannot be checked: left alone and not counted as kept; give acode read access to it`,
@@ -54,7 +56,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
       }
       for (const s of result.unreachable) out.warn(`${s.name} is ${s.problem ?? 'no file acode can read'}: left alone; restore its file, or remove the name yourself`);
       const freed = result.removed.reduce((n, b) => n + b.size, 0) + result.straysRemoved.reduce((n, s) => n + s.size, 0);
-      out.result(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);
+      say(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);
       const alone = leftAlone(result.untouched);
       if (alone) out.result(`Left alone: ${alone}.`);
       // With --json a failure still reports what was removed: a script must not think nothing went.

@@ -190,7 +190,8 @@ export class Output {
 
 function describeAmount(event: ProgressEvent): string {
   const parts: string[] = [];
-  if (event.table) parts.push(event.table);
+  // An export's live line is labelled with its table already: "conv_messages: conv_messages 0/1,079".
+  if (event.table && event.table !== event.label) parts.push(event.table);
   const pct = (done: number, total: number): string => (total > 0 ? ` ${Math.floor((done / total) * 100)}%` : '');
   if (event.totalPages !== undefined && event.pages !== undefined) {
     parts.push(`${formatCount(event.pages)}/${formatCount(event.totalPages)} pages${pct(event.pages, event.totalPages)}`);

@@ -23,6 +23,16 @@ export function createProgram(runtime: Runtime): Command {
     .option('--database <path>', 'SQLite database file, instead of database.path')
     .option('-q, --quiet', 'print nothing but errors and requested data')
     .option('--json', 'print a machine-readable JSON result on stdout')
+    // Each command's help lists the options every command takes (its examples use them); not a
+    // parent's own (`backup --tag` under `backup list`), nor --version.
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions: (cmd: Command) => {
+        let root = cmd;
+        while (root.parent) root = root.parent;
+        return root === cmd ? [] : root.options.filter((o) => !o.hidden && o.long !== '--version');
+      },
+    })
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -56,6 +66,8 @@ function readStrayWordAsSubcommand(command: Command): void {
   command.allowExcessArguments(true).hook('preAction', (_self, action) => {
     const word = action === command ? action.args[0] : undefined;
     if (word === undefined) return;
+    // `acode db backup help list`, as `acode db help backup` works: help() ends the run (exit 0).
+    if (word === 'help') (command.commands.find((c) => c.name() === action.args[1]) ?? command).help();
     const names = command.commands.map((c) => c.name());
     const near = closest(word, names);
     const output = !near && command.options.some((o) => o.long === '--output') ? ' (a file to write goes after --output)' : '';

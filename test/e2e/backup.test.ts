@@ -507,6 +507,28 @@ describe('e2e: acode db backup', function () {
       expect(tag.stderr).to.equal('✗ ACODE-USE-001 Invalid usage: tag must be 1–64 letters, digits or . _ : @ + -, got "a b" — see `acode --help`\n');
     });
 
+    it('help: `db backup help list` shows list\'s help (it was an unexpected argument); a subcommand\'s help lists the global options, not its parent\'s', async () => {
+      const help = await cli(['db', 'backup', 'help', 'list']);
+      expect(help.code, help.stderr).to.equal(0);
+      expect(lines(help.stdout)[0]).to.equal('Usage: acode db backup list [options]');
+      const own = await cli(['db', 'backup', 'list', '--help']);
+      const out = lines(own.stdout);
+      const global = out.slice(out.indexOf('Global Options:'));
+      expect(global.filter((l) => /^ {2}-/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0])).to.deep.equal(['-w, --workspace <dir>', '-c, --config <file>', '--database <path>', '-q, --quiet', '--json']);
+      expect(own.stdout).to.not.include('--tag');
+    });
+
+    it('--quiet prune --dry-run still prints what would be removed (what was asked for)', async () => {
+      for (let day = 1; day <= 2; day++) expectOk(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
+      const dry = await cli(['--quiet', 'db', 'backup', 'prune', '--keep', '1', '--dry-run']);
+      expectOk(dry);
+      expect(lines(dry.stdout)[0]).to.match(/^ {2}Would remove: acode_backup_20240101_120000\.db \(/);
+      expect(lines(dry.stdout)[1]).to.match(/^Would remove 1 backup \(.*\); kept 1 backup\.$/);
+      const real = await cli(['--quiet', 'db', 'backup', 'prune', '--keep', '1']);
+      expectOk(real);
+      expect(real.stdout).to.equal('');
+    });
+
     it('a PostgreSQL URL libpq rejects is ACODE-DB-005 (cannot connect), not a backup failure with a disk-space hint; no password shown', async () => {
       await writeFile(ws.configFile, 'database:\n  type: postgres\n  url: postgresql://agent:s3cretpw@127.0.0.1:5432/workspace?sslmode=bogus\n');
       const r = await cli(['db', 'backup']);

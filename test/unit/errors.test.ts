@@ -124,4 +124,14 @@ describe('errors', () => {
       });
     });
   });
+
+  describe('Output (the CLI)', () => {
+    it('an export\'s live line on a terminal names its table once (it was "conv_messages: conv_messages 0/1,079 rows 0%")', () => {
+      const err = capture();
+      Object.assign(err.stream, { isTTY: true });
+      const out = new Output({ quiet: false, json: false, stdout: capture().stream, stderr: err.stream });
+      out.progress({ stage: 'export', phase: 'start', label: 'conv_messages', table: 'conv_messages', rows: 0, totalRows: 1079 });
+      expect(err.text()).to.equal('\r\x1b[K  … conv_messages: 0/1,079 rows 0%');
+    });
+  });
 });
