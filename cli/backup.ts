@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackupResult } from '../lib/backup.js';
+import { AcodeError } from '../lib/errors.js';
 import { createContext, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
 import { formatBytes, formatCount } from './format.js';
 
@@ -25,6 +26,10 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
     .option('--no-verify', 'skip the check of the copy (not recommended)')
     .addHelpText('after', '\nExamples:\n  $ acode db backup\n  $ acode db backup --compress --tag before-upgrade\n  $ acode db backup --output-dir /mnt/usb/acode')
     .action(async (flags: BackupFlags, cmd: Command) => {
+      // --full asks for a check --no-verify skips: the check silently did not run.
+      if (flags.full && flags.verify === false) {
+        throw new AcodeError('ACODE-USE-001', '--full and --no-verify contradict each other', { hint: 'give --full for the thorough check, or --no-verify for none' });
+      }
       const ctx = await createContext(cmd, runtime);
       const result = await runBackup(ctx, flags);
       printBackupResult(ctx, result);

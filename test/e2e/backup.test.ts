@@ -464,6 +464,8 @@ describe('e2e: acode db backup', function () {
         [['db', 'export', '--output', '-', '--manifest', ''], {}, "option '--manifest <file>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
         [['db', 'export', '--allow-scan-hit', ''], {}, "option '--allow-scan-hit <fingerprint>' argument '' is invalid. expected a fingerprint from the leak scan, got an empty one — see `acode --help` or `acode <command> --help`"],
         [['db', 'import', 'x.json', '--manifest', ''], {}, "option '--manifest <file>' argument '' is invalid. expected a path, got an empty one — see `acode --help` or `acode <command> --help`"],
+        // The check asked for silently did not run ("Copy sealed (check skipped)").
+        [['db', 'backup', '--full', '--no-verify'], {}, '--full and --no-verify contradict each other — give --full for the thorough check, or --no-verify for none'],
       ];
       for (const [args, env, why] of cases) {
         const r = await runCli(args, { cwd: ws.dir, env });
