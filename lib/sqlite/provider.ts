@@ -1,4 +1,4 @@
-import { chmod, chown, copyFile, open, rm, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile, open, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
@@ -218,6 +218,15 @@ function isDamage(err: unknown): boolean {
  * reading it until they reopen the database.
  */
 async function restoreOverDamaged(file: string, livePath: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
+  // A file swapped under processes that have it open is not theirs any more: what they write
+  // goes to the old one and is lost. SQLite's locks cannot say so (a damaged file takes none).
+  const holders = await otherOpeners([livePath, `${livePath}-wal`]);
+  if (holders.length > 0) {
+    throw new AcodeError('ACODE-BAK-010', `${livePath} is damaged and ${holders.length === 1 ? 'another process has' : `${holders.length} other processes have`} it open (pid ${holders.slice(0, 5).join(', ')}); replacing the file under them would lose what they write, so nothing was restored`, {
+      context: { file: livePath },
+      hint: 'stop the processes that use the database (the agent), then run the restore again',
+    });
+  }
   const stamp = fileStamp();
   const kept = `${livePath}.damaged-${stamp}`;
   const tmp = tempPathFor(livePath);
@@ -264,6 +273,33 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
     for (const f of keptTmp) await removeQuietly(f);
   }
   return { countsChecked: true, setAside: [], damagedCopy: kept };
+}
+
+/**
+ * Processes other than this one that have any of `files` open, from /proc (Linux; elsewhere
+ * none are found, and the swap goes ahead as before).
+ */
+async function otherOpeners(files: readonly string[]): Promise<number[]> {
+  if (process.platform !== 'linux') return [];
+  const wanted = new Set<string>();
+  for (const f of files) {
+    const real = await realpath(f).catch(() => null);
+    if (real) wanted.add(real);
+  }
+  if (wanted.size === 0) return [];
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid);
+  const found: number[] = [];
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      if (wanted.has(target)) {
+        found.push(Number(pid));
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /** Gives `file` the permission bits and, where allowed, the owner and group of `model`. */

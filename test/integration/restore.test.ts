@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmod, chown, copyFile, lstat, mkdir, open, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -309,6 +310,30 @@ describe('integration: restore', function () {
       expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
     });
   }
+
+  it('over a damaged database another process has open: ACODE-BAK-010, exit 3, the file not swapped under it (its writes would go to the old file)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    await writeFile(ws.db, Buffer.alloc(4096, 0x5a));
+    const damaged = await readFile(ws.db);
+    const holder = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(ws.db)}, 'r+'); console.log('open'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER }));
+      expect(err).to.include({ code: 'ACODE-BAK-010', exitCode: 3 });
+      expect(err.message).to.equal(`Database is busy: ${ws.db} is damaged and another process has it open (pid ${holder.pid}); replacing the file under them would lose what they write, so nothing was restored`);
+      expect(await readFile(ws.db)).to.deep.equal(damaged);
+      expect((await listDir(path.dirname(ws.db))).filter((f) => f.includes('.damaged-'))).to.deep.equal([]);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('close', resolve));
+    }
+    // Once it is gone, the restore goes ahead.
+    await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    expect(contentDigest(ws.db)).to.equal(original);
+  });
 
   it('a database behind a symbolic link (kept on another disk): a damaged one is replaced where the link points, and a link to nothing gets the database there', async () => {
     const real = path.join(ws.dir, 'elsewhere');
