@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readlink, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { systemCode } from './errors.js';
 
@@ -267,12 +267,17 @@ export async function setAsideOrphans(dbPath: string): Promise<string[]> {
  * nothing yet: a file put in place there replaces what the link points to, not the link.
  */
 export async function followLinks(file: string): Promise<string> {
+  const whole = await realpath(file).catch(() => null);
+  if (whole !== null) return whole;
   let current = file;
   // Past 40 links (a loop) the path is left for the system calls to refuse, as they do.
   for (let hops = 0; hops < 40; hops++) {
     const info = await lstat(current).catch(() => null);
     if (!info?.isSymbolicLink()) return current;
-    current = path.resolve(path.dirname(current), await readlink(current));
+    // A relative target is read from the folder the link really is in: `..` from a linked folder
+    // is that folder's parent, not the parent in the path's text.
+    const folder = await realpath(path.dirname(current)).catch(() => path.dirname(current));
+    current = path.resolve(folder, await readlink(current));
   }
   return current;
 }

@@ -177,7 +177,7 @@ async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
  */
 async function checkTargetFolder(target: string, config: AcodeConfig): Promise<void> {
   const folder = path.dirname(target);
-  if (folder === path.join(config.workspace, '.agent') || (await exists(folder))) return;
+  if (path.resolve(folder) === path.resolve(config.workspace, '.agent') || (await exists(folder))) return;
   throw new AcodeError('ACODE-DB-001', `no database at ${target}, and no folder ${folder} for one; nothing was restored`, {
     context: { file: target },
     hint: 'check --database or database.path (restore creates the database, and the workspace\'s .agent folder, but no other folder)',

@@ -174,6 +174,13 @@ async function restore(linkedPath: string, file: string, options: RestoreRunOpti
   const livePath = await followLinks(linkedPath);
   if (!(await exists(livePath))) {
     // The backup file itself, checked against its manifest: its counts are the backup's.
+    // A link to a file on a disk that is not mounted: its folder is not made on the disk below.
+    if (livePath !== linkedPath && !(await exists(path.dirname(livePath)))) {
+      throw new AcodeError('ACODE-DB-001', `${linkedPath} is a link to ${livePath}, and there is no folder ${path.dirname(livePath)} (a disk not mounted?); nothing was restored`, {
+        context: { file: linkedPath },
+        hint: 'mount the disk the link points to, or point the link (or database.path) at the database',
+      });
+    }
     return { countsChecked: true, setAside: await restoreAsNewFile(file, livePath, options) };
   }
   let db: SqliteDb;

@@ -3,6 +3,7 @@ import { chmod, chown, copyFile, lstat, mkdir, open, readFile, rm, stat, symlink
 import path from 'node:path';
 import { expect } from 'chai';
 import { createBackup, type BackupResult } from '../../lib/backup.js';
+import { parseConfig } from '../../lib/config.js';
 import { restoreBackup, type RestorePlan } from '../../lib/restore.js';
 import { verifyBackup } from '../../lib/verify.js';
 import { DbChild } from '../support/children.js';
@@ -357,6 +358,48 @@ describe('integration: restore', function () {
     await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
     expect((await lstat(ws.db)).isSymbolicLink()).to.equal(true);
     expect(contentDigest(target)).to.equal(original);
+  });
+
+  it('a relative link inside a linked folder is followed from where it really is, and a link into a folder that is not there (a disk not mounted) is ACODE-DB-001, no folder made', async () => {
+    // .agent kept on another disk, the database a relative link beside it: `..` is the other
+    // disk's, not the workspace's (the restore went into a new folder in the workspace).
+    const store = path.join(ws.dir, 'store');
+    await mkdir(path.join(store, 'agent'), { recursive: true });
+    await mkdir(path.join(store, 'data'));
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    await copyFile(ws.db, path.join(store, 'data', 'real.db'));
+    await mkdir(path.join(store, 'agent', 'backups'));
+    await copyFile(backup.path, path.join(store, 'agent', 'backups', backup.name));
+    await copyFile(`${backup.path}.manifest.json`, path.join(store, 'agent', 'backups', `${backup.name}.manifest.json`));
+    const agent = path.dirname(ws.db);
+    await rm(agent, { recursive: true });
+    await symlink(path.join(store, 'agent'), agent);
+    await symlink('../data/real.db', path.join(store, 'agent', 'acode.db'));
+    changeDemoData(path.join(store, 'data', 'real.db'));
+    await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER });
+    expect(contentDigest(path.join(store, 'data', 'real.db'))).to.equal(original);
+    expect(await listDir(ws.dir)).to.not.include('data');
+    // Dangling, into a folder that is not there: nothing made under the mount point.
+    await rm(path.join(store, 'agent', 'acode.db'));
+    await symlink(path.join(ws.dir, 'unmounted', 'usb', 'acode.db'), path.join(store, 'agent', 'acode.db'));
+    const err = await failure(restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER }));
+    expect(err).to.include({ code: 'ACODE-DB-001', exitCode: 3 });
+    expect(await listDir(ws.dir)).to.not.include('unmounted');
+  });
+
+  it('the library with a relative workspace (parseConfig(\'\', { workspace: \'.\' })) makes the .agent folder of a new workspace', async () => {
+    const fresh = path.join(ws.dir, 'fresh');
+    await mkdir(fresh);
+    const cwd = process.cwd();
+    process.chdir(fresh);
+    try {
+      await restoreBackup({ config: parseConfig('', { workspace: '.', file: null }), file: backup.path, now: () => LATER });
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(contentDigest(path.join(fresh, '.agent', 'acode.db'))).to.equal(original);
   });
 
   it('no database and no folder for it (a typo in database.path): ACODE-DB-001, exit 3, no folder made; the workspace\'s own .agent folder is made', async () => {
