@@ -244,8 +244,9 @@ async function takeSafetyBackup(options: RestoreOptions): Promise<BackupResult> 
           // saved as it is and replaced through SQLite's locks like any other: taken for damaged,
           // its file was swapped under the processes that had it open, and their writes were lost.
           if (!isAcodeError(err, 'ACODE-DB-004')) throw err;
+          const unchecked = await make(false);
           options.onNotice?.(`the current database fails its integrity check (${err.detail}); its safety backup is a copy of it as it is, unchecked`);
-          return make(false);
+          return unchecked;
         }
       },
       (r) => r.name,

@@ -50,7 +50,7 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
     await beginImmediate(db, options);
     try {
       await options.beforeReplace?.();
-      zeroFreePages(db);
+      await zeroFreePages(db, options.signal);
       await copyEverything(db, options);
       if (options.expectTables) checkCounts(db, options.expectTables);
       // A Ctrl-C that came during the last synchronous step is only seen once the event loop runs:
@@ -73,14 +73,14 @@ export async function replaceContent(db: SqliteDb, sourceFile: string, options: 
 }
 
 /** Bytes of zeros per scrub row: SQLite writes a zeroblob page by page, never holding it whole. */
-const SCRUB_CHUNK = 64 * 1024 * 1024;
+const SCRUB_CHUNK = 8 * 1024 * 1024;
 
 /**
  * secure_delete zeroes pages as they are freed; pages free before the restore (an agent's deleted
  * rows, a pasted key removed by hand) keep what they held, and every later backup copies them.
  * Each is overwritten here: a scratch table takes them all as zeroblob pages, then is dropped.
  */
-function zeroFreePages(db: SqliteDb): void {
+async function zeroFreePages(db: SqliteDb, signal?: AbortSignal): Promise<void> {
   const free = (): number => Number(db.pragma('main.freelist_count', { simple: true }));
   if (free() === 0) return;
   const scratch = 'main.acode_restore_scrub';
@@ -88,7 +88,12 @@ function zeroFreePages(db: SqliteDb): void {
   const pageSize = Number(db.pragma('main.page_size', { simple: true }));
   const fill = db.prepare(`INSERT INTO ${scratch} (b) VALUES (zeroblob(?))`);
   // Each page holds a little less than page_size of a blob: a few rows more than the count says.
-  for (let left = free(); left > 0; left = free()) fill.run(Math.min(left * pageSize, SCRUB_CHUNK));
+  // In steps, between which a Ctrl-C is seen (the whole list at once held it for seconds).
+  for (let left = free(); left > 0; left = free()) {
+    fill.run(Math.min(left * pageSize, SCRUB_CHUNK));
+    await yieldToEventLoop();
+    signal?.throwIfAborted();
+  }
   db.exec(`DROP TABLE ${scratch}`);
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { chmod, chown, copyFile, lstat, mkdir, open, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -311,6 +312,21 @@ describe('integration: restore', function () {
       expect(await leftovers(path.dirname(ws.db))).to.deep.equal([]);
     });
   }
+
+  it('over a database whose pages are garbage: no notice of a safety backup that is then not kept (it promised one)', async () => {
+    const db = openDb(ws.db);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const handle = await open(ws.db, 'r+');
+    await handle.write(randomBytes(30 * 4096), 0, 30 * 4096, 40 * 4096);
+    await handle.close();
+    const notices: string[] = [];
+    const result = await restoreBackup({ config: await ws.config(), file: backup.name, now: () => LATER, onNotice: (n) => notices.push(n) });
+    expect(result.damagedCopy).to.not.equal(null);
+    expect(result.safetyBackup).to.equal(null);
+    expect(notices.filter((n) => n.includes('safety backup'))).to.deep.equal([]);
+    expect(contentDigest(ws.db)).to.equal(original);
+  });
 
   it('over a damaged database another process has open: ACODE-BAK-010, exit 3, the file not swapped under it (its writes would go to the old file)', async function () {
     if (process.platform !== 'linux') this.skip();
