@@ -43,11 +43,12 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       dir: result.dir,
       backups: result.backups.map((b) => ({ ...b, createdAt: b.createdAt.toISOString() })),
       strays: result.strays,
+      unreachable: result.unreachable,
       total: { count: result.backups.length - untrusted.length, bytes: result.totalBytes - untrustedBytes },
       withoutManifest: { count: untrusted.length, bytes: untrustedBytes },
     });
     if (out.json) return;
-    if (result.backups.length === 0 && result.strays.length === 0) {
+    if (result.backups.length === 0 && result.strays.length === 0 && result.unreachable.length === 0) {
       out.data(`No backups in ${out.shortPath(result.dir)}. Create one with: acode db backup`);
       return;
     }
@@ -62,6 +63,11 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       if (b.status === 'no-manifest' || b.status === 'bad-manifest') out.data(`       Not trusted as a backup: restore refuses it; \`acode db backup delete ${b.name}\` removes it`);
       out.data();
     });
+    for (const u of result.unreachable) {
+      out.data(`  ! ${u.name}`);
+      out.data(`       ${u.problem}: not counted, never pruned; ${u.todo}`);
+      out.data();
+    }
     for (const s of result.strays) {
       out.data(`  ! ${s.name}`);
       out.data(`       ${strayLine(s)}`);
@@ -72,7 +78,6 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
 }
 
 function strayLine(s: StrayFile): string {
-  if (s.kind === 'unreachable') return `${s.problem ?? 'cannot be read'}: not counted, never pruned; restore its file, or remove the name yourself`;
   const what = s.kind === 'temporary' ? (s.inProgress ? 'backup in progress (it changed in the last 10 minutes, or in the last day and its process runs)' : 'incomplete: left by a backup that did not finish; `acode db backup prune` removes it') : 'manifest without its backup; `acode db backup prune` removes it';
   return `${what} (${formatBytes(s.size)})`;
 }

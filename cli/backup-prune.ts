@@ -54,7 +54,7 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
         const warning = WARNINGS[b.why];
         if (warning) out.warn(warning(b));
       }
-      for (const s of result.unreachable) out.warn(`${s.name} is ${s.problem ?? 'no file acode can read'}: left alone; restore its file, or remove the name yourself`);
+      for (const u of result.unreachable) out.warn(`${u.name} is ${u.problem}: left alone; ${u.todo}`);
       const freed = result.removed.reduce((n, b) => n + b.size, 0) + result.straysRemoved.reduce((n, s) => n + s.size, 0);
       say(`${verb} ${plural(result.removed.length, 'backup')}${result.straysRemoved.length ? ` and ${plural(result.straysRemoved.length, 'leftover file')}` : ''} (${formatBytes(freed)}); kept ${plural(result.kept.length, 'backup')}.`);
       const alone = leftAlone(result.untouched);

@@ -22,14 +22,8 @@ export interface StrayFile {
   readonly name: string;
   readonly path: string;
   readonly size: number;
-  /**
-   * `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone;
-   * `unreachable`: named like a backup but no file acode can read (a link to a missing file, a
-   * folder): never removed, only shown, since what it points to may come back (a disk unmounted).
-   */
-  readonly kind: 'temporary' | 'orphan-manifest' | 'unreachable';
-  /** For an unreachable one: what it is instead, in a few words. */
-  readonly problem?: string;
+  /** `temporary`: left by a backup that did not finish; `orphan-manifest`: its backup is gone. */
+  readonly kind: 'temporary' | 'orphan-manifest';
   /**
    * For a temporary file: whether a backup may still be writing it — it changed in the last ten
    * minutes (a pid says nothing of a backup in another container or on another host sharing the
@@ -41,11 +35,26 @@ export interface StrayFile {
 /** A temporary file whose recorded process still runs is abandoned after this long untouched. */
 const LIVE_PID_ABANDONED_MS = 86_400_000;
 
+/**
+ * A name like a backup's that is no file acode can read (a link to a missing file, a folder):
+ * never removed, only shown, since what it points to may come back (a disk not mounted).
+ */
+export interface UnreachableName {
+  readonly name: string;
+  readonly path: string;
+  /** What it is instead, in a few words. */
+  readonly problem: string;
+  /** What the user can do about it. */
+  readonly todo: string;
+}
+
 export interface Catalog {
   readonly dir: string;
   /** Newest first. */
   readonly backups: readonly CatalogEntry[];
+  /** Files acode may remove (prune does). */
   readonly strays: readonly StrayFile[];
+  readonly unreachable: readonly UnreachableName[];
 }
 
 /** Newest first by when a backup was made: the manifest's time, else the name's; then its sequence. */
@@ -58,20 +67,21 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    if (systemCode(err) === 'ENOENT') return { dir, backups: [], strays: [] };
+    if (systemCode(err) === 'ENOENT') return { dir, backups: [], strays: [], unreachable: [] };
     // A file where the folder should be, or one that may not be read: a coded error, not a crash.
     throw toAcodeError(err, 'ACODE-BAK-008', `cannot read the backup folder ${dir}`, { file: dir });
   }
   const present = new Set(names);
   const backups: CatalogEntry[] = [];
   const strays: StrayFile[] = [];
+  const unreachable: UnreachableName[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     const parsed = parseBackupName(name);
     if (parsed) {
       const info = await stat(file).catch(() => null);
       if (!info?.isFile()) {
-        strays.push({ name, path: file, size: 0, kind: 'unreachable', inProgress: false, problem: await whyNotAFile(file, info) });
+        unreachable.push({ name, path: file, ...(await whyNotAFile(file, info)) });
         continue;
       }
       let manifest: BackupManifest | null = null;
@@ -103,15 +113,21 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
   }
   backups.sort(compareNewestMade);
   strays.sort((a, b) => a.name.localeCompare(b.name));
-  return { dir, backups, strays };
+  unreachable.sort((a, b) => a.name.localeCompare(b.name));
+  return { dir, backups, strays, unreachable };
 }
 
 /** Why a name in the backup folder is no backup file acode can read. */
-async function whyNotAFile(file: string, info: Stats | null): Promise<string> {
-  if (info?.isDirectory()) return 'a folder, not a backup file';
-  if (info) return 'not a regular file';
+async function whyNotAFile(file: string, info: Stats | null): Promise<{ problem: string; todo: string }> {
+  const elsewhere = 'move it out of the backup folder';
+  if (info?.isDirectory()) return { problem: 'a folder, not a backup file', todo: elsewhere };
+  if (info) return { problem: 'not a regular file', todo: elsewhere };
   const target = await readlink(file).catch(() => null);
-  return target === null ? 'cannot be read' : `a link to ${target}, which is missing`;
+  if (target === null) return { problem: 'cannot be read', todo: 'give acode read access to it, or move it out of the backup folder' };
+  const why = systemCode(await stat(file).catch((err: unknown) => err));
+  return why === 'ELOOP'
+    ? { problem: `a link to ${target}, which loops`, todo: 'fix or remove the link' }
+    : { problem: `a link to ${target}, which is missing`, todo: 'mount or restore what it points to, or remove the link' };
 }
 
 /**

@@ -1,5 +1,5 @@
 export { createBackup, plannedBackupPath, type BackupOptions, type BackupResult } from './backup.js';
-export { scanBackupDir, resolveBackupRef, type Catalog, type CatalogEntry, type StrayFile } from './catalog.js';
+export { scanBackupDir, resolveBackupRef, type Catalog, type CatalogEntry, type StrayFile, type UnreachableName } from './catalog.js';
 export { sha256File, type FileDigest } from './checksum.js';
 export { loadConfig, parseConfig, type AcodeConfig, type LoadConfigOptions, type ParseConfigOptions } from './config.js';
 export { seedWorkspace, fakeSecret, createRandom, type SeedOptions, type SeedResult } from './demo-data.js';

@@ -1,6 +1,6 @@
 import { checkStoredChecksum } from './backup-file.js';
 import { AcodeError, isAcodeError } from './errors.js';
-import { scanBackupDir, type StrayFile } from './catalog.js';
+import { scanBackupDir, type StrayFile, type UnreachableName } from './catalog.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupKind } from './naming.js';
 import type { RunOptions } from './progress.js';
@@ -33,6 +33,8 @@ export interface ListResult {
   /** Newest first. */
   readonly backups: readonly ListedBackup[];
   readonly strays: readonly StrayFile[];
+  /** Names like a backup's that are no readable file: shown, never counted or removed. */
+  readonly unreachable: readonly UnreachableName[];
   readonly totalBytes: number;
 }
 
@@ -83,5 +85,5 @@ export async function listBackups(options: ListOptions): Promise<ListResult> {
   }
   if (total) options.onProgress?.({ stage: 'checksum', phase: 'end', label: 'Checking backups' });
   const totalBytes = backups.reduce((n, b) => n + b.size, 0);
-  return { dir: catalog.dir, backups, strays: catalog.strays, totalBytes };
+  return { dir: catalog.dir, backups, strays: catalog.strays, unreachable: catalog.unreachable, totalBytes };
 }

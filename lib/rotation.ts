@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { compareNewestMade, resolveBackupRef, scanBackupDir, type CatalogEntry, type StrayFile } from './catalog.js';
+import { compareNewestMade, resolveBackupRef, scanBackupDir, type CatalogEntry, type StrayFile, type UnreachableName } from './catalog.js';
 import { checkStoredChecksum } from './backup-file.js';
 import { AcodeError, describeCause, isAcodeError, systemCode } from './errors.js';
 import type { AcodeConfig } from './config.js';
@@ -202,7 +202,7 @@ export interface PruneResult {
   readonly untouched: readonly UntouchedBackup[];
   readonly straysRemoved: readonly StrayFile[];
   /** Names like a backup's that are no readable file (a link to a missing file): left alone. */
-  readonly unreachable: readonly StrayFile[];
+  readonly unreachable: readonly UnreachableName[];
   /** What could not be removed (its permissions, an immutable attribute); the rest was. */
   readonly failed: readonly AcodeError[];
   readonly dryRun: boolean;
@@ -233,7 +233,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const removed: CatalogEntry[] = [];
   const straysRemoved: StrayFile[] = [];
   const failed: AcodeError[] = [];
-  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress && s.kind !== 'unreachable') : [];
+  const strays = options.removeStrays ? catalog.strays.filter((s) => !s.inProgress) : [];
   if (options.dryRun) {
     removed.push(...plan.remove);
     straysRemoved.push(...strays);
@@ -259,8 +259,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
       );
     }
   }
-  const unreachable = catalog.strays.filter((s) => s.kind === 'unreachable');
-  return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, unreachable, failed, dryRun: Boolean(options.dryRun) };
+  return { removed, kept: plan.keep, untouched: plan.untouched, straysRemoved, unreachable: catalog.unreachable, failed, dryRun: Boolean(options.dryRun) };
 }
 
 /** Whether a backup is as its manifest says: its size, and unless `checksums` is false its sha256. */

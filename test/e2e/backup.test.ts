@@ -371,14 +371,17 @@ describe('e2e: acode db backup', function () {
       const list = await cli(['db', 'backup', 'list']);
       expectOk(list);
       const out = lines(list.stdout);
-      expect(out[out.indexOf('  ! acode_backup_20240110_120000.db') + 1]).to.equal(`       a link to ${gone}, which is missing: not counted, never pruned; restore its file, or remove the name yourself`);
+      expect(out[out.indexOf('  ! acode_backup_20240110_120000.db') + 1]).to.equal(`       a link to ${gone}, which is missing: not counted, never pruned; mount or restore what it points to, or remove the link`);
+      // In --json apart from strays, which a script may delete.
+      const json = JSON.parse((await cli(['--json', 'db', 'backup', 'list'])).stdout) as { strays: unknown[]; unreachable: { name: string }[] };
+      expect([json.strays, json.unreachable.map((u) => u.name)]).to.deep.equal([[], ['acode_backup_20240110_120000.db']]);
       expect(out.at(-1)).to.match(/^Total: 3 backups \(/);
       const prune = await cli(['db', 'backup', 'prune', '--keep', '1', '--json']);
       expectOk(prune);
       const doc = JSON.parse(prune.stdout) as Record<string, unknown>;
       expect(doc['removed']).to.deep.equal(['acode_backup_20240101_120000.db', 'acode_backup_20240102_120000.db']);
       expect(doc['unreachable']).to.deep.equal([{ name: 'acode_backup_20240110_120000.db', problem: `a link to ${gone}, which is missing` }]);
-      expect(lines(prune.stderr)).to.deep.equal([`⚠ acode_backup_20240110_120000.db is a link to ${gone}, which is missing: left alone; restore its file, or remove the name yourself`]);
+      expect(lines(prune.stderr)).to.deep.equal([`⚠ acode_backup_20240110_120000.db is a link to ${gone}, which is missing: left alone; mount or restore what it points to, or remove the link`]);
       expect(await listDir(ws.backups)).to.deep.equal([
         'acode_backup_20240103_120000.db',
         'acode_backup_20240103_120000.db.manifest.json',
