@@ -61,6 +61,27 @@ Examples:
   return command;
 }
 
+/**
+ * Whether an export writes its data to stdout (`-`, or no --output when stdout is no terminal).
+ * Settled before anything can fail, here and for errors before the command runs (cli/main.ts):
+ * a --json document on stdout would end up inside the data's file (`… | gzip > out.gz`).
+ */
+export function dataGoesToStdout(output: string | undefined, stdout: { readonly isTTY?: boolean }): boolean {
+  return output === '-' || (output === undefined && !stdout.isTTY);
+}
+
+/** `db export` (not `export verify`, not a plan) in raw arguments, and the --output they give. */
+export function exportOutputIn(argv: readonly string[]): { output: string | undefined } | null {
+  const at = argv.findIndex((a, i) => a === 'export' && argv[i - 1] === 'db');
+  if (at < 0 || argv.slice(at + 1).some((a) => a === 'verify' || a === '--plan' || a === '--dry-run' || a === '-n')) return null;
+  let output: string | undefined;
+  argv.slice(at + 1).forEach((a, i, rest) => {
+    if (a === '-o' || a === '--output') output = rest[i + 1];
+    else if (a.startsWith('--output=')) output = a.slice('--output='.length);
+  });
+  return { output };
+}
+
 /** The export command's work, also used by `acode demo`. */
 export async function runExport(ctx: Context, flags: ExportFlags): Promise<ExportResult | null> {
   // Loaded here, not at start-up: the export stack (tar, CSV and JSON parsers, redaction) is
@@ -71,9 +92,7 @@ export async function runExport(ctx: Context, flags: ExportFlags): Promise<Expor
     printPlan(ctx, await planExport(options));
     return null;
   }
-  // Decided before anything can fail: a --json document that lands on stdout would end up
-  // inside the data's file (`… | gzip > out.gz`).
-  if (flags.output === '-' || (flags.output === undefined && !ctx.runtime.stdout.isTTY)) ctx.out.stdoutCarriesData();
+  if (dataGoesToStdout(flags.output, ctx.runtime.stdout)) ctx.out.stdoutCarriesData();
   const job = await openExport({ ...options, onProgress: (event) => ctx.out.withIndent('    ', () => ctx.out.progress(event)) });
   if (!job.plan.header.redaction.enabled) {
     const why = options.redact === false ? '--no-redact' : 'export.redact_by_default: false';

@@ -1,6 +1,7 @@
 import { createProgram } from './program.js';
 import { outputFor, type Runtime } from './context.js';
 import { reportError } from './errors.js';
+import { dataGoesToStdout, exportOutputIn } from './export.js';
 import { flushJson } from './output.js';
 
 export interface MainOptions {
@@ -54,7 +55,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return 0;
   } catch (err) {
     const leaf = findLeaf(program, argv);
-    return reportError(err, outputFor(leaf, runtime), env);
+    const out = outputFor(leaf, runtime);
+    // A failure before the export ran (a bad option, a broken config) with its data bound for stdout.
+    const exporting = exportOutputIn(argv);
+    if (exporting && dataGoesToStdout(exporting.output, runtime.stdout)) out.stdoutCarriesData();
+    return reportError(err, out, env);
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }

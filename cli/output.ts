@@ -34,10 +34,7 @@ const pendingJson = new WeakMap<NodeJS.WritableStream, unknown[]>();
  */
 const carriesData = new WeakMap<NodeJS.WritableStream, NodeJS.WritableStream>();
 
-/**
- * Warnings of a --json run whose stdout carries data: stderr holds the JSON document alone then,
- * so they go into it (`warnings`) instead of before it.
- */
+/** Warnings of a --json run, for its document's `warnings`. */
 const heldWarnings = new WeakMap<NodeJS.WritableStream, string[]>();
 
 /** Writes the run's one JSON document: the result, or the results of each step ({ ok, results }), with `error` when it failed. */
@@ -92,10 +89,10 @@ export class Output {
 
   /** A warning the user must see even with --quiet (but not mixed into --json output). */
   warn(line: string): void {
-    if (this.#jsonOnStderr) {
-      heldWarnings.set(this.#out, [...(heldWarnings.get(this.#out) ?? []), line]);
-      return;
-    }
+    // With --json the document carries every warning (`warnings`); on stderr too, unless stderr
+    // holds the document itself.
+    if (this.json) heldWarnings.set(this.#out, [...(heldWarnings.get(this.#out) ?? []), line]);
+    if (this.#jsonOnStderr) return;
     this.#clearLive();
     this.#err.write(`⚠ ${shown(line)}\n`);
   }

@@ -228,11 +228,22 @@ describe('e2e: export through real shell pipelines', function () {
     expect(failed.stdout).to.equal('');
     const error = JSON.parse(failed.stderr) as { ok: boolean; error: { code: string } };
     expect([error.ok, error.error.code]).to.deep.equal([false, 'ACODE-EXP-004']);
+    // A bad option and a broken config fail before the command runs, and with no --output.
+    const usage = await runCli(['db', 'export', '--json', '--format', 'xml'], { workspace: ws.dir, env: AT });
+    expect([usage.code, usage.stdout]).to.deep.equal([64, '']);
+    expect((JSON.parse(usage.stderr) as { error: { code: string } }).error.code).to.equal('ACODE-USE-001');
+    const config = await runCli(['db', 'export', '--json', '--config', path.join(ws.dir, 'nowhere.yml')], { workspace: ws.dir, env: AT });
+    expect([config.code, config.stdout]).to.deep.equal([1, '']);
+    expect((JSON.parse(config.stderr) as { error: { code: string } }).error.code).to.equal('ACODE-CFG-004');
     const warned = await runCli(['db', 'export', '--json', '--no-redact', '--tables', 'settings', '--output', '-'], { workspace: ws.dir, env: AT });
     expect(warned.code, warned.stderr).to.equal(0);
     const result = JSON.parse(warned.stderr) as { ok: boolean; warnings: string[] };
     expect(result.ok).to.equal(true);
     expect(result.warnings).to.deep.equal([NO_REDACT_WARNING.replace(/^⚠ /, '')]);
+    // To a file, the document on stdout carries the warning too (and stderr still shows it).
+    const toFile = await runCli(['db', 'export', '--json', '--no-redact', '--tables', 'settings', '--output', 'w.json'], { workspace: ws.dir, env: AT });
+    expect((JSON.parse(toFile.stdout) as { warnings: string[] }).warnings).to.deep.equal([NO_REDACT_WARNING.replace(/^⚠ /, '')]);
+    expect(lines(toFile.stderr)).to.deep.equal([NO_REDACT_WARNING]);
   });
 
   it('--dry-run and --plan print tables, counts, output path and per-column redaction, and write nothing', async () => {
