@@ -1,4 +1,5 @@
-import { chmod, chown, copyFile, open, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, copyFile, open, readdir, readlink, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupInspection, BackupProvider, RestoreOutcome, RestoreRunOptions, SnapshotResult, SourceInfo } from '../engine.js';
@@ -227,7 +228,13 @@ function isDamage(err: unknown): boolean {
 async function restoreOverDamaged(file: string, livePath: string, options: RestoreRunOptions): Promise<RestoreOutcome> {
   // A file swapped under processes that have it open is not theirs any more: what they write
   // goes to the old one and is lost. SQLite's locks cannot say so (a damaged file takes none).
-  const holders = await otherOpeners([livePath, `${livePath}-wal`]);
+  const { holders, unseen } = await otherOpeners([livePath, `${livePath}-wal`]);
+  if (holders.length === 0 && unseen.length > 0) {
+    throw new AcodeError('ACODE-BAK-010', `${livePath} is damaged, and acode cannot see whether ${unseen.length === 1 ? 'a process' : `${unseen.length} processes`} of another user that may write it (pid ${unseen.slice(0, 5).join(', ')}) ${unseen.length === 1 ? 'has' : 'have'} it open; replacing the file under them could lose what they write, so nothing was restored`, {
+      context: { file: livePath },
+      hint: 'stop the processes that use the database (the agent), or run the restore as root or as their user, then run it again',
+    });
+  }
   if (holders.length > 0) {
     throw new AcodeError('ACODE-BAK-010', `${livePath} is damaged and ${holders.length === 1 ? 'another process has' : `${holders.length} other processes have`} it open (pid ${holders.slice(0, 5).join(', ')}); replacing the file under them would lose what they write, so nothing was restored`, {
       context: { file: livePath },
@@ -282,31 +289,65 @@ async function restoreOverDamaged(file: string, livePath: string, options: Resto
   return { countsChecked: true, setAside: [], damagedCopy: kept };
 }
 
+/** Processes that have the database open, and those that may have it but acode cannot see into. */
+interface Openers {
+  readonly holders: number[];
+  /** Processes of other users (not root) that may write the file, whose open files acode may not read. */
+  readonly unseen: number[];
+}
+
 /**
- * Processes other than this one that have any of `files` open, from /proc (Linux; elsewhere
- * none are found, and the swap goes ahead as before).
+ * Processes other than this one that have any of `files` open, from /proc (Linux; elsewhere none
+ * are found, and the swap goes ahead as before). Files are matched by device and inode, so a
+ * process in another mount namespace, which names them by another path, is found too.
  */
-async function otherOpeners(files: readonly string[]): Promise<number[]> {
-  if (process.platform !== 'linux') return [];
+async function otherOpeners(files: readonly string[]): Promise<Openers> {
+  const none = { holders: [], unseen: [] };
+  if (process.platform !== 'linux') return none;
   const wanted = new Set<string>();
+  const names = new Set<string>();
+  let main: Stats | null = null;
   for (const f of files) {
-    const real = await realpath(f).catch(() => null);
-    if (real) wanted.add(real);
+    const info = await stat(f).catch(() => null);
+    if (!info) continue;
+    main ??= info;
+    wanted.add(`${info.dev}:${info.ino}`);
+    names.add(path.basename(f));
   }
-  if (wanted.size === 0) return [];
+  if (!main) return none;
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid);
-  const found: number[] = [];
+  const holders: number[] = [];
+  const unseen: number[] = [];
   for (const pid of pids) {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${pid}/fd`);
+    } catch {
+      // Another user's process (or /proc mounted hidepid): it counts when its user could write the
+      // file. Root's are left out: acode not run as root could never restore then.
+      const owner = await stat(`/proc/${pid}`).catch(() => null);
+      if (owner && owner.uid !== 0 && mayWrite(main, owner.uid, owner.gid)) unseen.push(Number(pid));
+      continue;
+    }
     for (const fd of fds) {
-      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      if (wanted.has(target)) {
-        found.push(Number(pid));
+      const link = `/proc/${pid}/fd/${fd}`;
+      const target = await readlink(link).catch(() => '');
+      if (!names.has(path.basename(target.replace(/ \(deleted\)$/, '')))) continue;
+      const info = await stat(link).catch(() => null);
+      if (info && wanted.has(`${info.dev}:${info.ino}`)) {
+        holders.push(Number(pid));
         break;
       }
     }
   }
-  return found;
+  return { holders, unseen };
+}
+
+/** Whether a process of `uid`/`gid` may write a file, by its permission bits. */
+function mayWrite(file: Stats, uid: number, gid: number): boolean {
+  if (uid === file.uid) return (file.mode & 0o200) !== 0;
+  if (gid === file.gid) return (file.mode & 0o020) !== 0;
+  return (file.mode & 0o002) !== 0;
 }
 
 /** Gives `file` the permission bits and, where allowed, the owner and group of `model`. */

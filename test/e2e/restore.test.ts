@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmod, copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,7 +10,7 @@ import { cliPath } from '../support/paths.js';
 import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
 import { editManifest, sha256Of } from '../support/tamper.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
-import { makeUnwritableFolder } from '../support/unwritable.js';
+import { makeUnwritableFolder, NOBODY, nobodyCanRunCli } from '../support/unwritable.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const BACKUP = 'acode_backup_20240120_143045.db';
@@ -300,6 +300,41 @@ describe('e2e: acode db restore', function () {
       expect(await listDir(ro)).to.deep.equal([]);
     } finally {
       folder.cleanup();
+    }
+  });
+
+  it('over a damaged database another user\'s process may have open (its open files hidden from acode): ACODE-BAK-010, exit 3, not swapped', async function () {
+    const postgres = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    if (process.getuid?.() !== 0 || !nobodyCanRunCli() || postgres.status !== 0) {
+      this.test!.title += ' — pending: needs root, a CLI user nobody can run, and a postgres user';
+      return this.skip();
+    }
+    const pgUid = Number(postgres.stdout.trim());
+    elsewhere = await makeTempDir('usb');
+    await chmod(elsewhere, 0o755);
+    for (const f of [BACKUP, `${BACKUP}.manifest.json`]) {
+      await copyFile(path.join(ws.backups, f), path.join(elsewhere, f));
+      await chmod(path.join(elsewhere, f), 0o644);
+    }
+    const db = openDb(ws.db);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    await writeFile(ws.db, Buffer.alloc(4096, 0x5a));
+    for (const f of ['-wal', '-shm']) await rm(`${ws.db}${f}`, { force: true });
+    await chmod(ws.dir, 0o777);
+    await chmod(path.dirname(ws.db), 0o777);
+    await chmod(ws.db, 0o666);
+    const damaged = await readFile(ws.db);
+    const holder = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(ws.db)}, 'r+'); console.log('open'); setInterval(() => {}, 1000)`], { uid: pgUid, gid: pgUid, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once('data', resolve));
+      const r = await runCli(['db', 'restore', path.join(elsewhere, BACKUP), '--yes'], { workspace: ws.dir, ...NOBODY });
+      expect(r.code, r.stderr).to.equal(3);
+      // The file may be written by anyone (0666): every process of another user counts.
+      expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-010 Database is busy: .* is damaged, and acode cannot see whether (?:a process|\d+ processes) of another user that may write it \(pid [\d, ]+\) ha(?:s|ve) it open; /);
+      expect(await readFile(ws.db)).to.deep.equal(damaged);
+    } finally {
+      holder.kill('SIGKILL');
     }
   });
 
