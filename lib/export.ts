@@ -169,6 +169,14 @@ async function run(prepared: Prepared): Promise<ExportResult> {
     // A table being exported when it failed is named: the one the SQLite writer was at, else the
     // one being read (a few batches ahead of the bytes written).
     const table = writing.table ?? reading.table ?? undefined;
+    // A name acode chose, taken by another export at the same moment: --force would replace that one.
+    if (options.output === undefined && err instanceof AcodeError && err.code === 'ACODE-EXP-007') {
+      throw new AcodeError('ACODE-EXP-007', `${layout.path}: another export took this name at the same moment`, {
+        cause: err,
+        context: { file: layout.path ?? undefined },
+        hint: 'run the export again: it takes the next free name',
+      });
+    }
     throw toAcodeError(err, 'ACODE-EXP-001', `export to ${layout.path ?? 'standard output'}${table ? `, table ${table}` : ''}`, { file: layout.path ?? undefined, ...(table ? { table } : {}) });
   }
 }

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -48,6 +49,24 @@ describe('integration: export manifests, filters, plans and snapshots', function
     }
     expect(names).to.deep.equal(['acode_export_20240120_143045.json', 'acode_export_20240120_143045_2.json', 'acode_export_20240120_143045_csv']);
     expect(await listDir(config.export.path)).to.include('acode_export_20240120_143045_2.json.manifest.json');
+  });
+
+  it('a name acode chose, taken by another export while this one ran: ACODE-EXP-007 that says so, never "add --force" (which would replace the other)', async () => {
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    const config = await ws.config();
+    const taken = path.join(config.export.path, 'acode_export_20240120_143045.json');
+    let raced = false;
+    const onProgress = (): void => {
+      if (raced) return;
+      raced = true;
+      mkdirSync(config.export.path, { recursive: true });
+      writeFileSync(taken, '{"another":"export"}');
+    };
+    const err = await failure(exportDatabase({ config, format: 'json', stdout: terminal, redact: false, now: () => NOW, onProgress }));
+    expect(err.code).to.equal('ACODE-EXP-007');
+    expect(err.message).to.equal(`Output already exists: ${taken}: another export took this name at the same moment`);
+    expect(err.hint).to.equal('run the export again: it takes the next free name');
+    expect(await readFile(taken, 'utf8')).to.equal('{"another":"export"}');
   });
 
   function expectHeader(manifest: ExportManifest, format: ExportFormat): void {
