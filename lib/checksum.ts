@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
@@ -11,6 +12,13 @@ export interface FileDigest {
 export interface HashFileOptions {
   readonly signal?: AbortSignal;
   readonly onBytes?: (bytes: number, totalBytes: number) => void;
+  /**
+   * Only a regular file is read: a FIFO, a device or a socket is refused at once ("not a regular
+   * file") where reading it would wait forever (a FIFO without a writer) or never end (/dev/zero).
+   * With `noFollow`, a symbolic link is refused too (a name inside a folder that must not leave it).
+   */
+  readonly regularFile?: boolean;
+  readonly noFollow?: boolean;
 }
 
 /**
@@ -18,9 +26,17 @@ export interface HashFileOptions {
  * chunk is hashed, and nothing is allocated per chunk (allocation, not hashing, was the cost).
  */
 export async function sha256File(file: string, options: HashFileOptions = {}): Promise<FileDigest> {
-  const handle = await open(file, 'r');
+  const checked = options.regularFile === true || options.noFollow === true;
+  // O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused by the stat below.
+  const flags = constants.O_RDONLY | (checked ? constants.O_NONBLOCK : 0) | (options.noFollow ? constants.O_NOFOLLOW : 0);
+  const handle = await open(file, flags).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP' && options.noFollow) throw new Error('a symbolic link, not a regular file');
+    throw err;
+  });
   try {
-    const total = (await handle.stat()).size;
+    const info = await handle.stat();
+    if (checked && !info.isFile()) throw new Error('not a regular file');
+    const total = info.size;
     const hash = createHash('sha256');
     const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
     let which = 0;

@@ -58,6 +58,8 @@ export async function locateExport(source: string, manifestFile?: string): Promi
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new AcodeError('ACODE-IMP-007', `no file or folder ${source}`, { cause: err, context: { file: source } });
     throw new AcodeError('ACODE-IMP-002', `${source}: ${describeCause(err)}`, { cause: err, context: { file: source } });
   });
+  // A FIFO or a device named as the export: reading its first bytes would wait for ever.
+  if (!info.isDirectory() && !info.isFile()) throw new AcodeError('ACODE-IMP-002', `${source} is not a regular file or a folder`, { context: { file: source } });
   if (info.isDirectory()) {
     if (manifestFile) throw new AcodeError('ACODE-USE-001', `${source} is a folder: its manifest is the ${BUNDLE_MANIFEST_NAME} inside it, not --manifest`, { context: { file: source } });
     const manifest = await readExportManifest(path.join(source, BUNDLE_MANIFEST_NAME));
@@ -175,7 +177,8 @@ export async function checkExportChecksums(source: string, located: LocatedExpor
   await stage(options, { stage: 'checksum', label: 'Checksums match the manifest' }, async () => {
     for (const entry of manifest.files) {
       const file = located.kind === 'csv-folder' ? path.join(source, entry.name) : source;
-      const digest = await sha256File(file, { signal: options.signal }).catch((err: unknown) => {
+      // A folder's file is read only as a regular file of its own, never through a link (/dev/zero, a FIFO: an endless read).
+      const digest = await sha256File(file, { signal: options.signal, regularFile: true, noFollow: folder }).catch((err: unknown) => {
         if (isAbort(err)) throw err;
         throw new AcodeError('ACODE-IMP-002', `${entry.name}: ${describeCause(err)}`, { cause: err, context: { file } });
       });
