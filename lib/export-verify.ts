@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -17,6 +17,7 @@ import { runPipeline, type PipelineStage } from './pipeline.js';
 import { stage, type RunOptions } from './progress.js';
 import { createLeakDetector, type LeakDetector } from './redaction/index.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
+import { openSqlite } from './sqlite/open.js';
 import { openSqliteSnapshot } from './sqlite/snapshot.js';
 
 export interface ExportVerifyOptions extends RunOptions {
@@ -143,9 +144,11 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
 
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
 
-function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null): Promise<void> {
+/** `binary`: a SQLite file's bytes, where a hit has no table or column to name, only its byte. */
+function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null, binary = false): Promise<void> {
   const offsets = new TableOffsets('json');
-  const scan = createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(csv, table) });
+  const locate = binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
+  const scan = createLeakScanTransform({ detector, locate, csvBlobColumns: blobFields(csv, table) });
   const stages: PipelineStage[] = [input, ...(gzip ? [createGunzip()] : []), scan, discard()];
   return runPipeline(stages, signal);
 }
@@ -207,17 +210,81 @@ async function scanExport(source: string, located: LocatedExport, detector: Leak
       return scanFolder(source, located.manifest!, detector, options, damage);
     case 'tar':
       return scanTar(source, gzip, detector, options, damage);
-    case 'sqlite': {
-      const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
-      try {
-        for (const table of snapshot.tables) {
-          const hit = detector.scan([table.schema.sql ?? '', ...table.schema.indexes].join('\n'))[0];
-          if (hit) throw leakError(hit.detector, hit.fingerprint, `the definition of ${table.schema.name}`);
-        }
-        await runPipeline([Readable.from(snapshot.records(), { objectMode: true }), createRowLeakScan(detector, { allStrings: true }), discard(true)], options.signal);
-      } finally {
-        snapshot.close();
-      }
+    case 'sqlite':
+      return scanSqlite(source, detector, options, damage);
+  }
+}
+
+/**
+ * A SQLite export as its recipient gets it: the file alone. A -wal or -journal beside it would
+ * change what SQLite reads (and a read-write connection would merge it into the file, changing
+ * the file being verified), so the file is read only when there is none, read-only, and only
+ * in rollback mode, the mode acode writes it in.
+ */
+async function scanSqlite(source: string, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
+  const name = path.basename(source);
+  const beside = [];
+  for (const suffix of ['-wal', '-journal']) if (await lstat(`${source}${suffix}`).then(() => true, () => false)) beside.push(`${name}${suffix}`);
+  if (beside.length > 0) damage.push(`${beside.join(' and ')} beside it: SQLite would read ${beside.length > 1 ? 'them' : 'it'} with the export, which acode writes as one file (remove ${beside.length > 1 ? 'them' : 'it'}, or export again)`);
+  const header = await readHead(source, 100);
+  // Bytes 18 and 19: 2 is WAL mode, which acode never leaves an export in (reading it would need a -wal and -shm beside it).
+  if (header.length === 100 && (header[18] !== 1 || header[19] !== 1)) damage.push(`${name} is in WAL mode; acode writes exports in rollback mode`);
+  if (damage.length > 0) return;
+  // A recipient can read every byte of the file, not only the rows acode reads back: free pages
+  // (a dropped table's rows), views, triggers, virtual tables and their shadow tables. The raw
+  // scan reads them (SQLite keeps UTF-8 text as it is), on the scan's worker, while the rows are
+  // read here: a value continued on an overflow page is split by a page pointer in the bytes.
+  const raw = scanBytes(createReadStream(source), false, detector, options.signal, undefined, undefined, true);
+  const rows = scanSqliteRows(source, detector, options, damage);
+  const [byRows, byBytes] = await Promise.allSettled([rows, raw]);
+  // The rows' finding names its table and column; the raw one only its byte.
+  if (byRows.status === 'rejected') throw byRows.reason;
+  if (byBytes.status === 'rejected') throw byBytes.reason;
+}
+
+/** Objects and pages acode never writes into an export are damage: the rows alone say nothing of them. */
+async function scanSqliteRows(source: string, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
+  const db = openSqlite(source, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
+  try {
+    const encoding = String(db.pragma('encoding', { simple: true }));
+    if (encoding !== 'UTF-8') damage.push(`its text is ${encoding}; acode writes UTF-8`);
+    const free = Number(db.pragma('freelist_count', { simple: true }));
+    if (free > 0) damage.push(`${free} free page${free === 1 ? '' : 's'} (deleted data); acode writes an export without any`);
+    const objects = db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') OR (type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%')").all() as { type: string; name: string; sql: string | null }[];
+    for (const o of objects) damage.push(`${o.type === 'table' ? 'a virtual table' : `a ${o.type}`} ${shownName(o.name, detector)}, which acode never writes`);
+    const keys = db.prepare(`SELECT key FROM ${EXPORT_META_TABLE}`).pluck().all() as unknown[];
+    const extra = keys.filter((k) => k !== 'metadata' && k !== 'summary').length;
+    if (extra > 0 || keys.length !== new Set(keys).size) damage.push(`${EXPORT_META_TABLE} holds ${keys.length} rows; acode writes metadata and summary only`);
+  } finally {
+    db.close();
+  }
+  const snapshot = openSqliteSnapshot(source, createSelection({}), { readonly: true });
+  try {
+    for (const table of snapshot.tables) {
+      const name = shownName(table.schema.name, detector);
+      const hit = detector.scan([table.schema.sql ?? '', ...table.schema.indexes].join('\n'))[0];
+      if (hit) throw leakError(hit.detector, hit.fingerprint, `the definition of ${name}`);
     }
+    await runPipeline([Readable.from(snapshot.records(), { objectMode: true }), createRowLeakScan(detector, { allStrings: true }), discard(true)], options.signal);
+  } finally {
+    snapshot.close();
+  }
+}
+
+/** A name to print: one the detector flags is a leak of its own, never shown (ACODE-EXP-003). */
+function shownName(name: string, detector: LeakDetector): string {
+  const hit = detector.scan(name)[0];
+  if (hit) throw leakError(hit.detector, hit.fingerprint, 'the name of a table, file or entry (not shown here)');
+  return name;
+}
+
+async function readHead(file: string, n: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(buffer, 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }

@@ -6,15 +6,22 @@ import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
 import { FIRST_ROWID, LAST_ROWID, registerRowTextFunctions, rowTextReader, type RowTextReader } from './row-text.js';
 import { listTables, readTableSchema } from './schema-reader.js';
 
+export interface SnapshotOpenOptions {
+  /** Open read-only: the file is never written, a -wal beside it never merged (the caller makes sure the file is not in WAL mode). */
+  readonly readonly?: boolean;
+}
+
 /**
  * One consistent snapshot of a SQLite database for an export: a single read transaction holds
  * it from the row counts to the last row, so every table is read at the same point in time
  * while other processes go on writing (in WAL mode they are not even slowed).
  */
-export function openSqliteSnapshot(file: string, selection: ExportSelection): Snapshot {
+export function openSqliteSnapshot(file: string, selection: ExportSelection, options: SnapshotOpenOptions = {}): Snapshot {
   // Read-write but query-only: a read-only connection to a WAL database cannot remove the -wal
-  // and -shm files it creates, and would leave them beside the user's database.
-  const db = openSqlite(file);
+  // and -shm files it creates, and would leave them beside the user's database. A file that
+  // must not change (an export being verified) is opened read-only instead: a read-write
+  // connection would merge a -wal beside it into it.
+  const db = options.readonly ? openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' }) : openSqlite(file);
   try {
     db.pragma('query_only = ON');
     registerRowTextFunctions(db);

@@ -1,9 +1,17 @@
+import { randomInt } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { rm, symlink } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
 import { lines, runCli, type CliResult } from '../support/cli.js';
+import { digestOfFile } from '../support/export-files.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomText = (n: number, alphabet = ALNUM): string => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
+/** A fake GitHub token, made for this run: it matches the vendor_token detector and is nobody's. */
+const fakeToken = (): string => `ghp_${randomText(36)}`;
 
 /**
  * Exports a reader of the file alone could read a secret in, or that would make verify hang or
@@ -13,6 +21,13 @@ describe('e2e: acode db export verify on hostile exports', function () {
   let dir: string;
   const cli = (args: readonly string[]): Promise<CliResult> => runCli(args, { workspace: dir, killAfterMs: 60_000 });
   const verify = (...args: string[]): Promise<CliResult> => cli(['db', 'export', 'verify', ...args]);
+  /** Points a file export's sidecar manifest at the file as it is now (after an edit). */
+  async function refreshSidecar(file: string): Promise<void> {
+    const manifestFile = `${file}.manifest.json`;
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: { sha256: string; bytes: number }[] };
+    Object.assign(manifest.files[0]!, await digestOfFile(file));
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+  }
   function expectRefused(r: CliResult, secret?: string): void {
     expect(r.signal, 'killed: verify hung').to.equal(null);
     expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).to.equal(2);
@@ -42,5 +57,74 @@ describe('e2e: acode db export verify on hostile exports', function () {
     expect(fifo.stdout).to.include('settings.csv: not a regular file');
     const imported = await cli(['db', 'import', 'fifo', '--database', 'from-fifo.db']);
     expect([imported.signal, imported.code]).to.deep.equal([null, 4]);
+  });
+
+  it('a SQLite export with a -wal beside it: verify leaves both as they are and reports the -wal (it merged and deleted it)', async () => {
+    expect((await cli(['db', 'export', '--format', 'sqlite', '--output', 'w.db'])).code).to.equal(0);
+    const file = path.join(dir, 'w.db');
+    // What a killed sqlite3 session leaves: the file in WAL mode, and a -wal holding a change.
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("UPDATE settings SET value = 'changed'").run();
+    await copyFile(`${file}-wal`, path.join(dir, 'kept-wal'));
+    db.close();
+    await copyFile(path.join(dir, 'kept-wal'), `${file}-wal`);
+    await rm(`${file}-shm`, { force: true });
+    await refreshSidecar(file);
+    const before = await digestOfFile(file);
+    const wal = (await stat(`${file}-wal`)).size;
+    for (let i = 0; i < 2; i++) {
+      const r = await verify('w.db');
+      expectRefused(r);
+      expect(r.stdout).to.include('w.db-wal beside it');
+      expect(await digestOfFile(file)).to.deep.equal(before);
+      expect((await stat(`${file}-wal`)).size).to.equal(wal);
+    }
+    // Without the -wal, the file is still in WAL mode, which acode never leaves an export in.
+    await rm(`${file}-wal`);
+    const r = await verify('w.db');
+    expectRefused(r);
+    expect(r.stdout).to.include('w.db is in WAL mode');
+    expect(await digestOfFile(file)).to.deep.equal(before);
+  });
+
+  describe('a SQLite export holding a secret outside the rows acode reads back: exit 2, the secret not shown', () => {
+    // leak: whether the raw scan finds it too (in a table's pages the byte before a value is often a letter, the end of the value before it, and hides the token's start).
+    const cases: readonly { label: string; plant: (db: Database.Database, token: string) => void; report: RegExp; leak?: false }[] = [
+      { label: 'a view', plant: (db, t) => db.exec(`CREATE VIEW v AS SELECT '${t}' AS x`), report: /a view v, which acode never writes/ },
+      { label: 'a trigger', plant: (db, t) => db.exec(`CREATE TRIGGER tr AFTER INSERT ON settings BEGIN SELECT '${t}'; END`), report: /a trigger tr, which acode never writes/ },
+      { label: 'an extra row of _acode_export', plant: (db, t) => db.prepare('INSERT INTO _acode_export VALUES (?, ?)').run('note', t), report: /_acode_export holds 3 rows/ },
+      { label: 'an FTS5 table', plant: (db, t) => db.exec(`CREATE VIRTUAL TABLE f USING fts5(x); INSERT INTO f VALUES ('${t}')`), report: /a virtual table f, which acode never writes/ },
+      {
+        label: 'the free pages of a dropped table',
+        plant: (db, t) => {
+          db.pragma('secure_delete = OFF');
+          db.exec('CREATE TABLE gone (x)');
+          const insert = db.prepare('INSERT INTO gone VALUES (?)');
+          for (let i = 0; i < 50; i++) insert.run(`${t} ${'x'.repeat(200)}`);
+          db.exec('DROP TABLE gone');
+        },
+        report: /free pages? \(deleted data\)/,
+        leak: false,
+      },
+      { label: 'a table named by the secret', plant: (db, t) => db.exec(`CREATE TABLE "${t}" (x)`), report: /Leak scan found a secret: .*the name of a table, file or entry \(not shown here\)/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      it(c.label, async () => {
+        const name = `planted${i}.db`;
+        expect((await cli(['db', 'export', '--format', 'sqlite', '--output', name])).code).to.equal(0);
+        const file = path.join(dir, name);
+        const token = fakeToken();
+        const db = new Database(file);
+        c.plant(db, token);
+        db.close();
+        await refreshSidecar(file);
+        const r = await verify(name);
+        expectRefused(r, token);
+        expect(r.stdout).to.match(c.report);
+        if (c.leak !== false) expect(r.stdout).to.match(/✗ Leak scan found a secret/);
+      });
+    }
   });
 });
