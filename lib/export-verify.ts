@@ -2,10 +2,11 @@ import { createReadStream } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { createHashTap, readTar } from '../transforms/index.js';
 import { csvBlobColumns } from '../transforms/csv-serializer.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
+import { createStrictGunzip } from '../transforms/strict-gunzip.js';
+import { createTarLayoutCheck } from '../transforms/tar-layout.js';
 import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
 import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
@@ -113,6 +114,8 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
 async function scanTar(source: string, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
   let manifest: ExportManifest | null = null;
   const seen = new Set<string>();
+  // Headers, padding and gzip fields are bytes of the bundle no entry's scan sees: they must be what acode writes.
+  const gunzip = gzip ? createStrictGunzip() : null;
   await readTar(
     createReadStream(source),
     async (name, entry) => {
@@ -135,8 +138,9 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
       else if (!listed) damage.push(`entry ${name} is not in ${BUNDLE_MANIFEST_NAME}`);
       else if (digest.sha256 !== listed.sha256 || digest.bytes !== listed.bytes) damage.push(`${name} does not match its checksum in ${BUNDLE_MANIFEST_NAME}`);
     },
-    { gzip, signal: options.signal },
+    { through: [...(gunzip?.stages ?? []), createTarLayoutCheck()], signal: options.signal },
   );
+  gunzip?.check();
   const final = manifest as ExportManifest | null;
   if (!final) damage.push(`the bundle holds no ${BUNDLE_MANIFEST_NAME}`);
   else for (const file of final.files) if (!seen.has(file.name)) damage.push(`${file.name} is missing (truncated?)`);
@@ -145,12 +149,14 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
 
 /** `binary`: a SQLite file's bytes, where a hit has no table or column to name, only its byte. */
-function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null, binary = false): Promise<void> {
+async function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null, binary = false): Promise<void> {
   const offsets = new TableOffsets('json');
   const locate = binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
   const scan = createLeakScanTransform({ detector, locate, csvBlobColumns: blobFields(csv, table) });
-  const stages: PipelineStage[] = [input, ...(gzip ? [createGunzip()] : []), scan, discard()];
-  return runPipeline(stages, signal);
+  const gunzip = gzip ? createStrictGunzip() : null;
+  const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), scan, discard()];
+  await runPipeline(stages, signal);
+  gunzip?.check();
 }
 
 /** A CSV export's table's BLOB-declared fields, from the definition in its manifest: their base64 is no data to scan. */

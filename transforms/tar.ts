@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
@@ -301,15 +301,17 @@ export interface ReadTarOptions {
   readonly signal?: AbortSignal;
   /** The source is gzip-compressed (.tar.gz, .tgz); a cut-short gzip stream is ACODE-IMP-002. */
   readonly gzip?: boolean;
+  /** Stages between the source (or its gunzip) and the extractor: export verify's own gunzip and layout check. */
+  readonly through?: readonly Transform[];
 }
 
 /** Reads a whole tar stream, calling `onEntry` for each regular file, one at a time. */
 export async function readTar(source: Readable, onEntry: TarEntryHandler, options: ReadTarOptions = {}): Promise<void> {
   const extractor = createTarExtractor(onEntry);
   const opts = options.signal ? { signal: options.signal } : {};
-  if (!options.gzip) return pipeline(source, extractor, opts);
+  const through = options.through ?? [];
   // zlib's own errors (Z_BUF_ERROR for a cut .gz, Z_DATA_ERROR for damage) get the import's code.
-  return pipeline(source, createGunzip(), extractor, opts).catch((err: unknown) => {
+  return pipeline([source, ...(options.gzip ? [createGunzip()] : []), ...through, extractor], opts).catch((err: unknown) => {
     throw systemCode(err)?.startsWith('Z_') ? gzipError(err) : err;
   });
 }

@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { copyFile, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { lines, runCli, type CliResult } from '../support/cli.js';
-import { digestOfFile } from '../support/export-files.js';
+import { buildTar, digestOfFile, readTarEntries } from '../support/export-files.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -126,5 +127,105 @@ describe('e2e: acode db export verify on hostile exports', function () {
         if (c.leak !== false) expect(r.stdout).to.match(/✗ Leak scan found a secret/);
       });
     }
+  });
+
+  describe('a tar bundle or gzip file with a secret outside the entries and the data: exit 2, the secret not shown', () => {
+    let tar: Buffer;
+    /** The bundle's byte offset of the header of `name`, and where its padding starts. */
+    function entryAt(bytes: Buffer, name: string): { header: number; padding: number } {
+      const header = bytes.indexOf(Buffer.from(`${name}\0`));
+      const size = parseInt(bytes.subarray(header + 124, header + 136).toString('latin1').replace(/\0.*$/, '').trim(), 8);
+      return { header, padding: header + 512 + size };
+    }
+    /** Recomputes a header's checksum after an edit. */
+    function reseal(bytes: Buffer, header: number): void {
+      bytes.fill(0x20, header + 148, header + 156);
+      let sum = 0;
+      for (let i = header; i < header + 512; i++) sum += bytes[i]!;
+      bytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, header + 148, 'latin1');
+    }
+    /** gzip with an FCOMMENT field holding `comment`. */
+    function gzipWithComment(raw: Buffer, comment: string): Buffer {
+      const trailer = Buffer.alloc(8);
+      trailer.writeUInt32LE(crc32(raw), 0);
+      trailer.writeUInt32LE(raw.length, 4);
+      return Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 3]), Buffer.from(`${comment}\0`, 'latin1'), deflateRawSync(raw), trailer]);
+    }
+    before(async () => {
+      expect((await cli(['db', 'export', '--format', 'csv', '--output', 'bundle.tar'])).code).to.equal(0);
+      await rm(path.join(dir, 'bundle.tar.manifest.json'));
+      tar = await readFile(path.join(dir, 'bundle.tar'));
+      expect((await cli(['db', 'export', '--format', 'json', '--output', 'plain.json.gz'])).code).to.equal(0);
+      const clean = await verify('bundle.tar');
+      expect(clean.code, clean.stdout).to.equal(0);
+    });
+
+    it('in the padding after an entry', async () => {
+      const token = fakeToken();
+      const bytes = Buffer.from(tar);
+      bytes.write(`api_key=${token}`, entryAt(bytes, 'settings.csv').padding, 'latin1');
+      await writeFile(path.join(dir, 'padding.tar'), bytes);
+      const r = await verify('padding.tar');
+      expectRefused(r, token);
+      expect(r.stdout).to.include('bytes in the padding after an entry');
+    });
+
+    it("in an entry header's linkname field", async () => {
+      const token = fakeToken();
+      const bytes = Buffer.from(tar);
+      const { header } = entryAt(bytes, 'settings.csv');
+      bytes.write(token, header + 157, 'latin1');
+      reseal(bytes, header);
+      await writeFile(path.join(dir, 'linkname.tar'), bytes);
+      const r = await verify('linkname.tar');
+      expectRefused(r, token);
+      expect(r.stdout).to.include('a tar header with bytes acode never writes');
+    });
+
+    it('in a PAX comment record', async () => {
+      const token = fakeToken();
+      const entries = (await readTarEntries(tar)).map((e) => ({ name: e.name, data: e.data, ...(e.name === 'settings.csv' ? { pax: { comment: `token ${token}` } } : {}) }));
+      await writeFile(path.join(dir, 'pax.tar'), await buildTar(entries));
+      const r = await verify('pax.tar');
+      expectRefused(r, token);
+      expect(r.stdout).to.include('a PAX header with records acode never writes');
+    });
+
+    it('in the gzip comment of a .tar.gz and of a .json.gz, and after the gzip stream', async () => {
+      const token = fakeToken();
+      await writeFile(path.join(dir, 'comment.tar.gz'), gzipWithComment(tar, `api_key=${token}`));
+      const bundle = await verify('comment.tar.gz');
+      expectRefused(bundle, token);
+      expect(bundle.stdout).to.include('a gzip header with a file name, comment or extra field');
+      const json = (await import('node:zlib')).gunzipSync(await readFile(path.join(dir, 'plain.json.gz')));
+      for (const [name, bytes] of [
+        ['comment.json.gz', gzipWithComment(json, `api_key=${token}`)],
+        ['after.json.gz', Buffer.concat([gzipSync(json), Buffer.from(`api_key=${token}`)])],
+      ] as const) {
+        await writeFile(path.join(dir, name), bytes);
+        await copyFile(path.join(dir, 'plain.json.gz.manifest.json'), path.join(dir, `${name}.manifest.json`));
+        await refreshSidecar(path.join(dir, name));
+        const r = await verify(name);
+        expectRefused(r, token);
+        expect(r.stdout).to.match(/✗ The export is damaged: (a gzip header with a file name, comment or extra field|\d+ bytes after the gzip stream)/);
+      }
+    });
+
+    it('an export whose table names need a PAX header (long, non-ASCII) still passes', async () => {
+      const long = `t_${'x'.repeat(110)}`;
+      const db = new Database(path.join(dir, '.agent', 'acode.db'));
+      db.exec(`CREATE TABLE "${long}" (a TEXT); INSERT INTO "${long}" VALUES ('one'); CREATE TABLE "tâble" (a TEXT); INSERT INTO "tâble" VALUES ('two')`);
+      db.close();
+      try {
+        expect((await cli(['db', 'export', '--format', 'csv', '--output', 'names.tar.gz'])).code).to.equal(0);
+        await rm(path.join(dir, 'names.tar.gz.manifest.json'));
+        const r = await verify('names.tar.gz');
+        expect(r.code, r.stdout).to.equal(0);
+      } finally {
+        const undo = new Database(path.join(dir, '.agent', 'acode.db'));
+        undo.exec(`DROP TABLE "${long}"; DROP TABLE "tâble"`);
+        undo.close();
+      }
+    });
   });
 });

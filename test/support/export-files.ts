@@ -77,6 +77,8 @@ export interface TarSpec {
   readonly type?: 'file' | 'symlink' | 'link' | 'directory';
   readonly data?: Buffer | string;
   readonly linkname?: string;
+  /** PAX records written before the entry's header. */
+  readonly pax?: Readonly<Record<string, string>>;
 }
 
 /** A tar archive built entry by entry, with any name, type or link (for hostile-archive tests). */
@@ -91,7 +93,7 @@ export async function buildTar(entries: readonly TarSpec[]): Promise<Buffer> {
   for (const e of entries) {
     const type = e.type ?? 'file';
     const data = typeof e.data === 'string' ? Buffer.from(e.data) : e.data;
-    const header = { name: e.name, type, mode: 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}) };
+    const header = { name: e.name, type, mode: 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}), ...(e.pax ? { pax: { ...e.pax } } : {}) };
     if (type === 'file') pack.entry({ ...header, size: data?.length ?? 0 }, data ?? Buffer.alloc(0));
     else pack.entry(header);
   }
