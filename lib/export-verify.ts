@@ -5,6 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { createHashTap, readTar } from '../transforms/index.js';
 import { csvBlobColumns } from '../transforms/csv-serializer.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
+import { createJsonEscapeCheck } from '../transforms/json-escape-check.js';
 import { createStrictGunzip } from '../transforms/strict-gunzip.js';
 import { createTarLayoutCheck } from '../transforms/tar-layout.js';
 import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
@@ -121,8 +122,7 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
     async (name, entry) => {
       if (name === BUNDLE_MANIFEST_NAME) {
         const text = await entryText(entry as AsyncIterable<Buffer>);
-        const hit = detector.scan(text)[0];
-        if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${name}`);
+        scanManifestText(text, name, detector);
         manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
         return;
       }
@@ -130,7 +130,7 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
       const offsets = new TableOffsets('json');
       const table = name.replace(/\.[a-z]+$/, '');
       const scan = createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, (manifest as ExportManifest | null)?.files.find((f) => f.name === name)?.table ?? table) });
-      await runPipeline([entry, hash, scan, discard()], options.signal);
+      await runPipeline([entry, hash, ...(/\.(nd)?json$/.test(name) ? [createJsonEscapeCheck()] : []), scan, discard()], options.signal);
       seen.add(name);
       const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
       const digest = hash.digest();
@@ -148,13 +148,24 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
 
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
 
-/** `binary`: a SQLite file's bytes, where a hit has no table or column to name, only its byte. */
-async function scanBytes(input: Readable, gzip: boolean, detector: LeakDetector, signal: AbortSignal | undefined, table?: string, csv?: ExportManifest | null, binary = false): Promise<void> {
+interface ScanBytesOptions {
+  readonly gzip?: boolean;
+  /** The table a CSV file holds, and the manifest that defines it. */
+  readonly table?: string;
+  readonly csv?: ExportManifest | null;
+  /** JSON or NDJSON: escapes acode never writes are refused (they would hide text from the scan). */
+  readonly json?: boolean;
+  /** A SQLite file's bytes, where a hit has no table or column to name, only its byte. */
+  readonly binary?: boolean;
+}
+
+async function scanBytes(input: Readable, detector: LeakDetector, signal: AbortSignal | undefined, options: ScanBytesOptions = {}): Promise<void> {
+  const { table, csv } = options;
   const offsets = new TableOffsets('json');
-  const locate = binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
+  const locate = options.binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
   const scan = createLeakScanTransform({ detector, locate, csvBlobColumns: blobFields(csv, table) });
-  const gunzip = gzip ? createStrictGunzip() : null;
-  const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), scan, discard()];
+  const gunzip = options.gzip ? createStrictGunzip() : null;
+  const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), ...(options.json ? [createJsonEscapeCheck()] : []), scan, discard()];
   await runPipeline(stages, signal);
   gunzip?.check();
 }
@@ -183,20 +194,46 @@ async function scanFolder(source: string, manifest: ExportManifest, detector: Le
       damage.push(`${file.name} is ${info ? 'not a regular file' : 'missing'}`);
       continue;
     }
-    await scanBytes(createReadStream(path.join(source, file.name)), false, detector, options.signal, file.table, manifest);
+    await scanBytes(createReadStream(path.join(source, file.name)), detector, options.signal, { table: file.table, csv: manifest });
   }
   for (const entry of await readdir(source, { withFileTypes: true })) {
     if (entry.name === BUNDLE_MANIFEST_NAME || listed.has(entry.name)) continue;
     damage.push(`${entry.name} is in the folder but not in ${BUNDLE_MANIFEST_NAME}`);
-    if (entry.isFile()) await scanBytes(createReadStream(path.join(source, entry.name)), false, detector, options.signal);
+    if (entry.isFile()) await scanBytes(createReadStream(path.join(source, entry.name)), detector, options.signal);
   }
 }
 
 /** A manifest repeats table definitions and metadata: it is scanned like the data. */
 async function scanManifestFile(file: string, detector: LeakDetector): Promise<void> {
   const text = await readSmallTextFile(file, MAX_MANIFEST_BYTES).catch(() => null);
-  const hit = text === null ? undefined : detector.scan(text)[0];
-  if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${path.basename(file)}`);
+  if (text !== null) scanManifestText(text, path.basename(file), detector);
+}
+
+/** A manifest as written and as read: a \u or \/ escape hides a secret from a scan of the text alone. */
+function scanManifestText(text: string, name: string, detector: LeakDetector): void {
+  const hit = detector.scan(text)[0] ?? detector.scan(jsonStrings(text).join('\n'))[0];
+  if (hit) throw leakError(hit.detector, hit.fingerprint, `the manifest ${name}`);
+}
+
+/** Every key and string value of a JSON text ([] when it does not parse: the manifest check reports that). */
+function jsonStrings(text: string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        walk(x);
+      }
+    }
+  };
+  try {
+    walk(JSON.parse(text));
+  } catch {
+    return [];
+  }
+  return out;
 }
 
 /**
@@ -209,9 +246,9 @@ async function scanExport(source: string, located: LocatedExport, detector: Leak
   switch (kind) {
     case 'json':
     case 'ndjson':
-      return scanBytes(createReadStream(source), gzip, detector, options.signal);
+      return scanBytes(createReadStream(source), detector, options.signal, { gzip, json: true });
     case 'csv-file':
-      return scanBytes(createReadStream(source), gzip, detector, options.signal, located.manifest?.tables[0]?.name, located.manifest);
+      return scanBytes(createReadStream(source), detector, options.signal, { gzip, table: located.manifest?.tables[0]?.name, csv: located.manifest });
     case 'csv-folder':
       return scanFolder(source, located.manifest!, detector, options, damage);
     case 'tar':
@@ -240,7 +277,7 @@ async function scanSqlite(source: string, detector: LeakDetector, options: RunOp
   // (a dropped table's rows), views, triggers, virtual tables and their shadow tables. The raw
   // scan reads them (SQLite keeps UTF-8 text as it is), on the scan's worker, while the rows are
   // read here: a value continued on an overflow page is split by a page pointer in the bytes.
-  const raw = scanBytes(createReadStream(source), false, detector, options.signal, undefined, undefined, true);
+  const raw = scanBytes(createReadStream(source), detector, options.signal, { binary: true });
   const rows = scanSqliteRows(source, detector, options, damage);
   const [byRows, byBytes] = await Promise.allSettled([rows, raw]);
   // The rows' finding names its table and column; the raw one only its byte.

@@ -228,4 +228,50 @@ describe('e2e: acode db export verify on hostile exports', function () {
       }
     });
   });
+
+  describe('JSON escapes acode never writes hide a secret from the byte scan: exit 2, the secret not shown', () => {
+    before(async () => {
+      expect((await cli(['db', 'export', '--format', 'json', '--output', 'esc.json'])).code).to.equal(0);
+      expect((await cli(['db', 'export', '--format', 'ndjson', '--output', 'esc.ndjson'])).code).to.equal(0);
+    });
+    /** A copy of `source` with the first `"dark"` (the theme setting's value) replaced by `value`, its sidecar refreshed. */
+    async function planted(source: string, name: string, value: string): Promise<void> {
+      const text = await readFile(path.join(dir, source), 'utf8');
+      const at = text.indexOf('"dark"');
+      expect(at).to.be.at.least(0);
+      await writeFile(path.join(dir, name), `${text.slice(0, at)}"${value}"${text.slice(at + 6)}`);
+      await copyFile(path.join(dir, `${source}.manifest.json`), path.join(dir, `${name}.manifest.json`));
+      await refreshSidecar(path.join(dir, name));
+    }
+    for (const source of ['esc.json', 'esc.ndjson']) {
+      it(`${source}: a URL password behind \\/ escapes, a token behind a \\u escape`, async () => {
+        const password = randomText(16);
+        const token = fakeToken();
+        await planted(source, `slash-${source}`, `postgres:\\/\\/app:${password}@db.internal:5432\\/app`);
+        await planted(source, `u-${source}`, `\\u0067${token.slice(1)}`);
+        const slash = await verify(`slash-${source}`);
+        expectRefused(slash, `xxxx${password}`);
+        expect(slash.stdout).to.include('a \\/ escape at byte');
+        const u = await verify(`u-${source}`);
+        expectRefused(u, token);
+        expect(u.stdout).to.include('a \\u escape of a character written as itself (U+0067)');
+      });
+    }
+
+    it('a manifest whose strings hide a token behind a \\u escape', async () => {
+      const token = fakeToken();
+      await copyFile(path.join(dir, 'esc.json'), path.join(dir, 'm.json'));
+      const manifest = JSON.parse(await readFile(path.join(dir, 'esc.json.manifest.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(path.join(dir, 'm.json.manifest.json'), JSON.stringify({ ...manifest, note: 'TOKEN' }).replace('TOKEN', `\\u0067${token.slice(1)}`));
+      const r = await verify('m.json');
+      expectRefused(r, token);
+      expect(r.stdout).to.match(/✗ Leak scan found a secret: .*the manifest m\.json\.manifest\.json/);
+    });
+
+    it('escapes acode writes (control characters, quotes, backslashes) pass', async () => {
+      await planted('esc.json', 'fine.json', 'tab\\there \\u0001 \\"q\\" \\\\u0067 \\ud83d\\ude00');
+      const r = await verify('fine.json');
+      expect(r.code, r.stdout).to.equal(0);
+    });
+  });
 });
