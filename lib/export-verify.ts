@@ -62,7 +62,11 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   const source = path.resolve(options.path);
   const manifestFile = options.manifest ? path.resolve(options.manifest) : undefined;
   const checks: ExportCheck[] = [];
-  const finish = (kind: ExportKind | null): ExportVerifyResult => ({ path: source, kind, valid: checks.every((c) => c.ok), checks });
+  const detector = createLeakDetector({ allow: options.allowScanHits ?? [] });
+  const finish = (kind: ExportKind | null): ExportVerifyResult => {
+    const shown = withoutSecrets(checks, detector);
+    return { path: source, kind, valid: shown.every((c) => c.ok), checks: shown };
+  };
   let located;
   try {
     located = await locateExport(source, manifestFile);
@@ -85,7 +89,6 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
       checks.push({ name: 'checksum', ok: false, label: 'Checksums do not match the manifest', problem: err.detail });
     }
   }
-  const detector = createLeakDetector({ allow: options.allowScanHits ?? [] });
   const damage: string[] = [];
   let leak: ExportCheck = { name: 'leak-scan', ok: true, label: 'Leak scan found no secret' };
   try {
@@ -106,6 +109,31 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   }
   if (damage.length === 0 || !leak.ok) checks.push(leak);
   return finish(located.kind);
+}
+
+/**
+ * A report never shows a secret: a name the export holds (a file, an entry, a table) is quoted
+ * in many problems, and one the detector flags is a secret shared with the export. It is shown
+ * as its detector and fingerprint, and fails the leak scan if nothing else did.
+ */
+function withoutSecrets(checks: ExportCheck[], detector: LeakDetector): ExportCheck[] {
+  let found: { detector: string; fingerprint: string } | null = null;
+  const out = checks.map((check) => {
+    const hits = check.problem === undefined ? [] : detector.scan(check.problem);
+    if (hits.length === 0) return check;
+    found ??= hits[0]!;
+    let problem = check.problem!;
+    for (const h of [...hits].reverse()) problem = `${problem.slice(0, h.start)}<not shown: detector ${h.detector}, fingerprint ${h.fingerprint}>${problem.slice(h.end)}`;
+    return { ...check, problem };
+  });
+  const hit = found as { detector: string; fingerprint: string } | null;
+  const scan = out.findIndex((c) => c.name === 'leak-scan');
+  if (hit && (scan < 0 || out[scan]!.ok)) {
+    const leak: ExportCheck = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem: leakError(hit.detector, hit.fingerprint, 'the name of a file, entry or table (not shown here)').detail };
+    if (scan < 0) out.push(leak);
+    else out[scan] = leak;
+  }
+  return out;
 }
 
 /**

@@ -274,4 +274,22 @@ describe('e2e: acode db export verify on hostile exports', function () {
       expect(r.code, r.stdout).to.equal(0);
     });
   });
+
+  it('a name that is a secret (a CSV folder file, a tar entry) is never printed, in the report or --json, and fails the leak scan', async () => {
+    const token = fakeToken();
+    expect((await cli(['db', 'export', '--format', 'csv', '--output', 'named.csv'])).code).to.equal(0);
+    await writeFile(path.join(dir, 'named', token), 'x\n');
+    expect((await cli(['db', 'export', '--format', 'csv', '--output', 'named.tar'])).code).to.equal(0);
+    await rm(path.join(dir, 'named.tar.manifest.json'));
+    const entries = (await readTarEntries(await readFile(path.join(dir, 'named.tar')))).map((e) => ({ name: e.name, data: e.data }));
+    await writeFile(path.join(dir, 'named-entry.tar'), await buildTar([...entries, { name: `${token}.csv`, data: 'x\n' }]));
+    for (const target of ['named', 'named-entry.tar']) {
+      const r = await verify(target);
+      expectRefused(r, token);
+      expect(r.stdout).to.match(/✗ Leak scan found a secret: detector vendor_token matched in the name of a file, entry or table \(not shown here\)/);
+      const json = await cli(['--json', 'db', 'export', 'verify', target]);
+      expect(json.code).to.equal(2);
+      expect(json.stdout + json.stderr).to.not.include(token.slice(4, 20));
+    }
+  });
 });
