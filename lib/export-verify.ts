@@ -8,7 +8,7 @@ import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { createJsonEscapeCheck } from '../transforms/json-escape-check.js';
 import { createStrictGunzip } from '../transforms/strict-gunzip.js';
 import { createTarLayoutCheck } from '../transforms/tar-layout.js';
-import { AcodeError, describeCause, isAbort, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { readSmallTextFile } from './fs-atomic.js';
@@ -96,9 +96,11 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   } catch (err) {
     if (isAbort(err)) throw err;
     const problem = err instanceof AcodeError ? err.detail : describeCause(err);
-    // A damaged file (cut short, bad gzip, an entry leaving the bundle) is no finding of the scan.
-    if (err instanceof AcodeError && err.code !== 'ACODE-EXP-003') damage.push(problem);
-    else leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem };
+    const code = systemCode(err) ?? '';
+    // A damaged file (cut short, bad gzip or SQLite pages, an entry leaving the bundle) is no finding of the scan.
+    if (err instanceof AcodeError ? err.code !== 'ACODE-EXP-003' : code.startsWith('Z_') || code.startsWith('SQLITE_')) damage.push(problem);
+    else if (err instanceof AcodeError) leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem };
+    else leak = { name: 'leak-scan', ok: false, label: 'Leak scan could not finish', problem };
   }
   if (inside) {
     checks.push(damage.length === 0

@@ -292,4 +292,27 @@ describe('e2e: acode db export verify on hostile exports', function () {
       expect(json.stdout + json.stderr).to.not.include(token.slice(4, 20));
     }
   });
+
+  it('a damaged file (a .json.gz cut short or with bytes after it, a SQLite file with overwritten pages) is reported as damage, not as a secret found', async () => {
+    expect((await cli(['db', 'export', '--format', 'json', '--output', 'dmg.json.gz'])).code).to.equal(0);
+    expect((await cli(['db', 'export', '--format', 'sqlite', '--output', 'dmg.db'])).code).to.equal(0);
+    const gz = await readFile(path.join(dir, 'dmg.json.gz'));
+    const db = await readFile(path.join(dir, 'dmg.db'));
+    const pageSize = db.readUInt16BE(16);
+    const overwritten = Buffer.from(db);
+    overwritten.fill(0x55, pageSize * 2, pageSize * 4);
+    for (const [name, bytes, manifest] of [
+      ['cut.json.gz', gz.subarray(0, gz.length - 8), 'dmg.json.gz'],
+      ['after.json.gz', Buffer.concat([gz, Buffer.from('garbage\n')]), 'dmg.json.gz'],
+      ['pages.db', overwritten, 'dmg.db'],
+    ] as const) {
+      await writeFile(path.join(dir, name), bytes);
+      await copyFile(path.join(dir, `${manifest}.manifest.json`), path.join(dir, `${name}.manifest.json`));
+      await refreshSidecar(path.join(dir, name));
+      const r = await verify(name);
+      expectRefused(r);
+      expect(r.stdout, name).to.match(/✗ The export is damaged: /);
+      expect(r.stdout, name).to.not.include('Leak scan found a secret');
+    }
+  });
 });
