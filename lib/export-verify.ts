@@ -105,12 +105,21 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   if (inside) {
     checks.push(damage.length === 0
       ? { name: 'checksum', ok: true, label: `Checksums match the bundle's ${BUNDLE_MANIFEST_NAME}` }
-      : { name: 'checksum', ok: false, label: `Checksums do not match the bundle's ${BUNDLE_MANIFEST_NAME}`, problem: damage.join('; ') });
+      : { name: 'checksum', ok: false, label: `Checksums do not match the bundle's ${BUNDLE_MANIFEST_NAME}`, problem: listed(damage) });
   } else if (damage.length > 0) {
-    checks.push({ name: 'checksum', ok: false, label: 'The export is damaged', problem: damage.join('; ') });
+    checks.push({ name: 'checksum', ok: false, label: 'The export is damaged', problem: listed(damage) });
   }
+  // Problems past those shown are not printed, but a name among them the detector flags is still a secret shared.
+  const hidden = leak.ok ? damage.slice(MAX_SHOWN).map((d) => detector.scan(d)[0]).find(Boolean) : undefined;
+  if (hidden) leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem: leakError(hidden.detector, hidden.fingerprint, 'the name of a file, entry or table (not shown here)').detail };
   if (damage.length === 0 || !leak.ok) checks.push(leak);
   return finish(located.kind);
+}
+
+/** The first problems, and how many more. */
+function listed(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_SHOWN).join('; ');
+  return problems.length > MAX_SHOWN ? `${shown}; and ${problems.length - MAX_SHOWN} more` : shown;
 }
 
 /**
@@ -145,6 +154,7 @@ function withoutSecrets(checks: ExportCheck[], detector: LeakDetector): ExportCh
 async function scanTar(source: string, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
   let manifest: ExportManifest | null = null;
   const seen = new Set<string>();
+  let unlisted = 0;
   // Headers, padding and gzip fields are bytes of the bundle no entry's scan sees: they must be what acode writes.
   const gunzip = gzip ? createStrictGunzip() : null;
   await readTar(
@@ -156,13 +166,15 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
         manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
         return;
       }
+      const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
+      // acode writes one entry per table: a bundle of thousands more is no export, and each would cost a scan.
+      if (!listed && ++unlisted > MAX_UNLISTED) throw new AcodeError('ACODE-IMP-002', `more than ${MAX_UNLISTED} entries not in ${BUNDLE_MANIFEST_NAME}; stopped reading`);
       const hash = createHashTap();
       const offsets = new TableOffsets('json');
       const table = name.replace(/\.[a-z]+$/, '');
-      const scan = createLeakScanTransform({ detector, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, (manifest as ExportManifest | null)?.files.find((f) => f.name === name)?.table ?? table) });
+      const scan = createLeakScanTransform({ detector, parallel: (listed?.bytes ?? 0) >= PARALLEL_MIN_BYTES, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, listed?.table ?? table) });
       await runPipeline([entry, hash, ...(/\.(nd)?json$/.test(name) ? [createJsonEscapeCheck()] : []), scan, discard()], options.signal);
       seen.add(name);
-      const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
       const digest = hash.digest();
       if (!manifest) damage.push(`${BUNDLE_MANIFEST_NAME} is not the first entry (${name} comes before it)`);
       else if (!listed) damage.push(`entry ${name} is not in ${BUNDLE_MANIFEST_NAME}`);
@@ -176,6 +188,13 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
   else for (const file of final.files) if (!seen.has(file.name)) damage.push(`${file.name} is missing (truncated?)`);
 }
 
+/** A scan worker costs tens of ms to start: a file or entry smaller than this is scanned on this thread. */
+const PARALLEL_MIN_BYTES = 1024 * 1024;
+/** Files or entries an export does not list that are scanned and reported before verify stops reading. */
+const MAX_UNLISTED = 100;
+/** Problems a report spells out; the rest are counted. */
+const MAX_SHOWN = 10;
+
 const discard = (objectMode = false): Writable => new Writable({ objectMode, write: (_chunk, _encoding, callback) => callback() });
 
 interface ScanBytesOptions {
@@ -187,13 +206,15 @@ interface ScanBytesOptions {
   readonly json?: boolean;
   /** A SQLite file's bytes, where a hit has no table or column to name, only its byte. */
   readonly binary?: boolean;
+  /** Scan on a worker thread (default true): for a large file. */
+  readonly parallel?: boolean;
 }
 
 async function scanBytes(input: Readable, detector: LeakDetector, signal: AbortSignal | undefined, options: ScanBytesOptions = {}): Promise<void> {
   const { table, csv } = options;
   const offsets = new TableOffsets('json');
   const locate = options.binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
-  const scan = createLeakScanTransform({ detector, locate, csvBlobColumns: blobFields(csv, table) });
+  const scan = createLeakScanTransform({ detector, locate, parallel: options.parallel ?? true, csvBlobColumns: blobFields(csv, table) });
   const gunzip = options.gzip ? createStrictGunzip() : null;
   const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), ...(options.json ? [createJsonEscapeCheck()] : []), scan, discard()];
   await runPipeline(stages, signal);
@@ -224,12 +245,17 @@ async function scanFolder(source: string, manifest: ExportManifest, detector: Le
       damage.push(`${file.name} is ${info ? 'not a regular file' : 'missing'}`);
       continue;
     }
-    await scanBytes(createReadStream(path.join(source, file.name)), detector, options.signal, { table: file.table, csv: manifest });
+    await scanBytes(createReadStream(path.join(source, file.name)), detector, options.signal, { table: file.table, csv: manifest, parallel: info.size >= PARALLEL_MIN_BYTES });
   }
+  let unlisted = 0;
   for (const entry of await readdir(source, { withFileTypes: true })) {
     if (entry.name === BUNDLE_MANIFEST_NAME || listed.has(entry.name)) continue;
+    if (++unlisted > MAX_UNLISTED) {
+      damage.push(`more than ${MAX_UNLISTED} files not in ${BUNDLE_MANIFEST_NAME}; stopped reading`);
+      break;
+    }
     damage.push(`${entry.name} is in the folder but not in ${BUNDLE_MANIFEST_NAME}`);
-    if (entry.isFile()) await scanBytes(createReadStream(path.join(source, entry.name)), detector, options.signal);
+    if (entry.isFile()) await scanBytes(createReadStream(path.join(source, entry.name)), detector, options.signal, { parallel: false });
   }
 }
 

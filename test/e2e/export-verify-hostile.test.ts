@@ -315,4 +315,22 @@ describe('e2e: acode db export verify on hostile exports', function () {
       expect(r.stdout, name).to.not.include('Leak scan found a secret');
     }
   });
+
+  it('a bundle or folder of a thousand files the manifest does not list: refused in seconds, with a report of bounded length', async () => {
+    expect((await cli(['db', 'export', '--format', 'csv', '--output', 'many.tar'])).code).to.equal(0);
+    await rm(path.join(dir, 'many.tar.manifest.json'));
+    const entries = (await readTarEntries(await readFile(path.join(dir, 'many.tar')))).map((e) => ({ name: e.name, data: e.data }));
+    const extra = Array.from({ length: 1000 }, (_, i) => ({ name: `extra${i}.csv`, data: 'x\n' }));
+    await writeFile(path.join(dir, 'many-entries.tar'), await buildTar([...entries, ...extra]));
+    expect((await cli(['db', 'export', '--format', 'csv', '--output', 'many-files.csv'])).code).to.equal(0);
+    for (const e of extra) await writeFile(path.join(dir, 'many-files', e.name), e.data);
+    for (const target of ['many-entries.tar', 'many-files']) {
+      const started = Date.now();
+      const r = await verify(target);
+      expectRefused(r);
+      expect(Date.now() - started, target).to.be.below(15_000);
+      expect(r.stdout).to.match(/not in manifest\.json; and \d+ more/);
+      for (const line of lines(r.stdout)) expect(line.length, line.slice(0, 80)).to.be.below(1500);
+    }
+  });
 });
