@@ -5,7 +5,7 @@ import { createContext, fingerprintList, pathArgument, subcommandFlags, type Con
 export function registerExportVerify(exportCommand: Command, runtime: Runtime): void {
   exportCommand
     .command('verify')
-    .description('check an export before sharing it: manifest, checksums and the leak scan')
+    .description('check an export before sharing it: manifest, checksums, the leak scan and redaction')
     .argument('<path>', 'export file, CSV folder or tar bundle', pathArgument)
     .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', fingerprintList)
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)

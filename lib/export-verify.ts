@@ -32,7 +32,7 @@ export interface ExportVerifyOptions extends RunOptions {
 }
 
 export interface ExportCheck {
-  readonly name: 'manifest' | 'checksum' | 'leak-scan';
+  readonly name: 'manifest' | 'checksum' | 'leak-scan' | 'redaction';
   readonly ok: boolean;
   readonly label: string;
   readonly problem?: string;
@@ -90,9 +90,10 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
     }
   }
   const damage: string[] = [];
+  let bundleManifest: ExportManifest | null = null;
   let leak: ExportCheck = { name: 'leak-scan', ok: true, label: 'Leak scan found no secret' };
   try {
-    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located, detector, options, damage, manifestFile));
+    await stage(options, { stage: 'scan', label: 'Leak scan' }, () => scanExport(source, located, detector, options, damage, manifestFile, (m) => (bundleManifest = m)));
   } catch (err) {
     if (isAbort(err)) throw err;
     const problem = err instanceof AcodeError ? err.detail : describeCause(err);
@@ -113,7 +114,28 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   const hidden = leak.ok ? damage.slice(MAX_SHOWN).map((d) => detector.scan(d)[0]).find(Boolean) : undefined;
   if (hidden) leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem: leakError(hidden.detector, hidden.fingerprint, 'the name of a file, entry or table (not shown here)').detail };
   if (damage.length === 0 || !leak.ok) checks.push(leak);
+  const redaction = redactionCheck(located.manifest ?? bundleManifest);
+  if (redaction) checks.push(redaction);
   return finish(located.kind);
+}
+
+/**
+ * Whether the export was redacted, as its manifest says (twice: in its header and beside it).
+ * The leak scan recognises secrets by their shape; only redaction's column rules remove a
+ * password column's value or a home path, so an export made with --no-redact is not safe
+ * to share however clean the scan.
+ */
+function redactionCheck(manifest: ExportManifest | null): ExportCheck | null {
+  if (!manifest) return null;
+  const said = [manifest.header?.redaction?.enabled, manifest.redaction?.enabled];
+  if (said.every((on) => on === true)) return { name: 'redaction', ok: true, label: 'Redacted when exported' };
+  if (said.includes(true)) return { name: 'redaction', ok: false, label: 'Redaction unknown', problem: 'the manifest says both that the export was redacted and that it was not' };
+  return {
+    name: 'redaction',
+    ok: false,
+    label: 'Not redacted (exported with --no-redact)',
+    problem: 'no redaction rule ran: values the leak scan cannot recognise by their shape (a password column, a home path) are as they were; export again without --no-redact',
+  };
 }
 
 /** The first problems, and how many more. */
@@ -151,7 +173,7 @@ function withoutSecrets(checks: ExportCheck[], detector: LeakDetector): ExportCh
  * A tar bundle: manifest.json first, then every entry hashed against it as it is scanned; an
  * entry missing, unlisted, changed or cut short is damage.
  */
-async function scanTar(source: string, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
+async function scanTar(source: string, gzip: boolean, detector: LeakDetector, options: RunOptions, damage: string[], onManifest: (manifest: ExportManifest) => void): Promise<void> {
   let manifest: ExportManifest | null = null;
   const seen = new Set<string>();
   let unlisted = 0;
@@ -164,6 +186,7 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
         const text = await entryText(entry as AsyncIterable<Buffer>);
         scanManifestText(text, name, detector);
         manifest = parseExportManifest(text, `${path.basename(source)}:${name}`);
+        onManifest(manifest);
         return;
       }
       const listed = (manifest as ExportManifest | null)?.files.find((f) => f.name === name);
@@ -296,7 +319,7 @@ function jsonStrings(text: string): string[] {
  * `damage` collects what does not match the export's own manifest (a tar bundle's entries against
  * its manifest.json); leaks are thrown (ACODE-EXP-003), as is a file too damaged to read on.
  */
-async function scanExport(source: string, located: LocatedExport, detector: LeakDetector, options: RunOptions, damage: string[], manifestFile?: string): Promise<void> {
+async function scanExport(source: string, located: LocatedExport, detector: LeakDetector, options: RunOptions, damage: string[], manifestFile: string | undefined, onBundleManifest: (manifest: ExportManifest) => void): Promise<void> {
   const { kind, gzip } = located;
   await scanManifestFile(kind === 'csv-folder' ? path.join(source, BUNDLE_MANIFEST_NAME) : (manifestFile ?? `${source}.manifest.json`), detector);
   switch (kind) {
@@ -308,7 +331,7 @@ async function scanExport(source: string, located: LocatedExport, detector: Leak
     case 'csv-folder':
       return scanFolder(source, located.manifest!, detector, options, damage);
     case 'tar':
-      return scanTar(source, gzip, detector, options, damage);
+      return scanTar(source, gzip, detector, options, damage, onBundleManifest);
     case 'sqlite':
       return scanSqlite(source, detector, options, damage);
   }

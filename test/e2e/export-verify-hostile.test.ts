@@ -333,4 +333,19 @@ describe('e2e: acode db export verify on hostile exports', function () {
       for (const line of lines(r.stdout)) expect(line.length, line.slice(0, 80)).to.be.below(1500);
     }
   });
+
+  it('an export made with --no-redact in which the leak scan finds nothing still fails: "Not redacted"', async () => {
+    for (const [args, target] of [
+      [['--format', 'json', '--output', 'unredacted.json'], 'unredacted.json'],
+      [['--format', 'csv', '--output', 'unredacted.tar.gz'], 'unredacted.tar.gz'],
+    ] as const) {
+      expect((await cli(['db', 'export', '--no-redact', '--tables', 'schema_version', ...args])).code).to.equal(0);
+      if (target.endsWith('.tar.gz')) await rm(path.join(dir, `${target}.manifest.json`));
+      const r = await verify(target);
+      expectRefused(r);
+      expect(r.stdout).to.include('  ✓ Leak scan found no secret');
+      expect(r.stdout).to.include('  ✗ Not redacted (exported with --no-redact): ');
+      expect(r.stderr).to.match(/ACODE-EXP-005 .*: redaction failed/);
+    }
+  });
 });

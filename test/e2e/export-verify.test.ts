@@ -27,7 +27,7 @@ const KINDS: readonly Kind[] = [
   { label: 'SQLite', args: ['--format', 'sqlite'], target: (s) => `${s}.db`, tamperFile: (t) => t, readableAfterTamper: true },
 ];
 
-const CLEAN_REPORT = ['  ✓ Manifest found', '  ✓ Checksums match the manifest', '  ✓ Leak scan found no secret', '', 'Export is valid and the leak scan found nothing.'];
+const CLEAN_REPORT = ['  ✓ Manifest found', '  ✓ Checksums match the manifest', '  ✓ Leak scan found no secret', '  ✓ Redacted when exported', '', 'Export is valid and the leak scan found nothing.'];
 
 /** The --output for a target: a CSV folder is asked for as `<stem>.csv`. */
 const outputArg = (kind: Kind, target: string): string => (kind.label === 'CSV folder' ? `${target}.csv` : target);
@@ -81,6 +81,7 @@ describe('e2e: acode db export verify <path>', function () {
         const report = lines(r.stdout);
         expect(report.slice(0, 2)).to.deep.equal(['  ✓ Manifest found', '  ✓ Checksums match the manifest']);
         expect(report[2]).to.match(/^ {2}✗ Leak scan found a secret: .*detector \w+.*fingerprint [0-9a-f]{16}/);
+        expect(report[3]).to.match(/^ {2}✗ Not redacted \(exported with --no-redact\): no redaction rule ran: /);
         expectNoFragments(null, r, ws.fixture, 8);
       });
 
@@ -120,7 +121,7 @@ describe('e2e: acode db export verify <path>', function () {
     it('an untouched bundle passes, its checksums taken from the manifest.json inside', async () => {
       const r = await cliIn(ws.dir, ['db', 'export', 'verify', await bundle('bare.tar.gz', () => {})]);
       expectOk(r);
-      expect(lines(r.stdout)).to.deep.equal(['  ✓ Manifest found', "  ✓ Checksums match the bundle's manifest.json", '  ✓ Leak scan found no secret', '', 'Export is valid and the leak scan found nothing.']);
+      expect(lines(r.stdout)).to.deep.equal(['  ✓ Manifest found', "  ✓ Checksums match the bundle's manifest.json", '  ✓ Leak scan found no secret', '  ✓ Redacted when exported', '', 'Export is valid and the leak scan found nothing.']);
     });
 
     it('an entry cut short or changed: exit 2 naming it, no "Leak scan found no secret"', async () => {

@@ -75,7 +75,7 @@ describe('integration: import and export verify on hostile input (third review)'
       await writeFile(manifestFile, JSON.stringify(manifest));
       let result = await verifyExport({ path: folder });
       expect(result.valid).to.equal(false);
-      expect(result.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', false], ['checksum', false]]);
+      expect(result.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', false], ['checksum', false], ['redaction', false]]);
       expect(result.checks[2]!.problem).to.include('"../outside.txt", which is not a file of the export folder');
 
       manifest.files.pop();

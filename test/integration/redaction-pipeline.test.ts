@@ -75,18 +75,18 @@ describe('integration: the redaction pipeline through the library', function () 
       expect(plan.unmatchedRules).to.deep.equal([]);
     });
 
-    it('verifyExport: a redacted export passes all three checks; an unredacted one fails the leak scan without naming the value', async () => {
+    it('verifyExport: a redacted export passes all four checks; an unredacted one fails the leak scan and the redaction check without naming the value', async () => {
       const config = await loadConfig({ workspace: ws.dir });
       const clean = path.join(ws.dir, 'clean.json');
       const raw = path.join(ws.dir, 'raw.json');
       await exportDatabase({ config, format: 'json', output: clean });
       await exportDatabase({ config, format: 'json', output: raw, redact: false });
       const ok = await verifyExport({ path: clean });
-      expect(ok.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', true], ['leak-scan', true]]);
+      expect(ok.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', true], ['leak-scan', true], ['redaction', true]]);
       expect(ok.valid).to.equal(true);
       const bad = await verifyExport({ path: raw });
       expect(bad.valid).to.equal(false);
-      expect(bad.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', true], ['leak-scan', false]]);
+      expect(bad.checks.map((c) => [c.name, c.ok])).to.deep.equal([['manifest', true], ['checksum', true], ['leak-scan', false], ['redaction', false]]);
       expect(bad.checks[2]!.problem).to.match(/fingerprint [0-9a-f]{16}/);
       expect(findFragments([{ where: 'verify result', text: JSON.stringify(bad) }], ws.fixture.secrets, 8)).to.deep.equal([]);
     });
