@@ -53,7 +53,8 @@ export async function verifyExport(options: ExportVerifyOptions): Promise<Export
   try {
     return await verifyChecks(options);
   } catch (err) {
-    // Ctrl-C: a coded "interrupted", not an internal error.
+    // Ctrl-C: verify only reads, so nothing changed (ACODE-INT-002), where an export's would say nothing was kept.
+    if (isAbort(err) && !(err instanceof AcodeError)) throw new AcodeError('ACODE-INT-002', `verifying ${path.basename(options.path)}: interrupted`, { cause: err });
     throw toAcodeError(err, 'ACODE-EXP-001', `verifying ${path.basename(options.path)}`);
   }
 }
@@ -73,8 +74,10 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
     if (!located.manifest && located.kind !== 'tar') throw new AcodeError('ACODE-IMP-002', `no ${path.basename(source)}.manifest.json beside it`);
     checks.push({ name: 'manifest', ok: true, label: 'Manifest found' });
   } catch (err) {
-    if (!(err instanceof AcodeError) || isAbort(err)) throw err;
-    checks.push({ name: 'manifest', ok: false, label: 'Manifest missing or unreadable', problem: err.detail });
+    // A usage error (a folder with --manifest) is the command's, exit 64: no check of the export.
+    if (!(err instanceof AcodeError) || isAbort(err) || err.code.startsWith('ACODE-USE-')) throw err;
+    const label = err.code === 'ACODE-IMP-007' ? 'No export at this path' : 'Manifest missing or unreadable';
+    checks.push({ name: 'manifest', ok: false, label, problem: err.detail });
     return finish(null);
   }
   // A tar bundle without a sidecar is checked against the manifest.json inside it, entry by

@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { copyFile, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { lines, runCli, type CliResult } from '../support/cli.js';
+import { lines, runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { buildTar, digestOfFile, readTarEntries } from '../support/export-files.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 
@@ -347,5 +347,27 @@ describe('e2e: acode db export verify on hostile exports', function () {
       expect(r.stdout).to.include('  ✗ Not redacted (exported with --no-redact): ');
       expect(r.stderr).to.match(/ACODE-EXP-005 .*: redaction failed/);
     }
+  });
+
+  it('a usage error is exit 64, a missing export is named as such, and Ctrl-C is ACODE-INT-002 (verify changes nothing)', async () => {
+    expect((await cli(['db', 'export', '--format', 'csv', '--output', 'usage.csv'])).code).to.equal(0);
+    const usage = await verify('usage', '--manifest', 'x.json');
+    expect(usage.code, usage.stderr).to.equal(64);
+    expect(usage.stderr).to.match(/✗ ACODE-USE-001 .*is a folder: its manifest is the manifest\.json inside it, not --manifest/);
+    const missing = await verify('nowhere.json');
+    expect(missing.code).to.equal(2);
+    expect(lines(missing.stdout)[0]).to.match(/^ {2}✗ No export at this path: no file or folder /);
+    // A JSON export of 2 GiB, nearly all a hole: its checksum takes seconds to read.
+    expect((await cli(['db', 'export', '--format', 'json', '--output', 'big.json'])).code).to.equal(0);
+    const handle = await open(path.join(dir, 'big.json'), 'r+');
+    await handle.truncate(2 * 1024 ** 3);
+    await handle.close();
+    const run = spawnCli(['db', 'export', 'verify', 'big.json'], { workspace: dir });
+    await run.waitForStderr('Verifying export...');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).to.equal(1);
+    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-INT-002 Interrupted: verifying big\.json: interrupted — nothing was changed/);
   });
 });

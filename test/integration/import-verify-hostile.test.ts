@@ -283,10 +283,10 @@ describe('integration: import and export verify on hostile input (third review)'
       await expectUnchanged();
     });
 
-    it('export verify stopped by its signal is ACODE-EXP-001 "interrupted", not an internal error', async () => {
+    it('export verify stopped by its signal is ACODE-INT-002 "interrupted" (it changes nothing), not an internal error nor an export\'s "nothing was kept"', async () => {
       const file = await exportTo('all.json', { format: 'json' });
       const err = await failure(verifyExport({ path: file, signal: AbortSignal.abort() }));
-      expect(err.code).to.equal('ACODE-EXP-001');
+      expect(err.code).to.equal('ACODE-INT-002');
       expect(err.message).to.include('interrupted');
     });
   });
