@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { createHashTap, readTar } from '../transforms/index.js';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import { csvBlobColumns } from '../transforms/csv-serializer.js';
 import { createLeakScanTransform } from '../transforms/leak-scan.js';
 import { createJsonEscapeCheck } from '../transforms/json-escape-check.js';
@@ -16,6 +18,7 @@ import { MAX_MANIFEST_BYTES } from './manifest.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';
 import { runPipeline, type PipelineStage } from './pipeline.js';
+import type { ExportRecord } from './records.js';
 import { stage, type RunOptions } from './progress.js';
 import { createLeakDetector, type LeakDetector } from './redaction/index.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
@@ -117,7 +120,7 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   const hidden = leak.ok ? damage.slice(MAX_SHOWN).map((d) => detector.scan(d)[0]).find(Boolean) : undefined;
   if (hidden) leak = { name: 'leak-scan', ok: false, label: 'Leak scan found a secret', problem: leakError(hidden.detector, hidden.fingerprint, 'the name of a file, entry or table (not shown here)').detail };
   if (damage.length === 0 || !leak.ok) checks.push(leak);
-  const redaction = redactionCheck(located.manifest ?? bundleManifest);
+  const redaction = redactionCheck(located.manifest ?? bundleManifest, damage.length === 0 ? await embeddedRedaction(located, options.signal) : null);
   if (redaction) checks.push(redaction);
   return finish(located.kind);
 }
@@ -128,17 +131,59 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
  * password column's value or a home path, so an export made with --no-redact is not safe
  * to share however clean the scan.
  */
-function redactionCheck(manifest: ExportManifest | null): ExportCheck | null {
+function redactionCheck(manifest: ExportManifest | null, embedded: boolean | null): ExportCheck | null {
   if (!manifest) return null;
-  const said = [manifest.header?.redaction?.enabled, manifest.redaction?.enabled];
+  const said = [manifest.header?.redaction?.enabled, manifest.redaction?.enabled, ...(embedded === null ? [] : [embedded])];
   if (said.every((on) => on === true)) return { name: 'redaction', ok: true, label: 'Redacted when exported' };
-  if (said.includes(true)) return { name: 'redaction', ok: false, label: 'Redaction unknown', problem: 'the manifest says both that the export was redacted and that it was not' };
+  if (said.includes(true)) return { name: 'redaction', ok: false, label: 'Redaction unknown', problem: 'the manifest and the metadata in the export disagree on whether it was redacted' };
   return {
     name: 'redaction',
     ok: false,
     label: 'Not redacted (exported with --no-redact)',
     problem: 'no redaction rule ran: values the leak scan cannot recognise by their shape (a password column, a home path) are as they were; export again without --no-redact',
   };
+}
+
+/**
+ * What the metadata inside a JSON, NDJSON or SQLite export says of its redaction (null: a CSV
+ * file or bundle, whose only metadata is its manifest, or none readable). The manifest beside a
+ * file is not checksummed: the file's own header is the other witness. Read only up to it.
+ */
+async function embeddedRedaction(located: LocatedExport, signal: AbortSignal | undefined): Promise<boolean | null> {
+  const enabled = (header: unknown): boolean | null => {
+    const on = (header as { redaction?: { enabled?: unknown } } | null)?.redaction?.enabled;
+    return typeof on === 'boolean' ? on : null;
+  };
+  if (located.kind === 'sqlite') {
+    const db = openSqlite(located.path, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
+    try {
+      const text = db.prepare(`SELECT value FROM ${EXPORT_META_TABLE} WHERE key = 'metadata'`).pluck().get();
+      return typeof text === 'string' ? enabled(JSON.parse(text)) : null;
+    } catch {
+      return null;
+    } finally {
+      db.close();
+    }
+  }
+  if (located.kind !== 'json' && located.kind !== 'ndjson') return null;
+  let found: boolean | null = null;
+  // The first record is the header: the pipeline is stopped there, the rest never read.
+  const stop = new AbortController();
+  const sink = new Writable({
+    objectMode: true,
+    write: (record: ExportRecord, _encoding, callback) => {
+      if (record.kind === 'header') found = enabled(record.header);
+      stop.abort();
+      callback();
+    },
+  });
+  const parser = located.kind === 'json' ? createJsonParser() : createNdjsonParser();
+  try {
+    await pipeline([createReadStream(located.path), ...(located.gzip ? [createGunzip()] : []), parser, sink], { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+  }
+  return found;
 }
 
 /** The first problems, and how many more. */

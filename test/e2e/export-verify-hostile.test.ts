@@ -370,4 +370,22 @@ describe('e2e: acode db export verify on hostile exports', function () {
     expect(r.code, r.stderr).to.equal(1);
     expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-INT-002 Interrupted: verifying big\.json: interrupted — nothing was changed/);
   });
+
+  it('a --no-redact export whose manifest was edited to say it was redacted: the metadata inside the file disagrees, and verify fails', async () => {
+    for (const [format, target] of [
+      ['json', 'relabelled.json'],
+      ['ndjson', 'relabelled.ndjson.gz'],
+      ['sqlite', 'relabelled.db'],
+    ] as const) {
+      expect((await cli(['db', 'export', '--no-redact', '--tables', 'schema_version', '--format', format, '--output', target])).code).to.equal(0);
+      const manifestFile = path.join(dir, `${target}.manifest.json`);
+      const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { header: { redaction: { enabled: boolean } }; redaction: { enabled: boolean } };
+      manifest.header.redaction.enabled = true;
+      manifest.redaction.enabled = true;
+      await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+      const r = await verify(target);
+      expectRefused(r);
+      expect(r.stdout, target).to.include('  ✗ Redaction unknown: the manifest and the metadata in the export disagree on whether it was redacted');
+    }
+  });
 });
