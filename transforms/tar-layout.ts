@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import headers from 'tar-stream/headers.js';
 import { AcodeError } from '../lib/errors.js';
+import { tarHeaders as headers } from './tar.js';
 
 /**
  * The bytes of a tar archive outside its entries' contents, as acode's packer writes them: each

@@ -6,6 +6,9 @@ import tarStream from 'tar-stream';
 import { AcodeError, describeCause, isAbort, systemCode } from '../lib/errors.js';
 import { SAFE_ENTRY_TYPES, safeEntryName } from './tar-names.js';
 
+/** tar-stream's header codec (no streams in it), for the layout check of export verify (tar-layout.ts). */
+export { default as tarHeaders } from 'tar-stream/headers.js';
+
 /**
  * The one adapter around tar-stream. tar-stream is built on streamx, whose streams look like
  * Node's but differ in events, destroy and error handling, so none of them leaves this file:
