@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -27,6 +27,15 @@ const GZIP_MAGIC = 0x1f8b;
  * backup is not an export (ACODE-IMP-002). Checked after its checksum, which fails first when cut.
  */
 export function checkSqliteExport(file: string): void {
+  // A -wal or -journal beside it would be read with it, and merged into the file by a connection
+  // that may write: the export checked is then not the file its checksum vouched for.
+  const beside = ['-wal', '-journal'].filter((suffix) => existsSync(`${file}${suffix}`));
+  if (beside.length > 0) {
+    throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} has ${beside.map((s) => path.basename(file) + s).join(' and ')} beside it; acode writes an export as one file`, {
+      hint: 'remove the file beside it (or export again), then import',
+      context: { file },
+    });
+  }
   let db: SqliteDb | null = null;
   try {
     db = openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });

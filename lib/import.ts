@@ -167,7 +167,7 @@ async function load(source: string, located: LocatedExport, loader: ImportLoader
     }
     case 'sqlite': {
       checkSqliteExport(source);
-      const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }));
+      const snapshot = openSqliteSnapshot(source, createSelection({ excludeTables: [EXPORT_META_TABLE] }), { readonly: true });
       try {
         await pipeline(Readable.from(sqliteRecords(source, snapshot), { objectMode: true }), note, loader, { signal });
       } finally {

@@ -275,6 +275,17 @@ describe('integration: import and export verify on hostile input (third review)'
       await expectUnchanged();
     });
 
+    it('a SQLite export with a -wal beside it is refused, and neither file changes (a connection that may write merged the -wal into it)', async () => {
+      const file = await exportTo('all.db', { format: 'sqlite' });
+      await writeFile(`${file}-wal`, Buffer.alloc(4096, 7));
+      const before = [await readFile(file), await readFile(`${file}-wal`)];
+      const err = await failure(importFrom(file, { verify: false }));
+      expect(err.code).to.equal('ACODE-IMP-002');
+      expect(err.message).to.equal('Not a valid export: all.db has all.db-wal beside it; acode writes an export as one file');
+      expect([await readFile(file), await readFile(`${file}-wal`)]).to.deep.equal(before);
+      await expectUnchanged();
+    });
+
     it('an import stopped while its checksums are computed is ACODE-IMP-001 "interrupted", not a damaged export', async () => {
       const file = await exportTo('all.json', { format: 'json' });
       const err = await failure(importFrom(file, { signal: AbortSignal.abort() }));
