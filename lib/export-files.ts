@@ -125,7 +125,8 @@ async function firstLineIsObject(file: string, gzip: boolean): Promise<boolean> 
   }
 }
 
-async function firstBytes(file: string, n: number): Promise<Buffer> {
+/** The first `n` bytes of a file (fewer when it is shorter). */
+export async function firstBytes(file: string, n: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(n);

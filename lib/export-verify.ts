@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { createJsonEscapeCheck } from '../transforms/json-escape-check.js';
 import { createStrictGunzip } from '../transforms/strict-gunzip.js';
 import { createTarLayoutCheck } from '../transforms/tar-layout.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
-import { checkExportChecksums, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
+import { checkExportChecksums, firstBytes, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { readSmallTextFile } from './fs-atomic.js';
 import { MAX_MANIFEST_BYTES } from './manifest.js';
@@ -396,7 +396,7 @@ async function scanSqlite(source: string, detector: LeakDetector, options: RunOp
   const beside = [];
   for (const suffix of ['-wal', '-journal']) if (await lstat(`${source}${suffix}`).then(() => true, () => false)) beside.push(`${name}${suffix}`);
   if (beside.length > 0) damage.push(`${beside.join(' and ')} beside it: SQLite would read ${beside.length > 1 ? 'them' : 'it'} with the export, which acode writes as one file (remove ${beside.length > 1 ? 'them' : 'it'}, or export again)`);
-  const header = await readHead(source, 100);
+  const header = await firstBytes(source, 100);
   // Bytes 18 and 19: 2 is WAL mode, which acode never leaves an export in (reading it would need a -wal and -shm beside it).
   if (header.length === 100 && (header[18] !== 1 || header[19] !== 1)) damage.push(`${name} is in WAL mode; acode writes exports in rollback mode`);
   if (damage.length > 0) return;
@@ -446,15 +446,4 @@ function shownName(name: string, detector: LeakDetector): string {
   const hit = detector.scan(name)[0];
   if (hit) throw leakError(hit.detector, hit.fingerprint, 'the name of a table, file or entry (not shown here)');
   return name;
-}
-
-async function readHead(file: string, n: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(n);
-    const { bytesRead } = await handle.read(buffer, 0, n, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }

@@ -42,6 +42,30 @@ function journalMode(file: string): string {
   }
 }
 
+/**
+ * The workspace's database, damaged in 8 pages, on a tmpfs with `room` times its size: the config
+ * points there. Null when no tmpfs may be mounted.
+ */
+async function damagedOnSmallDisk(ws: SeededWorkspace, room: number): Promise<{ small: string; live: string; damaged: Buffer } | null> {
+  const db = openDb(ws.db);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const small = path.join(ws.dir, 'small-db');
+  if (await mountTmpfs(small, Math.floor((await stat(ws.db)).size * room))) return null;
+  const live = path.join(small, 'acode.db');
+  try {
+    await copyFile(ws.db, live);
+    await writeFile(ws.configFile, `database:\n  path: ${live}\nbackup:\n  path: .agent/backups\n`);
+    const handle = await open(live, 'r+');
+    await handle.write(Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 20 * 4096);
+    await handle.close();
+    return { small, live, damaged: await readFile(live) };
+  } catch (err) {
+    unmount(small);
+    throw err;
+  }
+}
+
 describe('integration: restore', function () {
   let ws: SeededWorkspace;
   let backup: BackupResult;
@@ -532,20 +556,11 @@ describe('integration: restore', function () {
   });
 
   it('over a damaged database with no room to keep its copy: ACODE-BAK-009 (exit 3), the database untouched, no cut copy at a final name', async function () {
-    const db = openDb(ws.db);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
     // Room for the database and half of it again: not for a copy of it.
-    const small = path.join(ws.dir, 'small-db');
-    if (await mountTmpfs(small, Math.floor((await stat(ws.db)).size * 1.5))) this.skip();
+    const disk = await damagedOnSmallDisk(ws, 1.5);
+    if (!disk) return this.skip();
+    const { small, live, damaged } = disk;
     try {
-      const live = path.join(small, 'acode.db');
-      await copyFile(ws.db, live);
-      await writeFile(ws.configFile, `database:\n  path: ${live}\nbackup:\n  path: .agent/backups\n`);
-      const handle = await open(live, 'r+');
-      await handle.write(Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 20 * 4096);
-      await handle.close();
-      const damaged = await readFile(live);
       const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path, now: () => LATER }));
       expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
       expect(err.message).to.match(/^Not enough disk space: the live database is damaged and could not be replaced: ENOSPC/);
@@ -557,21 +572,11 @@ describe('integration: restore', function () {
   });
 
   it('over a damaged database with room for its copy but not for the backup\'s: ACODE-BAK-009, and the copy is taken back (each retry left another)', async function () {
-    const db = openDb(ws.db);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    const size = (await stat(ws.db)).size;
     // Room for the database and its kept copy, not for the backup copied in beside them.
-    const small = path.join(ws.dir, 'small-db');
-    if (await mountTmpfs(small, Math.floor(size * 2.5))) this.skip();
+    const disk = await damagedOnSmallDisk(ws, 2.5);
+    if (!disk) return this.skip();
+    const { small, live, damaged } = disk;
     try {
-      const live = path.join(small, 'acode.db');
-      await copyFile(ws.db, live);
-      await writeFile(ws.configFile, `database:\n  path: ${live}\nbackup:\n  path: .agent/backups\n`);
-      const handle = await open(live, 'r+');
-      await handle.write(Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 20 * 4096);
-      await handle.close();
-      const damaged = await readFile(live);
       for (const at of [LATER, new Date(LATER.getTime() + 60_000)]) {
         const err = await failure(restoreBackup({ config: await ws.config(), file: backup.path, now: () => at }));
         expect(err).to.include({ code: 'ACODE-BAK-009', exitCode: 3 });
