@@ -85,6 +85,47 @@ export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
 }
 
+/** Past spaces, tabs and line breaks, raw or JSON-escaped (`\\n`, `\\r`, `\\t`), up to 64 characters: the gap between an argument list's elements. */
+function skipGap(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from < 64) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+    else if (c === 92 && /[nrt]/.test(text[i + 1] ?? '')) i += 2;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * The item after a YAML block list's flag (`- --api-key` then `- …` on the next line, at the same
+ * indentation): quoted, or plain to the line's end (a comment aside). Not the next flag, a
+ * reference, a mapping or a masked value.
+ */
+function listItemValue(text: string, name: string, itemStart: number, right: number, eol: number): Assignment | number {
+  const start = lineStart(text, itemStart);
+  const dash = /^([ \t]*)-[ \t]+$/.exec(text.slice(start, itemStart));
+  if (!dash) return right;
+  const next = eol + (text.charCodeAt(eol) === 13 ? 2 : 1);
+  if (text.charCodeAt(next - 1) !== 10) return right;
+  const item = /^([ \t]*)-[ \t]+/.exec(text.slice(next, next + 300));
+  if (!item || item[1]!.length !== dash[1]!.length) return right;
+  const at = next + item[0].length;
+  let value: [number, number];
+  if (isQuote(text.charCodeAt(at))) {
+    const q = quotedValue(text, at + 1, text[at]!);
+    if (!q || !/^[ \t]*(?:#.*)?\r?(?:\n|$)/.test(text.slice(q[1] + 1, q[1] + 256))) return right;
+    value = [q[0], q[1]];
+  } else {
+    const v = readValue(text, at, 'line');
+    if (!v) return right;
+    value = [v[0], v[1]];
+  }
+  const raw = text.slice(value[0], value[1]);
+  if (raw.charCodeAt(0) === 45 || /^[\w.-]+:(?:\s|$)/.test(raw) || NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || MASKED.test(raw)) return right;
+  return { name, nameEnd: right, valueStart: value[0], valueEnd: value[1] };
+}
+
 export function skipSpaces(text: string, from: number, max = 8): number {
   let i = from;
   while (i < text.length && i - from < max && isSpace(text.charCodeAt(i))) i++;
@@ -131,11 +172,14 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   // `os.Setenv("API_KEY", "…")`, `headers.set("X-Api-Key", "…")`: the next argument, one quoted word;
   // and an argument list's flag (an MCP server's `"args": ["--api-key", "…"]`): the next element.
   if (quote.length === 1 && sep === 44 && (text.charCodeAt(skipSpacesBack(text, left - 2)) === 40 || dashes === 2)) {
-    const v = skipSpaces(text, i + 1);
+    // A flag's next element may stand on the next line (pretty-printed JSON, black's lists).
+    const v = dashes === 2 ? skipGap(text, i + 1) : skipSpaces(text, i + 1);
     const q = isQuote(text.charCodeAt(v)) ? quotedValue(text, v + 1, text[v]!) : null;
     if (!q || text.charCodeAt(q[0]) === 45 || /\s/.test(text.slice(q[0], q[1])) || REFERENCE.test(text.slice(q[0], q[1])) || MASKED.test(text.slice(q[0], q[1]))) return right;
     return { name, nameEnd: right, valueStart: q[0], valueEnd: q[1] };
   }
+  // A YAML block list's `- --api-key` item: the next item is its value.
+  if (dashes === 2 && (sep === 10 || sep === 13) && quote.length < 2) return listItemValue(text, name, left - quote.length, right, i);
   if (sep === 40 && !quote && i === right && SETTER.test(name)) {
     // A setter or builder given a literal: `ds.setPassword("…")`, `.withPassword("…")`, `client.setApiKey("…")`.
     const v = skipSpaces(text, i + 1);

@@ -1,0 +1,46 @@
+/**
+ * The fourth red team's second report (lib/redaction/README.md): secrets that passed the rules
+ * in shapes agents' workspaces hold. Every secret is generated here.
+ */
+import { ALNUM, body, seeded } from './fakes.js';
+import { expectEach, expectUntouched } from './helpers.js';
+
+const rand = seeded(20261127);
+/** A generated password of the kind people paste: letters, digits, fourteen long. */
+const password = (): string => body(rand, ALNUM, 14);
+/** A generated key. */
+const key = (): string => body(rand, ALNUM, 32);
+
+describe('red team 4b: a flag and its value on separate lines of an argument list', () => {
+  it('pretty-printed JSON and Python lists: the element after a secret-named flag', () => {
+    expectEach([
+      '{\n  "mcpServers": {\n    "ctx": {\n      "command": "npx",\n      "args": [\n        "-y",\n        "@upstash/context7-mcp",\n        "--api-key",\n        "%s"\n      ]\n    }\n  }\n}',
+      '"args": [\n  "--password",\n  "%s"\n]',
+      '"args": [\r\n\t\t"--client-secret",\r\n\t\t"%s"\r\n]',
+      'subprocess.run([\n    "mytool",\n    "--token",\n    "%s",\n])',
+      '{"text": "\\"args\\": [\\n  \\"--api-key\\",\\n  \\"%s\\"\\n]"}',
+    ], key, 'secret_assignment');
+  });
+
+  it('YAML block lists: a `- --secret-flag` item takes the next item', () => {
+    expectEach([
+      'args:\n  - --api-key\n  - %s\n  - --port=8080\n',
+      '        args:\n          - "--password"\n          - "%s"\n',
+      '    command:\n      - redis-server\n      - --requirepass\n      - %s\n',
+      "args:\n- '--db-password'\n- '%s'\n",
+    ], password, 'secret_assignment');
+  });
+
+  it('lists without a secret, a flag then another flag, and placeholders stay', () => {
+    expectUntouched([
+      '"args": [\n  "-y",\n  "@upstash/context7-mcp"\n]',
+      '"args": [\n  "--api-key",\n  "--verbose"\n]',
+      '"args": [\n  "--api-key",\n  "${CONTEXT7_API_KEY}"\n]',
+      'args:\n  - --port\n  - "8080"\n  - --log-level\n  - debug\n',
+      'args:\n  - --password\n  - --verbose\n',
+      'args:\n  - --token\n  - $(TOKEN)\n',
+      'args:\n  - --api-key\n\nnext: 1\n',
+      'args:\n  - --password-file\n  - /run/secrets/db\n',
+    ]);
+  });
+});
