@@ -304,7 +304,10 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const flagWord = glued && before === 61 && /(?:^|\s)--?[A-Za-z][\w-]{0,40}=$/.test(text.slice(Math.max(0, left - 48), left));
   const shellWord = glued && (left === 0 || isWhitespace(text.charCodeAt(left - 1)) || flagWord);
   const context = form === 'colon' && !quote ? structuralContext(text, left) : inQuotes ? 'quoted' : shellWord || (form === 'equals' && sep === 61 && !quote && iniLine(text, left, valueStart)) ? 'word' : null;
-  const value = readValue(text, valueStart, context);
+  // A string's prefix or an opening bracket before the literal (`b'…'`, `r"…"`, `@"…"`, `R"(…)"`, `"""…"""`, `["…"]`, `("…",)`): the literal.
+  const literal = context === 'line' || context === 'quoted' ? null : prefixedLiteral(text, valueStart);
+  if (literal === 'template') return right;
+  const value = literal ?? readValue(text, valueStart, context);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag; a contraction (`--generate-privkey wouldn't`) is prose.
   if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])) || /^[A-Za-z]+'(?:t|s|ll|re|ve|d)\b/.test(text.slice(value[0], value[1] + 4)))) return right;
@@ -371,7 +374,57 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     return right;
   }
   if (isVersionSpec(raw)) return right;
+  // A value never ends right at an opening quote: `x'…'` is a prefix not known here, `('a' % b)` or `{"k": v}` code; the prefix is no value.
+  if (!quoted && context !== 'quoted' && isQuote(text.charCodeAt(end)) && !raw.includes(text[end]!) && quotedValue(text, end + 1, text[end]!)) return right;
   return { name, nameEnd: right, valueStart: start, valueEnd: end, ...(tuple ? { resume: right } : {}) };
+}
+
+/** A string literal's prefix: Python's `b`, `r`, `u`, `f`, `rb`…, C#'s `@`, bash's `$`; C++'s `R"(`; `"""`; an opening bracket (Rust's `vec![`). */
+const LITERAL_PREFIX = /^(?:R"\(|"""|([bBrRuUfF]{1,2}|@|\$)(?=["'])|(?:vec!)?[[({])/;
+const CLOSER: Readonly<Record<string, string>> = { '[': ']', '(': ')', '{': '}' };
+
+/**
+ * The literal after a string prefix or an opening bracket at `at`: `b'…'`, `r"…"`, `@"…"`, `$'…'`,
+ * `R"(…)"`, `"""…"""`, and a bracket holding only quoted literals (`["…"]`, `('…',)`, `{'…'}`,
+ * `vec!["…"]`, pretty-printed too), whose first to last literal is the value (of several, when one looks
+ * generated). `'template'` for an
+ * f-string with a field (`f"{name}"`), null when there is no such literal (a bracket holding code).
+ */
+function prefixedLiteral(text: string, at: number): [number, number, boolean] | 'template' | null {
+  const m = LITERAL_PREFIX.exec(text.slice(at, at + 8));
+  if (!m) return null;
+  const lead = m[0];
+  if (lead === 'R"(' || lead === '"""') {
+    const close = lead === 'R"(' ? ')"' : '"""';
+    const end = text.slice(at + 3, at + 3 + MAX_VALUE).indexOf(close);
+    return end > 0 ? [at + 3, at + 3 + end, true] : null;
+  }
+  if (m[1] !== undefined) {
+    const q = quotedValue(text, at + lead.length + 1, text[at + lead.length]!);
+    if (!q) return null;
+    if (/f/i.test(m[1]) && text.slice(q[0], q[1]).includes('{')) return 'template';
+    return q;
+  }
+  // An opening bracket: quoted literals (each with a prefix or none) separated by commas, up to the closing bracket.
+  const closer = CLOSER[lead[lead.length - 1]!]!;
+  let i = skipGap(text, at + lead.length);
+  let first = -1;
+  let generated = false;
+  for (let n = 0; n < 64; n++) {
+    const p = /^(?:[bBrRuU]{1,2}|@)?["']/.exec(text.slice(i, i + 3));
+    if (!p) return null;
+    const q = quotedValue(text, i + p[0].length, text[i + p[0].length - 1]!);
+    if (!q) return null;
+    if (first < 0) first = q[0];
+    if (q[1] - q[0] >= 8 && looksRandom(text.slice(q[0], q[1]))) generated = true;
+    i = skipGap(text, q[1] + 1);
+    const comma = text.charCodeAt(i) === 44;
+    if (comma) i = skipGap(text, i + 1);
+    // Several items are taken when one looks generated: `['read', 'write']` is a list of words.
+    if (text[i] === closer) return n === 0 || generated ? [first, q[1], true] : null;
+    if (!comma) return null;
+  }
+  return null;
 }
 
 /**

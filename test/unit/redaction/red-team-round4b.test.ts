@@ -3,7 +3,8 @@
  * in shapes agents' workspaces hold. Every secret is generated here.
  */
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectUntouched } from './helpers.js';
+import { expect } from 'chai';
+import { expectEach, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -41,6 +42,46 @@ describe('red team 4b: a flag and its value on separate lines of an argument lis
       'args:\n  - --token\n  - $(TOKEN)\n',
       'args:\n  - --api-key\n\nnext: 1\n',
       'args:\n  - --password-file\n  - /run/secrets/db\n',
+    ]);
+  });
+});
+
+describe('red team 4b: a string prefix or an opening bracket before the literal', () => {
+  it('Python\'s b r u f rb prefixes, C#\'s @, C++\'s R"(…)", bash\'s $\'…\', triple quotes: the literal', () => {
+    expectEach([
+      "app.secret_key = b'%s'", 'password = r"%s"', "password = u'%s'", 'password = f"%s"', 'password = rb"%s"',
+      'cfg = {"password": B"%s"}', 'connect(password=br"%s")', 'var password = @"%s";', 'const char* password = R"(%s)";',
+      "export DB_PASSWORD=$'%s'", 'val password = """%s"""', 'let api_key = b"%s";',
+    ], password, 'secret_assignment');
+  });
+
+  it('brackets holding only literals: arrays, tuples, sets, vec!, pretty-printed', () => {
+    expectEach([
+      'const apiKeys = ["%s"];', "API_KEYS = ('%s',)", 'API_KEY = ("%s")', "SECRET_KEYS = {'%s'}", 'let api_keys = vec!["%s"];',
+      'api_keys = ["%s"]', '"apiKeys": ["%s"]', 'password = (\n    "%s"\n)', 'api_keys = [\n  "%s",\n]',
+    ], key, 'secret_assignment');
+  });
+
+  it('every literal of a list goes, and nothing of it is left behind', () => {
+    const a = key();
+    const b = key();
+    const text = `API_KEYS = ["${a}", '${b}']`;
+    const { out } = redactText(text);
+    expect(out).to.not.include(a);
+    expect(out).to.not.include(b);
+  });
+
+  it('bytes, regexes, f-strings, paths, empty literals and code in brackets stay', () => {
+    expectUntouched([
+      "data = b'\\x00\\x01'",
+      'pattern = r"\\w+@\\w+"',
+      'token = f"{prefix}-{name}"',
+      'password = f"{password!r}"',
+      'path = @"C:\\Users\\Public"',
+      'password = b""',
+      'colors = ["red", "green"]',
+      'const tokens = {"access": accessToken, "refresh": refreshToken}',
+      "password_rules = ['min8', 'upper']",
     ]);
   });
 });
