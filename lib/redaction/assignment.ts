@@ -166,6 +166,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   // `os.environ["API_KEY"] = "…"`, `app.config['SECRET_KEY'] = '…'`: a subscript, then `=`.
   if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
   const sep = text.charCodeAt(i);
+  // An environment read of a secret's name (`process.env.JWT_SECRET || '…'`, `getenv('DB_PASSWORD') ?: '…'`): its fallback literal.
+  if (dashes === 0 && (name.startsWith('process.env.') || name.startsWith('import.meta.env.') || (quote.length === 1 && (text.charCodeAt(left - 2) === 40 || text.charCodeAt(left - 2) === 91 || isSpace(text.charCodeAt(left - 2)))))) {
+    const fallback = envFallback(text, name, left - quote.length, right + quote.length, quote.length === 1);
+    if (fallback) return fallback;
+  }
   let form: 'equals' | 'colon' | 'flag';
   let tuple = false;
   if (encoded && !(sep === 37 && /^%3d/i.test(text.slice(i, i + 3)))) return right;
@@ -491,6 +496,28 @@ function inCode(text: string, start: number, name: string, right: number): Assig
     }
   }
   return right;
+}
+
+/** Code that reads an environment variable whose quoted name follows: Python's, PHP's, Ruby's, Java's, C#'s, Deno's, Rust's, Go's. */
+const ENV_READ = /(?:\benviron(?:\.get)?\(|\benviron\[|\bgetenv\(|\bGetenv\(|\bENV(?:\.fetch)?[[(]|\$_ENV\[|\bDeno\.env\.get\(|GetEnvironmentVariable\(|\benv::var\(|\benv\()[ \t]*$/;
+/**
+ * The fallback after an environment read (`|| '…'`, `?? "…"`, `?: '…'`, ` or "…"`, `.orElse("…")`,
+ * `.unwrap_or("…")`, Ruby's `{ "…" }`, a call's default `getenv("X", "…")`): one quoted literal on the line.
+ */
+const ENV_FALLBACK = /^[ \t]*[)\]]{0,3}[ \t]*(?:\|\||\?\?|\?:|or(?=[ \t])|\.orElse\(|\.unwrap_or\(|\{|(,))[ \t]*(?=["'`])/;
+
+/** The literal a secret-named environment read falls back to, or null: the name's quote and call are code. */
+function envFallback(text: string, name: string, nameStart: number, after: number, quoted: boolean): Assignment | null {
+  if (quoted && !ENV_READ.test(text.slice(Math.max(0, nameStart - 40), nameStart))) return null;
+  const m = ENV_FALLBACK.exec(text.slice(after, after + 64));
+  // A call's second argument is a default only inside the read's own call: `getenv("X", "…")`, `ENV.fetch("X", "…")`.
+  if (!m || (!quoted && m[0].includes('{')) || (m[1] !== undefined && (!quoted || /[)\]]/.test(m[0])))) return null;
+  const at = after + m[0].length;
+  const q = quotedValue(text, at + 1, text[at]!);
+  if (!q) return null;
+  const literal = text.slice(q[0], q[1]);
+  if (REFERENCE.test(literal) || MASKED.test(literal) || NOT_A_VALUE.test(literal)) return null;
+  return { name, nameEnd: after, valueStart: q[0], valueEnd: q[1] };
 }
 
 /** A line's directive that sets the variable named next: a Dockerfile's `ENV NAME value`, Apache's `SetEnv`, csh's `setenv`. */

@@ -85,3 +85,36 @@ describe('red team 4b: a string prefix or an opening bracket before the literal'
     ]);
   });
 });
+
+describe('red team 4b: the fallback literal of a secret-named environment read', () => {
+  it('whatever the target: an argument, a call, another name', () => {
+    expectEach([
+      "jwt.verify(token, process.env.JWT_SECRET || '%s')",
+      "crypto.createHmac('sha256', process.env.WEBHOOK_SECRET ?? '%s')",
+      "const x = process.env.DB_PASSWORD || '%s';",
+      'const url = `postgres://app:${process.env.DB_PASSWORD || \'%s\'}@db/app`;',
+      'const k = import.meta.env.VITE_API_KEY ?? "%s";',
+      'x = os.environ.get("DB_PASSWORD") or "%s"',
+      'connect(host="db", pw=os.getenv("DB_PASSWORD", "%s"))',
+      "$pw = getenv('DB_PASSWORD') ?: '%s';",
+      'val pw = System.getenv("DB_PASSWORD") ?: "%s"',
+      'var pw = Environment.GetEnvironmentVariable("DB_PASSWORD") ?? "%s";',
+      'String pw = Optional.ofNullable(System.getenv("DB_PASSWORD")).orElse("%s");',
+      'db = ENV.fetch("DB_PASSWORD") { "%s" }',
+      'const k = Deno.env.get("API_KEY") ?? "%s";',
+    ], password, 'secret_assignment');
+  });
+
+  it('fallbacks of other names, empty or templated fallbacks and other arguments stay', () => {
+    expectUntouched([
+      "const port = process.env.PORT || '3000';",
+      "const host = process.env.DB_HOST || 'localhost';",
+      "const pw = process.env.DB_PASSWORD || '';",
+      'Buffer.from(process.env.API_KEY, "base64")',
+      'const pw = os.environ.get("DB_PASSWORD", None)',
+      "if (!process.env.API_KEY) { console.log('missing') }",
+      'token = os.getenv("GITHUB_TOKEN") or "${GITHUB_TOKEN}"',
+      "const level = process.env.LOG_LEVEL ?? 'info';",
+    ]);
+  });
+});
