@@ -237,8 +237,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     form = 'equals';
   } else if (dashes === 2 && i > right && !quote) {
     form = 'flag';
-  } else if (dashes === 1 && i > right && !quote && SINGLE_DASH_FLAG.test(name) && (left === 0 || isWhitespace(text.charCodeAt(left - 1)))) {
-    // Java's and PuTTY's single-dash flags: `keytool -storepass …`, `plink -pw …`, `-password …`.
+  } else if (dashes === 1 && i > right && !quote && (SINGLE_DASH_FLAG.test(name) || /^[A-Za-z]+[-_][A-Za-z]/.test(name)) && (left === 0 || isWhitespace(text.charCodeAt(left - 1)))) {
+    // Java's and PuTTY's single-dash flags: `keytool -storepass …`, `plink -pw …`, `-password …`; Go's flag package's
+    // `-api-key …` (and `–api-key` with an en dash, read as one dash).
     form = 'flag';
   } else if (dashes === 0 && i > right && !quote && /^(?:requirepass|masterauth)$/i.test(name) && lineStart(text, left) === skipSpacesBack(text, left - 1) + 1) {
     // redis.conf's `requirepass …` and `masterauth …` at a line's start: the next word.

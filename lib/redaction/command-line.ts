@@ -59,6 +59,8 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   } else if (text.startsWith('-p', at)) {
     flagEnd = at + 2;
     if (isSpace(text.charCodeAt(flagEnd)) || (element && text.startsWith(element.quote, flagEnd))) [command, spaced] = [SPACED_P, 'required'];
+    // `-password X` (`–password` pasted with an en dash): a password flag and its value, secret_assignment's.
+    else if (/^assword[ \t]+[^\s-]/.test(text.slice(flagEnd, flagEnd + 9))) return null;
     else {
       [command, spaced] = [GLUED_P, 'no'];
       if (text.charCodeAt(flagEnd) === 61) flagEnd++;

@@ -134,7 +134,8 @@ export class RuleSet {
     // Full-width `：` and `＝` and the ideographic space read as `:`, `=` and a space (CJK input
     // methods type them after a name: `password：…`, `DB_PASSWORD＝…`). One code unit for one, so
     // every position holds; on a one-byte string (no character above U+00FF) indexOf answers at once.
-    if (text.indexOf('\uff1a') >= 0 || text.indexOf('\uff1d') >= 0 || text.indexOf('\u3000') >= 0) text = asciiPunctuation(text);
+    // So do typographic dashes and no-break spaces pasted from documents (`–password …`, `--password\u00a0…`).
+    if (text.indexOf('\uff1a') >= 0 || text.indexOf('\uff1d') >= 0 || text.indexOf('\u3000') >= 0 || text.indexOf('\u2013') >= 0 || text.indexOf('\u2014') >= 0 || text.indexOf('\u00a0') >= 0 || text.indexOf('\u202f') >= 0) text = asciiPunctuation(text);
     if (text.indexOf('\x1b[') < 0) return this.#find(text);
     const view = withoutCsi(text);
     if (view === null) return this.#find(text);
@@ -246,10 +247,10 @@ export class RuleSet {
  * `text` without its CSI sequences (ESC `[`, parameters, a final letter), and for each character
  * left (and one past the end) its index in `text`; null when there is none.
  */
-const WIDE_PUNCTUATION = /[\uff1a\uff1d\u3000]/g;
-const ASCII_PUNCTUATION: Readonly<Record<string, string>> = { '\uff1a': ':', '\uff1d': '=', '\u3000': ' ' };
+const WIDE_PUNCTUATION = /[\uff1a\uff1d\u3000\u2013\u2014\u00a0\u202f]/g;
+const ASCII_PUNCTUATION: Readonly<Record<string, string>> = { '\uff1a': ':', '\uff1d': '=', '\u3000': ' ', '\u2013': '-', '\u2014': '-', '\u00a0': ' ', '\u202f': ' ' };
 
-/** The text with `：`, `＝` and U+3000 as `:`, `=` and a space: the same length, so spans need no mapping. */
+/** The text with `：`, `＝`, U+3000, en and em dashes and no-break spaces as `:`, `=`, a space and `-`: the same length, so spans need no mapping. */
 export function asciiPunctuation(text: string): string {
   return text.replace(WIDE_PUNCTUATION, (c) => ASCII_PUNCTUATION[c]!);
 }

@@ -118,3 +118,21 @@ describe('red team 4b: the fallback literal of a secret-named environment read',
     ]);
   });
 });
+
+describe('red team 4b: typographic dashes and no-break spaces', () => {
+  it('an en or em dash before a flag, a no-break space before its value', () => {
+    expectEach([
+      'mysqldump \u2013user=root \u2013password %s app > dump.sql', 'mysqldump \u2014password %s app', 'mytool \u2013api-key %s',
+      'mytool --password\u00a0%s', 'password:\u202f%s', 'mytool -api-key %s',
+    ], password, 'secret_assignment');
+  });
+
+  it('dashes and no-break spaces in prose stay', () => {
+    expectUntouched([
+      'pages 10\u201320 \u2014 see the password policy',
+      'Set a strong password\u00a0\u2014 twelve characters at least.',
+      'run it with \u2013verbose',
+      'the -api-key flag',
+    ]);
+  });
+});
