@@ -309,7 +309,9 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   // A flag's value that is itself an assignment (`--from-literal=password=…`, `--build-arg=TOKEN=…`): a word.
   const flagWord = glued && before === 61 && /(?:^|\s)--?[A-Za-z][\w-]{0,40}=$/.test(text.slice(Math.max(0, left - 48), left));
   const shellWord = glued && (left === 0 || isWhitespace(text.charCodeAt(left - 1)) || flagWord);
-  const context = form === 'colon' && !quote ? structuralContext(text, left) : inQuotes ? 'quoted' : shellWord || (form === 'equals' && sep === 61 && !quote && iniLine(text, left, valueStart)) ? 'word' : null;
+  // A connection string's `;Password=…;` (ADO.NET, JDBC's `;password=`): the value runs to the next `;`, whatever punctuation it holds.
+  const connection = glued && before === 59;
+  const context = form === 'colon' && !quote ? structuralContext(text, left) : inQuotes ? 'quoted' : connection ? 'conn' : shellWord || (form === 'equals' && sep === 61 && !quote && iniLine(text, left, valueStart)) ? 'word' : null;
   // A string's prefix or an opening bracket before the literal (`b'…'`, `r"…"`, `@"…"`, `R"(…)"`, `"""…"""`, `["…"]`, `("…",)`): the literal.
   const literal = context === 'line' || context === 'quoted' ? null : prefixedLiteral(text, valueStart);
   if (literal === 'template') return right;
@@ -336,7 +338,11 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const trailing = code !== raw || text.charCodeAt(end) === 41 || text.charCodeAt(end) === 44;
     // A call or subscript is code unless what precedes the bracket looks generated (`POSTGRES_PASSWORD=Tq8vZr2m(Lw5Xn!c`, Django's keys hold brackets).
     const access = CODE_ACCESS.exec(raw);
-    if (access && !access[0].slice(0, -1).split(/\??\./).some(generatedPart)) return inCode(text, start, name, right);
+    // Read to the line's or word's end, a call closes its brackets (or opens one ending the line): `Dc(Q7=Yo!Em` is a password.
+    // (A word cut at a space, `pw=os.getenv("X", "…")`, holds part of a call: only a word ending its line.)
+    const whole = context === 'line' || context === 'conn' || (context === 'word' && /^[ \t]*\r?(?:\n|$)/.test(text.slice(end, end + 16)));
+    const openCall = whole && !/[([{]$|\s/.test(code) && (!bracketsBalance(code) || !/[)\]](?:\??\.[A-Za-z_$][\w$]*)*$/.test(code));
+    if (access && !openCall && !access[0].slice(0, -1).split(/\??\./).some(generatedPart)) return inCode(text, start, name, right);
     if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || (form === 'colon' && TYPE_UNION.test(raw))) return right;
     // pydantic's `api_key: str = Field(default="…")`: the type is code, a literal in its default may be the secret.
     if (TYPE_ANNOTATION.test(raw)) return inCode(text, start, name, right);
@@ -473,7 +479,8 @@ function iniLine(text: string, left: number, valueStart: number): boolean {
   if (!/^[ \t]*$/.test(text.slice(start, left))) return false;
   const m = /^([^\s]+)[ \t\r]*(?:[#;][^\n]*)?(?:\n|$)/.exec(text.slice(valueStart, valueStart + MAX_VALUE));
   // Code's calls, subscripts and string literals (`creds = b64encode(x).decode()`, `token = r'\w+'`) are no INI value.
-  return m !== null && !/[;,]$|[(['"]/.test(m[1]!);
+  // A password's punctuation is no code: `Qw>fr(GW)Zb~Xf,F`, `xj[aF!j9<pJ?K2{C` (a call shape with unbalanced brackets).
+  return m !== null && !/[;,]$|['"]/.test(m[1]!) && !(/^[A-Za-z_$][\w$.]*[([]/.test(m[1]!) && bracketsBalance(m[1]!) && /[)\]](?:\??\.[A-Za-z_$][\w$]*)*$/.test(m[1]!));
 }
 
 /** A name's part that reads generated, not written: six or more characters with digits between letters (`Kx9vQ2mL`), not `sha256`, `int32`, `test_buffers_1`, `authenticationMD5Password`. */
@@ -869,7 +876,21 @@ function netrcValue(text: string, name: string, nameEnd: number, at: number): As
   return { name, nameEnd, valueStart: at, valueEnd: end };
 }
 
-type Context = 'line' | 'quoted' | 'flow' | 'prose' | 'word';
+type Context = 'line' | 'quoted' | 'flow' | 'prose' | 'word' | 'conn';
+
+/** As many closing brackets as opening ones, of each kind: a call or subscript written whole (`getenv("X")`, `a[0]`). */
+function bracketsBalance(code: string): boolean {
+  let round = 0;
+  let square = 0;
+  for (let k = 0; k < code.length; k++) {
+    const c = code.charCodeAt(k);
+    if (c === 40) round++;
+    else if (c === 41) round--;
+    else if (c === 91) square++;
+    else if (c === 93) square--;
+  }
+  return round === 0 && square === 0;
+}
 
 /**
  * Where an unquoted `name:` stands: at a line's start (YAML, headers) or a quoted string's start
@@ -922,6 +943,10 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     const comment = line.indexOf(' #');
     if (comment >= 0 && at + comment < end) end = at + comment;
     while (end > at && (isSpace(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 13)) end--;
+  } else if (context === 'conn') {
+    end = at;
+    const limit = Math.min(text.length, at + MAX_VALUE);
+    while (end < limit && !isWhitespace(text.charCodeAt(end)) && !isQuote(text.charCodeAt(end)) && text.charCodeAt(end) !== 59 && text.charCodeAt(end) !== 96) end++;
   } else if (context === 'word') {
     end = at;
     const limit = Math.min(text.length, at + MAX_VALUE);

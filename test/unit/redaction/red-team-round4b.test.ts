@@ -136,3 +136,36 @@ describe('red team 4b: typographic dashes and no-break spaces', () => {
     ]);
   });
 });
+
+describe('red team 4b: punctuation inside a password', () => {
+  const strong = (): string => `Qw%P${password().slice(0, 8)}`;
+  it('brackets, <, >, & and , in YAML, .env, INI, properties and label values', () => {
+    for (const punct of ['(', '[', '<', '>', '&', ')', '{']) {
+      const make = (): string => strong().replace('%P', punct);
+      expectEach(['db:\n  password: %s\n  host: x', 'DB_PASSWORD=%s', '[client]\npassword = %s\n', 'spring.datasource.password=%s'], make, 'secret_assignment');
+    }
+  });
+
+  it('balanced brackets inside a password that starts like a call', () => {
+    expectEach(['DB_PASSWORD=%s', 'db:\n  password: %s\n', 'password = %s'], () => `Qw(${password()})x`, 'secret_assignment');
+  });
+
+  it('a connection string\'s Password= runs to the next ;', () => {
+    for (const punct of [',', '&', ')', ']', '}', '<', '>', '|', '(']) {
+      const make = (): string => strong().replace('%P', punct);
+      expectEach(['Server=sql;User Id=sa;Password=%s;Database=app', '"Default": "Server=sql;Database=app;User Id=sa;Pwd=%s;"', 'jdbc:sqlserver://db:1433;user=sa;password=%s;encrypt=true'], make, 'secret_assignment');
+    }
+  });
+
+  it('calls, subscripts and multi-line calls stay code', () => {
+    expectUntouched([
+      '  password: getPassword(),',
+      '  password: z.string().min(8),',
+      '  password: await hash(\n    input,\n  ),',
+      'password = compute(x)[0]',
+      'DB_PASSWORD=$(cat /run/secrets/db)',
+      'password: os.environ["DB_PASSWORD"]',
+      'Server=sql;User Id=sa;Password=${DB_PASSWORD};Database=app',
+    ]);
+  });
+});
