@@ -283,9 +283,66 @@ function homeless(file: string): string {
  * A table definition through the content rules: a DEFAULT or CHECK clause can hold a key as
  * surely as a row can. Counted apart from the rows (its own redactor): the summary counts data.
  */
-function redactSchema(policy: RedactionPolicy, schema: TableSchema): TableSchema {
-  const [sql, ...indexes] = redactTexts(policy, schema.name, [schema.sql, ...schema.indexes]);
+export function redactSchema(policy: RedactionPolicy, schema: TableSchema): TableSchema {
+  const [sql, ...indexes] = redactTexts(policy, schema.name, [columnLiterals(policy, schema), ...schema.indexes]);
   return { ...schema, sql: sql ?? null, indexes: indexes as string[] };
+}
+
+/**
+ * The definition with the string literals in each definition of a column a column rule takes
+ * (`password TEXT NOT NULL DEFAULT '…'`, `CHECK (api_key <> '…')`) given to that rule as the
+ * column's values are: the content rules see no name beside them. A column's definition is a
+ * top-level comma-separated part of the body (quotes and brackets skipped); a table's own
+ * constraints are left to the content rules.
+ */
+function columnLiterals(policy: RedactionPolicy, schema: TableSchema): string | null {
+  const sql = schema.sql;
+  if (sql === null) return null;
+  const plan = policy.plan(schema);
+  const taken = new Set(plan.columns.filter((c) => c.action === 'redact').map((c) => c.column.toLowerCase()));
+  const open = sql.indexOf('(');
+  if (taken.size === 0 || open < 0) return sql;
+  const parts: [number, number][] = [];
+  let start = open + 1;
+  let depth = 0;
+  for (let i = open + 1; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`' || c === '[') i = closingQuote(sql, i, c === '[' ? ']' : c);
+    else if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if (depth === 0 && (c === ',' || c === ')')) {
+      parts.push([start, i]);
+      start = i + 1;
+      if (c === ')') break;
+    }
+  }
+  const redactor = policy.createRedactor();
+  let out = '';
+  let at = 0;
+  for (const [s, e] of parts) {
+    const definition = sql.slice(s, e);
+    const m = /^\s*(?:"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|([^\s"'`[(),]+))/.exec(definition);
+    const column = m ? (m[1]?.replace(/""/g, '"') ?? m[2] ?? m[3] ?? m[4]!) : '';
+    const index = schema.columns.findIndex((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!m || index < 0 || !taken.has(column.toLowerCase())) continue;
+    const literals = definition.slice(m[0].length).replace(/'((?:[^']|'')*)'/g, (literal, inner: string) => {
+      const value = inner.replace(/''/g, "'");
+      if (value === '') return literal;
+      const row = schema.columns.map((_, k) => (k === index ? value : null));
+      redactor.redactRows(schema.name, plan, [row]);
+      return row[index] === value ? literal : `'${String(row[index]).replace(/'/g, "''")}'`;
+    });
+    out += sql.slice(at, s) + m[0] + literals;
+    at = e;
+  }
+  return out + sql.slice(at);
+}
+
+/** Index of the quote (or `]`) that closes the one opened at `at` (SQL's doubled `''` inside), or the text's last index. */
+function closingQuote(sql: string, at: number, quote: string): number {
+  let j = sql.indexOf(quote, at + 1);
+  while (j >= 0 && quote !== ']' && sql[j + 1] === quote) j = sql.indexOf(quote, j + 2);
+  return j < 0 ? sql.length - 1 : j;
 }
 
 /**
