@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
 import { looksLikeJson, redactJson } from './json-text.js';
-import { decodeUtf16 } from './utf16.js';
+import { decodeUtf16, guessUtf16 } from './utf16.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
 import type { Category, RuleInfo, Span } from './rule.js';
 import { activeRule, applySpans, type RuleSet } from './scanner.js';
@@ -185,7 +185,12 @@ export class RowRedactor implements Redactor {
       const latin1 = bytes.toString('latin1');
       const spans = rules.find(latin1);
       this.#exempted += rules.exempted;
-      return spans === null ? value : Buffer.from(applySpans(latin1, spans, (span, secret) => this.#render(span, secret)), 'latin1');
+      if (spans !== null) return Buffer.from(applySpans(latin1, spans, (span, secret) => this.#render(span, secret)), 'latin1');
+      // UTF-16 with no byte order mark and few zero bytes (CJK text from Windows tools): as text, when it reads as text.
+      const guessed = guessUtf16(value);
+      if (guessed === null) return value;
+      const redacted = this.#text(guessed.text, rules, 0);
+      return redacted === guessed.text ? value : guessed.encode(redacted);
     }
     const redacted = this.#text(text, rules, 0);
     return redacted === text ? value : Buffer.from(redacted, 'utf8');

@@ -2,9 +2,10 @@
  * The fourth red team's second report (lib/redaction/README.md): secrets that passed the rules
  * in shapes agents' workspaces hold. Every secret is generated here.
  */
-import { ALNUM, body, seeded } from './fakes.js';
 import { expect } from 'chai';
-import { expectEach, expectUntouched, redactText } from './helpers.js';
+import type { SqlValue } from '../../../lib/records.js';
+import { ALNUM, body, column, seeded, table } from './fakes.js';
+import { expectEach, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -167,5 +168,45 @@ describe('red team 4b: punctuation inside a password', () => {
       'password: os.environ["DB_PASSWORD"]',
       'Server=sql;User Id=sa;Password=${DB_PASSWORD};Database=app',
     ]);
+  });
+});
+
+describe('red team 4b: UTF-16 BLOBs without a byte order mark or zero bytes, or of odd length', () => {
+  const cjk = '部署说明：服务器在上海机房，数据库使用主从复制，每天凌晨两点自动备份。'.repeat(2);
+  const blobOut = (inputs: Buffer[]): Buffer[] => {
+    const policy = policyWith();
+    const plan = policy.plan(table('file_cache', ['id', column('data', 'BLOB')]));
+    const rows: SqlValue[][] = inputs.map((b, i) => [BigInt(i), b]);
+    policy.createRedactor().redactRows('file_cache', plan, rows);
+    return rows.map((r) => r[1] as Buffer);
+  };
+
+  it('mostly CJK text in either byte order, and an odd last byte with a BOM or without: the secret goes, the rest stays', () => {
+    const secret = key();
+    const text = `${cjk}\r\nOPENAI_API_KEY=${secret}\r\n`;
+    const want = text.replace(secret, '[REDACTED]');
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const odd = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`$env:API_KEY = "${secret}"\r\n`, 'utf16le'), Buffer.from([0x0a])]);
+    const oddPlain = Buffer.concat([Buffer.from(`API_KEY=${secret}\r\n`, 'utf16le'), Buffer.from([0x41])]);
+    const [a, b, c, d] = blobOut([le, be, odd, oddPlain]);
+    expect(a!.toString('utf16le')).to.equal(want);
+    expect(Buffer.from(b!).swap16().toString('utf16le')).to.equal(want);
+    expect(c!.subarray(0, 2)).to.deep.equal(Buffer.from([0xff, 0xfe]));
+    expect(c!.subarray(2, c!.length - 1).toString('utf16le')).to.equal('$env:API_KEY = "[REDACTED]"\r\n');
+    expect(c![c!.length - 1]).to.equal(0x0a);
+    expect(d!.subarray(0, d!.length - 1).toString('utf16le')).to.equal('API_KEY=[REDACTED]\r\n');
+    expect(d![d!.length - 1]).to.equal(0x41);
+  });
+
+  it('binary data, latin1 text with a secret and CJK text without one stay as the rules read them before', () => {
+    const secret = key();
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    const latin1 = Buffer.from(`café crème\npassword=${secret}\n`, 'latin1');
+    const plainCjk = Buffer.from(cjk, 'utf16le');
+    const [a, b, c] = blobOut([binary, latin1, plainCjk]);
+    expect(a).to.equal(binary);
+    expect(b!.toString('latin1')).to.equal('café crème\npassword=[REDACTED]\n');
+    expect(c).to.equal(plainCjk);
   });
 });
