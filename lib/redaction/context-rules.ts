@@ -3,7 +3,7 @@
  * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
  * password inside a connection URL.
  */
-import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment, sectionValues } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
@@ -121,7 +121,13 @@ function generatedValue(value: string): boolean {
 /** The value of the secret-named assignment around `at`, pushed; returns where the scan goes on. */
 function takeAssignment(text: string, at: number, out: Span[], self: ContentRule): number {
   const a = parseAssignment(text, at, (name, start) => secretName(text, name, start));
-  if (typeof a === 'number') return a;
+  if (typeof a === 'number') {
+    // A secret's name over a YAML mapping or list, or a TOML/INI section's: the generated-looking values below it.
+    // (The scan goes on from the name: the keys below are read on their own as well.)
+    const below = text.charCodeAt(a) === 58 || text.charCodeAt(a) === 93 ? sectionValues(text, at, (name, start) => secretName(text, name, start)) : null;
+    for (const [start, end] of below ?? []) out.push({ start, end, rule: self });
+    return a;
+  }
   const value = text.slice(a.valueStart, a.valueEnd);
   // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
   if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);

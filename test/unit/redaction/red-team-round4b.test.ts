@@ -210,3 +210,31 @@ describe('red team 4b: UTF-16 BLOBs without a byte order mark or zero bytes, or 
     expect(c).to.equal(plainCjk);
   });
 });
+
+describe('red team 4b: values under a secret-named YAML key or TOML section', () => {
+  it('Helm values, lists, nested mappings and Streamlit\'s secrets.toml: each generated-looking value', () => {
+    for (const form of [
+      'image: api:1.2\nsecrets:\n  stripe: %s\n  sendgrid: %t\nreplicas: 2\n',
+      'api_keys:\n  - %s\n  - "%t"\n',
+      'credentials:\n  default:\n    value: %s\n  backup:\n    value: \'%t\'\n',
+      '[passwords]\nalice = "%s"\nbob = "%t"\n\n[server]\nport = 8501\n',
+      '[credentials]\naws = %s  # prod\ngcp = %t\n',
+    ]) {
+      const [s, t] = [key(), key()];
+      const text = form.replace('%s', s).replace('%t', t);
+      const { out } = redactText(text);
+      expect(out, text).to.equal(text.replace(s, '[REDACTED]').replace(t, '[REDACTED]'));
+    }
+  });
+
+  it('what a section says about its secrets, words and sections of other names stay', () => {
+    expectUntouched([
+      'secrets:\n  enabled: true\n  provider: vault\n  path: secret/data/app\n',
+      'credentials:\n  username: admin\n  region: us-east-1\n  role: arn-reader\n',
+      '[passwords]\nmin_length = 12\nrequire_symbols = true\n',
+      'secrets:\n  - name: db\n    mountPath: /etc/secrets\n',
+      'database:\n  host: db.internal\n  port: 5432\n',
+      'api_keys:\n  - ${STRIPE_KEY}\n  - ${SENDGRID_KEY}\n',
+    ]);
+  });
+});
