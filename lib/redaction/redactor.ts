@@ -20,6 +20,9 @@ export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
  * levels a quote is escaped by 1023 backslashes, and the leak scan reads that deep too.
  */
 const MAX_JSON_DEPTH = 10;
+/** The opening line of a markdown code fence that may hold JSON: no info string, or json's. */
+const FENCE_INFO = /^```[ \t]*(?:json|jsonc|json5|javascript|js)?[ \t]*\r?$/;
+const MAX_FENCES = 64;
 
 export interface RuleCount {
   readonly count: number;
@@ -135,8 +138,54 @@ export class RowRedactor implements Redactor {
       const json = this.#json(value, spans, rules, depth);
       if (json !== null) return json;
     }
+    if (depth < MAX_JSON_DEPTH && value.indexOf('```') >= 0) {
+      const fenced = this.#fenced(value, spans, rules, depth);
+      if (fenced !== null) return fenced;
+    }
     if (spans === null) return value;
     return applySpans(value, spans, (span, secret) => this.#render(span, secret));
+  }
+
+  /**
+   * Text holding JSON in markdown code fences (a chat message's ```json block): each fenced JSON
+   * document walked as JSON text is (a secret-named key's object or array gives up its values), the
+   * rest given its spans. Null when no fence holds valid JSON.
+   */
+  #fenced(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
+    // Fences at a line's start (after spaces), paired in order: one pass, whatever the text holds.
+    const fences: number[] = [];
+    for (let i = value.indexOf('```'); i >= 0 && fences.length < 2 * MAX_FENCES; i = value.indexOf('```', i + 3)) {
+      let j = i;
+      while (j > 0 && (value.charCodeAt(j - 1) === 32 || value.charCodeAt(j - 1) === 9)) j--;
+      if (j === 0 || value.charCodeAt(j - 1) === 10) fences.push(i);
+    }
+    const blocks: [number, number, string][] = [];
+    for (let k = 0; k + 1 < fences.length; k += 2) {
+      const eol = value.indexOf('\n', fences[k]!);
+      if (eol < 0 || eol > fences[k + 1]! || !FENCE_INFO.test(value.slice(fences[k]!, eol))) continue;
+      const start = eol + 1;
+      let end = fences[k + 1]!;
+      while (end > start && value.charCodeAt(end - 1) !== 10) end--;
+      end = Math.max(start, end - (value.charCodeAt(end - 2) === 13 ? 2 : 1));
+      const content = value.slice(start, end);
+      if (!looksLikeJson(content)) continue;
+      const inside = (spans ?? []).filter((sp) => sp.end > start && sp.start < end).map((sp) => ({ ...sp, start: Math.max(sp.start, start) - start, end: Math.min(sp.end, end) - start }));
+      const json = this.#json(content, inside.length === 0 ? null : inside, rules, depth + 1);
+      if (json !== null) blocks.push([start, end, json]);
+    }
+    if (blocks.length === 0) return null;
+    let out = '';
+    let from = 0;
+    const outside = (a: number, b: number): string => {
+      const part = value.slice(a, b);
+      const within = (spans ?? []).filter((sp) => sp.end > a && sp.start < b).map((sp) => ({ ...sp, start: Math.max(sp.start, a) - a, end: Math.min(sp.end, b) - a }));
+      return within.length === 0 ? part : applySpans(part, within, (span, secret) => this.#render(span, secret));
+    };
+    for (const [start, end, json] of blocks) {
+      out += outside(from, start) + json;
+      from = end;
+    }
+    return out + outside(from, value.length);
   }
 
   /**

@@ -238,3 +238,21 @@ describe('red team 4b: values under a secret-named YAML key or TOML section', ()
     ]);
   });
 });
+
+describe('red team 4b: JSON inside a markdown code fence', () => {
+  it('a secret-named key\'s object or array in a fenced JSON document gives up its values, the text around keeps its own', () => {
+    const [s, t, u] = [password(), password(), key()];
+    const text = `My config:\n\`\`\`json\n{\n  "credentials": {\n    "default": "${s}"\n  },\n  "apiKeys": ["${t}"]\n}\n\`\`\`\nand OPENAI_API_KEY=${u} in .env, and a second:\n\`\`\`\n{"secrets": {"db": "${s}x"}}\n\`\`\`\n`;
+    const { out } = redactText(text);
+    expect(out).to.equal(text.replace(s, '[REDACTED]').replace(t, '[REDACTED]').replace(u, '[REDACTED]').replace(`${s}x`, '[REDACTED]'));
+  });
+
+  it('fences of code, of invalid JSON, and JSON without secrets stay', () => {
+    expectUntouched([
+      'Run:\n```bash\nnpm install\n```\n',
+      '```json\n{"name": "app", "version": "1.0.0", "scripts": {"test": "mocha"}}\n```',
+      '```json\n{"password": {"type": "string", "minLength": 12}}\n```',
+      '```\n{ not json }\n```',
+    ]);
+  });
+});
