@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -23,19 +23,34 @@ export interface LocatedExport {
 const GZIP_MAGIC = 0x1f8b;
 
 /**
+ * Why a SQLite export is not the file alone, as its recipient gets it: a -wal or -journal beside
+ * it (SQLite would read it with the file, and a connection that may write merge it in, so what is
+ * read is not what the checksum vouched for), or WAL mode (reading needs a -wal and -shm beside
+ * it). acode writes an export as one file in rollback mode.
+ */
+export function notOnItsOwn(file: string): string[] {
+  const name = path.basename(file);
+  const problems: string[] = [];
+  const beside = ['-wal', '-journal'].filter((suffix) => existsSync(`${file}${suffix}`)).map((suffix) => `${name}${suffix}`);
+  if (beside.length > 0) problems.push(`${beside.join(' and ')} beside it: SQLite would read ${beside.length > 1 ? 'them' : 'it'} with the export, which acode writes as one file (remove ${beside.length > 1 ? 'them' : 'it'}, or export again)`);
+  const header = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    // Bytes 18 and 19: 2 is WAL mode.
+    if (readSync(fd, header, 0, 2, 18) === 2 && (header[0] !== 1 || header[1] !== 1)) problems.push(`${name} is in WAL mode; acode writes exports in rollback mode`);
+  } finally {
+    closeSync(fd);
+  }
+  return problems;
+}
+
+/**
  * A SQLite file must hold the metadata table every SQLite export has: a workspace database or a
  * backup is not an export (ACODE-IMP-002). Checked after its checksum, which fails first when cut.
  */
 export function checkSqliteExport(file: string): void {
-  // A -wal or -journal beside it would be read with it, and merged into the file by a connection
-  // that may write: the export checked is then not the file its checksum vouched for.
-  const beside = ['-wal', '-journal'].filter((suffix) => existsSync(`${file}${suffix}`));
-  if (beside.length > 0) {
-    throw new AcodeError('ACODE-IMP-002', `${path.basename(file)} has ${beside.map((s) => path.basename(file) + s).join(' and ')} beside it; acode writes an export as one file`, {
-      hint: 'remove the file beside it (or export again), then import',
-      context: { file },
-    });
-  }
+  const [alone] = notOnItsOwn(file);
+  if (alone) throw new AcodeError('ACODE-IMP-002', alone, { context: { file } });
   let db: SqliteDb | null = null;
   try {
     db = openSqlite(file, { readonly: true, role: 'export', notDatabaseCode: 'ACODE-IMP-002' });
@@ -126,7 +141,7 @@ async function firstLineIsObject(file: string, gzip: boolean): Promise<boolean> 
 }
 
 /** The first `n` bytes of a file (fewer when it is shorter). */
-export async function firstBytes(file: string, n: number): Promise<Buffer> {
+async function firstBytes(file: string, n: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(n);

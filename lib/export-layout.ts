@@ -28,8 +28,6 @@ export interface LayoutInput {
   /** Folder for exports when no --output is given on a terminal (export.path). */
   readonly defaultDir: string;
   readonly stamp: Date;
-  /** For a default name taken already: 1 gives `_2`, as a second backup in the same second has. */
-  readonly seq?: number;
 }
 
 const EXTENSION: Record<ExportFormat, string> = { json: '.json', ndjson: '.ndjson', csv: '.csv', sqlite: '.db' };
@@ -91,7 +89,7 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
     }
     return { kind: 'stdout', path: null, format: input.format, gzip, archive, notes };
   }
-  let target = given ? path.resolve(given) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable, seq: input.seq }));
+  let target = given ? path.resolve(given) : path.join(input.defaultDir, defaultExportName(input.format, input.stamp, { archive, gzip, perTable }));
   if (perTable && !archive) {
     if (/\.csv$/i.test(target)) {
       target = target.slice(0, -4);

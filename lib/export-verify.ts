@@ -11,7 +11,7 @@ import { createJsonEscapeCheck } from '../transforms/json-escape-check.js';
 import { createStrictGunzip } from '../transforms/strict-gunzip.js';
 import { createTarLayoutCheck } from '../transforms/tar-layout.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
-import { checkExportChecksums, firstBytes, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
+import { checkExportChecksums, isPlainFileName, notOnItsOwn, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { readSmallTextFile } from './fs-atomic.js';
 import { MAX_MANIFEST_BYTES } from './manifest.js';
@@ -392,13 +392,7 @@ async function scanExport(source: string, located: LocatedExport, detector: Leak
  * in rollback mode, the mode acode writes it in.
  */
 async function scanSqlite(source: string, detector: LeakDetector, options: RunOptions, damage: string[]): Promise<void> {
-  const name = path.basename(source);
-  const beside = [];
-  for (const suffix of ['-wal', '-journal']) if (await lstat(`${source}${suffix}`).then(() => true, () => false)) beside.push(`${name}${suffix}`);
-  if (beside.length > 0) damage.push(`${beside.join(' and ')} beside it: SQLite would read ${beside.length > 1 ? 'them' : 'it'} with the export, which acode writes as one file (remove ${beside.length > 1 ? 'them' : 'it'}, or export again)`);
-  const header = await firstBytes(source, 100);
-  // Bytes 18 and 19: 2 is WAL mode, which acode never leaves an export in (reading it would need a -wal and -shm beside it).
-  if (header.length === 100 && (header[18] !== 1 || header[19] !== 1)) damage.push(`${name} is in WAL mode; acode writes exports in rollback mode`);
+  damage.push(...notOnItsOwn(source));
   if (damage.length > 0) return;
   // A recipient can read every byte of the file, not only the rows acode reads back: free pages
   // (a dropped table's rows), views, triggers, virtual tables and their shadow tables. The raw

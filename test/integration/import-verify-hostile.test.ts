@@ -281,7 +281,7 @@ describe('integration: import and export verify on hostile input (third review)'
       const before = [await readFile(file), await readFile(`${file}-wal`)];
       const err = await failure(importFrom(file, { verify: false }));
       expect(err.code).to.equal('ACODE-IMP-002');
-      expect(err.message).to.equal('Not a valid export: all.db has all.db-wal beside it; acode writes an export as one file');
+      expect(err.message).to.equal('Not a valid export: all.db-wal beside it: SQLite would read it with the export, which acode writes as one file (remove it, or export again)');
       expect([await readFile(file), await readFile(`${file}-wal`)]).to.deep.equal(before);
       await expectUnchanged();
     });
