@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -23,6 +23,12 @@ describe('e2e: the CLI started with its shebang flags', function () {
     dir = await makeTempDir('launch');
   });
   afterEach(() => removeTempDir(dir));
+
+  it('is executable as built: npx runs the file itself (0644, as tsc writes it, was "acode: Permission denied", exit 127)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    expect(statSync(cliPath).mode & 0o111).to.not.equal(0);
+    expect(execFileSync(cliPath, ['--version'], { cwd: dir, encoding: 'utf8' }).trim()).to.match(/^\d+\.\d+\.\d+$/);
+  });
 
   it('has an env -S node shebang with flags that this Node accepts', async () => {
     expect(shebang).to.match(/^#!\/usr\/bin\/env -S node(?: --[a-z-]+(?:=\d+)?)+$/);
