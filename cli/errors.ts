@@ -9,7 +9,12 @@ export function reportError(err: unknown, out: Output, env: NodeJS.ProcessEnv): 
   // The reader went away (`| head`): what it wanted it has; end quietly, as Unix tools do.
   if (isBrokenPipe(err)) return EXIT.ok;
   if (err instanceof CommanderError) {
-    if (QUIET_EXITS.has(err.code)) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (QUIET_EXITS.has(err.code) && err.exitCode === 0) return EXIT.ok;
+    // `acode` or `acode db` alone: commander has printed the help on stderr; say why the run failed.
+    if (err.code === 'commander.help') {
+      return reportError(new AcodeError('ACODE-USE-001', 'no command given', { hint: 'pick one of the commands listed above, e.g. `acode db backup`' }), out, env);
+    }
+    if (QUIET_EXITS.has(err.code)) return EXIT.usage;
     // Commander puts its suggestion on a line of its own: "unknown command 'backpu'\n(Did you mean backup?)".
     const message = err.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\s*\n\s*/g, ' ');
     return reportError(new AcodeError('ACODE-USE-001', message, { hint: 'see `acode --help` or `acode <command> --help`' }), out, env);

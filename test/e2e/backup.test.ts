@@ -506,6 +506,18 @@ describe('e2e: acode db backup', function () {
         expect(r.code, args.join(' ')).to.equal(64);
         expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — ${hint}\n`);
       }
+      // No command at all: the help, then the reason on the last line (the help alone exited 64 unexplained); --json gets the error document.
+      for (const args of [[], ['db']]) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).to.equal(64);
+        expect(r.stdout, args.join(' ')).to.equal('');
+        expect(r.stderr, args.join(' ')).to.match(/^Usage: acode /);
+        expect(lines(r.stderr).at(-1), args.join(' ')).to.equal('✗ ACODE-USE-001 Invalid usage: no command given — pick one of the commands listed above, e.g. `acode db backup`');
+      }
+      const bare = await cli(['db', '--json']);
+      expect(bare.code).to.equal(64);
+      expect(JSON.parse(bare.stdout)).to.deep.include({ ok: false });
+      expect(JSON.parse(bare.stdout).error.code).to.equal('ACODE-USE-001');
       // A bad tag is refused before the backup starts: the error is all there is to read.
       const tag = await cli(['db', 'backup', '--tag', 'a b']);
       expect(tag.code).to.equal(64);
