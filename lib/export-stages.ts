@@ -14,13 +14,16 @@ import { formatCount } from './numbers.js';
 import { createSqliteStorableCheck } from './sqlite-storable.js';
 import { recordTap } from './pipeline.js';
 
+/** What a hit's location needs of a table: its name, and for CSV its columns' names in order. */
+export type LocatedTable = Pick<TableSchema, 'name' | 'columns'>;
+
 /**
  * Which table each byte of a serialised stream belongs to, so a leak-scan hit can be named by
  * table and column without keeping any value: the serializer marks where each table starts.
  */
 export class TableOffsets {
   readonly #format: ExportFormat;
-  readonly #starts: { offset: number; table: TableSchema }[] = [];
+  readonly #starts: { offset: number; table: LocatedTable }[] = [];
   #bytes = 0;
 
   constructor(format: ExportFormat) {
@@ -32,8 +35,13 @@ export class TableOffsets {
     this.#bytes += bytes;
   }
 
-  tableAt(offset: number): TableSchema | undefined {
-    let found: TableSchema | undefined;
+  /** A table found in bytes read back (export verify) starts at `offset`. */
+  startAt(offset: number, table: LocatedTable): void {
+    this.#starts.push({ offset, table });
+  }
+
+  tableAt(offset: number): LocatedTable | undefined {
+    let found: LocatedTable | undefined;
     for (const start of this.#starts) {
       if (start.offset > offset) break;
       found = start.table;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
@@ -241,10 +241,11 @@ async function scanTar(source: string, gzip: boolean, detector: LeakDetector, op
       // acode writes one entry per table: a bundle of thousands more is no export, and each would cost a scan.
       if (!listed && ++unlisted > MAX_UNLISTED) throw new AcodeError('ACODE-IMP-002', `more than ${MAX_UNLISTED} entries not in ${BUNDLE_MANIFEST_NAME}; stopped reading`);
       const hash = createHashTap();
-      const offsets = new TableOffsets('json');
-      const table = name.replace(/\.[a-z]+$/, '');
-      const scan = createLeakScanTransform({ detector, parallel: (listed?.bytes ?? 0) >= PARALLEL_MIN_BYTES, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, listed?.table ?? table) });
-      await runPipeline([entry, hash, ...(/\.(nd)?json$/.test(name) ? [createJsonEscapeCheck()] : []), scan, discard()], options.signal);
+      const table = listed?.table ?? name.replace(/\.[a-z]+$/, '');
+      const json = /\.(nd)?json$/.test(name);
+      const { offsets, marks } = readBackOffsets(json, manifest, table);
+      const scan = createLeakScanTransform({ detector, parallel: (listed?.bytes ?? 0) >= PARALLEL_MIN_BYTES, locate: (o, line, at) => offsets.locate(o, line, at, table), csvBlobColumns: blobFields(manifest, table) });
+      await runPipeline([entry, hash, ...marks, ...(json ? [createJsonEscapeCheck()] : []), scan, discard()], options.signal);
       seen.add(name);
       const digest = hash.digest();
       if (!manifest) damage.push(`${BUNDLE_MANIFEST_NAME} is not the first entry (${name} comes before it)`);
@@ -283,13 +284,69 @@ interface ScanBytesOptions {
 
 async function scanBytes(input: Readable, detector: LeakDetector, signal: AbortSignal | undefined, options: ScanBytesOptions = {}): Promise<void> {
   const { table, csv } = options;
-  const offsets = new TableOffsets('json');
+  const { offsets, marks } = readBackOffsets(options.json ?? false, csv, table);
   const locate = options.binary ? () => ({}) : (o: number, line: string, at: number) => offsets.locate(o, line, at, table);
   const scan = createLeakScanTransform({ detector, locate, parallel: options.parallel ?? true, csvBlobColumns: blobFields(csv, table) });
   const gunzip = options.gzip ? createStrictGunzip() : null;
-  const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), ...(options.json ? [createJsonEscapeCheck()] : []), scan, discard()];
+  const stages: PipelineStage[] = [input, ...(gunzip?.stages ?? []), ...marks, ...(options.json ? [createJsonEscapeCheck()] : []), scan, discard()];
   await runPipeline(stages, signal);
   gunzip?.check();
+}
+
+/**
+ * How a leak-scan hit in bytes read back is named by table and column: a CSV file's table is
+ * known, its columns are the manifest's definition's; a JSON document's tables are found as the
+ * bytes pass (an NDJSON line names its own). Without them a hit named only its byte and a column.
+ */
+function readBackOffsets(json: boolean, manifest: ExportManifest | null | undefined, table: string | undefined): { offsets: TableOffsets; marks: Transform[] } {
+  const offsets = new TableOffsets(json ? 'json' : 'csv');
+  if (json) return { offsets, marks: [createJsonTableMarks(offsets)] };
+  const schema = manifest?.schemas.find((s) => s.name === table);
+  if (schema) offsets.startAt(0, schema);
+  return { offsets, marks: [] };
+}
+
+/** A table's head line in acode's JSON document, as json-serializer.ts writes it. */
+const JSON_TABLE_HEAD = Buffer.from('\n{"name":"');
+const JSON_TABLE_NAME = /^\{"name":("(?:[^"\\]|\\.)*"),"columns":\[/;
+/** Bytes of a head line read for its name: a longer name leaves its table unnamed. */
+const MAX_HEAD = 4096;
+
+/** Passes bytes on unchanged, marking in `offsets` where each table's head line starts. */
+export function createJsonTableMarks(offsets: TableOffsets): Transform {
+  let carry = Buffer.alloc(0);
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const text = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      const base = seen - carry.length;
+      // A head cut by the chunk's end is read again with the next chunk: the last newline, when a
+      // head's first bytes could follow it, or a head's line not yet ended.
+      const last = text.lastIndexOf(10);
+      let keep = last !== -1 && last > text.length - JSON_TABLE_HEAD.length ? last : text.length;
+      for (let at = text.indexOf(JSON_TABLE_HEAD); at !== -1; at = text.indexOf(JSON_TABLE_HEAD, at + 1)) {
+        const end = text.indexOf(10, at + 1);
+        const head = JSON_TABLE_NAME.exec(text.toString('utf8', at + 1, Math.min(end === -1 ? text.length : end, at + 1 + MAX_HEAD)));
+        // An escape JSON does not know is the escape check's to refuse, after this stage.
+        if (head) offsets.startAt(base + at + 1, { name: jsonString(head[1]!) ?? '(a name that is not valid JSON)', columns: [] });
+        else if (end === -1 && text.length - at - 1 < MAX_HEAD) {
+          keep = Math.min(keep, at);
+          break;
+        }
+      }
+      carry = Buffer.from(text.subarray(keep));
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+  });
+}
+
+function jsonString(text: string): string | undefined {
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A CSV export's table's BLOB-declared fields, from the definition in its manifest: their base64 is no data to scan. */

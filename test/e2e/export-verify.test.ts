@@ -81,6 +81,8 @@ describe('e2e: acode db export verify <path>', function () {
         const report = lines(r.stdout);
         expect(report.slice(0, 2)).to.deep.equal(['  ✓ Manifest found', '  ✓ Checksums match the manifest']);
         expect(report[2]).to.match(/^ {2}✗ Leak scan found a secret: .*detector \w+.*fingerprint [0-9a-f]{16}/);
+        // Named as the export's own scan names it: table and column (JSON named the column only, CSV the table only).
+        expect(report[2]).to.match(/ in table \w+, column \w+[;(\s]+fingerprint /);
         expect(report[3]).to.match(/^ {2}✗ Not redacted \(exported with --no-redact\): no redaction rule ran: /);
         expectNoFragments(null, r, ws.fixture, 8);
       });
