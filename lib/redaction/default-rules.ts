@@ -28,6 +28,21 @@ export const USER_NAME_RULE: RuleInfo = {
   description: 'columns and JSON keys named like user_name, username, login, os_user, ssh_user (with export.redact_emails); not user_id, role, user_agent, last_login',
 };
 
+/**
+ * A search index's column (PostgreSQL tsvector, tsquery) holds the words of the text it indexes,
+ * secrets among them, lowercased and split at punctuation where no content rule knows them: the
+ * whole value goes, whatever the column's name.
+ */
+export const SEARCH_INDEX_RULE: RuleInfo = {
+  name: 'search_index', kind: 'column', category: 'search index values', source: 'default',
+  description: 'columns of a text search type (PostgreSQL tsvector, tsquery): their lexemes are the indexed text\'s words, secrets included, and cannot be redacted one by one',
+};
+
+/** A column type SEARCH_INDEX_RULE takes (an array of them too). */
+export function isSearchIndexType(type: string): boolean {
+  return /^(?:pg_catalog\.)?ts(?:vector|query)(?:\[\])*$/i.test(type.trim());
+}
+
 function columnInfo(name: string, category: Category, description: string): RuleInfo {
   return { name, kind: 'column', category, description: `${description}; names ending in _at, _id, _type, _count… describe a secret and are kept`, source: 'default' };
 }

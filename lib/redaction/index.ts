@@ -46,6 +46,7 @@ const SINGULAR: Readonly<Record<Category, string>> = {
   secrets: 'secret',
   passwords: 'password',
   'private keys': 'private key',
+  'search index values': 'search index value',
   'custom matches': 'custom match',
   'e-mail addresses': 'e-mail address',
   'user names': 'user name',

@@ -4,7 +4,7 @@
  */
 import type { TableSchema } from '../records.js';
 import { compileConfigRules, type ConfigRules } from './config-rules.js';
-import { DEFAULT_COLUMN_RULES, USER_NAME_RULE, createDefaultContentRules } from './default-rules.js';
+import { DEFAULT_COLUMN_RULES, SEARCH_INDEX_RULE, USER_NAME_RULE, createDefaultContentRules, isSearchIndexType } from './default-rules.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isSecretSettingName, isShortPasswordName, isTablePairValue, isUserNameName, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
@@ -116,13 +116,14 @@ export class Policy implements PolicyCore {
     info: USER_NAME_RULE, allow: null, replacement: null,
     takes: (value, container) => !container && /^[^\s/\\]{1,64}$/.test(value),
   };
+  readonly #searchIndex: WholeValueRule = { info: SEARCH_INDEX_RULE, allow: null, replacement: null };
   readonly #identifiers: boolean;
   readonly #sets = new Map<string, RuleSet>();
   readonly #plans = new WeakMap<TablePlan, readonly CompiledColumn[]>();
 
   constructor(options: RedactionOptions) {
     const defaults = createDefaultContentRules({ secrets: options.defaultRules, emails: options.redactEmails, paths: options.redactPaths });
-    const reserved = new Set([...createDefaultContentRules({ secrets: true, emails: true, paths: true }).map((r) => r.info.name), ...Object.keys(DEFAULT_COLUMN_RULES), USER_NAME_RULE.name]);
+    const reserved = new Set([...createDefaultContentRules({ secrets: true, emails: true, paths: true }).map((r) => r.info.name), ...Object.keys(DEFAULT_COLUMN_RULES), USER_NAME_RULE.name, SEARCH_INDEX_RULE.name]);
     this.#config = compileConfigRules(options.patterns, { locate: options.locate, reserved });
     this.#defaults = options.defaultRules;
     this.#identifiers = options.redactEmails;
@@ -136,7 +137,7 @@ export class Policy implements PolicyCore {
     });
     this.#global = [...this.#config.content.filter((c) => c.matches === null).map((c) => c.rule), ...defaults];
     this.#defaultColumns = new Map(Object.entries(DEFAULT_COLUMN_RULES).map(([name, info]) => [name, { info, allow: null, replacement: null, takes: notAPackage }]));
-    const columnInfos = options.defaultRules ? Object.values(DEFAULT_COLUMN_RULES) : [];
+    const columnInfos = options.defaultRules ? [...Object.values(DEFAULT_COLUMN_RULES), SEARCH_INDEX_RULE] : [];
     this.rules = [...this.#config.infos, ...columnInfos, ...(options.redactEmails ? [USER_NAME_RULE] : []), ...defaults.map((r) => r.info)];
   }
 
@@ -176,7 +177,7 @@ export class Policy implements PolicyCore {
     const squashed = table.columns.map((c) => squash(c.name));
     const pairKey = tablePairKey(squashed);
     for (const column of table.columns) {
-      const whole = this.keyRule(column.name);
+      const whole = (this.#defaults && isSearchIndexType(column.type) ? this.#searchIndex : null) ?? this.keyRule(column.name);
       if (whole) {
         compiled.push({ action: 'redact', rule: whole });
         const how = whole.info.source === 'default' ? 'default column rule' : 'column rule';

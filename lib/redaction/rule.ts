@@ -5,7 +5,7 @@
  */
 
 /** Words the CLI summary counts in ("15 API keys replaced with [REDACTED]"). */
-export type Category = 'API keys' | 'tokens' | 'secrets' | 'passwords' | 'private keys' | 'file paths' | 'e-mail addresses' | 'user names' | 'custom matches';
+export type Category = 'API keys' | 'tokens' | 'secrets' | 'passwords' | 'private keys' | 'search index values' | 'file paths' | 'e-mail addresses' | 'user names' | 'custom matches';
 
 export type RuleKind = 'column' | 'content' | 'column+content' | 'allow';
 

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { exportDatabase } from '../../lib/export.js';
+import { exportDatabase, planExport } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
 import { failure } from '../support/failure.js';
 import { usePgWorkspace } from '../support/postgres.js';
 import { removeTempDir } from '../support/temp.js';
 import { createWorkspace } from '../support/workspace.js';
+import { ALNUM, body, seeded } from '../unit/redaction/fakes.js';
 
 const NOW = new Date('2024-01-20T14:30:45Z');
 
@@ -96,6 +97,38 @@ describe('integration: PostgreSQL exports of unusual values and settings', funct
       } finally {
         await removeTempDir(target.dir);
       }
+    });
+  });
+
+  describe('a text search index column (tsvector) over chat messages', () => {
+    const rand = seeded(50);
+    const token = `ghp_${body(rand, ALNUM, 36)}`;
+    const key = `sk-proj-${body(rand, ALNUM, 48)}`;
+    before(async () => {
+      await fx.pg.query(
+        `CREATE TABLE searched (id int PRIMARY KEY, content text NOT NULL, content_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED, q tsquery);
+         INSERT INTO searched (id, content, q) VALUES (1, 'my token: ${token}', to_tsquery('english', '${token.slice(4)}')), (2, 'export OPENAI_API_KEY=${key}', NULL), (3, 'mysql -u root -pcorrecthorse42 app', NULL)`,
+        fx.database,
+      );
+    });
+    after(() => fx.pg.query('DROP TABLE searched', fx.database));
+
+    it('is replaced whole in every format (its lexemes kept the secrets of the text it indexes, lowercased and split from their prefix), and the plan says so', async () => {
+      const lexemes = [token.slice(4).toLowerCase(), key.slice(8).toLowerCase(), 'pcorrecthorse42'];
+      for (const format of ['json', 'ndjson', 'csv', 'sqlite'] as const) {
+        const out = path.join(fx.out, `tsv.${format}`);
+        const result = await exportDatabase({ config: await fx.ws.config(), format, output: out, tables: ['searched'], redact: true, now: () => NOW });
+        const bytes = (await readFile(out)).toString('latin1').toLowerCase();
+        for (const l of lexemes) expect(bytes.includes(l), `${format}: a lexeme of a secret`).to.equal(false);
+        expect(result.redaction?.byRule['search_index']?.count, format).to.equal(4);
+      }
+      const plan = await planExport({ config: await fx.ws.config(), format: 'json', output: path.join(fx.out, 'plan.json'), tables: ['searched'], redact: true, now: () => NOW });
+      expect(plan.tables[0]!.columns.map((c) => [c.column, c.action, c.rule])).to.deep.equal([
+        ['id', 'scan', undefined],
+        ['content', 'scan', undefined],
+        ['content_tsv', 'redact', 'search_index'],
+        ['q', 'redact', 'search_index'],
+      ]);
     });
   });
 
