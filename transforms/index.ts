@@ -3,6 +3,7 @@ export { createCsvSerializer, CsvWriter } from './csv-serializer.js';
 export { createHashTap, HashTap, type Digest } from './hash.js';
 export { createHashingPassThrough, HashingPassThrough } from './hashing-pass-through.js';
 export { createHashingSink, FileHashingSink, type HashingSink, type HashingSinkOptions } from './hashing-sink.js';
+export { createJsonEscapeCheck } from './json-escape-check.js';
 export { createJsonParser, JsonDocumentReader, type ParserOptions } from './json-parser.js';
 export { createJsonSerializer, JsonDocumentWriter } from './json-serializer.js';
 export { createNdjsonParser, NdjsonReader } from './ndjson-parser.js';
@@ -15,7 +16,9 @@ export { RecordTextTransform, type TextWriter } from './record-text.js';
 export { csvHeader, csvRows, CSV_EOL, encodeCsvRows, encodeJsonRows, jsonKeyPrefixes, jsonKeys, jsonRow, jsonRows, type JsonKeys } from './row-encoders.js';
 export { TextBytes } from './text-bytes.js';
 export { createTableSplitter, TableSplitter, type TableSplitterOptions } from './table-splitter.js';
+export { createStrictGunzip } from './strict-gunzip.js';
 export { safeEntryName } from './tar-names.js';
+export { createTarLayoutCheck } from './tar-layout.js';
 export { createTarExtractor, createTarPacker, readTar, TarExtractor, type TarEntryHandler, type TarPacker, type TarPackerOptions } from './tar.js';
 export {
   affinity,

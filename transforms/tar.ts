@@ -3,11 +3,36 @@ import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
+import tarStreamHeaders from 'tar-stream/headers.js';
 import { AcodeError, describeCause, isAbort, systemCode } from '../lib/errors.js';
 import { SAFE_ENTRY_TYPES, safeEntryName } from './tar-names.js';
 
-/** tar-stream's header codec (no streams in it), for the layout check of export verify (tar-layout.ts). */
-export { default as tarHeaders } from 'tar-stream/headers.js';
+/** A ustar header's fields, as tar-stream's header codec reads and writes them. */
+export interface TarHeaderFields {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  type: string;
+  uname: string;
+  gname: string;
+}
+
+/** tar-stream's header codec (no streams in it), typed here: its published typings leave it out. */
+export interface TarHeaderCodec {
+  decode(block: Buffer, filenameEncoding: string, allowUnknownFormat: boolean): (Partial<TarHeaderFields> & { name: string; linkname?: string | null }) | null;
+  encode(fields: TarHeaderFields): Buffer | null;
+  decodePax(content: Buffer): Record<string, string>;
+  encodePax(fields: { name: string }): Buffer;
+}
+
+/**
+ * For the layout check of export verify (tar-layout.ts). A declared type, not a re-export: the
+ * package's .d.ts must not name a module whose types only this repository declares.
+ */
+export const tarHeaders: TarHeaderCodec = tarStreamHeaders;
 
 /**
  * The one adapter around tar-stream. tar-stream is built on streamx, whose streams look like
