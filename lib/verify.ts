@@ -120,10 +120,10 @@ async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') throw err;
         // No room or access for the scratch database, no server to restore into, a role that may
-        // not create one (ACODE-BAK-003, saying the backup was not checked): the machine's
+        // not create one (ACODE-DB-007, saying the backup was not checked): the machine's
         // failure, not the backup's. Anything else (pg_restore failing on the archive, rows that
         // do not count up) is the backup's.
-        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && [...MACHINE_CODES, 'ACODE-BAK-003'].includes(err.code) ? err : null);
+        const machine = scratchError(err, 'the test restore') ?? (err instanceof AcodeError && [...MACHINE_CODES, 'ACODE-DB-007'].includes(err.code) ? err : null);
         if (machine) throw machine;
         checks.push({ name: 'test-restore', ok: false, label: 'Test restore failed', problem: describeCause(err) });
       }

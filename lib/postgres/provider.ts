@@ -69,6 +69,10 @@ function backupHint(reason: string): string | undefined {
   if (/server version mismatch/.test(reason)) {
     return 'install a pg_dump as new as the server or newer (Debian: apt-get install postgresql-client-<server version>) or point ACODE_PG_BIN at it, then run the backup again';
   }
+  // pg_dump refuses a table whose policies would hide rows from it (it sets row_security off).
+  if (/row-level security/.test(reason)) {
+    return "back up as the table owners' role (unless a table has FORCE ROW LEVEL SECURITY, which binds its owner too) or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), then run the backup again";
+  }
   if (/permission denied for/.test(reason)) return 'back up as a role that may read every table (the database owner, or one granted pg_read_all_data or SELECT on each), then run the backup again';
   if (/server closed the connection unexpectedly|terminating connection|connection to server was lost/.test(reason)) {
     return 'the server ended the connection (it stopped, crashed or restarted, or the session was terminated): check that it is running and its log, then run the backup again';
@@ -348,7 +352,8 @@ async function restoreIsolated(live: PgTarget, file: string, options: RunOptions
   const from = (await liveExists(live)) ? live : live.withDatabase('postgres');
   await createDatabase(scratch, from).catch((err: unknown) => {
     if (!isDenied(err)) throw err;
-    throw new AcodeError('ACODE-BAK-003', `the test restore needs a scratch database, and the role in database.url may not create one (${describeCause(err)}); the backup itself was not checked by a restore`, {
+    // The machine's failure, as a missing TMPDIR is for SQLite (ACODE-BAK-015): exit 1, never "verification failed".
+    throw new AcodeError('ACODE-DB-007', `the test restore needs a scratch database, and the role in database.url may not create one (${describeCause(err)}); the backup itself was not checked by a restore`, {
       cause: err,
       hint: 'grant the role CREATEDB (ALTER ROLE <name> CREATEDB), run the test restore with a role that has it, or verify without --test-restore',
     });

@@ -89,7 +89,7 @@ describe('e2e: a PostgreSQL environment problem is reported as one, never as an 
     expect(lines(verify.stderr).at(-1)).to.match(/^✗ ACODE-DB-006 .*pg_restore not found/);
   });
 
-  it('--test-restore as a role that may not create databases: says so and what to do (exit 2), not INVALID', async () => {
+  it('--test-restore as a role that may not create databases: says so and what to do (ACODE-DB-007, exit 1 like a missing TMPDIR: exit 2 told a monitor the backup was bad), not INVALID', async () => {
     const role = `acode_nocreate_${database.slice(-8)}`;
     await pg.query(`CREATE ROLE ${role} LOGIN PASSWORD 'n0create' NOCREATEDB`);
     try {
@@ -97,10 +97,10 @@ describe('e2e: a PostgreSQL environment problem is reported as one, never as an 
       url.username = role;
       url.password = 'n0create';
       const verify = await runCli(['db', 'backup', 'verify', BACKUP, '--test-restore'], { workspace: ws.dir, env: { ACODE_DATABASE_URL: url.href } });
-      expect(verify.code, verify.stderr).to.equal(2);
+      expect(verify.code, verify.stderr).to.equal(1);
       expect(`${verify.stdout}${verify.stderr}`).not.to.include('INVALID');
       expect(lines(verify.stderr).at(-1)).to.equal(
-        '✗ ACODE-BAK-003 Verification failed: the test restore needs a scratch database, and the role in database.url may not create one (permission denied to create database); the backup itself was not checked by a restore — grant the role CREATEDB (ALTER ROLE <name> CREATEDB), run the test restore with a role that has it, or verify without --test-restore',
+        '✗ ACODE-DB-007 Database not accessible: the test restore needs a scratch database, and the role in database.url may not create one (permission denied to create database); the backup itself was not checked by a restore — grant the role CREATEDB (ALTER ROLE <name> CREATEDB), run the test restore with a role that has it, or verify without --test-restore',
       );
       expect(verify.stderr).not.to.include('n0create');
     } finally {

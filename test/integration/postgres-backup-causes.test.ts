@@ -83,6 +83,32 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
     }
   });
 
+  it('a table whose row-level security policies bind the backup role: back up as one they do not bind, not disk space', async () => {
+    const role = `acode_rls_${process.pid}`;
+    await server.query(`CREATE ROLE ${role} LOGIN PASSWORD 'rls0wner'`);
+    const own = await server.createDatabase('acode_rls');
+    try {
+      await server.query(`ALTER DATABASE ${own} OWNER TO ${role}`);
+      await server.query(`CREATE TABLE guarded (id int); INSERT INTO guarded VALUES (1), (2); ALTER TABLE guarded OWNER TO ${role}; ALTER TABLE guarded ENABLE ROW LEVEL SECURITY; ALTER TABLE guarded FORCE ROW LEVEL SECURITY; CREATE POLICY only_two ON guarded USING (id = 2)`, own);
+      const url = new URL(server.url(own));
+      url.username = role;
+      url.password = 'rls0wner';
+      const owner = await createWorkspace({ database: 'none', config: `database:\n  type: postgres\n  url: ${url.href}\n` });
+      try {
+        const e = await failure(createBackup({ config: await owner.config(), now: NOW }));
+        expect(e.code).to.equal('ACODE-BAK-001');
+        expect(e.message).to.include('row-level security policy for table "guarded"');
+        expect(e.hint).to.equal("back up as the table owners' role (unless a table has FORCE ROW LEVEL SECURITY, which binds its owner too) or a role with BYPASSRLS (ALTER ROLE <name> BYPASSRLS), then run the backup again");
+        expect(await listDir(owner.backups)).to.deep.equal([]);
+      } finally {
+        await removeTempDir(owner.dir);
+      }
+    } finally {
+      await server.dropDatabase(own);
+      await server.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('a table locked by another session: gives up after its wait as busy, and leaves no file', async () => {
     const locker = new pg.Client({ connectionString: server.url(database) });
     locker.on('error', () => undefined);
