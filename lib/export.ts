@@ -5,6 +5,7 @@ import type { AcodeConfig, ExportFormat } from './config.js';
 import { databaseLabel, EXPORT_FORMATS } from './config.js';
 import { AcodeError, toAcodeError } from './errors.js';
 import { ensureDir } from './fs-atomic.js';
+import { formatCount } from './numbers.js';
 import { checkTargets, manifestPathFor, type ExportTargets } from './export-targets.js';
 import { formatNamedBy, freeDefaultPath, resolveLayout, type OutputLayout } from './export-layout.js';
 import { EXPORT_MANIFEST_FORMAT, EXPORT_MANIFEST_VERSION, type ExportFileEntry, type ExportManifest } from './export-manifest.js';
@@ -110,6 +111,7 @@ export async function openExport(options: ExportOptions): Promise<ExportJob> {
   try {
     // Not for --plan: the plan is where the user finds the table the refusal points at.
     if (prepared.policy) checkNames(prepared.policy, prepared.snapshot.tables.map((t) => t.schema));
+    checkKeys(prepared);
     await claimTargets(prepared);
   } catch (err) {
     prepared.snapshot.close();
@@ -362,6 +364,38 @@ function checkNames(policy: RedactionPolicy, tables: readonly TableSchema[]): vo
       hint: 'leave that table out with --exclude-tables, or rename it; the name is not shown here',
     });
   });
+}
+
+/**
+ * A key whose every column a column rule takes gets one placeholder in every row (pseudonyms
+ * apart): with two rows the export could never be imported (IMP-004 on its own rows). Refused in
+ * every format before anything is written, as the SQLite writer refused it at the second row.
+ */
+function checkKeys(prepared: Prepared): void {
+  const { policy, plans, snapshot, options } = prepared;
+  if (!policy || options.config.export.pseudonymize) return;
+  for (const { schema, rows } of snapshot.tables) {
+    if (rows < 2) continue;
+    const taken = new Set(plans.get(schema.name)!.columns.filter((c) => c.action === 'redact').map((c) => c.column));
+    const primary = schema.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey).map((c) => c.name);
+    const key = [primary, ...uniqueIndexColumns(schema)].find((k) => k.length > 0 && k.every((c) => taken.has(c)));
+    if (!key) continue;
+    throw new AcodeError('ACODE-EXP-002', `${schema.name}.${key.join(', ')} is a key, and redaction would give its ${formatCount(rows)} rows the same placeholder (an import of the export would fail on them)`, {
+      hint: 'set export.pseudonymize: true (distinct placeholders keep keys apart), or leave the table out with --exclude-tables',
+    });
+  }
+}
+
+/** The columns of each unique index over plain columns (`CREATE UNIQUE INDEX … ON t (a, "b")`); expressions are left out. */
+function uniqueIndexColumns(schema: TableSchema): string[][] {
+  const keys: string[][] = [];
+  for (const sql of schema.indexes) {
+    const m = /^\s*CREATE\s+UNIQUE\s+INDEX\b[^(]*\(([^()]*)\)/i.exec(sql);
+    if (!m) continue;
+    const columns = m[1]!.split(',').map((c) => /^\s*(?:"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+))(?:\s+COLLATE\s+\w+)?(?:\s+(?:ASC|DESC))?\s*$/i.exec(c));
+    if (columns.every(Boolean)) keys.push(columns.map((c) => (c![1]?.replace(/""/g, '"') ?? c![2] ?? c![3] ?? c![4])!));
+  }
+  return keys;
 }
 
 /**
