@@ -268,7 +268,9 @@ export interface ToolRun {
  */
 export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
   const file = pgToolPath(tool, run.env);
-  const child = spawn(file, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'], signal: run.signal });
+  const setpriv = setprivPath();
+  const [command, args] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', file, ...run.args]] : [file, run.args];
+  const child = spawn(command, args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'], signal: run.signal });
   // A write to a tool that has died fails here; the tool's own exit reports why.
   child.stdin.on('error', () => undefined);
   if (run.onStdin) run.onStdin(child.stdin);
@@ -309,6 +311,29 @@ export async function runPgTool(tool: PgTool, run: ToolRun): Promise<void> {
     const why = errors.slice(-2).join('; ') || `exit ${result.code ?? result.signal}`;
     throw new PgToolError(tool, why);
   }
+}
+
+let setpriv: string | null | undefined;
+
+/**
+ * util-linux's setpriv, which gives a tool a parent-death signal before it runs: when acode is
+ * killed outright (SIGKILL, the OOM killer), its pg_dump, pg_restore or psql gets SIGTERM rather
+ * than run on with no one to judge its result (a pg_restore could still commit). Linux only;
+ * without it a tool runs bare, as README says.
+ */
+function setprivPath(): string | null {
+  if (setpriv !== undefined) return setpriv;
+  setpriv = null;
+  if (process.platform !== 'linux') return setpriv;
+  for (const file of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return (setpriv = file);
+    } catch {
+      // next
+    }
+  }
+  return setpriv;
 }
 
 export class PgToolError extends Error {
