@@ -53,12 +53,14 @@ describe('e2e: secrets never appear in error messages or progress', function () 
       expectNoFragments(null, json, ws.fixture, 8);
     });
 
-    it('a redacted JSON export of it replaces every key and names no secret', async () => {
+    it('a redacted JSON export of it is refused up front naming the key column and the fix, no secret, no file (it wrote both keys as [REDACTED], which no import could load)', async () => {
       const r = await cliIn(ws.dir, ['db', 'export', '--format', 'json', '--tables', 'api_tokens', '--output', 'out/red.json']);
-      expectOk(r);
-      const contents = await readExport(path.join(ws.dir, 'out/red.json'));
-      expect(contents.tables['api_tokens']!.map((row) => [row['token'], row['note']])).to.deep.equal([['[REDACTED]', 'ci'], ['[REDACTED]', 'deploy']]);
-      expectNoFragments(contents, r, ws.fixture);
+      expect(r.code).to.equal(1);
+      expect(errorLine(r)).to.equal(
+        '✗ ACODE-EXP-002 Redaction failed: api_tokens.token is a key, and redaction would give its 2 rows the same placeholder (an import of the export would fail on them) — set export.pseudonymize: true (distinct placeholders keep keys apart), or leave the table out with --exclude-tables',
+      );
+      expectNoFragments(null, r, ws.fixture, 8);
+      expect((await walkFiles(path.join(ws.dir, 'out'))).filter((n) => n.includes('red.json'))).to.deep.equal([]);
     });
 
     it('a redacted SQLite export that fails mid-way (the placeholder collides on the key) names no secret and leaves no file', async () => {
