@@ -63,11 +63,16 @@ function enclosed(text: string, at: number, table: Uint8Array, before: string, a
 export function sqlInsertValues(text: string, at: number, judge: (name: string, value: string) => boolean): [number, number][] {
   const name = enclosed(text, at, NAME, '(,', ',)');
   if (!name || name[1] === name[0]) return [];
-  const open = text.lastIndexOf('(', name[0]);
-  if (open < 0 || name[0] - open > MAX_LIST || !COLUMN_LIST.test(text.slice(open + 1, name[0]))) return [];
+  // Both searches stay within MAX_LIST: unbounded, each of a long value's anchors read the text
+  // back to its start (1 MiB of `token,token,…` took 80 s).
+  const listStart = Math.max(0, name[0] - MAX_LIST - 1);
+  const before = text.slice(listStart, name[0]).lastIndexOf('(');
+  const open = before < 0 ? -1 : listStart + before;
+  if (open < 0 || !COLUMN_LIST.test(text.slice(open + 1, name[0]))) return [];
   if (!INSERT_HEAD.test(text.slice(Math.max(0, open - 128), open))) return [];
-  const close = text.indexOf(')', name[1]);
-  if (close < 0 || close - name[1] > MAX_LIST || !COLUMN_LIST.test(text.slice(name[1], close))) return [];
+  const after = text.slice(name[1], name[1] + MAX_LIST + 1).indexOf(')');
+  const close = after < 0 ? -1 : name[1] + after;
+  if (close < 0 || !COLUMN_LIST.test(text.slice(name[1], close))) return [];
   const columns = text.slice(open + 1, close).split(',').map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ''));
   const column = text.slice(name[0], name[1]);
   const index = columns.indexOf(column);
