@@ -442,11 +442,13 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
 
 /**
  * A secret word ending a name, then `=`, `:`, `=>` or a table's `|`; or `password` and a space, as .netrc writes it;
+ * a number after it in a qualified name (`API_KEY2`, `authToken3`, `DB_PASSWORD_2`; not `token1`); `pw` as a word
+ * (`DB_PW`), a one-time-password seed (`totp_seed`, `mfaSeed`), 2FA `recovery_codes`, a pre-shared key (`psk`, `wpa_psk`);
  * or redis.conf's `requirepass` and `masterauth` and a space.
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?)s?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\|)/gi;
+const SECRET_NAME_END = /passw(?:or)?d(?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\||\])|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\||\])/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -465,31 +467,202 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     }
     // A table's `name | value`: the name alone in its cell, at a line's start or after a `|` (not a type union's `Token | Other`).
     if (last === 124 && !tableCellName(text, m.index, m[0])) continue;
-    let i = after;
-    // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
-    // And markdown's bold and code around a label's value: `**Password:** \`…\``.
-    while (i < text.length && i - after < 65536 && ' \t"\'\\*`'.includes(text[i]!)) i++;
-    if (!netrc && (text[i] === '|' || text[i] === '>')) {
-      const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
-      if (header) i += header[0].length;
-    }
-    const end = valueEnd(text, i);
-    SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
-    const value = text.slice(i, end);
-    // What the rules' tables keep beside a secret's name: a type, a regex, a UUID, a lowercase path or cache key.
-    if (last === 124 && TABLE_DESCRIPTION.test(value)) continue;
-    if (looksSecret(value) && isCode(value, text.charCodeAt(end))) {
-      // `process.env.DB_PASSWORD || "…"`: the code is no secret, its fallback may be.
-      const fallback = FALLBACK.exec(text.slice(end, end + 480));
-      if (fallback && looksSecret(fallback[1]!)) {
-        const at = end + fallback[0].length - fallback[1]!.length - (fallback[0].endsWith('\\"') || fallback[0].endsWith("\\'") ? 2 : 1);
-        hits.push(hit('secret_assignment', fallback[1]!, at, at + fallback[1]!.length));
-      }
+    if (!wordOfName(text, m.index, m[0])) continue;
+    // Values under a secret-named key or section: not under `tokens:` (counts) or `auth:` (a method and its settings).
+    const section = !/^(?:token|auth|pw|seed|codes|psk)/i.test(m[0]);
+    if (last === 93) {
+      if (section) SECRET_NAME_END.lastIndex = tomlSection(text, m.index, after, hits);
       continue;
     }
-    if (!looksSecret(value) || selfAssigned(text, m.index, i, value)) continue;
-    hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
+    const end = assignedValue(text, m.index, after, hits, { netrc, table: last === 124, colon: last === 58, section });
+    SECRET_NAME_END.lastIndex = Math.max(SECRET_NAME_END.lastIndex, end);
   }
+}
+
+interface AssignedOptions {
+  /** `password VALUE` in a .netrc: no YAML block after it. */
+  readonly netrc?: boolean;
+  /** A table's `name | value`: what tables say about a secret stays. */
+  readonly table?: boolean;
+  /** Only a generated-looking value (a digit among letters, or both cases): names that are often no secret's (`HMAC_KEY`, `cache_key`). */
+  readonly generated?: boolean;
+  /** A YAML key's `:`: its value may stand on the line below. */
+  readonly colon?: boolean;
+  /** The name is a secret's section's (`secrets:`, `credentials:`): a mapping or list below it is read too. */
+  readonly section?: boolean;
+}
+
+/** The value after a secret's name and separator (`after`), judged and reported; returns where it ends. */
+function assignedValue(text: string, nameAt: number, after: number, hits: LeakHit[], options: AssignedOptions): number {
+  const { netrc = false } = options;
+  let i = after;
+  // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
+  // And markdown's bold and code around a label's value: `**Password:** \`…\``.
+  while (i < text.length && i - after < 65536 && ' \t"\'\\*`'.includes(text[i]!)) i++;
+  if (!netrc && (text[i] === '|' || text[i] === '>')) {
+    const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
+    if (header) i += header[0].length;
+  }
+  if (options.colon) {
+    const below = lineBreakEnd(text, i);
+    if (below >= 0) return belowKey(text, nameAt, below, hits, options);
+  }
+  const end = valueEnd(text, i);
+  const value = text.slice(i, end);
+  // What the rules' tables keep beside a secret's name: a type, a regex, a UUID, a lowercase path or cache key.
+  if (options.table && TABLE_DESCRIPTION.test(value)) return end;
+  if (looksSecret(value) && isCode(value, text.charCodeAt(end))) {
+    // `process.env.DB_PASSWORD || "…"`: the code is no secret, its fallback may be.
+    const fallback = FALLBACK.exec(text.slice(end, end + 480));
+    if (fallback && looksSecret(fallback[1]!) && (!options.generated || generated(fallback[1]!))) {
+      const at = end + fallback[0].length - fallback[1]!.length - (fallback[0].endsWith('\\"') || fallback[0].endsWith("\\'") ? 2 : 1);
+      hits.push(hit('secret_assignment', fallback[1]!, at, at + fallback[1]!.length));
+    }
+    return end;
+  }
+  if (!looksSecret(value) || (options.generated && !generated(value)) || selfAssigned(text, nameAt, i, value)) return end;
+  hits.push(hit(netrc ? 'netrc_password' : 'secret_assignment', value, i, end));
+  return end;
+}
+
+/** After a name's last word `key`: a number, the name's closing quotes, then `=`, `:` or `=>`. */
+const KEY_TAIL = /(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?[ \t]{0,4}(?:=>|[:=])/y;
+/** Names the pass below leaves to the main expression: the rules' and its own two-word key names. */
+const NAMED_KEY = /(?:api|access|secret|priv(?:ate)?)[-_]?key$/i;
+/**
+ * Words before `key` that make it a database's, a cache's, a UI's, a message's or a public key:
+ * their values are hashes, ids and words, not secrets (the scan's own list; a hit here would fail
+ * an export the rules pass, so it keeps at least every word they keep).
+ */
+const NOT_SECRET_KEY = new Set(('public primary foreign sort partition range cache idempotency lookup i18n translation shortcut hot row object ' +
+  'unique composite routing dedup dedupe group join index map cursor page order react list item field column table locale message label ' +
+  'sequence natural surrogate candidate shard bucket hash etag s3 redis storage blob file path query search state store entity record ' +
+  'dict json yaml config setting settings env host ssh gpg pgp verify verification validation jwks kid id idx tab menu button hotkey keyboard ' +
+  'press event widget vue form prop props mapping').split(' '));
+
+/**
+ * Names whose last word is `key` besides the API, access, secret and private ones (`HMAC_KEY=`,
+ * `AZURE_OPENAI_KEY=`, `stripeKey:`, `signing-key:`), found with indexOf (`_key`, `_KEY`, `-key`,
+ * `Key`: each a few milliseconds a 100 MB export, where a `k` in the main expression would stop it
+ * at every k): a generated-looking value only, and not under a database's or UI's key.
+ */
+function keyAssignments(text: string, hits: LeakHit[]): void {
+  for (const needle of ['_key', '_KEY', '-key', 'Key']) {
+    let read = 0;
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, Math.max(at + 3, read))) {
+      const keyEnd = at + needle.length;
+      KEY_TAIL.lastIndex = keyEnd;
+      const tail = KEY_TAIL.exec(text);
+      // `key` must end the name: `_keys`, `_keyboard`, `KeyError`, `Key.ENTER` go on.
+      if (!tail) continue;
+      let from = at;
+      while (from > 0 && at - from < 64 && isTokenChar(text.charCodeAt(from - 1))) from--;
+      // `Key:` or `_key=` alone: no qualifier, no secret's name.
+      if (from === at || (needle === 'Key' && !isAlnum(text.charCodeAt(at - 1)))) continue;
+      const name = text.slice(from, keyEnd);
+      if (NAMED_KEY.test(name)) continue;
+      const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+      if (words.length < 2 || words.slice(0, -1).some((w) => NOT_SECRET_KEY.has(w))) continue;
+      read = assignedValue(text, from, keyEnd + tail[0].length, hits, { generated: true, colon: tail[0].endsWith(':') });
+    }
+  }
+}
+
+/** Where the line break at `i` ends (`\n`, `\r\n`, JSON's `\n` whose backslash the quote skip took), or -1. */
+function lineBreakEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) === 10) return i + 1;
+  if (text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10) return i + 2;
+  if (text.charCodeAt(i - 1) === 92 && text[i] === 'n') return i + 1;
+  if (text.charCodeAt(i - 1) === 92 && text[i] === 'r' && text.startsWith('\\n', i + 1)) return i + 3;
+  return -1;
+}
+
+/** Where the line from `from` ends: its raw or JSON-escaped line break, or LINE_REACH * 4 on. */
+function lineEndAfter(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from < LINE_REACH * 4 && text.charCodeAt(i) !== 10 && !(text.charCodeAt(i) === 92 && text[i + 1] === 'n')) i++;
+  return i;
+}
+
+/** Spaces and tabs from `from`. */
+function indentAt(text: string, from: number): number {
+  let i = from;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return i - from;
+}
+
+/**
+ * A YAML key's value on the line below it (`password:` then `  …`, a plain scalar wrapped there),
+ * or, under a secret's section (`secrets:` then `  stripe: …`, `api_keys:` then `  - …`), the
+ * mapping or list below it: the lines indented deeper than the key.
+ */
+function belowKey(text: string, nameAt: number, next: number, hits: LeakHit[], options: AssignedOptions): number {
+  const keyIndent = indentAt(text, lineStartBefore(text, nameAt));
+  const indent = indentAt(text, next);
+  const at = next + indent;
+  if (indent <= keyIndent || text[at] === '#') return at;
+  if (MAPPING_LINE.test(text.slice(at, at + 80))) return options.section ? sectionLines(text, next, keyIndent, false, hits) : at;
+  return assignedValue(text, nameAt, at, hits, { ...options, colon: false });
+}
+
+/** A line of a secret's section: a list item, a `name:` or `name =`, then the value (quotes, raw or JSON-escaped, after). */
+const SECTION_LINE = /^(?:-[ \t]+)?(?:(?:\\*["']){0,2}([\w.@-]{1,64})(?:\\*["']){0,2}[ \t]*[:=](?:[ \t]+|(?=\\n|\r?\n|$)))?(?:\\*["']){0,2}/;
+/** A list item or a `name:` below a key: a mapping or a list, no scalar. */
+const MAPPING_LINE = /^(?:-[ \t]|\\*["']?[\w.@-]{1,64}\\*["']?[ \t]*:(?:[ \t]|\\n|\r?\n|$))/;
+/** Names under a secret's section that describe it or point at it: their values are ids, places and words. */
+const DESCRIBES = /(?:^|[_.-])(?:name|id|type|kind|description|desc|label|url|uri|endpoint|host|hostname|port|region|user|username|login|email|provider|scope|scopes|path|file|image|version|at|enabled|format|algorithm|account|project|tenant|bucket|key_?id|arn|domain)$/i;
+const SECTION_REACH = 64;
+
+/**
+ * The generated-looking values of up to 64 lines of a secret's section from `from`: YAML's
+ * deeper-indented lines (a shallower one ends it), or TOML's lines up to the next `[section]`.
+ * Returns where reading stopped.
+ */
+function sectionLines(text: string, from: number, keyIndent: number, toml: boolean, hits: LeakHit[]): number {
+  let line = from;
+  // Within the scan's reach of the key: a hit's context must fit in what the stream scanner carries across chunks.
+  for (let n = 0; n < SECTION_REACH && line < text.length && line - from < REACH - 1024; n++) {
+    const lineEnd = lineEndAfter(text, line);
+    const indent = indentAt(text, line);
+    const at = line + indent;
+    if (at < lineEnd && (toml ? text[at] === '[' : indent <= keyIndent)) return line;
+    const item = SECTION_LINE.exec(text.slice(at, lineEnd));
+    if (item && at + item[0].length < lineEnd && !(item[1] && DESCRIBES.test(item[1]))) {
+      const start = at + item[0].length;
+      const end = valueEnd(text, start);
+      const value = text.slice(start, end);
+      // A nested key (`stripe:` then its own lines) is no value; its lines are read as the section's.
+      if (text[end] !== ':' && looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+    }
+    line = lineEnd + (text.charCodeAt(lineEnd) === 10 ? 1 : 2);
+  }
+  return line;
+}
+
+/** A TOML or INI section named like a secret's (`[credentials]`, `[passwords]`) alone on its line: its values. */
+function tomlSection(text: string, nameAt: number, after: number, hits: LeakHit[]): number {
+  let open = nameAt;
+  while (open > 0 && nameAt - open < 64 && isTokenChar(text.charCodeAt(open - 1))) open--;
+  if (text[open - 1] !== '[') return after;
+  // At a line's start, or a JSON string's.
+  if (!/(?:^|")[ \t]*$/.test(text.slice(lineStartBefore(text, open - 1), open - 1))) return after;
+  let i = after;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  const next = lineBreakEnd(text, text.charCodeAt(i) === 92 ? i + 1 : i);
+  return next < 0 ? after : sectionLines(text, next, -1, true, hits);
+}
+
+/**
+ * Whether the secret word matched at `at` stands as a word of its name: `pw` after a separator or
+ * as a camelCase word (`DB_PW`, `dbPw`; not `npw`), and a numbered word in a qualified name
+ * (`DB_PASSWORD_2`, `authToken3`; `token1`, `password2` alone are a form's or a list's fields).
+ */
+function wordOfName(text: string, at: number, word: string): boolean {
+  const before = at > 0 ? text.charCodeAt(at - 1) : 32;
+  if (/^pw(?!d)/i.test(word) && isAlnum(before) && !(word.charCodeAt(0) === 80 && ((before >= 97 && before <= 122) || (before >= 48 && before <= 57)))) return false;
+  // Two-word names (`API_KEY2`, `secret_key2`) are qualified already.
+  if (/\d/.test(word) && !/^(?:api|access|secret[-_ ]?key|priv)/i.test(word) && !isTokenChar(before)) return false;
+  return true;
 }
 
 const TABLE_DESCRIPTION = /^(?:[A-Za-z]\w*\(\d+(?:,\s*\d+)?\)|(?:Big)?(?:Uint|Int|Float)\d+(?:Clamped)?Array|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9_.-]+(?:[/:][a-z0-9_.-]+)+|[^\s|]*(?:\[[^\]\s]*\]|\\[dwsDWSbB.])[^\s|]*)$/;
@@ -534,6 +707,8 @@ function isCode(value: string, next: number): boolean {
   // `AWS_IMDSV2_SESSION_TOKEN`, `SHA224PasswordProperty`) are not generated.
   const machineMade = value.split('.').some((part) => part.length >= 8 && /[0-9]/.test(part) && /[A-Za-z]/.test(part) && !spelledWithDigits(part));
   if ((next === 40 || next === 91 || /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(value)) && !machineMade) return true;
+  // A PowerShell cmdlet (`$pw = ConvertTo-SecureString …`): Verb-Noun, letters only.
+  if (/^[A-Z][a-z]+[A-Za-z]*-[A-Z][a-z]+[A-Za-z]*$/.test(value)) return true;
   // `Ec2InstanceMetadataCredentials`, `OAuth2Client`: a version digit after a word is still spelled.
   return /^[~.]?\//.test(value) || camelWords(value.replace(/(?<=[A-Za-z])\d{1,2}(?=[A-Z]|$)/g, ''));
 }
@@ -862,6 +1037,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       vendorTokens(text, hits);
       privateKeyHeaders(text, hits);
       secretAssignments(text, hits);
+      keyAssignments(text, hits);
       commandPasswords(text, hits);
       pipedPasswords(text, hits);
       htpasswdPasswords(text, hits);
