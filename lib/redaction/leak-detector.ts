@@ -6,7 +6,10 @@
  * that end in a secret word (`=`, `:`, `=>`, a YAML block's next line, a .netrc `password`),
  * passwords and tokens in URLs, passwords on curl, mysql, sshpass and registry-login command lines,
  * secrets given as command arguments, random values beside a `name`/`key` naming a secret,
- * Bearer and Basic credentials, and `.pgpass` lines. Hits carry a fingerprint, never the value.
+ * Bearer and Basic credentials, and `.pgpass` lines; and, since the rules took them, key names
+ * (`HMAC_KEY`), values below a YAML key or under a secret's section, a flag's next element in an
+ * argument list, prefixed and bracketed literals, environment fallbacks, full-width separators and
+ * names in other languages, C macros and Go MySQL DSNs. Hits carry a fingerprint, never the value.
  */
 import { createHash } from 'node:crypto';
 
@@ -448,16 +451,31 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?d(?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\||\])|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=]|[ \t]\||\])/gi;
+const SECRET_NAME_END = /passw(?:or)?[dt](?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\n))|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|senha|contrase(?:\xf1|\xc3\xb1)a|\u043f\u0430\u0440\u043e\u043b\u044c|\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c|\u5bc6[\u7801\u94a5]|\xe5\xaf\x86(?:\xe7\xa0\x81|\xe9\x92\xa5)|\u30d1\u30b9\u30ef\u30fc\u30c9|\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89|\ube44\ubc00\ubc88\ud638|\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\n))/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
 
 function secretAssignments(text: string, hits: LeakHit[]): void {
   SECRET_NAME_END.lastIndex = 0;
+  sectionRead = 0;
   for (let m = SECRET_NAME_END.exec(text); m; m = SECRET_NAME_END.exec(text)) {
     const after = m.index + m[0].length;
     const last = text.charCodeAt(after - 1);
+    // An environment read's fallback (`process.env.JWT_SECRET || '…'`), an argument list's flag and its next element
+    // (`"--api-key",\n "…"`, `- --db-password` then `- …`): read on their own terms, whatever the target.
+    if (FALLBACK_SEP.test(m[0])) {
+      if (ENV_READ.test(text.slice(Math.max(0, m.index - 120), m.index))) literalAfter(text, after, 16, hits, true);
+      continue;
+    }
+    if (last === 44) {
+      commaValue(text, m.index, after, hits);
+      continue;
+    }
+    if (!SEPARATOR_END.test(m[0])) {
+      flagListItem(text, m.index, after, hits);
+      continue;
+    }
     // redis.conf's `requirepass …` is no .netrc.
     const netrc = (last === 32 || last === 9) && (m[0].charCodeAt(4) | 0x20) === 119;
     // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.
@@ -471,7 +489,7 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     // Values under a secret-named key or section: not under `tokens:` (counts) or `auth:` (a method and its settings).
     const section = !/^(?:token|auth|pw|seed|codes|psk)/i.test(m[0]);
     if (last === 93) {
-      if (section) SECRET_NAME_END.lastIndex = tomlSection(text, m.index, after, hits);
+      if (section) tomlSection(text, m.index, after, hits);
       continue;
     }
     const end = assignedValue(text, m.index, after, hits, { netrc, table: last === 124, colon: last === 58, section });
@@ -503,6 +521,10 @@ function assignedValue(text: string, nameAt: number, after: number, hits: LeakHi
     const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
     if (header) i += header[0].length;
   }
+  // A string prefix or brackets before the literal: `b'…'`, `r"…"`, C#'s `@"…"`, bash's `$'…'`, C++'s `R"(…)"`, `["…"]`, `("…")`, `vec!["…"]`.
+  // Not `{`: an object's first key (`"auth": {"token": …}`) is read by its own match.
+  const opener = OPENER.exec(text.slice(i, i + 16));
+  if (opener) i += opener[0].length;
   if (options.colon) {
     const below = lineBreakEnd(text, i);
     if (below >= 0) return belowKey(text, nameAt, below, hits, options);
@@ -568,6 +590,56 @@ function keyAssignments(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** What ends a match that is a name's separator (the rest are a line's end: a flag alone on its line). */
+const SEPARATOR_END = /(?:[:=>|\],\]]|\uff1a|\uff1d|\x9a|\x9d|[ \t])$/;
+/** `||`, `??` or ` or ` after a name: a fallback, read only after an environment read. */
+const FALLBACK_SEP = /(?:\|\||\?\?|\sor[ \t])$/i;
+/** An environment read of the name that follows: `process.env.`, `os.environ.get("`, `getenv('`, `ENV.fetch("`, `Deno.env.get(`… */
+const ENV_READ = /(?:process\.env\.|import\.meta\.env\.|environ(?:\.get\(|\[)|getenv\(|Deno\.env\.get\(|ENV(?:\.fetch\(|\[)|env::var\(|GetEnvironmentVariable\()\\*["']?[\w.-]{0,64}$/;
+const OPENER = /^(?:(?:[bBrRuUfF]{1,2}|@|\$)(?=\\*["'])|R"\(|(?:vec!)?[[(][ \t]*(?=\\*["']))(?:\\*["']){0,2}/;
+
+/** A quoted literal within `reach` characters of `from` (spaces and line breaks between): judged and reported. */
+function literalAfter(text: string, from: number, reach: number, hits: LeakHit[], mustBeGenerated: boolean): void {
+  let i = from;
+  while (i - from < reach && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13 || (text.charCodeAt(i) === 92 && (text[i + 1] === 'n' || text[i + 1] === 'r')))) i += text.charCodeAt(i) === 92 ? 2 : 1;
+  while (text.charCodeAt(i) === 92) i++;
+  if (text[i] !== '"' && text[i] !== "'" && text[i] !== '`') return;
+  // CSV doubles the quotes inside a field.
+  const start = text[i + 1] === text[i] ? i + 2 : i + 1;
+  const end = valueEnd(text, start);
+  const value = text.slice(start, end);
+  if (mustBeGenerated ? looksSecret(value) && generated(value) : looksSecret(value, 10, 3) && !value.startsWith('-')) {
+    if (!isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+  }
+}
+
+/** After a name and `,`: an environment read's default (`getenv('DB_PASSWORD', '…')`), or a flag's next element in an argument list (`"--api-key", "…"`). */
+function commaValue(text: string, nameAt: number, after: number, hits: LeakHit[]): void {
+  const before = text.slice(Math.max(0, nameAt - 120), nameAt);
+  if (ENV_READ.test(before)) literalAfter(text, after, 16, hits, true);
+  else if (/\\*["']--?[\w-]{0,64}$/.test(before)) literalAfter(text, after, 64, hits, false);
+}
+
+/** A YAML block list's flag item (`- --db-password`) and the next item below it (`- …`: k8s `args:`, compose `command:`). */
+function flagListItem(text: string, nameAt: number, after: number, hits: LeakHit[]): void {
+  const lineStart = lineStartBefore(text, nameAt);
+  if (!/^[ \t]*-[ \t]+--?[\w-]{0,64}$/.test(text.slice(lineStart, nameAt))) return;
+  const next = lineBreakEnd(text, text.charCodeAt(after) === 92 ? after + 1 : after);
+  if (next < 0) return;
+  const item = /^[ \t]*-[ \t]+(?=[^-\s])/.exec(text.slice(next, next + 64));
+  if (item) literalOrWord(text, next + item[0].length, hits);
+}
+
+/** A value, quoted or not, at `at`: judged as a flag's. */
+function literalOrWord(text: string, at: number, hits: LeakHit[]): void {
+  let start = at;
+  while (text.charCodeAt(start) === 92) start++;
+  while (text[start] === '"' || text[start] === "'") start++;
+  const end = valueEnd(text, start);
+  const value = text.slice(start, end);
+  if (looksSecret(value, 10, 3) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+}
+
 /** Where the line break at `i` ends (`\n`, `\r\n`, JSON's `\n` whose backslash the quote skip took), or -1. */
 function lineBreakEnd(text: string, i: number): number {
   if (text.charCodeAt(i) === 10) return i + 1;
@@ -601,7 +673,11 @@ function belowKey(text: string, nameAt: number, next: number, hits: LeakHit[], o
   const indent = indentAt(text, next);
   const at = next + indent;
   if (indent <= keyIndent || text[at] === '#') return at;
-  if (MAPPING_LINE.test(text.slice(at, at + 80))) return options.section ? sectionLines(text, next, keyIndent, false, hits) : at;
+  // The section's lines are read for their values; the main expression still reads the secret-named keys among them.
+  if (MAPPING_LINE.test(text.slice(at, at + 80))) {
+    if (options.section) sectionLines(text, next, keyIndent, false, hits);
+    return at;
+  }
   return assignedValue(text, nameAt, at, hits, { ...options, colon: false });
 }
 
@@ -619,7 +695,8 @@ const SECTION_REACH = 64;
  * Returns where reading stopped.
  */
 function sectionLines(text: string, from: number, keyIndent: number, toml: boolean, hits: LeakHit[]): number {
-  let line = from;
+  // Lines a section around this one read already are not read again (`secrets:` nested in `secrets:`…).
+  let line = Math.max(from, sectionRead);
   // Within the scan's reach of the key: a hit's context must fit in what the stream scanner carries across chunks.
   for (let n = 0; n < SECTION_REACH && line < text.length && line - from < REACH - 1024; n++) {
     const lineEnd = lineEndAfter(text, line);
@@ -627,7 +704,8 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
     const at = line + indent;
     if (at < lineEnd && (toml ? text[at] === '[' : indent <= keyIndent)) return line;
     const item = SECTION_LINE.exec(text.slice(at, lineEnd));
-    if (item && at + item[0].length < lineEnd && !(item[1] && DESCRIBES.test(item[1]))) {
+    // A secret-named key's value is the main expression's.
+    if (item && at + item[0].length < lineEnd && !(item[1] && (DESCRIBES.test(item[1]) || secretName(item[1])))) {
       const start = at + item[0].length;
       const end = valueEnd(text, start);
       const value = text.slice(start, end);
@@ -636,8 +714,10 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
     }
     line = lineEnd + (text.charCodeAt(lineEnd) === 10 ? 1 : 2);
   }
+  sectionRead = line;
   return line;
 }
+let sectionRead = 0;
 
 /** A TOML or INI section named like a secret's (`[credentials]`, `[passwords]`) alone on its line: its values. */
 function tomlSection(text: string, nameAt: number, after: number, hits: LeakHit[]): number {
@@ -649,7 +729,8 @@ function tomlSection(text: string, nameAt: number, after: number, hits: LeakHit[
   let i = after;
   while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
   const next = lineBreakEnd(text, text.charCodeAt(i) === 92 ? i + 1 : i);
-  return next < 0 ? after : sectionLines(text, next, -1, true, hits);
+  if (next >= 0) sectionLines(text, next, -1, true, hits);
+  return after;
 }
 
 /**
@@ -1023,6 +1104,47 @@ function argumentSecrets(text: string, hits: LeakHit[]): void {
   }
 }
 
+/** C's `#define API_KEY "…"`: a secret-named macro and its literal (or a bare word). */
+const DEFINE = /^#[ \t]*define[ \t]+([A-Za-z_]\w{0,63})[ \t]+(?:\\*["']){0,2}/;
+
+function defines(text: string, hits: LeakHit[]): void {
+  for (let d = text.indexOf('define'); d >= 0; d = text.indexOf('define', d + 6)) {
+    let at = d;
+    while (at > 0 && d - at < 8 && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
+    if (text[--at] !== '#') continue;
+    const m = DEFINE.exec(text.slice(at, at + 120));
+    if (!m) continue;
+    const name = m[1]!;
+    // A key name's value must look generated, as after `=` (`CACHE_KEY "v2"` stays); `MAX_TOKENS` is a count.
+    const keyName = /(?:_KEY|_key|Key)$/.test(name) && !/(?:api|access|secret|priv(?:ate)?)[-_]?key$/i.test(name);
+    if ((!secretName(name) && !keyName) || /tokens$/i.test(name)) continue;
+    if (keyName && name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).slice(0, -1).some((w) => NOT_SECRET_KEY.has(w))) continue;
+    const start = at + m[0].length;
+    const end = valueEnd(text, start);
+    const value = text.slice(start, end);
+    if (looksSecret(value) && (!keyName || generated(value)) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+  }
+}
+
+/** A Go MySQL driver DSN's password: `user:PW@tcp(host:3306)/db`, `…@unix(/path)/db`, found from `@tcp(` and `@unix(`. */
+function mysqlDsns(text: string, hits: LeakHit[]): void {
+  for (const needle of ['@tcp(', '@unix(']) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 5)) {
+      // Back to where the DSN starts: a quote, a space, `=` or a line's start; the user is up to its first `:`.
+      let from = at;
+      while (from > 0 && at - from < 256 && !/[\s"'`=(,]/.test(text[from - 1]!)) from--;
+      while (text.charCodeAt(from) === 92) from++;
+      const dsn = text.slice(from, at);
+      const colon = dsn.indexOf(':');
+      if (colon < 1 || !/^[\w.-]{1,64}$/.test(dsn.slice(0, colon))) continue;
+      const password = dsn.slice(colon + 1);
+      // Templates and concatenations are no password: `%s`, `{pw}`, `$PW`, `" + pw + "`.
+      if (/[%{}$+<>[\]]/.test(password) || !looksSecret(password, 10, 3)) continue;
+      hits.push(hit('dsn_password', password, from + colon + 1, at));
+    }
+  }
+}
+
 function hit(detector: string, value: string, start: number, end: number): LeakHit {
   return { detector, fingerprint: fingerprint(detector, value), start, end };
 }
@@ -1038,6 +1160,8 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       privateKeyHeaders(text, hits);
       secretAssignments(text, hits);
       keyAssignments(text, hits);
+      defines(text, hits);
+      mysqlDsns(text, hits);
       commandPasswords(text, hits);
       pipedPasswords(text, hits);
       htpasswdPasswords(text, hits);

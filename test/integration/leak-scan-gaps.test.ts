@@ -28,6 +28,13 @@ const FORMS: readonly (readonly [string, string])[] = [
   ['db:\n  password:\n    %s\n', 'secret_assignment'],
   ['secrets:\n  stripe: %s\n', 'secret_assignment'],
   ['[credentials]\nkey = "%s"\n', 'secret_assignment'],
+  ['{"mcpServers": {"x": {"args": [\n  "--api-key",\n  "%s"\n]}}}', 'secret_assignment'],
+  ['args:\n  - --db-password\n  - %s\n', 'secret_assignment'],
+  ["app.secret_key = b'%s'", 'secret_assignment'],
+  ["jwt.verify(t, process.env.JWT_SECRET || '%s')", 'secret_assignment'],
+  ['密码：%s', 'secret_assignment'],
+  ['#define API_KEY "%s"', 'secret_assignment'],
+  ['db, err := sql.Open("mysql", "app:%s@tcp(127.0.0.1:3306)/shop")', 'dsn_password'],
 ];
 
 describe('integration: the leak scan catches what a disabled rule lets through', () => {

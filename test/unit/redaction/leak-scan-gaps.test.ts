@@ -60,7 +60,7 @@ describe('leak scan: forms the rules take that the scan now reads too', () => {
     expectFound([
       'password:\n  %s\n', 'db:\n  password:\n    "%s"\n  host: db\n', 'signing_key:\n  %s\n',
       'secrets:\n  stripe: %s\n', 'credentials:\n  default:\n    value: %s\n', 'api_keys:\n  - %s\n', 'secrets:\n  name: stripe\n  value: "%s"\n',
-      '[credentials]\nkey = "%s"\n', '[passwords]\nalice = %s\n', 'title = "x"\n[secrets]\nregion = "eu"\nstripe = \'%s\'\n',
+      '[credentials]\nkey = "%s"\n', '[passwords]\nalice = %s\n', 'secrets:\n  db:\n    password: %s\n', 'title = "x"\n[secrets]\nregion = "eu"\nstripe = \'%s\'\n',
     ]);
   });
 
@@ -70,6 +70,57 @@ describe('leak scan: forms the rules take that the scan now reads too', () => {
       'secrets:\n  name: %s\n  region: %s\n', 'credentials:\n  client_id: %s\n', 'password:\nnext_item: %s\n', '[database]\npassword_file = "/etc/x"\nversion = "%s"\n',
       '[credentials]\nprofile = "default"\n[server]\nhash = "%s"\n', 'x = foo["password"]\ny = %s\n', 'secrets:\n  stripe: hunter2\n  other: correct-horse\n',
     ]);
+  });
+
+  it('argument lists over lines: a secret-named flag and the element after it', () => {
+    expectFound([
+      '"args": [\n  "--api-key",\n  "%s"\n]', '{"args": ["-y", "@example/mcp", "--access-token", "%s"]}', "cmd = ['tool', '--db-password', '%s']",
+      'args:\n  - --db-password\n  - %s\n', 'command:\n  - server\n  - --requirepass\n  - "%s"\n',
+    ]);
+  });
+
+  it('argument-list near misses: a next flag, a variable, a non-secret flag, prose', () => {
+    expectQuiet(['"args": ["--api-key", "--verbose", "%s"]', '"args": ["--api-key", "${input:api_key}"], "x": "%s"', '"args": ["--key-file", "k"], "y": "%s"', 'args:\n  - --token\n  - --other\n  - %s\n', 'password, token, and %s']);
+    expect(detector.scan('args:\n  - --db-password\n  - $(DB_PASSWORD)\n')).to.deep.equal([]);
+  });
+
+  it('an object under a secret-named key is read by its own keys, as before', () => {
+    // `{` opens no literal: the first key inside (`"token"`) stays for the main expression.
+    expectFound(['{"auth": {"token": "%s"}}', '{"secret": {"password": "%s"}}', 'credentials:\n  password: %s\n']);
+    // A key inside a secret's section is still a key of its own: its value need not look generated to the section.
+    const value = 'x1-y2-z3-w4-v5-u6-t7';
+    expect(detector.scan(`secrets:\n  password: ${value}\n`).map((h) => h.detector)).to.deep.equal(detector.scan(`password: ${value}\n`).map((h) => h.detector));
+  });
+
+  it('string prefixes and brackets before the literal, environment fallbacks whatever the target', () => {
+    expectFound([
+      "SECRET_KEY = b'%s'", 'password = r"%s"', 'apiKey = @"%s"', "TOKEN=$'%s'", 'API_KEY = ["%s"]', 'DB_PASSWORD = ("%s")', 'let api_key = vec!["%s"];',
+      "jwt.verify(t, process.env.JWT_SECRET || '%s')", "crypto.createHmac('sha256', process.env.WEBHOOK_SECRET ?? '%s')", 'key = os.environ.get("DB_PASSWORD") or "%s"',
+      "getenv('DB_PASSWORD', '%s')", 'ENV.fetch("API_TOKEN", "%s")',
+    ]);
+  });
+
+  it('prefix and fallback near misses: an f-string field, a non-secret read, a fallback of words, a plain or', () => {
+    expectQuiet(["x = process.env.PORT || '%s'", "if password or token: print('%s')"]);
+    for (const text of ['password = f"{prefix}"', "const secret = process.env.JWT_SECRET || 'change-me'", 'API_KEY = ["a", "b"]', 'token = (user_token)']) expect(detector.scan(text), text).to.deep.equal([]);
+  });
+
+  it('full-width separators and names in other languages, in UTF-16 and as an export\'s latin1-read UTF-8', () => {
+    const forms = ['password：%s', 'API_KEY＝%s', 'Passwort: %s', '密码：%s', '数据库密码: %s', 'contraseña: %s', 'senha=%s', 'пароль: %s', 'パスワード：%s', '비밀번호: %s'];
+    expectFound(forms);
+    for (const form of forms) {
+      const secret = generated();
+      const bytes = Buffer.from(JSON.stringify({ content: form.replace('%s', secret) }), 'utf8').toString('latin1');
+      expect(detector.scan(bytes).map((h) => h.detector), form).to.deep.equal(['secret_assignment']);
+    }
+    expectQuiet(['忘记密码 %s', 'contraseña segura %s', 'Passwort vergessen? %s']);
+  });
+
+  it('C macros and Go MySQL DSNs', () => {
+    expectFound(['#define API_KEY "%s"', '#  define DB_PASSWORD "%s"', '#define HMAC_KEY %s']);
+    expectFound(['db, err := sql.Open("mysql", "app:%s@tcp(127.0.0.1:3306)/shop")', 'DSN=root:%s@unix(/var/run/mysqld/mysqld.sock)/app'], 'dsn_password');
+    expectQuiet(['#define CACHE_KEY "%s"', '#define MAX_TOKENS %s', 'git@github.com:org/repo %s', 'fmt.Sprintf("%%s:%%s@tcp(%%s)/%%s", u, p) %s']);
+    for (const text of ['dsn := user + ":" + pw + "@tcp(" + host + ")/db"', 'app@tcp(db:3306)/shop', 'app:${DB_PASSWORD}@tcp(db:3306)/shop', 'app:{{ .Password }}@tcp(db)/x']) expect(detector.scan(text), text).to.deep.equal([]);
   });
 });
 
