@@ -702,7 +702,7 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
     const lineEnd = lineEndAfter(text, line);
     const indent = indentAt(text, line);
     const at = line + indent;
-    if (at < lineEnd && (toml ? text[at] === '[' : indent <= keyIndent)) return line;
+    if (at < lineEnd && (toml ? text[at] === '[' : indent <= keyIndent)) break;
     const item = SECTION_LINE.exec(text.slice(at, lineEnd));
     // A secret-named key's value is the main expression's.
     if (item && at + item[0].length < lineEnd && !(item[1] && (DESCRIBES.test(item[1]) || secretName(item[1])))) {
@@ -714,7 +714,7 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
     }
     line = lineEnd + (text.charCodeAt(lineEnd) === 10 ? 1 : 2);
   }
-  sectionRead = line;
+  sectionRead = Math.max(sectionRead, line);
   return line;
 }
 let sectionRead = 0;
