@@ -322,16 +322,17 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
   // `~/backups` is the home folder's, as in a shell (it was a folder named ~ in the workspace).
   const resolve = (p: unknown, fallback: string): string => path.resolve(options.workspace, expandHome((p as string | undefined) ?? fallback, options.env ?? process.env));
   const env = options.env ?? process.env;
-  const url = (db['url'] as string | undefined) ?? env['ACODE_DATABASE_URL'] ?? null;
+  const rawUrl = (db['url'] as string | undefined) ?? env['ACODE_DATABASE_URL'] ?? null;
+  const url = rawUrl === '' ? null : rawUrl;
   return {
     workspace: options.workspace,
     file: options.file,
     locate,
     database: {
       // --database names a SQLite file: it is the database whatever database.type says.
-      type: options.databasePath ? 'sqlite' : ((db['type'] as DatabaseType | undefined) ?? 'sqlite'),
+      type: options.databasePath ? 'sqlite' : databaseType(db['type'] as DatabaseType | undefined, url, db['url'] !== undefined, locate),
       path: options.databasePath ? path.resolve(options.databasePath) : resolve(db['path'], path.join('.agent', 'acode.db')),
-      url: url === '' ? null : url,
+      url,
     },
     backup: {
       path: resolve(bak['path'], path.join('.agent', 'backups')),
@@ -355,6 +356,28 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
       dateColumns: (exp['date_columns'] as Record<string, string> | undefined) ?? {},
     },
   };
+}
+
+/**
+ * The database a workspace means. A PostgreSQL URL with no database.type is PostgreSQL: taking the
+ * SQLite file instead would back up (or export) another database than the one named, without a word.
+ * A URL beside an explicit `type: sqlite`, or one that is not postgres://, is a contradiction the
+ * user must settle; the URL is never shown, it may hold a password.
+ */
+function databaseType(type: DatabaseType | undefined, url: string | null, fromFile: boolean, locate: AcodeConfig['locate']): DatabaseType {
+  if (url === null || type === 'postgres') return type ?? 'sqlite';
+  const source = fromFile ? 'database.url' : 'ACODE_DATABASE_URL';
+  if (type === 'sqlite') {
+    throw new AcodeError('ACODE-CFG-005', `${locate(['database', 'type'])}: database.type is sqlite but ${source} is set too: which database is meant is not clear; nothing was done`, {
+      context: { key: 'database.type' },
+      hint: `${fromFile ? 'remove database.url' : 'unset ACODE_DATABASE_URL'} to use the SQLite file, or set database.type: postgres`,
+    });
+  }
+  if (/^postgres(?:ql)?:\/\//i.test(url)) return 'postgres';
+  throw new AcodeError('ACODE-CFG-005', `${fromFile ? `${locate(['database', 'url'])}: ` : ''}${source} is set but is not a postgresql:// URL, and no database.type says what it is; nothing was done`, {
+    context: { key: 'database.url' },
+    hint: `give a postgresql://user@host:port/database URL (database.type postgres is then implied), or ${fromFile ? 'remove database.url' : 'unset ACODE_DATABASE_URL'} to use the SQLite file`,
+  });
 }
 
 /** `~` and `~/…` as the home folder; `~user` and everything else as written. */
