@@ -15,6 +15,12 @@ export function registerDemo(program: Command, runtime: Runtime): void {
     .action(async (_flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out, config } = ctx;
+      if (config.database.type !== 'sqlite') {
+        const { AcodeError } = await import('../lib/errors.js');
+        throw new AcodeError('ACODE-USE-001', `acode demo fills a SQLite workspace database, and this workspace's database.type is ${config.database.type}; nothing was done`, {
+          hint: 'run the demo in an empty folder of its own (cd there, or --workspace DIR)',
+        });
+      }
       const file = config.database.path;
       const { exists } = await import('../lib/fs-atomic.js');
       if (await exists(file)) {

@@ -60,4 +60,16 @@ describe('e2e: acode demo', function () {
     ]);
   });
 
+  it('in a PostgreSQL workspace: refused as acode demo (it named acode db migrate, after announcing a SQLite file it never made), exit 64, nothing written', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(path.join(dir, '.agent'));
+    await writeFile(path.join(dir, '.agent', 'config.yml'), 'database:\n  type: postgres\n  url: postgresql://a@127.0.0.1:1/x\n');
+    const r = await runCli(['demo'], { cwd: dir });
+    expect(r.code).to.equal(64);
+    expect(r.stdout).to.equal('');
+    expect(lines(r.stderr)).to.deep.equal([
+      "✗ ACODE-USE-001 Invalid usage: acode demo fills a SQLite workspace database, and this workspace's database.type is postgres; nothing was done — run the demo in an empty folder of its own (cd there, or --workspace DIR)",
+    ]);
+    expect(await listDir(path.join(dir, '.agent'))).to.deep.equal(['config.yml']);
+  });
 });
