@@ -12,8 +12,12 @@ export interface ExportSelection {
   /** Rows before this instant (a date-only --until means the end of that day). */
   readonly until: Date | null;
   readonly schemaOnly: boolean;
-  /** The tables to read, in order; unknown names are ACODE-EXP-004, listing the ones there are. */
-  resolveTables(available: readonly string[]): string[];
+  /**
+   * The tables to read, in order; unknown names are ACODE-EXP-004, listing the ones there are.
+   * `unexportable`: relations the database has that an export cannot read (a virtual table, a
+   * partitioned parent): --tables naming one is told what it is and what to name instead.
+   */
+  resolveTables(available: readonly string[], unexportable?: ReadonlyMap<string, Unexportable>): string[];
   /** The timestamp column a date filter applies to, or null when the table has none. */
   dateColumnFor(table: string, columns: readonly string[]): string | null;
 }
@@ -26,6 +30,42 @@ export interface SelectionOptions {
   readonly schemaOnly?: boolean;
   /** `export.date_columns`: table → column; `created_at` otherwise. */
   readonly dateColumns?: Readonly<Record<string, string>>;
+  /** Line and column of a config key (AcodeConfig.locate), for a date_columns entry that names no column. */
+  readonly locate?: (keyPath: readonly (string | number)[]) => string;
+}
+
+/** A relation an export cannot read, and why. */
+export type Unexportable =
+  | { readonly kind: 'virtual table' | 'shadow table' | 'view' | 'materialized view' | 'foreign table' }
+  | { readonly kind: 'partitioned table'; readonly partitions: readonly string[] };
+
+/** SQLite's virtual tables and their shadow tables (`<virtual>_<suffix>`), told apart by name. */
+export function sqliteUnexportable(skipped: readonly string[]): Map<string, Unexportable> {
+  const shadow = (name: string): boolean => skipped.some((v) => v !== name && name.startsWith(`${v}_`));
+  return new Map(skipped.map((name) => [name, { kind: shadow(name) ? 'shadow table' : 'virtual table' }]));
+}
+
+function notExportable(names: readonly string[], unexportable: ReadonlyMap<string, Unexportable>): AcodeError {
+  const name = names[0]!;
+  const what = unexportable.get(name)!;
+  const also = names.length > 1 ? ` (and ${names.slice(1).map((n) => `'${n}' is a ${unexportable.get(n)!.kind}`).join(', ')})` : '';
+  if (what.kind === 'partitioned table') {
+    const parts = what.partitions.length ? what.partitions.join(', ') : '(none yet)';
+    return new AcodeError('ACODE-EXP-006', `'${name}' is a partitioned table${also}: its rows are in its partitions, and an export takes each partition as a table of its own; partitions: ${parts}`, {
+      context: { table: name },
+      hint: what.partitions.length ? `name its partitions in --tables instead: --tables ${what.partitions.join(',')}` : 'it holds no rows: leave it out of --tables',
+    });
+  }
+  const why =
+    what.kind === 'virtual table' || what.kind === 'shadow table'
+      ? 'exports do not take virtual tables or their shadow tables (a backup keeps them)'
+      : what.kind === 'foreign table'
+        ? "exports take the database's own tables only (a foreign table's rows are another server's)"
+        : `exports take tables only (a backup keeps the ${what.kind}'s definition)`;
+  return new AcodeError('ACODE-EXP-006', `'${name}' is a ${what.kind}${also}: ${why}`, {
+    context: { table: name },
+    hint: `leave ${names.length === 1 ? 'it' : 'them'} out of --tables`,
+  });
 }
 
 export const DEFAULT_DATE_COLUMN = 'created_at';
@@ -45,8 +85,11 @@ export function createSelection(options: SelectionOptions): ExportSelection {
     since,
     until,
     schemaOnly: Boolean(options.schemaOnly),
-    resolveTables(available) {
-      const unknown = [...(tables ?? []), ...exclude].filter((t) => !available.includes(t));
+    resolveTables(available, unexportable = new Map()) {
+      const named = (tables ?? []).filter((t) => !available.includes(t) && unexportable.has(t));
+      if (named.length) throw notExportable(named, unexportable);
+      // --exclude-tables may name one: it is left out either way.
+      const unknown = [...(tables ?? []), ...exclude].filter((t) => !available.includes(t) && !unexportable.has(t));
       if (unknown.length) {
         throw new AcodeError('ACODE-EXP-004', `${unknown.map((t) => `'${t}'`).join(', ')} not in the database; tables: ${available.join(', ') || '(none)'}`, {
           context: { table: unknown[0] },
@@ -61,8 +104,13 @@ export function createSelection(options: SelectionOptions): ExportSelection {
       const configured = Object.hasOwn(dateColumns, table) ? dateColumns[table] : undefined;
       const wanted = configured ?? DEFAULT_DATE_COLUMN;
       if (!columns.includes(wanted)) {
-        if (configured) {
-          throw new AcodeError('ACODE-EXP-006', `export.date_columns names ${table}.${wanted}, which does not exist; columns: ${columns.join(', ')}`, { context: { table } });
+        // Without --since/--until no row is filtered: a stale entry must not stop a plain export.
+        if (configured && (since || until)) {
+          const at = options.locate ? `${options.locate(['export', 'date_columns', table])}: ` : '';
+          throw new AcodeError('ACODE-CFG-005', `${at}export.date_columns names ${table}.${wanted} for --since/--until, and ${table} has no column ${wanted}; columns: ${columns.join(', ')}`, {
+            context: { table, key: `export.date_columns.${table}` },
+            hint: `set export.date_columns.${table} to one of its columns, or remove the entry (${DEFAULT_DATE_COLUMN} is then used where the table has one)`,
+          });
         }
         return null;
       }

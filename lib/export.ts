@@ -212,7 +212,7 @@ async function prepare(options: ExportOptions): Promise<Prepared> {
   if (!EXPORT_FORMATS.includes(format)) {
     throw new AcodeError('ACODE-EXP-006', `unknown format '${String(format)}'; formats: ${EXPORT_FORMATS.join(', ')}`);
   }
-  const selection = createSelection({ ...options, dateColumns: config.export.dateColumns });
+  const selection = createSelection({ ...options, dateColumns: config.export.dateColumns, locate: config.locate });
   const redact = options.redact ?? config.export.redactByDefault;
   // The rules are compiled only for a redacted export: a plain one does not load them.
   const policy = redact

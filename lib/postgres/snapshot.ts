@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Client } from 'pg';
-import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
+import type { ExportSelection, Snapshot, SnapshotTable, Unexportable } from '../export-source.js';
 import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, type ColumnInfo, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import { AcodeError, describeCause } from '../errors.js';
 import { connectPg, parsePgUrl, pgLockWaitMs, pgTableName, quotePgIdent } from './connection.js';
@@ -92,6 +92,25 @@ const COLUMNLESS_SQL = `SELECT n.nspname AS schema, c.relname AS table
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
    AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)`;
 
+/** Relations --tables may name that an export cannot read: partitioned parents (with their leaf partitions), views, foreign tables. */
+const UNEXPORTABLE_SQL = `SELECT n.nspname AS schema, c.relname AS table, c.relkind::text AS kind,
+       CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(json_agg(json_build_array(pn.nspname, p.relname)), '[]')
+         FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE t.isleaf AND p.relkind = 'r') END AS partitions
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+
+const KINDS = { v: 'view', m: 'materialized view', f: 'foreign table' } as const;
+
+async function readUnexportable(client: Client): Promise<Map<string, Unexportable>> {
+  const { rows } = await client.query<{ schema: string; table: string; kind: 'p' | 'v' | 'm' | 'f'; partitions: [string, string][] | null }>(UNEXPORTABLE_SQL);
+  return new Map(
+    rows.map((r): [string, Unexportable] => [
+      pgTableName(r.schema, r.table),
+      r.kind === 'p' ? { kind: 'partitioned table', partitions: (r.partitions ?? []).map(([s, t]) => pgTableName(s, t)).sort() } : { kind: KINDS[r.kind] },
+    ]),
+  );
+}
+
 /**
  * Tables with no columns are named, not exported: no format but JSON could carry one (SQLite and
  * a CSV header need a column), so every format leaves them out alike; a backup keeps them.
@@ -176,7 +195,13 @@ export async function openPostgresSnapshot(url: string, selection: ExportSelecti
       });
     }
     // Known by name (so --exclude-tables may name one), exported never.
-    const names = selection.resolveTables([...info.keys(), ...columnless].sort()).filter((n) => !columnless.includes(n));
+    const unexportable =
+      selection.tables || selection.excludeTables.length
+        ? await readUnexportable(client).catch((err: unknown) => {
+            throw serverError(err, null, null);
+          })
+        : undefined;
+    const names = selection.resolveTables([...info.keys(), ...columnless].sort(), unexportable).filter((n) => !columnless.includes(n));
     const takenAt = new Date().toISOString();
     const snapshotId = (await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s;
     const tables: SnapshotTable[] = [];

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { ExportSelection, Snapshot, SnapshotTable } from '../export-source.js';
+import { sqliteUnexportable, type ExportSelection, type Snapshot, type SnapshotTable } from '../export-source.js';
 import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, rowChars, rowCount, type ExportRecord, type RowTextFormat, type SqlValue } from '../records.js';
 import { schemaVersion } from './inspect.js';
 import { openSqlite, quoteIdent, type SqliteDb } from './open.js';
@@ -26,7 +26,7 @@ export function openSqliteSnapshot(file: string, selection: ExportSelection, opt
     db.pragma('query_only = ON');
     registerRowTextFunctions(db);
     const listing = listTables(db);
-    const names = selection.resolveTables(listing.tables);
+    const names = selection.resolveTables(listing.tables, sqliteUnexportable(listing.skipped));
     db.exec('BEGIN');
     // Statements still iterating when the export is destroyed (Ctrl-C, a write error): the
     // generator's own finally may run only after close(), and SQLite cannot COMMIT meanwhile.

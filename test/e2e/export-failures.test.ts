@@ -73,6 +73,47 @@ describe('e2e: export failures leave nothing half-written', function () {
     }
   });
 
+  describe('--tables naming a virtual table, and export.date_columns naming no column', () => {
+    it('a virtual (FTS5) table and its shadow table: said what they are, not "not in the database", exit 64; --exclude-tables may name them', async () => {
+      const { openDb } = await import('../support/sqlite.js');
+      const db = openDb(ws.db);
+      db.exec('CREATE VIRTUAL TABLE msg_fts USING fts5(content)');
+      db.close();
+      before = await treeOf(ws.dir);
+      dbDigest = contentDigest(ws.db);
+      for (const [tables, line] of [
+        ['msg_fts', "✗ ACODE-EXP-006 Invalid export options: 'msg_fts' is a virtual table: exports do not take virtual tables or their shadow tables (a backup keeps them) — leave it out of --tables"],
+        ['settings,msg_fts_data', "✗ ACODE-EXP-006 Invalid export options: 'msg_fts_data' is a shadow table: exports do not take virtual tables or their shadow tables (a backup keeps them) — leave it out of --tables"],
+      ] as const) {
+        const r = await cli(['--output', 'out.json', '--tables', tables]);
+        expect(r.code, r.stderr).to.equal(64);
+        expect(lastLine(r)).to.equal(line);
+        await expectNothingWritten();
+      }
+      const excluded = await cli(['--output', 'out.json', '--exclude-tables', 'msg_fts,msg_fts_data', '-q']);
+      expect(excluded.code, excluded.stderr).to.equal(0);
+    });
+
+    it('a date_columns entry naming no column: ignored without --since/--until (it failed every export and acode demo, exit 64); with them ACODE-CFG-005 at its line, exit 1', async () => {
+      await writeFile(ws.configFile, 'export:\n  date_columns:\n    sess_sessions: started\n');
+      before = await treeOf(ws.dir);
+      const plain = await cli(['--output', 'all.json', '-q']);
+      expect(plain.code, plain.stderr).to.equal(0);
+      const demo = await runCli(['demo', '-q'], { workspace: ws.dir, env: AT });
+      expect(demo.code, demo.stderr).to.equal(0);
+      await rm(path.join(ws.dir, 'all.json'));
+      await rm(path.join(ws.dir, 'all.json.manifest.json'));
+      await rm(path.join(ws.dir, '.agent', 'exports'), { recursive: true });
+      await rm(ws.backups, { recursive: true });
+      const r = await cli(['--output', 'out.json', '--since', '2024-01-01']);
+      expect(r.code).to.equal(1);
+      expect(lines(r.stderr)).to.deep.equal([
+        "✗ ACODE-CFG-005 Invalid config value: .agent/config.yml:3:20: export.date_columns names sess_sessions.started for --since/--until, and sess_sessions has no column started; columns: id, user_name, email, cwd, shell_env, started_at, ended_at, created_at — set export.date_columns.sess_sessions to one of its columns, or remove the entry (created_at is then used where the table has one)",
+      ]);
+      await expectNothingWritten();
+    });
+  });
+
   describe('several CSV tables to a terminal: refused, exit 64, nothing written to it', () => {
     it('the library, given a stdout that is a terminal: ACODE-EXP-006, no byte written', async () => {
       const stdout = new FakeTerminal();

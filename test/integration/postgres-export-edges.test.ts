@@ -152,6 +152,36 @@ describe('integration: PostgreSQL exports of unusual values and settings', funct
       expect(excluded.manifest.tables.map((t) => t.name)).to.include('other');
     });
   });
+
+  describe('a partitioned table and a view named in --tables', () => {
+    before(() =>
+      fx.pg.query(
+        `CREATE SCHEMA old;
+         CREATE TABLE events (id int, created_at timestamptz NOT NULL, body text) PARTITION BY RANGE (created_at);
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         CREATE TABLE old.events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         INSERT INTO events VALUES (1, '2026-03-01', 'x'), (2, '2025-03-01', 'y');
+         CREATE VIEW recent AS SELECT * FROM events_2026`,
+        fx.database,
+      ),
+    );
+    after(() => fx.pg.query('DROP VIEW recent; DROP TABLE events; DROP SCHEMA old', fx.database));
+
+    it('says what each is and what to name instead (both were "not in the database", ACODE-EXP-004); --exclude-tables may name them', async () => {
+      const config = await fx.ws.config();
+      const run = (tables: string[]): Promise<unknown> => exportDatabase({ config, format: 'json', output: path.join(fx.out, 'p.json'), tables, redact: false, now: () => NOW });
+      const parted = await failure(run(['events']));
+      expect(parted).to.include({ code: 'ACODE-EXP-006', exitCode: 64 });
+      expect(parted.detail).to.equal("'events' is a partitioned table: its rows are in its partitions, and an export takes each partition as a table of its own; partitions: events_2026, old.events_2025");
+      expect(parted.hint).to.equal('name its partitions in --tables instead: --tables events_2026,old.events_2025');
+      const view = await failure(run(['recent']));
+      expect(view).to.include({ code: 'ACODE-EXP-006', detail: "'recent' is a view: exports take tables only (a backup keeps the view's definition)", hint: 'leave it out of --tables' });
+      const parts = await exportDatabase({ config, format: 'json', output: path.join(fx.out, 'parts.json'), tables: ['events_2026', 'old.events_2025'], redact: false, now: () => NOW });
+      expect(parts.manifest.tables.map((t) => [t.name, t.rows])).to.deep.equal([['events_2026', 1], ['old.events_2025', 1]]);
+      const excluded = await exportDatabase({ config, format: 'json', output: path.join(fx.out, 'pex.json'), excludeTables: ['events', 'recent'], redact: false, now: () => NOW });
+      expect(excluded.manifest.tables.map((t) => t.name)).to.include('events_2026');
+    });
+  });
 });
 
 describe('integration: PostgreSQL exports under the database\'s own timeouts', function () {

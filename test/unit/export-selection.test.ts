@@ -9,6 +9,9 @@ describe('export selection: date columns', () => {
       expect(selection.dateColumnFor(table, ['x', 'created_at']), table).to.equal('created_at');
     }
     expect(selection.dateColumnFor('chats', ['id', 'opened_at'])).to.equal('opened_at');
-    expect(() => selection.dateColumnFor('chats', ['id'])).to.throw('export.date_columns names chats.opened_at, which does not exist; columns: id');
+    // Without --since/--until the entry filters nothing: no reason to stop the export.
+    expect(selection.dateColumnFor('chats', ['id'])).to.equal(null);
+    const filtered = createSelection({ dateColumns: { chats: 'opened_at' }, since: '2024-01-01' });
+    expect(() => filtered.dateColumnFor('chats', ['id'])).to.throw('export.date_columns names chats.opened_at for --since/--until, and chats has no column opened_at; columns: id');
   });
 });
