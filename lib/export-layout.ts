@@ -97,7 +97,22 @@ export function resolveLayout(input: LayoutInput): OutputLayout {
     }
     return { kind: 'folder', path: target, format: input.format, gzip: false, archive: null, notes };
   }
+  if (given) {
+    const note = containerNote(given, gzip, archive, input);
+    if (note) notes.push(note);
+  }
   return { kind: 'file', path: target, format: input.format, gzip, archive, notes };
+}
+
+/** A gzip or tar forced onto a name that does not say so (`--gzip -o s.json`): `jq . s.json` would meet binary. */
+function containerNote(given: string, gzip: boolean, archive: 'tar' | null, input: LayoutInput): string | null {
+  const tarNamed = /\.(tar|tar\.gz|tgz)$/i.test(given);
+  const gzNamed = /\.(gz|tgz)$/i.test(given);
+  if ((!archive || tarNamed) && (!gzip || gzNamed)) return null;
+  const what = archive && gzip ? 'a gzipped tar bundle' : archive ? 'a tar bundle' : 'gzip data';
+  const flags = [input.archive ? '--archive tar' : '', input.gzip ? '--gzip' : ''].filter(Boolean).join(' ');
+  const better = archive ? `${given.replace(/\.gz$/i, '')}.tar${gzip ? '.gz' : ''}` : `${given}.gz`;
+  return `${path.basename(given)} will hold ${what}${flags ? ` (${flags})` : ''}, not what its name says; ${path.basename(better)} would say it`;
 }
 
 /** The first default name not taken in `dir` (`_2`, `_3` … after it); `layout` says which kind of name. */
