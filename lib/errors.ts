@@ -66,6 +66,7 @@ export const ERRORS = {
   'ACODE-IMP-006': { title: 'Unique key conflict', exit: EXIT.failed, hint: 'nothing was imported; the target already holds a row with that unique value: use --mode replace or import into another database' },
   'ACODE-IMP-007': { title: 'Export not found', exit: EXIT.invalidBackup, hint: 'check the path: an export is a file, a CSV folder or a tar bundle' },
   'ACODE-IMP-008': { title: 'Import would break references', exit: EXIT.failed, hint: 'import the tables that refer to it as well (or every table), or use --mode append' },
+  'ACODE-IMP-009': { title: 'Not enough disk space for the import', exit: EXIT.failed, hint: 'the database was left unchanged; free some space on its disk and import again' },
   'ACODE-INT-001': { title: 'Internal error', exit: EXIT.failed, hint: 'this is a bug in acode; please report it with the command you ran' },
   'ACODE-INT-002': { title: 'Interrupted', exit: EXIT.failed, hint: 'nothing was changed; run the command again when you are ready' },
 } as const satisfies Record<string, ErrorSpec>;
@@ -156,6 +157,11 @@ const FILE_CODES: Readonly<Record<string, Readonly<Record<string, ErrorCode>>>> 
     EROFS: 'ACODE-EXP-008',
     SQLITE_READONLY: 'ACODE-EXP-008',
     SQLITE_CANTOPEN: 'ACODE-EXP-008',
+  },
+  IMP: {
+    ENOSPC: 'ACODE-IMP-009',
+    EDQUOT: 'ACODE-IMP-009',
+    SQLITE_FULL: 'ACODE-IMP-009',
   },
 };
 

@@ -72,7 +72,9 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   await removeAbandoned(path.dirname(target), tempNamePid);
   const created = !(await exists(target));
   const file = created ? tempPathFor(target) : target;
-  const folderExisted = await exists(path.dirname(target));
+  // The folders this import makes (--workspace ./new makes new/ and new/.agent/), deepest first: a failed import removes them again.
+  const madeFolders: string[] = [];
+  for (let dir = path.dirname(target); created && !(await exists(dir)) && path.dirname(dir) !== dir; dir = path.dirname(dir)) madeFolders.push(dir);
   if (created) {
     try {
       await ensureDir(path.dirname(target));
@@ -82,7 +84,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   }
   let db: SqliteDb | null = null;
   try {
-    db = openSqlite(file, { create: created, role: 'workspace database' });
+    const open = openSqlite(file, { create: created, role: 'workspace database' });
+    db = open;
     // A new database is built with a rollback journal: every page is in the file by COMMIT, and a
     // disk that fills fails the COMMIT. (In WAL mode the rows waited in the -wal for the
     // checkpoint at close, which reports no error: a full disk left a cut database, published.)
@@ -96,12 +99,13 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       if (tables) checkTableNames(tables, loaded.tables);
       // Inside the stage: a replace that would orphan rows fails before "✓ Rows loaded" is said.
       loader.checkReferences();
+      loader.resumeTriggers();
+      // Committed inside the stage too: a disk that fills at COMMIT (a new database's pages all
+      // reach the file then) must not follow "✓ Rows loaded".
+      open.exec('COMMIT');
       return loaded;
     }, () => `${loader.loaded.length} ${loader.loaded.length === 1 ? 'table' : 'tables'}`);
-    loader.resumeTriggers();
-    // Known before the commit: nothing after it may fail the import that has happened.
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
-    db.exec('COMMIT');
     db.pragma('foreign_keys = ON');
     if (created) {
       // Workspaces run in WAL mode; switching writes the header only, and a failure fails here.
@@ -129,13 +133,29 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     if (!isAbort(err) && systemCode(err)?.startsWith('Z_')) {
       throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
     }
+    // A full disk, at COMMIT or in the middle of a table's rows (the loader's error wraps SQLite's).
+    const full = diskFull(err);
+    if (full !== null) {
+      throw new AcodeError('ACODE-IMP-009', `the disk holding ${path.dirname(target)} is full (${full}); nothing was imported`, { cause: err, context: { file: target } });
+    }
     // BEGIN IMMEDIATE waited its busy timeout for another process's write lock.
     if (isBusyError(err)) throw new AcodeError('ACODE-DB-008', `${target} is locked by another process (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: target } });
     throw toAcodeError(err, 'ACODE-IMP-001', `import of ${path.basename(source)}`);
   } finally {
     if (created) await removeQuietly(file);
-    if (!folderExisted && created && !(await exists(target))) await rmdir(path.dirname(target)).catch(() => {});
+    if (created && !(await exists(target))) {
+      // rmdir removes only an empty folder: one something else put a file in meanwhile stays.
+      for (const dir of madeFolders) if (!(await rmdir(dir).then(() => true, () => false))) break;
+    }
   }
+}
+
+/** SQLite's or the system's disk-full code anywhere in an error's cause chain, with its message. */
+function diskFull(err: unknown): string | null {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (/^(SQLITE_FULL|ENOSPC|EDQUOT)/.test(systemCode(e) ?? '')) return describeCause(e);
+  }
+  return null;
 }
 
 interface Loaded {

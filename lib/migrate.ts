@@ -29,7 +29,7 @@ export interface MigrateResult {
   readonly backup: BackupResult | null;
 }
 
-const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
+export const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   applied_at TEXT NOT NULL

@@ -6,6 +6,8 @@ import type { ColumnInfo, ExportHeader, ExportRecord, SqlValue, TableSchema } fr
 import { createLeakDetector } from '../redaction/index.js';
 import { classifyName } from '../redaction/names.js';
 import { bindable, createTableSql } from './export-writer.js';
+import { VERSION_TABLE } from '../migrate.js';
+import { WORKSPACE_MIGRATIONS } from '../migrations.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
 
@@ -49,6 +51,10 @@ export class ImportLoader extends RecordWriter {
   #expected = 0;
   #count = 0;
   #created = false;
+  /** The current table was made from its exported definition, indexes still to build (not by a migration). */
+  #indexesToBuild = false;
+  /** Tables the workspace migrations made in this import (#migrateEmpty), by their lower-case names. */
+  readonly #migrated = new Set<string>();
   #insert: Database.Statement | null = null;
   /** Tables that refer to a replaced table, with how many of their rows referred to nothing before it was emptied. */
   readonly #referrers = new Map<string, { parent: string; before: number }>();
@@ -74,15 +80,21 @@ export class ImportLoader extends RecordWriter {
 
   protected override apply(record: ExportRecord): void {
     switch (record.kind) {
-      case 'header':
+      case 'header': {
         this.#header = checkExportHeader(record.header);
-        // A workspace's export carries its migration record; another database's version (its user_version) is not one.
-        if (this.#header.tables.some((t) => t.name === SCHEMA_VERSION_TABLE)) this.#checkSchemaVersion(this.#header.schemaVersion);
+        // A workspace's export carries its schema version, with its migration record or without
+        // (--tables); another database's version (its user_version) is not one.
+        const names = this.#header.tables.map((t) => t.name);
+        const workspace = workspaceVersion(this.#header.schemaVersion, names);
+        if (workspace !== null || names.includes(SCHEMA_VERSION_TABLE)) this.#checkSchemaVersion(this.#header.schemaVersion);
+        const loading = this.#loading()!;
+        if (workspace !== null && !loading.has(SCHEMA_VERSION_TABLE)) this.#migrateEmpty(workspace);
         this.#sequences = new Map(record.header.tables.flatMap((t) => {
           const seq = counterOf(t.sequence);
           return seq === null ? [] : [[t.name, seq] as const];
         }));
         break;
+      }
       case 'table':
         this.#begin(record.table, record.rows);
         break;
@@ -116,6 +128,27 @@ export class ImportLoader extends RecordWriter {
     });
   }
 
+  /**
+   * A new (empty) database given a workspace's tables without its migration record becomes a
+   * workspace at the export's version first: built from the exported tables alone, it had no
+   * schema_version, and `acode db migrate` then refused it as "not an acode workspace database".
+   * The rows then go into the tables the migrations made, which count as created by this import.
+   */
+  #migrateEmpty(version: number): void {
+    const db = this.#db;
+    if (version > LATEST) return;
+    const any = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().get();
+    if (any !== undefined) return;
+    db.exec(VERSION_TABLE);
+    const record = db.prepare('INSERT INTO main.schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+    const at = new Date().toISOString();
+    for (const migration of WORKSPACE_MIGRATIONS.filter((m) => m.version <= version)) {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, at);
+    }
+    for (const name of workspaceTables(version)) this.#migrated.add(name.toLowerCase());
+  }
+
   #begin(table: TableSchema, expectedRows: number): void {
     const wanted = this.#options.tables === null || this.#options.tables.includes(table.name);
     this.#table = table;
@@ -145,7 +178,8 @@ export class ImportLoader extends RecordWriter {
       });
     }
     const exists = existing !== undefined;
-    this.#created = !exists;
+    this.#created = !exists || this.#migrated.has(folded);
+    this.#indexesToBuild = !exists;
     if (!exists) {
       runDefinition(db, createTableSql(table), 'table', table.name);
     } else {
@@ -304,7 +338,7 @@ export class ImportLoader extends RecordWriter {
       if (this.#count !== this.#expected) {
         throw new AcodeError('ACODE-IMP-002', `${table.name} has ${this.#count} rows, its metadata says ${this.#expected}: the export is truncated or altered`, { context: { table: table.name } });
       }
-      if (this.#created) for (const sql of table.indexes) runDefinition(this.#db, sql, 'index', table.name);
+      if (this.#indexesToBuild) for (const sql of table.indexes) runDefinition(this.#db, sql, 'index', table.name);
       this.#restoreSequence(table.name);
       this.#loaded.push({ name: table.name, rows: this.#count, created: this.#created });
     }
@@ -321,6 +355,24 @@ export class ImportLoader extends RecordWriter {
     const updated = db.prepare('UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, table).changes;
     if (updated === 0) db.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
   }
+}
+
+const LATEST = Math.max(...WORKSPACE_MIGRATIONS.map((m) => m.version));
+
+/** The tables of the workspace schema at `version`, from its migrations. */
+function workspaceTables(version: number): string[] {
+  return WORKSPACE_MIGRATIONS.filter((m) => m.version <= version).flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((x) => x[1]!));
+}
+
+/**
+ * The export's schema version when it is a workspace's: a version the migrations know of (or a
+ * later one), and at least one of the workspace's tables in it. Null otherwise: another SQLite
+ * file's user_version, or a database that only shares the number.
+ */
+function workspaceVersion(version: number | null | undefined, tables: readonly string[]): number | null {
+  if (version === null || version === undefined || version < 1) return null;
+  const known = new Set(workspaceTables(Math.min(version, LATEST)));
+  return tables.some((t) => known.has(t)) ? version : null;
 }
 
 /** A name in SQL as written: "quoted", [bracketed], `backticked` or bare, maybe after `main.`. */

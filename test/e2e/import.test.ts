@@ -6,6 +6,7 @@ import { dumpDatabase, expectSameDatabase } from '../support/export-data.js';
 import { buildTar, readTarEntries, refreshManifestEntry } from '../support/export-files.js';
 import { contentDigest, openDb, tableCounts } from '../support/sqlite.js';
 import { flipByte } from '../support/tamper.js';
+import { mountTmpfs, unmount } from '../support/tmpfs.js';
 import { leftovers, listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
@@ -210,5 +211,86 @@ describe('e2e: acode db import', function () {
     const r = await importInto(ws, [cut, '--no-verify']);
     expect(r.code).to.equal(4);
     expect(await listDir(path.dirname(ws.db))).to.deep.equal([]);
+  });
+
+  describe('an export of some tables (--tables), as the README shows', () => {
+    before(async () => {
+      const r = await runCli(['db', 'export', '--format', 'csv', '--tables', 'conv_chats,conv_runs', '--no-redact', '--output', 'chats.csv'], { workspace: source.dir, env: AT });
+      expect(r.code, r.stderr).to.equal(0);
+    });
+    const counts = (): Record<string, number> => tableCounts(source.db);
+
+    it('into a new workspace: a workspace at the export\'s schema version, which acode db migrate takes (it refused it, ACODE-MIG-001, exit 1); append and replace then work on it', async () => {
+      const ws = await fresh();
+      const r = await importInto(ws, [exported('chats')]);
+      expect(r.code, r.stderr).to.equal(0);
+      const { conv_chats: chats, conv_runs: runs } = counts();
+      expect(lines(r.stdout)).to.deep.equal([
+        `  conv_chats: ${chats} records (table created)`,
+        `  conv_runs: ${runs} records (table created)`,
+        `Import complete: 2 tables, ${chats! + runs!} records (new database created).`,
+      ]);
+      expect(tableCounts(ws.db)).to.deep.equal({ ...Object.fromEntries(Object.keys(counts()).map((t) => [t, 0])), conv_chats: chats, conv_runs: runs, schema_version: 3 });
+      const db = openDb(ws.db);
+      const schema = (file: string): string[] => {
+        const other = openDb(file);
+        try {
+          return other.prepare("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema ORDER BY name").pluck().all() as string[];
+        } finally {
+          other.close();
+        }
+      };
+      expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+      db.close();
+      expect(schema(ws.db)).to.deep.equal(schema(source.db));
+      const migrate = await runCli(['db', 'migrate'], { workspace: ws.dir, env: AT });
+      expect(migrate.code, migrate.stderr).to.equal(0);
+      expect(lines(migrate.stdout).at(-1)).to.equal('Database is up to date (schema version 3).');
+      const again = await importInto(ws, [exported('chats')]);
+      expect(again.code).to.equal(1);
+      expect(lastLine(again)).to.match(/^✗ ACODE-IMP-004 Primary key conflict: conv_chats: a row with id='[^']+' already exists/);
+      const replaced = await importInto(ws, [exported('chats'), '--mode', 'replace']);
+      expect(replaced.code, replaced.stderr).to.equal(0);
+      expect(lines(replaced.stdout).at(-1)).to.equal(`Import complete: 2 tables, ${chats! + runs!} records.`);
+    });
+
+    it('into a workspace at an older schema version: refused as a full export is (it went in unchecked, exit 0), ACODE-IMP-001, exit 1', async () => {
+      const ws = await createWorkspace({ database: 'schema', schemaVersion: 2, parent: dir });
+      const digest = contentDigest(ws.db);
+      const r = await importInto(ws, [exported('chats')]);
+      expect(r.code).to.equal(1);
+      expect(lastLine(r)).to.equal('✗ ACODE-IMP-001 Import failed: the export is at schema version 3 and the workspace database at 2; nothing was imported — run `acode db migrate` on the workspace database first, then import again');
+      expect(contentDigest(ws.db)).to.equal(digest);
+    });
+  });
+
+  it('a failed import into a workspace folder that did not exist leaves no folder behind (it left new/ and new/deeper/ there)', async () => {
+    const bad = path.join(dir, 'bad');
+    await cp(exported('e'), bad, { recursive: true });
+    const csv = path.join(bad, 'settings.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).split('\r\n').slice(0, -2).join('\r\n') + '\r\n');
+    const target = path.join(dir, 'new', 'deeper');
+    const r = await runCli(['db', 'import', bad, '--no-verify', '--workspace', target], { cwd: dir, env: AT });
+    expect(r.code, r.stderr).to.equal(4);
+    expect(lastLine(r)).to.match(/^✗ ACODE-IMP-002 /);
+    expect(await listDir(dir)).to.deep.equal(['bad']);
+  });
+
+  describe('a full disk (tmpfs)', () => {
+    let disk: string;
+    beforeEach(async function () {
+      disk = path.join(dir, 'small-disk');
+      const why = await mountTmpfs(disk, 128 * 1024);
+      if (why) this.skip();
+    });
+    afterEach(() => unmount(disk));
+
+    it('ACODE-IMP-009 saying the disk is full, exit 1, no "✓ Rows loaded" before it (it said so, then a generic ACODE-IMP-001), nothing left', async () => {
+      const r = await runCli(['db', 'import', exported('e.json'), '--workspace', path.join(disk, 'ws')], { cwd: dir, env: AT });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lines(r.stderr)).to.not.include('  ✓ Rows loaded (8 tables)');
+      expect(lastLine(r)).to.equal(`✗ ACODE-IMP-009 Not enough disk space for the import: the disk holding ${path.join(disk, 'ws', '.agent')} is full (database or disk is full); nothing was imported — the database was left unchanged; free some space on its disk and import again`);
+      expect(await listDir(disk)).to.deep.equal([]);
+    });
   });
 });
