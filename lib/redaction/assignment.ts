@@ -246,8 +246,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
     return netrcValue(text, name, right, i);
-  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/.test(text.slice(Math.max(0, left - 420), left))) {
-    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
+  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/i.test(text.slice(Math.max(0, left - 420), left))) {
+    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`, redis' `CONFIG SET requirepass …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /password$/i.test(name) && (sql = sqlPassword(text, name, left, right)) !== null) {
     return sql;

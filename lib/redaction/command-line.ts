@@ -18,6 +18,8 @@ const REGISTRY_LOGIN = /(?:^|[\s/;&|("'`])(?:docker|podman|buildah|nerdctl|skope
 const SPACED_P = new RegExp(`${REGISTRY_LOGIN.source}|(?:^|[\\s/;&|("'\`])(?:sshpass|mongo(?:sh|dump|restore|export|import)?|az(?:\\.cmd)?\\s+login)\\s`);
 /** `-a PASSWORD`: redis-cli's (and valkey-cli's) password flag; `-a` elsewhere is "all". */
 const REDIS_CLI = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?\s/;
+/** HTTPie's (and xh's) `-a user:PASSWORD`. */
+const HTTPIE = /(?:^|[\s/;&|("'`])(?:https?|xhs?)(?:\.exe)?\s/;
 /** What may stand right before a command's name: a line's start, whitespace, a path's `/`, an operator or a quote. */
 const COMMAND_BEFORE = charTable(' \t\r\n/;&|(`"\'=');
 /** Glued `-pPASSWORD` (and docker's `-p=PASSWORD`): mysql, mariadb and the registry logins. */
@@ -32,7 +34,7 @@ export const COMMAND_ANCHORS = ['-u', '-p', '-a'];
 /**
  * A password passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`
  * (`-uuser:…`, `--user user:…`, `--user=user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
- * alone prompts), `sshpass -p PASSWORD`, `docker login … -p PASSWORD` and `redis-cli -a PASSWORD`. Only the password is returned; the user name stays.
+ * alone prompts), `sshpass -p PASSWORD`, `docker login … -p PASSWORD`, `redis-cli -a PASSWORD` and HTTPie's `-a user:PASSWORD`. Only the password is returned; the user name stays.
  * The command must stand earlier on the same line: `docker -u 1000:1000` and `mkdir -p` are not it.
  * The flag may be an element of an argument array (`["mysql","-uroot","-pPW"]`, `["sshpass","-p","PW"]`):
  * the value is then the rest of its element or the next one, and the array's elements are the command line.
@@ -67,7 +69,8 @@ export function commandPassword(text: string, at: number): [number, number] | nu
     }
   } else if (text.startsWith('-a', at) && (isSpace(text.charCodeAt(at + 2)) || (element && text.startsWith(element.quote, at + 2)))) {
     flagEnd = at + 2;
-    [command, spaced] = [REDIS_CLI, 'required'];
+    const httpie = HTTPIE.test(currentCommand(element ? arrayCommandLine(text, element.arrayStart, flagStart) : text.slice(lineStart(text, flagStart), flagStart)));
+    [command, spaced, userPart] = [httpie ? HTTPIE : REDIS_CLI, 'required', httpie];
   } else {
     return null;
   }
@@ -100,8 +103,12 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   // Last, as the dearest check: the line up to the flag must name the command.
   // Only the command the flag belongs to: `docker login x && docker run -p 80:80` is two.
   const line = element ? arrayCommandLine(text, element.arrayStart, flagStart) : text.slice(lineStart(text, flagStart), flagStart);
-  const current = line.split(/&&|\|\||[;|]/).pop()!;
-  return command.test(current) ? [start, end] : null;
+  return command.test(currentCommand(line)) ? [start, end] : null;
+}
+
+/** The last command of a line's commands (`a && b; c | d`: `d`). */
+function currentCommand(line: string): string {
+  return line.split(/&&|\|\||[;|]/).pop()!;
 }
 
 /** An element of an argument array: its quote (`"`, `'`, or `\"` in JSON text held in a string) and where the array opens. */

@@ -6,6 +6,7 @@
 import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment, sectionValues } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
+import { LOGIN_ANCHORS, loginCommandSecret, redisAuth } from './login-commands.js';
 import { sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
@@ -34,11 +35,14 @@ function identifiedBy(text: string, at: number, out: Span[], self: ContentRule):
   return end + 1;
 }
 
+/** First letters (lower-cased) of LOGIN_ANCHORS: only these run the login commands' reader. */
+const LOGIN_FIRST = new Set([...LOGIN_ANCHORS].map((a) => a.charCodeAt(0)));
+
 export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, '_pat', '_pw', 'pw:', 'pw=', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, ...LOGIN_ANCHORS, '_pat', '_pw', 'pw:', 'pw=', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS],
     (self) => (text, at, out) => {
       // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
       const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(WITH_TOKEN_ANCHOR, at - 4) ? stdinPassword(text, at - 4) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
@@ -58,6 +62,13 @@ export function secretAssignment(): ContentRule {
       }
       // The other words of the command are read on: `curl -H "X-Api-Key: …" -b "s=…"` holds two secrets.
       for (const [start, end] of argumentSecret(text, at)) out.push({ start, end, rule: self });
+      // `sqlcmd … -P PW`, `ldapsearch … -w PW`, `smbclient -U user%PW`, `xfreerdp /p:PW`, `net use \\h\s PW`, redis' `AUTH PW`.
+      if (LOGIN_FIRST.has(text.charCodeAt(at) | 0x20)) for (const [start, end] of loginCommandSecret(text, at)) out.push({ start, end, rule: self });
+      const auth = (text.charCodeAt(at) | 0x20) === 97 ? redisAuth(text, at) : null;
+      if (auth) {
+        out.push({ start: auth[0], end: auth[1], rule: self });
+        return auth[1];
+      }
       // `req.SetBasicAuth("bob", "…")`, `server.login(user, "…")`: the literal argument.
       const call = credentialCall(text, at);
       if (call) {

@@ -1,0 +1,79 @@
+/**
+ * The fourth red team's smaller findings (lib/redaction/README.md, Known gaps): login commands'
+ * password arguments, markup that names a secret by an attribute, a Terraform variable's default,
+ * and vendor prefixes written bare. Every secret is generated here.
+ */
+import { ALNUM, body, seeded } from './fakes.js';
+import { expectEach, expectUntouched } from './helpers.js';
+
+const rand = seeded(20261128);
+/** A generated password of the kind people paste: letters, digits, fourteen long. */
+const password = (): string => body(rand, ALNUM, 14);
+
+describe('red team 4c: passwords given to login commands', () => {
+  it('sqlcmd and bcp -P, the OpenLDAP tools\' -w (ldappasswd\'s -a and -s), smbclient -U user%…, FreeRDP /p:, net use, HTTPie -a', () => {
+    expectEach([
+      'sqlcmd -S db.local -U sa -P %s -Q "SELECT 1"',
+      "sqlcmd -S tcp:myserver.database.windows.net,1433 -d mydb -U admin -P '%s'",
+      'bcp dbo.users out users.dat -S db -U sa -P %s -c',
+      'ldapsearch -x -H ldap://ldap.example.com -D "cn=admin,dc=example,dc=com" -w %s -b "dc=example,dc=com"',
+      "ldapmodify -x -D cn=admin,dc=ex,dc=com -w '%s' -f change.ldif",
+      'ldapsearch -xw %s -D cn=admin -b dc=ex',
+      'ldapwhoami -x -D cn=admin,dc=ex -w%s',
+      'ldappasswd -x -D cn=admin,dc=ex -W -s %s uid=bob,dc=ex',
+      'smbclient //fs01/share -U bob%%s -c ls',
+      "smbclient -L //fs01 -U 'CORP\\bob%%s'",
+      'smbclient //fs01/share --user=bob%%s',
+      'xfreerdp /v:10.0.0.9 /u:Administrator /p:%s /cert:ignore',
+      "xfreerdp /u:CORP\\admin /p:'%s' /v:host",
+      'wlfreerdp /v:host /u:bob /p:"%s"',
+      'net use \\\\fs01\\share %s /user:bob',
+      'net use Z: \\\\fs01\\share /user:CORP\\bob %s /persistent:yes',
+      'NET USE \\\\fs01\\IPC$ "%s" /USER:admin',
+      'http -a bob:%s GET https://api.example.com/me',
+      'xh -a bob:%s https://api.example.com/me',
+    ], password, 'secret_assignment');
+  });
+
+  it('redis: AUTH at a redis-cli prompt or on its command line, CONFIG SET requirepass in capitals', () => {
+    expectEach([
+      'redis-cli AUTH %s',
+      'redis-cli -h 10.0.0.5 -p 6379 AUTH %s',
+      '127.0.0.1:6379> AUTH %s\nOK',
+      '127.0.0.1:6379> auth default %s\nOK',
+      'redis.example.com:6380[2]> AUTH "%s"',
+      '127.0.0.1:6379> CONFIG SET requirepass "%s"\nOK',
+      'redis-cli CONFIG SET masterauth %s',
+    ], password, 'secret_assignment');
+  });
+
+  it('usage text, placeholders, references, other meanings of the flags and prose stay', () => {
+    expectUntouched([
+      'sqlcmd -S server -U user -P password',
+      'sqlcmd -S <server> -U <login> -P <password> -Q "SELECT @@VERSION"',
+      'sqlcmd -S db -U sa -P "$SA_PASSWORD"',
+      '  -P password    Specifies a user-specified password.',
+      'rsync -P -a src/ dst/',
+      'ssh -p 2222 host; scp -P 2222 file host:',
+      'ldapsearch -x -W -D cn=admin,dc=ex,dc=com -b dc=ex,dc=com',
+      'ldapsearch -x -y /etc/ldap.secret -b dc=ex -s sub "(uid=bob)"',
+      'Use ldapsearch -w to pass the bind password.',
+      'ldapsearch -x -a always -s base -b dc=ex',
+      'redis-cli AUTH $REDIS_PASSWORD',
+      '127.0.0.1:6379> AUTH <password>',
+      'The AUTH command authenticates the connection.',
+      'AUTH password',
+      'SMTP AUTH PLAIN is enabled on port 587.',
+      'http -a bob GET https://api.example.com',
+      'smbclient -L //fs01 -U bob',
+      'smbclient //fs01/share -U bob%${SMB_PASS}',
+      'xfreerdp /u:admin /v:host /cert:ignore',
+      'xfreerdp /u:user /p:<password> /v:host',
+      'net use Z: \\\\fs01\\share /user:bob /persistent:yes',
+      'net use Z: \\\\fs01\\share * /user:bob',
+      'net use Z: /delete',
+      "I'll use the net use command to map \\\\fs01\\share.",
+      'docker run -a stdin -a stdout image',
+    ]);
+  });
+});
