@@ -7,6 +7,7 @@
  * command-line flags (`--password …`) and code (`const apiKey = "…"`). The scan starts at a
  * keyword anchor inside the name and reads a bounded stretch either side of it.
  */
+import { attributeNamedElement, passwordInputValue } from './markup.js';
 import { isVersionSpec } from './names.js';
 import { proseIs, prosePrefix, proseWord } from './prose-value.js';
 import { charTable, inTable, looksRandom, runEnd, runStart, type CharTable } from './rule.js';
@@ -615,7 +616,9 @@ const VALUE_KEY = /^(?:\\?["'])?[ \t]*[,;]?[ \t]*\\?["']?value\\?["']?[ \t]*[:=]
  * A secret's name given as the value of a `name` or `key` key, and its value under the sibling
  * `value` key: Kubernetes' and CI's env lists (`- name: DB_PASSWORD` then `  value: …` on the
  * next line), .NET's `<add key="ApiKey" value="…"/>`, Spring's `<property name="password"
- * value="…"/>`, `{"name": "API_TOKEN", "value": "…"}` in text. (`valueFrom:` holds no value.)
+ * value="…"/>`, `{"name": "API_TOKEN", "value": "…"}` in text (`valueFrom:` holds no value); an element
+ * named by its attribute (`<entry key="password">…</entry>`, Spring's `<property name="password"><value>…`)
+ * and an HTML password field's value (`markup.ts`).
  */
 function namedValue(text: string, name: string, left: number, right: number, quote: string): Assignment | number {
   // Cheap first: a `:` or `=` (of `name:`, `key="`, or a prefix's `ida:`) right before the name, past quotes and spaces.
@@ -623,12 +626,21 @@ function namedValue(text: string, name: string, left: number, right: number, quo
   while (j >= 0 && left - j < 8 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39 || text.charCodeAt(j) === 92)) j--;
   const c = text.charCodeAt(j);
   if (c !== 58 && c !== 61) return right;
+  if (c === 61 && quote.length === 1 && /^password$/i.test(name) && /(?:^|\s)type\s*=\s*["']$/i.test(text.slice(Math.max(0, left - 16), left))) {
+    // `<input type="password" … value="…">`: the field's value, wherever it stands in the tag.
+    const input = passwordInputValue(text, left);
+    return input ? { name, nameEnd: right, valueStart: input[0], valueEnd: input[1] } : right;
+  }
   if (!NAME_KEY.test(text.slice(Math.max(0, left - 64), left))) return right;
   const after = right + quote.length;
   let valueAt: number;
+  let element: [number, number] | null;
   const sameLine = VALUE_KEY.exec(text.slice(after, after + 48));
   if (sameLine) {
     valueAt = after + sameLine[0].length;
+  } else if (quote.length === 1 && (text.charCodeAt(after) === 62 || isSpace(text.charCodeAt(after))) && (element = attributeNamedElement(text, left, after))) {
+    // `<entry key="password">…</entry>`, `<property name="password"><value>…</value>`.
+    return { name, nameEnd: right, valueStart: element[0], valueEnd: element[1] };
   } else {
     // The next line (raw or JSON-escaped), after a comment: `- name: DB_PASSWORD  # prod`.
     const next = /^[ \t]*(?:#[^\n]{0,128}?)?(?:\r?\n|\\n)[ \t]*value:[ \t]*/.exec(text.slice(after, after + 256));

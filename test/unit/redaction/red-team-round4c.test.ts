@@ -77,3 +77,38 @@ describe('red team 4c: passwords given to login commands', () => {
     ]);
   });
 });
+
+describe('red team 4c: markup naming a secret by an attribute', () => {
+  it('an HTML password field\'s value (attributes in any order), Java properties XML, Spring\'s <value>', () => {
+    expectEach([
+      '<input type="password" id="pw" value="%s">',
+      '<input value="%s" type="password" id="p">',
+      "<input type='password' value='%s' />",
+      '<input class="form-control"\n       type="password"\n       value="%s">',
+      '<entry key="password">%s</entry>',
+      '<entry key="db.password">%s</entry>',
+      '<property name="password">\n  <value>%s</value>\n</property>',
+      '<property name="password"><value>%s</value></property>',
+      '<setting name="DbPassword" serializeAs="String">\n  <value>%s</value>\n</setting>',
+    ], password, 'secret_assignment');
+  });
+
+  it('empty values, templates, bindings and other elements stay', () => {
+    expectUntouched([
+      '<input type="password" name="password" value="">',
+      '<input type="password" value="${PASSWORD}">',
+      '<input type="password" value="{{ form.password }}">',
+      '<input type="password" value="<%= @password %>">',
+      '<input type="password" value="@Model.Password" />',
+      '<input type="password" placeholder="Password" required>',
+      '<input type="text" value="bob">',
+      '<input :value="password" type="password">',
+      '<entry key="password"></entry>',
+      '<entry key="password">${db.password}</entry>',
+      '<entry key="comment">password policy</entry>',
+      '<property name="password">\n  <value>${jdbc.password}</value>\n</property>',
+      '<property name="passwordEncoder" ref="encoder"/>',
+      '<property name="password" ref="pwBean"/>',
+    ]);
+  });
+});
