@@ -9,6 +9,7 @@
  */
 import { attributeNamedElement, passwordInputValue } from './markup.js';
 import { isVersionSpec } from './names.js';
+import { variableDefault } from './terraform-variable.js';
 import { proseIs, prosePrefix, proseWord } from './prose-value.js';
 import { charTable, inTable, looksRandom, runEnd, runStart, type CharTable } from './rule.js';
 
@@ -167,6 +168,13 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   // `os.environ["API_KEY"] = "…"`, `app.config['SECRET_KEY'] = '…'`: a subscript, then `=`.
   if (quote.length === 1 && text.charCodeAt(i) === 93) i = skipSpaces(text, i + 1);
   const sep = text.charCodeAt(i);
+  if (sep === 123 && (quote === '"' || quote === '\\"') && dashes === 0) {
+    // Terraform's `variable "db_password" {` and its `default = "…"` lines below.
+    const d = variableDefault(text, left - quote.length, right);
+    if (!d) return right;
+    const raw = text.slice(d[0], d[1]);
+    return REFERENCE.test(raw) || NOT_A_VALUE.test(raw) || MASKED.test(raw) ? right : { name, nameEnd: right, valueStart: d[0], valueEnd: d[1] };
+  }
   // An environment read of a secret's name (`process.env.JWT_SECRET || '…'`, `getenv('DB_PASSWORD') ?: '…'`): its fallback literal.
   if (dashes === 0 && (name.startsWith('process.env.') || name.startsWith('import.meta.env.') || (quote.length === 1 && (text.charCodeAt(left - 2) === 40 || text.charCodeAt(left - 2) === 91 || isSpace(text.charCodeAt(left - 2)))))) {
     const fallback = envFallback(text, name, left - quote.length, right + quote.length, quote.length === 1);

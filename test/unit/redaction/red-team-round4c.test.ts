@@ -3,8 +3,9 @@
  * password arguments, markup that names a secret by an attribute, a Terraform variable's default,
  * and vendor prefixes written bare. Every secret is generated here.
  */
+import { expect } from 'chai';
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectUntouched } from './helpers.js';
+import { expectEach, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -109,6 +110,30 @@ describe('red team 4c: markup naming a secret by an attribute', () => {
       '<property name="password">\n  <value>${jdbc.password}</value>\n</property>',
       '<property name="passwordEncoder" ref="encoder"/>',
       '<property name="password" ref="pwBean"/>',
+    ]);
+  });
+});
+
+describe('red team 4c: a Terraform variable\'s default', () => {
+  it('the default some lines below a secret-named variable, raw or in a JSON string', () => {
+    expectEach([
+      'variable "db_password" {\n  type      = string\n  default   = "%s"\n  sensitive = true\n}',
+      'variable "db_password" {\n  description = "The password of the app\'s database user, see the runbook"\n  type        = string\n  sensitive   = true\n  default     = "%s"\n}',
+    ], password, 'secret_assignment');
+    const secret = password();
+    const { out } = redactText(JSON.stringify({ content: `variable "api_token" {\n  type = string\n  default = "${secret}"\n}` }));
+    expect(out).to.not.include(secret);
+    expect(out).to.include('[REDACTED]');
+  });
+
+  it('null, empty, a reference, a number, another variable\'s default and names about a secret stay', () => {
+    expectUntouched([
+      'variable "db_password" {\n  type    = string\n  default = null\n}',
+      'variable "db_password" {\n  default = ""\n}',
+      'variable "db_password" {\n  default = "${var.other}"\n}',
+      'variable "db_password" {\n  type      = string\n  sensitive = true\n}\n\nvariable "region" {\n  default = "us-east-1"\n}',
+      'variable "password_length" {\n  type = number\n  default = 16\n}',
+      'variable "password_policy" {\n  default = "strong"\n}',
     ]);
   });
 });
