@@ -45,8 +45,54 @@ export function looksLikeJson(text: string): boolean {
   return text.charCodeAt(j) === (first === 123 ? 125 : 93);
 }
 
-/** The redacted JSON text, or null when `text` is not valid JSON. */
-export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null {
+/**
+ * JSONC (VS Code's settings.json, tsconfig.json, devcontainer.json): `text` with its `//` and `/* *\/`
+ * comments and trailing commas made spaces (line breaks kept), so every other character keeps its
+ * place; null when it holds neither, or a comment is left open.
+ */
+export function blankJsonc(text: string): string | null {
+  const blanks: [number, number][] = [];
+  let comma = -1;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      i = stringEnd(text, i);
+      comma = -1;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      const end = text.indexOf('\n', i);
+      blanks.push([i, end < 0 ? text.length : end]);
+      i = end < 0 ? text.length : end;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return null;
+      blanks.push([i, end + 2]);
+      i = end + 2;
+    } else {
+      if (c === 125 || c === 93) {
+        if (comma >= 0) blanks.push([comma, comma + 1]);
+        comma = -1;
+      } else if (c === 44) comma = i;
+      else if (c > 32) comma = -1;
+      i++;
+    }
+  }
+  if (blanks.length === 0) return null;
+  blanks.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let from = 0;
+  for (const [start, end] of blanks) {
+    out += text.slice(from, start) + text.slice(start, end).replace(/[^\n\r]/g, ' ');
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * The redacted JSON text, or null when `text` is not valid JSON. `copy`, when given, gives the text
+ * between rewritten tokens in place of `text`'s own (JSONC: the original, comments and all).
+ */
+export function redactJson<R>(text: string, hooks: JsonHooks<R>, copy?: (start: number, end: number) => string): string | null {
   try {
     JSON.parse(text);
   } catch {
@@ -63,8 +109,9 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
   let pending: R | null = null;
   // Inside a walked container: the outer key's rule, for a value its own key's rule leaves (`{"credentials": {"pass": "x"}}`).
   let fallback: R | null = null;
+  const between = copy ?? ((start: number, end: number): string => text.slice(start, end));
   const replace = (start: number, end: number, json: string): void => {
-    out += text.slice(copied, start) + json;
+    out += between(copied, start) + json;
     copied = end;
   };
   const takeWhole = (rule: R, start: number, end: number, secret: string): void => {
@@ -145,7 +192,7 @@ export function redactJson<R>(text: string, hooks: JsonHooks<R>): string | null 
       i = end;
     }
   }
-  return copied === 0 ? text : out + text.slice(copied);
+  return copied === 0 && copy === undefined ? text : out + between(copied, text.length);
 }
 
 /** Objects longer than this are not looked at for a key/value pair: an env entry is small. */

@@ -6,7 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
-import { looksLikeJson, redactJson } from './json-text.js';
+import { blankJsonc, looksLikeJson, redactJson } from './json-text.js';
 import { decodeUtf16, guessUtf16 } from './utf16.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
 import type { Category, RuleInfo, Span } from './rule.js';
@@ -135,7 +135,7 @@ export class RowRedactor implements Redactor {
     const spans = rules.find(value);
     this.#exempted += rules.exempted;
     if (depth < MAX_JSON_DEPTH && looksLikeJson(value)) {
-      const json = this.#json(value, spans, rules, depth);
+      const json = this.#json(value, spans, rules, depth) ?? this.#jsonc(value, spans, rules, depth);
       if (json !== null) return json;
     }
     if (depth < MAX_JSON_DEPTH && value.indexOf('```') >= 0) {
@@ -170,22 +170,34 @@ export class RowRedactor implements Redactor {
       const content = value.slice(start, end);
       if (!looksLikeJson(content)) continue;
       const inside = (spans ?? []).filter((sp) => sp.end > start && sp.start < end).map((sp) => ({ ...sp, start: Math.max(sp.start, start) - start, end: Math.min(sp.end, end) - start }));
-      const json = this.#json(content, inside.length === 0 ? null : inside, rules, depth + 1);
+      const json = this.#json(content, inside.length === 0 ? null : inside, rules, depth + 1) ?? this.#jsonc(content, inside.length === 0 ? null : inside, rules, depth + 1);
       if (json !== null) blocks.push([start, end, json]);
     }
     if (blocks.length === 0) return null;
     let out = '';
     let from = 0;
-    const outside = (a: number, b: number): string => {
-      const part = value.slice(a, b);
-      const within = (spans ?? []).filter((sp) => sp.end > a && sp.start < b).map((sp) => ({ ...sp, start: Math.max(sp.start, a) - a, end: Math.min(sp.end, b) - a }));
-      return within.length === 0 ? part : applySpans(part, within, (span, secret) => this.#render(span, secret));
-    };
     for (const [start, end, json] of blocks) {
-      out += outside(from, start) + json;
+      out += this.#between(value, spans, from, start) + json;
       from = end;
     }
-    return out + outside(from, value.length);
+    return out + this.#between(value, spans, from, value.length);
+  }
+
+  /** `value` from `a` to `b`, the spans that fall there applied. */
+  #between(value: string, spans: readonly Span[] | null, a: number, b: number): string {
+    const part = value.slice(a, b);
+    const within = (spans ?? []).filter((sp) => sp.end > a && sp.start < b).map((sp) => ({ ...sp, start: Math.max(sp.start, a) - a, end: Math.min(sp.end, b) - a }));
+    return within.length === 0 ? part : applySpans(part, within, (span, secret) => this.#render(span, secret));
+  }
+
+  /**
+   * JSONC (comments, trailing commas: VS Code's settings, tsconfig, devcontainer.json) walked as JSON
+   * is, through a copy with those made spaces; the comments are kept, given the spans found in them.
+   * Null when it is no JSONC either.
+   */
+  #jsonc(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
+    const blank = blankJsonc(value);
+    return blank === null ? null : this.#json(blank, spans, rules, depth, (a, b) => this.#between(value, spans, a, b));
   }
 
   /**
@@ -193,7 +205,7 @@ export class RowRedactor implements Redactor {
    * applied to the strings they fall in. A string with escapes reads differently decoded, so it is
    * decoded and scanned on its own (which also reaches JSON nested inside it).
    */
-  #json(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
+  #json(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number, copy?: (start: number, end: number) => string): string | null {
     let next = 0;
     return redactJson<WholeValueRule>(value, {
       keyRule: (key) => this.#policy.jsonKeyRule(key),
@@ -214,7 +226,7 @@ export class RowRedactor implements Redactor {
         const out = this.#whole(rule, secret);
         return out === secret ? null : (out as string);
       },
-    });
+    }, copy);
   }
 
   /** A BLOB of UTF-8 or UTF-16 text is redacted as text (and written back in its encoding); any other BLOB is read byte for byte (latin1) so ASCII secrets inside binary data are still found. Either way it stays a BLOB. */
