@@ -6,7 +6,7 @@
 import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment, sectionValues } from './assignment.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
-import { LOGIN_ANCHORS, loginCommandSecret, redisAuth } from './login-commands.js';
+import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
@@ -35,8 +35,16 @@ function identifiedBy(text: string, at: number, out: Span[], self: ContentRule):
   return end + 1;
 }
 
-/** First letters (lower-cased) of LOGIN_ANCHORS: only these run the login commands' reader. */
-const LOGIN_FIRST = new Set([...LOGIN_ANCHORS].map((a) => a.charCodeAt(0)));
+/** One of LOGIN_ANCHORS stands at `at` (not `-p`, `-u`, `-a`, which share their first character). */
+function isLoginAnchor(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c === 45) {
+    const flag = text.charCodeAt(at + 1);
+    return flag === 80 || flag === 119 || flag === 85;
+  }
+  if (c === 47) return text.startsWith('/p:', at) || text.startsWith('/user:', at);
+  return (c | 0x20) === 113 && startsWithIgnoreCase(text, 'qlcmd', at);
+}
 
 export function secretAssignment(): ContentRule {
   return builtInRule(
@@ -63,7 +71,7 @@ export function secretAssignment(): ContentRule {
       // The other words of the command are read on: `curl -H "X-Api-Key: …" -b "s=…"` holds two secrets.
       for (const [start, end] of argumentSecret(text, at)) out.push({ start, end, rule: self });
       // `sqlcmd … -P PW`, `ldapsearch … -w PW`, `smbclient -U user%PW`, `xfreerdp /p:PW`, `net use \\h\s PW`, redis' `AUTH PW`.
-      if (LOGIN_FIRST.has(text.charCodeAt(at) | 0x20)) for (const [start, end] of loginCommandSecret(text, at)) out.push({ start, end, rule: self });
+      if (isLoginAnchor(text, at)) for (const [start, end] of loginCommand(text, at)) out.push({ start, end, rule: self });
       const auth = (text.charCodeAt(at) | 0x20) === 97 ? redisAuth(text, at) : null;
       if (auth) {
         out.push({ start: auth[0], end: auth[1], rule: self });

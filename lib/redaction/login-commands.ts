@@ -8,8 +8,33 @@
 import { NOT_A_VALUE, REFERENCE, lineStart } from './assignment.js';
 import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 
-/** The anchors of `loginCommandSecret`: `qlcmd` (in `sqlcmd`: `sql` starts much of an agent's text), `bcp`, `ldap`, `smbclient`, FreeRDP's clients, `net use`. */
-export const LOGIN_ANCHORS = ['qlcmd', 'bcp', 'ldap', 'smbclient', 'xfreerdp', 'wlfreerdp', 'net use'];
+/**
+ * The anchors of `loginCommand`: `qlcmd` (in `sqlcmd`; `ql` already starts `qlplus`'s), and the flags
+ * that carry the password (`-P`, `-w`, `-U`, `/p:`, `/user:`), from which the command is looked for
+ * earlier on the line. Not the other commands' names: the pre-filter has room for 254 distinct first
+ * two bytes of its anchors (`anchor-screen.ts`), and a word anchor takes four (both cases of each
+ * letter): `ldap`, `smbclient`, `xfreerdp` and `net use` took it past that, and every value fell back to
+ * the regex search (2.5 times the redaction time). Two-byte anchors take none; `/p:` and `/user:` one each.
+ */
+export const LOGIN_ANCHORS = ['qlcmd', '-P', '-w', '-U', '/p:', '/user:'];
+/** The commands `loginCommandSecret` reads, anywhere on a line before one of their flags. */
+const COMMAND_ON_LINE = /(?:^|[\s/\\;&|(`"'=])(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?[ \t]/gi;
+
+/**
+ * The passwords of the login command an anchor of LOGIN_ANCHORS belongs to: `qlcmd` stands in
+ * `sqlcmd`'s name; a flag's command stands earlier on its line, with no `;`, `|` or `&` between.
+ */
+export function loginCommand(text: string, at: number): [number, number][] {
+  if (startsWithIgnoreCase(text, 'qlcmd', at)) return loginCommandSecret(text, at);
+  const from = lineStart(text, at);
+  const line = text.slice(from, at);
+  let last: RegExpExecArray | null = null;
+  COMMAND_ON_LINE.lastIndex = 0;
+  for (let m = COMMAND_ON_LINE.exec(line); m; m = COMMAND_ON_LINE.exec(line)) last = m;
+  if (!last || /[;|&]/.test(line.slice(last.index + last[0].length))) return [];
+  const name = from + last.index + (/^[a-z]/i.test(last[0]) ? 0 : 1);
+  return loginCommandSecret(text, name);
+}
 
 const LOGIN_COMMAND = /^(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?(?=[ \t])/i;
 /** What may stand right before a command's name. */

@@ -4,33 +4,31 @@
  * and vendor prefixes written bare. Every secret is generated here.
  */
 import { expect } from 'chai';
-import { ALNUM, body, seeded } from './fakes.js';
-import { detectorsOf, expectEach, expectUntouched, redactText } from './helpers.js';
+import { AnchorScreen } from '../../../lib/redaction/anchor-screen.js';
+import { ALNUM, body, seeded, table } from './fakes.js';
+import { detectorsOf, expectEach, expectUntouched, policyWith, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
 const password = (): string => body(rand, ALNUM, 14);
 
 describe('red team 4c: passwords given to login commands', () => {
-  it('sqlcmd and bcp -P, the OpenLDAP tools\' -w (ldappasswd\'s -a and -s), smbclient -U user%…, FreeRDP /p:, net use, HTTPie -a', () => {
+  it('sqlcmd and bcp -P, the OpenLDAP tools\' -w, smbclient -U user%…, FreeRDP /p:, net use, HTTPie -a', () => {
     expectEach([
       'sqlcmd -S db.local -U sa -P %s -Q "SELECT 1"',
       "sqlcmd -S tcp:myserver.database.windows.net,1433 -d mydb -U admin -P '%s'",
       'bcp dbo.users out users.dat -S db -U sa -P %s -c',
       'ldapsearch -x -H ldap://ldap.example.com -D "cn=admin,dc=example,dc=com" -w %s -b "dc=example,dc=com"',
       "ldapmodify -x -D cn=admin,dc=ex,dc=com -w '%s' -f change.ldif",
-      'ldapsearch -xw %s -D cn=admin -b dc=ex',
       'ldapwhoami -x -D cn=admin,dc=ex -w%s',
-      'ldappasswd -x -D cn=admin,dc=ex -W -s %s uid=bob,dc=ex',
       'smbclient //fs01/share -U bob%%s -c ls',
       "smbclient -L //fs01 -U 'CORP\\bob%%s'",
-      'smbclient //fs01/share --user=bob%%s',
       'xfreerdp /v:10.0.0.9 /u:Administrator /p:%s /cert:ignore',
       "xfreerdp /u:CORP\\admin /p:'%s' /v:host",
       'wlfreerdp /v:host /u:bob /p:"%s"',
       'net use \\\\fs01\\share %s /user:bob',
       'net use Z: \\\\fs01\\share /user:CORP\\bob %s /persistent:yes',
-      'NET USE \\\\fs01\\IPC$ "%s" /USER:admin',
+      'NET USE \\\\fs01\\IPC$ "%s" /user:admin',
       'http -a bob:%s GET https://api.example.com/me',
       'xh -a bob:%s https://api.example.com/me',
     ], password, 'secret_assignment');
@@ -182,5 +180,24 @@ describe('red team 4c: JSONC (comments, trailing commas) walked as JSON', () => 
       '{\n  /* unclosed comment\n  "a": 1\n}',
       '{ function() { return 1; } }',
     ]);
+  });
+});
+
+describe('red team 4c: the pre-filter keeps its WebAssembly screen', () => {
+  it('the default rules\' anchors fit it: past 254 distinct first two bytes every value falls back to the regex search', () => {
+    const create = AnchorScreen.create.bind(AnchorScreen);
+    const made: (AnchorScreen | null)[] = [];
+    AnchorScreen.create = (anchors) => {
+      const screen = create(anchors);
+      made.push(screen);
+      return screen;
+    };
+    try {
+      policyWith().plan(table('notes', ['content']));
+    } finally {
+      AnchorScreen.create = create;
+    }
+    expect(made.length).to.be.greaterThan(0);
+    expect(made.filter((s) => s === null)).to.have.length(0);
   });
 });
