@@ -106,7 +106,7 @@ describe('e2e: --no-redact and --plan', function () {
         const r = await cliIn(ws.dir, ['db', 'export', flag, '--format', 'csv', '--output', 'planned.csv']);
         expectOk(r);
         const out = lines(r.stdout);
-        expect(out.slice(0, 5)).to.deep.equal(['Export plan (dry run: nothing is written)', '  Format: CSV', '  Output: planned/', '  Manifest: planned/manifest.json', '  Redaction: enabled (103 rules)']);
+        expect(out.slice(0, 5)).to.deep.equal(['Export plan (dry run: nothing is written)', '  Format: CSV', '  Output: planned/', '  Manifest: planned/manifest.json', '  Redaction: enabled (105 rules)']);
         expect(out.filter((l) => l.startsWith('  Note: '))).to.have.length(1);
         expect(out.slice(out.indexOf('') + 1).map((l) => l.replace(/ → [\w.]+$/, ''))).to.deep.equal(expectedTableLines());
         expect(await walkFiles(ws.dir)).to.deep.equal(before);
