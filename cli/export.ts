@@ -153,7 +153,7 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
     const filter = plan.header.filters['since'] || plan.header.filters['until'] ? (table.dateColumn ? ` (filtered on ${table.dateColumn}${undated})` : ' (no date column: exported whole)') : '';
     lines.push(`  ${table.name}: ${plural(table.rows, 'record')}${filter}${layout.kind === 'folder' || layout.archive ? ` → ${table.name}.${layout.format}` : ''}`);
     for (const c of table.columns) {
-      const what = c.action === 'redact' ? `redacted by column rule ${c.rule}` : c.action === 'scan' ? 'scanned by content rules' : 'kept';
+      const what = c.action === 'redact' ? `redacted by column rule ${c.rule}` : c.action === 'scan' ? (c.parts ? `${c.parts}, each part scanned by content rules` : 'scanned by content rules') : 'kept';
       lines.push(`      ${c.column}: ${what}`);
     }
   }

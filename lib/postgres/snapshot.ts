@@ -6,6 +6,8 @@ import { BATCH_CHARS, BATCH_ROWS, BATCHES_PER_YIELD, type ColumnInfo, type Expor
 import { AcodeError, describeCause } from '../errors.js';
 import { connectPg, parsePgUrl, pgLockWaitMs, pgTableName, quotePgIdent } from './connection.js';
 import { VERSIONS_SQL } from './facts.js';
+import { setPgShape } from '../redaction/pg-values.js';
+import { createShapeReader } from './value-shapes.js';
 
 /**
  * How a column's field in COPY's binary format becomes a value: the SQLite-shaped values every
@@ -130,6 +132,15 @@ async function readTables(client: Client): Promise<Map<string, PgTableInfo>> {
     else if (t.schema !== r.schema) t.twin = `${quotePgIdent(r.schema)}.${quotePgIdent(r.table)}`;
     t.columns.push({ name: r.column, type: r.type, notNull: r.not_null, primaryKey: r.pk });
     t.oids.push(r.oid);
+  }
+  // Arrays, composites and hstore come as output text: the redactor reads them part by part.
+  const shapeOf = createShapeReader(client);
+  for (const t of tables.values()) {
+    for (let i = 0; i < t.columns.length; i++) {
+      if (readerFor(t.oids[i]!).send === 'binary') continue;
+      const shape = await shapeOf(t.oids[i]!);
+      if (shape.kind !== 'text') setPgShape(t.columns[i]!, shape);
+    }
   }
   return tables;
 }

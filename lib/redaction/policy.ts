@@ -8,6 +8,7 @@ import { DEFAULT_COLUMN_RULES, SEARCH_INDEX_RULE, USER_NAME_RULE, createDefaultC
 import { classifyName, isAuthOnlyName, isKeyLikeName, isSecretSettingName, isShortPasswordName, isTablePairValue, isUserNameName, isVersionSpec, shortNameNonPassword, squash, tablePairKey } from './names.js';
 import { looksRandom, type ContentRule, type RuleInfo } from './rule.js';
 import { RuleSet } from './scanner.js';
+import { describePgShape, pgShapeOf, type PgShape } from './pg-values.js';
 
 export interface RedactionOptions {
   /** `export.redaction_patterns`, raw: every entry is checked here. */
@@ -29,6 +30,8 @@ export interface ColumnPlan {
   /** The column rule that redacts it (action 'redact'). */
   readonly rule?: string;
   readonly reason: string;
+  /** A PostgreSQL array, composite or hstore column (action 'scan'): what it is read out as, part by part. */
+  readonly parts?: string;
 }
 
 export interface TablePlan {
@@ -62,7 +65,7 @@ function notAPackage(value: string, container: boolean): boolean {
 
 export type CompiledColumn =
   | { readonly action: 'redact'; readonly rule: WholeValueRule }
-  | { readonly action: 'scan'; readonly rules: RuleSet; readonly pairKey: number; readonly keyLike: WholeValueRule | null }
+  | { readonly action: 'scan'; readonly rules: RuleSet; readonly pairKey: number; readonly keyLike: WholeValueRule | null; readonly shape?: PgShape | null }
   | { readonly action: 'keep' };
 
 /** What a redactor needs from its policy; not part of the public surface. */
@@ -193,11 +196,14 @@ export class Policy implements PolicyCore {
       }
       const pair = pairKey >= 0 && isTablePairValue(squashed[pairKey]!, squash(column.name)) ? pairKey : -1;
       const keyLike = this.keyLikeRule(column.name);
-      compiled.push({ action: 'scan', rules: this.#ruleSet(rules), pairKey: pair, keyLike });
+      const shape = pgShapeOf(column);
+      const parts = shape ? describePgShape(shape, (field) => this.keyRule(field)?.info.name ?? null) : null;
+      compiled.push({ action: 'scan', rules: this.#ruleSet(rules), pairKey: pair, keyLike, shape });
       const names = scoped.length > 0 ? `; also ${scoped.map((c) => `'${c.rule.info.name}'`).join(', ')}` : '';
       const pairNote = pair >= 0 ? `; taken whole when the row's ${table.columns[pair]!.name} names a secret` : '';
       const keyNote = keyLike ? '; taken whole when it looks generated' : '';
-      columns.push({ column: column.name, action: 'scan', reason: `scanned by ${rules.length} content rules (text and UTF-8 BLOBs; JSON text by key and value)${names}${pairNote}${keyNote}` });
+      const what = parts ? `${parts}: each element and field read out and scanned on its own by ${rules.length} content rules (text, bytea, JSON by key and value; fields and hstore keys named like secrets taken whole)` : `scanned by ${rules.length} content rules (text and UTF-8 BLOBs; JSON text by key and value)`;
+      columns.push({ column: column.name, action: 'scan', reason: `${what}${names}${pairNote}${keyNote}`, ...(parts ? { parts } : {}) });
     }
     const plan: TablePlan = { table: table.name, columns };
     this.#plans.set(plan, compiled);

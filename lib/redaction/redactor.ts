@@ -8,6 +8,7 @@ import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
 import { blankJsonc, looksLikeJson, redactJson } from './json-text.js';
 import { decodeUtf16, guessUtf16 } from './utf16.js';
+import { PgValueSyntaxError, redactPgValue, type PgShape } from './pg-values.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
 import type { Category, RuleInfo, Span } from './rule.js';
 import { activeRule, applySpans, type RuleSet } from './scanner.js';
@@ -118,9 +119,33 @@ export class RowRedactor implements Redactor {
       if (keyLike && takesWhole(keyLike, value)) return this.#whole(keyLike, value);
     }
     if (column.keyLike !== null && takesWhole(column.keyLike, value)) return this.#whole(column.keyLike, value);
-    if (typeof value === 'string') return this.#text(value, column.rules, 0);
+    if (typeof value === 'string') return column.shape ? this.#pgValue(value, column.shape, column.rules) : this.#text(value, column.rules, 0);
     if (value instanceof Uint8Array) return this.#blob(value, column.rules);
     return value;
+  }
+
+  /** A PostgreSQL array, composite or hstore: each part redacted as a value of its own (pg-values.ts). */
+  #pgValue(value: string, shape: PgShape, rules: RuleSet): string {
+    if (value.length > MAX_SCAN_LENGTH) throw this.#tooLarge(value.length, 'characters');
+    try {
+      return redactPgValue(value, shape, {
+        text: (s) => this.#text(s, rules, 0),
+        blob: (b) => this.#blob(b, rules),
+        named: (name, s, field) => {
+          const rule = field ? this.#policy.keyRule(name) : this.#policy.jsonKeyRule(name);
+          if (rule && (field || (rule.takes?.(s, false) ?? true))) return this.#whole(rule, s) as string;
+          const keyLike = field ? this.#policy.keyLikeRule(name) : this.#policy.pairKeyLikeRule(name);
+          return keyLike && takesWhole(keyLike, s) ? (this.#whole(keyLike, s) as string) : null;
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof PgValueSyntaxError)) throw err;
+      throw new AcodeError('ACODE-EXP-002', `table ${this.#table}, column ${this.#column}: a value could not be read as its PostgreSQL type prints it (${err.message}), so it cannot be redacted part by part (the value is not shown)`, {
+        cause: err,
+        context: { table: this.#table, column: this.#column },
+        hint: 'no output was kept; leave the table out with --exclude-tables, or add a column rule that replaces the column whole',
+      });
+    }
   }
 
   #tooLarge(length: number, unit: string): AcodeError {
