@@ -52,5 +52,8 @@ describe('redaction: PostgreSQL container values read part by part (pg-values)',
     expect(a2).to.equal('{{"",NULL},{"NULL","a\\"b"}}');
     const [h1] = redactShaped({ kind: 'hstore' }, ['"api_key"=>"Gd3Vn7Xq1Zk5Wt9Lr2", "n"=>NULL, "q\\"k"=>"v"']);
     expect(h1).to.equal('"api_key"=>"[REDACTED]", "n"=>NULL, "q\\"k"=>"v"');
+    // A key that is itself a secret goes, and takes its value along, as a JSON key does.
+    const [h2] = redactShaped({ kind: 'hstore' }, ['"ghp_Zr8Wq3Lm6Tn1Vb4Xc7Yd0Ke2Hf5Jg9Ps3Ua6"=>"Mv3Qx8Lr2Zt6Wn9Kp4"']);
+    expect(h2).to.equal('"[REDACTED]"=>"[REDACTED]"');
   });
 });
