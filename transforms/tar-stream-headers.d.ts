@@ -1,33 +1,6 @@
-// tar-stream's header codec (tar-stream/headers.js), which its published typings leave out.
+// tar-stream's header codec (tar-stream/headers.js), which its published typings leave out: its
+// type is declared once, in tar.ts (TarHeaderCodec), where the one import of it is.
 declare module 'tar-stream/headers.js' {
-  interface DecodedHeader {
-    name: string;
-    mode?: number;
-    uid?: number;
-    gid?: number;
-    size?: number;
-    mtime?: Date;
-    type?: string;
-    linkname?: string | null;
-    uname?: string;
-    gname?: string;
-  }
-  interface EncodeFields {
-    name: string;
-    mode: number;
-    uid: number;
-    gid: number;
-    size: number;
-    mtime: Date;
-    type: string;
-    uname: string;
-    gname: string;
-  }
-  const headers: {
-    decode(block: Buffer, filenameEncoding: string, allowUnknownFormat: boolean): DecodedHeader | null;
-    encode(fields: EncodeFields): Buffer | null;
-    decodePax(content: Buffer): Record<string, string>;
-    encodePax(fields: { name: string }): Buffer;
-  };
+  const headers: unknown;
   export default headers;
 }

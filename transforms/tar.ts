@@ -32,7 +32,7 @@ export interface TarHeaderCodec {
  * For the layout check of export verify (tar-layout.ts). A declared type, not a re-export: the
  * package's .d.ts must not name a module whose types only this repository declares.
  */
-export const tarHeaders: TarHeaderCodec = tarStreamHeaders;
+export const tarHeaders = tarStreamHeaders as TarHeaderCodec;
 
 /**
  * The one adapter around tar-stream. tar-stream is built on streamx, whose streams look like
