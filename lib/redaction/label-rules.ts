@@ -22,7 +22,7 @@ const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|
  * (`OPENAI_API_KEY`), a dotted reference (`process.env.GITHUB_TOKEN`), a class of words
  * (`BCryptPasswordEncoder`, `DefaultAWSCredentialsProviderChain`, `RedisTokenStore`).
  */
-const NOT_A_SECRET = /^(?:(?:~|\.{1,2})?\/|[A-Za-z]:\\)|^[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^(?:[A-Z][a-z]{2,}|[A-Z]+(?=[A-Z][a-z]|\d|$)|\d{1,2})+$/;
+const NOT_A_SECRET = /^(?:(?:~|\.{1,2})?\/|[A-Za-z]:\\)|^[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^(?:[A-Z][a-z]{2,}|[A-Z]+(?=[A-Z][a-z]|\d|$)|\d+(?!\d))+$/;
 const MASKED = /^(?:\*+|x{3,}|\.{3}|…|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|(?:your|my|the)[-_ ].*)$/i;
 const MAX_LINE = 512;
 

@@ -71,7 +71,10 @@ const FLOW_VALUE = /(?:^|[{,])\s*(?:"[^"]*"|'[^']*'|[^\s:,{}]+)\s*:\s*(["']?)([^
  * plain values and flow maps (`data: {a: b}`) go whole. Each stretch of text is read once.
  */
 export function kubernetesSecret(): ContentRule {
-  let memo: { text: string; read: number } | null = null;
+  // How far a value was read, for the anchors after this one in the same value. A value with the
+  // same text (a second row of the same tool output) starts again at its first anchor, no later
+  // than the last one seen: `===` cannot tell two equal strings apart, the anchor's position can.
+  let memo: { text: string; read: number; at: number } | null = null;
   return builtInRule(
     'kubernetes_secret', 'secrets', 'every value under data: and stringData: of a Kubernetes Secret (YAML or JSON, as kubectl get secret prints it)',
     // `Secret` as written, the kind's value: `kind` starts too many words (making, looking) to anchor on.
@@ -81,12 +84,12 @@ export function kubernetesSecret(): ContentRule {
       const end = SECRET_KIND_END.exec(text.slice(secretAt + 6, secretAt + 8));
       if (!kind || !end || kind[2] !== end[1]) return secretAt + 6;
       const at = secretAt - kind[0].length;
-      const read = memo && memo.text === text ? memo.read : 0;
+      const read = memo && memo.text === text && secretAt > memo.at ? memo.read : 0;
       const quoted = kind[1] !== '' || (at > 0 && /["']/.test(text[at - 1]!));
       if (quoted) {
         const from = Math.max(0, at - SECRET_REACH, read);
         const to = Math.min(text.length, at + SECRET_REACH);
-        memo = { text, read: to };
+        memo = { text, read: to, at: secretAt };
         const window = text.slice(from, to);
         SECRET_OBJECT.lastIndex = 0;
         for (let m = SECRET_OBJECT.exec(window); m; m = SECRET_OBJECT.exec(window)) {
@@ -103,7 +106,7 @@ export function kubernetesSecret(): ContentRule {
       const docStart = before >= 0 ? Math.max(0, at - SECRET_REACH, read) + before + 4 : Math.max(0, at - SECRET_REACH, read);
       const after = text.slice(at, at + SECRET_REACH).indexOf('\n---');
       const docEnd = after >= 0 ? at + after : Math.min(text.length, at + SECRET_REACH);
-      memo = { text, read: docEnd };
+      memo = { text, read: docEnd, at: secretAt };
       const doc = text.slice(docStart, docEnd);
       SECRET_MAP.lastIndex = 0;
       for (let m = SECRET_MAP.exec(doc); m; m = SECRET_MAP.exec(doc)) {
@@ -198,19 +201,20 @@ function openingBrace(text: string, at: number, from: number): number {
  * object's `{` stops at the last object read, so a run of anchors reads the text once.
  */
 export function jwkPrivateKey(): ContentRule {
-  let memo: { text: string; read: number } | null = null;
+  // As kubernetesSecret's: reused only for a later anchor of the same value.
+  let memo: { text: string; read: number; at: number } | null = null;
   return builtInRule(
     'jwk_private_key', 'private keys', 'private members of JSON Web Keys (d, p, q, dp, dq, qi; k of symmetric keys) in an object with "kty"',
     ['"kty"', 'kty\\"', "'kty'"],
     (self) => (text, at, out) => {
-      const read = memo && memo.text === text ? memo.read : 0;
+      const read = memo && memo.text === text && at > memo.at ? memo.read : 0;
       const close = closingBrace(text, at, JWK_REACH);
       if (close < 0) {
-        memo = { text, read: Math.min(text.length, at + JWK_REACH) };
+        memo = { text, read: Math.min(text.length, at + JWK_REACH), at };
         return memo.read;
       }
       const open = openingBrace(text, at, Math.max(0, at - JWK_REACH, read));
-      memo = { text, read: close };
+      memo = { text, read: close, at };
       if (open < 0) return close;
       const object = text.slice(open, close);
       JWK_PRIVATE.lastIndex = 0;
