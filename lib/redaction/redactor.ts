@@ -22,7 +22,9 @@ export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
  */
 const MAX_JSON_DEPTH = 10;
 /** The opening line of a markdown code fence that may hold JSON: no info string, or json's. */
-const FENCE_INFO = /^```[ \t]*(?:json|jsonc|json5|javascript|js)?[ \t]*\r?$/;
+const FENCE_INFO = /^(?:json|jsonc|json5|javascript|js)?$/;
+/** Whether a fence's opening line may hold JSON: matched on its trimmed info string (spaces around it made the regex quadratic). */
+const isJsonFence = (line: string): boolean => line.startsWith('```') && FENCE_INFO.test(line.slice(3).trim());
 const MAX_FENCES = 64;
 
 export interface RuleCount {
@@ -187,7 +189,7 @@ export class RowRedactor implements Redactor {
     const blocks: [number, number, string][] = [];
     for (let k = 0; k + 1 < fences.length; k += 2) {
       const eol = value.indexOf('\n', fences[k]!);
-      if (eol < 0 || eol > fences[k + 1]! || !FENCE_INFO.test(value.slice(fences[k]!, eol))) continue;
+      if (eol < 0 || eol > fences[k + 1]! || !isJsonFence(value.slice(fences[k]!, eol))) continue;
       const start = eol + 1;
       let end = fences[k + 1]!;
       while (end > start && value.charCodeAt(end - 1) !== 10) end--;

@@ -13,8 +13,8 @@ const MAX_LINE = 1024;
 const MAX_ROWS = 64;
 const MAX_TABLE = 64 * 1024;
 const NAME = /^[A-Za-z_][\w-]{0,63}$/;
-/** A separator line under a header: `|---|:--:|`, psql's `------+------`, mysql's `+----+----+`. */
-const RULE_LINE = /^[ \t]*[|+]?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*[|+]?[ \t]*$/;
+/** A separator line under a header: `|---|:--:|`, psql's `------+------`, mysql's `+----+----+`; tested on the trimmed line (spaces around it made it cubic). */
+const RULE_LINE = /^[|+]?[ \t]*:?-{3,}:?[ \t]*(?:[|+][ \t]*:?-{3,}:?[ \t]*)*[|+]?$/;
 const NOT_A_VALUE = /^(?:null|none|nil|undefined|true|false|yes|no|required|optional|string|str|int|integer|number|bool|boolean|bytes|object|secret|password|token|redacted|n\/a|-+|\*+|x{3,}|\.{3}|…)$/i;
 
 type Separator = '|' | ',' | ';' | '\t';
@@ -172,7 +172,7 @@ function header(text: string, lineEnd: number, sep: Separator, width: number, co
     if (e < 0) e = text.length;
     if (e - i > MAX_LINE) break;
     const line = text.slice(i, e);
-    if (n === 0 && RULE_LINE.test(line)) {
+    if (n === 0 && RULE_LINE.test(line.trim())) {
       read = e;
       i = e + 1;
       continue;
