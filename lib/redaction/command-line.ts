@@ -149,8 +149,11 @@ function arrayElement(text: string, flagStart: number): ArrayElement | null {
   const open = flagStart - quote.length;
   const before = text.charCodeAt(skipArraySpace(text, open, -1) - 1);
   if (before !== 44 && before !== 91) return null;
-  const arrayStart = text.lastIndexOf('[', open - 1);
-  if (arrayStart < 0 || open - arrayStart > MAX_ARRAY) return null;
+  // Searched within MAX_ARRAY only: unbounded, each `"-p"` of a long array read it back to its start.
+  const windowStart = Math.max(0, open - MAX_ARRAY);
+  const bracket = text.slice(windowStart, open).lastIndexOf('[');
+  if (bracket < 0) return null;
+  const arrayStart = windowStart + bracket;
   let head = text.slice(arrayStart + 1, open);
   if (escaped) head = head.replace(/\\[nrt]/g, ' ').replaceAll('\\"', '"');
   return ARRAY_HEAD.test(head) ? { quote, arrayStart } : null;
@@ -277,8 +280,9 @@ export function stdinReaderPassword(text: string, at: number): [number, number] 
   if (start > 0 && !inTable(COMMAND_BEFORE, text.charCodeAt(start - 1))) return null;
   if (!isSpace(text.charCodeAt(end)) && text.charCodeAt(end) !== 10 && end < text.length) return null;
   const from = lineStart(text, start);
-  let eol = text.indexOf('\n', end);
-  if (eol < 0 || eol - end > 512) eol = Math.min(text.length, end + 512);
+  // The line's end within 512 characters (unbounded, each `sudo` of a long line read to its end).
+  const newline = text.slice(end, end + 513).indexOf('\n');
+  const eol = newline < 0 ? Math.min(text.length, end + 512) : end + newline;
   const rest = text.slice(end, eol);
   const own = /^[^|;&<]*/.exec(rest)![0];
   const words = own.split(/[ \t]+/).filter((w) => w !== '');

@@ -50,4 +50,12 @@ describe('perfhunt: rules that remember how far they read, and searches that wer
     const fence = redactRows([`\`\`\`${' '.repeat(131072)}x\n{}\n\`\`\`\n`, `\`\`\`json  \n{"password": "${pw}"}\n\`\`\`\n`]);
     expect(fence[1]).to.equal('```json  \n{"password": "[REDACTED]"}\n```\n');
   });
+
+  it('an argument array of 1 MiB of "-p" elements and a line of 1 MiB of sudo are read once (each element searched back for [ and each sudo to the line\'s end), and still redacted as before', () => {
+    const pw = body(rand, ALNUM, 12);
+    const out = redactRows(['"-p",'.repeat(1 << 18), 'sudo '.repeat(1 << 18), `["mysql","-u","root","-p${pw}","app"]`, `echo '${pw}' | sudo -S apt update`]);
+    expect(out[2]).to.equal('["mysql","-u","root","-p[REDACTED]","app"]');
+    expect(out[3]).to.equal("echo '[REDACTED]' | sudo -S apt update");
+  });
 });
+
