@@ -1043,8 +1043,9 @@ export function quotedValue(text: string, from: number, quote: string): [number,
 
 /** Keys below a secret's name that describe it (`name`, `type`, `region`…): their values are no secret. */
 const SECTION_METADATA = /^(?:name|id|type|kind|description|desc|label|url|uri|endpoint|host|hostname|port|region|user|username|login|email|provider|scope|scopes|path|file|image|version|created_at|updated_at|expires_at|enabled|format|algorithm)$/i;
-const SECTION_YAML_LINE = /^[ \t]*(?:-[ \t]+)?(?:(["']?)([\w.@-]{1,64})\1[ \t]*:(?:[ \t]+|$))?(.*?)[ \t]*\r?$/;
-const SECTION_TOML_LINE = /^[ \t]*(["']?)([\w.@-]{1,64})\1[ \t]*=[ \t]*(.*?)[ \t]*\r?$/;
+/** Matched on a line without its trailing spaces (a lazy value before them read the rest of a long line at each character). */
+const SECTION_YAML_LINE = /^[ \t]*(?:-[ \t]+)?(?:(["']?)([\w.@-]{1,64})\1[ \t]*:(?:[ \t]+|$))?(.*)$/;
+const SECTION_TOML_LINE = /^[ \t]*(["']?)([\w.@-]{1,64})\1[ \t]*=[ \t]*(.*)$/;
 const SECTION_LINES = 64;
 
 /**
@@ -1070,13 +1071,13 @@ export function sectionValues(text: string, at: number, accept: (name: string, s
   const values: [number, number][] = [];
   let line = right + 1 + eol[0].length;
   for (let n = 0; n < SECTION_LINES && line < text.length; n++) {
-    let next = text.indexOf('\n', line);
-    if (next < 0 || next - line > MAX_VALUE) next = Math.min(text.length, line + MAX_VALUE);
+    const newline = text.slice(line, line + MAX_VALUE + 1).indexOf('\n');
+    const next = newline < 0 ? Math.min(text.length, line + MAX_VALUE) : line + newline;
     const raw = text.slice(line, next);
     const indent = indentAt(text, line);
     if (indent >= 0 && !/^[ \t]*#/.test(raw)) {
       if (toml ? /^[ \t]*\[/.test(raw) : indent <= keyIndent) break;
-      const m = (toml ? SECTION_TOML_LINE : SECTION_YAML_LINE).exec(raw);
+      const m = (toml ? SECTION_TOML_LINE : SECTION_YAML_LINE).exec(raw.trimEnd());
       if (m && m[3] && !(m[2] && SECTION_METADATA.test(m[2]))) {
         let from = line + m[0].lastIndexOf(m[3]);
         let value = m[3];

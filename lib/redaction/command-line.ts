@@ -100,7 +100,7 @@ export function commandPassword(text: string, at: number): [number, number] | nu
     start = colon + 1;
   }
   if (REFERENCE.test(text.slice(start, end))) return null;
-  // Last, as the dearest check: the line up to the flag must name the command.
+  // Last, as the dearest check (for -a it was read above too): the line up to the flag must name the command.
   // Only the command the flag belongs to: `docker login x && docker run -p 80:80` is two.
   const line = element ? arrayCommandLine(text, element.arrayStart, flagStart) : text.slice(lineStart(text, flagStart), flagStart);
   return command.test(currentCommand(line)) ? [start, end] : null;

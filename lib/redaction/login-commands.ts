@@ -66,8 +66,10 @@ function lineWords(text: string, from: number, max = 24): LineWord[] {
       const c = text.charCodeAt(i);
       if (c === 32 || c === 9 || c === 10 || c === 13 || c === 59 || c === 124 || c === 38) break;
       if (c === 34 || c === 39) {
-        const close = text.indexOf(text[i]!, i + 1);
-        if (close < 0 || close >= limit || text.slice(i, close).includes('\n')) return words;
+        // Within the line's limit: unbounded, each quote of a long text searched to its end.
+        const found = text.slice(i + 1, limit).indexOf(text[i]!);
+        const close = found < 0 ? -1 : i + 1 + found;
+        if (close < 0 || text.slice(i, close).includes('\n')) return words;
         i = close;
       }
     }
@@ -132,7 +134,9 @@ export function loginCommandSecret(text: string, anchorAt: number): [number, num
       const value = w.text === '-U' || w.text === '--user' ? words[k + 1] : /^(?:-U|--user=)./.test(w.text) ? { ...w, start: w.start + (w.text[1] === 'U' ? 2 : 7) } : undefined;
       if (!value) continue;
       const q = text.charCodeAt(value.start) === 34 || text.charCodeAt(value.start) === 39 ? 1 : 0;
-      const percent = text.indexOf('%', value.start);
+      // Within the word: unbounded, each -U of a long text searched to its end.
+      const found = text.slice(value.start, value.end).indexOf('%');
+      const percent = found < 0 ? -1 : value.start + found;
       if (percent >= 0 && percent < value.end - 1 - q) push(secretValue(text, percent + 1, value.end - q));
     }
   } else if (command.includes('freerdp')) {
@@ -159,7 +163,7 @@ export function loginCommandSecret(text: string, anchorAt: number): [number, num
 /** A redis-cli prompt before a command: `127.0.0.1:6379>`, `[::1]:6379[2]>`, `redis>`, `not connected>`. */
 const REDIS_PROMPT = /(?:^|[\s>])(?:[\w.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}(?:\[\d{1,5}\])?>[ \t]*$|^[ \t]*(?:redis|valkey|not connected)>[ \t]*$/;
 /** redis-cli's command line up to its command: the program, then options and their values. */
-const REDIS_CLI_LINE = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?(?:[ \t]+-{1,2}[\w-]{1,32}(?:[ \t]+[^\s-][^\s]{0,255})?){0,12}[ \t]+$/;
+const REDIS_CLI_LINE = /(?:^|[\s/;&|("'`])(?:redis|valkey)-cli(?:\.exe)?(?:[ \t]+--?\w[\w-]{0,31}(?:[ \t]+[^\s-][^\s]{0,255})?){0,12}[ \t]+$/;
 
 /**
  * Redis' `AUTH PW` or `AUTH user PW` (`at` is the `auth`): after a redis-cli prompt (`127.0.0.1:6379> AUTH …`)

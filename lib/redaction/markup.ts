@@ -61,8 +61,9 @@ export function passwordInputValue(text: string, at: number): [number, number] |
   const open = INPUT_OPEN.exec(text.slice(Math.max(0, at - 512), at));
   if (!open) return null;
   const tagStart = at - open[0].length;
-  const close = text.indexOf('>', at);
-  if (close < 0 || close - at > 1024) return null;
+  const found = text.slice(at, at + 1025).indexOf('>');
+  if (found < 0) return null;
+  const close = at + found;
   const m = VALUE_ATTRIBUTE.exec(text.slice(tagStart, close));
   if (!m) return null;
   const value = m[1] ?? m[2] ?? m[3]!;

@@ -21,7 +21,7 @@ export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
  * levels a quote is escaped by 1023 backslashes, and the leak scan reads that deep too.
  */
 const MAX_JSON_DEPTH = 10;
-/** The opening line of a markdown code fence that may hold JSON: no info string, or json's. */
+/** A markdown code fence's info string that may hold JSON: none, json's (jsonc, json5), or javascript's. */
 const FENCE_INFO = /^(?:json|jsonc|json5|javascript|js)?$/;
 /** Whether a fence's opening line may hold JSON: matched on its trimmed info string (spaces around it made the regex quadratic). */
 const isJsonFence = (line: string): boolean => line.startsWith('```') && FENCE_INFO.test(line.slice(3).trim());
@@ -224,7 +224,22 @@ export class RowRedactor implements Redactor {
    */
   #jsonc(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
     const blank = blankJsonc(value);
-    return blank === null ? null : this.#json(blank, spans, rules, depth, (a, b) => this.#between(value, spans, a, b));
+    return blank === null ? null : this.#json(blank, spans, rules, depth, this.#betweenInOrder(value, spans));
+  }
+
+  /**
+   * #between for calls in order (the JSON walk's copies between rewritten tokens): each call looks
+   * at the spans from where the last left off, not at all of them (64k secrets took 5.8 s).
+   */
+  #betweenInOrder(value: string, spans: readonly Span[] | null): (a: number, b: number) => string {
+    const sorted = [...(spans ?? [])].sort((x, y) => x.start - y.start);
+    let first = 0;
+    return (a, b) => {
+      while (first < sorted.length && sorted[first]!.end <= a) first++;
+      const near: Span[] = [];
+      for (let k = first; k < sorted.length && sorted[k]!.start < b; k++) if (sorted[k]!.end > a) near.push(sorted[k]!);
+      return this.#between(value, near, a, b);
+    };
   }
 
   /**

@@ -24,7 +24,8 @@ export function variableDefault(text: string, quoteStart: number, nameEnd: numbe
   if (!m) return null;
   const quote = m[1]!;
   const start = nameEnd + m.index + m[0].length;
-  const end = text.indexOf(quote, start);
+  const found = text.slice(start, start + 4097).indexOf(quote);
+  const end = found < 0 ? -1 : start + found;
   if (end <= start || end - start > 4096 || text.slice(start, end).includes('\n') || text.charCodeAt(end - 1) === 92) return null;
   return [start, end];
 }

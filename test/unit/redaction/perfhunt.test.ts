@@ -57,5 +57,19 @@ describe('perfhunt: rules that remember how far they read, and searches that wer
     expect(out[2]).to.equal('["mysql","-u","root","-p[REDACTED]","app"]');
     expect(out[3]).to.equal("echo '[REDACTED]' | sudo -S apt update");
   });
+
+  it('the new readers search within their word, line or tag (a review found each -U, quote, section line, redis-cli option and password input reading to the end), and still redact what they did', () => {
+    const pw = body(rand, ALNUM, 12);
+    const long = [
+      'smbclient -U bob\n'.repeat(1 << 16),
+      `secrets:\n${`  k: a${' '.repeat(4000)}b\n`.repeat(64)}`,
+      `redis-cli${' --x'.repeat(14)} - auth x\n`.repeat(1 << 14),
+      '<input type="password" '.repeat(1 << 15),
+      `{ // c\n${Array.from({ length: 1 << 14 }, (_, i) => `"k${i}": {"password": "${pw}"}`).join(',\n')},\n}`,
+    ];
+    const out = redactRows([...long, `smbclient //h/s -U bob%${pw}`, `<input type="password" value="${pw}">`, `redis-cli -h h --tls AUTH ${pw}`, `secrets:\n  stripe: ${pw}Xk29vLq7   \n`]);
+    expect(out[4]).not.to.include(pw);
+    expect(out.slice(5)).to.deep.equal(['smbclient //h/s -U bob%[REDACTED]', '<input type="password" value="[REDACTED]">', 'redis-cli -h h --tls AUTH [REDACTED]', 'secrets:\n  stripe: [REDACTED]   \n']);
+  });
 });
 
