@@ -136,34 +136,27 @@ export function isAbort(err: unknown): boolean {
   return false;
 }
 
+/** A full disk or quota, as SQLite or the system says it. */
+const DISK_FULL = ['ENOSPC', 'EDQUOT', 'SQLITE_FULL'] as const;
+const NO_ACCESS = ['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'] as const;
+
+const codesFor = (names: readonly string[], code: ErrorCode): Record<string, ErrorCode> => Object.fromEntries(names.map((n) => [n, code]));
+
 /** Disk-full and permission failures get their own codes, per family of the operation that failed. */
 const FILE_CODES: Readonly<Record<string, Readonly<Record<string, ErrorCode>>>> = {
-  BAK: {
-    ENOSPC: 'ACODE-BAK-009',
-    EDQUOT: 'ACODE-BAK-009',
-    SQLITE_FULL: 'ACODE-BAK-009',
-    EACCES: 'ACODE-BAK-008',
-    EPERM: 'ACODE-BAK-008',
-    EROFS: 'ACODE-BAK-008',
-    SQLITE_READONLY: 'ACODE-BAK-008',
-    SQLITE_CANTOPEN: 'ACODE-BAK-008',
-  },
-  EXP: {
-    ENOSPC: 'ACODE-EXP-009',
-    EDQUOT: 'ACODE-EXP-009',
-    SQLITE_FULL: 'ACODE-EXP-009',
-    EACCES: 'ACODE-EXP-008',
-    EPERM: 'ACODE-EXP-008',
-    EROFS: 'ACODE-EXP-008',
-    SQLITE_READONLY: 'ACODE-EXP-008',
-    SQLITE_CANTOPEN: 'ACODE-EXP-008',
-  },
-  IMP: {
-    ENOSPC: 'ACODE-IMP-009',
-    EDQUOT: 'ACODE-IMP-009',
-    SQLITE_FULL: 'ACODE-IMP-009',
-  },
+  BAK: { ...codesFor(DISK_FULL, 'ACODE-BAK-009'), ...codesFor(NO_ACCESS, 'ACODE-BAK-008') },
+  EXP: { ...codesFor(DISK_FULL, 'ACODE-EXP-009'), ...codesFor(NO_ACCESS, 'ACODE-EXP-008') },
+  IMP: codesFor(DISK_FULL, 'ACODE-IMP-009'),
 };
+
+/** A disk-full failure anywhere in an error's cause chain (a loader's error wraps SQLite's), described; null when none. */
+export function diskFullCause(err: unknown): string | null {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const code = systemCode(e) ?? '';
+    if (DISK_FULL.some((c) => code === c || code.startsWith(`${c}_`))) return describeCause(e);
+  }
+  return null;
+}
 
 /**
  * Turns any failure into an AcodeError: disk-full and permission problems get their own codes

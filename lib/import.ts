@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import type { AcodeConfig } from './config.js';
 import { requireSqlite } from './engine.js';
-import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, diskFullCause, isAbort, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, locateExport, type ExportKind, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
@@ -134,7 +134,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
     }
     // A full disk, at COMMIT or in the middle of a table's rows (the loader's error wraps SQLite's).
-    const full = diskFull(err);
+    const full = diskFullCause(err);
     if (full !== null) {
       throw new AcodeError('ACODE-IMP-009', `the disk holding ${path.dirname(target)} is full (${full}); nothing was imported`, { cause: err, context: { file: target } });
     }
@@ -148,14 +148,6 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       for (const dir of madeFolders) if (!(await rmdir(dir).then(() => true, () => false))) break;
     }
   }
-}
-
-/** SQLite's or the system's disk-full code anywhere in an error's cause chain, with its message. */
-function diskFull(err: unknown): string | null {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (/^(SQLITE_FULL|ENOSPC|EDQUOT)/.test(systemCode(e) ?? '')) return describeCause(e);
-  }
-  return null;
 }
 
 interface Loaded {

@@ -35,6 +35,12 @@ export const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
   applied_at TEXT NOT NULL
 )`;
 
+/** Runs one migration and records it in schema_version (which must exist), inside the caller's transaction. */
+export function applyMigration(db: SqliteDb, migration: Migration, at: string): void {
+  db.exec(migration.sql);
+  db.prepare('INSERT INTO main.schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, at);
+}
+
 export function currentVersion(db: SqliteDb): number {
   const has = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").pluck().get();
   return has ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck().get()) : 0;
@@ -142,7 +148,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       db = openSqlite(file);
     }
     db.exec(VERSION_TABLE);
-    const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
     const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?').pluck();
     const applied: Pick<Migration, 'version' | 'name'>[] = [];
     for (const migration of pending) {
@@ -152,8 +157,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           return db
             .transaction(() => {
               if (isApplied.get(migration.version)) return false;
-              db.exec(migration.sql);
-              record.run(migration.version, migration.name, (options.now?.() ?? new Date()).toISOString());
+              applyMigration(db, migration, (options.now?.() ?? new Date()).toISOString());
               return true;
             })
             .immediate();

@@ -6,7 +6,7 @@ import type { ColumnInfo, ExportHeader, ExportRecord, SqlValue, TableSchema } fr
 import { createLeakDetector } from '../redaction/index.js';
 import { classifyName } from '../redaction/names.js';
 import { bindable, createTableSql } from './export-writer.js';
-import { VERSION_TABLE } from '../migrate.js';
+import { applyMigration, VERSION_TABLE } from '../migrate.js';
 import { WORKSPACE_MIGRATIONS } from '../migrations.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
@@ -140,12 +140,8 @@ export class ImportLoader extends RecordWriter {
     const any = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().get();
     if (any !== undefined) return;
     db.exec(VERSION_TABLE);
-    const record = db.prepare('INSERT INTO main.schema_version (version, name, applied_at) VALUES (?, ?, ?)');
     const at = new Date().toISOString();
-    for (const migration of WORKSPACE_MIGRATIONS.filter((m) => m.version <= version)) {
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, at);
-    }
+    for (const migration of WORKSPACE_MIGRATIONS.filter((m) => m.version <= version)) applyMigration(db, migration, at);
     for (const name of workspaceTables(version)) this.#migrated.add(name.toLowerCase());
   }
 
