@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { StrayFile } from '../lib/catalog.js';
 import type { BackupStatus } from '../lib/list.js';
 import { createContext, existingFolder, pathArgument, type Context, type Runtime } from './context.js';
-import { formatBytes, formatDate, plural } from './format.js';
+import { backupRef, formatBytes, formatDate, plural } from './format.js';
 
 const STATUS: Record<BackupStatus, string> = {
   valid: '✓ valid',
@@ -60,7 +61,7 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       out.data(`       Created: ${formatDate(b.createdAt)}`);
       if (b.tag) out.data(`       Tag: ${b.tag}`);
       out.data(`       Checksum: ${STATUS[b.status]}${b.problem && b.status !== 'no-manifest' ? ` (${b.problem})` : ''}`);
-      if (b.status === 'no-manifest' || b.status === 'bad-manifest') out.data(`       Not trusted as a backup: restore refuses it; \`acode db backup delete ${b.name}\` removes it`);
+      if (b.status === 'no-manifest' || b.status === 'bad-manifest') out.data(`       Not trusted as a backup: restore refuses it; ${untrustedRemoval(b, ctx.config.backup.path)}`);
       out.data();
     });
     for (const u of result.unreachable) {
@@ -75,6 +76,16 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
     }
     const also = untrusted.length ? `, and ${plural(untrusted.length, 'file')} without a readable manifest (${formatBytes(untrustedBytes)})` : '';
     out.data(`Total: ${plural(result.backups.length - untrusted.length, 'backup')} (${formatBytes(result.totalBytes - untrustedBytes)})${also}`);
+}
+
+/**
+ * What removes a file without a trusted manifest. Outside the backup folder \`backup delete\` takes
+ * only a file with a manifest beside it (a name there proves nothing).
+ */
+function untrustedRemoval(b: { readonly path: string; readonly status: BackupStatus }, backupDir: string): string {
+  const ref = backupRef(b.path, backupDir);
+  if (ref === path.basename(b.path) || b.status === 'bad-manifest') return `\`acode db backup delete ${ref}\` removes it`;
+  return `remove it by hand if it is not wanted (\`rm ${ref}\`)`;
 }
 
 function strayLine(s: StrayFile): string {

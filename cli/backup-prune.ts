@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createContext, existingFolder, intOption, pathArgument, type Runtime } from './context.js';
-import { formatBytes, plural } from './format.js';
+import { backupRef, formatBytes, plural } from './format.js';
 import type { UntouchedBackup, UntouchedReason } from '../lib/rotation.js';
 
 const UNTOUCHED_LABELS: Record<UntouchedReason, string> = {
@@ -45,10 +45,11 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
       const say = (line: string): void => (result.dryRun ? out.data(line) : out.result(line));
       for (const b of result.removed) say(`  ${verb}: ${b.name} (${formatBytes(b.size)})`);
       for (const s of result.straysRemoved) say(`  ${verb}: ${s.name} (${s.kind === 'temporary' ? 'left by a failed backup' : 'manifest without backup'})`);
+      const ref = (b: UntouchedBackup): string => backupRef(b.path, config.backup.path);
       const WARNINGS: Partial<Record<UntouchedReason, (b: UntouchedBackup) => string>> = {
-        damaged: (b) => `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${b.name}\`, delete it with \`acode db backup delete ${b.name}\``,
+        damaged: (b) => `${b.name} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${ref(b)}\`, delete it with \`acode db backup delete ${ref(b)}\``,
         unreadable: (b) => `${b.name} cannot be read by acode, so it cannot be checked: left alone and not counted as kept; give acode read access to it`,
-        future: (b) => `${b.name} is dated ${b.createdAt.toISOString()}, after now (a clock set wrong?): left alone and not counted as kept; delete it with \`acode db backup delete ${b.name}\` if it is not wanted`,
+        future: (b) => `${b.name} is dated ${b.createdAt.toISOString()}, after now (a clock set wrong?): left alone and not counted as kept; delete it with \`acode db backup delete ${ref(b)}\` if it is not wanted`,
       };
       for (const b of result.untouched) {
         const warning = WARNINGS[b.why];

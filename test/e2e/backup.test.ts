@@ -363,6 +363,44 @@ describe('e2e: acode db backup', function () {
       expect(await listDir(usb)).to.deep.equal(['acode_backup_20240103_120000.db', 'acode_backup_20240103_120000.db.manifest.json']);
     });
 
+    it('list --dir and prune --dir name a file of that folder by its path in the commands they suggest (its bare name deleted the backup folder\'s copy)', async () => {
+      for (const t of ['2024-01-01T12:00:00Z', '2024-01-02T12:00:00Z', '2024-01-03T12:00:00Z']) expectOk(await cli(['db', 'backup'], at(t)));
+      // The backups copied off-site by hand, as the spec's best practices ask: the same names there.
+      const usb = path.join(ws.dir, 'usb copy');
+      await mkdir(usb);
+      for (const name of await listDir(ws.backups)) await copyFile(path.join(ws.backups, name), path.join(usb, name));
+      const newest = 'acode_backup_20240103_120000.db';
+      const oldest = 'acode_backup_20240101_120000.db';
+      await flipByte(path.join(usb, newest), 100);
+      await writeFile(path.join(usb, `${oldest}.manifest.json`), '{');
+      const kept = await listDir(ws.backups);
+
+      const listed = await cli(['db', 'backup', 'list', '--dir', usb]);
+      expectOk(listed);
+      const out = lines(listed.stdout);
+      const quoted = (name: string): string => `'${path.join(usb, name)}'`;
+      expect(out[out.findIndex((l) => l.endsWith(`. ${oldest}`)) + 4]).to.equal(`       Not trusted as a backup: restore refuses it; \`acode db backup delete ${quoted(oldest)}\` removes it`);
+
+      const pruned = await cli(['db', 'backup', 'prune', '--dir', usb, '--dry-run']);
+      expectOk(pruned);
+      expect(lines(pruned.stderr)).to.include(
+        `⚠ ${newest} does not match its manifest: left alone and not counted as kept; check it with \`acode db backup verify ${quoted(newest)}\`, delete it with \`acode db backup delete ${quoted(newest)}\``,
+      );
+
+      // The commands as printed, run by a shell: the copies in the other folder go, the backup folder keeps all.
+      for (const name of [oldest, newest]) {
+        const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" --workspace "${ws.dir}" db backup delete ${quoted(name)}`], { encoding: 'utf8' });
+        expect(r.status, r.stderr).to.equal(0);
+      }
+      expect(await listDir(ws.backups)).to.deep.equal(kept);
+      expect(await listDir(usb)).to.deep.equal(['acode_backup_20240102_120000.db', 'acode_backup_20240102_120000.db.manifest.json']);
+
+      // A file without any manifest outside the backup folder is one `backup delete` refuses: the hint says rm.
+      await copyFile(path.join(ws.backups, oldest), path.join(usb, oldest));
+      const again = lines((await cli(['db', 'backup', 'list', '--dir', usb])).stdout);
+      expect(again[again.findIndex((l) => l.endsWith(`. ${oldest}`)) + 4]).to.equal(`       Not trusted as a backup: restore refuses it; remove it by hand if it is not wanted (\`rm ${quoted(oldest)}\`)`);
+    });
+
     it('a backup name that is a link to a missing file (a disk unmounted) is shown by list, left alone by prune, and not counted', async () => {
       for (let day = 1; day <= 3; day++) expectOk(await cli(['db', 'backup'], at(`2024-01-0${day}T12:00:00Z`)));
       const gone = path.join(ws.dir, 'usb', 'acode_backup_20240110_120000.db');
