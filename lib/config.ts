@@ -324,6 +324,7 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
   const env = options.env ?? process.env;
   const rawUrl = (db['url'] as string | undefined) ?? env['ACODE_DATABASE_URL'] ?? null;
   const url = rawUrl === '' ? null : rawUrl;
+  if (!options.databasePath) checkUrlSources(db['url'] as string | undefined, env['ACODE_DATABASE_URL'], locate);
   return {
     workspace: options.workspace,
     file: options.file,
@@ -356,6 +357,19 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
       dateColumns: (exp['date_columns'] as Record<string, string> | undefined) ?? {},
     },
   };
+}
+
+/**
+ * database.url and ACODE_DATABASE_URL both set, to different URLs: the file's won without a word,
+ * so `ACODE_DATABASE_URL=…/staging acode db restore … --yes` replaced the database the config
+ * names. Which one is meant is the user's to say; neither URL is shown (they may hold a password).
+ */
+function checkUrlSources(fromFile: string | undefined, fromEnv: string | undefined, locate: AcodeConfig['locate']): void {
+  if (!fromFile || !fromEnv || fromFile === fromEnv) return;
+  throw new AcodeError('ACODE-CFG-005', `${locate(['database', 'url'])}: database.url and ACODE_DATABASE_URL are both set, to different URLs: which database is meant is not clear; nothing was done`, {
+    context: { key: 'database.url' },
+    hint: 'unset ACODE_DATABASE_URL to use database.url, or remove database.url from the config file to use ACODE_DATABASE_URL',
+  });
 }
 
 /**
