@@ -347,9 +347,10 @@ function tableProgress(pattern: RegExp, options: RunOptions, stage: 'copy' | 're
 
 /** A scratch database on the same server, restored into, counted and dropped. */
 async function restoreIsolated(live: PgTarget, file: string, options: RunOptions): Promise<BackupInspection> {
-  const scratch = live.withDatabase(`acode_test_restore_${randomBytes(6).toString('hex')}`);
+  const scratch = live.withDatabase(`${SCRATCH_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(6).toString('hex')}`);
   // From the live database, unless it is not there yet (a backup tried out on a fresh server).
   const from = (await liveExists(live)) ? live : live.withDatabase('postgres');
+  await dropAbandonedScratch(from);
   await createDatabase(scratch, from).catch((err: unknown) => {
     if (!isDenied(err)) throw err;
     // The machine's failure, as a missing TMPDIR is for SQLite (ACODE-BAK-015): exit 1, never "verification failed".
@@ -358,11 +359,51 @@ async function restoreIsolated(live: PgTarget, file: string, options: RunOptions
       hint: 'grant the role CREATEDB (ALTER ROLE <name> CREATEDB), run the test restore with a role that has it, or verify without --test-restore',
     });
   });
+  let claim: Awaited<ReturnType<typeof connectPg>> | null = null;
   try {
+    // A session on the scratch database while it is in use: a plain DROP DATABASE (another run's
+    // sweep) is refused while one is connected, and the server ends it when this process dies.
+    claim = await connectPg(scratch);
+    // A server's idle_session_timeout (PostgreSQL 14+) would end it; older servers have no such setting.
+    await claim.query("SELECT set_config('idle_session_timeout', '0', false)").catch(() => undefined);
     await pgRestore(scratch, file, options, []);
     return await inspectLive(scratch);
   } finally {
+    await claim?.end().catch(() => undefined);
     await dropDatabase(scratch, from).catch(() => undefined);
+  }
+}
+
+const SCRATCH_PREFIX = 'acode_test_restore_';
+/** A scratch database's name: its creation second (none before it was recorded) and 12 hex digits. */
+const SCRATCH_NAME = /^acode_test_restore_(?:(\d{1,12})_)?[0-9a-f]{12}$/;
+/** Between its CREATE DATABASE and the claim session a run's scratch database has no session: a young one is left alone. */
+const SCRATCH_GRACE_S = 120;
+
+/**
+ * Drops the scratch databases of test restores whose process was killed (SIGKILL, the OOM killer,
+ * a CI timeout: no finally ran), each a full copy of a database, secrets and all, that nothing else
+ * removes. A plain DROP DATABASE refuses one with a session on it, so a run in progress (its claim
+ * session, pg_restore) keeps its own; one the role may not drop stays. Never fails the verify.
+ */
+async function dropAbandonedScratch(from: PgTarget): Promise<void> {
+  let names: string[];
+  try {
+    const client = await connectPg(from);
+    try {
+      const result = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'acode\\_test\\_restore\\_%'`);
+      names = result.rows.map((r) => r.datname);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch {
+    return;
+  }
+  const now = Date.now() / 1000;
+  for (const name of names) {
+    const m = SCRATCH_NAME.exec(name);
+    if (!m || (m[1] !== undefined && now - Number(m[1]) < SCRATCH_GRACE_S)) continue;
+    await onMaintenance(from, `DROP DATABASE IF EXISTS ${quotePgIdent(name)}`).catch(() => undefined);
   }
 }
 
