@@ -10,6 +10,7 @@ import { sha256File } from './checksum.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
 import { PRIVATE_FILE_MODE, removeAbandoned, removeTree } from './fs-atomic.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
+import { MANIFEST_SUFFIX, parseBackupName } from './naming.js';
 import type { RunOptions } from './progress.js';
 
 /** A backup file found, with its manifest read and checked for shape. */
@@ -22,6 +23,14 @@ export interface OpenedBackup {
 /** Resolves a backup by name or path and reads its manifest: no manifest, no trust (ACODE-BAK-007). */
 export async function openBackup(ref: string, backupDir: string): Promise<OpenedBackup> {
   const file = await resolveBackupRef(ref, backupDir);
+  // A shell completes acode_backup_….db to the manifest beside it as readily as to the backup.
+  const owner = path.basename(file).endsWith(MANIFEST_SUFFIX) ? path.basename(file).slice(0, -MANIFEST_SUFFIX.length) : null;
+  if (owner && parseBackupName(owner)) {
+    throw new AcodeError('ACODE-BAK-006', `${path.basename(file)} is the manifest of ${owner}, not a backup`, {
+      context: { file },
+      hint: `name the backup itself: ${path.join(path.dirname(ref), owner).replace(/^\.\//, '')}`,
+    });
+  }
   const manifest = await readBackupManifest(file);
   if (!manifest) {
     throw new AcodeError('ACODE-BAK-007', `${path.basename(file)} has no ${path.basename(file)}.manifest.json beside it`, { context: { file } });

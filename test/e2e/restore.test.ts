@@ -343,6 +343,22 @@ describe('e2e: acode db restore', function () {
     expect(r.code).to.equal(4);
     expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-005 Backup not found: acode_backup_19990101_000000\.db \(looked in /);
   });
+
+  it('a backup\'s manifest named instead of the backup (a shell completes to either): ACODE-BAK-006 naming the backup, exit 4, nothing changed (was "has no ….manifest.json.manifest.json beside it")', async () => {
+    const before = contentDigest(ws.db);
+    const manifest = `${BACKUP}.manifest.json`;
+    for (const [args, named] of [
+      [['db', 'restore', manifest, '--yes'], BACKUP],
+      [['db', 'restore', `.agent/backups/${manifest}`, '--yes'], `.agent/backups/${BACKUP}`],
+      [['db', 'backup', 'verify', manifest], BACKUP],
+    ] as const) {
+      const r = await runCli(args, { workspace: ws.dir, cwd: ws.dir });
+      expect(r.code, r.stderr).to.equal(4);
+      expect(lines(r.stderr).at(-1)).to.equal(`✗ ACODE-BAK-006 Not a valid backup: ${manifest} is the manifest of ${BACKUP}, not a backup — name the backup itself: ${named}`);
+    }
+    expect(contentDigest(ws.db)).to.equal(before);
+    expect(await listDir(ws.backups)).to.deep.equal([BACKUP, `${BACKUP}.manifest.json`]);
+  });
 });
 
 describe('e2e: Ctrl-C during a restore', function () {
