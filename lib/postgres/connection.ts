@@ -216,6 +216,13 @@ export type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
  * folders: it costs ~50 ms per call, so it is used only when nothing else is there.
  */
 export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env['ACODE_PG_BIN'];
+  // A folder the user named and the tool is not in: searching on would run another version of it without a word.
+  if (chosen && !isExecutable(path.join(chosen, tool))) {
+    throw new AcodeError('ACODE-DB-006', `${tool} is not in ACODE_PG_BIN (${chosen}), and acode does not look elsewhere when it is set`, {
+      hint: 'point ACODE_PG_BIN at the folder holding pg_dump, pg_restore and psql, or unset it to search PATH',
+    });
+  }
   const dirs = [
     ...(env['ACODE_PG_BIN'] ? [env['ACODE_PG_BIN']] : []),
     ...(env['PATH'] ?? '').split(path.delimiter).filter(Boolean),
@@ -224,11 +231,7 @@ export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
   let wrapper: string | null = null;
   for (const dir of dirs) {
     const file = path.join(dir, tool);
-    try {
-      accessSync(file, fsConstants.X_OK);
-    } catch {
-      continue;
-    }
+    if (!isExecutable(file)) continue;
     if (!realpathSync(file).endsWith('/pg_wrapper')) return file;
     wrapper ??= file;
   }
@@ -236,6 +239,15 @@ export function pgToolPath(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
   // there, it would have been taken; not found, the wrapper can only fail ("Error: … not installed").
   if (wrapper) throw new AcodeError('ACODE-DB-006', `${tool} at ${wrapper} is Debian's pg_wrapper, and no PostgreSQL client is installed behind it (no /usr/lib/postgresql/<version>/bin/${tool})`);
   throw new AcodeError('ACODE-DB-006', `${tool} not found (looked in ACODE_PG_BIN, PATH and /usr/lib/postgresql/*/bin); acode needs pg_dump, pg_restore and psql`);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function debianBinDirs(): string[] {

@@ -1,8 +1,9 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { createBackup } from '../../lib/backup.js';
+import { pgToolPath } from '../../lib/postgres/connection.js';
 import { failure } from '../support/failure.js';
 import { requirePostgres, startOwnPostgres, type PgServer } from '../support/postgres.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
@@ -45,6 +46,8 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
     try {
       await writeFile(path.join(bin, 'pg_dump'), "#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\necho 'pg_dump: detail: server version: 17.2; pg_dump version: 15.10' >&2\nexit 1\n");
       await chmod(path.join(bin, 'pg_dump'), 0o755);
+      // ACODE_PG_BIN is the only folder searched: the other tools are the real ones.
+      for (const tool of ['psql', 'pg_restore'] as const) await symlink(pgToolPath(tool), path.join(bin, tool));
       process.env['ACODE_PG_BIN'] = bin;
       try {
         const e = await failure(createBackup({ config: await ws.config(), now: NOW }));

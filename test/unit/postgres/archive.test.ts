@@ -120,4 +120,12 @@ describe('finding pg_dump', () => {
     const env = { ACODE_PG_BIN: path.join(dir, 'real'), PATH: '/usr/bin' };
     expect(pgToolPath('pg_dump', env)).to.equal(path.join(dir, 'real', 'pg_dump'));
   });
+
+  it('ACODE_PG_BIN without the tool is ACODE-DB-006, not another version found on PATH', () => {
+    // The user named that folder: a pg_restore from PATH could be older than the server.
+    const env = { ACODE_PG_BIN: path.join(dir, 'real'), PATH: path.join(dir, 'real') };
+    expect(() => pgToolPath('pg_restore', env)).to.throw(/pg_restore is not in ACODE_PG_BIN \(.*real\), and acode does not look elsewhere when it is set/).with.property('code', 'ACODE-DB-006');
+    const missing = { ACODE_PG_BIN: path.join(dir, 'nonexistent'), PATH: path.join(dir, 'real') };
+    expect(() => pgToolPath('pg_dump', missing)).to.throw(/pg_dump is not in ACODE_PG_BIN/).with.property('code', 'ACODE-DB-006');
+  });
 });
