@@ -1,20 +1,7 @@
 import path from 'node:path';
 import { formatCount } from '../lib/numbers.js';
 
-/** Sizes in decimal units, as the spec prints them: 45.2 MB. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-export { formatCount } from '../lib/numbers.js';
+export { formatBytes, formatCount } from '../lib/numbers.js';
 
 /** `2024-01-20 14:30:45 UTC`: backup names are in UTC, so their listing is too. */
 export function formatDate(date: Date): string {

@@ -7,14 +7,14 @@ import { createHashTap } from '../transforms/hash.js';
 import { sha256File } from './checksum.js';
 import type { AcodeConfig } from './config.js';
 import { backupFileKind, backupProviderFor, type BackupProvider, type SourceInfo } from './engine.js';
-import { AcodeError, toAcodeError } from './errors.js';
+import { AcodeError, ERRORS, toAcodeError } from './errors.js';
 import { createPrivateFile, ensureDir, exists, fsyncFile, publishUnique, removeQuietly, tempPathFor, writeFileAtomic } from './fs-atomic.js';
 import { BACKUP_MANIFEST_FORMAT, BACKUP_MANIFEST_VERSION, serializeManifest, type BackupManifest } from './manifest.js';
 import { backupFileName, manifestPathFor, type BackupKind } from './naming.js';
 import { stage, type RunOptions } from './progress.js';
 import { pruneBackups, type PruneResult } from './rotation.js';
 import { TOOL_VERSION } from './version.js';
-import { formatCount } from './numbers.js';
+import { formatBytes, formatCount } from './numbers.js';
 
 export interface BackupOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -169,7 +169,17 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     return { path: published, name, manifestPath, manifest, source, ...rotated };
   } catch (err) {
     if (published) await removeQuietly(published, manifestPathFor(published));
-    throw toAcodeError(err, 'ACODE-BAK-001', `backing up ${source.location}`, { file: source.location });
+    const failure = toAcodeError(err, 'ACODE-BAK-001', `backing up ${source.location}`, { file: source.location });
+    // "Free some space" misleads when the gzip alone would fit: say what the staged copy needs.
+    if (gzTmp && failure.code === 'ACODE-BAK-009' && failure.hint === ERRORS['ACODE-BAK-009'].hint) {
+      const size = await stat(source.location).then((s) => ` (${formatBytes(s.size)})`, () => '');
+      throw new AcodeError(failure.code, failure.detail, {
+        cause: err,
+        context: failure.context,
+        hint: `a compressed backup is first copied in full into ${dir}${size}, then gzipped beside it: it needs room for both; free space there, choose another folder with --output-dir, or back up without --compress`,
+      });
+    }
+    throw failure;
   } finally {
     await removeQuietly(rawTmp, gzTmp);
   }

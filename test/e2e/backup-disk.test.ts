@@ -47,7 +47,22 @@ describe('e2e: backup onto a full disk', function () {
     await mount.call(this, (await stat(ws.db)).size + 16 * 1024);
     const r = await runCli(['db', 'backup', '--compress', '--output-dir', disk], { workspace: ws.dir });
     expect(r.code, r.stderr).to.equal(1);
-    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: backing up .*: ENOSPC: no space left on device, write — free some space/);
+    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-BAK-009 Not enough disk space: backing up .*: ENOSPC: no space left on device, write — a compressed backup is first copied in full into /);
+    expect(await listDir(disk)).to.deep.equal([]);
+  });
+
+  it('a compressed backup on a disk with room for its gzip but not the full copy it is made from: the hint says so', async function () {
+    // Chinook gzips to about a third: 512 KiB holds the .gz, not the 1 MB copy staged before it.
+    ws = await createWorkspace({ database: 'chinook' });
+    disk = path.join(ws.dir, 'small-disk');
+    await mount.call(this, 512 * 1024);
+    const size = (await stat(ws.db)).size;
+    expect(size).to.be.above(512 * 1024);
+    const r = await runCli(['db', 'backup', '--compress', '--output-dir', disk], { workspace: ws.dir });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(lines(r.stderr).at(-1)).to.equal(
+      `✗ ACODE-BAK-009 Not enough disk space: backing up ${ws.db}: database or disk is full — a compressed backup is first copied in full into ${disk} (${(size / 1e6).toFixed(1)} MB), then gzipped beside it: it needs room for both; free space there, choose another folder with --output-dir, or back up without --compress`,
+    );
     expect(await listDir(disk)).to.deep.equal([]);
   });
 
