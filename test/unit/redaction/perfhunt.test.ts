@@ -71,5 +71,22 @@ describe('perfhunt: rules that remember how far they read, and searches that wer
     expect(out[4]).not.to.include(pw);
     expect(out.slice(5)).to.deep.equal(['smbclient //h/s -U bob%[REDACTED]', '<input type="password" value="[REDACTED]">', 'redis-cli -h h --tls AUTH [REDACTED]', 'secrets:\n  stripe: [REDACTED]   \n']);
   });
+  it('JSON nested 150,000 levels deep under a secret-named key or under any key is read once (each level read its container to the end: 256 KiB under password took 70 s, 1 MiB under any key 56 s), and redacted as before', () => {
+    const pw = body(rand, ALNUM, 16);
+    const depth = 150_000;
+    const nested = (inner: string): string => `${'{"a": '.repeat(depth)}${inner}${'}'.repeat(depth)}`;
+    const out = redactRows([
+      `{"password": ${nested(`"${pw}"`)}}`,
+      nested(`{"name": "DB_PASSWORD", "value": "${pw}"}`),
+      `{"token": ${'['.repeat(depth)}"${pw}"${']'.repeat(depth)}}`,
+      nested(`{"id": 7, "password": "${pw}"}`),
+    ]);
+    expect(out).to.deep.equal([
+      `{"password": ${nested('"[REDACTED]"')}}`,
+      nested('{"name": "DB_PASSWORD", "value": "[REDACTED]"}'),
+      `{"token": ${'['.repeat(depth)}"[REDACTED]"${']'.repeat(depth)}}`,
+      nested('{"id": 7, "password": "[REDACTED]"}'),
+    ]);
+  });
 });
 
