@@ -24,16 +24,84 @@ const COLUMN_LIST = /^[\w\s"`[\],]*$/;
 /** A quoted SQL literal's contents, `'…'` with `''` (and `\'`) inside; null when it is not one. */
 function sqlString(text: string, from: number, limit: number): [number, number] | null {
   if (text.charCodeAt(from) !== 39) return null;
+  const close = literalClose(text, from, limit);
+  return close < 0 ? null : [from + 1, close];
+}
+
+/** The closing quote of the literal opened at `from`, or -1 when it is not closed before `limit`. */
+function literalClose(text: string, from: number, limit: number): number {
   for (let i = from + 1; i < limit; i++) {
     const c = text.charCodeAt(i);
     if (c === 92) i++;
     else if (c === 39) {
       if (text.charCodeAt(i + 1) === 39) i++;
-      else return [from + 1, i];
+      else return i;
     }
   }
-  return null;
+  return -1;
 }
+
+/**
+ * Where the literals and brackets that VALUES reads meet in one text close, each found once: read
+ * again by each anchor, a repeated unclosed `INSERT … (…, password) VALUES (` had every occurrence
+ * read the 64 KiB after it (1 MiB took 19 s). A literal's or bracket's close depends on where it
+ * opens only, not on the read that meets it, so what one read found holds for the next.
+ */
+class Closes {
+  readonly text: string;
+  readonly #literals = new Map<number, number>();
+  readonly #brackets = new Map<number, number>();
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** The literal's closing quote (at `from`), or -1 when the text leaves it open. */
+  literal(from: number): number {
+    let close = this.#literals.get(from);
+    if (close === undefined) {
+      close = literalClose(this.text, from, this.text.length);
+      this.#literals.set(from, close);
+    }
+    return close;
+  }
+
+  /**
+   * The `)` closing the `(` at `from`, literals and inner brackets passed over; -1 when a `;`, a
+   * literal left open or the text's end comes first. Inner brackets met are remembered too.
+   */
+  bracket(from: number): number {
+    const known = this.#brackets.get(from);
+    if (known !== undefined) return known;
+    const text = this.text;
+    const open = [from];
+    let i = from + 1;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 39) {
+        const close = this.literal(i);
+        if (close < 0) break;
+        i = close + 1;
+        continue;
+      }
+      if (c === 40) {
+        const inner = this.#brackets.get(i);
+        if (inner === undefined) open.push(i);
+        else if (inner < 0) break;
+        else i = inner;
+      } else if (c === 41) {
+        this.#brackets.set(open.pop()!, i);
+        if (open.length === 0) return i;
+      } else if (c === 59) break;
+      i++;
+    }
+    for (const at of open) this.#brackets.set(at, -1);
+    return -1;
+  }
+}
+
+/** The last text read (an export redacts one value at a time, each read by many anchors). */
+let closes: Closes | null = null;
 
 function skipSql(text: string, from: number, limit: number): number {
   let i = from;
@@ -80,9 +148,10 @@ export function sqlInsertValues(text: string, at: number, judge: (name: string, 
   if (index < 0 || !values) return [];
   const spans: [number, number][] = [];
   const limit = Math.min(text.length, close + MAX_VALUES_TEXT);
+  if (closes?.text !== text) closes = new Closes(text);
   let i = close + 1 + values[0].length;
   for (let row = 0; row < MAX_ROWS; row++) {
-    const items = rowItems(text, i, limit);
+    const items = rowItems(closes, i, limit);
     if (!items) break;
     const item = items.values[index];
     if (item && item.quoted && item.end > item.start && judge(column, text.slice(item.start, item.end))) spans.push([item.start, item.end]);
@@ -96,21 +165,22 @@ export function sqlInsertValues(text: string, at: number, judge: (name: string, 
 }
 
 /** The items of one VALUES row from just after its `(`: each a quoted literal's contents or an expression's text; `next` is after its `)`. */
-function rowItems(text: string, from: number, limit: number): { values: { start: number; end: number; quoted: boolean }[]; next: number } | null {
+function rowItems(closes: Closes, from: number, limit: number): { values: { start: number; end: number; quoted: boolean }[]; next: number } | null {
+  const text = closes.text;
   const values: { start: number; end: number; quoted: boolean }[] = [];
   let i = from;
   while (values.length < 256) {
     i = skipSql(text, i, limit);
-    const literal = sqlString(text, i, limit);
+    const close = text.charCodeAt(i) === 39 ? closes.literal(i) : -1;
     let end: number;
-    if (literal) {
-      end = skipSql(text, literal[1] + 1, limit);
+    if (close >= 0 && close < limit) {
+      end = skipSql(text, close + 1, limit);
       const c = text.charCodeAt(end);
       // `'a' || 'b'` and `'x'::bytea` are expressions: their literal is no value of its own.
-      values.push(c === 44 || c === 41 ? { start: literal[0], end: literal[1], quoted: true } : { start: i, end: i, quoted: false });
-      if (c !== 44 && c !== 41) end = expressionEnd(text, end, limit);
+      values.push(c === 44 || c === 41 ? { start: i + 1, end: close, quoted: true } : { start: i, end: i, quoted: false });
+      if (c !== 44 && c !== 41) end = expressionEnd(closes, end, limit);
     } else {
-      end = expressionEnd(text, i, limit);
+      end = expressionEnd(closes, i, limit);
       values.push({ start: i, end, quoted: false });
     }
     if (end >= limit) return null;
@@ -121,20 +191,17 @@ function rowItems(text: string, from: number, limit: number): { values: { start:
   return null;
 }
 
-/** Where an expression item ends: its `,` or the row's `)` at depth 0, literals and brackets passed over. */
-function expressionEnd(text: string, from: number, limit: number): number {
-  let depth = 0;
+/** Where an expression item ends: its `,` or the row's `)` at depth 0, literals and brackets passed over (`limit` when one closes at or past it). */
+function expressionEnd(closes: Closes, from: number, limit: number): number {
+  const text = closes.text;
   for (let i = from; i < limit; i++) {
     const c = text.charCodeAt(i);
-    if (c === 39) {
-      const s = sqlString(text, i, limit);
-      if (!s) return limit;
-      i = s[1];
-    } else if (c === 40) depth++;
-    else if (c === 41) {
-      if (depth === 0) return i;
-      depth--;
-    } else if ((c === 44 && depth === 0) || c === 59) return c === 59 ? limit : i;
+    if (c === 39 || c === 40) {
+      const close = c === 39 ? closes.literal(i) : closes.bracket(i);
+      if (close < 0 || close >= limit) return limit;
+      i = close;
+    } else if (c === 41 || c === 44) return i;
+    else if (c === 59) return limit;
   }
   return limit;
 }

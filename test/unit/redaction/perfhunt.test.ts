@@ -88,5 +88,12 @@ describe('perfhunt: rules that remember how far they read, and searches that wer
       nested('{"id": 7, "password": "[REDACTED]"}'),
     ]);
   });
+  it('8 MiB of a repeated unclosed INSERT … (a, password) VALUES ( is read once (each occurrence read the 64 KiB after it: 1 MiB took 19 s), and the rows after it are redacted as before', () => {
+    const pw = body(rand, ALNUM, 14);
+    const rows = `INSERT INTO users (name, password) VALUES ('bob', '${pw}'), ('alice', f('x', (1)))`;
+    const out = redactRows([`${'INSERT INTO t (a, password) VALUES ('.repeat((8 << 20) / 37)}\n${rows};`, `${rows}; -- (`]);
+    expect(out[0]!.slice(out[0]!.lastIndexOf('\n'))).to.equal("\nINSERT INTO users (name, password) VALUES ('bob', '[REDACTED]'), ('alice', f('x', (1)));");
+    expect(out[1]).to.equal("INSERT INTO users (name, password) VALUES ('bob', '[REDACTED]'), ('alice', f('x', (1))); -- (");
+  });
 });
 
