@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
+import { findJsonObjects, spansInStrings } from './json-in-text.js';
 import { blankJsonc, looksLikeJson, redactJson } from './json-text.js';
 import { decodeUtf16, guessUtf16 } from './utf16.js';
 import { PgValueSyntaxError, redactPgValue, type PgShape } from './pg-values.js';
@@ -54,6 +55,25 @@ function takesWhole(rule: WholeValueRule, value: SqlValue): boolean {
   if (typeof value === 'string') return rule.takes!(value, false);
   if (value instanceof Uint8Array) return rule.takes!(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), false);
   return false;
+}
+
+/** The spans of `sorted` (by start) that fall between `a` and `b`, found by binary search. */
+function spansWithin(sorted: readonly Span[], a: number, b: number): Span[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.end <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Span[] = [];
+  for (let k = lo; k < sorted.length && sorted[k]!.start < b; k++) if (sorted[k]!.end > a) out.push(sorted[k]!);
+  return out;
+}
+
+/** Spans clipped to `[a, b)` and counted from `a`; null for none. */
+function shift(spans: readonly Span[], a: number, b: number): Span[] | null {
+  return spans.length === 0 ? null : spans.map((sp) => ({ ...sp, start: Math.max(sp.start, a) - a, end: Math.min(sp.end, b) - a }));
 }
 
 export class RowRedactor implements Redactor {
@@ -165,28 +185,63 @@ export class RowRedactor implements Redactor {
       const json = this.#json(value, spans, rules, depth) ?? this.#jsonc(value, spans, rules, depth);
       if (json !== null) return json;
     }
-    if (depth < MAX_JSON_DEPTH && value.indexOf('```') >= 0) {
-      const fenced = this.#fenced(value, spans, rules, depth);
-      if (fenced !== null) return fenced;
+    if (depth < MAX_JSON_DEPTH && (value.indexOf('{') >= 0 || value.indexOf('```') >= 0)) {
+      const embedded = this.#embedded(value, spans, rules, depth);
+      if (embedded !== null) return embedded;
     }
     if (spans === null) return value;
     return applySpans(value, spans, (span, secret) => this.#render(span, secret));
   }
 
   /**
-   * Text holding JSON in markdown code fences (a chat message's ```json block): each fenced JSON
-   * document walked as JSON text is (a secret-named key's object or array gives up its values), the
-   * rest given its spans. Null when no fence holds valid JSON.
+   * Text holding JSON: in markdown code fences (a chat message's ```json block) and as strictly valid
+   * objects in the text around them (`Here is my config: {"credentials": {…}}`, a JSON Lines log).
+   * Each is walked as JSON text is (a secret-named key's object or array gives up its values), the
+   * rest given its spans. Null when the text holds no such JSON.
    */
-  #fenced(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
-    // Fences at a line's start (after spaces), paired in order: one pass, whatever the text holds.
+  #embedded(value: string, spans: readonly Span[] | null, rules: RuleSet, depth: number): string | null {
+    // rules.find gives spans sorted, overlaps merged.
+    const sorted = spans ?? [];
+    const blocks: [number, number, string][] = [];
+    const objects = (from: number, to: number): void => {
+      for (const [a, b] of findJsonObjects(value, from, to)) {
+        const inside = spansWithin(sorted, a, b);
+        // A span across the object's edge, or on its punctuation, numbers or literals, stays the text's.
+        if (inside.some((sp) => sp.start < a || sp.end > b) || !spansInStrings(value, a, b, inside)) continue;
+        const json = this.#json(value.slice(a, b), shift(inside, a, b), rules, depth + 1);
+        if (json !== null) blocks.push([a, b, json]);
+      }
+    };
+    let from = 0;
+    for (const [start, end] of this.#fences(value)) {
+      objects(from, start);
+      const content = value.slice(start, end);
+      const inside = shift(spansWithin(sorted, start, end), start, end);
+      const json = this.#json(content, inside, rules, depth + 1) ?? this.#jsonc(content, inside, rules, depth + 1);
+      if (json !== null) blocks.push([start, end, json]);
+      else objects(start, end);
+      from = end;
+    }
+    objects(from, value.length);
+    if (blocks.length === 0) return null;
+    let out = '';
+    from = 0;
+    for (const [start, end, json] of blocks) {
+      out += this.#between(value, spansWithin(sorted, from, start), from, start) + json;
+      from = end;
+    }
+    return out + this.#between(value, spansWithin(sorted, from, value.length), from, value.length);
+  }
+
+  /** The JSON-looking contents of markdown code fences at a line's start (after spaces), paired in order in one pass: `[start, end]` of each. */
+  #fences(value: string): [number, number][] {
     const fences: number[] = [];
     for (let i = value.indexOf('```'); i >= 0 && fences.length < 2 * MAX_FENCES; i = value.indexOf('```', i + 3)) {
       let j = i;
       while (j > 0 && (value.charCodeAt(j - 1) === 32 || value.charCodeAt(j - 1) === 9)) j--;
       if (j === 0 || value.charCodeAt(j - 1) === 10) fences.push(i);
     }
-    const blocks: [number, number, string][] = [];
+    const blocks: [number, number][] = [];
     for (let k = 0; k + 1 < fences.length; k += 2) {
       const eol = value.indexOf('\n', fences[k]!);
       if (eol < 0 || eol > fences[k + 1]! || !isJsonFence(value.slice(fences[k]!, eol))) continue;
@@ -194,20 +249,9 @@ export class RowRedactor implements Redactor {
       let end = fences[k + 1]!;
       while (end > start && value.charCodeAt(end - 1) !== 10) end--;
       end = Math.max(start, end - (value.charCodeAt(end - 2) === 13 ? 2 : 1));
-      const content = value.slice(start, end);
-      if (!looksLikeJson(content)) continue;
-      const inside = (spans ?? []).filter((sp) => sp.end > start && sp.start < end).map((sp) => ({ ...sp, start: Math.max(sp.start, start) - start, end: Math.min(sp.end, end) - start }));
-      const json = this.#json(content, inside.length === 0 ? null : inside, rules, depth + 1) ?? this.#jsonc(content, inside.length === 0 ? null : inside, rules, depth + 1);
-      if (json !== null) blocks.push([start, end, json]);
+      if (looksLikeJson(value.slice(start, end))) blocks.push([start, end]);
     }
-    if (blocks.length === 0) return null;
-    let out = '';
-    let from = 0;
-    for (const [start, end, json] of blocks) {
-      out += this.#between(value, spans, from, start) + json;
-      from = end;
-    }
-    return out + this.#between(value, spans, from, value.length);
+    return blocks;
   }
 
   /** `value` from `a` to `b`, the spans that fall there applied. */

@@ -106,7 +106,8 @@ describe('default content rules: generated positives', () => {
     const cases: [string, string][] = [
       [`Authorization: Bearer ${bearer}`, 'Authorization: Bearer [REDACTED]'],
       [`curl -H "Authorization: Basic ${basic}" https://x`, 'curl -H "Authorization: Basic [REDACTED]" https://x'],
-      [`{"headers": {"authorization": "token ${bearer}"}} trailing`, '{"headers": {"authorization": "token [REDACTED]"}} trailing'],
+      // A Python dict: a strictly valid JSON object in text is walked as JSON, its `authorization` value taken whole (json-in-prose.test.ts).
+      [`{'headers': {'authorization': 'token ${bearer}'}} trailing`, "{'headers': {'authorization': 'token [REDACTED]'}} trailing"],
       [`proxy-authorization: Bearer ${bearer}`, 'proxy-authorization: Bearer [REDACTED]'],
       [`-H 'Bearer ${bearer}'`, "-H 'Bearer [REDACTED]'"],
     ];

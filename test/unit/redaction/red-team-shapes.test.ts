@@ -188,7 +188,9 @@ describe('red team: passwords piped into a registry login and htpasswd -b', () =
 
 describe('red team: escaped mount points and URL-encoded e-mail addresses', () => {
   it("JSON's escaped slashes before a mounted home: the mount goes with the user, no stray backslash", () => {
-    expect(redactText('log {"cwd":"\\/var\\/home\\/jdoe\\/app"}').out).to.equal('log {"cwd":"~\\/app"}');
+    expect(redactText('log {cwd:"\\/var\\/home\\/jdoe\\/app"}').out).to.equal('log {cwd:"~\\/app"}');
+    // Strict JSON in text is walked as a JSON value is: the string decoded, redacted and written back.
+    expect(redactText('log {"cwd":"\\/var\\/home\\/jdoe\\/app"}').out).to.equal('log {"cwd":"~/app"}');
     expect(redactText('\\/System\\/Volumes\\/Data\\/Users\\/jdoe\\/x').out).to.equal('~\\/x');
     expect(redactText('\\/mnt\\/c\\/Users\\/jdoe\\/x and \\/export\\/home\\/jdoe\\/y').out).to.equal('~\\/x and ~\\/y');
     expectUntouched(['/var/Users/list.txt']);

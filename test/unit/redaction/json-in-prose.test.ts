@@ -1,0 +1,58 @@
+/**
+ * JSON objects standing in prose, outside a code fence (the fourth red team's `Here is my config:
+ * {"credentials": {"default": "…"}}`): a strictly valid object is walked as a JSON column is; code's
+ * object literals are not JSON and keep what the text rules give them.
+ */
+import { expect } from 'chai';
+import { ALNUM, body, seeded } from './fakes.js';
+import { counts, detectorsOf, redactText } from './helpers.js';
+
+const rand = seeded(20261128);
+const secret = (): string => body(rand, ALNUM, 20);
+
+describe('JSON in prose: strictly valid objects outside a fence', () => {
+  it('a secret-named key\'s nested values, a name/value pair and the objects of a JSON Lines log are taken, the prose around keeps its own spans', () => {
+    const [a, b, c, d, e] = [secret(), secret(), secret(), secret(), secret()];
+    const cases: [string, string, Record<string, number>][] = [
+      [`Here is my config: {"credentials": {"default": "${a}"}} and it fails`, 'Here is my config: {"credentials": {"default": "[REDACTED]"}} and it fails', { credentials: 1 }],
+      [`I set {"env": [{"name": "DB_PASSWORD", "value": "${b}"}]} in the task`, 'I set {"env": [{"name": "DB_PASSWORD", "value": "[REDACTED]"}]} in the task', { password: 1 }],
+      [`{"event": "start", "id": 1}\n{"event": "auth", "secrets": {"smtp": "${c}"}}\n`, '{"event": "start", "id": 1}\n{"event": "auth", "secrets": {"smtp": "[REDACTED]"}}\n', { secret: 1 }],
+      [`Broken: {"a": 1, b: 2}, then {"credentials": {"backup": "${d}"}}`, 'Broken: {"a": 1, b: 2}, then {"credentials": {"backup": "[REDACTED]"}}', { credentials: 1 }],
+      [`cfg = {"prod": {"credentials": {"default": "${e}"}}, "retry": retries()}`, 'cfg = {"prod": {"credentials": {"default": "[REDACTED]"}}, "retry": retries()}', { credentials: 1 }],
+      [`\`\`\`python\nDB = {"secrets": {"db": "${a}"}}\n\`\`\`\nsee /home/alice/app`, '```python\nDB = {"secrets": {"db": "[REDACTED]"}}\n```\nsee ~/app', { secret: 1, home_path: 1 }],
+      // As the object alone in a value (a JSON column) always was: the key's value whole, scheme word too.
+      [`{"headers": {"authorization": "token ${b}"}} trailing`, '{"headers": {"authorization": "[REDACTED]"}} trailing', { token: 1 }],
+    ];
+    for (const [text, want, rules] of cases) {
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(want);
+      expect(counts(summary), text).to.deep.equal(rules);
+      expect(detectorsOf(JSON.stringify({ c: out })), out).to.deep.equal([]);
+    }
+  });
+
+  it('code\'s object literals (unquoted keys, single quotes, expressions, trailing commas, comments) are no JSON: nested values without a secret\'s shape stay', () => {
+    const s = secret();
+    for (const text of [
+      `const c = {credentials: {"default": "${s}"}}`,
+      `c = {"credentials": {"default": '${s}'}}`,
+      `c = {"credentials": {"default": process.env.X || "${s}x"}}`,
+      `c = {"credentials": {"default": "${s}",}}`,
+      `c = {"credentials": {"default": "${s}" /* prod */}}`,
+      `c = {"credentials": {"default": "${s}"}, "n": True}`,
+    ]) {
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(text);
+      expect(summary.total, text).to.equal(0);
+    }
+  });
+
+  it('4 MiB of unclosed objects, strings and arrays is read once, and the object after it is walked', () => {
+    const s = secret();
+    for (const junk of ['{"a": {"b', '{"a": [', '{"a": "{\\"b": ', 'x {"k": 1, "j": {"l": 2}, ']) {
+      const text = `${junk.repeat((4 << 20) / junk.length)}\nok: {"credentials": {"default": "${s}"}}`;
+      const { out } = redactText(text);
+      expect(out.slice(out.lastIndexOf('\n')), junk).to.equal('\nok: {"credentials": {"default": "[REDACTED]"}}');
+    }
+  });
+});
