@@ -87,13 +87,18 @@ export function isSpace(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-/** Past spaces, tabs and line breaks, raw or JSON-escaped (`\\n`, `\\r`, `\\t`), up to 64 characters: the gap between an argument list's elements. */
-function skipGap(text: string, from: number): number {
+/**
+ * Past spaces, tabs and line breaks, raw or JSON-escaped (`\\n`, `\\r`, `\\t`): the gap between an
+ * argument list's elements, read forwards (`step` 1) or backwards (-1) from `from`, up to 64 of them.
+ * Returns where it ends (backwards: the index after the last character that is no gap).
+ */
+export function skipGap(text: string, from: number, step: 1 | -1 = 1): number {
   let i = from;
-  while (i < text.length && i - from < 64) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
-    else if (c === 92 && /[nrt]/.test(text[i + 1] ?? '')) i += 2;
+  for (let n = 0; n < 64; n++) {
+    const c = text.charCodeAt(step > 0 ? i : i - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i += step;
+    else if (step > 0 && c === 92 && /[nrt]/.test(text[i + 1] ?? '')) i += 2;
+    else if (step < 0 && text.charCodeAt(i - 2) === 92 && (c === 110 || c === 114 || c === 116)) i -= 2;
     else break;
   }
   return i;

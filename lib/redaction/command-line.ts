@@ -6,7 +6,7 @@
  * Found from literal anchors (`-u`, `-p`, `-a`, `--password-stdin`, `htpasswd`), read with
  * assignment.ts's value readers.
  */
-import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipSpaces } from './assignment.js';
+import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipGap, skipSpaces } from './assignment.js';
 import { charTable, inTable, looksRandom, startsWithIgnoreCase, type CharTable } from './rule.js';
 
 /** Shell words end at whitespace, operators and quotes (a value inside a JSON string ends at its `"`). */
@@ -122,19 +122,6 @@ const MAX_ARRAY = 1024;
 /** The elements before a flag's: quoted strings and commas (the quotes made plain, escaped line breaks made spaces). */
 const ARRAY_HEAD = /^\s*(?:(?:"[^"\n]*"|'[^'\n]*')\s*,\s*)*$/;
 
-/** Whitespace between array elements, in raw text or as JSON's `\n`, `\r`, `\t` escapes; returns where it ends. */
-function skipArraySpace(text: string, from: number, step: 1 | -1): number {
-  let i = from;
-  for (let n = 0; n < 64; n++) {
-    const c = text.charCodeAt(step > 0 ? i : i - 1);
-    if (c === 32 || c === 9 || c === 10 || c === 13) i += step;
-    else if (step > 0 && c === 92 && /[nrt]/.test(text[i + 1] ?? '')) i += 2;
-    else if (step < 0 && text.charCodeAt(i - 2) === 92 && (c === 110 || c === 114 || c === 116)) i -= 2;
-    else break;
-  }
-  return i;
-}
-
 /**
  * The flag at `flagStart` opens an element of a bracketed argument array (`["mysql","-pPW"]`,
  * `['-p', 'PW']`, `[\"sshpass\",\"-p\",…]` in a JSON string): a quote before it, a `,` or `[`
@@ -147,7 +134,7 @@ function arrayElement(text: string, flagStart: number): ArrayElement | null {
   const quote = escaped ? (c === 34 ? '\\"' : null) : text[flagStart - 1]!;
   if (quote === null) return null;
   const open = flagStart - quote.length;
-  const before = text.charCodeAt(skipArraySpace(text, open, -1) - 1);
+  const before = text.charCodeAt(skipGap(text, open, -1) - 1);
   if (before !== 44 && before !== 91) return null;
   // Searched within MAX_ARRAY only: unbounded, each `"-p"` of a long array read it back to its start.
   const windowStart = Math.max(0, open - MAX_ARRAY);
@@ -167,9 +154,9 @@ function elementValue(text: string, flagEnd: number, quote: string, spaced: 'no'
   let start = flagEnd;
   if (text.startsWith(quote, flagEnd)) {
     if (spaced === 'no') return null;
-    let i = skipArraySpace(text, flagEnd + quote.length, 1);
+    let i = skipGap(text, flagEnd + quote.length, 1);
     if (text.charCodeAt(i) !== 44) return null;
-    i = skipArraySpace(text, i + 1, 1);
+    i = skipGap(text, i + 1, 1);
     if (!text.startsWith(quote, i)) return null;
     start = i + quote.length;
     if (text.charCodeAt(start) === 45) return null;

@@ -17,8 +17,10 @@ import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
  * the regex search (2.5 times the redaction time). Two-byte anchors take none; `/p:` and `/user:` one each.
  */
 export const LOGIN_ANCHORS = ['qlcmd', '-P', '-w', '-U', '/p:', '/user:'];
-/** The commands `loginCommandSecret` reads, anywhere on a line before one of their flags. */
-const COMMAND_ON_LINE = /(?:^|[\s/\\;&|(`"'=])(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?[ \t]/gi;
+/** The commands `loginCommandSecret` reads (one list for both patterns below). */
+const LOGIN_COMMANDS = String.raw`(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?`;
+/** One of them anywhere on a line before one of their flags. */
+const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_COMMANDS}[ \t]`, 'gi');
 
 /**
  * The passwords of the login command an anchor of LOGIN_ANCHORS belongs to: `qlcmd` stands in
@@ -36,7 +38,8 @@ export function loginCommand(text: string, at: number): [number, number][] {
   return loginCommandSecret(text, name);
 }
 
-const LOGIN_COMMAND = /^(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?(?=[ \t])/i;
+/** One of them at `at`, its name's start. */
+const LOGIN_COMMAND = new RegExp(String.raw`^${LOGIN_COMMANDS}(?=[ \t])`, 'i');
 /** What may stand right before a command's name. */
 const COMMAND_BEFORE = charTable(' \t\r\n/\\;&|(`"\'=');
 /** Usage text's stand-ins for a password (`-P password`, `-w <secret>`, `/p:*`), and prose's words after a flag (`ldapsearch -w to pass …`). */
