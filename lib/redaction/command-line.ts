@@ -525,12 +525,14 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
   // The name must start a word (`gzip` holds `zip`, `bizip` too); `unzip` holds `zip`.
   const nameStart = (text.charCodeAt(at) | 0x20) === 122 && /^un$/i.test(text.slice(at - 2, at)) ? at - 2 : at;
   if (!commandBoundary(text, nameStart)) return [];
-  const m = ARGUMENT_COMMAND.exec(text.slice(at, at + 24));
+  // `["zip", "-P", "PW", …]`, `execFileSync('wandb', ['login', KEY])`: the name as an argument array's element.
+  const array = nameStart > 0 ? arrayCommand(text, nameStart, at) : null;
+  const m = array ? { 0: array.name } : ARGUMENT_COMMAND.exec(text.slice(at, at + 24));
   if (!m) return [];
   const command = m[0].toLowerCase().replace(/\.exe$/, '').replace(/[ \t]+/, ' ');
   // gh's `secret set` follows `gh`.
   if (command === 'secret set' && !/(?:^|[\s;&|(`\\/])gh(?:\.exe)?[ \t]+$/.test(text.slice(Math.max(0, at - 16), at))) return [];
-  const words = commandWords(text, at + m[0].length);
+  const words = array ? array.words : commandWords(text, at + m[0].length);
   if (words.length === 0 || (!words[0]!.quoted && PROSE_WORD.test(words[0]!.text))) return [];
   let spans: [number, number][] = [];
   switch (command) {
@@ -577,4 +579,57 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
     }
   }
   return spans.filter(([start, end]) => end > start && !REFERENCE.test(text.slice(start, end)));
+}
+
+/** ARGUMENT_COMMAND's names (not gh's `secret set`: two words), whole, as an element's text; `unzip` too. */
+const ELEMENT_COMMAND = /^(?:wandb|ngrok|vault|sqlplus|sqlldr|expdp|impdp|(?:un)?zip|7z[arz]?|ssh-keygen|openssl|curl)$/i;
+
+/**
+ * A command's name at `nameStart` standing as a quoted element of an argument array, as the
+ * quoted first argument of a call given the array next (`execFileSync("zip", ["-P", …])`), or as
+ * a `command` given its `args` next (an MCP server's `"command": "wandb", "args": [`): the
+ * name from `at` and the elements after it as words, each element one word whatever it
+ * holds. The name must open the array or follow quoted elements (`["sudo", "zip", …]`); the
+ * elements are read up to the array's `]` or the first that is not a quoted string, 16 at most, each
+ * on one line. Null when the name is no element.
+ */
+function arrayCommand(text: string, nameStart: number, at: number): { name: string; words: Word[] } | null {
+  const quote = text[nameStart - 1]!;
+  if (quote !== '"' && quote !== "'") return null;
+  const close = text.slice(nameStart, nameStart + 24).indexOf(quote);
+  if (close <= 0 || !ELEMENT_COMMAND.test(text.slice(nameStart, nameStart + close).replace(/\.exe$/i, ''))) return null;
+  // From the anchor's command (`zip` in `unzip`), as ARGUMENT_COMMAND reads it.
+  const name = text.slice(at, nameStart + close);
+  const before = text.charCodeAt(skipGap(text, nameStart - 1, -1) - 1);
+  if (before !== 91 && before !== 44 && before !== 40 && before !== 58) return null;
+  const words: Word[] = [];
+  let i = skipGap(text, nameStart + close + 1, 1);
+  if (text.charCodeAt(i) !== 44) return null;
+  i = skipGap(text, i + 1, 1);
+  if (before === 40 || before === 58) {
+    // A call's first argument, then its array: `("zip", [`; an MCP server's `"command": "wandb", "args": [`.
+    const open = (before === 40 ? /^\[/ : /^["']?args["']?[ \t]*:[ \t]*\[/).exec(text.slice(i, i + 16));
+    if (!open) return null;
+    i = skipGap(text, i + open[0].length, 1);
+  }
+  while (words.length < 16 && (text[i] === '"' || text[i] === "'")) {
+    const q = text[i]!;
+    const limit = Math.min(text.length, i + 1 + MAX_VALUE);
+    let end = -1;
+    for (let k = i + 1; k < limit; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 10 || c === 13) break;
+      if (text[k] === q) {
+        end = k;
+        break;
+      }
+      if (c === 92) k++;
+    }
+    if (end < 0) break;
+    words.push({ start: i + 1, end, quoted: false, next: end + 1, text: text.slice(i + 1, end) });
+    i = skipGap(text, end + 1, 1);
+    if (text.charCodeAt(i) !== 44) break;
+    i = skipGap(text, i + 1, 1);
+  }
+  return { name, words };
 }

@@ -110,6 +110,14 @@ function redactArray(value: string, delimiter: string, element: PgShape, parts: 
   }
   let changed = false;
   let out = value.slice(0, at);
+  const joined = element.kind === 'text' && at === 0 ? joinedElements(value, delimiter, parts) : null;
+  let leaf = 0;
+  /** An element's text, first redacted with its neighbours when the array was read as one argument list. */
+  const seen = (s: string): string => {
+    const r = joined?.[leaf++] ?? s;
+    if (r !== s) changed = true;
+    return r;
+  };
   const level = (): void => {
     if (value[at] !== '{') throw new PgValueSyntaxError('an array does not open with {');
     out += '{';
@@ -131,18 +139,22 @@ function redactArray(value: string, delimiter: string, element: PgShape, parts: 
           else s += c;
         }
         at++;
-        const r = redactPgValue(s, element, parts);
-        if (r !== s) changed = true;
+        const t = seen(s);
+        const r = redactPgValue(t, element, parts);
+        if (r !== t) changed = true;
         out += quoteElement(r, delimiter);
       } else {
         const start = at;
         while (at < value.length && value[at] !== delimiter && value[at] !== '}') at++;
         const s = value.slice(start, at);
         if (s === '' || /["\\{]/.test(s)) throw new PgValueSyntaxError('an array has a malformed element');
-        if (s === 'NULL') out += s;
-        else {
-          const r = redactPgValue(s, element, parts);
-          if (r !== s) changed = true;
+        if (s === 'NULL') {
+          out += s;
+          leaf++;
+        } else {
+          const t = seen(s);
+          const r = redactPgValue(t, element, parts);
+          if (r !== t) changed = true;
           out += quoteElement(r, delimiter);
         }
       }
@@ -159,6 +171,56 @@ function redactArray(value: string, delimiter: string, element: PgShape, parts: 
   level();
   if (at !== value.length) throw new PgValueSyntaxError('an array has text after its closing }');
   return changed ? out : value;
+}
+
+/**
+ * A one-dimensional array of two or more text elements read as one argument list, as an agent's
+ * tool call writes a command line (`{mysql,-u,root,-pPW}`, `{zip,-P,PW,out.zip}`): its elements as
+ * a JSON array of strings, redacted as one text, then parsed back. Each element's text after that
+ * (null for NULL), or null when nothing changed, the array nests, or the redacted text is no such
+ * array any more. Each element is then scanned alone as well.
+ */
+function joinedElements(value: string, delimiter: string, parts: PgPartRedactor): (string | null)[] | null {
+  const elements: (string | null)[] = [];
+  let at = 1;
+  if (value[0] !== '{' || value[1] === '}') return null;
+  for (;;) {
+    if (value[at] === '"') {
+      let s = '';
+      for (at++; ; at++) {
+        if (at >= value.length) return null;
+        const c = value[at]!;
+        if (c === '\\') s += value[++at] ?? '';
+        else if (c === '"') break;
+        else s += c;
+      }
+      at++;
+      elements.push(s);
+    } else {
+      const start = at;
+      while (at < value.length && value[at] !== delimiter && value[at] !== '}') at++;
+      const s = value.slice(start, at);
+      if (s === '' || /["\\{]/.test(s)) return null;
+      elements.push(s === 'NULL' ? null : s);
+    }
+    const c = value[at++];
+    if (c === '}') break;
+    if (c !== delimiter) return null;
+  }
+  const strings = elements.filter((e): e is string => e !== null);
+  if (strings.length < 2 || at !== value.length) return null;
+  const text = JSON.stringify(strings);
+  const redacted = parts.text(text);
+  if (redacted === text) return null;
+  let back: unknown;
+  try {
+    back = JSON.parse(redacted);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(back) || back.length !== strings.length || !back.every((e) => typeof e === 'string')) return null;
+  let k = 0;
+  return elements.map((e) => (e === null ? null : (back as string[])[k++]!));
 }
 
 /** record_out's quoting: empty (NULL prints as nothing), or holding a parenthesis, a comma, a quote, a backslash or white space; quotes and backslashes doubled. */

@@ -33,6 +33,7 @@ describe('integration: PostgreSQL arrays, composites and hstore under redaction'
   const s = { pw: secret(), keys: secret(), cred: secret(), stripe: secret(), wrapped: secret(), apiKey: secret(), apiKey2: secret(), quoted: secret(), hkey: secret() };
   const token = `ghp_${body(rand, ALNUM, 36)}`;
   const openai = `sk-proj-${body(rand, ALNUM, 48)}`;
+  const argv = { mysql: secret(), zip: secret(), sshpass: secret(), wandb: secret() };
   const fx = usePgWorkspace('acode_containers', (pg, db) =>
     pg
       .query(
@@ -52,6 +53,10 @@ describe('integration: PostgreSQL arrays, composites and hstore under redaction'
          INSERT INTO accounts VALUES (1, ROW('openai', '${s.apiKey}'), ARRAY[ROW('a "b"', '${s.apiKey2}')::cred, ROW(NULL, NULL)::cred, NULL]);
          CREATE TABLE quoted (id int PRIMARY KEY, a text[]);
          INSERT INTO quoted VALUES (1, ARRAY['{"password": "a\\"${s.quoted}"}']);
+         CREATE TABLE commands (id int PRIMARY KEY, argv text[]);
+         INSERT INTO commands VALUES (1, ARRAY['mysql', '-u', 'root', '-p${argv.mysql}']), (2, ARRAY['zip', '-P', '${argv.zip}', 'out.zip', 'notes dir']),
+          (3, ARRAY['sshpass', '-p', '${argv.sshpass}', 'ssh', NULL, 'bob@db']), (4, ARRAY['wandb', 'login', '${argv.wandb}']),
+          (5, ARRAY['zip', '-r', 'out.zip', 'src']), (6, ARRAY['mysql', '-p']), (7, '{{zip,-P},{x,y}}');
          CREATE TABLE harmless (id int PRIMARY KEY, t text[], grid int[], shifted text[], boxes box[], ja jsonb[], h hstore, w wrap, b bytea[], c cred[]);
          INSERT INTO harmless VALUES
           (1, ARRAY['', 'NULL', 'null', 'a b', 'a,b', 'q"uote', 'back\\slash', NULL, '{brace}', 'é ü'], '{{1,2},{3,NULL}}', '[0:1]={x,"y z"}',
@@ -123,6 +128,21 @@ describe('integration: PostgreSQL arrays, composites and hstore under redaction'
     const out = path.join(fx.out, 'q.ndjson');
     await exportDatabase({ config: await fx.ws.config(), format: 'ndjson', output: out, tables: ['quoted'], redact: true, now: () => NOW });
     expect(await ndjsonRows(out, 'quoted')).to.deep.equal([{ id: 1, a: '{"{\\"password\\": \\"[REDACTED]\\"}"}' }]);
+  });
+
+  it("reads a text[]'s elements together as an argument list: a password in the element after its command's flag goes, the rest stays", async () => {
+    const out = path.join(fx.out, 'argv.ndjson');
+    const result = await exportDatabase({ config: await fx.ws.config(), format: 'ndjson', output: out, tables: ['commands'], redact: true, now: () => NOW });
+    expect(await ndjsonRows(out, 'commands')).to.deep.equal([
+      { id: 1, argv: '{mysql,-u,root,-p[REDACTED]}' },
+      { id: 2, argv: '{zip,-P,[REDACTED],out.zip,"notes dir"}' },
+      { id: 3, argv: '{sshpass,-p,[REDACTED],ssh,NULL,bob@db}' },
+      { id: 4, argv: '{wandb,login,[REDACTED]}' },
+      { id: 5, argv: '{zip,-r,out.zip,src}' },
+      { id: 6, argv: '{mysql,-p}' },
+      { id: 7, argv: '{{zip,-P},{x,y}}' },
+    ]);
+    expect(result.redaction?.byTable['commands']).to.deep.equal({ argv: { secret_assignment: 4 } });
   });
 
   it('leaves harmless containers byte for byte as PostgreSQL prints them (NULLs, quoting, bounds, the box delimiter), as --no-redact does', async () => {

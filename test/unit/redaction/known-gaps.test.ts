@@ -57,6 +57,45 @@ describe('known gaps: command lines written as argument arrays', () => {
   });
 });
 
+describe('known gaps: argument arrays of the commands found by name', () => {
+  it('zip/unzip -P, 7z -p, wandb login, ngrok, vault login, sqlplus, ssh-keygen -N, openssl -k and curl -b as array elements', () => {
+    expectEach([
+      '["zip","-P","%s","out.zip","a.txt"]',
+      "['unzip', '-o', '-P', '%s', 'a.zip']",
+      '["7z", "a", "-p%s", "x.7z", "dir"]',
+      '["wandb","login","%s"]',
+      'subprocess.run(["wandb", "login", "--relogin", "%s"], check=True)',
+      '["ngrok","config","add-authtoken","%s"]',
+      '["vault.exe",\n  "login",\n  "%s"\n]',
+      '["sqlplus", "-s", "scott/%s@orcl"]',
+      '["ssh-keygen","-t","ed25519","-N","%s","-f","key"]',
+      '["openssl","enc","-aes-256-cbc","-k","%s"]',
+      '["curl","-b","session=%s","https://x.io"]',
+      'execFileSync("zip", ["-r", "-P", "%s", "o.zip", "d"])',
+      '{"command": "wandb", "args": ["login", "%s"]}',
+      '"command": "zip",\n"args": [\n  "-P",\n  "%s",\n  "o.zip"\n]',
+      '["sudo", "zip", "-P", "%s", "o.zip"]',
+    ], password, 'secret_assignment');
+  });
+
+  it('arrays whose flags hold no literal secret, and the names as plain words, stay', () => {
+    expectUntouched([
+      '["zip","-r","out.zip","src"]',
+      '["unzip","-o","a.zip"]',
+      '["wandb","login","--relogin"]',
+      '["zip", "-P", "$ZIP_PASSWORD", "o.zip"]',
+      '["gzip","-k","notes.txt"]',
+      'const tools = ["zip", "unzip", "7z"]',
+      '["zip"]',
+      '{"cmd": "zip", "args": "-P"}',
+      '{"command": "wandb", "env": ["login", "x"]}',
+      'zip("a", ["b", "c"])',
+      '["vault","login","-method=github"]',
+      '["ssh-keygen","-t","ed25519","-N",""]',
+    ]);
+  });
+});
+
 describe('known gaps: SQL that stores a secret in a row', () => {
   it('INSERT … (…, password, …) VALUES (…): the literal under the secret-named column, in every row', () => {
     expectEach([
