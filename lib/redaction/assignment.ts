@@ -946,6 +946,16 @@ function readValue(text: string, at: number, context: Context | null): [number, 
     if (close <= 0 || window.lastIndexOf('\n', close) >= 0) return null;
     return [at + 2, at + 2 + close, true];
   }
+  if (c === 38) {
+    // HTML-escaped quotes (`password=&quot;…&quot;`, `&#39;…&#39;`): the value runs to the same reference on its line.
+    const quote = /^&(?:quot|apos|#(?:34|39|x2[27]));/i.exec(text.slice(at, at + 7));
+    if (quote) {
+      const window = text.slice(at + quote[0].length, at + quote[0].length + MAX_VALUE);
+      const close = window.indexOf(quote[0]);
+      if (close <= 0 || window.lastIndexOf('\n', close) >= 0) return null;
+      return [at + quote[0].length, at + quote[0].length + close, true];
+    }
+  }
   let end: number;
   if (context === 'quoted') {
     // `"password: a b c"`: the value runs to the closing quote.

@@ -131,11 +131,85 @@ export class RuleSet {
    * sequences and each span is mapped back, swallowing the codes inside it.
    */
   find(text: string): Span[] | null {
+    const spans = this.#findText(text);
+    if (text.indexOf('&') < 0) return spans;
+    const exempted = this.exempted;
+    const decoded = this.#entities(text);
+    // The windows read the plain scan's text again: its allow-list matches are counted once.
+    this.exempted = exempted;
+    if (decoded === null) return spans;
+    return merge(spans === null ? decoded : [...spans, ...decoded]);
+  }
+
+  /**
+   * XML and HTML character references inside a secret (`ghp&#95;…`, `&#x67;hp_…`, a URL password's
+   * `&amp;`, a value between `&quot;`s): any XML or HTML reader gives the secret back. Each window
+   * of 512 characters either side of a run of references (windows that meet are one) is decoded and
+   * scanned; a span found there that holds or borders a decoded reference is mapped back to the
+   * text, swallowing the references it covers. Spans away from references are the plain scan's.
+   */
+  #entities(text: string): Span[] | null {
+    const refs: number[] = [];
+    for (let i = text.indexOf('&'); i >= 0; i = text.indexOf('&', i + 1)) {
+      const end = referenceEnd(text, i);
+      if (end > 0) refs.push(i, end);
+    }
+    if (refs.length === 0) return null;
+    const found: Span[] = [];
+    for (let r = 0; r < refs.length;) {
+      const from = Math.max(0, refs[r]! - ENTITY_REACH);
+      let last = r;
+      while (last + 2 < refs.length && refs[last + 2]! - ENTITY_REACH <= refs[last + 1]! + ENTITY_REACH) last += 2;
+      const to = Math.min(text.length, refs[last + 1]! + ENTITY_REACH);
+      // The window decoded: each character's start and end in `text`, and whether a reference gave it.
+      let out = '';
+      const starts: number[] = [];
+      const ends: number[] = [];
+      const ref: boolean[] = [];
+      let i = from;
+      for (let k = r; k <= last; k += 2) {
+        const [a, b] = [refs[k]!, refs[k + 1]!];
+        for (; i < a; i++) {
+          out += text[i];
+          starts.push(i);
+          ends.push(i + 1);
+          ref.push(false);
+        }
+        const c = decodeReference(text, a, b);
+        for (let n = 0; n < c.length; n++) {
+          starts.push(a);
+          ends.push(b);
+          ref.push(true);
+        }
+        out += c;
+        i = b;
+      }
+      for (; i < to; i++) {
+        out += text[i];
+        starts.push(i);
+        ends.push(i + 1);
+        ref.push(false);
+      }
+      const spans = this.#findText(out);
+      for (const sp of spans ?? []) {
+        let near = false;
+        for (let k = Math.max(0, sp.start - 1); k <= Math.min(out.length - 1, sp.end) && !near; k++) near = ref[k]!;
+        if (!near || sp.end <= sp.start) continue;
+        found.push({ ...sp, start: starts[sp.start]!, end: ends[sp.end - 1]! });
+      }
+      r = last + 2;
+    }
+    return found.length === 0 ? null : found;
+  }
+
+  #findText(text: string): Span[] | null {
     // Full-width `：` and `＝` and the ideographic space read as `:`, `=` and a space (CJK input
     // methods type them after a name: `password：…`, `DB_PASSWORD＝…`). One code unit for one, so
     // every position holds; on a one-byte string (no character above U+00FF) indexOf answers at once.
     // So do typographic dashes and no-break spaces pasted from documents (`–password …`, `--password\u00a0…`).
-    if (text.indexOf('\uff1a') >= 0 || text.indexOf('\uff1d') >= 0 || text.indexOf('\u3000') >= 0 || text.indexOf('\u2013') >= 0 || text.indexOf('\u2014') >= 0 || text.indexOf('\u00a0') >= 0 || text.indexOf('\u202f') >= 0) text = asciiPunctuation(text);
+    // And curly quotes (`password = “…”`, a word processor's or a chat client's): straight ones.
+    if (text.indexOf('\uff1a') >= 0 || text.indexOf('\uff1d') >= 0 || text.indexOf('\u3000') >= 0 || text.indexOf('\u2013') >= 0 || text.indexOf('\u2014') >= 0 || text.indexOf('\u00a0') >= 0 || text.indexOf('\u202f') >= 0
+      || text.indexOf('\u201c') >= 0 || text.indexOf('\u201d') >= 0 || text.indexOf('\u2018') >= 0 || text.indexOf('\u2019') >= 0) text = asciiPunctuation(text);
     if (text.indexOf('\x1b[') < 0) return this.#find(text);
     const view = withoutCsi(text);
     if (view === null) return this.#find(text);
@@ -243,14 +317,43 @@ export class RuleSet {
   }
 }
 
+/** How far either side of a character reference its window reaches: a token's length and its name before it. */
+const ENTITY_REACH = 512;
+const NAMED_REFERENCES: Readonly<Record<string, string>> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>' };
+
+/** Where the character reference at `at` (`&#95;`, `&#x5F;`, `&amp;`, `&quot;`, `&apos;`, `&lt;`, `&gt;`) ends, or -1. */
+function referenceEnd(text: string, at: number): number {
+  const c = text.charCodeAt(at + 1);
+  let i = at + 2;
+  if (c === 35) {
+    const hex = (text.charCodeAt(i) | 0x20) === 120;
+    if (hex) i++;
+    const digits = i;
+    while (i - digits < 7 && (hex ? /[0-9a-fA-F]/ : /[0-9]/).test(text[i] ?? '')) i++;
+    if (i === digits || text.charCodeAt(i) !== 59) return -1;
+    const code = parseInt(text.slice(digits, i), hex ? 16 : 10);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? i + 1 : -1;
+  }
+  if (c !== 97 && c !== 113 && c !== 108 && c !== 103) return -1;
+  const semi = text.slice(at + 1, at + 6).indexOf(';');
+  return semi > 0 && NAMED_REFERENCES[text.slice(at + 1, at + 1 + semi)] !== undefined ? at + 2 + semi : -1;
+}
+
+/** The text of the reference from `at` to `end` (referenceEnd's). */
+function decodeReference(text: string, at: number, end: number): string {
+  if (text.charCodeAt(at + 1) !== 35) return NAMED_REFERENCES[text.slice(at + 1, end - 1)]!;
+  const hex = (text.charCodeAt(at + 2) | 0x20) === 120;
+  return String.fromCodePoint(parseInt(text.slice(at + (hex ? 3 : 2), end - 1), hex ? 16 : 10));
+}
+
 /**
  * `text` without its CSI sequences (ESC `[`, parameters, a final letter), and for each character
  * left (and one past the end) its index in `text`; null when there is none.
  */
-const WIDE_PUNCTUATION = /[\uff1a\uff1d\u3000\u2013\u2014\u00a0\u202f]/g;
-const ASCII_PUNCTUATION: Readonly<Record<string, string>> = { '\uff1a': ':', '\uff1d': '=', '\u3000': ' ', '\u2013': '-', '\u2014': '-', '\u00a0': ' ', '\u202f': ' ' };
+const WIDE_PUNCTUATION = /[\uff1a\uff1d\u3000\u2013\u2014\u00a0\u202f\u201c\u201d\u2018\u2019]/g;
+const ASCII_PUNCTUATION: Readonly<Record<string, string>> = { '\uff1a': ':', '\uff1d': '=', '\u3000': ' ', '\u2013': '-', '\u2014': '-', '\u00a0': ' ', '\u202f': ' ', '\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'" };
 
-/** The text with `：`, `＝`, U+3000, en and em dashes and no-break spaces as `:`, `=`, a space and `-`: the same length, so spans need no mapping. */
+/** The text with `：`, `＝`, U+3000, en and em dashes, no-break spaces and curly quotes as `:`, `=`, a space, `-` and straight quotes: the same length, so spans need no mapping. */
 export function asciiPunctuation(text: string): string {
   return text.replace(WIDE_PUNCTUATION, (c) => ASCII_PUNCTUATION[c]!);
 }

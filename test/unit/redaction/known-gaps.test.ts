@@ -2,8 +2,9 @@
  * Items closed from lib/redaction/README.md's "Known gaps": secrets that passed both the rules
  * and the leak scan in an agent's chat history. Every secret is generated here.
  */
+import { expect } from 'chai';
 import { ALNUM, body, seeded } from './fakes.js';
-import { expectEach, expectRedactedTo, expectUntouched } from './helpers.js';
+import { expectEach, expectRedactedTo, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261127);
 /** A generated password of the kind people paste: letters, digits, fourteen long. */
@@ -191,5 +192,74 @@ describe('known gaps: pw and an arrow after a secret\'s name', () => {
       'password → bcrypt → database',
       'Password → Settings → Security',
     ]);
+  });
+});
+
+describe('known gaps: XML and HTML character references inside a secret', () => {
+  const ghBody = (): string => body(rand, ALNUM, 36);
+  /** Every character as a decimal reference, as an XML writer escaping everything gives it. */
+  const decimal = (s: string): string => [...s].map((c) => `&#${c.charCodeAt(0)};`).join('');
+
+  it('a vendor token with a reference in it, or wholly made of them, goes whole with its references', () => {
+    const b = ghBody();
+    const b2 = ghBody();
+    const all = `ghp_${ghBody()}`;
+    expectRedactedTo([
+      [`<note>ghp&#95;${b}</note>`, '<note>[REDACTED]</note>'],
+      [`see &#x67;hp_${b2} above`, 'see [REDACTED] above'],
+      [`<note>${decimal(all)}</note>`, '<note>[REDACTED]</note>'],
+    ]);
+  });
+
+  it('a URL password holding &amp;, and HTML-escaped quotes around an assignment\'s value, keep the quotes', () => {
+    const pw = password();
+    expectRedactedTo([
+      [`<url>postgres://bob:p&amp;${pw}@db.example.com/app</url>`, '<url>postgres://bob:[REDACTED]/app</url>'],
+      [`password=&quot;${pw}&quot;`, 'password=&quot;[REDACTED]&quot;'],
+      [`<pre>DB_PASSWORD=&quot;correct horse battery&quot; npm start</pre>`, '<pre>DB_PASSWORD=&quot;[REDACTED]&quot; npm start</pre>'],
+      [`&quot;password&quot;: &quot;hunter2x&quot;`, '&quot;password&quot;: &quot;[REDACTED]&quot;'],
+      [`password = &#39;${pw}&#39;`, 'password = &#39;[REDACTED]&#39;'],
+      [`password=&#34;${pw}&#34;`, 'password=&#34;[REDACTED]&#34;'],
+    ]);
+  });
+
+  it('references in ordinary markup, empty and templated values, and prose stay', () => {
+    expectUntouched([
+      '<p>Tom &amp; Jerry &#8212; &quot;a classic&quot;</p>',
+      'if (a &amp;&amp; b) { return &lt;div&gt;ok&lt;/div&gt; }',
+      'password = &quot;&quot;',
+      'api_key=&quot;{{ secrets.KEY }}&quot;',
+      'password = &quot;$DB_PASS&quot;',
+      '&lt;input type=&quot;password&quot; name=&quot;pw&quot;&gt;',
+      'Use &#95; for underscores and &#x2F; for slashes',
+    ]);
+  });
+});
+
+describe('known gaps: curly quotes around an assignment\'s value', () => {
+  it('“…” and ‘…’ are read as quotes: the whole value goes, the quotes stay', () => {
+    const pw = password();
+    expectRedactedTo([
+      [`password = “${pw}”`, 'password = “[REDACTED]”'],
+      ['password = “correct horse battery”', 'password = “[REDACTED]”'],
+      ['DB_PASSWORD=‘hunter2x’ npm start', 'DB_PASSWORD=‘[REDACTED]’ npm start'],
+      ['“password”: “hunter2x”', '“password”: “[REDACTED]”'],
+    ]);
+  });
+
+  it('curly quotes in prose and around labels stay', () => {
+    expectUntouched(['Don’t share the password, it’s private', 'the password field: “Password”', 'Click “Reset password” to get a new one', 'password = “”']);
+  });
+});
+
+describe('known gaps: references and curly quotes at scale', () => {
+  // No clock: each value is decoded in windows that merge, once, so 1 MiB of references is read once.
+  it('1 MiB of each new form, repeated, is redacted to the end', () => {
+    const MIB = 1024 * 1024;
+    const key = `ghp_${body(rand, ALNUM, 36)}`;
+    for (const unit of ['&#95;', 'ghp&#95;', '&quot;', 'password=&quot;', 'x&amp;y ', 'password = “', '“password”: “', '&lt;password&gt;']) {
+      const { out } = redactText(`${unit.repeat(Math.ceil(MIB / unit.length))}\n\nkey ${key}`);
+      expect([out.includes(key), out.endsWith('[REDACTED]')], unit).to.deep.equal([false, true]);
+    }
   });
 });
