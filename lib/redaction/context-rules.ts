@@ -4,6 +4,7 @@
  * password inside a connection URL.
  */
 import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment, sectionValues } from './assignment.js';
+import { commandOutput } from './command-output.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
@@ -100,6 +101,12 @@ export function secretAssignment(): ContentRule {
       if (rows.length > 0) {
         for (const [start, end] of rows) out.push({ start, end, rule: self });
         return runEnd(text, at, SETTING_NAME);
+      }
+      // `$ echo $OPENAI_API_KEY`, `$ gh auth token`, `$ cat ~/.pgpass` in a pasted session: the output below.
+      const printed = commandOutput(text, at);
+      if (printed) {
+        for (const [start, end] of printed) out.push({ start, end, rule: self });
+        return Math.max(at + 1, printed[printed.length - 1]![1]);
       }
       return takeAssignment(text, at, out, self);
     },

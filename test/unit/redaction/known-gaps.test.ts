@@ -263,3 +263,41 @@ describe('known gaps: references and curly quotes at scale', () => {
     }
   });
 });
+
+describe('known gaps: a secret printed on the line below its command', () => {
+  it('after a prompt: aws configure get, echo/printenv of a secret\'s name, gh auth token, gcloud, cat of a secret file', () => {
+    expectEach([
+      '$ aws configure get aws_secret_access_key\n%s\n$ ls',
+      '$ aws configure get default.aws_session_token --profile dev\n%s',
+      '$ echo $OPENAI_API_KEY\n%s\n',
+      'bob@box:~/app$ echo "${DB_PASSWORD}"\n%s',
+      '% printenv GITHUB_TOKEN\n%s',
+      'PS C:\\> echo $env:ANTHROPIC_API_KEY\n%s',
+      '$ gh auth token\n%s\n',
+      '$ gcloud auth print-access-token\n  %s  \n',
+      '$ gcloud secrets versions access latest --secret=db-password\n%s',
+      '$ cat secrets/db_password.txt\n%s',
+      '$ kubectl get secret app -o jsonpath=\'{.data.token}\' | base64 -d\n%s',
+    ], password, 'secret_assignment');
+  });
+
+  it('cat ~/.pgpass: the password of every line below, up to a blank line or the next prompt', () => {
+    const [a, b] = [password(), password()];
+    expectRedactedTo([[`$ cat ~/.pgpass\ndb.example.com:5439:app:bob:${a}\n*:*:*:alice:${b}\n\n$ psql`, '$ cat ~/.pgpass\ndb.example.com:5439:app:bob:[REDACTED]\n*:*:*:alice:[REDACTED]\n\n$ psql']]);
+  });
+
+  it('no prompt, other variables, errors, empty output, sentences and the next prompt stay', () => {
+    expectUntouched([
+      '$ echo $API_KEY\n\n$ ls',
+      '$ echo $API_KEY\nbash: API_KEY: unbound variable',
+      '$ echo $PATH\n/usr/bin:/bin',
+      '$ echo $TOKEN_COUNT\n42',
+      '$ gh auth token\nno oauth token found for github.com',
+      '$ gh auth token\n$ gh auth status',
+      '$ aws configure get region\nus-east-1',
+      'The output of `gh auth token` is your token.\nSee the docs.',
+      '$ cat ~/.pgpass\ncat: .pgpass: No such file or directory',
+      '$ echo $DB_PASSWORD\nNone',
+    ]);
+  });
+});
