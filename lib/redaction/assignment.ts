@@ -813,9 +813,20 @@ function arrowValue(text: string, name: string, right: number, from: number): As
   }
   const value = text.slice(start, end);
   if (text.charCodeAt(skipSpaces(text, end + (start > at ? 1 : 0))) === 0x2192) return right;
-  if (value.length < 6 || !/^[\x21-\x7e]+$/.test(value) || !looksRandom(value) || REFERENCE.test(value) || MASKED.test(value)) return right;
+  if (value.length < 6 || !/^[\x21-\x7e]+$/.test(value) || REFERENCE.test(value) || MASKED.test(value)) return right;
+  // A plain word (`password → hunter2x`) ends its line, a full stop aside, and is no UI label (`Settings`), a name of
+  // words (`access_token`, `user.password`) or a type or state the arrow maps to.
+  if (!looksRandom(value)) {
+    const after = skipSpaces(text, end + (start > at ? 1 : 0));
+    const c = text.charCodeAt(after);
+    const ends = after >= text.length || c === 10 || c === 13 || ((c === 46 || c === 33) && /^[.!][ \t]*(?:\r?\n|$)/.test(text.slice(after, after + 4)));
+    if (!ends || (start === at && !/^[a-z0-9][\w!@#$%^&*+=.-]*$/.test(value)) || /^[a-z]+(?:[_.-][a-z]+)+$/.test(value) || ARROW_NOT_A_VALUE.test(value)) return right;
+  }
   return { name, nameEnd: right, valueStart: start, valueEnd: end };
 }
+
+/** What an arrow after a secret's name maps it to when describing it, not its value: types, states, treatments. */
+const ARROW_NOT_A_VALUE = /^(?:string|str|number|int|integer|boolean|bool|bytes|object|any|null|none|undefined|true|false|hash(?:ed)?|bcrypt|argon2|sha\d*|md5|reset|rotated|revoked|expired|valid|invalid|required|optional|redacted|masked|hidden|encrypted|secret|changed|updated|removed|deleted|empty|unset)$/i;
 
 /** A YAML block scalar's header: `|` or `>`, a chomping indicator, an indentation indicator. */
 const BLOCK_SCALAR = /^[|>](?:[-+]?[1-9]?|[1-9][-+])$/;

@@ -43,10 +43,17 @@ export function labeledSecret(): ContentRule {
       const label = m[2]!;
       const bold = m[1] !== undefined || /\*\*|__/.test(m[0].slice(m[0].indexOf(label) + label.length));
       const resume = start + m[0].length;
-      if (!bold && !/[ \t]/.test(label)) return resume;
+      // `Password:` alone on its line: the value may stand on the next (one word: a single-word label too).
+      const below = /:[ \t]*(?:\*\*|__)?[ \t]*$/.test(m[0]) && line.slice(m[0].length).trim() === '';
+      if (!bold && !below && !/[ \t]/.test(label)) return resume;
       // `OpenAI key`, `Stripe secret key`: a vendor's key, taken only when generated-looking (below).
       const words = nameWords(label).join('_');
       if (NOT_A_LABEL.test(label) || (classifyName(words) === null && !isKeyLikeName(words))) return resume;
+      if (below) {
+        const value = valueBelow(text, start + line.length);
+        if (value) out.push({ start: value[0], end: value[1], rule: self });
+        return value ? value[1] : resume;
+      }
       let from = m[0].length;
       let to: number;
       const open = line[from];
@@ -72,6 +79,24 @@ export function labeledSecret(): ContentRule {
       return start + to;
     },
   );
+}
+
+/**
+ * The value on the line below a label ending its line (`Password:` then `Xq7…`, or `` `…` ``): that
+ * line's only word (a sentence there is words), eight characters or more, with letters and digits
+ * or generated-looking; not a reference, a placeholder, a variable's name or another label.
+ */
+function valueBelow(text: string, eol: number): [number, number] | null {
+  if (text.charCodeAt(eol) !== 10) return null;
+  const next = eol + 1;
+  const line = text.slice(next, Math.min(text.length, next + MAX_LINE)).split('\n', 1)[0]!.replace(/\r$/, '');
+  const m = /^([ \t]*)([`"']?)(\S+?)\2[ \t]*$/.exec(line);
+  if (!m) return null;
+  const value = m[3]!;
+  if (value.length < 8 || value.endsWith(':') || REFERENCE.test(value) || MASKED.test(value) || NOT_A_SECRET.test(value) || NOT_A_VALUE.test(value)) return null;
+  if (!looksRandom(value) && !(/[0-9]/.test(value) && /[A-Za-z]/.test(value))) return null;
+  const start = next + m[1]!.length + m[2]!.length;
+  return [start, start + value.length];
 }
 
 /**

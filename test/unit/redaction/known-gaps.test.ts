@@ -301,3 +301,36 @@ describe('known gaps: a secret printed on the line below its command', () => {
     ]);
   });
 });
+
+describe('known gaps: a label on the line above its value, and an arrow to a plain word', () => {
+  it('a label ending its line (one word too) gives up the next line\'s only word', () => {
+    expectEach(['Password:\n%s', 'Password: \n%s\nUsername: bob', '**Password:**\n`%s`', 'API key:\n%s\n', '- DB password:\n  %s'], password, 'labeled_secret');
+    expectRedactedTo([['Your new password:\nhunter42x', 'Your new password:\n[REDACTED]']]);
+  });
+
+  it('password → a plain word ending its line is taken', () => {
+    expectRedactedTo([
+      ['password → huntertwo', 'password → [REDACTED]'],
+      ['Changed the DB password → correcthorse.', 'Changed the DB password → [REDACTED].'],
+      ['- admin password → s3cret-pass', '- admin password → [REDACTED]'],
+    ]);
+  });
+
+  it('sentences, placeholders, variables and other labels below a label, and arrows to words mid-sentence, types and UI paths stay', () => {
+    expectUntouched([
+      'Password:\nEnter a new password below.',
+      'Password:\nhuntertwo',
+      'password:\n  nested: value',
+      'Token:\nOPENAI_API_KEY',
+      'Password:\n********',
+      'Password:\n{{password}}',
+      'Password reset:\nabc123def4',
+      'API key:\nUsername:',
+      'password → huntertwo and more',
+      'password → string',
+      'token → expired.',
+      'token → access_token',
+      'Password → Settings',
+    ]);
+  });
+});
