@@ -326,13 +326,14 @@ export function createLeakScanner(detector: LeakDetector, options: LeakScannerOp
 
   const take = (text: string, final: boolean): LeakFinding[] => {
     const found: LeakFinding[] = [];
+    const lines = new Lines(text);
     for (const h of detector.scan(text)) {
       if (!final && h.end >= text.length) continue;
       const start = base + h.start;
       const key = `${start}:${h.detector}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      found.push({ ...h, start, end: base + h.end, ...lineAround(text, h.start, h.end) });
+      found.push({ ...h, start, end: base + h.end, ...lines.around(h.start, h.end) });
     }
     return found;
   };
@@ -373,9 +374,31 @@ export function createLeakScanner(detector: LeakDetector, options: LeakScannerOp
   };
 }
 
-function lineAround(text: string, start: number, end: number): { line: string; lineOffset: number } {
-  const from = Math.max(text.lastIndexOf('\n', start) + 1, start - MAX_LINE);
-  const nl = text.indexOf('\n', end);
-  const to = Math.min(nl < 0 ? text.length : nl, end + MAX_LINE);
-  return { line: text.slice(from, to), lineOffset: start - from };
+/**
+ * The lines around hits, in order of position: each line's ends are searched once (a chunk's one
+ * long line holding 100,000 hits was searched to its ends, or 4 KiB each way, per hit), and the
+ * line given is at most MAX_LINE characters each side of its hit.
+ */
+class Lines {
+  readonly #text: string;
+  /** The last line found: [#start, #end), #end its newline or the text's end. */
+  #start = 0;
+  #end = -1;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  around(start: number, end: number): { line: string; lineOffset: number } {
+    const text = this.#text;
+    if (start < this.#start || start > this.#end || end > this.#end) {
+      // Hits come in order: the search back stops at the last line's end.
+      this.#start = start === 0 ? 0 : text.lastIndexOf('\n', start - 1) + 1;
+      const nl = text.indexOf('\n', end);
+      this.#end = nl < 0 ? text.length : nl;
+    }
+    const from = Math.max(this.#start, start - MAX_LINE);
+    const to = Math.min(this.#end, end + MAX_LINE);
+    return { line: text.slice(from, to), lineOffset: start - from };
+  }
 }

@@ -218,6 +218,26 @@ describe('leak scan transform', () => {
     expect(hits.map((h) => h.start)).to.deep.equal([10001, 20003 + token.length]);
     expect(scanner.settled).to.equal(text.length);
   });
+
+  it('a 4 MiB chunk of one line holding 100,000 hits: every hit once, with its line around it (each line end was searched per hit: quadratic)', () => {
+    const own = seeded(404);
+    const tokens = Array.from({ length: 100_000 }, () => FAKE['github_token']!(own));
+    const text = `first line\n${tokens.join(' ')}\nlast line`;
+    const scanner = createLeakScanner(createLeakDetector());
+    const found = [...scanner.writeLatin1(text), ...scanner.end()];
+    expect(found.length).to.equal(tokens.length);
+    let at = 11;
+    found.forEach((f, i) => {
+      expect(f.start, `hit ${i}`).to.equal(at);
+      expect(f.line.slice(f.lineOffset, f.lineOffset + tokens[i]!.length), `hit ${i}`).to.equal(tokens[i]);
+      // At most 4 KiB each side, never past the line's ends.
+      expect(f.line.length, `hit ${i}`).to.be.at.most(4096 * 2 + tokens[i]!.length);
+      expect(f.line.includes('\n'), `hit ${i}`).to.equal(false);
+      at += tokens[i]!.length + 1;
+    });
+    expect(found[0]!.lineOffset).to.equal(0);
+    expect(found[found.length - 1]!.line.endsWith(tokens[tokens.length - 1]!)).to.equal(true);
+  });
 });
 
 /** The streaming scanner's hits on `text` cut at `cuts`, its end included. */
