@@ -458,7 +458,8 @@ const NETRC_REACH = 160;
 
 function secretAssignments(text: string, hits: LeakHit[]): void {
   SECRET_NAME_END.lastIndex = 0;
-  sectionRead = 0;
+  // Where the section walks of this text stopped: no line is read by two (`secrets:` nested in `secrets:`…).
+  const walked: SectionWalk = { read: 0 };
   for (let m = SECRET_NAME_END.exec(text); m; m = SECRET_NAME_END.exec(text)) {
     const after = m.index + m[0].length;
     const last = text.charCodeAt(after - 1);
@@ -487,9 +488,9 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     if (last === 124 && !tableCellName(text, m.index, m[0])) continue;
     if (!wordOfName(text, m.index, m[0])) continue;
     // Values under a secret-named key or section: not under `tokens:` (counts) or `auth:` (a method and its settings).
-    const section = !/^(?:token|auth|pw|seed|codes|psk)/i.test(m[0]);
+    const section = /^(?:token|auth|pw|seed|codes|psk)/i.test(m[0]) ? undefined : walked;
     if (last === 93) {
-      if (section) tomlSection(text, m.index, after, hits);
+      if (section) tomlSection(text, m.index, after, hits, section);
       continue;
     }
     const end = assignedValue(text, m.index, after, hits, { netrc, table: last === 124, colon: last === 58, section });
@@ -506,8 +507,8 @@ interface AssignedOptions {
   readonly generated?: boolean;
   /** A YAML key's `:`: its value may stand on the line below. */
   readonly colon?: boolean;
-  /** The name is a secret's section's (`secrets:`, `credentials:`): a mapping or list below it is read too. */
-  readonly section?: boolean;
+  /** The name is a secret's section's (`secrets:`, `credentials:`): a mapping or list below it is read too, as far as the text's walks have not. */
+  readonly section?: SectionWalk;
 }
 
 /** The value after a secret's name and separator (`after`), judged and reported; returns where it ends. */
@@ -675,7 +676,7 @@ function belowKey(text: string, nameAt: number, next: number, hits: LeakHit[], o
   if (indent <= keyIndent || text[at] === '#') return at;
   // The section's lines are read for their values; the main expression still reads the secret-named keys among them.
   if (MAPPING_LINE.test(text.slice(at, at + 80))) {
-    if (options.section) sectionLines(text, next, keyIndent, false, hits);
+    if (options.section) sectionLines(text, next, keyIndent, false, hits, options.section);
     return at;
   }
   return assignedValue(text, nameAt, at, hits, { ...options, colon: false });
@@ -692,11 +693,10 @@ const SECTION_REACH = 64;
 /**
  * The generated-looking values of up to 64 lines of a secret's section from `from`: YAML's
  * deeper-indented lines (a shallower one ends it), or TOML's lines up to the next `[section]`.
- * Returns where reading stopped.
+ * Lines a section around this one read already are not read again; `walked` is moved to where this walk stopped.
  */
-function sectionLines(text: string, from: number, keyIndent: number, toml: boolean, hits: LeakHit[]): number {
-  // Lines a section around this one read already are not read again (`secrets:` nested in `secrets:`…).
-  let line = Math.max(from, sectionRead);
+function sectionLines(text: string, from: number, keyIndent: number, toml: boolean, hits: LeakHit[], walked: SectionWalk): void {
+  let line = Math.max(from, walked.read);
   // Within the scan's reach of the key: a hit's context must fit in what the stream scanner carries across chunks.
   for (let n = 0; n < SECTION_REACH && line < text.length && line - from < REACH - 1024; n++) {
     const lineEnd = lineEndAfter(text, line);
@@ -714,23 +714,25 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
     }
     line = lineEnd + (text.charCodeAt(lineEnd) === 10 ? 1 : 2);
   }
-  sectionRead = Math.max(sectionRead, line);
-  return line;
+  walked.read = Math.max(walked.read, line);
 }
-let sectionRead = 0;
+
+/** How far one text's section walks have read. */
+interface SectionWalk {
+  read: number;
+}
 
 /** A TOML or INI section named like a secret's (`[credentials]`, `[passwords]`) alone on its line: its values. */
-function tomlSection(text: string, nameAt: number, after: number, hits: LeakHit[]): number {
+function tomlSection(text: string, nameAt: number, after: number, hits: LeakHit[], walked: SectionWalk): void {
   let open = nameAt;
   while (open > 0 && nameAt - open < 64 && isTokenChar(text.charCodeAt(open - 1))) open--;
-  if (text[open - 1] !== '[') return after;
+  if (text[open - 1] !== '[') return;
   // At a line's start, or a JSON string's.
-  if (!/(?:^|")[ \t]*$/.test(text.slice(lineStartBefore(text, open - 1), open - 1))) return after;
+  if (!/(?:^|")[ \t]*$/.test(text.slice(lineStartBefore(text, open - 1), open - 1))) return;
   let i = after;
   while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
   const next = lineBreakEnd(text, text.charCodeAt(i) === 92 ? i + 1 : i);
-  if (next >= 0) sectionLines(text, next, -1, true, hits);
-  return after;
+  if (next >= 0) sectionLines(text, next, -1, true, hits, walked);
 }
 
 /**
