@@ -99,6 +99,7 @@ function generated(body: string): boolean {
 const only = (chars: RegExp, min: number, max = Infinity, random = true) => (body: string): boolean =>
   chars.test(body) && body.length >= min && body.length <= max && (!random || generated(body));
 const PLAIN = /^[A-Za-z0-9]+$/;
+const TAILSCALE = /^(?:api|auth|client|scim|webhook)-[A-Za-z0-9]{4,40}-([A-Za-z0-9]{16,})$/;
 const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 const WORD = /^\w+$/;
 const DOTTED = /^[\w.-]+$/;
@@ -142,6 +143,9 @@ const PREFIX_BODY: ReadonlyArray<readonly [string, number, ((body: string) => bo
   ['GOCSPX-', 24, only(URL_SAFE, 24)], ['key-', 32, only(HEX, 32, 32, false)], ['re_', 33, only(/^[A-Za-z0-9]{8}_[A-Za-z0-9]{24}$/, 33, 33)],
   ['xkeysib-', 81, only(/^[0-9a-f]{64}-[A-Za-z0-9]{16}$/, 81, 81, false)], ['shippo_live_', 40, only(HEX, 40, 40, false)], ['shippo_test_', 40, only(HEX, 40, 40, false)],
   ['pat', 79, only(/^[A-Za-z0-9]{14}\.[0-9a-f]{64}$/, 79, 79, false)],
+  // Cloudflare's scannable tokens: 40 characters and a checksum; Tailscale's tskey-<type>-<id>-<secret>, its secret generated.
+  ['cfk_', 40, only(PLAIN, 40)], ['cfut_', 40, only(PLAIN, 40)], ['cfat_', 40, only(PLAIN, 40)],
+  ['tskey-', 30, (b) => { const m = TAILSCALE.exec(b); return m !== null && generated(m[1]!) && entropy(m[1]!) >= 3; }],
 ];
 /**
  * Candidates start where the text is rare: a separator followed by ten random-looking characters
@@ -451,7 +455,7 @@ function privateKeyHeaders(text: string, hits: LeakHit[]): void {
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?[dt](?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\n))|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|senha|contrase(?:\xf1|\xc3\xb1)a|\u043f\u0430\u0440\u043e\u043b\u044c|\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c|\u5bc6[\u7801\u94a5]|\xe5\xaf\x86(?:\xe7\xa0\x81|\xe9\x92\xa5)|\u30d1\u30b9\u30ef\u30fc\u30c9|\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89|\ube44\ubc00\ubc88\ud638|\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\n))/gi;
+const SECRET_NAME_END = /passw(?:or)?[dt](?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn]))|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|senha|contrase(?:\xf1|\xc3\xb1)a|\u043f\u0430\u0440\u043e\u043b\u044c|\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c|\u5bc6[\u7801\u94a5]|\xe5\xaf\x86(?:\xe7\xa0\x81|\xe9\x92\xa5)|\u30d1\u30b9\u30ef\u30fc\u30c9|\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89|\ube44\ubc00\ubc88\ud638|\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn]))/gi;
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 const NETRC_REACH = 160;
@@ -460,6 +464,8 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
   SECRET_NAME_END.lastIndex = 0;
   // Where the section walks of this text stopped: no line is read by two (`secrets:` nested in `secrets:`…).
   const walked: SectionWalk = { read: 0 };
+  // Where the CSV tables read so far end: a header's rows are read once, whatever its secret columns.
+  const tables: SectionWalk = { read: 0 };
   for (let m = SECRET_NAME_END.exec(text); m; m = SECRET_NAME_END.exec(text)) {
     const after = m.index + m[0].length;
     const last = text.charCodeAt(after - 1);
@@ -469,12 +475,18 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
       if (ENV_READ.test(text.slice(Math.max(0, m.index - 120), m.index))) literalAfter(text, after, 16, hits, true);
       continue;
     }
+    if (last === 40) {
+      callArgument(text, m.index, after, hits);
+      continue;
+    }
     if (last === 44) {
       commaValue(text, m.index, after, hits);
+      csvHeader(text, m.index, hits, tables);
       continue;
     }
     if (!SEPARATOR_END.test(m[0])) {
       flagListItem(text, m.index, after, hits);
+      csvHeader(text, m.index, hits, tables);
       continue;
     }
     // redis.conf's `requirepass …` is no .netrc.
@@ -482,7 +494,10 @@ function secretAssignments(text: string, hits: LeakHit[]): void {
     // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.
     if (netrc) {
       const before = text.slice(Math.max(0, m.index - NETRC_REACH), m.index);
-      if (!before.includes('login') && !before.includes('machine')) continue;
+      if (!before.includes('login') && !before.includes('machine')) {
+        if (last === 9) csvHeader(text, m.index, hits, tables);
+        continue;
+      }
     }
     // A table's `name | value`: the name alone in its cell, at a line's start or after a `|` (not a type union's `Token | Other`).
     if (last === 124 && !tableCellName(text, m.index, m[0])) continue;
@@ -524,6 +539,16 @@ function assignedValue(text: string, nameAt: number, after: number, hits: LeakHi
   }
   // A string prefix or brackets before the literal: `b'…'`, `r"…"`, C#'s `@"…"`, bash's `$'…'`, C++'s `R"(…)"`, `["…"]`, `("…")`, `vec!["…"]`.
   // Not `{`: an object's first key (`"auth": {"token": …}`) is read by its own match.
+  // A secret section's JSON object (JSONC's too: comments and trailing commas): its members' values.
+  if (text[i] === '{' && options.colon && options.section) {
+    // The whole key names a secret (`credentials`, `db_secrets`; not `node_modules/minipass`).
+    let k = nameAt;
+    while (k > 0 && nameAt - k < 64 && isTokenChar(text.charCodeAt(k - 1))) k--;
+    let e = nameAt;
+    while (e < i && isTokenChar(text.charCodeAt(e))) e++;
+    if (secretName(text.slice(k, e))) jsonSection(text, i, hits, options.section);
+    return i + 1;
+  }
   const opener = OPENER.exec(text.slice(i, i + 16));
   if (opener) i += opener[0].length;
   if (options.colon) {
@@ -593,11 +618,18 @@ function keyAssignments(text: string, hits: LeakHit[]): void {
 
 /** What ends a match that is a name's separator (the rest are a line's end: a flag alone on its line). */
 const SEPARATOR_END = /(?:[:=>|\],\]]|\uff1a|\uff1d|\x9a|\x9d|[ \t])$/;
+/** Callees that take a secret as a literal, and which argument: setters and builders (`setPassword("…")`, `.withApiKey("…")`, `.password("…")`), Go's `SetBasicAuth`, Rust's `basic_auth`, C#'s `NetworkCredential`, Python's `keyring.set_password`. */
+const CALLEES: ReadonlyArray<readonly [RegExp, number]> = [
+  [/\bkeyring\.set_password$/, 2],
+  [/\.(?:SetBasicAuth|basic_auth)$|(?:\bnew\s+|\bNet\.)NetworkCredential$/, 1],
+  [/(?:^|[^\w$])(?:set|with)_?[A-Za-z]\w{0,63}$/, 0],
+  [/[\w)\]]\.(?:password|apiKey|apiToken|accessToken|secret|token)$/, 0],
+];
 /** `||`, `??` or ` or ` after a name: a fallback, read only after an environment read. */
 const FALLBACK_SEP = /(?:\|\||\?\?|\sor[ \t])$/i;
 /** An environment read of the name that follows: `process.env.`, `os.environ.get("`, `getenv('`, `ENV.fetch("`, `Deno.env.get(`… */
 const ENV_READ = /(?:process\.env\.|import\.meta\.env\.|environ(?:\.get\(|\[)|getenv\(|Deno\.env\.get\(|ENV(?:\.fetch\(|\[)|env::var\(|GetEnvironmentVariable\()\\*["']?[\w.-]{0,64}$/;
-const OPENER = /^(?:(?:[bBrRuUfF]{1,2}|@|\$)(?=\\*["'])|R"\(|(?:vec!)?[[(][ \t]*(?=\\*["']))(?:\\*["']){0,2}/;
+const OPENER = /^(?:(?:[bBrRuUfF]{1,2}|@|\$)(?=\\*["'])|R"\(|(?:vec!|String::from|SecretString::new|\[\]byte)?[[(][ \t]*(?=\\*["']))(?:\\*["']){0,2}/;
 
 /** A quoted literal within `reach` characters of `from` (spaces and line breaks between): judged and reported. */
 function literalAfter(text: string, from: number, reach: number, hits: LeakHit[], mustBeGenerated: boolean): void {
@@ -612,6 +644,33 @@ function literalAfter(text: string, from: number, reach: number, hits: LeakHit[]
   if (mustBeGenerated ? looksSecret(value) && generated(value) : looksSecret(value, 10, 3) && !value.startsWith('-')) {
     if (!isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
   }
+}
+
+/** A call of a secret's setter or a credential call (`at`: the secret word, `after`: past its `(`): the literal argument it takes, when generated-looking. */
+function callArgument(text: string, nameAt: number, after: number, hits: LeakHit[]): void {
+  let end = nameAt;
+  while (end < after && isTokenChar(text.charCodeAt(end))) end++;
+  const head = text.slice(Math.max(0, nameAt - 80), end);
+  const callee = CALLEES.find(([name]) => name.test(head));
+  if (!callee) return;
+  let i = after;
+  // Past the arguments before it: each a quoted literal.
+  for (let n = 0; n < callee[1]; n++) {
+    i = skipSpaces(text, i, i + 16);
+    while (text.charCodeAt(i) === 92) i++;
+    const quote = text[i];
+    if (quote !== '"' && quote !== "'") return;
+    const close = text.slice(i + 1, i + 257).indexOf(quote);
+    if (close < 0) return;
+    i += close + 2;
+    i = skipSpaces(text, i, i + 16);
+    if (text[i] !== ',') return;
+    i++;
+  }
+  // Rust's `Some("…")`.
+  i = skipSpaces(text, i, i + 16);
+  if (text.startsWith('Some(', i)) i += 5;
+  literalAfter(text, i, 16, hits, true);
 }
 
 /** After a name and `,`: an environment read's default (`getenv('DB_PASSWORD', '…')`), or a flag's next element in an argument list (`"--api-key", "…"`). */
@@ -720,6 +779,36 @@ function sectionLines(text: string, from: number, keyIndent: number, toml: boole
 /** How far one text's section walks have read. */
 interface SectionWalk {
   read: number;
+}
+
+/** A JSON member with a string value: its quoted name (raw or escaped), `:`, the value's opening quote. */
+const JSON_MEMBER = /(?:\\*"){1,2}([\w.@-]{1,64})(?:\\*"){1,2}[ \t]*:[ \t]*(?:\\*"){1,2}/g;
+
+/**
+ * The object at `open` under a secret section's name (`"credentials": {"default": "…"}`,
+ * `"secrets": {"db": "…",}`), nested objects included, within the scan's reach: its string
+ * members' generated-looking values, but for names that describe (ids, hosts) or name a secret
+ * (the main expression reads those). No stretch is read by two walks.
+ */
+function jsonSection(text: string, open: number, hits: LeakHit[], walked: SectionWalk): void {
+  const from = Math.max(open + 1, walked.read);
+  const limit = Math.min(text.length, open + REACH - 1024);
+  let close = from;
+  for (let depth = 0; close < limit; close++) {
+    const c = text.charCodeAt(close);
+    if (c === 123) depth++;
+    else if (c === 125 && depth-- === 0) break;
+  }
+  walked.read = Math.max(walked.read, close);
+  const body = text.slice(from, close);
+  JSON_MEMBER.lastIndex = 0;
+  for (let m = JSON_MEMBER.exec(body); m; m = JSON_MEMBER.exec(body)) {
+    if (DESCRIBES.test(m[1]!) || secretName(m[1]!)) continue;
+    const start = from + m.index + m[0].length;
+    const end = valueEnd(text, start);
+    const value = text.slice(start, end);
+    if ((text[end] === '"' || text.startsWith('\\"', end)) && looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+  }
 }
 
 /** A TOML or INI section named like a secret's (`[credentials]`, `[passwords]`) alone on its line: its values. */
@@ -994,12 +1083,35 @@ function namedValues(text: string, hits: LeakHit[]): void {
     const key = VALUE_KEY.exec(text.slice(at, at + 24));
     if (!key) continue;
     const named = NAMED_BEFORE.exec(text.slice(Math.max(0, at - 160), at));
-    if (!named || !secretName(named[1]!)) continue;
     const from = at + key[0].length;
     const end = valueEnd(text, from);
     const value = text.slice(from, end);
+    if (!named || !secretName(named[1]!)) {
+      // SQL's `SET value = '…'` and an attribute's `value="…"`: an `=` only.
+      if (!key[0].includes('=')) continue;
+      if (settingUpdate(text, at, end)) {
+        if (looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, from, end));
+      } else if (passwordInput(text, at)) {
+        // CSV doubles the attribute's quotes: `value=""…""`.
+        const inner = text[from] === '"' ? from + 1 : from;
+        const innerEnd = valueEnd(text, inner);
+        const attribute = text.slice(inner, innerEnd);
+        if (looksSecret(attribute) && generated(attribute)) hits.push(hit('secret_assignment', attribute, inner, innerEnd));
+      }
+      continue;
+    }
     if (looksSecret(value, 10, 3) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, from, end));
   }
+}
+
+/** A key/value table's row named after the value: `WHERE key = 'smtp_password'` (or `name`), the statement's end not between. */
+const SETTING_WHERE = /^'[^';\n]{0,256}?\bwhere\s+\\*["`]?(?:key|name|setting)\\*["`]?\s*=\s*'([\w.-]{1,64})'/i;
+
+/** `UPDATE settings SET value = '…' WHERE key = 'smtp_password'`: the `value` at `at` is a literal set in a row keyed by a secret's name. */
+function settingUpdate(text: string, at: number, valueEnd_: number): boolean {
+  if (!/\bset\s+\\*["`]?$/i.test(text.slice(Math.max(0, at - 8), at)) || text.charCodeAt(valueEnd_) !== 39) return false;
+  const where = SETTING_WHERE.exec(text.slice(valueEnd_, valueEnd_ + 400));
+  return where !== null && secretName(where[1]!);
 }
 
 /** `Authorization: Bearer …`, `Basic …`, a bare `Bearer …`: a random-looking credential after the scheme. */
@@ -1063,7 +1175,15 @@ const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegE
   ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/],
   ['qlplus', [], /\bsqlplus(?:\.exe)?\s+(?:-\w+\s+)*\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/],
   ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/],
-  ['-P', ['zip', 'keygen'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)/],
+  ['-P', ['zip', 'keygen', 'sqlcmd', 'bcp'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\b(?:sqlcmd|bcp)(?:\.exe)?\s(?:.*?\s)?-P[ \t]*\\*["']?([^\s"'\\]+)/],
+  // The login commands: OpenLDAP's -w, smbclient's -U user%PW, FreeRDP's /p:, HTTPie's -a user:PW, redis' AUTH at its prompt or on redis-cli's line.
+  ['-w', ['ldap'], /\bldap\w{0,16}(?:\.exe)?\s(?:.*?\s)?-w\s+\\*["']?([^\s"'\\]+)/],
+  ['-U', ['smbclient'], /\bsmbclient(?:\.exe)?\s(?:.*?\s)?-U[ \t]*\\*["']?[^\s%"']{1,64}%([^\s"'\\]+)/],
+  ['/p:', ['freerdp'], /\b[wx]l?freerdp\w{0,8}(?:\.exe)?\s(?:.*?\s)?\/p:\\*["']?([^\s"'\\]+)/],
+  ['-a', ['http', 'xh'], /\b(?:https?|xh)(?:\.exe)?\s(?:.*?\s)?(?:-a|--auth)[ =]\\*["']?[^\s:"'\\]{1,64}:([^\s"'\\]+)/],
+  // Windows' `net use [device] \\\\host\\share PW /user:…`, found from the share's backslashes: the first word after the share that is no option (JSON doubles the backslashes).
+  ['\\\\', ['net use', 'NET USE'], /\b(?:net|NET)\s+(?:use|USE)\s+(?:(?:[A-Za-z]:|LPT\d:)\s+)?\\*["']?\\{2,4}[^\\\s"']\S*\s+(?:\/\S+\s+)*\\*["']?([^\s"'\\/*][^\s"'\\]*)/],
+  ['AUTH ', [], /(?:(?:^|[\s>"])(?:[\w.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}(?:\[\d{1,5}\])?>[ \t]*|\b(?:redis|valkey)-cli(?:\.exe)?\s(?:.*?\s)?)AUTH[ \t]+(?:[\w.-]{1,64}[ \t]+)?\\*["']?([^\s"'\\]+)/],
   ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/],
   ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/],
 ];
@@ -1097,12 +1217,305 @@ function argumentSecrets(text: string, hits: LeakHit[]): void {
       const segment = text.slice(from, read);
       command.lastIndex = 0;
       for (let m = command.exec(segment); m; m = command.exec(segment)) {
-        const value = m[1] ?? m[2];
+        const value = m.slice(1).find((g) => g !== undefined);
         if (value === undefined || isPlaceholder(value) || !looksSecret(value, 10, 3)) continue;
         const start = from + m.index + m[0].lastIndexOf(value);
         hits.push(hit('command_password', value, start, start + value.length));
       }
     }
+  }
+}
+
+/** A CSV or TSV header's cell: a name, maybe quoted. */
+const HEADER_CELL = /^[A-Za-z_][\w.-]{0,63}$/;
+/** Header cells that name words as often as secrets (a lexer's `token`, a table's `key`), and counts. */
+const WORD_COLUMN = /^(?:tokens?|keys?)$|tokens$/i;
+/** What makes a line code, not a CSV row: brackets, `=`, `;`, a pipe, an indent. */
+const NOT_CSV = /^[ \t]|[(){}[\]=;|]/;
+const CSV_ROWS = 64;
+
+/**
+ * A CSV or TSV header with a cell naming a secret (`name,api_key`, `user\tpassword`, at a line's or
+ * a JSON string's start), and the rows below it (up to 64, within the scan's reach): the cells in
+ * that column that look generated. Every secret column of a header at once, its rows read once.
+ */
+function csvHeader(text: string, nameAt: number, hits: LeakHit[], tables: SectionWalk): void {
+  // A header is a line of its own, read once: any other anchor on it (or in the rows read) would find the same.
+  if (nameAt < tables.read) return;
+  const lineStart = lineStartBefore(text, nameAt);
+  const lineEnd = lineEndAfter(text, nameAt);
+  tables.read = lineEnd;
+  if (nameAt - lineStart >= LINE_REACH && lineStart > 0) return;
+  // An export's JSON string: the header may open it (`"content":"name,api_key\n…`), its line breaks and tabs are escaped.
+  const head = text.slice(lineStart, nameAt);
+  const opening = Math.max(head.lastIndexOf('":"'), head.lastIndexOf('": "'));
+  const from = opening < 0 ? lineStart : lineStart + head.indexOf('"', opening + 1) + 1;
+  const escaped = text.charCodeAt(lineEnd) === 92;
+  const line = text.slice(from, lineEnd).replace(/\r$|\\r$/, '');
+  const sep = line.includes('\\t') ? '\\t' : line.includes('\t') ? '\t' : ',';
+  if (NOT_CSV.test(line) || (sep === ',' && line.includes('\t'))) return;
+  const names = line.split(sep).map((c) => c.replace(/^[ \t]*\\?"?|\\?"?[ \t]*$/g, ''));
+  if (names.length < 2 || names.length > 64 || !names.every((n) => HEADER_CELL.test(n) && !(generated(n) && looksSecret(n, 10, 3)))) return;
+  const columns = names.flatMap((n, i) => (secretName(n) && !WORD_COLUMN.test(n) ? [i] : []));
+  if (columns.length === 0) return;
+  let row = lineBreakEnd(text, escaped ? lineEnd + 1 : lineEnd);
+  for (let n = 0; n < CSV_ROWS && row >= 0 && row - lineStart < REACH - 1024; n++) {
+    let rowEnd = lineEndAfter(text, row);
+    // In JSON, an unescaped quote ends the string and its table.
+    const close = escaped ? unescapedQuote(text, row, rowEnd) : -1;
+    if (close >= 0) rowEnd = close;
+    const cells = text.slice(row, rowEnd).split(sep);
+    if (cells.length !== names.length || NOT_CSV.test(text.slice(row, rowEnd)) || cells.some((c) => c.trim() === '')) return;
+    let at = row;
+    for (let i = 0; i < cells.length; i++) {
+      if (columns.includes(i)) csvValue(text, at, at + cells[i]!.length, hits);
+      at += cells[i]!.length + sep.length;
+    }
+    tables.read = rowEnd;
+    if (close >= 0) return;
+    row = lineBreakEnd(text, text.charCodeAt(rowEnd) === 92 ? rowEnd + 1 : rowEnd);
+  }
+}
+
+/** The first `"` in [from, to) no backslash escapes, or -1. */
+function unescapedQuote(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return i;
+  }
+  return -1;
+}
+
+/**
+ * A CSV cell in [from, to) under a secret's header: the whole cell one value (quotes and spaces
+ * around it aside), generated as keys are (digits in two places, or a digit among three capitals
+ * and three small letters), not a type, a UUID, a path or a slug.
+ */
+function csvValue(text: string, from: number, to: number, hits: LeakHit[]): void {
+  let start = from;
+  while (start < to && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 92 || text.charCodeAt(start) === 34)) start++;
+  const end = valueEnd(text, start);
+  if (!/^\\?"?[ \t]*(?:\r|\\r)?$/.test(text.slice(end, to))) return;
+  const value = text.slice(start, end);
+  const digitRuns = value.match(/\d+/g)?.length ?? 0;
+  const keyLike = digitRuns >= 2 || (digitRuns === 1 && /(?:[A-Z].*){3}/.test(value) && /(?:[a-z].*){3}/.test(value) && !/^[A-Za-z]+\d+[A-Za-z]*$/.test(value));
+  if (value.length > 512 || !keyLike || !looksSecret(value, 12, 3) || !generated(value) || TABLE_DESCRIPTION.test(value) || /^[A-Za-z]+(?:[-_](?:[A-Za-z]+|\d{1,4}[a-z]{0,3}))+$/.test(value)) return;
+  hits.push(hit('secret_assignment', value, start, end));
+}
+
+/** Before an INSERT's column list: `INTO` and the table's name (quoted as SQL quotes, or JSON-escaped). */
+const INSERT_INTO = /\binto\s+[\w."`[\]\\]{1,128}\s*$/i;
+/** A column list's names: words, SQL's identifier quotes and JSON's escapes. */
+const COLUMN_NAMES = /^[\w\s"`[\],\\]{1,512}$/;
+/** Rows and characters of a VALUES list read at most. */
+const MAX_SQL_ROWS = 256;
+const MAX_SQL_TEXT = 65536;
+
+/**
+ * `INSERT INTO t (…, password, …) VALUES (…, '…', …), (…)`: the literals under a secret-named
+ * column, found from `VALUES` after a column list's `)`. Each row is read once: the next search
+ * starts past the list read.
+ */
+function sqlInserts(text: string, hits: LeakHit[]): void {
+  for (const needle of ['VALUES', 'values']) {
+    let read = 0;
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, Math.max(at + 6, read))) {
+      // `) VALUES`, `)\nVALUES`, JSON's `)\\nVALUES`.
+      let close = at;
+      while (close > 0 && at - close < 8 && (isSpace(text.charCodeAt(close - 1)) || (text.charCodeAt(close - 2) === 92 && 'nrt'.includes(text[close - 1]!)))) close -= isSpace(text.charCodeAt(close - 1)) ? 1 : 2;
+      if (close === at || text.charCodeAt(close - 1) !== 41) continue;
+      const head = text.slice(Math.max(0, close - 1 - 512), close - 1);
+      const open = head.lastIndexOf('(');
+      if (open < 0) continue;
+      const list = head.slice(open + 1);
+      if (!COLUMN_NAMES.test(list) || !INSERT_INTO.test(text.slice(Math.max(0, close - 1 - list.length - 1 - 160), close - 1 - list.length - 1))) continue;
+      const columns = list.split(',').map((c) => c.replace(/[\s"`[\]\\]+/g, ''));
+      const secret = columns.map((c) => secretName(c) && !/tokens$/i.test(c));
+      if (!secret.includes(true)) continue;
+      read = valueRows(text, at + needle.length, columns.length, secret, hits);
+    }
+  }
+}
+
+/** A VALUES list's rows from `from`: each field a quoted literal or a bare word; the literals in `secret` columns judged. Returns where reading stopped. */
+function valueRows(text: string, from: number, width: number, secret: readonly boolean[], hits: LeakHit[]): number {
+  const limit = Math.min(text.length, from + MAX_SQL_TEXT);
+  let i = from;
+  for (let row = 0; row < MAX_SQL_ROWS; row++) {
+    i = skipSpaces(text, i, limit);
+    if (text.charCodeAt(i) !== 40) return i;
+    i++;
+    for (let field = 0; field < width; field++) {
+      i = skipSpaces(text, i, limit);
+      const quote = text.charCodeAt(i);
+      if (quote === 39) {
+        const start = i + 1;
+        let end = start;
+        // '' inside a literal is a quote; a backslash escapes (MySQL, and JSON's escaped quote).
+        for (; end < limit; end++) {
+          const c = text.charCodeAt(end);
+          if (c === 92) end++;
+          else if (c === 39) {
+            if (text.charCodeAt(end + 1) !== 39) break;
+            end++;
+          }
+        }
+        if (end >= limit) return end;
+        if (secret[field]) {
+          const valueStop = valueEnd(text, start);
+          const value = text.slice(start, valueStop);
+          if (valueStop === end && looksSecret(value) && generated(value) && !isCode(value, 39)) hits.push(hit('secret_assignment', value, start, end));
+        }
+        i = end + 1;
+      } else {
+        // A number, NULL, a parameter, a call (its brackets skipped): no literal of its own.
+        let depth = 0;
+        while (i < limit) {
+          const c = text.charCodeAt(i);
+          if (c === 40) depth++;
+          else if (c === 41 && depth-- === 0) break;
+          else if (c === 44 && depth === 0) break;
+          else if (c === 39) return i;
+          i++;
+        }
+      }
+      i = skipSpaces(text, i, limit);
+      const c = text.charCodeAt(i);
+      if (c !== (field === width - 1 ? 41 : 44)) return i;
+      i++;
+    }
+    i = skipSpaces(text, i, limit);
+    if (text.charCodeAt(i) !== 44) return i;
+    i++;
+  }
+  return i;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Past spaces, tabs and line breaks from `i`, raw or JSON-escaped (`\n`, `\t`): an export's JSON string holds the statement. */
+function skipSpaces(text: string, i: number, limit: number): number {
+  for (;;) {
+    if (i < limit && isSpace(text.charCodeAt(i))) i++;
+    else if (i + 1 < limit && text.charCodeAt(i) === 92 && 'nrt'.includes(text[i + 1]!)) i += 2;
+    else return i;
+  }
+}
+
+/** A column definition before `DEFAULT`: its name (quoted as SQL quotes, or JSON-escaped), a type and constraints. */
+const COLUMN_DEFINITION = /^[ \t]*\\*["`[]?([A-Za-z_]\w{0,63})\\*["`\]]?[ \t]+[A-Za-z][\w \t(),]{0,160}$/;
+
+/** A table definition's `password TEXT NOT NULL DEFAULT '…'`: the literal, when the column names a secret and it looks generated. */
+function columnDefaults(text: string, hits: LeakHit[]): void {
+  // From the literal's quote: one pass over a rare character (`DEFAULT ` and `default ` are slow needles for indexOf).
+  for (let quote = text.indexOf("'"); quote >= 0; quote = text.indexOf("'", quote + 1)) {
+    let at = quote;
+    while (at > 0 && quote - at < 8 && text.charCodeAt(at - 1) === 32) at--;
+    if (at === quote || at < 7) continue;
+    at -= 7;
+    const word = text.slice(at, at + 7);
+    if ((word !== 'DEFAULT' && word !== 'default') || (at > 0 && isTokenChar(text.charCodeAt(at - 1)))) continue;
+    // Back to the definition's start: a `(` or `,` outside the type's brackets, a line break, or a JSON string's opening quote (`"content":"`).
+    let from = at;
+    for (let depth = 0; from > 0 && at - from < 256; from--) {
+      const c = text.charCodeAt(from - 1);
+      if (c === 41) depth++;
+      else if (c === 40 && depth-- === 0) break;
+      else if ((c === 44 && depth === 0) || c === 10 || (c === 110 && text.charCodeAt(from - 2) === 92) || (c === 34 && text.charCodeAt(from - 2) === 58)) break;
+    }
+    const column = COLUMN_DEFINITION.exec(text.slice(from, at));
+    if (!column || !secretName(column[1]!) || /tokens$/i.test(column[1]!)) continue;
+    const start = quote + 1;
+    const end = valueEnd(text, start);
+    const value = text.slice(start, end);
+    if (text.charCodeAt(end) === 39 && looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, start, end));
+  }
+}
+
+/** A Dockerfile's `ENV NAME value`, Apache's `SetEnv NAME value`, csh's `setenv NAME value`: the directive, a name, a space, the value. */
+const ENV_DIRECTIVE = /^(?:ENV|SetEnv|setenv)[ \t]+([A-Za-z_][\w.-]{0,63})[ \t]+(?:\\*["'])?/;
+
+/** `ENV DB_PASSWORD …`, `SetEnv API_KEY …`, `setenv API_TOKEN …` at a line's start (or a JSON string's): a generated-looking value after a secret's name. */
+function envDirectives(text: string, hits: LeakHit[]): void {
+  // Found from their last letter and the space (`v `, `V `: rare; the whole words are slow needles for indexOf).
+  for (const [needle, words] of [['v ', ['setenv', 'SetEnv']], ['V ', ['ENV']]] as const) {
+    for (let v = text.indexOf(needle); v >= 0; v = text.indexOf(needle, v + 2)) {
+      const word = words.find((w) => text.startsWith(w, v + 1 - w.length));
+      if (word === undefined) continue;
+      const at = v + 1 - word.length;
+      // At a line's start (raw or JSON-escaped) or a JSON string's.
+      if (!/(?:^|"|\\n|\n)[ \t]*$/.test(text.slice(Math.max(0, lineStartBefore(text, at) - 2), at))) continue;
+      const m = ENV_DIRECTIVE.exec(text.slice(at, at + 100));
+      if (!m || !secretName(m[1]!)) continue;
+      const start = at + m[0].length;
+      const end = valueEnd(text, start);
+      const value = text.slice(start, end);
+      if (looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+    }
+  }
+}
+
+/** A secret's name in markup: `<entry key="password">…</entry>` (Java's properties XML), `<property name="password"><value>…</value>` (Spring), `<setting name="Password" …><value>…</value>` (.NET). */
+const MARKUP_NAME = /<(?:entry[ \t]+key|property[ \t]+name|setting[ \t]+name)[ \t]*=[ \t]*(?:\\*["']){1,2}([\w.-]{1,64})(?:\\*["']){1,2}[^<>]{0,128}>(?:[ \t\r\n]|\\[nrt])*(?:<value>)?$/;
+
+/** Markup's secret values, found from `<value>` and `<entry key=`: the element's text, when generated-looking. */
+function markupValues(text: string, hits: LeakHit[]): void {
+  for (const needle of ['<value>', '<entry key=']) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      let start = at;
+      if (needle === '<entry key=') {
+        const close = text.slice(at, at + 160).indexOf('>');
+        if (close < 0) continue;
+        start = at + close + 1;
+      } else {
+        start = at + needle.length;
+      }
+      const named = MARKUP_NAME.exec(text.slice(Math.max(0, at - 192), start));
+      if (!named || !secretName(named[1]!)) continue;
+      const end = valueEnd(text, start);
+      const value = text.slice(start, end);
+      if (text[end] === '<' && looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, start, end));
+    }
+  }
+}
+
+/** An HTML password field's value (`<input type="password" value="…">`, in either order), the `value` at `at`. */
+function passwordInput(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 256), at);
+  const open = before.lastIndexOf('<');
+  if (open < 0 || before.includes('>', open) || !/^<input\b/i.test(before.slice(open))) return false;
+  const tail = text.slice(at, at + 512);
+  const close = tail.indexOf('>');
+  const tag = before.slice(open) + (close < 0 ? tail : tail.slice(0, close));
+  return /\btype[ \t]*=[ \t]*(?:\\*["']){0,2}password\b/i.test(tag);
+}
+
+/** A Terraform variable named like a secret: `variable "db_password" {` then its `default = "…"` line, within the block. */
+const TERRAFORM_VARIABLE = /^variable[ \t]+(?:\\*"){1,2}([\w-]{1,64})(?:\\*"){1,2}[ \t]*\{/;
+const TERRAFORM_DEFAULT = /(?:^|\n|\\n)[ \t]*default[ \t]*=[ \t]*(?:\\*"){1,2}/;
+
+function terraformDefaults(text: string, hits: LeakHit[]): void {
+  // Found from the name's closing quote and the block's brace (`" {`: rare; `variable ` is a slow needle for indexOf).
+  for (let brace = text.indexOf('" {'); brace >= 0; brace = text.indexOf('" {', brace + 3)) {
+    const head = text.slice(Math.max(0, brace - 90), brace + 3);
+    const at = head.lastIndexOf('variable');
+    if (at < 0) continue;
+    const m = TERRAFORM_VARIABLE.exec(head.slice(at));
+    if (!m || !secretName(m[1]!)) continue;
+    // The block: up to a `}` at a line's start, within 1 KiB.
+    const from = brace + 3;
+    let block = text.slice(from, from + 1024);
+    const close = block.search(/(?:\n|\\n)\}/);
+    if (close >= 0) block = block.slice(0, close);
+    const d = TERRAFORM_DEFAULT.exec(block);
+    if (!d) continue;
+    const start = from + d.index + d[0].length;
+    const end = valueEnd(text, start);
+    const value = text.slice(start, end);
+    if (looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
   }
 }
 
@@ -1163,6 +1576,11 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       secretAssignments(text, hits);
       keyAssignments(text, hits);
       defines(text, hits);
+      sqlInserts(text, hits);
+      envDirectives(text, hits);
+      columnDefaults(text, hits);
+      markupValues(text, hits);
+      terraformDefaults(text, hits);
       mysqlDsns(text, hits);
       commandPasswords(text, hits);
       pipedPasswords(text, hits);
