@@ -9,7 +9,10 @@
  * Bearer and Basic credentials, and `.pgpass` lines; and, since the rules took them, key names
  * (`HMAC_KEY`), values below a YAML key or under a secret's section, a flag's next element in an
  * argument list, prefixed and bracketed literals, environment fallbacks, full-width separators and
- * names in other languages, C macros and Go MySQL DSNs. Hits carry a fingerprint, never the value.
+ * names in other languages, C macros and Go MySQL DSNs; and SQL rows (`INSERT … VALUES`, a key/value
+ * `UPDATE`), CSV/TSV columns under a secret's header, `DEFAULT` literals, `ENV`/`SetEnv`/`setenv` lines,
+ * setters and credential calls, login commands' arguments, markup, Terraform defaults and JSON(C)
+ * objects under a secret's section. Hits carry a fingerprint, never the value.
  */
 import { createHash } from 'node:crypto';
 
