@@ -8,7 +8,7 @@ import { commandOutput } from './command-output.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
-import { sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
+import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
 import {
   ALNUM, builtInRule, charTable, inTable, looksRandom, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule, type Span,
@@ -101,6 +101,12 @@ export function secretAssignment(): ContentRule {
       if (rows.length > 0) {
         for (const [start, end] of rows) out.push({ start, end, rule: self });
         return runEnd(text, at, SETTING_NAME);
+      }
+      // `api_key VARCHAR(64) NOT NULL DEFAULT '…'` in a table's DDL pasted in a chat.
+      const preset = sqlColumnDefault(text, at, secretRowValue);
+      if (preset) {
+        out.push({ start: preset[0], end: preset[1], rule: self });
+        return preset[1];
       }
       // `$ echo $OPENAI_API_KEY`, `$ gh auth token`, `$ cat ~/.pgpass` in a pasted session: the output below.
       const printed = commandOutput(text, at);

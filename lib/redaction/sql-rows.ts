@@ -3,7 +3,8 @@
  * literal under a secret-named column, in every row of the VALUES list) and a key/value table's
  * `UPDATE settings SET value = '…' WHERE key = 'smtp_password'`. Found from secret_assignment's
  * keyword anchors inside the column's name or the setting's; what a value must be to count is the
- * caller's (`judge`), as for any assignment.
+ * caller's (`judge`), as for any assignment. And a column definition's `DEFAULT '…'` under a
+ * secret-named column (`api_key VARCHAR(64) NOT NULL DEFAULT '…'`), a table's DDL pasted in a chat.
  */
 import { isTablePairKeyName, isTablePairValue, isSecretSettingName, squash } from './names.js';
 import { charTable, inTable, runEnd, runStart } from './rule.js';
@@ -20,6 +21,13 @@ const MAX_ROWS = 256;
 const MAX_VALUES_TEXT = 65536;
 const INSERT_HEAD = /\b(?:insert|replace)(?:\s+(?:or\s+\w+|ignore))?\s+into\s+[\w."`[\]]+\s*$/i;
 const COLUMN_LIST = /^[\w\s"`[\],]*$/;
+/** `ALTER TABLE t ADD [COLUMN]` before a column's definition. */
+const ADD_COLUMN = /\badd(?:[ \t]+column)?$/i;
+/**
+ * After a column's name: its type (`TEXT`, `VARCHAR(64)`, `character varying`), up to four
+ * constraints, then DEFAULT before a literal. Each part is bounded: the regex reads 160 characters.
+ */
+const COLUMN_DEFAULT = /^["`\]]?[ \t]+[A-Za-z]\w{0,30}(?:[ \t]+(?:varying|precision|unsigned))?(?:[ \t]*\([ \t]*\d{1,5}(?:[ \t]*,[ \t]*\d{1,3})?[ \t]*\))?(?:[ \t]+(?:not[ \t]+null|null|unique|collate[ \t]+\w{1,32}|constraint[ \t]+\w{1,64})){0,4}[ \t]+default[ \t]+(?=')/i;
 
 /** A quoted SQL literal's contents, `'…'` with `''` (and `\'`) inside; null when it is not one. */
 function sqlString(text: string, from: number, limit: number): [number, number] | null {
@@ -232,4 +240,25 @@ export function sqlSettingUpdate(text: string, at: number): [number, number] | n
     return literal && literal[1] > literal[0] ? literal : null;
   }
   return null;
+}
+
+/**
+ * `password TEXT DEFAULT '…'` in a column definition (a line's first word, or after `(` or `,`):
+ * the literal, when `judge(name, value)` takes it; null when `at` is in no such column's name.
+ */
+export function sqlColumnDefault(text: string, at: number, judge: (name: string, value: string) => boolean): [number, number] | null {
+  const start = runStart(text, at, NAME, 128);
+  const end = runEnd(text, at, NAME, at + 128);
+  if (end === start) return null;
+  let i = start;
+  if (i > 0 && inTable(IDENT_QUOTE, text.charCodeAt(i - 1))) i--;
+  while (i > 0 && start - i < 64 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  const before = i === 0 ? 10 : text.charCodeAt(i - 1);
+  if (before !== 10 && before !== 40 && before !== 44 && !ADD_COLUMN.test(text.slice(Math.max(0, i - 16), i))) return null;
+  const m = COLUMN_DEFAULT.exec(text.slice(end, end + 160));
+  if (!m) return null;
+  const from = end + m[0].length;
+  const literal = sqlString(text, from, Math.min(text.length, from + MAX_STATEMENT));
+  if (!literal || literal[1] === literal[0]) return null;
+  return judge(text.slice(start, end), text.slice(literal[0], literal[1])) ? literal : null;
 }

@@ -103,7 +103,8 @@ export function tableCell(): ContentRule {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
       if (end - start > MAX_LINE) return end;
-      const line = text.slice(start, end);
+      // A CRLF line's \r is no cell's: `name,api_key\r` ends with the secret's name.
+      const line = text.slice(start, text.charCodeAt(end - 1) === 13 ? end - 1 : end);
       // Cheap first: the anchor's word is a cell of its own, between separators.
       let l = at - start;
       while (l > 0 && /[\w.`*"-]/.test(line[l - 1]!)) l--;
