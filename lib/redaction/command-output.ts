@@ -13,7 +13,7 @@ import { isSecretSettingName } from './names.js';
 const PROMPT = /^[ \t]*(?:(?:\([\w.-]{1,32}\)[ \t]+)?(?:[\w.-]{1,32}@[\w.-]{1,64}(?::[^\s$#%]{0,128})?[ \t]?[$#%]|[$%❯])|PS(?: [^>\n]{0,128})?>)[ \t]+(?=\S)/;
 /** A variable's value printed: `echo $NAME`, `echo "${NAME}"`, `printenv NAME`, PowerShell's `echo $env:NAME`. */
 const PRINT_VARIABLE = /^(?:echo(?:[ \t]+-n)?|printf[ \t]+(?:'%s\\n'|"%s\\n"|%s)|printenv|(?:Write-Output|Write-Host|echo)[ \t]+\$env:)[ \t]*["']?(?:\$\{?)?([A-Za-z_][A-Za-z0-9_]{0,63})\}?["']?[ \t]*$/;
-/** Commands that print one secret and nothing else. */
+/** Commands that print one secret and nothing else (the whole command: `gh auth token | pbcopy` prints nothing). */
 const PRINT_SECRET = new RegExp([
   String.raw`^aws[ \t]+configure[ \t]+get[ \t]+(?:[\w.-]+\.)?(aws_secret_access_key|aws_session_token)(?:[ \t]+--profile[ \t]+\S+)?`,
   String.raw`^gh[ \t]+auth[ \t]+token(?:[ \t]+(?:-h|--hostname)[ \t]+\S+)?`,
@@ -23,7 +23,7 @@ const PRINT_SECRET = new RegExp([
   String.raw`^heroku[ \t]+auth:token`,
   String.raw`^kubectl[ \t]+get[ \t]+secrets?[ \t]+[^|\n]{1,256}\|[ \t]*base64[ \t]+(?:-d|--decode|-D)`,
   String.raw`^cat[ \t]+(?:\S*/)?(?:[\w.-]*[._-])?(?:token|secret|password|api[_-]?key)(?:\.txt)?`,
-].join('|'), 'i');
+].map((c) => `(?:${c})`).join('|').replace(/^/, '(?:').concat(')[ \\t]*$'), 'i');
 /** `cat ~/.pgpass`: every line below is `host:port:database:user:password`. */
 const CAT_PGPASS = /^cat[ \t]+(?:\S*\/)?\.pgpass$/;
 /** Output that is no secret: a shell's or tool's complaint, an empty or unset value's stand-in. */
@@ -40,6 +40,8 @@ const MAX_LINE = 4096;
  */
 export function commandOutput(text: string, at: number): [number, number][] | null {
   const from = lineStart(text, at);
+  // lineStart stops looking 256 characters back: a prompt must start the line itself.
+  if (from > 0 && text.charCodeAt(from - 1) !== 10) return null;
   const prompt = PROMPT.exec(text.slice(from, Math.min(text.length, from + 192)));
   if (!prompt) return null;
   const start = from + prompt[0].length;

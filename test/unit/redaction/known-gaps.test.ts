@@ -298,6 +298,9 @@ describe('known gaps: a secret printed on the line below its command', () => {
       'The output of `gh auth token` is your token.\nSee the docs.',
       '$ cat ~/.pgpass\ncat: .pgpass: No such file or directory',
       '$ echo $DB_PASSWORD\nNone',
+      '$ gh auth token | pbcopy\nCopied4You',
+      `${'$ gh auth token '.repeat(40)}\nXq7vR2mK9pLw4`,
+      `${'x'.repeat(300)} $ gh auth token\nXq7vR2mK9pLw4`,
     ]);
   });
 });
