@@ -370,9 +370,12 @@ export const ARGUMENT_ANCHORS = ['wandb', 'ngrok', 'vault', 'secret set', 'qlplu
  */
 const INNER_ANCHORS: readonly (readonly [string, number])[] = [['xpdp', 1], ['mpdp', 1], ['nssl', 3], ['url', 1], ['qlplus', 1], ['qlldr', 1], ['h-keygen', 2]];
 
-/** The command names of ARGUMENT_ANCHORS at a word's start; the words of one stop at the next. */
-const ARGUMENT_COMMAND = /^(?:wandb|ngrok|vault|secret[ \t]+set|sqlplus|sqlldr|expdp|impdp|zip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?(?=[ \t])/i;
-const COMMAND_WORD = /^(?:.*[\\/])?(?:wandb|ngrok|vault|gh|sqlplus|sqlldr|expdp|impdp|rman|zip|unzip|7z[arz]?|ssh-keygen|openssl|curl)(?:\.exe)?$/i;
+/** The commands of ARGUMENT_ANCHORS whose arguments hold a secret, as regex alternatives. */
+const SECRET_ARGUMENT_COMMANDS = ['wandb', 'ngrok', 'vault', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'zip', '7z[arz]?', 'ssh-keygen', 'openssl', 'curl'];
+const anyOf = (names: readonly string[]): string => names.join('|');
+/** The command names of ARGUMENT_ANCHORS at a word's start (gh's as `secret set`); the words of one stop at the next. */
+const ARGUMENT_COMMAND = new RegExp(String.raw`^(?:${anyOf([...SECRET_ARGUMENT_COMMANDS, String.raw`secret[ \t]+set`])})(?:\.exe)?(?=[ \t])`, 'i');
+const COMMAND_WORD = new RegExp(String.raw`^(?:.*[\\/])?(?:${anyOf([...SECRET_ARGUMENT_COMMANDS, 'gh', 'rman', 'unzip'])})(?:\.exe)?$`, 'i');
 /** A first word that makes the name prose, not a command: "zip the folder", "the sqlplus notes in…". */
 const PROSE_WORD = /^(?:the|an|it|its|them|up|and|or|to|this|that|these|those|your|our|my|all|is|are|was|in|on|of|for|with|file|files|folder|notes?|docs?|command|tool|can|will|should|first|then)$/i;
 
@@ -582,7 +585,7 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
 }
 
 /** ARGUMENT_COMMAND's names (not gh's `secret set`: two words), whole, as an element's text; `unzip` too. */
-const ELEMENT_COMMAND = /^(?:wandb|ngrok|vault|sqlplus|sqlldr|expdp|impdp|(?:un)?zip|7z[arz]?|ssh-keygen|openssl|curl)$/i;
+const ELEMENT_COMMAND = new RegExp(`^(?:${anyOf([...SECRET_ARGUMENT_COMMANDS, 'unzip'])})$`, 'i');
 
 /**
  * A command's name at `nameStart` standing as a quoted element of an argument array, as the
