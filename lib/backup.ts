@@ -15,6 +15,7 @@ import { stage, type RunOptions } from './progress.js';
 import { pruneBackups, type PruneResult } from './rotation.js';
 import { TOOL_VERSION } from './version.js';
 import { formatBytes, formatCount } from './numbers.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface BackupOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -81,6 +82,20 @@ export function checkTag(tag: string | undefined): void {
  * name unless it is complete, and the live database is only ever read.
  */
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
+  checkOptions('createBackup', 'BackupOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    outputDir: 'string',
+    compress: 'boolean',
+    tag: 'string',
+    kind: ['manual', 'pre_migration', 'pre_restore'],
+    full: 'boolean',
+    verify: 'boolean',
+    rotate: 'boolean',
+    now: 'function',
+    provider: 'object',
+    busyTimeoutMs: 'number',
+  });
   const { config } = options;
   const kind = options.kind ?? 'manual';
   const { ext, gzipAllowed } = backupFileKind(config.database.type);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
 import { AcodeError, describeString, shownString, systemCode, type ErrorCode } from './errors.js';
 import { readSmallTextFile } from './fs-atomic.js';
+import { checkOptions, describeValue } from './options.js';
 
 export type DatabaseType = 'sqlite' | 'postgres';
 export type ExportFormat = 'json' | 'ndjson' | 'csv' | 'sqlite';
@@ -175,6 +176,7 @@ const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Reads `.agent/config.yml` (a missing file means defaults) and checks every key and type. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<AcodeConfig> {
+  checkOptions('loadConfig', 'LoadConfigOptions', options, { workspace: 'string', file: 'string', env: 'object', databasePath: 'string' });
   const workspace = path.resolve(options.workspace ?? '.');
   const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
   let text: string | null = null;
@@ -202,6 +204,12 @@ export interface ParseConfigOptions extends Omit<LoadConfigOptions, 'file'> {
 
 /** Validates config text; exported for tests and for programs that hold config in memory. */
 export function parseConfig(text: string, options: ParseConfigOptions): AcodeConfig {
+  if (typeof text !== 'string') {
+    throw new AcodeError('ACODE-USE-001', `parseConfig(): the config text must be a string (the YAML of a config file), got ${describeValue(text)}`, {
+      hint: 'pass the YAML text first and { workspace, file: null } second (acode-db\'s type declarations; the README\'s Library section)',
+    });
+  }
+  checkOptions('parseConfig', 'ParseConfigOptions', options, { workspace: { kind: 'string', required: true }, file: { kind: 'string', required: true, nullable: true }, env: 'object', databasePath: 'string' });
   if (text.trim() === '') return buildConfig({}, options, () => options.file ?? '<config>');
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();

@@ -24,6 +24,7 @@ import { createLeakDetector, type LeakDetector } from './redaction/index.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { openSqlite } from './sqlite/open.js';
 import { openSqliteSnapshot } from './sqlite/snapshot.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface ExportVerifyOptions extends RunOptions {
   /** The export: a file, a CSV folder or a tar bundle. */
@@ -53,6 +54,7 @@ export interface ExportVerifyResult {
  * export runs (independent of the redaction rules). Failed checks are reported, not thrown.
  */
 export async function verifyExport(options: ExportVerifyOptions): Promise<ExportVerifyResult> {
+  checkOptions('verifyExport', 'ExportVerifyOptions', options, { ...RUN_OPTIONS, path: { kind: 'string', required: true }, allowScanHits: 'strings', manifest: 'string' });
   try {
     return await verifyChecks(options);
   } catch (err) {

@@ -15,6 +15,7 @@ import type { RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type ExportSummary, type RowTextFormat, type TableSchema } from './records.js';
 import type { ColumnPlan, RedactionPolicy, Redactor, RedactionSummary, TablePlan } from './redaction/index.js';
 import { TOOL_VERSION } from './version.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface ExportOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -88,7 +89,7 @@ export interface ExportJob {
 
 /** Reads the plan of an export without writing anything: tables, counts, paths and what redaction does per column. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
-  const prepared = await prepare(options);
+  const prepared = await prepare(options, 'planExport');
   prepared.snapshot.close();
   // The same checks of the output as a real run, without creating anything: a plan the run would refuse is no plan.
   await checkTargets(targetsOf(prepared, path.resolve(options.config.export.path)));
@@ -97,7 +98,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
 
 /** Exports the database: `openExport(options)` then `run()`. */
 export async function exportDatabase(options: ExportOptions): Promise<ExportResult> {
-  return (await openExport(options)).run();
+  return (await open(options, 'exportDatabase')).run();
 }
 
 /**
@@ -107,7 +108,11 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
  * failure or abort removes everything written. The snapshot is released when `run()` settles.
  */
 export async function openExport(options: ExportOptions): Promise<ExportJob> {
-  const prepared = await prepare(options);
+  return open(options, 'openExport');
+}
+
+async function open(options: ExportOptions, call: string): Promise<ExportJob> {
+  const prepared = await prepare(options, call);
   try {
     // Not for --plan: the plan is where the user finds the table the refusal points at.
     if (prepared.policy) checkNames(prepared.policy, prepared.snapshot.tables.map((t) => t.schema));
@@ -205,7 +210,27 @@ function targetsOf({ options, layout }: Prepared, creates?: string): ExportTarge
   };
 }
 
-async function prepare(options: ExportOptions): Promise<Prepared> {
+async function prepare(options: ExportOptions, call: string): Promise<Prepared> {
+  checkOptions(call, 'ExportOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    format: 'string',
+    tables: 'strings',
+    excludeTables: 'strings',
+    since: 'string',
+    until: 'string',
+    schemaOnly: 'boolean',
+    busyTimeoutMs: 'number',
+    output: 'string',
+    stdout: 'writable',
+    gzip: 'boolean',
+    archive: ['tar'],
+    redact: 'boolean',
+    allowScanHits: 'strings',
+    force: 'boolean',
+    manifestFile: 'string',
+    now: 'function',
+  });
   const { config } = options;
   // Without --format, an output named x.ndjson.gz, x.csv or x.db says which (before the config's default).
   const format = options.format ?? formatNamedBy(options.output) ?? config.export.defaultFormat;

@@ -21,6 +21,7 @@ import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
 import { openSqliteSnapshot } from './sqlite/snapshot.js';
 import { createSqliteStorableCheck } from './sqlite-storable.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface ImportOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -56,6 +57,15 @@ export interface ImportResult {
  * there once complete.
  */
 export async function importExport(options: ImportOptions): Promise<ImportResult> {
+  checkOptions('importExport', 'ImportOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    source: { kind: 'string', required: true },
+    tables: 'strings',
+    mode: ['append', 'replace'],
+    verify: 'boolean',
+    manifest: 'string',
+  });
   requireSqlite(options.config, 'acode db import');
   const source = path.resolve(options.source);
   const located = await locateExport(source, options.manifest ? path.resolve(options.manifest) : undefined);

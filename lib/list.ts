@@ -4,6 +4,7 @@ import { scanBackupDir, type StrayFile, type UnreachableName } from './catalog.j
 import type { AcodeConfig } from './config.js';
 import type { BackupKind } from './naming.js';
 import type { RunOptions } from './progress.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 /** ✓ valid, ✗ mismatch, ? no manifest (or a manifest that cannot be read). */
 export type BackupStatus = 'valid' | 'mismatch' | 'no-manifest' | 'bad-manifest' | 'unchecked' | 'unreadable';
@@ -39,6 +40,7 @@ export interface ListResult {
 }
 
 export async function listBackups(options: ListOptions): Promise<ListResult> {
+  checkOptions('listBackups', 'ListOptions', options, { ...RUN_OPTIONS, config: { kind: 'config', required: true }, dir: 'string', checksums: 'boolean' });
   const catalog = await scanBackupDir(options.dir ?? options.config.backup.path);
   const backups: ListedBackup[] = [];
   const total = catalog.backups.length;

@@ -9,6 +9,7 @@ import { ensureDir, exists } from './fs-atomic.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface MigrateOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -94,6 +95,13 @@ function accessError(err: unknown, file: string, what: string): AcodeError | nul
  * skipped (each transaction checks under its write lock).
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  checkOptions('migrate', 'MigrateOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    backup: 'boolean',
+    migrations: 'object',
+    now: 'function',
+  });
   const { config } = options;
   requireSqlite(config, 'acode db migrate');
   const file = config.database.path;

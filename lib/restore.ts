@@ -9,6 +9,7 @@ import { exists } from './fs-atomic.js';
 import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { deleteBackupFiles, sameDatabase } from './rotation.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface RestorePlan {
   readonly backup: OpenedBackup;
@@ -55,6 +56,16 @@ export interface RestoreResult {
  * lock, and the replacement in one transaction. Any failure leaves the live database as it was.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  checkOptions('restoreBackup', 'RestoreOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    file: { kind: 'string', required: true },
+    confirm: 'function',
+    busyTimeoutMs: 'number',
+    now: 'function',
+    provider: 'object',
+    onNotice: 'function',
+  });
   try {
     return await restoreChecked(options);
   } catch (err) {

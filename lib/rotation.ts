@@ -7,6 +7,7 @@ import { AcodeError, describeCause, isAcodeError, systemCode } from './errors.js
 import type { AcodeConfig } from './config.js';
 import type { BackupManifest } from './manifest.js';
 import { MANIFEST_SUFFIX, manifestPathFor, parseBackupName } from './naming.js';
+import { checkOptions } from './options.js';
 
 export interface RetentionPolicy {
   /** Keep at most this many backups (at least 1). */
@@ -148,6 +149,7 @@ export interface DeleteBackupOptions {
  * a file outside the backup folder without a manifest (there a name proves nothing).
  */
 export async function deleteBackup(options: DeleteBackupOptions): Promise<{ readonly path: string; readonly manifest: boolean }> {
+  checkOptions('deleteBackup', 'DeleteBackupOptions', options, { config: { kind: 'config', required: true }, backup: { kind: 'string', required: true } });
   const { config, backup: ref } = options;
   const refuse = (why: string, file = ref): AcodeError => new AcodeError('ACODE-BAK-012', `${ref} ${why}`, { context: { file } });
   if (ref.endsWith(MANIFEST_SUFFIX) && parseBackupName(path.basename(ref).slice(0, -MANIFEST_SUFFIX.length))) {
@@ -209,6 +211,22 @@ export interface PruneResult {
 }
 
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
+  checkOptions('pruneBackups', 'PruneOptions', options, {
+    dir: { kind: 'string', required: true },
+    policy: { kind: 'object', required: true },
+    config: 'config',
+    dryRun: 'boolean',
+    removeStrays: 'boolean',
+    checksums: 'boolean',
+    signal: 'signal',
+  });
+  checkOptions('pruneBackups', 'RetentionPolicy', options.policy, {
+    keep: { kind: 'number', required: true },
+    keepDays: { kind: 'number', required: true, nullable: true },
+    now: { kind: 'date', required: true },
+    protect: 'string',
+    source: 'object',
+  }, 'policy.');
   const policy = !options.policy.source && options.config ? { ...options.policy, source: await (await import('./engine.js')).liveSource(options.config) } : options.policy;
   const catalog = await scanBackupDir(options.dir);
   const setAside = new Map<string, 'damaged' | 'unreadable'>();

@@ -6,6 +6,7 @@ import { AcodeError, describeCause, EXIT, isAbort, toAcodeError } from './errors
 import type { BackupManifest } from './manifest.js';
 import { stage, type RunOptions } from './progress.js';
 import { formatCount } from './numbers.js';
+import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface VerifyOptions extends RunOptions {
   readonly config: AcodeConfig;
@@ -45,6 +46,14 @@ export interface VerifyResult {
  * reported in the result, not thrown: every check runs, so the report says all that is wrong.
  */
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
+  checkOptions('verifyBackup', 'VerifyOptions', options, {
+    ...RUN_OPTIONS,
+    config: { kind: 'config', required: true },
+    file: { kind: 'string', required: true },
+    full: 'boolean',
+    testRestore: 'boolean',
+    provider: 'object',
+  });
   try {
     return await verifyChecked(options);
   } catch (err) {

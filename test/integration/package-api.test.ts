@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
@@ -70,6 +71,54 @@ describe('integration: the package as the README shows it (import from acode-db)
     const out = await exportDatabase({ config, format: 'ndjson', output, signal: AbortSignal.timeout(60_000) });
     expect(out.manifest.files.map((f) => f.name)).to.deep.equal(['export.ndjson']);
     expect((await verifyExport({ path: output })).valid).to.equal(true);
+  });
+
+  it('refuses options a JavaScript caller got wrong with ACODE-USE-001 naming the call and option (they were TypeErrors, ignored, or a misspelled output sent the export to stdout)', async () => {
+    const api = await import('acode-db');
+    const config = await api.loadConfig({ workspace: ws.dir });
+    const secret = `pw-${Math.random().toString(36).slice(2)}`;
+    const written: Buffer[] = [];
+    const stdout = new Writable({ write: (chunk: Buffer, _enc, cb) => (written.push(chunk), cb()) });
+    const loose = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const cases: [string, unknown[], string][] = [
+      ['exportDatabase', [{ config, format: 'json', outpt: path.join(ws.dir, 'x.json'), stdout }], "exportDatabase(): unknown option 'outpt' — did you mean 'output'?"],
+      ['exportDatabase', [{ config, format: 'json', tables: 'conv_chats', output: path.join(ws.dir, 't.json') }], "exportDatabase(): option 'tables' must be an array of strings, got a string"],
+      ['exportDatabase', [{ config, format: 'json', redact: 'no', output: path.join(ws.dir, 'r.json') }], "exportDatabase(): option 'redact' must be true or false, got a string"],
+      ['exportDatabase', [{ config, format: 'json', since: new Date(), output: path.join(ws.dir, 's.json') }], "exportDatabase(): option 'since' must be a non-empty string, got a Date"],
+      ['planExport', [{ config, archive: 'zip' }], "planExport(): option 'archive' must be one of 'tar', got a string"],
+      ['exportDatabase', [], 'exportDatabase(): takes an options object (ExportOptions), got nothing'],
+      ['createBackup', [{ config, compres: true }], "createBackup(): unknown option 'compres' — did you mean 'compress'?"],
+      ['createBackup', [{ config, tag: { password: secret } }], "createBackup(): option 'tag' must be a non-empty string, got an object"],
+      ['createBackup', [{ config, signal: 'x' }], "createBackup(): option 'signal' must be an AbortSignal, got a string"],
+      ['createBackup', [{}], "createBackup(): option 'config' is required: the config loadConfig() or parseConfig() returns"],
+      ['verifyBackup', [{ config }], "verifyBackup(): option 'file' is required: a non-empty string"],
+      ['restoreBackup', [{ config, file: 'x.db', confirm: true }], "restoreBackup(): option 'confirm' must be a function, got a boolean"],
+      ['importExport', [{ config, source: path.join(ws.dir, 'x.json'), mode: 'merge' }], "importExport(): option 'mode' must be one of 'append', 'replace', got a string"],
+      ['pruneBackups', [{ dir: ws.dir, policy: { keep: 1 } }], "pruneBackups(): option 'policy.keepDays' is required: a number of at least 0 or null"],
+      ['pruneBackups', [{ dir: ws.dir, policy: { keep: 1, keepDays: null, now: 'today' } }], "pruneBackups(): option 'policy.now' must be a valid Date, got a string"],
+      ['listBackups', [{}], "listBackups(): option 'config' is required: the config loadConfig() or parseConfig() returns"],
+      ['verifyExport', [{}], "verifyExport(): option 'path' is required: a non-empty string"],
+      ['deleteBackup', [{ config }], "deleteBackup(): option 'backup' is required: a non-empty string"],
+      ['migrate', [{ config, backup: 'no' }], "migrate(): option 'backup' must be true or false, got a string"],
+      ['loadConfig', [ws.dir], 'loadConfig(): takes an options object (LoadConfigOptions), got a string'],
+      ['parseConfig', [{}, { workspace: ws.dir, file: null }], 'parseConfig(): the config text must be a string (the YAML of a config file), got an object'],
+    ];
+    const before = (await readdir(ws.dir)).sort();
+    for (const [name, args, message] of cases) {
+      let caught: unknown;
+      try {
+        await loose[name]!(...args);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, `${name}: ${message}`).to.be.instanceOf(api.AcodeError);
+      const err = caught as InstanceType<typeof api.AcodeError>;
+      expect({ code: err.code, message: err.message }).to.deep.equal({ code: 'ACODE-USE-001', message: `Invalid usage: ${message}` });
+      expect(err.hint).to.match(/type declarations/);
+      expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.to.include(secret);
+    }
+    expect(Buffer.concat(written).length, 'bytes the misspelled output sent to stdout').to.equal(0);
+    expect((await readdir(ws.dir)).sort()).to.deep.equal(before);
   });
 
   it('exports from acode-db/transforms every stage ARCHITECTURE.md lists under transforms/ (the export verify checks were missing)', async () => {
