@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import ts from 'typescript';
 import { removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
@@ -127,6 +128,46 @@ describe('integration: the package as the README shows it (import from acode-db)
     for (const name of ['createTarLayoutCheck', 'createStrictGunzip', 'createJsonEscapeCheck', 'createHashingSink']) expect(listed).to.include(name);
     const transforms = (await import(path.join(BUILD, 'transforms/index.js'))) as Record<string, unknown>;
     for (const name of listed) expect(transforms[name], name).to.be.a('function');
+  });
+
+  it('exports every type its exported functions and types name, so a TypeScript user can write them (ExportFormat, ImportMode, ProgressPhase, ErrorContext, OutputLayout … were not)', () => {
+    const entries = [path.join(BUILD, 'lib/index.d.ts'), path.join(BUILD, 'transforms/index.d.ts')];
+    const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true });
+    const checker = program.getTypeChecker();
+    const exported = new Set<ts.Declaration>();
+    for (const entry of entries) {
+      for (const sym of checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!)) {
+        const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
+        for (const d of target.declarations ?? []) exported.add(d);
+      }
+    }
+    const unexported = new Set<string>();
+    const queue = [...exported];
+    const seen = new Set<ts.Declaration>(queue);
+    const visit = (node: ts.Node): void => {
+      const name = ts.isTypeReferenceNode(node) ? node.typeName : ts.isExpressionWithTypeArguments(node) ? node.expression : null;
+      let sym = name ? checker.getSymbolAtLocation(name) : undefined;
+      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+      for (const d of sym?.declarations ?? []) {
+        const file = d.getSourceFile().fileName;
+        if (!file.startsWith(BUILD) || ts.isTypeParameterDeclaration(d) || exported.has(d)) continue;
+        unexported.add(`${sym!.name} (${path.relative(BUILD, file)})`);
+        if (!seen.has(d)) (seen.add(d), queue.push(d));
+      }
+      ts.forEachChild(node, visit);
+    };
+    while (queue.length) visit(queue.pop()!);
+    // Local shorthands (a callback, a function type) and the JSON reader's token plumbing, which
+    // createJsonParser() hides: nothing a user writes down.
+    expect([...unexported].sort()).to.deep.equal([
+      'Callback (transforms/hashing-pass-through.d.ts)',
+      'Callback (transforms/hashing-sink.d.ts)',
+      'Callback (transforms/tar.d.ts)',
+      'Counts (transforms/progress.d.ts)',
+      'Random (lib/demo-data.d.ts)',
+      'Token (transforms/json-tokens.d.ts)',
+      'TokenReader (transforms/token-stream.d.ts)',
+    ]);
   });
 
   it("its type declarations name only modules whose types a user's install gets (a TypeScript user hit TS7016 on tar-stream/headers.js)", async () => {
