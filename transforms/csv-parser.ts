@@ -4,6 +4,7 @@ import { AcodeError, describeCause } from '../lib/errors.js';
 import { RowBatch, type ExportRecord, type SqlValue, type TableSchema } from '../lib/records.js';
 import { decodeCsvField, describeInput, isBlobColumn, sqliteDeclaredType } from './value-codec.js';
 import { formatLimit, MAX_VALUE_BYTES, TOO_LARGE_HINT } from './token-stream.js';
+import { checkOptions } from '../lib/options.js';
 
 export interface CsvParserOptions {
   /** The table the CSV holds: its columns give the header to expect and which fields are base64. */
@@ -156,5 +157,12 @@ function checkHeader(table: TableSchema, header: readonly string[]): void {
 
 /** One table's CSV bytes in, export records out. */
 export function createCsvParser(options: CsvParserOptions): Transform {
+  checkOptions('createCsvParser', 'CsvParserOptions', options, {
+    table: { kind: 'object', required: true },
+    rows: 'number',
+    batchSize: 'number',
+    requireFinalNewline: 'boolean',
+    maxRecordBytes: 'number',
+  });
   return new CsvTableParser(options);
 }

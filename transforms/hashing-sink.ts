@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { AcodeError, describeCause, systemCode, toAcodeError } from '../lib/errors.js';
 import { fsyncDir, PRIVATE_FILE_MODE, tempPathFor } from '../lib/fs-atomic.js';
 import type { Digest } from './hash.js';
+import { checkOptions } from '../lib/options.js';
 
 export interface HashingSinkOptions {
   /** Where the output ends up once `commit()` is called. */
@@ -332,5 +333,6 @@ async function linkNoClobber(from: string, to: string): Promise<void> {
 
 /** Throws ACODE-EXP-008 at once when the temporary file cannot be created there. */
 export function createHashingSink(options: HashingSinkOptions): FileHashingSink {
+  checkOptions('createHashingSink', 'HashingSinkOptions', options, { file: { kind: 'string', required: true }, force: 'boolean', digestFrom: 'object' });
   return new FileHashingSink(options);
 }

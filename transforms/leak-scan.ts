@@ -6,6 +6,7 @@ import type { LeakDetector } from '../lib/redaction/leak-detector.js';
 import { createLeakScanner, type LeakFinding, type LeakScanner } from '../lib/redaction/leak-scanner.js';
 import type { LeakScanMessage, LeakScanReply, LeakScanWorkerData } from '../lib/redaction/leak-scan-worker.js';
 import type { Digest } from './hash.js';
+import { checkOptions } from '../lib/options.js';
 
 export interface LeakLocation {
   readonly table?: string;
@@ -244,5 +245,13 @@ function nearestJsonKey(line: string, offset: number): string | undefined {
 }
 
 export function createLeakScanTransform(options: LeakScanTransformOptions): LeakScanTransform {
+  checkOptions('createLeakScanTransform', 'LeakScanTransformOptions', options, {
+    detector: { kind: 'object', required: true },
+    locate: 'function',
+    parallel: 'boolean',
+    ownsChunks: 'boolean',
+    hash: 'boolean',
+    csvBlobColumns: 'object',
+  });
   return new LeakScanTransform(options);
 }

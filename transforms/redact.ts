@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { AcodeError, toAcodeError } from '../lib/errors.js';
 import type { RedactionPolicy, Redactor, TablePlan } from '../lib/redaction/index.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord } from '../lib/records.js';
+import { checkOptions } from '../lib/options.js';
 
 export interface RedactTransformOptions {
   readonly policy: RedactionPolicy;
@@ -65,5 +66,6 @@ export class RedactTransform extends Transform {
 }
 
 export function createRedactTransform(options: RedactTransformOptions): RedactTransform {
+  checkOptions('createRedactTransform', 'RedactTransformOptions', options, { policy: { kind: 'object', required: true }, redactor: { kind: 'object', required: true } });
   return new RedactTransform(options);
 }

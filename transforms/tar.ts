@@ -6,6 +6,7 @@ import tarStream from 'tar-stream';
 import tarStreamHeaders from 'tar-stream/headers.js';
 import { AcodeError, describeCause, isAbort, systemCode } from '../lib/errors.js';
 import { SAFE_ENTRY_TYPES, safeEntryName } from './tar-names.js';
+import { checkOptions } from '../lib/options.js';
 
 /** A ustar header's fields, as tar-stream's header codec reads and writes them. */
 export interface TarHeaderFields {
@@ -199,6 +200,7 @@ function packError(err: unknown, name?: string): AcodeError {
 }
 
 export function createTarPacker(options: TarPackerOptions = {}): TarPacker {
+  checkOptions('createTarPacker', 'TarPackerOptions', options, { mtime: 'date' });
   return new Packer(options);
 }
 

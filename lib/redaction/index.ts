@@ -7,6 +7,7 @@ import type { TableSchema } from '../records.js';
 import { Policy, type RedactionOptions, type TablePlan } from './policy.js';
 import { RowRedactor, type RedactionSummary, type Redactor } from './redactor.js';
 import type { Category, RuleInfo } from './rule.js';
+import { checkOptions } from '../options.js';
 
 export type { ColumnAction, ColumnPlan, RedactionOptions, TablePlan } from './policy.js';
 export { MAX_SCAN_LENGTH, type RedactionSummary, type Redactor, type RuleCount } from './redactor.js';
@@ -31,6 +32,15 @@ export interface RedactionPolicy {
  * for an invalid or unsafe regex, an unknown key, a missing name or a bad glob.
  */
 export function compileRedaction(options: RedactionOptions): RedactionPolicy {
+  checkOptions('compileRedaction', 'RedactionOptions', options, {
+    patterns: { kind: 'object', required: true },
+    defaultRules: { kind: 'boolean', required: true },
+    redactPaths: { kind: 'boolean', required: true },
+    redactEmails: { kind: 'boolean', required: true },
+    placeholder: { kind: ['plain', 'typed'], required: true },
+    pseudonymize: { kind: 'boolean', required: true },
+    locate: 'function',
+  });
   const policy = new Policy(options);
   return {
     rules: policy.rules,

@@ -122,6 +122,33 @@ describe('integration: the package as the README shows it (import from acode-db)
     expect((await readdir(ws.dir)).sort()).to.deep.equal(before);
   });
 
+  it('refuses wrong options to a stage made on its own, from acode-db/transforms, with ACODE-USE-001 (they were TypeErrors, or a stage made without its policy)', async () => {
+    const api = await import('acode-db');
+    const transforms = (await import('acode-db/transforms')) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const loose = api as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const cases: [Record<string, (...args: unknown[]) => unknown>, string, unknown[], string][] = [
+      [loose, 'compileRedaction', [{}], "compileRedaction(): option 'patterns' is required: an object"],
+      [transforms, 'createRedactTransform', [{}], "createRedactTransform(): option 'policy' is required: an object"],
+      [transforms, 'createHashingSink', [{}], "createHashingSink(): option 'file' is required: a non-empty string"],
+      [transforms, 'createHashingSink', [{ file: path.join(ws.dir, 'x'), digest: true }], "createHashingSink(): unknown option 'digest'; options: file, force, digestFrom"],
+      [transforms, 'createTarPacker', [{ mtime: 0 }], "createTarPacker(): option 'mtime' must be a valid Date, got a number"],
+      [transforms, 'createLeakScanTransform', [], 'createLeakScanTransform(): takes an options object (LeakScanTransformOptions), got nothing'],
+      [transforms, 'createCsvParser', [{ rows: 1 }], "createCsvParser(): option 'table' is required: an object"],
+    ];
+    for (const [from, name, args, message] of cases) {
+      let caught: unknown;
+      try {
+        (from[name]!(...args) as { destroy?: () => void } | undefined)?.destroy?.();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, `${name}: ${message}`).to.be.instanceOf(api.AcodeError);
+      const err = caught as InstanceType<typeof api.AcodeError>;
+      expect({ code: err.code, message: err.message }).to.deep.equal({ code: 'ACODE-USE-001', message: `Invalid usage: ${message}` });
+    }
+    expect(await readdir(ws.dir)).not.to.include('x');
+  });
+
   it('exports from acode-db/transforms every stage ARCHITECTURE.md lists under transforms/ (the export verify checks were missing)', async () => {
     const text = await readFile(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8');
     const listed = [...text.matchAll(/^\| `(create\w+)\(\)` \(`transforms\//gm)].map((m) => m[1]!);
