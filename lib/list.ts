@@ -1,5 +1,5 @@
 import { checkStoredChecksum } from './backup-file.js';
-import { AcodeError, isAcodeError } from './errors.js';
+import { AcodeError, isAbort, isAcodeError } from './errors.js';
 import { scanBackupDir, type StrayFile, type UnreachableName } from './catalog.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupKind } from './naming.js';
@@ -41,6 +41,15 @@ export interface ListResult {
 
 export async function listBackups(options: ListOptions): Promise<ListResult> {
   checkOptions('listBackups', 'ListOptions', options, { ...RUN_OPTIONS, config: { kind: 'config', required: true }, dir: 'string', checksums: 'boolean' });
+  try {
+    return await list(options);
+  } catch (err) {
+    if (isAbort(err) && !(err instanceof AcodeError)) throw new AcodeError('ACODE-INT-002', `listing the backups in ${options.dir ?? options.config.backup.path}: interrupted`, { cause: err });
+    throw err;
+  }
+}
+
+async function list(options: ListOptions): Promise<ListResult> {
   const catalog = await scanBackupDir(options.dir ?? options.config.backup.path);
   const backups: ListedBackup[] = [];
   const total = catalog.backups.length;

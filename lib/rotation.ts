@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { compareNewestMade, resolveBackupRef, scanBackupDir, type CatalogEntry, type StrayFile, type UnreachableName } from './catalog.js';
 import { checkStoredChecksum } from './backup-file.js';
-import { AcodeError, describeCause, isAcodeError, systemCode } from './errors.js';
+import { AcodeError, describeCause, isAbort, isAcodeError, systemCode } from './errors.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupManifest } from './manifest.js';
 import { MANIFEST_SUFFIX, manifestPathFor, parseBackupName } from './naming.js';
@@ -227,6 +227,16 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
     protect: 'string',
     source: 'object',
   }, 'policy.');
+  try {
+    return await prune(options);
+  } catch (err) {
+    // An abort comes only while the backups that stay are checked, before anything is removed.
+    if (isAbort(err) && !(err instanceof AcodeError)) throw new AcodeError('ACODE-INT-002', `pruning the backups in ${options.dir}: interrupted`, { cause: err });
+    throw err;
+  }
+}
+
+async function prune(options: PruneOptions): Promise<PruneResult> {
   const policy = !options.policy.source && options.config ? { ...options.policy, source: await (await import('./engine.js')).liveSource(options.config) } : options.policy;
   const catalog = await scanBackupDir(options.dir);
   const setAside = new Map<string, 'damaged' | 'unreadable'>();

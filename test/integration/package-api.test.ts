@@ -149,6 +149,26 @@ describe('integration: the package as the README shows it (import from acode-db)
     expect(await readdir(ws.dir)).not.to.include('x');
   });
 
+  it('pruneBackups and listBackups given an aborted signal reject with ACODE-INT-002, not a bare AbortError, and remove nothing', async () => {
+    const api = await import('acode-db');
+    const config = await api.loadConfig({ workspace: ws.dir });
+    await api.createBackup({ config });
+    await api.createBackup({ config });
+    const before = (await readdir(config.backup.path)).sort();
+    const dir = config.backup.path;
+    const calls: [() => Promise<unknown>, string][] = [
+      [() => api.pruneBackups({ dir, config, policy: { keep: 1, keepDays: null, now: new Date() }, signal: AbortSignal.abort() }), `pruning the backups in ${dir}: interrupted`],
+      [() => api.listBackups({ config, signal: AbortSignal.abort() }), `listing the backups in ${dir}: interrupted`],
+    ];
+    for (const [call, detail] of calls) {
+      const err = await call().then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(api.AcodeError);
+      const coded = err as InstanceType<typeof api.AcodeError>;
+      expect({ code: coded.code, message: coded.message }).to.deep.equal({ code: 'ACODE-INT-002', message: `Interrupted: ${detail}` });
+    }
+    expect((await readdir(config.backup.path)).sort()).to.deep.equal(before);
+  });
+
   it('exports from acode-db/transforms every stage ARCHITECTURE.md lists under transforms/ (the export verify checks were missing)', async () => {
     const text = await readFile(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8');
     const listed = [...text.matchAll(/^\| `(create\w+)\(\)` \(`transforms\//gm)].map((m) => m[1]!);
