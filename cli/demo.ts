@@ -45,8 +45,11 @@ export function registerDemo(program: Command, runtime: Runtime): void {
       out.result();
       await showVerify(ctx, made.path);
       out.result();
-      await showBackupList(ctx);
-      out.result();
+      // The listing is `backup list`'s product (stdout even with --quiet); here it only shows the demo.
+      if (!out.quiet) {
+        await showBackupList(ctx);
+        out.result();
+      }
       // Redacted whatever export.redact_by_default says: the demo shows redaction (unredacted, its
       // planted secrets failed the verify below, exit 2). A name of its own, as a backup's: a
       // second demo in the same second (ACODE_NOW pinned) failed on the first one's export.

@@ -39,6 +39,15 @@ describe('e2e: acode demo', function () {
     expect(tableCounts(path.join(dir, '.agent', 'acode.db'))).to.deep.equal(counts);
   });
 
+  it('--quiet prints nothing and does it all (it printed the backup list)', async () => {
+    const r = await runCli(['demo', '--quiet'], { cwd: dir, env: { ACODE_NOW: '2024-01-20T14:30:45Z' } });
+    expect(r.code, r.stderr).to.equal(0);
+    expect([r.stdout, r.stderr]).to.deep.equal(['', '']);
+    const name = 'acode_backup_20240120_143045.db';
+    expect(await listDir(path.join(dir, '.agent', 'backups'))).to.deep.equal([name, `${name}.manifest.json`]);
+    expect(await listDir(path.join(dir, '.agent', 'exports'))).to.deep.equal(['acode_export_20240120_143045.json', 'acode_export_20240120_143045.json.manifest.json']);
+  });
+
   it('run twice in the same second, with export.redact_by_default: false: both redact, the second export gets _2, both exit 0', async () => {
     // Unredacted, the demo's planted secrets failed its own verify (exit 2); the second run's
     // export failed on the first one's name (ACODE-EXP-007, "add --force", which demo does not take).
