@@ -82,7 +82,7 @@ export function checkTag(tag: string | undefined): void {
  * name unless it is complete, and the live database is only ever read.
  */
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
-  checkOptions('createBackup', 'BackupOptions', options, {
+  checkOptions<BackupOptions>('createBackup', 'BackupOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     outputDir: 'string',

@@ -176,7 +176,7 @@ const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Reads `.agent/config.yml` (a missing file means defaults) and checks every key and type. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<AcodeConfig> {
-  checkOptions('loadConfig', 'LoadConfigOptions', options, { workspace: 'string', file: 'string', env: 'object', databasePath: 'string' });
+  checkOptions<LoadConfigOptions>('loadConfig', 'LoadConfigOptions', options, { workspace: 'string', file: 'string', env: 'object', databasePath: 'string' });
   const workspace = path.resolve(options.workspace ?? '.');
   const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
   let text: string | null = null;
@@ -209,7 +209,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): AcodeCon
       hint: 'pass the YAML text first and { workspace, file: null } second (acode-db\'s type declarations; the README\'s Library section)',
     });
   }
-  checkOptions('parseConfig', 'ParseConfigOptions', options, { workspace: { kind: 'string', required: true }, file: { kind: 'string', required: true, nullable: true }, env: 'object', databasePath: 'string' });
+  checkOptions<ParseConfigOptions>('parseConfig', 'ParseConfigOptions', options, { workspace: { kind: 'string', required: true }, file: { kind: 'string', required: true, nullable: true }, env: 'object', databasePath: 'string' });
   if (text.trim() === '') return buildConfig({}, options, () => options.file ?? '<config>');
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();

@@ -136,6 +136,11 @@ export function isAbort(err: unknown): boolean {
   return false;
 }
 
+/** A bare abort (a signal's DOMException) as ACODE-INT-002 naming what it interrupted; any other error as it is. */
+export function interruptedAs(err: unknown, what: string): unknown {
+  return isAbort(err) && !(err instanceof AcodeError) ? new AcodeError('ACODE-INT-002', `${what}: interrupted`, { cause: err }) : err;
+}
+
 /** A full disk or quota, as SQLite or the system says it. */
 const DISK_FULL = ['ENOSPC', 'EDQUOT', 'SQLITE_FULL'] as const;
 const NO_ACCESS = ['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'] as const;

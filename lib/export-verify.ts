@@ -54,7 +54,7 @@ export interface ExportVerifyResult {
  * export runs (independent of the redaction rules). Failed checks are reported, not thrown.
  */
 export async function verifyExport(options: ExportVerifyOptions): Promise<ExportVerifyResult> {
-  checkOptions('verifyExport', 'ExportVerifyOptions', options, { ...RUN_OPTIONS, path: { kind: 'string', required: true }, allowScanHits: 'strings', manifest: 'string' });
+  checkOptions<ExportVerifyOptions>('verifyExport', 'ExportVerifyOptions', options, { ...RUN_OPTIONS, path: { kind: 'string', required: true }, allowScanHits: 'strings', manifest: 'string' });
   try {
     return await verifyChecks(options);
   } catch (err) {

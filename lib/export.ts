@@ -211,7 +211,7 @@ function targetsOf({ options, layout }: Prepared, creates?: string): ExportTarge
 }
 
 async function prepare(options: ExportOptions, call: string): Promise<Prepared> {
-  checkOptions(call, 'ExportOptions', options, {
+  checkOptions<ExportOptions>(call, 'ExportOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     format: 'string',

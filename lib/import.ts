@@ -57,7 +57,7 @@ export interface ImportResult {
  * there once complete.
  */
 export async function importExport(options: ImportOptions): Promise<ImportResult> {
-  checkOptions('importExport', 'ImportOptions', options, {
+  checkOptions<ImportOptions>('importExport', 'ImportOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     source: { kind: 'string', required: true },

@@ -1,5 +1,5 @@
 import { checkStoredChecksum } from './backup-file.js';
-import { AcodeError, isAbort, isAcodeError } from './errors.js';
+import { AcodeError, interruptedAs, isAcodeError } from './errors.js';
 import { scanBackupDir, type StrayFile, type UnreachableName } from './catalog.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupKind } from './naming.js';
@@ -40,12 +40,11 @@ export interface ListResult {
 }
 
 export async function listBackups(options: ListOptions): Promise<ListResult> {
-  checkOptions('listBackups', 'ListOptions', options, { ...RUN_OPTIONS, config: { kind: 'config', required: true }, dir: 'string', checksums: 'boolean' });
+  checkOptions<ListOptions>('listBackups', 'ListOptions', options, { ...RUN_OPTIONS, config: { kind: 'config', required: true }, dir: 'string', checksums: 'boolean' });
   try {
     return await list(options);
   } catch (err) {
-    if (isAbort(err) && !(err instanceof AcodeError)) throw new AcodeError('ACODE-INT-002', `listing the backups in ${options.dir ?? options.config.backup.path}: interrupted`, { cause: err });
-    throw err;
+    throw interruptedAs(err, `listing the backups in ${options.dir ?? options.config.backup.path}`);
   }
 }
 

@@ -95,7 +95,7 @@ function accessError(err: unknown, file: string, what: string): AcodeError | nul
  * skipped (each transaction checks under its write lock).
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
-  checkOptions('migrate', 'MigrateOptions', options, {
+  checkOptions<MigrateOptions>('migrate', 'MigrateOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     backup: 'boolean',

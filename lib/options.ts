@@ -1,5 +1,6 @@
 import { AcodeError } from './errors.js';
 import { closest } from './config.js';
+import type { RunOptions } from './progress.js';
 
 /** What one option of a library call may hold; `undefined` always counts as not given. */
 export type OptionKind =
@@ -23,9 +24,11 @@ export interface OptionSpec {
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionKind | OptionSpec>>;
+/** One spec for every option of `T`, no more and no fewer: the compiler keeps a check in step with its interface. */
+export type OptionSpecsFor<T> = { readonly [K in keyof T]-?: OptionKind | OptionSpec };
 
 /** The options every long-running call takes (RunOptions). */
-export const RUN_OPTIONS: OptionSpecs = { signal: 'signal', onProgress: 'function' };
+export const RUN_OPTIONS: OptionSpecsFor<RunOptions> = { signal: 'signal', onProgress: 'function' };
 
 /**
  * Checks a library call's options as a JavaScript caller may pass them (no compiler in the way):
@@ -33,7 +36,7 @@ export const RUN_OPTIONS: OptionSpecs = { signal: 'signal', onProgress: 'functio
  * ignored, and an export without `output` goes to stdout), each of the type declared. ACODE-USE-001
  * names the call and the option; a value is described by its type only, never shown (it may be a secret).
  */
-export function checkOptions(call: string, typeName: string, options: unknown, specs: OptionSpecs, prefix = ''): void {
+export function checkOptions<T extends object>(call: string, typeName: string, options: unknown, specs: OptionSpecsFor<T>, prefix = ''): void {
   const fail = (detail: string): never => {
     throw new AcodeError('ACODE-USE-001', `${call}(): ${detail}`, {
       hint: `pass the options ${typeName} declares (acode-db's type declarations; the README's Library section)`,

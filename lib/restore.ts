@@ -56,7 +56,7 @@ export interface RestoreResult {
  * lock, and the replacement in one transaction. Any failure leaves the live database as it was.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
-  checkOptions('restoreBackup', 'RestoreOptions', options, {
+  checkOptions<RestoreOptions>('restoreBackup', 'RestoreOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     file: { kind: 'string', required: true },

@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { compareNewestMade, resolveBackupRef, scanBackupDir, type CatalogEntry, type StrayFile, type UnreachableName } from './catalog.js';
 import { checkStoredChecksum } from './backup-file.js';
-import { AcodeError, describeCause, isAbort, isAcodeError, systemCode } from './errors.js';
+import { AcodeError, describeCause, interruptedAs, isAcodeError, systemCode } from './errors.js';
 import type { AcodeConfig } from './config.js';
 import type { BackupManifest } from './manifest.js';
 import { MANIFEST_SUFFIX, manifestPathFor, parseBackupName } from './naming.js';
@@ -149,7 +149,7 @@ export interface DeleteBackupOptions {
  * a file outside the backup folder without a manifest (there a name proves nothing).
  */
 export async function deleteBackup(options: DeleteBackupOptions): Promise<{ readonly path: string; readonly manifest: boolean }> {
-  checkOptions('deleteBackup', 'DeleteBackupOptions', options, { config: { kind: 'config', required: true }, backup: { kind: 'string', required: true } });
+  checkOptions<DeleteBackupOptions>('deleteBackup', 'DeleteBackupOptions', options, { config: { kind: 'config', required: true }, backup: { kind: 'string', required: true } });
   const { config, backup: ref } = options;
   const refuse = (why: string, file = ref): AcodeError => new AcodeError('ACODE-BAK-012', `${ref} ${why}`, { context: { file } });
   if (ref.endsWith(MANIFEST_SUFFIX) && parseBackupName(path.basename(ref).slice(0, -MANIFEST_SUFFIX.length))) {
@@ -211,7 +211,7 @@ export interface PruneResult {
 }
 
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
-  checkOptions('pruneBackups', 'PruneOptions', options, {
+  checkOptions<PruneOptions>('pruneBackups', 'PruneOptions', options, {
     dir: { kind: 'string', required: true },
     policy: { kind: 'object', required: true },
     config: 'config',
@@ -220,7 +220,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
     checksums: 'boolean',
     signal: 'signal',
   });
-  checkOptions('pruneBackups', 'RetentionPolicy', options.policy, {
+  checkOptions<RetentionPolicy>('pruneBackups', 'RetentionPolicy', options.policy, {
     keep: { kind: 'number', required: true },
     keepDays: { kind: 'number', required: true, nullable: true },
     now: { kind: 'date', required: true },
@@ -231,8 +231,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
     return await prune(options);
   } catch (err) {
     // An abort comes only while the backups that stay are checked, before anything is removed.
-    if (isAbort(err) && !(err instanceof AcodeError)) throw new AcodeError('ACODE-INT-002', `pruning the backups in ${options.dir}: interrupted`, { cause: err });
-    throw err;
+    throw interruptedAs(err, `pruning the backups in ${options.dir}`);
   }
 }
 

@@ -46,7 +46,7 @@ export interface VerifyResult {
  * reported in the result, not thrown: every check runs, so the report says all that is wrong.
  */
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
-  checkOptions('verifyBackup', 'VerifyOptions', options, {
+  checkOptions<VerifyOptions>('verifyBackup', 'VerifyOptions', options, {
     ...RUN_OPTIONS,
     config: { kind: 'config', required: true },
     file: { kind: 'string', required: true },

@@ -157,7 +157,7 @@ function checkHeader(table: TableSchema, header: readonly string[]): void {
 
 /** One table's CSV bytes in, export records out. */
 export function createCsvParser(options: CsvParserOptions): Transform {
-  checkOptions('createCsvParser', 'CsvParserOptions', options, {
+  checkOptions<CsvParserOptions>('createCsvParser', 'CsvParserOptions', options, {
     table: { kind: 'object', required: true },
     rows: 'number',
     batchSize: 'number',

@@ -333,6 +333,6 @@ async function linkNoClobber(from: string, to: string): Promise<void> {
 
 /** Throws ACODE-EXP-008 at once when the temporary file cannot be created there. */
 export function createHashingSink(options: HashingSinkOptions): FileHashingSink {
-  checkOptions('createHashingSink', 'HashingSinkOptions', options, { file: { kind: 'string', required: true }, force: 'boolean', digestFrom: 'object' });
+  checkOptions<HashingSinkOptions>('createHashingSink', 'HashingSinkOptions', options, { file: { kind: 'string', required: true }, force: 'boolean', digestFrom: 'object' });
   return new FileHashingSink(options);
 }

@@ -245,7 +245,7 @@ function nearestJsonKey(line: string, offset: number): string | undefined {
 }
 
 export function createLeakScanTransform(options: LeakScanTransformOptions): LeakScanTransform {
-  checkOptions('createLeakScanTransform', 'LeakScanTransformOptions', options, {
+  checkOptions<LeakScanTransformOptions>('createLeakScanTransform', 'LeakScanTransformOptions', options, {
     detector: { kind: 'object', required: true },
     locate: 'function',
     parallel: 'boolean',

@@ -66,6 +66,6 @@ export class RedactTransform extends Transform {
 }
 
 export function createRedactTransform(options: RedactTransformOptions): RedactTransform {
-  checkOptions('createRedactTransform', 'RedactTransformOptions', options, { policy: { kind: 'object', required: true }, redactor: { kind: 'object', required: true } });
+  checkOptions<RedactTransformOptions>('createRedactTransform', 'RedactTransformOptions', options, { policy: { kind: 'object', required: true }, redactor: { kind: 'object', required: true } });
   return new RedactTransform(options);
 }

@@ -200,7 +200,7 @@ function packError(err: unknown, name?: string): AcodeError {
 }
 
 export function createTarPacker(options: TarPackerOptions = {}): TarPacker {
-  checkOptions('createTarPacker', 'TarPackerOptions', options, { mtime: 'date' });
+  checkOptions<TarPackerOptions>('createTarPacker', 'TarPackerOptions', options, { mtime: 'date' });
   return new Packer(options);
 }
 

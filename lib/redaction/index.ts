@@ -32,7 +32,7 @@ export interface RedactionPolicy {
  * for an invalid or unsafe regex, an unknown key, a missing name or a bad glob.
  */
 export function compileRedaction(options: RedactionOptions): RedactionPolicy {
-  checkOptions('compileRedaction', 'RedactionOptions', options, {
+  checkOptions<RedactionOptions>('compileRedaction', 'RedactionOptions', options, {
     patterns: { kind: 'object', required: true },
     defaultRules: { kind: 'boolean', required: true },
     redactPaths: { kind: 'boolean', required: true },
