@@ -2,6 +2,7 @@ import { readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import type { Node as YamlNode } from 'yaml';
 import { AcodeError, describeString, shownString, systemCode, type ErrorCode } from './errors.js';
 import { readSmallTextFile } from './fs-atomic.js';
@@ -146,8 +147,12 @@ const LIBPQ_PARAMS = new Set(
 export function databaseLabel(database: DatabaseConfig): string {
   if (database.type === 'sqlite') return database.path;
   if (!database.url) return '(no database.url)';
+  return urlLabel(database.url);
+}
+
+function urlLabel(text: string): string {
   try {
-    const url = new URL(database.url);
+    const url = new URL(text);
     if (passwordMaySpill(url)) return '(database.url, not shown: it cannot be read as a URL and may hold a password)';
     url.password = '';
     // libpq also reads a password from the query string.
@@ -337,12 +342,12 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
     workspace: options.workspace,
     file: options.file,
     locate,
-    database: {
+    database: loggable({
       // --database names a SQLite file: it is the database whatever database.type says.
       type: options.databasePath ? 'sqlite' : databaseType(db['type'] as DatabaseType | undefined, url, db['url'] !== undefined, locate),
       path: options.databasePath ? path.resolve(options.databasePath) : resolve(db['path'], path.join('.agent', 'acode.db')),
       url,
-    },
+    }),
     backup: {
       path: resolve(bak['path'], path.join('.agent', 'backups')),
       maxBackups: (bak['max_backups'] as number | undefined) ?? 7,
@@ -365,6 +370,17 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
       dateColumns: (exp['date_columns'] as Record<string, string> | undefined) ?? {},
     },
   };
+}
+
+/**
+ * The database section with database.url as given (password included, for the connection), that
+ * prints without its password: `JSON.stringify(config)`, `console.log(config)` and
+ * `util.inspect` show the URL as databaseLabel does. The two methods are not enumerable, so the
+ * section still reads and compares as { type, path, url }.
+ */
+function loggable(database: DatabaseConfig): DatabaseConfig {
+  const shown = (): Record<string, unknown> => ({ type: database.type, path: database.path, url: database.url === null ? null : urlLabel(database.url) });
+  return Object.defineProperties(database, { toJSON: { value: shown }, [inspect.custom]: { value: shown } });
 }
 
 /**

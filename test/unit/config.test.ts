@@ -1,5 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { expect } from 'chai';
 import { closest, loadConfig, parseConfig } from '../../lib/config.js';
 import { AcodeError } from '../../lib/errors.js';
@@ -113,6 +115,36 @@ describe('config', () => {
 
     it('is null when neither the file nor the environment gives one', () => {
       expect(parse('database:\n  type: postgres\n').database.url).to.equal(null);
+    });
+  });
+
+  describe('a config logged by a program', () => {
+    const password = randomBytes(12).toString('hex');
+    const printed = (config: unknown): string[] => [JSON.stringify(config), inspect(config, { depth: 5 }), `${inspect(config, { depth: 5, showHidden: true })}`];
+
+    it('shows database.url without its password, which the config still holds for the connection', () => {
+      const url = `postgresql://app:${password}@db.internal:5432/agent`;
+      const config = parse(`database:\n  url: ${url}\n`);
+      expect(config.database.url).to.equal(url);
+      expect(config.database).to.deep.equal({ type: 'postgres', path: '/ws/.agent/acode.db', url });
+      for (const text of printed(config)) {
+        expect(text).not.to.include(password);
+        expect(text).to.include('postgresql://app@db.internal:5432/agent');
+      }
+      expect(JSON.parse(JSON.stringify(config)).database).to.deep.equal({ type: 'postgres', path: '/ws/.agent/acode.db', url: 'postgresql://app@db.internal:5432/agent' });
+    });
+
+    it('drops a password given in the query string or through ACODE_DATABASE_URL', () => {
+      const config = parse('database:\n  type: postgres\n', { ACODE_DATABASE_URL: `postgresql://app@db/agent?sslmode=require&password=${password}` });
+      for (const text of printed(config)) {
+        expect(text).not.to.include(password);
+        expect(text).to.include('postgresql://app@db/agent?sslmode=require');
+      }
+    });
+
+    it('shows no part of a URL it cannot read', () => {
+      const config = parse('database:\n  type: postgres\n', { ACODE_DATABASE_URL: `postgresql://app:a/${password}@db/agent` });
+      for (const text of printed(config)) expect(text).not.to.include(password);
     });
   });
 
