@@ -89,6 +89,8 @@ export interface ExportJob {
 
 /** Reads the plan of an export without writing anything: tables, counts, paths and what redaction does per column. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
+  // Aborted before the call: no snapshot is opened (exportDatabase rejects it the same way).
+  if (options.signal?.aborted) throw toAcodeError(options.signal.reason, 'ACODE-EXP-001', 'planning the export');
   const prepared = await prepare(options, 'planExport');
   prepared.snapshot.close();
   // The same checks of the output as a real run, without creating anything: a plan the run would refuse is no plan.

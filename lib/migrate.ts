@@ -106,6 +106,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   requireSqlite(config, 'acode db migrate');
   const file = config.database.path;
   const migrations = options.migrations ?? WORKSPACE_MIGRATIONS;
+  // Aborted before the call: nothing is opened or created, even when nothing would be migrated.
+  if (options.signal?.aborted) throw toAcodeError(options.signal.reason, 'ACODE-MIG-001', `migrating ${file}`, { file });
   const existed = await exists(file);
   if (!existed) {
     try {

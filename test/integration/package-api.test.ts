@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import ts from 'typescript';
-import { removeTempDir } from '../support/temp.js';
+import { makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -167,6 +167,30 @@ describe('integration: the package as the README shows it (import from acode-db)
       expect({ code: coded.code, message: coded.message }).to.deep.equal({ code: 'ACODE-INT-002', message: `Interrupted: ${detail}` });
     }
     expect((await readdir(config.backup.path)).sort()).to.deep.equal(before);
+  });
+
+  it('planExport and migrate given an aborted signal reject, opening and creating nothing (a plan was returned, and a migrate with nothing to do resolved)', async () => {
+    const api = await import('acode-db');
+    const config = await api.loadConfig({ workspace: ws.dir });
+    const fresh = await makeTempDir('aborted-migrate');
+    try {
+      const newConfig = await api.loadConfig({ workspace: fresh });
+      const calls: [() => Promise<unknown>, string, string][] = [
+        [() => api.planExport({ config, format: 'json', output: path.join(ws.dir, 'x.json'), signal: AbortSignal.abort() }), 'ACODE-EXP-001', 'Export failed: planning the export: interrupted'],
+        [() => api.migrate({ config, signal: AbortSignal.abort() }), 'ACODE-MIG-001', `Migration failed: migrating ${config.database.path}: interrupted`],
+        [() => api.migrate({ config: newConfig, signal: AbortSignal.abort() }), 'ACODE-MIG-001', `Migration failed: migrating ${newConfig.database.path}: interrupted`],
+      ];
+      for (const [call, code, message] of calls) {
+        const err = await call().then(() => null, (e: unknown) => e);
+        expect(err).to.be.instanceOf(api.AcodeError);
+        const coded = err as InstanceType<typeof api.AcodeError>;
+        expect({ code: coded.code, message: coded.message }).to.deep.equal({ code, message });
+      }
+      expect(await readdir(fresh)).to.deep.equal([]);
+      expect(await readdir(ws.dir)).not.to.include('x.json');
+    } finally {
+      await removeTempDir(fresh);
+    }
   });
 
   it('exports from acode-db/transforms every stage ARCHITECTURE.md lists under transforms/ (the export verify checks were missing)', async () => {
