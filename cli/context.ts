@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { databaseLabel, loadConfig, type AcodeConfig } from '../lib/config.js';
+import { loadConfig, type AcodeConfig } from '../lib/config.js';
+import { databaseLabel } from '../lib/database-url.js';
 import { AcodeError, shownString } from '../lib/errors.js';
 import { Output } from './output.js';
 

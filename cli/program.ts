@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { closest } from '../lib/config.js';
+import { closest } from '../lib/closest.js';
 import { AcodeError, shownString } from '../lib/errors.js';
 import { TOOL_VERSION } from '../lib/version.js';
 import { registerBackupDelete } from './backup-delete.js';

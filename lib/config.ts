@@ -1,10 +1,10 @@
 import { readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { inspect } from 'node:util';
 import type { Node as YamlNode } from 'yaml';
-import { AcodeError, describeString, shownString, systemCode, type ErrorCode } from './errors.js';
+import { checkSection, isScalar, nodeStart, yaml, type Rule } from './config-check.js';
+import { loggable } from './database-url.js';
+import { AcodeError, systemCode, type ErrorCode } from './errors.js';
 import { readSmallTextFile } from './fs-atomic.js';
 import { checkOptions, describeValue } from './options.js';
 
@@ -59,25 +59,6 @@ export interface AcodeConfig {
   readonly locate: (keyPath: readonly (string | number)[]) => string;
 }
 
-// The YAML parser costs a fifth of the CLI's start-up; most workspaces have no config file, so it
-// is loaded on the first parse only.
-type Yaml = typeof import('yaml');
-let yamlModule: Yaml | null = null;
-const yaml = (): Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as Yaml);
-const isMap = (node: unknown): node is import('yaml').YAMLMap => yaml().isMap(node);
-const isSeq = (node: unknown): node is import('yaml').YAMLSeq => yaml().isSeq(node);
-const isScalar = (node: unknown): node is import('yaml').Scalar => yaml().isScalar(node);
-
-type Rule =
-  | { readonly type: 'string' }
-  | { readonly type: 'integer'; readonly min: number; readonly nullable?: boolean }
-  | { readonly type: 'boolean' }
-  | { readonly type: 'enum'; readonly values: readonly string[] }
-  | { readonly type: 'list' }
-  | { readonly type: 'string-list' }
-  | { readonly type: 'string-map' }
-  | { readonly type: 'section'; readonly fields: Readonly<Record<string, Rule>> };
-
 const SCHEMA: Readonly<Record<string, Rule>> = {
   database: {
     type: 'section',
@@ -115,53 +96,6 @@ const SCHEMA: Readonly<Record<string, Rule>> = {
     },
   },
 };
-
-/**
- * `postgresql://agent:pa/ss@host/db` is read (by libpq too) as host `agent`, port `pa` and a
- * database named `ss@host/db`; `agent:2024#Summer!@host/db` as host `agent`, port 2024 and a
- * fragment `#Summer!@host/db` (`?` likewise, as a query): with an unescaped '/' or '@' in its
- * database part, any fragment, or a query parameter libpq does not know, no part of a URL is
- * known not to be the password, so it is never shown.
- */
-export function passwordMaySpill(url: URL): boolean {
-  return /[@/]/.test(url.pathname.slice(1)) || url.href.includes('#') || [...url.searchParams].some(([key, value]) => !LIBPQ_PARAMS.has(key) && /@/.test(`${key}${value}`));
-}
-
-/**
- * Query parameters libpq reads (and node-postgres' uselibpqcompat). A password's tail after an
- * unescaped '?' (`agent:2024?Secret=pw@host/db`) always holds the '@' before the host: a
- * parameter outside these with an '@' in it is that tail, however plain it looks; one without
- * (`?ssl=true`, a newer libpq's `sslnegotiation`) is read, and `?user=admin@srv` is a user name.
- */
-const LIBPQ_PARAMS = new Set(
-  (
-    'host hostaddr port dbname user password passfile require_auth channel_binding connect_timeout client_encoding options ' +
-    'application_name fallback_application_name keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout ' +
-    'replication gssencmode sslmode requiressl sslcompression sslcert sslkey sslcertmode sslpassword sslrootcert sslcrl sslcrldir ' +
-    'sslsni requirepeer ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib gssdelegation service ' +
-    'target_session_attrs load_balance_hosts uselibpqcompat'
-  ).split(' '),
-);
-
-/** The live database in words safe to print: the SQLite path, or the URL without its password. */
-export function databaseLabel(database: DatabaseConfig): string {
-  if (database.type === 'sqlite') return database.path;
-  if (!database.url) return '(no database.url)';
-  return urlLabel(database.url);
-}
-
-function urlLabel(text: string): string {
-  try {
-    const url = new URL(text);
-    if (passwordMaySpill(url)) return '(database.url, not shown: it cannot be read as a URL and may hold a password)';
-    url.password = '';
-    // libpq also reads a password from the query string.
-    for (const key of ['password', 'sslpassword']) url.searchParams.delete(key);
-    return url.toString();
-  } catch {
-    return '(unparseable database.url)';
-  }
-}
 
 export const CONFIG_FILE = path.join('.agent', 'config.yml');
 
@@ -253,80 +187,6 @@ export function parseConfig(text: string, options: ParseConfigOptions): AcodeCon
   return buildConfig(raw, options, locate);
 }
 
-type At = (offset: number | undefined) => string;
-
-function checkSection(node: unknown, fields: Readonly<Record<string, Rule>>, keyPath: string[], at: At): Record<string, unknown> {
-  const name = keyPath.join('.') || 'the top level';
-  if (!isMap(node)) {
-    throw new AcodeError('ACODE-CFG-003', `${at(nodeStart(node))}: ${name} must be a mapping of keys, got ${describe(node)}`, { context: { key: name } });
-  }
-  const out: Record<string, unknown> = {};
-  for (const pair of node.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    const full = [...keyPath, key];
-    // Own keys only: `toString` or `__proto__` must not find Object.prototype's and pass.
-    const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
-    if (!rule) {
-      const near = closest(key, Object.keys(fields));
-      const suggestion = near ? `did you mean '${[...keyPath, near].join('.')}'?` : `valid keys: ${Object.keys(fields).join(', ')}`;
-      // A key can be a pasted secret (a URL with its password): shown only when it is a plain word.
-      const plain = shownString(key).startsWith("'");
-      const label = plain ? `'${full.join('.')}'` : `in ${name}: ${shownString(key).replace(/^a string/, 'a key')}`;
-      throw new AcodeError('ACODE-CFG-002', `${at(nodeStart(pair.key))}: unknown key ${label} — ${suggestion}`, { context: { key: plain ? full.join('.') : `${name}.…` } });
-    }
-    out[key] = checkValue(pair.value, rule, full, at);
-  }
-  return out;
-}
-
-function checkValue(node: unknown, rule: Rule, keyPath: string[], at: At): unknown {
-  const key = keyPath.join('.');
-  const where = at(nodeStart(node));
-  const wrongType = (expected: string): AcodeError =>
-    new AcodeError('ACODE-CFG-003', `${where}: ${key} must be ${expected}, got ${describe(node)}`, { context: { key } });
-  const value = isScalar(node) ? node.value : undefined;
-  switch (rule.type) {
-    case 'section':
-      return checkSection(node, rule.fields, keyPath, at);
-    case 'string':
-      if (typeof value !== 'string' || value === '') throw wrongType('a non-empty string');
-      return value;
-    case 'boolean':
-      if (typeof value !== 'boolean') throw wrongType('true or false');
-      return value;
-    case 'integer':
-      if (rule.nullable && isScalar(node) && value === null) return null;
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw wrongType(`an integer${rule.nullable ? ' (or empty)' : ''}`);
-      if (value < rule.min) {
-        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be at least ${rule.min}, got ${value}`, { context: { key } });
-      }
-      return value;
-    case 'enum':
-      if (typeof value !== 'string') throw wrongType(`one of ${rule.values.join(', ')}`);
-      if (!rule.values.includes(value)) {
-        const near = closest(value, rule.values);
-        throw new AcodeError('ACODE-CFG-005', `${where}: ${key} must be one of ${rule.values.join(', ')}, got ${typeof value === 'string' ? shownString(value) : String(value)}${near ? ` — did you mean '${near}'?` : ''}`, { context: { key } });
-      }
-      return value;
-    case 'list':
-      if (!isSeq(node)) throw wrongType('a list');
-      return node.toJSON() as unknown[];
-    case 'string-list':
-      if (!isSeq(node)) throw wrongType('a list of strings');
-      return node.items.map((item, i) => checkValue(item, { type: 'string' }, [...keyPath, String(i)], at));
-    case 'string-map': {
-      if (!isMap(node)) throw wrongType('a mapping of names to strings');
-      // Table names are keys: one named __proto__ must be a key like any other, not the prototype.
-      const out: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const pair of node.items) {
-        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        out[name] = checkValue(pair.value, { type: 'string' }, [...keyPath, name], at) as string;
-      }
-      return out;
-    }
-  }
-}
-
 function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, locate: AcodeConfig['locate']): AcodeConfig {
   const section = (name: string): Record<string, unknown> => (raw[name] as Record<string, unknown> | undefined) ?? {};
   const db = section('database');
@@ -373,17 +233,6 @@ function buildConfig(raw: Record<string, unknown>, options: ParseConfigOptions, 
 }
 
 /**
- * The database section with database.url as given (password included, for the connection), that
- * prints without its password: `JSON.stringify(config)`, `console.log(config)` and
- * `util.inspect` show the URL as databaseLabel does. The two methods are not enumerable, so the
- * section still reads and compares as { type, path, url }.
- */
-function loggable(database: DatabaseConfig): DatabaseConfig {
-  const shown = (): Record<string, unknown> => ({ type: database.type, path: database.path, url: database.url === null ? null : urlLabel(database.url) });
-  return Object.defineProperties(database, { toJSON: { value: shown }, [inspect.custom]: { value: shown } });
-}
-
-/**
  * database.url and ACODE_DATABASE_URL both set, to different URLs: the file's won without a word,
  * so `ACODE_DATABASE_URL=…/staging acode db restore … --yes` replaced the database the config
  * names. Which one is meant is the user's to say; neither URL is shown (they may hold a password).
@@ -422,50 +271,6 @@ function databaseType(type: DatabaseType | undefined, url: string | null, fromFi
 function expandHome(p: string, env: NodeJS.ProcessEnv): string {
   if (p !== '~' && !p.startsWith('~/')) return p;
   return path.join(env['HOME'] || os.homedir(), p.slice(1));
-}
-
-function nodeStart(node: unknown): number | undefined {
-  return (node as YamlNode | null)?.range?.[0];
-}
-
-function describe(node: unknown): string {
-  if (node === null || node === undefined) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return 'nothing (null)';
-    if (typeof v === 'string') return describeString(v);
-    return `the ${typeof v} ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`;
-  }
-  return 'an unsupported value';
-}
-
-/** The candidate nearest to a misspelled word, when it is near enough to be what was meant. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(norm(word), norm(candidate));
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 /** The code a config problem reports under, for callers that validate parts of the config themselves. */

@@ -1,5 +1,5 @@
 import { AcodeError } from './errors.js';
-import { closest } from './config.js';
+import { closest } from './closest.js';
 import type { RunOptions } from './progress.js';
 
 /** What one option of a library call may hold; `undefined` always counts as not given. */

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Client, ClientConfig } from 'pg';
-import { databaseLabel, passwordMaySpill } from '../config.js';
+import { databaseLabel, passwordMaySpill } from '../database-url.js';
 import { AcodeError, describeCause, isAbort } from '../errors.js';
 
 /**

@@ -2,7 +2,7 @@
  * `export.redaction_patterns`: each entry checked up front and compiled, or refused with
  * ACODE-CFG-006 naming the rule, its place in the config file and what is wrong with it.
  */
-import { closest } from '../config.js';
+import { closest } from '../closest.js';
 import { AcodeError, describeString } from '../errors.js';
 import { GLOB_SYNTAX, compileGlob } from './names.js';
 import { PatternError, vetPattern, type CharSet } from './regex-safety.js';

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { expect } from 'chai';
-import { closest, loadConfig, parseConfig } from '../../lib/config.js';
+import { closest } from '../../lib/closest.js';
+import { loadConfig, parseConfig } from '../../lib/config.js';
 import { AcodeError } from '../../lib/errors.js';
 import { makeTempDir, removeTempDir } from '../support/temp.js';
 
