@@ -2,7 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expect } from 'chai';
 import { TableOffsets } from '../../lib/export-stages.js';
-import { createJsonTableMarks } from '../../lib/export-verify.js';
+import { createJsonTableMarks } from '../../lib/export-scan.js';
 
 // An acode JSON document as json-serializer.ts writes it: a row whose first column is "name" is no table head.
 const DOC = [
