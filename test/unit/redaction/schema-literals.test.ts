@@ -4,7 +4,7 @@
  * manifest and the SQLite output's schema. Every secret is generated here.
  */
 import { expect } from 'chai';
-import { redactSchema } from '../../../lib/export.js';
+import { redactSchema } from '../../../lib/export-redaction.js';
 import type { TableSchema } from '../../../lib/records.js';
 import { ALNUM, body, seeded } from './fakes.js';
 import { policyWith } from './helpers.js';
