@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CopyBinaryParser, readerFor } from '../../../lib/postgres/snapshot.js';
+import { CopyBinaryParser, readerFor } from '../../../lib/postgres/copy-binary.js';
 
 // Readers as the snapshot picks them for int8, int2, int4, float8, bool, bytea, float4 (as text), text.
 const OIDS = [20, 21, 23, 701, 16, 17, 700, 25];
