@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { pgToolPath } from '../lib/postgres/connection.js';
+import { pgToolPath } from '../lib/postgres/tools.js';
 import { openSqlite, quoteIdent } from '../lib/sqlite/open.js';
 import { sharedPostgres, stopSharedPostgres } from '../test/support/postgres.js';
 import type { Dataset } from './dataset.js';

@@ -1,5 +1,6 @@
 import type { TableCount } from '../sqlite/inspect.js';
-import { pgTableName, runPgTool } from './connection.js';
+import { pgTableName } from './connection.js';
+import { runPgTool } from './tools.js';
 
 /** What `pg_restore --list` says about a custom-format archive. */
 export interface ArchiveToc {

@@ -5,7 +5,8 @@ import type { RunOptions } from '../progress.js';
 import type { IntegrityResult, TableCount } from '../sqlite/inspect.js';
 import { countArchiveRows, readToc, tocHasData } from './archive.js';
 import { FACTS_SQL, parseFacts, readFacts, type SnapshotFacts } from './facts.js';
-import { connectPg, isMissingDatabase, openPsql, parsePgUrl, pgLockWaitMs, PgToolError, quotePgIdent, runPgTool, type PgTarget } from './connection.js';
+import { connectPg, isMissingDatabase, parsePgUrl, pgLockWaitMs, quotePgIdent, type PgTarget } from './connection.js';
+import { openPsql, PgToolError, runPgTool } from './tools.js';
 import { formatWait } from '../numbers.js';
 
 /**

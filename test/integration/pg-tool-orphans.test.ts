@@ -26,7 +26,7 @@ describe('integration: a PostgreSQL tool outlives no acode killed outright', fun
     const url = new URL(server.url('postgres'));
     url.searchParams.set('application_name', app);
     // A process standing for acode: it runs a tool through runPgTool, then is killed with SIGKILL.
-    const script = `import { runPgTool } from ${JSON.stringify(path.join(BUILD, 'lib/postgres/connection.js'))};
+    const script = `import { runPgTool } from ${JSON.stringify(path.join(BUILD, 'lib/postgres/tools.js'))};
       runPgTool('psql', { args: ['-X', '-q', '-c', 'SELECT pg_sleep(600)', '--dbname=' + process.argv[1]], env: process.env });`;
     // The server notices a client gone mid-query only when it checks (PostgreSQL 14+).
     const env = { ...process.env, PGOPTIONS: '-c client_connection_check_interval=100' };

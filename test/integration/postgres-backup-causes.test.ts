@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { createBackup } from '../../lib/backup.js';
-import { pgToolPath } from '../../lib/postgres/connection.js';
+import { pgToolPath } from '../../lib/postgres/tools.js';
 import { failure } from '../support/failure.js';
 import { requirePostgres, startOwnPostgres, type PgServer } from '../support/postgres.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';

@@ -6,7 +6,7 @@ import { restoreBackup } from '../../lib/restore.js';
 import { backupProviderFor, type BackupProvider } from '../../lib/engine.js';
 import { verifyBackup } from '../../lib/verify.js';
 import { exists } from '../../lib/fs-atomic.js';
-import { pgToolPath } from '../../lib/postgres/connection.js';
+import { pgToolPath } from '../../lib/postgres/tools.js';
 import { CHINOOK_COUNTS, requirePostgres, type PgServer } from '../support/postgres.js';
 import { editManifest, flipByte, sha256Of, truncateTo } from '../support/tamper.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { CopyRowCounter, parseCopyTarget, tocHasData } from '../../../lib/postgres/archive.js';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePgUrl, pgToolPath } from '../../../lib/postgres/connection.js';
+import { parsePgUrl } from '../../../lib/postgres/connection.js';
+import { pgToolPath } from '../../../lib/postgres/tools.js';
 import { makeTempDir, removeTempDir } from '../../support/temp.js';
 
 /** pg_restore --data-only output for three tables, one with a value holding an escaped newline. */
