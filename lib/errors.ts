@@ -128,10 +128,15 @@ export function systemCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** True when an error (or its cause chain) is an abort from an AbortSignal. */
+/**
+ * True when an error (or its cause chain) is an abort from an AbortSignal: an AbortError, or the
+ * TimeoutError DOMException that `AbortSignal.timeout()` aborts with (signal.throwIfAborted()
+ * throws the reason as it is).
+ */
 export function isAbort(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { name?: unknown }).name === 'AbortError' || systemCode(e) === 'ABORT_ERR') return true;
+    const name = (e as { name?: unknown }).name;
+    if (name === 'AbortError' || systemCode(e) === 'ABORT_ERR' || (name === 'TimeoutError' && e instanceof DOMException)) return true;
   }
   return false;
 }

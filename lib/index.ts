@@ -6,7 +6,7 @@ export { seedWorkspace, fakeSecret, createRandom, type FakeSecretKind, type Seed
 export type { SqliteDb } from './sqlite/open.js';
 export type { IntegrityCheckKind, IntegrityResult, TableCount } from './sqlite/inspect.js';
 export { backupProviderFor, type BackupProvider, type BackupInspection, type RestoreOutcome, type RestoreRunOptions, type SnapshotOptions, type SnapshotResult, type SourceInfo } from './engine.js';
-export { AcodeError, ERRORS, EXIT, isAcodeError, type AcodeErrorOptions, type ErrorCode, type ErrorContext } from './errors.js';
+export { AcodeError, ERRORS, EXIT, isAbort, isAcodeError, type AcodeErrorOptions, type ErrorCode, type ErrorContext } from './errors.js';
 export { compileRedaction, createLeakDetector, summaryLines, type RedactionPolicy, type RedactionOptions, type RedactionSummary, type LeakDetector, type LeakDetectorOptions, type LeakHit, type Category, type ColumnAction, type ColumnPlan, type Redactor, type RuleCount, type RuleInfo, type RuleKind, type TablePlan } from './redaction/index.js';
 export { createRowLeakScan, type RowLeakScanOptions } from './export-stages.js';
 export type { ColumnInfo, ExportHeader, ExportRecord, ExportSummary, SqlValue, TableSchema } from './records.js';

@@ -169,7 +169,7 @@ describe('integration: the package as the README shows it (import from acode-db)
     expect((await readdir(config.backup.path)).sort()).to.deep.equal(before);
   });
 
-  it('planExport and migrate given an aborted signal reject, opening and creating nothing (a plan was returned, and a migrate with nothing to do resolved)', async () => {
+  it('planExport and migrate given an aborted signal reject, opening and creating nothing (a plan was returned, and a migrate with nothing to do resolved); isAbort() tells the abort from a failure', async () => {
     const api = await import('acode-db');
     const config = await api.loadConfig({ workspace: ws.dir });
     const fresh = await makeTempDir('aborted-migrate');
@@ -185,7 +185,11 @@ describe('integration: the package as the README shows it (import from acode-db)
         expect(err).to.be.instanceOf(api.AcodeError);
         const coded = err as InstanceType<typeof api.AcodeError>;
         expect({ code: coded.code, message: coded.message }).to.deep.equal({ code, message });
+        expect(api.isAbort(err)).to.equal(true);
       }
+      const misuse = await api.migrate({ config, signal: 'now' as unknown as AbortSignal }).then(() => null, (e: unknown) => e);
+      expect((misuse as InstanceType<typeof api.AcodeError>).code).to.equal('ACODE-USE-001');
+      expect(api.isAbort(misuse)).to.equal(false);
       expect(await readdir(fresh)).to.deep.equal([]);
       expect(await readdir(ws.dir)).not.to.include('x.json');
     } finally {

@@ -81,6 +81,21 @@ describe('errors', () => {
       expect(isAbort(new Error('plain'))).to.equal(false);
     });
 
+    it('reports the end of an AbortSignal.timeout() as interrupted too (it said "The operation was aborted due to timeout")', async () => {
+      const signal = AbortSignal.timeout(1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      let reason: unknown;
+      try {
+        signal.throwIfAborted();
+      } catch (err) {
+        reason = err;
+      }
+      expect((reason as Error).name).to.equal('TimeoutError');
+      expect(isAbort(reason)).to.equal(true);
+      expect(toAcodeError(reason, 'ACODE-EXP-001', 'planning the export')).to.include({ code: 'ACODE-EXP-001', message: 'Export failed: planning the export: interrupted' });
+      expect(isAbort(Object.assign(new Error('connect timed out'), { name: 'TimeoutError' }))).to.equal(false);
+    });
+
     it('passes an AcodeError through unchanged', () => {
       const inner = new AcodeError('ACODE-DB-001', 'no database at /w/acode.db');
       expect(toAcodeError(inner, 'ACODE-BAK-001', 'ignored')).to.equal(inner);
