@@ -6,7 +6,7 @@ export function registerExportVerify(exportCommand: Command, runtime: Runtime): 
   exportCommand
     .command('verify')
     .description('check an export before sharing it: manifest, checksums, the leak scan and redaction')
-    .argument('<path>', 'export file, CSV folder or tar bundle', pathArgument)
+    .argument('<path>', 'export file (JSON, NDJSON, SQLite), CSV folder or tar bundle', pathArgument)
     .option('--allow-scan-hit <fingerprint>', 'accept a reviewed leak-scan false positive (repeatable)', fingerprintList)
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
     .addHelpText('after', '\nExit codes: 0 safe to share as far as the checks go, 2 a check failed.\n\nExample:\n  $ acode db export verify export.json')

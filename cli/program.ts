@@ -21,7 +21,7 @@ export function createProgram(runtime: Runtime): Command {
     .option('-w, --workspace <dir>', 'workspace folder (holds .agent/config.yml)', runtime.cwd)
     .option('-c, --config <file>', 'config file (default <workspace>/.agent/config.yml)')
     .option('--database <path>', 'SQLite database file, instead of database.path')
-    .option('-q, --quiet', 'print nothing but errors and requested data')
+    .option('-q, --quiet', 'print nothing but errors, warnings and requested data')
     .option('--json', 'print a machine-readable JSON result on stdout')
     // Each command's help lists the options every command takes (its examples use them); not a
     // parent's own (`backup --tag` under `backup list`), nor --version.
