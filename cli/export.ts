@@ -27,7 +27,7 @@ export function registerExport(db: Command, runtime: Runtime): Command {
   const command = db
     .command('export')
     .description('export tables as JSON, NDJSON, CSV or SQLite — redacted by default — to a file, folder or stdout')
-    .addOption(new Option('-f, --format <format>', 'output format (default export.default_format)').choices([...EXPORT_FORMATS]))
+    .addOption(new Option('-f, --format <format>', 'output format (default: what the --output name says, else export.default_format)').choices([...EXPORT_FORMATS]))
     .option('-t, --tables <names>', 'only these tables (comma-separated, repeatable; \\, for a comma in a name)', tableList)
     .option('-x, --exclude-tables <names>', 'leave these tables out (comma-separated, repeatable; \\, for a comma in a name)', tableList)
     .option('--since <date>', 'rows at or after this ISO 8601 date/date-time (by created_at or export.date_columns)')
