@@ -42,11 +42,14 @@ export async function runBackup(ctx: Context, flags: BackupFlags): Promise<Backu
   checkTag(flags.tag);
   const planned = plannedBackupPath({ config, outputDir: flags.outputDir, compress: flags.compress, now: ctx.now });
   const sqlite = config.database.type === 'sqlite';
-  const size = sqlite ? await stat(config.database.path).then((s) => (s.isFile() ? ` (${formatBytes(s.size)})` : ''), () => '') : '';
-  out.info('Creating backup...');
-  out.info(`  Source: ${liveDatabaseLabel(ctx)}${size}`);
-  out.info(`  Target: ${out.shortPath(planned)}`);
-  out.info();
+  const found = sqlite ? await stat(config.database.path).catch(() => null) : null;
+  // No SQLite file: createBackup says so (ACODE-DB-001) without a backup announced first.
+  if (!sqlite || found) {
+    out.info('Creating backup...');
+    out.info(`  Source: ${liveDatabaseLabel(ctx)}${found?.isFile() ? ` (${formatBytes(found.size)})` : ''}`);
+    out.info(`  Target: ${out.shortPath(planned)}`);
+    out.info();
+  }
   const result = await createBackup({
     config,
     outputDir: flags.outputDir,

@@ -594,10 +594,11 @@ describe('e2e: acode db backup', function () {
       expect(r.stdout + r.stderr).to.not.include('s3cretpw');
     });
 
-    it('a missing database: ACODE-DB-001, exit 1, no backup folder made', async () => {
+    it('a missing database: ACODE-DB-001 alone (no "Creating backup..." with a target first), exit 1, no backup folder made', async () => {
       const r = await runCli(['--database', path.join(ws.dir, 'nope.db'), 'db', 'backup'], { workspace: ws.dir });
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
+      expect(lines(r.stderr)).to.have.lengthOf(1);
       expect(lines(r.stderr).at(-1)).to.equal(
         `✗ ACODE-DB-001 Database not found: no database at ${path.join(ws.dir, 'nope.db')} — check database.path in .agent/config.yml or --workspace, or create it with \`acode db migrate\``,
       );
