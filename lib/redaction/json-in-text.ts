@@ -185,3 +185,36 @@ export function spansInStrings(text: string, start: number, end: number, spans: 
   }
   return true;
 }
+
+/** How far before an object's `{` its name is looked for: `"secrets": ` with a few spaces. */
+const OWNER_REACH = 96;
+
+/**
+ * The name an object found in text stands under, when the text names it right before its `{`
+ * (`"secrets": {…}`, `secrets: {…}`, a member cut from a larger JSON document or YAML's flow map):
+ * `[nameStart, name]`, or null. A quoted name must be a plain JSON string (no escapes); a bare one
+ * a word that starts its token.
+ */
+export function objectOwner(text: string, objectStart: number): [number, string] | null {
+  let i = objectStart - 1;
+  while (i >= 0 && objectStart - i < OWNER_REACH && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  if (text.charCodeAt(i) !== 58) return null;
+  i--;
+  while (i >= 0 && objectStart - i < OWNER_REACH && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  const floor = Math.max(0, objectStart - OWNER_REACH);
+  if (text.charCodeAt(i) === 34) {
+    const close = i;
+    let open = close - 1;
+    while (open >= floor && text.charCodeAt(open) !== 34) {
+      const c = text.charCodeAt(open);
+      if (c === 92 || c < 32) return null;
+      open--;
+    }
+    if (open < floor || open + 1 === close || text.charCodeAt(open - 1) === 92) return null;
+    return [open, text.slice(open + 1, close)];
+  }
+  let start = i + 1;
+  while (start > floor && /[\w.-]/.test(text[start - 1]!)) start--;
+  if (start === i + 1 || !/[A-Za-z_]/.test(text[start]!) || (start > 0 && /[\w$.'"`]/.test(text[start - 1]!))) return null;
+  return [start, text.slice(start, i + 1)];
+}

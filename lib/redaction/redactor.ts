@@ -6,7 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
-import { findJsonObjects, spansInStrings } from './json-in-text.js';
+import { findJsonObjects, objectOwner, spansInStrings } from './json-in-text.js';
 import { blankJsonc, looksLikeJson, redactJson } from './json-text.js';
 import { decodeUtf16, guessUtf16 } from './utf16.js';
 import { PgValueSyntaxError, redactPgValue, type PgShape } from './pg-values.js';
@@ -208,7 +208,7 @@ export class RowRedactor implements Redactor {
         const inside = spansWithin(sorted, a, b);
         // A span across the object's edge, or on its punctuation, numbers or literals, stays the text's.
         if (inside.some((sp) => sp.start < a || sp.end > b) || !spansInStrings(value, a, b, inside)) continue;
-        const json = this.#json(value.slice(a, b), shift(inside, a, b), rules, depth + 1);
+        const json = this.#owned(value, a, b, inside, rules, depth) ?? this.#json(value.slice(a, b), shift(inside, a, b), rules, depth + 1);
         if (json !== null) blocks.push([a, b, json]);
       }
     };
@@ -231,6 +231,20 @@ export class RowRedactor implements Redactor {
       from = end;
     }
     return out + this.#between(value, spansWithin(sorted, from, value.length), from, value.length);
+  }
+
+  /**
+   * An object cut from a larger document under a secret's name (`"secrets": {"prod": {"db": "…"}}`
+   * in prose, a fence or a log line): walked as that key's member is in JSON, so its values go as
+   * they would in the whole document. Null when no secret-named key stands before it.
+   */
+  #owned(value: string, a: number, b: number, inside: readonly Span[], rules: RuleSet, depth: number): string | null {
+    const owner = objectOwner(value, a);
+    if (owner === null || this.#policy.jsonKeyRule(owner[1]) === null) return null;
+    const head = `{${JSON.stringify(owner[1])}:`;
+    const shifted = (shift(inside, a, b) ?? []).map((sp) => ({ ...sp, start: sp.start + head.length, end: sp.end + head.length }));
+    const json = this.#json(`${head}${value.slice(a, b)}}`, shifted.length === 0 ? null : shifted, rules, depth + 1);
+    return json !== null && json.startsWith(head) && json.endsWith('}') ? json.slice(head.length, -1) : null;
   }
 
   /** The JSON-looking contents of markdown code fences at a line's start (after spaces), paired in order in one pass: `[start, end]` of each. */

@@ -31,15 +31,36 @@ describe('JSON in prose: strictly valid objects outside a fence', () => {
     }
   });
 
-  it('code\'s object literals (unquoted keys, single quotes, expressions, trailing commas, comments) are no JSON: nested values without a secret\'s shape stay', () => {
+  it('an object cut from a larger document under a secret\'s name ("secrets": {…} in prose, a fence, a log line, code) is walked as that member is in JSON', () => {
+    const [a, b, c, d, e] = [secret(), secret(), secret(), secret(), secret()];
+    const cases: [string, string, Record<string, number>][] = [
+      [`the config had "secrets": {"prod": {"db": "${a}"}} in it`, 'the config had "secrets": {"prod": {"db": "[REDACTED]"}} in it', { secret: 1 }],
+      [`\`\`\`json\n"credentials": {"default": {"value": "${b}"}, "backup": "${c}"}\n\`\`\``, '```json\n"credentials": {"default": {"value": "[REDACTED]"}, "backup": "[REDACTED]"}\n```', { credentials: 2 }],
+      [`level=info cfg secrets: {"smtp": "${d}", "type": "smtp"}`, 'level=info cfg secrets: {"smtp": "[REDACTED]", "type": "smtp"}', { secret: 1 }],
+      // Code whose inner object is strict JSON: the leak scan reads these, so the rules take them.
+      [`const c = {credentials: {"default": "${e}"}}`, 'const c = {credentials: {"default": "[REDACTED]"}}', { credentials: 1 }],
+      [`c = {"credentials": {"default": "${a}"}, "n": True}`, 'c = {"credentials": {"default": "[REDACTED]"}, "n": True}', { credentials: 1 }],
+      // What describes the secret stays, as in a JSON column.
+      ['x "password": {"type": "string", "minLength": 12} y', 'x "password": {"type": "string", "minLength": 12} y', {}],
+    ];
+    for (const [text, want, rules] of cases) {
+      const { out, summary } = redactText(text);
+      expect(out, text).to.equal(want);
+      expect(counts(summary), text).to.deep.equal(rules);
+      expect(detectorsOf(JSON.stringify({ c: out })), out).to.deep.equal([]);
+    }
+    // Not under a secret's name: an object's values keep what the text rules give them.
+    const s = secret();
+    for (const text of [`"settings": {"prod": {"db": "${s}"}}`, `"x\\"secrets": {"db": "${s}"}`]) expect(redactText(text).out, text).to.equal(text);
+  });
+
+  it('code\'s object literals (single quotes, expressions, trailing commas, comments) are no JSON: nested values without a secret\'s shape stay', () => {
     const s = secret();
     for (const text of [
-      `const c = {credentials: {"default": "${s}"}}`,
       `c = {"credentials": {"default": '${s}'}}`,
       `c = {"credentials": {"default": process.env.X || "${s}x"}}`,
       `c = {"credentials": {"default": "${s}",}}`,
       `c = {"credentials": {"default": "${s}" /* prod */}}`,
-      `c = {"credentials": {"default": "${s}"}, "n": True}`,
     ]) {
       const { out, summary } = redactText(text);
       expect(out, text).to.equal(text);
