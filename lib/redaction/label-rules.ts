@@ -6,6 +6,7 @@
  */
 import { NOT_A_VALUE, REFERENCE } from './assignment.js';
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
+import { prosePrefix } from './prose-value.js';
 import { builtInRule, charTable, inTable, looksRandom, type ContentRule, type Span } from './rule.js';
 
 /**
@@ -39,7 +40,13 @@ export function labeledSecret(): ContentRule {
       const m = LABEL.exec(line);
       // The anchor must lie in the label, which must be more than one word (one is secret_assignment's) unless bold;
       // with no label, or the anchor past it, the line's other anchors find nothing either.
-      if (!m || start + m[0].length <= at) return Math.max(at + 1, start + line.length);
+      if (!m || start + m[0].length <= at) {
+        // Not a line-start label: a label of words inside a sentence (`Here's the API key: …`, `Thanks! The API key: …`).
+        const value = midSentence(text, at, start + line.length);
+        if (typeof value === 'number') return value;
+        out.push({ start: value[0], end: value[1], rule: self });
+        return value[1];
+      }
       const label = m[2]!;
       const bold = m[1] !== undefined || /\*\*|__/.test(m[0].slice(m[0].indexOf(label) + label.length));
       const resume = start + m[0].length;
@@ -68,7 +75,13 @@ export function labeledSecret(): ContentRule {
         while (to > from && /[.,;)]/.test(line[to - 1]!)) to--;
         // A label's value ends its line (its full stop aside): `Password: see the vault below` is prose.
         const rest = line.slice(to).replace(/^[.!?][ \t]*$/, '');
-        if (rest.trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(rest)) return resume;
+        if (rest.trim() !== '' && !/^[ \t]+(?:#|\/\/|\()/.test(rest)) {
+          // Words after it: a sentence's label may still take a key-length value (`and the API key: … for staging`).
+          const value = midSentence(text, at, start + line.length);
+          if (typeof value === 'number') return resume;
+          out.push({ start: value[0], end: value[1], rule: self });
+          return value[1];
+        }
       }
       const value = line.slice(from, to);
       if (value.length < (quoted && bold ? 6 : 8) || /\s/.test(value) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_SECRET.test(value)) return resume;
@@ -79,6 +92,65 @@ export function labeledSecret(): ContentRule {
       return start + to;
     },
   );
+}
+
+/** A word of a label inside a sentence. */
+const WORD_CHAR = charTable('A-Za-z0-9');
+/** What may follow a sentence's value: the line's end, or the sentence's or clause's end and more. */
+const SENTENCE_REST = /^(?:[.!?,;]?[ \t]*(?:\r|$)|[.!?,;][ \t]+\S|[ \t]+\()/;
+
+/**
+ * A label of two or three words naming a secret inside a sentence, then `:` and a generated-looking
+ * value ending the line or clause (`Here's the API key: …`, `Thanks! Here is the API key: …`, `ok,
+ * the secret access key: …`): the value's `[start, end]`, or where the scan goes on. The words before
+ * the label must read as prose (prose-value.ts): `cfg.api key: …` or `f(x) api key: …` is code.
+ */
+function midSentence(text: string, at: number, eol: number): [number, number] | number {
+  let wordEnd = at;
+  while (wordEnd < eol && inTable(WORD_CHAR, text.charCodeAt(wordEnd))) wordEnd++;
+  // Only the word ending at a `:` can be such a label: the scan goes on from the next one's word (the
+  // line is read once per colon, not once per anchor).
+  let next = wordEnd + 1;
+  while (next < eol && text.charCodeAt(next) !== 58) next++;
+  if (next < eol) while (next > wordEnd + 1 && inTable(WORD_CHAR, text.charCodeAt(next - 1))) next--;
+  const resume = next;
+  if (text.charCodeAt(wordEnd) !== 58 || text.charCodeAt(wordEnd + 1) === 58 || text.charCodeAt(wordEnd + 1) === 47) return resume;
+  // The label: the anchor's word and one or two words before it, each after one space.
+  const starts: number[] = [];
+  let p = at;
+  while (p > 0 && inTable(WORD_CHAR, text.charCodeAt(p - 1))) p--;
+  for (let k = 0; k < 2; k++) {
+    if (p < 2 || text.charCodeAt(p - 1) !== 32 || !inTable(WORD_CHAR, text.charCodeAt(p - 2))) break;
+    p--;
+    while (p > 0 && inTable(WORD_CHAR, text.charCodeAt(p - 1))) p--;
+    starts.push(p);
+  }
+  let labelStart = -1;
+  for (const from of starts) {
+    const label = text.slice(from, wordEnd);
+    const words = nameWords(label).join('_');
+    if (!NOT_A_LABEL.test(label) && (classifyName(words) !== null || isKeyLikeName(words))) {
+      labelStart = from;
+      break;
+    }
+  }
+  if (labelStart < 0 || !prosePrefix(text, text.slice(labelStart, wordEnd), labelStart)) return resume;
+  let from = wordEnd + 1;
+  while (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9) from++;
+  const open = text[from];
+  const quoted = open === '`' || open === '"' || open === "'";
+  if (quoted) from++;
+  let to = from;
+  while (to < eol && to - from < 256 && text.charCodeAt(to) > 32 && !(quoted && text[to] === open)) to++;
+  if (quoted && text[to] !== open) return resume;
+  let end = to;
+  while (end > from && /[.,;!?)]/.test(text[end - 1]!)) end--;
+  const value = text.slice(from, end);
+  const rest = text.slice(quoted ? to + 1 : end, Math.min(eol, end + 16));
+  // Words may follow a value of a key's length (`the API key: … for staging`); a shorter one ends its clause.
+  const long = value.length >= 16 && /[0-9]/.test(value) && /[A-Za-z]/.test(value) && /^[ \t]/.test(rest);
+  if (value.length < 8 || !(SENTENCE_REST.test(rest) || long) || REFERENCE.test(value) || MASKED.test(value) || NOT_A_SECRET.test(value) || !looksRandom(value)) return resume;
+  return [from, end];
 }
 
 /**

@@ -5,7 +5,7 @@
  * ends its sentence; code keeps its types, identifiers and keywords.
  */
 import { expect } from 'chai';
-import { chars, seeded } from './fakes.js';
+import { ALNUM, body, chars, seeded } from './fakes.js';
 import { counts, detectorsOf, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(5050);
@@ -60,5 +60,24 @@ describe('prose labels: a plain word after a secret\'s name in a sentence', () =
       'If the callback URI tied to the current token is "oob", a response with', 'appropriate format for a Set-Cookie: header.  This is the',
       'The password: | is a pipe in prose', 'The new password: unchanged', 'The client_secret: secret',
     ]);
+  });
+
+  it('a label of two or three words inside a sentence ("Here\'s the API key: …") takes a generated value, as the leak scan reads it', () => {
+    // Before, only a label starting its line was read: these failed the export (the scan flags `API key: …`) or, quoted, passed it.
+    const forms = [
+      "Here's the API key: %s", 'here\'s my api key: %s', 'Here\u2019s the API key: %s', 'Thanks! Here is the API key: %s. Let me know',
+      'ok so the secret access key: `%s`, and the region is eu-west-1', 'I rotated the access token: %s (the old one is revoked)',
+      'Sure, the client secret: "%s"', 'and the API key: %s for staging',
+    ];
+    for (const form of forms) {
+      const secret = body(rand, ALNUM, 32);
+      const text = form.replace('%s', secret);
+      expect(detectorsOf(text).length, text).to.be.above(0);
+      const { out } = redactText(text);
+      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+      expect(detectorsOf(JSON.stringify({ c: out })), out).to.deep.equal([]);
+    }
+    // Prose about a key, a variable's name, a short word, code before the label: kept.
+    expectUntouched(['The API key: see the vault', 'Set the API key: OPENAI_API_KEY', "Here's the API key: hunter2", 'The access token: expired', 'Can you check why the api key: it fails']);
   });
 });
