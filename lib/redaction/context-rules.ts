@@ -164,7 +164,8 @@ function takeAssignment(text: string, at: number, out: Span[], self: ContentRule
   // `pass: …`, `pwd=…`, ODBC's `;Pwd=…`: a password unless a path (the shell's `PWD=/home/…`) or a flag-like word.
   if (isShortPasswordName(a.name) && shortNameNonPassword(value)) return Math.max(a.nameEnd, a.valueEnd);
   // `WANDB_KEY`, `?sig=`: only a value that looks generated.
-  if (classifyName(a.name) === null && isKeyLikeName(a.name) && !generatedValue(value)) return Math.max(a.nameEnd, a.valueEnd);
+  // (The scan goes on inside such a value: Azure's `SharedAccessSignature=sv=…&sig=…` holds its secret as a member.)
+  if (classifyName(a.name) === null && isKeyLikeName(a.name) && !generatedValue(value)) return Math.max(a.nameEnd, a.valueStart);
   // `auth: basic` names a method; docker's `"auth": "<base64>"` is a credential.
   if (isAuthOnlyName(a.name)) {
     // requests' `auth=("admin", "…")`: the tuple's second member is the password.
