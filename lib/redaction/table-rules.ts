@@ -25,7 +25,7 @@ type Separator = '|' | ',' | ';' | '\t';
  * newline), `|` without a space beside it (a regex's alternation), a CSV line indented or holding
  * brackets, `=` or (but for a `;`-separated one) `;`.
  */
-function cells(line: string, sep: Separator): string[] {
+function cells(line: string, sep: Separator, row = false): string[] {
   let body = line.replace(/\r$/, '');
   let markdown = false;
   if (sep === '|') {
@@ -34,12 +34,15 @@ function cells(line: string, sep: Separator): string[] {
     if (/[^ \t]\|[^ \t]|\|\|/.test(body)) return [];
     // psql's rows start with a plain cell (a key, an id); a type union (`key: KeyLike | Other`) does not.
     if (!markdown && !/^[ \t]*[\w.-]+[ \t]*\|/.test(body)) return [];
-  } else if (/^[ \t]|[(){}[\]=]/.test(body) || (sep !== ';' && body.includes(';'))) {
-    return [];
+  } else {
+    // A row under a header judges its quoted cells' insides as text: Firefox's export quotes a `{guid}`.
+    const probe = row ? body.replace(/"[^"]*"/g, '""') : body;
+    if (/^[ \t]|[(){}[\]=]/.test(probe) || (sep !== ';' && probe.includes(';'))) return [];
   }
   const out = body.split(sep).map(bare);
-  // Markdown leaves a cell empty (a row's notes); elsewhere an empty cell is code's trailing comma.
-  return !markdown && out.some((c) => c === '') ? [] : out;
+  // Markdown leaves a cell empty (a row's notes), and so do the rows under a CSV header (password
+  // managers' exports: `name,url,username,password,note`); elsewhere an empty cell is code's trailing comma.
+  return !markdown && !row && out.some((c) => c === '') ? [] : out;
 }
 
 /** A cell's text: trimmed, without backticks, markdown's bold or CSV's quotes around it. */
@@ -65,7 +68,7 @@ function valueCell(value: string): boolean {
 function described(value: string): boolean {
   return /^[A-Za-z]\w*\(\d+(?:,\s*\d+)?\)$/.test(value)
     || /^(?:Big)?(?:Uint|Int|Float)\d+(?:Clamped)?Array$/.test(value)
-    || /\[[^\]]*\]|\\[dwsDWSbB.]|\(.*\)[?*+]?$|[+*?]$/.test(value)
+    || /\[[^\]]*\]|\\[dwsDWSbB.]|\(.*\)[?*+]?$|[.)\]}][+*?]$|^\w{0,6}[+*?]$/.test(value)
     || /^[A-Za-z]+(?:[-_](?:[A-Za-z]+|\d{1,4}[a-z]{0,3}))+$/.test(value)
     || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
     || /^[a-z0-9_.-]+(?:[/:][a-z0-9_.-]+)+$/.test(value);
@@ -178,7 +181,7 @@ function header(text: string, lineEnd: number, sep: Separator, width: number, co
       i = e + 1;
       continue;
     }
-    const row = line.includes(sep) ? cells(line, sep) : [];
+    const row = line.includes(sep) ? cells(line, sep, true) : [];
     if (row.length !== width) break;
     for (const index of columns) {
       const value = row[index]!;

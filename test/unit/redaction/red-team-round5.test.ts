@@ -5,8 +5,8 @@
  * failed on the code before its fix.
  */
 import { expect } from 'chai';
-import { seeded } from './fakes.js';
-import { detectorsOf, redactText } from './helpers.js';
+import { fakePassword, seeded } from './fakes.js';
+import { detectorsOf, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
 const b64 = (bytes: number): string => Buffer.from(Array.from({ length: bytes }, () => Math.floor(rand() * 256))).toString('base64');
@@ -33,4 +33,15 @@ describe('red team round 5: forms an agent meets', () => {
     ], () => encodeURIComponent(b64(32)));
   });
 
+  it('password managers\' CSV exports (empty cells, quoted cells holding braces) and table cells ending like a regex\'s quantifier', () => {
+    // Rows with an empty cell were read as code's trailing commas, Firefox's quoted `{guid}` as code, and a value ending in `!*` as a regex.
+    expectTaken([
+      'name,url,username,password,note\ngithub.com,https://github.com/,bob,%1,\nacme,https://acme.io/,deploy,%2,shared',
+      '"url","username","password","httpRealm","formActionOrigin","guid","timeCreated"\n"https://acme.io","bob","%1","","https://acme.io","{5c2b1a3e-1111-4d2a-9c1e-0e9a8f7b6c5d}","1700000000000"',
+      'folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n,,login,GitHub,,,0,https://github.com,bob,%1,',
+      '| Service | User | Password |\n|---|---|---|\n| prod db | admin | %1 |\n| redis | default | %2 |',
+    ], () => `${fakePassword(rand).slice(0, -1)}*`);
+    // What a schema's table says of a password stays: regexes, still, and code's trailing commas outside a header's rows.
+    expectUntouched(['| name | password |\n|---|---|\n| re | [a-z]+ |\n| re2 | .* |\n| re3 | (ab)+ |\n| x | abc+ |', 'password,\nself.key,']);
+  });
 });
