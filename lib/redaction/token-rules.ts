@@ -155,7 +155,11 @@ function agentServiceTokens(): ContentRule[] {
     ]),
     simple('heroku_api_key', 'API keys', 'Heroku platform API keys (HRKU-…)', ['HRKU-'], URLSAFE, 40),
     simple('linear_api_key', 'API keys', 'Linear API keys (lin_api_…)', ['lin_api_'], ALNUM, 32),
-    simple('notion_token', 'tokens', 'Notion integration tokens (ntn_…)', ['ntn_'], ALNUM, 40, undefined, generated),
+    tokenRule('notion_token', 'tokens', 'Notion integration tokens (ntn_…, and the older secret_ + 43 letters and digits)', [
+      { prefixes: ['ntn_'], body: ALNUM, min: 40, validate: generated },
+      // `secret_` shares its first letters with the `secret` keyword's anchor: no new pair for the pre-filter.
+      { prefixes: ['secret_'], body: ALNUM, min: 43, max: 43, validate: generated },
+    ]),
     simple('hubspot_token', 'tokens', 'HubSpot private-app tokens (pat-na1-… pat-eu1-…)', ['pat-na1-', 'pat-eu1-'], HEX_DASH, 36, 36, hasDigit),
     tokenRule('databricks_token', 'tokens', 'Databricks personal access tokens (dapi + 32 hex, and a -N suffix when there is one)', [
       { prefixes: ['dapi'], body: charTable('a-f0-9-'), min: 32, max: 34, validate: (b) => /^[0-9a-f]{32}(?:-[0-9])?$/.test(b) && hasDigit(b) },
@@ -210,6 +214,7 @@ function agentServiceTokens(): ContentRule[] {
     simple('shippo_api_token', 'tokens', 'Shippo API tokens (shippo_, live_ or test_, 40 hex)', ['shippo_live_', 'shippo_test_'], HEX_LOWER, 40, 40, hasDigit),
     airtableToken(),
     tailscaleKey(),
+    mailchimpKey(),
     // Cloudflare's token formats page: a prefix, 40 characters and a checksum.
     simple('cloudflare_api_token', 'API keys', 'Cloudflare global API keys, user and account API tokens (cfk_ cfut_ cfat_ + 40 characters and a checksum)', ['cfk_', 'cfut_', 'cfat_'], ALNUM, 40, undefined, generated),
   ];
@@ -231,6 +236,24 @@ function tailscaleKey(): ContentRule {
     if (end < text.length && inTable(URLSAFE, text.charCodeAt(end))) return end;
     const m = TAILSCALE_BODY.exec(text.slice(at + 4, end));
     if (!m || !looksRandom(m[1]!)) return end;
+    out.push({ start, end, rule });
+    return end;
+  });
+  return rule;
+}
+
+/**
+ * Mailchimp's API keys: 32 hex digits, `-us` and the data centre's number (`…-us21`), found from
+ * `-us` (curl's `-u` already stops the pre-filter there) and read back over the hex.
+ */
+function mailchimpKey(): ContentRule {
+  const rule = contentRule('mailchimp_api_key', 'API keys', 'Mailchimp API keys (32 hex, -us and the data centre\'s number)', ['-us'], (text, at, out) => {
+    const start = at - 32;
+    if (start < 0 || runStart(text, at, HEX_LOWER, 33) !== start || !startsAfterBoundary(text, start, URLSAFE)) return at + 1;
+    let end = at + 3;
+    while (end < at + 5 && end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    if (end === at + 3 || (end < text.length && inTable(URLSAFE, text.charCodeAt(end)))) return at + 1;
+    if (!hasDigit(text.slice(start, at)) || !/[a-f]/.test(text.slice(start, at))) return end;
     out.push({ start, end, rule });
     return end;
   });

@@ -5,7 +5,7 @@
  * failed on the code before its fix.
  */
 import { expect } from 'chai';
-import { fakePassword, seeded } from './fakes.js';
+import { ALNUM, body, chars, fakePassword, seeded } from './fakes.js';
 import { detectorsOf, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
@@ -43,5 +43,16 @@ describe('red team round 5: forms an agent meets', () => {
     ], () => `${fakePassword(rand).slice(0, -1)}*`);
     // What a schema's table says of a password stays: regexes, still, and code's trailing commas outside a header's rows.
     expectUntouched(['| name | password |\n|---|---|\n| re | [a-z]+ |\n| re2 | .* |\n| re3 | (ab)+ |\n| x | abc+ |', 'password,\nself.key,']);
+  });
+
+  it('Notion\'s older integration tokens (secret_ + 43) and Mailchimp\'s API keys (32 hex, -us and a number), in prose, JSON and .env', () => {
+    // Neither had a rule, and the leak scan does not know them either: both passed silently.
+    const forms = ['I used %1 for the call', '{"cfg": {"value": "%1"}}', 'export X=%1', '| prod | %1 |'];
+    expectTaken(forms, () => `secret_${body(rand, ALNUM, 43)}`);
+    expectTaken(forms, () => `${chars(rand, '0123456789abcdef', 31)}a-us${1 + Math.floor(rand() * 21)}`);
+    expectUntouched([
+      'secret_key_base = ENV["SECRET_KEY_BASE"]', `see secret_${'a'.repeat(43)}`, `secret_${body(rand, ALNUM, 44)}x`,
+      'md5 cfdfb680588809d04aa92bb77e62aa4f-user', 'curl -us user:pw https://x.io', 'locale en-us1', `${'f'.repeat(32)}-us1`,
+    ]);
   });
 });
