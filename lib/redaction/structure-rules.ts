@@ -7,7 +7,9 @@
 import { ALNUM, builtInRule, charTable, inTable, runEnd, runStart, startsAfterBoundary, startsWithIgnoreCase, type ContentRule } from './rule.js';
 
 
-const LABEL = charTable('A-Z0-9 ');
+const LABEL = charTable('A-Za-z0-9 ');
+/** Labels of secret blocks: private keys (PGP's `PRIVATE KEY BLOCK` too) and OpenVPN's static key (`tls-auth`, `secret`). */
+const PRIVATE_LABEL = /(?:^|[ ])(?:PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V1)$/;
 const PEM_BODY = charTable('A-Za-z0-9+/= \t\r\n\\:,.-');
 /** Farther than this from its BEGIN line, an END line belongs to something else. */
 const MAX_PEM = 64 * 1024;
@@ -22,13 +24,13 @@ export function pemPrivateKey(): ContentRule {
     return end;
   };
   return builtInRule(
-    'pem_private_key', 'private keys', 'PEM private-key blocks, whole, from BEGIN to END (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP); a block cut short loses its header and body',
+    'pem_private_key', 'private keys', 'PEM private-key blocks, whole, from BEGIN to END (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP, OpenVPN static keys); a block cut short loses its header and body',
     ['-----BEGIN '],
     (self) => (text, at, out) => {
       const labelStart = at + 11;
       const labelEnd = runEnd(text, labelStart, LABEL, labelStart + 48);
       const label = text.slice(labelStart, labelEnd);
-      if (!/PRIVATE KEY(?: BLOCK)?$/.test(label) || !text.startsWith('-----', labelEnd)) return labelEnd;
+      if (!PRIVATE_LABEL.test(label) || !text.startsWith('-----', labelEnd)) return labelEnd;
       const headerEnd = labelEnd + 5;
       const endLine = nextEnd(text, headerEnd);
       let end: number;
@@ -36,7 +38,7 @@ export function pemPrivateKey(): ContentRule {
       // first: a header quoted in code followed by a certificate is not a key running to the certificate's end.
       const endLabelEnd = endLine < 0 ? -1 : runEnd(text, endLine + 9, LABEL, endLine + 57);
       const closes = endLine >= 0 && endLine - headerEnd <= MAX_PEM && text.startsWith('-----END ', endLine)
-        && /PRIVATE KEY(?: BLOCK)?$/.test(text.slice(endLine + 9, endLabelEnd)) && !text.slice(headerEnd, endLine).includes('-----BEGIN ');
+        && PRIVATE_LABEL.test(text.slice(endLine + 9, endLabelEnd)) && !text.slice(headerEnd, endLine).includes('-----BEGIN ');
       if (closes) {
         const close = text.slice(endLine + 8, endLine + 80).indexOf('-----');
         end = close >= 0 ? endLine + 8 + close + 5 : runEnd(text, endLine + 8, LABEL);

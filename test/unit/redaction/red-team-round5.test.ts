@@ -5,7 +5,7 @@
  * failed on the code before its fix.
  */
 import { expect } from 'chai';
-import { ALNUM, body, chars, fakePassword, seeded } from './fakes.js';
+import { ALNUM, body, chars, fakePassword, hex, seeded } from './fakes.js';
 import { detectorsOf, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128);
@@ -54,5 +54,15 @@ describe('red team round 5: forms an agent meets', () => {
       'secret_key_base = ENV["SECRET_KEY_BASE"]', `see secret_${'a'.repeat(43)}`, `secret_${body(rand, ALNUM, 44)}x`,
       'md5 cfdfb680588809d04aa92bb77e62aa4f-user', 'curl -us user:pw https://x.io', 'locale en-us1', `${'f'.repeat(32)}-us1`,
     ]);
+  });
+
+  it('an OpenVPN static key (tls-auth, tls-crypt, secret) is taken whole, as a PEM private key is', () => {
+    // Its label has small letters and no PRIVATE KEY: the block was kept, and the leak scan reads capitals only.
+    const lines = Array.from({ length: 16 }, () => hex(rand, 32));
+    const block = `-----BEGIN OpenVPN Static key V1-----\n${lines.join('\n')}\n-----END OpenVPN Static key V1-----`;
+    const text = `<tls-auth>\n#\n# 2048 bit OpenVPN static key\n#\n${block}\n</tls-auth>\nkey-direction 1`;
+    const { out } = redactText(text);
+    expect(out).to.equal(text.replace(block, '[REDACTED]'));
+    expectUntouched(['-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----', '# 2048 bit OpenVPN static key']);
   });
 });
