@@ -33,7 +33,7 @@ export const COMMAND_ANCHORS = ['-u', '-p', '-a'];
 
 /**
  * A password passed on a command line without a secret-named flag: curl's `-u user:PASSWORD`
- * (`-uuser:…`, `--user user:…`, `--user=user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
+ * (`-uuser:…`, `--user user:…`, `--user=user:…`, `--proxy-user user:…`), mysql's and mariadb's `-pPASSWORD` (glued: `-p`
  * alone prompts), `sshpass -p PASSWORD`, `docker login … -p PASSWORD`, `redis-cli -a PASSWORD` and HTTPie's `-a user:PASSWORD`. Only the password is returned; the user name stays.
  * The command must stand earlier on the same line: `docker -u 1000:1000` and `mkdir -p` are not it.
  * The flag may be an element of an argument array (`["mysql","-uroot","-pPW"]`, `["sshpass","-p","PW"]`):
@@ -45,7 +45,8 @@ export function commandPassword(text: string, at: number): [number, number] | nu
   let command: RegExp;
   let userPart = false;
   let spaced: 'no' | 'optional' | 'required';
-  const flagStart = text.startsWith('--user', at - 1) ? at - 1 : at;
+  // `--user` and curl's `--proxy-user` hold `-u` (the proxy's password, read as the server's).
+  const flagStart = text.startsWith('--user', at - 1) ? at - 1 : text.startsWith('--proxy-user', at - 7) ? at - 7 : at;
   if (flagStart === 0) return null;
   // `["mysql","-uroot","-pPW"]`, `['sshpass', '-p', 'PW', …]`: an element of an argument array (an agent's tool call, subprocess.run).
   const element = isSpace(text.charCodeAt(flagStart - 1)) ? null : arrayElement(text, flagStart);

@@ -65,4 +65,10 @@ describe('red team round 5: forms an agent meets', () => {
     expect(out).to.equal(text.replace(block, '[REDACTED]'));
     expectUntouched(['-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----', '# 2048 bit OpenVPN static key']);
   });
+
+  it('curl\'s --proxy-user user:PW, as --user is read', () => {
+    // `--proxy-user` holds the `-u` anchor after a letter, which was no flag's start: the proxy's password was kept.
+    expectTaken(['curl --proxy-user bob:%1 -x http://proxy:3128 https://x.io', 'curl -sS --proxy-user=bob:%1 https://x.io', '["curl", "--proxy-user", "bob:%1", "https://x.io"]'], () => fakePassword(rand));
+    expectUntouched(['curl --proxy-user "$PROXY_AUTH" https://x.io', 'wget --proxy-user=bob https://x.io']);
+  });
 });
