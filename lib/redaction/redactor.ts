@@ -8,6 +8,7 @@ import { AcodeError } from '../errors.js';
 import type { SqlValue } from '../records.js';
 import { findJsonObjects, objectOwner, spansInStrings } from './json-in-text.js';
 import { blankJsonc, looksLikeJson, redactJson } from './json-text.js';
+import { jsonFences, shift, spansWithin } from './text-spans.js';
 import { decodeUtf16, guessUtf16 } from './utf16.js';
 import { PgValueSyntaxError, redactPgValue, type PgShape } from './pg-values.js';
 import type { CompiledColumn, PolicyCore, TablePlan, WholeValueRule } from './policy.js';
@@ -22,11 +23,6 @@ export const MAX_SCAN_LENGTH = 16 * 1024 * 1024;
  * levels a quote is escaped by 1023 backslashes, and the leak scan reads that deep too.
  */
 const MAX_JSON_DEPTH = 10;
-/** A markdown code fence's info string that may hold JSON: none, json's (jsonc, json5), or javascript's. */
-const FENCE_INFO = /^(?:json|jsonc|json5|javascript|js)?$/;
-/** Whether a fence's opening line may hold JSON: matched on its trimmed info string (spaces around it made the regex quadratic). */
-const isJsonFence = (line: string): boolean => line.startsWith('```') && FENCE_INFO.test(line.slice(3).trim());
-const MAX_FENCES = 64;
 
 export interface RuleCount {
   readonly count: number;
@@ -55,25 +51,6 @@ function takesWhole(rule: WholeValueRule, value: SqlValue): boolean {
   if (typeof value === 'string') return rule.takes!(value, false);
   if (value instanceof Uint8Array) return rule.takes!(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), false);
   return false;
-}
-
-/** The spans of `sorted` (by start) that fall between `a` and `b`, found by binary search. */
-function spansWithin(sorted: readonly Span[], a: number, b: number): Span[] {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]!.end <= a) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: Span[] = [];
-  for (let k = lo; k < sorted.length && sorted[k]!.start < b; k++) if (sorted[k]!.end > a) out.push(sorted[k]!);
-  return out;
-}
-
-/** Spans clipped to `[a, b)` and counted from `a`; null for none. */
-function shift(spans: readonly Span[], a: number, b: number): Span[] | null {
-  return spans.length === 0 ? null : spans.map((sp) => ({ ...sp, start: Math.max(sp.start, a) - a, end: Math.min(sp.end, b) - a }));
 }
 
 export class RowRedactor implements Redactor {
@@ -213,7 +190,7 @@ export class RowRedactor implements Redactor {
       }
     };
     let from = 0;
-    for (const [start, end] of this.#fences(value)) {
+    for (const [start, end] of jsonFences(value)) {
       objects(from, start);
       const content = value.slice(start, end);
       const inside = shift(spansWithin(sorted, start, end), start, end);
@@ -245,27 +222,6 @@ export class RowRedactor implements Redactor {
     const shifted = (shift(inside, a, b) ?? []).map((sp) => ({ ...sp, start: sp.start + head.length, end: sp.end + head.length }));
     const json = this.#json(`${head}${value.slice(a, b)}}`, shifted.length === 0 ? null : shifted, rules, depth + 1);
     return json !== null && json.startsWith(head) && json.endsWith('}') ? json.slice(head.length, -1) : null;
-  }
-
-  /** The JSON-looking contents of markdown code fences at a line's start (after spaces), paired in order in one pass: `[start, end]` of each. */
-  #fences(value: string): [number, number][] {
-    const fences: number[] = [];
-    for (let i = value.indexOf('```'); i >= 0 && fences.length < 2 * MAX_FENCES; i = value.indexOf('```', i + 3)) {
-      let j = i;
-      while (j > 0 && (value.charCodeAt(j - 1) === 32 || value.charCodeAt(j - 1) === 9)) j--;
-      if (j === 0 || value.charCodeAt(j - 1) === 10) fences.push(i);
-    }
-    const blocks: [number, number][] = [];
-    for (let k = 0; k + 1 < fences.length; k += 2) {
-      const eol = value.indexOf('\n', fences[k]!);
-      if (eol < 0 || eol > fences[k + 1]! || !isJsonFence(value.slice(fences[k]!, eol))) continue;
-      const start = eol + 1;
-      let end = fences[k + 1]!;
-      while (end > start && value.charCodeAt(end - 1) !== 10) end--;
-      end = Math.max(start, end - (value.charCodeAt(end - 2) === 13 ? 2 : 1));
-      if (looksLikeJson(value.slice(start, end))) blocks.push([start, end]);
-    }
-    return blocks;
   }
 
   /** `value` from `a` to `b`, the spans that fall there applied. */
