@@ -3,6 +3,7 @@ import { ENV_READ, FALLBACK_SEP, OPENER, callArgument, commaValue, flagListItem,
 import { isCode } from './code-shape.js';
 import type { LeakHit } from '../leak-detector.js';
 import { type SectionWalk, indentAt, lineBreakEnd, lineStartBefore } from './lines.js';
+import { spacedFlag } from './flags.js';
 import { jsonSection, sectionLines, tomlSection } from './sections.js';
 import { csvHeader } from './tables.js';
 import { TABLE_DESCRIPTION, generated, hit, isAlnum, isTokenChar, looksSecret, valueEnd } from './values.js';
@@ -12,11 +13,11 @@ import { secretName } from './words.js';
  * A secret word ending a name, then `=`, `:`, `=>` or a table's `|`; or `password` and a space, as .netrc writes it;
  * a number after it in a qualified name (`API_KEY2`, `authToken3`, `DB_PASSWORD_2`; not `token1`); `pw` as a word
  * (`DB_PW`), a one-time-password seed (`totp_seed`, `mfaSeed`), 2FA `recovery_codes`, a pre-shared key (`psk`, `wpa_psk`);
- * or redis.conf's `requirepass` and `masterauth` and a space.
+ * or redis.conf's `requirepass` and `masterauth` and a space; a flag's name and a space (`--api-key `, `-storepass `).
  * The name's closing quote may be escaped once per level of JSON inside JSON strings, to any depth.
  * (One expression: each pass over the whole output costs as much as the rest of the scan.)
  */
-const SECRET_NAME_END = /passw(?:or)?[dt](?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn]))|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|senha|contrase(?:\xf1|\xc3\xb1)a|\u043f\u0430\u0440\u043e\u043b\u044c|\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c|\u5bc6[\u7801\u94a5]|\xe5\xaf\x86(?:\xe7\xa0\x81|\xe9\x92\xa5)|\u30d1\u30b9\u30ef\u30fc\u30c9|\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89|\ube44\ubc00\ubc88\ud638|\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn]))/gi;
+const SECRET_NAME_END = /passw(?:or)?[dt](?:s?(?:[-_]?\d{1,2})?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn]))|[ \t])|(?:pass(?<=requirepass)|auth(?<=masterauth))[ \t]|(?:pass[-_]?phrase|pass|pwd|pw|secret|token|auth|api[-_ ]?key|apikey|access[-_ ]?key|secret[-_ ]?key|priv(?:ate)?[-_ ]?key|credentials?|senha|contrase(?:\xf1|\xc3\xb1)a|\u043f\u0430\u0440\u043e\u043b\u044c|\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c|\u5bc6[\u7801\u94a5]|\xe5\xaf\x86(?:\xe7\xa0\x81|\xe9\x92\xa5)|\u30d1\u30b9\u30ef\u30fc\u30c9|\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89|\ube44\ubc00\ubc88\ud638|\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8|seed(?<=(?:totp|otp|mfa|2fa)[-_]?seed)|codes(?<=recovery[-_]?codes)|psk(?<![a-z]psk))s?(?:[-_]?\d{1,2})?(?:[ \t](?:value|\[[^\]\n]{0,40}\]))?["'\\*`]{0,2}(?:\\+")?\s{0,4}(?:=>|\?=|\((?=\\*["'])|[:=\uff1a\uff1d]|\xef\xbc[\x9a\x9d]|[ \t]\||\]|\)?\s{0,4}(?:\|\||\?\?|(?<=\s)or[ \t])|,|(?=\r?\n|\\[rn])|[ \t](?<=(?:^|[^\w-]|\\[nrt])--?[A-Za-z][\w-]{0,62}[ \t]))/gi;
 
 /** A YAML block scalar's header and the line break after it, raw or JSON-escaped: `>-\n    `. */
 const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
@@ -52,6 +53,8 @@ export function secretAssignments(text: string, hits: LeakHit[]): void {
       csvHeader(text, m.index, hits, tables);
       continue;
     }
+    // A flag's value after a space (`--api-key …`, `-storepass …`): the flag's own reading, not .netrc's.
+    if ((last === 32 || last === 9) && spacedFlag(text, m.index, after, hits)) continue;
     // redis.conf's `requirepass …` is no .netrc.
     const netrc = (last === 32 || last === 9) && (m[0].charCodeAt(4) | 0x20) === 119;
     // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.
