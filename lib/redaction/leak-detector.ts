@@ -14,6 +14,7 @@
  * setters and credential calls, login commands' arguments, markup, Terraform defaults and JSON(C)
  * objects under a secret's section. Hits carry a fingerprint, never the value.
  */
+import type { ArraysRead } from './leak/argument-arrays.js';
 import { secretAssignments } from './leak/assignments.js';
 import { argumentSecrets, commandPasswords, htpasswdPasswords, pipedPasswords } from './leak/commands.js';
 import { defines, envDirectives, markupValues, namedValues, terraformDefaults } from './leak/config-forms.js';
@@ -66,10 +67,12 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       markupValues(text, hits);
       terraformDefaults(text, hits);
       mysqlDsns(text, hits);
-      commandPasswords(text, hits);
+      // Argument arrays are read once a scan, whichever needle finds them.
+      const arrays: ArraysRead = new Set();
+      commandPasswords(text, hits, arrays);
       pipedPasswords(text, hits);
       htpasswdPasswords(text, hits);
-      argumentSecrets(text, hits);
+      argumentSecrets(text, hits, arrays);
       namedValues(text, hits);
       bearerValues(text, hits);
       pgpassLines(text, hits);

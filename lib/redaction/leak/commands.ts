@@ -1,5 +1,6 @@
 /** Passwords on command lines: curl, mysql, sshpass, registry logins, piped `--password-stdin`, htpasswd, and secrets given as arguments to commands found by name. */
 import type { LeakHit } from '../leak-detector.js';
+import { type ArraysRead, arrayWalk, readArray } from './argument-arrays.js';
 import { LINE_REACH, lineStartBefore, nextWord } from './lines.js';
 import { hit, isPlaceholder, isValueChar, looksSecret, valueEnd } from './values.js';
 
@@ -13,9 +14,12 @@ const SPACED_P_COMMAND = /(?:^|[\s/;&|("'`])(?:(?:sshpass|mongo)[\w.-]{0,16}\s|a
  * `-p` (indexOf costs a fraction of a regex pass), judged by the value, then by the command
  * earlier on the same line.
  */
-export function commandPasswords(text: string, hits: LeakHit[]): void {
+export function commandPasswords(text: string, hits: LeakHit[], arrays?: ArraysRead): void {
   for (const flag of ['-u', '-p']) {
+    const walk = arrayWalk();
     for (let at = text.indexOf(flag); at >= 0; at = text.indexOf(flag, at + 2)) {
+      // An argument array's element (`["mysql", "-uroot", "-p…"]`): the array as one line.
+      if (arrays && (text[at - 1] === '"' || text[at - 1] === "'")) readArray(text, at, walk, arrays, hits, arrayLine);
       let from = at + 2;
       let flagStart = at;
       if (flag === '-u' && text.startsWith('--user', at - 1)) {
@@ -122,24 +126,27 @@ export function htpasswdPasswords(text: string, hits: LeakHit[]): void {
  * `openssl -k PW`, curl's `-b 'session=V'`): a rare piece of the command or its flag to search
  * for, the names one of which a flag's line must hold, and the command read on its segment.
  */
-const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
-  ['wandb', [], /\bwandb(?:\.exe)?\s+login\s+(?:--(?:host|cloud|base-url)[ =]\S+\s+|--?[\w-]+\s+)*\\*["']?([A-Za-z0-9_]{20,})(?=[\s"'\\]|$)/],
-  ['grok', [], /\bngrok(?:\.exe)?\s+(?:authtoken|config\s+add-authtoken)\s+\\*["']?([^\s"'\\]+)/],
-  ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/],
-  ['qlplus', [], /\bsqlplus(?:\.exe)?\s+(?:-\w+\s+)*\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/],
-  ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/],
-  ['-P', ['zip', 'keygen', 'sqlcmd', 'bcp'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\b(?:sqlcmd|bcp)(?:\.exe)?\s(?:.*?\s)?-P[ \t]*\\*["']?([^\s"'\\]+)/],
+const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegExp, readonly number[]]> = [
+  ['wandb', [], /\bwandb(?:\.exe)?\s+login\s+(?:--(?:host|cloud|base-url)[ =]\S+\s+|--?[\w-]+\s+)*\\*["']?([A-Za-z0-9_]{20,})(?=[\s"'\\]|$)/, [1]],
+  ['grok', [], /\bngrok(?:\.exe)?\s+(?:authtoken|config\s+add-authtoken)\s+\\*["']?([^\s"'\\]+)/, [1]],
+  ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/, [1]],
+  ['qlplus', [], /\bsqlplus(?:\.exe)?\s+(?:-\w+\s+)*\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/, [1]],
+  ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/, [2]],
+  ['-P', ['zip', 'keygen', 'sqlcmd', 'bcp'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\b(?:sqlcmd|bcp)(?:\.exe)?\s(?:.*?\s)?-P[ \t]*\\*["']?([^\s"'\\]+)/, [1, 2]],
   // The login commands: OpenLDAP's -w, smbclient's -U user%PW, FreeRDP's /p:, HTTPie's -a user:PW, redis' AUTH at its prompt or on redis-cli's line.
-  ['-w', ['ldap'], /\bldap\w{0,16}(?:\.exe)?\s(?:.*?\s)?-w\s+\\*["']?([^\s"'\\]+)/],
-  ['-U', ['smbclient'], /\bsmbclient(?:\.exe)?\s(?:.*?\s)?-U[ \t]*\\*["']?[^\s%"']{1,64}%([^\s"'\\]+)/],
-  ['/p:', ['freerdp'], /\b[wx]l?freerdp\w{0,8}(?:\.exe)?\s(?:.*?\s)?\/p:\\*["']?([^\s"'\\]+)/],
-  ['-a', ['http', 'xh'], /\b(?:https?|xh)(?:\.exe)?\s(?:.*?\s)?(?:-a|--auth)[ =]\\*["']?[^\s:"'\\]{1,64}:([^\s"'\\]+)/],
+  ['-w', ['ldap'], /\bldap\w{0,16}(?:\.exe)?\s(?:.*?\s)?-w\s+\\*["']?([^\s"'\\]+)/, []],
+  ['-U', ['smbclient'], /\bsmbclient(?:\.exe)?\s(?:.*?\s)?-U[ \t]*\\*["']?[^\s%"']{1,64}%([^\s"'\\]+)/, []],
+  ['/p:', ['freerdp'], /\b[wx]l?freerdp\w{0,8}(?:\.exe)?\s(?:.*?\s)?\/p:\\*["']?([^\s"'\\]+)/, []],
+  ['-a', ['http', 'xh'], /\b(?:https?|xh)(?:\.exe)?\s(?:.*?\s)?(?:-a|--auth)[ =]\\*["']?[^\s:"'\\]{1,64}:([^\s"'\\]+)/, []],
   // Windows' `net use [device] \\\\host\\share PW /user:…`, found from the share's backslashes: the first word after the share that is no option (JSON doubles the backslashes).
-  ['\\\\', ['net use', 'NET USE'], /\b(?:net|NET)\s+(?:use|USE)\s+(?:(?:[A-Za-z]:|LPT\d:)\s+)?\\*["']?\\{2,4}[^\\\s"']\S*\s+(?:\/\S+\s+)*\\*["']?([^\s"'\\/*][^\s"'\\]*)/],
-  ['AUTH ', [], /(?:(?:^|[\s>"])(?:[\w.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}(?:\[\d{1,5}\])?>[ \t]*|\b(?:redis|valkey)-cli(?:\.exe)?\s(?:.*?\s)?)AUTH[ \t]+(?:[\w.-]{1,64}[ \t]+)?\\*["']?([^\s"'\\]+)/],
-  ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/],
-  ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/],
+  ['\\\\', ['net use', 'NET USE'], /\b(?:net|NET)\s+(?:use|USE)\s+(?:(?:[A-Za-z]:|LPT\d:)\s+)?\\*["']?\\{2,4}[^\\\s"']\S*\s+(?:\/\S+\s+)*\\*["']?([^\s"'\\/*][^\s"'\\]*)/, []],
+  ['AUTH ', [], /(?:(?:^|[\s>"])(?:[\w.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}(?:\[\d{1,5}\])?>[ \t]*|\b(?:redis|valkey)-cli(?:\.exe)?\s(?:.*?\s)?)AUTH[ \t]+(?:[\w.-]{1,64}[ \t]+)?\\*["']?([^\s"'\\]+)/, []],
+  ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/, [1]],
+  ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/, [1]],
 ];
+
+/** ARGUMENT_COMMANDS' expressions, made once. */
+const GLOBAL_PATTERNS = ARGUMENT_COMMANDS.map(([, , pattern]) => new RegExp(pattern.source, 'g'));
 
 /** Where a command ends: a newline (raw or JSON-escaped) or a shell operator. */
 const COMMAND_END = /[\n;|&<>]|\\n/;
@@ -149,12 +156,17 @@ const COMMAND_END = /[\n;|&<>]|\\n/;
  * line that names the command: a flag is common, its command is not), and judged on the
  * command's own segment of the line.
  */
-export function argumentSecrets(text: string, hits: LeakHit[]): void {
-  for (const [needle, hints, pattern] of ARGUMENT_COMMANDS) {
-    const command = new RegExp(pattern.source, 'g');
+export function argumentSecrets(text: string, hits: LeakHit[], arrays?: ArraysRead, inArray = false): void {
+  for (const [index, [needle, hints, , inArrays]] of ARGUMENT_COMMANDS.entries()) {
+    if (inArray && inArrays.length === 0) continue;
+    // Reset before each use: an array read from a needle reads its line with the same expressions.
+    const command = GLOBAL_PATTERNS[index]!;
+    const walk = arrayWalk();
     // Each segment is read whole, once: the needles inside one already read are passed over.
     let read = 0;
     for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, Math.max(at + needle.length, read))) {
+      // An argument array's element (`["zip", "-P", "…"]`, `["wandb", "login", "…"]`): the array as one line.
+      if (arrays && inArrays.length > 0 && (hints.length === 0 || text[at - 1] === '"' || text[at - 1] === "'")) readArray(text, at, walk, arrays, hits, arrayLine);
       // A flag stands after a space (gh's `--body` after a dash).
       if (hints.length > 0 && text.charCodeAt(at - 1) !== 32 && !(needle === '-b' && text.startsWith(' --body', at - 2))) continue;
       let head = text.slice(Math.max(0, at - LINE_REACH), at);
@@ -171,11 +183,20 @@ export function argumentSecrets(text: string, hits: LeakHit[]): void {
       const segment = text.slice(from, read);
       command.lastIndex = 0;
       for (let m = command.exec(segment); m; m = command.exec(segment)) {
-        const value = m.slice(1).find((g) => g !== undefined);
+        const group = m.findIndex((g, k) => k > 0 && g !== undefined);
+        // In an array, only the commands whose arrays the rules read (`["sqlcmd", "-P", …]` they keep).
+        if (inArray && !inArrays.includes(group)) continue;
+        const value = m[group];
         if (value === undefined || isPlaceholder(value) || !looksSecret(value, 10, 3)) continue;
         const start = from + m.index + m[0].lastIndexOf(value);
         hits.push(hit('command_password', value, start, start + value.length));
       }
     }
   }
+}
+
+/** An argument array's elements as one command line: read as the line's readers read one (not as an array again). */
+function arrayLine(line: string, found: LeakHit[]): void {
+  commandPasswords(line, found);
+  argumentSecrets(line, found, undefined, true);
 }

@@ -14,12 +14,12 @@ const detector = createLeakDetector();
 const generated = (): string => body(rand, ALNUM, 24);
 const detectors = (text: string): string[] => detector.scan(text).map((h) => h.detector);
 
-/** `%s` is the secret: found raw and JSON-escaped, once, the hit spanning it; the rules take it and leave no hit. */
+/** `%s` is the secret: found raw, JSON-escaped and as a CSV field, once, the hit spanning it; the rules take it and leave no hit. */
 function expectFound(forms: readonly string[], detector_: string): void {
   for (const form of forms) {
     const secret = generated();
     const text = form.replaceAll('%s', secret);
-    for (const scanned of [text, JSON.stringify({ content: text })]) {
+    for (const scanned of [text, JSON.stringify({ content: text }), `1,"${text.replaceAll('"', '""')}"\n`]) {
       const hits = detector.scan(scanned);
       expect(hits.map((h) => h.detector), scanned).to.deep.equal([detector_]);
       expect(scanned.slice(hits[0]!.start, hits[0]!.end), scanned).to.include(secret);
@@ -62,7 +62,29 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     }
   });
 
+  it('argument arrays of the commands found by name, and of mysql, sshpass, curl and registry logins, read as one command line', () => {
+    expectFound([
+      '["zip","-P","%s","out.zip","a.txt"]', "['unzip', '-o', '-P', '%s', 'a.zip']", '["wandb","login","%s"]', 'subprocess.run(["wandb", "login", "--relogin", "%s"], check=True)',
+      '["ngrok","config","add-authtoken","%s"]', '["vault.exe",\n  "login",\n  "%s"\n]', '["sqlplus", "-s", "scott/%s@orcl"]', '["ssh-keygen","-t","ed25519","-N","%s","-f","key"]',
+      '["openssl","enc","-aes-256-cbc","-k","%s"]', '["curl","-b","session=%s","https://x.io"]', 'execFileSync("zip", ["-r", "-P", "%s", "o.zip", "d"])', 'execFileSync(\n  "zip",\n  ["-P", "%s"])',
+      '{"command": "wandb", "args": ["login", "%s"]}', '"command": "zip",\n"args": [\n  "-P",\n  "%s",\n  "o.zip"\n]', '["sudo", "zip", "-P", "%s", "o.zip"]',
+      '["mysql","-uroot","-p%s"]', "['sshpass', '-p', '%s', 'ssh', 'bob@db']", '["curl","-u","bob:%s","https://x"]', '["docker","login","-u","bob","-p","%s","reg.io"]',
+    ], 'command_password');
+  });
+
+  it('arrays the rules keep stay quiet: login commands\' arrays, a prose word after the name, mysql\'s spaced -p, a variable, other keys, other commands', () => {
+    expectQuiet([
+      '["sqlcmd","-S","db","-U","sa","-P","%s"]', '["ldapsearch","-x","-w","%s"]', '["zip", "file", "-P", "%s"]', '["mysql", "-p", "%s"]', '["zip", "-P", "$ZIP_PASSWORD", "o.zip", "%s"]',
+      '{"command": "wandb", "env": ["login", "%s"]}', '["gzip","-P","%s"]', '["x","-p%s"]', 'const tools = ["zip", "unzip", "7z"], x = "%s"', '["zip","-r","out.zip","%s"]', '["wandb","login","--relogin"], "%s"',
+    ]);
+  });
+
   it('cannot be slowed down by crafted output: 1 MiB of each new anchor finishes quietly', () => {
-    expectCheap(['--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"']);
+    expectCheap([
+      '--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"',
+      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ",
+    ]);
+    // One well-formed array after each other: each read once.
+    expectCheap(['["zip","-r","-P","x","o.zip"],']);
   });
 });
