@@ -61,6 +61,8 @@ const FORMS: readonly (readonly [string, string])[] = [
   ['mysql --password %s mydb', 'secret_assignment'],
   ['["zip","-P","%s","out.zip"]', 'command_password'],
   ['{"command": "wandb", "args": ["login", "%s"]}', 'command_password'],
+  ['$ gh auth token\n%s\n', 'secret_assignment'],
+  ['$ cat ~/.pgpass\ndb.example.com:5439:app:bob:%s\n', 'pgpass_password'],
 ];
 
 describe('integration: the leak scan catches what a disabled rule lets through', () => {

@@ -3,6 +3,7 @@ import { ENV_READ, FALLBACK_SEP, OPENER, callArgument, commaValue, flagListItem,
 import { isCode } from './code-shape.js';
 import type { LeakHit } from '../leak-detector.js';
 import { type SectionWalk, indentAt, lineBreakEnd, lineStartBefore } from './lines.js';
+import { commandOutput } from './command-output.js';
 import { spacedFlag } from './flags.js';
 import { jsonSection, sectionLines, tomlSection } from './sections.js';
 import { csvHeader } from './tables.js';
@@ -50,6 +51,7 @@ export function secretAssignments(text: string, hits: LeakHit[]): void {
     }
     if (!SEPARATOR_END.test(m[0])) {
       flagListItem(text, m.index, after, hits);
+      commandOutput(text, m.index, after, hits);
       csvHeader(text, m.index, hits, tables);
       continue;
     }

@@ -79,10 +79,22 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     ]);
   });
 
+  it('a secret printed below its command after a shell prompt: gh, gcloud, aws configure get, echo and printenv of a secret\'s name, cat ~/.pgpass', () => {
+    expectFound([
+      '$ gh auth token\n%s', '$ gh auth token\n%s\n$ ls', 'bob@box:~$ aws configure get aws_secret_access_key\n%s', '$ gcloud auth print-access-token\n%s', '% echo $DB_PASSWORD\n%s',
+      '$ printenv OPENAI_API_KEY\n%s', 'notes\n$ echo $GITHUB_TOKEN\r\n%s\r\n',
+    ], 'secret_assignment');
+    expectFound(['$ cat ~/.pgpass\ndb.example.com:5439:app:bob:%s', '$ cat ~/.pgpass\nlocalhost:5432:*:amy:hunter2\nreplica:6543:app:bob:%s\n'], 'pgpass_password');
+  });
+
+  it('command output the rules keep stays quiet: no prompt, a command piped on, a count\'s name, words after the value, a prompt inside a sentence', () => {
+    expectQuiet(['gh auth token\n%s', '$ gh auth token | pbcopy\n%s', '$ echo $MAX_TOKENS\n%s', '$ echo $DB_PASSWORD\n%s more words', 'see "$ gh auth token\n%s"', '$ echo $DB_HOST\n%s', 'echo $API_KEY\n%s', '$ cat ~/.pgpass\n\nh:5439:d:u:%s']);
+  });
+
   it('cannot be slowed down by crafted output: 1 MiB of each new anchor finishes quietly', () => {
     expectCheap([
       '--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"',
-      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ",
+      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n',
     ]);
     // One well-formed array after each other: each read once.
     expectCheap(['["zip","-r","-P","x","o.zip"],']);
