@@ -63,6 +63,7 @@ const FORMS: readonly (readonly [string, string])[] = [
   ['{"command": "wandb", "args": ["login", "%s"]}', 'command_password'],
   ['$ gh auth token\n%s\n', 'secret_assignment'],
   ['$ cat ~/.pgpass\ndb.example.com:5439:app:bob:%s\n', 'pgpass_password'],
+  ['Your new password:\n%s\n', 'secret_assignment'],
 ];
 
 describe('integration: the leak scan catches what a disabled rule lets through', () => {

@@ -5,6 +5,7 @@ import type { LeakHit } from '../leak-detector.js';
 import { type SectionWalk, indentAt, lineBreakEnd, lineStartBefore } from './lines.js';
 import { commandOutput } from './command-output.js';
 import { spacedFlag } from './flags.js';
+import { labelBelow } from './labels.js';
 import { jsonSection, sectionLines, tomlSection } from './sections.js';
 import { csvHeader } from './tables.js';
 import { TABLE_DESCRIPTION, generated, hit, isAlnum, isTokenChar, looksSecret, valueEnd } from './values.js';
@@ -153,7 +154,12 @@ function belowKey(text: string, nameAt: number, next: number, hits: LeakHit[], o
   const keyIndent = indentAt(text, lineStartBefore(text, nameAt));
   const indent = indentAt(text, next);
   const at = next + indent;
-  if (indent <= keyIndent || text[at] === '#') return at;
+  if (text[at] === '#') return at;
+  if (indent <= keyIndent) {
+    // Not YAML's: a label's value on the line below it.
+    labelBelow(text, nameAt, next, hits);
+    return at;
+  }
   // The section's lines are read for their values; the main expression still reads the secret-named keys among them.
   if (MAPPING_LINE.test(text.slice(at, at + 80))) {
     if (options.section) sectionLines(text, next, keyIndent, false, hits, options.section);

@@ -23,3 +23,6 @@ const SECRET_WORD_END = /(?:^|[^A-Za-z])(?:passw(?:or)?d|passphrase|pass|secret|
 const SECRET_CAMEL_END = /[a-z0-9](?:Passw(?:or)?d|Passphrase|Pass|Secret|Token|Auth|Api[-_]?Key|ApiKey|AccessKey|PrivateKey|Credentials?)s?$/;
 
 export const secretName = (name: string): boolean => SECRET_WORD_END.test(name) || SECRET_CAMEL_END.test(name);
+
+/** Words in a label that say something about a secret, not which it is: its reset, its age, where it is kept. */
+export const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type|store|backend|encoder|provider|hashing|scope)\b/i;

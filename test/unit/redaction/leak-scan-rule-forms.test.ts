@@ -91,10 +91,22 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     expectQuiet(['gh auth token\n%s', '$ gh auth token | pbcopy\n%s', '$ echo $MAX_TOKENS\n%s', '$ echo $DB_PASSWORD\n%s more words', 'see "$ gh auth token\n%s"', '$ echo $DB_HOST\n%s', 'echo $API_KEY\n%s', '$ cat ~/.pgpass\n\nh:5439:d:u:%s']);
   });
 
+  it('a label ending its line, and its value alone on the next line, unindented', () => {
+    expectFound(['Password:\n%s', 'Password: \n%s\nUsername: bob', '**Password:**\n`%s`', 'API key:\n%s\n', 'Your new password:\n%s', 'x = 1\nDB password:\n%s', 'Access key:\n"%s"', '- Secret:\n%s', 'Token:\r\n%s\r\n'], 'secret_assignment');
+  });
+
+  it('labels and values the rules keep stay quiet: a YAML key, a label about the secret, words after the value, a blank line between, a name, a variable', () => {
+    expectQuiet(['GITHUB_TOKEN:\n%s', 'my_password:\n%s', 'Password reset:\n%s', 'Password policy:\n%s', 'The token:\n%s more', 'Password:\n\n%s', 'password = x\n%s', 'Token: see below\n%s']);
+    for (const text of ['Password:\nEnter a new password below.', 'Token:\nOPENAI_API_KEY', 'API key:\nUsername:', 'Token:\nAbc123Def456Ghi789', 'Password:\n{{password}}', 'Password:\n********']) {
+      expect(detectors(text), text).to.deep.equal([]);
+      expect(detectors(JSON.stringify({ content: text })), text).to.deep.equal([]);
+    }
+  });
+
   it('cannot be slowed down by crafted output: 1 MiB of each new anchor finishes quietly', () => {
     expectCheap([
       '--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"',
-      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n',
+      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n', 'Password:\n', 'a b c d password:\n`', '**Token:**\n"',
     ]);
     // One well-formed array after each other: each read once.
     expectCheap(['["zip","-r","-P","x","o.zip"],']);
