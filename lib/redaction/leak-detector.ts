@@ -17,7 +17,7 @@
 import type { ArraysRead } from './leak/argument-arrays.js';
 import { secretAssignments } from './leak/assignments.js';
 import { argumentSecrets, commandPasswords, htpasswdPasswords, pipedPasswords } from './leak/commands.js';
-import { defines, envDirectives, markupValues, namedValues, terraformDefaults } from './leak/config-forms.js';
+import { defines, envDirectives, markupPairs, markupValues, namedValues, terraformDefaults } from './leak/config-forms.js';
 import { bearerValues, discordWebhooks, mysqlDsns, pgpassLines, teamsWebhooks, urlPasswords } from './leak/connections.js';
 import { encodedPem, jwkKeys, kubernetesSecrets, privateKeyHeaders, puttyKeys } from './leak/key-material.js';
 import { keyAssignments } from './leak/key-names.js';
@@ -65,6 +65,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       envDirectives(text, hits);
       columnDefaults(text, hits);
       markupValues(text, hits);
+      markupPairs(text, hits);
       terraformDefaults(text, hits);
       mysqlDsns(text, hits);
       // Argument arrays are read once a scan, whichever needle finds them.

@@ -64,6 +64,9 @@ const FORMS: readonly (readonly [string, string])[] = [
   ['$ gh auth token\n%s\n', 'secret_assignment'],
   ['$ cat ~/.pgpass\ndb.example.com:5439:app:bob:%s\n', 'pgpass_password'],
   ['Your new password:\n%s\n', 'secret_assignment'],
+  ["ALTER USER app WITH PASSWORD '%s';", 'secret_assignment'],
+  ['<key>APIKey</key>\n<string>%s</string>', 'secret_assignment'],
+  ['<string name="api_key">%s</string>', 'secret_assignment'],
 ];
 
 describe('integration: the leak scan catches what a disabled rule lets through', () => {

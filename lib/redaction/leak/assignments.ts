@@ -7,7 +7,7 @@ import { commandOutput } from './command-output.js';
 import { spacedFlag } from './flags.js';
 import { labelBelow } from './labels.js';
 import { jsonSection, sectionLines, tomlSection } from './sections.js';
-import { csvHeader } from './tables.js';
+import { csvHeader, sqlPasswordClause } from './tables.js';
 import { TABLE_DESCRIPTION, generated, hit, isAlnum, isTokenChar, looksSecret, valueEnd } from './values.js';
 import { secretName } from './words.js';
 
@@ -58,6 +58,8 @@ export function secretAssignments(text: string, hits: LeakHit[]): void {
     }
     // A flag's value after a space (`--api-key …`, `-storepass …`): the flag's own reading, not .netrc's.
     if ((last === 32 || last === 9) && spacedFlag(text, m.index, after, hits)) continue;
+    // SQL's `ALTER USER app WITH PASSWORD '…'`.
+    if ((last === 32 || last === 9) && sqlPasswordClause(text, m.index, after, hits)) continue;
     // redis.conf's `requirepass …` is no .netrc.
     const netrc = (last === 32 || last === 9) && (m[0].charCodeAt(4) | 0x20) === 119;
     // `password VALUE` is .netrc only after its `login` or `machine`; elsewhere it is prose.

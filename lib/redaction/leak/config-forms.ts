@@ -145,3 +145,31 @@ export function defines(text: string, hits: LeakHit[]): void {
     if (looksSecret(value) && (!keyName || generated(value)) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
   }
 }
+
+/** A plist's key before its `<string>`: `<key>APIKey</key>`, then spaces, line breaks (raw or JSON-escaped) and comments only. */
+const PLIST_KEY = /<key>([\w.-]{1,64})<\/key>(?:[ \t\r\n]|\\[nrt]|<!--[^<>]{0,128}-->)*$/;
+/** Android's string resource named like a secret: `<string name="api_key" …>`, either quote, raw, JSON-escaped or CSV-doubled. */
+const ANDROID_STRING = /^<string[ \t]+name[ \t]*=[ \t]*(\\*["']{1,2})([\w.-]{1,64})\1[^<>]{0,128}>/;
+
+/** A plist's `<key>password</key><string>…</string>` and Android's `<string name="api_key">…</string>`: the string, when generated-looking. */
+export function markupPairs(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('<string'); at >= 0; at = text.indexOf('<string', at + 7)) {
+    let start: number;
+    let name: string;
+    if (text.charCodeAt(at + 7) === 62) {
+      const key = PLIST_KEY.exec(text.slice(Math.max(0, at - 256), at));
+      if (!key) continue;
+      name = key[1]!;
+      start = at + 8;
+    } else {
+      const android = ANDROID_STRING.exec(text.slice(at, at + 256));
+      if (!android) continue;
+      name = android[2]!;
+      start = at + android[0].length;
+    }
+    if (!secretName(name) || /tokens$/i.test(name)) continue;
+    const end = valueEnd(text, start);
+    const value = text.slice(start, end);
+    if (text.startsWith('</string>', end) && looksSecret(value) && generated(value) && !isCode(value, text.charCodeAt(end))) hits.push(hit('secret_assignment', value, start, end));
+  }
+}

@@ -216,3 +216,23 @@ export function columnDefaults(text: string, hits: LeakHit[]): void {
     if (text.charCodeAt(end) === 39 && looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, start, end));
   }
 }
+
+/** Before a `PASSWORD '…'` clause that sets a role's password: WITH, LOGIN, ENCRYPTED, or `ALTER|CREATE USER|ROLE name` (quoted raw or JSON-escaped). */
+const PASSWORD_CLAUSE = /(?:\b(?:with|login|encrypted)|\b(?:alter|create)\s+(?:user|role)\s+(?:if\s+(?:not\s+)?exists\s+)?(?:\\?"[\w$.-]{1,64}\\?"|'[\w$.@%-]{1,64}'|[\w$.-]{1,64}))\s+$/i;
+
+/**
+ * `ALTER USER app WITH PASSWORD '…'`, `CREATE ROLE app LOGIN PASSWORD '…'`: the literal after the
+ * word `password` at `nameAt` (a space after it, `after`), when generated-looking. False when
+ * the word is no such clause's (the caller reads it on).
+ */
+export function sqlPasswordClause(text: string, nameAt: number, after: number, hits: LeakHit[]): boolean {
+  if (after - nameAt !== 9 || (nameAt > 0 && isTokenChar(text.charCodeAt(nameAt - 1)))) return false;
+  let i = after;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  if (text.charCodeAt(i) !== 39 || !PASSWORD_CLAUSE.test(text.slice(Math.max(0, nameAt - 160), nameAt))) return false;
+  const start = i + 1;
+  const end = valueEnd(text, start);
+  const value = text.slice(start, end);
+  if (text.charCodeAt(end) === 39 && looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, start, end));
+  return true;
+}

@@ -103,10 +103,29 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     }
   });
 
+  it('SQL that sets a role\'s password: ALTER/CREATE USER or ROLE … [WITH|LOGIN|ENCRYPTED] PASSWORD \'…\'', () => {
+    expectFound([
+      "ALTER USER app WITH PASSWORD '%s';", "CREATE ROLE app LOGIN PASSWORD '%s';", "CREATE USER bob PASSWORD '%s'", "create user bob with encrypted password '%s';",
+      'CREATE USER "app-rw" WITH PASSWORD \'%s\';', "CREATE USER IF NOT EXISTS bob PASSWORD '%s';",
+    ], 'secret_assignment');
+    expectQuiet(["ALTER ROLE app PASSWORD NULL; x '%s'", "The password '%s' was wrong", "SELECT password '%s'", "my_password '%s'"]);
+  });
+
+  it('a plist\'s <key> and the <string> after it, and Android\'s <string name="…">, named like a secret', () => {
+    expectFound([
+      '<key>APIKey</key>\n\t<string>%s</string>', '<key>password</key><string>%s</string>', '<key>ApiToken</key>\n<!-- prod -->\n<string>%s</string>', '<key>client_secret</key>\r\n  <string>%s</string>',
+      '<string name="api_key">%s</string>', "<string name='google_api_key' translatable='false'>%s</string>", '<string name="secret">%s</string>',
+    ], 'secret_assignment');
+    expectQuiet([
+      '<string name="app_name">%s</string>', '<key>CFBundleName</key><string>%s</string>', '<string name="password_hint">%s</string>', '<key>Passwords</key><array><string>%s</string></array>',
+      '<key>MAX_TOKENS</key><string>%s</string>', '<key>password</key><integer>1</integer><string>%s</string>', '<string name="api_key">%s and more</string>',
+    ]);
+  });
+
   it('cannot be slowed down by crafted output: 1 MiB of each new anchor finishes quietly', () => {
     expectCheap([
       '--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"',
-      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n', 'Password:\n', 'a b c d password:\n`', '**Token:**\n"',
+      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n', 'Password:\n', 'a b c d password:\n`', '**Token:**\n"', "ALTER USER a WITH PASSWORD '", 'with password ', '<key>password</key><string>', '<string name="api_key">', '<string', '<key>password</key> <!-- -->',
     ]);
     // One well-formed array after each other: each read once.
     expectCheap(['["zip","-r","-P","x","o.zip"],']);
