@@ -17,6 +17,7 @@
 import type { ArraysRead } from './leak/argument-arrays.js';
 import { secretAssignments } from './leak/assignments.js';
 import { argumentSecrets, commandPasswords, htpasswdPasswords, pipedPasswords } from './leak/commands.js';
+import { credentialCalls } from './leak/credential-calls.js';
 import { defines, envDirectives, markupPairs, markupValues, namedValues, terraformDefaults } from './leak/config-forms.js';
 import { bearerValues, discordWebhooks, mysqlDsns, pgpassLines, teamsWebhooks, urlPasswords } from './leak/connections.js';
 import { encodedPem, jwkKeys, kubernetesSecrets, privateKeyHeaders, puttyKeys } from './leak/key-material.js';
@@ -66,6 +67,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       columnDefaults(text, hits);
       markupValues(text, hits);
       markupPairs(text, hits);
+      credentialCalls(text, hits);
       terraformDefaults(text, hits);
       mysqlDsns(text, hits);
       // Argument arrays are read once a scan, whichever needle finds them.

@@ -67,6 +67,8 @@ const FORMS: readonly (readonly [string, string])[] = [
   ["ALTER USER app WITH PASSWORD '%s';", 'secret_assignment'],
   ['<key>APIKey</key>\n<string>%s</string>', 'secret_assignment'],
   ['<string name="api_key">%s</string>', 'secret_assignment'],
+  ['$pdo = new PDO("mysql:host=db;dbname=x", "app", "%s");', 'secret_assignment'],
+  ['$pw = ConvertTo-SecureString "%s" -AsPlainText -Force', 'secret_assignment'],
 ];
 
 describe('integration: the leak scan catches what a disabled rule lets through', () => {

@@ -122,10 +122,22 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     ]);
   });
 
+  it('positional database logins, a login call\'s password and PowerShell\'s ConvertTo-SecureString', () => {
+    expectFound([
+      '$db = mysqli_connect("localhost", "app", "%s", "shop");', "$db = new mysqli($host, $user, '%s');", '$pdo = new PDO("mysql:host=db;dbname=x", "app", "%s");', '$pdo = new \\PDO($dsn, $u, "%s");',
+      'server.login("bob@x.io", "%s")', 'smtp.login(user, "%s")', '$pw = ConvertTo-SecureString "%s" -AsPlainText -Force', "$pw = ConvertTo-SecureString -AsPlainText -Force -String '%s'",
+    ], 'secret_assignment');
+    expectQuiet(['ConvertTo-SecureString "%s"', 'mysqli_connect($h, $u, $p) "%s"', 'x = my_mysqli_connect("h", "u", "%s")', 'new PDO($dsn, "%s")', 'login("bob", "%s")', 'PDO("a", "b", "%s")']);
+    for (const text of ['client.login("bob", "accounts/login.html")', 'messages.login("Sign in", "Welcome back, friend!")', 'router.login("home", "home-page-2024-v2")', 'new PDO($dsn, $user, $password)']) {
+      expect(detectors(text), text).to.deep.equal([]);
+      expect(detectors(JSON.stringify({ content: text })), text).to.deep.equal([]);
+    }
+  });
+
   it('cannot be slowed down by crafted output: 1 MiB of each new anchor finishes quietly', () => {
     expectCheap([
       '--token ', '-storepass ', 'a --api-key --password ', '-pw "', '--secret \\"',
-      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n', 'Password:\n', 'a b c d password:\n`', '**Token:**\n"', "ALTER USER a WITH PASSWORD '", 'with password ', '<key>password</key><string>', '<string name="api_key">', '<string', '<key>password</key> <!-- -->',
+      '["zip","-P",', '"-P",', '["-p', '[\\"-p\\",', '"command": "wandb", ', '"command": "zip", "args": [', '["zip", "a", ', '("zip", [', '"[", "-P", ', "['-u', ", '$ gh auth token\n', '$ echo $DB_PASSWORD\n$ ', '$ cat ~/.pgpass\n', 'h:1:d:u:x\n', 'Password:\n', 'a b c d password:\n`', '**Token:**\n"', "ALTER USER a WITH PASSWORD '", 'with password ', '<key>password</key><string>', '<string name="api_key">', '<string', '<key>password</key> <!-- -->', 'new PDO(', 'mysqli_connect("a", ', 'x.login(a, ', 'ConvertTo-SecureString -Force ',
     ]);
     // One well-formed array after each other: each read once.
     expectCheap(['["zip","-r","-P","x","o.zip"],']);
