@@ -12,7 +12,10 @@
  * names in other languages, C macros and Go MySQL DSNs; and SQL rows (`INSERT … VALUES`, a key/value
  * `UPDATE`), CSV/TSV columns under a secret's header, `DEFAULT` literals, `ENV`/`SetEnv`/`setenv` lines,
  * setters and credential calls, login commands' arguments, markup, Terraform defaults and JSON(C)
- * objects under a secret's section. Hits carry a fingerprint, never the value.
+ * objects under a secret's section; and flags with their value after a space, argument arrays as
+ * command lines, a secret printed below its command after a prompt, a label's value on the next
+ * line, SQL `PASSWORD '…'` clauses, plist and Android pairs and positional credential calls. Each
+ * family's reader is a file of `leak/`. Hits carry a fingerprint, never the value.
  */
 import type { ArraysRead } from './leak/argument-arrays.js';
 import { secretAssignments } from './leak/assignments.js';
