@@ -42,7 +42,7 @@ const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
 const CODE_ACCESS = /^[A-Za-z_$][\w$.?]*(?:::[A-Za-z_$][\w$]*)*(?:::)?[([]/;
 const VARIABLE = /^[A-Za-z_$][\w$]*$/;
 /** Prose after a flag's name (`use --token and the CLI`), not its value. */
-const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argument|value|instead|here|as|if|when|only)$/i;
+const FLAG_PROSE = /^(?:and|or|the|a|an|to|for|is|in|of|on|with|flag|option|argument|parameter|switch|value|instead|here|as|if|when|only)$/i;
 /** A type annotation and `=` before a quoted value: `string = `, `&str = `, `&'static str = `, `Option<String> = `. */
 const TYPE_THEN_VALUE = /^(?:&(?:'\w+\s+)?)?[A-Za-z_][\w.]*(?:<[\w\s,.<>&']{0,40}>)?\??\s*=(?![=>])\s*(?=["'`])/;
 export const MASKED = /^(?:\*+|x{3,}|\.{3}|…)$/i;
@@ -70,8 +70,8 @@ const TYPE = String.raw`(?:string|str|int|integer|number|float|bool|boolean|byte
  */
 const TYPE_ANNOTATION = new RegExp(String.raw`^${TYPE}(?:\s*\|\s*${TYPE})*\s*(?:[;,)].*|=\s*(?:[A-Za-z_][\w.]*\(.*|None|null|undefined|nil|true|false|\d{1,3}|""|'')[;,)]?)?$`, 'i');
 
-/** Single-dash flags that take a password (keytool's, jarsigner's, PuTTY's, Java tools'); other names need two dashes. */
-export const SINGLE_DASH_FLAG = /^(?:password|passwd|(?:src|dest)?(?:store|key)pass|pw)$/;
+/** Single-dash flags that take a password (keytool's, jarsigner's, PuTTY's, Java tools', PowerShell's `-Password`), in any case; other names need two dashes. */
+export const SINGLE_DASH_FLAG = /^(?:password|passwd|(?:src|dest)?(?:store|key)pass|pw)$/i;
 
 /** A setter's or builder's name, alone or after an object: `setPassword`, `ds.setApiKey`, `.withPassword`. */
 const SETTER = /(?:^|\.)(?:set|with)[A-Z]\w*$/;
@@ -332,7 +332,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
   const value = literal ?? readValue(text, valueStart, context);
   if (!value) return right;
   // After `--password`, a word starting with '-' is the next flag; a contraction (`--generate-privkey wouldn't`) is prose.
-  if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || FLAG_PROSE.test(text.slice(value[0], value[1])) || /^[A-Za-z]+'(?:t|s|ll|re|ve|d)\b/.test(text.slice(value[0], value[1] + 4)))) return right;
+  // `-Password (ConvertTo-SecureString …)`, fish's `--password (cat f)`: a subexpression, whose literal its own rule reads.
+  if (form === 'flag' && (text.charCodeAt(value[0]) === 45 || (!value[2] && /^\([A-Za-z][\w-]*[ \t]/.test(text.slice(value[0], value[0] + 48))) || FLAG_PROSE.test(text.slice(value[0], value[1])) || /^[A-Za-z]+'(?:t|s|ll|re|ve|d)\b/.test(text.slice(value[0], value[1] + 4)))) return right;
   if (form === 'flag' && !value[2] && flagHelp(text, name, right, value[0], value[1])) return right;
   const [start, end, quoted] = value;
   const raw = text.slice(start, end);

@@ -148,6 +148,33 @@ function arrayElement(text: string, flagStart: number): ArrayElement | null {
 }
 
 /**
+ * Where a command's name may start for a flag at `flagStart` that is an element of an argument array
+ * (`[\n  "sudo",\n  "ldapsearch",\n  "-w", …`): each element before the flag's, then the quoted first
+ * argument of the call given the array (`execFileSync("ldapsearch", [\n "-w", …`). Empty when the
+ * flag is no element.
+ */
+export function arrayElementStarts(text: string, flagStart: number): number[] {
+  const element = arrayElement(text, flagStart);
+  if (!element) return [];
+  const { quote, arrayStart } = element;
+  const starts: number[] = [];
+  // ARRAY_HEAD checked that only quoted elements and commas stand before the flag's.
+  for (let i = skipGap(text, arrayStart + 1, 1); i < flagStart - quote.length && text.startsWith(quote, i); ) {
+    starts.push(i + quote.length);
+    const close = text.indexOf(quote, i + quote.length);
+    if (close < 0 || close >= flagStart) break;
+    i = skipGap(text, skipGap(text, close + quote.length, 1) + 1, 1);
+  }
+  const comma = skipGap(text, arrayStart, -1) - 1;
+  const close = skipGap(text, comma, -1) - quote.length;
+  if (text.charCodeAt(comma) === 44 && close >= 1 && text.startsWith(quote, close)) {
+    const open = text.lastIndexOf(quote, close - 1);
+    if (open >= 0 && close - open <= 32) starts.push(open + quote.length);
+  }
+  return starts;
+}
+
+/**
  * The value of an array element's flag ending at `flagEnd`: the rest of its element (`"-pPW"`)
  * when glued, or the next element (`"-p", "PW"`) when spaced; null when that is not allowed.
  */
@@ -392,7 +419,7 @@ const SECRET_FLAGS: Readonly<Record<string, readonly [readonly string[], boolean
 /** `user/password@db` (Oracle's tools), also as sqlldr's `userid=…`; not `/nolog` or `/ as sysdba`. */
 const ORACLE_LOGIN = /^(?:userid=)?[A-Za-z_][\w$#]{0,63}\/([^/@\s"']{1,256})(?:@|$|\s)/i;
 
-interface Word {
+export interface Word {
   readonly start: number;
   readonly end: number;
   readonly quoted: boolean;
@@ -589,25 +616,35 @@ export function argumentSecret(text: string, anchorAt: number): [number, number]
 const ELEMENT_COMMAND = new RegExp(`^(?:${anyOf([...SECRET_ARGUMENT_COMMANDS, 'unzip'])})$`, 'i');
 
 /**
- * A command's name at `nameStart` standing as a quoted element of an argument array, as the
- * quoted first argument of a call given the array next (`execFileSync("zip", ["-P", …])`), or as
- * a `command` given its `args` next (an MCP server's `"command": "wandb", "args": [`): the
- * name from `at` and the elements after it as words, each element one word whatever it
- * holds. The name must open the array or follow quoted elements (`["sudo", "zip", …]`); the
- * elements are read up to the array's `]` or the first that is not a quoted string, 16 at most, each
- * on one line. Null when the name is no element.
+ * A command's name at `nameStart` standing as a quoted element of an argument array: the name from
+ * `at` (`zip` in `unzip`, as ARGUMENT_COMMAND reads it) and the array's elements after it as words.
+ * Null when the name is no element or no command of ELEMENT_COMMAND.
  */
 function arrayCommand(text: string, nameStart: number, at: number): { name: string; words: Word[] } | null {
   const quote = text[nameStart - 1]!;
   if (quote !== '"' && quote !== "'") return null;
   const close = text.slice(nameStart, nameStart + 24).indexOf(quote);
   if (close <= 0 || !ELEMENT_COMMAND.test(text.slice(nameStart, nameStart + close).replace(/\.exe$/i, ''))) return null;
-  // From the anchor's command (`zip` in `unzip`), as ARGUMENT_COMMAND reads it.
-  const name = text.slice(at, nameStart + close);
+  const words = argumentArray(text, nameStart, nameStart + close);
+  return words ? { name: text.slice(at, nameStart + close), words } : null;
+}
+
+/**
+ * The elements after a command's name that stands quoted from `nameStart` to `nameEnd` as an
+ * element of an argument array, as the quoted first argument of a call given the array next
+ * (`execFileSync("zip", ["-P", …])`), or as a `command` given its `args` next (an MCP server's
+ * `"command": "wandb", "args": [`): each element one word whatever it holds. The name must open
+ * the array or follow quoted elements (`["sudo", "zip", …]`); the elements are read up to the
+ * array's `]` or the first that is not a quoted string, 16 at most, each on one line. Null when the
+ * name is no such element.
+ */
+export function argumentArray(text: string, nameStart: number, nameEnd: number): Word[] | null {
+  const quote = text[nameStart - 1]!;
+  if ((quote !== '"' && quote !== "'") || text[nameEnd] !== quote) return null;
   const before = text.charCodeAt(skipGap(text, nameStart - 1, -1) - 1);
   if (before !== 91 && before !== 44 && before !== 40 && before !== 58) return null;
   const words: Word[] = [];
-  let i = skipGap(text, nameStart + close + 1, 1);
+  let i = skipGap(text, nameEnd + 1, 1);
   if (text.charCodeAt(i) !== 44) return null;
   i = skipGap(text, i + 1, 1);
   if (before === 40 || before === 58) {
@@ -635,5 +672,5 @@ function arrayCommand(text: string, nameStart: number, at: number): { name: stri
     if (text.charCodeAt(i) !== 44) break;
     i = skipGap(text, i + 1, 1);
   }
-  return { name, words };
+  return words;
 }

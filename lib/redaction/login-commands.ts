@@ -6,6 +6,7 @@
  * so these read their own words rather than the shell words of command-line.ts.
  */
 import { NOT_A_VALUE, REFERENCE, lineStart } from './assignment.js';
+import { argumentArray, arrayElementStarts } from './command-line.js';
 import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 
 /**
@@ -19,8 +20,8 @@ import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 export const LOGIN_ANCHORS = ['qlcmd', '-P', '-w', '-U', '/p:', '/user:'];
 /** The commands `loginCommandSecret` reads (one list for both patterns below). */
 const LOGIN_COMMANDS = String.raw`(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?`;
-/** One of them anywhere on a line before one of their flags. */
-const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_COMMANDS}[ \t]`, 'gi');
+/** One of them anywhere on a line before one of their flags, as a word or an argument array's element (`["ldapsearch", "-w", …]`). */
+const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_COMMANDS}(?:[ \t]|["'][ \t]*,)`, 'gi');
 
 /**
  * The passwords of the login command an anchor of LOGIN_ANCHORS belongs to: `qlcmd` stands in
@@ -28,6 +29,11 @@ const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_CO
  */
 export function loginCommand(text: string, at: number): [number, number][] {
   if (startsWithIgnoreCase(text, 'qlcmd', at)) return loginCommandSecret(text, at);
+  // An argument array, on one line or several: its command is an element before the flag's, or the call's argument before it.
+  if (text.charCodeAt(at - 1) === 34 || text.charCodeAt(at - 1) === 39) {
+    const name = arrayElementStarts(text, at).find((start) => LOGIN_COMMAND.test(text.slice(start, start + 24)));
+    if (name !== undefined) return loginCommandSecret(text, name);
+  }
   const from = lineStart(text, at);
   const line = text.slice(from, at);
   let last: RegExpExecArray | null = null;
@@ -38,8 +44,8 @@ export function loginCommand(text: string, at: number): [number, number][] {
   return loginCommandSecret(text, name);
 }
 
-/** One of them at `at`, its name's start. */
-const LOGIN_COMMAND = new RegExp(String.raw`^${LOGIN_COMMANDS}(?=[ \t])`, 'i');
+/** One of them at `at`, its name's start: a word, or a quoted element (`"sqlcmd", "-P", …`). */
+const LOGIN_COMMAND = new RegExp(String.raw`^${LOGIN_COMMANDS}(?=[ \t"'])`, 'i');
 /** What may stand right before a command's name. */
 const COMMAND_BEFORE = charTable(' \t\r\n/\\;&|(`"\'=');
 /** Usage text's stand-ins for a password (`-P password`, `-w <secret>`, `/p:*`), and prose's words after a flag (`ldapsearch -w to pass …`). */
@@ -111,7 +117,10 @@ export function loginCommandSecret(text: string, anchorAt: number): [number, num
   const m = LOGIN_COMMAND.exec(text.slice(at, at + 24));
   if (!m) return [];
   const command = m[0].toLowerCase().replace(/\.exe$/, '');
-  const words = lineWords(text, at + m[0].length);
+  const end = at + m[0].length;
+  // `["sqlcmd", "-P", "…"]`, `execFileSync("ldapsearch", ["-w", "…"])`: the array's elements are its words.
+  const words = text[end] === ' ' || text[end] === '\t' ? lineWords(text, end) : argumentArray(text, at, end);
+  if (!words) return [];
   const spans: [number, number][] = [];
   const push = (span: [number, number] | null): void => {
     if (span) spans.push(span);

@@ -132,11 +132,11 @@ const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegE
   ['vault', [], /\bvault(?:\.exe)?\s+login\s+\\*["']?([^\s"'\\=-][^\s"'\\=]*)(?=[\s"'\\]|$)/, [1]],
   ['qlplus', [], /\bsqlplus(?:\.exe)?\s+(?:-\w+\s+)*\\*["']?[A-Za-z_][\w$#]*\/([^\s/@"'\\]+)/, [1]],
   ['-b', ['secret', 'curl'], /\bgh(?:\.exe)?\s+secret\s+set\s(?:.*?\s)?(?:--body[ =]|-b\s*)\\*["']?([^\s"'\\]+)|\bcurl(?:\.exe)?\s(?:.*?\s)?(?:-b\s*|--cookie[ =])\\*["']?[^\s"'\\=]+=([^\s"'\\;]+)/, [2]],
-  ['-P', ['zip', 'keygen', 'sqlcmd', 'bcp'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\b(?:sqlcmd|bcp)(?:\.exe)?\s(?:.*?\s)?-P[ \t]*\\*["']?([^\s"'\\]+)/, [1, 2]],
+  ['-P', ['zip', 'keygen', 'sqlcmd', 'bcp'], /\b(?:un)?zip(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-P\s+\\*["']?([^\s"'\\]+)|\b(?:sqlcmd|bcp)(?:\.exe)?\s(?:.*?\s)?-P[ \t]*\\*["']?([^\s"'\\]+)/, [1, 2, 3]],
   // The login commands: OpenLDAP's -w, smbclient's -U user%PW, FreeRDP's /p:, HTTPie's -a user:PW, redis' AUTH at its prompt or on redis-cli's line.
-  ['-w', ['ldap'], /\bldap\w{0,16}(?:\.exe)?\s(?:.*?\s)?-w\s+\\*["']?([^\s"'\\]+)/, []],
-  ['-U', ['smbclient'], /\bsmbclient(?:\.exe)?\s(?:.*?\s)?-U[ \t]*\\*["']?[^\s%"']{1,64}%([^\s"'\\]+)/, []],
-  ['/p:', ['freerdp'], /\b[wx]l?freerdp\w{0,8}(?:\.exe)?\s(?:.*?\s)?\/p:\\*["']?([^\s"'\\]+)/, []],
+  ['-w', ['ldap'], /\bldap\w{0,16}(?:\.exe)?\s(?:.*?\s)?-w\s+\\*["']?([^\s"'\\]+)/, [1]],
+  ['-U', ['smbclient'], /\bsmbclient(?:\.exe)?\s(?:.*?\s)?-U[ \t]*\\*["']?[^\s%"']{1,64}%([^\s"'\\]+)/, [1]],
+  ['/p:', ['freerdp'], /\b[wx]l?freerdp\w{0,8}(?:\.exe)?\s(?:.*?\s)?\/p:\\*["']?([^\s"'\\]+)/, [1]],
   ['-a', ['http', 'xh'], /\b(?:https?|xh)(?:\.exe)?\s(?:.*?\s)?(?:-a|--auth)[ =]\\*["']?[^\s:"'\\]{1,64}:([^\s"'\\]+)/, []],
   // Windows' `net use [device] \\\\host\\share PW /user:…`, found from the share's backslashes: the first word after the share that is no option (JSON doubles the backslashes).
   ['\\\\', ['net use', 'NET USE'], /\b(?:net|NET)\s+(?:use|USE)\s+(?:(?:[A-Za-z]:|LPT\d:)\s+)?\\*["']?\\{2,4}[^\\\s"']\S*\s+(?:\/\S+\s+)*\\*["']?([^\s"'\\/*][^\s"'\\]*)/, []],

@@ -69,12 +69,14 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
       '["openssl","enc","-aes-256-cbc","-k","%s"]', '["curl","-b","session=%s","https://x.io"]', 'execFileSync("zip", ["-r", "-P", "%s", "o.zip", "d"])', 'execFileSync(\n  "zip",\n  ["-P", "%s"])',
       '{"command": "wandb", "args": ["login", "%s"]}', '"command": "zip",\n"args": [\n  "-P",\n  "%s",\n  "o.zip"\n]', '["sudo", "zip", "-P", "%s", "o.zip"]',
       '["mysql","-uroot","-p%s"]', "['sshpass', '-p', '%s', 'ssh', 'bob@db']", '["curl","-u","bob:%s","https://x"]', '["docker","login","-u","bob","-p","%s","reg.io"]',
+      // The login commands' arrays, which the rules take since the second pass's review.
+      '["sqlcmd","-S","db","-U","sa","-P","%s"]', '["ldapsearch","-x","-w","%s"]', '["smbclient","//h/s","-U","bob%%s"]', '["xfreerdp","/v:h","/p:%s"]',
     ], 'command_password');
   });
 
-  it('arrays the rules keep stay quiet: login commands\' arrays, a prose word after the name, mysql\'s spaced -p, a variable, other keys, other commands', () => {
+  it('arrays the rules keep stay quiet: a prose word after the name, mysql\'s spaced -p, a variable, other keys, other commands', () => {
     expectQuiet([
-      '["sqlcmd","-S","db","-U","sa","-P","%s"]', '["ldapsearch","-x","-w","%s"]', '["zip", "file", "-P", "%s"]', '["mysql", "-p", "%s"]', '["zip", "-P", "$ZIP_PASSWORD", "o.zip", "%s"]',
+      '["zip", "file", "-P", "%s"]', '["mysql", "-p", "%s"]', '["zip", "-P", "$ZIP_PASSWORD", "o.zip", "%s"]',
       '{"command": "wandb", "env": ["login", "%s"]}', '["gzip","-P","%s"]', '["x","-p%s"]', 'const tools = ["zip", "unzip", "7z"], x = "%s"', '["zip","-r","out.zip","%s"]', '["wandb","login","--relogin"], "%s"',
     ]);
   });
