@@ -28,6 +28,7 @@ import { keyAssignments } from './leak/key-names.js';
 import { columnDefaults, sqlInserts } from './leak/tables.js';
 import { REACH } from './leak/values.js';
 import { vendorTokens } from './leak/vendor-tokens.js';
+import { checkOptions } from '../options.js';
 
 export { fingerprint } from './leak/values.js';
 
@@ -54,6 +55,7 @@ export interface LeakDetector {
 }
 
 export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetector {
+  checkOptions<LeakDetectorOptions>('createLeakDetector', 'LeakDetectorOptions', options, { allow: 'strings' });
   const allowed = new Set((options.allow ?? []).map((f) => f.toLowerCase()));
   return {
     reach: REACH,

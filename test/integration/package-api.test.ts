@@ -128,6 +128,8 @@ describe('integration: the package as the README shows it (import from acode-db)
     const loose = api as unknown as Record<string, (...args: unknown[]) => unknown>;
     const cases: [Record<string, (...args: unknown[]) => unknown>, string, unknown[], string][] = [
       [loose, 'compileRedaction', [{}], "compileRedaction(): option 'patterns' is required: an object"],
+      [loose, 'createLeakDetector', [1], 'createLeakDetector(): takes an options object (LeakDetectorOptions), got a number'],
+      [loose, 'createLeakDetector', [{ alow: [] }], "createLeakDetector(): unknown option 'alow' — did you mean 'allow'?"],
       [transforms, 'createRedactTransform', [{}], "createRedactTransform(): option 'policy' is required: an object"],
       [transforms, 'createHashingSink', [{}], "createHashingSink(): option 'file' is required: a non-empty string"],
       [transforms, 'createHashingSink', [{ file: path.join(ws.dir, 'x'), digest: true }], "createHashingSink(): unknown option 'digest'; options: file, force, digestFrom"],
