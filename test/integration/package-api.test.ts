@@ -199,6 +199,26 @@ describe('integration: the package as the README shows it (import from acode-db)
     }
   });
 
+  it('createBackup aborted once its backup and manifest are written resolves with the backup, the abort as rotationError (as the README says)', async () => {
+    const api = await import('acode-db');
+    const config = await api.loadConfig({ workspace: ws.dir });
+    const controller = new AbortController();
+    const result = await api.createBackup({
+      config,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.stage === 'manifest' && e.phase === 'end') controller.abort();
+      },
+    });
+    expect(existsSync(result.path) && existsSync(result.manifestPath)).to.equal(true);
+    expect(result.rotation).to.equal(null);
+    expect(result.rotationError?.code).to.equal('ACODE-BAK-001');
+    expect(result.rotationError?.message).to.match(/interrupted$/);
+    expect(api.isAbort(result.rotationError)).to.equal(true);
+    const check = await api.verifyBackup({ config, file: result.path });
+    expect(check.valid).to.equal(true);
+  });
+
   it('exports from acode-db/transforms every stage ARCHITECTURE.md lists under transforms/ (the export verify checks were missing)', async () => {
     const text = await readFile(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8');
     const listed = [...text.matchAll(/^\| `(create\w+)\(\)` \(`transforms\//gm)].map((m) => m[1]!);
