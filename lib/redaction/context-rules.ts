@@ -20,11 +20,24 @@ export const NAME_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'cred', '
 
 const AUTH_TUPLE = /^\s*=\s*\(\s*(["'])[^"'\n]{1,64}\1\s*,\s*(["'])/;
 
-/** MySQL's `CREATE USER 'u'@'%' IDENTIFIED BY '…'` (and `ALTER USER`, `SET PASSWORD … BY`): the quoted password. */
+/** Oracle's user or link before an unquoted `IDENTIFIED BY`: `CREATE|ALTER USER name`, `CONNECT TO name`. */
+const ORACLE_USER = /\b(?:(?:create|alter)\s+user|connect\s+to)\s+[\w$#."]{1,128}\s+$/i;
+/** An unquoted password after it, to a space, `;` or the line's end; not Oracle's `VALUES '…'` nor `EXTERNALLY`/`GLOBALLY`, nor a substitution or bind variable. */
+const ORACLE_PASSWORD = /^(?!(?:values|externally|globally|password|[&:$<{]))[^\s;'"]{1,128}(?=[\s;]|$)/i;
+
+/**
+ * MySQL's `CREATE USER 'u'@'%' IDENTIFIED BY '…'` (and `ALTER USER`, `SET PASSWORD … BY`): the quoted
+ * password; Oracle's `CREATE USER app IDENTIFIED BY Pw_2024;` (unquoted, right after the user's name).
+ */
 function identifiedBy(text: string, at: number, out: Span[], self: ContentRule): number {
   const from = at + 'identified by '.length;
   const quote = text[from];
-  if (quote !== "'" && quote !== '"') return from;
+  if (quote !== "'" && quote !== '"') {
+    const bare = ORACLE_USER.test(text.slice(Math.max(0, at - 160), at)) ? ORACLE_PASSWORD.exec(text.slice(from, from + 129)) : null;
+    if (!bare || NOT_A_VALUE.test(bare[0]) || REFERENCE.test(bare[0])) return from;
+    out.push({ start: from, end: from + bare[0].length, rule: self });
+    return from + bare[0].length;
+  }
   // A statement about a user, role, link or keystore (`CREATE USER 'u'@'%' IDENTIFIED BY`, `GRANT … TO`,
   // Oracle's `CONNECT TO app IDENTIFIED BY`, `… KEYSTORE … IDENTIFIED BY`): not prose's "columns identified by \"x\"".
   const statement = text.slice(Math.max(0, at - 256), at).split(';').pop()!;

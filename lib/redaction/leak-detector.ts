@@ -25,7 +25,7 @@ import { defines, envDirectives, markupPairs, markupValues, namedValues, terrafo
 import { bearerValues, discordWebhooks, mysqlDsns, pgpassLines, teamsWebhooks, urlPasswords } from './leak/connections.js';
 import { encodedPem, jwkKeys, kubernetesSecrets, privateKeyHeaders, puttyKeys } from './leak/key-material.js';
 import { keyAssignments } from './leak/key-names.js';
-import { columnDefaults, sqlInserts } from './leak/tables.js';
+import { columnDefaults, identifiedBy, sqlInserts } from './leak/tables.js';
 import { REACH } from './leak/values.js';
 import { vendorTokens } from './leak/vendor-tokens.js';
 import { checkOptions } from '../options.js';
@@ -70,6 +70,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       sqlInserts(text, hits);
       envDirectives(text, hits);
       columnDefaults(text, hits);
+      identifiedBy(text, hits);
       markupValues(text, hits);
       markupPairs(text, hits);
       credentialCalls(text, hits);

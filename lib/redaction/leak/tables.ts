@@ -1,4 +1,5 @@
-/** Secrets in tabular text: CSV/TSV columns under a secret's header, SQL `INSERT … VALUES`, a key/value `UPDATE` and a column's `DEFAULT`. */
+/** Secrets in tabular text and SQL: CSV/TSV columns under a secret's header, SQL `INSERT … VALUES`, a key/value `UPDATE`, a column's `DEFAULT`, and the statements that set a user's password. */
+import { literalAfter } from './calls.js';
 import { isCode } from './code-shape.js';
 import type { LeakHit } from '../leak-detector.js';
 import { LINE_REACH, type SectionWalk, isSpace, lineBreakEnd, lineEndAfter, lineStartBefore, skipSpaces } from './lines.js';
@@ -229,10 +230,45 @@ export function sqlPasswordClause(text: string, nameAt: number, after: number, h
   if (after - nameAt !== 9 || (nameAt > 0 && isTokenChar(text.charCodeAt(nameAt - 1)))) return false;
   let i = after;
   while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-  if (text.charCodeAt(i) !== 39 || !PASSWORD_CLAUSE.test(text.slice(Math.max(0, nameAt - 160), nameAt))) return false;
+  // MySQL's `SET PASSWORD FOR 'bob'@'%' = '…'` (`SET PASSWORD = '…'` is an assignment the caller reads).
+  const user = /^for\s+(?:'[^'\n]{1,64}'(?:@'[^'\n]{1,255}')?|[\w$.@%-]{1,64})\s*=\s*(?=')/i.exec(text.slice(i, i + 360));
+  if (user && /\bset\s+$/i.test(text.slice(Math.max(0, nameAt - 8), nameAt))) i += user[0].length;
+  else if (text.charCodeAt(i) !== 39 || !PASSWORD_CLAUSE.test(text.slice(Math.max(0, nameAt - 160), nameAt))) return false;
   const start = i + 1;
   const end = valueEnd(text, start);
   const value = text.slice(start, end);
   if (text.charCodeAt(end) === 39 && looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, start, end));
   return true;
+}
+
+/** Before `IDENTIFIED BY '…'`: a statement about a user, role, link or keystore, as the rules read it (not prose's "columns identified by"). */
+const IDENTIFIED_STATEMENT = /\b(?:user|role|grant|login|connect\s+to|database\s+link|keystore|key\s+management|password|replication)\b|'@'/i;
+/** Before an unquoted password (Oracle's): `CREATE|ALTER USER name`, `CONNECT TO name`. */
+const ORACLE_USER = /\b(?:(?:create|alter)\s+user|connect\s+to)\s+\\*["']?[\w$#.]{1,128}\\*["']?\s+$/i;
+
+/** The clause, in any case: one expression is half the time of two `indexOf` passes (capitals, small letters) on the bench's export. */
+const IDENTIFIED_BY = /identified by /gi;
+
+/**
+ * MySQL's `CREATE USER 'bob'@'%' IDENTIFIED BY '…'` (`ALTER USER`, `GRANT … TO`, `… WITH plugin BY`
+ * is not read) and Oracle's `CREATE USER app IDENTIFIED BY …` unquoted: the password when
+ * generated-looking.
+ */
+export function identifiedBy(text: string, hits: LeakHit[]): void {
+  IDENTIFIED_BY.lastIndex = 0;
+  for (let m = IDENTIFIED_BY.exec(text); m; m = IDENTIFIED_BY.exec(text)) {
+    const at = m.index;
+    const before = text.slice(Math.max(0, at - 256), at);
+    const from = at + m[0].length;
+    let i = from;
+    while (text.charCodeAt(i) === 92) i++;
+    if (text[i] === '"' || text[i] === "'") {
+      if (IDENTIFIED_STATEMENT.test(before.split(';').pop()!)) literalAfter(text, from, 1, hits, true);
+    } else if (ORACLE_USER.test(before)) {
+      let end = from;
+      while (end < text.length && end - from < 128 && !/[\s;'",\\]/.test(text[end]!)) end++;
+      const value = text.slice(from, end);
+      if (looksSecret(value) && generated(value)) hits.push(hit('secret_assignment', value, from, end));
+    }
+  }
 }

@@ -81,6 +81,15 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     ]);
   });
 
+  it('MySQL\'s IDENTIFIED BY and SET PASSWORD FOR, and Oracle\'s unquoted IDENTIFIED BY', () => {
+    expectFound([
+      "CREATE USER 'bob'@'%' IDENTIFIED BY '%s';", "ALTER USER 'bob'@'localhost' IDENTIFIED BY '%s';", "GRANT ALL ON *.* TO 'bob'@'%' IDENTIFIED BY '%s';",
+      'create user bob identified by "%s";', "SET PASSWORD FOR 'bob'@'localhost' = '%s';", "SET PASSWORD FOR bob = '%s'", 'CREATE USER app IDENTIFIED BY %s;',
+      'CREATE DATABASE LINK l CONNECT TO scott IDENTIFIED BY %s USING x',
+    ], 'secret_assignment');
+    expectQuiet(["columns identified by '%s'", "rows Identified By '%s'", "SET PASSWORD FOR bob = %s", "the user set password for '%s'"]);
+  });
+
   it('a secret printed below its command after a shell prompt: gh, gcloud, aws configure get, echo and printenv of a secret\'s name, cat ~/.pgpass', () => {
     expectFound([
       '$ gh auth token\n%s', '$ gh auth token\n%s\n$ ls', 'bob@box:~$ aws configure get aws_secret_access_key\n%s', '$ gcloud auth print-access-token\n%s', '% echo $DB_PASSWORD\n%s',

@@ -1,8 +1,9 @@
 /**
  * Forms the second leak-scan pass found past the rules (2026-11-28): the login commands' argument
  * arrays (`["sqlcmd", …, "-P", "…"]`, `["ldapsearch", …, "-w", "…"]`, an agent's tool call or
- * subprocess list) and single-dash password flags in capitals (`-PASSWORD …`, PowerShell's
- * `-Password "…"`). Each passed both the rules and the leak scan, or failed the export.
+ * subprocess list), single-dash password flags in capitals (`-PASSWORD …`, PowerShell's
+ * `-Password "…"`) and Oracle's unquoted `CREATE USER app IDENTIFIED BY …`. Each passed both the
+ * rules and the leak scan, or failed the export.
  */
 import { expect } from 'chai';
 import { fakePassword, seeded } from './fakes.js';
@@ -11,7 +12,7 @@ import { detectorsOf, expectEach, expectUntouched, redactText } from './helpers.
 const rand = seeded(20261128);
 const make = (): string => fakePassword(rand);
 
-describe('login commands as argument arrays, and single-dash password flags in capitals', () => {
+describe('login commands as argument arrays, single-dash password flags in capitals, Oracle\'s IDENTIFIED BY', () => {
   it('takes the password of sqlcmd, bcp, the OpenLDAP tools, smbclient and FreeRDP given as an argument array, on one line or several', () => {
     expectEach([
       '["sqlcmd", "-S", "db", "-U", "sa", "-P", "%s"]',
@@ -47,6 +48,23 @@ describe('login commands as argument arrays, and single-dash password flags in c
       'New-LocalUser bob -Password (ConvertTo-SecureString $x -AsPlainText -Force)',
       'The -Password parameter takes a SecureString',
       'use -Password to set it',
+    ]);
+  });
+
+  it('takes Oracle\'s unquoted password after IDENTIFIED BY, for a user or a database link, and keeps its other forms and prose', () => {
+    expectEach([
+      'CREATE USER app IDENTIFIED BY %s;',
+      'ALTER USER app IDENTIFIED BY %s ACCOUNT UNLOCK;',
+      'CREATE USER c##app IDENTIFIED BY %s\nDEFAULT TABLESPACE users;',
+      'CREATE DATABASE LINK l CONNECT TO scott IDENTIFIED BY %s USING \'db\';',
+    ], () => fakePassword(rand).replace(/[!#%^*]/g, '_'), 'secret_assignment', 'secret_assignment');
+    expectUntouched([
+      'CREATE USER app IDENTIFIED BY &pw;',
+      'CREATE USER app IDENTIFIED BY :pw;',
+      'CREATE USER app IDENTIFIED EXTERNALLY;',
+      'CREATE USER app IDENTIFIED BY <password>;',
+      'CREATE USER app IDENTIFIED BY password;',
+      'each user identified by email gets a row',
     ]);
   });
 
