@@ -56,6 +56,8 @@ export function secretAssignments(text: string, hits: LeakHit[]): void {
       csvHeader(text, m.index, hits, tables);
       continue;
     }
+    // `$ heroku auth:token` then the token below: `auth:` reads as a name and its value, which hides the `token` ending the line.
+    if (last === 58 && text.startsWith('token', after) && (m[0] === 'auth:' || m[0] === 'AUTH:')) commandOutput(text, m.index, after + 5, hits);
     // A flag's value after a space (`--api-key …`, `-storepass …`): the flag's own reading, not .netrc's.
     if ((last === 32 || last === 9) && spacedFlag(text, m.index, after, hits)) continue;
     // SQL's `ALTER USER app WITH PASSWORD '…'`.

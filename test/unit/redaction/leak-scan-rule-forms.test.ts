@@ -93,13 +93,13 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
   it('a secret printed below its command after a shell prompt: gh, gcloud, aws configure get, echo and printenv of a secret\'s name, cat ~/.pgpass', () => {
     expectFound([
       '$ gh auth token\n%s', '$ gh auth token\n%s\n$ ls', 'bob@box:~$ aws configure get aws_secret_access_key\n%s', '$ gcloud auth print-access-token\n%s', '% echo $DB_PASSWORD\n%s',
-      '$ printenv OPENAI_API_KEY\n%s', 'notes\n$ echo $GITHUB_TOKEN\r\n%s\r\n',
+      '$ printenv OPENAI_API_KEY\n%s', 'notes\n$ echo $GITHUB_TOKEN\r\n%s\r\n', '$ heroku auth:token\n%s', 'bob@box:~$ heroku auth:token\r\n%s\r\n',
     ], 'secret_assignment');
     expectFound(['$ cat ~/.pgpass\ndb.example.com:5439:app:bob:%s', '$ cat ~/.pgpass\nlocalhost:5432:*:amy:hunter2\nreplica:6543:app:bob:%s\n'], 'pgpass_password');
   });
 
   it('command output the rules keep stays quiet: no prompt, a command piped on, a count\'s name, words after the value, a prompt inside a sentence', () => {
-    expectQuiet(['gh auth token\n%s', '$ gh auth token | pbcopy\n%s', '$ echo $MAX_TOKENS\n%s', '$ echo $DB_PASSWORD\n%s more words', 'see "$ gh auth token\n%s"', '$ echo $DB_HOST\n%s', 'echo $API_KEY\n%s', '$ cat ~/.pgpass\n\nh:5439:d:u:%s']);
+    expectQuiet(['gh auth token\n%s', '$ gh auth token | pbcopy\n%s', 'heroku auth:token\n%s', '$ heroku auth:token | pbcopy\n%s', '$ echo $MAX_TOKENS\n%s', '$ echo $DB_PASSWORD\n%s more words', 'see "$ gh auth token\n%s"', '$ echo $DB_HOST\n%s', 'echo $API_KEY\n%s', '$ cat ~/.pgpass\n\nh:5439:d:u:%s']);
   });
 
   it('a label ending its line, and its value alone on the next line, unindented', () => {
