@@ -85,7 +85,7 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     expectFound([
       "CREATE USER 'bob'@'%' IDENTIFIED BY '%s';", "ALTER USER 'bob'@'localhost' IDENTIFIED BY '%s';", "GRANT ALL ON *.* TO 'bob'@'%' IDENTIFIED BY '%s';",
       'create user bob identified by "%s";', "SET PASSWORD FOR 'bob'@'localhost' = '%s';", "SET PASSWORD FOR bob = '%s'", 'CREATE USER app IDENTIFIED BY %s;',
-      'CREATE DATABASE LINK l CONNECT TO scott IDENTIFIED BY %s USING x',
+      'CREATE DATABASE LINK l CONNECT TO scott IDENTIFIED BY %s USING x', "ALTER USER 'bob'@'%' IDENTIFIED WITH caching_sha2_password BY '%s';",
     ], 'secret_assignment');
     expectQuiet(["columns identified by '%s'", "rows Identified By '%s'", "SET PASSWORD FOR bob = %s", "the user set password for '%s'"]);
   });
