@@ -26,6 +26,9 @@ const BLOCK_HEADER = /^[|>][-+]?[1-9]?[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/;
 
 const NETRC_REACH = 160;
 
+/** A quote as a character reference or a curly quote (UTF-8 bytes read as Latin-1, or the character). */
+const QUOTE_WRITTEN = /^(?:&(?:quot|apos|#3[49]|#x2[27]);|\xe2\x80[\x98\x9c]|[\u2018\u201c])/i;
+
 export function secretAssignments(text: string, hits: LeakHit[]): void {
   SECRET_NAME_END.lastIndex = 0;
   // Where the section walks of this text stopped: no line is read by two (`secrets:` nested in `secrets:`…).
@@ -106,6 +109,10 @@ export function assignedValue(text: string, nameAt: number, after: number, hits:
   // Quotes escaped once per level of JSON inside JSON strings, however deep (the rules stop at ten levels; this fails those closed).
   // And markdown's bold and code around a label's value: `**Password:** \`…\``.
   while (i < text.length && i - after < 65536 && ' \t"\'\\*`'.includes(text[i]!)) i++;
+  // A quote written as a character reference (`password=&quot;…&quot;`, HTML-escaped text) or a curly one (`api_key: “…”`,
+  // its UTF-8 bytes as the scan reads them, or the character itself): the value ends at the `&` or the closing quote's bytes.
+  const quote = QUOTE_WRITTEN.exec(text.slice(i, i + 8));
+  if (quote) i += quote[0].length;
   if (!netrc && (text[i] === '|' || text[i] === '>')) {
     const header = BLOCK_HEADER.exec(text.slice(i, i + 32));
     if (header) i += header[0].length;

@@ -90,6 +90,17 @@ describe('leak scan: forms the rules take, read by the scan since 2026-11-28 (se
     expectQuiet(["columns identified by '%s'", "rows Identified By '%s'", "SET PASSWORD FOR bob = %s", "the user set password for '%s'"]);
   });
 
+  it('a value between quotes written as character references or curly quotes, as the scan reads the export\'s UTF-8 bytes too', () => {
+    const forms = ['password=&quot;%s&quot;', 'api_key=&#34;%s&#34;', 'token: &apos;%s&apos;', 'api_key: \u201c%s\u201d', 'secret = \u2018%s\u2019'];
+    expectFound(forms, 'secret_assignment');
+    for (const form of forms) {
+      const text = form.replaceAll('%s', generated());
+      // The worker scans the serialised bytes as Latin-1: a curly quote is three characters there.
+      expect(detectors(Buffer.from(JSON.stringify({ content: text }), 'utf8').toString('latin1')), text).to.deep.equal(['secret_assignment']);
+    }
+    expectQuiet(['password=&quot;hunter2&quot; %s', 'the “password” field %s']);
+  });
+
   it('a secret printed below its command after a shell prompt: gh, gcloud, aws configure get, echo and printenv of a secret\'s name, cat ~/.pgpass', () => {
     expectFound([
       '$ gh auth token\n%s', '$ gh auth token\n%s\n$ ls', 'bob@box:~$ aws configure get aws_secret_access_key\n%s', '$ gcloud auth print-access-token\n%s', '% echo $DB_PASSWORD\n%s',
