@@ -147,9 +147,12 @@ function arrayElement(text: string, flagStart: number): ArrayElement | null {
   return ARRAY_HEAD.test(head) ? { quote, arrayStart } : null;
 }
 
+/** How many of an argument array's first elements may be its command. */
+const ARRAY_COMMAND_REACH = 4;
+
 /**
  * Where a command's name may start for a flag at `flagStart` that is an element of an argument array
- * (`[\n  "sudo",\n  "ldapsearch",\n  "-w", …`): each element before the flag's, then the quoted first
+ * (`[\n  "sudo",\n  "ldapsearch",\n  "-w", …`): each of the array's first elements before the flag's, then the quoted first
  * argument of the call given the array (`execFileSync("ldapsearch", [\n "-w", …`). Empty when the
  * flag is no element.
  */
@@ -158,8 +161,10 @@ export function arrayElementStarts(text: string, flagStart: number): number[] {
   if (!element) return [];
   const { quote, arrayStart } = element;
   const starts: number[] = [];
-  // ARRAY_HEAD checked that only quoted elements and commas stand before the flag's.
-  for (let i = skipGap(text, arrayStart + 1, 1); i < flagStart - quote.length && text.startsWith(quote, i); ) {
+  // ARRAY_HEAD checked that only quoted elements and commas stand before the flag's. The command is among
+  // the first few (`["sudo", "-E", "ldapsearch", …]`): each flag reading every element before it made
+  // a long array of flags quadratic (4 s a MiB of `"-w",`).
+  for (let i = skipGap(text, arrayStart + 1, 1); starts.length < ARRAY_COMMAND_REACH && i < flagStart - quote.length && text.startsWith(quote, i); ) {
     starts.push(i + quote.length);
     const close = text.indexOf(quote, i + quote.length);
     if (close < 0 || close >= flagStart) break;

@@ -20,6 +20,8 @@ import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 export const LOGIN_ANCHORS = ['qlcmd', '-P', '-w', '-U', '/p:', '/user:'];
 /** The commands `loginCommandSecret` reads (one list for both patterns below). */
 const LOGIN_COMMANDS = String.raw`(?:sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|smbclient|[xw]l?freerdp3?|net[ \t]+use)(?:\.exe)?`;
+/** A piece of one of their names somewhere before a flag: the array reading below only then (a long array of flags read each back). */
+const NAMED_BEFORE = /sqlcmd|bcp|ldap|smbclient|freerdp/i;
 /** One of them anywhere on a line before one of their flags, as a word or an argument array's element (`["ldapsearch", "-w", …]`). */
 const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_COMMANDS}(?:[ \t]|["'][ \t]*,)`, 'gi');
 
@@ -30,7 +32,7 @@ const COMMAND_ON_LINE = new RegExp(String.raw`(?:^|[\s/\\;&|(\x60"'=])${LOGIN_CO
 export function loginCommand(text: string, at: number): [number, number][] {
   if (startsWithIgnoreCase(text, 'qlcmd', at)) return loginCommandSecret(text, at);
   // An argument array, on one line or several: its command is an element before the flag's, or the call's argument before it.
-  if (text.charCodeAt(at - 1) === 34 || text.charCodeAt(at - 1) === 39) {
+  if ((text.charCodeAt(at - 1) === 34 || text.charCodeAt(at - 1) === 39) && NAMED_BEFORE.test(text.slice(Math.max(0, at - 1024), at))) {
     const name = arrayElementStarts(text, at).find((start) => LOGIN_COMMAND.test(text.slice(start, start + 24)));
     if (name !== undefined) return loginCommandSecret(text, name);
   }
