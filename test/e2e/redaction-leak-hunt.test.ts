@@ -82,6 +82,11 @@ function probes(): Probe[] {
   add('a CSV header, then rows', (s) => `username,password\nbob,${s}\n`, body(rand, ALNUM, 20), { expected: 'username,password\nbob,[REDACTED]\n' });
   add("Rust's String::from", (s) => `let api_key = String::from("${s}");`, body(rand, ALNUM, 24), { expected: 'let api_key = String::from("[REDACTED]");' });
   add('a setter call', (s) => `ds.setPassword("${s}");`, pw(), { expected: 'ds.setPassword("[REDACTED]");' });
+  // The second leak-scan pass's review (2026-11-28): forms the rules missed, now taken and read by the scan too.
+  add("sqlcmd's password in an agent's argument array", (s) => `{"tool":"shell","argv":["sqlcmd","-S","db","-U","sa","-P","${s}"]}`, pw());
+  add('ldapsearch -w in an argument array spread over lines', (s) => `args = [\n  "ldapsearch",\n  "-x",\n  "-w",\n  "${s}"\n]`, pw(), { expected: 'args = [\n  "ldapsearch",\n  "-x",\n  "-w",\n  "[REDACTED]"\n]' });
+  add("PowerShell's -Password \"…\"", (s) => `Connect-Thing -User bob -Password "${s}"`, pw(), { expected: 'Connect-Thing -User bob -Password "[REDACTED]"' });
+  add("Oracle's unquoted IDENTIFIED BY", (s) => `CREATE USER app IDENTIFIED BY ${s};`, `${body(rand, ALNUM, 14)}_9`, { expected: 'CREATE USER app IDENTIFIED BY [REDACTED];' });
   return list;
 }
 
