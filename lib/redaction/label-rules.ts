@@ -10,11 +10,11 @@ import { prosePrefix } from './prose-value.js';
 import { builtInRule, charTable, inTable, looksRandom, type ContentRule, type Span } from './rule.js';
 
 /**
- * A line's start, a list or quote marker, bold, then the label (one to five words, letters and
+ * A line's start, a list or quote marker or a CLI prompt's mark (`? `, `✔ `, `◆ `, `│ `: inquirer, clack), bold, then the label (one to five words, letters and
  * digits), a bracketed default (`[None]`, `[****ABCD]`) or note, bold closing either side of the
  * separator, and the separator (`:`, `=`, or a sentence's `is`: `The API key is …`).
  */
-const LABEL = /^[ \t]*(?:[-*+>][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>])|(?<=[ \t])is:?(?=[ \t]))[ \t]*(?:\*\*|__)?[ \t]*/;
+const LABEL = /^[ \t]*(?:[-*+>?\u2714\u2713\u2716\u25c6\u25c7\u2502][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>])|(?<=[ \t])is:?(?=[ \t]))[ \t]*(?:\*\*|__)?[ \t]*/;
 /** Words in labels that name no secret's value: its rules, its age, where to find it. */
 const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type|store|backend|encoder|provider|hashing|scope)\b/i;
 /**

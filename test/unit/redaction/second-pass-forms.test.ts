@@ -68,6 +68,16 @@ describe('login commands as argument arrays, single-dash password flags in capit
     ]);
   });
 
+  it('takes a label\'s value after a CLI prompt\'s mark (wrangler\'s and inquirer\'s `?`, clack\'s `◆` and `│`; the leak scan failed some closed)', () => {
+    expectEach([
+      '? Enter a secret value: %s',
+      '? Enter your API key: %s',
+      '\u25c6 Enter a secret value: %s',
+      '\u2502 Paste your API key: %s',
+    ], make, 'labeled_secret');
+    expectUntouched(['? Which region: eu-west-1', '? Project name: my-app', '\u2714 Password: ********']);
+  });
+
   it('a -Password given a subexpression keeps the subexpression and takes the literal inside it', () => {
     const secret = make();
     const text = `New-LocalUser bob -Password (ConvertTo-SecureString "${secret}" -AsPlainText -Force)`;
