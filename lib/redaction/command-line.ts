@@ -4,9 +4,10 @@
  * buildah, nerdctl, skopeo, oras, crane and `helm registry login` too), `redis-cli -a PASSWORD`,
  * a literal piped into a registry login's `--password-stdin`, and `htpasswd -b`'s last argument.
  * Found from literal anchors (`-u`, `-p`, `-a`, `--password-stdin`, `htpasswd`), read with
- * assignment.ts's value readers.
+ * text-scan.ts's readers.
  */
-import { MAX_VALUE, REFERENCE, isQuote, isSpace, lineStart, quotedValue, skipGap, skipSpaces } from './assignment.js';
+import { REFERENCE } from './not-a-value.js';
+import { MAX_VALUE, isQuote, isSpace, lineStart, quotedValue, skipGap, skipSpaces } from './text-scan.js';
 import { charTable, inTable, looksRandom, startsWithIgnoreCase, type CharTable } from './rule.js';
 
 /** Shell words end at whitespace, operators and quotes (a value inside a JSON string ends at its `"`). */

@@ -6,7 +6,8 @@
  * secret_assignment's keywords on the command's line (`secret`, `key`, `token`, `auth`, `pass`):
  * no anchor of its own.
  */
-import { REFERENCE, lineStart } from './assignment.js';
+import { REFERENCE } from './not-a-value.js';
+import { lineStart } from './text-scan.js';
 import { isSecretSettingName } from './names.js';
 
 /** A prompt at a line's start, and the command after it. */

@@ -3,7 +3,10 @@
  * assignment, an AWS secret key after its name, an Authorization header's credentials, and the
  * password inside a connection URL.
  */
-import { NOT_A_VALUE, REFERENCE, SINGLE_DASH_FLAG, isSpace, parseAssignment, sectionValues } from './assignment.js';
+import { SINGLE_DASH_FLAG, parseAssignment } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
+import { sectionValues } from './section-values.js';
+import { isSpace } from './text-scan.js';
 import { commandOutput } from './command-output.js';
 import { ARGUMENT_ANCHORS, COMMAND_ANCHORS, HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, argumentSecret, commandPassword, htpasswdPassword, stdinPassword, stdinReaderPassword } from './command-line.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';

@@ -7,9 +7,10 @@
  * `curl_setopt($ch, CURLOPT_USERPWD, "u:…")`, `new Sequelize(db, u, "…")`, Java's
  * `DriverManager.getConnection(url, u, "…")`. Found from `secret_assignment`'s
  * keyword anchors inside the callee's name (`auth`, `cred`, `pass`) and from `ogin(` and
- * `asplaintext`, read with assignment.ts's value readers.
+ * `asplaintext`, read with text-scan.ts's readers.
  */
-import { MASKED, REFERENCE, isQuote, lineStart, quotedValue, skipSpaces } from './assignment.js';
+import { MASKED, REFERENCE } from './not-a-value.js';
+import { isQuote, lineStart, quotedValue, skipSpaces } from './text-scan.js';
 import { charTable, runEnd, runStart, startsWithIgnoreCase } from './rule.js';
 
 /** `.login(` (`log` and `lo` start too much) and `-AsPlainText` (`-a` is a flag of its own). */

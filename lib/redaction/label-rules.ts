@@ -4,7 +4,7 @@
  * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`). Assignments of one name
  * (`password=…`, `API_KEY: …`) are secret_assignment's.
  */
-import { NOT_A_VALUE, REFERENCE } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
 import { prosePrefix } from './prose-value.js';
 import { builtInRule, charTable, inTable, looksRandom, type ContentRule, type Span } from './rule.js';

@@ -5,7 +5,8 @@
  * redis-cli prompt or on its command line. Windows' words keep their backslashes (`/user:CORP\bob`),
  * so these read their own words rather than the shell words of command-line.ts.
  */
-import { NOT_A_VALUE, REFERENCE, lineStart } from './assignment.js';
+import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
+import { lineStart } from './text-scan.js';
 import { argumentArray, arrayElementStarts } from './command-line.js';
 import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 

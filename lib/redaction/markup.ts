@@ -4,7 +4,7 @@
  * name="ApiKey" …>` holding a `<value>…</value>`, and an HTML password field's `value`, its
  * attributes in any order (`<input value="…" type="password">`).
  */
-import { MASKED, NOT_A_VALUE, REFERENCE } from './assignment.js';
+import { MASKED, NOT_A_VALUE, REFERENCE } from './not-a-value.js';
 
 /** The attributes after a name's closing quote, then the tag's `>`. */
 const REST_OF_TAG = /^(?:\s{1,8}[\w:.-]{1,32}=(?:"[^"<>\n]{0,256}"|'[^'<>\n]{0,256}'))*\s{0,8}>/;

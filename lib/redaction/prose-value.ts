@@ -3,9 +3,13 @@
  * `Created user bob. password: letmein`, `The new password is: letmein`, `The token is "…"`.
  * Code writes the same shape for types and arguments (`val password: String`,
  * `fn f(password: String)`, `token: tokenFromEnv`), so the words before the name must read as
- * prose, and the value must be one plain word that ends its sentence or clause.
+ * prose, and the value must be one plain word that ends its sentence or clause. Also the word after
+ * a summary's arrow (`password → …`, `New API key → \`…\``).
  */
-import { MASKED, NOT_A_VALUE, REFERENCE, isQuote, isSpace, quotedValue, skipSpaces } from './assignment.js';
+import type { Assignment } from './assignment.js';
+import { MASKED, NOT_A_VALUE, REFERENCE } from './not-a-value.js';
+import { looksRandom } from './rule.js';
+import { isQuote, isSpace, quotedValue, skipSpaces } from './text-scan.js';
 
 /**
  * Code before a name on its line: calls, blocks, operators, strings, templates, a member
@@ -94,3 +98,35 @@ export function proseIs(text: string, name: string, nameStart: number, at: numbe
   if (!word) return null;
   return colon || (/[0-9]/.test(text.slice(word[0], word[1])) && /[A-Za-z]/.test(text.slice(word[0], word[1]))) ? word : null;
 }
+
+/** The word after an arrow (`password → …`), when it looks generated and no further arrow follows (`Password → Settings → Security`). */
+export function arrowValue(text: string, name: string, right: number, from: number): Assignment | number {
+  const at = skipSpaces(text, from);
+  if (at === from) return right;
+  let start = at;
+  let end: number;
+  if (isQuote(text.charCodeAt(at)) || text.charCodeAt(at) === 96) {
+    const q = quotedValue(text, at + 1, text[at]!);
+    if (!q) return right;
+    [start, end] = q;
+  } else {
+    end = at;
+    while (end < text.length && end - at < 256 && text.charCodeAt(end) > 32 && text.charCodeAt(end) < 127) end++;
+    while (end > at && /[.,;:!?)]/.test(text[end - 1]!)) end--;
+  }
+  const value = text.slice(start, end);
+  if (text.charCodeAt(skipSpaces(text, end + (start > at ? 1 : 0))) === 0x2192) return right;
+  if (value.length < 6 || !/^[\x21-\x7e]+$/.test(value) || REFERENCE.test(value) || MASKED.test(value)) return right;
+  // A plain word (`password → hunter2x`) ends its line, a full stop aside, and is no UI label (`Settings`), a name of
+  // words (`access_token`, `user.password`) or a type or state the arrow maps to.
+  if (!looksRandom(value)) {
+    const after = skipSpaces(text, end + (start > at ? 1 : 0));
+    const c = text.charCodeAt(after);
+    const ends = after >= text.length || c === 10 || c === 13 || ((c === 46 || c === 33) && /^[.!][ \t]*(?:\r?\n|$)/.test(text.slice(after, after + 4)));
+    if (!ends || (start === at && !/^[a-z0-9][\w!@#$%^&*+=.-]*$/.test(value)) || /^[a-z]+(?:[_.-][a-z]+)+$/.test(value) || ARROW_NOT_A_VALUE.test(value)) return right;
+  }
+  return { name, nameEnd: right, valueStart: start, valueEnd: end };
+}
+
+/** What an arrow after a secret's name maps it to when describing it, not its value: types, states, treatments. */
+const ARROW_NOT_A_VALUE = /^(?:string|str|number|int|integer|boolean|bool|bytes|object|any|null|none|undefined|true|false|hash(?:ed)?|bcrypt|argon2|sha\d*|md5|reset|rotated|revoked|expired|valid|invalid|required|optional|redacted|masked|hidden|encrypted|secret|changed|updated|removed|deleted|empty|unset)$/i;

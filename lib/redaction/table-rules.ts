@@ -4,7 +4,7 @@
  * column under a header cell naming a secret (`| user | password |` or `username,password`, then
  * rows). The anchor must stand in a cell of its own; a cell's value must look generated.
  */
-import { REFERENCE } from './assignment.js';
+import { REFERENCE } from './not-a-value.js';
 import { classifyName, isKeyLikeName, isShortPasswordName } from './names.js';
 import { builtInRule, looksRandom, type ContentRule, type Span } from './rule.js';
 
