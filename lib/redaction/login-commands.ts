@@ -3,11 +3,12 @@
  * … -P PW`, the OpenLDAP tools' `-w PW` (`ldappasswd -a`/`-s` too), `smbclient -U user%PW`,
  * FreeRDP's `/p:PW`, Windows' `net use \\host\share PW /user:bob`, and redis' `AUTH [user] PW` at a
  * redis-cli prompt or on its command line. Windows' words keep their backslashes (`/user:CORP\bob`),
- * so these read their own words rather than the shell words of command-line.ts.
+ * so these read their own words rather than shell-words.ts's shell words.
  */
 import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
 import { lineStart } from './text-scan.js';
-import { argumentArray, arrayElementStarts } from './command-line.js';
+import { argumentArray } from './argument-secrets.js';
+import { arrayElementStarts } from './command-line.js';
 import { charTable, inTable, startsWithIgnoreCase } from './rule.js';
 
 /**
