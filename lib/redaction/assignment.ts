@@ -168,14 +168,14 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /^passw(?:or)?d$/i.test(name) && afterNetrcToken(text, left)) {
     return netrcValue(text, name, right, i);
-  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/i.test(text.slice(Math.max(0, left - 420), left))) {
-    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …`, redis' `CONFIG SET requirepass …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
+  } else if (dashes === 0 && i > right && !quote && /\b(?:configure|config|npm)\s+set\s+(?:\/\/[^\s:]{1,200}(?::\d+)?[^\s:]{0,200}:)?$/i.test(text.slice(Math.max(0, left - 420), left))) {
+    // `aws configure set aws_secret_access_key …`, `npm config set _authToken …` (`npm set …`), redis' `CONFIG SET requirepass …`, `npm config set //registry.npmjs.org/:_authToken …`: the next word.
     return netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && /password$/i.test(name) && (sql = sqlPassword(text, name, left, right)) !== null) {
     return sql;
   } else if (dashes === 0 && i > right && !quote && (SET_COMMAND.test(text.slice(Math.max(0, left - 40), left)) || ENV_DIRECTIVE.test(text.slice(lineStart(text, left), left)))) {
-    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`, a Dockerfile's `ENV NAME …`, Apache's
-    // `SetEnv NAME …`: the next word (not a command substitution `(cat f)` or `` `cat f` ``, nor a path).
+    // fish's `set -gx API_TOKEN …`, Windows' `setx API_KEY "…"`, `doppler secrets set NAME …`, `netlify env:set NAME …`,
+    // a Dockerfile's `ENV NAME …`, Apache's `SetEnv NAME …`: the next word (not a command substitution `(cat f)` or `` `cat f` ``, nor a path).
     if (/[(/~.`]/.test(text[i]!)) return right;
     return /^[ \t]*ENV[ \t]+$/.test(text.slice(lineStart(text, left), left)) ? dockerEnvValue(text, name, right, i) : netrcValue(text, name, right, i);
   } else if (dashes === 0 && i > right && !quote && (sep === 105 || sep === 73) && /^is:?[ \t]/i.test(text.slice(i, i + 4))) {

@@ -76,8 +76,8 @@ export function dockerEnvValue(text: string, name: string, nameEnd: number, at: 
   return { name, nameEnd, valueStart: at, valueEnd: end };
 }
 
-/** fish's `set` with flags (`set -x`, `set -gx`, `set --export`) and Windows' `setx`, right before a name. */
-export const SET_COMMAND = /(?:^|[\s;&|(`\\])(?:setx(?:\.exe)?(?:[ \t]+\/[A-Za-z])*|set(?:[ \t]+-[lgUxu]{1,4}|[ \t]+--(?:export|global|universal|local))+)[ \t]+$/;
+/** fish's `set` with flags (`set -x`, `set -gx`, `set --export`), Windows' `setx`, and the secret stores' `doppler secrets set` and `netlify env:set`, right before a name. */
+export const SET_COMMAND = /(?:^|[\s;&|(`\\])(?:setx(?:\.exe)?(?:[ \t]+\/[A-Za-z])*|set(?:[ \t]+-[lgUxu]{1,4}|[ \t]+--(?:export|global|universal|local))+|doppler[ \t]+secrets[ \t]+set|netlify[ \t]+env:set)[ \t]+$/;
 
 /**
  * `.netrc` (`machine host login bob password …`): `password` is a keyword followed by its value

@@ -78,6 +78,15 @@ describe('login commands as argument arrays, single-dash password flags in capit
     expectUntouched(['? Which region: eu-west-1', '? Project name: my-app', '\u2714 Password: ********']);
   });
 
+  it('takes the value the secret stores\' commands set by name: `npm set //registry…/:_authToken …`, `doppler secrets set NAME …`, `netlify env:set NAME …`', () => {
+    expectEach([
+      'npm set //registry.npmjs.org/:_authToken %s',
+      'doppler secrets set API_KEY %s',
+      'netlify env:set STRIPE_SECRET_KEY %s',
+    ], make, 'secret_assignment');
+    expectUntouched(['doppler secrets set API_KEY', 'netlify env:set API_KEY "$STRIPE_KEY"', 'npm set fund false', 'doppler secrets set DEBUG true']);
+  });
+
   it('a -Password given a subexpression keeps the subexpression and takes the literal inside it', () => {
     const secret = make();
     const text = `New-LocalUser bob -Password (ConvertTo-SecureString "${secret}" -AsPlainText -Force)`;
