@@ -1,6 +1,6 @@
 /**
  * Values after their name and a space, no `=` or `:`: `.netrc`, `requirepass …`, `config set`,
- * fish's `set -x`, `setx`, a Dockerfile's `ENV NAME …`, the item under a YAML list's `- --flag`.
+ * fish's `set -x`, `setx`, `doppler secrets set`, `netlify env:set`, a Dockerfile's `ENV NAME …`, the item under a YAML list's `- --flag`.
  */
 import type { Assignment } from './assignment.js';
 import { MASKED, NOT_A_VALUE, REFERENCE } from './not-a-value.js';
