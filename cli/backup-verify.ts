@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, pathArgument, subcommandFlags, type Context, type Runtime } from './context.js';
+import { createContext, namedBackup, pathArgument, subcommandFlags, type Context, type Runtime } from './context.js';
 
 export function registerBackupVerify(backup: Command, runtime: Runtime): void {
   backup
     .command('verify')
     .description('check a backup: checksum, structure, tables and record counts')
-    .argument('<file>', 'backup name (in the backup folder) or path', pathArgument)
+    .argument('<file>', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
     .option('--full', 'run integrity_check instead of quick_check')
     .option('--test-restore', 'also restore into an isolated temporary database and check it there')
-    .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')
+    .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify latest\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')
     .action(async (file: string, _flags: VerifyFlags, cmd: Command) => showVerify(await createContext(cmd, runtime), file, subcommandFlags<VerifyFlags>(cmd)));
 }
 
@@ -21,13 +21,14 @@ interface VerifyFlags {
 /** Verifies and prints the spec's report; an invalid backup throws ACODE-BAK-003 (exit 2). */
 export async function showVerify(ctx: Context, file: string, flags: VerifyFlags = {}): Promise<void> {
     const { out } = ctx;
+    const source = await namedBackup(ctx, file);
     out.info('Verifying backup...');
-    out.info(`  File: ${out.shortPath(file)}`);
+    out.info(`  File: ${source.file === file ? out.shortPath(file) : source.shown}`);
     out.info();
     const { verifyBackup } = await import('../lib/verify.js');
     const result = await verifyBackup({
       config: ctx.config,
-      file,
+      file: source.file,
       full: flags.full,
       testRestore: flags.testRestore,
       signal: ctx.signal,

@@ -121,6 +121,17 @@ export function intOption(min: number): (value: string) => number {
   };
 }
 
+/**
+ * A backup the user named, for restore and verify: `latest` resolved here so that the first line
+ * printed says which backup it is (`latest (acode_backup_….db)`); any other name passes as typed.
+ */
+export async function namedBackup(ctx: Context, ref: string): Promise<{ readonly file: string; readonly shown: string }> {
+  const { LATEST_BACKUP, latestBackup } = await import('../lib/latest-backup.js');
+  if (ref !== LATEST_BACKUP) return { file: ref, shown: ref };
+  const file = await latestBackup(ctx.config, ctx.now());
+  return { file, shown: `${ref} (${path.basename(file)})` };
+}
+
 /** The live database as the user should read it: a short path, or a URL without its password. */
 export function liveDatabaseLabel(ctx: Context): string {
   const { database } = ctx.config;

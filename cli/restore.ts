@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import type { ProgressEvent } from '../lib/progress.js';
 import type { RestorePlan } from '../lib/restore.js';
-import { createContext, intOption, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, namedBackup, pathArgument, type Context, type Runtime } from './context.js';
 import { formatCount } from './format.js';
 
 interface RestoreFlags {
@@ -13,12 +13,12 @@ interface RestoreFlags {
 export function registerRestore(db: Command, runtime: Runtime): void {
   db.command('restore')
     .description('restore the workspace database from a backup (checksum first, safety backup of the current one)')
-    .argument('<file>', 'backup name (in the backup folder) or path', pathArgument)
+    .argument('<file>', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
     .option('--wait <seconds>', 'how long to wait for other processes to release the database', intOption(0), 5)
     .addHelpText(
       'after',
-      '\nExit codes: 0 restored, 3 restore failed (database unchanged), 4 invalid backup, 64 confirmation needed.\n\nExamples:\n  $ acode db restore acode_backup_20240119_100000.db\n  $ acode db restore /mnt/usb/acode_backup_20240119_100000.db.gz --yes',
+      '\nExit codes: 0 restored, 3 restore failed (database unchanged), 4 invalid backup, 64 confirmation needed.\n\nExamples:\n  $ acode db restore acode_backup_20240119_100000.db\n  $ acode db restore latest\n  $ acode db restore /mnt/usb/acode_backup_20240119_100000.db.gz --yes',
     )
     .action(async (file: string, flags: RestoreFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
@@ -27,14 +27,15 @@ export function registerRestore(db: Command, runtime: Runtime): void {
       if (!flags.yes && !interactive) {
         throw new AcodeError('ACODE-BAK-011', 'restore replaces the live database and this is not a terminal to ask on; nothing was changed');
       }
+      const source = await namedBackup(ctx, file);
       out.info('Restoring from backup...');
-      out.info(`  Source: ${file}`);
+      out.info(`  Source: ${source.shown}`);
       out.info(`  Target: ${liveDatabaseLabel(ctx)}`);
       out.info();
       const { restoreBackup } = await import('../lib/restore.js');
       const result = await restoreBackup({
         config: ctx.config,
-        file,
+        file: source.file,
         busyTimeoutMs: flags.wait * 1000,
         confirm: flags.yes ? undefined : (plan) => ask(ctx, plan),
         signal: ctx.signal,

@@ -1,5 +1,6 @@
 export { createBackup, plannedBackupPath, type BackupOptions, type BackupResult } from './backup.js';
 export { scanBackupDir, resolveBackupRef, type Catalog, type CatalogEntry, type StrayFile, type UnreachableName } from './catalog.js';
+export { latestBackup, LATEST_BACKUP } from './latest-backup.js';
 export { sha256File, type FileDigest, type HashFileOptions } from './checksum.js';
 export { loadConfig, parseConfig, type AcodeConfig, type BackupConfig, type DatabaseConfig, type DatabaseType, type ExportConfig, type ExportFormat, type LoadConfigOptions, type ParseConfigOptions } from './config.js';
 export { seedWorkspace, fakeSecret, createRandom, type FakeSecretKind, type SeedOptions, type SeedResult } from './demo-data.js';

@@ -6,6 +6,7 @@ import { backupProviderFor, liveSource, type BackupInspection, type BackupProvid
 import { AcodeError, describeCause, ERRORS, EXIT, isAbort, isAcodeError, systemCode, toAcodeError } from './errors.js';
 import { formatWait } from './numbers.js';
 import { exists } from './fs-atomic.js';
+import { backupRef } from './latest-backup.js';
 import { latestSchemaVersion } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { deleteBackupFiles, sameDatabase } from './rotation.js';
@@ -21,7 +22,7 @@ export interface RestorePlan {
 
 export interface RestoreOptions extends RunOptions {
   readonly config: AcodeConfig;
-  /** A backup's name (looked up in the backup folder) or path. */
+  /** A backup's name (looked up in the backup folder), a path, or `latest`: the newest backup of this database (latest-backup.ts). */
   readonly file: string;
   /**
    * Asked once the backup has proved sound and before anything changes; resolve false to cancel.
@@ -82,7 +83,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 
 async function restoreChecked(options: RestoreOptions): Promise<RestoreResult> {
   const { config } = options;
-  const backup = await openBackup(options.file, config.backup.path);
+  const backup = await openBackup(await backupRef(options.file, config, options.now?.()), config.backup.path);
   if (backup.manifest.database.type !== config.database.type) {
     throw new AcodeError('ACODE-BAK-006', `${backup.name} is a ${backup.manifest.database.type} backup and this workspace's database is ${config.database.type}; nothing was restored`, {
       hint: 'restore it into a workspace of its own kind (database.type), or use a backup of this database',

@@ -5,12 +5,13 @@ import { backupProviderFor, type BackupInspection, type BackupProvider } from '.
 import { AcodeError, describeCause, EXIT, isAbort, toAcodeError } from './errors.js';
 import type { BackupManifest } from './manifest.js';
 import { stage, type RunOptions } from './progress.js';
+import { backupRef } from './latest-backup.js';
 import { formatCount } from './numbers.js';
 import { checkOptions, RUN_OPTIONS } from './options.js';
 
 export interface VerifyOptions extends RunOptions {
   readonly config: AcodeConfig;
-  /** A backup's name (looked up in the backup folder) or path. */
+  /** A backup's name (looked up in the backup folder), a path, or `latest`: the newest backup of this database (latest-backup.ts). */
   readonly file: string;
   /** `integrity_check` instead of `quick_check`. */
   readonly full?: boolean;
@@ -73,7 +74,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
 }
 
 async function verifyChecked(options: VerifyOptions): Promise<VerifyResult> {
-  const backup = await openBackup(options.file, options.config.backup.path);
+  const backup = await openBackup(await backupRef(options.file, options.config), options.config.backup.path);
   const { manifest } = backup;
   const checks: VerifyCheck[] = [{ name: 'exists', ok: true, label: 'File exists' }];
   const checksum = await stage(options, { stage: 'checksum', label: 'Checksum computed' }, (update) =>
