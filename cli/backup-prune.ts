@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createContext, existingFolder, intOption, pathArgument, type Runtime } from './context.js';
+import { createContext, existingFolder, intOption, pathArgument, subcommandFlags, type Runtime } from './context.js';
 import { backupRef, formatBytes, plural } from './format.js';
 import type { UntouchedBackup, UntouchedReason } from '../lib/rotation.js';
 
@@ -19,6 +19,13 @@ function leftAlone(untouched: readonly UntouchedBackup[]): string {
   return [...counts].map(([why, n]) => `${plural(n, 'backup')} ${UNTOUCHED_LABELS[why]}`).join(', ');
 }
 
+interface PruneFlags {
+  readonly keep?: number;
+  readonly keepDays?: number;
+  readonly dryRun?: boolean;
+  readonly dir?: string;
+}
+
 export function registerBackupPrune(backup: Command, runtime: Runtime): void {
   backup
     .command('prune')
@@ -28,7 +35,9 @@ export function registerBackupPrune(backup: Command, runtime: Runtime): void {
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('-d, --dir <dir>', 'backup folder to prune, instead of backup.path (backups made with --output-dir)', pathArgument)
     .addHelpText('after', '\nPre-restore safety backups, backups without a manifest and backups of another database in the same folder are never pruned.\n\nExamples:\n  $ acode db backup prune --keep 3 --dry-run\n  $ acode db backup prune --keep-days 30')
-    .action(async (flags: { keep?: number; keepDays?: number; dryRun?: boolean; dir?: string }, cmd: Command) => {
+    .action(async (_flags: PruneFlags, cmd: Command) => {
+      // backup's own --keep/--keep-days would take these from the command line otherwise.
+      const flags = subcommandFlags<PruneFlags>(cmd);
       const ctx = await createContext(cmd, runtime);
       const { out, config } = ctx;
       const { pruneBackups } = await import('../lib/rotation.js');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackupResult } from '../lib/backup.js';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, pathArgument, type Context, type Runtime } from './context.js';
 import { formatBytes, formatCount } from './format.js';
 
 export interface BackupFlags {
@@ -12,6 +12,8 @@ export interface BackupFlags {
   readonly tag?: string;
   readonly full?: boolean;
   readonly verify?: boolean;
+  readonly keep?: number;
+  readonly keepDays?: number;
 }
 
 export function registerBackup(db: Command, runtime: Runtime): Command {
@@ -24,7 +26,9 @@ export function registerBackup(db: Command, runtime: Runtime): Command {
     .option('-t, --tag <tag>', 'a label stored in the manifest')
     .option('--full', 'run integrity_check instead of quick_check on the copy (PostgreSQL: read every row of the archive back)')
     .option('--no-verify', 'skip the check of the copy (not recommended)')
-    .addHelpText('after', '\nExamples:\n  $ acode db backup\n  $ acode db backup --compress --tag before-upgrade\n  $ acode db backup --output-dir /mnt/usb/acode')
+    .option('-k, --keep <n>', 'backups to keep in the folder after this one (default backup.max_backups)', intOption(1))
+    .option('--keep-days <days>', 'also rotate out backups older than this (default backup.keep_days)', intOption(1))
+    .addHelpText('after', '\nExamples:\n  $ acode db backup\n  $ acode db backup --compress --tag before-upgrade\n  $ acode db backup --output-dir /mnt/usb/acode\n  $ acode db backup --quiet --output-dir .agent/backups/weekly --keep 8   # weekly, from cron')
     .action(async (flags: BackupFlags, cmd: Command) => {
       // --full asks for a check --no-verify skips: the check silently did not run.
       if (flags.full && flags.verify === false) {
@@ -59,6 +63,8 @@ export async function runBackup(ctx: Context, flags: BackupFlags): Promise<Backu
     // --no-verify alone exists, so commander sets verify true by default: only false is the user's.
     // --full asks for a check, whatever backup.verify says.
     verify: flags.verify === false ? false : flags.full ? true : undefined,
+    keep: flags.keep,
+    keepDays: flags.keepDays,
     signal: ctx.signal,
     onProgress: out.progress,
     now: ctx.now,

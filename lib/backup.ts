@@ -31,6 +31,13 @@ export interface BackupOptions extends RunOptions {
   readonly verify?: boolean;
   /** Apply `backup.max_backups`/`keep_days` afterwards; default true except for pre-restore backups. */
   readonly rotate?: boolean;
+  /**
+   * This backup's rotation keeps this many backups in its folder instead of `backup.max_backups`
+   * (at least 1), and with `keepDays` none older than that many days instead of `backup.keep_days`:
+   * a weekly backup into a folder of its own kept longer than the daily ones.
+   */
+  readonly keep?: number;
+  readonly keepDays?: number;
   readonly now?: () => Date;
   readonly provider?: BackupProvider;
   /**
@@ -92,10 +99,19 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     full: 'boolean',
     verify: 'boolean',
     rotate: 'boolean',
+    keep: 'number',
+    keepDays: 'number',
     now: 'function',
     provider: 'object',
     busyTimeoutMs: 'number',
   });
+  for (const name of ['keep', 'keepDays'] as const) {
+    const value = options[name];
+    // Checked before anything is written: found by the rotation, it would fail after the backup.
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new AcodeError('ACODE-USE-001', `createBackup(): ${name} must be a whole number of at least 1, got ${value}`);
+    }
+  }
   const { config } = options;
   const kind = options.kind ?? 'manual';
   const { ext, gzipAllowed } = backupFileKind(config.database.type);
@@ -201,12 +217,13 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
 }
 
 /**
- * Rotation after a backup: its folder pruned by `backup.max_backups` and `keep_days`, the backup
+ * Rotation after a backup: its folder pruned by `backup.max_backups` and `keep_days` (or the
+ * backup's own `keep`/`keepDays`), the backup
  * itself (and backups of other databases) protected. A failure is returned, not thrown: the
  * backup stands whatever happens here.
  */
 export async function rotateBackups(
-  options: RunOptions & { readonly config: AcodeConfig; readonly path: string; readonly manifest: BackupManifest; readonly now?: () => Date },
+  options: RunOptions & Pick<BackupOptions, 'keep' | 'keepDays'> & { readonly config: AcodeConfig; readonly path: string; readonly manifest: BackupManifest; readonly now?: () => Date },
 ): Promise<Pick<BackupResult, 'rotation' | 'rotationError'>> {
   const { config, manifest } = options;
   try {
@@ -219,8 +236,8 @@ export async function rotateBackups(
           // Sizes only: the backup just made was checked in full, and it is kept whatever happens.
           checksums: false,
           policy: {
-            keep: config.backup.maxBackups,
-            keepDays: config.backup.keepDays,
+            keep: options.keep ?? config.backup.maxBackups,
+            keepDays: options.keepDays ?? config.backup.keepDays,
             now: (options.now ?? (() => new Date()))(),
             protect: path.basename(options.path),
             source: { type: manifest.database.type, location: manifest.database.source },
