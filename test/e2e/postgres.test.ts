@@ -73,6 +73,16 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     expect(await pg.query('SELECT count(*)::int AS n FROM playlist_track', database)).to.deep.equal([{ n: 8715 }]);
   });
 
+  it('restore latest takes the newest backup of this database, not the pre-restore copy the last restore made', async () => {
+    const env = { ACODE_DATABASE_URL: url };
+    await pg.query('DELETE FROM playlist_track WHERE playlist_id = 1', database);
+    const restore = await cli(['db', 'restore', 'latest', '--yes'], { ...env, ...at('2024-01-20T15:10:00Z') });
+    expect(restore.code, restore.stderr).to.equal(0);
+    expect(lines(restore.stderr)[1]).to.equal(`  Source: latest (${BACKUP})`);
+    expect(restore.stdout).to.include(`Restored: ${BACKUP} (11 tables, 15,607 records)`);
+    expect(await pg.query('SELECT count(*)::int AS n FROM playlist_track', database)).to.deep.equal([{ n: 8715 }]);
+  });
+
   it('verifies a pg_dump backup where no PostgreSQL is configured, and refuses to restore it over a SQLite database (exit 4)', async () => {
     const other = await createWorkspace({ database: 'demo' });
     try {
