@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, type Option } from 'commander';
 import { closest } from '../lib/closest.js';
 import { AcodeError, shownString } from '../lib/errors.js';
 import { TOOL_VERSION } from '../lib/version.js';
@@ -53,8 +53,29 @@ export function createProgram(runtime: Runtime): Command {
   registerMigrate(db, runtime);
   const exportCommand = registerExport(db, runtime);
   registerImport(db, runtime);
-  for (const parent of [backup, exportCommand]) readStrayWordAsSubcommand(parent);
+  for (const parent of [backup, exportCommand]) {
+    readStrayWordAsSubcommand(parent);
+    refuseParentOptions(parent);
+  }
   return program;
+}
+
+/**
+ * Commander gives a subcommand's run the options its parent defines wherever they stand, so
+ * `acode db backup list --keep 3` or `acode db backup verify x.db --tag t` ran as if the option
+ * were not there. One the subcommand does not take itself (verify's --full it does) is refused.
+ */
+function refuseParentOptions(command: Command): void {
+  command.hook('preAction', (_self, action) => {
+    if (action === command) return;
+    const given = (o: Option): boolean => command.getOptionValueSource(o.attributeName()) === 'cli' && o.negate === (command.getOptionValue(o.attributeName()) === false);
+    const stray = command.options.find((o) => given(o) && !action.options.some((a) => a.attributeName() === o.attributeName()));
+    if (!stray) return;
+    const sub = `db ${command.name()} ${action.name()}`;
+    throw new AcodeError('ACODE-USE-001', `option '${stray.long ?? stray.flags}' is for 'db ${command.name()}' itself, not for '${sub}'`, {
+      hint: `see \`acode ${sub} --help\` for the options it takes`,
+    });
+  });
 }
 
 /**

@@ -538,6 +538,11 @@ describe('e2e: acode db backup', function () {
         [['db', 'backup', 'verfy', 'x.db'], "unexpected argument 'verfy' for 'db backup' (did you mean verify?)", "'db backup' takes options, or the subcommands list, verify, delete, prune: see `acode db backup --help`"],
         [['db', 'export', 'out.json'], "unexpected argument 'out.json' for 'db export' (a file to write goes after --output)", "'db export' takes options, or the subcommand verify: see `acode db export --help`"],
         [['db', 'backup', 'sk-abcdefghijklmnop1234'], "unexpected argument a string of 23 characters (not shown: it may hold a secret) for 'db backup'", "'db backup' takes options, or the subcommands list, verify, delete, prune: see `acode db backup --help`"],
+        // A parent's option under a subcommand that does not take it ran as if it were not there.
+        [['db', 'backup', 'list', '--keep', '3'], "option '--keep' is for 'db backup' itself, not for 'db backup list'", 'see `acode db backup list --help` for the options it takes'],
+        [['db', 'backup', '--no-compress', 'list'], "option '--no-compress' is for 'db backup' itself, not for 'db backup list'", 'see `acode db backup list --help` for the options it takes'],
+        [['db', 'backup', 'verify', 'x.db', '--tag', 't'], "option '--tag' is for 'db backup' itself, not for 'db backup verify'", 'see `acode db backup verify --help` for the options it takes'],
+        [['db', 'export', 'verify', 'x.json', '--tables', 'a'], "option '--tables' is for 'db export' itself, not for 'db export verify'", 'see `acode db export verify --help` for the options it takes'],
       ];
       for (const [args, why, hint] of typos) {
         const r = await cli(args);
