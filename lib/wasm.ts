@@ -1,7 +1,8 @@
 /**
  * The few WebAssembly pieces the hot byte loops use (lib/redaction/anchor-screen.ts,
- * transforms/text-bytes.ts): the global's types, which @types/node 20 does not declare, and an
- * encoder for small hand-written modules — functions over i32 arguments and one imported memory.
+ * transforms/text-bytes.ts and text-escape-wasm.ts): the global's types, which @types/node 20 does
+ * not declare, and an encoder for small hand-written modules — functions over i32 arguments and one
+ * imported memory.
  * Each loop's README is its comment: the instructions are listed there in text form.
  */
 
