@@ -9,10 +9,9 @@ import { WORKSPACE_MIGRATIONS } from '../migrations.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
 import { clashColumns, readTrigger, runDefinition, showKey } from './import-sql.js';
+import { LATEST, SCHEMA_VERSION_TABLE, workspaceTables, workspaceVersion } from './workspace-schema.js';
 
 export type ImportMode = 'append' | 'replace';
-
-const SCHEMA_VERSION_TABLE = 'schema_version';
 
 export interface ImportLoaderOptions {
   readonly mode: ImportMode;
@@ -350,24 +349,6 @@ export class ImportLoader extends RecordWriter {
     const updated = db.prepare('UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, table).changes;
     if (updated === 0) db.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
   }
-}
-
-const LATEST = Math.max(...WORKSPACE_MIGRATIONS.map((m) => m.version));
-
-/** The tables of the workspace schema at `version`, from its migrations. */
-function workspaceTables(version: number): string[] {
-  return WORKSPACE_MIGRATIONS.filter((m) => m.version <= version).flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((x) => x[1]!));
-}
-
-/**
- * The export's schema version when it is a workspace's: a version the migrations know of (or a
- * later one), and at least one of the workspace's tables in it. Null otherwise: another SQLite
- * file's user_version, or a database that only shares the number.
- */
-function workspaceVersion(version: number | null | undefined, tables: readonly string[]): number | null {
-  if (version === null || version === undefined || version < 1) return null;
-  const known = new Set(workspaceTables(Math.min(version, LATEST)));
-  return tables.some((t) => known.has(t)) ? version : null;
 }
 
 /** An AUTOINCREMENT counter from a header: an integer, or its decimal string past 2^53; a bigint, so it is bound as an INTEGER. */
