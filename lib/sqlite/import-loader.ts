@@ -74,8 +74,6 @@ export class ImportLoader extends RecordWriter {
     return this.#header;
   }
 
-
-
   protected override apply(record: ExportRecord): void {
     switch (record.kind) {
       case 'header': {

@@ -2,11 +2,11 @@
  * The workspace schema as the migrations define it, for an import: the migration record's table,
  * the tables at a version, and whether an export's schema version is a workspace's.
  */
-import { WORKSPACE_MIGRATIONS } from '../migrations.js';
+import { latestSchemaVersion, WORKSPACE_MIGRATIONS } from '../migrations.js';
 
 export const SCHEMA_VERSION_TABLE = 'schema_version';
 
-export const LATEST = Math.max(...WORKSPACE_MIGRATIONS.map((m) => m.version));
+export const LATEST = latestSchemaVersion();
 
 /** The tables of the workspace schema at `version`, from its migrations. */
 export function workspaceTables(version: number): string[] {
