@@ -119,11 +119,22 @@ export function stdinReaderPassword(text: string, at: number): [number, number] 
   return span;
 }
 
+/** A shell word, or one quoted with quotes escaped as in a JSON string (`echo \\"PW\\" |` in text that is not JSON). */
+function producedWord(text: string, from: number, limit: number): { start: number; end: number; quoted: boolean; next: number } | null {
+  const i = skipSpaces(text, from, 64);
+  if (text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) === 34) {
+    const close = text.indexOf('\\"', i + 2);
+    if (close < 0 || close > limit || close - i > 258 || text.slice(i + 2, close).includes('\n')) return null;
+    return { start: i + 2, end: close, quoted: true, next: close + 2 };
+  }
+  return shellWord(text, from, limit);
+}
+
 /** What `echo [-n] WORDS` or `printf FORMAT WORD` (or `printf WORD`) writes, between `from` and the pipe at `to`. */
-function producedLiteral(text: string, from: number, to: number, printf: boolean): [number, number] | null {
+export function producedLiteral(text: string, from: number, to: number, printf: boolean): [number, number] | null {
   const words: { start: number; end: number }[] = [];
   let next = from;
-  for (let w = shellWord(text, from, to); w && w.start < to; w = shellWord(text, w.next, to)) {
+  for (let w = producedWord(text, from, to); w && w.start < to; w = producedWord(text, w.next, to)) {
     next = w.next;
     if (!printf && words.length === 0 && !w.quoted && /^-[neE]+$/.test(text.slice(w.start, w.end))) continue;
     words.push(w);

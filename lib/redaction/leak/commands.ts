@@ -56,7 +56,7 @@ export function commandPasswords(text: string, hits: LeakHit[], arrays?: ArraysR
 }
 
 /** A literal written into a registry login's `--password-stdin`: `echo PW |`, `printf '%s' PW |`, then `… login …` on the same line. */
-const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%[sb](?:\\n)?\1)?)\s+(\\?["']?)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*\|(?!\|)[^|\n]*?(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s[^|\n]*$/;
+const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%[sb](?:\\n)?\1)?)\s+(\\*["']?)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*\|(?!\|)[^|\n]*?(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s[^|\n]*$/;
 
 /** `echo PW | docker login --password-stdin` and a here-string (`--password-stdin <<< PW`). */
 export function pipedPasswords(text: string, hits: LeakHit[]): void {

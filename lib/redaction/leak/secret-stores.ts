@@ -1,0 +1,60 @@
+/**
+ * Values given to a secret store's command: a literal piped into one that reads the secret from its
+ * input (`echo PW | wrangler secret put NAME`, `| vercel env add`, `| gh secret set`, `| fly secrets
+ * import`, `| doppler secrets set`, `| kubectl create secret … =/dev/stdin`, `| docker secret create
+ * NAME -`, `| gcloud secrets create … --data-file=-`).
+ */
+import type { LeakHit } from '../leak-detector.js';
+import { generated, hit, isPlaceholder, looksSecret } from './values.js';
+import { secretName } from './words.js';
+
+/** The store's command right after a pipe, and the words after its subcommand to the segment's end. */
+const STORE = /[ \t]*(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*(?:(wrangler)(?:\.cmd)?[ \t]+secret[ \t]+put|(gh)(?:\.exe)?[ \t]+secret[ \t]+set|(fly(?:ctl)?)(?:\.exe)?[ \t]+secrets[ \t]+import|(doppler)(?:\.exe)?[ \t]+secrets[ \t]+set|(kubectl)(?:\.exe)?[ \t]+create[ \t]+secret|(docker)(?:\.exe)?[ \t]+secret[ \t]+create|(gcloud)(?:\.cmd)?[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)|(vercel)(?:\.cmd)?[ \t]+env[ \t]+add)(?=[ \t]|\\?["']|$)([^\n;&|"']{0,256})/y;
+
+/** `echo [-n] LITERAL` or `printf ['%s'] LITERAL` ending right before the pipe; quoted raw, JSON-escaped (once or more) or CSV-doubled. */
+const PRODUCER = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["'])%[sb](?:\\n)?\1)?)\s+(\\*["']|""|)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*$/;
+
+/** Whether the store reads the secret from its input, given the words after its subcommand. */
+function readsInput(store: string, rest: string): boolean {
+  switch (store) {
+    case 'gh':
+      return !/(?:^|[ \t])(?:--body\b|-b)/.test(rest);
+    case 'kubectl':
+      return /=\/dev\/stdin(?:[ \t]|$)/.test(rest);
+    case 'docker':
+      return /(?:^|[ \t])-(?:[ \t]|$)/.test(rest);
+    case 'gcloud':
+      return /--data-file[= ]-(?:[ \t]|$)/.test(rest);
+    default:
+      return true;
+  }
+}
+
+/** A literal piped into a secret store's command: found from the pipe (`| `: rare in prose and code, one short needle). */
+export function storePipes(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('| '); at >= 0; at = text.indexOf('| ', at + 2)) {
+    if (text.charCodeAt(at - 1) === 124) continue;
+    STORE.lastIndex = at + 1;
+    const command = STORE.exec(text);
+    if (!command) continue;
+    const store = command.slice(1, 9).find((g) => g !== undefined)!.toLowerCase();
+    if (!readsInput(store, command[9]!)) continue;
+    // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped), 300 characters at most.
+    let from = at;
+    while (from > 0 && at - from < 300 && !/[|;&\n]/.test(text[from - 1]!) && !(text[from - 1] === 'n' && text.charCodeAt(from - 2) === 92)) from--;
+    const produced = PRODUCER.exec(text.slice(from, at));
+    if (!produced) continue;
+    let value = produced[3]!;
+    let start = from + produced.index + produced[0].lastIndexOf(value);
+    // `fly secrets import` reads `NAME=VALUE` lines.
+    const eq = store.startsWith('fly') ? value.indexOf('=') : -1;
+    if (eq >= 0) {
+      value = value.slice(eq + 1);
+      start += eq + 1;
+    }
+    if (isPlaceholder(value) || !looksSecret(value, 10, 3) || !generated(value)) continue;
+    // vercel's variables are settings as often as secrets: under a name that is no secret's, only a key-length value (as the rules).
+    if (store === 'vercel' && !secretName(/^[ \t]*([\w.-]*)/.exec(command[9]!)![1]!) && !looksSecret(value)) continue;
+    hits.push(hit('command_password', value, start, start + value.length));
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Values given to a secret store's command: a literal piped into one that reads the secret from its
+ * input (`echo PW | wrangler secret put NAME`, `printf '%s' PW | vercel env add NAME production`,
+ * `| gh secret set NAME`, `| fly secrets import`, `| doppler secrets set NAME`, `| kubectl create
+ * secret generic x --from-file=key=/dev/stdin`, `| docker secret create NAME -`, `| gcloud secrets
+ * create NAME --data-file=-`).
+ *
+ * Anchors: the keyword `secret` (secret_assignment's already) stands in every store's command but
+ * vercel's, whose `env add` shares its first two letters with localized_label's `enha`: neither takes
+ * a new pair of the pre-filter's screen.
+ */
+import { classifyName, isKeyLikeName, nameWords } from './names.js';
+import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
+import { looksRandom } from './rule.js';
+import { shellWord } from './shell-words.js';
+import { producedLiteral } from './stdin-passwords.js';
+
+export const ENV_ADD_ANCHOR = 'env add';
+
+/** What may stand before a store's command in its segment: spaces, a shell's prompt (`$ `), `sudo`, a package runner. */
+const RUNNER = String.raw`^[ \t]*(?:\S{0,64}[$%>#][ \t]+)?(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*`;
+/**
+ * The stores' commands that read a secret from their input, up to the word the anchor stands in
+ * (`secret`, `secrets`, `env`), with the rest of the subcommand after it.
+ */
+const STORE = new RegExp(`${RUNNER}(?:(wrangler)(?:\\.cmd)?[ \\t]+secret[ \\t]+put|(gh)(?:\\.exe)?[ \\t]+secret[ \\t]+set|(fly(?:ctl)?)(?:\\.exe)?[ \\t]+secrets[ \\t]+import|(doppler)(?:\\.exe)?[ \\t]+secrets[ \\t]+set|(kubectl)(?:\\.exe)?[ \\t]+create[ \\t]+secret|(docker)(?:\\.exe)?[ \\t]+secret[ \\t]+create|(gcloud)(?:\\.cmd)?[ \\t]+secrets[ \\t]+(?:create|versions[ \\t]+add)|(vercel)(?:\\.cmd)?[ \\t]+env[ \\t]+add)(?=[ \\t]|$)`, 'i');
+/** A store's name right before the anchor's word: the cheap test each `secret` of a text meets first. */
+const STORE_BEFORE = /(?:wrangler|gh|fly|flyctl|doppler|create|docker|gcloud|vercel)(?:\.exe|\.cmd)?[ \t]+$/i;
+/** Where a command's segment ends: a line's end (raw or JSON-escaped), a shell operator. */
+const SEGMENT_END = /[\n;&|]|\\n/;
+
+/**
+ * The literal a secret store's command is fed (`echo PW | wrangler secret put NAME`, a here-string
+ * `wrangler secret put NAME <<< PW`), when `at` is the anchor in that command's words; null when it
+ * is no such command or its input is no literal (`echo $PW |`, `cat pw.txt |`, `gh secret set N --body V`).
+ */
+export function storedSecret(text: string, at: number): [number, number] | null {
+  // A store's word follows its command after a space (`wrangler secret`): most `secret`s of a text (`client_secret`) stop here.
+  const before = text.charCodeAt(at - 1);
+  if ((before !== 32 && before !== 9) || !STORE_BEFORE.test(text.slice(Math.max(0, at - 24), at))) return null;
+  // The command's segment starts after a pipe, an operator or a line's start; its input is the segment before a pipe.
+  const from = segmentStart(text, at);
+  const pipe = text.charCodeAt(from - 1) === 124 && text.charCodeAt(from - 2) !== 124 ? from - 1 : -1;
+  const head = text.slice(from, at);
+  const tailEnd = Math.min(text.length, at + 512);
+  const stop = text.slice(at, tailEnd).search(SEGMENT_END);
+  const segmentEnd = stop < 0 ? tailEnd : at + stop;
+  const command = STORE.exec(head + text.slice(at, segmentEnd));
+  // The anchor must stand in the command's own words (`… | gh secret set NAME`, not a later `secret` argument).
+  if (!command || command[0].length <= head.length) return null;
+  const store = command.slice(1).find((g) => g !== undefined)!.toLowerCase();
+  const restStart = from + command[0].length;
+  const rest = text.slice(restStart, segmentEnd);
+  if (!readsInput(store, rest)) return null;
+  let span: [number, number] | null = null;
+  const here = /^[^\n|;&<]{0,128}<<<[ \t]*/.exec(rest);
+  if (here) {
+    const w = shellWord(text, restStart + here[0].length, text.length);
+    if (w) span = [w.start, w.end];
+  } else if (pipe >= 0) {
+    const producerFrom = segmentStart(text, pipe);
+    const producer = text.slice(producerFrom, pipe);
+    let echo: RegExpExecArray | null = null;
+    for (const m of producer.matchAll(/(?:^|[\s;&|(`])(echo|printf)\s+/g)) echo = m;
+    if (echo) span = producedLiteral(text, producerFrom + echo.index! + echo[0].length, pipe, echo[1] === 'printf');
+  }
+  if (!span || span[1] <= span[0]) return null;
+  // `fly secrets import` reads `NAME=VALUE` lines: the value.
+  if (store.startsWith('fly')) {
+    const eq = text.slice(span[0], span[1]).indexOf('=');
+    if (eq >= 0) span = [span[0] + eq + 1, span[1]];
+  }
+  const value = text.slice(span[0], span[1]);
+  if (span[1] <= span[0] || REFERENCE.test(value) || NOT_A_VALUE.test(value)) return null;
+  // vercel's variables are settings as often as secrets: a value under a name that is no secret's must look generated.
+  if (store === 'vercel' && !secretNamed(/^[ \t]*([\w.-]+)/.exec(rest)?.[1] ?? '') && !(value.length >= 16 && looksRandom(value))) return null;
+  return span;
+}
+
+/** Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break before it, 256 characters back at most. */
+function segmentStart(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && at - i < 256) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 124 || c === 10 || c === 59 || c === 38) break;
+    i--;
+  }
+  return i;
+}
+
+/** Whether the store's command, given the words after its subcommand, reads the secret from its input. */
+function readsInput(store: string, rest: string): boolean {
+  switch (store) {
+    case 'gh':
+      return !/(?:^|[ \t])(?:--body\b|-b)/.test(rest);
+    case 'kubectl':
+      return /=\/dev\/stdin(?:[ \t]|$)/.test(rest);
+    case 'docker':
+      return /(?:^|[ \t])-(?:[ \t]|$)/.test(rest);
+    case 'gcloud':
+      return /--data-file[= ]-(?:[ \t]|$)/.test(rest);
+    default:
+      return true;
+  }
+}
+
+/** A name whose words name a secret (`DB_PASSWORD`, `/prod/api-key`, `stripe-secret`). */
+function secretNamed(name: string): boolean {
+  const last = name.split('/').pop()!;
+  if (last === '') return false;
+  const words = nameWords(last).join('_');
+  return classifyName(words) !== null || isKeyLikeName(words);
+}

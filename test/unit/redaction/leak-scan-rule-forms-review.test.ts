@@ -1,0 +1,61 @@
+/**
+ * Forms the second pass's review found past both the rules and the leak scan (README, Known gaps,
+ * 2026-11-28), now read by the scan as the rules take them: each is a hit, raw, as the export's JSON
+ * string and as a CSV field, named by its detector; the default rules take each, leaving the scan
+ * nothing; near misses stay quiet. Values are made at test time; none was ever a key.
+ */
+import { expect } from 'chai';
+import { createLeakDetector } from '../../../lib/redaction/index.js';
+import { ALNUM, body, seeded } from './fakes.js';
+import { redactText } from './helpers.js';
+
+const rand = seeded(20261128_4);
+const detector = createLeakDetector();
+const generated = (): string => body(rand, ALNUM, 24);
+const detectors = (text: string): string[] => detector.scan(text).map((h) => h.detector);
+
+/** `%s` is the secret: found raw, JSON-escaped and as a CSV field, once, the hit spanning it; the rules take it and leave no hit. */
+function expectFound(forms: readonly string[], name: string): void {
+  for (const form of forms) {
+    const secret = generated();
+    const text = form.replaceAll('%s', secret);
+    for (const scanned of [text, JSON.stringify({ content: text }), `1,"${text.replaceAll('"', '""')}"\n`]) {
+      const hits = detector.scan(scanned);
+      expect(hits.map((h) => h.detector), scanned).to.deep.equal([name]);
+      expect(scanned.slice(hits[0]!.start, hits[0]!.end), scanned).to.include(secret);
+    }
+    const { out } = redactText(text);
+    expect(out, text).not.to.include(secret);
+    expect(detectors(out), out).to.deep.equal([]);
+    expect(detectors(JSON.stringify({ content: out })), out).to.deep.equal([]);
+  }
+}
+
+/** `%s` is a generated value the rules keep: quiet, raw and JSON-escaped. */
+function expectQuiet(forms: readonly string[]): void {
+  for (const form of forms) {
+    const text = form.replaceAll('%s', generated());
+    expect(detectors(text), text).to.deep.equal([]);
+    expect(detectors(JSON.stringify({ content: text })), text).to.deep.equal([]);
+  }
+}
+
+/** 1 MiB of each unit: no hit, and it ends (each reader bounded). */
+function expectCheap(units: readonly string[]): void {
+  for (const unit of units) expect(detector.scan(unit.repeat(Math.ceil((1024 * 1024) / unit.length))), unit).to.deep.equal([]);
+}
+
+describe('leak scan: forms of the second pass\'s review, read since the rules take them', () => {
+  it('a literal piped into a secret store\'s command', () => {
+    expectFound([
+      'echo "%s" | wrangler secret put API_TOKEN', "printf '%b' %s | vercel env add DB_PASSWORD production", 'echo -n %s | gh secret set NPM_TOKEN',
+      "echo 'APP_SEED=%s' | fly secrets import", 'echo %s | doppler secrets set API_KEY', 'echo -n %s | kubectl create secret generic x --from-file=key=/dev/stdin',
+      'printf %s | docker secret create db_pw -', 'echo -n %s | gcloud secrets create db-pass --data-file=-', 'echo %s | npx wrangler secret put X',
+    ], 'command_password');
+  });
+
+  it('stores that read a file or a flag, references, other subcommands stay quiet', () => {
+    expectQuiet(['printf %s | docker secret create db_pw ./f', 'echo %s | kubectl create secret generic x --from-file=k=./f', 'echo hi | gh secret set X --body "$V" %s', 'echo %s | wrangler secret list', 'echo %s | grep wrangler secret put', 'echo $X | wrangler secret put Y %s']);
+    expectCheap(['echo Xa9fK2mQ7tLp8Rw | wrangler secret put', '| wrangler secret put X ', 'echo x9 | gh secret set N --body ']);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Forms the second pass's review found past both the rules and the leak scan (README, Known gaps,
+ * 2026-11-28): a literal piped into a secret store's command. Each is taken (counted under its rule) and near misses
+ * stay untouched. Values are made at test time; none was ever a key.
+ */
+import { expect } from 'chai';
+import { fakePassword, seeded } from './fakes.js';
+import { detectorsOf, expectEach, expectUntouched, redactText } from './helpers.js';
+
+const rand = seeded(20261128_3);
+const make = (): string => fakePassword(rand);
+
+describe('second pass review: secrets given to a secret store\'s command', () => {
+  it('takes a literal piped into a store that reads the secret from its input (wrangler, vercel, gh, fly, doppler, kubectl, docker, gcloud)', () => {
+    expectEach([
+      'echo "%s" | wrangler secret put API_TOKEN',
+      'echo -n %s | npx wrangler secret put API_TOKEN --env production',
+      'printf %s | vercel env add DB_PASSWORD production',
+      'echo -n %s | gh secret set NPM_TOKEN',
+      "echo 'DB_URL=%s' | fly secrets import",
+      'echo %s | doppler secrets set API_KEY',
+      'echo -n %s | kubectl create secret generic app --from-file=key=/dev/stdin',
+      'printf %s | docker secret create db_pw -',
+      'echo -n "%s" | gcloud secrets versions add db-pass --data-file=-',
+      '$ wrangler secret put API_TOKEN <<< %s',
+      'run: echo "%s" | gh secret set DEPLOY_KEY --repo acme/app',
+    ], make, 'secret_assignment');
+    const secret = make();
+    const text = `printf '%s' ${secret} | vercel env add STRIPE_SECRET_KEY production`;
+    expect(redactText(text).out).to.equal(text.replace(secret, '[REDACTED]'));
+  });
+
+  it('keeps what feeds no literal, stores that read a file or a flag, other subcommands and prose', () => {
+    expectUntouched([
+      'echo $CF_TOKEN | wrangler secret put API_TOKEN',
+      'cat .env | fly secrets import',
+      'echo "${SECRET}" | gh secret set X',
+      'printf hunter2x | docker secret create db_pw ./pw.txt',
+      'echo hunter2x | kubectl create secret generic app --from-file=key=./key.pem',
+      'echo done | wrangler secret list',
+      'wrangler secret put API_TOKEN',
+      'echo https://api.example.com | vercel env add NEXT_PUBLIC_API_URL production',
+      'echo hunter2x | grep secret set',
+      'run `wrangler secret put NAME` and paste the value',
+    ]);
+  });
+});
+
+describe('second pass review: a piped literal whose quotes are escaped as in a JSON string', () => {
+  it('takes it before a secret store\'s command and a registry login\'s --password-stdin, and the scan reads it as the export writes it', () => {
+    for (const form of ['echo \\"%s\\" | wrangler secret put X', 'echo -n \\"%s\\" | docker login -u bob --password-stdin ghcr.io']) {
+      const secret = make().replace(/[!#%^*]/g, '');
+      const text = form.replace('%s', secret);
+      const { out } = redactText(text);
+      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+      expect(detectorsOf(JSON.stringify({ c: text })), text).to.deep.equal(['command_password']);
+      expect(detectorsOf(JSON.stringify({ c: out })), out).to.deep.equal([]);
+    }
+  });
+});
