@@ -12,7 +12,7 @@ import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
 import { ARGUMENT_ANCHORS, argumentSecret } from './argument-secrets.js';
 import { HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, htpasswdPassword, stdinPassword, stdinReaderPassword } from './stdin-passwords.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
-import { ENV_ADD_ANCHOR, storedSecret } from './secret-stores.js';
+import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, ssmParameterValue, storedSecret } from './secret-stores.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
@@ -70,7 +70,7 @@ export function secretAssignment(): ContentRule {
   return builtInRule(
     'secret_assignment', 'secrets',
     'values assigned to secret-named keys in env, shell, YAML (block scalars too), JSON, PHP/Ruby hashes, .netrc, query strings, flags and code (password=…, "token": "…", export API_TOKEN=…), and command-line passwords (curl -u user:…, mysql -p…, sshpass -p …, echo … | docker login --password-stdin, htpasswd -b), and secrets given as arguments (wandb login KEY, ngrok authtoken, vault login, gh secret set --body, sqlplus user/PW@db, zip -P, 7z -p, ssh-keygen -N, openssl -k)',
-    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, ...LOGIN_ANCHORS, '_pat', '_pw', 'pw:', 'pw=', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS, ENV_ADD_ANCHOR],
+    [...NAME_KEYWORDS, ...COMMAND_ANCHORS, STDIN_ANCHOR, WITH_TOKEN_INNER, HTPASSWD_ANCHOR, SUDO_ANCHOR, ...ARGUMENT_ANCHORS, ...LOGIN_ANCHORS, '_pat', '_pw', 'pw:', 'pw=', 'sig=', 'signature=', 'identified by ', ...CALL_ANCHORS, ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR],
     (self) => (text, at, out) => {
       // `echo PW | wrangler secret put NAME`, `… | vercel env add NAME`: the literal a secret store reads from its input.
       const first = text.charCodeAt(at) | 0x20;
@@ -83,6 +83,14 @@ export function secretAssignment(): ContentRule {
         }
         if (envAdd) return at + 1;
       }
+      // `aws ssm put-parameter --name /x/db-password --value PW` (or `--type SecureString`): the value.
+      const secure = first === 115 && startsWithIgnoreCase(text, SECURE_STRING_ANCHOR, at);
+      const parameter = secure || text.charCodeAt(at - 1) !== 32 ? ssmParameterValue(text, at) : null;
+      if (parameter) {
+        out.push({ start: parameter[0], end: parameter[1], rule: self });
+        return Math.max(at + 1, parameter[1]);
+      }
+      if (secure) return at + SECURE_STRING_ANCHOR.length;
       // `echo PW | docker login --password-stdin`, `htpasswd -b FILE USER PW`, `wandb login KEY`: the literal; otherwise the anchors inside them go on.
       const piped = text.startsWith(STDIN_ANCHOR, at) ? stdinPassword(text, at) : text.startsWith(WITH_TOKEN_ANCHOR, at - 4) ? stdinPassword(text, at - 4) : text.startsWith(HTPASSWD_ANCHOR, at) ? htpasswdPassword(text, at) : null;
       if (piped) {

@@ -3,19 +3,23 @@
  * input (`echo PW | wrangler secret put NAME`, `printf '%s' PW | vercel env add NAME production`,
  * `| gh secret set NAME`, `| fly secrets import`, `| doppler secrets set NAME`, `| kubectl create
  * secret generic x --from-file=key=/dev/stdin`, `| docker secret create NAME -`, `| gcloud secrets
- * create NAME --data-file=-`).
+ * create NAME --data-file=-`), and `aws ssm put-parameter`'s `--value` for a SecureString or a
+ * parameter named like a secret (`--name /prod/db-password`).
  *
  * Anchors: the keyword `secret` (secret_assignment's already) stands in every store's command but
- * vercel's, whose `env add` shares its first two letters with localized_label's `enha`: neither takes
- * a new pair of the pre-filter's screen.
+ * vercel's, whose `env add` shares its first two letters with localized_label's `enha`; the SSM
+ * form is found from `securestring` (sharing `se` and its third letter with `secret`) or from the
+ * secret word in the parameter's name. None takes a new pair of the pre-filter's screen.
  */
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
 import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
-import { looksRandom } from './rule.js';
+import { looksRandom, startsWithIgnoreCase } from './rule.js';
 import { shellWord } from './shell-words.js';
 import { producedLiteral } from './stdin-passwords.js';
+import { lineStart } from './text-scan.js';
 
 export const ENV_ADD_ANCHOR = 'env add';
+export const SECURE_STRING_ANCHOR = 'securestring';
 
 /** What may stand before a store's command in its segment: spaces, a shell's prompt (`$ `), `sudo`, a package runner. */
 const RUNNER = String.raw`^[ \t]*(?:\S{0,64}[$%>#][ \t]+)?(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*`;
@@ -110,4 +114,53 @@ function secretNamed(name: string): boolean {
   if (last === '') return false;
   const words = nameWords(last).join('_');
   return classifyName(words) !== null || isKeyLikeName(words);
+}
+
+/** `aws ssm put-parameter` before a position on its line, in the same command. */
+const SSM_PUT = /(?:^|[\s;&|(`])aws(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*ssm[ \t]+put-parameter[ \t]/;
+const SSM_REACH = 1024;
+
+/**
+ * `aws ssm put-parameter --name /x/db-password --value PW --type SecureString`: the value, in either
+ * order, when the parameter is a SecureString or its name's last part names a secret. `at` is the
+ * anchor: `SecureString` (after `--type`) or a secret's word inside `--name`'s value. A bare `--value`
+ * elsewhere names an ordinary value (`--value 42`, a tag's) and stays.
+ */
+export function ssmParameterValue(text: string, at: number): [number, number] | null {
+  const secure = startsWithIgnoreCase(text, SECURE_STRING_ANCHOR, at);
+  // The word the anchor stands in (bounded: a crafted run of anchors must not read far back each), and the flag before it.
+  let start = at;
+  for (; start > 0 && at - start < 128; start--) {
+    const c = text.charCodeAt(start - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 61) break;
+  }
+  if (text[start - 1] === '"' || text[start - 1] === "'") start--;
+  if (text.charCodeAt(start - 1) !== 32 && text.charCodeAt(start - 1) !== 61) return null;
+  const flag = /--(type|name)[ \t]*[= \t]$/.exec(text.slice(Math.max(0, start - 10), start));
+  if (!flag || (flag[1] === 'type') !== secure) return null;
+  const from = lineStart(text, at);
+  const before = text.slice(Math.max(from, at - SSM_REACH), start);
+  const segmentStart = Math.max(before.lastIndexOf(';'), before.lastIndexOf('|'), before.lastIndexOf('&'));
+  const command = before.slice(segmentStart + 1);
+  if (!SSM_PUT.test(command)) return null;
+  const tailEnd = Math.min(text.length, at + SSM_REACH);
+  const stop = text.slice(at, tailEnd).search(SEGMENT_END);
+  const segmentEnd = stop < 0 ? tailEnd : at + stop;
+  const segmentFrom = start - command.length;
+  const segment = text.slice(segmentFrom, segmentEnd);
+  if (!secure) {
+    const name = /^["']?([^\s"']+)/.exec(text.slice(start, start + 256));
+    if (!name || !secretNamed(name[1]!)) return null;
+  }
+  const value = /(?:^|[ \t])--value(?:[ \t]+|=)/.exec(segment);
+  if (!value) return null;
+  const valueAt = segmentFrom + value.index + value[0].length;
+  // Quoted as JSON text escapes it (`--value \"…\"`), or as the shell does.
+  const escaped = text.startsWith('\\"', valueAt) ? text.indexOf('\\"', valueAt + 2) : -1;
+  const w = escaped > valueAt + 2 && escaped < segmentEnd ? { start: valueAt + 2, end: escaped } : shellWord(text, valueAt, segmentEnd);
+  if (!w || w.end <= w.start || text.charCodeAt(w.start) === 92) return null;
+  const raw = text.slice(w.start, w.end);
+  // `--value file://pw.txt` reads a file; `"$PW"`, `$(…)` are made when it runs.
+  if (REFERENCE.test(raw) || NOT_A_VALUE.test(raw) || /^(?:fileb?:\/\/|-)/.test(raw)) return null;
+  return [w.start, w.end];
 }

@@ -2,9 +2,11 @@
  * Values given to a secret store's command: a literal piped into one that reads the secret from its
  * input (`echo PW | wrangler secret put NAME`, `| vercel env add`, `| gh secret set`, `| fly secrets
  * import`, `| doppler secrets set`, `| kubectl create secret … =/dev/stdin`, `| docker secret create
- * NAME -`, `| gcloud secrets create … --data-file=-`).
+ * NAME -`, `| gcloud secrets create … --data-file=-`), and `aws ssm put-parameter`'s `--value` for a
+ * SecureString or a parameter named like a secret.
  */
 import type { LeakHit } from '../leak-detector.js';
+import { lineStartBefore } from './lines.js';
 import { generated, hit, isPlaceholder, looksSecret } from './values.js';
 import { secretName } from './words.js';
 
@@ -56,5 +58,32 @@ export function storePipes(text: string, hits: LeakHit[]): void {
     // vercel's variables are settings as often as secrets: under a name that is no secret's, only a key-length value (as the rules).
     if (store === 'vercel' && !secretName(/^[ \t]*([\w.-]*)/.exec(command[9]!)![1]!) && !looksSecret(value)) continue;
     hits.push(hit('command_password', value, start, start + value.length));
+  }
+}
+
+/** `aws ssm put-parameter` earlier in the command. */
+const SSM_PUT = /(?:^|[\s;&(`"'])aws(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*ssm[ \t]+put-parameter[ \t]/;
+
+/**
+ * `aws ssm put-parameter … --value PW` when the parameter is a SecureString or its name's last part
+ * names a secret (`--name /prod/db-password`), found from `-value` (a short needle led by a rare character).
+ */
+export function ssmParameters(text: string, hits: LeakHit[]): void {
+  for (let at = text.indexOf('-value'); at >= 0; at = text.indexOf('-value', at + 6)) {
+    if (text.charCodeAt(at - 1) !== 45 || !/[ \t=]/.test(text[at + 6] ?? '')) continue;
+    const lineStart = lineStartBefore(text, at);
+    const head = text.slice(lineStart, at - 1).split(/&&|\|\||[;|]/).pop()!;
+    if (!SSM_PUT.test(head)) continue;
+    const tail = text.slice(at + 6, at + 1024);
+    const stop = tail.search(/[\n;&|]|\\n/);
+    const segment = head + (stop < 0 ? tail : tail.slice(0, stop));
+    const name = /--name[ \t=]+\\*["']?([^\s"'\\]+)/.exec(segment);
+    if (!/--type[ \t=]+\\*["']?SecureString\b/.test(segment) && !(name && secretName(name[1]!.split('/').pop()!))) continue;
+    const m = /^[ \t=]+(\\?["']|""|)([^\s"'\\]{1,256})/.exec(tail);
+    if (!m) continue;
+    const value = m[2]!;
+    if (isPlaceholder(value) || value.startsWith('$') || !looksSecret(value, 10, 3) || !generated(value)) continue;
+    const start = at + 6 + m[0].length - value.length;
+    hits.push(hit('secret_assignment', value, start, start + value.length));
   }
 }

@@ -58,4 +58,13 @@ describe('leak scan: forms of the second pass\'s review, read since the rules ta
     expectQuiet(['printf %s | docker secret create db_pw ./f', 'echo %s | kubectl create secret generic x --from-file=k=./f', 'echo hi | gh secret set X --body "$V" %s', 'echo %s | wrangler secret list', 'echo %s | grep wrangler secret put', 'echo $X | wrangler secret put Y %s']);
     expectCheap(['echo Xa9fK2mQ7tLp8Rw | wrangler secret put', '| wrangler secret put X ', 'echo x9 | gh secret set N --body ']);
   });
+
+  it('aws ssm put-parameter\'s --value for a SecureString or a secret-named parameter', () => {
+    expectFound([
+      'aws ssm put-parameter --name /x/db-password --value %s --type SecureString', 'aws ssm put-parameter --name /prod/app --type SecureString --value %s',
+      'aws ssm put-parameter --value "%s" --name /prod/api-key', 'aws --region eu-west-1 ssm put-parameter --name /p/token --value \'%s\'',
+    ], 'secret_assignment');
+    expectQuiet(['aws ssm put-parameter --name /prod/app --type String --value %s', 'aws ssm put-parameter --name /prod/db-password --value "$PW" --type SecureString %s', 'tool --name /x/db-password --value %s']);
+    expectCheap(['aws ssm put-parameter --name /x/db-password --value ', ' --value Xa9fK2mQ7tLp8Rw ']);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Forms the second pass's review found past both the rules and the leak scan (README, Known gaps,
- * 2026-11-28): a literal piped into a secret store's command. Each is taken (counted under its rule) and near misses
+ * 2026-11-28): a literal piped into a secret store's command, `aws ssm put-parameter`'s `--value` for
+ * a SecureString or a secret-named parameter. Each is taken (counted under its rule) and near misses
  * stay untouched. Values are made at test time; none was ever a key.
  */
 import { expect } from 'chai';
@@ -43,6 +44,30 @@ describe('second pass review: secrets given to a secret store\'s command', () =>
       'echo hunter2x | grep secret set',
       'run `wrangler secret put NAME` and paste the value',
     ]);
+  });
+
+  it('takes aws ssm put-parameter\'s --value for a SecureString or a parameter named like a secret, in either order', () => {
+    expectEach([
+      'aws ssm put-parameter --name /x/db-password --value %s --type SecureString',
+      'aws ssm put-parameter --name /prod/app --type SecureString --value %s',
+      'aws ssm put-parameter --type "SecureString" --name /prod/app --value "%s" --overwrite',
+      'aws ssm put-parameter --name /prod/api-key --value %s',
+      'aws --region eu-west-1 ssm put-parameter --value \'%s\' --name /prod/stripe/secret-key',
+      'aws ssm put-parameter --name=/prod/db_password --value=%s',
+    ], make, 'secret_assignment');
+  });
+
+  it('keeps a bare --value elsewhere: a String parameter under an ordinary name, references, files, other commands', () => {
+    expectUntouched([
+      'aws ssm put-parameter --name /prod/app/region --value eu-west-1 --type String',
+      'aws ssm put-parameter --name /prod/feature-flags --value Xa9fK2mQ7tLp --type StringList',
+      'aws ssm put-parameter --name /prod/db-password --value "$DB_PASSWORD" --type SecureString',
+      'aws ssm put-parameter --name /prod/db-password --value file://pw.txt --type SecureString',
+      'aws ssm get-parameter --name /prod/db-password --with-decryption',
+      'mytool set --name /prod/api-key --value Xa9fK2mQ7tLp',
+      'The parameter type SecureString encrypts --value with KMS.',
+    ]);
+    expect(detectorsOf('aws ssm put-parameter --name /prod/app --value Xa9fK2mQ7tLp8Rw --type String')).to.deep.equal([]);
   });
 });
 
