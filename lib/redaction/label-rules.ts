@@ -1,7 +1,7 @@
 /**
  * A secret after a label of words at a line's start, as notes, READMEs and tools print them:
  * `- **Password:** \`…\``, `API key: …`, `OpenAI key: …`, `The API key is …`, `Client secret value: …`, `Secret access key: …`, and
- * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`). Assignments of one name
+ * `aws configure`'s prompts (`AWS Secret Access Key [None]: …`), and a label before an arrow (`API key → …`). Assignments of one name
  * (`password=…`, `API_KEY: …`) are secret_assignment's.
  */
 import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
@@ -12,9 +12,10 @@ import { builtInRule, charTable, inTable, looksRandom, type ContentRule, type Sp
 /**
  * A line's start, a list or quote marker or a CLI prompt's mark (`? `, `✔ `, `◆ `, `│ `: inquirer, clack), bold, then the label (one to five words, letters and
  * digits), a bracketed default (`[None]`, `[****ABCD]`) or note, bold closing either side of the
- * separator, and the separator (`:`, `=`, or a sentence's `is`: `The API key is …`).
+ * separator, and the separator (`:`, `=`, a sentence's `is`: `The API key is …`, or a summary's arrow:
+ * `API key → …`, `Access token -> …`, `Client secret => …`; one word before `→` is secret_assignment's).
  */
-const LABEL = /^[ \t]*(?:[-*+>?\u2714\u2713\u2716\u25c6\u25c7\u2502][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>])|(?<=[ \t])is:?(?=[ \t]))[ \t]*(?:\*\*|__)?[ \t]*/;
+const LABEL = /^[ \t]*(?:[-*+>?\u2714\u2713\u2716\u25c6\u25c7\u2502][ \t]+|\d{1,3}[.)][ \t]+)?(\*\*|__)?([A-Za-z][A-Za-z0-9]*(?:[ \t][A-Za-z0-9]+){0,4})(?:[ \t]+(?:\[[^\]\n]{0,40}\]|\([^)\n]{0,40}\)))?[ \t]*(?:\*\*|__)?[ \t]*(?::|=(?![=>])|(?<=[ \t])(?:is:?|\u2192|->|=>)(?=[ \t]))[ \t]*(?:\*\*|__)?[ \t]*/;
 /** Words in labels that name no secret's value: its rules, its age, where to find it. */
 const NOT_A_LABEL = /\b(?:reset|forgot|forgotten|change|changed|policy|rotation|expiry|expires|length|id|name|file|path|hint|field|prompt|manager|usage|limit|count|type|store|backend|encoder|provider|hashing|scope)\b/i;
 /**

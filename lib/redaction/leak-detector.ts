@@ -15,7 +15,8 @@
  * objects under a secret's section; and flags with their value after a space, argument arrays as
  * command lines, a secret printed below its command after a prompt, a label's value on the next
  * line, SQL `PASSWORD '…'` clauses, plist and Android pairs and positional credential calls; and
- * literals piped into a secret store's command and `aws ssm put-parameter`'s SecureString `--value`. Each
+ * literals piped into a secret store's command, `aws ssm put-parameter`'s SecureString `--value` and
+ * a label's value after an arrow. Each
  * family's reader is a file of `leak/`. Hits carry a fingerprint, never the value.
  */
 import type { ArraysRead } from './leak/argument-arrays.js';
@@ -26,6 +27,7 @@ import { defines, envDirectives, markupPairs, markupValues, namedValues, terrafo
 import { bearerValues, discordWebhooks, mysqlDsns, pgpassLines, teamsWebhooks, urlPasswords } from './leak/connections.js';
 import { encodedPem, jwkKeys, kubernetesSecrets, privateKeyHeaders, puttyKeys } from './leak/key-material.js';
 import { keyAssignments } from './leak/key-names.js';
+import { arrowLabels } from './leak/labels.js';
 import { ssmParameters, storePipes } from './leak/secret-stores.js';
 import { columnDefaults, identifiedBy, sqlInserts } from './leak/tables.js';
 import { REACH } from './leak/values.js';
@@ -87,6 +89,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       htpasswdPasswords(text, hits);
       argumentSecrets(text, hits, arrays);
       namedValues(text, hits);
+      arrowLabels(text, hits);
       bearerValues(text, hits);
       pgpassLines(text, hits);
       teamsWebhooks(text, hits);

@@ -68,3 +68,19 @@ describe('leak scan: forms of the second pass\'s review, read since the rules ta
     expectCheap(['aws ssm put-parameter --name /x/db-password --value ', ' --value Xa9fK2mQ7tLp8Rw ']);
   });
 });
+
+describe('leak scan: a label of words before an arrow', () => {
+  it('reads a generated-looking value after a label and -> or → (as the character, and as the export\'s UTF-8 bytes read as Latin-1)', () => {
+    const forms = ['API key → %s', 'Access token -> %s', '- **Client secret** → `%s`', 'password → %s', 'New OpenAI key -> %s.'];
+    expectFound(forms, 'secret_assignment');
+    for (const form of forms) {
+      const text = form.replaceAll('%s', generated());
+      expect(detectors(Buffer.from(JSON.stringify({ content: text }), 'utf8').toString('latin1')), text).to.deep.equal(['secret_assignment']);
+    }
+  });
+
+  it('what the rules keep stays quiet: one word before ->, UI paths, words after the value, a key that is no secret\'s, a label about the secret', () => {
+    expectQuiet(['token -> %s', 'Primary key -> %s', 'API key → %s → next', 'Access token -> %s for staging', 'API key rotation → %s', 'x = api key -> %s']);
+    expectCheap(['API key -> ', 'a -> b ', 'Access token \u2192 Xa9fK2mQ7tLp8RwZ next\n']);
+  });
+});

@@ -5,7 +5,7 @@
  * stay untouched. Values are made at test time; none was ever a key.
  */
 import { expect } from 'chai';
-import { fakePassword, seeded } from './fakes.js';
+import { ALNUM, body, fakePassword, seeded } from './fakes.js';
 import { detectorsOf, expectEach, expectUntouched, redactText } from './helpers.js';
 
 const rand = seeded(20261128_3);
@@ -68,6 +68,33 @@ describe('second pass review: secrets given to a secret store\'s command', () =>
       'The parameter type SecureString encrypts --value with KMS.',
     ]);
     expect(detectorsOf('aws ssm put-parameter --name /prod/app --value Xa9fK2mQ7tLp8Rw --type String')).to.deep.equal([]);
+  });
+});
+
+describe('second pass review: a label of words before an arrow, JSON-escaped argument arrays in text', () => {
+  it('takes a generated-looking value after a label of words and an arrow (→, ->, =>), ending its line', () => {
+    expectEach([
+      'API key → %s',
+      'Access token -> %s',
+      'client secret => %s',
+      '- **API key** → `%s`',
+      'New OpenAI key -> %s.',
+      '2. Secret access key → %s',
+    ], () => body(rand, ALNUM, 24), 'labeled_secret');
+  });
+
+  it('keeps UI paths, prose, words and labels about a secret after an arrow', () => {
+    expectUntouched([
+      'Settings → API keys → Create',
+      'password → reset flow',
+      'API key → Settings → Security',
+      'Access token -> expires in one hour',
+      'Primary key -> Xa9fK2mQ7tLp8RwZ',
+      'token -> Xa9fK2mQ7tLp8RwZ',
+      'auth token -> String',
+      'API key rotation → Xa9fK2mQ7tLp8RwZ',
+      'API keys --> Gateway',
+    ]);
   });
 });
 
