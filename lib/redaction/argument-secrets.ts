@@ -243,8 +243,10 @@ const ELEMENT_COMMAND = new RegExp(`^(?:${anyOf([...SECRET_ARGUMENT_COMMANDS, 'u
  * Null when the name is no element or no command of ELEMENT_COMMAND.
  */
 function arrayCommand(text: string, nameStart: number, at: number): { name: string; words: Word[] } | null {
-  const quote = text[nameStart - 1]!;
-  if (quote !== '"' && quote !== "'") return null;
+  const raw = text[nameStart - 1]!;
+  if (raw !== '"' && raw !== "'") return null;
+  // JSON's escaped quotes in text that is not JSON (a log line's `[\"zip\", \"-P\", \"…\"]`): an element's quote is `\"`.
+  const quote = raw === '"' && text.charCodeAt(nameStart - 2) === 92 ? '\\"' : raw;
   const close = text.slice(nameStart, nameStart + 24).indexOf(quote);
   if (close <= 0 || !ELEMENT_COMMAND.test(text.slice(nameStart, nameStart + close).replace(/\.exe$/i, ''))) return null;
   const words = argumentArray(text, nameStart, nameStart + close);
@@ -257,40 +259,44 @@ function arrayCommand(text: string, nameStart: number, at: number): { name: stri
  * (`execFileSync("zip", ["-P", …])`), or as a `command` given its `args` next (an MCP server's
  * `"command": "wandb", "args": [`): each element one word whatever it holds. The name must open
  * the array or follow quoted elements (`["sudo", "zip", …]`); the elements are read up to the
- * array's `]` or the first that is not a quoted string, 16 at most, each on one line. Null when the
- * name is no such element.
+ * array's `]` or the first that is not a quoted string, 16 at most, each on one line. Quotes may be
+ * escaped as in a JSON string (`[\"zip\", \"-P\", \"…\"]` in text that is not JSON): then every
+ * element's are. Null when the name is no such element.
  */
 export function argumentArray(text: string, nameStart: number, nameEnd: number): Word[] | null {
-  const quote = text[nameStart - 1]!;
-  if ((quote !== '"' && quote !== "'") || text[nameEnd] !== quote) return null;
-  const before = text.charCodeAt(skipGap(text, nameStart - 1, -1) - 1);
+  const raw = text[nameStart - 1]!;
+  const escaped = raw === '"' && text.charCodeAt(nameStart - 2) === 92;
+  const quote = escaped ? '\\"' : raw;
+  if ((raw !== '"' && raw !== "'") || !text.startsWith(quote, nameEnd)) return null;
+  const before = text.charCodeAt(skipGap(text, nameStart - quote.length, -1) - 1);
   if (before !== 91 && before !== 44 && before !== 40 && before !== 58) return null;
   const words: Word[] = [];
-  let i = skipGap(text, nameEnd + 1, 1);
+  let i = skipGap(text, nameEnd + quote.length, 1);
   if (text.charCodeAt(i) !== 44) return null;
   i = skipGap(text, i + 1, 1);
   if (before === 40 || before === 58) {
     // A call's first argument, then its array: `("zip", [`; an MCP server's `"command": "wandb", "args": [`.
-    const open = (before === 40 ? /^\[/ : /^["']?args["']?[ \t]*:[ \t]*\[/).exec(text.slice(i, i + 16));
+    const open = (before === 40 ? /^\[/ : /^(?:\\?["'])?args(?:\\?["'])?[ \t]*:[ \t]*\[/).exec(text.slice(i, i + 16));
     if (!open) return null;
     i = skipGap(text, i + open[0].length, 1);
   }
-  while (words.length < 16 && (text[i] === '"' || text[i] === "'")) {
-    const q = text[i]!;
-    const limit = Math.min(text.length, i + 1 + MAX_VALUE);
+  while (words.length < 16 && (escaped ? text.startsWith(quote, i) : text[i] === '"' || text[i] === "'")) {
+    const q = escaped ? quote : text[i]!;
+    const from = i + q.length;
+    const limit = Math.min(text.length, from + MAX_VALUE);
     let end = -1;
-    for (let k = i + 1; k < limit; k++) {
+    for (let k = from; k < limit; k++) {
       const c = text.charCodeAt(k);
       if (c === 10 || c === 13) break;
-      if (text[k] === q) {
+      if (text.startsWith(q, k)) {
         end = k;
         break;
       }
-      if (c === 92) k++;
+      if (c === 92 && !escaped) k++;
     }
     if (end < 0) break;
-    words.push({ start: i + 1, end, quoted: false, next: end + 1, text: text.slice(i + 1, end) });
-    i = skipGap(text, end + 1, 1);
+    words.push({ start: from, end, quoted: false, next: end + q.length, text: text.slice(from, end) });
+    i = skipGap(text, end + q.length, 1);
     if (text.charCodeAt(i) !== 44) break;
     i = skipGap(text, i + 1, 1);
   }

@@ -48,8 +48,8 @@ export function loginCommand(text: string, at: number): [number, number][] {
   return loginCommandSecret(text, name);
 }
 
-/** One of them at `at`, its name's start: a word, or a quoted element (`"sqlcmd", "-P", …`). */
-const LOGIN_COMMAND = new RegExp(String.raw`^${LOGIN_COMMANDS}(?=[ \t"'])`, 'i');
+/** One of them at `at`, its name's start: a word, or a quoted element (`"sqlcmd", "-P", …`; escaped as in a JSON string, `\"sqlcmd\"`). */
+const LOGIN_COMMAND = new RegExp(String.raw`^${LOGIN_COMMANDS}(?=[ \t"'\\])`, 'i');
 /** What may stand right before a command's name. */
 const COMMAND_BEFORE = charTable(' \t\r\n/\\;&|(`"\'=');
 /** Usage text's stand-ins for a password (`-P password`, `-w <secret>`, `/p:*`), and prose's words after a flag (`ldapsearch -w to pass …`). */

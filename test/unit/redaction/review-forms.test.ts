@@ -96,6 +96,20 @@ describe('second pass review: a label of words before an arrow, JSON-escaped arg
       'API keys --> Gateway',
     ]);
   });
+
+  it('takes the secret of an argument array whose quotes are escaped as in a JSON string, in text that is not JSON', () => {
+    expectEach([
+      '[\\"zip\\", \\"-P\\", \\"%s\\"]',
+      'args=[\\"unzip\\", \\"-o\\", \\"-P\\", \\"%s\\", \\"a.zip\\"]',
+      'tool_call [\\"wandb\\", \\"login\\", \\"%s\\"]',
+      'execFileSync(\\"zip\\", [\\"-r\\", \\"-P\\", \\"%s\\", \\"o.zip\\"])',
+      '{\\"command\\": \\"wandb\\", \\"args\\": [\\"login\\", \\"%s\\"]}',
+      '[\\"sqlcmd\\", \\"-S\\", \\"db\\", \\"-P\\", \\"%s\\"]',
+      '[\\"ldapsearch\\", \\"-x\\", \\"-w\\", \\"%s\\"]',
+      '[\\"mysql\\", \\"-uroot\\", \\"-p%s\\"]',
+    ], make, 'secret_assignment');
+    expectUntouched(['[\\"zip\\", \\"-P\\", \\"$ZIP_PASSWORD\\"]', '[\\"zip\\", \\"file\\", \\"-P\\"]', '[\\"gzip\\", \\"-P\\", \\"x\\"]', '[\\"sqlcmd\\", \\"-?\\"]']);
+  });
 });
 
 describe('second pass review: a piped literal whose quotes are escaped as in a JSON string', () => {
