@@ -87,6 +87,12 @@ function probes(): Probe[] {
   add('ldapsearch -w in an argument array spread over lines', (s) => `args = [\n  "ldapsearch",\n  "-x",\n  "-w",\n  "${s}"\n]`, pw(), { expected: 'args = [\n  "ldapsearch",\n  "-x",\n  "-w",\n  "[REDACTED]"\n]' });
   add("PowerShell's -Password \"…\"", (s) => `Connect-Thing -User bob -Password "${s}"`, pw(), { expected: 'Connect-Thing -User bob -Password "[REDACTED]"' });
   add("Oracle's unquoted IDENTIFIED BY", (s) => `CREATE USER app IDENTIFIED BY ${s};`, `${body(rand, ALNUM, 14)}_9`, { expected: 'CREATE USER app IDENTIFIED BY [REDACTED];' });
+  // Forms the second pass's review listed as open (2026-11-28), now taken and read by the scan too.
+  add('a literal piped into wrangler secret put', (s) => `echo "${s}" | wrangler secret put API_TOKEN`, pw(), { expected: 'echo "[REDACTED]" | wrangler secret put API_TOKEN' });
+  add('a literal piped into vercel env add', (s) => `printf '%s' ${s} | vercel env add DB_PASSWORD production`, pw(), { expected: "printf '%s' [REDACTED] | vercel env add DB_PASSWORD production" });
+  add("aws ssm put-parameter's SecureString --value", (s) => `aws ssm put-parameter --name /prod/app --type SecureString --value ${s}`, pw(), { expected: 'aws ssm put-parameter --name /prod/app --type SecureString --value [REDACTED]' });
+  add('a label of words before an arrow', (s) => `API key → ${s}`, body(rand, ALNUM, 24), { expected: 'API key → [REDACTED]' });
+  add('a JSON-escaped argument array in a log line', (s) => `tool_call argv=[\\"zip\\", \\"-P\\", \\"${s}\\", \\"out.zip\\"]`, pw(), { expected: 'tool_call argv=[\\"zip\\", \\"-P\\", \\"[REDACTED]\\", \\"out.zip\\"]' });
   return list;
 }
 
