@@ -81,12 +81,12 @@ export function storedSecret(text: string, at: number): [number, number] | null 
   return span;
 }
 
-/** Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break before it, 256 characters back at most. */
+/** Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break (raw or JSON-escaped) before it, 256 characters back at most. */
 function segmentStart(text: string, at: number): number {
   let i = at;
   while (i > 0 && at - i < 256) {
     const c = text.charCodeAt(i - 1);
-    if (c === 124 || c === 10 || c === 59 || c === 38) break;
+    if (c === 124 || c === 10 || c === 59 || c === 38 || (c === 110 && text.charCodeAt(i - 2) === 92)) break;
     i--;
   }
   return i;

@@ -25,6 +25,7 @@ describe('second pass review: secrets given to a secret store\'s command', () =>
       'echo -n "%s" | gcloud secrets versions add db-pass --data-file=-',
       '$ wrangler secret put API_TOKEN <<< %s',
       'run: echo "%s" | gh secret set DEPLOY_KEY --repo acme/app',
+      'log: $ ls\\necho -n %s | wrangler secret put X\\n',
     ], make, 'secret_assignment');
     const secret = make();
     const text = `printf '%s' ${secret} | vercel env add STRIPE_SECRET_KEY production`;
