@@ -5,45 +5,9 @@
  * nothing; near misses stay quiet. Values are made at test time; none was ever a key.
  */
 import { expect } from 'chai';
-import { createLeakDetector } from '../../../lib/redaction/index.js';
-import { ALNUM, body, seeded } from './fakes.js';
-import { redactText } from './helpers.js';
+import { leakFormChecks } from './leak-form-checks.js';
 
-const rand = seeded(20261128_4);
-const detector = createLeakDetector();
-const generated = (): string => body(rand, ALNUM, 24);
-const detectors = (text: string): string[] => detector.scan(text).map((h) => h.detector);
-
-/** `%s` is the secret: found raw, JSON-escaped and as a CSV field, once, the hit spanning it; the rules take it and leave no hit. */
-function expectFound(forms: readonly string[], name: string): void {
-  for (const form of forms) {
-    const secret = generated();
-    const text = form.replaceAll('%s', secret);
-    for (const scanned of [text, JSON.stringify({ content: text }), `1,"${text.replaceAll('"', '""')}"\n`]) {
-      const hits = detector.scan(scanned);
-      expect(hits.map((h) => h.detector), scanned).to.deep.equal([name]);
-      expect(scanned.slice(hits[0]!.start, hits[0]!.end), scanned).to.include(secret);
-    }
-    const { out } = redactText(text);
-    expect(out, text).not.to.include(secret);
-    expect(detectors(out), out).to.deep.equal([]);
-    expect(detectors(JSON.stringify({ content: out })), out).to.deep.equal([]);
-  }
-}
-
-/** `%s` is a generated value the rules keep: quiet, raw and JSON-escaped. */
-function expectQuiet(forms: readonly string[]): void {
-  for (const form of forms) {
-    const text = form.replaceAll('%s', generated());
-    expect(detectors(text), text).to.deep.equal([]);
-    expect(detectors(JSON.stringify({ content: text })), text).to.deep.equal([]);
-  }
-}
-
-/** 1 MiB of each unit: no hit, and it ends (each reader bounded). */
-function expectCheap(units: readonly string[]): void {
-  for (const unit of units) expect(detector.scan(unit.repeat(Math.ceil((1024 * 1024) / unit.length))), unit).to.deep.equal([]);
-}
+const { expectFound, expectQuiet, expectCheap, generated, detectors } = leakFormChecks(20261128_4);
 
 describe('leak scan: forms of the second pass\'s review, read since the rules take them', () => {
   it('a literal piped into a secret store\'s command', () => {
