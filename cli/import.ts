@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createContext, pathArgument, tableList, type Runtime } from './context.js';
+import { createContext, liveDatabaseLabel, pathArgument, tableList, type Runtime } from './context.js';
 import { formatCount, plural } from './format.js';
 
 interface ImportFlags {
@@ -11,7 +11,7 @@ interface ImportFlags {
 
 export function registerImport(db: Command, runtime: Runtime): void {
   db.command('import')
-    .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database, all or nothing')
+    .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database (SQLite or PostgreSQL), all or nothing')
     .argument('<export>', 'export file or folder', pathArgument)
     .option('-t, --tables <names>', 'only these tables (comma-separated; \\, for a comma in a name)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
@@ -21,9 +21,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
-      const { requireSqlite } = await import('../lib/engine.js');
-      requireSqlite(ctx.config, 'acode db import');
-      out.info(`Importing ${source} into ${out.shortPath(ctx.config.database.path)}...`);
+      out.info(`Importing ${source} into ${liveDatabaseLabel(ctx)}...`);
       if (!flags.verify) out.warn('checksums are not checked (--no-verify)');
       const { importExport } = await import('../lib/import.js');
       const result = await importExport({

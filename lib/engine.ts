@@ -119,11 +119,11 @@ export function postgresUrl(config: AcodeConfig): string {
   });
 }
 
-/** Import and migrate write SQLite only so far: refuse, rather than use database.path. */
+/** Migrate writes SQLite only so far: refuse, rather than use database.path. */
 export function requireSqlite(config: AcodeConfig, command: string): void {
   if (config.database.type === 'sqlite') return;
-  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify, restore and export do)`, {
-    hint: 'import into or migrate a SQLite workspace database (database.type: sqlite)',
+  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify, restore, export and import do)`, {
+    hint: 'migrate a SQLite workspace database (database.type: sqlite)',
   });
 }
 

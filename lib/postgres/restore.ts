@@ -193,7 +193,7 @@ async function dropAbandonedScratch(from: PgTarget): Promise<void> {
 }
 
 /** insufficient_privilege: the role lacks a right (CREATEDB, CONNECT, SELECT on a table). */
-const isDenied = (err: unknown): boolean => (err as { code?: unknown }).code === '42501';
+export const isDenied = (err: unknown): boolean => (err as { code?: unknown }).code === '42501';
 
 export async function liveExists(live: PgTarget): Promise<boolean> {
   try {
@@ -218,9 +218,9 @@ async function onMaintenance(from: PgTarget, sql: string): Promise<void> {
 
 // template0: whatever was added to template1 (an extension, a table) would clash with the archive's own objects.
 // A scratch database is made and dropped from the live one: a role may have no CONNECT on `postgres`.
-const createDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
+export const createDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
   onMaintenance(from, `CREATE DATABASE ${quotePgIdent(target.database)} TEMPLATE template0`);
-const dropDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
+export const dropDatabase = (target: PgTarget, from = target.withDatabase('postgres')): Promise<void> =>
   onMaintenance(from, `DROP DATABASE IF EXISTS ${quotePgIdent(target.database)} WITH (FORCE)`);
 
 /** Row counts of the live database's tables (only those named, when `only` is given). */

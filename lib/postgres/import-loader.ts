@@ -1,0 +1,368 @@
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { AcodeError, describeCause } from '../errors.js';
+import { checkExportHeader } from '../export-manifest.js';
+import type { ProgressListener } from '../progress.js';
+import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
+import type { ImportMode, LoadedTable } from '../sqlite/import-loader.js';
+import { showKey } from '../sqlite/import-sql.js';
+import { SCHEMA_VERSION_TABLE, workspaceVersion } from '../sqlite/workspace-schema.js';
+import { pgTableName, quotePgIdent } from './connection.js';
+import { copyText, createPgTableSql } from './import-sql.js';
+
+export interface PgImportLoaderOptions {
+  readonly mode: ImportMode;
+  /** Only these tables; null for all in the export. */
+  readonly tables: readonly string[] | null;
+  readonly onProgress?: ProgressListener;
+}
+
+/** A column of the target table, as the catalog has it. */
+interface TargetColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly bytea: boolean;
+  /** GENERATED ALWAYS AS (…) STORED: the server computes it, a COPY may not give it. */
+  readonly generated: boolean;
+  /** The sequence a serial or identity column draws from, to move past the loaded keys. */
+  readonly sequence: string | null;
+}
+
+/** A unique constraint or index of the target table, to name the key a clash is on. */
+interface UniqueKey {
+  readonly name: string;
+  readonly primary: boolean;
+  readonly columns: readonly string[];
+}
+
+/** The table being loaded: its COPY, which export values go into it, and its keys. */
+interface Loading {
+  readonly schema: TableSchema;
+  readonly relation: string;
+  readonly expected: number;
+  readonly created: boolean;
+  /** Export column indexes, in the COPY's column order. */
+  readonly take: readonly number[];
+  readonly columns: readonly TargetColumn[];
+  readonly keys: readonly UniqueKey[];
+  /** schema_version appended: rows go to a staging table first and only the versions the target lacks are added. */
+  readonly staged: boolean;
+  readonly copy: Writable;
+  failure: Error | null;
+  count: number;
+}
+
+const TABLES_SQL = `SELECT n.nspname AS schema, c.relname AS table, c.oid::int AS oid, c.relkind::text AS kind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+
+const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+       (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'bytea'::regtype AS bytea,
+       a.attgenerated <> '' AS generated, pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) AS sequence
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+ WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
+
+const KEYS_SQL = `SELECT c.relname AS name, i.indisprimary AS primary,
+       array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 AND i.indisunique`;
+
+/** Foreign keys from or to a table: dropped for the load, added back (and so checked) before the commit. */
+const FOREIGN_KEYS_SQL = `SELECT conname AS name, conrelid::regclass::text AS child, confrelid::regclass::text AS parent, pg_get_constraintdef(oid) AS definition
+  FROM pg_constraint WHERE contype = 'f' AND (conrelid = $1 OR confrelid = $1) ORDER BY oid`;
+
+const TRIGGERS_SQL = `SELECT tgname AS name FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname`;
+
+/** Rows per COPY write: one string of about this many rows' text. */
+const ROWS_PER_WRITE = 256;
+
+/**
+ * Loads export records into a PostgreSQL database inside the caller's open transaction: creates
+ * missing tables from their exported columns and keys, empties them first in replace mode, and
+ * streams each table's rows in with COPY FROM STDIN. As pg_restore's data-only restore with
+ * --disable-triggers does, the loaded tables' own triggers do not fire during the load (their work
+ * is in the export already), and foreign keys from or to them are dropped for the load and added
+ * back by finish(), which checks every row against them. A key clash in append mode is
+ * ACODE-IMP-004 naming table and key; the caller rolls everything back on any error.
+ */
+export class PgImportLoader extends Writable {
+  readonly #client: Client;
+  readonly #options: PgImportLoaderOptions;
+  readonly #loaded: LoadedTable[] = [];
+  readonly #foreignKeys = new Map<string, { name: string; child: string; parent: string; definition: string }>();
+  readonly #triggers: { relation: string; name: string }[] = [];
+  readonly #begun = new Set<string>();
+  #header: ExportHeader | null = null;
+  #table: Loading | null = null;
+  #skipping = false;
+
+  constructor(client: Client, options: PgImportLoaderOptions) {
+    super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
+    this.#client = client;
+    this.#options = options;
+  }
+
+  get loaded(): readonly LoadedTable[] {
+    return this.#loaded;
+  }
+
+  /** The export's metadata, once its header record has passed. */
+  get header(): ExportHeader | null {
+    return this.#header;
+  }
+
+  override _write(record: ExportRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#apply(record).then(() => callback(), callback);
+  }
+
+  /** A load stopped part-way (an error, Ctrl-C): the COPY under way is cancelled, so the caller can roll back. */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const copy = this.#table?.copy;
+    this.#table = null;
+    if (!copy || copy.destroyed || copy.writableFinished) return callback(error);
+    copy.once('close', () => callback(error));
+    copy.destroy(error ?? new Error('import stopped'));
+  }
+
+  async #apply(record: ExportRecord): Promise<void> {
+    switch (record.kind) {
+      case 'header':
+        this.#header = checkExportHeader(record.header);
+        await this.#checkSchemaVersion(this.#header);
+        return;
+      case 'table':
+        return this.#begin(record.table, record.rows);
+      case 'rows':
+        return this.#write(record.rows);
+      case 'text-rows':
+        throw new AcodeError('ACODE-INT-001', `rows of ${record.table} arrived encoded as ${record.format}, not as values`);
+      case 'table-end':
+        return this.#end();
+      default:
+        return;
+    }
+  }
+
+  /**
+   * A workspace's export at another schema version than the target's migration record would mix
+   * two schemas; another database's export (no workspace tables) is not checked.
+   */
+  async #checkSchemaVersion(header: ExportHeader): Promise<void> {
+    const exported = header.schemaVersion;
+    const names = header.tables.map((t) => t.name);
+    if (exported === null || (workspaceVersion(exported, names) === null && !names.includes(SCHEMA_VERSION_TABLE))) return;
+    const has = await this.#client.query("SELECT 1 FROM pg_class WHERE oid = to_regclass('public.schema_version')");
+    if (has.rowCount === 0) return;
+    const current = (await this.#client.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM public.${quotePgIdent(SCHEMA_VERSION_TABLE)}`)).rows[0]?.v ?? null;
+    if (current === null || current === exported) return;
+    throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${current}; nothing was imported`, {
+      hint: 'import it into a new SQLite database (--database new.db), run `acode db migrate` there, export again and import that',
+    });
+  }
+
+  async #begin(schema: TableSchema, expected: number): Promise<void> {
+    this.#skipping = this.#options.tables !== null && !this.#options.tables.includes(schema.name);
+    if (this.#skipping) return;
+    if (this.#begun.has(schema.name)) throw new AcodeError('ACODE-IMP-002', `the export holds table ${schema.name} twice: it was altered`, { context: { table: schema.name } });
+    this.#begun.add(schema.name);
+    const client = this.#client;
+    const found = await this.#find(schema.name);
+    let oid: number;
+    let relation: string;
+    if (found) {
+      if (found.kind !== 'r' && found.kind !== 'p') {
+        throw new AcodeError('ACODE-IMP-001', `the workspace database has a ${KIND_NAMES[found.kind] ?? 'relation'} named ${schema.name}, and the export a table; nothing was imported`, {
+          context: { table: schema.name },
+          hint: 'import with --tables leaving that table out, or into another database',
+        });
+      }
+      ({ oid, relation } = found);
+    } else {
+      relation = await this.#newRelation(schema.name);
+      await this.#run(createPgTableSql(relation, schema, this.#header?.source.type === 'postgres'), schema.name);
+      oid = (await client.query<{ oid: number }>('SELECT $1::regclass::oid::int AS oid', [relation])).rows[0]!.oid;
+    }
+    const columns = (await client.query<TargetColumn>(COLUMNS_SQL, [oid])).rows;
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const missing = schema.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
+    if (missing.length) throw new AcodeError('ACODE-IMP-001', `table ${schema.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: schema.name } });
+    // A generated column's value is the server's to compute: the export's copy of it is left out.
+    const take = schema.columns.flatMap((c, i) => (byName.get(c.name)!.generated ? [] : [i]));
+    const targets = take.map((i) => byName.get(schema.columns[i]!.name)!);
+    const keys = (await client.query<UniqueKey>(KEYS_SQL, [oid])).rows;
+    if (found) {
+      await this.#suspend(oid, relation);
+      if (this.#options.mode === 'replace') await this.#run(`DELETE FROM ${relation}`, schema.name);
+    }
+    // Migration records are the same rows in every workspace at that version: appending them keeps the target's.
+    const staged = schema.name === SCHEMA_VERSION_TABLE && this.#options.mode === 'append' && keys.length > 0;
+    const into = staged ? 'pg_temp.acode_import_stage' : relation;
+    if (staged) await this.#run(`CREATE TEMP TABLE acode_import_stage (LIKE ${relation}) ON COMMIT DROP`, schema.name);
+    const { from: copyFrom } = await import('pg-copy-streams');
+    const copy = client.query(copyFrom(`COPY ${into} (${targets.map((c) => quotePgIdent(c.name)).join(', ')}) FROM STDIN`));
+    const loading: Loading = { schema, relation, expected, created: !found, take, columns: targets, keys, staged, copy, failure: null, count: 0 };
+    // The server's refusal arrives between writes: kept, and thrown by the next write or the end.
+    copy.on('error', (err: Error) => {
+      loading.failure ??= err;
+    });
+    this.#table = loading;
+  }
+
+  /** The table the export names: `schema.table` outside public, as exports name them. */
+  async #find(name: string): Promise<{ oid: number; relation: string; kind: string } | null> {
+    const rows = (await this.#client.query<{ schema: string; table: string; oid: number; kind: string }>(TABLES_SQL)).rows;
+    const hit = rows.find((r) => pgTableName(r.schema, r.table) === name);
+    return hit ? { oid: hit.oid, relation: `${quotePgIdent(hit.schema)}.${quotePgIdent(hit.table)}`, kind: hit.kind } : null;
+  }
+
+  /** Where a new table goes: `s.t` into schema s when the database has one, else public (named as exported). */
+  async #newRelation(name: string): Promise<string> {
+    const dot = name.indexOf('.');
+    if (dot > 0) {
+      const schema = name.slice(0, dot);
+      const has = await this.#client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (has.rowCount) return `${quotePgIdent(schema)}.${quotePgIdent(name.slice(dot + 1))}`;
+    }
+    return `public.${quotePgIdent(name)}`;
+  }
+
+  /** An existing table's triggers and foreign keys, set aside until finish(). */
+  async #suspend(oid: number, relation: string): Promise<void> {
+    const client = this.#client;
+    for (const fk of (await client.query<{ name: string; child: string; parent: string; definition: string }>(FOREIGN_KEYS_SQL, [oid])).rows) {
+      const id = `${fk.child}|${fk.name}`;
+      if (this.#foreignKeys.has(id)) continue;
+      await client.query(`ALTER TABLE ${fk.child} DROP CONSTRAINT ${quotePgIdent(fk.name)}`);
+      this.#foreignKeys.set(id, fk);
+    }
+    for (const { name } of (await client.query<{ name: string }>(TRIGGERS_SQL, [oid])).rows) {
+      await client.query(`ALTER TABLE ${relation} DISABLE TRIGGER ${quotePgIdent(name)}`);
+      this.#triggers.push({ relation, name });
+    }
+  }
+
+  async #write(rows: SqlValue[][]): Promise<void> {
+    const t = this.#table;
+    if (this.#skipping || !t) return;
+    for (let from = 0; from < rows.length; from += ROWS_PER_WRITE) {
+      let text = '';
+      for (const row of rows.slice(from, from + ROWS_PER_WRITE)) {
+        if (row.length !== t.schema.columns.length) {
+          throw new AcodeError('ACODE-IMP-002', `${t.schema.name} row ${t.count + 1} has ${row.length} values for ${t.schema.columns.length} columns`, { context: { table: t.schema.name } });
+        }
+        text += copyText(row, t.take, t.columns, (column, why) => new AcodeError('ACODE-IMP-001', `${t.schema.name} row ${t.count + 1}, column ${column}: ${why}; nothing was imported`, { context: { table: t.schema.name } }));
+        t.count++;
+      }
+      if (t.failure) throw this.#copyError(t, t.failure);
+      if (!t.copy.write(text)) {
+        try {
+          await once(t.copy, 'drain');
+        } catch (err) {
+          throw this.#copyError(t, t.failure ?? (err as Error));
+        }
+      }
+    }
+    this.#options.onProgress?.({ stage: 'import', phase: 'update', label: 'Importing', table: t.schema.name, rows: t.count, totalRows: t.expected });
+  }
+
+  async #end(): Promise<void> {
+    const t = this.#table;
+    if (this.#skipping || !t) return;
+    t.copy.end();
+    try {
+      await finished(t.copy);
+    } catch (err) {
+      throw this.#copyError(t, t.failure ?? (err as Error));
+    }
+    if (t.failure) throw this.#copyError(t, t.failure);
+    this.#table = null;
+    if (t.count !== t.expected) {
+      throw new AcodeError('ACODE-IMP-002', `${t.schema.name} has ${t.count} rows, its metadata says ${t.expected}: the export is truncated or altered`, { context: { table: t.schema.name } });
+    }
+    if (t.staged) {
+      const cols = t.columns.map((c) => quotePgIdent(c.name)).join(', ');
+      await this.#run(`INSERT INTO ${t.relation} (${cols}) SELECT ${cols} FROM pg_temp.acode_import_stage ON CONFLICT DO NOTHING; DROP TABLE pg_temp.acode_import_stage`, t.schema.name);
+    }
+    // A serial or identity column's sequence moves past the loaded keys (never back), so the next row gets a new one.
+    for (const c of t.columns) {
+      if (!c.sequence) continue;
+      await this.#run(
+        `SELECT setval($1::regclass, m) FROM (SELECT max(${quotePgIdent(c.name)})::bigint AS m FROM ${t.relation}) s WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value($1::regclass), 0)`,
+        t.schema.name,
+        [c.sequence],
+      );
+    }
+    this.#loaded.push({ name: t.schema.name, rows: t.count, created: t.created, danglingReferences: 0 });
+  }
+
+  /**
+   * Once every table is loaded, before the commit: the foreign keys go back, each checked against
+   * every row (a row pointing at a row the database does not have fails, ACODE-IMP-008), and the
+   * triggers are enabled again.
+   */
+  async finish(): Promise<void> {
+    for (const fk of this.#foreignKeys.values()) {
+      try {
+        await this.#client.query(`ALTER TABLE ${fk.child} ADD CONSTRAINT ${quotePgIdent(fk.name)} ${fk.definition}`);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== '23503') throw err;
+        throw new AcodeError('ACODE-IMP-008', `rows of ${fk.child} would refer to rows of ${fk.parent} that the database does not have (foreign key ${fk.name}); nothing was imported`, {
+          cause: err,
+          context: { table: fk.child },
+          hint: `import ${fk.parent} too (--tables), or append instead of replacing`,
+        });
+      }
+    }
+    this.#foreignKeys.clear();
+    for (const { relation, name } of this.#triggers.splice(0)) await this.#client.query(`ALTER TABLE ${relation} ENABLE TRIGGER ${quotePgIdent(name)}`);
+  }
+
+  async #run(sql: string, table: string, values?: unknown[]): Promise<void> {
+    try {
+      await this.#client.query(sql, values);
+    } catch (err) {
+      throw pgLoadError(err, table);
+    }
+  }
+
+  /** What the server said when it refused a COPY, with the table and key it refused, never a value that may be a secret. */
+  #copyError(t: Loading, err: Error): Error {
+    if (err instanceof AcodeError) return err;
+    const e = err as Error & { code?: string; constraint?: string; detail?: string; where?: string };
+    if (e.code !== '23505') return pgLoadError(err, t.schema.name, e.where);
+    const key = t.keys.find((k) => k.name === e.constraint);
+    const columns = key?.columns ?? [];
+    const values = /^Key \((?:.*)\)=\((.*)\) already exists\.$/s.exec(e.detail ?? '')?.[1];
+    const shown = columns.length === 1 && values !== undefined ? `${columns[0]}=${showKey(values, t.columns.find((c) => c.name === columns[0])?.type ?? '', columns[0]!)}` : columns.join(', ');
+    if (key && !key.primary) {
+      return new AcodeError('ACODE-IMP-006', `${t.schema.name}: a row with the same ${shown} already exists (unique ${columns.length > 1 ? 'columns' : 'column'} ${columns.join(', ')})`, { cause: err, context: { table: t.schema.name, key: shown } });
+    }
+    return new AcodeError('ACODE-IMP-004', `${t.schema.name}: a row with ${shown || `the same key (${e.constraint ?? 'unique'})`} already exists`, { cause: err, context: { table: t.schema.name, key: shown } });
+  }
+}
+
+const KIND_NAMES: Readonly<Record<string, string>> = { v: 'view', m: 'materialized view', f: 'foreign table' };
+
+/**
+ * A server error during the load as an ACODE error naming the table: busy (a lock waited for too
+ * long), a full disk, a right the role lacks; the server's words otherwise, with any quoted value
+ * taken out (`invalid input syntax for type integer: "…"` may quote a secret).
+ */
+export function pgLoadError(err: unknown, table: string, where?: string): Error {
+  if (err instanceof AcodeError) return err;
+  const code = (err as { code?: unknown }).code;
+  const said = describeCause(err).replace(/: ".*"$/s, '');
+  const line = /line (\d+)/.exec(where ?? '')?.[1];
+  const at = `${table}${line ? ` (row ${line} of the load)` : ''}`;
+  if (code === '55P03') return new AcodeError('ACODE-DB-008', `${table} is locked by another session (${said}); nothing was imported`, { cause: err, context: { table } });
+  if (code === '53100') return new AcodeError('ACODE-IMP-009', `the server's disk is full while loading ${table} (${said}); nothing was imported`, { cause: err, context: { table } });
+  if (code === '42501') {
+    return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, {
+      cause: err,
+      context: { table },
+      hint: 'import as the owner of the tables (or a role that may create tables, alter them and COPY into them)',
+    });
+  }
+  return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, { cause: err, context: { table } });
+}

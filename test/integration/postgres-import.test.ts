@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadConfig } from '../../lib/config.js';
+import { exportDatabase } from '../../lib/export.js';
+import { importExport } from '../../lib/import.js';
+import { failure } from '../support/failure.js';
+import { CHINOOK_COUNTS, usePgWorkspace, type PgServer } from '../support/postgres.js';
+import { openDb } from '../support/sqlite.js';
+import { createWorkspace } from '../support/workspace.js';
+import type { AcodeConfig } from '../../lib/config.js';
+
+const NOW = new Date('2024-01-20T14:30:45Z');
+
+/** A config whose workspace database is `database` on the test server (which need not exist yet). */
+async function pgConfig(pg: PgServer, database: string, dir: string): Promise<AcodeConfig> {
+  return loadConfig({ workspace: dir, env: { ACODE_DATABASE_URL: pg.url(database) } });
+}
+
+/** Every row of a table as text, in one digest: two databases with equal digests hold the same rows. */
+async function tableDigest(pg: PgServer, database: string, table: string): Promise<{ rows: number; md5: string }> {
+  const [r] = await pg.query(`SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${table} t`, database);
+  return { rows: r!.rows as number, md5: r!.md5 as string };
+}
+
+async function databaseExists(pg: PgServer, database: string): Promise<boolean> {
+  return (await pg.query(`SELECT 1 FROM pg_database WHERE datname = '${database}'`)).length === 1;
+}
+
+describe('integration: import into a PostgreSQL workspace (COPY in one transaction)', function () {
+  const fx = usePgWorkspace('acode_imp', (pg, database) => pg.loadChinook(database));
+  const made: string[] = [];
+  const fresh = (): string => {
+    const name = `acode_imp_new_${randomBytes(4).toString('hex')}`;
+    made.push(name);
+    return name;
+  };
+  afterEach(async () => {
+    for (const name of made.splice(0)) await fx.pg.dropDatabase(name);
+  });
+
+  it('round-trips Chinook through JSON, NDJSON, a CSV folder and a tar.gz bundle into new databases with every row equal', async () => {
+    for (const [format, output] of [['json', 'c.json'], ['ndjson', 'c.ndjson.gz'], ['csv', 'csv'], ['csv', 'c.tar.gz']] as const) {
+      const file = path.join(fx.out, output);
+      await exportDatabase({ config: await fx.ws.config(), format, output: file, redact: false, now: () => NOW });
+      const target = fresh();
+      const result = await importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file });
+      expect(result.created, output).to.equal(true);
+      expect(result.database, output).to.equal(fx.pg.url(target).replace(`:${encodeURIComponent(fx.pg.password)}@`, '@'));
+      expect(Object.fromEntries(result.tables.map((t) => [t.name, t.rows])), output).to.deep.equal(CHINOOK_COUNTS);
+      expect(result.tables.every((t) => t.created), output).to.equal(true);
+      for (const table of Object.keys(CHINOOK_COUNTS)) {
+        expect(await tableDigest(fx.pg, target, table), `${output} ${table}`).to.deep.equal(await tableDigest(fx.pg, fx.database, table));
+      }
+    }
+    // The tables carry PostgreSQL's own types and keys: numeric stays exact.
+    const target = made.at(-1)!;
+    const [col] = await fx.pg.query("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'track'::regclass AND attname = 'unit_price'", target);
+    expect(col!.type).to.equal('numeric(10,2)');
+    const [key] = await fx.pg.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'playlist_track'::regclass AND contype = 'p'", target);
+    expect(key!.def).to.equal('PRIMARY KEY (playlist_id, track_id)');
+  });
+
+  it("takes a SQLite export's awkward values exactly: int64 bounds, reals, blobs, escapes, NULL against empty text", async () => {
+    const ws = await createWorkspace({ database: 'none', parent: fx.out });
+    const db = openDb(ws.db);
+    db.exec('CREATE TABLE vals (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, n NUMERIC)');
+    const insert = db.prepare('INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?)');
+    insert.run(1, 2n ** 63n - 1n, 0.1, 'tab\there\nline\r\nback\\slash ünï 😀', Buffer.from([0, 255, 10, 92, 9]), 'not a number');
+    insert.run(2, -(2n ** 63n), 1e308, '', Buffer.alloc(0), null);
+    insert.run(3, null, -2.5e-10, null, null, 7);
+    db.close();
+    const file = path.join(fx.out, 'vals.json');
+    await exportDatabase({ config: await ws.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const target = fresh();
+    await importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file });
+    const rows = await fx.pg.query("SELECT id, i::text AS i, r::text AS r, t, encode(b, 'hex') AS b, n FROM vals ORDER BY id", target);
+    expect(rows).to.deep.equal([
+      { id: '1', i: '9223372036854775807', r: '0.1', t: 'tab\there\nline\r\nback\\slash ünï 😀', b: '00ff0a5c09', n: 'not a number' },
+      { id: '2', i: '-9223372036854775808', r: '1e+308', t: '', b: '', n: null },
+      { id: '3', i: null, r: '-2.5e-10', t: null, b: null, n: '7' },
+    ]);
+    const types = await fx.pg.query("SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'vals'::regclass AND attnum > 0 ORDER BY attnum", target);
+    expect(types.map((t) => `${t.name as string} ${t.type as string}`)).to.deep.equal(['id bigint', 'i bigint', 'r double precision', 't text', 'b bytea', 'n text']);
+  });
+
+  it('fails a value PostgreSQL cannot store naming table, row and column, and drops the database it created', async () => {
+    const ws = await createWorkspace({ database: 'none', parent: fx.out });
+    const db = openDb(ws.db);
+    db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'fine'), (2, 'nul' || char(0) || 'inside')");
+    db.close();
+    const file = path.join(fx.out, 'notes.json');
+    await exportDatabase({ config: await ws.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const target = fresh();
+    const err = await failure(importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file }));
+    expect(err.code).to.equal('ACODE-IMP-001');
+    expect(err.detail).to.equal('notes row 2, column body: the text holds a NUL character, which PostgreSQL text cannot store; nothing was imported');
+    expect(await databaseExists(fx.pg, target)).to.equal(false);
+  });
+
+  describe('into existing tables: keys, foreign keys, triggers and sequences', () => {
+    const SCHEMA = `CREATE TABLE parent (id serial PRIMARY KEY, name text UNIQUE);
+      CREATE TABLE child (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parent(id), note text);
+      CREATE TABLE counts (n int); INSERT INTO counts VALUES (0);
+      CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE counts SET n = n + 1; RETURN NEW; END $$;
+      CREATE TRIGGER child_bump AFTER INSERT ON child FOR EACH ROW EXECUTE FUNCTION bump();
+      INSERT INTO parent (name) VALUES ('a'), ('b'); INSERT INTO child (parent_id, note) VALUES (1, 'x'), (2, 'y'), (2, 'z');`;
+    let target: string;
+    let file: string;
+    let config: AcodeConfig;
+    const state = async (): Promise<unknown> => ({
+      parent: await fx.pg.query('SELECT id, name FROM parent ORDER BY id', target),
+      child: await fx.pg.query('SELECT id, parent_id, note FROM child ORDER BY id', target),
+      counts: (await fx.pg.query('SELECT n FROM counts', target))[0]!.n,
+      fks: (await fx.pg.query("SELECT conname FROM pg_constraint WHERE contype = 'f'", target)).map((r) => r.conname),
+      triggers: await fx.pg.query("SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal", target),
+    });
+
+    beforeEach(async () => {
+      target = fresh();
+      await fx.pg.query(`CREATE DATABASE ${target}`);
+      await fx.pg.query(SCHEMA, target);
+      config = await pgConfig(fx.pg, target, fx.out);
+      file = path.join(fx.out, 'pc.json');
+      await exportDatabase({ config, format: 'json', output: file, redact: false, tables: ['parent', 'child'], now: () => NOW });
+    });
+
+    it('append: a clash on the primary key is ACODE-IMP-004 naming table and key, and nothing changes', async () => {
+      const before = await state();
+      const err = await failure(importExport({ config, source: file }));
+      expect(err.code).to.equal('ACODE-IMP-004');
+      expect(err.detail).to.equal('parent: a row with id=1 already exists');
+      expect(await state()).to.deep.equal(before);
+    });
+
+    it('append: a clash on another unique key is ACODE-IMP-006 naming it', async () => {
+      await fx.pg.query("DELETE FROM child; DELETE FROM parent; INSERT INTO parent VALUES (7, 'a')", target);
+      const before = await state();
+      const err = await failure(importExport({ config, source: file, tables: ['parent'] }));
+      expect(err.code).to.equal('ACODE-IMP-006');
+      expect(err.detail).to.equal("parent: a row with the same name='a' already exists (unique column name)");
+      expect(await state()).to.deep.equal(before);
+    });
+
+    it('replace: both tables reloaded with their triggers quiet, foreign keys and triggers back, sequences past the keys', async () => {
+      await fx.pg.query("INSERT INTO parent (name) VALUES ('c'); ALTER SEQUENCE parent_id_seq RESTART WITH 1; ALTER SEQUENCE child_id_seq RESTART WITH 1", target);
+      const result = await importExport({ config, source: file, mode: 'replace' });
+      expect(result.tables.map((t) => [t.name, t.rows, t.created])).to.deep.equal([['parent', 2, false], ['child', 3, false]]);
+      expect(await state()).to.deep.equal({
+        parent: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }],
+        child: [{ id: 1, parent_id: 1, note: 'x' }, { id: 2, parent_id: 2, note: 'y' }, { id: 3, parent_id: 2, note: 'z' }],
+        counts: 3,
+        fks: ['child_parent_id_fkey'],
+        triggers: [{ tgname: 'child_bump', tgenabled: 'O' }],
+      });
+      const [next] = await fx.pg.query("INSERT INTO parent (name) VALUES ('d') RETURNING id", target);
+      expect(next!.id).to.equal(3);
+      const [nextChild] = await fx.pg.query('INSERT INTO child (parent_id) VALUES (1) RETURNING id', target);
+      expect(nextChild!.id).to.equal(4);
+      expect((await fx.pg.query('SELECT n FROM counts', target))[0]!.n).to.equal(4);
+    });
+
+    it('replace: a table whose emptying leaves rows of another pointing at nothing is ACODE-IMP-008, nothing changes', async () => {
+      await fx.pg.query("INSERT INTO parent (id, name) VALUES (9, 'late'); INSERT INTO child (parent_id, note) VALUES (9, 'orphan-to-be')", target);
+      const before = await state();
+      const err = await failure(importExport({ config, source: file, mode: 'replace', tables: ['parent'] }));
+      expect(err.code).to.equal('ACODE-IMP-008');
+      expect(err.detail).to.equal('rows of child would refer to rows of parent that the database does not have (foreign key child_parent_id_fkey); nothing was imported');
+      expect(await state()).to.deep.equal(before);
+    });
+  });
+});
