@@ -353,8 +353,9 @@ export function pgLoadError(err: unknown, table: string, where?: string): Error 
   if (err instanceof AcodeError) return err;
   const code = (err as { code?: unknown }).code;
   const said = describeCause(err).replace(/: ".*"$/s, '');
-  const line = /line (\d+)/.exec(where ?? '')?.[1];
-  const at = `${table}${line ? ` (row ${line} of the load)` : ''}`;
+  // COPY's context: `COPY t, line 3, column c: "<the value>"`; the row and column are kept, never the value.
+  const copyAt = /\bline (\d+)(?:, column ([^:]+):)?/.exec(where ?? '');
+  const at = copyAt ? `${table} row ${copyAt[1]}${copyAt[2] ? `, column ${copyAt[2]}` : ''}` : table;
   if (code === '55P03') return new AcodeError('ACODE-DB-008', `${table} is locked by another session (${said}); nothing was imported`, { cause: err, context: { table } });
   if (code === '53100') return new AcodeError('ACODE-IMP-009', `the server's disk is full while loading ${table} (${said}); nothing was imported`, { cause: err, context: { table } });
   if (code === '42501') {

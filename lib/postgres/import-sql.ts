@@ -10,9 +10,13 @@ import { quotePgIdent } from './connection.js';
 
 /**
  * A type name as format_type() writes it: `integer`, `character varying(200)`, `numeric(10,2)`,
- * `timestamp(3) with time zone`, `"char"`, `public.pair`, `text[]`. Nothing else reaches SQL.
+ * `timestamp(3) with time zone`, `interval day to second`, `"char"`, `public.pair`, `text[]`.
+ * One name (maybe schema-qualified) or one of SQL's few multi-word names: a second word could
+ * start a clause (`text DEFAULT f(1)`), so nothing else reaches SQL.
  */
-const PG_TYPE = /^(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*))?(?: [A-Za-z_][A-Za-z0-9_]*){0,4}(?:\(\d{1,9}(?:, ?\d{1,9})?\))?(?: with(?:out)? time zone)?(?:\[\])*$/;
+const PG_NAME = String.raw`(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const PG_MULTI_WORD = String.raw`character varying|bit varying|double precision|interval (?:year|month|day|hour|minute|second)(?: to (?:month|hour|minute|second))?`;
+const PG_TYPE = new RegExp(String.raw`^(?:${PG_MULTI_WORD}|${PG_NAME}(?:\.${PG_NAME})?)(?:\(\d{1,9}(?:,\d{1,9})?\))?(?: with(?:out)? time zone)?(?:\[\])*$`);
 
 /**
  * The column type for a new table: a PostgreSQL export's own type name; a SQLite export's

@@ -98,6 +98,21 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     expect(await databaseExists(fx.pg, target)).to.equal(false);
   });
 
+  it('fails a value the server refuses naming table, row and column, never the value', async () => {
+    const ws = await createWorkspace({ database: 'none', parent: fx.out });
+    const secret = `sk-proj-${randomBytes(24).toString('hex')}`;
+    const db = openDb(ws.db);
+    // SQLite keeps text in an INTEGER column; PostgreSQL's bigint refuses it.
+    db.exec(`CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO counters VALUES (1, 5), (2, '${secret}')`);
+    db.close();
+    const file = path.join(fx.out, 'counters.json');
+    await exportDatabase({ config: await ws.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const err = await failure(importExport({ config: await pgConfig(fx.pg, fresh(), fx.out), source: file }));
+    expect(err.code).to.equal('ACODE-IMP-001');
+    expect(err.detail).to.equal('counters row 2, column n: invalid input syntax for type bigint; nothing was imported');
+    expect(JSON.stringify({ message: err.message, detail: err.detail, hint: err.hint, context: err.context })).to.not.include(secret.slice(8, 20));
+  });
+
   describe('into existing tables: keys, foreign keys, triggers and sequences', () => {
     const SCHEMA = `CREATE TABLE parent (id serial PRIMARY KEY, name text UNIQUE);
       CREATE TABLE child (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parent(id), note text);
