@@ -121,14 +121,17 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
   });
 
-  it('refuses import and migrate on PostgreSQL (exit 64) instead of touching a SQLite file', async () => {
-    for (const args of [['db', 'import', 'nothing.json'], ['db', 'migrate']]) {
-      const r = await cli(args, { ACODE_DATABASE_URL: url });
-      expect(r.code, args.join(' ')).to.equal(64);
-      // The refusal is the only line: no 'Importing … into .agent/acode.db...' naming a file it never touches.
-      expect(lines(r.stderr), args.join(' ')).to.have.lengthOf(1);
-      expect(lines(r.stderr).at(-1), args.join(' ')).to.match(new RegExp(`^✗ ACODE-USE-001 .*acode db ${args[1]} does not support database\\.type postgres yet`));
-    }
+  it('refuses migrate on PostgreSQL (exit 64) instead of touching a SQLite file; import reads the export first, and touches none either', async () => {
+    const migrate = await cli(['db', 'migrate'], { ACODE_DATABASE_URL: url });
+    expect(migrate.code).to.equal(64);
+    // The refusal is the only line: nothing naming a file it never touches.
+    expect(lines(migrate.stderr)).to.have.lengthOf(1);
+    expect(lines(migrate.stderr).at(-1)).to.match(/^✗ ACODE-USE-001 .*acode db migrate does not support database\.type postgres yet/);
+    // import writes PostgreSQL now (test/e2e/postgres-import.test.ts): a missing export is what it says.
+    const imp = await cli(['db', 'import', 'nothing.json'], { ACODE_DATABASE_URL: url });
+    expect(imp.code).to.equal(4);
+    expect(lines(imp.stderr)[0]).to.match(/^Importing nothing\.json into postgresql:\/\/[^:@]+@/);
+    expect(lines(imp.stderr).at(-1)).to.match(/^✗ ACODE-IMP-007 /);
     expect(await listDir(`${ws.dir}/.agent`)).to.deep.equal(['backups', 'config.yml']);
     expect((await listDir(ws.dir)).filter((n) => n.endsWith('.db'))).to.deep.equal([]);
   });
