@@ -1,16 +1,21 @@
 import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
-import { createContext, namedBackup, pathArgument, subcommandFlags, type Context, type Runtime } from './context.js';
+import { createContext, namedBackup, pathArgument, requireBackupName, subcommandFlags, type Context, type Runtime } from './context.js';
 
 export function registerBackupVerify(backup: Command, runtime: Runtime): void {
   backup
     .command('verify')
     .description('check a backup: checksum, structure, tables and record counts')
-    .argument('<file>', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
+    .argument('[file]', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
+    // Optional to commander, so that one left out gets requireBackupName's answer; required all the same.
+    .usage('[options] <file>')
     .option('--full', 'run integrity_check instead of quick_check')
     .option('--test-restore', 'also restore into an isolated temporary database and check it there')
     .addHelpText('after', '\nExit codes: 0 valid, 2 verification failed, 4 not a backup / no manifest.\n\nExamples:\n  $ acode db backup verify acode_backup_20240119_100000.db\n  $ acode db backup verify latest\n  $ acode db backup verify ./old/acode_backup_20240119_100000.db.gz --test-restore')
-    .action(async (file: string, _flags: VerifyFlags, cmd: Command) => showVerify(await createContext(cmd, runtime), file, subcommandFlags<VerifyFlags>(cmd)));
+    .action(async (file: string | undefined, _flags: VerifyFlags, cmd: Command) => {
+      const named = requireBackupName(file, 'acode db backup verify');
+      await showVerify(await createContext(cmd, runtime), named, subcommandFlags<VerifyFlags>(cmd));
+    });
 }
 
 interface VerifyFlags {

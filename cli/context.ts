@@ -132,6 +132,17 @@ export async function namedBackup(ctx: Context, ref: string): Promise<{ readonly
   return { file, shown: `${ref} (${path.basename(file)})` };
 }
 
+/**
+ * restore and backup verify take their backup as an optional argument, so that one left out is
+ * answered with what to name (commander's own message named only the argument, 'file').
+ */
+export function requireBackupName(file: string | undefined, command: string): string {
+  if (file !== undefined) return file;
+  throw new AcodeError('ACODE-USE-001', `${command} needs a backup: its name in the backup folder, its path, or latest (the newest backup of this database)`, {
+    hint: '`acode db backup list` shows the backups there are',
+  });
+}
+
 /** The live database as the user should read it: a short path, or a URL without its password. */
 export function liveDatabaseLabel(ctx: Context): string {
   const { database } = ctx.config;

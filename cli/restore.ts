@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AcodeError } from '../lib/errors.js';
 import type { ProgressEvent } from '../lib/progress.js';
 import type { RestorePlan } from '../lib/restore.js';
-import { createContext, intOption, liveDatabaseLabel, namedBackup, pathArgument, type Context, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, namedBackup, pathArgument, requireBackupName, type Context, type Runtime } from './context.js';
 import { formatCount } from './format.js';
 
 interface RestoreFlags {
@@ -13,14 +13,17 @@ interface RestoreFlags {
 export function registerRestore(db: Command, runtime: Runtime): void {
   db.command('restore')
     .description('restore the workspace database from a backup (checksum first, safety backup of the current one)')
-    .argument('<file>', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
+    .argument('[file]', 'backup name (in the backup folder), path, or latest (the newest backup of this database)', pathArgument)
+    // Optional to commander, so that one left out gets requireBackupName's answer; required all the same.
+    .usage('[options] <file>')
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
     .option('--wait <seconds>', 'how long to wait for other processes to release the database', intOption(0), 5)
     .addHelpText(
       'after',
       '\nExit codes: 0 restored, 3 restore failed (database unchanged), 4 invalid backup, 64 confirmation needed.\n\nExamples:\n  $ acode db restore acode_backup_20240119_100000.db\n  $ acode db restore latest\n  $ acode db restore /mnt/usb/acode_backup_20240119_100000.db.gz --yes',
     )
-    .action(async (file: string, flags: RestoreFlags, cmd: Command) => {
+    .action(async (named: string | undefined, flags: RestoreFlags, cmd: Command) => {
+      const file = requireBackupName(named, 'acode db restore');
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
       const interactive = Boolean(runtime.stdin.isTTY && runtime.stderr.isTTY);

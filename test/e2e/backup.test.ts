@@ -521,7 +521,6 @@ describe('e2e: acode db backup', function () {
       const cases: [string[], string][] = [
         [['db', 'backup', '--frob'], "unknown option '--frob'"],
         [['db', 'frob'], "unknown command 'frob'"],
-        [['db', 'backup', 'verify'], "missing required argument 'file'"],
         [['db', 'backup', 'prune', '--keep', '0'], "option '-k, --keep <n>' argument '0' is invalid. expected a whole number of at least 1, got '0'"],
       ];
       for (const [args, why] of cases) {
@@ -529,6 +528,14 @@ describe('e2e: acode db backup', function () {
         expect(r.code, args.join(' ')).to.equal(64);
         expect(r.stdout, args.join(' ')).to.equal('');
         expect(r.stderr, args.join(' ')).to.equal(`✗ ACODE-USE-001 Invalid usage: ${why} — see \`acode --help\` or \`acode <command> --help\`\n`);
+      }
+      // A backup left out: what to name, `latest` included (it was commander's "missing required argument 'file'").
+      for (const command of ['restore', 'backup verify']) {
+        const r = await cli(['db', ...command.split(' ')]);
+        expect(r.code, command).to.equal(64);
+        expect(r.stderr, command).to.equal(
+          `✗ ACODE-USE-001 Invalid usage: acode db ${command} needs a backup: its name in the backup folder, its path, or latest (the newest backup of this database) — \`acode db backup list\` shows the backups there are\n`,
+        );
       }
       // Typos: commander's suggestion on the same line (it was "\x0a(Did you mean …)"), and a
       // misspelt subcommand named as one (it was "too many arguments for 'backup'").
