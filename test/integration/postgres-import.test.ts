@@ -6,7 +6,7 @@ import { exportDatabase } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
 import { failure } from '../support/failure.js';
 import { CHINOOK_COUNTS, usePgWorkspace, type PgServer } from '../support/postgres.js';
-import { openDb } from '../support/sqlite.js';
+import { openDb, tableCounts } from '../support/sqlite.js';
 import { createWorkspace } from '../support/workspace.js';
 import type { AcodeConfig } from '../../lib/config.js';
 
@@ -82,6 +82,25 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     ]);
     const types = await fx.pg.query("SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'vals'::regclass AND attnum > 0 ORDER BY attnum", target);
     expect(types.map((t) => `${t.name as string} ${t.type as string}`)).to.deep.equal(['id bigint', 'i bigint', 'r double precision', 't text', 'b bytea', 'n text']);
+  });
+
+  it("takes a SQLite workspace's export whole, and appends its migration record again without a clash", async () => {
+    const ws = await createWorkspace({ database: 'demo', parent: fx.out });
+    const counts = tableCounts(ws.db);
+    const file = path.join(fx.out, 'ws.ndjson');
+    await exportDatabase({ config: await ws.config(), format: 'ndjson', output: file, redact: false, now: () => NOW });
+    const target = fresh();
+    const config = await pgConfig(fx.pg, target, fx.out);
+    const result = await importExport({ config, source: file });
+    expect(Object.fromEntries(result.tables.map((t) => [t.name, t.rows]))).to.deep.equal(counts);
+    const sqlite = openDb(ws.db, { readonly: true });
+    const messages = sqlite.prepare('SELECT id, run_id, seq, content FROM conv_messages ORDER BY id').all();
+    sqlite.close();
+    expect(await fx.pg.query('SELECT id::int AS id, run_id, seq::int AS seq, content FROM conv_messages ORDER BY id', target)).to.deep.equal(messages);
+    // The migration record is the same rows in every workspace at that version: appended again, it stays as it is.
+    const again = await importExport({ config, source: file, tables: ['schema_version'] });
+    expect(again.tables.map((t) => [t.name, t.created])).to.deep.equal([['schema_version', false]]);
+    expect((await fx.pg.query('SELECT count(*)::int AS n FROM schema_version', target))[0]!.n).to.equal(counts.schema_version);
   });
 
   it('fails a value PostgreSQL cannot store naming table, row and column, and drops the database it created', async () => {
