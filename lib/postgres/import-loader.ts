@@ -120,7 +120,8 @@ export class PgImportLoader extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const copy = this.#table?.copy;
     this.#table = null;
-    if (!copy || copy.destroyed || copy.writableFinished) return callback(error);
+    // Ended already (CopyDone sent): the server answers it, and the caller's ROLLBACK queues behind that answer.
+    if (!copy || copy.destroyed || copy.writableEnded) return callback(error);
     copy.once('close', () => callback(error));
     copy.destroy(error ?? new Error('import stopped'));
   }
@@ -257,10 +258,12 @@ export class PgImportLoader extends Writable {
       if (t.failure) throw this.#copyError(t, t.failure);
       if (!t.copy.write(text)) {
         try {
-          await once(t.copy, 'drain');
+          // A COPY the server ended meanwhile drains never: its close ends the wait too.
+          await Promise.race([once(t.copy, 'drain'), once(t.copy, 'close')]);
         } catch (err) {
           throw this.#copyError(t, t.failure ?? (err as Error));
         }
+        if (t.failure || t.copy.destroyed) throw this.#copyError(t, t.failure ?? new Error('the COPY ended early'));
       }
     }
     this.#options.onProgress?.({ stage: 'import', phase: 'update', label: 'Importing', table: t.schema.name, rows: t.count, totalRows: t.expected });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { postgresUrl } from '../engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from '../errors.js';
@@ -8,6 +9,8 @@ import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs } from './connection.js';
 import { PgImportLoader, pgLoadError } from './import-loader.js';
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
+
+const ROLLBACK_WAIT_MS = 10_000;
 
 /**
  * An import into a PostgreSQL workspace: one transaction on the server (the database created
@@ -54,7 +57,8 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     return { source, kind: located.kind, database: target.display, created, tables: loader.loaded, redacted, verified: verify };
   } catch (err) {
-    if (client && !committed) await client.query('ROLLBACK').catch(() => undefined);
+    // The server rolls back a transaction whose connection closes too: a ROLLBACK that does not answer is not waited for.
+    if (client && !committed) await Promise.race([client.query('ROLLBACK').catch(() => undefined), delay(ROLLBACK_WAIT_MS, undefined, { ref: false })]);
     await client?.end().catch(() => undefined);
     client = null;
     if (created) await dropDatabase(target).catch(() => undefined);
