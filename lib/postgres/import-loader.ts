@@ -333,7 +333,9 @@ export class PgImportLoader extends Writable {
   #copyError(t: Loading, err: Error): Error {
     if (err instanceof AcodeError) return err;
     const e = err as Error & { code?: string; constraint?: string; detail?: string; where?: string };
-    if (e.code !== '23505') return pgLoadError(err, t.schema.name, e.where);
+    // A placeholder ([REDACTED]) is no uuid, date or number: say so, rather than leave the value to puzzle over.
+    const redacted = this.#header?.redaction.enabled === true && e.code?.startsWith('22') === true;
+    if (e.code !== '23505') return pgLoadError(err, t.schema.name, e.where, redacted ? REDACTED_VALUE_HINT : undefined);
     const key = t.keys.find((k) => k.name === e.constraint);
     const columns = key?.columns ?? [];
     const values = /^Key \((?:.*)\)=\((.*)\) already exists\.$/s.exec(e.detail ?? '')?.[1];
@@ -352,7 +354,9 @@ const KIND_NAMES: Readonly<Record<string, string>> = { v: 'view', m: 'materializ
  * long), a full disk, a right the role lacks; the server's words otherwise, with any quoted value
  * taken out (`invalid input syntax for type integer: "…"` may quote a secret).
  */
-export function pgLoadError(err: unknown, table: string, where?: string): Error {
+const REDACTED_VALUE_HINT = "this export was redacted, and a placeholder is not a value of that column's type: import an export made with --no-redact, or into a table whose column is text";
+
+export function pgLoadError(err: unknown, table: string, where?: string, hint?: string): Error {
   if (err instanceof AcodeError) return err;
   const code = (err as { code?: unknown }).code;
   const said = describeCause(err).replace(/: ".*"$/s, '');
@@ -368,5 +372,5 @@ export function pgLoadError(err: unknown, table: string, where?: string): Error 
       hint: 'import as the owner of the tables (or a role that may create tables, alter them and COPY into them)',
     });
   }
-  return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, { cause: err, context: { table } });
+  return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, { cause: err, context: { table }, ...(hint ? { hint } : {}) });
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../lib/config.js';
@@ -130,6 +130,20 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     expect(err.code).to.equal('ACODE-IMP-001');
     expect(err.detail).to.equal('counters row 2, column n: invalid input syntax for type bigint; nothing was imported');
     expect(JSON.stringify({ message: err.message, detail: err.detail, hint: err.hint, context: err.context })).to.not.include(secret.slice(8, 20));
+  });
+
+  it('a redacted export whose placeholder lands in a typed column fails saying why', async () => {
+    await fx.pg.query(`CREATE TABLE keyring (id int PRIMARY KEY, api_key uuid); INSERT INTO keyring VALUES (1, '${randomUUID()}')`, fx.database);
+    try {
+      const file = path.join(fx.out, 'keyring.json');
+      await exportDatabase({ config: await fx.ws.config(), format: 'json', output: file, tables: ['keyring'], now: () => NOW });
+      const err = await failure(importExport({ config: await pgConfig(fx.pg, fresh(), fx.out), source: file }));
+      expect(err.code).to.equal('ACODE-IMP-001');
+      expect(err.detail).to.equal('keyring row 1, column api_key: invalid input syntax for type uuid; nothing was imported');
+      expect(err.hint).to.equal("this export was redacted, and a placeholder is not a value of that column's type: import an export made with --no-redact, or into a table whose column is text");
+    } finally {
+      await fx.pg.query('DROP TABLE keyring', fx.database);
+    }
   });
 
   describe('into existing tables: keys, foreign keys, triggers and sequences', () => {
