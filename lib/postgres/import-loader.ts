@@ -2,14 +2,15 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
-import { AcodeError, describeCause } from '../errors.js';
+import { AcodeError } from '../errors.js';
 import { checkExportHeader } from '../export-manifest.js';
 import type { ProgressListener } from '../progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import type { ImportMode, LoadedTable } from '../sqlite/import-loader.js';
-import { showKey } from '../sqlite/import-sql.js';
 import { SCHEMA_VERSION_TABLE, workspaceVersion } from '../sqlite/workspace-schema.js';
 import { pgTableName, quotePgIdent } from './connection.js';
+import { FOREIGN_KEYS_SQL, KEYS_SQL, KIND_NAMES, TABLES_SQL, TARGET_COLUMNS_SQL, TRIGGERS_SQL, type TargetColumn } from './import-catalog.js';
+import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
 import { copyText, createPgTableSql } from './import-sql.js';
 
 export interface PgImportLoaderOptions {
@@ -17,24 +18,6 @@ export interface PgImportLoaderOptions {
   /** Only these tables; null for all in the export. */
   readonly tables: readonly string[] | null;
   readonly onProgress?: ProgressListener;
-}
-
-/** A column of the target table, as the catalog has it. */
-interface TargetColumn {
-  readonly name: string;
-  readonly type: string;
-  readonly bytea: boolean;
-  /** GENERATED ALWAYS AS (…) STORED: the server computes it, a COPY may not give it. */
-  readonly generated: boolean;
-  /** The sequence a serial or identity column draws from, to move past the loaded keys. */
-  readonly sequence: string | null;
-}
-
-/** A unique constraint or index of the target table, to name the key a clash is on. */
-interface UniqueKey {
-  readonly name: string;
-  readonly primary: boolean;
-  readonly columns: readonly string[];
 }
 
 /** The table being loaded: its COPY, which export values go into it, and its keys. */
@@ -53,26 +36,6 @@ interface Loading {
   failure: Error | null;
   count: number;
 }
-
-const TABLES_SQL = `SELECT n.nspname AS schema, c.relname AS table, c.oid::int AS oid, c.relkind::text AS kind
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
-
-const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'bytea'::regtype AS bytea,
-       a.attgenerated <> '' AS generated, pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) AS sequence
-  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
- WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
-
-const KEYS_SQL = `SELECT c.relname AS name, i.indisprimary AS primary,
-       array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 AND i.indisunique`;
-
-/** Foreign keys from or to a table: dropped for the load, added back (and so checked) before the commit. */
-const FOREIGN_KEYS_SQL = `SELECT conname AS name, conrelid::regclass::text AS child, confrelid::regclass::text AS parent, pg_get_constraintdef(oid) AS definition
-  FROM pg_constraint WHERE contype = 'f' AND (conrelid = $1 OR confrelid = $1) ORDER BY oid`;
-
-const TRIGGERS_SQL = `SELECT tgname AS name FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname`;
 
 /** Rows per COPY write: one string of about this many rows' text. */
 const ROWS_PER_WRITE = 256;
@@ -184,7 +147,7 @@ export class PgImportLoader extends Writable {
       await this.#run(createPgTableSql(relation, schema, this.#header?.source.type === 'postgres'), schema.name);
       oid = (await client.query<{ oid: number }>('SELECT $1::regclass::oid::int AS oid', [relation])).rows[0]!.oid;
     }
-    const columns = (await client.query<TargetColumn>(COLUMNS_SQL, [oid])).rows;
+    const columns = (await client.query<TargetColumn>(TARGET_COLUMNS_SQL, [oid])).rows;
     const byName = new Map(columns.map((c) => [c.name, c]));
     const missing = schema.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
     if (missing.length) throw new AcodeError('ACODE-IMP-001', `table ${schema.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: schema.name } });
@@ -329,48 +292,8 @@ export class PgImportLoader extends Writable {
     }
   }
 
-  /** What the server said when it refused a COPY, with the table and key it refused, never a value that may be a secret. */
+  /** What the server said when it refused a COPY: the table and key, never a value that may be a secret. */
   #copyError(t: Loading, err: Error): Error {
-    if (err instanceof AcodeError) return err;
-    const e = err as Error & { code?: string; constraint?: string; detail?: string; where?: string };
-    // A placeholder ([REDACTED]) is no uuid, date or number: say so, rather than leave the value to puzzle over.
-    const redacted = this.#header?.redaction.enabled === true && e.code?.startsWith('22') === true;
-    if (e.code !== '23505') return pgLoadError(err, t.schema.name, e.where, redacted ? REDACTED_VALUE_HINT : undefined);
-    const key = t.keys.find((k) => k.name === e.constraint);
-    const columns = key?.columns ?? [];
-    const values = /^Key \((?:.*)\)=\((.*)\) already exists\.$/s.exec(e.detail ?? '')?.[1];
-    const shown = columns.length === 1 && values !== undefined ? `${columns[0]}=${showKey(values, t.columns.find((c) => c.name === columns[0])?.type ?? '', columns[0]!)}` : columns.join(', ');
-    if (key && !key.primary) {
-      return new AcodeError('ACODE-IMP-006', `${t.schema.name}: a row with the same ${shown} already exists (unique ${columns.length > 1 ? 'columns' : 'column'} ${columns.join(', ')})`, { cause: err, context: { table: t.schema.name, key: shown } });
-    }
-    return new AcodeError('ACODE-IMP-004', `${t.schema.name}: a row with ${shown || `the same key (${e.constraint ?? 'unique'})`} already exists`, { cause: err, context: { table: t.schema.name, key: shown } });
+    return copyError(t.schema.name, t.keys, t.columns, err, this.#header?.redaction.enabled === true);
   }
-}
-
-const KIND_NAMES: Readonly<Record<string, string>> = { v: 'view', m: 'materialized view', f: 'foreign table' };
-
-/**
- * A server error during the load as an ACODE error naming the table: busy (a lock waited for too
- * long), a full disk, a right the role lacks; the server's words otherwise, with any quoted value
- * taken out (`invalid input syntax for type integer: "…"` may quote a secret).
- */
-const REDACTED_VALUE_HINT = "this export was redacted, and a placeholder is not a value of that column's type: import an export made with --no-redact, or into a table whose column is text";
-
-export function pgLoadError(err: unknown, table: string, where?: string, hint?: string): Error {
-  if (err instanceof AcodeError) return err;
-  const code = (err as { code?: unknown }).code;
-  const said = describeCause(err).replace(/: ".*"$/s, '');
-  // COPY's context: `COPY t, line 3, column c: "<the value>"`; the row and column are kept, never the value.
-  const copyAt = /\bline (\d+)(?:, column ([^:]+):)?/.exec(where ?? '');
-  const at = copyAt ? `${table} row ${copyAt[1]}${copyAt[2] ? `, column ${copyAt[2]}` : ''}` : table;
-  if (code === '55P03') return new AcodeError('ACODE-DB-008', `${table} is locked by another session (${said}); nothing was imported`, { cause: err, context: { table } });
-  if (code === '53100') return new AcodeError('ACODE-IMP-009', `the server's disk is full while loading ${table} (${said}); nothing was imported`, { cause: err, context: { table } });
-  if (code === '42501') {
-    return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, {
-      cause: err,
-      context: { table },
-      hint: 'import as the owner of the tables (or a role that may create tables, alter them and COPY into them)',
-    });
-  }
-  return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, { cause: err, context: { table }, ...(hint ? { hint } : {}) });
 }

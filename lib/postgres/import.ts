@@ -7,7 +7,8 @@ import { checkTableNames, loadExport } from '../import-read.js';
 import type { ImportOptions, ImportResult } from '../import.js';
 import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs } from './connection.js';
-import { PgImportLoader, pgLoadError } from './import-loader.js';
+import { pgLoadError } from './import-errors.js';
+import { PgImportLoader } from './import-loader.js';
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
 
 const ROLLBACK_WAIT_MS = 10_000;
