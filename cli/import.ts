@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createContext, liveDatabaseLabel, pathArgument, tableList, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, pathArgument, tableList, type Runtime } from './context.js';
 import { formatCount, plural } from './format.js';
 
 interface ImportFlags {
@@ -7,6 +7,7 @@ interface ImportFlags {
   readonly mode: 'append' | 'replace';
   readonly verify: boolean;
   readonly manifest?: string;
+  readonly wait?: number;
 }
 
 export function registerImport(db: Command, runtime: Runtime): void {
@@ -16,6 +17,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
     .option('-t, --tables <names>', 'only these tables (comma-separated; \\, for a comma in a name)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
+    .option('--wait <seconds>', "how long to wait for another process's lock on the database or a table (default: 5 for SQLite, 30 for PostgreSQL)", intOption(0))
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
     .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
@@ -31,6 +33,7 @@ export function registerImport(db: Command, runtime: Runtime): void {
         mode: flags.mode,
         verify: flags.verify,
         manifest: flags.manifest,
+        busyTimeoutMs: flags.wait === undefined ? undefined : flags.wait * 1000,
         signal: ctx.signal,
         onProgress: out.progress,
       });

@@ -22,6 +22,8 @@ export interface ImportOptions extends RunOptions {
   readonly verify?: boolean;
   /** The manifest of an export streamed to stdout, written with `export --manifest` (default: `<source>.manifest.json`). */
   readonly manifest?: string;
+  /** How long to wait for another process's lock (ms): SQLite's busy timeout (default 5000), PostgreSQL's lock_timeout on each table (default 30000). */
+  readonly busyTimeoutMs?: number;
 }
 
 
@@ -53,6 +55,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
     mode: ['append', 'replace'],
     verify: 'boolean',
     manifest: 'string',
+    busyTimeoutMs: 'number',
   });
   const source = path.resolve(options.source);
   const located = await locateExport(source, options.manifest ? path.resolve(options.manifest) : undefined);
@@ -85,7 +88,7 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
   }
   let db: SqliteDb | null = null;
   try {
-    const open = openSqlite(file, { create: created, role: 'workspace database' });
+    const open = openSqlite(file, { create: created, role: 'workspace database', busyTimeoutMs: options.busyTimeoutMs });
     db = open;
     // A new database is built with a rollback journal: every page is in the file by COMMIT, and a
     // disk that fills fails the COMMIT. (In WAL mode the rows waited in the -wal for the

@@ -126,6 +126,8 @@ export class PgImportLoader extends Writable {
   }
 
   async #begin(schema: TableSchema, expected: number): Promise<void> {
+    // One COPY at a time: a second would queue behind the first on the connection for ever.
+    if (this.#table) throw new AcodeError('ACODE-IMP-002', `table ${schema.name} begins before table ${this.#table.schema.name} ended: the export was altered`, { context: { table: schema.name } });
     this.#skipping = this.#options.tables !== null && !this.#options.tables.includes(schema.name);
     if (this.#skipping) return;
     if (this.#begun.has(schema.name)) throw new AcodeError('ACODE-IMP-002', `the export holds table ${schema.name} twice: it was altered`, { context: { table: schema.name } });
@@ -156,7 +158,7 @@ export class PgImportLoader extends Writable {
     const targets = take.map((i) => byName.get(schema.columns[i]!.name)!);
     const keys = (await client.query<UniqueKey>(KEYS_SQL, [oid])).rows;
     if (found) {
-      await this.#suspend(oid, relation);
+      await this.#suspend(oid, relation, schema.name);
       if (this.#options.mode === 'replace') await this.#run(`DELETE FROM ${relation}`, schema.name);
     }
     // Migration records are the same rows in every workspace at that version: appending them keeps the target's.
@@ -192,16 +194,16 @@ export class PgImportLoader extends Writable {
   }
 
   /** An existing table's triggers and foreign keys, set aside until finish(). */
-  async #suspend(oid: number, relation: string): Promise<void> {
+  async #suspend(oid: number, relation: string, table: string): Promise<void> {
     const client = this.#client;
     for (const fk of (await client.query<{ name: string; child: string; parent: string; definition: string }>(FOREIGN_KEYS_SQL, [oid])).rows) {
       const id = `${fk.child}|${fk.name}`;
       if (this.#foreignKeys.has(id)) continue;
-      await client.query(`ALTER TABLE ${fk.child} DROP CONSTRAINT ${quotePgIdent(fk.name)}`);
+      await this.#run(`ALTER TABLE ${fk.child} DROP CONSTRAINT ${quotePgIdent(fk.name)}`, table);
       this.#foreignKeys.set(id, fk);
     }
     for (const { name } of (await client.query<{ name: string }>(TRIGGERS_SQL, [oid])).rows) {
-      await client.query(`ALTER TABLE ${relation} DISABLE TRIGGER ${quotePgIdent(name)}`);
+      await this.#run(`ALTER TABLE ${relation} DISABLE TRIGGER ${quotePgIdent(name)}`, table);
       this.#triggers.push({ relation, name });
     }
   }

@@ -37,8 +37,8 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     const open = client;
     await open.query('BEGIN');
     // As an export's session: the database's own timeouts must not cut a long load short; another
-    // session's lock on a table is waited for as long as a backup waits, then the import fails as busy.
-    await open.query(`SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL lock_timeout = ${pgLockWaitMs()}`);
+    // session's lock on a table is waited for as long as a backup waits (or busyTimeoutMs), then the import fails as busy.
+    await open.query(`SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL lock_timeout = ${pgLockWaitMs(options.busyTimeoutMs)}`);
     // Values arrive as an export wrote them: ISO dates, UTC.
     await open.query("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'");
     const tables = options.tables?.length ? [...options.tables] : null;

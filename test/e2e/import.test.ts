@@ -172,12 +172,12 @@ describe('e2e: acode db import', function () {
       await expectUnchanged();
     });
 
-    it('a target another process holds a write lock on: ACODE-DB-008, exit 1, after the busy wait', async () => {
+    it('a target another process holds a write lock on: ACODE-DB-008, exit 1, after the busy wait (--wait)', async () => {
       const holder = openDb(ws.db);
       holder.exec('BEGIN IMMEDIATE');
       try {
-        const r = await importInto(ws, [exported('e.db'), '--mode', 'replace']);
-        expect(r.code).to.equal(1);
+        const r = await importInto(ws, [exported('e.db'), '--mode', 'replace', '--wait', '1']);
+        expect(r.code, r.stderr).to.equal(1);
         expect(lastLine(r)).to.match(/^✗ ACODE-DB-008 Database is busy: .*acode\.db is locked by another process \(database is locked\); nothing was imported — another process holds a lock/);
       } finally {
         holder.exec('ROLLBACK');

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
+import pg from 'pg';
 import { loadConfig } from '../../lib/config.js';
 import { exportDatabase } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
@@ -228,6 +229,22 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
       const [nextChild] = await fx.pg.query('INSERT INTO child (parent_id) VALUES (1) RETURNING id', target);
       expect(nextChild!.id).to.equal(4);
       expect((await fx.pg.query('SELECT n FROM counts', target))[0]!.n).to.equal(4);
+    });
+
+    it("another session's lock on a table: waited for busyTimeoutMs, then ACODE-DB-008 naming the table, nothing changed", async () => {
+      const holder = new pg.Client({ connectionString: fx.pg.url(target) });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN; LOCK TABLE parent IN ACCESS EXCLUSIVE MODE');
+        const err = await failure(importExport({ config, source: file, mode: 'replace', busyTimeoutMs: 300 }));
+        expect(err.code).to.equal('ACODE-DB-008');
+        expect(err.detail).to.equal('parent is locked by another session (canceling statement due to lock timeout); nothing was imported');
+        await holder.query('ROLLBACK');
+      } finally {
+        await holder.end();
+      }
+      expect((await fx.pg.query('SELECT count(*)::int AS n FROM child', target))[0]!.n).to.equal(3);
+      expect((await fx.pg.query("SELECT conname FROM pg_constraint WHERE contype = 'f'", target)).map((r) => r.conname)).to.deep.equal(['child_parent_id_fkey']);
     });
 
     it('replace: a table whose emptying leaves rows of another pointing at nothing is ACODE-IMP-008, nothing changes', async () => {
