@@ -18,6 +18,12 @@ export interface PgImportLoaderOptions {
   /** Only these tables; null for all in the export. */
   readonly tables: readonly string[] | null;
   readonly onProgress?: ProgressListener;
+  /**
+   * The export's definitions carry its source's own types (JSON, NDJSON, CSV): a PostgreSQL
+   * export's are then PostgreSQL's. A SQLite export holds SQLite's (INTEGER, TEXT…) whatever its
+   * source, and its tables are created by their affinity.
+   */
+  readonly sourceTypes: boolean;
 }
 
 /** The table being loaded: its COPY, which export values go into it, and its keys. */
@@ -146,7 +152,7 @@ export class PgImportLoader extends Writable {
       ({ oid, relation } = found);
     } else {
       relation = await this.#newRelation(schema.name);
-      await this.#run(createPgTableSql(relation, schema, this.#header?.source.type === 'postgres'), schema.name);
+      await this.#run(createPgTableSql(relation, schema, this.#options.sourceTypes && this.#header?.source.type === 'postgres'), schema.name);
       oid = (await client.query<{ oid: number }>('SELECT $1::regclass::oid::int AS oid', [relation])).rows[0]!.oid;
     }
     const columns = (await client.query<TargetColumn>(TARGET_COLUMNS_SQL, [oid])).rows;

@@ -42,7 +42,7 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     // Values arrive as an export wrote them: ISO dates, UTC.
     await open.query("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'");
     const tables = options.tables?.length ? [...options.tables] : null;
-    const loader = new PgImportLoader(open, { mode: options.mode ?? 'append', tables, onProgress: options.onProgress });
+    const loader = new PgImportLoader(open, { mode: options.mode ?? 'append', tables, onProgress: options.onProgress, sourceTypes: located.kind !== 'sqlite' });
     const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, async () => {
       const loaded = await loadExport(source, located, loader, verify, { ...options, tables });
       if (tables) checkTableNames(tables, loaded.tables);

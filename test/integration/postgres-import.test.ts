@@ -40,8 +40,8 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     for (const name of made.splice(0)) await fx.pg.dropDatabase(name);
   });
 
-  it('round-trips Chinook through JSON, NDJSON, a CSV folder and a tar.gz bundle into new databases with every row equal', async () => {
-    for (const [format, output] of [['json', 'c.json'], ['ndjson', 'c.ndjson.gz'], ['csv', 'csv'], ['csv', 'c.tar.gz']] as const) {
+  it('round-trips Chinook through JSON, NDJSON, a CSV folder, a tar.gz bundle and a SQLite export into new databases with every row equal', async () => {
+    for (const [format, output] of [['json', 'c.json'], ['ndjson', 'c.ndjson.gz'], ['csv', 'csv'], ['csv', 'c.tar.gz'], ['sqlite', 'c.db']] as const) {
       const file = path.join(fx.out, output);
       await exportDatabase({ config: await fx.ws.config(), format, output: file, redact: false, now: () => NOW });
       const target = fresh();
@@ -54,12 +54,18 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
         expect(await tableDigest(fx.pg, target, table), `${output} ${table}`).to.deep.equal(await tableDigest(fx.pg, fx.database, table));
       }
     }
-    // The tables carry PostgreSQL's own types and keys: numeric stays exact.
-    const target = made.at(-1)!;
-    const [col] = await fx.pg.query("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'track'::regclass AND attname = 'unit_price'", target);
-    expect(col!.type).to.equal('numeric(10,2)');
-    const [key] = await fx.pg.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'playlist_track'::regclass AND contype = 'p'", target);
-    expect(key!.def).to.equal('PRIMARY KEY (playlist_id, track_id)');
+    // The tables carry PostgreSQL's own types and keys (numeric stays exact), but for the SQLite
+    // export's, which holds SQLite's types: by their affinity (an INTEGER is a bigint, not int4).
+    const typesIn = async (database: string): Promise<unknown> =>
+      Object.fromEntries(
+        (await fx.pg.query("SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'track'::regclass AND attname IN ('unit_price', 'milliseconds', 'name') ORDER BY attname", database)).map((r) => [r.name, r.type]),
+      );
+    expect(await typesIn(made[0]!)).to.deep.equal({ milliseconds: 'integer', name: 'character varying(200)', unit_price: 'numeric(10,2)' });
+    expect(await typesIn(made.at(-1)!)).to.deep.equal({ milliseconds: 'bigint', name: 'text', unit_price: 'text' });
+    for (const target of [made[0]!, made.at(-1)!]) {
+      const [key] = await fx.pg.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'playlist_track'::regclass AND contype = 'p'", target);
+      expect(key!.def).to.equal('PRIMARY KEY (playlist_id, track_id)');
+    }
   });
 
   it("takes a SQLite export's awkward values exactly: int64 bounds, reals, blobs, escapes, NULL against empty text", async () => {
