@@ -13,6 +13,7 @@ import { ARGUMENT_ANCHORS, argumentSecret } from './argument-secrets.js';
 import { HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, htpasswdPassword, stdinPassword, stdinReaderPassword } from './stdin-passwords.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, ssmParameterValue, storedSecret } from './secret-stores.js';
+import { keyvaultSecret } from './keyvault.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
@@ -76,7 +77,8 @@ export function secretAssignment(): ContentRule {
       const first = text.charCodeAt(at) | 0x20;
       const envAdd = first === 101 && startsWithIgnoreCase(text, ENV_ADD_ANCHOR, at);
       if (envAdd || (first === 115 && startsWithIgnoreCase(text, 'secret', at))) {
-        const stored = storedSecret(text, at);
+        // `az keyvault secret set … --value PW`: every value it sets is a secret.
+        const stored = envAdd ? storedSecret(text, at) : storedSecret(text, at) ?? keyvaultSecret(text, at);
         if (stored) {
           out.push({ start: stored[0], end: stored[1], rule: self });
           return Math.max(at + 1, stored[1]);

@@ -147,20 +147,27 @@ export function ssmParameterValue(text: string, at: number): [number, number] | 
   const stop = text.slice(at, tailEnd).search(SEGMENT_END);
   const segmentEnd = stop < 0 ? tailEnd : at + stop;
   const segmentFrom = start - command.length;
-  const segment = text.slice(segmentFrom, segmentEnd);
   if (!secure) {
     const name = /^["']?([^\s"']+)/.exec(text.slice(start, start + 256));
     if (!name || !secretNamed(name[1]!)) return null;
   }
-  const value = /(?:^|[ \t])--value(?:[ \t]+|=)/.exec(segment);
+  // `--value file://pw.txt` reads a file.
+  return valueFlag(text, segmentFrom, segmentEnd, /^fileb?:\/\//);
+}
+
+/**
+ * The literal after `--value` (a space or `=`) in the command's words from `from` to `end`: quoted as
+ * the shell does or as JSON text escapes it (`--value \"…\"`); null for a reference (`"$PW"`, `$(…)`:
+ * made when it runs), `-`, or what `file` says names a file.
+ */
+export function valueFlag(text: string, from: number, end: number, file: RegExp): [number, number] | null {
+  const value = /(?:^|\s)--value(?:[ \t]+|=)/.exec(text.slice(from, end));
   if (!value) return null;
-  const valueAt = segmentFrom + value.index + value[0].length;
-  // Quoted as JSON text escapes it (`--value \"…\"`), or as the shell does.
+  const valueAt = from + value.index + value[0].length;
   const escaped = text.startsWith('\\"', valueAt) ? text.indexOf('\\"', valueAt + 2) : -1;
-  const w = escaped > valueAt + 2 && escaped < segmentEnd ? { start: valueAt + 2, end: escaped } : shellWord(text, valueAt, segmentEnd);
+  const w = escaped > valueAt + 2 && escaped < end ? { start: valueAt + 2, end: escaped } : shellWord(text, valueAt, end);
   if (!w || w.end <= w.start || text.charCodeAt(w.start) === 92) return null;
   const raw = text.slice(w.start, w.end);
-  // `--value file://pw.txt` reads a file; `"$PW"`, `$(…)` are made when it runs.
-  if (REFERENCE.test(raw) || NOT_A_VALUE.test(raw) || /^(?:fileb?:\/\/|-)/.test(raw)) return null;
+  if (REFERENCE.test(raw) || NOT_A_VALUE.test(raw) || raw.startsWith('-') || file.test(raw)) return null;
   return [w.start, w.end];
 }

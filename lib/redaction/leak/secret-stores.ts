@@ -2,8 +2,8 @@
  * Values given to a secret store's command: a literal piped into one that reads the secret from its
  * input (`echo PW | wrangler secret put NAME`, `| vercel env add`, `| gh secret set`, `| fly secrets
  * import`, `| doppler secrets set`, `| kubectl create secret … =/dev/stdin`, `| docker secret create
- * NAME -`, `| gcloud secrets create … --data-file=-`), and `aws ssm put-parameter`'s `--value` for a
- * SecureString or a parameter named like a secret.
+ * NAME -`, `| gcloud secrets create … --data-file=-`), `aws ssm put-parameter`'s `--value` for a
+ * SecureString or a parameter named like a secret, and `az keyvault secret set`'s `--value`.
  */
 import type { LeakHit } from '../leak-detector.js';
 import { lineStartBefore } from './lines.js';
@@ -64,25 +64,45 @@ export function storePipes(text: string, hits: LeakHit[]): void {
 /** `aws ssm put-parameter` earlier in the command. */
 const SSM_PUT = /(?:^|[\s;&(`"'])aws(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*ssm[ \t]+put-parameter[ \t]/;
 
+/** `az keyvault secret set` earlier in the command: every value it sets is a secret. */
+const KEYVAULT_SET = /(?:^|[\s;&(`"'])az(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*keyvault[ \t]+secret[ \t]+set[ \t]/;
+
+/**
+ * Where the command holding `at` starts: its line's start, or an earlier line's when the lines before
+ * end in a `\` that continues the command (raw, or as the export's JSON writes it: `\\\n`), eight lines back at most.
+ */
+function commandStartBefore(text: string, at: number): number {
+  let start = lineStartBefore(text, at);
+  for (let lines = 0; lines < 8 && start > 1; lines++) {
+    const raw = text.charCodeAt(start - 1) === 10 ? (text.charCodeAt(start - 2) === 13 ? start - 2 : start - 1) : -1;
+    const continued = raw > 0 ? text.charCodeAt(raw - 1) === 92 : text.startsWith('\\\\\\n', start - 4);
+    if (!continued) break;
+    start = lineStartBefore(text, raw > 0 ? raw - 1 : start - 4);
+  }
+  return start;
+}
+
 /**
  * `aws ssm put-parameter … --value PW` when the parameter is a SecureString or its name's last part
- * names a secret (`--name /prod/db-password`), found from `-value` (a short needle led by a rare character).
+ * names a secret (`--name /prod/db-password`), and `az keyvault secret set … --value PW` (over its
+ * continued lines too), found from `-value` (a short needle led by a rare character).
  */
 export function ssmParameters(text: string, hits: LeakHit[]): void {
   for (let at = text.indexOf('-value'); at >= 0; at = text.indexOf('-value', at + 6)) {
     if (text.charCodeAt(at - 1) !== 45 || !/[ \t=]/.test(text[at + 6] ?? '')) continue;
-    const lineStart = lineStartBefore(text, at);
-    const head = text.slice(lineStart, at - 1).split(/&&|\|\||[;|]/).pop()!;
-    if (!SSM_PUT.test(head)) continue;
+    const head = text.slice(commandStartBefore(text, at), at - 1).split(/&&|\|\||[;|]/).pop()!;
+    const keyvault = KEYVAULT_SET.test(head);
+    if (!keyvault && !SSM_PUT.test(head)) continue;
     const tail = text.slice(at + 6, at + 1024);
     const stop = tail.search(/[\n;&|]|\\n/);
     const segment = head + (stop < 0 ? tail : tail.slice(0, stop));
     const name = /--name[ \t=]+\\*["']?([^\s"'\\]+)/.exec(segment);
-    if (!/--type[ \t=]+\\*["']?SecureString\b/.test(segment) && !(name && secretName(name[1]!.split('/').pop()!))) continue;
-    const m = /^[ \t=]+(\\?["']|""|)([^\s"'\\]{1,256})/.exec(tail);
+    if (!keyvault && !/--type[ \t=]+\\*["']?SecureString\b/.test(segment) && !(name && secretName(name[1]!.split('/').pop()!))) continue;
+    const m = /^[ \t=]+(\\*["']|""|)([^\s"'\\]{1,256})/.exec(tail);
     if (!m) continue;
     const value = m[2]!;
-    if (isPlaceholder(value) || value.startsWith('$') || !looksSecret(value, 10, 3) || !generated(value)) continue;
+    // az reads an argument led by `@` from a file.
+    if (isPlaceholder(value) || value.startsWith('$') || (keyvault && value.startsWith('@')) || !looksSecret(value, 10, 3) || !generated(value)) continue;
     const start = at + 6 + m[0].length - value.length;
     hits.push(hit('secret_assignment', value, start, start + value.length));
   }

@@ -1,0 +1,56 @@
+/**
+ * Secrets a store's command is given by other means than `echo … |` (README, Known gaps, the second
+ * pass's review, "Left"): `az keyvault secret set --value`, a here-doc into a store's command and,
+ * for the leak scan, a store's here-string. Each is taken by the rules (counted under its rule) and
+ * found by the scan raw, as the export's JSON string and as a CSV field; near misses stay untouched.
+ * Values are made at test time; none was ever a key.
+ */
+import { fakePassword, seeded } from './fakes.js';
+import { expectEach, expectUntouched } from './helpers.js';
+import { leakFormChecks } from './leak-form-checks.js';
+
+const rand = seeded(20261128_7);
+const make = (): string => fakePassword(rand);
+const { expectFound, expectQuiet, expectCheap } = leakFormChecks(20261128_8);
+
+describe('a store\'s command given its secret by a flag: az keyvault secret set --value', () => {
+  it('the rules take the value, in any order, with `=`, quoted, over continued lines, after global flags', () => {
+    expectEach([
+      'az keyvault secret set --vault-name kv1 --name db-pw --value %s',
+      'az keyvault secret set --vault-name kv1 --name db-pw --value=%s',
+      "az keyvault secret set --value '%s' --vault-name kv1 --name db-pw",
+      '$ az --subscription dev keyvault secret set -n api --vault-name kv1 --value %s --tags env=prod',
+      'az keyvault secret set --vault-name kv1 \\\n  --name db-pw \\\n  --value %s',
+    ], make, 'secret_assignment');
+    // A double-quoted value: the generated password must not hold what closes or escapes it.
+    expectEach(['az keyvault secret set --vault-name kv1 --name db-pw --value "%s"'], () => make().replace(/["\\$`!]/g, 'x'), 'secret_assignment');
+  });
+
+  it('the rules keep other subcommands, files, references, and --value of other commands', () => {
+    expectUntouched([
+      'az keyvault secret show --name db-pw --vault-name kv1',
+      'az keyvault secret set --name db-pw --vault-name kv1 --file pw.txt',
+      'az keyvault secret set --name db-pw --vault-name kv1 --value @pw.txt',
+      'az keyvault secret set --name db-pw --vault-name kv1 --value "$DB_PASSWORD"',
+      'az keyvault secret set-attributes --name db-pw --vault-name kv1 --enabled false --value Xa9fK2mQ7tLp8RwZ',
+      'az appconfig kv set --name cfg --key region --value Xa9fK2mQ7tLp8RwZ',
+      'mytool set --value Xa9fK2mQ7tLp8RwZ',
+      'az keyvault secret list --vault-name kv1\n--value Xa9fK2mQ7tLp8RwZ',
+    ]);
+  });
+
+  it('the scan reads a generated value there, raw, as JSON and in CSV, and keeps near misses quiet', () => {
+    expectFound([
+      'az keyvault secret set --vault-name kv1 --name db-pw --value %s',
+      'az keyvault secret set --vault-name kv1 --name x --value=%s',
+      'az keyvault secret set --value "%s" --vault-name kv1 --name x',
+      "run: az keyvault secret set --vault-name kv1 -n x --value '%s'",
+      'az keyvault secret set --vault-name kv1 \\\n  --name db-pw \\\n  --value %s',
+    ], 'secret_assignment');
+    expectQuiet([
+      'az keyvault secret show --name %s --vault-name kv1', 'az keyvault secret set-attributes --name x --value %s', 'az appconfig kv set --key k --value %s',
+      'mytool --value %s', 'az keyvault secret set --name x --value @%s', 'az keyvault secret list\n--value %s',
+    ]);
+    expectCheap(['az keyvault secret set --value ', ' --value Xa9fK2mQ7tLp8Rw \\\n', 'az keyvault secret set -n x \\\n']);
+  });
+});
