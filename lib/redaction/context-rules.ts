@@ -78,10 +78,11 @@ export function secretAssignment(): ContentRule {
       const envAdd = first === 101 && startsWithIgnoreCase(text, ENV_ADD_ANCHOR, at);
       if (envAdd || (first === 115 && startsWithIgnoreCase(text, 'secret', at))) {
         // `az keyvault secret set … --value PW`: every value it sets is a secret.
-        const stored = envAdd ? storedSecret(text, at) : storedSecret(text, at) ?? keyvaultSecret(text, at);
+        const vault = envAdd ? null : keyvaultSecret(text, at);
+        const stored = vault ? [vault] : storedSecret(text, at);
         if (stored) {
-          out.push({ start: stored[0], end: stored[1], rule: self });
-          return Math.max(at + 1, stored[1]);
+          for (const [start, end] of stored) out.push({ start, end, rule: self });
+          return Math.max(at + 1, stored[stored.length - 1]![1]);
         }
         if (envAdd) return at + 1;
       }

@@ -15,8 +15,8 @@
  * objects under a secret's section; and flags with their value after a space, argument arrays as
  * command lines, a secret printed below its command after a prompt, a label's value on the next
  * line, SQL `PASSWORD '…'` clauses, plist and Android pairs and positional credential calls; and
- * literals piped into a secret store's command, `aws ssm put-parameter`'s SecureString `--value` and
- * a label's value after an arrow. Each
+ * literals piped into a secret store's command (or fed by a here-string or here-doc), `aws ssm
+ * put-parameter`'s SecureString `--value`, `az keyvault secret set --value` and a label's value after an arrow. Each
  * family's reader is a file of `leak/`. Hits carry a fingerprint, never the value.
  */
 import type { ArraysRead } from './leak/argument-arrays.js';
@@ -29,6 +29,7 @@ import { encodedPem, jwkKeys, kubernetesSecrets, privateKeyHeaders, puttyKeys } 
 import { keyAssignments } from './leak/key-names.js';
 import { arrowLabels } from './leak/labels.js';
 import { ssmParameters, storePipes } from './leak/secret-stores.js';
+import { storeRedirections } from './leak/store-inputs.js';
 import { columnDefaults, identifiedBy, sqlInserts } from './leak/tables.js';
 import { REACH } from './leak/values.js';
 import { vendorTokens } from './leak/vendor-tokens.js';
@@ -85,6 +86,7 @@ export function createLeakDetector(options: LeakDetectorOptions = {}): LeakDetec
       commandPasswords(text, hits, arrays);
       pipedPasswords(text, hits);
       storePipes(text, hits);
+      storeRedirections(text, hits);
       ssmParameters(text, hits);
       htpasswdPasswords(text, hits);
       argumentSecrets(text, hits, arrays);

@@ -3,7 +3,8 @@
  * input (`echo PW | wrangler secret put NAME`, `printf '%s' PW | vercel env add NAME production`,
  * `| gh secret set NAME`, `| fly secrets import`, `| doppler secrets set NAME`, `| kubectl create
  * secret generic x --from-file=key=/dev/stdin`, `| docker secret create NAME -`, `| gcloud secrets
- * create NAME --data-file=-`), and `aws ssm put-parameter`'s `--value` for a SecureString or a
+ * create NAME --data-file=-`) or fed by a here-doc (`cat <<EOF | wrangler secret put NAME`, then the
+ * secret's line and `EOF`), and `aws ssm put-parameter`'s `--value` for a SecureString or a
  * parameter named like a secret (`--name /prod/db-password`).
  *
  * Anchors: the keyword `secret` (secret_assignment's already) stands in every store's command but
@@ -17,6 +18,7 @@ import { looksRandom, startsWithIgnoreCase } from './rule.js';
 import { shellWord } from './shell-words.js';
 import { producedLiteral } from './stdin-passwords.js';
 import { lineStart } from './text-scan.js';
+import { catHereDoc, hereDocAt, hereDocLines } from './here-docs.js';
 
 export const ENV_ADD_ANCHOR = 'env add';
 export const SECURE_STRING_ANCHOR = 'securestring';
@@ -34,11 +36,12 @@ const STORE_BEFORE = /(?:wrangler|gh|fly|flyctl|doppler|create|docker|gcloud|ver
 const SEGMENT_END = /[\n;&|]|\\n/;
 
 /**
- * The literal a secret store's command is fed (`echo PW | wrangler secret put NAME`, a here-string
- * `wrangler secret put NAME <<< PW`), when `at` is the anchor in that command's words; null when it
+ * The literals a secret store's command is fed (`echo PW | wrangler secret put NAME`, a here-string
+ * `wrangler secret put NAME <<< PW`, a here-doc's lines: `cat <<EOF | wrangler secret put NAME` or
+ * `wrangler secret put NAME <<EOF`), when `at` is the anchor in that command's words; null when it
  * is no such command or its input is no literal (`echo $PW |`, `cat pw.txt |`, `gh secret set N --body V`).
  */
-export function storedSecret(text: string, at: number): [number, number] | null {
+export function storedSecret(text: string, at: number): [number, number][] | null {
   // A store's word follows its command after a space (`wrangler secret`): most `secret`s of a text (`client_secret`) stop here.
   const before = text.charCodeAt(at - 1);
   if ((before !== 32 && before !== 9) || !STORE_BEFORE.test(text.slice(Math.max(0, at - 24), at))) return null;
@@ -56,29 +59,47 @@ export function storedSecret(text: string, at: number): [number, number] | null 
   const restStart = from + command[0].length;
   const rest = text.slice(restStart, segmentEnd);
   if (!readsInput(store, rest)) return null;
-  let span: [number, number] | null = null;
-  const here = /^[^\n|;&<]{0,128}<<<[ \t]*/.exec(rest);
-  if (here) {
+  const spans = storeInput(text, restStart, rest, pipe);
+  if (spans.length === 0) return null;
+  // `fly secrets import` reads `NAME=VALUE` lines: the values; a multi-line secret (a key's PEM) is one.
+  const values = store.startsWith('fly') ? spans.map(([s, e]): [number, number] => [s + text.slice(s, e).indexOf('=') + 1, e]) : [[spans[0]![0], spans[spans.length - 1]![1]] as [number, number]];
+  const taken = values.filter(([s, e]) => {
+    const value = text.slice(s, e);
+    if (e <= s || REFERENCE.test(value) || NOT_A_VALUE.test(value)) return false;
+    // vercel's variables are settings as often as secrets: a value under a name that is no secret's must look generated.
+    return store !== 'vercel' || secretNamed(/^[ \t]*([\w.-]+)/.exec(rest)?.[1] ?? '') || (value.length >= 16 && looksRandom(value));
+  });
+  return taken.length > 0 ? taken : null;
+}
+
+/**
+ * What a store's command reads, `rest` its words after the subcommand (from `restStart`) and `pipe`
+ * the `|` before it or -1: a here-string's word (`<<< PW`), a here-doc's lines (`<<EOF` after the
+ * command, or `cat <<EOF |` before it), or what `echo`/`printf` write into the pipe.
+ */
+function storeInput(text: string, restStart: number, rest: string, pipe: number): [number, number][] {
+  const here = /^[^\n|;&<]{0,128}<<(<?)[ \t]*/.exec(rest);
+  if (here?.[1] === '<') {
     const w = shellWord(text, restStart + here[0].length, text.length);
-    if (w) span = [w.start, w.end];
-  } else if (pipe >= 0) {
-    const producerFrom = segmentStart(text, pipe);
-    const producer = text.slice(producerFrom, pipe);
-    let echo: RegExpExecArray | null = null;
-    for (const m of producer.matchAll(/(?:^|[\s;&|(`])(echo|printf)\s+/g)) echo = m;
-    if (echo) span = producedLiteral(text, producerFrom + echo.index! + echo[0].length, pipe, echo[1] === 'printf');
+    return w && w.end > w.start ? [[w.start, w.end]] : [];
   }
-  if (!span || span[1] <= span[0]) return null;
-  // `fly secrets import` reads `NAME=VALUE` lines: the value.
-  if (store.startsWith('fly')) {
-    const eq = text.slice(span[0], span[1]).indexOf('=');
-    if (eq >= 0) span = [span[0] + eq + 1, span[1]];
+  if (here) {
+    const operator = restStart + here[0].indexOf('<<');
+    const doc = hereDocAt(text, operator);
+    return doc ? hereDocLines(text, operator, doc.marker, doc.tabs) ?? [] : [];
   }
-  const value = text.slice(span[0], span[1]);
-  if (span[1] <= span[0] || REFERENCE.test(value) || NOT_A_VALUE.test(value)) return null;
-  // vercel's variables are settings as often as secrets: a value under a name that is no secret's must look generated.
-  if (store === 'vercel' && !secretNamed(/^[ \t]*([\w.-]+)/.exec(rest)?.[1] ?? '') && !(value.length >= 16 && looksRandom(value))) return null;
-  return span;
+  if (pipe < 0) return [];
+  const producerFrom = segmentStart(text, pipe);
+  const cat = catHereDoc(text, producerFrom, pipe);
+  if (cat >= 0) {
+    const doc = hereDocAt(text, cat);
+    return doc ? hereDocLines(text, pipe, doc.marker, doc.tabs) ?? [] : [];
+  }
+  const producer = text.slice(producerFrom, pipe);
+  let echo: RegExpExecArray | null = null;
+  for (const m of producer.matchAll(/(?:^|[\s;&|(`])(echo|printf)\s+/g)) echo = m;
+  const span = echo ? producedLiteral(text, producerFrom + echo.index! + echo[0].length, pipe, echo[1] === 'printf') : null;
+  return span && span[1] > span[0] ? [span] : [];
 }
 
 /** Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break (raw or JSON-escaped) before it, 256 characters back at most. */

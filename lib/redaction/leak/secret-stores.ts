@@ -32,6 +32,19 @@ function readsInput(store: string, rest: string): boolean {
   }
 }
 
+/** The store a command's match names (groups 1–8) when it reads the secret from its input (group 9: its words after the subcommand), or null. */
+export function storeReading(command: RegExpExecArray): string | null {
+  const store = command.slice(1, 9).find((g) => g !== undefined)!.toLowerCase();
+  return readsInput(store, command[9]!) ? store : null;
+}
+
+/** Whether a literal fed to a store looks like a secret's value; `rest` is the command's words after its subcommand. */
+export function storedValue(store: string, rest: string, value: string): boolean {
+  if (isPlaceholder(value) || value.startsWith('$') || !looksSecret(value, 10, 3) || !generated(value)) return false;
+  // vercel's variables are settings as often as secrets: under a name that is no secret's, only a key-length value (as the rules).
+  return store !== 'vercel' || secretName(/^[ \t]*([\w.-]*)/.exec(rest)![1]!) || looksSecret(value);
+}
+
 /** A literal piped into a secret store's command: found from the pipe (`| `: rare in prose and code, one short needle). */
 export function storePipes(text: string, hits: LeakHit[]): void {
   for (let at = text.indexOf('| '); at >= 0; at = text.indexOf('| ', at + 2)) {
@@ -39,8 +52,8 @@ export function storePipes(text: string, hits: LeakHit[]): void {
     STORE.lastIndex = at + 1;
     const command = STORE.exec(text);
     if (!command) continue;
-    const store = command.slice(1, 9).find((g) => g !== undefined)!.toLowerCase();
-    if (!readsInput(store, command[9]!)) continue;
+    const store = storeReading(command);
+    if (!store) continue;
     // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped), 300 characters at most.
     let from = at;
     while (from > 0 && at - from < 300 && !/[|;&\n]/.test(text[from - 1]!) && !(text[from - 1] === 'n' && text.charCodeAt(from - 2) === 92)) from--;
@@ -54,9 +67,7 @@ export function storePipes(text: string, hits: LeakHit[]): void {
       value = value.slice(eq + 1);
       start += eq + 1;
     }
-    if (isPlaceholder(value) || !looksSecret(value, 10, 3) || !generated(value)) continue;
-    // vercel's variables are settings as often as secrets: under a name that is no secret's, only a key-length value (as the rules).
-    if (store === 'vercel' && !secretName(/^[ \t]*([\w.-]*)/.exec(command[9]!)![1]!) && !looksSecret(value)) continue;
+    if (!storedValue(store, command[9]!, value)) continue;
     hits.push(hit('command_password', value, start, start + value.length));
   }
 }

@@ -11,7 +11,7 @@ import { leakFormChecks } from './leak-form-checks.js';
 
 const rand = seeded(20261128_7);
 const make = (): string => fakePassword(rand);
-const { expectFound, expectQuiet, expectCheap } = leakFormChecks(20261128_8);
+const { expectFound, expectQuiet, expectCheap, generated } = leakFormChecks(20261128_8);
 
 describe('a store\'s command given its secret by a flag: az keyvault secret set --value', () => {
   it('the rules take the value, in any order, with `=`, quoted, over continued lines, after global flags', () => {
@@ -52,5 +52,53 @@ describe('a store\'s command given its secret by a flag: az keyvault secret set 
       'mytool --value %s', 'az keyvault secret set --name x --value @%s', 'az keyvault secret list\n--value %s',
     ]);
     expectCheap(['az keyvault secret set --value ', ' --value Xa9fK2mQ7tLp8Rw \\\n', 'az keyvault secret set -n x \\\n']);
+  });
+});
+
+describe('a store\'s command fed a literal by a here-doc, or (for the scan) a here-string', () => {
+  it('the rules take the here-doc\'s lines: cat <<EOF | store, store <<EOF, quoted and <<- markers, fly\'s NAME=VALUE, in JSON-escaped text', () => {
+    expectEach([
+      'cat <<EOF | wrangler secret put API_TOKEN\n%s\nEOF',
+      "cat << 'EOF' | npx wrangler secret put API_TOKEN --env production\n%s\nEOF\necho done",
+      'wrangler secret put API_TOKEN <<EOF\n%s\nEOF',
+      '$ gh secret set NPM_TOKEN <<-"END"\n\t%s\n\tEND',
+      'cat <<EOF | fly secrets import\nDB_URL=%s\nEOF',
+      'docker secret create db_pw - <<EOF\n%s\nEOF',
+      'log: cat <<EOF | doppler secrets set API_KEY\\n%s\\nEOF\\n',
+    ], () => make().replace(/[\\$`]/g, 'x'), 'secret_assignment');
+    expectEach(['cat <<EOF | vercel env add NEXT_PUBLIC_ID production\n%s\nEOF'], () => generated(), 'secret_assignment');
+  });
+
+  it('the rules keep a here-doc into a file or a command that is no store\'s, references, and a store\'s other subcommands', () => {
+    expectUntouched([
+      'cat <<EOF > .dev.vars\nXa9fK2mQ7tLp8RwZ\nEOF',
+      'cat <<EOF | grep secret\nXa9fK2mQ7tLp8RwZ\nEOF',
+      'cat <<EOF | kubectl apply -f -\nXa9fK2mQ7tLp8RwZ\nEOF',
+      'cat <<EOF | wrangler secret put API_TOKEN\n$CF_TOKEN\nEOF',
+      'wrangler secret put API_TOKEN <<EOF\n${TOKEN}\nEOF',
+      'python3 <<EOF\nprint("Xa9fK2mQ7tLp8RwZ")\nEOF',
+      'wrangler secret list <<EOF\nXa9fK2mQ7tLp8RwZ\nEOF',
+      'cat <<EOF | vercel env add NEXT_PUBLIC_API_URL production\nhttps://api.example.com\nEOF',
+    ]);
+  });
+
+  it('the scan reads here-docs and here-strings into a store, raw, as JSON and in CSV, and keeps near misses quiet', () => {
+    expectFound([
+      'cat <<EOF | wrangler secret put API_TOKEN\n%s\nEOF',
+      "cat << 'EOF' | npx wrangler secret put API_TOKEN --env production\n%s\nEOF\necho done",
+      'wrangler secret put API_TOKEN <<EOF\n%s\nEOF',
+      '$ gh secret set NPM_TOKEN <<-"END"\n\t%s\n\tEND',
+      'cat <<EOF | fly secrets import\nDB_URL=%s\nEOF',
+      'cat <<EOF | vercel env add STRIPE_SECRET_KEY production\n%s\nEOF',
+      'log: cat <<EOF | wrangler secret put X\\n%s\\nEOF\\n',
+      "wrangler secret put API_TOKEN <<< '%s'",
+      'wrangler secret put API_TOKEN <<< %s',
+      'gh secret set NPM_TOKEN <<< "%s"',
+    ], 'command_password');
+    expectQuiet([
+      'cat <<EOF > .dev.vars\n%s\nEOF', 'cat <<EOF | grep secret\n%s\nEOF', 'cat <<EOF | kubectl apply -f -\n%s\nEOF', 'python3 <<EOF\nprint("%s")\nEOF',
+      'wrangler secret list <<< %s', 'std::cout << "%s" << std::endl;', 'cat <<EOF | wrangler secret put X\n$CF_TOKEN\nEOF\n%s',
+    ]);
+    expectCheap(['cat <<EOF | wrangler secret put X\n', 'wrangler secret put X <<EOF\n', 'wrangler secret put X <<< ', 'a << b ', '<<', 'cat <<EOF | ']);
   });
 });
