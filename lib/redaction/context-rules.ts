@@ -12,7 +12,7 @@ import { COMMAND_ANCHORS, commandPassword } from './command-line.js';
 import { ARGUMENT_ANCHORS, argumentSecret } from './argument-secrets.js';
 import { HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOKEN_INNER, htpasswdPassword, stdinPassword, stdinReaderPassword } from './stdin-passwords.js';
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
-import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, ssmParameterValue, storedSecret } from './secret-stores.js';
+import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, passInsertSecret, ssmParameterValue, storedSecret } from './secret-stores.js';
 import { keyvaultSecret } from './keyvault.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
@@ -85,6 +85,12 @@ export function secretAssignment(): ContentRule {
           return Math.max(at + 1, stored[stored.length - 1]![1]);
         }
         if (envAdd) return at + 1;
+      }
+      // `echo PW | pass insert -e web/site`: the literal pass stores.
+      const inserted = first === 112 ? passInsertSecret(text, at) : null;
+      if (inserted) {
+        for (const [start, end] of inserted) out.push({ start, end, rule: self });
+        return Math.max(at + 1, inserted[inserted.length - 1]![1]);
       }
       // `aws ssm put-parameter --name /x/db-password --value PW` (or `--type SecureString`): the value.
       const secure = first === 115 && startsWithIgnoreCase(text, SECURE_STRING_ANCHOR, at);

@@ -72,6 +72,29 @@ export function storedSecret(text: string, at: number): [number, number][] | nul
   return taken.length > 0 ? taken : null;
 }
 
+/** pass's `insert` at the anchor (`pass`), in a command of its own: spaces, `sudo` or a prompt before it. */
+const PASS_INSERT = /^pass[ \t]+insert(?=[ \t])/;
+const PASS_BEFORE = /^[ \t]*(?:\S{0,64}[$%>#][ \t]+)?(?:sudo[ \t]+)?$/;
+
+/**
+ * `echo PW | pass insert -e web/site` (or a here-doc, or `<<< PW`): pass stores what its input holds,
+ * when `at` is the anchor `pass` starting the command; null otherwise.
+ */
+export function passInsertSecret(text: string, at: number): [number, number][] | null {
+  const command = PASS_INSERT.exec(text.slice(at, at + 24));
+  if (!command) return null;
+  const from = segmentStart(text, at);
+  if (!PASS_BEFORE.test(text.slice(from, at))) return null;
+  const pipe = text.charCodeAt(from - 1) === 124 && text.charCodeAt(from - 2) !== 124 ? from - 1 : -1;
+  const restStart = at + command[0].length;
+  const stop = text.slice(restStart, restStart + 512).search(SEGMENT_END);
+  const spans = storeInput(text, restStart, text.slice(restStart, stop < 0 ? restStart + 512 : restStart + stop), pipe);
+  if (spans.length === 0) return null;
+  const span: [number, number] = [spans[0]![0], spans[spans.length - 1]![1]];
+  const value = text.slice(span[0], span[1]);
+  return REFERENCE.test(value) || NOT_A_VALUE.test(value) ? null : [span];
+}
+
 /**
  * What a store's command reads, `rest` its words after the subcommand (from `restStart`) and `pipe`
  * the `|` before it or -1: a here-string's word (`<<< PW`), a here-doc's lines (`<<EOF` after the

@@ -13,6 +13,9 @@ import { secretName } from './words.js';
 /** The store's command right after a pipe, and the words after its subcommand to the segment's end. */
 const STORE = /[ \t]*(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*(?:(wrangler)(?:\.cmd)?[ \t]+secret[ \t]+put|(gh)(?:\.exe)?[ \t]+secret[ \t]+set|(fly(?:ctl)?)(?:\.exe)?[ \t]+secrets[ \t]+import|(doppler)(?:\.exe)?[ \t]+secrets[ \t]+set|(kubectl)(?:\.exe)?[ \t]+create[ \t]+secret|(docker)(?:\.exe)?[ \t]+secret[ \t]+create|(gcloud)(?:\.cmd)?[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)|(vercel)(?:\.cmd)?[ \t]+env[ \t]+add)(?=[ \t]|\\?["']|$)([^\n;&|"']{0,256})/y;
 
+/** pass's `insert` right after a pipe. */
+const PASS_INSERT = /[ \t]*(?:sudo[ \t]+)?pass[ \t]+insert(?=[ \t])/y;
+
 /** `echo [-n] LITERAL` or `printf ['%s'] LITERAL` ending right before the pipe; quoted raw, JSON-escaped (once or more) or CSV-doubled. */
 const PRODUCER = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["'])%[sb](?:\\n)?\1)?)\s+(\\*["']|""|)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*$/;
 
@@ -51,8 +54,9 @@ export function storePipes(text: string, hits: LeakHit[]): void {
     if (text.charCodeAt(at - 1) === 124) continue;
     STORE.lastIndex = at + 1;
     const command = STORE.exec(text);
-    if (!command) continue;
-    const store = storeReading(command);
+    PASS_INSERT.lastIndex = at + 1;
+    // `| pass insert NAME` (with `-e`, `-m` or not) reads the password from its input too.
+    const store = command ? storeReading(command) : PASS_INSERT.test(text) ? 'pass' : null;
     if (!store) continue;
     // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped), 300 characters at most.
     let from = at;
@@ -67,7 +71,7 @@ export function storePipes(text: string, hits: LeakHit[]): void {
       value = value.slice(eq + 1);
       start += eq + 1;
     }
-    if (!storedValue(store, command[9]!, value)) continue;
+    if (!storedValue(store, command?.[9] ?? '', value)) continue;
     hits.push(hit('command_password', value, start, start + value.length));
   }
 }

@@ -11,6 +11,18 @@ import { storeReading, storedValue } from './secret-stores.js';
 
 /** A store's command ending the words before the redirection (`$ npx wrangler secret put NAME `), with its words after the subcommand. */
 const STORE_BEFORE = /(?:^|[\s;&|(`"'])(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*(?:(wrangler)(?:\.cmd)?[ \t]+secret[ \t]+put|(gh)(?:\.exe)?[ \t]+secret[ \t]+set|(fly(?:ctl)?)(?:\.exe)?[ \t]+secrets[ \t]+import|(doppler)(?:\.exe)?[ \t]+secrets[ \t]+set|(kubectl)(?:\.exe)?[ \t]+create[ \t]+secret|(docker)(?:\.exe)?[ \t]+secret[ \t]+create|(gcloud)(?:\.cmd)?[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)|(vercel)(?:\.cmd)?[ \t]+env[ \t]+add)(?=[ \t]|$)([^\n;&|<>"']{0,256})$/;
+/** pass's `insert` ending the words before the redirection: it stores what its input holds. */
+const PASS_BEFORE = /(?:^|[\s;&|(`"'])(?:sudo[ \t]+)?pass[ \t]+insert(?=[ \t]|$)([^\n;&|<>"']{0,256})$/;
+
+/** The store whose command the words end (`gh secret set NAME `, `pass insert -e x `) and its words after the subcommand, or null. */
+function storeBefore(words: string): { store: string; rest: string } | null {
+  const command = STORE_BEFORE.exec(words);
+  const store = command ? storeReading(command) : null;
+  if (store) return { store, rest: command![9]! };
+  const pass = PASS_BEFORE.exec(words);
+  return pass ? { store: 'pass', rest: pass[1]! } : null;
+}
+
 /** `cat` (or `cat -`) right before the here-doc: its lines go into the pipe after the marker. */
 const CAT_BEFORE = /(?:^|[\s;&|(`"'])cat(?:[ \t]+-)?[ \t]*$/;
 /** A here-string's word: quoted raw, JSON-escaped or CSV-doubled, or bare. */
@@ -36,28 +48,26 @@ export function storeRedirections(text: string, hits: LeakHit[]): void {
     const before = text.slice(from, at);
     if (text.startsWith('<<<', at)) {
       read = at + 3;
-      const command = STORE_BEFORE.exec(before);
-      const store = command ? storeReading(command) : null;
+      const command = storeBefore(before);
       HERE_STRING.lastIndex = at;
-      const word = store ? HERE_STRING.exec(text) : null;
+      const word = command ? HERE_STRING.exec(text) : null;
       if (!word) continue;
       // `fly secrets import <<< 'NAME=VALUE'`: the value.
-      const eq = store === 'fly' || store === 'flyctl' ? word[2]!.indexOf('=') + 1 : 0;
-      report(HERE_STRING.lastIndex - word[2]!.length + eq, word[2]!.slice(eq), store!, command![9]!, hits);
+      const eq = command!.store.startsWith('fly') ? word[2]!.indexOf('=') + 1 : 0;
+      report(HERE_STRING.lastIndex - word[2]!.length + eq, word[2]!.slice(eq), command!.store, command!.rest, hits);
       continue;
     }
     HERE_DOC.lastIndex = at;
     const doc = HERE_DOC.exec(text);
     if (!doc) continue;
-    let command = STORE_BEFORE.exec(before);
+    let command = storeBefore(before);
     if (!command && CAT_BEFORE.test(before)) {
       // `cat <<EOF | wrangler secret put NAME`: the store after the pipe, on the operator's line.
       PIPE_AFTER.lastIndex = HERE_DOC.lastIndex;
       const pipe = PIPE_AFTER.exec(text);
-      command = pipe ? STORE_BEFORE.exec(` ${pipe[1]!.replace(/[ \t]+$/, '')}`) : null;
+      command = pipe ? storeBefore(` ${pipe[1]!.replace(/[ \t]+$/, '')}`) : null;
     }
-    const store = command ? storeReading(command) : null;
-    if (store) read = hereDocBody(text, HERE_DOC.lastIndex, { marker: doc[3]!, tabs: doc[1] === '-' }, store, command![9]!, hits);
+    if (command) read = hereDocBody(text, HERE_DOC.lastIndex, { marker: doc[3]!, tabs: doc[1] === '-' }, command.store, command.rest, hits);
   }
 }
 
@@ -83,7 +93,7 @@ function hereDocBody(text: string, from: number, doc: { marker: string; tabs: bo
     const line = text.slice(lead, end);
     // The marker's line closes it (the export's JSON or CSV may close the string right after it).
     if (closing.test(line)) return end;
-    const eq = store === 'fly' || store === 'flyctl' ? line.indexOf('=') + 1 : 0;
+    const eq = store.startsWith('fly') ? line.indexOf('=') + 1 : 0;
     const value = /^[ \t]*(\\*["']|"")?([^\s"'\\]{1,256})/.exec(line.slice(eq));
     if (value) report(lead + eq + value[0].length - value[2]!.length, value[2]!, store, rest, hits);
     if (next !== end) return end;

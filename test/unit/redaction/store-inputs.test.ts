@@ -102,3 +102,20 @@ describe('a store\'s command fed a literal by a here-doc, or (for the scan) a he
     expectCheap(['cat <<EOF | wrangler secret put X\n', 'wrangler secret put X <<EOF\n', 'wrangler secret put X <<< ', 'a << b ', '<<', 'cat <<EOF | ']);
   });
 });
+
+describe('pass insert fed a literal by a pipe, a here-doc or a here-string', () => {
+  it('the rules take it and the scan reads it, raw, as JSON and in CSV', () => {
+    const forms = [
+      'echo %s | pass insert -e web/github', 'echo -n "%s" | pass insert --echo web/github', '$ echo %s | pass insert -f email/work',
+      'cat <<EOF | pass insert -m db/prod\n%s\nEOF', 'pass insert -e web/x <<< %s',
+    ];
+    expectEach(forms, () => make().replace(/["\\$`!]/g, 'x'), 'secret_assignment');
+    expectFound(forms, 'command_password');
+  });
+
+  it('keeps pass without a literal, its other subcommands and other commands\' words', () => {
+    expectUntouched(['pass insert web/github', 'echo $PW | pass insert -e web/x', 'pass show web/Xa9fK2mQ7tLp8RwZ', 'echo Xa9fK2mQ7tLp8RwZ | pass-cli insert x', 'echo Xa9fK2mQ7tLp8RwZ | grep pass insert', 'bypass insert Xa9fK2mQ7tLp8RwZ']);
+    expectQuiet(['pass show web/%s', 'echo %s | grep pass insert', 'echo %s | pass-cli insert x']);
+    expectCheap(['echo Xa9fK2mQ7tLp8RwZ | pass insert', 'pass insert x <<< ', '| pass ']);
+  });
+});
