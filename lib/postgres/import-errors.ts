@@ -1,5 +1,6 @@
-import { AcodeError, describeCause } from '../errors.js';
+import { AcodeError } from '../errors.js';
 import { showKey } from '../sqlite/import-sql.js';
+import { serverWords } from './server-words.js';
 
 /**
  * What the server says when it refuses an import's rows, as ACODE errors naming table, row, column
@@ -43,9 +44,10 @@ const REDACTED_VALUE_HINT = "this export was redacted, and a placeholder is not 
 export function pgLoadError(err: unknown, table: string, where?: string, hint?: string): Error {
   if (err instanceof AcodeError) return err;
   const code = (err as { code?: unknown }).code;
-  const said = describeCause(err).replace(/: ".*"$/s, '');
-  // COPY's context: `COPY t, line 3, column c: "<the value>"`; the row and column are kept, never the value.
-  const copyAt = /\bline (\d+)(?:, column ([^:]+):)?/.exec(where ?? '');
+  const said = serverWords(err);
+  // COPY's context: `COPY t, line 3, column c: "<the value>"`, after any inner context (a jsonb value's
+  // `JSON data, line 1: …`); the row and column are kept, never the value.
+  const copyAt = /^COPY .*?, line (\d+)(?:, column (.*?): (?:"|null input))?/m.exec(where ?? '');
   const at = copyAt ? `${table} row ${copyAt[1]}${copyAt[2] ? `, column ${copyAt[2]}` : ''}` : table;
   if (code === '55P03') return new AcodeError('ACODE-DB-008', `${table} is locked by another session (${said}); nothing was imported`, { cause: err, context: { table } });
   if (code === '53100') return new AcodeError('ACODE-IMP-009', `the server's disk is full while loading ${table} (${said}); nothing was imported`, { cause: err, context: { table } });

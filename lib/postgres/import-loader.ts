@@ -205,7 +205,8 @@ export class PgImportLoader extends Writable {
     for (const fk of (await client.query<{ name: string; child: string; parent: string; definition: string }>(FOREIGN_KEYS_SQL, [oid])).rows) {
       const id = `${fk.child}|${fk.name}`;
       if (this.#foreignKeys.has(id)) continue;
-      await this.#run(`ALTER TABLE ${fk.child} DROP CONSTRAINT ${quotePgIdent(fk.name)}`, table);
+      // Locks the other table too: another session's lock on either is waited for, then busy (ACODE-DB-008).
+      await this.#run(`ALTER TABLE ${fk.child} DROP CONSTRAINT ${quotePgIdent(fk.name)}`, `${fk.child} or ${fk.parent}`);
       this.#foreignKeys.set(id, fk);
     }
     for (const { name } of (await client.query<{ name: string }>(TRIGGERS_SQL, [oid])).rows) {
