@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { postgresUrl } from '../engine.js';
 import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from '../errors.js';
@@ -9,9 +8,8 @@ import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs } from './connection.js';
 import { pgLoadError } from './import-errors.js';
 import { PgImportLoader } from './import-loader.js';
+import { rollBackImport } from './import-rollback.js';
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
-
-const ROLLBACK_WAIT_MS = 10_000;
 
 /**
  * An import into a PostgreSQL workspace: one transaction on the server (the database created
@@ -32,9 +30,11 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
   }
   let client: Client | null = null;
   let committed = false;
+  let pid: number | null = null;
   try {
     client = await connectPg(target);
     const open = client;
+    pid = (await open.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await open.query('BEGIN');
     // As an export's session: the database's own timeouts must not cut a long load short; another
     // session's lock on a table is waited for as long as a backup waits (or busyTimeoutMs), then the import fails as busy.
@@ -58,8 +58,7 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     return { source, kind: located.kind, database: target.display, created, tables: loader.loaded, redacted, verified: verify };
   } catch (err) {
-    // The server rolls back a transaction whose connection closes too: a ROLLBACK that does not answer is not waited for.
-    if (client && !committed) await Promise.race([client.query('ROLLBACK').catch(() => undefined), delay(ROLLBACK_WAIT_MS, undefined, { ref: false })]);
+    if (client && !committed) await rollBackImport(client, target, pid);
     await client?.end().catch(() => undefined);
     client = null;
     if (created) await dropDatabase(target).catch(() => undefined);
