@@ -72,7 +72,8 @@ export function showKey(value: SqlValue, declaredType: string, column: string): 
     // shows. A column the redaction rules would take whole (api_key) never shows its value.
     const hit = keyDetector.scan(value)[0] ?? keyDetector.scan(`${column}=${value}`)[0];
     if (hit) return `<withheld: looks like a secret (${hit.detector}), fingerprint ${hit.fingerprint}>`;
-    if (classifyName(column) !== null || value.length > 64) return `<withheld: ${value.length} characters>`;
+    // A line break or other control character would split the one-line error (and a multi-line key is no id).
+    if (classifyName(column) !== null || value.length > 64 || /[\u0000-\u001f\u007f]/.test(value)) return `<withheld: ${value.length} characters>`;
     return `'${value}'`;
   }
   if (value instanceof Uint8Array) return `<${value.length}-byte blob>`;

@@ -65,6 +65,14 @@ describe('integration: PostgreSQL import under attack (values the server quotes,
     expect(shown(err)).to.not.include(secret.slice(8, 20));
   });
 
+  it('a clash on a key that spans lines keeps the error on one line: the key is withheld, not shown', async () => {
+    const target = await fresh(`CREATE TABLE vals (id int, a text PRIMARY KEY, b text, c text); INSERT INTO vals VALUES (7, E'${secret}\\nsecond line of it')`);
+    const err = await failure(importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file }));
+    expect(err.code).to.equal('ACODE-IMP-004');
+    expect(err.detail).to.equal(`vals: a row with a=<withheld: ${secret.length + 18} characters> already exists`);
+    expect(shown(err)).to.not.include(secret.slice(8, 20));
+  });
+
   it("another session's lock on a table a foreign key joins is waited for, then ACODE-DB-008, and nothing changes", async function () {
     this.timeout(120_000);
     const target = await fresh("CREATE TABLE vals (id int PRIMARY KEY, a text, b text, c text); CREATE TABLE refs (id int PRIMARY KEY, v int REFERENCES vals(id)); INSERT INTO vals VALUES (9, 'kept', NULL, NULL)");
