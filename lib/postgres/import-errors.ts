@@ -50,6 +50,12 @@ export function pgLoadError(err: unknown, table: string, where?: string, hint?: 
   const copyAt = /^COPY .*?, line (\d+)(?:, column (.*?): (?:"|null input))?/m.exec(where ?? '');
   const at = copyAt ? `${table} row ${copyAt[1]}${copyAt[2] ? `, column ${copyAt[2]}` : ''}` : table;
   if (code === '55P03') return new AcodeError('ACODE-DB-008', `${table} is locked by another session (${said}); nothing was imported`, { cause: err, context: { table } });
+  // A DEFERRABLE unique constraint is checked at the commit, not by the COPY: the clash still names its table and key.
+  if (code === '23505' || code === '23P01') {
+    const e = err as { table?: string; constraint?: string };
+    const on = e.table ?? table;
+    return new AcodeError('ACODE-IMP-006', `${on}: a row with the same key already exists (${code === '23505' ? 'unique' : 'exclusion'} constraint ${e.constraint ?? 'unnamed'}, checked at ${table})`, { cause: err, context: { table: on } });
+  }
   if (code === '53100') return new AcodeError('ACODE-IMP-009', `the server's disk is full while loading ${table} (${said}); nothing was imported`, { cause: err, context: { table } });
   if (code === '42501') {
     return new AcodeError('ACODE-IMP-001', `${at}: ${said}; nothing was imported`, {

@@ -73,6 +73,14 @@ describe('integration: PostgreSQL import under attack (values the server quotes,
     expect(shown(err)).to.not.include(secret.slice(8, 20));
   });
 
+  it('a clash on a DEFERRABLE unique key, found only at the commit, is ACODE-IMP-006 naming table and key, and nothing changes', async () => {
+    const target = await fresh(`CREATE TABLE vals (id int PRIMARY KEY, a text, b text UNIQUE DEFERRABLE INITIALLY DEFERRED, c text); INSERT INTO vals VALUES (7, 'kept', '1', NULL)`);
+    const err = await failure(importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file }));
+    expect(err.code).to.equal('ACODE-IMP-006');
+    expect(err.detail).to.equal('vals: a row with the same key already exists (unique constraint vals_b_key, checked at the commit)');
+    expect(await fx.pg.query('SELECT id, a, b FROM vals', target)).to.deep.equal([{ id: 7, a: 'kept', b: '1' }]);
+  });
+
   it("another session's lock on a table a foreign key joins is waited for, then ACODE-DB-008, and nothing changes", async function () {
     this.timeout(120_000);
     const target = await fresh("CREATE TABLE vals (id int PRIMARY KEY, a text, b text, c text); CREATE TABLE refs (id int PRIMARY KEY, v int REFERENCES vals(id)); INSERT INTO vals VALUES (9, 'kept', NULL, NULL)");
