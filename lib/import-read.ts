@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createCsvParser, createHashTap, createJsonParser, createNdjsonParser, readTar } from '../transforms/index.js';
 import { recordTap } from './pipeline.js';
-import { AcodeError, describeCause } from './errors.js';
+import { AcodeError, describeCause, isAbort, systemCode } from './errors.js';
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
@@ -198,4 +198,10 @@ export function checkTableNames(wanted: readonly string[], held: readonly string
   if (missing.length) {
     throw new AcodeError('ACODE-EXP-004', `${missing.map((t) => `'${t}'`).join(', ')} not in the export; tables: ${held.join(', ')}`, { context: { table: missing[0] } });
   }
+}
+
+/** A gzip stream cut short or damaged while loading: the export is what is wrong (ACODE-IMP-002), not the import; null for any other failure. */
+export function damagedExport(err: unknown, source: string): AcodeError | null {
+  if (isAbort(err) || !systemCode(err)?.startsWith('Z_')) return null;
+  return new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
 }

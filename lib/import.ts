@@ -1,9 +1,9 @@
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AcodeConfig } from './config.js';
-import { AcodeError, describeCause, diskFullCause, isAbort, systemCode, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, diskFullCause, systemCode, toAcodeError } from './errors.js';
 import { checkExportChecksums, locateExport, type ExportKind } from './export-files.js';
-import { checkTableNames, loadExport } from './import-read.js';
+import { checkTableNames, damagedExport, loadExport } from './import-read.js';
 import { ensureDir, exists, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from './fs-atomic.js';
 import { stage, type RunOptions } from './progress.js';
 import { ImportLoader, type ImportMode, type LoadedTable } from './sqlite/import-loader.js';
@@ -134,9 +134,8 @@ export async function importExport(options: ImportOptions): Promise<ImportResult
       db.close();
     }
     // A gzip stream cut short or damaged: the export is what is wrong, not the import.
-    if (!isAbort(err) && systemCode(err)?.startsWith('Z_')) {
-      throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
-    }
+    const damaged = damagedExport(err, source);
+    if (damaged) throw damaged;
     // A full disk, at COMMIT or in the middle of a table's rows (the loader's error wraps SQLite's).
     const full = diskFullCause(err);
     if (full !== null) {

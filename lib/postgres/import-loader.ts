@@ -60,7 +60,7 @@ export class PgImportLoader extends Writable {
   readonly #options: PgImportLoaderOptions;
   readonly #loaded: LoadedTable[] = [];
   readonly #foreignKeys = new Map<string, { name: string; child: string; parent: string; definition: string }>();
-  readonly #triggers: { relation: string; name: string }[] = [];
+  readonly #triggers: { relation: string; name: string; table: string }[] = [];
   readonly #begun = new Set<string>();
   #header: ExportHeader | null = null;
   #table: Loading | null = null;
@@ -211,7 +211,7 @@ export class PgImportLoader extends Writable {
     }
     for (const { name } of (await client.query<{ name: string }>(TRIGGERS_SQL, [oid])).rows) {
       await this.#run(`ALTER TABLE ${relation} DISABLE TRIGGER ${quotePgIdent(name)}`, table);
-      this.#triggers.push({ relation, name });
+      this.#triggers.push({ relation, name, table });
     }
   }
 
@@ -281,7 +281,7 @@ export class PgImportLoader extends Writable {
       try {
         await this.#client.query(`ALTER TABLE ${fk.child} ADD CONSTRAINT ${quotePgIdent(fk.name)} ${fk.definition}`);
       } catch (err) {
-        if ((err as { code?: unknown }).code !== '23503') throw err;
+        if ((err as { code?: unknown }).code !== '23503') throw pgLoadError(err, fk.child);
         throw new AcodeError('ACODE-IMP-008', `rows of ${fk.child} would refer to rows of ${fk.parent} that the database does not have (foreign key ${fk.name}); nothing was imported`, {
           cause: err,
           context: { table: fk.child },
@@ -290,7 +290,7 @@ export class PgImportLoader extends Writable {
       }
     }
     this.#foreignKeys.clear();
-    for (const { relation, name } of this.#triggers.splice(0)) await this.#client.query(`ALTER TABLE ${relation} ENABLE TRIGGER ${quotePgIdent(name)}`);
+    for (const { relation, name, table } of this.#triggers.splice(0)) await this.#run(`ALTER TABLE ${relation} ENABLE TRIGGER ${quotePgIdent(name)}`, table);
   }
 
   async #run(sql: string, table: string, values?: unknown[]): Promise<void> {

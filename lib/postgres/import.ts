@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
 import { postgresUrl } from '../engine.js';
-import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from '../errors.js';
+import { AcodeError, describeCause, toAcodeError } from '../errors.js';
 import type { LocatedExport } from '../export-files.js';
-import { checkTableNames, loadExport } from '../import-read.js';
+import { checkTableNames, damagedExport, loadExport } from '../import-read.js';
 import type { ImportOptions, ImportResult } from '../import.js';
 import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs } from './connection.js';
@@ -46,9 +46,7 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     const seen = await stage(options, { stage: 'import', label: 'Rows loaded' }, async () => {
       const loaded = await loadExport(source, located, loader, verify, { ...options, tables });
       if (tables) checkTableNames(tables, loaded.tables);
-      await loader.finish().catch((err: unknown) => {
-        throw pgLoadError(err, 'the foreign keys');
-      });
+      await loader.finish();
       await open.query('COMMIT').catch((err: unknown) => {
         throw pgLoadError(err, 'the commit');
       });
@@ -62,9 +60,8 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     await client?.end().catch(() => undefined);
     client = null;
     if (created) await dropDatabase(target).catch(() => undefined);
-    if (!isAbort(err) && systemCode(err)?.startsWith('Z_')) {
-      throw new AcodeError('ACODE-IMP-002', `the export is truncated or damaged (${describeCause(err)}); nothing was imported`, { cause: err, context: { file: source } });
-    }
+    const damaged = damagedExport(err, source);
+    if (damaged) throw damaged;
     throw toAcodeError(err, 'ACODE-IMP-001', `import into ${target.display}`);
   } finally {
     await client?.end().catch(() => undefined);
