@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createContext, type Runtime } from './context.js';
+import { createContext, intOption, liveDatabaseLabel, type Runtime } from './context.js';
 import { plural } from './format.js';
 
 export function registerMigrate(db: Command, runtime: Runtime): void {
@@ -7,18 +7,18 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
     .description('apply pending workspace schema migrations (backs up first when backup.pre_migration)')
     .option('--backup', 'take the pre-migration backup even when backup.pre_migration is off')
     .option('--no-backup', 'skip the pre-migration backup')
+    .option('--wait <seconds>', "how long to wait for another process's lock on the database or a table (default: 5 for SQLite, 30 for PostgreSQL)", intOption(0))
     .addHelpText('after', '\nExamples:\n  $ acode db migrate\n  $ acode db migrate --no-backup')
-    .action(async (flags: { backup?: boolean }, cmd: Command) => {
+    .action(async (flags: { backup?: boolean; wait?: number }, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;
-      const { requireSqlite } = await import('../lib/engine.js');
-      requireSqlite(ctx.config, 'acode db migrate');
-      out.info(`Migrating ${out.shortPath(ctx.config.database.path)}...`);
+      out.info(`Migrating ${liveDatabaseLabel(ctx)}...`);
       const { migrate } = await import('../lib/migrate.js');
       const { latestSchemaVersion } = await import('../lib/migrations.js');
       const result = await migrate({
         config: ctx.config,
         backup: flags.backup,
+        busyTimeoutMs: flags.wait === undefined ? undefined : flags.wait * 1000,
         signal: ctx.signal,
         onProgress: out.progress,
         now: ctx.now,

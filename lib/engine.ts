@@ -119,14 +119,6 @@ export function postgresUrl(config: AcodeConfig): string {
   });
 }
 
-/** Migrate writes SQLite only so far: refuse, rather than use database.path. */
-export function requireSqlite(config: AcodeConfig, command: string): void {
-  if (config.database.type === 'sqlite') return;
-  throw new AcodeError('ACODE-USE-001', `${command} does not support database.type ${config.database.type} yet (backup, verify, restore, export and import do)`, {
-    hint: 'migrate a SQLite workspace database (database.type: sqlite)',
-  });
-}
-
 /**
  * The provider for the workspace's database, or for a backup of `type` (verify reads a backup by
  * its own kind). `serverOptional`: what needs no server works without database.url (verify: a

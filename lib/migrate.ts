@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackup, rotateBackups, type BackupResult } from './backup.js';
+import type { BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
-import { requireSqlite } from './engine.js';
-import { AcodeError, describeCause, isAbort, systemCode, toAcodeError } from './errors.js';
+import { AcodeError, describeCause, systemCode, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
+import { migrationFailed, preMigrationBackup, rotateAfterMigrating } from './migrate-steps.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -18,6 +18,8 @@ export interface MigrateOptions extends RunOptions {
   /** The migration set; default the workspace schema. */
   readonly migrations?: readonly Migration[];
   readonly now?: () => Date;
+  /** How long to wait for another process's lock (ms): SQLite's busy timeout (default 5000), PostgreSQL's lock_timeout (default 30000). */
+  readonly busyTimeoutMs?: number;
 }
 
 export interface MigrateResult {
@@ -101,11 +103,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     backup: 'boolean',
     migrations: 'object',
     now: 'function',
+    busyTimeoutMs: 'number',
   });
   const { config } = options;
-  requireSqlite(config, 'acode db migrate');
-  const file = config.database.path;
   const migrations = options.migrations ?? WORKSPACE_MIGRATIONS;
+  if (config.database.type === 'postgres') {
+    const { migratePostgres } = await import('./postgres/migrate.js');
+    return migratePostgres(options, migrations);
+  }
+  const file = config.database.path;
   // Aborted before the call: nothing is opened or created, even when nothing would be migrated.
   if (options.signal?.aborted) throw toAcodeError(options.signal.reason, 'ACODE-MIG-001', `migrating ${file}`, { file });
   const existed = await exists(file);
@@ -118,7 +124,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
   // An empty file (touched, or left by a tool that died) is a database to create, WAL and all.
   const empty = existed && (await stat(file).then((s) => s.isFile() && s.size === 0, () => false));
-  let db = openSqlite(file, { create: !existed });
+  const wait = { busyTimeoutMs: options.busyTimeoutMs };
+  let db = openSqlite(file, { create: !existed, ...wait });
   let backup: BackupResult | null = null;
   try {
     if (!existed || empty) db.pragma('journal_mode = WAL');
@@ -141,21 +148,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
     if (pending.length > 0 && existed && (options.backup ?? config.backup.preMigration)) {
       db.close();
-      try {
-        backup = await stage(
-          options,
-          { stage: 'safety-backup', label: 'Pre-migration backup' },
-          () => createBackup({ config, kind: 'pre_migration', rotate: false, signal: options.signal, now: options.now }),
-          (r) => r.name,
-        );
-      } catch (err) {
-        // The database's own state (damaged, locked, unreadable) is said as such: "run with
-        // --no-backup" would be the wrong advice for a damaged database.
-        if (err instanceof AcodeError && err.code.startsWith('ACODE-DB-')) throw err;
-        const inner = toAcodeError(err, 'ACODE-BAK-001', 'pre-migration backup');
-        throw new AcodeError('ACODE-MIG-002', inner.message, { cause: inner, ...(isAbort(err) ? { hint: 'nothing was migrated; run the command again when you are ready' } : {}) });
-      }
-      db = openSqlite(file);
+      backup = await preMigrationBackup(options);
+      db = openSqlite(file, wait);
     }
     db.exec(VERSION_TABLE);
     const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?').pluck();
@@ -175,17 +169,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           const state = `the database is at version ${currentVersion(db)}`;
           const access = accessError(err, file, `${migration.name} was not applied and ${state}`);
           if (access) throw access;
-          // Only migrations this run applied make the state before it worth going back to.
-          const restoreFrom = backup && applied.length > 0 ? `; to return to the state before this run: acode db restore ${backup.name}` : '';
-          throw new AcodeError('ACODE-MIG-001', `${migration.name}: ${describeCause(err)}; it was rolled back and ${state}${restoreFrom}`, {
-            cause: err,
-            context: { migration: migration.name, backup: backup?.path },
-          });
+          throw migrationFailed(migration, err, state, backup, applied.length);
         }
       });
       if (ran) applied.push({ version: migration.version, name: migration.name });
     }
-    if (backup) backup = { ...backup, ...(await rotateBackups({ ...options, config, path: backup.path, manifest: backup.manifest })) };
+    backup = await rotateAfterMigrating(options, backup);
     return { database: file, created: !existed, from, to: currentVersion(db), applied, backup };
   } catch (err) {
     if (err instanceof AcodeError) throw err;

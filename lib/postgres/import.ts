@@ -8,7 +8,7 @@ import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs } from './connection.js';
 import { pgLoadError } from './import-errors.js';
 import { PgImportLoader } from './import-loader.js';
-import { rollBackImport } from './import-rollback.js';
+import { rollBackSession } from './rollback.js';
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
 
 /**
@@ -56,7 +56,7 @@ export async function importIntoPostgres(options: ImportOptions, source: string,
     const redacted = Boolean(loader.header?.redaction.enabled ?? seen.manifest?.redaction.enabled ?? located.manifest?.redaction.enabled);
     return { source, kind: located.kind, database: target.display, created, tables: loader.loaded, redacted, verified: verify };
   } catch (err) {
-    if (client && !committed) await rollBackImport(client, target, pid);
+    if (client && !committed) await rollBackSession(client, target, pid);
     await client?.end().catch(() => undefined);
     client = null;
     if (created) await dropDatabase(target).catch(() => undefined);

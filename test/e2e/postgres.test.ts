@@ -121,12 +121,13 @@ describe('e2e: acode db backup / verify / restore on PostgreSQL', function () {
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
   });
 
-  it('refuses migrate on PostgreSQL (exit 64) instead of touching a SQLite file; import reads the export first, and touches none either', async () => {
+  it('migrate refuses the Chinook database (tables, no schema_version) and changes nothing; import reads the export first, and touches none either', async () => {
     const migrate = await cli(['db', 'migrate'], { ACODE_DATABASE_URL: url });
-    expect(migrate.code).to.equal(64);
-    // The refusal is the only line: nothing naming a file it never touches.
-    expect(lines(migrate.stderr)).to.have.lengthOf(1);
-    expect(lines(migrate.stderr).at(-1)).to.match(/^✗ ACODE-USE-001 .*acode db migrate does not support database\.type postgres yet/);
+    expect(migrate.code).to.equal(1);
+    expect(lines(migrate.stderr)).to.have.lengthOf(2);
+    expect(lines(migrate.stderr)[0]).to.match(/^Migrating postgresql:\/\/[^:@]+@[^ ]+\.\.\.$/);
+    expect(lines(migrate.stderr)[1]).to.match(/^✗ ACODE-MIG-001 Migration failed: postgresql:\/\/[^ ]+ holds tables \("album", "artist", "customer" and 8 more\) but no schema_version: it is not an acode workspace database; nothing was changed — /);
+    expect(await pg.query("SELECT to_regclass('public.schema_version') IS NULL AS none", database)).to.deep.equal([{ none: true }]);
     // import writes PostgreSQL now (test/e2e/postgres-import.test.ts): a missing export is what it says.
     const imp = await cli(['db', 'import', 'nothing.json'], { ACODE_DATABASE_URL: url });
     expect(imp.code).to.equal(4);

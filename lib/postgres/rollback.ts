@@ -8,7 +8,7 @@ const ANSWER_MS = 1_000;
 const ROLLBACK_WAIT_MS = 10_000;
 
 /**
- * Rolls back an import's transaction. A statement still running on the import's session — a
+ * Rolls back a session's transaction (an import's, a migration's). A statement still running on it — a
  * DELETE or ALTER TABLE waiting for another session's lock when Ctrl-C came — holds the ROLLBACK
  * behind it until its lock wait ends (30 s), and a closed connection does not end that wait: the
  * session would wait on in the lock queue after the process left. So a ROLLBACK that does not answer
@@ -16,7 +16,7 @@ const ROLLBACK_WAIT_MS = 10_000;
  * same role); then it runs. One that still does not answer is not waited for: closing the
  * connection rolls back too. Timers never hold the process.
  */
-export async function rollBackImport(client: Client, target: PgTarget, pid: number | null): Promise<void> {
+export async function rollBackSession(client: Client, target: PgTarget, pid: number | null): Promise<void> {
   const answered = client.query('ROLLBACK').then(
     () => true,
     () => true,

@@ -1,0 +1,170 @@
+import type { Client, QueryResult } from 'pg';
+import type { BackupResult } from '../backup.js';
+import { postgresUrl } from '../engine.js';
+import { AcodeError, isAbort, toAcodeError } from '../errors.js';
+import type { MigrateOptions, MigrateResult } from '../migrate.js';
+import { migrationFailed, preMigrationBackup, rotateAfterMigrating } from '../migrate-steps.js';
+import type { Migration } from '../migrations.js';
+import { stage } from '../progress.js';
+import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection.js';
+import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
+import { rollBackSession } from './rollback.js';
+import { serverWords } from './server-words.js';
+
+/** The migration record, where the export's facts and the import look for it. */
+const VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS public.schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)';
+
+/** pg_advisory_xact_lock's key for migrations ('acodemig' as bytes): two runs at once take turns. */
+const MIGRATE_LOCK = '7018141382290024807';
+
+type Run = (sql: string, params?: readonly unknown[]) => Promise<QueryResult>;
+
+/**
+ * Migrate for a PostgreSQL workspace: as for SQLite, each pending migration in a transaction of
+ * its own (PostgreSQL's DDL is transactional, so a failing step leaves nothing of itself), the
+ * backup first (pg_dump) when there is work on an existing database, old backups rotated at the
+ * end. The workspace's tables live in schema public, where the export and import look for
+ * schema_version. A missing database is created, and dropped again when not one migration went in.
+ */
+export async function migratePostgres(options: MigrateOptions, migrations: readonly Migration[]): Promise<MigrateResult> {
+  const target = parsePgUrl(postgresUrl(options.config));
+  const where = target.display;
+  const without = migrations.find((m) => typeof m.postgres !== 'string');
+  if (without) {
+    throw new AcodeError('ACODE-USE-001', `migrate(): migration ${without.name} has no PostgreSQL statements (its 'postgres'), and the workspace database is PostgreSQL`, {
+      hint: "give each migration its 'postgres' statements, or migrate a SQLite workspace database",
+    });
+  }
+  if (options.signal?.aborted) throw toAcodeError(options.signal.reason, 'ACODE-MIG-001', `migrating ${where}`);
+  const created = !(await liveExists(target)) && (await createWorkspace(target));
+  let client: Client | null = null;
+  const applied: Pick<Migration, 'version' | 'name'>[] = [];
+  let from = 0;
+  try {
+    client = await connectPg(target);
+    const run = abortable(client, options.signal);
+    const pid = ((await run('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
+    from = await currentVersion(run);
+    if (from === 0) await refuseForeign(run, where);
+    const pending = [...migrations].filter((m) => m.version > from).sort((a, b) => a.version - b.version);
+    if (pending.length > 0 && !created) await checkMayCreate(run, where);
+    let backup: BackupResult | null = null;
+    if (pending.length > 0 && !created && (options.backup ?? options.config.backup.preMigration)) backup = await preMigrationBackup(options);
+    const lockWaitMs = pgLockWaitMs(options.busyTimeoutMs);
+    for (const migration of pending) {
+      const ran = await stage(options, { stage: 'migrate', label: migration.name }, async () => {
+        try {
+          return await applyMigration(run, migration, (options.now?.() ?? new Date()).toISOString(), lockWaitMs);
+        } catch (err) {
+          await rollBackSession(client!, target, pid);
+          throw stepError(err, migration, `the database is at version ${applied.at(-1)?.version ?? from}`, where, backup, applied.length);
+        }
+      });
+      if (ran) applied.push({ version: migration.version, name: migration.name });
+    }
+    backup = await rotateAfterMigrating(options, backup);
+    const to = await currentVersion(run);
+    return { database: where, created, from, to, applied, backup };
+  } catch (err) {
+    await client?.end().catch(() => undefined);
+    client = null;
+    if (created && applied.length === 0) await dropDatabase(target).catch(() => undefined);
+    if (err instanceof AcodeError) throw err;
+    throw toAcodeError(err, 'ACODE-MIG-001', `migrating ${where}; the database is at version ${applied.at(-1)?.version ?? from}`);
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/** A query that an abort ends at once: the caller then rolls back, cancelling the statement if it still runs. */
+function abortable(client: Client, signal: AbortSignal | undefined): Run {
+  return (sql, params) => {
+    signal?.throwIfAborted();
+    const query = client.query(sql, params as unknown[] | undefined);
+    if (!signal) return query;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      query.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  };
+}
+
+/**
+ * One migration in one transaction, under the migrations' advisory lock; false when another run
+ * applied it meanwhile. The migration's unqualified names land in schema public.
+ */
+async function applyMigration(run: Run, migration: Migration, at: string, lockWaitMs: number): Promise<boolean> {
+  await run('BEGIN');
+  await run(`SET LOCAL lock_timeout = ${lockWaitMs}; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL search_path = public`);
+  await run(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`);
+  await run(VERSION_TABLE);
+  if ((await run('SELECT 1 FROM public.schema_version WHERE version = $1', [migration.version])).rowCount) {
+    await run('ROLLBACK');
+    return false;
+  }
+  await run(migration.postgres!);
+  await run('INSERT INTO public.schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, at]);
+  await run('COMMIT');
+  return true;
+}
+
+async function currentVersion(run: Run): Promise<number> {
+  const has = (await run("SELECT to_regclass('public.schema_version') IS NOT NULL AS has")).rows[0] as { has: boolean };
+  if (!has.has) return 0;
+  const row = (await run('SELECT coalesce(max(version), 0)::text AS v FROM public.schema_version')).rows[0] as { v: string };
+  return Number(row.v);
+}
+
+/** Tables in schema public and no schema_version: another application's database, which migrate would add acode's tables to. */
+async function refuseForeign(run: Run, where: string): Promise<void> {
+  const tables = (await run("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => (r as { tablename: string }).tablename);
+  if (tables.length === 0) return;
+  const named = tables.slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (tables.length > 3 ? ` and ${tables.length - 3} more` : '');
+  throw new AcodeError('ACODE-MIG-001', `${where} holds tables (${named}) but no schema_version: it is not an acode workspace database; nothing was changed`, {
+    hint: 'point database.url (or ACODE_DATABASE_URL) at the workspace database, or at a new database to create one',
+  });
+}
+
+/** Before the backup: a role that may not create tables in public would fail the first migration after it. */
+async function checkMayCreate(run: Run, where: string): Promise<void> {
+  const row = (await run("SELECT has_schema_privilege('public', 'CREATE') AS may")).rows[0] as { may: boolean };
+  if (row.may) return;
+  throw new AcodeError('ACODE-DB-007', `the role in database.url may not create tables in schema public of ${where}; nothing was migrated`, {
+    hint: 'migrate as the owner of the workspace tables (or a role granted CREATE on schema public)',
+  });
+}
+
+/** Creates the missing database; false when another run created it meanwhile (it is then not this run's to drop). */
+async function createWorkspace(target: PgTarget): Promise<boolean> {
+  try {
+    await createDatabase(target);
+    return true;
+  } catch (err) {
+    // duplicate_database, or the catalog's unique index when both CREATE DATABASEs got that far.
+    const e = err as { code?: unknown; constraint?: unknown };
+    if (e.code === '42P04' || (e.code === '23505' && e.constraint === 'pg_database_datname_index')) return false;
+    if (isDenied(err)) {
+      throw new AcodeError('ACODE-DB-007', `${target.display} does not exist and the role in database.url may not create it (${serverWords(err)}); nothing was migrated`, {
+        cause: err,
+        hint: 'create the database first (createdb, or CREATE DATABASE as a role that may), then run acode db migrate again',
+      });
+    }
+    throw toAcodeError(err, 'ACODE-MIG-001', `creating ${target.display}`);
+  }
+}
+
+/** A failed step, rolled back: busy and denied as every command says them, anything else as migrationFailed. */
+function stepError(err: unknown, migration: Migration, state: string, where: string, backup: BackupResult | null, appliedBefore: number): Error {
+  if (err instanceof AcodeError || isAbort(err)) return err as Error;
+  const code = (err as { code?: unknown }).code;
+  const said = serverWords(err);
+  if (code === '55P03') return new AcodeError('ACODE-DB-008', `${where} is locked by another session (${said}); ${migration.name} was not applied and ${state}`, { cause: err });
+  if (code === '42501') {
+    return new AcodeError('ACODE-DB-007', `${migration.name}: ${said}; it was not applied and ${state}`, {
+      cause: err,
+      hint: 'migrate as the owner of the workspace tables (or a role granted CREATE on schema public)',
+    });
+  }
+  return migrationFailed(migration, err, state, backup, appliedBefore, said);
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import pg from 'pg';
+import { lines, runCli, spawnCli } from '../support/cli.js';
+import { requirePostgres, type PgServer } from '../support/postgres.js';
+import { listDir, removeTempDir } from '../support/temp.js';
+import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
+
+const AT = { ACODE_NOW: '2024-01-20T14:30:45Z' };
+
+describe('e2e: acode db migrate on PostgreSQL', function () {
+  let server: PgServer;
+  let ws: SeededWorkspace;
+  let database: string;
+  let env: Record<string, string>;
+  let locker: pg.Client | undefined;
+  const versions = async (): Promise<number[]> => (await server.query('SELECT version::int AS v FROM schema_version ORDER BY 1', database)).map((r) => r.v as number);
+
+  before(async function () {
+    server = await requirePostgres(this);
+    database = `acode_e2e_mig_${randomBytes(4).toString('hex')}`;
+    env = { ...AT, ACODE_DATABASE_URL: server.url(database) };
+    ws = await createWorkspace({ database: 'none', config: 'database:\n  type: postgres\n' });
+  });
+  after(async () => {
+    await locker?.end().catch(() => undefined);
+    if (server) await server.dropDatabase(database);
+    await removeTempDir(ws?.dir);
+  });
+
+  it('creates the database and migrates it; a second run says it is up to date; the password is never shown', async () => {
+    const first = await runCli(['db', 'migrate'], { workspace: ws.dir, env });
+    expect(first.code, first.stderr).to.equal(0);
+    const shown = server.url(database).replace(`:${encodeURIComponent(server.password)}@`, '@');
+    expect(lines(first.stderr)).to.deep.equal([`Migrating ${shown}...`, '  ✓ 001_conversations', '  ✓ 002_sessions_approvals', '  ✓ 003_settings_credentials']);
+    expect(lines(first.stdout)).to.deep.equal(['Created the database; schema version 0 → 3 (3 migrations applied).']);
+    const again = await runCli(['db', 'migrate', '--json'], { workspace: ws.dir, env });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(JSON.parse(again.stdout)).to.deep.equal({ ok: true, database: shown, created: false, from: 3, to: 3, applied: [], backup: null, newerThanTool: false });
+    expect(first.stdout + first.stderr + again.stdout + again.stderr).to.not.include(server.password);
+    expect(await versions()).to.deep.equal([1, 2, 3]);
+  });
+
+  it('Ctrl-C while a migration waits for another session\'s lock: rolled back at once, no session left waiting, the backup kept', async () => {
+    await server.query('DELETE FROM schema_version WHERE version = 3; DROP TABLE credentials; DROP TABLE settings', database);
+    locker = new pg.Client({ connectionString: server.url(database) });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    // Creating settings needs no lock on conv_runs; the migration's first statement waits on the advisory lock's holder instead.
+    await locker.query('BEGIN; SELECT pg_advisory_xact_lock(7018141382290024807)');
+    const run = spawnCli(['db', 'migrate'], { workspace: ws.dir, env });
+    const waiting = async (): Promise<boolean> => (await server.query(`SELECT 1 FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`)).length > 0;
+    for (let i = 0; i < 400 && !(await waiting()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await waiting(), 'the migration waits for the lock').to.equal(true);
+    const start = Date.now();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(Date.now() - start, 'exit after Ctrl-C (ms)').to.be.below(5_000);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-MIG-001 Migration failed: migrating postgresql:\/\/[^:@]+@[^ ]+; the database is at version 2: interrupted — /);
+    expect(r.stderr).to.not.include(server.password);
+    const othersNow = async (): Promise<Record<string, unknown>[]> => server.query(`SELECT query FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
+    let others = await othersNow();
+    for (let i = 0; i < 40 && others.length > 1; i++) others = await new Promise((resolve) => setTimeout(resolve, 50)).then(othersNow);
+    expect(others.map((o) => o.query)).to.deep.equal(['BEGIN; SELECT pg_advisory_xact_lock(7018141382290024807)']);
+    await locker.query('COMMIT');
+    expect(await versions()).to.deep.equal([1, 2]);
+    expect(await listDir(ws.backups)).to.deep.equal(['acode_backup_20240120_143045_pre_migration.dump', 'acode_backup_20240120_143045_pre_migration.dump.manifest.json']);
+    const done = await runCli(['db', 'migrate', '--no-backup'], { workspace: ws.dir, env });
+    expect(done.code, done.stderr).to.equal(0);
+    expect(lines(done.stdout)).to.deep.equal(['Schema version 2 → 3 (1 migration applied).']);
+    expect(await versions()).to.deep.equal([1, 2, 3]);
+  });
+});
