@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { lines, runCli, spawnCli } from '../support/cli.js';
@@ -70,5 +72,39 @@ describe('e2e: acode db migrate on PostgreSQL', function () {
     expect(done.code, done.stderr).to.equal(0);
     expect(lines(done.stdout)).to.deep.equal(['Schema version 2 → 3 (1 migration applied).']);
     expect(await versions()).to.deep.equal([1, 2, 3]);
+  });
+
+  it('moves a SQLite workspace to PostgreSQL: migrate a new database, import the SQLite export, export again: the same rows', async () => {
+    const sqlite = await createWorkspace({ database: 'demo' });
+    const target = `acode_e2e_move_${randomBytes(4).toString('hex')}`;
+    try {
+      const from = path.join(sqlite.dir, 'from.ndjson');
+      const back = path.join(sqlite.dir, 'back.ndjson');
+      const exp = await runCli(['db', 'export', '--format', 'ndjson', '--no-redact', '--output', from], { workspace: sqlite.dir, env: AT });
+      expect(exp.code, exp.stderr).to.equal(0);
+      const pgEnv = { ...AT, ACODE_DATABASE_URL: server.url(target) };
+      for (const args of [['db', 'migrate'], ['db', 'import', from], ['db', 'export', '--format', 'ndjson', '--no-redact', '--output', back]]) {
+        const r = await runCli(args, { workspace: ws.dir, env: pgEnv });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+      }
+      const rows = async (file: string): Promise<string[]> =>
+        (await readFile(file, 'utf8'))
+          .split('\n')
+          .filter((l) => l.startsWith('{"table"') && l.includes('"row":'))
+          .map((l) => JSON.parse(l) as { table: string; row: unknown })
+          .filter((r) => r.table !== 'schema_version')
+          .map((r) => JSON.stringify([r.table, r.row]))
+          .sort();
+      const before = await rows(from);
+      expect(before.length).to.be.above(100);
+      expect(await rows(back)).to.deep.equal(before);
+      // The rows went into the migrated tables: a new message takes the next key of its own.
+      const [next] = await server.query("INSERT INTO conv_messages (run_id, seq, role, content, created_at) SELECT run_id, 100000, 'user', 'x', 'x' FROM conv_messages LIMIT 1 RETURNING id::int AS id", target);
+      const ids = before.filter((r) => r.startsWith('["conv_messages"')).map((r) => (JSON.parse(r) as [string, { id: number }])[1].id);
+      expect(next!.id).to.equal(Math.max(...ids) + 1);
+    } finally {
+      await server.dropDatabase(target);
+      await removeTempDir(sqlite.dir);
+    }
   });
 });
