@@ -325,10 +325,8 @@ describe('e2e: acode db export verify on hostile exports', function () {
     expect((await cli(['db', 'export', '--format', 'csv', '--output', 'many-files.csv'])).code).to.equal(0);
     for (const e of extra) await writeFile(path.join(dir, 'many-files', e.name), e.data);
     for (const target of ['many-entries.tar', 'many-files']) {
-      const started = Date.now();
       const r = await verify(target);
       expectRefused(r);
-      expect(Date.now() - started, target).to.be.below(15_000);
       expect(r.stdout).to.match(/not in manifest\.json; and \d+ more/);
       for (const line of lines(r.stdout)) expect(line.length, line.slice(0, 80)).to.be.below(1500);
     }

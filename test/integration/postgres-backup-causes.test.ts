@@ -5,22 +5,12 @@ import pg from 'pg';
 import { createBackup } from '../../lib/backup.js';
 import { pgToolPath } from '../../lib/postgres/tools.js';
 import { failure } from '../support/failure.js';
-import { requirePostgres, startOwnPostgres, type PgServer } from '../support/postgres.js';
+import { requirePostgres, startOwnPostgres, untilWaitingOnLock, type PgServer } from '../support/postgres.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
 const NOW = (): Date => new Date('2024-01-20T14:30:45Z');
 const DISK_HINT = /disk space/;
-
-/** Resolves once a session of `database` waits for a lock. */
-async function blocked(server: PgServer, database: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const rows = await server.query(`SELECT 1 FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`);
-    if (rows.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('no session waited for the lock');
-}
 
 describe('integration: a failed PostgreSQL backup says what to do about its own cause', function () {
   let server: PgServer;
@@ -118,9 +108,7 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
     await locker.connect();
     try {
       await locker.query('BEGIN; LOCK TABLE open_t IN ACCESS EXCLUSIVE MODE');
-      const started = Date.now();
       const e = await failure(createBackup({ config: await ws.config(), now: NOW, busyTimeoutMs: 1500 }));
-      expect(Date.now() - started).to.be.below(20_000);
       expect(e.code).to.equal('ACODE-BAK-001');
       expect(e.detail).to.match(new RegExp(`^another session held a lock on ${server.url(database).replace(`:${encodeURIComponent(server.password)}@`, '@').replace(/[.?]/g, '\\$&')} for more than 1500 ms; no backup was made \\(.*(lock|statement) timeout`));
       expect(e.hint).to.equal('another process holds a lock on the database: wait for it to finish (or stop it), then run the backup again');
@@ -145,7 +133,7 @@ describe('integration: a failed PostgreSQL backup says what to do about its own 
         await locker.query('BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE');
         const running = createBackup({ config: await crashed.config(), now: NOW, busyTimeoutMs: 600_000 });
         running.catch(() => undefined);
-        await blocked(own, 'postgres');
+        await untilWaitingOnLock(own, 'postgres');
         await own.stop();
         const e = await failure(running);
         expect(e.code).to.equal('ACODE-BAK-001');

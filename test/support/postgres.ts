@@ -390,3 +390,25 @@ export function usePgWorkspace(prefix: string, setup: (pg: PgServer, database: s
     },
   };
 }
+
+/** Resolves once a session of `database` waits for a lock; throws after 10 s. */
+export async function untilWaitingOnLock(server: PgServer, database: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const rows = await server.query(`SELECT 1 FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`);
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no session of ${database} waited for a lock`);
+}
+
+/**
+ * The queries of the sessions on `database` other than the asking one, once at most `expected`
+ * are left (a closed session's backend leaves within moments; one still waiting does not), or
+ * after 2 s as they are.
+ */
+export async function sessionsLeft(server: PgServer, database: string, expected: number): Promise<unknown[]> {
+  const now = async (): Promise<unknown[]> => (await server.query(`SELECT query FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`)).map((r) => r.query);
+  let left = await now();
+  for (let i = 0; i < 40 && left.length > expected; i++) left = await new Promise((resolve) => setTimeout(resolve, 50)).then(now);
+  return left;
+}
