@@ -12,6 +12,7 @@ import { pgTableName, quotePgIdent } from './connection.js';
 import { FOREIGN_KEYS_SQL, KEYS_SQL, KIND_NAMES, TABLES_SQL, TARGET_COLUMNS_SQL, TRIGGERS_SQL, type TargetColumn } from './import-catalog.js';
 import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
 import { copyText, createPgTableSql } from './import-sql.js';
+import { migrateEmptyPg } from './workspace-schema.js';
 
 export interface PgImportLoaderOptions {
   readonly mode: ImportMode;
@@ -63,6 +64,8 @@ export class PgImportLoader extends Writable {
   readonly #triggers: { relation: string; name: string; table: string }[] = [];
   readonly #begun = new Set<string>();
   #header: ExportHeader | null = null;
+  /** The tables the workspace's migrations made for this import (migrateEmptyPg). */
+  #migrated: ReadonlySet<string> = new Set();
   #table: Loading | null = null;
   #skipping = false;
 
@@ -100,6 +103,7 @@ export class PgImportLoader extends Writable {
       case 'header':
         this.#header = checkExportHeader(record.header);
         await this.#checkSchemaVersion(this.#header);
+        this.#migrated = (await migrateEmptyPg((sql, values) => this.#client.query(sql, values as unknown[]).catch((err: unknown) => Promise.reject(pgLoadError(err, 'the workspace schema'))), this.#header)) ?? new Set();
         return;
       case 'table':
         return this.#begin(record.table, record.rows);
@@ -127,7 +131,9 @@ export class PgImportLoader extends Writable {
     const current = (await this.#client.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM public.${quotePgIdent(SCHEMA_VERSION_TABLE)}`)).rows[0]?.v ?? null;
     if (current === null || current === exported) return;
     throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${current}; nothing was imported`, {
-      hint: 'import it into a new SQLite database (--database new.db), run `acode db migrate` there, export again and import that',
+      hint: current > exported
+        ? 'import it into a new database, run `acode db migrate` there, export again and import that'
+        : 'run `acode db migrate` on the workspace database first, then import again',
     });
   }
 
@@ -158,7 +164,10 @@ export class PgImportLoader extends Writable {
     const columns = (await client.query<TargetColumn>(TARGET_COLUMNS_SQL, [oid])).rows;
     const byName = new Map(columns.map((c) => [c.name, c]));
     const missing = schema.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
-    if (missing.length) throw new AcodeError('ACODE-IMP-001', `table ${schema.name} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: schema.name } });
+    if (missing.length) {
+      const made = this.#migrated.has(schema.name) ? `, as the workspace schema at version ${this.#header?.schemaVersion} makes it,` : '';
+      throw new AcodeError('ACODE-IMP-001', `table ${schema.name}${made} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: schema.name } });
+    }
     // A generated column's value is the server's to compute: the export's copy of it is left out.
     const take = schema.columns.flatMap((c, i) => (byName.get(c.name)!.generated ? [] : [i]));
     const targets = take.map((i) => byName.get(schema.columns[i]!.name)!);
@@ -173,7 +182,7 @@ export class PgImportLoader extends Writable {
     if (staged) await this.#run(`CREATE TEMP TABLE acode_import_stage (LIKE ${relation}) ON COMMIT DROP`, schema.name);
     const { from: copyFrom } = await import('pg-copy-streams');
     const copy = client.query(copyFrom(`COPY ${into} (${targets.map((c) => quotePgIdent(c.name)).join(', ')}) FROM STDIN`));
-    const loading: Loading = { schema, relation, expected, created: !found, take, columns: targets, keys, staged, copy, failure: null, count: 0 };
+    const loading: Loading = { schema, relation, expected, created: !found || this.#migrated.has(schema.name), take, columns: targets, keys, staged, copy, failure: null, count: 0 };
     // The server's refusal arrives between writes: kept, and thrown by the next write or the end.
     copy.on('error', (err: Error) => {
       loading.failure ??= err;

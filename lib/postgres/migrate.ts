@@ -1,4 +1,4 @@
-import type { Client, QueryResult } from 'pg';
+import type { Client } from 'pg';
 import type { BackupResult } from '../backup.js';
 import { postgresUrl } from '../engine.js';
 import { AcodeError, isAbort, toAcodeError } from '../errors.js';
@@ -10,14 +10,10 @@ import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
 import { rollBackSession } from './rollback.js';
 import { serverWords } from './server-words.js';
-
-/** The migration record, where the export's facts and the import look for it. */
-const VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS public.schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)';
+import { applyPgMigration, PG_VERSION_TABLE, type PgRun as Run } from './workspace-schema.js';
 
 /** pg_advisory_xact_lock's key for migrations ('acodemig' as bytes): two runs at once take turns. */
 const MIGRATE_LOCK = '7018141382290024807';
-
-type Run = (sql: string, params?: readonly unknown[]) => Promise<QueryResult>;
 
 /**
  * Migrate for a PostgreSQL workspace: as for SQLite, each pending migration in a transaction of
@@ -90,21 +86,17 @@ function abortable(client: Client, signal: AbortSignal | undefined): Run {
   };
 }
 
-/**
- * One migration in one transaction, under the migrations' advisory lock; false when another run
- * applied it meanwhile. The migration's unqualified names land in schema public.
- */
+/** One migration in one transaction, under the migrations' advisory lock; false when another run applied it meanwhile. */
 async function applyMigration(run: Run, migration: Migration, at: string, lockWaitMs: number): Promise<boolean> {
   await run('BEGIN');
-  await run(`SET LOCAL lock_timeout = ${lockWaitMs}; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL search_path = public`);
+  await run(`SET LOCAL lock_timeout = ${lockWaitMs}; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0`);
   await run(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`);
-  await run(VERSION_TABLE);
+  await run(PG_VERSION_TABLE);
   if ((await run('SELECT 1 FROM public.schema_version WHERE version = $1', [migration.version])).rowCount) {
     await run('ROLLBACK');
     return false;
   }
-  await run(migration.postgres!);
-  await run('INSERT INTO public.schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, at]);
+  await applyPgMigration(run, migration, at);
   await run('COMMIT');
   return true;
 }

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { loadConfig } from '../../lib/config.js';
 import { exportDatabase } from '../../lib/export.js';
 import { importExport } from '../../lib/import.js';
+import { migrate } from '../../lib/migrate.js';
+import { WORKSPACE_MIGRATIONS } from '../../lib/migrations.js';
 import { failure } from '../support/failure.js';
 import { CHINOOK_COUNTS, usePgWorkspace, type PgServer } from '../support/postgres.js';
 import { openDb, tableCounts } from '../support/sqlite.js';
@@ -108,6 +110,67 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     const again = await importExport({ config, source: file, tables: ['schema_version'] });
     expect(again.tables.map((t) => [t.name, t.created])).to.deep.equal([['schema_version', false]]);
     expect((await fx.pg.query('SELECT count(*)::int AS n FROM schema_version', target))[0]!.n).to.equal(counts.schema_version);
+  });
+
+  it("makes a new database the workspace first (the migrations' keys, checks, cascades, identity), but not one with tables of its own; an export whose workspace table has a column the schema lacks is refused", async () => {
+    const ws = await createWorkspace({ database: 'demo', parent: fx.out });
+    const file = path.join(fx.out, 'ws.json');
+    await exportDatabase({ config: await ws.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const constraints = async (database: string): Promise<unknown> =>
+      (await fx.pg.query("SELECT conrelid::regclass::text AS t, contype::text AS k, count(*)::int AS n FROM pg_constraint WHERE connamespace = 'public'::regnamespace GROUP BY 1, 2 ORDER BY 1, 2", database)).map((r) => `${r.t} ${r.k}${r.n}`);
+    const migrated = fresh();
+    await migrate({ config: await pgConfig(fx.pg, migrated, fx.out) });
+    const target = fresh();
+    const result = await importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file });
+    expect(result.tables.every((t) => t.created)).to.equal(true);
+    // The same tables as `acode db migrate` makes, foreign keys (f), checks (c), keys (p, u) and all.
+    expect(await constraints(target)).to.deep.equal(await constraints(migrated));
+    for (const c of ['conv_messages f1', 'conv_runs c1', 'conv_runs f1']) expect(await constraints(target)).to.include(c);
+    const [next] = await fx.pg.query("INSERT INTO conv_messages (run_id, seq, role, content, created_at) SELECT run_id, 100000, 'user', 'x', 'x' FROM conv_messages LIMIT 1 RETURNING id::int AS id", target);
+    const sqlite = openDb(ws.db, { readonly: true });
+    expect(next!.id).to.equal(Number(sqlite.prepare('SELECT max(id) FROM conv_messages').pluck().get()) + 1);
+    sqlite.close();
+    // A database with a table of its own in public: the tables come from the exported columns, as before.
+    const used = fresh();
+    await fx.pg.query(`CREATE DATABASE ${used}`);
+    await fx.pg.query('CREATE TABLE notes (id int)', used);
+    await importExport({ config: await pgConfig(fx.pg, used, fx.out), source: file });
+    expect(await constraints(used)).to.not.include('conv_runs f1');
+    // An export at a workspace version whose table has a column the schema lacks: refused, naming it, nothing kept.
+    const altered = await createWorkspace({ database: 'demo', parent: path.join(fx.out, 'altered') });
+    const db = openDb(altered.db);
+    db.exec('ALTER TABLE conv_chats ADD COLUMN pinned INTEGER');
+    db.close();
+    const alteredFile = path.join(fx.out, 'altered.json');
+    await exportDatabase({ config: await altered.config(), format: 'json', output: alteredFile, redact: false, now: () => NOW });
+    const refused = fresh();
+    const e = await failure(importExport({ config: await pgConfig(fx.pg, refused, fx.out), source: alteredFile }));
+    expect(e.code).to.equal('ACODE-IMP-001');
+    expect(e.detail).to.equal('table conv_chats, as the workspace schema at version 3 makes it, exists without column(s) pinned that the export has');
+    expect(await databaseExists(fx.pg, refused)).to.equal(false);
+  });
+
+  it("refuses a workspace's export at another schema version than the database's, saying which to migrate", async () => {
+    const ws = await createWorkspace({ database: 'schema', parent: fx.out, schemaVersion: 2 });
+    const db = openDb(ws.db);
+    db.exec("INSERT INTO conv_chats VALUES ('c1', 'first', NULL, 'x', 'x')");
+    db.close();
+    const file = path.join(fx.out, 'v2.ndjson');
+    await exportDatabase({ config: await ws.config(), format: 'ndjson', output: file, redact: false, now: () => NOW });
+    const newer = fresh();
+    await migrate({ config: await pgConfig(fx.pg, newer, fx.out) });
+    const older = fresh();
+    await migrate({ config: await pgConfig(fx.pg, older, fx.out), migrations: WORKSPACE_MIGRATIONS.slice(0, 1) });
+    for (const [database, at, hint] of [
+      [newer, 3, 'import it into a new database, run `acode db migrate` there, export again and import that'],
+      [older, 1, 'run `acode db migrate` on the workspace database first, then import again'],
+    ] as const) {
+      const e = await failure(importExport({ config: await pgConfig(fx.pg, database, fx.out), source: file }));
+      expect(e.code).to.equal('ACODE-IMP-001');
+      expect(e.detail).to.equal(`the export is at schema version 2 and the workspace database at ${at}; nothing was imported`);
+      expect(e.hint).to.equal(hint);
+      expect((await fx.pg.query('SELECT count(*)::int AS n FROM conv_chats', database))[0]!.n).to.equal(0);
+    }
   });
 
   it('fails a value PostgreSQL cannot store naming table, row and column, and drops the database it created', async () => {

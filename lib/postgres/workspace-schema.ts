@@ -1,0 +1,42 @@
+import type { QueryResult } from 'pg';
+import { WORKSPACE_MIGRATIONS, type Migration } from '../migrations.js';
+import type { ExportHeader } from '../records.js';
+import { LATEST, SCHEMA_VERSION_TABLE, workspaceTables, workspaceVersion } from '../sqlite/workspace-schema.js';
+
+/** The workspace schema on PostgreSQL, for migrate and for an import into an empty database. */
+
+/** A query on the caller's session (in its transaction). */
+export type PgRun = (sql: string, params?: readonly unknown[]) => Promise<QueryResult>;
+
+/** The migration record, where the export's facts and the import look for it. */
+export const PG_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS public.schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)';
+
+/** A migration's statements, their unqualified names landing in schema public, and its record; in the caller's transaction. */
+export async function applyPgMigration(run: PgRun, migration: Migration, at: string): Promise<void> {
+  const was = ((await run("SELECT current_setting('search_path') AS p")).rows[0] as { p: string }).p;
+  await run("SELECT set_config('search_path', 'public', true)");
+  await run(migration.postgres!);
+  await run("SELECT set_config('search_path', $1, true)", [was]);
+  await run('INSERT INTO public.schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, at]);
+}
+
+/**
+ * An import of a workspace's export (each of its tables one of the workspace's at its schema
+ * version) into a database with nothing in schema public makes that database the workspace first:
+ * the migrations' tables, with their keys, checks, cascades and identity columns, and the
+ * migration record; built from the exported columns alone they would have none of those, and a
+ * new message could not even take the next id. The tables made, or null when it is not such an import.
+ */
+export async function migrateEmptyPg(run: PgRun, header: ExportHeader): Promise<ReadonlySet<string> | null> {
+  const names = header.tables.map((t) => t.name);
+  const version = workspaceVersion(header.schemaVersion, names);
+  if (version === null || version > LATEST) return null;
+  const tables = new Set([...workspaceTables(version), SCHEMA_VERSION_TABLE]);
+  if (!names.every((n) => tables.has(n))) return null;
+  const used = await run("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' LIMIT 1");
+  if (used.rowCount) return null;
+  await run(PG_VERSION_TABLE);
+  const at = new Date().toISOString();
+  for (const migration of WORKSPACE_MIGRATIONS.filter((m) => m.version <= version)) await applyPgMigration(run, migration, at);
+  return tables;
+}
