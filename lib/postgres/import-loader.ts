@@ -8,10 +8,11 @@ import type { ProgressListener } from '../progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import type { ImportMode, LoadedTable } from '../sqlite/import-loader.js';
 import { SCHEMA_VERSION_TABLE, workspaceVersion } from '../sqlite/workspace-schema.js';
-import { pgTableName, quotePgIdent } from './connection.js';
-import { FOREIGN_KEYS_SQL, KEYS_SQL, KIND_NAMES, TABLES_SQL, TARGET_COLUMNS_SQL, TRIGGERS_SQL, type TargetColumn } from './import-catalog.js';
+import { quotePgIdent } from './connection.js';
+import { FOREIGN_KEYS_SQL, KEYS_SQL, TRIGGERS_SQL, type TargetColumn } from './import-catalog.js';
 import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
-import { copyText, createPgTableSql } from './import-sql.js';
+import { copyText } from './import-sql.js';
+import { importTarget } from './import-target.js';
 import { migrateEmptyPg } from './workspace-schema.js';
 
 export interface PgImportLoaderOptions {
@@ -145,34 +146,17 @@ export class PgImportLoader extends Writable {
     if (this.#begun.has(schema.name)) throw new AcodeError('ACODE-IMP-002', `the export holds table ${schema.name} twice: it was altered`, { context: { table: schema.name } });
     this.#begun.add(schema.name);
     const client = this.#client;
-    const found = await this.#find(schema.name);
-    let oid: number;
-    let relation: string;
-    if (found) {
-      if (found.kind !== 'r' && found.kind !== 'p') {
-        throw new AcodeError('ACODE-IMP-001', `the workspace database has a ${KIND_NAMES[found.kind] ?? 'relation'} named ${schema.name}, and the export a table; nothing was imported`, {
-          context: { table: schema.name },
-          hint: 'import with --tables leaving that table out, or into another database',
-        });
-      }
-      ({ oid, relation } = found);
-    } else {
-      relation = await this.#newRelation(schema.name);
-      await this.#run(createPgTableSql(relation, schema, this.#options.sourceTypes && this.#header?.source.type === 'postgres'), schema.name);
-      oid = (await client.query<{ oid: number }>('SELECT $1::regclass::oid::int AS oid', [relation])).rows[0]!.oid;
-    }
-    const columns = (await client.query<TargetColumn>(TARGET_COLUMNS_SQL, [oid])).rows;
+    const { oid, relation, existed, columns } = await importTarget(client, schema, {
+      fromPostgres: this.#options.sourceTypes && this.#header?.source.type === 'postgres',
+      migrated: this.#migrated.has(schema.name),
+      run: (sql) => this.#run(sql, schema.name),
+    });
     const byName = new Map(columns.map((c) => [c.name, c]));
-    const missing = schema.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
-    if (missing.length) {
-      const made = this.#migrated.has(schema.name) ? `, as the workspace schema at version ${this.#header?.schemaVersion} makes it,` : '';
-      throw new AcodeError('ACODE-IMP-001', `table ${schema.name}${made} exists without column(s) ${missing.join(', ')} that the export has`, { context: { table: schema.name } });
-    }
     // A generated column's value is the server's to compute: the export's copy of it is left out.
     const take = schema.columns.flatMap((c, i) => (byName.get(c.name)!.generated ? [] : [i]));
     const targets = take.map((i) => byName.get(schema.columns[i]!.name)!);
     const keys = (await client.query<UniqueKey>(KEYS_SQL, [oid])).rows;
-    if (found) {
+    if (existed) {
       await this.#suspend(oid, relation, schema.name);
       if (this.#options.mode === 'replace') await this.#run(`DELETE FROM ${relation}`, schema.name);
     }
@@ -182,30 +166,12 @@ export class PgImportLoader extends Writable {
     if (staged) await this.#run(`CREATE TEMP TABLE acode_import_stage (LIKE ${relation}) ON COMMIT DROP`, schema.name);
     const { from: copyFrom } = await import('pg-copy-streams');
     const copy = client.query(copyFrom(`COPY ${into} (${targets.map((c) => quotePgIdent(c.name)).join(', ')}) FROM STDIN`));
-    const loading: Loading = { schema, relation, expected, created: !found || this.#migrated.has(schema.name), take, columns: targets, keys, staged, copy, failure: null, count: 0 };
+    const loading: Loading = { schema, relation, expected, created: !existed || this.#migrated.has(schema.name), take, columns: targets, keys, staged, copy, failure: null, count: 0 };
     // The server's refusal arrives between writes: kept, and thrown by the next write or the end.
     copy.on('error', (err: Error) => {
       loading.failure ??= err;
     });
     this.#table = loading;
-  }
-
-  /** The table the export names: `schema.table` outside public, as exports name them. */
-  async #find(name: string): Promise<{ oid: number; relation: string; kind: string } | null> {
-    const rows = (await this.#client.query<{ schema: string; table: string; oid: number; kind: string }>(TABLES_SQL)).rows;
-    const hit = rows.find((r) => pgTableName(r.schema, r.table) === name);
-    return hit ? { oid: hit.oid, relation: `${quotePgIdent(hit.schema)}.${quotePgIdent(hit.table)}`, kind: hit.kind } : null;
-  }
-
-  /** Where a new table goes: `s.t` into schema s when the database has one, else public (named as exported). */
-  async #newRelation(name: string): Promise<string> {
-    const dot = name.indexOf('.');
-    if (dot > 0) {
-      const schema = name.slice(0, dot);
-      const has = await this.#client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-      if (has.rowCount) return `${quotePgIdent(schema)}.${quotePgIdent(name.slice(dot + 1))}`;
-    }
-    return `public.${quotePgIdent(name)}`;
   }
 
   /** An existing table's triggers and foreign keys, set aside until finish(). */

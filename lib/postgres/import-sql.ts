@@ -1,5 +1,5 @@
 import { AcodeError } from '../errors.js';
-import type { SqlValue, TableSchema } from '../records.js';
+import type { ColumnInfo, SqlValue, TableSchema } from '../records.js';
 import { quotePgIdent } from './connection.js';
 
 /**
@@ -38,10 +38,19 @@ export function pgColumnType(declared: string, fromPostgres: boolean, table: str
 
 /** CREATE TABLE for a table the target lacks: its columns, NOT NULLs and primary key, as exported. */
 export function createPgTableSql(relation: string, schema: TableSchema, fromPostgres: boolean): string {
-  const columns = schema.columns.map((c) => `${quotePgIdent(c.name)} ${pgColumnType(c.type, fromPostgres, schema.name, c.name)}${c.notNull ? ' NOT NULL' : ''}`);
+  const columns = schema.columns.map((c) => columnSql(schema, c, fromPostgres));
   const key = schema.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
   if (key.length) columns.push(`PRIMARY KEY (${key.map((c) => quotePgIdent(c.name)).join(', ')})`);
   return `CREATE TABLE ${relation} (${columns.join(', ')})`;
+}
+
+/** Columns of the export added to a table this import made (NOT NULL holds: it has no rows yet). */
+export function addPgColumnsSql(relation: string, schema: TableSchema, columns: readonly ColumnInfo[], fromPostgres: boolean): string {
+  return `ALTER TABLE ${relation} ${columns.map((c) => `ADD COLUMN ${columnSql(schema, c, fromPostgres)}`).join(', ')}`;
+}
+
+function columnSql(schema: TableSchema, c: ColumnInfo, fromPostgres: boolean): string {
+  return `${quotePgIdent(c.name)} ${pgColumnType(c.type, fromPostgres, schema.name, c.name)}${c.notNull ? ' NOT NULL' : ''}`;
 }
 
 /** What copyText needs of a target column. */

@@ -112,7 +112,7 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     expect((await fx.pg.query('SELECT count(*)::int AS n FROM schema_version', target))[0]!.n).to.equal(counts.schema_version);
   });
 
-  it("makes a new database the workspace first (the migrations' keys, checks, cascades, identity), but not one with tables of its own; an export whose workspace table has a column the schema lacks is refused", async () => {
+  it("makes a new database the workspace first (the migrations' keys, checks, cascades, identity), with a column of the user's own kept, but not a database with tables of its own", async () => {
     const ws = await createWorkspace({ database: 'demo', parent: fx.out });
     const file = path.join(fx.out, 'ws.json');
     await exportDatabase({ config: await ws.config(), format: 'json', output: file, redact: false, now: () => NOW });
@@ -136,18 +136,19 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     await fx.pg.query('CREATE TABLE notes (id int)', used);
     await importExport({ config: await pgConfig(fx.pg, used, fx.out), source: file });
     expect(await constraints(used)).to.not.include('conv_runs f1');
-    // An export at a workspace version whose table has a column the schema lacks: refused, naming it, nothing kept.
+    // A workspace table given a column of the user's own: the migrated table takes it too.
     const altered = await createWorkspace({ database: 'demo', parent: path.join(fx.out, 'altered') });
     const db = openDb(altered.db);
-    db.exec('ALTER TABLE conv_chats ADD COLUMN pinned INTEGER');
+    db.exec("ALTER TABLE conv_chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0; UPDATE conv_chats SET pinned = 1 WHERE rowid % 2 = 0");
+    const pinned = db.prepare('SELECT id, pinned FROM conv_chats ORDER BY id').all();
     db.close();
     const alteredFile = path.join(fx.out, 'altered.json');
     await exportDatabase({ config: await altered.config(), format: 'json', output: alteredFile, redact: false, now: () => NOW });
-    const refused = fresh();
-    const e = await failure(importExport({ config: await pgConfig(fx.pg, refused, fx.out), source: alteredFile }));
-    expect(e.code).to.equal('ACODE-IMP-001');
-    expect(e.detail).to.equal('table conv_chats, as the workspace schema at version 3 makes it, exists without column(s) pinned that the export has');
-    expect(await databaseExists(fx.pg, refused)).to.equal(false);
+    const extended = fresh();
+    await importExport({ config: await pgConfig(fx.pg, extended, fx.out), source: alteredFile });
+    expect(await constraints(extended)).to.deep.equal(await constraints(migrated));
+    expect(await fx.pg.query("SELECT data_type AS t, is_nullable AS n FROM information_schema.columns WHERE table_name = 'conv_chats' AND column_name = 'pinned'", extended)).to.deep.equal([{ t: 'bigint', n: 'NO' }]);
+    expect(await fx.pg.query('SELECT id, pinned::int AS pinned FROM conv_chats ORDER BY id', extended)).to.deep.equal(pinned);
   });
 
   it("refuses a workspace's export at another schema version than the database's, saying which to migrate", async () => {
