@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AcodeError, systemCode, toAcodeError } from './errors.js';
-import { ABANDONED_MS, isProcessAlive, parseTempName } from './fs-atomic.js';
+import { ABANDONED_MS, isProcessAlive, parseTempName } from './temp-names.js';
 import { readBackupManifest, type BackupManifest } from './manifest.js';
 import { compareNewestFirst, MANIFEST_SUFFIX, parseBackupName, type ParsedBackupName } from './naming.js';
 

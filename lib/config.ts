@@ -5,7 +5,7 @@ import type { Node as YamlNode } from 'yaml';
 import { checkSection, isScalar, nodeStart, yaml, type Rule } from './config-check.js';
 import { loggable } from './database-url.js';
 import { AcodeError, systemCode, type ErrorCode } from './errors.js';
-import { readSmallTextFile } from './fs-atomic.js';
+import { readSmallTextFile } from './fs-read.js';
 import { checkOptions, describeValue } from './options.js';
 
 export type DatabaseType = 'sqlite' | 'postgres';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AcodeError, describeCause, systemCode } from './errors.js';
-import { readBounded, readSmallTextFile } from './fs-atomic.js';
+import { readBounded, readSmallTextFile } from './fs-read.js';
 import { MAX_MANIFEST_BYTES } from './manifest.js';
 import type { ExportHeader, TableSchema } from './records.js';
 

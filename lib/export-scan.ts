@@ -11,7 +11,7 @@ import { createTarLayoutCheck } from '../transforms/tar-layout.js';
 import { AcodeError } from './errors.js';
 import { isPlainFileName, notOnItsOwn, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
-import { readSmallTextFile } from './fs-atomic.js';
+import { readSmallTextFile } from './fs-read.js';
 import { MAX_MANIFEST_BYTES } from './manifest.js';
 import { createSelection } from './export-source.js';
 import { createRowLeakScan, leakError, TableOffsets } from './export-stages.js';

@@ -16,7 +16,8 @@ import { BUNDLE_MANIFEST_NAME, type ExportFileEntry } from './export-manifest.js
 import { finalSink, headStages, leakStage, type WriteOutputArgs } from './export-output-stages.js';
 import { outputExists, publishSingle, writeManifest, type WrittenOutput } from './export-publish.js';
 import { createTableSerializer, TableOffsets } from './export-stages.js';
-import { exists, fsyncDir, PRIVATE_DIR_MODE, removeTree, tempPathFor } from './fs-atomic.js';
+import { exists, fsyncDir, PRIVATE_DIR_MODE, removeTree } from './fs-atomic.js';
+import { tempPathFor } from './temp-names.js';
 import { runPipeline } from './pipeline.js';
 
 const EXTENSION: Record<ExportFormat, string> = { json: 'json', ndjson: 'ndjson', csv: 'csv', sqlite: 'db' };

@@ -11,7 +11,8 @@ import { finalSink, headStages, leakStage, loadRedactionStages, type WriteOutput
 import { outputExists, publishSingle, publishWithSidecar, type WrittenOutput } from './export-publish.js';
 import { createSerializer, createSqliteRowCheck, TableOffsets } from './export-stages.js';
 import { writeFolder, writeTar } from './export-table-files.js';
-import { exists, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from './fs-atomic.js';
+import { exists, publishFile, removeQuietly, setAsideOrphans } from './fs-atomic.js';
+import { removeAbandoned, tempNamePid, tempPathFor } from './temp-names.js';
 import { runPipeline } from './pipeline.js';
 import { createSqliteExportWriter } from './sqlite/export-writer.js';
 

@@ -1,79 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readlink, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { systemCode } from './errors.js';
+import { tempPathFor } from './temp-names.js';
 
 /** Files holding database content are readable by their owner only. */
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
-
-const TEMP_MARK = '.acode-tmp-';
-
-/**
- * A temporary name beside `finalPath`: `.<final name>.acode-tmp-<pid>-<random>`. Same folder, so
- * the final rename never crosses a file system; the pid lets `prune` tell abandoned files apart.
- */
-export function tempPathFor(finalPath: string): string {
-  const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-}
-
-export interface TempNameInfo {
-  /** The name the file was going to get. */
-  readonly finalName: string;
-  readonly pid: number;
-}
-
-/** Recognises a temporary file of ours, including SQLite's `-journal`/`-wal` companions of one. */
-export function parseTempName(name: string): TempNameInfo | null {
-  const at = name.indexOf(TEMP_MARK);
-  if (!name.startsWith('.') || at < 0) return null;
-  const pid = Number.parseInt(name.slice(at + TEMP_MARK.length), 10);
-  return Number.isFinite(pid) ? { finalName: name.slice(1, at), pid } : null;
-}
-
-/** True while the process that made a temporary file still runs. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return systemCode(err) === 'EPERM';
-  }
-}
-
-/** Left this long untouched by a process that is gone, a temporary file of ours is abandoned. */
-export const ABANDONED_MS = 10 * 60 * 1000;
-
-/**
- * Removes what a killed run of ours left in `dir` (SIGKILL gives no chance to clean up): entries
- * `pick` recognises (returning the pid that made them) whose process is gone and which nothing
- * has touched for ten minutes — a process alive in another PID namespace still writes to its
- * files. Returns the names removed; a folder that cannot be read is left alone.
- */
-export async function removeAbandoned(dir: string, pick: (name: string) => number | null): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const removed: string[] = [];
-  for (const name of names) {
-    const pid = pick(name);
-    if (pid === null || pid === process.pid || isProcessAlive(pid)) continue;
-    const file = path.join(dir, name);
-    const info = await lstat(file).catch(() => null);
-    if (!info) continue;
-    // A folder (a CSV export's, a scratch folder) changes as its files do.
-    let newest = info.mtimeMs;
-    if (info.isDirectory()) for (const inner of await readdir(file).catch(() => [] as string[])) newest = Math.max(newest, (await lstat(path.join(file, inner)).catch(() => null))?.mtimeMs ?? 0);
-    if (Date.now() - newest < ABANDONED_MS) continue;
-    await rm(file, { recursive: true, force: true }).then(() => removed.push(name), () => {});
-  }
-  return removed;
-}
-
-/** The pid in `.<name>.acode-tmp-<pid>-…` (and its -journal/-wal), for removeAbandoned. */
-export function tempNamePid(name: string): number | null {
-  return parseTempName(name)?.pid ?? null;
-}
 
 /** Creates an empty file that must not exist yet, readable by the owner only. */
 export async function createPrivateFile(file: string): Promise<void> {
@@ -300,42 +233,6 @@ export async function removeQuietly(...files: (string | undefined | null)[]): Pr
       await rm(file + suffix, { force: true }).catch(() => {});
     }
   }
-}
-
-/**
- * A small text file (a manifest, the config), read only when it is a regular file of at most
- * `maxBytes`: a FIFO at that name (readFile waited for a writer forever, deaf to Ctrl-C), a device
- * or a huge file fails at once, with an Error whose message says which. `streams`: a pipe is read
- * too (a config named on the command line as `<(…)` or /dev/stdin), up to `maxBytes`.
- */
-export async function readSmallTextFile(file: string, maxBytes: number, options: { readonly streams?: boolean } = {}): Promise<string> {
-  // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  let pipe = false;
-  try {
-    const info = await handle.stat();
-    pipe = options.streams === true && (info.isFIFO() || info.isCharacterDevice() || info.isSocket());
-    if (!info.isFile() && !pipe) throw new Error('not a regular file');
-    if (info.size > maxBytes) throw new Error(`${info.size} bytes, more than the ${maxBytes} such a file may have`);
-    if (!pipe) return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
-  // Read as a stream (blocking: the writer may not have written yet), no further than maxBytes.
-  const bytes = await readBounded(createReadStream(file) as AsyncIterable<Buffer>, maxBytes, () => new Error(`more than the ${maxBytes} bytes such a file may have`));
-  return bytes.toString('utf8');
-}
-
-/** All of `source`'s bytes, failing with `tooLarge()` as soon as they pass `maxBytes`. */
-export async function readBounded(source: AsyncIterable<Buffer>, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /**

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DatabaseType } from './config.js';
 import type { IntegrityCheckKind } from './sqlite/inspect.js';
 import { AcodeError, describeCause, systemCode } from './errors.js';
-import { readSmallTextFile } from './fs-atomic.js';
+import { readSmallTextFile } from './fs-read.js';
 import { manifestPathFor, type BackupKind } from './naming.js';
 
 export const BACKUP_MANIFEST_FORMAT = 'acode-backup-manifest';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { AcodeError, describeCause, systemCode, toAcodeError } from '../lib/errors.js';
-import { fsyncDir, PRIVATE_FILE_MODE, tempPathFor } from '../lib/fs-atomic.js';
+import { fsyncDir, PRIVATE_FILE_MODE } from '../lib/fs-atomic.js';
+import { tempPathFor } from '../lib/temp-names.js';
 import type { Digest } from './hash.js';
 import { checkOptions } from '../lib/options.js';
 

@@ -6,7 +6,8 @@ import { chmod, chown, copyFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RestoreOutcome, RestoreRunOptions } from '../engine.js';
 import { AcodeError, systemCode, toAcodeError } from '../errors.js';
-import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeAbandoned, removeQuietly, setAsideOrphans, tempNamePid, tempPathFor } from '../fs-atomic.js';
+import { ensureDir, exists, fileStamp, fsyncDir, fsyncFile, publishFile, removeQuietly, setAsideOrphans } from '../fs-atomic.js';
+import { removeAbandoned, tempNamePid, tempPathFor } from '../temp-names.js';
 import { otherOpeners } from './open-files.js';
 import { setWalMark } from './wal-mark.js';
 

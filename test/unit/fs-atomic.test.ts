@@ -3,18 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import {
-  createPrivateFile,
-  ensureDir,
-  isProcessAlive,
-  parseTempName,
-  publishUnique,
-  removeAbandoned,
-  removeQuietly,
-  tempNamePid,
-  tempPathFor,
-  writeFileAtomic,
-} from '../../lib/fs-atomic.js';
+import { createPrivateFile, ensureDir, publishUnique, removeQuietly, writeFileAtomic } from '../../lib/fs-atomic.js';
+import { isProcessAlive, parseTempName, removeAbandoned, tempNamePid, tempPathFor } from '../../lib/temp-names.js';
 import { listDir, makeTempDir, removeTempDir } from '../support/temp.js';
 
 const mode = async (file: string): Promise<number> => (await stat(file)).mode & 0o777;
