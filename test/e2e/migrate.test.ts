@@ -116,11 +116,11 @@ describe('e2e: acode db migrate', function () {
       expect((await listDir(ws.backups)).filter((n) => n.endsWith('.db'))).to.deep.equal(['acode_backup_20240120_143245_pre_migration.db']);
     });
 
-    it('a database another process holds a write lock on: ACODE-DB-008 before any backup is taken, nothing migrated', async () => {
+    it('a database another process holds a write lock on: ACODE-DB-008 before any backup is taken (--wait 0: at once), nothing migrated', async () => {
       const holder = openDb(ws.db);
       holder.exec("BEGIN IMMEDIATE; INSERT INTO conv_chats (id, title, created_at, updated_at) VALUES ('held', 't', 'a', 'b')");
       try {
-        const r = await cli(['db', 'migrate']);
+        const r = await cli(['db', 'migrate', '--wait', '0']);
         expect(r.code).to.equal(1);
         expect(lines(r.stderr).at(-1)).to.equal(
           `✗ ACODE-DB-008 Database is busy: ${ws.db} is locked by another process (database is locked); nothing was migrated — another process holds a lock on the database; wait for it to finish (or stop it) and run the command again`,
@@ -133,6 +133,24 @@ describe('e2e: acode db migrate', function () {
       expect(versionAndTables(ws.db).version).to.equal(1);
     });
 
+    it('a write lock let go within the wait (5 s by default): migrate waits for it and migrates', async () => {
+      const holder = openDb(ws.db);
+      holder.exec("BEGIN IMMEDIATE; INSERT INTO conv_chats (id, title, created_at, updated_at) VALUES ('held', 't', 'a', 'b')");
+      const release = setTimeout(() => {
+        holder.exec('COMMIT');
+        holder.close();
+      }, 1000);
+      try {
+        const r = await runCli(['db', 'migrate'], { workspace: ws.dir, env: NOW });
+        expect(r.code, r.stderr).to.equal(0);
+        expect(lines(r.stdout)[0]).to.equal('Schema version 1 → 3 (2 migrations applied).');
+      } finally {
+        clearTimeout(release);
+        if (holder.open) holder.close();
+      }
+      expect(versionAndTables(ws.db).version).to.equal(3);
+    });
+
     it('a rollback-journal database another process reads in a transaction: ACODE-DB-008 before any backup (BEGIN IMMEDIATE let it through to fail at the commit)', async () => {
       const setup = openDb(ws.db);
       setup.pragma('journal_mode = DELETE');
@@ -142,7 +160,7 @@ describe('e2e: acode db migrate', function () {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM conv_chats').get();
       try {
-        const r = await cli(['db', 'migrate']);
+        const r = await cli(['db', 'migrate', '--wait', '0']);
         expect(r.code).to.equal(1);
         expect(lines(r.stderr).at(-1)).to.match(/^✗ ACODE-DB-008 Database is busy: .* is locked by another process \(database is locked\); nothing was migrated — /);
       } finally {
