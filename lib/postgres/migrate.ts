@@ -3,7 +3,7 @@ import type { BackupResult } from '../backup.js';
 import { postgresUrl } from '../engine.js';
 import { AcodeError, isAbort, toAcodeError } from '../errors.js';
 import type { MigrateOptions, MigrateResult } from '../migrate.js';
-import { migrationFailed, preMigrationBackup, rotateAfterMigrating } from '../migrate-steps.js';
+import { preMigrationBackup, rotateAfterMigrating } from '../migrate-steps.js';
 import type { Migration } from '../migrations.js';
 import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection.js';
@@ -16,11 +16,13 @@ import { applyPgMigration, PG_VERSION_TABLE, type PgRun as Run } from './workspa
 const MIGRATE_LOCK = '7018141382290024807';
 
 /**
- * Migrate for a PostgreSQL workspace: as for SQLite, each pending migration in a transaction of
- * its own (PostgreSQL's DDL is transactional, so a failing step leaves nothing of itself), the
- * backup first (pg_dump) when there is work on an existing database, old backups rotated at the
- * end. The workspace's tables live in schema public, where the export and import look for
- * schema_version. A missing database is created, and dropped again when not one migration went in.
+ * Migrate for a PostgreSQL workspace: the backup first (pg_dump) when there is work on an existing
+ * database, then every pending migration in one transaction — PostgreSQL's DDL is transactional,
+ * so a failure takes the run's earlier migrations back too and the database stays at the version
+ * it had (on SQLite each has its own; a pg_restore of the pre-migration backup cannot drop the
+ * tables a migration made, whose foreign keys depend on restored ones) — old backups rotated at
+ * the end. The workspace's tables live in schema public, where the export and import look for
+ * schema_version. A missing database is created, and dropped again when no migration went in.
  */
 export async function migratePostgres(options: MigrateOptions, migrations: readonly Migration[]): Promise<MigrateResult> {
   const target = parsePgUrl(postgresUrl(options.config));
@@ -46,17 +48,26 @@ export async function migratePostgres(options: MigrateOptions, migrations: reado
     if (pending.length > 0 && !created) await checkMayCreate(run, where);
     let backup: BackupResult | null = null;
     if (pending.length > 0 && !created && (options.backup ?? options.config.backup.preMigration)) backup = await preMigrationBackup(options);
-    const lockWaitMs = pgLockWaitMs(options.busyTimeoutMs);
-    for (const migration of pending) {
-      const ran = await stage(options, { stage: 'migrate', label: migration.name }, async () => {
-        try {
-          return await applyMigration(run, migration, (options.now?.() ?? new Date()).toISOString(), lockWaitMs);
-        } catch (err) {
-          await rollBackSession(client!, target, pid);
-          throw stepError(err, migration, `the database is at version ${applied.at(-1)?.version ?? from}`, where, backup, applied.length);
+    // One transaction for the whole run, under the migrations' advisory lock (two runs take turns):
+    // a failing migration, or Ctrl-C, takes the ones before it back too, and nothing is half done.
+    const done: Pick<Migration, 'version' | 'name'>[] = [];
+    let failing: Migration | null = null;
+    if (pending.length > 0) {
+      try {
+        await begin(run, pgLockWaitMs(options.busyTimeoutMs));
+        from = await currentVersion(run);
+        const at = (options.now?.() ?? new Date()).toISOString();
+        for (const migration of pending) {
+          failing = migration;
+          if (await stage(options, { stage: 'migrate', label: migration.name }, () => applyMigration(run, migration, at))) done.push({ version: migration.version, name: migration.name });
         }
-      });
-      if (ran) applied.push({ version: migration.version, name: migration.name });
+        failing = null;
+        await run('COMMIT');
+      } catch (err) {
+        await rollBackSession(client, target, pid);
+        throw stepError(err, failing, done, from, where);
+      }
+      applied.push(...done);
     }
     backup = await rotateAfterMigrating(options, backup);
     const to = await currentVersion(run);
@@ -86,18 +97,18 @@ function abortable(client: Client, signal: AbortSignal | undefined): Run {
   };
 }
 
-/** One migration in one transaction, under the migrations' advisory lock; false when another run applied it meanwhile. */
-async function applyMigration(run: Run, migration: Migration, at: string, lockWaitMs: number): Promise<boolean> {
+/** The run's transaction: the database's own timeouts off, lock waits bounded, the advisory lock taken, the migration record there. */
+async function begin(run: Run, lockWaitMs: number): Promise<void> {
   await run('BEGIN');
   await run(`SET LOCAL lock_timeout = ${lockWaitMs}; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0`);
   await run(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`);
   await run(PG_VERSION_TABLE);
-  if ((await run('SELECT 1 FROM public.schema_version WHERE version = $1', [migration.version])).rowCount) {
-    await run('ROLLBACK');
-    return false;
-  }
+}
+
+/** One migration in the run's transaction; false when another run applied it before this one took the lock. */
+async function applyMigration(run: Run, migration: Migration, at: string): Promise<boolean> {
+  if ((await run('SELECT 1 FROM public.schema_version WHERE version = $1', [migration.version])).rowCount) return false;
   await applyPgMigration(run, migration, at);
-  await run('COMMIT');
   return true;
 }
 
@@ -146,17 +157,24 @@ async function createWorkspace(target: PgTarget): Promise<boolean> {
   }
 }
 
-/** A failed step, rolled back: busy and denied as every command says them, anything else as migrationFailed. */
-function stepError(err: unknown, migration: Migration, state: string, where: string, backup: BackupResult | null, appliedBefore: number): Error {
+/**
+ * A failed run, rolled back whole: busy and denied as every command says them, anything else as
+ * migrationFailed, naming the migrations that went back with the failing one. `failing` is null
+ * when the commit failed.
+ */
+function stepError(err: unknown, failing: Migration | null, done: readonly Pick<Migration, 'name'>[], version: number, where: string): Error {
   if (err instanceof AcodeError || isAbort(err)) return err as Error;
   const code = (err as { code?: unknown }).code;
   const said = serverWords(err);
-  if (code === '55P03') return new AcodeError('ACODE-DB-008', `${where} is locked by another session (${said}); ${migration.name} was not applied and ${state}`, { cause: err });
+  const name = failing?.name ?? 'the commit';
+  const withIt = done.length ? `, and so ${done.length === 1 ? 'was the migration' : `were the ${done.length} migrations`} this run applied before it (${done.map((m) => m.name).join(', ')})` : '';
+  const state = `the database is at version ${version}`;
+  if (code === '55P03') return new AcodeError('ACODE-DB-008', `${where} is locked by another session (${said}); ${name} was not applied${withIt}: ${state}`, { cause: err });
   if (code === '42501') {
-    return new AcodeError('ACODE-DB-007', `${migration.name}: ${said}; it was not applied and ${state}`, {
+    return new AcodeError('ACODE-DB-007', `${name}: ${said}; it was rolled back${withIt}: ${state}`, {
       cause: err,
       hint: 'migrate as the owner of the workspace tables (or a role granted CREATE on schema public)',
     });
   }
-  return migrationFailed(migration, err, state, backup, appliedBefore, said);
+  return new AcodeError('ACODE-MIG-001', `${name}: ${said}; it was rolled back${withIt}: ${state}`, { cause: err, context: { migration: name } });
 }

@@ -102,16 +102,22 @@ describe('integration: migrate a PostgreSQL workspace', function () {
     expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
   });
 
-  it('a failing migration leaves nothing of itself; the error names it, the version, and the backup since this run applied others', async () => {
+  it('a failing migration takes the run back whole: the error names it and the migrations rolled back with it; the version is as before', async () => {
     const database = await atVersionOne();
     const broken: Migration = { version: 4, name: '004_broken', sql: '', postgres: 'CREATE TABLE extra (id int); CREATE TABLE conv_chats (id int);' };
-    const e = await failure(migrate({ config: await configFor(database), now: () => NOW, migrations: [...WORKSPACE_MIGRATIONS, broken] }));
+    const events: string[] = [];
+    const e = await failure(migrate({ config: await configFor(database), now: () => NOW, migrations: [...WORKSPACE_MIGRATIONS, broken], onProgress: (p) => p.phase === 'end' && events.push(p.label) }));
     expect(e.code).to.equal('ACODE-MIG-001');
-    expect(e.detail).to.equal('004_broken: relation "conv_chats" already exists; it was rolled back and the database is at version 3; to return to the state before this run: acode db restore acode_backup_20240120_143045_pre_migration.dump');
-    expect(await exists('public.extra', database)).to.equal(false);
-    expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
-    // Rotation waits for a run that gets every migration in.
+    expect(e.detail).to.equal('004_broken: relation "conv_chats" already exists; it was rolled back, and so were the 2 migrations this run applied before it (002_sessions_approvals, 003_settings_credentials): the database is at version 1');
+    expect(events).to.deep.equal(['Pre-migration backup', '002_sessions_approvals', '003_settings_credentials']);
+    for (const table of ['extra', 'sess_sessions', 'settings']) expect(await exists(`public.${table}`, database), table).to.equal(false);
+    expect(await versions(database)).to.deep.equal([[1, '001_conversations']]);
+    expect(await server.query('SELECT id FROM conv_chats', database)).to.deep.equal([{ id: 'c1' }]);
+    // Rotation waits for a run that gets every migration in; the backup stays, though nothing changed.
     expect(await listDir(ws.backups)).to.deep.equal(['acode_backup_20240120_143045_pre_migration.dump', 'acode_backup_20240120_143045_pre_migration.dump.manifest.json']);
+    // Fixed, the next run takes the database from version 1.
+    const next = await migrate({ config: await configFor(database), backup: false });
+    expect(next).to.deep.include({ from: 1, to: 3, applied: NAMES.slice(1) });
   });
 
   it('refuses a database with tables and no schema_version (another application\'s), changing nothing', async () => {
@@ -154,7 +160,7 @@ describe('integration: migrate a PostgreSQL workspace', function () {
       await locker.query('BEGIN; LOCK TABLE conv_runs IN ACCESS EXCLUSIVE MODE');
       const e = await failure(migrate({ config: await configFor(database), backup: false, busyTimeoutMs: 300 }));
       expect(e.code).to.equal('ACODE-DB-008');
-      expect(e.detail).to.match(/^postgresql:\/\/[^ ]+ is locked by another session \(canceling statement due to lock timeout\); 002_sessions_approvals was not applied and the database is at version 1$/);
+      expect(e.detail).to.match(/^postgresql:\/\/[^ ]+ is locked by another session \(canceling statement due to lock timeout\); 002_sessions_approvals was not applied: the database is at version 1$/);
       const b = await failure(migrate({ config: await configFor(database), busyTimeoutMs: 300 }));
       expect(b.code).to.equal('ACODE-DB-008');
       expect(b.detail).to.equal('another session held a lock on the database for more than 300 ms (the pre-migration backup waited for it); nothing was migrated');
