@@ -62,6 +62,7 @@ export async function showBackupList(ctx: Context, flags: ListFlags = {}): Promi
       if (b.tag) out.data(`       Tag: ${b.tag}`);
       out.data(`       Checksum: ${STATUS[b.status]}${b.problem && b.status !== 'no-manifest' ? ` (${b.problem})` : ''}`);
       if (b.status === 'no-manifest' || b.status === 'bad-manifest') out.data(`       Not trusted as a backup: restore refuses it; ${untrustedRemoval(b, ctx.config.backup.path)}`);
+      if (b.status === 'unreadable') out.data('       acode may not read it: run acode as the user who made it, or give it read access');
       out.data();
     });
     for (const u of result.unreachable) {

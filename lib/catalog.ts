@@ -13,8 +13,10 @@ export interface CatalogEntry extends ParsedBackupName {
   /** From the manifest when there is one, else the second in the name. */
   readonly createdAt: Date;
   readonly manifest: BackupManifest | null;
-  /** Why the manifest could not be read, when it is there but broken. */
+  /** Why the manifest could not be read, when it is there but broken (or out of acode's reach). */
   readonly manifestError: string | null;
+  /** The manifest is there but acode may not read it (another user's 0600 file): not known broken. */
+  readonly manifestUnreadable?: boolean;
 }
 
 /** Anything in the backup folder that is not a complete backup. */
@@ -86,13 +88,15 @@ export async function scanBackupDir(dir: string): Promise<Catalog> {
       }
       let manifest: BackupManifest | null = null;
       let manifestError: string | null = null;
+      let manifestUnreadable = false;
       try {
         manifest = await readBackupManifest(file);
       } catch (err) {
         manifestError = err instanceof AcodeError ? err.detail : String(err);
+        manifestUnreadable = err instanceof AcodeError && err.code === 'ACODE-BAK-014';
       }
       const created = manifest ? new Date(manifest.createdAt) : parsed.stamp;
-      backups.push({ ...parsed, path: file, size: info.size, createdAt: created, manifest, manifestError });
+      backups.push({ ...parsed, path: file, size: info.size, createdAt: created, manifest, manifestError, ...(manifestUnreadable ? { manifestUnreadable } : {}) });
       continue;
     }
     const temp = parseTempName(name);

@@ -59,7 +59,8 @@ async function list(options: ListOptions): Promise<ListResult> {
     let status: BackupStatus;
     let problem: string | null = null;
     if (entry.manifestError) {
-      status = 'bad-manifest';
+      // One acode may not read is out of reach, not broken: shown as a backup file it may not read is.
+      status = entry.manifestUnreadable ? 'unreadable' : 'bad-manifest';
       problem = entry.manifestError;
     } else if (!entry.manifest) {
       status = 'no-manifest';

@@ -46,14 +46,24 @@ export function serializeManifest(manifest: BackupManifest): string {
 /** A manifest (a backup's or an export's) is a few KiB per table: anything larger is not one. */
 export const MAX_MANIFEST_BYTES = 16 << 20;
 
-/** Reads the manifest beside a backup; null when there is none. Anything unreadable is ACODE-BAK-007. */
+/** Reads the manifest beside a backup; null when there is none. One acode may not read is ACODE-BAK-014; anything else unreadable ACODE-BAK-007. */
 export async function readBackupManifest(backupPath: string): Promise<BackupManifest | null> {
   const file = manifestPathFor(backupPath);
   let text: string;
   try {
     text = await readSmallTextFile(file, MAX_MANIFEST_BYTES);
   } catch (err) {
-    if (systemCode(err) === 'ENOENT') return null;
+    const code = systemCode(err);
+    if (code === 'ENOENT') return null;
+    // A manifest another user made (0600, as every backup's) is intact, only out of reach: the
+    // backup is no less trusted, and deleting it is the wrong advice.
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new AcodeError('ACODE-BAK-014', `cannot read ${path.basename(file)}: ${describeCause(err)}`, {
+        cause: err,
+        context: { file },
+        hint: 'acode cannot read the backup\'s manifest (backups and manifests are made 0600, for the user who made them): run acode as that user or give it read access, or use another backup (`acode db backup list`)',
+      });
+    }
     throw new AcodeError('ACODE-BAK-007', `${path.basename(file)}: ${describeCause(err)}`, { cause: err, context: { file } });
   }
   return parseBackupManifest(text, file);
