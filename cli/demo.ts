@@ -10,7 +10,7 @@ import { formatCount } from './format.js';
 export function registerDemo(program: Command, runtime: Runtime): void {
   program
     .command('demo')
-    .description('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify, list, and export it redacted')
+    .description('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify and list the backup, export it redacted and verify the export')
     .addHelpText('after', '\nAn existing database is used as it is: the demo never overwrites data.\n\nExample:\n  $ npx acode demo')
     .action(async (_flags: object, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);

@@ -5,6 +5,9 @@ import { createContext, fingerprintList, pathArgument, tableList, type Context, 
 import { registerExportVerify } from './export-verify.js';
 import { formatBytes, plural } from './format.js';
 
+/** How the header names a format: SQLite as it spells itself, the others as acronyms. */
+const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { json: 'JSON', ndjson: 'NDJSON', csv: 'CSV', sqlite: 'SQLite' };
+
 export interface ExportFlags {
   readonly format?: ExportFormat;
   readonly tables?: string[];
@@ -142,7 +145,7 @@ function printPlan(ctx: Context, plan: ExportPlan): void {
   const { layout } = plan;
   const lines: string[] = [];
   lines.push('Export plan (dry run: nothing is written)');
-  lines.push(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' in a tar bundle' : ''}${layout.gzip ? ', gzip' : ''}`);
+  lines.push(`  Format: ${FORMAT_NAMES[layout.format]}${layout.archive ? ' in a tar bundle' : ''}${layout.gzip ? ', gzip' : ''}`);
   lines.push(`  Output: ${where(ctx, plan)}`);
   if (plan.manifest) lines.push(`  Manifest: ${ctx.out.shortPath(plan.manifest)}`);
   lines.push(`  Redaction: ${plan.header.redaction.enabled ? `enabled (${plural(plan.header.redaction.rules.length, 'rule')})` : 'DISABLED — the output would hold secrets'}`);
@@ -183,7 +186,7 @@ function printHeader(ctx: Context, plan: ExportPlan): void {
     if (t.undated) out.warn(`${t.name}: ${plural(t.undated, 'row')} whose ${t.dateColumn} holds no date (empty, an epoch number, or text not shaped like 2024-01-20 or 2024-01-20T14:30:45Z) ${t.undated === 1 ? 'is' : 'are'} left out by --since/--until`);
   }
   out.info('Exporting database...');
-  out.info(`  Format: ${layout.format.toUpperCase()}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
+  out.info(`  Format: ${FORMAT_NAMES[layout.format]}${layout.archive ? ' (tar bundle)' : ''}${layout.gzip ? ', gzip' : ''}`);
   out.info(`  Redaction: ${plan.header.redaction.enabled ? 'enabled' : 'DISABLED'}`);
   out.info(`  Output: ${where(ctx, plan)}`);
   out.info();

@@ -43,7 +43,7 @@ export function createProgram(runtime: Runtime): Command {
     });
 
   registerDemo(program, runtime);
-  const db = program.command('db').description('back up, restore, migrate and export the workspace database');
+  const db = program.command('db').description('back up, restore, migrate, export and import the workspace database');
   const backup = registerBackup(db, runtime);
   registerBackupList(backup, runtime);
   registerBackupVerify(backup, runtime);
