@@ -183,7 +183,7 @@ export async function checkExportChecksums(source: string, located: LocatedExpor
   const { manifest } = located;
   if (!manifest) {
     throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} has no manifest to check it against (${path.basename(source)}.manifest.json)`, {
-      hint: 'import only exports with their manifest, or pass --no-verify to import it unchecked',
+      hint: 'a stream saved from `--output -` has its manifest where `--manifest FILE` put it: give that with --manifest FILE; else import only exports with their manifest, or pass --no-verify to import it unchecked',
       context: { file: source },
     });
   }

@@ -66,7 +66,7 @@ async function verifyChecks(options: ExportVerifyOptions): Promise<ExportVerifyR
   let located;
   try {
     located = await locateExport(source, manifestFile);
-    if (!located.manifest && located.kind !== 'tar') throw new AcodeError('ACODE-IMP-002', `no ${path.basename(source)}.manifest.json beside it`);
+    if (!located.manifest && located.kind !== 'tar') throw new AcodeError('ACODE-IMP-002', `no ${path.basename(source)}.manifest.json beside it (a stream saved from --output -: give the manifest it wrote with --manifest FILE)`);
     checks.push({ name: 'manifest', ok: true, label: 'Manifest found' });
   } catch (err) {
     // A usage error (a folder with --manifest) is the command's, exit 64: no check of the export.

@@ -104,11 +104,12 @@ describe('e2e: acode db export verify <path>', function () {
     });
   }
 
-  it('an export without its manifest: exit 2 naming the manifest', async () => {
+  it('an export without its manifest: exit 2 naming the manifest and --manifest FILE for a saved stream (it said only "no ….manifest.json beside it")', async () => {
     const target = path.join(ws.dir, 'lonely.json');
     await writeFile(target, await readFile(path.join(ws.dir, 'clean.json')));
     const r = await cliIn(ws.dir, ['db', 'export', 'verify', 'lonely.json']);
     expectFailed(r, 'lonely.json', 'manifest');
+    expect(lines(r.stdout)[0]).to.equal('  ✗ Manifest missing or unreadable: no lonely.json.manifest.json beside it (a stream saved from --output -: give the manifest it wrote with --manifest FILE)');
   });
 
   describe('a tar bundle without a sidecar manifest (what `export --format csv | gzip > all.tar.gz` leaves)', () => {

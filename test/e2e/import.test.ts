@@ -114,12 +114,12 @@ describe('e2e: acode db import', function () {
       await expectUnchanged();
     });
 
-    it('without its manifest: ACODE-IMP-002, exit 4, pointing at --no-verify', async () => {
+    it('without its manifest: ACODE-IMP-002, exit 4, pointing at --manifest (a saved stream\'s: it named only --no-verify) and --no-verify', async () => {
       const alone = path.join(dir, 'alone.json');
       await copyFile(exported('e.json'), alone);
       const r = await importInto(ws, [alone]);
       expect(r.code).to.equal(4);
-      expect(lastLine(r)).to.equal('✗ ACODE-IMP-002 Not a valid export: alone.json has no manifest to check it against (alone.json.manifest.json) — import only exports with their manifest, or pass --no-verify to import it unchecked');
+      expect(lastLine(r)).to.equal('✗ ACODE-IMP-002 Not a valid export: alone.json has no manifest to check it against (alone.json.manifest.json) — a stream saved from `--output -` has its manifest where `--manifest FILE` put it: give that with --manifest FILE; else import only exports with their manifest, or pass --no-verify to import it unchecked');
       await expectUnchanged();
     });
 
