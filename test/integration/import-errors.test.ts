@@ -212,7 +212,7 @@ describe('integration: import refuses bad exports and leaves the database as it 
       const err = await failure(run(copy));
       expect(err.code).to.equal('ACODE-IMP-002');
       expect(err.message).to.equal('Not a valid export: e.json has no manifest to check it against (e.json.manifest.json)');
-      expect(err.hint).to.equal('import only exports with their manifest, or pass --no-verify to import it unchecked');
+      expect(err.hint).to.equal('a stream saved from `--output -` has its manifest where `--manifest FILE` put it: give that with --manifest FILE; else import only exports with their manifest, or pass --no-verify to import it unchecked');
       await expectUnchanged();
       await run(copy, { verify: false });
       expect(tableCounts(target.db)).to.deep.equal(tableCounts(source.db));
