@@ -55,7 +55,16 @@ export async function checkTargets(targets: ExportTargets): Promise<void> {
       if (path.dirname(target) !== targets.creates) await checkFolder(path.dirname(target));
       continue;
     }
-    if (!force) throw new AcodeError('ACODE-EXP-007', `${target} exists`, { context: { file: target } });
+    if (!force) {
+      // `--output outdir/` for a one-file export: --force, which the usual hint offers, would refuse a folder too.
+      if (info.isDirectory() && layout.kind === 'file' && target === layout.path) {
+        throw new AcodeError('ACODE-EXP-007', `${target} is a folder, and this export is one file`, {
+          context: { file: target },
+          hint: `give --output the file to write: a name inside ${path.basename(target)}/, or elsewhere`,
+        });
+      }
+      throw new AcodeError('ACODE-EXP-007', `${target} exists`, { context: { file: target } });
+    }
     const real = await realpath(target);
     if ([...source].some((s) => s === real || s.startsWith(`${real}${path.sep}`))) {
       throw refuse(target, `${info.isDirectory() ? 'holds' : 'is'} the database being exported`);

@@ -305,6 +305,18 @@ describe('e2e: export failures leave nothing half-written', function () {
     await expectNothingWritten();
   });
 
+  it('a one-file export given an existing folder (`--output outdir/`): ACODE-EXP-007 saying so and to name a file in it (it offered --force, which refuses a folder), nothing written', async () => {
+    const folder = path.join(ws.dir, 'outdir');
+    await mkdir(folder);
+    before = await treeOf(ws.dir);
+    for (const output of ['outdir/', 'outdir']) {
+      const r = await cli(['--tables', 'settings', '--output', output]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(lastLine(r)).to.equal(`✗ ACODE-EXP-007 Output already exists: ${folder} is a folder, and this export is one file — give --output the file to write: a name inside outdir/, or elsewhere`);
+    }
+    await expectNothingWritten();
+  });
+
   describe('--force replaces an earlier export, and nothing else', () => {
     const refused = (target: string, why: string): string => `✗ ACODE-EXP-007 Output already exists: ${target} ${why}; --force replaces only an earlier export — choose another --output`;
 
