@@ -14,12 +14,12 @@ export function registerImport(db: Command, runtime: Runtime): void {
   db.command('import')
     .description('import an export (JSON, NDJSON, CSV folder, tar bundle, SQLite) into the workspace database (SQLite or PostgreSQL), all or nothing')
     .argument('<export>', 'export file or folder', pathArgument)
-    .option('-t, --tables <names>', 'only these tables (comma-separated; \\, for a comma in a name)', tableList)
+    .option('-t, --tables <names>', 'only these tables (comma-separated, repeatable; \\, for a comma in a name)', tableList)
     .addOption(new Option('--mode <mode>', 'append rows (a key clash fails) or replace each imported table').choices(['append', 'replace']).default('append'))
     .option('--no-verify', 'import without checking the manifest checksums (not recommended)')
     .option('--wait <seconds>', "how long to wait for another process's lock on the database or a table (default: 5 for SQLite, 30 for PostgreSQL)", intOption(0))
     .option('--manifest <file>', 'the manifest of an export streamed to stdout (written with `export --manifest`)', pathArgument)
-    .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import backup-folder/ --tables conv_chats --mode replace\n  $ acode db import all.tar.gz --workspace ./restored')
+    .addHelpText('after', '\nExamples:\n  $ acode db import export.json\n  $ acode db import chats/ --tables conv_chats --mode replace   # a CSV export folder\n  $ acode db import all.tar.gz --workspace ./restored')
     .action(async (source: string, flags: ImportFlags, cmd: Command) => {
       const ctx = await createContext(cmd, runtime);
       const { out } = ctx;

@@ -28,6 +28,15 @@ describe('e2e: help and headers say what the commands do', function () {
     expect(await described([], 'demo')).to.equal('create a demo workspace (.agent/acode.db with realistic fake data), back it up, verify and list the backup, export it redacted and verify the export');
   });
 
+  it('`acode db import --help`: --tables is repeatable, as export\'s (it is, and did not say), and the folder example is an export folder (it was "backup-folder/": a backup is restored, not imported)', async () => {
+    const r = await runCli(['db', 'import', '--help'], { workspace: ws.dir });
+    expect(r.code, r.stderr).to.equal(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).to.include('only these tables (comma-separated, repeatable; \\, for a comma in a name)');
+    expect(help).to.include('$ acode db import chats/ --tables conv_chats --mode replace # a CSV export folder');
+    expect(help).not.to.include('backup-folder');
+  });
+
   it('the export header and plan spell the sqlite format SQLite (they said SQLITE), the others as before', async () => {
     const run = await runCli(['db', 'export', '--tables', 'settings', '--format', 'sqlite', '--output', 'settings.db'], { workspace: ws.dir });
     expect(run.code, run.stderr).to.equal(0);
