@@ -60,7 +60,7 @@ export async function createContext(cmd: Command, runtime: Runtime): Promise<Con
     if (info && !info.isDirectory()) throw new AcodeError('ACODE-USE-001', `--workspace ${opts.workspace} is not a folder`, { hint: 'give --workspace the folder that holds .agent/' });
   }
   const out = outputFor(cmd, runtime);
-  const config = await loadConfig({ workspace: opts.workspace ?? runtime.cwd, file: opts.config, env: runtime.env, databasePath: opts.database });
+  const config = await loadConfig({ workspace: opts.workspace ?? runtime.cwd, file: opts.config, env: runtime.env, databasePath: opts.database, signal: runtime.signal });
   return { config, out, runtime, signal: runtime.signal, now: runtime.now };
 }
 

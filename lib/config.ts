@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Node as YamlNode } from 'yaml';
 import { checkSection, isScalar, nodeStart, yaml, type Rule } from './config-check.js';
 import { loggable } from './database-url.js';
-import { AcodeError, systemCode, type ErrorCode } from './errors.js';
+import { AcodeError, isAbort, systemCode, toAcodeError, type ErrorCode } from './errors.js';
 import { readSmallTextFile } from './fs-read.js';
 import { checkOptions, describeValue } from './options.js';
 
@@ -108,6 +108,8 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Overrides applied after the file, e.g. from command-line flags. */
   readonly databasePath?: string;
+  /** Ends the wait for a config read from a pipe (`--config <(…)`). */
+  readonly signal?: AbortSignal;
 }
 
 /** A config file is a few KiB: anything over this is not one. */
@@ -115,13 +117,14 @@ const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Reads `.agent/config.yml` (a missing file means defaults) and checks every key and type. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<AcodeConfig> {
-  checkOptions<LoadConfigOptions>('loadConfig', 'LoadConfigOptions', options, { workspace: 'string', file: 'string', env: 'object', databasePath: 'string' });
+  checkOptions<LoadConfigOptions>('loadConfig', 'LoadConfigOptions', options, { workspace: 'string', file: 'string', env: 'object', databasePath: 'string', signal: 'signal' });
   const workspace = path.resolve(options.workspace ?? '.');
   const file = options.file ? path.resolve(options.file) : path.join(workspace, CONFIG_FILE);
   let text: string | null = null;
   try {
-    text = await readSmallTextFile(file, MAX_CONFIG_BYTES, { streams: options.file !== undefined });
+    text = await readSmallTextFile(file, MAX_CONFIG_BYTES, { streams: options.file !== undefined, signal: options.signal });
   } catch (err) {
+    if (isAbort(err)) throw toAcodeError(err, 'ACODE-CFG-004', `reading ${file}`, { file });
     const missing = systemCode(err) === 'ENOENT';
     if (!missing || options.file) {
       throw new AcodeError('ACODE-CFG-004', `${file}: ${missing ? 'no such file' : (err as Error).message}`, { cause: err, context: { file } });
@@ -133,10 +136,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Acode
       throw new AcodeError('ACODE-CFG-004', `${file} is a symbolic link to ${link}, which does not exist`, { cause: err, context: { file } });
     }
   }
-  return parseConfig(text ?? '', { ...options, workspace, file: text === null ? null : file });
+  const { signal: _signal, ...parseOptions } = options;
+  return parseConfig(text ?? '', { ...parseOptions, workspace, file: text === null ? null : file });
 }
 
-export interface ParseConfigOptions extends Omit<LoadConfigOptions, 'file'> {
+export interface ParseConfigOptions extends Omit<LoadConfigOptions, 'file' | 'signal'> {
   readonly workspace: string;
   readonly file: string | null;
 }

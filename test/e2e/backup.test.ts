@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -217,6 +217,23 @@ describe('e2e: acode db backup', function () {
       const fifo = await cli(['db', 'backup', 'list']);
       expect(fifo.code).to.equal(1);
       expect(lines(fifo.stderr)).to.deep.equal([`✗ ACODE-CFG-004 Config file unreadable: ${ws.configFile}: not a regular file — check the file exists and can be read`]);
+    });
+
+    it('--config naming a FIFO nothing writes to fails at once; one whose writer never finishes yields to Ctrl-C', async () => {
+      const fifo = path.join(ws.dir, 'config.fifo');
+      execFileSync('mkfifo', [fifo]);
+      // Before: a blocking open on the thread pool waited for a writer, and no signal ended the process.
+      const none = await cli(['--config', fifo, 'db', 'backup', 'list']);
+      expect(none.code).to.equal(1);
+      expect(lines(none.stderr)).to.deep.equal([`✗ ACODE-CFG-004 Config file unreadable: ${fifo}: a pipe nothing writes to — check the file exists and can be read`]);
+      const child = spawn('bash', ['-c', `exec "${process.execPath}" "${cliPath}" --workspace "${ws.dir}" --config <(exec 2>/dev/null; sleep 60; echo 'backup: {}') db backup list`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill('SIGINT');
+      expect(await exited).to.equal(1);
+      expect(lines(stderr).at(-1)).to.match(/^✗ ACODE-CFG-004 Config file unreadable: reading \/dev\/fd\/\d+: interrupted — /);
     });
 
     it('an empty backup folder says how to make one', async () => {
