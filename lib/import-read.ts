@@ -10,7 +10,7 @@ import { AcodeError, describeCause, isAbort, systemCode } from './errors.js';
 import { checkExportChecksums, checkSqliteExport, isPlainFileName, type LocatedExport } from './export-files.js';
 import { BUNDLE_MANIFEST_NAME, checkExportHeader, entryText, parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { createSelection } from './export-source.js';
-import type { RunOptions } from './progress.js';
+import { stage, type RunOptions } from './progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportRecord, type TableSchema } from './records.js';
 import { EXPORT_META_TABLE } from './sqlite/export-writer.js';
 import { openSqlite } from './sqlite/open.js';
@@ -179,6 +179,8 @@ async function loadTar(source: string, located: LocatedExport, loader: Writable,
     if (!finalManifest) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} holds no ${BUNDLE_MANIFEST_NAME}`);
     const missing = finalManifest.files.filter((f) => !tables.includes(f.table ?? ''));
     if (missing.length) throw new AcodeError('ACODE-IMP-002', `${path.basename(source)} is missing ${missing.map((f) => f.name).join(', ')}: truncated`);
+    // Without a manifest beside the bundle, each entry was checked against the bundle's own as it streamed: said as the other kinds say theirs.
+    if (verify && !located.manifest) await stage(options, { stage: 'checksum', label: `Checksums match the bundle's ${BUNDLE_MANIFEST_NAME}` }, () => undefined);
     records.end();
     await loading;
     return { tables, manifest: finalManifest };

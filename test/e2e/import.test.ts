@@ -65,6 +65,20 @@ describe('e2e: acode db import', function () {
     });
   }
 
+  it("a tar bundle without its manifest beside it: each entry checked against the bundle's own, and said so", async () => {
+    const bundle = path.join(dir, 'alone', 'e.tar.gz');
+    await mkdir(path.dirname(bundle), { recursive: true });
+    await copyFile(exported('e.tar.gz'), bundle);
+    const ws = await fresh();
+    const r = await importInto(ws, [bundle]);
+    expect(r.code, r.stderr).to.equal(0);
+    // Before, a verified bundle said nothing of its checksums.
+    expect(lines(r.stderr).filter((l) => l.includes('Checksums'))).to.deep.equal(["  ✓ Checksums match the bundle's manifest.json"]);
+    const unchecked = await importInto(ws, [bundle, '--no-verify', '--mode', 'replace']);
+    expect(unchecked.code, unchecked.stderr).to.equal(0);
+    expect(lines(unchecked.stderr).filter((l) => l.includes('Checksums'))).to.deep.equal([]);
+  });
+
   it('a redacted export: imports, and warns that its placeholders are now data', async () => {
     const ws = await fresh();
     const r = await importInto(ws, [exported('redacted.json')]);
