@@ -25,7 +25,7 @@ export const DEFAULT_COLUMN_RULES: Readonly<Record<DefaultColumnRule, RuleInfo>>
  */
 export const USER_NAME_RULE: RuleInfo = {
   name: 'user_name', kind: 'column', category: 'user names', source: 'default',
-  description: 'columns and JSON keys named like user_name, username, login, os_user, ssh_user (with export.redact_emails); not user_id, role, user_agent, last_login',
+  description: 'columns and JSON keys named like user_name, username, login, os_user, ssh_user, decided_by, approved_by (with export.redact_emails); not user_id, role, user_agent, last_login, created_by',
 };
 
 /**

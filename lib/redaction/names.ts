@@ -161,9 +161,12 @@ function classifyWords(words: readonly string[]): DefaultColumnRule | null {
 /** What stands before `user` or `login` in a user name's column: `os_user`, `ssh_login`, `git_user_name`. */
 const USER_QUALIFIERS = new Set(['os', 'unix', 'linux', 'windows', 'system', 'sys', 'local', 'remote', 'host', 'shell', 'ssh', 'git', 'login', 'user', 'github', 'gitlab', 'author', 'committer', 'owner', 'account']);
 
+/** `<verb>_by` names of who made a decision; `created_by` and the like hold ids as often as names, and are left alone. */
+const DECIDERS = new Set(['decided', 'approved', 'denied', 'rejected', 'reviewed']);
+
 /**
  * A column or JSON key holding a user name: `user_name`, `username`, `userName`, `login`,
- * `login_name`, `os_user`, `os_username`, `ssh_user`, `git_user_name`; not an id, a role, an
+ * `login_name`, `os_user`, `os_username`, `ssh_user`, `git_user_name`, `decided_by`; not an id, a role, an
  * agent or a time (`user_id`, `role`, `user_agent`, `author_id`, `last_login`, `login_count`).
  */
 export function isUserNameName(name: string): boolean {
@@ -172,6 +175,8 @@ export function isUserNameName(name: string): boolean {
   if (squashed === 'login' || squashed === 'username' || squashed === 'loginname') return true;
   const last = words[words.length - 1];
   if (words.length < 2 || last === undefined) return false;
+  // Who decided an approval (the workspace's own appr_approvals.decided_by): a person's name.
+  if (words.length === 2 && last === 'by' && DECIDERS.has(words[0]!)) return true;
   const qualified = (head: readonly string[]): boolean => head.every((w) => USER_QUALIFIERS.has(w));
   if (last === 'username' || (last === 'name' && (words[words.length - 2] === 'user' || words[words.length - 2] === 'login'))) {
     return qualified(words.slice(0, last === 'name' ? -2 : -1));

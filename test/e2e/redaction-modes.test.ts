@@ -17,6 +17,7 @@ const COLUMN_RULES: Readonly<Record<string, string>> = {
   'credentials.client_secret': 'secret',
   'agent_vault.password': 'password',
   'sess_sessions.user_name': 'user_name',
+  'appr_approvals.decided_by': 'user_name',
 };
 
 /** Tables, row counts and columns of the planted database, read from SQLite itself. */

@@ -61,7 +61,7 @@ describe('e2e: User Verification Scenario 5, a redacted export, in every format'
       '6 passwords replaced with [REDACTED]',
       '1 private key replaced with [REDACTED]',
       '2 e-mail addresses masked with [REDACTED]',
-      '3 user names masked with [REDACTED]',
+      '4 user names masked with [REDACTED]',
       '9 file paths normalized',
     ]);
   });

@@ -9,8 +9,8 @@ import { isUserNameName } from '../../../lib/redaction/names.js';
 import { table } from './fakes.js';
 import { policyWith, redactText } from './helpers.js';
 
-const NAMES = ['user_name', 'username', 'userName', 'USER_NAME', 'user-name', 'UserName', 'login', 'login_name', 'user_login', 'os_user', 'OS_USER', 'os_username', 'os_user_name', 'ssh_user', 'git_user_name', 'github_login'];
-const NOT_NAMES = ['id', 'user_id', 'role', 'user_agent', 'author_id', 'last_login', 'login_count', 'login_at', 'login_url', 'user', 'users', 'user_name_hash', 'username_length', 'user_role', 'user_type', 'display_name', 'user_email', 'content'];
+const NAMES = ['user_name', 'username', 'userName', 'USER_NAME', 'user-name', 'UserName', 'login', 'login_name', 'user_login', 'os_user', 'OS_USER', 'os_username', 'os_user_name', 'ssh_user', 'git_user_name', 'github_login', 'decided_by', 'decidedBy', 'APPROVED_BY', 'denied_by', 'rejected_by', 'reviewed_by'];
+const NOT_NAMES = ['id', 'user_id', 'role', 'user_agent', 'author_id', 'last_login', 'login_count', 'login_at', 'login_url', 'user', 'users', 'user_name_hash', 'username_length', 'user_role', 'user_type', 'display_name', 'user_email', 'content', 'created_by', 'updated_by', 'by', 'decided_at', 'decided', 'decision', 'approved_by_id', 'sorted_by', 'group_by'];
 
 describe('identifiers: user name columns', () => {
   it('names a user name by words, in any case or separator; not ids, roles, agents or times', () => {
