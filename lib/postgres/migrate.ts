@@ -40,14 +40,23 @@ export async function migratePostgres(options: MigrateOptions, migrations: reado
   let from = 0;
   try {
     client = await connectPg(target);
-    const run = abortable(client, options.signal);
-    const pid = ((await run('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
+    let run = abortable(client, options.signal);
+    let pid = await backendPid(run);
     from = await currentVersion(run);
     if (from === 0) await refuseForeign(run, where);
     const pending = [...migrations].filter((m) => m.version > from).sort((a, b) => a.version - b.version);
     if (pending.length > 0 && !created) await checkMayCreate(run, where);
     let backup: BackupResult | null = null;
-    if (pending.length > 0 && !created && (options.backup ?? options.config.backup.preMigration)) backup = await preMigrationBackup(options);
+    if (pending.length > 0 && !created && (options.backup ?? options.config.backup.preMigration)) {
+      // A session left idle for the length of a pg_dump is cut by idle_session_timeout, a server
+      // restart or a firewall's idle timer: the migrations get a session of their own after it.
+      await client.end();
+      client = null;
+      backup = await preMigrationBackup(options);
+      client = await connectPg(target);
+      run = abortable(client, options.signal);
+      pid = await backendPid(run);
+    }
     // One transaction for the whole run, under the migrations' advisory lock (two runs take turns):
     // a failing migration, or Ctrl-C, takes the ones before it back too, and nothing is half done.
     const done: Pick<Migration, 'version' | 'name'>[] = [];
@@ -110,6 +119,10 @@ async function applyMigration(run: Run, migration: Migration, at: string): Promi
   if ((await run('SELECT 1 FROM public.schema_version WHERE version = $1', [migration.version])).rowCount) return false;
   await applyPgMigration(run, migration, at);
   return true;
+}
+
+async function backendPid(run: Run): Promise<number> {
+  return ((await run('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
 }
 
 async function currentVersion(run: Run): Promise<number> {

@@ -102,6 +102,27 @@ describe('integration: migrate a PostgreSQL workspace', function () {
     expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
   });
 
+  it("a session cut while the pre-migration backup runs (idle_session_timeout, a restart, a firewall): the migrations run on a new one", async () => {
+    const database = await atVersionOne();
+    let cut: Promise<unknown[]> | null = null;
+    const result = await migrate({
+      config: await configFor(database),
+      now: () => NOW,
+      onProgress: (e) => {
+        // The migrate's own session, idle while pg_dump works: the last thing it asked was whether it may create tables.
+        if (e.stage === 'safety-backup' && e.phase === 'start') {
+          cut = server.query(`SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = '${database}' AND query LIKE '%has_schema_privilege%' AND pid <> pg_backend_pid()`);
+        }
+      },
+    });
+    // On the code before this cut the session the migrations then ran on; now it is closed before the backup.
+    expect(cut).to.not.equal(null);
+    await cut;
+    expect(result).to.deep.include({ from: 1, to: 3, applied: NAMES.slice(1) });
+    expect(result.backup!.name).to.equal('acode_backup_20240120_143045_pre_migration.dump');
+    expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
+  });
+
   it('a failing migration takes the run back whole: the error names it and the migrations rolled back with it; the version is as before', async () => {
     const database = await atVersionOne();
     const broken: Migration = { version: 4, name: '004_broken', sql: '', postgres: 'CREATE TABLE extra (id int); CREATE TABLE conv_chats (id int);' };
