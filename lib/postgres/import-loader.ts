@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Client } from 'pg';
+import type { Client, QueryResult } from 'pg';
 import { AcodeError } from '../errors.js';
 import { checkExportHeader } from '../export-manifest.js';
 import type { ProgressListener } from '../progress.js';
@@ -13,7 +13,7 @@ import { FOREIGN_KEYS_SQL, KEYS_SQL, TRIGGERS_SQL, type TargetColumn } from './i
 import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
 import { copyText } from './import-sql.js';
 import { importTarget } from './import-target.js';
-import { migrateEmptyPg } from './workspace-schema.js';
+import { lockWorkspaceSchema, migrateEmptyPg } from './workspace-schema.js';
 
 export interface PgImportLoaderOptions {
   readonly mode: ImportMode;
@@ -103,8 +103,9 @@ export class PgImportLoader extends Writable {
     switch (record.kind) {
       case 'header':
         this.#header = checkExportHeader(record.header);
+        if (isWorkspaceExport(this.#header)) await lockWorkspaceSchema(this.#schemaRun);
         await this.#checkSchemaVersion(this.#header);
-        this.#migrated = (await migrateEmptyPg((sql, values) => this.#client.query(sql, values as unknown[]).catch((err: unknown) => Promise.reject(pgLoadError(err, 'the workspace schema'))), this.#header)) ?? new Set();
+        this.#migrated = (await migrateEmptyPg(this.#schemaRun, this.#header)) ?? new Set();
         return;
       case 'table':
         return this.#begin(record.table, record.rows);
@@ -125,8 +126,7 @@ export class PgImportLoader extends Writable {
    */
   async #checkSchemaVersion(header: ExportHeader): Promise<void> {
     const exported = header.schemaVersion;
-    const names = header.tables.map((t) => t.name);
-    if (exported === null || (workspaceVersion(exported, names) === null && !names.includes(SCHEMA_VERSION_TABLE))) return;
+    if (exported === null || !isWorkspaceExport(header)) return;
     const has = await this.#client.query("SELECT 1 FROM pg_class WHERE oid = to_regclass('public.schema_version')");
     if (has.rowCount === 0) return;
     const current = (await this.#client.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM public.${quotePgIdent(SCHEMA_VERSION_TABLE)}`)).rows[0]?.v ?? null;
@@ -137,6 +137,9 @@ export class PgImportLoader extends Writable {
         : 'run `acode db migrate` on the workspace database first, then import again',
     });
   }
+
+  /** A statement in the import's transaction, its failure said as the workspace schema's. */
+  readonly #schemaRun = (sql: string, values?: readonly unknown[]): Promise<QueryResult> => this.#client.query(sql, values as unknown[]).catch((err: unknown) => Promise.reject(pgLoadError(err, 'the workspace schema')));
 
   async #begin(schema: TableSchema, expected: number): Promise<void> {
     // One COPY at a time: a second would queue behind the first on the connection for ever.
@@ -280,4 +283,10 @@ export class PgImportLoader extends Writable {
   #copyError(t: Loading, err: Error): Error {
     return copyError(t.schema.name, t.keys, t.columns, err, this.#header?.redaction.enabled === true);
   }
+}
+
+/** A workspace's export (a workspace table at its schema version, or the migration record): checked against, and locked with, the workspace schema. */
+function isWorkspaceExport(header: ExportHeader): boolean {
+  const names = header.tables.map((t) => t.name);
+  return header.schemaVersion !== null && (workspaceVersion(header.schemaVersion, names) !== null || names.includes(SCHEMA_VERSION_TABLE));
 }

@@ -10,10 +10,7 @@ import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
 import { rollBackSession } from './rollback.js';
 import { serverWords } from './server-words.js';
-import { applyPgMigration, PG_VERSION_TABLE, type PgRun as Run } from './workspace-schema.js';
-
-/** pg_advisory_xact_lock's key for migrations ('acodemig' as bytes): two runs at once take turns. */
-const MIGRATE_LOCK = '7018141382290024807';
+import { applyPgMigration, lockWorkspaceSchema, PG_VERSION_TABLE, type PgRun as Run } from './workspace-schema.js';
 
 /**
  * Migrate for a PostgreSQL workspace: the backup first (pg_dump) when there is work on an existing
@@ -110,7 +107,7 @@ function abortable(client: Client, signal: AbortSignal | undefined): Run {
 async function begin(run: Run, lockWaitMs: number): Promise<void> {
   await run('BEGIN');
   await run(`SET LOCAL lock_timeout = ${lockWaitMs}; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0`);
-  await run(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`);
+  await lockWorkspaceSchema(run);
   await run(PG_VERSION_TABLE);
 }
 

@@ -11,6 +11,18 @@ export type PgRun = (sql: string, params?: readonly unknown[]) => Promise<QueryR
 /** The migration record, where the export's facts and the import look for it. */
 export const PG_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS public.schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)';
 
+/** pg_advisory_xact_lock's key for the workspace schema ('acodemig' as bytes): migrates, and imports of a workspace's export, take turns. */
+const WORKSPACE_LOCK = '7018141382290024807';
+
+/**
+ * Waits for any other migrate or workspace import to commit, and holds them off until the caller's
+ * transaction ends: without it, tables one made and had not yet committed were invisible to the
+ * other, whose CREATE TABLE then failed on the catalog's unique index once the first committed.
+ */
+export async function lockWorkspaceSchema(run: PgRun): Promise<void> {
+  await run(`SELECT pg_advisory_xact_lock(${WORKSPACE_LOCK})`);
+}
+
 /** A migration's statements, their unqualified names landing in schema public, and its record; in the caller's transaction. */
 export async function applyPgMigration(run: PgRun, migration: Migration, at: string): Promise<void> {
   const was = ((await run("SELECT current_setting('search_path') AS p")).rows[0] as { p: string }).p;

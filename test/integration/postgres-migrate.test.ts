@@ -4,11 +4,13 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { AcodeConfig } from '../../lib/config.js';
 import { loadConfig } from '../../lib/config.js';
+import { exportDatabase } from '../../lib/export.js';
+import { importExport } from '../../lib/import.js';
 import { migrate } from '../../lib/migrate.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from '../../lib/migrations.js';
 import { verifyBackup } from '../../lib/verify.js';
 import { failure } from '../support/failure.js';
-import { requirePostgres, type PgServer } from '../support/postgres.js';
+import { requirePostgres, untilWaitingOnLock, type PgServer } from '../support/postgres.js';
 import { listDir, removeTempDir } from '../support/temp.js';
 import { createWorkspace, type SeededWorkspace } from '../support/workspace.js';
 
@@ -201,6 +203,40 @@ describe('integration: migrate a PostgreSQL workspace', function () {
     expect([...a.applied, ...b.applied].sort((x, y) => x.version - y.version)).to.deep.equal(NAMES);
     expect([a.to, b.to]).to.deep.equal([3, 3]);
     expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
+  });
+
+  it("an import of a workspace's export into the empty database while a migration is under way waits for its commit, then refuses the version gap", async () => {
+    const database = await server.createDatabase('acode_mig_import');
+    made.push(database);
+    // Outside schema public (which must stay empty for the import): a table the first migration, after its own tables, waits for.
+    await server.query('CREATE SCHEMA aside; CREATE TABLE aside.held (id int)', database);
+    const demo = await createWorkspace({ database: 'demo', parent: ws.dir });
+    const file = `${ws.dir}/ws.json`;
+    await exportDatabase({ config: await demo.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const first = WORKSPACE_MIGRATIONS[0]!;
+    const stalled: Migration = { ...first, postgres: `${first.postgres!}; LOCK TABLE aside.held IN SHARE MODE` };
+    const locker = new pg.Client({ connectionString: server.url(database) });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN; LOCK TABLE aside.held IN ACCESS EXCLUSIVE MODE');
+      const migrating = migrate({ config: await configFor(database), backup: false, migrations: [stalled] });
+      migrating.catch(() => undefined);
+      await untilWaitingOnLock(server, database);
+      const importing = importExport({ config: await configFor(database), source: file });
+      importing.catch(() => undefined);
+      const waiting = async (): Promise<number> => (await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`))[0]!.n as number;
+      for (let i = 0; i < 400 && (await waiting()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      await locker.query('ROLLBACK');
+      expect((await migrating).applied).to.deep.equal([{ version: 1, name: '001_conversations' }]);
+      // On the code before, the import's CREATE TABLE of schema_version met the migration's once it committed: a duplicate key in the catalog.
+      const e = await failure(importing);
+      expect(e.code).to.equal('ACODE-IMP-001');
+      expect(e.detail).to.equal('the export is at schema version 3 and the workspace database at 1; nothing was imported');
+      expect(await versions(database)).to.deep.equal([[1, '001_conversations']]);
+      expect(await server.query('SELECT count(*)::int AS n FROM conv_chats', database)).to.deep.equal([{ n: 0 }]);
+    } finally {
+      await locker.end();
+    }
   });
 
   it('a migration without PostgreSQL statements is refused before anything is created', async () => {
