@@ -13,7 +13,7 @@ import { FOREIGN_KEYS_SQL, KEYS_SQL, TRIGGERS_SQL, type TargetColumn } from './i
 import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
 import { copyText } from './import-sql.js';
 import { importTarget } from './import-target.js';
-import { lockWorkspaceSchema, migrateEmptyPg } from './workspace-schema.js';
+import { keepWorkspace, lockWorkspaceSchema, migrateEmptyPg } from './workspace-schema.js';
 
 export interface PgImportLoaderOptions {
   readonly mode: ImportMode;
@@ -69,6 +69,8 @@ export class PgImportLoader extends Writable {
   #migrated: ReadonlySet<string> = new Set();
   #table: Loading | null = null;
   #skipping = false;
+  /** Whether the first table loaded has said if the migrations' tables stay (keepWorkspace). */
+  #settled = false;
 
   constructor(client: Client, options: PgImportLoaderOptions) {
     super({ objectMode: true, highWaterMark: RECORD_HIGH_WATER_MARK });
@@ -148,6 +150,10 @@ export class PgImportLoader extends Writable {
     if (this.#skipping) return;
     if (this.#begun.has(schema.name)) throw new AcodeError('ACODE-IMP-002', `the export holds table ${schema.name} twice: it was altered`, { context: { table: schema.name } });
     this.#begun.add(schema.name);
+    if (!this.#settled && this.#migrated.size > 0) {
+      this.#settled = true;
+      if (!(await keepWorkspace(this.#schemaRun, schema))) this.#migrated = new Set();
+    }
     const client = this.#client;
     const { oid, relation, existed, columns } = await importTarget(client, schema, {
       fromPostgres: this.#options.sourceTypes && this.#header?.source.type === 'postgres',

@@ -1,6 +1,6 @@
 import type { QueryResult } from 'pg';
 import { WORKSPACE_MIGRATIONS, type Migration } from '../migrations.js';
-import type { ExportHeader } from '../records.js';
+import type { ExportHeader, TableSchema } from '../records.js';
 import { LATEST, SCHEMA_VERSION_TABLE, workspaceTables, workspaceVersion } from '../sqlite/workspace-schema.js';
 
 /** The workspace schema on PostgreSQL, for migrate and for an import into an empty database. */
@@ -32,6 +32,9 @@ export async function applyPgMigration(run: PgRun, migration: Migration, at: str
   await run('INSERT INTO public.schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, at]);
 }
 
+/** Where migrateEmptyPg's work begins: keepWorkspace goes back to it. */
+const WORKSPACE_SAVEPOINT = 'acode_workspace_schema';
+
 /**
  * An import of a workspace's export (each of its tables one of the workspace's at its schema
  * version) into a database with nothing in schema public makes that database the workspace first:
@@ -47,8 +50,24 @@ export async function migrateEmptyPg(run: PgRun, header: ExportHeader): Promise<
   if (!names.every((n) => tables.has(n))) return null;
   const used = await run("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' LIMIT 1");
   if (used.rowCount) return null;
+  await run(`SAVEPOINT ${WORKSPACE_SAVEPOINT}`);
   await run(PG_VERSION_TABLE);
   const at = new Date().toISOString();
   for (const migration of WORKSPACE_MIGRATIONS.filter((m) => m.version <= version)) await applyPgMigration(run, migration, at);
   return tables;
+}
+
+/**
+ * An export's header tells only table names and a version, which another database's can share
+ * with the workspace's (a SQLite file whose user_version is 3 and that has a table `settings`).
+ * The first table loaded after migrateEmptyPg settles it: one without every column of the table
+ * the migrations made is not the workspace's, and the migrations are undone (false: its tables
+ * are built from the exported columns, as for any other database's export).
+ */
+export async function keepWorkspace(run: PgRun, table: TableSchema): Promise<boolean> {
+  const made = await run("SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass('public.' || quote_ident($1)) AND attnum > 0 AND NOT attisdropped", [table.name]);
+  const exported = new Set(table.columns.map((c) => c.name));
+  const keep = made.rows.every((c) => exported.has((c as { name: string }).name));
+  await run(`${keep ? 'RELEASE' : 'ROLLBACK TO'} SAVEPOINT ${WORKSPACE_SAVEPOINT}`);
+  return keep;
 }

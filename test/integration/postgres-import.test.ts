@@ -151,6 +151,26 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     expect(await fx.pg.query('SELECT id, pinned::int AS pinned FROM conv_chats ORDER BY id', extended)).to.deep.equal(pinned);
   });
 
+  it("another database's export that shares a workspace table's name and a version number (a SQLite user_version) is built from its own columns, as before", async () => {
+    const other = await createWorkspace({ database: 'none', parent: path.join(fx.out, 'other') });
+    const db = openDb(other.db);
+    db.exec("PRAGMA user_version = 3; CREATE TABLE settings (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT); INSERT INTO settings VALUES (1, 'theme', 'dark'), (2, 'lang', NULL)");
+    db.close();
+    const file = path.join(fx.out, 'other.json');
+    await exportDatabase({ config: await other.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const target = fresh();
+    // On the code before, the workspace's migrations made settings (key, value, updated_at): 'settings row 1: null value in column "key"'.
+    const result = await importExport({ config: await pgConfig(fx.pg, target, fx.out), source: file });
+    expect(result.tables.map((t) => [t.name, t.rows, t.created])).to.deep.equal([['settings', 2, true]]);
+    expect(await fx.pg.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", target)).to.deep.equal([{ tablename: 'settings' }]);
+    const types = await fx.pg.query("SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'settings'::regclass AND attnum > 0 ORDER BY attnum", target);
+    expect(types.map((t) => `${t.name as string} ${t.type as string}`)).to.deep.equal(['id bigint', 'name text', 'value text']);
+    expect(await fx.pg.query('SELECT id::int AS id, name, value FROM settings ORDER BY id', target)).to.deep.equal([
+      { id: 1, name: 'theme', value: 'dark' },
+      { id: 2, name: 'lang', value: null },
+    ]);
+  });
+
   it("refuses a workspace's export at another schema version than the database's, saying which to migrate", async () => {
     const ws = await createWorkspace({ database: 'schema', parent: fx.out, schemaVersion: 2 });
     const db = openDb(ws.db);
