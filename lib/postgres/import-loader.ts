@@ -7,7 +7,7 @@ import { checkExportHeader } from '../export-manifest.js';
 import type { ProgressListener } from '../progress.js';
 import { RECORD_HIGH_WATER_MARK, type ExportHeader, type ExportRecord, type SqlValue, type TableSchema } from '../records.js';
 import type { ImportMode, LoadedTable } from '../sqlite/import-loader.js';
-import { SCHEMA_VERSION_TABLE, workspaceVersion } from '../sqlite/workspace-schema.js';
+import { SCHEMA_VERSION_TABLE, versionGapHint, workspaceVersion } from '../sqlite/workspace-schema.js';
 import { quotePgIdent } from './connection.js';
 import { FOREIGN_KEYS_SQL, KEYS_SQL, TRIGGERS_SQL, type TargetColumn } from './import-catalog.js';
 import { copyError, pgLoadError, type UniqueKey } from './import-errors.js';
@@ -134,9 +134,7 @@ export class PgImportLoader extends Writable {
     const current = (await this.#client.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM public.${quotePgIdent(SCHEMA_VERSION_TABLE)}`)).rows[0]?.v ?? null;
     if (current === null || current === exported) return;
     throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${current}; nothing was imported`, {
-      hint: current > exported
-        ? 'import it into a new database, run `acode db migrate` there, export again and import that'
-        : 'run `acode db migrate` on the workspace database first, then import again',
+      hint: versionGapHint(exported, current, 'import it into a new database, run `acode db migrate` there, export again and import that'),
     });
   }
 

@@ -9,7 +9,7 @@ import { WORKSPACE_MIGRATIONS } from '../migrations.js';
 import { quoteIdent, type SqliteDb } from './open.js';
 import { RecordWriter } from './record-writer.js';
 import { clashColumns, readTrigger, runDefinition, showKey } from './import-sql.js';
-import { LATEST, SCHEMA_VERSION_TABLE, workspaceTables, workspaceVersion } from './workspace-schema.js';
+import { LATEST, SCHEMA_VERSION_TABLE, versionGapHint, workspaceTables, workspaceVersion } from './workspace-schema.js';
 
 export type ImportMode = 'append' | 'replace';
 
@@ -118,9 +118,7 @@ export class ImportLoader extends RecordWriter {
     const current = db.prepare(`SELECT max(version) FROM main.${quoteIdent(SCHEMA_VERSION_TABLE)}`).pluck().get() as number | bigint | null;
     if (current === null || Number(current) === exported) return;
     throw new AcodeError('ACODE-IMP-001', `the export is at schema version ${exported} and the workspace database at ${String(current)}; nothing was imported`, {
-      hint: Number(current) > exported
-        ? 'import it into a new database (--database new.db), run `acode db migrate` there, then export again'
-        : 'run `acode db migrate` on the workspace database first, then import again',
+      hint: versionGapHint(exported, Number(current), 'import it into a new database (--database new.db), run `acode db migrate` there, then export again'),
     });
   }
 

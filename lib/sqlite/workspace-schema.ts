@@ -23,3 +23,12 @@ export function workspaceVersion(version: number | null | undefined, tables: rea
   const known = new Set(workspaceTables(Math.min(version, LATEST)));
   return tables.some((t) => known.has(t)) ? version : null;
 }
+
+/**
+ * What to do about a workspace's export at another schema version than the workspace database's:
+ * migrate the older side, but nothing migrates past this acode's newest version.
+ */
+export function versionGapHint(exported: number, current: number, olderDatabase: string): string {
+  if (exported > LATEST) return `update acode first: the export is at schema version ${exported}, newer than this acode knows (${LATEST}), which \`acode db migrate\` cannot reach`;
+  return current > exported ? olderDatabase : 'run `acode db migrate` on the workspace database first, then import again';
+}

@@ -194,6 +194,25 @@ describe('integration: import into a PostgreSQL workspace (COPY in one transacti
     }
   });
 
+  it("refuses a workspace's export newer than this acode knows saying to update acode, which migrate cannot stand in for (PostgreSQL and SQLite)", async () => {
+    const future = await createWorkspace({ database: 'demo', parent: path.join(fx.out, 'future') });
+    const db = openDb(future.db);
+    db.exec("INSERT INTO schema_version VALUES (4, '004_future', '2026-01-01T00:00:00Z')");
+    db.close();
+    const file = path.join(fx.out, 'future.json');
+    await exportDatabase({ config: await future.config(), format: 'json', output: file, redact: false, now: () => NOW });
+    const migrated = fresh();
+    await migrate({ config: await pgConfig(fx.pg, migrated, fx.out) });
+    const sqlite = await createWorkspace({ database: 'demo', parent: path.join(fx.out, 'at-3') });
+    for (const config of [await pgConfig(fx.pg, migrated, fx.out), await sqlite.config()]) {
+      const e = await failure(importExport({ config, source: file }));
+      expect(e.code).to.equal('ACODE-IMP-001');
+      expect(e.detail).to.equal('the export is at schema version 4 and the workspace database at 3; nothing was imported');
+      // The code before said to run `acode db migrate` first, which finds nothing to apply.
+      expect(e.hint).to.equal('update acode first: the export is at schema version 4, newer than this acode knows (3), which `acode db migrate` cannot reach');
+    }
+  });
+
   it('fails a value PostgreSQL cannot store naming table, row and column, and drops the database it created', async () => {
     const ws = await createWorkspace({ database: 'none', parent: fx.out });
     const db = openDb(ws.db);
