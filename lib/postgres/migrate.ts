@@ -9,6 +9,7 @@ import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection.js';
 import { createDatabase, dropDatabase, isDenied, liveExists } from './restore.js';
 import { rollBackSession } from './rollback.js';
+import { KIND_NAMES } from './import-catalog.js';
 import { serverWords } from './server-words.js';
 import { applyPgMigration, lockWorkspaceSchema, PG_VERSION_TABLE, type PgRun as Run } from './workspace-schema.js';
 
@@ -39,7 +40,7 @@ export async function migratePostgres(options: MigrateOptions, migrations: reado
     client = await connectPg(target);
     let run = abortable(client, options.signal);
     let pid = await backendPid(run);
-    from = await currentVersion(run);
+    from = await currentVersion(run, where);
     if (from === 0) await refuseForeign(run, where);
     const pending = [...migrations].filter((m) => m.version > from).sort((a, b) => a.version - b.version);
     if (pending.length > 0 && !created) await checkMayCreate(run, where);
@@ -76,7 +77,7 @@ export async function migratePostgres(options: MigrateOptions, migrations: reado
       applied.push(...done);
     }
     backup = await rotateAfterMigrating(options, backup);
-    const to = await currentVersion(run);
+    const to = await currentVersion(run, where);
     return { database: where, created, from, to, applied, backup };
   } catch (err) {
     await client?.end().catch(() => undefined);
@@ -122,26 +123,44 @@ async function backendPid(run: Run): Promise<number> {
   return ((await run('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
 }
 
-async function currentVersion(run: Run): Promise<number> {
-  const has = (await run("SELECT to_regclass('public.schema_version') IS NOT NULL AS has")).rows[0] as { has: boolean };
-  if (!has.has) return 0;
+/** The highest version in public.schema_version, 0 without one; one that is not acode's record (a view, text versions) is refused. */
+async function currentVersion(run: Run, where: string): Promise<number> {
+  const found = (
+    await run(`SELECT c.relkind::text AS kind, format_type(a.atttypid, a.atttypmod) AS type FROM pg_class c
+      LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'version' AND NOT a.attisdropped WHERE c.oid = to_regclass('public.schema_version')`)
+  ).rows[0] as { kind: string; type: string | null } | undefined;
+  if (!found) return 0;
+  const not = !['r', 'p'].includes(found.kind) ? `a ${KIND_NAMES[found.kind] ?? 'relation'}, not a table` : !['bigint', 'integer', 'smallint'].includes(found.type ?? '') ? `its version column ${found.type === null ? 'missing' : `of type ${found.type}`}` : null;
+  if (not) {
+    throw new AcodeError('ACODE-MIG-001', `${where} has a schema_version that is not acode's migration record (${not}); nothing was changed`, {
+      hint: 'point database.url (or ACODE_DATABASE_URL) at the workspace database, or at a new database to create one',
+    });
+  }
   const row = (await run('SELECT coalesce(max(version), 0)::text AS v FROM public.schema_version')).rows[0] as { v: string };
   return Number(row.v);
 }
 
 /** Tables in schema public and no schema_version: another application's database, which migrate would add acode's tables to. */
 async function refuseForeign(run: Run, where: string): Promise<void> {
-  const tables = (await run("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => (r as { tablename: string }).tablename);
+  const all = (await run("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => (r as { tablename: string }).tablename);
+  // An empty schema_version alone records nothing and holds nothing: the migrations start at 1.
+  const tables = all.filter((t) => t !== 'schema_version');
   if (tables.length === 0) return;
   const named = tables.slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (tables.length > 3 ? ` and ${tables.length - 3} more` : '');
-  throw new AcodeError('ACODE-MIG-001', `${where} holds tables (${named}) but no schema_version: it is not an acode workspace database; nothing was changed`, {
+  const record = all.length > tables.length ? 'an empty schema_version' : 'no schema_version';
+  throw new AcodeError('ACODE-MIG-001', `${where} holds tables (${named}) but ${record}: it is not an acode workspace database; nothing was changed`, {
     hint: 'point database.url (or ACODE_DATABASE_URL) at the workspace database, or at a new database to create one',
   });
 }
 
 /** Before the backup: a role that may not create tables in public would fail the first migration after it. */
 async function checkMayCreate(run: Run, where: string): Promise<void> {
-  const row = (await run("SELECT has_schema_privilege('public', 'CREATE') AS may")).rows[0] as { may: boolean };
+  const row = (await run("SELECT has_schema_privilege(oid, 'CREATE') AS may FROM pg_namespace WHERE nspname = 'public'")).rows[0] as { may: boolean } | undefined;
+  if (!row) {
+    throw new AcodeError('ACODE-MIG-001', `${where} has no schema public, where the workspace tables go; nothing was migrated`, {
+      hint: 'create it (CREATE SCHEMA public, as the database owner), or point database.url at another database',
+    });
+  }
   if (row.may) return;
   throw new AcodeError('ACODE-DB-007', `the role in database.url may not create tables in schema public of ${where}; nothing was migrated`, {
     hint: 'migrate as the owner of the workspace tables (or a role granted CREATE on schema public)',

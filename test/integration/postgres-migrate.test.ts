@@ -155,6 +155,40 @@ describe('integration: migrate a PostgreSQL workspace', function () {
     expect(await listDir(ws.backups).catch(() => [])).to.deep.equal([]);
   });
 
+  it("odd targets are refused saying what is wrong, changing nothing: no schema public, a schema_version of text versions or a view; an empty schema_version alone is migrated", async () => {
+    const refused = async (setup: string): Promise<{ database: string; e: Awaited<ReturnType<typeof failure>> }> => {
+      const database = await server.createDatabase('acode_mig_odd');
+      made.push(database);
+      await server.query(setup, database);
+      return { database, e: await failure(migrate({ config: await configFor(database) })) };
+    };
+    // On the code before: 'migrating …; the database is at version 0: schema "public" does not exist', with the hint of a failed migration.
+    const noPublic = await refused('DROP SCHEMA public');
+    expect([noPublic.e.code, noPublic.e.detail, noPublic.e.hint]).to.deep.equal([
+      'ACODE-MIG-001',
+      `${server.url(noPublic.database).replace(`:${encodeURIComponent(server.password)}@`, '@')} has no schema public, where the workspace tables go; nothing was migrated`,
+      'create it (CREATE SCHEMA public, as the database owner), or point database.url at another database',
+    ]);
+    // On the code before: 'COALESCE types text and integer cannot be matched', said as a migration that was rolled back.
+    const text = await refused("CREATE TABLE schema_version (version text, name text, applied_at text); INSERT INTO schema_version VALUES ('1', 'x', 'y')");
+    expect(text.e.code).to.equal('ACODE-MIG-001');
+    expect(text.e.detail).to.match(/ has a schema_version that is not acode's migration record \(its version column of type text\); nothing was changed$/);
+    // On the code before: migration 3 tried, 'cannot insert into view "schema_version"'.
+    const view = await refused("CREATE VIEW schema_version AS SELECT 2::bigint AS version, 'x'::text AS name, 'y'::text AS applied_at");
+    expect(view.e.detail).to.match(/ has a schema_version that is not acode's migration record \(a view, not a table\); nothing was changed$/);
+    for (const { database } of [noPublic, text, view]) {
+      expect(await exists('conv_chats', database).catch(() => false)).to.equal(false);
+    }
+    expect(await listDir(ws.backups).catch(() => [])).to.deep.equal([]);
+    // On the code before: 'holds tables ("schema_version") but no schema_version'.
+    const empty = await server.createDatabase('acode_mig_odd');
+    made.push(empty);
+    await server.query('CREATE TABLE schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)', empty);
+    expect((await migrate({ config: await configFor(empty), backup: false })).applied).to.deep.equal(NAMES);
+    const emptyAndMore = await refused('CREATE TABLE schema_version (version bigint PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL); CREATE TABLE notes (id int)');
+    expect(emptyAndMore.e.detail).to.match(/ holds tables \("notes"\) but an empty schema_version: it is not an acode workspace database; nothing was changed$/);
+  });
+
   it('a role that may not create tables in public (PostgreSQL 15\'s default for a non-owner): ACODE-DB-007 before any backup is taken', async () => {
     const database = await server.createDatabase('acode_mig_role');
     made.push(database);
