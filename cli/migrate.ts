@@ -30,8 +30,9 @@ export function registerMigrate(db: Command, runtime: Runtime): void {
         out.result(`Database is up to date (schema version ${result.to}).`);
       } else {
         out.result(`${result.created ? 'Created the database; s' : 'S'}chema version ${result.from} → ${result.to} (${plural(result.applied.length, 'migration')} applied).`);
-        if (result.backup) out.result(`Backup taken before migrating: ${result.backup.name}`);
       }
+      // Taken too when another run applied every migration meanwhile.
+      if (result.backup) out.result(`Backup taken before migrating: ${result.backup.name}`);
       if (result.backup?.rotationError) out.warn(`backup kept, but rotation failed: ${result.backup.rotationError.toLine()}`);
       out.emitJson({ ok: true, ...result, newerThanTool: result.to > known, backup: result.backup?.path ?? null });
     });

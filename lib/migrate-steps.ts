@@ -50,3 +50,8 @@ export async function rotateAfterMigrating(options: MigrateOptions, backup: Back
   if (!backup) return null;
   return { ...backup, ...(await rotateBackups({ ...options, config: options.config, path: backup.path, manifest: backup.manifest })) };
 }
+
+/** A migration step's progress detail: one another run applied meanwhile (it was skipped) says so, not a bare tick. */
+export function skippedDetail(ran: boolean): string | undefined {
+  return ran ? undefined : 'another run applied it';
+}

@@ -5,7 +5,7 @@ import type { BackupResult } from './backup.js';
 import type { AcodeConfig } from './config.js';
 import { AcodeError, describeCause, systemCode, toAcodeError } from './errors.js';
 import { ensureDir, exists } from './fs-atomic.js';
-import { migrationFailed, preMigrationBackup, rotateAfterMigrating } from './migrate-steps.js';
+import { migrationFailed, preMigrationBackup, rotateAfterMigrating, skippedDetail } from './migrate-steps.js';
 import { WORKSPACE_MIGRATIONS, type Migration } from './migrations.js';
 import { stage, type RunOptions } from './progress.js';
 import { isBusyError, openSqlite, type SqliteDb } from './sqlite/open.js';
@@ -171,7 +171,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           if (access) throw access;
           throw migrationFailed(migration, err, state, backup, applied.length);
         }
-      });
+      }, skippedDetail);
       if (ran) applied.push({ version: migration.version, name: migration.name });
     }
     backup = await rotateAfterMigrating(options, backup);

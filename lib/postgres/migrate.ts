@@ -3,7 +3,7 @@ import type { BackupResult } from '../backup.js';
 import { postgresUrl } from '../engine.js';
 import { AcodeError, isAbort, toAcodeError } from '../errors.js';
 import type { MigrateOptions, MigrateResult } from '../migrate.js';
-import { preMigrationBackup, rotateAfterMigrating } from '../migrate-steps.js';
+import { preMigrationBackup, rotateAfterMigrating, skippedDetail } from '../migrate-steps.js';
 import type { Migration } from '../migrations.js';
 import { stage } from '../progress.js';
 import { connectPg, parsePgUrl, pgLockWaitMs, type PgTarget } from './connection.js';
@@ -62,11 +62,11 @@ export async function migratePostgres(options: MigrateOptions, migrations: reado
     if (pending.length > 0) {
       try {
         await begin(run, pgLockWaitMs(options.busyTimeoutMs));
-        from = await currentVersion(run);
+        from = await currentVersion(run, where);
         const at = (options.now?.() ?? new Date()).toISOString();
         for (const migration of pending) {
           failing = migration;
-          if (await stage(options, { stage: 'migrate', label: migration.name }, () => applyMigration(run, migration, at))) done.push({ version: migration.version, name: migration.name });
+          if (await stage(options, { stage: 'migrate', label: migration.name }, () => applyMigration(run, migration, at), skippedDetail)) done.push({ version: migration.version, name: migration.name });
         }
         failing = null;
         await run('COMMIT');

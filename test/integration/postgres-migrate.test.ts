@@ -273,6 +273,37 @@ describe('integration: migrate a PostgreSQL workspace', function () {
     }
   });
 
+  it('a migration another run applied meanwhile is skipped, and its progress says so rather than ticking it as applied', async () => {
+    const database = await server.createDatabase('acode_mig_turns');
+    made.push(database);
+    await server.query('CREATE SCHEMA aside; CREATE TABLE aside.held (id int)', database);
+    const first = WORKSPACE_MIGRATIONS[0]!;
+    const stalled: Migration[] = [{ ...first, postgres: `${first.postgres!}; LOCK TABLE aside.held IN SHARE MODE` }, ...WORKSPACE_MIGRATIONS.slice(1)];
+    const locker = new pg.Client({ connectionString: server.url(database) });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN; LOCK TABLE aside.held IN ACCESS EXCLUSIVE MODE');
+      const steps = { a: [] as [string, string | undefined][], b: [] as [string, string | undefined][] };
+      const a = migrate({ config: await configFor(database), backup: false, migrations: stalled, onProgress: (e) => e.stage === 'migrate' && e.phase === 'end' && steps.a.push([e.label, e.detail]) });
+      a.catch(() => undefined);
+      await untilWaitingOnLock(server, database);
+      const b = migrate({ config: await configFor(database), backup: false, onProgress: (e) => e.stage === 'migrate' && e.phase === 'end' && steps.b.push([e.label, e.detail]) });
+      b.catch(() => undefined);
+      const waiting = async (): Promise<number> => (await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${database}' AND wait_event_type = 'Lock'`))[0]!.n as number;
+      for (let i = 0; i < 400 && (await waiting()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      await locker.query('ROLLBACK');
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(steps.b[0]).to.deep.equal(['001_conversations', 'another run applied it']);
+      for (const [result, seen] of [[ra, steps.a], [rb, steps.b]] as const) {
+        expect(seen.map(([name]) => name)).to.deep.equal(NAMES.map((m) => m.name));
+        expect(seen.filter(([, detail]) => detail === undefined).map(([name]) => name)).to.deep.equal(result.applied.map((m) => m.name));
+      }
+      expect(await versions(database)).to.deep.equal(NAMES.map((m) => [m.version, m.name]));
+    } finally {
+      await locker.end();
+    }
+  });
+
   it('a migration without PostgreSQL statements is refused before anything is created', async () => {
     const database = fresh();
     const sqliteOnly: Migration = { version: 4, name: '004_sqlite_only', sql: 'CREATE TABLE x (id INTEGER)' };
