@@ -15,7 +15,7 @@
 import { classifyName, isKeyLikeName, nameWords } from './names.js';
 import { NOT_A_VALUE, REFERENCE } from './not-a-value.js';
 import { looksRandom, startsWithIgnoreCase } from './rule.js';
-import { shellWord } from './shell-words.js';
+import { inPrintfFormat, shellWord } from './shell-words.js';
 import { producedLiteral } from './stdin-passwords.js';
 import { lineStart } from './text-scan.js';
 import { catHereDoc, hereDocAt, hereDocLines } from './here-docs.js';
@@ -125,13 +125,17 @@ function storeInput(text: string, restStart: number, rest: string, pipe: number)
   return span && span[1] > span[0] ? [span] : [];
 }
 
-/** Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break (raw or JSON-escaped) before it, 256 characters back at most. */
+/**
+ * Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break (raw or JSON-escaped)
+ * before it, 256 characters back at most; a printf format's `\n` (`printf 'PW\n' |`) is no line break.
+ */
 function segmentStart(text: string, at: number): number {
   let i = at;
-  while (i > 0 && at - i < 256) {
+  // Four formats' escapes at most: each is judged by reading back up to 300 characters.
+  for (let formats = 0; i > 0 && at - i < 256; i--) {
     const c = text.charCodeAt(i - 1);
-    if (c === 124 || c === 10 || c === 59 || c === 38 || (c === 110 && text.charCodeAt(i - 2) === 92)) break;
-    i--;
+    if (c === 124 || c === 10 || c === 59 || c === 38) break;
+    if (c === 110 && text.charCodeAt(i - 2) === 92 && (formats++ >= 4 || !inPrintfFormat(text, i - 2))) break;
   }
   return i;
 }

@@ -28,3 +28,20 @@ export function shellWord(text: string, from: number, limit: number): { start: n
   const end = runEndUntil(text, i, SHELL_STOP, Math.min(limit, i + MAX_VALUE));
   return { start: i, end, quoted: false, next: end };
 }
+
+/** `printf` and its format's opening quote (raw, JSON-escaped or CSV-doubled), then the format's text up to a position. */
+const PRINTF_OPEN = /(?:^|[\s;&|(`"'])printf[ \t]+(?:\\*["']|"")[^"'\n]{0,256}$/;
+
+/**
+ * Whether the `\n` whose backslash stands at `at` is a printf format's escape (`printf 'PW\n' |`,
+ * `printf '%s\n' PW |`), not a line break JSON text writes as `\n`: a command's segment goes on past it.
+ */
+export function inPrintfFormat(text: string, at: number): boolean {
+  // A JSON-escaped format writes the escape `\\n`: its first backslash is where the format's text ends.
+  let end = at;
+  while (end > 0 && at - end < 8 && text.charCodeAt(end - 1) === 92) end--;
+  // Bounded: lastIndexOf on the text itself would read back to its start where no printf is.
+  const window = text.slice(Math.max(0, end - 300), end);
+  const printf = window.lastIndexOf('printf');
+  return printf >= 0 && PRINTF_OPEN.test(window.slice(Math.max(0, printf - 1)));
+}

@@ -144,8 +144,9 @@ export function producedLiteral(text: string, from: number, to: number, printf: 
   if (printf) {
     const format = words[0]!;
     if (/%[sb]/.test(text.slice(format.start, format.end))) return words[1] ? [words[1].start, words[1].end] : null;
-    // `printf 'PW\n'`: the format is the literal, its newline is not.
-    return [format.start, text.endsWith('\\n', format.end) ? format.end - 2 : format.end];
+    // `printf 'PW\n'`: the format is the literal, its newline is not (`\\n` in text that holds a JSON string).
+    const escape = /\\+n$/.exec(text.slice(Math.max(format.start, format.end - 8), format.end));
+    return [format.start, format.end - (escape ? escape[0].length : 0)];
   }
   return [words[0]!.start, words[words.length - 1]!.end];
 }

@@ -1,7 +1,7 @@
 /** Passwords on command lines: curl, mysql, sshpass, registry logins, piped `--password-stdin`, htpasswd, and secrets given as arguments to commands found by name. */
 import type { LeakHit } from '../leak-detector.js';
 import { type ArraysRead, arrayWalk, readArray } from './argument-arrays.js';
-import { LINE_REACH, lineStartBefore, nextWord } from './lines.js';
+import { LINE_REACH, commandLineStart, lineStartBefore, nextWord } from './lines.js';
 import { hit, isPlaceholder, isValueChar, looksSecret, valueEnd } from './values.js';
 
 const COMMAND = /(?:^|[\s/;&|("'`])(?:(?:curl|mysql|mariadb|sshpass|mongo)[\w.-]{0,16}\s|az\s+login\s|(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s)/;
@@ -56,12 +56,13 @@ export function commandPasswords(text: string, hits: LeakHit[], arrays?: ArraysR
 }
 
 /** A literal written into a registry login's `--password-stdin`: `echo PW |`, `printf '%s' PW |`, then `… login …` on the same line. */
-const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(["'])%[sb](?:\\n)?\1)?)\s+(\\*["']?)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*\|(?!\|)[^|\n]*?(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s[^|\n]*$/;
+const PIPED_LITERAL = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["']|"")%[sb](?:\\+n)?\1)?)\s+(\\*["']?|"")([^\s"'|;&<>$`\\]{1,256})(?:\\+n)?\2\s*\|(?!\|)[^|\n]*?(?:docker|podman|buildah|nerdctl|skopeo|oras|crane(?:\s+auth)?|helm\s+registry)(?:\.exe)?\s+login\s[^|\n]*$/;
 
 /** `echo PW | docker login --password-stdin` and a here-string (`--password-stdin <<< PW`). */
 export function pipedPasswords(text: string, hits: LeakHit[]): void {
   for (let at = nextWord(text, '--password-stdin', '-stdin', 10, 0); at >= 0; at = nextWord(text, '--password-stdin', '-stdin', 10, at + 16)) {
-    const lineStart = lineStartBefore(text, at);
+    // `printf 'PW\n' | docker login …`: the format's `\n` is no line break.
+    const lineStart = commandLineStart(text, at);
     const piped = PIPED_LITERAL.exec(text.slice(lineStart, at));
     const here = piped ? null : /^[^\n|;&<]{0,128}<<<[ \t]*(\\?["']?)([^\s"'|;&<>$`\\]{1,256})\1/.exec(text.slice(at + 16, at + 420));
     const value = piped?.[3] ?? here?.[2];

@@ -61,3 +61,24 @@ export function skipSpaces(text: string, i: number, limit: number): number {
     else return i;
   }
 }
+
+/** `printf` and its format's opening quote (raw, JSON-escaped or CSV-doubled), then the format's text up to a `\n`'s backslashes. */
+const PRINTF_OPEN = /(?:^|[\s;&|(`"'])printf[ \t]+(?:\\*["']|"")[^"'\n]{0,256}$/;
+
+/** Whether the JSON-escaped line break ending at `at` (`…\n|`) is a printf format's `\n` (`printf 'PW\n' |`, the export's `printf 'PW\\n' |`). */
+export function printfBreak(text: string, at: number): boolean {
+  let end = at - 1;
+  while (end > 0 && at - end < 10 && text.charCodeAt(end - 1) === 92) end--;
+  if (end === at - 1) return false;
+  // Bounded: lastIndexOf on the text itself would read back to its start where no printf is.
+  const window = text.slice(Math.max(0, end - 300), end);
+  const printf = window.lastIndexOf('printf');
+  return printf >= 0 && PRINTF_OPEN.test(window.slice(Math.max(0, printf - 1)));
+}
+
+/** lineStartBefore, going on past a printf format's `\n` (four at most): a command piped from `printf 'PW\n'` is one line. */
+export function commandLineStart(text: string, at: number): number {
+  let start = lineStartBefore(text, at);
+  for (let n = 0; n < 4 && start >= 2 && text.charCodeAt(start - 1) === 110 && printfBreak(text, start); n++) start = lineStartBefore(text, start - 2);
+  return start;
+}

@@ -6,7 +6,7 @@
  * SecureString or a parameter named like a secret, and `az keyvault secret set`'s `--value`.
  */
 import type { LeakHit } from '../leak-detector.js';
-import { lineStartBefore } from './lines.js';
+import { lineStartBefore, printfBreak } from './lines.js';
 import { generated, hit, isPlaceholder, looksSecret } from './values.js';
 import { secretName } from './words.js';
 
@@ -17,7 +17,7 @@ const STORE = /[ \t]*(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[
 const PASS_INSERT = /[ \t]*(?:sudo[ \t]+)?pass[ \t]+insert(?=[ \t])/y;
 
 /** `echo [-n] LITERAL` or `printf ['%s'] LITERAL` ending right before the pipe; quoted raw, JSON-escaped (once or more) or CSV-doubled. */
-const PRODUCER = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["'])%[sb](?:\\n)?\1)?)\s+(\\*["']|""|)([^\s"'|;&<>$`\\]{1,256})(?:\\n)?\2\s*$/;
+const PRODUCER = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["']|"")%[sb](?:\\+n)?\1)?)\s+(\\*["']|""|)([^\s"'|;&<>$`\\]{1,256})(?:\\+n)?\2\s*$/;
 
 /** Whether the store reads the secret from its input, given the words after its subcommand. */
 function readsInput(store: string, rest: string): boolean {
@@ -58,9 +58,11 @@ export function storePipes(text: string, hits: LeakHit[]): void {
     // `| pass insert NAME` (with `-e`, `-m` or not) reads the password from its input too.
     const store = command ? storeReading(command) : PASS_INSERT.test(text) ? 'pass' : null;
     if (!store) continue;
-    // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped), 300 characters at most.
+    // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped; not a printf format's `\n`), 300 characters at most.
     let from = at;
-    while (from > 0 && at - from < 300 && !/[|;&\n]/.test(text[from - 1]!) && !(text[from - 1] === 'n' && text.charCodeAt(from - 2) === 92)) from--;
+    for (let formats = 0; from > 0 && at - from < 300 && !/[|;&\n]/.test(text[from - 1]!); from--) {
+      if (text[from - 1] === 'n' && text.charCodeAt(from - 2) === 92 && (formats++ >= 4 || !printfBreak(text, from))) break;
+    }
     const produced = PRODUCER.exec(text.slice(from, at));
     if (!produced) continue;
     let value = produced[3]!;

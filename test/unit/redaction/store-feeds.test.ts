@@ -1,0 +1,98 @@
+/**
+ * Secrets fed to a store's command or a login's `--password-stdin` in forms the earlier passes left
+ * (README, Known gaps, "Left"): `printf 'PW\n' |` with the `\n` inside the format's quotes. Each is
+ * taken by the rules and found by the leak scan raw, as the export's JSON string and as a CSV field;
+ * near misses stay untouched. `{PW}` is the secret (printf's own `%s` stays a format): values are
+ * made at test time, none was ever a key.
+ */
+import { expect } from 'chai';
+import { ALNUM, body, seeded } from './fakes.js';
+import { counts, detectorsOf, redactText } from './helpers.js';
+
+const rand = seeded(20261129_1);
+const generated = (): string => body(rand, ALNUM, 24);
+
+/** Each form's secret: the rules replace it alone, once, under `rule`; the scan finds it raw, in JSON and in CSV, and is quiet after. */
+function takenAndFound(forms: readonly string[], detector: string, rule = 'secret_assignment'): void {
+  for (const form of forms) {
+    const secret = generated();
+    const text = form.replaceAll('{PW}', secret);
+    const { out, summary } = redactText(text);
+    expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+    expect(counts(summary), text).to.deep.equal({ [rule]: 1 });
+    expect(detectorsOf(JSON.stringify({ content: out })), out).to.deep.equal([]);
+    for (const scanned of [text, JSON.stringify({ content: text }), `1,"${text.replaceAll('"', '""')}"\n`]) {
+      expect(detectorsOf(scanned), scanned).to.deep.equal([detector]);
+    }
+  }
+}
+
+/** Each text, `{PW}` a generated value: unchanged by the rules, and quiet for the scan raw and in JSON. */
+function untouched(forms: readonly string[]): void {
+  for (const form of forms) {
+    const text = form.replaceAll('{PW}', generated());
+    const { out, summary } = redactText(text);
+    expect(out, text).to.equal(text);
+    expect(summary.total, text).to.equal(0);
+    expect(detectorsOf(text), text).to.deep.equal([]);
+    expect(detectorsOf(JSON.stringify({ content: text })), text).to.deep.equal([]);
+  }
+}
+
+/** 1 MiB of each unit: the rules and the scan end (each reader bounded) and find nothing. */
+function cheap(units: readonly string[]): void {
+  for (const unit of units) {
+    const text = unit.repeat(Math.ceil((1024 * 1024) / unit.length));
+    expect(detectorsOf(text), unit).to.deep.equal([]);
+    redactText(text);
+  }
+}
+
+describe('printf \'PW\\n\' | a store or a --password-stdin login: the format\'s \\n is no line break', () => {
+  it('the rules take the literal and the scan finds it, raw, as JSON and in CSV', () => {
+    takenAndFound([
+      "printf '{PW}\\n' | docker login -u me --password-stdin",
+      'printf "{PW}\\n" | podman login quay.io -u bot --password-stdin',
+      "$ printf '%s\\n' '{PW}' | docker login ghcr.io -u me --password-stdin",
+      "printf '{PW}\\n' | pass insert -e web/github",
+      "printf '%s\\n' '{PW}' | pass insert -e web/x",
+      "printf '{PW}\\n' | wrangler secret put API_TOKEN",
+      "printf '{PW}\\n' | npx wrangler secret put API_TOKEN --env production",
+      "printf '%s\\n' {PW} | gh secret set NPM_TOKEN",
+      "printf '{PW}\\n' | docker secret create db_pw -",
+      'cd app && printf "{PW}\\n" | gcloud secrets versions add db-pw --data-file=-',
+    ], 'command_password');
+  });
+
+  it('the rules take it in text holding a JSON string too (a log line\'s `printf \'PW\\\\n\' |`)', () => {
+    for (const form of ["log: printf '{PW}\\\\n' | pass insert -e web/x", "$ printf '{PW}\\\\n' | docker login -u me --password-stdin"]) {
+      const secret = generated();
+      const text = form.replace('{PW}', secret);
+      const { out } = redactText(text);
+      expect(out, text).to.equal(text.replace(secret, '[REDACTED]'));
+    }
+  });
+
+  it('keeps references, a printf that ends its command, prose and printf into other commands', () => {
+    untouched([
+      'printf \'%s\\n\' "$REGISTRY_PASSWORD" | docker login -u me --password-stdin',
+      "printf '%s\\n' \"$DB_PASSWORD\" | pass insert -e db/prod",
+      "printf 'Deploying {PW}\\n'; wrangler secret put API_TOKEN",
+      "printf 'done {PW}\\n' && gh secret set NPM_TOKEN",
+      "printf '{PW}\\n' > token.txt\nwrangler secret put API_TOKEN < token.txt",
+      "Use printf '%s\\n' to print each word, then pass insert asks for the password.",
+      "printf '{PW}\\n' | sudo tee /etc/motd",
+      "printf '{PW}\\n' | grep pass insert",
+      "printf 'a\\nb\\n' | sort | uniq",
+    ]);
+  });
+
+  it('reads a crafted run of formats in bounded time', () => {
+    cheap([
+      "printf 'ab\\n' | docker login --password-stdin ",
+      "printf '\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n' | wrangler secret put X\n",
+      "printf '%s\\n' | pass insert x\n",
+      "printf 'a\\n",
+    ]);
+  });
+});
