@@ -81,6 +81,9 @@ export function storePipes(text: string, hits: LeakHit[]): void {
 /** `aws ssm put-parameter` earlier in the command. */
 const SSM_PUT = /(?:^|[\s;&(`"'])aws(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*ssm[ \t]+put-parameter[ \t]/;
 
+/** A `\` continuing a command on the next line (raw, or as the export's JSON writes it: `\\\n`), and the next line's indent. */
+const CONTINUED = /\\(?:\r?\n|\\\\n)[ \t]*/g;
+
 /** `az keyvault secret set` earlier in the command: every value it sets is a secret. */
 const KEYVAULT_SET = /(?:^|[\s;&(`"'])az(?:\.exe|\.cmd)?[ \t]+(?:--?[\w-]+(?:[ =][^\s-]\S*)?[ \t]+)*keyvault[ \t]+secret[ \t]+set[ \t]/;
 
@@ -107,7 +110,8 @@ function commandStartBefore(text: string, at: number): number {
 export function ssmParameters(text: string, hits: LeakHit[]): void {
   for (let at = text.indexOf('-value'); at >= 0; at = text.indexOf('-value', at + 6)) {
     if (text.charCodeAt(at - 1) !== 45 || !/[ \t=]/.test(text[at + 6] ?? '')) continue;
-    const head = text.slice(commandStartBefore(text, at), at - 1).split(/&&|\|\||[;|]/).pop()!;
+    // `az \` then `  keyvault secret set …`: the words of its continued lines, joined.
+    const head = text.slice(commandStartBefore(text, at), at - 1).replace(CONTINUED, ' ').split(/&&|\|\||[;|]/).pop()!;
     const keyvault = KEYVAULT_SET.test(head);
     if (!keyvault && !SSM_PUT.test(head)) continue;
     const tail = text.slice(at + 6, at + 1024);

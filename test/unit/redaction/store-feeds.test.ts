@@ -96,3 +96,30 @@ describe('printf \'PW\\n\' | a store or a --password-stdin login: the format\'s 
     ]);
   });
 });
+
+describe('az split from keyvault secret set by a line a `\\` continues', () => {
+  it('the rules take --value and the scan finds it, raw, as JSON and in CSV', () => {
+    takenAndFound([
+      'az \\\n  keyvault secret set --vault-name kv1 --name db-pw --value {PW}',
+      'az --subscription dev \\\n  keyvault secret set --vault-name kv1 --name db-pw --value={PW}',
+      'az keyvault \\\n  secret set --vault-name kv1 --name db-pw --value {PW}',
+      '$ az \\\n    keyvault secret set \\\n    --vault-name kv1 \\\n    --name db-pw \\\n    --value "{PW}"',
+      'run: |\n  az \\\n    keyvault secret set -n api --vault-name kv1 --value \'{PW}\'',
+    ], 'secret_assignment');
+  });
+
+  it('keeps a keyvault command on a line no `\\` continues, other commands and other subcommands', () => {
+    untouched([
+      'az login\n  keyvault secret set --vault-name kv1 --name db-pw --value {PW}',
+      'echo \\\n  keyvault secret set --vault-name kv1 --value {PW}',
+      'az \\\n  keyvault secret show --name db-pw --vault-name kv1',
+      'az \\\n  keyvault secret set --vault-name kv1 --name db-pw --value @pw.txt',
+      'az \\\n  keyvault secret set-attributes --name x --vault-name kv1 --value {PW}',
+      'az \\\n  appconfig kv set --name cfg --key region --value {PW}',
+    ]);
+  });
+
+  it('reads crafted runs of continued lines in bounded time', () => {
+    cheap(['az \\\n', 'keyvault \\\n secret set --value x \\\n', 'az \\\n keyvault secret set --value @f \\\n']);
+  });
+});
