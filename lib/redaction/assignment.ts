@@ -11,7 +11,7 @@ import { CODE_ACCESS, CODE_VALUE, DOTTED_IDENTIFIER, TYPE_ANNOTATION, TYPE_UNION
 import { ENV_DIRECTIVE, SET_COMMAND, afterNetrcToken, dockerEnvValue, listItemValue, netrcValue } from './keyword-values.js';
 import { ANDROID_STRING, androidString, namedValue, plistValue, xmlElement } from './named-values.js';
 import { isVersionSpec } from './names.js';
-import { MASKED, NOT_A_VALUE, REFERENCE } from './not-a-value.js';
+import { FILE_ARGUMENT, MASKED, NOT_A_VALUE, REFERENCE } from './not-a-value.js';
 import { arrowValue, proseIs, prosePrefix, proseWord } from './prose-value.js';
 import { looksRandom, runEnd, runStart } from './rule.js';
 import { SQL_SET, sqlPassword } from './sql-password.js';
@@ -267,6 +267,8 @@ export function parseAssignment(text: string, at: number, accept: (name: string,
     const openCall = whole && !/[([{]$|\s/.test(code) && (!bracketsBalance(code) || !/[)\]](?:\??\.[A-Za-z_$][\w$]*)*$/.test(code));
     if (access && !openCall && !access[0].slice(0, -1).split(/\??\./).some(generatedPart)) return inCode(text, start, name, right);
     if (NOT_A_VALUE.test(raw) || REFERENCE.test(raw) || (form === 'colon' && TYPE_UNION.test(raw))) return right;
+    // `vault kv put secret/app password=@pw.txt`: the CLI reads the value from that file.
+    if (form === 'equals' && FILE_ARGUMENT.test(raw)) return right;
     // pydantic's `api_key: str = Field(default="…")`: the type is code, a literal in its default may be the secret.
     if (TYPE_ANNOTATION.test(raw)) return inCode(text, start, name, right);
     // The value read stops at a space or a bracket: code is judged on what follows it on the line.

@@ -14,6 +14,7 @@ import { HTPASSWD_ANCHOR, STDIN_ANCHOR, SUDO_ANCHOR, WITH_TOKEN_ANCHOR, WITH_TOK
 import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, passInsertSecret, ssmParameterValue, storedSecret } from './secret-stores.js';
 import { keyvaultSecret } from './keyvault.js';
+import { vaultInputSecret } from './vault-input.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
@@ -86,8 +87,8 @@ export function secretAssignment(): ContentRule {
         }
         if (envAdd) return at + 1;
       }
-      // `echo PW | pass insert -e web/site`: the literal pass stores.
-      const inserted = first === 112 ? passInsertSecret(text, at) : null;
+      // `echo PW | pass insert -e web/site`: the literal pass stores; `… | vault kv put secret/app password=-`: the key's value.
+      const inserted = first === 112 ? passInsertSecret(text, at) : first === 118 ? vaultInputSecret(text, at) : null;
       if (inserted) {
         for (const [start, end] of inserted) out.push({ start, end, rule: self });
         return Math.max(at + 1, inserted[inserted.length - 1]![1]);

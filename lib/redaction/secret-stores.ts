@@ -33,7 +33,7 @@ const STORE = new RegExp(`${RUNNER}(?:(wrangler)(?:\\.cmd)?[ \\t]+secret[ \\t]+p
 /** A store's name right before the anchor's word: the cheap test each `secret` of a text meets first. */
 const STORE_BEFORE = /(?:wrangler|gh|fly|flyctl|doppler|create|docker|gcloud|vercel)(?:\.exe|\.cmd)?[ \t]+$/i;
 /** Where a command's segment ends: a line's end (raw or JSON-escaped), a shell operator. */
-const SEGMENT_END = /[\n;&|]|\\n/;
+export const SEGMENT_END = /[\n;&|]|\\n/;
 
 /**
  * The literals a secret store's command is fed (`echo PW | wrangler secret put NAME`, a here-string
@@ -100,7 +100,7 @@ export function passInsertSecret(text: string, at: number): [number, number][] |
  * the `|` before it or -1: a here-string's word (`<<< PW`), a here-doc's lines (`<<EOF` after the
  * command, or `cat <<EOF |` before it), or what `echo`/`printf` write into the pipe.
  */
-function storeInput(text: string, restStart: number, rest: string, pipe: number): [number, number][] {
+export function storeInput(text: string, restStart: number, rest: string, pipe: number): [number, number][] {
   const here = /^[^\n|;&<]{0,128}<<(<?)[ \t]*/.exec(rest);
   if (here?.[1] === '<') {
     const w = shellWord(text, restStart + here[0].length, text.length);
@@ -129,7 +129,7 @@ function storeInput(text: string, restStart: number, rest: string, pipe: number)
  * Where the shell segment holding `at` starts: after a `|`, `;`, `&` or line break (raw or JSON-escaped)
  * before it, 256 characters back at most; a printf format's `\n` (`printf 'PW\n' |`) is no line break.
  */
-function segmentStart(text: string, at: number): number {
+export function segmentStart(text: string, at: number): number {
   let i = at;
   // Four formats' escapes at most: each is judged by reading back up to 300 characters.
   for (let formats = 0; i > 0 && at - i < 256; i--) {

@@ -16,6 +16,16 @@ const STORE = /[ \t]*(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[
 /** pass's `insert` right after a pipe. */
 const PASS_INSERT = /[ \t]*(?:sudo[ \t]+)?pass[ \t]+insert(?=[ \t])/y;
 
+/** Vault's `kv put|patch` or `write` right after a pipe (variables before it), with its words to the segment's end. */
+const VAULT_WRITE = /[ \t]*(?:sudo[ \t]+)?(?:[A-Za-z_]\w{0,63}=\S{0,256}[ \t]+){0,4}vault(?:\.exe)?[ \t]+(?:-[\w-]+(?:=\S*)?[ \t]+)*(?:kv[ \t]+(?:-[\w-]+(?:=\S*)?[ \t]+)*(?:put|patch)|write)(?=[ \t])([^\n;&|]{0,256})/y;
+/** A key among vault's words that reads its value from the input: `password=-` (any key), quoted or not. */
+const VAULT_FROM_INPUT = /(?:^|[ \t])\\*["']?[\w.-]{1,64}=-(?=[ \t<"'\\]|$)/;
+
+/** Whether vault's words (after its subcommand) give a key `-`, so the command's input is that key's value. */
+export function vaultReadsInput(rest: string): boolean {
+  return VAULT_FROM_INPUT.test(rest);
+}
+
 /** `echo [-n] LITERAL` or `printf ['%s'] LITERAL` ending right before the pipe; quoted raw, JSON-escaped (once or more) or CSV-doubled. */
 const PRODUCER = /(?:^|[\s;&("'])(?:echo(?:\s+-[neE]+)*|printf(?:\s+(\\*["']|"")%[sb](?:\\+n)?\1)?)\s+(\\*["']|""|)([^\s"'|;&<>$`\\]{1,256})(?:\\+n)?\2\s*$/;
 
@@ -55,8 +65,10 @@ export function storePipes(text: string, hits: LeakHit[]): void {
     STORE.lastIndex = at + 1;
     const command = STORE.exec(text);
     PASS_INSERT.lastIndex = at + 1;
-    // `| pass insert NAME` (with `-e`, `-m` or not) reads the password from its input too.
-    const store = command ? storeReading(command) : PASS_INSERT.test(text) ? 'pass' : null;
+    VAULT_WRITE.lastIndex = at + 1;
+    // `| pass insert NAME` (with `-e`, `-m` or not) and `| vault kv put PATH KEY=-` read the secret from their input too.
+    const vault = command ? null : VAULT_WRITE.exec(text);
+    const store = command ? storeReading(command) : PASS_INSERT.test(text) ? 'pass' : vault && vaultReadsInput(vault[1]!) ? 'vault' : null;
     if (!store) continue;
     // The segment before the pipe: back to the previous operator or line break (raw or JSON-escaped; not a printf format's `\n`), 300 characters at most.
     let from = at;

@@ -7,12 +7,14 @@
  */
 import type { LeakHit } from '../leak-detector.js';
 import { hit } from './values.js';
-import { storeReading, storedValue } from './secret-stores.js';
+import { storeReading, storedValue, vaultReadsInput } from './secret-stores.js';
 
 /** A store's command ending the words before the redirection (`$ npx wrangler secret put NAME `), with its words after the subcommand. */
 const STORE_BEFORE = /(?:^|[\s;&|(`"'])(?:(?:sudo|npx|bunx|pnpm(?:[ \t]+dlx)?|yarn(?:[ \t]+dlx)?)[ \t]+)*(?:(wrangler)(?:\.cmd)?[ \t]+secret[ \t]+put|(gh)(?:\.exe)?[ \t]+secret[ \t]+set|(fly(?:ctl)?)(?:\.exe)?[ \t]+secrets[ \t]+import|(doppler)(?:\.exe)?[ \t]+secrets[ \t]+set|(kubectl)(?:\.exe)?[ \t]+create[ \t]+secret|(docker)(?:\.exe)?[ \t]+secret[ \t]+create|(gcloud)(?:\.cmd)?[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)|(vercel)(?:\.cmd)?[ \t]+env[ \t]+add)(?=[ \t]|$)([^\n;&|<>"']{0,256})$/;
 /** pass's `insert` ending the words before the redirection: it stores what its input holds. */
 const PASS_BEFORE = /(?:^|[\s;&|(`"'])(?:sudo[ \t]+)?pass[ \t]+insert(?=[ \t]|$)([^\n;&|<>"']{0,256})$/;
+/** Vault's `kv put|patch` or `write` ending the words before the redirection, with its words after the subcommand. */
+const VAULT_BEFORE = /(?:^|[\s;&|(`"'])vault(?:\.exe)?[ \t]+(?:-[\w-]+(?:=\S*)?[ \t]+)*(?:kv[ \t]+(?:-[\w-]+(?:=\S*)?[ \t]+)*(?:put|patch)|write)(?=[ \t])([^\n;&|<>]{0,256})$/;
 
 /** The store whose command the words end (`gh secret set NAME `, `pass insert -e x `) and its words after the subcommand, or null. */
 function storeBefore(words: string): { store: string; rest: string } | null {
@@ -20,7 +22,10 @@ function storeBefore(words: string): { store: string; rest: string } | null {
   const store = command ? storeReading(command) : null;
   if (store) return { store, rest: command![9]! };
   const pass = PASS_BEFORE.exec(words);
-  return pass ? { store: 'pass', rest: pass[1]! } : null;
+  if (pass) return { store: 'pass', rest: pass[1]! };
+  // `vault kv put secret/app password=- <<< PW`: a key given `-` takes the input.
+  const vault = words.includes('vault') ? VAULT_BEFORE.exec(words) : null;
+  return vault && vaultReadsInput(vault[1]!) ? { store: 'vault', rest: vault[1]! } : null;
 }
 
 /** `cat` (or `cat -`) right before the here-doc: its lines go into the pipe after the marker. */

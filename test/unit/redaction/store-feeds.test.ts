@@ -123,3 +123,38 @@ describe('az split from keyvault secret set by a line a `\\` continues', () => {
     cheap(['az \\\n', 'keyvault \\\n secret set --value x \\\n', 'az \\\n keyvault secret set --value @f \\\n']);
   });
 });
+
+describe('vault kv put|patch|write PATH KEY=- fed by a pipe, a here-string or a here-doc', () => {
+  it('the rules take the input whatever the key\'s name, and the scan finds it, raw, as JSON and in CSV', () => {
+    takenAndFound([
+      "echo -n '{PW}' | vault kv put secret/app password=-",
+      "echo -n '{PW}' | vault kv put secret/app value=-",
+      'echo -n "{PW}" | vault kv put -mount=secret app db_pass=-',
+      "printf '%s' '{PW}' | vault kv patch secret/app api_key=-",
+      "printf '{PW}' | vault write auth/userpass/users/bob password=-",
+      "echo -n '{PW}' | VAULT_ADDR=https://vault.internal:8200 vault kv put secret/app token=-",
+      "printf '{PW}\\n' | vault kv put secret/app value=-",
+      "vault kv put secret/app api_key=- <<< '{PW}'",
+      'cat <<EOF | vault kv put secret/app token=-\n{PW}\nEOF',
+      'vault kv put secret/app password=- <<EOF\n{PW}\nEOF',
+    ], 'command_password');
+  });
+
+  it('keeps a key read from a file, other subcommands, references, prose, and `-` itself', () => {
+    untouched([
+      'vault kv put secret/app password=-',
+      'vault kv put secret/app password=@pw.txt',
+      "echo -n '{PW}' | vault kv put secret/app password=@secrets/pw.txt",
+      "echo -n '{PW}' | vault kv get secret/app",
+      "echo -n '{PW}' | vault read secret/app",
+      "echo '{PW}' | vault kv put secret/app ttl=1h",
+      'echo -n "$DB_PASSWORD" | vault kv put secret/app password=-',
+      'Store it with vault kv put secret/app password=- and paste the value when asked.',
+      'curl -F file=@report.csv https://example.com/upload',
+    ]);
+  });
+
+  it('reads crafted runs in bounded time', () => {
+    cheap(['| vault kv put a b=- ', "echo 'x' | vault kv put a password=-\n", 'vault kv put a b=- <<< ', 'A=b | ', '| vault write x y=@f.txt ']);
+  });
+});
