@@ -5,7 +5,7 @@
  * content rules, and only changed tokens are rewritten. Formatting, key order and number
  * precision (JSON.parse would round 64-bit ids) survive untouched.
  */
-import { isMetadataKey, PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
+import { CONCEALED_TYPES, isMetadataKey, PAIR_KEYS, PAIR_VALUES, squash } from './names.js';
 
 export interface JsonHooks<R> {
   /** The rule a key names (the column rules applied to keys), or null. */
@@ -201,12 +201,14 @@ const MAX_PAIR_OBJECT = 64 * 1024;
 
 /**
  * The rule an object's key/value pair names: a member named like a pair key (`name`, `key`,
- * `variable`…) whose string value the key rules take (`DB_PASSWORD`), when the object also has a
- * value member. Its value member is then taken as a value under that name would be.
+ * `variable`…) whose string value the key rules take (`DB_PASSWORD`), or a 1Password field's `type`
+ * `CONCEALED` or `OTP`, when the object also has a value member. Its value member is then taken as
+ * a value under that name would be.
  */
 function pairRule<R>(text: string, at: number, hooks: JsonHooks<R>, ends: ContainerEnds): R | null {
   const limit = Math.min(text.length, at + MAX_PAIR_OBJECT);
   let named: R | null = null;
+  let concealed: R | null = null;
   let hasValue = false;
   let i = at + 1;
   while (i < limit) {
@@ -221,6 +223,8 @@ function pairRule<R>(text: string, at: number, hooks: JsonHooks<R>, ends: Contai
     if (c === 34) {
       end = stringEnd(text, i);
       if (PAIR_KEYS.includes(key) && named === null) named = hooks.keyRule(decode(text, i, end));
+      // A 1Password field (`{"id": "…", "type": "CONCEALED", "label": "db-conn", "value": "…"}`): its value is a password's.
+      else if (key === 'type' && concealed === null && CONCEALED_TYPES.has(decode(text, i, end))) concealed = hooks.keyRule('password');
     } else if (c === 123 || c === 91) {
       // A nested container is stepped over by its known end: reading it here made every level of
       // deep nesting read up to 64 KiB (1 MiB of `{"a": {"a": …}}` took 56 s).
@@ -235,7 +239,7 @@ function pairRule<R>(text: string, at: number, hooks: JsonHooks<R>, ends: Contai
     if (text.charCodeAt(i) !== 44) break;
     i++;
   }
-  return hasValue ? named : null;
+  return hasValue ? (named ?? concealed) : null;
 }
 
 /**

@@ -206,11 +206,17 @@ function keyLikeWords(words: readonly string[]): boolean {
 
 /**
  * Names (squashed) that make a key/value pair: a table's key and value columns, or a JSON object's
- * members (`{"name": "DB_PASSWORD", "value": "…"}` in Kubernetes and ECS env lists). Keys most
+ * members (`{"name": "DB_PASSWORD", "value": "…"}` in Kubernetes and ECS env lists, CloudFormation's
+ * `{"ParameterKey": "DBPassword", "ParameterValue": "…"}`). Keys most
  * telling first: `(id, name, key, value)` is keyed by key.
  */
-export const PAIR_KEYS: readonly string[] = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name'];
-export const PAIR_VALUES: ReadonlySet<string> = new Set(['value', 'val', 'settingvalue']);
+export const PAIR_KEYS: readonly string[] = ['key', 'settingkey', 'setting', 'variable', 'envvar', 'var', 'name', 'parameterkey'];
+export const PAIR_VALUES: ReadonlySet<string> = new Set(['value', 'val', 'settingvalue', 'parametervalue']);
+/**
+ * A 1Password field's `type` whose `value` is a secret whatever its label (`op item get --format json`,
+ * an item template fed to `op item create`): a password or concealed text, or a one-time password's seed.
+ */
+export const CONCEALED_TYPES: ReadonlySet<string> = new Set(['CONCEALED', 'OTP']);
 
 /**
  * A table's key and value columns (squashed), wider than JSON's: WordPress' `option_name` and

@@ -9,7 +9,9 @@ import { NOT_SECRET_KEY, secretName } from './words.js';
 /** Before `value`: a `name` or `key` naming a secret, on the same line or the line before (`- name: X` / `  value: …`). */
 const NAMED_BEFORE = /(?:^|[^\w.-])\\*["']?(?:name|key)\\*["']?[ \t]*[:=][ \t]*\\*["']?([\w.-]{1,64})\\*["']?[ \t]*[,;]?[ \t]*(?:\r?\n[ \t]*|\\n[ \t]*)?\\*["']?$/i;
 
-const VALUE_KEY = /^value\\*["']?[ \t]*[:=][ \t]*\\*["']?/i;
+const VALUE_KEY = /^value(?:""|\\*["'])?[ \t]*[:=][ \t]*(?:""|\\*["'])?/i;
+/** A 1Password field's `"type": "CONCEALED"` (or `OTP`) earlier in the same object, before its `value`. */
+const CONCEALED_BEFORE = /(?:\\*"|"")type(?:\\*"|"")[ \t]*:[ \t]*(?:\\*"|"")(?:CONCEALED|OTP)(?:\\*"|"")[^{}]{0,200}$/;
 
 /** `{"name": "API_TOKEN", "value": "…"}`, `- name: DB_PASSWORD` then `value: …`, `<add key="ApiKey" value="…"/>`: the value, found from `value`. */
 export function namedValues(text: string, hits: LeakHit[]): void {
@@ -21,6 +23,10 @@ export function namedValues(text: string, hits: LeakHit[]): void {
     const from = at + key[0].length;
     const end = valueEnd(text, from);
     const value = text.slice(from, end);
+    // `{"type": "CONCEALED", "label": "db-conn", "value": "…"}` (`op item get --format json`, op's item templates).
+    const concealed = !key[0].includes('=') && (!named || !secretName(named[1]!)) && CONCEALED_BEFORE.test(text.slice(Math.max(0, at - 240), at));
+    if (concealed && looksSecret(value, 10, 3) && generated(value)) hits.push(hit('secret_assignment', value, from, end));
+    if (concealed) continue;
     if (!named || !secretName(named[1]!)) {
       // SQL's `SET value = '…'` and an attribute's `value="…"`: an `=` only.
       if (!key[0].includes('=')) continue;

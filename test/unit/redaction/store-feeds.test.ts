@@ -1,6 +1,7 @@
 /**
  * Secrets fed to a store's command or a login's `--password-stdin` in forms the earlier passes left
- * (README, Known gaps, "Left"): `printf 'PW\n' |` with the `\n` inside the format's quotes. Each is
+ * (README, Known gaps, "Left"): `printf 'PW\n' |` with the `\n` inside the format's quotes, `az \` then
+ * `keyvault secret set`, `vault kv put … KEY=-`, 1Password's item JSON. Each is
  * taken by the rules and found by the leak scan raw, as the export's JSON string and as a CSV field;
  * near misses stay untouched. `{PW}` is the secret (printf's own `%s` stays a format): values are
  * made at test time, none was ever a key.
@@ -156,5 +157,46 @@ describe('vault kv put|patch|write PATH KEY=- fed by a pipe, a here-string or a 
 
   it('reads crafted runs in bounded time', () => {
     cheap(['| vault kv put a b=- ', "echo 'x' | vault kv put a password=-\n", 'vault kv put a b=- <<< ', 'A=b | ', '| vault write x y=@f.txt ']);
+  });
+});
+
+describe('1Password item JSON (op item create\'s template by a pipe or a here-doc, op item get\'s output) and CloudFormation parameters', () => {
+  it('the rules take a CONCEALED field\'s value whatever its label, and the scan finds it, raw, as JSON and in CSV', () => {
+    takenAndFound([
+      'op item create --category login --title db --vault dev - <<EOF\n{"fields":[{"id":"password","type":"CONCEALED","purpose":"PASSWORD","label":"password","value":"{PW}"}]}\nEOF',
+      'echo \'{"title":"db","fields":[{"id":"password","type":"CONCEALED","value":"{PW}"}]}\' | op item create --vault dev -',
+      '{\n  "id": "x1",\n  "fields": [\n    {\n      "id": "password",\n      "type": "CONCEALED",\n      "purpose": "PASSWORD",\n      "label": "password",\n      "value": "{PW}",\n      "reference": "op://dev/db/password"\n    }\n  ]\n}',
+      '{"fields": [{"id": "k3j2", "section": {"id": "s1"}, "type": "CONCEALED", "label": "db-conn", "value": "{PW}"}]}',
+    ], 'secret_assignment', 'password');
+  });
+
+  it('the rules take an OTP field\'s seed and a CloudFormation parameter under a secret\'s name (the scan reads neither)', () => {
+    for (const [form, kept] of [
+      ['{"id": "TOTP_x", "type": "OTP", "label": "one-time password", "value": "otpauth://totp/acme?secret={PW}"}', '"TOTP_x"'],
+      ['[{"ParameterKey": "DBPassword", "ParameterValue": "{PW}"}, {"ParameterKey": "Env", "ParameterValue": "prod"}]', '"prod"'],
+    ]) {
+      const secret = generated();
+      const text = form!.replace('{PW}', secret);
+      const { out, summary } = redactText(text);
+      expect(out, text).not.to.include(secret);
+      expect(counts(summary), text).to.deep.equal({ password: 1 });
+      expect(out, text).to.include(kept);
+    }
+  });
+
+  it('keeps other fields, empty values, references, select options and parameters under other names', () => {
+    untouched([
+      '{"id": "username", "type": "STRING", "purpose": "USERNAME", "label": "username", "value": "{PW}"}',
+      '{"id": "password", "type": "CONCEALED", "purpose": "PASSWORD", "label": "password", "value": ""}',
+      '{"id": "password", "type": "CONCEALED", "label": "password", "reference": "op://dev/db/password"}',
+      '[{"type": "CONCEALED", "label": "password", "reference": "op://x"}, {"type": "STRING", "label": "username", "value": "{PW}"}]',
+      '[{"label": "Password", "value": "password"}, {"label": "API token", "value": "token"}]',
+      '[{"ParameterKey": "InstanceType", "ParameterValue": "t3.micro"}, {"ParameterKey": "KeyName", "ParameterValue": "deploy-key"}]',
+      'Set the field\'s type to CONCEALED; its value is then hidden in the app.',
+    ]);
+  });
+
+  it('reads crafted runs in bounded time', () => {
+    cheap(['{"type": "CONCEALED", "value": "', '"type": "CONCEALED", ', '{"value": "x", "type": "OTP"}', '{"ParameterKey": "a", ']);
   });
 });
