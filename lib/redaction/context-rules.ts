@@ -15,6 +15,7 @@ import { CALL_ANCHORS, credentialCall } from './credential-calls.js';
 import { ENV_ADD_ANCHOR, SECURE_STRING_ANCHOR, passInsertSecret, ssmParameterValue, storedSecret } from './secret-stores.js';
 import { keyvaultSecret } from './keyvault.js';
 import { vaultInputSecret } from './vault-input.js';
+import { mysqladminPassword } from './mysqladmin-password.js';
 import { LOGIN_ANCHORS, loginCommand, redisAuth } from './login-commands.js';
 import { sqlColumnDefault, sqlInsertValues, sqlSettingUpdate } from './sql-rows.js';
 import { classifyName, isAuthOnlyName, isKeyLikeName, isShortPasswordName, nameWords, shortNameNonPassword } from './names.js';
@@ -92,6 +93,12 @@ export function secretAssignment(): ContentRule {
       if (inserted) {
         for (const [start, end] of inserted) out.push({ start, end, rule: self });
         return Math.max(at + 1, inserted[inserted.length - 1]![1]);
+      }
+      // `mysqladmin -u root password PW`: the new password.
+      const admin = first === 112 ? mysqladminPassword(text, at) : null;
+      if (admin) {
+        out.push({ start: admin[0], end: admin[1], rule: self });
+        return admin[1];
       }
       // `aws ssm put-parameter --name /x/db-password --value PW` (or `--type SecureString`): the value.
       const secure = first === 115 && startsWithIgnoreCase(text, SECURE_STRING_ANCHOR, at);

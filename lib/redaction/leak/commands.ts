@@ -144,6 +144,8 @@ const ARGUMENT_COMMANDS: ReadonlyArray<readonly [string, readonly string[], RegE
   ['AUTH ', [], /(?:(?:^|[\s>"])(?:[\w.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}(?:\[\d{1,5}\])?>[ \t]*|\b(?:redis|valkey)-cli(?:\.exe)?\s(?:.*?\s)?)AUTH[ \t]+(?:[\w.-]{1,64}[ \t]+)?\\*["']?([^\s"'\\]+)/, []],
   ['-N', ['keygen'], /\bssh-keygen(?:\.exe)?\s(?:.*?\s)?-N\s+\\*["']?([^\s"'\\]+)/, [1]],
   ['-k', ['openssl'], /\bopenssl(?:\.exe)?\s(?:.*?\s)?-k\s+\\*["']?([^\s"'\\]+)/, [1]],
+  // `mysqladmin -u root password NEW`: the word after `password` (found from a rare piece of the name).
+  ['qladmin', [], /\bmysqladmin(?:\.exe)?(?:[ \t]+(?:-[A-Za-z][ \t]+[^\s"'\\-]\S*|-\S+))*[ \t]+password[ \t]+(?:""|\\*["'])?([^\s"'\\-][^\s"'\\]*)/, []],
 ];
 
 /** ARGUMENT_COMMANDS' expressions, made once. */

@@ -1,7 +1,7 @@
 /**
  * Secrets fed to a store's command or a login's `--password-stdin` in forms the earlier passes left
  * (README, Known gaps, "Left"): `printf 'PW\n' |` with the `\n` inside the format's quotes, `az \` then
- * `keyvault secret set`, `vault kv put … KEY=-`, 1Password's item JSON. Each is
+ * `keyvault secret set`, `vault kv put … KEY=-`, 1Password's item JSON, and `mysqladmin … password NEW`. Each is
  * taken by the rules and found by the leak scan raw, as the export's JSON string and as a CSV field;
  * near misses stay untouched. `{PW}` is the secret (printf's own `%s` stays a format): values are
  * made at test time, none was ever a key.
@@ -198,5 +198,31 @@ describe('1Password item JSON (op item create\'s template by a pipe or a here-do
 
   it('reads crafted runs in bounded time', () => {
     cheap(['{"type": "CONCEALED", "value": "', '"type": "CONCEALED", ', '{"value": "x", "type": "OTP"}', '{"ParameterKey": "a", ']);
+  });
+});
+
+describe('mysqladmin … password NEW (README Known gaps, the fifth red team\'s positional logins)', () => {
+  it('the rules take the new password and the scan finds it, raw, as JSON and in CSV', () => {
+    takenAndFound([
+      "mysqladmin -u root password '{PW}'",
+      'sudo mysqladmin -u root -h 127.0.0.1 password "{PW}"',
+      '$ mysqladmin --user=root password {PW} && echo ok',
+      'mysqladmin -u root -p password {PW}',
+    ], 'command_password');
+  });
+
+  it('keeps a prompt for it, references, other subcommands, prose and other commands', () => {
+    untouched([
+      'mysqladmin -u root -p password',
+      'mysqladmin -u root password "$NEW_PW"',
+      'mysqladmin -u root -p status',
+      'Use mysqladmin to change the password {PW} for root.',
+      'mysql -u root password {PW}',
+      'mysqladmin -u root password -h localhost',
+    ]);
+  });
+
+  it('reads crafted runs in bounded time', () => {
+    cheap(['mysqladmin ', 'mysqladmin -u a ', ' password ', 'mysqladmin -x password ']);
   });
 });
